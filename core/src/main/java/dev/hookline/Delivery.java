@@ -1,0 +1,86 @@
+package dev.hookline;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One event on its way to one webhook: the outbox row.
+ *
+ * <p>Immutable and thread-safe: a snapshot of the row when it was read.
+ *
+ * @param id the delivery's id
+ * @param webhookId the receiving webhook
+ * @param event the event, whose id is stable across attempts and redeliveries
+ * @param state where the delivery stands
+ * @param attempts every attempt so far, oldest first
+ * @param nextAttemptAt when the next attempt is due, for queued deliveries
+ * @param createdAt when it was enqueued
+ * @param updatedAt when it last changed
+ * @param lease the current lease, for {@link DeliveryState#IN_FLIGHT} deliveries
+ */
+public record Delivery(
+    String id,
+    String webhookId,
+    Event event,
+    DeliveryState state,
+    List<Attempt> attempts,
+    Optional<Instant> nextAttemptAt,
+    Instant createdAt,
+    Instant updatedAt,
+    Optional<Lease> lease) {
+
+  /** Checks that no component is null and copies the attempts. */
+  public Delivery {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(webhookId, "webhookId");
+    Objects.requireNonNull(event, "event");
+    Objects.requireNonNull(state, "state");
+    attempts = List.copyOf(attempts);
+    Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
+    Objects.requireNonNull(createdAt, "createdAt");
+    Objects.requireNonNull(updatedAt, "updatedAt");
+    Objects.requireNonNull(lease, "lease");
+  }
+
+  /**
+   * A new delivery, due at once.
+   *
+   * @param id the delivery's id
+   * @param webhookId the receiving webhook
+   * @param event the event
+   * @param now the enqueue time, also the due time
+   * @return a {@link DeliveryState#PENDING} delivery
+   */
+  public static Delivery pending(String id, String webhookId, Event event, Instant now) {
+    return new Delivery(
+        id,
+        webhookId,
+        event,
+        DeliveryState.PENDING,
+        List.of(),
+        Optional.of(now),
+        now,
+        now,
+        Optional.empty());
+  }
+
+  /**
+   * Returns how many attempts were made.
+   *
+   * @return the attempt count
+   */
+  public int attemptCount() {
+    return attempts.size();
+  }
+
+  /**
+   * Returns the most recent attempt, if any.
+   *
+   * @return the last attempt
+   */
+  public Optional<Attempt> lastAttempt() {
+    return attempts.isEmpty() ? Optional.empty() : Optional.of(attempts.get(attempts.size() - 1));
+  }
+}

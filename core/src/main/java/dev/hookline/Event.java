@@ -1,0 +1,312 @@
+package dev.hookline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hookline.spi.IdGenerator;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Something that happened to a user, to be sent to every webhook that subscribes to it.
+ *
+ * <p>The {@link #id()} is the listener's idempotency key: it is stable across retries and
+ * redeliveries and travels as the {@code webhook-id} header.
+ *
+ * <p>Immutable and thread-safe. {@link #data()} returns a read-only view: Hookline never changes
+ * it, and callers must not cast it back to {@link ObjectNode} to change it.
+ */
+public final class Event {
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,100}");
+  private static final Pattern ATTRIBUTE = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
+
+  /** Most attributes one event may list as changed. */
+  public static final int MAX_CHANGED_ATTRIBUTES = 100;
+
+  private final String id;
+  private final EventType type;
+  private final Instant occurredAt;
+  private final Subject subject;
+  private final ObjectNode data;
+  private final Set<String> changedAttributes;
+
+  private Event(Builder b, String id, Instant occurredAt, Subject subject) {
+    this.id = id;
+    this.type = b.type;
+    this.occurredAt = occurredAt;
+    this.subject = subject;
+    this.data = b.data.deepCopy();
+    this.changedAttributes = Collections.unmodifiableSet(new TreeSet<>(b.changedAttributes));
+  }
+
+  /**
+   * Starts an event of the given type.
+   *
+   * @param type the event type
+   * @return a new builder
+   */
+  public static Builder builder(EventType type) {
+    return new Builder(Objects.requireNonNull(type, "type"));
+  }
+
+  /**
+   * Returns the event id: unique, URL-safe, stable across retries and redeliveries.
+   *
+   * @return the id
+   */
+  public String id() {
+    return id;
+  }
+
+  /**
+   * Returns the event type.
+   *
+   * @return the type
+   */
+  public EventType type() {
+    return type;
+  }
+
+  /**
+   * Returns when the event happened.
+   *
+   * @return the time
+   */
+  public Instant occurredAt() {
+    return occurredAt;
+  }
+
+  /**
+   * Returns whom the event is about.
+   *
+   * @return the subject
+   */
+  public Subject subject() {
+    return subject;
+  }
+
+  /**
+   * Returns the event's payload, a JSON object. Read-only: do not change it.
+   *
+   * @return the data
+   */
+  public JsonNode data() {
+    return data;
+  }
+
+  /**
+   * Returns which profile attributes changed (for {@code user.updated}), sorted; empty otherwise.
+   *
+   * @return the changed attribute names
+   */
+  public Set<String> changedAttributes() {
+    return changedAttributes;
+  }
+
+  /**
+   * Returns a builder holding this event's values (including its id), to derive a changed copy.
+   *
+   * @return a new builder
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder(type).id(id).occurredAt(occurredAt).subject(subject).data(data);
+    b.changedAttributes.addAll(changedAttributes);
+    return b;
+  }
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof Event e
+        && id.equals(e.id)
+        && type.equals(e.type)
+        && occurredAt.equals(e.occurredAt)
+        && subject.equals(e.subject)
+        && data.equals(e.data)
+        && changedAttributes.equals(e.changedAttributes);
+  }
+
+  @Override
+  public int hashCode() {
+    return id.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "Event[id=" + id + ", type=" + type + ", occurredAt=" + occurredAt + "]";
+  }
+
+  /**
+   * Builds an {@link Event}; {@link #build()} validates every field and reports all problems at
+   * once. Not thread-safe.
+   */
+  public static final class Builder {
+    private final EventType type;
+    private @Nullable String id;
+    private @Nullable Instant occurredAt;
+    private @Nullable Subject subject;
+    private ObjectNode data = JsonNodeFactory.instance.objectNode();
+    private final Set<String> changedAttributes = new TreeSet<>();
+    private IdGenerator ids = IdGenerator.secureRandom();
+
+    private Builder(EventType type) {
+      this.type = type;
+    }
+
+    /**
+     * Sets the id. Leave unset to have one generated; set it when the host application already has
+     * a stable id for the change, so that publishing twice is recognisably the same event.
+     *
+     * @param id 1 to 100 characters from {@code A-Z a-z 0-9 _ -}
+     * @return this builder
+     */
+    public Builder id(String id) {
+      this.id = Objects.requireNonNull(id, "id");
+      return this;
+    }
+
+    /**
+     * Sets the generator used when no id is set.
+     *
+     * @param ids the generator
+     * @return this builder
+     */
+    public Builder idGenerator(IdGenerator ids) {
+      this.ids = Objects.requireNonNull(ids, "ids");
+      return this;
+    }
+
+    /**
+     * Sets when the event happened. Required.
+     *
+     * @param occurredAt the time
+     * @return this builder
+     */
+    public Builder occurredAt(Instant occurredAt) {
+      this.occurredAt = Objects.requireNonNull(occurredAt, "occurredAt");
+      return this;
+    }
+
+    /**
+     * Sets whom the event is about. Required.
+     *
+     * @param subject the subject
+     * @return this builder
+     */
+    public Builder subject(Subject subject) {
+      this.subject = Objects.requireNonNull(subject, "subject");
+      return this;
+    }
+
+    /**
+     * Sets the subject to a user alone.
+     *
+     * @param userId the user's id
+     * @return this builder
+     */
+    public Builder user(String userId) {
+      return subject(Subject.user(userId));
+    }
+
+    /**
+     * Sets the payload; it is copied, so later changes to {@code data} do not reach the event.
+     *
+     * @param data a JSON object
+     * @return this builder
+     */
+    public Builder data(JsonNode data) {
+      Objects.requireNonNull(data, "data");
+      if (!data.isObject()) {
+        throw new IllegalArgumentException(
+            "event data must be a JSON object, not " + data.getNodeType());
+      }
+      this.data = (ObjectNode) data;
+      return this;
+    }
+
+    /**
+     * Adds attributes that changed (for {@code user.updated}), such as {@code email}.
+     *
+     * @param attributes attribute names
+     * @return this builder
+     */
+    public Builder changed(String... attributes) {
+      return changed(List.of(attributes));
+    }
+
+    /**
+     * Adds attributes that changed.
+     *
+     * @param attributes attribute names
+     * @return this builder
+     */
+    public Builder changed(Collection<String> attributes) {
+      for (String a : new ArrayList<>(attributes)) {
+        changedAttributes.add(Objects.requireNonNull(a, "attribute"));
+      }
+      return this;
+    }
+
+    /**
+     * Validates and builds the event.
+     *
+     * @return the event
+     * @throws EventValidationException listing every field that is missing or malformed
+     */
+    public Event build() {
+      List<Violation> violations = new ArrayList<>();
+      String eventId = id != null ? id : ids.next("evt");
+      if (!ID.matcher(eventId).matches()) {
+        violations.add(
+            new Violation("id", "is not a valid event id", "1 to 100 characters A-Z a-z 0-9 _ -"));
+      }
+      if (occurredAt == null) {
+        violations.add(new Violation("occurredAt", "is required", "any instant"));
+      }
+      if (subject == null) {
+        violations.add(new Violation("subject", "is required", "a subject with a user id"));
+      } else {
+        if (subject.userId().isBlank() || subject.userId().length() > 256) {
+          violations.add(
+              new Violation("subject.user_id", "must not be blank", "1 to 256 characters"));
+        }
+        if (subject.appId().map(a -> a.isBlank() || a.length() > 256).orElse(false)) {
+          violations.add(
+              new Violation("subject.app_id", "must not be blank", "1 to 256 characters"));
+        }
+        if (subject.tenant().map(t -> t.isBlank() || t.length() > 256).orElse(false)) {
+          violations.add(
+              new Violation("subject.tenant", "must not be blank", "1 to 256 characters"));
+        }
+      }
+      if (changedAttributes.size() > MAX_CHANGED_ATTRIBUTES) {
+        violations.add(
+            new Violation(
+                "changedAttributes",
+                "lists " + changedAttributes.size() + " attributes",
+                "at most " + MAX_CHANGED_ATTRIBUTES));
+      }
+      for (String a : changedAttributes) {
+        if (!ATTRIBUTE.matcher(a).matches()) {
+          violations.add(
+              new Violation(
+                  "changedAttributes",
+                  "holds a malformed attribute name",
+                  "1 to 100 characters A-Z a-z 0-9 _ . -"));
+          break;
+        }
+      }
+      if (!violations.isEmpty() || occurredAt == null || subject == null) {
+        throw new EventValidationException(violations);
+      }
+      return new Event(this, eventId, occurredAt, subject);
+    }
+  }
+}

@@ -1,0 +1,22 @@
+package dev.hookline;
+
+import java.util.Optional;
+
+/**
+ * Told about every change a {@link WebhookRegistry} makes, after it is stored: the subscription
+ * index of a dispatcher in the same process uses it to see changes at once.
+ *
+ * <p>Called on the thread that made the change; must be quick, thread-safe, and should not throw
+ * (an exception is logged and does not undo the change).
+ */
+@FunctionalInterface
+public interface WebhookChangeListener {
+
+  /**
+   * A webhook was created, changed or deleted.
+   *
+   * @param webhookId the webhook's id
+   * @param current its state now, or empty if it was deleted
+   */
+  void onChange(String webhookId, Optional<Webhook> current);
+}

@@ -1,0 +1,562 @@
+package dev.hookline;
+
+import dev.hookline.internal.WebhookRules;
+import dev.hookline.spi.EndpointVerifier;
+import dev.hookline.spi.FilterCompiler;
+import dev.hookline.spi.IdGenerator;
+import dev.hookline.spi.Store;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates, lists, changes and deletes webhooks, and moves them through verification and enablement.
+ * All validation happens here: {@link #create} and {@link #update} report every broken rule at once
+ * in a {@link WebhookValidationException}.
+ *
+ * <p>A new webhook is {@link WebhookStatus#PENDING_VERIFICATION} and disabled. It receives
+ * notifications only once it is both {@linkplain #markVerified verified} and {@linkplain #enable
+ * enabled}; either may come first.
+ *
+ * <p>Thread-safe. Changes by the owner ({@link #update}) use optimistic concurrency: an update
+ * based on a stale version fails with {@link WebhookConflictException} rather than overwrite a
+ * concurrent change. State changes that do not depend on what the caller saw ({@link #enable},
+ * {@link #disable}, verification and health results) re-read and retry instead.
+ */
+public final class WebhookRegistry {
+  private static final Logger log = LoggerFactory.getLogger(WebhookRegistry.class);
+
+  /** The overlap during which old and new signing secrets both sign, when none is given. */
+  public static final Duration DEFAULT_ROTATION_OVERLAP = Duration.ofHours(24);
+
+  private static final int SIGNING_SECRET_BYTES = 32;
+  private static final int MAX_STATE_RETRIES = 100;
+
+  private final Store store;
+  private final Clock clock;
+  private final IdGenerator ids;
+  private final SecureRandom random;
+  private final WebhookRules rules;
+  private final @Nullable EndpointVerifier verifier;
+  private final List<WebhookChangeListener> listeners = new CopyOnWriteArrayList<>();
+
+  private WebhookRegistry(Builder b, Store store) {
+    this.store = store;
+    this.clock = b.clock;
+    this.ids = b.ids;
+    this.random = b.random;
+    this.rules = new WebhookRules(b.catalogue, b.filterCompiler, b.allowInsecureLoopback);
+    this.verifier = b.verifier;
+  }
+
+  /**
+   * Starts a registry builder.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Returns the store this registry writes to.
+   *
+   * @return the store
+   */
+  public Store store() {
+    return store;
+  }
+
+  /**
+   * Returns the clock this registry stamps changes with.
+   *
+   * @return the clock
+   */
+  public Clock clock() {
+    return clock;
+  }
+
+  /**
+   * Returns the catalogue of event types webhooks may subscribe to.
+   *
+   * @return the catalogue
+   */
+  public EventCatalogue catalogue() {
+    return rules.catalogue();
+  }
+
+  /**
+   * Registers a listener told about every change this registry makes.
+   *
+   * @param listener the listener
+   */
+  public void addChangeListener(WebhookChangeListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Removes a listener.
+   *
+   * @param listener the listener
+   */
+  public void removeChangeListener(WebhookChangeListener listener) {
+    listeners.remove(listener);
+  }
+
+  /**
+   * Validates and registers a webhook. It starts {@link WebhookStatus#PENDING_VERIFICATION},
+   * disabled, with one new signing secret.
+   *
+   * @param definition what the customer asked for
+   * @return the stored webhook
+   * @throws WebhookValidationException listing every field that breaks a rule
+   */
+  public Webhook create(WebhookDefinition definition) {
+    Objects.requireNonNull(definition, "definition");
+    WebhookRules.Valid v = rules.validate(definition);
+    Instant now = clock.instant();
+    Webhook webhook =
+        new Webhook(
+            ids.next("wh"),
+            v.name(),
+            v.description(),
+            v.uri(),
+            definition.apiKey(),
+            v.events(),
+            v.filter(),
+            WebhookStatus.PENDING_VERIFICATION,
+            false,
+            Optional.empty(),
+            List.of(new SigningSecret(newSigningSecret(), now, Optional.empty())),
+            now,
+            now,
+            1);
+    store.insertWebhook(webhook);
+    log.info("webhook created: webhook={} uri={}", webhook.id(), webhook.uri());
+    notifyListeners(webhook.id(), Optional.of(webhook));
+    return webhook;
+  }
+
+  /**
+   * Finds a webhook.
+   *
+   * @param id the webhook id
+   * @return the webhook, or empty if none has that id
+   */
+  public Optional<Webhook> get(String id) {
+    return store.findWebhook(Objects.requireNonNull(id, "id"));
+  }
+
+  /**
+   * Returns a webhook that must exist.
+   *
+   * @param id the webhook id
+   * @return the webhook
+   * @throws WebhookNotFoundException if none has that id
+   */
+  public Webhook require(String id) {
+    return get(id).orElseThrow(() -> new WebhookNotFoundException(id));
+  }
+
+  /**
+   * Lists every webhook, oldest first, each with its status, enabled flag, name and description.
+   *
+   * @return the webhooks
+   */
+  public List<Webhook> list() {
+    return store.listWebhooks();
+  }
+
+  /**
+   * Replaces a webhook's definition, if nobody changed it since {@code expectedVersion}. Changing
+   * the URI returns the webhook to {@link WebhookStatus#PENDING_VERIFICATION}: the new endpoint
+   * must prove ownership before it receives anything.
+   *
+   * @param id the webhook id
+   * @param expectedVersion the version the change is based on
+   * @param definition the new definition
+   * @return the stored webhook
+   * @throws WebhookValidationException listing every field that breaks a rule
+   * @throws WebhookNotFoundException if no webhook has that id
+   * @throws WebhookConflictException if the stored version is not {@code expectedVersion}
+   */
+  public Webhook update(String id, long expectedVersion, WebhookDefinition definition) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(definition, "definition");
+    WebhookRules.Valid v = rules.validate(definition);
+    Webhook current = require(id);
+    if (current.version() != expectedVersion) {
+      throw new WebhookConflictException(id, expectedVersion, current.version());
+    }
+    boolean uriChanged = !current.uri().equals(v.uri());
+    Webhook updated =
+        new Webhook(
+            id,
+            v.name(),
+            v.description(),
+            v.uri(),
+            definition.apiKey(),
+            v.events(),
+            v.filter(),
+            uriChanged ? WebhookStatus.PENDING_VERIFICATION : current.status(),
+            current.enabled(),
+            uriChanged
+                ? Optional.of("URI changed: verify the new endpoint")
+                : current.statusReason(),
+            current.signingSecrets(),
+            current.createdAt(),
+            clock.instant(),
+            expectedVersion + 1);
+    store.updateWebhook(updated);
+    log.info("webhook updated: webhook={} version={}", id, updated.version());
+    notifyListeners(id, Optional.of(updated));
+    return updated;
+  }
+
+  /**
+   * Deletes a webhook and its deliveries.
+   *
+   * @param id the webhook id
+   * @return true if it existed
+   */
+  public boolean delete(String id) {
+    boolean deleted = store.deleteWebhook(Objects.requireNonNull(id, "id"));
+    if (deleted) {
+      log.info("webhook deleted: webhook={}", id);
+      notifyListeners(id, Optional.empty());
+    }
+    return deleted;
+  }
+
+  /**
+   * Enables a webhook. An unverified webhook may be enabled; it receives notifications once it is
+   * verified too. Enabling a webhook {@linkplain WebhookStatus#DISABLED_BY_FAILURE disabled by
+   * failure} returns it to {@link WebhookStatus#VERIFIED}.
+   *
+   * @param id the webhook id
+   * @return the stored webhook
+   * @throws WebhookNotFoundException if no webhook has that id
+   */
+  public Webhook enable(String id) {
+    return changeState(
+        id,
+        w ->
+            w.status() == WebhookStatus.DISABLED_BY_FAILURE
+                ? Optional.of(
+                    w.withState(WebhookStatus.VERIFIED, true, Optional.empty(), clock.instant()))
+                : w.enabled()
+                    ? Optional.empty()
+                    : Optional.of(
+                        w.withState(w.status(), true, w.statusReason(), clock.instant())));
+  }
+
+  /**
+   * Disables a webhook: it receives nothing until enabled again. Queued deliveries stay queued.
+   *
+   * @param id the webhook id
+   * @return the stored webhook
+   * @throws WebhookNotFoundException if no webhook has that id
+   */
+  public Webhook disable(String id) {
+    return changeState(
+        id,
+        w ->
+            w.enabled()
+                ? Optional.of(w.withState(w.status(), false, w.statusReason(), clock.instant()))
+                : Optional.empty());
+  }
+
+  /**
+   * Runs the verification handshake with the configured {@link EndpointVerifier} and records the
+   * result: {@link WebhookStatus#VERIFIED} on success, otherwise the webhook stays as it was with
+   * the reason recorded.
+   *
+   * @param id the webhook id
+   * @return the handshake's result
+   * @throws WebhookNotFoundException if no webhook has that id
+   * @throws IllegalStateException if the registry was built without an endpoint verifier
+   */
+  public VerificationResult startVerification(String id) {
+    EndpointVerifier v = verifier;
+    if (v == null) {
+      throw new IllegalStateException(
+          "This registry has no endpoint verifier: build it with"
+              + " WebhookRegistry.builder().endpointVerifier(...) (the delivery module provides"
+              + " one), or call markVerified after verifying the endpoint yourself");
+    }
+    Webhook webhook = require(id);
+    VerificationResult result = v.verify(webhook);
+    if (result.verified()) {
+      markVerified(id);
+    } else {
+      recordVerificationFailure(id, result.detail());
+    }
+    return result;
+  }
+
+  /**
+   * Records that the endpoint proved ownership: the webhook becomes {@link WebhookStatus#VERIFIED}.
+   *
+   * @param id the webhook id
+   * @return the stored webhook
+   * @throws WebhookNotFoundException if no webhook has that id
+   */
+  public Webhook markVerified(String id) {
+    return changeState(
+        id,
+        w ->
+            w.status() == WebhookStatus.VERIFIED && w.statusReason().isEmpty()
+                ? Optional.empty()
+                : Optional.of(
+                    w.withState(
+                        WebhookStatus.VERIFIED, w.enabled(), Optional.empty(), clock.instant())));
+  }
+
+  /**
+   * Records a failed verification; the status is left as it was and the reason is kept.
+   *
+   * @param id the webhook id
+   * @param reason what went wrong, for people
+   * @return the stored webhook
+   * @throws WebhookNotFoundException if no webhook has that id
+   */
+  public Webhook recordVerificationFailure(String id, String reason) {
+    Objects.requireNonNull(reason, "reason");
+    return changeState(
+        id,
+        w ->
+            Optional.of(
+                w.withState(
+                    w.status(),
+                    w.enabled(),
+                    Optional.of("verification failed: " + reason),
+                    clock.instant())));
+  }
+
+  /**
+   * Stops deliveries to a webhook whose endpoint keeps failing or answered 410 Gone: the webhook
+   * becomes {@link WebhookStatus#DISABLED_BY_FAILURE} with the reason. Its queued deliveries are
+   * kept. {@link #enable} brings it back.
+   *
+   * @param id the webhook id
+   * @param reason why, for people
+   * @return the stored webhook
+   * @throws WebhookNotFoundException if no webhook has that id
+   */
+  public Webhook disableByFailure(String id, String reason) {
+    Objects.requireNonNull(reason, "reason");
+    Webhook result =
+        changeState(
+            id,
+            w ->
+                Optional.of(
+                    w.withState(
+                        WebhookStatus.DISABLED_BY_FAILURE,
+                        false,
+                        Optional.of(reason),
+                        clock.instant())));
+    log.warn("webhook disabled by failure: webhook={} reason={}", id, reason);
+    return result;
+  }
+
+  /**
+   * Adds a new signing secret. Until {@code overlap} has passed, notifications carry signatures by
+   * both the old and the new secret, so listeners can switch without missing any; then the old
+   * secret stops signing and is dropped at the next rotation.
+   *
+   * @param id the webhook id
+   * @param overlap how long the old secrets keep signing; zero drops them at once
+   * @return the stored webhook
+   * @throws WebhookNotFoundException if no webhook has that id
+   */
+  public Webhook rotateSigningSecret(String id, Duration overlap) {
+    Objects.requireNonNull(overlap, "overlap");
+    if (overlap.isNegative()) {
+      throw new IllegalArgumentException("overlap must not be negative, was " + overlap);
+    }
+    return changeState(
+        id,
+        w -> {
+          Instant now = clock.instant();
+          Instant oldUntil = now.plus(overlap);
+          List<SigningSecret> secrets = new ArrayList<>();
+          for (SigningSecret s : w.activeSigningSecrets(now)) {
+            Instant until = s.expiresAt().filter(e -> e.isBefore(oldUntil)).orElse(oldUntil);
+            if (until.isAfter(now)) {
+              secrets.add(new SigningSecret(s.secret(), s.createdAt(), Optional.of(until)));
+            }
+          }
+          secrets.add(new SigningSecret(newSigningSecret(), now, Optional.empty()));
+          return Optional.of(w.withSigningSecrets(secrets, now));
+        });
+  }
+
+  private Webhook changeState(String id, Function<Webhook, Optional<Webhook>> change) {
+    Objects.requireNonNull(id, "id");
+    for (int i = 0; i < MAX_STATE_RETRIES; i++) {
+      Webhook current = require(id);
+      Optional<Webhook> maybeChanged = change.apply(current);
+      if (maybeChanged.isEmpty()) {
+        return current; // already in the requested state
+      }
+      Webhook changed = maybeChanged.get();
+      try {
+        store.updateWebhook(changed);
+      } catch (WebhookConflictException e) {
+        continue; // someone changed it meanwhile: re-read and apply again
+      }
+      notifyListeners(id, Optional.of(changed));
+      return changed;
+    }
+    throw new HooklineException(
+        "Webhook '"
+            + id
+            + "' kept changing concurrently; gave up after "
+            + MAX_STATE_RETRIES
+            + " tries");
+  }
+
+  private Secret newSigningSecret() {
+    byte[] key = new byte[SIGNING_SECRET_BYTES];
+    random.nextBytes(key);
+    return Secret.of("whsec_" + Base64.getEncoder().encodeToString(key));
+  }
+
+  private void notifyListeners(String id, Optional<Webhook> current) {
+    for (WebhookChangeListener l : listeners) {
+      try {
+        l.onChange(id, current);
+      } catch (RuntimeException e) {
+        log.warn("webhook change listener failed: webhook={} listener={}", id, l.getClass(), e);
+      }
+    }
+  }
+
+  /** Builds a {@link WebhookRegistry}. Not thread-safe. */
+  public static final class Builder {
+    private @Nullable Store store;
+    private Clock clock = Clock.systemUTC();
+    private IdGenerator ids = IdGenerator.secureRandom();
+    private SecureRandom random = new SecureRandom();
+    private EventCatalogue catalogue = EventCatalogue.standard();
+    private @Nullable FilterCompiler filterCompiler;
+    private @Nullable EndpointVerifier verifier;
+    private boolean allowInsecureLoopback;
+
+    private Builder() {}
+
+    /**
+     * Sets the store. Required.
+     *
+     * @param store the store
+     * @return this builder
+     */
+    public Builder store(Store store) {
+      this.store = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /**
+     * Sets the clock that stamps changes. Default: {@link Clock#systemUTC()}.
+     *
+     * @param clock the clock
+     * @return this builder
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Sets the id generator. Default: {@link IdGenerator#secureRandom()}.
+     *
+     * @param ids the generator
+     * @return this builder
+     */
+    public Builder idGenerator(IdGenerator ids) {
+      this.ids = Objects.requireNonNull(ids, "ids");
+      return this;
+    }
+
+    /**
+     * Sets the source of signing-secret bytes. Default: a new {@link SecureRandom}.
+     *
+     * @param random the source
+     * @return this builder
+     */
+    public Builder secureRandom(SecureRandom random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    /**
+     * Sets the event types webhooks may subscribe to. Default: {@link EventCatalogue#standard()}.
+     *
+     * @param catalogue the catalogue
+     * @return this builder
+     */
+    public Builder catalogue(EventCatalogue catalogue) {
+      this.catalogue = Objects.requireNonNull(catalogue, "catalogue");
+      return this;
+    }
+
+    /**
+     * Sets the compiler that validates filters. Without one, a webhook with a filter is rejected.
+     *
+     * @param compiler the compiler (the filters module provides one)
+     * @return this builder
+     */
+    public Builder filterCompiler(FilterCompiler compiler) {
+      this.filterCompiler = Objects.requireNonNull(compiler, "compiler");
+      return this;
+    }
+
+    /**
+     * Sets the verifier that runs the endpoint verification handshake.
+     *
+     * @param verifier the verifier (the delivery module provides one)
+     * @return this builder
+     */
+    public Builder endpointVerifier(EndpointVerifier verifier) {
+      this.verifier = Objects.requireNonNull(verifier, "verifier");
+      return this;
+    }
+
+    /**
+     * Development only: also accept {@code http} URIs whose host is loopback ({@code localhost},
+     * {@code 127.0.0.0/8}, {@code ::1}). Off by default; never turn it on in production.
+     *
+     * @param allow whether to accept loopback {@code http}
+     * @return this builder
+     */
+    public Builder allowInsecureLoopbackForDevelopment(boolean allow) {
+      this.allowInsecureLoopback = allow;
+      return this;
+    }
+
+    /**
+     * Returns the registry.
+     *
+     * @return the registry
+     * @throws IllegalStateException if no store was set
+     */
+    public WebhookRegistry build() {
+      Store s = store;
+      if (s == null) {
+        throw new IllegalStateException("WebhookRegistry needs a store: call store(...)");
+      }
+      return new WebhookRegistry(this, s);
+    }
+  }
+}

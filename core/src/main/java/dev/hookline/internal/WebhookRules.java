@@ -1,0 +1,299 @@
+package dev.hookline.internal;
+
+import dev.hookline.EventCatalogue;
+import dev.hookline.EventType;
+import dev.hookline.InvalidFilterException;
+import dev.hookline.Violation;
+import dev.hookline.WebhookDefinition;
+import dev.hookline.WebhookValidationException;
+import dev.hookline.spi.CompiledFilter;
+import dev.hookline.spi.FilterCompiler;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The validation rules for a {@link WebhookDefinition}. Every rule is checked and every violation
+ * reported, so a user fixes all problems in one round. Thread-safe (immutable).
+ */
+public final class WebhookRules {
+  static final int NAME_MAX = 200;
+  static final int DESCRIPTION_MAX = 1000;
+  static final int URI_MAX = 2048;
+  static final int API_KEY_MIN = 16;
+  static final int API_KEY_MAX = 512;
+  static final int FILTER_MAX = 4096;
+
+  private static final Pattern IPV4_LOOPBACK =
+      Pattern.compile(
+          "127\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){2}");
+
+  private final EventCatalogue catalogue;
+  private final @Nullable FilterCompiler filterCompiler;
+  private final boolean allowInsecureLoopback;
+
+  /**
+   * Creates the rules.
+   *
+   * @param catalogue the known event types
+   * @param filterCompiler the filter compiler, or null if filters are not available
+   * @param allowInsecureLoopback whether {@code http} to loopback is accepted (development)
+   */
+  public WebhookRules(
+      EventCatalogue catalogue,
+      @Nullable FilterCompiler filterCompiler,
+      boolean allowInsecureLoopback) {
+    this.catalogue = catalogue;
+    this.filterCompiler = filterCompiler;
+    this.allowInsecureLoopback = allowInsecureLoopback;
+  }
+
+  /**
+   * Returns the catalogue.
+   *
+   * @return the catalogue
+   */
+  public EventCatalogue catalogue() {
+    return catalogue;
+  }
+
+  /**
+   * A definition that passed every rule, normalised.
+   *
+   * @param name the trimmed name
+   * @param description the trimmed description
+   * @param uri the parsed URI
+   * @param events the event types
+   * @param filter the canonical filter text
+   */
+  public record Valid(
+      String name, String description, URI uri, Set<EventType> events, Optional<String> filter) {}
+
+  /**
+   * Checks every rule.
+   *
+   * @param d the definition
+   * @return the normalised values
+   * @throws WebhookValidationException listing every violation
+   */
+  public Valid validate(WebhookDefinition d) {
+    List<Violation> violations = new ArrayList<>();
+    String name = d.name().strip();
+    if (name.isEmpty()) {
+      violations.add(new Violation("name", "is required", "1 to " + NAME_MAX + " characters"));
+    } else if (name.length() > NAME_MAX) {
+      violations.add(
+          new Violation(
+              "name",
+              "is " + name.length() + " characters long",
+              "1 to " + NAME_MAX + " characters"));
+    } else if (hasControlCharacter(name)) {
+      violations.add(new Violation("name", "contains a control character", "printable characters"));
+    }
+    String description = d.description().strip();
+    if (description.length() > DESCRIPTION_MAX) {
+      violations.add(
+          new Violation(
+              "description",
+              "is " + description.length() + " characters long",
+              "at most " + DESCRIPTION_MAX + " characters"));
+    }
+    URI uri = checkUri(d.uri(), violations);
+    checkApiKey(d, violations);
+    Set<EventType> events = checkEvents(d.eventTypes(), violations);
+    Optional<String> filter = checkFilter(d.filter(), events, violations);
+    if (!violations.isEmpty() || uri == null) {
+      throw new WebhookValidationException(violations);
+    }
+    return new Valid(name, description, uri, events, filter);
+  }
+
+  private @Nullable URI checkUri(String text, List<Violation> violations) {
+    String allowed =
+        allowInsecureLoopback
+            ? "an absolute https URI with a host (http only for loopback hosts), no user-info, no"
+                + " fragment, at most "
+                + URI_MAX
+                + " characters"
+            : "an absolute https URI with a host, no user-info, no fragment, at most "
+                + URI_MAX
+                + " characters";
+    if (text.isBlank()) {
+      violations.add(new Violation("uri", "is required", allowed));
+      return null;
+    }
+    if (text.length() > URI_MAX) {
+      violations.add(new Violation("uri", "is " + text.length() + " characters long", allowed));
+      return null;
+    }
+    URI uri;
+    try {
+      uri = new URI(text);
+    } catch (URISyntaxException e) {
+      violations.add(
+          new Violation(
+              "uri",
+              "is not a valid URI (" + e.getReason() + " at index " + e.getIndex() + ")",
+              allowed));
+      return null;
+    }
+    int before = violations.size();
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    String host = uri.getHost();
+    if (!uri.isAbsolute()) {
+      violations.add(new Violation("uri", "is not absolute (no scheme)", allowed));
+    } else if (uri.isOpaque()) {
+      violations.add(new Violation("uri", "is not a hierarchical URI", allowed));
+    } else if (scheme.equals("http")) {
+      if (!allowInsecureLoopback) {
+        violations.add(
+            new Violation(
+                "uri",
+                "uses http, which sends the API key in clear text",
+                allowed + "; http to loopback only with the development option"));
+      } else if (host != null && !isLoopbackHost(host)) {
+        violations.add(new Violation("uri", "uses http to a host that is not loopback", allowed));
+      }
+    } else if (!scheme.equals("https")) {
+      violations.add(new Violation("uri", "uses the scheme '" + scheme + "'", allowed));
+    }
+    if (uri.isAbsolute() && !uri.isOpaque()) {
+      if (host == null || host.isEmpty()) {
+        violations.add(new Violation("uri", "has no host", allowed));
+      }
+      if (uri.getRawUserInfo() != null) {
+        violations.add(new Violation("uri", "contains user-info (credentials)", allowed));
+      }
+      if (uri.getRawFragment() != null) {
+        violations.add(new Violation("uri", "has a fragment", allowed));
+      }
+    }
+    return violations.size() == before ? uri : null;
+  }
+
+  /**
+   * Returns whether a URI host names the loopback interface.
+   *
+   * @param host the host as {@link URI#getHost()} gives it
+   * @return true for {@code localhost}, {@code 127.x.y.z} and {@code [::1]}
+   */
+  public static boolean isLoopbackHost(String host) {
+    String h = host.toLowerCase(Locale.ROOT);
+    return h.equals("localhost")
+        || h.equals("[::1]")
+        || h.equals("[0:0:0:0:0:0:0:1]")
+        || IPV4_LOOPBACK.matcher(h).matches();
+  }
+
+  private static void checkApiKey(WebhookDefinition d, List<Violation> violations) {
+    String allowed =
+        API_KEY_MIN + " to " + API_KEY_MAX + " printable ASCII characters without spaces";
+    int length = d.apiKey().length();
+    if (length == 0) {
+      violations.add(new Violation("apiKey", "is required", allowed));
+      return;
+    }
+    if (length < API_KEY_MIN || length > API_KEY_MAX) {
+      violations.add(new Violation("apiKey", "is " + length + " characters long", allowed));
+    }
+    String key = d.apiKey().reveal();
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        // Report the position, never the character: it is part of a secret.
+        violations.add(
+            new Violation(
+                "apiKey",
+                "has a character outside printable ASCII at position " + (i + 1),
+                allowed));
+        break;
+      }
+    }
+  }
+
+  private Set<EventType> checkEvents(Set<String> names, List<Violation> violations) {
+    Set<EventType> events = new LinkedHashSet<>();
+    String allowed = "one or more of: " + String.join(", ", subscribableNames());
+    if (names.isEmpty()) {
+      violations.add(
+          new Violation("events", "is required: subscribe to at least one event type", allowed));
+      return events;
+    }
+    for (String name : names) {
+      Optional<EventType> type = catalogue.find(name);
+      if (type.isEmpty()) {
+        violations.add(
+            new Violation(
+                "events", "names an unknown event type '" + printable(name) + "'", allowed));
+      } else if (!type.get().subscribable()) {
+        violations.add(
+            new Violation(
+                "events", "'" + name + "' is not currently supported for subscription", allowed));
+      } else {
+        events.add(type.get());
+      }
+    }
+    return events;
+  }
+
+  private Optional<String> checkFilter(
+      Optional<String> filter, Set<EventType> events, List<Violation> violations) {
+    if (filter.isEmpty() || filter.get().isBlank()) {
+      return Optional.empty();
+    }
+    String text = filter.get();
+    if (text.length() > FILTER_MAX) {
+      violations.add(
+          new Violation(
+              "filter",
+              "is " + text.length() + " characters long",
+              "at most " + FILTER_MAX + " characters"));
+      return Optional.empty();
+    }
+    FilterCompiler compiler = filterCompiler;
+    if (compiler == null) {
+      violations.add(
+          new Violation(
+              "filter",
+              "cannot be checked: this registry has no filter compiler",
+              "no filter, or build the registry with filterCompiler(...) from hookline-filters"));
+      return Optional.empty();
+    }
+    try {
+      CompiledFilter compiled = compiler.compile(text, events);
+      return Optional.of(compiled.canonicalText());
+    } catch (InvalidFilterException e) {
+      violations.add(
+          new Violation(
+              "filter",
+              e.line() > 0
+                  ? "line " + e.line() + ", column " + e.column() + ": " + e.problem()
+                  : e.problem(),
+              "a filter expression; see docs/filters.md"));
+      return Optional.empty();
+    }
+  }
+
+  private List<String> subscribableNames() {
+    return catalogue.subscribable().stream().map(EventType::wireName).toList();
+  }
+
+  private static boolean hasControlCharacter(String s) {
+    return s.chars().anyMatch(Character::isISOControl);
+  }
+
+  /** Keeps user input in messages short and free of control characters. */
+  private static String printable(String s) {
+    String clipped = s.length() > 100 ? s.substring(0, 100) + "…" : s;
+    StringBuilder b = new StringBuilder(clipped.length());
+    clipped.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+    return b.toString();
+  }
+}

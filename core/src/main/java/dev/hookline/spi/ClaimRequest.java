@@ -1,0 +1,69 @@
+package dev.hookline.spi;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What a worker asks the Store for: up to {@code maxDeliveries} queued deliveries due at {@code
+ * now} (and in-flight ones whose lease expired), in {@code lane}, not for any webhook in {@code
+ * excludedWebhookIds}, leased to {@code owner} until {@code now + leaseDuration}.
+ *
+ * @param owner the claiming dispatcher instance's id
+ * @param now the current time by the dispatcher's clock
+ * @param leaseDuration how long the claim lasts before others may take it over
+ * @param maxDeliveries the batch size, 1 to 10,000
+ * @param lane which deliveries to take
+ * @param excludedWebhookIds webhooks to skip (for example, endpoints whose circuit is open)
+ */
+public record ClaimRequest(
+    String owner,
+    Instant now,
+    Duration leaseDuration,
+    int maxDeliveries,
+    Lane lane,
+    Set<String> excludedWebhookIds) {
+
+  /** Most deliveries one claim may take. */
+  public static final int MAX_BATCH = 10_000;
+
+  /** Checks the components. */
+  public ClaimRequest {
+    Objects.requireNonNull(owner, "owner");
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(leaseDuration, "leaseDuration");
+    Objects.requireNonNull(lane, "lane");
+    excludedWebhookIds = Set.copyOf(excludedWebhookIds);
+    if (leaseDuration.isNegative() || leaseDuration.isZero()) {
+      throw new IllegalArgumentException("leaseDuration must be positive, was " + leaseDuration);
+    }
+    if (maxDeliveries < 1 || maxDeliveries > MAX_BATCH) {
+      throw new IllegalArgumentException(
+          "maxDeliveries must be 1 to " + MAX_BATCH + ", was " + maxDeliveries);
+    }
+  }
+
+  /**
+   * A claim in any lane with no exclusions.
+   *
+   * @param owner the claiming instance
+   * @param now the current time
+   * @param leaseDuration how long the lease lasts
+   * @param maxDeliveries the batch size
+   * @return the request
+   */
+  public static ClaimRequest of(
+      String owner, Instant now, Duration leaseDuration, int maxDeliveries) {
+    return new ClaimRequest(owner, now, leaseDuration, maxDeliveries, Lane.ANY, Set.of());
+  }
+
+  /**
+   * Returns when leases taken by this request expire.
+   *
+   * @return {@code now + leaseDuration}
+   */
+  public Instant leaseExpiry() {
+    return now.plus(leaseDuration);
+  }
+}

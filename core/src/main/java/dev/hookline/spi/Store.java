@@ -1,0 +1,209 @@
+package dev.hookline.spi;
+
+import dev.hookline.Attempt;
+import dev.hookline.Delivery;
+import dev.hookline.DeliveryCounts;
+import dev.hookline.DeliveryQuery;
+import dev.hookline.DeliveryState;
+import dev.hookline.Lease;
+import dev.hookline.Webhook;
+import dev.hookline.WebhookConflictException;
+import dev.hookline.WebhookNotFoundException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Persists webhooks and the delivery outbox. The {@code WebhookRegistry} and the dispatcher talk to
+ * storage only through this interface; {@code InMemoryStore} and the PostgreSQL store implement it,
+ * and the {@code StoreContract} test kit in {@code hookline-testing} proves an implementation meets
+ * it.
+ *
+ * <h2>Delivery life cycle</h2>
+ *
+ * <pre>
+ *   enqueue ─▶ PENDING ─claim─▶ IN_FLIGHT ─complete─▶ SUCCEEDED
+ *                 ▲                │ ─reschedule─▶ RETRYING ─claim─▶ IN_FLIGHT …
+ *                 │                │ ─fail──────▶ FAILED ─requeue─▶ RETRYING
+ *                 └────release─────┘  (lease expiry: any instance may claim it again)
+ * </pre>
+ *
+ * <p>Results are recorded only with the current {@link Lease}: every claim issues a larger fencing
+ * {@linkplain Lease#token() token}, and {@link #complete}, {@link #reschedule}, {@link #fail},
+ * {@link #release} and {@link #extendLease} return {@code false} (changing nothing) when the
+ * lease's token is no longer the delivery's current one, because the lease expired and another
+ * worker claimed the delivery.
+ *
+ * <p>Implementations must be thread-safe, and safe to share between several processes when they
+ * claim to be (the PostgreSQL store is; the in-memory store is per process by nature).
+ */
+public interface Store extends AutoCloseable {
+
+  // ---- webhooks ----
+
+  /**
+   * Stores a new webhook.
+   *
+   * @param webhook the webhook, with version 1
+   * @throws IllegalStateException if a webhook with that id exists
+   */
+  void insertWebhook(Webhook webhook);
+
+  /**
+   * Replaces a webhook if, and only if, the stored version is {@code updated.version() - 1}.
+   *
+   * @param updated the new state, with its version already incremented
+   * @throws WebhookNotFoundException if no webhook has that id
+   * @throws WebhookConflictException if the stored version differs (nothing is written)
+   */
+  void updateWebhook(Webhook updated);
+
+  /**
+   * Finds a webhook.
+   *
+   * @param id the webhook id
+   * @return the webhook, or empty if none has that id
+   */
+  Optional<Webhook> findWebhook(String id);
+
+  /**
+   * Lists every webhook, oldest first.
+   *
+   * @return the webhooks
+   */
+  List<Webhook> listWebhooks();
+
+  /**
+   * Deletes a webhook and every delivery to it.
+   *
+   * @param id the webhook id
+   * @return true if it existed
+   */
+  boolean deleteWebhook(String id);
+
+  // ---- the outbox ----
+
+  /**
+   * Adds deliveries atomically: all of them or none. A delivery for an (event id, webhook id) pair
+   * that is already stored is skipped, so enqueuing the same event twice is harmless.
+   *
+   * @param deliveries new {@link DeliveryState#PENDING} deliveries
+   * @return the deliveries actually added
+   */
+  List<Delivery> enqueue(List<Delivery> deliveries);
+
+  /**
+   * Claims due deliveries under a lease: queued deliveries whose next attempt is due at {@code
+   * request.now()}, and in-flight deliveries whose lease has expired, earliest due first. Each
+   * delivery is handed to exactly one claimer at a time.
+   *
+   * @param request what to claim
+   * @return the claimed deliveries, each now {@link DeliveryState#IN_FLIGHT}; possibly empty
+   */
+  List<ClaimedDelivery> claim(ClaimRequest request);
+
+  /**
+   * Extends a lease, for an attempt that runs long.
+   *
+   * @param lease the current lease
+   * @param newExpiry the new expiry
+   * @return true if extended; false if the lease is no longer current
+   */
+  boolean extendLease(Lease lease, Instant newExpiry);
+
+  /**
+   * Records a successful attempt: the delivery becomes {@link DeliveryState#SUCCEEDED}.
+   *
+   * @param lease the current lease
+   * @param attempt the attempt
+   * @param now the time
+   * @return true if recorded; false if the lease is no longer current
+   */
+  boolean complete(Lease lease, Attempt attempt, Instant now);
+
+  /**
+   * Records a failed attempt and schedules the next: the delivery becomes {@link
+   * DeliveryState#RETRYING}, due at {@code nextAttemptAt}.
+   *
+   * @param lease the current lease
+   * @param attempt the attempt
+   * @param nextAttemptAt when to try again
+   * @param now the time
+   * @return true if recorded; false if the lease is no longer current
+   */
+  boolean reschedule(Lease lease, Attempt attempt, Instant nextAttemptAt, Instant now);
+
+  /**
+   * Records the last failed attempt: the delivery becomes {@link DeliveryState#FAILED}.
+   *
+   * @param lease the current lease
+   * @param attempt the attempt
+   * @param now the time
+   * @return true if recorded; false if the lease is no longer current
+   */
+  boolean fail(Lease lease, Attempt attempt, Instant now);
+
+  /**
+   * Gives a claimed delivery back unattempted (on shutdown, or when its endpoint is busy): it
+   * returns to its queued state, due at {@code nextAttemptAt}.
+   *
+   * @param lease the current lease
+   * @param nextAttemptAt when it is due again
+   * @param now the time
+   * @return true if released; false if the lease is no longer current
+   */
+  boolean release(Lease lease, Instant nextAttemptAt, Instant now);
+
+  /**
+   * Queues a finished ({@link DeliveryState#FAILED} or {@link DeliveryState#SUCCEEDED}) delivery
+   * again, keeping its event id and attempt history: it becomes {@link DeliveryState#RETRYING}, due
+   * at {@code nextAttemptAt}.
+   *
+   * @param deliveryId the delivery
+   * @param nextAttemptAt when to attempt it
+   * @param now the time
+   * @return true if requeued; false if it does not exist or is not finished
+   */
+  boolean requeue(String deliveryId, Instant nextAttemptAt, Instant now);
+
+  // ---- queries and housekeeping ----
+
+  /**
+   * Finds a delivery.
+   *
+   * @param deliveryId the delivery id
+   * @return the delivery, or empty
+   */
+  Optional<Delivery> findDelivery(String deliveryId);
+
+  /**
+   * Lists deliveries matching a query, newest first (by creation time, then id).
+   *
+   * @param query the criteria and limit
+   * @return at most {@code query.limit()} deliveries
+   */
+  List<Delivery> findDeliveries(DeliveryQuery query);
+
+  /**
+   * Counts one webhook's deliveries by state.
+   *
+   * @param webhookId the webhook id
+   * @return the counts; all zero for an unknown webhook
+   */
+  DeliveryCounts countDeliveries(String webhookId);
+
+  /**
+   * Deletes finished ({@link DeliveryState#SUCCEEDED} or {@link DeliveryState#FAILED}) deliveries
+   * last updated before {@code finishedBefore}, at most {@code maxDeliveries} of them. Call
+   * repeatedly until it returns less than {@code maxDeliveries} to purge everything.
+   *
+   * @param finishedBefore the retention cut-off
+   * @param maxDeliveries the batch size, at least 1
+   * @return how many were deleted
+   */
+  int purge(Instant finishedBefore, int maxDeliveries);
+
+  /** Releases resources the Store created itself. Caller-owned resources are left open. */
+  @Override
+  default void close() {}
+}

@@ -1,0 +1,535 @@
+package dev.hookline.store;
+
+import dev.hookline.Attempt;
+import dev.hookline.Delivery;
+import dev.hookline.DeliveryCounts;
+import dev.hookline.DeliveryQuery;
+import dev.hookline.DeliveryState;
+import dev.hookline.Lease;
+import dev.hookline.Webhook;
+import dev.hookline.WebhookConflictException;
+import dev.hookline.WebhookNotFoundException;
+import dev.hookline.spi.ClaimRequest;
+import dev.hookline.spi.ClaimedDelivery;
+import dev.hookline.spi.Lane;
+import dev.hookline.spi.Store;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A {@link Store} in this process's memory: for tests, development and single-instance hosts that
+ * accept losing queued notifications on restart. Nothing survives the process.
+ *
+ * <p>Thread-safe, with no global lock on the hot path: each delivery has its own monitor; due
+ * deliveries sit in two concurrent skip lists (first attempts and retries) and leases in a third,
+ * ordered by time, and a claimer owns a delivery by being the one thread whose {@code remove} of
+ * its queue key succeeds. Lease expiry follows the claimers' clock ({@link ClaimRequest#now()}), so
+ * tests drive it with a manual clock.
+ */
+public final class InMemoryStore implements Store {
+  private static final Comparator<Delivery> NEWEST_FIRST =
+      Comparator.comparing(Delivery::createdAt).thenComparing(Delivery::id).reversed();
+
+  private final ConcurrentHashMap<String, Webhook> webhooks = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Entry> deliveries = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Set<Entry>> byWebhook = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, List<Entry>> byEvent = new ConcurrentHashMap<>();
+  private final ConcurrentSkipListSet<QueueKey> firstAttempts = new ConcurrentSkipListSet<>();
+  private final ConcurrentSkipListSet<QueueKey> retries = new ConcurrentSkipListSet<>();
+  private final ConcurrentSkipListSet<QueueKey> leases = new ConcurrentSkipListSet<>();
+  private final AtomicLong sequence = new AtomicLong();
+
+  /** Creates an empty store. */
+  public InMemoryStore() {}
+
+  // ---- webhooks ----
+
+  @Override
+  public void insertWebhook(Webhook webhook) {
+    Objects.requireNonNull(webhook, "webhook");
+    if (webhooks.putIfAbsent(webhook.id(), webhook) != null) {
+      throw new IllegalStateException("A webhook with id '" + webhook.id() + "' already exists");
+    }
+  }
+
+  @Override
+  public void updateWebhook(Webhook updated) {
+    Objects.requireNonNull(updated, "updated");
+    webhooks.compute(
+        updated.id(),
+        (id, current) -> {
+          if (current == null) {
+            throw new WebhookNotFoundException(id);
+          }
+          if (current.version() != updated.version() - 1) {
+            throw new WebhookConflictException(id, updated.version() - 1, current.version());
+          }
+          return updated;
+        });
+  }
+
+  @Override
+  public Optional<Webhook> findWebhook(String id) {
+    return Optional.ofNullable(webhooks.get(Objects.requireNonNull(id, "id")));
+  }
+
+  @Override
+  public List<Webhook> listWebhooks() {
+    List<Webhook> all = new ArrayList<>(webhooks.values());
+    all.sort(Comparator.comparing(Webhook::createdAt).thenComparing(Webhook::id));
+    return all;
+  }
+
+  @Override
+  public boolean deleteWebhook(String id) {
+    Objects.requireNonNull(id, "id");
+    if (webhooks.remove(id) == null) {
+      return false;
+    }
+    Set<Entry> owned = byWebhook.remove(id);
+    if (owned != null) {
+      owned.forEach(this::remove);
+    }
+    return true;
+  }
+
+  // ---- the outbox ----
+
+  @Override
+  public List<Delivery> enqueue(List<Delivery> batch) {
+    List<Delivery> toAdd = List.copyOf(batch);
+    for (Delivery d : toAdd) {
+      if (d.state() != DeliveryState.PENDING || d.nextAttemptAt().isEmpty()) {
+        throw new IllegalArgumentException(
+            "enqueue takes PENDING deliveries with a due time; delivery "
+                + d.id()
+                + " is "
+                + d.state());
+      }
+    }
+    Map<String, List<Delivery>> perEvent = new HashMap<>();
+    for (Delivery d : toAdd) {
+      perEvent.computeIfAbsent(d.event().id(), k -> new ArrayList<>()).add(d);
+    }
+    List<Entry> added = new ArrayList<>();
+    perEvent.forEach(
+        (eventId, group) ->
+            byEvent.compute(
+                eventId,
+                (k, existing) -> {
+                  List<Entry> entries = existing == null ? new ArrayList<>(1) : existing;
+                  for (Delivery d : group) {
+                    boolean duplicate =
+                        entries.stream().anyMatch(e -> e.webhookId.equals(d.webhookId()));
+                    if (duplicate
+                        || !webhooks.containsKey(d.webhookId())
+                        || deliveries.containsKey(d.id())) {
+                      continue;
+                    }
+                    Entry e = new Entry(d);
+                    entries.add(e);
+                    added.add(e);
+                  }
+                  return entries.isEmpty() ? null : entries;
+                }));
+    List<Delivery> result = new ArrayList<>(added.size());
+    for (Entry e : added) {
+      deliveries.put(e.id, e);
+      byWebhook.computeIfAbsent(e.webhookId, k -> ConcurrentHashMap.newKeySet()).add(e);
+      synchronized (e) {
+        schedule(e, e.delivery.nextAttemptAt().orElseThrow());
+      }
+      result.add(e.delivery);
+    }
+    return result;
+  }
+
+  @Override
+  public List<ClaimedDelivery> claim(ClaimRequest request) {
+    Objects.requireNonNull(request, "request");
+    List<ClaimedDelivery> claimed = new ArrayList<>();
+    // Expired leases first: those deliveries have waited longest.
+    takeFrom(leases, request, claimed, true);
+    if (request.lane() != Lane.RETRIES) {
+      takeFrom(firstAttempts, request, claimed, false);
+    }
+    if (request.lane() != Lane.FIRST_ATTEMPTS) {
+      takeFrom(retries, request, claimed, false);
+    }
+    return claimed;
+  }
+
+  private void takeFrom(
+      ConcurrentSkipListSet<QueueKey> queue,
+      ClaimRequest request,
+      List<ClaimedDelivery> claimed,
+      boolean expiredLeases) {
+    Instant now = request.now();
+    for (QueueKey key : queue) {
+      if (claimed.size() >= request.maxDeliveries() || key.at.isAfter(now)) {
+        return;
+      }
+      Entry e = key.entry;
+      if (request.excludedWebhookIds().contains(e.webhookId)) {
+        continue;
+      }
+      if (expiredLeases && !laneAccepts(request.lane(), e)) {
+        continue;
+      }
+      if (!queue.remove(key)) {
+        continue; // another claimer took it
+      }
+      synchronized (e) {
+        if (e.removed || !key.equals(e.key)) {
+          continue; // completed, rescheduled or deleted meanwhile
+        }
+        Lease lease =
+            new Lease(e.id, request.owner(), sequence.incrementAndGet(), request.leaseExpiry());
+        Delivery d = e.delivery;
+        e.delivery =
+            new Delivery(
+                d.id(),
+                d.webhookId(),
+                d.event(),
+                DeliveryState.IN_FLIGHT,
+                d.attempts(),
+                d.nextAttemptAt(),
+                d.createdAt(),
+                now,
+                Optional.of(lease));
+        e.key = new QueueKey(lease.expiresAt(), lease.token(), e);
+        leases.add(e.key);
+        claimed.add(new ClaimedDelivery(e.delivery, lease));
+      }
+    }
+  }
+
+  private static boolean laneAccepts(Lane lane, Entry e) {
+    return switch (lane) {
+      case ANY -> true;
+      case FIRST_ATTEMPTS -> e.delivery.attempts().isEmpty();
+      case RETRIES -> !e.delivery.attempts().isEmpty();
+    };
+  }
+
+  @Override
+  public boolean extendLease(Lease lease, Instant newExpiry) {
+    return withLease(
+        lease,
+        e -> {
+          Lease extended = new Lease(lease.deliveryId(), lease.owner(), lease.token(), newExpiry);
+          leases.remove(e.key);
+          e.key = new QueueKey(newExpiry, lease.token(), e);
+          leases.add(e.key);
+          Delivery d = e.delivery;
+          e.delivery =
+              new Delivery(
+                  d.id(),
+                  d.webhookId(),
+                  d.event(),
+                  d.state(),
+                  d.attempts(),
+                  d.nextAttemptAt(),
+                  d.createdAt(),
+                  d.updatedAt(),
+                  Optional.of(extended));
+        });
+  }
+
+  @Override
+  public boolean complete(Lease lease, Attempt attempt, Instant now) {
+    Objects.requireNonNull(attempt, "attempt");
+    return finish(lease, DeliveryState.SUCCEEDED, attempt, null, now);
+  }
+
+  @Override
+  public boolean reschedule(Lease lease, Attempt attempt, Instant nextAttemptAt, Instant now) {
+    Objects.requireNonNull(attempt, "attempt");
+    Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
+    return finish(lease, DeliveryState.RETRYING, attempt, nextAttemptAt, now);
+  }
+
+  @Override
+  public boolean fail(Lease lease, Attempt attempt, Instant now) {
+    Objects.requireNonNull(attempt, "attempt");
+    return finish(lease, DeliveryState.FAILED, attempt, null, now);
+  }
+
+  @Override
+  public boolean release(Lease lease, Instant nextAttemptAt, Instant now) {
+    Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
+    return withLease(
+        lease,
+        e -> {
+          leases.remove(e.key);
+          DeliveryState queued =
+              e.delivery.attempts().isEmpty() ? DeliveryState.PENDING : DeliveryState.RETRYING;
+          e.delivery = changed(e.delivery, queued, e.delivery.attempts(), nextAttemptAt, now);
+          schedule(e, nextAttemptAt);
+        });
+  }
+
+  @Override
+  public boolean requeue(String deliveryId, Instant nextAttemptAt, Instant now) {
+    Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
+    Entry e = deliveries.get(Objects.requireNonNull(deliveryId, "deliveryId"));
+    if (e == null) {
+      return false;
+    }
+    synchronized (e) {
+      if (e.removed || !e.delivery.state().isFinal()) {
+        return false;
+      }
+      e.delivery =
+          changed(e.delivery, DeliveryState.RETRYING, e.delivery.attempts(), nextAttemptAt, now);
+      schedule(e, nextAttemptAt);
+      return true;
+    }
+  }
+
+  private boolean finish(
+      Lease lease, DeliveryState state, Attempt attempt, @Nullable Instant next, Instant now) {
+    Objects.requireNonNull(now, "now");
+    return withLease(
+        lease,
+        e -> {
+          leases.remove(e.key);
+          List<Attempt> attempts = new ArrayList<>(e.delivery.attempts().size() + 1);
+          attempts.addAll(e.delivery.attempts());
+          attempts.add(attempt);
+          e.delivery = changed(e.delivery, state, attempts, next, now);
+          if (next != null) {
+            schedule(e, next);
+          } else {
+            e.key = null;
+          }
+        });
+  }
+
+  private boolean withLease(Lease lease, java.util.function.Consumer<Entry> change) {
+    Objects.requireNonNull(lease, "lease");
+    Entry e = deliveries.get(lease.deliveryId());
+    if (e == null) {
+      return false;
+    }
+    synchronized (e) {
+      Optional<Lease> current = e.delivery.lease();
+      if (e.removed
+          || e.delivery.state() != DeliveryState.IN_FLIGHT
+          || current.isEmpty()
+          || current.get().token() != lease.token()) {
+        return false;
+      }
+      change.accept(e);
+      return true;
+    }
+  }
+
+  /** Puts the entry in its lane, due at {@code at}. Caller holds the entry's monitor. */
+  private void schedule(Entry e, Instant at) {
+    e.key = new QueueKey(at, sequence.incrementAndGet(), e);
+    (e.delivery.attempts().isEmpty() ? firstAttempts : retries).add(e.key);
+  }
+
+  private static Delivery changed(
+      Delivery d,
+      DeliveryState state,
+      List<Attempt> attempts,
+      @Nullable Instant next,
+      Instant now) {
+    return new Delivery(
+        d.id(),
+        d.webhookId(),
+        d.event(),
+        state,
+        attempts,
+        Optional.ofNullable(next),
+        d.createdAt(),
+        now,
+        Optional.empty());
+  }
+
+  private void remove(Entry e) {
+    synchronized (e) {
+      if (e.removed) {
+        return;
+      }
+      e.removed = true;
+      QueueKey k = e.key;
+      if (k != null) {
+        firstAttempts.remove(k);
+        retries.remove(k);
+        leases.remove(k);
+      }
+    }
+    deliveries.remove(e.id, e);
+    Set<Entry> owned = byWebhook.get(e.webhookId);
+    if (owned != null) {
+      owned.remove(e);
+    }
+    byEvent.computeIfPresent(
+        e.delivery.event().id(),
+        (k, entries) -> {
+          entries.remove(e);
+          return entries.isEmpty() ? null : entries;
+        });
+  }
+
+  // ---- queries and housekeeping ----
+
+  @Override
+  public Optional<Delivery> findDelivery(String deliveryId) {
+    Entry e = deliveries.get(Objects.requireNonNull(deliveryId, "deliveryId"));
+    return e == null || e.removed ? Optional.empty() : Optional.of(e.delivery);
+  }
+
+  @Override
+  public List<Delivery> findDeliveries(DeliveryQuery query) {
+    Objects.requireNonNull(query, "query");
+    Iterable<Entry> candidates;
+    if (query.eventId().isPresent()) {
+      candidates = snapshot(query.eventId().get());
+    } else if (query.webhookId().isPresent()) {
+      Set<Entry> owned = byWebhook.get(query.webhookId().get());
+      candidates = owned == null ? List.of() : owned;
+    } else {
+      candidates = deliveries.values();
+    }
+    // Keep the newest `limit` matches: a bounded heap whose head is the oldest kept.
+    PriorityQueue<Delivery> newest = new PriorityQueue<>(NEWEST_FIRST.reversed());
+    for (Entry e : candidates) {
+      Delivery d = e.delivery;
+      if (e.removed || !query.matches(d)) {
+        continue;
+      }
+      newest.add(d);
+      if (newest.size() > query.limit()) {
+        newest.poll();
+      }
+    }
+    List<Delivery> result = new ArrayList<>(newest);
+    result.sort(NEWEST_FIRST);
+    return result;
+  }
+
+  private List<Entry> snapshot(String eventId) {
+    List<Entry> copy = new ArrayList<>();
+    byEvent.computeIfPresent(
+        eventId,
+        (k, entries) -> {
+          copy.addAll(entries);
+          return entries;
+        });
+    return copy;
+  }
+
+  @Override
+  public DeliveryCounts countDeliveries(String webhookId) {
+    Set<Entry> owned = byWebhook.get(Objects.requireNonNull(webhookId, "webhookId"));
+    if (owned == null) {
+      return DeliveryCounts.EMPTY;
+    }
+    Map<DeliveryState, Long> counts = new EnumMap<>(DeliveryState.class);
+    long total = 0;
+    for (Entry e : owned) {
+      if (!e.removed) {
+        counts.merge(e.delivery.state(), 1L, Long::sum);
+        total++;
+      }
+    }
+    return new DeliveryCounts(
+        total,
+        counts.getOrDefault(DeliveryState.PENDING, 0L),
+        counts.getOrDefault(DeliveryState.IN_FLIGHT, 0L),
+        counts.getOrDefault(DeliveryState.SUCCEEDED, 0L),
+        counts.getOrDefault(DeliveryState.RETRYING, 0L),
+        counts.getOrDefault(DeliveryState.FAILED, 0L));
+  }
+
+  @Override
+  public int purge(Instant finishedBefore, int maxDeliveries) {
+    Objects.requireNonNull(finishedBefore, "finishedBefore");
+    if (maxDeliveries < 1) {
+      throw new IllegalArgumentException("maxDeliveries must be at least 1, was " + maxDeliveries);
+    }
+    int purged = 0;
+    for (Entry e : deliveries.values()) {
+      if (purged >= maxDeliveries) {
+        break;
+      }
+      Delivery d = e.delivery;
+      if (d.state().isFinal() && d.updatedAt().isBefore(finishedBefore)) {
+        synchronized (e) {
+          if (e.removed || !e.delivery.state().isFinal()) {
+            continue; // requeued meanwhile
+          }
+        }
+        remove(e);
+        purged++;
+      }
+    }
+    return purged;
+  }
+
+  /** Returns how many deliveries are held, in every state. For tests and metrics. */
+  int size() {
+    return deliveries.size();
+  }
+
+  /** One delivery's mutable slot. Fields other than the final ones are guarded by its monitor. */
+  private static final class Entry {
+    final String id;
+    final String webhookId;
+    volatile Delivery delivery;
+    @Nullable QueueKey key;
+    volatile boolean removed;
+
+    Entry(Delivery d) {
+      this.id = d.id();
+      this.webhookId = d.webhookId();
+      this.delivery = d;
+    }
+  }
+
+  /** A position in a time-ordered queue: due time or lease expiry, then a unique sequence. */
+  private static final class QueueKey implements Comparable<QueueKey> {
+    final Instant at;
+    final long seq;
+    final Entry entry;
+
+    QueueKey(Instant at, long seq, Entry entry) {
+      this.at = at;
+      this.seq = seq;
+      this.entry = entry;
+    }
+
+    @Override
+    public int compareTo(QueueKey o) {
+      int c = at.compareTo(o.at);
+      return c != 0 ? c : Long.compare(seq, o.seq);
+    }
+
+    @Override
+    public boolean equals(@Nullable Object o) {
+      return o instanceof QueueKey k && k.seq == seq && k.at.equals(at);
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(seq);
+    }
+  }
+}

@@ -1,0 +1,786 @@
+package dev.hookline.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hookline.Attempt;
+import dev.hookline.Delivery;
+import dev.hookline.DeliveryCounts;
+import dev.hookline.DeliveryQuery;
+import dev.hookline.DeliveryState;
+import dev.hookline.ErrorKind;
+import dev.hookline.Event;
+import dev.hookline.Lease;
+import dev.hookline.Secret;
+import dev.hookline.SigningSecret;
+import dev.hookline.UserEvents;
+import dev.hookline.Webhook;
+import dev.hookline.WebhookConflictException;
+import dev.hookline.WebhookNotFoundException;
+import dev.hookline.WebhookStatus;
+import dev.hookline.spi.ClaimRequest;
+import dev.hookline.spi.ClaimedDelivery;
+import dev.hookline.spi.Lane;
+import dev.hookline.spi.Store;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract every {@link Store} implementation must meet. Extend it, implement {@link
+ * #createStore()}, and the implementation is checked for webhook CRUD with version conflicts,
+ * atomic and idempotent enqueue, lease exclusivity (also under 8 concurrent claimers), lease expiry
+ * and re-claim, refusal of stale-lease results, queries, counts and purge.
+ *
+ * <p>Each test gets a fresh store from {@link #createStore()} (an implementation backed by a shared
+ * database should give each call an empty schema or truncate its tables) and closes it afterwards.
+ * Time is driven by {@link #clock}; the store must take time only from the {@code now} arguments of
+ * its methods.
+ */
+public abstract class StoreContract {
+  /** The time every test starts at. */
+  protected static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+  private static final Duration LEASE = Duration.ofSeconds(30);
+
+  /** Drives time in the tests. */
+  protected final ManualClock clock = ManualClock.at(T0);
+
+  /** The store under test, fresh for each test. */
+  protected Store store;
+
+  private final AtomicInteger ids = new AtomicInteger();
+
+  /** Sets {@link #store} to a placeholder until {@link #createStoreUnderTest()} runs. */
+  protected StoreContract() {
+    this.store = new Placeholder();
+  }
+
+  /**
+   * Returns a new, empty store.
+   *
+   * @return the store under test
+   * @throws Exception if it cannot be created
+   */
+  protected abstract Store createStore() throws Exception;
+
+  /**
+   * Creates the store for a test.
+   *
+   * @throws Exception if it cannot be created
+   */
+  @BeforeEach
+  protected void createStoreUnderTest() throws Exception {
+    store = createStore();
+  }
+
+  /** Closes the store after a test. */
+  @AfterEach
+  protected void closeStoreUnderTest() {
+    store.close();
+  }
+
+  // ---- fixtures ----
+
+  /**
+   * A verified, enabled webhook with version 1, created at the clock's time.
+   *
+   * @param id the webhook id
+   * @return the webhook
+   */
+  protected Webhook webhook(String id) {
+    Instant now = clock.instant();
+    return new Webhook(
+        id,
+        "Webhook " + id,
+        "contract test",
+        URI.create("https://hooks.example.com/" + id),
+        Secret.of("api-key-0123456789-" + id),
+        Set.of(UserEvents.CREATED, UserEvents.UPDATED),
+        Optional.empty(),
+        WebhookStatus.VERIFIED,
+        true,
+        Optional.empty(),
+        List.of(
+            new SigningSecret(
+                Secret.of("whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ="), now, Optional.empty())),
+        now,
+        now,
+        1);
+  }
+
+  /**
+   * An event with a nested data payload and changed attributes.
+   *
+   * @param id the event id
+   * @return the event
+   */
+  protected Event event(String id) {
+    ObjectNode data = JsonNodeFactory.instance.objectNode();
+    data.put("email", "ada@example.com");
+    data.putObject("profile").put("plan", "pro").putArray("tags").add("a").add("b");
+    return Event.builder(UserEvents.UPDATED)
+        .id(id)
+        .occurredAt(clock.instant())
+        .user("user-" + id)
+        .data(data)
+        .changed("email", "password")
+        .build();
+  }
+
+  /**
+   * A new pending delivery due now.
+   *
+   * @param webhookId the webhook
+   * @param event the event
+   * @return the delivery
+   */
+  protected Delivery pending(String webhookId, Event event) {
+    return Delivery.pending("dlv_" + ids.incrementAndGet(), webhookId, event, clock.instant());
+  }
+
+  private List<ClaimedDelivery> claimAll(String owner) {
+    return store.claim(ClaimRequest.of(owner, clock.instant(), LEASE, 1000));
+  }
+
+  private Attempt ok(int n) {
+    return Attempt.response(n, clock.instant(), Duration.ofMillis(12), 200, "ok");
+  }
+
+  private Attempt failed(int n) {
+    return Attempt.response(n, clock.instant(), Duration.ofMillis(12), 500, "boom");
+  }
+
+  private Delivery enqueueOne(String webhookId, String eventId) {
+    List<Delivery> added = store.enqueue(List.of(pending(webhookId, event(eventId))));
+    assertEquals(1, added.size());
+    return added.get(0);
+  }
+
+  // ---- webhooks ----
+
+  @Test
+  void insertedWebhookIsFoundWithEveryField() {
+    Webhook w = webhook("wh_a");
+    store.insertWebhook(w);
+    Webhook found = store.findWebhook("wh_a").orElseThrow();
+    assertEquals(w, found);
+    assertEquals(w.apiKey().reveal(), found.apiKey().reveal());
+    assertEquals(
+        w.signingSecrets().get(0).secret().reveal(),
+        found.signingSecrets().get(0).secret().reveal());
+  }
+
+  @Test
+  void insertingAnExistingIdFails() {
+    store.insertWebhook(webhook("wh_a"));
+    assertThrows(IllegalStateException.class, () -> store.insertWebhook(webhook("wh_a")));
+  }
+
+  @Test
+  void unknownWebhookIsEmpty() {
+    assertTrue(store.findWebhook("wh_missing").isEmpty());
+  }
+
+  @Test
+  void updateWithNextVersionReplacesTheWebhook() {
+    Webhook w = webhook("wh_a");
+    store.insertWebhook(w);
+    clock.advance(Duration.ofSeconds(1));
+    Webhook changed =
+        w.withState(WebhookStatus.VERIFIED, false, Optional.of("paused"), clock.instant());
+    store.updateWebhook(changed);
+    Webhook found = store.findWebhook("wh_a").orElseThrow();
+    assertEquals(2, found.version());
+    assertFalse(found.enabled());
+    assertEquals(Optional.of("paused"), found.statusReason());
+  }
+
+  @Test
+  void staleUpdateIsRefusedAndChangesNothing() {
+    Webhook w = webhook("wh_a");
+    store.insertWebhook(w);
+    store.updateWebhook(w.withState(WebhookStatus.VERIFIED, false, Optional.empty(), T0));
+    WebhookConflictException e =
+        assertThrows(
+            WebhookConflictException.class,
+            () ->
+                store.updateWebhook(
+                    w.withState(WebhookStatus.PENDING_VERIFICATION, true, Optional.empty(), T0)));
+    assertEquals(1, e.expectedVersion());
+    assertEquals(2, e.actualVersion());
+    Webhook found = store.findWebhook("wh_a").orElseThrow();
+    assertEquals(WebhookStatus.VERIFIED, found.status());
+    assertFalse(found.enabled());
+  }
+
+  @Test
+  void updatingAMissingWebhookFails() {
+    Webhook w = webhook("wh_a");
+    assertThrows(
+        WebhookNotFoundException.class,
+        () -> store.updateWebhook(w.withState(WebhookStatus.VERIFIED, true, Optional.empty(), T0)));
+  }
+
+  @Test
+  void listIsOldestFirst() {
+    store.insertWebhook(webhook("wh_b"));
+    clock.advance(Duration.ofSeconds(1));
+    store.insertWebhook(webhook("wh_a"));
+    assertEquals(List.of("wh_b", "wh_a"), store.listWebhooks().stream().map(Webhook::id).toList());
+  }
+
+  @Test
+  void deletingAWebhookDeletesItsDeliveries() {
+    store.insertWebhook(webhook("wh_a"));
+    store.insertWebhook(webhook("wh_b"));
+    Delivery a = enqueueOne("wh_a", "evt_1");
+    Delivery b = enqueueOne("wh_b", "evt_1");
+    assertTrue(store.deleteWebhook("wh_a"));
+    assertFalse(store.deleteWebhook("wh_a"));
+    assertTrue(store.findWebhook("wh_a").isEmpty());
+    assertTrue(store.findDelivery(a.id()).isEmpty());
+    assertTrue(store.findDelivery(b.id()).isPresent());
+    assertEquals(List.of(b.id()), claimAll("w").stream().map(c -> c.delivery().id()).toList());
+  }
+
+  // ---- enqueue ----
+
+  @Test
+  void enqueuedDeliveryIsPendingWithTheWholeEvent() {
+    store.insertWebhook(webhook("wh_a"));
+    Event e = event("evt_1");
+    Delivery d = enqueueOne("wh_a", "evt_1");
+    Delivery found = store.findDelivery(d.id()).orElseThrow();
+    assertEquals(DeliveryState.PENDING, found.state());
+    assertEquals(e, found.event());
+    assertEquals(e.data(), found.event().data());
+    assertEquals(Set.of("email", "password"), found.event().changedAttributes());
+    assertEquals(Optional.of(T0), found.nextAttemptAt());
+    assertTrue(found.attempts().isEmpty());
+  }
+
+  @Test
+  void enqueueIsIdempotentPerEventAndWebhook() {
+    store.insertWebhook(webhook("wh_a"));
+    store.insertWebhook(webhook("wh_b"));
+    Event e = event("evt_1");
+    assertEquals(2, store.enqueue(List.of(pending("wh_a", e), pending("wh_b", e))).size());
+    List<Delivery> again = store.enqueue(List.of(pending("wh_a", e), pending("wh_b", e)));
+    assertTrue(again.isEmpty(), "the same (event, webhook) pair is stored once");
+    assertEquals(2, store.findDeliveries(DeliveryQuery.builder().event("evt_1").build()).size());
+  }
+
+  @Test
+  void enqueueSkipsDeliveriesForUnknownWebhooks() {
+    store.insertWebhook(webhook("wh_a"));
+    Event e = event("evt_1");
+    List<Delivery> added = store.enqueue(List.of(pending("wh_a", e), pending("wh_gone", e)));
+    assertEquals(List.of("wh_a"), added.stream().map(Delivery::webhookId).toList());
+  }
+
+  @Test
+  void enqueueRefusesDeliveriesThatAreNotPending() {
+    store.insertWebhook(webhook("wh_a"));
+    Delivery good = pending("wh_a", event("evt_1"));
+    Delivery bad =
+        new Delivery(
+            "dlv_bad",
+            "wh_a",
+            event("evt_2"),
+            DeliveryState.SUCCEEDED,
+            List.of(),
+            Optional.empty(),
+            T0,
+            T0,
+            Optional.empty());
+    assertThrows(IllegalArgumentException.class, () -> store.enqueue(List.of(good, bad)));
+    assertTrue(
+        store.findDelivery(good.id()).isEmpty(), "all or nothing: the good one is not stored");
+  }
+
+  // ---- claiming and leases ----
+
+  @Test
+  void claimTakesOnlyDueDeliveries() {
+    store.insertWebhook(webhook("wh_a"));
+    Delivery now = enqueueOne("wh_a", "evt_1");
+    Delivery later =
+        store
+            .enqueue(
+                List.of(Delivery.pending("dlv_later", "wh_a", event("evt_2"), T0.plusSeconds(20))))
+            .get(0);
+    List<ClaimedDelivery> claimed = claimAll("w1");
+    assertEquals(List.of(now.id()), claimed.stream().map(c -> c.delivery().id()).toList());
+    clock.advance(Duration.ofSeconds(20)); // still inside the first lease
+    assertEquals(List.of(later.id()), claimAll("w1").stream().map(c -> c.delivery().id()).toList());
+  }
+
+  @Test
+  void claimedDeliveryIsInFlightUnderTheLease() {
+    store.insertWebhook(webhook("wh_a"));
+    Delivery d = enqueueOne("wh_a", "evt_1");
+    ClaimedDelivery c = claimAll("w1").get(0);
+    assertEquals("w1", c.lease().owner());
+    assertEquals(T0.plus(LEASE), c.lease().expiresAt());
+    assertEquals(DeliveryState.IN_FLIGHT, c.delivery().state());
+    Delivery found = store.findDelivery(d.id()).orElseThrow();
+    assertEquals(DeliveryState.IN_FLIGHT, found.state());
+    assertEquals(Optional.of(c.lease()), found.lease());
+  }
+
+  @Test
+  void aClaimedDeliveryIsNotClaimedAgainWhileTheLeaseHolds() {
+    store.insertWebhook(webhook("wh_a"));
+    enqueueOne("wh_a", "evt_1");
+    assertEquals(1, claimAll("w1").size());
+    clock.advance(LEASE.minusSeconds(1));
+    assertTrue(claimAll("w2").isEmpty());
+  }
+
+  @Test
+  void claimRespectsTheBatchSizeAndDueOrder() {
+    store.insertWebhook(webhook("wh_a"));
+    for (int i = 0; i < 5; i++) {
+      store.enqueue(
+          List.of(
+              Delivery.pending("dlv_" + i, "wh_a", event("evt_" + i), T0.minusSeconds(10 - i))));
+    }
+    List<ClaimedDelivery> first = store.claim(ClaimRequest.of("w", clock.instant(), LEASE, 2));
+    assertEquals(List.of("dlv_0", "dlv_1"), first.stream().map(c -> c.delivery().id()).toList());
+    assertEquals(3, claimAll("w").size());
+  }
+
+  @Test
+  void claimSkipsExcludedWebhooks() {
+    store.insertWebhook(webhook("wh_a"));
+    store.insertWebhook(webhook("wh_b"));
+    enqueueOne("wh_a", "evt_1");
+    Delivery b = enqueueOne("wh_b", "evt_1");
+    List<ClaimedDelivery> claimed =
+        store.claim(new ClaimRequest("w", clock.instant(), LEASE, 10, Lane.ANY, Set.of("wh_a")));
+    assertEquals(List.of(b.id()), claimed.stream().map(c -> c.delivery().id()).toList());
+  }
+
+  @Test
+  void lanesSeparateFirstAttemptsFromRetries() {
+    store.insertWebhook(webhook("wh_a"));
+    Delivery retry = enqueueOne("wh_a", "evt_1");
+    ClaimedDelivery c = claimAll("w").get(0);
+    assertTrue(store.reschedule(c.lease(), failed(1), clock.instant(), clock.instant()));
+    Delivery fresh = enqueueOne("wh_a", "evt_2");
+
+    List<ClaimedDelivery> firsts =
+        store.claim(
+            new ClaimRequest("w", clock.instant(), LEASE, 10, Lane.FIRST_ATTEMPTS, Set.of()));
+    assertEquals(List.of(fresh.id()), firsts.stream().map(x -> x.delivery().id()).toList());
+    List<ClaimedDelivery> retries =
+        store.claim(new ClaimRequest("w", clock.instant(), LEASE, 10, Lane.RETRIES, Set.of()));
+    assertEquals(List.of(retry.id()), retries.stream().map(x -> x.delivery().id()).toList());
+  }
+
+  @Test
+  void expiredLeaseIsReclaimedWithALargerToken() {
+    store.insertWebhook(webhook("wh_a"));
+    enqueueOne("wh_a", "evt_1");
+    ClaimedDelivery first = claimAll("w1").get(0);
+    clock.advance(LEASE.plusSeconds(1));
+    List<ClaimedDelivery> again = claimAll("w2");
+    assertEquals(1, again.size());
+    Lease second = again.get(0).lease();
+    assertEquals("w2", second.owner());
+    assertTrue(second.token() > first.lease().token(), "fencing tokens grow");
+  }
+
+  @Test
+  void staleLeaseCannotRecordAnyResult() {
+    store.insertWebhook(webhook("wh_a"));
+    Delivery d = enqueueOne("wh_a", "evt_1");
+    ClaimedDelivery stale = claimAll("w1").get(0);
+    clock.advance(LEASE.plusSeconds(1));
+    ClaimedDelivery current = claimAll("w2").get(0);
+
+    Instant now = clock.instant();
+    assertFalse(store.complete(stale.lease(), ok(1), now));
+    assertFalse(store.reschedule(stale.lease(), failed(1), now.plusSeconds(5), now));
+    assertFalse(store.fail(stale.lease(), failed(1), now));
+    assertFalse(store.release(stale.lease(), now, now));
+    assertFalse(store.extendLease(stale.lease(), now.plusSeconds(60)));
+    Delivery unchanged = store.findDelivery(d.id()).orElseThrow();
+    assertEquals(DeliveryState.IN_FLIGHT, unchanged.state());
+    assertEquals(Optional.of(current.lease()), unchanged.lease());
+
+    assertTrue(store.complete(current.lease(), ok(1), now));
+    assertEquals(DeliveryState.SUCCEEDED, store.findDelivery(d.id()).orElseThrow().state());
+  }
+
+  @Test
+  void aLeaseIsSpentOnceItsResultIsRecorded() {
+    store.insertWebhook(webhook("wh_a"));
+    enqueueOne("wh_a", "evt_1");
+    ClaimedDelivery c = claimAll("w").get(0);
+    assertTrue(store.complete(c.lease(), ok(1), clock.instant()));
+    assertFalse(store.complete(c.lease(), ok(1), clock.instant()));
+    assertFalse(store.fail(c.lease(), failed(1), clock.instant()));
+  }
+
+  @Test
+  void extendedLeaseIsNotReclaimedAtTheOldExpiry() {
+    store.insertWebhook(webhook("wh_a"));
+    enqueueOne("wh_a", "evt_1");
+    ClaimedDelivery c = claimAll("w1").get(0);
+    assertTrue(store.extendLease(c.lease(), T0.plus(LEASE).plusSeconds(60)));
+    clock.advance(LEASE.plusSeconds(1));
+    assertTrue(claimAll("w2").isEmpty());
+    clock.advance(Duration.ofSeconds(60));
+    assertEquals(1, claimAll("w2").size());
+  }
+
+  @Test
+  void completeRecordsTheAttemptAndSucceeds() {
+    store.insertWebhook(webhook("wh_a"));
+    Delivery d = enqueueOne("wh_a", "evt_1");
+    ClaimedDelivery c = claimAll("w").get(0);
+    clock.advance(Duration.ofMillis(250));
+    Attempt attempt = Attempt.response(1, T0, Duration.ofMillis(250), 204, "");
+    assertTrue(store.complete(c.lease(), attempt, clock.instant()));
+    Delivery found = store.findDelivery(d.id()).orElseThrow();
+    assertEquals(DeliveryState.SUCCEEDED, found.state());
+    assertEquals(List.of(attempt), found.attempts());
+    assertTrue(found.nextAttemptAt().isEmpty());
+    assertTrue(found.lease().isEmpty());
+    assertEquals(clock.instant(), found.updatedAt());
+    assertTrue(claimAll("w").isEmpty(), "a succeeded delivery is never claimed again");
+  }
+
+  @Test
+  void rescheduleRecordsTheAttemptAndMakesItDueLater() {
+    store.insertWebhook(webhook("wh_a"));
+    Delivery d = enqueueOne("wh_a", "evt_1");
+    ClaimedDelivery c = claimAll("w").get(0);
+    Attempt timeout =
+        Attempt.error(1, T0, Duration.ofSeconds(3), ErrorKind.TIMEOUT, "deadline of 3 s passed");
+    assertTrue(store.reschedule(c.lease(), timeout, T0.plusSeconds(3), clock.instant()));
+    Delivery found = store.findDelivery(d.id()).orElseThrow();
+    assertEquals(DeliveryState.RETRYING, found.state());
+    assertEquals(Optional.of(T0.plusSeconds(3)), found.nextAttemptAt());
+    assertEquals(List.of(timeout), found.attempts());
+    assertTrue(claimAll("w").isEmpty());
+    clock.advance(Duration.ofSeconds(3));
+    ClaimedDelivery again = claimAll("w").get(0);
+    assertEquals(1, again.delivery().attemptCount());
+    assertTrue(store.fail(again.lease(), failed(2), clock.instant()));
+    Delivery failedDelivery = store.findDelivery(d.id()).orElseThrow();
+    assertEquals(DeliveryState.FAILED, failedDelivery.state());
+    assertEquals(2, failedDelivery.attemptCount());
+    assertEquals(500, failedDelivery.lastAttempt().orElseThrow().statusCode().getAsInt());
+  }
+
+  @Test
+  void releaseReturnsTheDeliveryUnattempted() {
+    store.insertWebhook(webhook("wh_a"));
+    Delivery d = enqueueOne("wh_a", "evt_1");
+    ClaimedDelivery c = claimAll("w").get(0);
+    assertTrue(store.release(c.lease(), T0.plusSeconds(1), clock.instant()));
+    Delivery found = store.findDelivery(d.id()).orElseThrow();
+    assertEquals(DeliveryState.PENDING, found.state());
+    assertTrue(found.attempts().isEmpty());
+    assertTrue(claimAll("w").isEmpty());
+    clock.advance(Duration.ofSeconds(1));
+    assertEquals(1, claimAll("w").size());
+  }
+
+  @Test
+  void requeueRedeliversAFailedDeliveryKeepingItsEventAndHistory() {
+    store.insertWebhook(webhook("wh_a"));
+    Delivery d = enqueueOne("wh_a", "evt_1");
+    ClaimedDelivery c = claimAll("w").get(0);
+    assertTrue(store.fail(c.lease(), failed(1), clock.instant()));
+    assertFalse(store.requeue("dlv_missing", clock.instant(), clock.instant()));
+    assertTrue(store.requeue(d.id(), clock.instant(), clock.instant()));
+    assertFalse(store.requeue(d.id(), clock.instant(), clock.instant()), "queued: not finished");
+    ClaimedDelivery again = claimAll("w").get(0);
+    assertEquals("evt_1", again.delivery().event().id());
+    assertEquals(1, again.delivery().attemptCount());
+    assertTrue(store.complete(again.lease(), ok(2), clock.instant()));
+    assertEquals(2, store.findDelivery(d.id()).orElseThrow().attemptCount());
+  }
+
+  @Test
+  void eightClaimersShareTenThousandDeliveriesWithoutOverlap() throws Exception {
+    store.insertWebhook(webhook("wh_a"));
+    List<Delivery> batch = new ArrayList<>();
+    for (int i = 0; i < 10_000; i++) {
+      batch.add(pending("wh_a", event("evt_" + i)));
+      if (batch.size() == 1000) {
+        store.enqueue(batch);
+        batch = new ArrayList<>();
+      }
+    }
+    Set<String> claimedIds = ConcurrentHashMap.newKeySet();
+    AtomicInteger duplicates = new AtomicInteger();
+    AtomicInteger total = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    CountDownLatch start = new CountDownLatch(1);
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        String owner = "worker-" + t;
+        futures.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  while (true) {
+                    List<ClaimedDelivery> got =
+                        store.claim(ClaimRequest.of(owner, clock.instant(), LEASE, 50));
+                    if (got.isEmpty()) {
+                      return null;
+                    }
+                    for (ClaimedDelivery c : got) {
+                      total.incrementAndGet();
+                      if (!claimedIds.add(c.delivery().id())) {
+                        duplicates.incrementAndGet();
+                      }
+                      assertTrue(store.complete(c.lease(), ok(1), clock.instant()));
+                    }
+                  }
+                }));
+      }
+      start.countDown();
+      for (Future<?> f : futures) {
+        f.get(120, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(0, duplicates.get(), "no delivery was handed to two claimers");
+    assertEquals(10_000, total.get());
+    assertEquals(10_000, claimedIds.size());
+    assertEquals(10_000, store.countDeliveries("wh_a").succeeded());
+  }
+
+  // ---- queries, counts, purge ----
+
+  @Test
+  void queriesFilterByWebhookStateEventAndTime() {
+    store.insertWebhook(webhook("wh_a"));
+    store.insertWebhook(webhook("wh_b"));
+    Delivery a1 = enqueueOne("wh_a", "evt_1");
+    clock.advance(Duration.ofMinutes(1));
+    Delivery a2 = enqueueOne("wh_a", "evt_2");
+    Delivery b2 = enqueueOne("wh_b", "evt_2");
+    clock.advance(Duration.ofMinutes(1));
+    Delivery a3 = enqueueOne("wh_a", "evt_3");
+    List<ClaimedDelivery> claimed = claimAll("w");
+    ClaimedDelivery c1 =
+        claimed.stream().filter(c -> c.delivery().id().equals(a1.id())).findFirst().orElseThrow();
+    assertTrue(store.fail(c1.lease(), failed(1), clock.instant()));
+
+    assertEquals(
+        List.of(a3.id(), a2.id(), a1.id()),
+        ids(store.findDeliveries(DeliveryQuery.builder().webhook("wh_a").build())),
+        "newest first");
+    assertEquals(
+        List.of(a1.id()),
+        ids(
+            store.findDeliveries(
+                DeliveryQuery.builder().webhook("wh_a").states(DeliveryState.FAILED).build())));
+    assertEquals(
+        Set.of(a2.id(), b2.id()),
+        new HashSet<>(ids(store.findDeliveries(DeliveryQuery.builder().event("evt_2").build()))));
+    assertEquals(
+        List.of(a2.id()),
+        ids(
+            store.findDeliveries(
+                DeliveryQuery.builder()
+                    .webhook("wh_a")
+                    .createdFrom(T0.plusSeconds(60))
+                    .createdBefore(T0.plusSeconds(120))
+                    .build())));
+    assertEquals(
+        List.of(a3.id(), a2.id()),
+        ids(store.findDeliveries(DeliveryQuery.builder().webhook("wh_a").limit(2).build())));
+    assertEquals(4, store.findDeliveries(DeliveryQuery.builder().build()).size());
+  }
+
+  private static List<String> ids(List<Delivery> deliveries) {
+    return deliveries.stream().map(Delivery::id).toList();
+  }
+
+  @Test
+  void countsAreKeptPerWebhookAndState() {
+    store.insertWebhook(webhook("wh_a"));
+    store.insertWebhook(webhook("wh_b"));
+    for (int i = 0; i < 5; i++) {
+      enqueueOne("wh_a", "evt_" + i);
+    }
+    enqueueOne("wh_b", "evt_0");
+    List<ClaimedDelivery> claimed =
+        store.claim(new ClaimRequest("w", clock.instant(), LEASE, 4, Lane.ANY, Set.of("wh_b")));
+    assertEquals(4, claimed.size());
+    Instant now = clock.instant();
+    assertTrue(store.complete(claimed.get(0).lease(), ok(1), now));
+    assertTrue(store.complete(claimed.get(1).lease(), ok(1), now));
+    assertTrue(store.reschedule(claimed.get(2).lease(), failed(1), now.plusSeconds(3), now));
+    assertTrue(store.fail(claimed.get(3).lease(), failed(1), now));
+    assertEquals(new DeliveryCounts(5, 1, 0, 2, 1, 1), store.countDeliveries("wh_a"));
+    assertEquals(new DeliveryCounts(1, 1, 0, 0, 0, 0), store.countDeliveries("wh_b"));
+    assertEquals(DeliveryCounts.EMPTY, store.countDeliveries("wh_none"));
+  }
+
+  @Test
+  void purgeDeletesOnlyFinishedDeliveriesOlderThanTheCutOffInBatches() {
+    store.insertWebhook(webhook("wh_a"));
+    for (int i = 0; i < 5; i++) {
+      enqueueOne("wh_a", "evt_" + i);
+    }
+    List<ClaimedDelivery> claimed = claimAll("w");
+    Instant now = clock.instant();
+    for (int i = 0; i < 3; i++) {
+      assertTrue(store.complete(claimed.get(i).lease(), ok(1), now));
+    }
+    assertTrue(store.fail(claimed.get(3).lease(), failed(1), now));
+    assertTrue(store.reschedule(claimed.get(4).lease(), failed(1), now.plusSeconds(3), now));
+    Delivery stillRetrying = claimed.get(4).delivery();
+
+    assertEquals(0, store.purge(now, 100), "nothing finished before the cut-off");
+    clock.advance(Duration.ofDays(8));
+    assertEquals(2, store.purge(clock.instant(), 2));
+    assertEquals(2, store.purge(clock.instant(), 2));
+    assertEquals(0, store.purge(clock.instant(), 2));
+    DeliveryCounts counts = store.countDeliveries("wh_a");
+    assertEquals(1, counts.total());
+    assertEquals(1, counts.retrying());
+    assertTrue(store.findDelivery(stillRetrying.id()).isPresent());
+  }
+
+  @Test
+  void deliveriesCarryTheirAttemptHistoryInOrder() {
+    store.insertWebhook(webhook("wh_a"));
+    Delivery d = enqueueOne("wh_a", "evt_1");
+    for (int n = 1; n <= 3; n++) {
+      ClaimedDelivery c = claimAll("w").get(0);
+      assertEquals(n - 1, c.delivery().attemptCount());
+      Attempt a =
+          Attempt.error(
+              n, clock.instant(), Duration.ofMillis(n), ErrorKind.CONNECT_FAILED, "refused " + n);
+      assertTrue(store.reschedule(c.lease(), a, clock.instant(), clock.instant()));
+    }
+    List<Attempt> attempts = store.findDelivery(d.id()).orElseThrow().attempts();
+    assertEquals(List.of(1, 2, 3), attempts.stream().map(Attempt::number).toList());
+    assertEquals("refused 3", attempts.get(2).detail());
+    assertNotEquals(attempts.get(0), attempts.get(1));
+  }
+
+  /** Stands in before a test creates the real store; every call fails loudly. */
+  private static final class Placeholder implements Store {
+    private static IllegalStateException notCreated() {
+      return new IllegalStateException("the store under test has not been created yet");
+    }
+
+    @Override
+    public void insertWebhook(Webhook webhook) {
+      throw notCreated();
+    }
+
+    @Override
+    public void updateWebhook(Webhook updated) {
+      throw notCreated();
+    }
+
+    @Override
+    public Optional<Webhook> findWebhook(String id) {
+      throw notCreated();
+    }
+
+    @Override
+    public List<Webhook> listWebhooks() {
+      throw notCreated();
+    }
+
+    @Override
+    public boolean deleteWebhook(String id) {
+      throw notCreated();
+    }
+
+    @Override
+    public List<Delivery> enqueue(List<Delivery> deliveries) {
+      throw notCreated();
+    }
+
+    @Override
+    public List<ClaimedDelivery> claim(ClaimRequest request) {
+      throw notCreated();
+    }
+
+    @Override
+    public boolean extendLease(Lease lease, Instant newExpiry) {
+      throw notCreated();
+    }
+
+    @Override
+    public boolean complete(Lease lease, Attempt attempt, Instant now) {
+      throw notCreated();
+    }
+
+    @Override
+    public boolean reschedule(Lease lease, Attempt attempt, Instant nextAttemptAt, Instant now) {
+      throw notCreated();
+    }
+
+    @Override
+    public boolean fail(Lease lease, Attempt attempt, Instant now) {
+      throw notCreated();
+    }
+
+    @Override
+    public boolean release(Lease lease, Instant nextAttemptAt, Instant now) {
+      throw notCreated();
+    }
+
+    @Override
+    public boolean requeue(String deliveryId, Instant nextAttemptAt, Instant now) {
+      throw notCreated();
+    }
+
+    @Override
+    public Optional<Delivery> findDelivery(String deliveryId) {
+      throw notCreated();
+    }
+
+    @Override
+    public List<Delivery> findDeliveries(DeliveryQuery query) {
+      throw notCreated();
+    }
+
+    @Override
+    public DeliveryCounts countDeliveries(String webhookId) {
+      throw notCreated();
+    }
+
+    @Override
+    public int purge(Instant finishedBefore, int maxDeliveries) {
+      throw notCreated();
+    }
+  }
+}

@@ -5,6 +5,7 @@
 module dev.hookline.core {
   requires transitive com.fasterxml.jackson.databind;
   requires org.slf4j;
+  requires transitive java.sql;
   requires static transitive org.jspecify;
 
   exports dev.hookline;

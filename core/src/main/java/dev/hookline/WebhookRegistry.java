@@ -3,6 +3,7 @@ package dev.hookline;
 import dev.hookline.internal.WebhookRules;
 import dev.hookline.spi.EndpointVerifier;
 import dev.hookline.spi.FilterCompiler;
+import dev.hookline.spi.HostResolver;
 import dev.hookline.spi.IdGenerator;
 import dev.hookline.spi.Store;
 import java.security.SecureRandom;
@@ -49,6 +50,8 @@ public final class WebhookRegistry {
   private final SecureRandom random;
   private final WebhookRules rules;
   private final @Nullable EndpointVerifier verifier;
+  private final AddressPolicy addressPolicy;
+  private final HostResolver hostResolver;
   private final List<WebhookChangeListener> listeners = new CopyOnWriteArrayList<>();
 
   private WebhookRegistry(Builder b, Store store) {
@@ -56,7 +59,12 @@ public final class WebhookRegistry {
     this.clock = b.clock;
     this.ids = b.ids;
     this.random = b.random;
-    this.rules = new WebhookRules(b.catalogue, b.filterCompiler, b.allowInsecureLoopback);
+    this.addressPolicy =
+        b.allowInsecureLoopback ? b.addressPolicy.withLoopbackAllowed() : b.addressPolicy;
+    this.hostResolver = b.hostResolver;
+    this.rules =
+        new WebhookRules(
+            b.catalogue, b.filterCompiler, b.allowInsecureLoopback, addressPolicy, hostResolver);
     this.verifier = b.verifier;
   }
 
@@ -85,6 +93,25 @@ public final class WebhookRegistry {
    */
   public Clock clock() {
     return clock;
+  }
+
+  /**
+   * Returns the SSRF guard's rules, which the dispatcher applies again before every attempt.
+   * Includes loopback when the registry was built with the development option.
+   *
+   * @return the address policy
+   */
+  public AddressPolicy addressPolicy() {
+    return addressPolicy;
+  }
+
+  /**
+   * Returns the resolver the SSRF guard uses.
+   *
+   * @return the host resolver
+   */
+  public HostResolver hostResolver() {
+    return hostResolver;
   }
 
   /**
@@ -453,8 +480,33 @@ public final class WebhookRegistry {
     private @Nullable FilterCompiler filterCompiler;
     private @Nullable EndpointVerifier verifier;
     private boolean allowInsecureLoopback;
+    private AddressPolicy addressPolicy = AddressPolicy.defaults();
+    private HostResolver hostResolver = HostResolver.system();
 
     private Builder() {}
+
+    /**
+     * Sets the SSRF guard's rules. Default: {@link AddressPolicy#defaults()} (public unicast
+     * addresses only). Applied at registration and, by the dispatcher, before every attempt.
+     *
+     * @param policy the policy
+     * @return this builder
+     */
+    public Builder addressPolicy(AddressPolicy policy) {
+      this.addressPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * Sets the resolver the SSRF guard uses. Default: {@link HostResolver#system()}.
+     *
+     * @param resolver the resolver
+     * @return this builder
+     */
+    public Builder hostResolver(HostResolver resolver) {
+      this.hostResolver = Objects.requireNonNull(resolver, "resolver");
+      return this;
+    }
 
     /**
      * Sets the store. Required.

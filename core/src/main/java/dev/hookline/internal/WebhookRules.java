@@ -1,5 +1,8 @@
 package dev.hookline.internal;
 
+import dev.hookline.AddressBlock;
+import dev.hookline.AddressPolicy;
+import dev.hookline.BlockedAddressException;
 import dev.hookline.EventCatalogue;
 import dev.hookline.EventType;
 import dev.hookline.InvalidFilterException;
@@ -8,8 +11,10 @@ import dev.hookline.WebhookDefinition;
 import dev.hookline.WebhookValidationException;
 import dev.hookline.spi.CompiledFilter;
 import dev.hookline.spi.FilterCompiler;
+import dev.hookline.spi.HostResolver;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -38,6 +43,8 @@ public final class WebhookRules {
   private final EventCatalogue catalogue;
   private final @Nullable FilterCompiler filterCompiler;
   private final boolean allowInsecureLoopback;
+  private final AddressPolicy addressPolicy;
+  private final HostResolver resolver;
 
   /**
    * Creates the rules.
@@ -45,14 +52,20 @@ public final class WebhookRules {
    * @param catalogue the known event types
    * @param filterCompiler the filter compiler, or null if filters are not available
    * @param allowInsecureLoopback whether {@code http} to loopback is accepted (development)
+   * @param addressPolicy the SSRF guard's rules
+   * @param resolver resolves host names for the SSRF guard
    */
   public WebhookRules(
       EventCatalogue catalogue,
       @Nullable FilterCompiler filterCompiler,
-      boolean allowInsecureLoopback) {
+      boolean allowInsecureLoopback,
+      AddressPolicy addressPolicy,
+      HostResolver resolver) {
     this.catalogue = catalogue;
     this.filterCompiler = filterCompiler;
     this.allowInsecureLoopback = allowInsecureLoopback;
+    this.addressPolicy = addressPolicy;
+    this.resolver = resolver;
   }
 
   /**
@@ -166,7 +179,22 @@ public final class WebhookRules {
     }
     if (uri.isAbsolute() && !uri.isOpaque()) {
       if (host == null || host.isEmpty()) {
-        violations.add(new Violation("uri", "has no host", allowed));
+        String authorityHost = authorityHost(uri);
+        if (IpLiterals.looksNumeric(authorityHost)) {
+          // java.net.URI finds no host in "https://127.1/": the JVM's resolver would still read
+          // such names as addresses, so say what they are.
+          violations.add(
+              new Violation(
+                  "uri",
+                  "points at a refused address: "
+                      + AddressBlock.AMBIGUOUS_LITERAL.describe()
+                      + " ("
+                      + authorityHost
+                      + ")",
+                  allowed));
+        } else {
+          violations.add(new Violation("uri", "has no host", allowed));
+        }
       }
       if (uri.getRawUserInfo() != null) {
         violations.add(new Violation("uri", "contains user-info (credentials)", allowed));
@@ -175,7 +203,43 @@ public final class WebhookRules {
         violations.add(new Violation("uri", "has a fragment", allowed));
       }
     }
+    if (violations.size() == before && host != null) {
+      checkAddress(host, violations);
+    }
     return violations.size() == before ? uri : null;
+  }
+
+  /**
+   * The SSRF guard at registration: IP literals in any form are classified; a host name is resolved
+   * and every address checked. A name that does not resolve (yet) is accepted: the guard runs again
+   * before every attempt, and the verification handshake must succeed first.
+   */
+  private void checkAddress(String host, List<Violation> violations) {
+    String allowed =
+        "a host with public addresses only (development and tests may allow-list ranges or hosts"
+            + " with WebhookRegistry.builder().addressPolicy(...))";
+    try {
+      addressPolicy.resolveAndCheck(host, resolver);
+    } catch (BlockedAddressException e) {
+      violations.add(
+          new Violation(
+              "uri",
+              "points at a refused address: " + e.block().describe() + " (" + e.address() + ")",
+              allowed));
+    } catch (UnknownHostException e) {
+      // Accepted: see the method comment.
+    }
+  }
+
+  private static String authorityHost(URI uri) {
+    String authority = uri.getRawAuthority();
+    if (authority == null) {
+      return "";
+    }
+    int at = authority.lastIndexOf('@');
+    String hostPort = at >= 0 ? authority.substring(at + 1) : authority;
+    int colon = hostPort.lastIndexOf(':');
+    return (colon >= 0 ? hostPort.substring(0, colon) : hostPort).toLowerCase(Locale.ROOT);
   }
 
   /**

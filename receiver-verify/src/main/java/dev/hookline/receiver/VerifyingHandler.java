@@ -34,6 +34,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe if the consumer is.
  */
+@SuppressForbidden(
+    reason =
+        "com.sun.net.httpserver is the JDK's exported, supported jdk.httpserver API (not an"
+            + " internal class); adapting to it is this type's purpose")
 public final class VerifyingHandler implements HttpHandler {
   private static final Logger LOG = LoggerFactory.getLogger(VerifyingHandler.class);
   private static final String JSON = "application/json";

@@ -46,11 +46,11 @@ public final class VerificationChallenge {
     if (!"GET".equals(method.toUpperCase(Locale.ROOT))) {
       return Optional.empty();
     }
-    String key = Headers.single(headers, HEADER, MAX_KEY_LENGTH);
+    String key = HeaderReader.single(headers, HEADER, MAX_KEY_LENGTH);
     if (key == null) {
       return Optional.empty();
     }
-    if (key.isEmpty() || !Headers.isVisibleAscii(key)) {
+    if (key.isEmpty() || !HeaderReader.isVisibleAscii(key)) {
       throw new WebhookVerificationException(
           Reason.MALFORMED_HEADER,
           "the " + HEADER + " header must be 1 to " + MAX_KEY_LENGTH + " visible ASCII characters");

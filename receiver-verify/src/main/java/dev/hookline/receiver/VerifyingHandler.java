@@ -63,7 +63,7 @@ public final class VerifyingHandler implements HttpHandler {
   }
 
   /**
-   * What to answer: a status, response headers and a body.
+   * What to answer: a status, response headers and a body. Immutable and thread-safe.
    *
    * @param status the HTTP status code
    * @param headers the response headers (e.g. {@code Content-Type}, {@code Allow})
@@ -169,10 +169,10 @@ public final class VerifyingHandler implements HttpHandler {
   public void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       Response response = respond(exchange);
-      exchange.getResponseHeaders().clear();
       response.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
       byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
-      if (bytes.length == 0) {
+      // A HEAD answer carries no body.
+      if (bytes.length == 0 || "HEAD".equalsIgnoreCase(exchange.getRequestMethod())) {
         exchange.sendResponseHeaders(response.status(), -1);
       } else {
         exchange.sendResponseHeaders(response.status(), bytes.length);

@@ -132,10 +132,11 @@ public final class WebhookVerifier {
   public Notification verify(Map<String, ? extends Collection<String>> headers, byte[] rawBody) {
     Objects.requireNonNull(headers, "headers");
     Objects.requireNonNull(rawBody, "rawBody");
-    String authorization = Headers.single(headers, AUTHORIZATION, MAX_AUTHORIZATION_LENGTH);
-    String id = Headers.single(headers, WEBHOOK_ID, MAX_ID_LENGTH);
-    String timestamp = Headers.single(headers, WEBHOOK_TIMESTAMP, MAX_TIMESTAMP_LENGTH);
-    String signatures = Headers.single(headers, WEBHOOK_SIGNATURE, MAX_SIGNATURE_HEADER_LENGTH);
+    String authorization = HeaderReader.single(headers, AUTHORIZATION, MAX_AUTHORIZATION_LENGTH);
+    String id = HeaderReader.single(headers, WEBHOOK_ID, MAX_ID_LENGTH);
+    String timestamp = HeaderReader.single(headers, WEBHOOK_TIMESTAMP, MAX_TIMESTAMP_LENGTH);
+    String signatures =
+        HeaderReader.single(headers, WEBHOOK_SIGNATURE, MAX_SIGNATURE_HEADER_LENGTH);
 
     checkApiKey(authorization);
     if (rawBody.length > maxBodyBytes) {
@@ -279,7 +280,7 @@ public final class WebhookVerifier {
   }
 
   private static void checkId(String id) {
-    if (!Headers.isVisibleAscii(id)) {
+    if (!HeaderReader.isVisibleAscii(id)) {
       throw new WebhookVerificationException(
           Reason.MALFORMED_HEADER,
           "the "
@@ -456,7 +457,7 @@ public final class WebhookVerifier {
       Objects.requireNonNull(apiKey, "apiKey");
       if (apiKey.isEmpty()
           || apiKey.length() > MAX_API_KEY_LENGTH
-          || !Headers.isVisibleAscii(apiKey)) {
+          || !HeaderReader.isVisibleAscii(apiKey)) {
         throw new IllegalArgumentException(
             "apiKey must be 1 to "
                 + MAX_API_KEY_LENGTH

@@ -74,6 +74,18 @@ class WebhookVerifierTest {
   }
 
   @Test
+  void notificationsOfTheSameRequestAreEqual() {
+    byte[] body = body("evt_eq");
+    Notification a = verifier.verify(headers("evt_eq", body), body);
+    verifier.release(a);
+    Notification b = verifier.verify(headers("evt_eq", body), body);
+    assertEquals(a, b);
+    assertEquals(a.hashCode(), b.hashCode());
+    byte[] other = body("evt_ne");
+    assertNotEquals(a, verifier.verify(headers("evt_ne", other), other));
+  }
+
+  @Test
   void everyAcceptedApiKeyVerifiesDuringARotation() {
     WebhookVerifier rotating =
         WebhookVerifier.builder()

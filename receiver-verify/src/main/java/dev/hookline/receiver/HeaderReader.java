@@ -6,8 +6,8 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /** Case-insensitive, duplicate-refusing, size-capped reads from a header multi-map. Stateless. */
-final class Headers {
-  private Headers() {}
+final class HeaderReader {
+  private HeaderReader() {}
 
   /**
    * Returns the one value of a header, or null if it is absent. A header that appears more than

@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
  *       body that never says which check failed (the reason is logged at DEBUG);
  *   <li>a consumer that throws: 500, and the id is released from the replay guard so that the
  *       sender's retry is accepted;
+ *   <li>a replay guard that throws (e.g. its shared store is down): 500, logged at WARN;
  *   <li>any other method: 405.
  * </ul>
  *
@@ -92,9 +93,7 @@ public final class VerifyingHandler implements HttpHandler {
    * @param method the HTTP method
    * @param headers the request headers, matched case-insensitively
    * @param body the raw body as received (empty for a {@code GET})
-   * @return what to answer
-   * @throws RuntimeException only if the verifier's replay guard fails; a consumer's exception is
-   *     answered 500, never thrown
+   * @return what to answer; a failing consumer or replay guard is answered 500, never thrown
    */
   public Response respond(
       String method, Map<String, ? extends Collection<String>> headers, byte[] body) {
@@ -122,6 +121,11 @@ public final class VerifyingHandler implements HttpHandler {
     } catch (WebhookVerificationException e) {
       LOG.debug("Rejected a request: {}: {}", e.reason(), e.getMessage());
       return rejection(e.reason());
+    } catch (RuntimeException e) {
+      // Only a pluggable part can fail this way (e.g. a shared replay guard's store being down):
+      // answer 500 so the sender retries, rather than dropping the connection.
+      LOG.warn("Could not verify a request; answering 500 so the sender retries", e);
+      return Response.error(500, "internal error");
     }
   }
 
@@ -142,8 +146,20 @@ public final class VerifyingHandler implements HttpHandler {
       return Response.error(500, "processing failed");
     } finally {
       if (!processed) {
-        verifier.release(notification);
+        release(notification);
       }
+    }
+  }
+
+  private void release(Notification notification) {
+    try {
+      verifier.release(notification);
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "Could not release notification {} from the replay guard; the sender's retry may be"
+              + " refused as a replay until its timestamp is stale",
+          notification.id(),
+          e);
     }
   }
 

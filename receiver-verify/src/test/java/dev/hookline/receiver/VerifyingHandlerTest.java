@@ -139,6 +139,71 @@ class VerifyingHandlerTest {
     assertEquals(2, calls.get());
   }
 
+  @Test
+  void aFailingReplayGuardIsAnswered500() {
+    ReplayGuard down =
+        new ReplayGuard() {
+          @Override
+          public boolean markSeen(String webhookId, java.time.Instant rememberUntil) {
+            throw new IllegalStateException("replay store unreachable");
+          }
+
+          @Override
+          public void forget(String webhookId) {
+            throw new IllegalStateException("replay store unreachable");
+          }
+        };
+    WebhookVerifier withDownGuard =
+        WebhookVerifier.builder()
+            .apiKey(API_KEY)
+            .signingSecret(SECRET)
+            .clock(clock)
+            .replayGuard(down)
+            .build();
+    byte[] body = body("evt_g");
+    VerifyingHandler.Response r =
+        VerifyingHandler.create(withDownGuard, received::add)
+            .respond("POST", headers("evt_g", body), body);
+    assertEquals(500, r.status());
+    assertFalse(r.body().contains("replay store"), r.body());
+    assertTrue(received.isEmpty());
+  }
+
+  @Test
+  void aGuardThatCannotForgetDoesNotHideTheApplicationsFailure() {
+    StandardWebhooksVectorTest.RecordingGuard accepting =
+        new StandardWebhooksVectorTest.RecordingGuard();
+    ReplayGuard cannotForget =
+        new ReplayGuard() {
+          @Override
+          public boolean markSeen(String webhookId, java.time.Instant rememberUntil) {
+            return accepting.markSeen(webhookId, rememberUntil);
+          }
+
+          @Override
+          public void forget(String webhookId) {
+            throw new IllegalStateException("replay store unreachable");
+          }
+        };
+    WebhookVerifier v =
+        WebhookVerifier.builder()
+            .apiKey(API_KEY)
+            .signingSecret(SECRET)
+            .clock(clock)
+            .replayGuard(cannotForget)
+            .build();
+    byte[] body = body("evt_h");
+    VerifyingHandler.Response r =
+        VerifyingHandler.create(
+                v,
+                n -> {
+                  throw new IllegalStateException("application bug");
+                })
+            .respond("POST", headers("evt_h", body), body);
+    assertEquals(500, r.status());
+    assertEquals(List.of("evt_h"), accepting.marked);
+  }
+
   /** The handler behind the JDK's HTTP server on loopback, called with java.net.http. */
   @Nested
   class OverHttp {

@@ -175,7 +175,9 @@ public final class WebhookVerifier {
                 + signature.secretCount()
                 + " configured signing secret(s)");
       }
-      rememberUntil = Instant.ofEpochSecond(sentAt).plus(tolerance);
+      // The check compares whole seconds, so the request stays acceptable until the end of the
+      // second sentAt + tolerance: remember it until then.
+      rememberUntil = Instant.ofEpochSecond(sentAt + toleranceSeconds + 1);
     } else {
       if (id != null) {
         checkId(id);

@@ -400,6 +400,17 @@ class WebhookVerifierTest {
   }
 
   @Test
+  void aReplayInTheLastFractionOfTheWindowIsStillRefused() {
+    byte[] body = body("evt_edge");
+    Map<String, List<String>> h = headers("evt_edge", body);
+    verifier.verify(h, body);
+    clock.advance(Duration.ofMillis(300_999));
+    assertEquals(Reason.REPLAYED, reasonOf(() -> verifier.verify(h, body)));
+    clock.advance(Duration.ofMillis(1));
+    assertEquals(Reason.TIMESTAMP_TOO_OLD, reasonOf(() -> verifier.verify(h, body)));
+  }
+
+  @Test
   void unauthenticatedRequestsCannotPoisonTheReplayGuard() {
     byte[] body = body("evt_p");
     Map<String, List<String>> forgedSignature = headers("evt_p", body);

@@ -2,7 +2,9 @@ package dev.hookline.filter;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hookline.Event;
+import dev.hookline.InvalidFilterException;
 import dev.hookline.filter.internal.Junction;
+import dev.hookline.filter.internal.Limits;
 import dev.hookline.filter.internal.Node;
 import dev.hookline.filter.internal.Not;
 import dev.hookline.spi.CompiledFilter;
@@ -28,6 +30,17 @@ public final class Filter implements CompiledFilter {
   Filter(Node node) {
     this.node = node;
     this.text = node.text();
+    if (text.length() > Limits.MAX_TEXT_LENGTH) {
+      // every filter must have a storable text form, so that parse(print(f)) always works
+      throw new InvalidFilterException(
+          "filter is "
+              + text.length()
+              + " characters long in text form; at most "
+              + Limits.MAX_TEXT_LENGTH
+              + " allowed",
+          0,
+          0);
+    }
   }
 
   /**

@@ -1,9 +1,11 @@
 package dev.hookline.filter;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.hookline.EventType;
 import dev.hookline.filter.internal.Changed;
 import dev.hookline.filter.internal.Compare;
 import dev.hookline.filter.internal.FieldPath;
+import dev.hookline.filter.internal.JsonForm;
 import dev.hookline.filter.internal.Junction;
 import dev.hookline.filter.internal.Limits;
 import dev.hookline.filter.internal.Literal;
@@ -59,6 +61,31 @@ public final class Filters {
    */
   public static Filter parse(String text) {
     return new Filter(Parser.parse(Objects.requireNonNull(text, "text")).node());
+  }
+
+  /**
+   * Reads the JSON form (Convoy-style operators: {@code $eq $ne $in $nin $gt $gte $lt $lte $exists
+   * $regex $startsWith $and $or $not $changed}), for example {@code {"type": "user.updated",
+   * "$changed": ["email"]}}. Members of one object must all hold; a plain value means {@code $eq}.
+   *
+   * @param json a JSON object
+   * @return the filter
+   * @throws dev.hookline.InvalidFilterException naming the JSON pointer of the problem
+   */
+  public static Filter fromJson(JsonNode json) {
+    return new Filter(JsonForm.read(Objects.requireNonNull(json, "json")));
+  }
+
+  /**
+   * Parses JSON text and reads the JSON form, as {@link #fromJson(JsonNode)}.
+   *
+   * @param json JSON text of at most four times {@link #MAX_TEXT_LENGTH} characters
+   * @return the filter
+   * @throws dev.hookline.InvalidFilterException with line and column for malformed JSON, or the
+   *     JSON pointer of the problem
+   */
+  public static Filter parseJson(String json) {
+    return new Filter(JsonForm.parse(Objects.requireNonNull(json, "json")));
   }
 
   /**

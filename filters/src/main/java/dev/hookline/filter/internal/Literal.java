@@ -105,7 +105,11 @@ public final class Literal {
   void print(StringBuilder b) {
     switch (kind) {
       case STRING -> quoteTo(b, string());
-      case NUMBER -> b.append(number().toString().toLowerCase(Locale.ROOT));
+      case NUMBER -> {
+        // plain digits unless that would be long (1e+999): one spelling per value
+        String plain = number().toPlainString();
+        b.append(plain.length() <= 40 ? plain : number().toString().toLowerCase(Locale.ROOT));
+      }
       case BOOLEAN -> b.append(bool() ? "true" : "false");
       case NULL -> b.append("null");
     }
@@ -115,7 +119,13 @@ public final class Literal {
     JsonNodeFactory f = JsonNodeFactory.instance;
     return switch (kind) {
       case STRING -> f.textNode(string());
-      case NUMBER -> f.numberNode(number());
+      case NUMBER -> {
+        BigDecimal n = number();
+        // integers print as integers ("36", not "3.6E+1")
+        yield n.scale() <= 0 && n.precision() - n.scale() <= 18
+            ? f.numberNode(n.longValueExact())
+            : f.numberNode(n);
+      }
       case BOOLEAN -> f.booleanNode(bool());
       case NULL -> f.nullNode();
     };

@@ -15,7 +15,8 @@ import java.util.regex.PatternSyntaxException;
  *       and back-references ({@code \1}, {@code \k<name>}).
  *   <li>At match time, the input is capped at {@link Limits#MAX_REGEX_INPUT} characters and every
  *       match runs on a {@link CharSequence} that counts character reads and gives up after {@link
- *       Limits#REGEX_WORK_BUDGET} of them; a match that gives up counts as no match.
+ *       Limits#REGEX_WORK_BUDGET} of them; a match that overflows the stack (deep recursion on
+ *       {@code (a|b)*} over long input) also gives up. A match that gives up counts as no match.
  * </ol>
  *
  * <p>Thread-safe (stateless).
@@ -73,6 +74,10 @@ public final class RegexGuard {
     try {
       return p.matcher(new Budgeted(input, budget)).find() ? Outcome.MATCH : Outcome.NO_MATCH;
     } catch (BudgetExceeded e) {
+      return Outcome.GAVE_UP;
+    } catch (StackOverflowError e) {
+      // java.util.regex recurses once per repetition of a group such as (a|b)*; on long input
+      // that overflows the stack. The match is pure computation, so unwinding is safe.
       return Outcome.GAVE_UP;
     }
   }

@@ -1,0 +1,135 @@
+package dev.hookline.filter.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hookline.InvalidFilterException;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class RegexGuardTest {
+  private static final String EVIL_INPUT = "a".repeat(40) + "!";
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "(a+)+$",
+        "(a*)*",
+        "(a|b+)*",
+        "((ab)*c)+",
+        "(x{2,})+",
+        "(?:a+)+",
+        "(a+){2,}",
+        "^(\\d+\\s?)+$",
+        "(.*a){12}",
+        "([a-z]+)*@"
+      })
+  void rejectsNestedQuantifiers(String regex) {
+    InvalidFilterException e =
+        assertThrows(InvalidFilterException.class, () -> RegexGuard.compile(regex));
+    assertTrue(e.problem().contains("a quantified group contains another quantifier"), e.problem());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"(a)\\1", "(?<n>a)\\k<n>"})
+  void rejectsBackReferences(String regex) {
+    InvalidFilterException e =
+        assertThrows(InvalidFilterException.class, () -> RegexGuard.compile(regex));
+    assertTrue(e.problem().contains("back-references are not allowed"), e.problem());
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "^[a-z]+@example\\.com$",
+        "(ab)+",
+        "(a+)?",
+        "[(+*]+",
+        "\\Q(a+)+\\E",
+        "a{2,3}",
+        "(?i)admin",
+        "\\p{L}+",
+        "(a|b)*c",
+        "(?<user>[a-z]+)_\\d{4}",
+        "a\\{b",
+        ".*.*.*.*="
+      })
+  void acceptsOrdinaryPatterns(String regex) {
+    assertEquals(regex, RegexGuard.compile(regex).pattern());
+  }
+
+  @Test
+  void knownRedosPatternIsRejectedAtCompileTime() {
+    InvalidFilterException e =
+        assertThrows(
+            InvalidFilterException.class,
+            () -> dev.hookline.filter.Filters.parse("data.name matches \"(a+)+$\""));
+    assertEquals(1, e.line());
+    assertEquals(11, e.column());
+  }
+
+  @Test
+  void knownRedosPatternOnLongInputIsRejectedAndWouldBeBoundedAnyway() {
+    assertThrows(InvalidFilterException.class, () -> RegexGuard.compile("(a+)+$"));
+    // Bypassing the compile-time check shows the second defence on its own. JDK 17 memoises
+    // (a+)+$, but (.*a){25} still backtracks exponentially: about 6 million reads at 20
+    // characters, and it doubles with each one.
+    Pattern evil = Pattern.compile("(.*a){25}");
+    assertEquals(
+        RegexGuard.Outcome.GAVE_UP,
+        RegexGuard.match(evil, "a".repeat(24), Limits.REGEX_WORK_BUDGET));
+    assertEquals(
+        RegexGuard.Outcome.MATCH, RegexGuard.match(evil, "a".repeat(25), Integer.MAX_VALUE));
+    assertEquals(RegexGuard.Outcome.NO_MATCH, RegexGuard.match(evil, "aaaa", Integer.MAX_VALUE));
+  }
+
+  @Test
+  void acceptedPolynomialPatternIsBoundedOnLongInput() {
+    // passes the static check, but takes O(n^4) steps without an '=': ~10^13 at 4,000 characters
+    Pattern p = RegexGuard.compile(".*.*.*.*=");
+    assertEquals(
+        RegexGuard.Outcome.GAVE_UP,
+        RegexGuard.match(p, EVIL_INPUT.repeat(100), Limits.REGEX_WORK_BUDGET));
+    assertEquals(RegexGuard.Outcome.MATCH, RegexGuard.match(p, "a=", Limits.REGEX_WORK_BUDGET));
+    assertEquals(false, RegexGuard.find(p, EVIL_INPUT.repeat(100)));
+  }
+
+  @Test
+  void deepRecursionOnLongInputGivesUpInsteadOfOverflowing() {
+    Pattern p = RegexGuard.compile("(a|aa)*c");
+    assertEquals(
+        RegexGuard.Outcome.GAVE_UP, RegexGuard.match(p, "a".repeat(4000), Integer.MAX_VALUE));
+    assertEquals(RegexGuard.Outcome.MATCH, RegexGuard.match(p, "aaac", Integer.MAX_VALUE));
+  }
+
+  @Test
+  void longInputIsNotSearched() {
+    Pattern p = RegexGuard.compile("x");
+    assertEquals(
+        RegexGuard.Outcome.GAVE_UP,
+        RegexGuard.match(p, "x".repeat(Limits.MAX_REGEX_INPUT + 1), Integer.MAX_VALUE));
+    assertEquals(
+        RegexGuard.Outcome.MATCH,
+        RegexGuard.match(p, "x".repeat(Limits.MAX_REGEX_INPUT), Integer.MAX_VALUE));
+  }
+
+  @Test
+  void filterWithBoundedRegexAnswersNoMatch() {
+    dev.hookline.filter.Filter f =
+        dev.hookline.filter.Filters.field("data.name").matches("(a|aa)*c");
+    dev.hookline.Event e =
+        dev.hookline.Event.builder(dev.hookline.UserEvents.CREATED)
+            .id("evt_1")
+            .occurredAt(java.time.Instant.EPOCH)
+            .user("u")
+            .data(
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                    .objectNode()
+                    .put("name", "a".repeat(3000)))
+            .build();
+    assertEquals(false, f.test(e));
+  }
+}

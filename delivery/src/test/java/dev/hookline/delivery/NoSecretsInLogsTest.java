@@ -1,0 +1,87 @@
+package dev.hookline.delivery;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.hookline.Event;
+import dev.hookline.SigningSecret;
+import dev.hookline.UserEvents;
+import dev.hookline.Webhook;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** DEBUG logging of a busy run shows ids and outcomes, never an API key, secret or signature. */
+class NoSecretsInLogsTest {
+
+  @Test
+  void logsNeverContainTheApiKeySecretOrSignature() {
+    WireMockServer server =
+        new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
+    server.start();
+    PrintStream originalErr = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    List<String> signatures = new ArrayList<>();
+    Webhook ok;
+    Webhook failing;
+    Webhook gone;
+    try {
+      Warmup.warm(server);
+      server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(200)));
+      server.stubFor(post(urlEqualTo("/fail")).willReturn(aResponse().withStatus(500)));
+      server.stubFor(post(urlEqualTo("/gone")).willReturn(aResponse().withStatus(410)));
+      Harness h = new Harness();
+      ok = h.receiving(server.baseUrl() + "/ok", null, UserEvents.CREATED);
+      failing = h.receiving(server.baseUrl() + "/fail", null, UserEvents.CREATED);
+      gone = h.receiving(server.baseUrl() + "/gone", null, UserEvents.CREATED);
+      System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      try (Dispatcher dispatcher =
+          h.dispatcher(Duration.ofSeconds(2))
+              .retrySchedule(
+                  RetrySchedule.builder()
+                      .delays(Duration.ofSeconds(1))
+                      .attemptTimeout(Duration.ofSeconds(2))
+                      .build())
+              .build()) {
+        Event e = h.event(UserEvents.CREATED);
+        dispatcher.publish(e);
+        dispatcher.runDueNow();
+        h.clock.advance(Duration.ofSeconds(2));
+        dispatcher.runDueNow();
+        assertFalse(dispatcher.toString().contains(Harness.API_KEY));
+      }
+    } finally {
+      System.setErr(originalErr);
+      server.stop();
+    }
+    server
+        .findAll(postRequestedFor(urlEqualTo("/ok")))
+        .forEach(r -> signatures.add(r.getHeader("webhook-signature")));
+    String logs = captured.toString(StandardCharsets.UTF_8);
+    assertTrue(logs.contains(ok.id()), "the run was logged at DEBUG");
+    assertTrue(logs.contains("endpoint failing: webhook=" + failing.id()), logs);
+    assertTrue(logs.contains(gone.id()), logs);
+    assertFalse(logs.contains(Harness.API_KEY), "API key in logs");
+    assertFalse(logs.contains("Bearer"), "Authorization in logs");
+    for (Webhook w : List.of(ok, failing, gone)) {
+      for (SigningSecret s : w.signingSecrets()) {
+        String secret = s.secret().reveal();
+        assertFalse(logs.contains(secret.substring("whsec_".length())), "signing secret in logs");
+      }
+    }
+    assertFalse(signatures.isEmpty());
+    for (String sig : signatures) {
+      assertFalse(logs.contains(sig.substring(3)), "signature in logs");
+    }
+  }
+}

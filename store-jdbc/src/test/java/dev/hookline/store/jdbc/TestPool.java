@@ -5,6 +5,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.util.ArrayList;
@@ -21,15 +22,31 @@ import javax.sql.DataSource;
  * restart. Thread-safe.
  */
 final class TestPool implements DataSource, AutoCloseable {
-  private final DataSource target;
+  /** Opens a physical connection. */
+  @FunctionalInterface
+  interface Opener {
+    Connection open() throws SQLException;
+  }
+
+  private final Opener target;
   private final Semaphore permits;
   private final LinkedBlockingDeque<Connection> idle = new LinkedBlockingDeque<>();
   private final List<Connection> all = new ArrayList<>();
   private volatile boolean closed;
 
   TestPool(DataSource target, int max) {
+    this(target::getConnection, max);
+  }
+
+  private TestPool(Opener target, int max) {
     this.target = target;
     this.permits = new Semaphore(max);
+  }
+
+  /** A pool over the driver, for a server the tests start themselves. */
+  static TestPool forPort(int port, int max) {
+    String url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres&connectTimeout=5";
+    return new TestPool(() -> DriverManager.getConnection(url), max);
   }
 
   @Override
@@ -46,7 +63,7 @@ final class TestPool implements DataSource, AutoCloseable {
     try {
       Connection physical = idle.pollFirst();
       if (physical == null) {
-        physical = target.getConnection();
+        physical = target.open();
         synchronized (all) {
           all.add(physical);
         }

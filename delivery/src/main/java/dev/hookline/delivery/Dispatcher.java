@@ -31,9 +31,11 @@ import dev.hookline.spi.ClaimedDelivery;
 import dev.hookline.spi.IdGenerator;
 import dev.hookline.spi.Lane;
 import dev.hookline.spi.Store;
+import dev.hookline.spi.TransactionalStore;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.security.SecureRandom;
+import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -308,6 +310,54 @@ public final class Dispatcher implements AutoCloseable {
     if (!added.isEmpty()) {
       requestPump();
     }
+    return new PublishResult(added);
+  }
+
+  /**
+   * Enqueues the event's deliveries through the caller's JDBC connection, inside the caller's open
+   * transaction (the transactional outbox): if the caller commits, the notifications go out; if it
+   * rolls back, nothing does. Needs a {@link TransactionalStore} such as the PostgreSQL store. The
+   * store neither commits, rolls back nor closes the connection. Workers see the deliveries once
+   * the caller commits, at the latest on their next poll.
+   *
+   * @param connection the caller's connection to the store's database, normally with auto-commit
+   *     off
+   * @param event the event
+   * @return what was enqueued (visible to workers once the caller commits)
+   * @throws IllegalStateException if the dispatcher's Store is not a {@link TransactionalStore}, or
+   *     the dispatcher is closed
+   * @throws PayloadTooLargeException if the notification body exceeds the limit (nothing is
+   *     enqueued)
+   */
+  public PublishResult publish(Connection connection, Event event) {
+    Objects.requireNonNull(connection, "connection");
+    Objects.requireNonNull(event, "event");
+    requireOpen();
+    if (!(store instanceof TransactionalStore transactional)) {
+      throw new IllegalStateException(
+          "publish(Connection, Event) needs a TransactionalStore (such as the PostgreSQL store);"
+              + " this dispatcher's store is a "
+              + store.getClass().getName()
+              + ", so use publish(Event)");
+    }
+    int size = Payloads.body(event).length;
+    if (size > maxPayloadBytes) {
+      throw new PayloadTooLargeException(event.id(), size, maxPayloadBytes);
+    }
+    Instant now = clock.instant();
+    List<Delivery> deliveries = new ArrayList<>();
+    for (Webhook w : index.match(event)) {
+      if (w.receivesEvents()) {
+        deliveries.add(Delivery.pending(ids.next("dlv"), w.id(), event, now));
+      }
+    }
+    List<Delivery> added =
+        deliveries.isEmpty() ? List.of() : transactional.enqueue(connection, deliveries);
+    log.debug(
+        "event published in the caller's transaction: event={} type={} deliveries={}",
+        event.id(),
+        event.type().wireName(),
+        added.size());
     return new PublishResult(added);
   }
 

@@ -1,0 +1,239 @@
+package dev.hookline;
+
+import dev.hookline.spi.SecretCipher;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A {@link SecretCipher} using AES-GCM with keys the application supplies.
+ *
+ * <p>Each value is encrypted with the primary key and a fresh random 96-bit nonce; the result is
+ * {@code v1:<keyId>:<base64url(nonce ‖ ciphertext ‖ 128-bit tag)>}. The header {@code v1:<keyId>:}
+ * is authenticated as associated data and the nonce as the GCM IV, so changing any part of a stored
+ * value makes decryption fail. Decryption uses whichever configured key the value names, which is
+ * how the master key is rotated: make the new key primary, keep the old one as a {@linkplain
+ * Builder#decryptionKey decryption key} until every stored secret has been rewritten.
+ *
+ * <p>Immutable and thread-safe. {@link #toString()} shows key ids only, never key material.
+ */
+public final class AesGcmSecretCipher implements SecretCipher {
+  private static final String VERSION = "v1";
+  private static final Pattern KEY_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  private static final int NONCE_BYTES = 12;
+  private static final int TAG_BITS = 128;
+
+  private final String primaryKeyId;
+  private final Map<String, SecretKeySpec> keys;
+  private final SecureRandom random;
+
+  private AesGcmSecretCipher(
+      String primaryKeyId, Map<String, SecretKeySpec> keys, SecureRandom random) {
+    this.primaryKeyId = primaryKeyId;
+    this.keys = keys;
+    this.random = random;
+  }
+
+  /**
+   * Starts a cipher.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Returns the id of the key that encrypts.
+   *
+   * @return the primary key id
+   */
+  public String primaryKeyId() {
+    return primaryKeyId;
+  }
+
+  /**
+   * Returns whether a stored value was encrypted with the primary key, so that a key rotation can
+   * tell which values still need rewriting. Does not decrypt or authenticate the value.
+   *
+   * @param ciphertext a value {@link #encrypt} produced
+   * @return true if it names the primary key
+   */
+  public boolean isEncryptedWithPrimaryKey(String ciphertext) {
+    Objects.requireNonNull(ciphertext, "ciphertext");
+    return ciphertext.startsWith(header(primaryKeyId));
+  }
+
+  @Override
+  public String encrypt(String plaintext) {
+    Objects.requireNonNull(plaintext, "plaintext");
+    byte[] nonce = new byte[NONCE_BYTES];
+    random.nextBytes(nonce);
+    String header = header(primaryKeyId);
+    try {
+      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      cipher.init(
+          Cipher.ENCRYPT_MODE, keys.get(primaryKeyId), new GCMParameterSpec(TAG_BITS, nonce));
+      cipher.updateAAD(header.getBytes(StandardCharsets.US_ASCII));
+      byte[] sealed = cipher.doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
+      byte[] out = ByteBuffer.allocate(nonce.length + sealed.length).put(nonce).put(sealed).array();
+      return header + Base64.getUrlEncoder().withoutPadding().encodeToString(out);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES/GCM encryption is unavailable in this JVM", e);
+    }
+  }
+
+  @Override
+  public String decrypt(String ciphertext) {
+    Objects.requireNonNull(ciphertext, "ciphertext");
+    int first = ciphertext.indexOf(':');
+    int second = first < 0 ? -1 : ciphertext.indexOf(':', first + 1);
+    if (second < 0 || !VERSION.equals(ciphertext.substring(0, first))) {
+      throw malformed("it does not start with 'v1:<keyId>:'");
+    }
+    String keyId = ciphertext.substring(first + 1, second);
+    SecretKeySpec key = keys.get(keyId);
+    if (key == null) {
+      throw new SecretCipherException(
+          SecretCipherException.Reason.UNKNOWN_KEY,
+          "Cannot decrypt a stored secret: it was encrypted with key id '"
+              + (KEY_ID.matcher(keyId).matches() ? keyId : "<malformed>")
+              + "', which is not configured; add that key as a decryption key");
+    }
+    byte[] in;
+    try {
+      in = Base64.getUrlDecoder().decode(ciphertext.substring(second + 1));
+    } catch (IllegalArgumentException e) {
+      throw malformed("its body is not base64url");
+    }
+    if (in.length < NONCE_BYTES + TAG_BITS / 8) {
+      throw malformed("it is too short");
+    }
+    try {
+      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, in, 0, NONCE_BYTES));
+      cipher.updateAAD(ciphertext.substring(0, second + 1).getBytes(StandardCharsets.US_ASCII));
+      byte[] plain = cipher.doFinal(in, NONCE_BYTES, in.length - NONCE_BYTES);
+      return new String(plain, StandardCharsets.UTF_8);
+    } catch (AEADBadTagException e) {
+      throw new SecretCipherException(
+          SecretCipherException.Reason.AUTHENTICATION_FAILED,
+          "Cannot decrypt a stored secret with key id '"
+              + keyId
+              + "': authentication failed (the stored value was altered, or the key configured"
+              + " under that id is not the key that encrypted it)");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES/GCM decryption is unavailable in this JVM", e);
+    }
+  }
+
+  private static SecretCipherException malformed(String why) {
+    return new SecretCipherException(
+        SecretCipherException.Reason.MALFORMED,
+        "Cannot decrypt a stored secret: " + why + "; it was not produced by AesGcmSecretCipher");
+  }
+
+  private static String header(String keyId) {
+    return VERSION + ":" + keyId + ":";
+  }
+
+  @Override
+  public String toString() {
+    return "AesGcmSecretCipher[primaryKeyId=" + primaryKeyId + ", keyIds=" + keys.keySet() + "]";
+  }
+
+  /** Builds an {@link AesGcmSecretCipher}. Not thread-safe. */
+  public static final class Builder {
+    private @Nullable String primaryKeyId;
+    private final Map<String, byte[]> keys = new LinkedHashMap<>();
+    private @Nullable SecureRandom random;
+
+    private Builder() {}
+
+    /**
+     * Sets the key that encrypts (and also decrypts). Required.
+     *
+     * @param keyId a short name recorded in every value, 1 to 64 characters {@code A-Z a-z 0-9 _
+     *     -}, for example {@code 2026-11}
+     * @param key 16, 24 or 32 bytes (AES-128, -192 or -256); copied
+     * @return this builder
+     */
+    public Builder primaryKey(String keyId, byte[] key) {
+      addKey(keyId, key);
+      this.primaryKeyId = keyId;
+      return this;
+    }
+
+    /**
+     * Adds a key that only decrypts: a former primary key, kept while stored values are rewritten.
+     *
+     * @param keyId the id the values name
+     * @param key 16, 24 or 32 bytes; copied
+     * @return this builder
+     */
+    public Builder decryptionKey(String keyId, byte[] key) {
+      addKey(keyId, key);
+      return this;
+    }
+
+    /**
+     * Sets the source of nonces; a new {@link SecureRandom} by default.
+     *
+     * @param random the random source
+     * @return this builder
+     */
+    public Builder random(SecureRandom random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    private void addKey(String keyId, byte[] key) {
+      Objects.requireNonNull(keyId, "keyId");
+      Objects.requireNonNull(key, "key");
+      if (!KEY_ID.matcher(keyId).matches()) {
+        throw new IllegalArgumentException(
+            "Key id '" + keyId + "' is malformed: use 1 to 64 characters A-Z a-z 0-9 _ -");
+      }
+      if (key.length != 16 && key.length != 24 && key.length != 32) {
+        throw new IllegalArgumentException(
+            "Key '" + keyId + "' is " + key.length + " bytes; AES needs 16, 24 or 32 bytes");
+      }
+      byte[] previous = keys.get(keyId);
+      if (previous != null && !Arrays.equals(previous, key)) {
+        throw new IllegalArgumentException("Key id '" + keyId + "' is given two different keys");
+      }
+      keys.put(keyId, key.clone());
+    }
+
+    /**
+     * Builds the cipher.
+     *
+     * @return the cipher
+     * @throws IllegalStateException if no primary key was set
+     */
+    public AesGcmSecretCipher build() {
+      String primary = primaryKeyId;
+      if (primary == null) {
+        throw new IllegalStateException("primaryKey(keyId, key) is required");
+      }
+      Map<String, SecretKeySpec> specs = new LinkedHashMap<>();
+      keys.forEach((id, bytes) -> specs.put(id, new SecretKeySpec(bytes, "AES")));
+      return new AesGcmSecretCipher(
+          primary,
+          java.util.Collections.unmodifiableMap(specs),
+          random != null ? random : new SecureRandom());
+    }
+  }
+}

@@ -1,0 +1,1014 @@
+package dev.hookline.store.jdbc;
+
+import dev.hookline.Attempt;
+import dev.hookline.Delivery;
+import dev.hookline.DeliveryCounts;
+import dev.hookline.DeliveryQuery;
+import dev.hookline.DeliveryState;
+import dev.hookline.Event;
+import dev.hookline.EventType;
+import dev.hookline.Lease;
+import dev.hookline.Webhook;
+import dev.hookline.WebhookConflictException;
+import dev.hookline.WebhookNotFoundException;
+import dev.hookline.spi.ClaimRequest;
+import dev.hookline.spi.ClaimedDelivery;
+import dev.hookline.spi.Lane;
+import dev.hookline.spi.SecretCipher;
+import dev.hookline.spi.TransactionalStore;
+import dev.hookline.store.jdbc.internal.Migrations;
+import dev.hookline.store.jdbc.internal.Rows;
+import dev.hookline.store.jdbc.internal.Sql;
+import dev.hookline.store.jdbc.internal.SqlErrors;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The {@link dev.hookline.spi.Store} on PostgreSQL: a durable outbox that survives restarts and
+ * that several application instances share.
+ *
+ * <ul>
+ *   <li><b>Schema.</b> Tables live in their own schema ({@code hookline} by default, see {@link
+ *       Builder#schema}), created and upgraded by built-in versioned migrations when the store is
+ *       built, under an advisory lock so that instances starting together are safe.
+ *   <li><b>Transactional outbox.</b> {@link #enqueue(Connection, List)} writes deliveries in the
+ *       caller's open transaction: they go out if, and only if, the caller commits.
+ *   <li><b>Claiming.</b> Due deliveries are claimed in one statement per lane with {@code SELECT …
+ *       FOR UPDATE SKIP LOCKED}, stamped with a lease owner, expiry and a fencing token from a
+ *       global sequence; results are recorded only with the current token. Expired leases are
+ *       claimable by any instance. Time comes only from the callers' {@code now} arguments, never
+ *       from the database clock.
+ *   <li><b>Secrets at rest.</b> API keys and signing secrets pass through the {@link SecretCipher}
+ *       before they are written; the database never sees them in plain text.
+ *   <li><b>Connections.</b> Each operation borrows a connection from the {@link DataSource} and
+ *       returns it before the method returns; no connection is held between calls (so never across
+ *       an HTTP request). Pass a pooled DataSource in production. Failures surface as {@link
+ *       StoreException}s that say which operation failed and whether the database is unreachable.
+ * </ul>
+ *
+ * <p>Timestamps are stored with PostgreSQL's microsecond precision; finer instants are truncated.
+ * Event data is stored as {@code json}, so its text (including key order) is kept as written.
+ *
+ * <p>Thread-safe: share one instance per schema in a process; any number of processes may use the
+ * same schema. {@link #close()} leaves the caller's DataSource open.
+ */
+public final class PostgresStore implements TransactionalStore {
+  /** The schema used when none is set. */
+  public static final String DEFAULT_SCHEMA = "hookline";
+
+  private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+  private static final int REENCRYPT_PAGE = 100;
+
+  private final DataSource dataSource;
+  private final SecretCipher cipher;
+  private final String schema;
+  private final String q;
+  private final Sql sql;
+
+  private PostgresStore(Builder b, SecretCipher cipher) {
+    this.dataSource = b.dataSource;
+    this.cipher = cipher;
+    this.schema = b.schema;
+    this.q = Migrations.quote(b.schema);
+    this.sql = new Sql(b.schema);
+  }
+
+  /**
+   * Starts a store over a DataSource. The caller owns the DataSource (pass a pooled one in
+   * production) and closes it after closing the store.
+   *
+   * @param dataSource where to connect
+   * @return a new builder
+   */
+  public static Builder builder(DataSource dataSource) {
+    return new Builder(Objects.requireNonNull(dataSource, "dataSource"));
+  }
+
+  /**
+   * Returns the schema holding this store's tables.
+   *
+   * @return the schema name
+   */
+  public String schema() {
+    return schema;
+  }
+
+  // ---- webhooks ----
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws StoreException if the database fails
+   */
+  @Override
+  public void insertWebhook(Webhook webhook) {
+    Objects.requireNonNull(webhook, "webhook");
+    boolean inserted =
+        run(
+            "insert webhook " + webhook.id(),
+            c -> {
+              try (PreparedStatement ps = c.prepareStatement(sql.insertWebhook)) {
+                bindWebhook(c, ps, webhook);
+                ps.executeUpdate();
+                return true;
+              } catch (SQLException e) {
+                if ("23505".equals(e.getSQLState())) {
+                  return false;
+                }
+                throw e;
+              }
+            });
+    if (!inserted) {
+      throw new IllegalStateException("A webhook with id '" + webhook.id() + "' already exists");
+    }
+  }
+
+  /** Binds every column but {@code id} (which comes last, as the statements expect). */
+  private int bindWebhook(Connection c, PreparedStatement ps, Webhook w) throws SQLException {
+    int i = 1;
+    ps.setString(i++, w.name());
+    ps.setString(i++, w.description());
+    ps.setString(i++, w.uri().toString());
+    ps.setString(i++, cipher.encrypt(w.apiKey().reveal()));
+    ps.setArray(
+        i++, c.createArrayOf("text", w.events().stream().map(EventType::wireName).toArray()));
+    ps.setString(i++, Rows.eventTypes(w.events()));
+    ps.setString(i++, w.filter().orElse(null));
+    ps.setString(i++, w.status().name());
+    ps.setBoolean(i++, w.enabled());
+    ps.setString(i++, w.statusReason().orElse(null));
+    ps.setString(i++, Rows.signingSecrets(w.signingSecrets(), cipher));
+    ps.setObject(i++, Rows.ts(w.createdAt()));
+    ps.setObject(i++, Rows.ts(w.updatedAt()));
+    ps.setLong(i++, w.version());
+    ps.setString(i++, w.id());
+    return i;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws StoreException if the database fails
+   */
+  @Override
+  public void updateWebhook(Webhook updated) {
+    Objects.requireNonNull(updated, "updated");
+    long expected = updated.version() - 1;
+    Optional<Long> stored =
+        run(
+            "update webhook " + updated.id(),
+            c -> {
+              try (PreparedStatement ps = c.prepareStatement(sql.updateWebhook)) {
+                int next = bindWebhook(c, ps, updated);
+                ps.setLong(next, expected);
+                if (ps.executeUpdate() == 1) {
+                  return Optional.of(expected);
+                }
+              }
+              try (PreparedStatement ps =
+                  c.prepareStatement("SELECT version FROM " + q + ".webhooks WHERE id = ?")) {
+                ps.setString(1, updated.id());
+                try (ResultSet rs = ps.executeQuery()) {
+                  return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
+                }
+              }
+            });
+    if (stored.isEmpty()) {
+      throw new WebhookNotFoundException(updated.id());
+    }
+    if (stored.get() != expected) {
+      throw new WebhookConflictException(updated.id(), expected, stored.get());
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws StoreException if the database fails
+   * @throws dev.hookline.SecretCipherException if a stored secret cannot be decrypted
+   */
+  @Override
+  public Optional<Webhook> findWebhook(String id) {
+    Objects.requireNonNull(id, "id");
+    return run(
+        "find webhook " + id,
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("SELECT * FROM " + q + ".webhooks WHERE id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? Optional.of(Rows.webhook(rs, cipher)) : Optional.empty();
+            }
+          }
+        });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws StoreException if the database fails
+   * @throws dev.hookline.SecretCipherException if a stored secret cannot be decrypted
+   */
+  @Override
+  public List<Webhook> listWebhooks() {
+    return run(
+        "list webhooks",
+        c -> {
+          try (PreparedStatement ps =
+                  c.prepareStatement("SELECT * FROM " + q + ".webhooks ORDER BY created_at, id");
+              ResultSet rs = ps.executeQuery()) {
+            List<Webhook> out = new ArrayList<>();
+            while (rs.next()) {
+              out.add(Rows.webhook(rs, cipher));
+            }
+            return out;
+          }
+        });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws StoreException if the database fails
+   */
+  @Override
+  public boolean deleteWebhook(String id) {
+    Objects.requireNonNull(id, "id");
+    // The deliveries go by ON DELETE CASCADE; their events, if no longer referenced, by purge.
+    return run(
+        "delete webhook " + id,
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("DELETE FROM " + q + ".webhooks WHERE id = ?")) {
+            ps.setString(1, id);
+            return ps.executeUpdate() > 0;
+          }
+        });
+  }
+
+  /**
+   * Rewrites every webhook's stored secrets with the cipher's current primary key, after a master
+   * key rotation. Webhooks are rewritten one page at a time, each with its version unchanged (the
+   * webhook itself does not change); one changed concurrently is skipped, as its update already
+   * re-encrypted it. Safe to run while other instances work.
+   *
+   * @return how many webhooks were rewritten
+   * @throws StoreException if the database fails
+   * @throws dev.hookline.SecretCipherException if a stored secret cannot be decrypted with any
+   *     configured key
+   */
+  public int reencryptSecrets() {
+    int rewritten = 0;
+    String after = "";
+    while (true) {
+      String from = after;
+      List<Webhook> page =
+          run(
+              "re-encrypt secrets",
+              c -> {
+                try (PreparedStatement ps =
+                    c.prepareStatement(
+                        "SELECT * FROM " + q + ".webhooks WHERE id > ? ORDER BY id LIMIT ?")) {
+                  ps.setString(1, from);
+                  ps.setInt(2, REENCRYPT_PAGE);
+                  try (ResultSet rs = ps.executeQuery()) {
+                    List<Webhook> out = new ArrayList<>();
+                    while (rs.next()) {
+                      out.add(Rows.webhook(rs, cipher));
+                    }
+                    return out;
+                  }
+                }
+              });
+      if (page.isEmpty()) {
+        return rewritten;
+      }
+      rewritten +=
+          run(
+              "re-encrypt secrets",
+              c -> {
+                int n = 0;
+                try (PreparedStatement ps =
+                    c.prepareStatement(
+                        "UPDATE "
+                            + q
+                            + ".webhooks SET api_key_enc = ?, signing_secrets = ?::jsonb"
+                            + " WHERE id = ? AND version = ?")) {
+                  for (Webhook w : page) {
+                    ps.setString(1, cipher.encrypt(w.apiKey().reveal()));
+                    ps.setString(2, Rows.signingSecrets(w.signingSecrets(), cipher));
+                    ps.setString(3, w.id());
+                    ps.setLong(4, w.version());
+                    n += ps.executeUpdate();
+                  }
+                }
+                return n;
+              });
+      after = page.get(page.size() - 1).id();
+    }
+  }
+
+  // ---- the outbox ----
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Deliveries for webhooks that do not exist are skipped, as are repeats of an (event id,
+   * webhook id) pair or a delivery id, within the batch (the first wins) or already stored. The
+   * returned deliveries carry timestamps truncated to microseconds, as stored.
+   *
+   * @throws IllegalArgumentException if a delivery is not {@code PENDING} with a due time
+   * @throws StoreException if the database fails
+   */
+  @Override
+  public List<Delivery> enqueue(List<Delivery> deliveries) {
+    List<Delivery> batch = validated(deliveries);
+    if (batch.isEmpty()) {
+      return List.of();
+    }
+    return run("enqueue " + batch.size() + " deliveries", c -> enqueueOn(c, batch));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The deliveries are written by a single statement on the caller's connection, in whatever
+   * transaction it has open (on an auto-commit connection the statement commits by itself, still
+   * all or nothing). The connection must reach the database this store was built for; the store
+   * neither commits, rolls back nor closes it.
+   *
+   * @throws IllegalArgumentException if a delivery is not {@code PENDING} with a due time
+   * @throws StoreException if the statement fails (the caller's transaction is then aborted and
+   *     must be rolled back)
+   */
+  @Override
+  public List<Delivery> enqueue(Connection connection, List<Delivery> deliveries) {
+    Objects.requireNonNull(connection, "connection");
+    List<Delivery> batch = validated(deliveries);
+    if (batch.isEmpty()) {
+      return List.of();
+    }
+    try {
+      return enqueueOn(connection, batch);
+    } catch (SQLException e) {
+      throw SqlErrors.wrap(
+          "enqueue " + batch.size() + " deliveries in the caller's transaction", e);
+    }
+  }
+
+  /** Checks every delivery, then drops repeats (first wins) and truncates times to micros. */
+  private static List<Delivery> validated(List<Delivery> deliveries) {
+    List<Delivery> all = List.copyOf(deliveries);
+    for (Delivery d : all) {
+      if (d.state() != DeliveryState.PENDING || d.nextAttemptAt().isEmpty()) {
+        throw new IllegalArgumentException(
+            "enqueue takes PENDING deliveries with a due time; delivery "
+                + d.id()
+                + " is "
+                + d.state()
+                + (d.nextAttemptAt().isEmpty() ? " without a due time" : ""));
+      }
+      if (!d.attempts().isEmpty() || d.lease().isPresent()) {
+        throw new IllegalArgumentException(
+            "enqueue takes new deliveries; delivery " + d.id() + " has attempts or a lease");
+      }
+    }
+    Set<String> ids = new HashSet<>();
+    Set<String> pairs = new HashSet<>();
+    List<Delivery> out = new ArrayList<>(all.size());
+    for (Delivery d : all) {
+      if (ids.add(d.id()) && pairs.add(d.event().id() + "\u0000" + d.webhookId())) {
+        out.add(atDatabasePrecision(d));
+      }
+    }
+    return out;
+  }
+
+  private static Delivery atDatabasePrecision(Delivery d) {
+    Event e = d.event();
+    Instant next = d.nextAttemptAt().orElseThrow();
+    if (e.occurredAt().equals(Rows.micros(e.occurredAt()))
+        && next.equals(Rows.micros(next))
+        && d.createdAt().equals(Rows.micros(d.createdAt()))
+        && d.updatedAt().equals(Rows.micros(d.updatedAt()))) {
+      return d;
+    }
+    Event event =
+        e.occurredAt().equals(Rows.micros(e.occurredAt()))
+            ? e
+            : e.toBuilder().occurredAt(Rows.micros(e.occurredAt())).build();
+    return new Delivery(
+        d.id(),
+        d.webhookId(),
+        event,
+        d.state(),
+        d.attempts(),
+        Optional.of(Rows.micros(next)),
+        Rows.micros(d.createdAt()),
+        Rows.micros(d.updatedAt()),
+        d.lease());
+  }
+
+  private List<Delivery> enqueueOn(Connection c, List<Delivery> batch) throws SQLException {
+    int n = batch.size();
+    String[] ids = new String[n];
+    String[] eventIds = new String[n];
+    String[] webhookIds = new String[n];
+    String[] next = new String[n];
+    String[] created = new String[n];
+    String[] updated = new String[n];
+    Map<String, Delivery> firstByEvent = new LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      Delivery d = batch.get(i);
+      ids[i] = d.id();
+      eventIds[i] = d.event().id();
+      webhookIds[i] = d.webhookId();
+      next[i] = d.nextAttemptAt().orElseThrow().toString();
+      created[i] = d.createdAt().toString();
+      updated[i] = d.updatedAt().toString();
+      firstByEvent.putIfAbsent(d.event().id(), d);
+    }
+    int m = firstByEvent.size();
+    String[] evIds = new String[m];
+    String[] types = new String[m];
+    String[] displayNames = new String[m];
+    Boolean[] subscribable = new Boolean[m];
+    String[] occurred = new String[m];
+    String[] users = new String[m];
+    @Nullable String[] apps = new String[m];
+    @Nullable String[] tenants = new String[m];
+    String[] data = new String[m];
+    String[] changed = new String[m];
+    String[] evCreated = new String[m];
+    int j = 0;
+    for (Delivery d : firstByEvent.values()) {
+      Event e = d.event();
+      evIds[j] = e.id();
+      types[j] = e.type().wireName();
+      displayNames[j] = e.type().displayName();
+      subscribable[j] = e.type().subscribable();
+      occurred[j] = e.occurredAt().toString();
+      users[j] = e.subject().userId();
+      apps[j] = e.subject().appId().orElse(null);
+      tenants[j] = e.subject().tenant().orElse(null);
+      data[j] = Rows.json(e.data());
+      changed[j] = Rows.jsonArray(e.changedAttributes());
+      evCreated[j] = d.createdAt().toString();
+      j++;
+    }
+    Set<String> added = new HashSet<>();
+    try (PreparedStatement ps = c.prepareStatement(sql.enqueue)) {
+      int i = 1;
+      for (Object[] column : new Object[][] {ids, eventIds, webhookIds, next, created, updated}) {
+        ps.setArray(i++, c.createArrayOf("text", column));
+      }
+      ps.setArray(i++, c.createArrayOf("text", evIds));
+      ps.setArray(i++, c.createArrayOf("text", types));
+      ps.setArray(i++, c.createArrayOf("text", displayNames));
+      ps.setArray(i++, c.createArrayOf("bool", subscribable));
+      for (Object[] column :
+          new Object[][] {occurred, users, apps, tenants, data, changed, evCreated}) {
+        ps.setArray(i++, c.createArrayOf("text", column));
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          added.add(rs.getString(1));
+        }
+      }
+    }
+    List<Delivery> out = new ArrayList<>(added.size());
+    for (Delivery d : batch) {
+      if (added.contains(d.id())) {
+        out.add(d);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Expired leases are taken first, then first attempts, then retries (as the request's lane
+   * allows), each by one {@code UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED)} statement, so
+   * concurrent claimers in any number of processes never wait for each other nor receive the same
+   * delivery.
+   *
+   * @throws StoreException if the database fails
+   */
+  @Override
+  public List<ClaimedDelivery> claim(ClaimRequest request) {
+    Objects.requireNonNull(request, "request");
+    boolean excluding = !request.excludedWebhookIds().isEmpty();
+    return run(
+        "claim deliveries",
+        c -> {
+          List<ClaimedDelivery> out = new ArrayList<>();
+          claimInto(c, sql.claim(true, request.lane(), excluding), request, out);
+          if (request.lane() != Lane.RETRIES) {
+            claimInto(c, sql.claim(false, Lane.FIRST_ATTEMPTS, excluding), request, out);
+          }
+          if (request.lane() != Lane.FIRST_ATTEMPTS) {
+            claimInto(c, sql.claim(false, Lane.RETRIES, excluding), request, out);
+          }
+          return out;
+        });
+  }
+
+  private static void claimInto(
+      Connection c, String sql, ClaimRequest request, List<ClaimedDelivery> out)
+      throws SQLException {
+    int remaining = request.maxDeliveries() - out.size();
+    if (remaining <= 0) {
+      return;
+    }
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      int i = 1;
+      ps.setObject(i++, Rows.ts(request.now()));
+      if (!request.excludedWebhookIds().isEmpty()) {
+        ps.setArray(i++, c.createArrayOf("text", request.excludedWebhookIds().toArray()));
+      }
+      ps.setInt(i++, remaining);
+      ps.setString(i++, request.owner());
+      ps.setObject(i++, Rows.ts(request.leaseExpiry()));
+      ps.setObject(i++, Rows.ts(request.now()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Delivery d = Rows.delivery(rs);
+          out.add(new ClaimedDelivery(d, d.lease().orElseThrow()));
+        }
+      }
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws StoreException if the database fails
+   */
+  @Override
+  public boolean extendLease(Lease lease, Instant newExpiry) {
+    Objects.requireNonNull(lease, "lease");
+    Objects.requireNonNull(newExpiry, "newExpiry");
+    return run(
+        "extend the lease of delivery " + lease.deliveryId(),
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.extend)) {
+            ps.setObject(1, Rows.ts(newExpiry));
+            ps.setString(2, lease.deliveryId());
+            ps.setLong(3, lease.token());
+            return ps.executeUpdate() == 1;
+          }
+        });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws StoreException if the database fails
+   */
+  @Override
+  public boolean complete(Lease lease, Attempt attempt, Instant now) {
+    return finish(lease, DeliveryState.SUCCEEDED, attempt, null, now);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws StoreException if the database fails
+   */
+  @Override
+  public boolean reschedule(Lease lease, Attempt attempt, Instant nextAttemptAt, Instant now) {
+    Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
+    return finish(lease, DeliveryState.RETRYING, attempt, nextAttemptAt, now);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws StoreException if the database fails
+   */
+  @Override
+  public boolean fail(Lease lease, Attempt attempt, Instant now) {
+    return finish(lease, DeliveryState.FAILED, attempt, null, now);
+  }
+
+  private boolean finish(
+      Lease lease,
+      DeliveryState state,
+      Attempt attempt,
+      @Nullable Instant nextAttemptAt,
+      Instant now) {
+    Objects.requireNonNull(lease, "lease");
+    Objects.requireNonNull(attempt, "attempt");
+    Objects.requireNonNull(now, "now");
+    return run(
+        "record the outcome of delivery " + lease.deliveryId(),
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.finish)) {
+            ps.setString(1, state.name());
+            ps.setString(2, Rows.attemptArray(attempt));
+            if (nextAttemptAt == null) {
+              ps.setNull(3, Types.TIMESTAMP_WITH_TIMEZONE);
+            } else {
+              ps.setObject(3, Rows.ts(nextAttemptAt));
+            }
+            ps.setObject(4, Rows.ts(now));
+            ps.setString(5, lease.deliveryId());
+            ps.setLong(6, lease.token());
+            return ps.executeUpdate() == 1;
+          }
+        });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws StoreException if the database fails
+   */
+  @Override
+  public boolean release(Lease lease, Instant nextAttemptAt, Instant now) {
+    Objects.requireNonNull(lease, "lease");
+    Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
+    Objects.requireNonNull(now, "now");
+    return run(
+        "release delivery " + lease.deliveryId(),
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.release)) {
+            ps.setObject(1, Rows.ts(nextAttemptAt));
+            ps.setObject(2, Rows.ts(now));
+            ps.setString(3, lease.deliveryId());
+            ps.setLong(4, lease.token());
+            return ps.executeUpdate() == 1;
+          }
+        });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws StoreException if the database fails
+   */
+  @Override
+  public boolean requeue(String deliveryId, Instant nextAttemptAt, Instant now) {
+    Objects.requireNonNull(deliveryId, "deliveryId");
+    Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
+    Objects.requireNonNull(now, "now");
+    return run(
+        "requeue delivery " + deliveryId,
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.requeue)) {
+            ps.setObject(1, Rows.ts(nextAttemptAt));
+            ps.setObject(2, Rows.ts(now));
+            ps.setString(3, deliveryId);
+            return ps.executeUpdate() == 1;
+          }
+        });
+  }
+
+  // ---- queries and housekeeping ----
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws StoreException if the database fails
+   */
+  @Override
+  public Optional<Delivery> findDelivery(String deliveryId) {
+    Objects.requireNonNull(deliveryId, "deliveryId");
+    return run(
+        "find delivery " + deliveryId,
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT "
+                      + Rows.DELIVERY_COLUMNS
+                      + " FROM "
+                      + q
+                      + ".deliveries d JOIN "
+                      + q
+                      + ".events e ON e.id = d.event_id WHERE d.id = ?")) {
+            ps.setString(1, deliveryId);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? Optional.of(Rows.delivery(rs)) : Optional.empty();
+            }
+          }
+        });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws StoreException if the database fails
+   */
+  @Override
+  public List<Delivery> findDeliveries(DeliveryQuery query) {
+    Objects.requireNonNull(query, "query");
+    StringBuilder sql =
+        new StringBuilder("SELECT ")
+            .append(Rows.DELIVERY_COLUMNS)
+            .append(" FROM ")
+            .append(q)
+            .append(".deliveries d JOIN ")
+            .append(q)
+            .append(".events e ON e.id = d.event_id WHERE true");
+    query.webhookId().ifPresent(x -> sql.append(" AND d.webhook_id = ?"));
+    query.eventId().ifPresent(x -> sql.append(" AND d.event_id = ?"));
+    if (!query.states().isEmpty()) {
+      sql.append(" AND d.state = ANY(?::text[])");
+    }
+    query.createdFrom().ifPresent(x -> sql.append(" AND d.created_at >= ?"));
+    query.createdBefore().ifPresent(x -> sql.append(" AND d.created_at < ?"));
+    sql.append(" ORDER BY d.created_at DESC, d.id DESC LIMIT ?");
+    return run(
+        "find deliveries",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            int i = 1;
+            if (query.webhookId().isPresent()) {
+              ps.setString(i++, query.webhookId().get());
+            }
+            if (query.eventId().isPresent()) {
+              ps.setString(i++, query.eventId().get());
+            }
+            if (!query.states().isEmpty()) {
+              ps.setArray(
+                  i++,
+                  c.createArrayOf(
+                      "text", query.states().stream().map(DeliveryState::name).toArray()));
+            }
+            if (query.createdFrom().isPresent()) {
+              ps.setObject(i++, Rows.ts(query.createdFrom().get()));
+            }
+            if (query.createdBefore().isPresent()) {
+              ps.setObject(i++, Rows.ts(query.createdBefore().get()));
+            }
+            ps.setInt(i, query.limit());
+            try (ResultSet rs = ps.executeQuery()) {
+              List<Delivery> out = new ArrayList<>();
+              while (rs.next()) {
+                out.add(Rows.delivery(rs));
+              }
+              return out;
+            }
+          }
+        });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws StoreException if the database fails
+   */
+  @Override
+  public DeliveryCounts countDeliveries(String webhookId) {
+    Objects.requireNonNull(webhookId, "webhookId");
+    Map<DeliveryState, Long> counts =
+        run(
+            "count deliveries of webhook " + webhookId,
+            c -> {
+              try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "SELECT state, count(*) FROM "
+                          + q
+                          + ".deliveries WHERE webhook_id = ? GROUP BY state")) {
+                ps.setString(1, webhookId);
+                try (ResultSet rs = ps.executeQuery()) {
+                  Map<DeliveryState, Long> m = new EnumMap<>(DeliveryState.class);
+                  while (rs.next()) {
+                    m.put(DeliveryState.valueOf(rs.getString(1)), rs.getLong(2));
+                  }
+                  return m;
+                }
+              }
+            });
+    long total = counts.values().stream().mapToLong(Long::longValue).sum();
+    return new DeliveryCounts(
+        total,
+        counts.getOrDefault(DeliveryState.PENDING, 0L),
+        counts.getOrDefault(DeliveryState.IN_FLIGHT, 0L),
+        counts.getOrDefault(DeliveryState.SUCCEEDED, 0L),
+        counts.getOrDefault(DeliveryState.RETRYING, 0L),
+        counts.getOrDefault(DeliveryState.FAILED, 0L));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One transaction per call: it deletes at most {@code maxDeliveries} finished deliveries
+   * (oldest first, skipping rows another purge holds), the events no delivery references any more,
+   * and at most {@code maxDeliveries} events left behind by deleted webhooks that are older than
+   * the cut-off.
+   *
+   * @throws StoreException if the database fails
+   */
+  @Override
+  public int purge(Instant finishedBefore, int maxDeliveries) {
+    Objects.requireNonNull(finishedBefore, "finishedBefore");
+    if (maxDeliveries < 1) {
+      throw new IllegalArgumentException("maxDeliveries must be at least 1, was " + maxDeliveries);
+    }
+    return transaction(
+        "purge finished deliveries",
+        c -> {
+          List<String> eventIds = new ArrayList<>();
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "DELETE FROM "
+                      + q
+                      + ".deliveries WHERE id IN (SELECT id FROM "
+                      + q
+                      + ".deliveries WHERE state IN ('SUCCEEDED', 'FAILED') AND updated_at < ?"
+                      + " ORDER BY updated_at LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING event_id")) {
+            ps.setObject(1, Rows.ts(finishedBefore));
+            ps.setInt(2, maxDeliveries);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                eventIds.add(rs.getString(1));
+              }
+            }
+          }
+          if (!eventIds.isEmpty()) {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "DELETE FROM "
+                        + q
+                        + ".events e WHERE e.id = ANY(?::text[]) AND NOT EXISTS (SELECT 1 FROM "
+                        + q
+                        + ".deliveries d WHERE d.event_id = e.id)")) {
+              ps.setArray(1, c.createArrayOf("text", eventIds.toArray()));
+              ps.executeUpdate();
+            }
+          }
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "DELETE FROM "
+                      + q
+                      + ".events WHERE id IN (SELECT e.id FROM "
+                      + q
+                      + ".events e WHERE e.created_at < ? AND NOT EXISTS (SELECT 1 FROM "
+                      + q
+                      + ".deliveries d WHERE d.event_id = e.id) LIMIT ? FOR UPDATE SKIP LOCKED)")) {
+            ps.setObject(1, Rows.ts(finishedBefore));
+            ps.setInt(2, maxDeliveries);
+            ps.executeUpdate();
+          }
+          return eventIds.size();
+        });
+  }
+
+  /** Leaves the caller's DataSource open; the store holds no other resources. */
+  @Override
+  public void close() {}
+
+  @Override
+  public String toString() {
+    return "PostgresStore[schema=" + schema + "]";
+  }
+
+  // ---- connection handling ----
+
+  @FunctionalInterface
+  private interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs statements on a borrowed connection, returned before this method returns. A connection the
+   * pool hands out with auto-commit off is committed (or rolled back) here.
+   */
+  private <T> T run(String operation, Work<T> work) {
+    try (Connection c = dataSource.getConnection()) {
+      if (c.getAutoCommit()) {
+        return work.run(c);
+      }
+      try {
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        SqlErrors.rollbackQuietly(c, e);
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw SqlErrors.wrap(operation, e);
+    }
+  }
+
+  /** Runs statements in one transaction on a borrowed connection. */
+  private <T> T transaction(String operation, Work<T> work) {
+    try (Connection c = dataSource.getConnection()) {
+      boolean autoCommit = c.getAutoCommit();
+      if (autoCommit) {
+        c.setAutoCommit(false);
+      }
+      try {
+        T result = work.run(c);
+        c.commit();
+        if (autoCommit) {
+          c.setAutoCommit(true);
+        }
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        SqlErrors.rollbackQuietly(c, e);
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw SqlErrors.wrap(operation, e);
+    }
+  }
+
+  /**
+   * Builds a {@link PostgresStore}. Not thread-safe. {@link #build()} validates the settings and
+   * brings the schema up to date.
+   */
+  public static final class Builder {
+    private final DataSource dataSource;
+    private @Nullable SecretCipher cipher;
+    private String schema = DEFAULT_SCHEMA;
+    private boolean migrate = true;
+
+    private Builder(DataSource dataSource) {
+      this.dataSource = dataSource;
+    }
+
+    /**
+     * Sets the cipher for API keys and signing secrets. Required: the store never writes a secret
+     * in plain text. Use {@link dev.hookline.AesGcmSecretCipher} with a key from the application's
+     * secret manager.
+     *
+     * @param cipher the cipher
+     * @return this builder
+     */
+    public Builder secretCipher(SecretCipher cipher) {
+      this.cipher = Objects.requireNonNull(cipher, "cipher");
+      return this;
+    }
+
+    /**
+     * Sets the schema for Hookline's tables, so they never collide with the application's. Default
+     * {@value PostgresStore#DEFAULT_SCHEMA}.
+     *
+     * @param schema 1 to 63 characters {@code a-z 0-9 _}, not starting with a digit
+     * @return this builder
+     */
+    public Builder schema(String schema) {
+      this.schema = Objects.requireNonNull(schema, "schema");
+      return this;
+    }
+
+    /**
+     * Sets whether {@link #build()} creates and upgrades the schema (the default), or only checks
+     * that it is at the version this library needs (for deployments that run migrations separately,
+     * or whose runtime user may not create tables).
+     *
+     * @param migrate true to migrate, false to verify only
+     * @return this builder
+     */
+    public Builder migrateSchema(boolean migrate) {
+      this.migrate = migrate;
+      return this;
+    }
+
+    /**
+     * Validates the settings, migrates (or checks) the schema and returns the store.
+     *
+     * @return the store
+     * @throws IllegalStateException if no secret cipher was set
+     * @throws IllegalArgumentException if the schema name is malformed
+     * @throws StoreException if the database is unreachable or the schema cannot be brought to this
+     *     library's version
+     */
+    public PostgresStore build() {
+      SecretCipher c = cipher;
+      if (c == null) {
+        throw new IllegalStateException(
+            "secretCipher(...) is required: the PostgreSQL store never writes API keys or"
+                + " signing secrets in plain text");
+      }
+      if (!SCHEMA_NAME.matcher(schema).matches()) {
+        throw new IllegalArgumentException(
+            "schema '"
+                + schema
+                + "' is malformed: use 1 to 63 characters a-z 0-9 _, not starting with a digit");
+      }
+      Migrations.migrate(dataSource, schema, migrate);
+      return new PostgresStore(this, c);
+    }
+  }
+}

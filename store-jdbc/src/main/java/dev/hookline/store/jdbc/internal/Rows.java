@@ -1,0 +1,330 @@
+package dev.hookline.store.jdbc.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hookline.Attempt;
+import dev.hookline.Delivery;
+import dev.hookline.DeliveryState;
+import dev.hookline.ErrorKind;
+import dev.hookline.Event;
+import dev.hookline.EventType;
+import dev.hookline.Lease;
+import dev.hookline.Secret;
+import dev.hookline.SigningSecret;
+import dev.hookline.Subject;
+import dev.hookline.Webhook;
+import dev.hookline.WebhookStatus;
+import dev.hookline.spi.SecretCipher;
+import java.net.URI;
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Maps between domain values and rows: JSON for attempts, signing secrets and event types,
+ * timestamps, and whole webhooks and deliveries. Thread-safe (the mapper is configured once).
+ */
+public final class Rows {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The columns of a delivery joined with its event, as {@link #delivery} reads them. */
+  public static final String DELIVERY_COLUMNS =
+      "d.id, d.webhook_id, d.state, d.attempts, d.next_attempt_at, d.created_at, d.updated_at,"
+          + " d.lease_owner, d.lease_token, d.lease_expires_at, e.id AS event_id, e.type,"
+          + " e.type_display_name, e.type_subscribable, e.occurred_at, e.subject_user_id,"
+          + " e.subject_app_id, e.subject_tenant, e.data, e.changed_attributes";
+
+  private Rows() {}
+
+  // ---- time ----
+
+  /**
+   * Returns the instant at the database's precision: PostgreSQL keeps microseconds.
+   *
+   * @param t an instant
+   * @return {@code t} truncated to microseconds
+   */
+  public static Instant micros(Instant t) {
+    return t.truncatedTo(ChronoUnit.MICROS);
+  }
+
+  /**
+   * Returns a {@code timestamptz} parameter value.
+   *
+   * @param t an instant
+   * @return the value, truncated to microseconds
+   */
+  public static OffsetDateTime ts(Instant t) {
+    return OffsetDateTime.ofInstant(micros(t), ZoneOffset.UTC);
+  }
+
+  private static Instant instant(ResultSet rs, String column) throws SQLException {
+    OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+    if (t == null) {
+      throw new SQLException("column " + column + " is unexpectedly null", "XX000");
+    }
+    return t.toInstant();
+  }
+
+  private static Optional<Instant> optionalInstant(ResultSet rs, String column)
+      throws SQLException {
+    OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+    return t == null ? Optional.empty() : Optional.of(t.toInstant());
+  }
+
+  // ---- JSON ----
+
+  /**
+   * Serialises an event's data.
+   *
+   * @param data a JSON object
+   * @return its text
+   */
+  public static String json(JsonNode data) {
+    try {
+      return JSON.writeValueAsString(data);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("event data cannot be serialised as JSON", e);
+    }
+  }
+
+  private static JsonNode parse(String text, String what) throws SQLException {
+    try {
+      return JSON.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new SQLException("stored " + what + " is not valid JSON", "XX000", e);
+    }
+  }
+
+  /**
+   * Serialises one attempt as a one-element JSON array, to append to a delivery's attempts.
+   *
+   * @param a the attempt
+   * @return the JSON text
+   */
+  public static String attemptArray(Attempt a) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("number", a.number());
+    o.put("started_at", a.startedAt().toString());
+    o.put("duration", a.duration().toString());
+    a.statusCode().ifPresent(s -> o.put("status", s));
+    a.error().ifPresent(k -> o.put("error", k.name()));
+    o.put("response_body", a.responseBody());
+    o.put("detail", a.detail());
+    ArrayNode arr = JSON.createArrayNode();
+    arr.add(o);
+    return json(arr);
+  }
+
+  private static List<Attempt> attempts(String text) throws SQLException {
+    List<Attempt> out = new ArrayList<>();
+    for (JsonNode o : parse(text, "attempts")) {
+      out.add(
+          new Attempt(
+              o.path("number").asInt(),
+              Instant.parse(o.path("started_at").asText()),
+              Duration.parse(o.path("duration").asText()),
+              o.hasNonNull("status")
+                  ? OptionalInt.of(o.get("status").asInt())
+                  : OptionalInt.empty(),
+              o.hasNonNull("error")
+                  ? Optional.of(ErrorKind.valueOf(o.get("error").asText()))
+                  : Optional.empty(),
+              o.path("response_body").asText(""),
+              o.path("detail").asText("")));
+    }
+    return out;
+  }
+
+  /**
+   * Serialises signing secrets with each secret encrypted.
+   *
+   * @param secrets the secrets
+   * @param cipher encrypts each secret value
+   * @return JSON text for the {@code signing_secrets} column
+   */
+  public static String signingSecrets(List<SigningSecret> secrets, SecretCipher cipher) {
+    ArrayNode arr = JSON.createArrayNode();
+    for (SigningSecret s : secrets) {
+      ObjectNode o = arr.addObject();
+      o.put("secret_enc", cipher.encrypt(s.secret().reveal()));
+      o.put("created_at", s.createdAt().toString());
+      s.expiresAt().ifPresent(t -> o.put("expires_at", t.toString()));
+    }
+    return json(arr);
+  }
+
+  private static List<SigningSecret> signingSecrets(String text, SecretCipher cipher)
+      throws SQLException {
+    List<SigningSecret> out = new ArrayList<>();
+    for (JsonNode o : parse(text, "signing secrets")) {
+      out.add(
+          new SigningSecret(
+              Secret.of(cipher.decrypt(o.path("secret_enc").asText())),
+              Instant.parse(o.path("created_at").asText()),
+              o.hasNonNull("expires_at")
+                  ? Optional.of(Instant.parse(o.get("expires_at").asText()))
+                  : Optional.empty()));
+    }
+    return out;
+  }
+
+  /**
+   * Serialises event types with their display names and subscribability, so that a webhook reads
+   * back with the same types even if the application's catalogue is not at hand.
+   *
+   * @param types the types
+   * @return JSON text for the {@code event_types} column
+   */
+  public static String eventTypes(Collection<EventType> types) {
+    ArrayNode arr = JSON.createArrayNode();
+    for (EventType t : types) {
+      arr.addObject()
+          .put("name", t.wireName())
+          .put("display_name", t.displayName())
+          .put("subscribable", t.subscribable());
+    }
+    return json(arr);
+  }
+
+  private static Set<EventType> eventTypes(String text) throws SQLException {
+    Set<EventType> out = new LinkedHashSet<>();
+    for (JsonNode o : parse(text, "event types")) {
+      out.add(
+          eventType(
+              o.path("name").asText(),
+              o.path("display_name").asText(),
+              o.path("subscribable").asBoolean(true)));
+    }
+    return out;
+  }
+
+  private static EventType eventType(String name, String displayName, boolean subscribable) {
+    return subscribable
+        ? EventType.of(name, displayName)
+        : EventType.unsupported(name, displayName);
+  }
+
+  // ---- rows ----
+
+  /**
+   * Reads a webhook row, decrypting its secrets.
+   *
+   * @param rs positioned on a row of {@code webhooks}
+   * @param cipher decrypts the secrets
+   * @return the webhook
+   * @throws SQLException if a column cannot be read
+   */
+  public static Webhook webhook(ResultSet rs, SecretCipher cipher) throws SQLException {
+    return new Webhook(
+        rs.getString("id"),
+        rs.getString("name"),
+        rs.getString("description"),
+        URI.create(rs.getString("uri")),
+        Secret.of(cipher.decrypt(rs.getString("api_key_enc"))),
+        eventTypes(rs.getString("event_types")),
+        Optional.ofNullable(rs.getString("filter")),
+        WebhookStatus.valueOf(rs.getString("status")),
+        rs.getBoolean("enabled"),
+        Optional.ofNullable(rs.getString("status_reason")),
+        signingSecrets(rs.getString("signing_secrets"), cipher),
+        instant(rs, "created_at"),
+        instant(rs, "updated_at"),
+        rs.getLong("version"));
+  }
+
+  /**
+   * Reads a delivery joined with its event ({@link #DELIVERY_COLUMNS}).
+   *
+   * @param rs positioned on a row
+   * @return the delivery
+   * @throws SQLException if a column cannot be read
+   */
+  public static Delivery delivery(ResultSet rs) throws SQLException {
+    String id = rs.getString("id");
+    DeliveryState state = DeliveryState.valueOf(rs.getString("state"));
+    Optional<Lease> lease = Optional.empty();
+    String owner = rs.getString("lease_owner");
+    long token = rs.getLong("lease_token");
+    boolean hasToken = !rs.wasNull();
+    Optional<Instant> expires = optionalInstant(rs, "lease_expires_at");
+    if (state == DeliveryState.IN_FLIGHT && owner != null && hasToken && expires.isPresent()) {
+      lease = Optional.of(new Lease(id, owner, token, expires.get()));
+    }
+    return new Delivery(
+        id,
+        rs.getString("webhook_id"),
+        event(rs),
+        state,
+        attempts(rs.getString("attempts")),
+        optionalInstant(rs, "next_attempt_at"),
+        instant(rs, "created_at"),
+        instant(rs, "updated_at"),
+        lease);
+  }
+
+  private static Event event(ResultSet rs) throws SQLException {
+    JsonNode data = parse(rs.getString("data"), "event data");
+    Subject subject =
+        new Subject(
+            rs.getString("subject_user_id"),
+            Optional.ofNullable(rs.getString("subject_app_id")),
+            Optional.ofNullable(rs.getString("subject_tenant")));
+    return Event.builder(
+            eventType(
+                rs.getString("type"),
+                rs.getString("type_display_name"),
+                rs.getBoolean("type_subscribable")))
+        .id(rs.getString("event_id"))
+        .occurredAt(instant(rs, "occurred_at"))
+        .subject(subject)
+        .data(data)
+        .changed(textArray(rs.getArray("changed_attributes")))
+        .build();
+  }
+
+  private static List<String> textArray(@Nullable Array array) throws SQLException {
+    if (array == null) {
+      return List.of();
+    }
+    try {
+      Object[] values = (Object[]) array.getArray();
+      List<String> out = new ArrayList<>(values.length);
+      for (Object v : values) {
+        out.add(String.valueOf(v));
+      }
+      return out;
+    } finally {
+      array.free();
+    }
+  }
+
+  /**
+   * Serialises a list of strings as a JSON array, for array parameters that {@code unnest} spreads
+   * over rows.
+   *
+   * @param values the strings
+   * @return the JSON text
+   */
+  public static String jsonArray(Collection<String> values) {
+    ArrayNode arr = JSON.createArrayNode();
+    values.forEach(arr::add);
+    return json(arr);
+  }
+}

@@ -1,0 +1,178 @@
+package dev.hookline.store.jdbc.internal;
+
+import dev.hookline.spi.Lane;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The store's SQL statements for one schema, built once. Public (inside an unexported package) so
+ * that tests can EXPLAIN exactly the statements the store runs. Immutable and thread-safe.
+ */
+public final class Sql {
+  private final String q;
+  private final Map<String, String> claim = new HashMap<>();
+
+  /** Inserts a webhook: every column, {@code id} last. */
+  public final String insertWebhook;
+
+  /** Updates a webhook if its version is the expected one: every column, id, expected version. */
+  public final String updateWebhook;
+
+  /** Adds deliveries and their events in one statement; returns the added delivery ids. */
+  public final String enqueue;
+
+  /** Records an attempt's outcome under the current lease. */
+  public final String finish;
+
+  /** Gives a leased delivery back unattempted. */
+  public final String release;
+
+  /** Extends the current lease. */
+  public final String extend;
+
+  /** Queues a finished delivery again. */
+  public final String requeue;
+
+  /**
+   * Builds the statements.
+   *
+   * @param schema the validated schema name
+   */
+  public Sql(String schema) {
+    this.q = Migrations.quote(schema);
+    for (boolean expired : new boolean[] {true, false}) {
+      for (Lane lane : Lane.values()) {
+        for (boolean excluding : new boolean[] {true, false}) {
+          claim.put(key(expired, lane, excluding), buildClaim(expired, lane, excluding));
+        }
+      }
+    }
+    this.insertWebhook =
+        "INSERT INTO "
+            + q
+            + ".webhooks (name, description, uri, api_key_enc, events, event_types, filter,"
+            + " status, enabled, status_reason, signing_secrets, created_at, updated_at,"
+            + " version, id) VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)";
+    this.updateWebhook =
+        "UPDATE "
+            + q
+            + ".webhooks SET name = ?, description = ?, uri = ?, api_key_enc = ?, events = ?,"
+            + " event_types = ?::jsonb, filter = ?, status = ?, enabled = ?, status_reason = ?,"
+            + " signing_secrets = ?::jsonb, created_at = ?, updated_at = ?, version = ?"
+            + " WHERE id = ? AND version = ?";
+    // One statement, so it is atomic even on an auto-commit connection. Deliveries whose webhook
+    // is gone are dropped by the join; FOR KEY SHARE keeps a webhook from being deleted until the
+    // enqueuing transaction ends, so the foreign key can never fail inside the caller's
+    // transaction. Events are written only for deliveries actually added (the events foreign
+    // key is deferred to commit, so the order inside the statement does not matter).
+    this.enqueue =
+        "WITH dv AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
+            + " ?::text[]) AS v(id, event_id, webhook_id, next_attempt_at, created_at,"
+            + " updated_at)),"
+            + " ev AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::boolean[],"
+            + " ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])"
+            + " AS v(id, type, type_display_name, type_subscribable, occurred_at,"
+            + " subject_user_id, subject_app_id, subject_tenant, data, changed, created_at)),"
+            + " ins AS (INSERT INTO "
+            + q
+            + ".deliveries (id, event_id, webhook_id, state, attempt_count, attempts,"
+            + " next_attempt_at, created_at, updated_at)"
+            + " SELECT dv.id, dv.event_id, dv.webhook_id, 'PENDING', 0, '[]'::jsonb,"
+            + " dv.next_attempt_at::timestamptz, dv.created_at::timestamptz,"
+            + " dv.updated_at::timestamptz"
+            + " FROM dv JOIN "
+            + q
+            + ".webhooks w ON w.id = dv.webhook_id FOR KEY SHARE OF w"
+            + " ON CONFLICT DO NOTHING RETURNING id, event_id),"
+            + " ins_events AS (INSERT INTO "
+            + q
+            + ".events (id, type, type_display_name, type_subscribable, occurred_at,"
+            + " subject_user_id, subject_app_id, subject_tenant, data, changed_attributes,"
+            + " created_at)"
+            + " SELECT ev.id, ev.type, ev.type_display_name, ev.type_subscribable,"
+            + " ev.occurred_at::timestamptz, ev.subject_user_id, ev.subject_app_id,"
+            + " ev.subject_tenant, ev.data::json,"
+            + " ARRAY(SELECT jsonb_array_elements_text(ev.changed::jsonb)),"
+            + " ev.created_at::timestamptz"
+            + " FROM ev WHERE ev.id IN (SELECT event_id FROM ins) ON CONFLICT (id) DO NOTHING)"
+            + " SELECT id FROM ins";
+    String clearLease = " lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,";
+    String currentLease = " WHERE id = ? AND state = 'IN_FLIGHT' AND lease_token = ?";
+    this.finish =
+        "UPDATE "
+            + q
+            + ".deliveries SET state = ?, attempts = attempts || ?::jsonb,"
+            + " attempt_count = attempt_count + 1, next_attempt_at = ?,"
+            + clearLease
+            + " updated_at = ?"
+            + currentLease;
+    this.release =
+        "UPDATE "
+            + q
+            + ".deliveries SET state = CASE WHEN attempt_count = 0 THEN 'PENDING'"
+            + " ELSE 'RETRYING' END, next_attempt_at = ?,"
+            + clearLease
+            + " updated_at = ?"
+            + currentLease;
+    this.extend = "UPDATE " + q + ".deliveries SET lease_expires_at = ?" + currentLease;
+    this.requeue =
+        "UPDATE "
+            + q
+            + ".deliveries SET state = 'RETRYING', next_attempt_at = ?, updated_at = ?"
+            + " WHERE id = ? AND state IN ('SUCCEEDED', 'FAILED')";
+  }
+
+  /**
+   * Returns the claim statement for expired leases or queued deliveries in a lane.
+   *
+   * @param expired true for expired leases, false for queued deliveries
+   * @param lane which deliveries (for queued ones, {@link Lane#FIRST_ATTEMPTS} or {@link
+   *     Lane#RETRIES})
+   * @param excluding whether the statement takes an array of excluded webhook ids
+   * @return the SQL; parameters: now, [excluded ids], limit, owner, lease expiry, now
+   */
+  public String claim(boolean expired, Lane lane, boolean excluding) {
+    String key = key(expired, lane, excluding);
+    return Objects.requireNonNull(claim.get(key), key);
+  }
+
+  private static String key(boolean expired, Lane lane, boolean excluding) {
+    return expired + "/" + lane + "/" + excluding;
+  }
+
+  private String buildClaim(boolean expired, Lane lane, boolean excluding) {
+    String laneFilter =
+        switch (lane) {
+          case FIRST_ATTEMPTS -> " AND attempt_count = 0";
+          case RETRIES -> " AND attempt_count > 0";
+          case ANY -> "";
+        };
+    // The predicates match the partial indexes deliveries_leases, deliveries_due_first and
+    // deliveries_due_retry exactly, so the scan reads only due rows, in due order.
+    String due =
+        expired
+            ? "state = 'IN_FLIGHT' AND lease_expires_at <= ?" + laneFilter
+            : "state IN ('PENDING', 'RETRYING') AND next_attempt_at <= ?" + laneFilter;
+    String order = expired ? "lease_expires_at" : "next_attempt_at";
+    return "WITH due AS (SELECT id FROM "
+        + q
+        + ".deliveries WHERE "
+        + due
+        + (excluding ? " AND NOT (webhook_id = ANY(?::text[]))" : "")
+        + " ORDER BY "
+        + order
+        + " LIMIT ? FOR UPDATE SKIP LOCKED),"
+        + " claimed AS (UPDATE "
+        + q
+        + ".deliveries d SET state = 'IN_FLIGHT', lease_owner = ?, lease_token = nextval('"
+        + q
+        + ".lease_tokens'), lease_expires_at = ?, updated_at = ? FROM due WHERE d.id = due.id"
+        + " RETURNING d.*)"
+        + " SELECT "
+        + Rows.DELIVERY_COLUMNS
+        + " FROM claimed d JOIN "
+        + q
+        + ".events e ON e.id = d.event_id ORDER BY d.next_attempt_at, d.created_at, d.id";
+  }
+}

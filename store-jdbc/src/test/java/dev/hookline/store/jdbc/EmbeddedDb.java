@@ -1,0 +1,111 @@
+package dev.hookline.store.jdbc;
+
+import dev.hookline.AesGcmSecretCipher;
+import dev.hookline.spi.SecretCipher;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.function.BooleanSupplier;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One embedded PostgreSQL for the whole test JVM (started on first use, stopped at exit), and the
+ * helpers the tests share. Each test class works in its own schema.
+ */
+final class EmbeddedDb {
+  private static @Nullable EmbeddedPostgres instance;
+
+  private EmbeddedDb() {}
+
+  /** Returns the shared server, starting it on first use. */
+  static synchronized EmbeddedPostgres server() {
+    EmbeddedPostgres pg = instance;
+    if (pg == null) {
+      try {
+        pg = EmbeddedPostgres.builder().start();
+      } catch (IOException e) {
+        throw new UncheckedIOException("embedded PostgreSQL did not start", e);
+      }
+      EmbeddedPostgres started = pg;
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      started.close();
+                    } catch (IOException e) {
+                      // the JVM is exiting; the temporary data directory is removed regardless
+                    }
+                  }));
+      instance = pg;
+    }
+    return pg;
+  }
+
+  /** Returns a new non-pooled DataSource for the shared server's {@code postgres} database. */
+  static DataSource dataSource() {
+    return server().getPostgresDatabase();
+  }
+
+  /** The cipher the tests use: AES-256 with a fixed test key. */
+  static SecretCipher cipher() {
+    byte[] key = new byte[32];
+    Arrays.fill(key, (byte) 7);
+    return AesGcmSecretCipher.builder().primaryKey("test-1", key).build();
+  }
+
+  /** Builds (and so migrates) a store in the given schema. */
+  static PostgresStore store(DataSource ds, String schema) {
+    return PostgresStore.builder(ds).schema(schema).secretCipher(cipher()).build();
+  }
+
+  /** Empties the store's tables. */
+  static void truncate(DataSource ds, String schema) {
+    execute(
+        ds,
+        "TRUNCATE \""
+            + schema
+            + "\".deliveries, \""
+            + schema
+            + "\".events, \""
+            + schema
+            + "\".webhooks");
+  }
+
+  /** Drops a schema and everything in it. */
+  static void dropSchema(DataSource ds, String schema) {
+    execute(ds, "DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
+  }
+
+  /** Runs one statement in auto-commit. */
+  static void execute(DataSource ds, String sql) {
+    try (Connection c = ds.getConnection();
+        Statement s = c.createStatement()) {
+      s.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException("statement failed: " + sql, e);
+    }
+  }
+
+  /**
+   * Polls a condition until it holds or the deadline passes: the bounded wait that tests use
+   * instead of sleeping.
+   */
+  static boolean await(Duration timeout, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) {
+        return true;
+      }
+      Thread.onSpinWait();
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+    }
+    return condition.getAsBoolean();
+  }
+}

@@ -1,0 +1,61 @@
+package dev.hookline.store.jdbc;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.hookline.Attempt;
+import dev.hookline.Delivery;
+import dev.hookline.Event;
+import dev.hookline.Secret;
+import dev.hookline.SigningSecret;
+import dev.hookline.UserEvents;
+import dev.hookline.Webhook;
+import dev.hookline.WebhookStatus;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** Values the store-jdbc tests share. */
+final class Fixtures {
+  static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  static final String API_KEY = "ak_live_Zx9PLAINTEXTAPIKEY4711";
+  static final String SIGNING_SECRET = "whsec_UExBSU5URVhUU0lHTklOR1NFQ1JFVA==";
+
+  private Fixtures() {}
+
+  static Webhook webhook(String id, Instant now) {
+    return new Webhook(
+        id,
+        "Webhook " + id,
+        "",
+        URI.create("https://hooks.example.com/" + id),
+        Secret.of(API_KEY),
+        Set.of(UserEvents.CREATED, UserEvents.UPDATED),
+        Optional.empty(),
+        WebhookStatus.VERIFIED,
+        true,
+        Optional.empty(),
+        List.of(new SigningSecret(Secret.of(SIGNING_SECRET), now, Optional.empty())),
+        now,
+        now,
+        1);
+  }
+
+  static Event event(String id, Instant now) {
+    return Event.builder(UserEvents.CREATED)
+        .id(id)
+        .occurredAt(now)
+        .user("user-" + id)
+        .data(JsonNodeFactory.instance.objectNode().put("email", id + "@example.com"))
+        .build();
+  }
+
+  static Delivery pending(String id, String webhookId, String eventId, Instant now) {
+    return Delivery.pending(id, webhookId, event(eventId, now), now);
+  }
+
+  static Attempt ok(int n, Instant now) {
+    return Attempt.response(n, now, Duration.ofMillis(3), 204, "");
+  }
+}

@@ -1,0 +1,118 @@
+package dev.hookline.store.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hookline.spi.Lane;
+import dev.hookline.store.jdbc.internal.Sql;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The hot queries can use their indexes: the planner, with sequential scans, bitmap scans and sorts
+ * priced out (as on a large table where only an ordered index scan with an early stop is cheap),
+ * plans each of the store's own statements with the index made for it. (On a near-empty table the
+ * planner would rightly prefer a sequential scan, so this checks that the index is usable, which is
+ * what a mismatch between a partial index's predicate and the query would break.)
+ */
+class IndexUsageTest {
+  private static final String SCHEMA = "indexes";
+  private static final TestPool DS = new TestPool(EmbeddedDb.dataSource(), 2);
+  private static final OffsetDateTime NOW =
+      OffsetDateTime.of(2026, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
+
+  @BeforeAll
+  static void migrate() {
+    EmbeddedDb.dropSchema(DS, SCHEMA);
+    EmbeddedDb.store(DS, SCHEMA);
+  }
+
+  @AfterAll
+  static void cleanUp() {
+    EmbeddedDb.dropSchema(DS, SCHEMA);
+    DS.close();
+  }
+
+  private static String plan(String sql, Object... params) throws SQLException {
+    try (Connection c = DS.getConnection()) {
+      c.setAutoCommit(false);
+      try (Statement s = c.createStatement()) {
+        s.execute("SET LOCAL enable_seqscan = off");
+        s.execute("SET LOCAL enable_bitmapscan = off");
+        s.execute("SET LOCAL enable_sort = off");
+      }
+      StringBuilder out = new StringBuilder();
+      try (PreparedStatement ps = c.prepareStatement("EXPLAIN " + sql)) {
+        for (int i = 0; i < params.length; i++) {
+          ps.setObject(i + 1, params[i]);
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.append(rs.getString(1)).append('\n');
+          }
+        }
+      }
+      c.rollback();
+      return out.toString();
+    }
+  }
+
+  private static void assertUses(String index, String plan) {
+    assertTrue(plan.contains(index), "expected " + index + " in\n" + plan);
+  }
+
+  @Test
+  void eachClaimLaneScansItsOwnPartialIndex() throws SQLException {
+    Sql sql = new Sql(SCHEMA);
+    assertUses(
+        "deliveries_due_first",
+        plan(sql.claim(false, Lane.FIRST_ATTEMPTS, false), NOW, 10, "w", NOW, NOW));
+    assertUses(
+        "deliveries_due_retry",
+        plan(sql.claim(false, Lane.RETRIES, false), NOW, 10, "w", NOW, NOW));
+    assertUses("deliveries_leases", plan(sql.claim(true, Lane.ANY, false), NOW, 10, "w", NOW, NOW));
+    assertUses(
+        "deliveries_leases", plan(sql.claim(true, Lane.RETRIES, false), NOW, 10, "w", NOW, NOW));
+  }
+
+  @Test
+  void listingsCountsAndPurgeHaveIndexes() throws SQLException {
+    String d = "\"" + SCHEMA + "\".deliveries";
+    assertUses(
+        "deliveries_webhook_created",
+        plan(
+            "SELECT id FROM "
+                + d
+                + " WHERE webhook_id = ? ORDER BY created_at DESC, id DESC"
+                + " LIMIT 100",
+            "wh_a"));
+    assertUses(
+        "deliveries_webhook_state",
+        plan("SELECT state, count(*) FROM " + d + " WHERE webhook_id = ? GROUP BY state", "wh_a"));
+    assertUses(
+        "deliveries_failed",
+        plan(
+            "SELECT id FROM "
+                + d
+                + " WHERE state = 'FAILED' ORDER BY created_at DESC, id DESC"
+                + " LIMIT 100"));
+    assertUses(
+        "deliveries_finished",
+        plan(
+            "SELECT id FROM "
+                + d
+                + " WHERE state IN ('SUCCEEDED', 'FAILED') AND updated_at < ?"
+                + " ORDER BY updated_at LIMIT 1000",
+            NOW));
+    assertUses(
+        "webhooks_created",
+        plan("SELECT * FROM \"" + SCHEMA + "\".webhooks ORDER BY created_at, id"));
+  }
+}

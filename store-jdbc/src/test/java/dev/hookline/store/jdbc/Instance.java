@@ -1,0 +1,98 @@
+package dev.hookline.store.jdbc;
+
+import dev.hookline.Attempt;
+import dev.hookline.Delivery;
+import dev.hookline.Webhook;
+import dev.hookline.WebhookDefinition;
+import dev.hookline.WebhookRegistry;
+import dev.hookline.delivery.DeliveryListener;
+import dev.hookline.delivery.Dispatcher;
+import dev.hookline.delivery.RetrySchedule;
+import dev.hookline.filter.Filters;
+import dev.hookline.spi.Store;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One application instance as the multi-instance tests see it: its own connection pool, store,
+ * registry and started dispatcher (with a scheduler the test owns, so that a crash can stop its
+ * claim loop without {@code close()}).
+ */
+final class Instance implements AutoCloseable {
+  static final Duration LEASE = Duration.ofSeconds(30);
+  static final String API_KEY = "test-api-key-0123456789";
+
+  final TestPool pool;
+  final Store store;
+  final WebhookRegistry registry;
+  final ScheduledExecutorService scheduler;
+  final Dispatcher dispatcher;
+  final AtomicInteger succeeded = new AtomicInteger();
+
+  Instance(TestPool pool, Store store, Clock clock, int workers) {
+    this.pool = pool;
+    this.store = store;
+    this.registry =
+        WebhookRegistry.builder()
+            .store(store)
+            .clock(clock)
+            .filterCompiler(Filters.compiler())
+            .allowInsecureLoopbackForDevelopment(true)
+            .build();
+    this.scheduler = Executors.newSingleThreadScheduledExecutor();
+    this.dispatcher =
+        Dispatcher.builder()
+            .registry(registry)
+            .clock(clock)
+            .scheduler(scheduler)
+            .workers(workers)
+            .perEndpointConcurrency(workers)
+            .pollInterval(Duration.ofMillis(50))
+            .leaseDuration(LEASE)
+            .jitter(() -> 0.5)
+            .retrySchedule(RetrySchedule.builder().attemptTimeout(Duration.ofSeconds(5)).build())
+            .shutdownTimeout(Duration.ofSeconds(2))
+            .listener(
+                new DeliveryListener() {
+                  @Override
+                  public void attemptSucceeded(Delivery delivery, Attempt attempt) {
+                    succeeded.incrementAndGet();
+                  }
+                })
+            .build()
+            .start();
+  }
+
+  /** Registers a verified, enabled webhook for {@code user.created} through this instance. */
+  Webhook receivingWebhook(String uri) {
+    Webhook w =
+        registry.create(
+            WebhookDefinition.builder()
+                .name("sink " + uri)
+                .uri(uri)
+                .apiKey(API_KEY)
+                .events(dev.hookline.UserEvents.CREATED)
+                .build());
+    registry.markVerified(w.id());
+    return registry.enable(w.id());
+  }
+
+  /**
+   * Simulates a crash: the claim loop stops and every database connection is gone, without {@code
+   * close()}, so nothing is released; running attempts can no longer record anything.
+   */
+  void crash() {
+    scheduler.shutdownNow();
+    pool.close();
+  }
+
+  @Override
+  public void close() {
+    dispatcher.close();
+    scheduler.shutdownNow();
+    pool.close();
+  }
+}

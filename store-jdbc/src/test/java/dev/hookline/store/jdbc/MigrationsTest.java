@@ -1,0 +1,146 @@
+package dev.hookline.store.jdbc;
+
+import static dev.hookline.store.jdbc.Fixtures.T0;
+import static dev.hookline.store.jdbc.Fixtures.webhook;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Built-in versioned migrations: created once, safe when instances start together. */
+class MigrationsTest {
+  private static final TestPool DS = new TestPool(EmbeddedDb.dataSource(), 8);
+  private static final List<String> SCHEMAS = List.of("mig_a", "mig_b", "mig_race", "mig_new");
+
+  @BeforeEach
+  void dropSchemas() {
+    SCHEMAS.forEach(s -> EmbeddedDb.dropSchema(DS, s));
+  }
+
+  @AfterAll
+  static void cleanUp() {
+    SCHEMAS.forEach(s -> EmbeddedDb.dropSchema(DS, s));
+    DS.close();
+  }
+
+  private static List<Integer> versions(String schema) throws SQLException {
+    try (Connection c = DS.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery("SELECT version FROM \"" + schema + "\".schema_version ORDER BY 1")) {
+      List<Integer> out = new ArrayList<>();
+      while (rs.next()) {
+        out.add(rs.getInt(1));
+      }
+      return out;
+    }
+  }
+
+  @Test
+  void aNewSchemaIsCreatedAtTheLatestVersionAndRebuildingChangesNothing() throws SQLException {
+    EmbeddedDb.store(DS, "mig_a");
+    assertEquals(List.of(1), versions("mig_a"));
+    EmbeddedDb.store(DS, "mig_a").insertWebhook(webhook("wh_a", T0));
+    EmbeddedDb.store(DS, "mig_a");
+    assertEquals(List.of(1), versions("mig_a"));
+    assertTrue(EmbeddedDb.store(DS, "mig_a").findWebhook("wh_a").isPresent());
+  }
+
+  @Test
+  void instancesStartingTogetherMigrateExactlyOnce() throws Exception {
+    int instances = 6;
+    ExecutorService pool = Executors.newFixedThreadPool(instances);
+    CountDownLatch start = new CountDownLatch(1);
+    try {
+      List<Future<PostgresStore>> started = new ArrayList<>();
+      for (int i = 0; i < instances; i++) {
+        started.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return EmbeddedDb.store(DS, "mig_race");
+                }));
+      }
+      start.countDown();
+      for (Future<PostgresStore> f : started) {
+        f.get(60, TimeUnit.SECONDS); // every instance starts without error
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(List.of(1), versions("mig_race"));
+  }
+
+  @Test
+  void schemasKeepStoresApart() {
+    PostgresStore a = EmbeddedDb.store(DS, "mig_a");
+    PostgresStore b = EmbeddedDb.store(DS, "mig_b");
+    a.insertWebhook(webhook("wh_a", T0));
+    assertTrue(b.findWebhook("wh_a").isEmpty());
+    assertEquals(1, a.listWebhooks().size());
+    assertEquals("mig_a", a.schema());
+  }
+
+  @Test
+  void aSchemaNewerThanThisLibraryIsRefused() {
+    EmbeddedDb.store(DS, "mig_new");
+    EmbeddedDb.execute(
+        DS, "INSERT INTO \"mig_new\".schema_version (version, description) VALUES (99, 'future')");
+    StoreException e = assertThrows(StoreException.class, () -> EmbeddedDb.store(DS, "mig_new"));
+    assertEquals(StoreException.Reason.SCHEMA, e.reason());
+    assertTrue(e.getMessage().contains("version 99"), e.getMessage());
+    assertTrue(e.getMessage().contains("upgrade Hookline"), e.getMessage());
+  }
+
+  @Test
+  void verifyOnlyModeRefusesAMissingSchemaAndAcceptsAMigratedOne() {
+    StoreException e =
+        assertThrows(
+            StoreException.class,
+            () ->
+                PostgresStore.builder(DS)
+                    .schema("mig_a")
+                    .secretCipher(EmbeddedDb.cipher())
+                    .migrateSchema(false)
+                    .build());
+    assertEquals(StoreException.Reason.SCHEMA, e.reason());
+    assertTrue(e.getMessage().contains("at version 0"), e.getMessage());
+    EmbeddedDb.store(DS, "mig_a");
+    PostgresStore verified =
+        PostgresStore.builder(DS)
+            .schema("mig_a")
+            .secretCipher(EmbeddedDb.cipher())
+            .migrateSchema(false)
+            .build();
+    assertTrue(verified.listWebhooks().isEmpty());
+  }
+
+  @Test
+  void theBuilderRefusesMissingCipherAndMalformedSchemaBeforeConnecting() {
+    IllegalStateException noCipher =
+        assertThrows(IllegalStateException.class, () -> PostgresStore.builder(DS).build());
+    assertTrue(noCipher.getMessage().contains("secretCipher"), noCipher.getMessage());
+    for (String bad : List.of("", "Hookline", "1abc", "a-b", "a\"; DROP TABLE x; --")) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> PostgresStore.builder(DS).schema(bad).secretCipher(EmbeddedDb.cipher()).build(),
+              bad);
+      assertTrue(e.getMessage().contains("schema"), e.getMessage());
+    }
+  }
+}

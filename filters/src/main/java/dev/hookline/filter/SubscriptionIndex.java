@@ -1,0 +1,402 @@
+package dev.hookline.filter;
+
+import dev.hookline.Event;
+import dev.hookline.EventType;
+import dev.hookline.InvalidFilterException;
+import dev.hookline.Webhook;
+import dev.hookline.WebhookChangeListener;
+import dev.hookline.filter.internal.Compare;
+import dev.hookline.filter.internal.FieldPath;
+import dev.hookline.filter.internal.Junction;
+import dev.hookline.filter.internal.Literal;
+import dev.hookline.filter.internal.Node;
+import dev.hookline.filter.internal.Op;
+import dev.hookline.spi.CompiledFilter;
+import dev.hookline.spi.FilterCompiler;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds the webhooks an event goes to without testing every webhook.
+ *
+ * <p>Webhooks are grouped by the event types they subscribe to (narrowed by a top-level {@code type
+ * == ...} / {@code type in (...)} condition of their filter, wildcards included). Within a type, a
+ * webhook whose filter requires {@code subject.app_id == X} (or {@code in (...)}) at the top level
+ * is filed under X, likewise for {@code subject.tenant}; the rest are kept in a list tested for
+ * every event of that type. {@link #match} looks up the event's type, app and tenant and runs only
+ * those candidates' compiled filters.
+ *
+ * <p>Each filter is compiled once, when the webhook is put. A webhook whose stored filter does not
+ * compile (for example, text saved by another version) receives nothing: sending it unfiltered
+ * events could leak data its owner asked not to receive. It is logged at WARN and listed by {@link
+ * #rejected()}.
+ *
+ * <p>Thread-safe. Readers never block: {@link #match} works on an immutable snapshot; changes build
+ * the next snapshot (copying only the groups they touch) and publish it atomically, so a match sees
+ * either the state before or after a change, never a mix. Changes are serialised.
+ */
+public final class SubscriptionIndex implements WebhookChangeListener {
+  private static final Logger log = LoggerFactory.getLogger(SubscriptionIndex.class);
+  private static final Entry[] NONE = new Entry[0];
+
+  private final FilterCompiler compiler;
+  private final Object writeLock = new Object();
+  // Guarded by writeLock; the current entry of every webhook, for finding what a change replaces.
+  private final Map<String, Entry> byId = new HashMap<>();
+  private volatile Snapshot snapshot = new Snapshot(Map.of(), 0, Map.of());
+
+  private SubscriptionIndex(FilterCompiler compiler) {
+    this.compiler = compiler;
+  }
+
+  /**
+   * Creates an empty index.
+   *
+   * @param compiler compiles webhooks' filters; usually {@link Filters#compiler()}. Filters
+   *     compiled by another compiler are still honoured, but only by event type, not by app or
+   *     tenant.
+   * @return the index
+   */
+  public static SubscriptionIndex create(FilterCompiler compiler) {
+    return new SubscriptionIndex(Objects.requireNonNull(compiler, "compiler"));
+  }
+
+  /**
+   * Adds a webhook, or replaces the one with the same id. Its filter is compiled here, once. A
+   * change older than the one held (lower {@link Webhook#version()}) is ignored.
+   *
+   * @param webhook the webhook
+   */
+  public void put(Webhook webhook) {
+    Entry entry = entry(Objects.requireNonNull(webhook, "webhook"));
+    synchronized (writeLock) {
+      Entry old = byId.get(webhook.id());
+      if (old != null && old.webhook.version() > webhook.version()) {
+        return;
+      }
+      byId.put(webhook.id(), entry);
+      publish(old, entry);
+    }
+  }
+
+  /**
+   * Removes a webhook.
+   *
+   * @param webhookId the webhook's id
+   * @return true if the index held it
+   */
+  public boolean remove(String webhookId) {
+    Objects.requireNonNull(webhookId, "webhookId");
+    synchronized (writeLock) {
+      Entry old = byId.remove(webhookId);
+      if (old == null) {
+        return false;
+      }
+      publish(old, null);
+      return true;
+    }
+  }
+
+  /**
+   * Replaces the whole content at once, for example after loading every webhook from the store. A
+   * concurrent {@link #match} sees the old content or the new, never a mix.
+   *
+   * @param webhooks the webhooks; ids must be distinct (the last one wins)
+   */
+  public void replaceAll(Collection<Webhook> webhooks) {
+    Map<String, Entry> entries = new LinkedHashMap<>();
+    for (Webhook w : List.copyOf(webhooks)) {
+      entries.put(w.id(), entry(w));
+    }
+    Map<String, Map<String, Entry>> members = new HashMap<>();
+    for (Entry e : entries.values()) {
+      for (String type : e.types) {
+        members.computeIfAbsent(type, t -> new LinkedHashMap<>()).put(e.webhook.id(), e);
+      }
+    }
+    Map<String, Bucket> buckets = new HashMap<>();
+    members.forEach((type, m) -> buckets.put(type, new Bucket(m)));
+    Map<String, String> rejected = new HashMap<>();
+    entries.values().forEach(e -> addRejection(rejected, e));
+    synchronized (writeLock) {
+      byId.clear();
+      byId.putAll(entries);
+      snapshot = new Snapshot(Map.copyOf(buckets), entries.size(), Map.copyOf(rejected));
+    }
+  }
+
+  /**
+   * Returns the webhooks subscribed to the event's type whose filter, if any, accepts the event.
+   * Does not check whether a webhook is enabled or verified. The order is unspecified.
+   *
+   * @param event the event
+   * @return the matching webhooks; empty if none
+   */
+  public List<Webhook> match(Event event) {
+    Objects.requireNonNull(event, "event");
+    Bucket bucket = snapshot.buckets.get(event.type().wireName());
+    if (bucket == null) {
+      return List.of();
+    }
+    List<Webhook> out = new ArrayList<>();
+    collect(bucket.any, event, out);
+    Optional<String> app = event.subject().appId();
+    if (app.isPresent() && !bucket.byApp.isEmpty()) {
+      collect(bucket.byApp.getOrDefault(app.get(), NONE), event, out);
+    }
+    Optional<String> tenant = event.subject().tenant();
+    if (tenant.isPresent() && !bucket.byTenant.isEmpty()) {
+      collect(bucket.byTenant.getOrDefault(tenant.get(), NONE), event, out);
+    }
+    return out;
+  }
+
+  /**
+   * Returns how many webhooks the index holds, including any whose filter was rejected.
+   *
+   * @return the number of webhooks
+   */
+  public int size() {
+    return snapshot.size;
+  }
+
+  /**
+   * Returns the webhooks whose stored filter did not compile, with the problem; they receive
+   * nothing until fixed.
+   *
+   * @return webhook id to problem; empty if none
+   */
+  public Map<String, String> rejected() {
+    return snapshot.rejected;
+  }
+
+  /**
+   * Applies a registry change: {@link #put} when the webhook exists, {@link #remove} when deleted.
+   *
+   * @param webhookId the webhook's id
+   * @param current the webhook now, or empty if deleted
+   */
+  @Override
+  public void onChange(String webhookId, Optional<Webhook> current) {
+    if (current.isPresent()) {
+      put(current.get());
+    } else {
+      remove(webhookId);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "SubscriptionIndex[size=" + size() + "]";
+  }
+
+  private static void collect(Entry[] entries, Event event, List<Webhook> out) {
+    for (Entry e : entries) {
+      CompiledFilter f = e.filter;
+      if (f == null || accepts(f, e, event)) {
+        out.add(e.webhook);
+      }
+    }
+  }
+
+  private static boolean accepts(CompiledFilter f, Entry e, Event event) {
+    try {
+      return f.test(event);
+    } catch (RuntimeException ex) {
+      // Only a foreign compiler's filter can throw; one broken filter must not stop routing.
+      log.warn(
+          "filter of webhook {} failed on event {}; not sent to it",
+          e.webhook.id(),
+          event.id(),
+          ex);
+      return false;
+    }
+  }
+
+  /**
+   * Builds the next snapshot after {@code old} was replaced by {@code now} (either may be null).
+   */
+  private void publish(@Nullable Entry old, @Nullable Entry now) {
+    Snapshot s = snapshot;
+    Set<String> types = new LinkedHashSet<>();
+    if (old != null) {
+      types.addAll(old.types);
+    }
+    if (now != null) {
+      types.addAll(now.types);
+    }
+    Map<String, Bucket> buckets = new HashMap<>(s.buckets);
+    for (String type : types) {
+      Bucket b = buckets.get(type);
+      Map<String, Entry> members =
+          b == null ? new LinkedHashMap<>() : new LinkedHashMap<>(b.members);
+      String id = old != null ? old.webhook.id() : Objects.requireNonNull(now).webhook.id();
+      members.remove(id);
+      if (now != null && now.types.contains(type)) {
+        members.put(id, now);
+      }
+      if (members.isEmpty()) {
+        buckets.remove(type);
+      } else {
+        buckets.put(type, new Bucket(members));
+      }
+    }
+    Map<String, String> rejected = new HashMap<>(s.rejected);
+    if (old != null) {
+      rejected.remove(old.webhook.id());
+    }
+    if (now != null) {
+      addRejection(rejected, now);
+    }
+    snapshot = new Snapshot(Map.copyOf(buckets), byId.size(), Map.copyOf(rejected));
+  }
+
+  private static void addRejection(Map<String, String> rejected, Entry e) {
+    String problem = e.problem;
+    if (problem != null) {
+      rejected.put(e.webhook.id(), problem);
+    }
+  }
+
+  /** Compiles the webhook's filter and works out where it is filed. */
+  private Entry entry(Webhook webhook) {
+    Optional<String> text = webhook.filter();
+    if (text.isEmpty() || text.get().isBlank()) {
+      return new Entry(webhook, null, wireNames(webhook.events()), Route.ANY, List.of(), null);
+    }
+    CompiledFilter filter;
+    try {
+      filter = compiler.compile(text.get(), webhook.events());
+    } catch (InvalidFilterException e) {
+      log.warn(
+          "webhook {} has a filter that does not compile; it receives no events: {}",
+          webhook.id(),
+          e.getMessage());
+      return new Entry(webhook, null, Set.of(), Route.ANY, List.of(), e.getMessage());
+    }
+    Set<String> types = wireNames(webhook.events());
+    Route route = Route.ANY;
+    List<String> keys = List.of();
+    if (filter instanceof Filter f) {
+      Node node = f.node();
+      List<Node> conjuncts = node instanceof Junction j && j.isAnd() ? j.children() : List.of(node);
+      List<String> appKeys = null;
+      List<String> tenantKeys = null;
+      for (Node c : conjuncts) {
+        if (!(c instanceof Compare cmp) || (cmp.op() != Op.EQ && cmp.op() != Op.IN)) {
+          continue;
+        }
+        FieldPath.Root root = cmp.path().root();
+        if (root == FieldPath.Root.TYPE) {
+          types.removeIf(
+              t -> cmp.values().stream().noneMatch(v -> Compare.typePatternMatches(v.string(), t)));
+        } else if (root == FieldPath.Root.APP_ID && appKeys == null) {
+          appKeys = cmp.values().stream().map(Literal::string).toList();
+        } else if (root == FieldPath.Root.TENANT && tenantKeys == null) {
+          tenantKeys = cmp.values().stream().map(Literal::string).toList();
+        }
+      }
+      if (appKeys != null) {
+        route = Route.APP;
+        keys = appKeys;
+      } else if (tenantKeys != null) {
+        route = Route.TENANT;
+        keys = tenantKeys;
+      }
+    }
+    return new Entry(webhook, filter, types, route, keys, null);
+  }
+
+  private static Set<String> wireNames(Set<EventType> types) {
+    Set<String> out = new LinkedHashSet<>();
+    types.forEach(t -> out.add(t.wireName()));
+    return out;
+  }
+
+  private enum Route {
+    ANY,
+    APP,
+    TENANT
+  }
+
+  /** One webhook with its compiled filter and where it is filed. Immutable once published. */
+  private static final class Entry {
+    final Webhook webhook;
+    final @Nullable CompiledFilter filter;
+    final Set<String> types;
+    final Route route;
+    final List<String> keys;
+    final @Nullable String problem;
+
+    Entry(
+        Webhook webhook,
+        @Nullable CompiledFilter filter,
+        Set<String> types,
+        Route route,
+        List<String> keys,
+        @Nullable String problem) {
+      this.webhook = webhook;
+      this.filter = filter;
+      this.types = Set.copyOf(types);
+      this.route = route;
+      this.keys = keys;
+      this.problem = problem;
+    }
+  }
+
+  /** The webhooks of one event type, grouped for lookup. Immutable. */
+  private static final class Bucket {
+    final Map<String, Entry> members;
+    final Entry[] any;
+    final Map<String, Entry[]> byApp;
+    final Map<String, Entry[]> byTenant;
+
+    Bucket(Map<String, Entry> members) {
+      this.members = members;
+      List<Entry> anyList = new ArrayList<>();
+      Map<String, List<Entry>> apps = new HashMap<>();
+      Map<String, List<Entry>> tenants = new HashMap<>();
+      for (Entry e : members.values()) {
+        switch (e.route) {
+          case ANY -> anyList.add(e);
+          case APP -> e.keys.forEach(k -> apps.computeIfAbsent(k, x -> new ArrayList<>()).add(e));
+          case TENANT ->
+              e.keys.forEach(k -> tenants.computeIfAbsent(k, x -> new ArrayList<>()).add(e));
+        }
+      }
+      this.any = anyList.toArray(NONE);
+      this.byApp = freeze(apps);
+      this.byTenant = freeze(tenants);
+    }
+
+    private static Map<String, Entry[]> freeze(Map<String, List<Entry>> m) {
+      Map<String, Entry[]> out = new HashMap<>(m.size() * 2);
+      m.forEach((k, v) -> out.put(k, v.toArray(NONE)));
+      return out;
+    }
+  }
+
+  /** What {@link #match} reads: immutable, replaced as a whole. */
+  private static final class Snapshot {
+    final Map<String, Bucket> buckets;
+    final int size;
+    final Map<String, String> rejected;
+
+    Snapshot(Map<String, Bucket> buckets, int size, Map<String, String> rejected) {
+      this.buckets = buckets;
+      this.size = size;
+      this.rejected = rejected;
+    }
+  }
+}

@@ -1,0 +1,222 @@
+package dev.hookline.receiver;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A listener endpoint: answers the verification handshake, verifies each notification with a {@link
+ * WebhookVerifier}, and hands it to the application's {@link NotificationConsumer}.
+ *
+ * <p>Use it as a {@code com.sun.net.httpserver.HttpHandler}, or from any framework through {@link
+ * #respond(String, Map, byte[])} with the method, headers and raw body. Answers:
+ *
+ * <ul>
+ *   <li>{@code GET} with {@code X-Verification-Key}: 200 {@code {"key":"<value>"}};
+ *   <li>{@code POST} that verifies and that the consumer processes: 204;
+ *   <li>a failed check: {@link WebhookVerificationException.Reason#httpStatus()} (401 when not
+ *       authenticated, 400 when malformed, 413 when too large, 409 when replayed), with a generic
+ *       body that never says which check failed (the reason is logged at DEBUG);
+ *   <li>a consumer that throws: 500, and the id is released from the replay guard so that the
+ *       sender's retry is accepted;
+ *   <li>any other method: 405.
+ * </ul>
+ *
+ * <p>Thread-safe if the consumer is.
+ */
+@SuppressForbidden(
+    reason =
+        "com.sun.net.httpserver is the JDK's exported, supported jdk.httpserver API (not an"
+            + " internal class); adapting to it is this type's purpose")
+public final class VerifyingHandler implements HttpHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(VerifyingHandler.class);
+  private static final String JSON = "application/json";
+
+  private final WebhookVerifier verifier;
+  private final NotificationConsumer consumer;
+
+  private VerifyingHandler(WebhookVerifier verifier, NotificationConsumer consumer) {
+    this.verifier = verifier;
+    this.consumer = consumer;
+  }
+
+  /**
+   * Creates a handler.
+   *
+   * @param verifier checks each notification
+   * @param consumer processes each verified notification
+   * @return the handler
+   */
+  public static VerifyingHandler create(WebhookVerifier verifier, NotificationConsumer consumer) {
+    return new VerifyingHandler(
+        Objects.requireNonNull(verifier, "verifier"), Objects.requireNonNull(consumer, "consumer"));
+  }
+
+  /**
+   * What to answer: a status, response headers and a body.
+   *
+   * @param status the HTTP status code
+   * @param headers the response headers (e.g. {@code Content-Type}, {@code Allow})
+   * @param body the body, UTF-8; empty for 204
+   */
+  public record Response(int status, Map<String, String> headers, String body) {
+    /** Checks and copies the components. */
+    public Response {
+      Objects.requireNonNull(headers, "headers");
+      Objects.requireNonNull(body, "body");
+      headers = Map.copyOf(headers);
+    }
+
+    static Response json(int status, String body) {
+      return new Response(status, Map.of("Content-Type", JSON), body);
+    }
+
+    static Response error(int status, String error) {
+      return json(status, "{\"error\":\"" + error + "\"}");
+    }
+  }
+
+  /**
+   * Handles one request, for use from any HTTP framework.
+   *
+   * @param method the HTTP method
+   * @param headers the request headers, matched case-insensitively
+   * @param body the raw body as received (empty for a {@code GET})
+   * @return what to answer
+   * @throws RuntimeException only if the verifier's replay guard fails; a consumer's exception is
+   *     answered 500, never thrown
+   */
+  public Response respond(
+      String method, Map<String, ? extends Collection<String>> headers, byte[] body) {
+    Objects.requireNonNull(method, "method");
+    Objects.requireNonNull(headers, "headers");
+    Objects.requireNonNull(body, "body");
+    String upper = method.toUpperCase(Locale.ROOT);
+    try {
+      if ("GET".equals(upper)) {
+        Optional<VerificationChallenge> challenge = VerificationChallenge.detect(method, headers);
+        if (challenge.isEmpty()) {
+          return Response.error(400, "missing " + VerificationChallenge.HEADER);
+        }
+        LOG.debug("Answered a verification challenge");
+        return Response.json(200, challenge.get().responseBody());
+      }
+      if (!"POST".equals(upper)) {
+        return new Response(
+            405,
+            Map.of("Allow", "GET, POST", "Content-Type", JSON),
+            "{\"error\":\"method not allowed\"}");
+      }
+      Notification notification = verifier.verify(headers, body);
+      return deliver(notification);
+    } catch (WebhookVerificationException e) {
+      LOG.debug("Rejected a request: {}: {}", e.reason(), e.getMessage());
+      return rejection(e.reason());
+    }
+  }
+
+  private Response deliver(Notification notification) {
+    boolean processed = false;
+    try {
+      consumer.accept(notification);
+      processed = true;
+      LOG.debug("Processed notification {} ({})", notification.id(), notification.type());
+      return new Response(204, Map.of(), "");
+    } catch (Exception e) {
+      LOG.warn(
+          "The application failed to process notification {} ({}); answering 500 so the sender"
+              + " retries",
+          notification.id(),
+          notification.type(),
+          e);
+      return Response.error(500, "processing failed");
+    } finally {
+      if (!processed) {
+        verifier.release(notification);
+      }
+    }
+  }
+
+  private static Response rejection(WebhookVerificationException.Reason reason) {
+    int status = reason.httpStatus();
+    return switch (status) {
+      case 401 -> Response.error(401, "unauthorized");
+      case 409 -> Response.error(409, "already received");
+      case 413 -> Response.error(413, "payload too large");
+      default -> Response.error(400, "bad request");
+    };
+  }
+
+  /**
+   * Handles an exchange of the JDK's HTTP server: reads at most {@link
+   * WebhookVerifier#maxBodyBytes()} + 1 bytes of the body, answers through {@link #respond}, and
+   * closes the exchange.
+   *
+   * @param exchange the exchange
+   * @throws IOException if reading the request or writing the response fails
+   */
+  @Override
+  public void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      Response response = respond(exchange);
+      exchange.getResponseHeaders().clear();
+      response.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
+      byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
+      if (bytes.length == 0) {
+        exchange.sendResponseHeaders(response.status(), -1);
+      } else {
+        exchange.sendResponseHeaders(response.status(), bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(bytes);
+        }
+      }
+    }
+  }
+
+  private Response respond(HttpExchange exchange) throws IOException {
+    String method = exchange.getRequestMethod();
+    String upper = method.toUpperCase(Locale.ROOT);
+    if (!"POST".equals(upper)) {
+      return respond(method, exchange.getRequestHeaders(), new byte[0]);
+    }
+    int max = verifier.maxBodyBytes();
+    String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+    if (declared != null && isLongerThan(declared, max)) {
+      LOG.debug("Rejected a request: Content-Length {} is over {} bytes", declared.strip(), max);
+      return rejection(WebhookVerificationException.Reason.BODY_TOO_LARGE);
+    }
+    byte[] body;
+    try (InputStream in = exchange.getRequestBody()) {
+      body = in.readNBytes(max + 1);
+    }
+    if (body.length > max) {
+      LOG.debug("Rejected a request: the body is over {} bytes", max);
+      return rejection(WebhookVerificationException.Reason.BODY_TOO_LARGE);
+    }
+    return respond(method, exchange.getRequestHeaders(), body);
+  }
+
+  private static boolean isLongerThan(String contentLength, int max) {
+    try {
+      return Long.parseLong(contentLength.strip()) > max;
+    } catch (NumberFormatException e) {
+      // The server has framed the body already; let the bounded read decide.
+      return false;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "VerifyingHandler[" + verifier + "]";
+  }
+}

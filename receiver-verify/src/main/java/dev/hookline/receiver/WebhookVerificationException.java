@@ -1,0 +1,86 @@
+package dev.hookline.receiver;
+
+import java.util.Objects;
+
+/**
+ * A request that is not a genuine, fresh, well-formed Hookline notification. The {@link #reason()}
+ * says which check failed; the message says why, and never contains an API key, a signing secret, a
+ * signature or an {@code Authorization} value.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class WebhookVerificationException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** Which check a request failed, with the HTTP status a listener should answer. */
+  public enum Reason {
+    /** No {@code Authorization: Bearer} header, or an empty one. */
+    MISSING_API_KEY(401),
+    /** The {@code Authorization} header is not {@code Bearer} with an accepted API key. */
+    INVALID_API_KEY(401),
+    /**
+     * Signing secrets are configured but a {@code webhook-id}, {@code -timestamp} or {@code
+     * -signature} header is missing.
+     */
+    MISSING_SIGNATURE_HEADERS(401),
+    /**
+     * No signature in {@code webhook-signature} matches the request under any configured secret.
+     */
+    INVALID_SIGNATURE(401),
+    /** {@code webhook-timestamp} is older than the tolerance allows. */
+    TIMESTAMP_TOO_OLD(401),
+    /** {@code webhook-timestamp} is further in the future than the tolerance allows. */
+    TIMESTAMP_IN_FUTURE(401),
+    /** A header is duplicated, too long or not in its format. */
+    MALFORMED_HEADER(400),
+    /** The {@code webhook-id} was already accepted within the tolerance window. */
+    REPLAYED(409),
+    /** The body is larger than the configured maximum. */
+    BODY_TOO_LARGE(413),
+    /**
+     * The body is not a Hookline notification ({@code id}, {@code type}, {@code timestamp}, {@code
+     * data}).
+     */
+    MALFORMED_BODY(400);
+
+    private final int httpStatus;
+
+    Reason(int httpStatus) {
+      this.httpStatus = httpStatus;
+    }
+
+    /**
+     * Returns the HTTP status a listener should answer: 401 when the request is not authenticated
+     * (key, signature, freshness), 400 for malformed input, 413 for a body too large, 409 for a
+     * replay (not 2xx, so that a sender whose first attempt is still being processed retries later
+     * instead of losing the notification).
+     *
+     * @return the status code
+     */
+    public int httpStatus() {
+      return httpStatus;
+    }
+  }
+
+  private final Reason reason;
+
+  /**
+   * Creates the exception.
+   *
+   * @param reason which check failed
+   * @param message why, without any secret
+   */
+  public WebhookVerificationException(Reason reason, String message) {
+    super(Objects.requireNonNull(message, "message"));
+    this.reason = Objects.requireNonNull(reason, "reason");
+  }
+
+  /**
+   * Returns which check failed.
+   *
+   * @return the reason
+   */
+  public Reason reason() {
+    return reason;
+  }
+}

@@ -1,0 +1,583 @@
+package dev.hookline.receiver;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.hookline.receiver.WebhookVerificationException.Reason;
+import dev.hookline.receiver.internal.StandardWebhooksSignature;
+import java.io.IOException;
+import java.net.http.HttpHeaders;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Checks that a request is a genuine, unaltered, fresh Hookline notification, and parses it.
+ *
+ * <p>{@link #verify} runs these checks in order and stops at the first failure, throwing a {@link
+ * WebhookVerificationException} whose {@link WebhookVerificationException#reason() reason} names
+ * it:
+ *
+ * <ol>
+ *   <li>header sizes and duplicates (every header it reads is capped, so a 100 KB header is refused
+ *       before any work);
+ *   <li>{@code Authorization: Bearer <apiKey>} against every accepted key, in constant time;
+ *   <li>the body size;
+ *   <li>when signing secrets are configured: {@code webhook-id}, {@code webhook-timestamp} (within
+ *       the tolerance, both directions) and {@code webhook-signature} (Standard Webhooks v1, any
+ *       signature of the space-separated list, under any configured secret);
+ *   <li>the replay guard, which records the {@code webhook-id} only now, so unauthenticated
+ *       requests cannot fill it;
+ *   <li>the body: a JSON object with {@code id} (equal to {@code webhook-id}), {@code type}, {@code
+ *       timestamp} and {@code data}.
+ * </ol>
+ *
+ * <p>With API keys only (no signing secrets), the body and timestamp are not authenticated; the
+ * {@code webhook-id} header, when present, still goes through the replay guard (remembered for the
+ * tolerance from now), and when absent there is no replay protection. Configure the webhook's
+ * signing secrets for full protection.
+ *
+ * <p>Immutable and thread-safe: one instance serves all requests. {@link #toString()} shows counts,
+ * never keys or secrets.
+ */
+public final class WebhookVerifier {
+  /** The header carrying the message id. */
+  public static final String WEBHOOK_ID = "webhook-id";
+
+  /** The header carrying the unix time of the attempt, in seconds. */
+  public static final String WEBHOOK_TIMESTAMP = "webhook-timestamp";
+
+  /** The header carrying the space-separated {@code v1,<base64>} signatures. */
+  public static final String WEBHOOK_SIGNATURE = "webhook-signature";
+
+  /** The header carrying {@code Bearer <apiKey>}. */
+  public static final String AUTHORIZATION = "Authorization";
+
+  /** The default timestamp tolerance, both directions. */
+  public static final Duration DEFAULT_TOLERANCE = Duration.ofMinutes(5);
+
+  /** The default maximum body size: 1 MiB. */
+  public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
+
+  /** The default number of ids the in-memory replay guard holds. */
+  public static final long DEFAULT_REPLAY_GUARD_SIZE = 100_000;
+
+  static final int MAX_API_KEY_LENGTH = 1024;
+  static final int MAX_ID_LENGTH = 256;
+  static final int MAX_TIMESTAMP_LENGTH = 18;
+  static final int MAX_SIGNATURE_HEADER_LENGTH = 4096;
+  static final int MAX_BODY_BYTES_LIMIT = 64 << 20;
+  private static final int MAX_AUTHORIZATION_LENGTH = MAX_API_KEY_LENGTH + 64;
+  private static final String BEARER = "Bearer ";
+
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          // Duplicate keys would let two parsers disagree on what was signed.
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
+
+  private final List<byte[]> apiKeyDigests;
+  private final @Nullable StandardWebhooksSignature signature;
+  private final Duration tolerance;
+  private final long toleranceSeconds;
+  private final Clock clock;
+  private final ReplayGuard replayGuard;
+  private final int maxBodyBytes;
+
+  private WebhookVerifier(Builder b, List<byte[]> apiKeyDigests, ReplayGuard replayGuard) {
+    this.apiKeyDigests = apiKeyDigests;
+    this.signature =
+        b.signingSecrets.isEmpty() ? null : StandardWebhooksSignature.forSecrets(b.signingSecrets);
+    this.tolerance = b.tolerance;
+    this.toleranceSeconds = b.tolerance.toSeconds();
+    this.clock = b.clock;
+    this.replayGuard = replayGuard;
+    this.maxBodyBytes = b.maxBodyBytes;
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @return a new builder (not thread-safe)
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Verifies a request and parses its notification.
+   *
+   * @param headers the request headers; names are matched case-insensitively, and a header this
+   *     method reads must appear once (com.sun.net.httpserver {@code Headers}, {@code
+   *     HttpHeaders.map()}, Spring's {@code HttpHeaders} and plain maps all fit)
+   * @param rawBody the body exactly as received, before any parsing
+   * @return the verified notification
+   * @throws WebhookVerificationException if any check fails; see the class description for the
+   *     order
+   */
+  public Notification verify(Map<String, ? extends Collection<String>> headers, byte[] rawBody) {
+    Objects.requireNonNull(headers, "headers");
+    Objects.requireNonNull(rawBody, "rawBody");
+    String authorization = Headers.single(headers, AUTHORIZATION, MAX_AUTHORIZATION_LENGTH);
+    String id = Headers.single(headers, WEBHOOK_ID, MAX_ID_LENGTH);
+    String timestamp = Headers.single(headers, WEBHOOK_TIMESTAMP, MAX_TIMESTAMP_LENGTH);
+    String signatures = Headers.single(headers, WEBHOOK_SIGNATURE, MAX_SIGNATURE_HEADER_LENGTH);
+
+    checkApiKey(authorization);
+    if (rawBody.length > maxBodyBytes) {
+      throw new WebhookVerificationException(
+          Reason.BODY_TOO_LARGE,
+          "the body is " + rawBody.length + " bytes; at most " + maxBodyBytes + " are allowed");
+    }
+
+    Instant rememberUntil;
+    if (signature != null) {
+      if (id == null
+          || timestamp == null
+          || signatures == null
+          || id.isBlank()
+          || timestamp.isBlank()
+          || signatures.isBlank()) {
+        throw new WebhookVerificationException(
+            Reason.MISSING_SIGNATURE_HEADERS,
+            "signing secrets are configured, so the "
+                + WEBHOOK_ID
+                + ", "
+                + WEBHOOK_TIMESTAMP
+                + " and "
+                + WEBHOOK_SIGNATURE
+                + " headers are required; missing: "
+                + missing(id, timestamp, signatures));
+      }
+      checkId(id);
+      long sentAt = checkTimestamp(timestamp);
+      if (!signature.matches(id, timestamp, rawBody, signatures)) {
+        throw new WebhookVerificationException(
+            Reason.INVALID_SIGNATURE,
+            "no signature in the "
+                + WEBHOOK_SIGNATURE
+                + " header matches the request under any of the "
+                + signature.secretCount()
+                + " configured signing secret(s)");
+      }
+      rememberUntil = Instant.ofEpochSecond(sentAt).plus(tolerance);
+    } else {
+      if (id != null) {
+        checkId(id);
+      }
+      rememberUntil = clock.instant().plus(tolerance);
+    }
+
+    if (id != null && !replayGuard.markSeen(id, rememberUntil)) {
+      throw new WebhookVerificationException(
+          Reason.REPLAYED, "notification " + id + " was already accepted");
+    }
+    boolean parsed = false;
+    try {
+      Notification notification = parse(rawBody, id);
+      parsed = true;
+      return notification;
+    } finally {
+      if (!parsed && id != null) {
+        // Remember only accepted notifications: a malformed one is answered 400 each time.
+        replayGuard.forget(id);
+      }
+    }
+  }
+
+  /**
+   * Verifies a request whose headers come from {@code java.net.http}.
+   *
+   * @param headers the request headers
+   * @param rawBody the body exactly as received
+   * @return the verified notification
+   * @throws WebhookVerificationException if any check fails
+   */
+  public Notification verify(HttpHeaders headers, byte[] rawBody) {
+    return verify(Objects.requireNonNull(headers, "headers").map(), rawBody);
+  }
+
+  /**
+   * Forgets an accepted notification in the replay guard, so that the sender's retry of it is
+   * accepted. Call it when your processing of the notification failed and you answer non-2xx
+   * ({@link VerifyingHandler} does this for you).
+   *
+   * @param notification a notification this verifier returned
+   */
+  public void release(Notification notification) {
+    replayGuard.forget(Objects.requireNonNull(notification, "notification").id());
+  }
+
+  /**
+   * Returns the largest body {@link #verify} accepts, so an adapter can stop reading beyond it.
+   *
+   * @return the maximum body size in bytes
+   */
+  public int maxBodyBytes() {
+    return maxBodyBytes;
+  }
+
+  /**
+   * Returns how far {@code webhook-timestamp} may be from the clock, in either direction.
+   *
+   * @return the tolerance
+   */
+  public Duration timestampTolerance() {
+    return tolerance;
+  }
+
+  /**
+   * Returns whether signing secrets are configured (so signatures and timestamps are checked).
+   *
+   * @return true if signatures are checked
+   */
+  public boolean checksSignatures() {
+    return signature != null;
+  }
+
+  private void checkApiKey(@Nullable String authorization) {
+    if (authorization == null || authorization.isBlank()) {
+      throw new WebhookVerificationException(
+          Reason.MISSING_API_KEY, "the request has no " + AUTHORIZATION + " header");
+    }
+    if (!authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      throw new WebhookVerificationException(
+          Reason.INVALID_API_KEY,
+          "the " + AUTHORIZATION + " header does not use the Bearer scheme");
+    }
+    String presented = authorization.substring(BEARER.length()).strip();
+    if (presented.isEmpty()) {
+      throw new WebhookVerificationException(
+          Reason.MISSING_API_KEY, "the " + AUTHORIZATION + " header has no API key after Bearer");
+    }
+    // Comparing fixed-length digests hides the accepted keys' lengths; no early exit, so the
+    // time does not depend on which key (if any) matched.
+    byte[] digest = sha256(presented);
+    boolean match = false;
+    for (byte[] accepted : apiKeyDigests) {
+      match |= MessageDigest.isEqual(accepted, digest);
+    }
+    if (!match) {
+      throw new WebhookVerificationException(
+          Reason.INVALID_API_KEY,
+          "the API key in the " + AUTHORIZATION + " header is not accepted");
+    }
+  }
+
+  private static void checkId(String id) {
+    if (!Headers.isVisibleAscii(id)) {
+      throw new WebhookVerificationException(
+          Reason.MALFORMED_HEADER,
+          "the "
+              + WEBHOOK_ID
+              + " header must be visible ASCII characters, without spaces or control characters");
+    }
+  }
+
+  private long checkTimestamp(String timestamp) {
+    for (int i = 0; i < timestamp.length(); i++) {
+      char c = timestamp.charAt(i);
+      if (c < '0' || c > '9') {
+        throw new WebhookVerificationException(
+            Reason.MALFORMED_HEADER,
+            "the " + WEBHOOK_TIMESTAMP + " header must be unix time in seconds (digits only)");
+      }
+    }
+    // At most 18 digits (checked when reading the header): fits a long.
+    long sentAt = Long.parseLong(timestamp);
+    long now = clock.instant().getEpochSecond();
+    if (now - sentAt > toleranceSeconds) {
+      throw new WebhookVerificationException(
+          Reason.TIMESTAMP_TOO_OLD,
+          "the "
+              + WEBHOOK_TIMESTAMP
+              + " header is "
+              + (now - sentAt)
+              + " s in the past; at most "
+              + toleranceSeconds
+              + " s are allowed");
+    }
+    if (sentAt - now > toleranceSeconds) {
+      throw new WebhookVerificationException(
+          Reason.TIMESTAMP_IN_FUTURE,
+          "the "
+              + WEBHOOK_TIMESTAMP
+              + " header is "
+              + (sentAt - now)
+              + " s in the future; at most "
+              + toleranceSeconds
+              + " s are allowed");
+    }
+    return sentAt;
+  }
+
+  private static Notification parse(byte[] rawBody, @Nullable String webhookId) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(rawBody);
+    } catch (JsonProcessingException e) {
+      throw new WebhookVerificationException(
+          Reason.MALFORMED_BODY, "the body is not valid JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new WebhookVerificationException(
+          Reason.MALFORMED_BODY, "the body could not be read as JSON");
+    }
+    if (root == null || !root.isObject()) {
+      throw new WebhookVerificationException(
+          Reason.MALFORMED_BODY, "the body must be a JSON object");
+    }
+    String id = requiredText(root, "id");
+    if (id.length() > MAX_ID_LENGTH) {
+      throw new WebhookVerificationException(
+          Reason.MALFORMED_BODY, "the body's id is longer than " + MAX_ID_LENGTH + " characters");
+    }
+    if (webhookId != null && !webhookId.equals(id)) {
+      throw new WebhookVerificationException(
+          Reason.MALFORMED_BODY,
+          "the body's id " + quoted(id) + " differs from the " + WEBHOOK_ID + " header");
+    }
+    String type = requiredText(root, "type");
+    Instant timestamp;
+    try {
+      timestamp = Instant.parse(requiredText(root, "timestamp"));
+    } catch (DateTimeException e) {
+      throw new WebhookVerificationException(
+          Reason.MALFORMED_BODY,
+          "the body's timestamp must be an ISO-8601 UTC instant such as 2026-11-22T10:15:30.123Z");
+    }
+    JsonNode data = root.get("data");
+    if (data == null || !data.isObject()) {
+      throw new WebhookVerificationException(
+          Reason.MALFORMED_BODY, "the body must have a \"data\" JSON object");
+    }
+    return new Notification(id, type, timestamp, data, rawBody);
+  }
+
+  private static String requiredText(JsonNode root, String field) {
+    JsonNode node = root.get(field);
+    if (node == null || !node.isTextual() || node.textValue().isEmpty()) {
+      throw new WebhookVerificationException(
+          Reason.MALFORMED_BODY, "the body must have a non-empty string \"" + field + "\"");
+    }
+    return node.textValue();
+  }
+
+  /** Quotes an id for a message, cut short and limited to visible ASCII so logs stay clean. */
+  private static String quoted(String value) {
+    StringBuilder sb = new StringBuilder("\"");
+    for (int i = 0; i < value.length() && i < 64; i++) {
+      char c = value.charAt(i);
+      sb.append(c >= 0x20 && c <= 0x7E ? c : '?');
+    }
+    return sb.append(value.length() > 64 ? "...\"" : "\"").toString();
+  }
+
+  private static String missing(
+      @Nullable String id, @Nullable String timestamp, @Nullable String signatures) {
+    List<String> names = new ArrayList<>(3);
+    if (isBlank(id)) {
+      names.add(WEBHOOK_ID);
+    }
+    if (isBlank(timestamp)) {
+      names.add(WEBHOOK_TIMESTAMP);
+    }
+    if (isBlank(signatures)) {
+      names.add(WEBHOOK_SIGNATURE);
+    }
+    return String.join(", ", names);
+  }
+
+  private static boolean isBlank(@Nullable String s) {
+    return s == null || s.isBlank();
+  }
+
+  static byte[] sha256(String value) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      // SHA-256 is required of every Java platform: this is a broken runtime.
+      throw new IllegalStateException("SHA-256 is not available", e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "WebhookVerifier[apiKeys="
+        + apiKeyDigests.size()
+        + ", signingSecrets="
+        + (signature == null ? 0 : signature.secretCount())
+        + ", tolerance="
+        + tolerance
+        + ", maxBodyBytes="
+        + maxBodyBytes
+        + ", replayGuard="
+        + replayGuard
+        + "]";
+  }
+
+  /**
+   * Builds a {@link WebhookVerifier}. Not thread-safe; {@link #build()} validates and copies.
+   * Setters check their argument at once; messages never contain the key or secret.
+   */
+  public static final class Builder {
+    private final List<String> apiKeys = new ArrayList<>();
+    private final List<String> signingSecrets = new ArrayList<>();
+    private Duration tolerance = DEFAULT_TOLERANCE;
+    private Clock clock = Clock.systemUTC();
+    private @Nullable ReplayGuard replayGuard;
+    private long replayGuardSize = DEFAULT_REPLAY_GUARD_SIZE;
+    private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+
+    private Builder() {}
+
+    /**
+     * Adds an accepted API key. Add the new key before the sender switches to it and remove the old
+     * one after: during a rotation both are accepted. At least one is required.
+     *
+     * @param apiKey the key, 1 to 1024 visible ASCII characters
+     * @return this builder
+     * @throws IllegalArgumentException if the key is empty, too long or has other characters
+     */
+    public Builder apiKey(String apiKey) {
+      Objects.requireNonNull(apiKey, "apiKey");
+      if (apiKey.isEmpty()
+          || apiKey.length() > MAX_API_KEY_LENGTH
+          || !Headers.isVisibleAscii(apiKey)) {
+        throw new IllegalArgumentException(
+            "apiKey must be 1 to "
+                + MAX_API_KEY_LENGTH
+                + " visible ASCII characters without spaces (this one has "
+                + apiKey.length()
+                + " characters)");
+      }
+      apiKeys.add(apiKey);
+      return this;
+    }
+
+    /**
+     * Adds a signing secret. Once one is added, every request must carry a valid Standard Webhooks
+     * signature under some added secret; during a rotation add both.
+     *
+     * @param secret {@code whsec_} followed by base64 of 24 to 64 key bytes
+     * @return this builder
+     * @throws IllegalArgumentException if the secret is not in that format
+     */
+    public Builder signingSecret(String secret) {
+      StandardWebhooksSignature.decodeSecret(secret);
+      signingSecrets.add(secret);
+      return this;
+    }
+
+    /**
+     * Sets how far {@code webhook-timestamp} may be from the clock, in either direction. Default 5
+     * minutes. Whole seconds count; the replay guard remembers ids this long past their timestamp.
+     *
+     * @param tolerance 1 second to 1 day
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder timestampTolerance(Duration tolerance) {
+      Objects.requireNonNull(tolerance, "tolerance");
+      if (tolerance.toSeconds() < 1 || tolerance.compareTo(Duration.ofDays(1)) > 0) {
+        throw new IllegalArgumentException(
+            "timestampTolerance must be between 1 second and 1 day (got " + tolerance + ")");
+      }
+      this.tolerance = tolerance;
+      return this;
+    }
+
+    /**
+     * Sets the clock timestamps are checked against. Default: the system UTC clock.
+     *
+     * @param clock the clock
+     * @return this builder
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Sets the replay guard, e.g. one shared by a cluster of listeners. Default: {@link
+     * ReplayGuard#inMemory} on this builder's clock, holding {@link #replayGuardSize} ids.
+     *
+     * @param replayGuard the guard; the caller owns it
+     * @return this builder
+     */
+    public Builder replayGuard(ReplayGuard replayGuard) {
+      this.replayGuard = Objects.requireNonNull(replayGuard, "replayGuard");
+      return this;
+    }
+
+    /**
+     * Sets how many ids the default in-memory replay guard holds. Default 100,000. Ignored when
+     * {@link #replayGuard} is set.
+     *
+     * @param size at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder replayGuardSize(long size) {
+      if (size < 1) {
+        throw new IllegalArgumentException("replayGuardSize must be at least 1 (got " + size + ")");
+      }
+      this.replayGuardSize = size;
+      return this;
+    }
+
+    /**
+     * Sets the largest body accepted. Default 1 MiB.
+     *
+     * @param maxBodyBytes 1 byte to 64 MiB
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder maxBodyBytes(int maxBodyBytes) {
+      if (maxBodyBytes < 1 || maxBodyBytes > MAX_BODY_BYTES_LIMIT) {
+        throw new IllegalArgumentException(
+            "maxBodyBytes must be between 1 and "
+                + MAX_BODY_BYTES_LIMIT
+                + " (got "
+                + maxBodyBytes
+                + ")");
+      }
+      this.maxBodyBytes = maxBodyBytes;
+      return this;
+    }
+
+    /**
+     * Builds the verifier.
+     *
+     * @return an immutable, thread-safe verifier
+     * @throws IllegalStateException if no API key was added
+     */
+    public WebhookVerifier build() {
+      if (apiKeys.isEmpty()) {
+        throw new IllegalStateException(
+            "at least one apiKey is required: every Hookline notification carries"
+                + " 'Authorization: Bearer <apiKey>'");
+      }
+      List<byte[]> digests = new ArrayList<>(apiKeys.size());
+      for (String key : apiKeys) {
+        digests.add(sha256(key));
+      }
+      ReplayGuard guard =
+          replayGuard != null ? replayGuard : ReplayGuard.inMemory(clock, replayGuardSize);
+      return new WebhookVerifier(this, List.copyOf(digests), guard);
+    }
+  }
+}

@@ -1,0 +1,263 @@
+package dev.hookline.receiver;
+
+import static dev.hookline.receiver.Requests.API_KEY;
+import static dev.hookline.receiver.Requests.NOW;
+import static dev.hookline.receiver.Requests.OTHER_API_KEY;
+import static dev.hookline.receiver.Requests.SECRET;
+import static dev.hookline.receiver.Requests.body;
+import static dev.hookline.receiver.Requests.headers;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.hookline.testing.ManualClock;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+class VerifyingHandlerTest {
+  private final ManualClock clock = ManualClock.at(NOW);
+  private final WebhookVerifier verifier =
+      WebhookVerifier.builder()
+          .apiKey(API_KEY)
+          .signingSecret(SECRET)
+          .clock(clock)
+          .maxBodyBytes(64 * 1024)
+          .build();
+  private final List<Notification> received = new CopyOnWriteArrayList<>();
+  private final VerifyingHandler handler = VerifyingHandler.create(verifier, received::add);
+
+  @Test
+  void aValidNotificationIsHandedOverAndAnswered204() {
+    byte[] body = body("evt_1");
+    VerifyingHandler.Response r = handler.respond("POST", headers("evt_1", body), body);
+    assertEquals(204, r.status());
+    assertEquals("", r.body());
+    assertEquals(1, received.size());
+    assertEquals("evt_1", received.get(0).id());
+  }
+
+  @Test
+  void theHandshakeIsAnswered() {
+    VerifyingHandler.Response r =
+        handler.respond("GET", Map.of("X-Verification-Key", List.of("abc123")), new byte[0]);
+    assertEquals(200, r.status());
+    assertEquals("{\"key\":\"abc123\"}", r.body());
+    assertEquals("application/json", r.headers().get("Content-Type"));
+    assertTrue(received.isEmpty());
+  }
+
+  @Test
+  void aGetWithoutAChallengeIsABadRequestAndOtherMethodsAreNotAllowed() {
+    assertEquals(400, handler.respond("GET", Map.of(), new byte[0]).status());
+    VerifyingHandler.Response put = handler.respond("PUT", Map.of(), new byte[0]);
+    assertEquals(405, put.status());
+    assertEquals("GET, POST", put.headers().get("Allow"));
+  }
+
+  @Test
+  void authenticationFailuresAre401WithoutTheReason() {
+    byte[] body = body("evt_a");
+    List<Map<String, List<String>>> cases = new ArrayList<>();
+    Map<String, List<String>> noKey = headers("evt_a", body);
+    noKey.remove("Authorization");
+    cases.add(noKey);
+    Map<String, List<String>> wrongKey = headers("evt_a", body);
+    wrongKey.put("Authorization", List.of("Bearer " + OTHER_API_KEY));
+    cases.add(wrongKey);
+    Map<String, List<String>> badSignature = headers("evt_a", body);
+    badSignature.put("webhook-signature", List.of("v1,AAAA"));
+    cases.add(badSignature);
+    Map<String, List<String>> noSignature = headers("evt_a", body);
+    noSignature.remove("webhook-signature");
+    cases.add(noSignature);
+    for (Map<String, List<String>> h : cases) {
+      VerifyingHandler.Response r = handler.respond("POST", h, body);
+      assertEquals(401, r.status(), h.keySet().toString());
+      assertEquals("{\"error\":\"unauthorized\"}", r.body());
+    }
+    clock.advance(Duration.ofMinutes(6));
+    VerifyingHandler.Response stale = handler.respond("POST", headers("evt_a", body), body);
+    assertEquals(401, stale.status());
+    assertFalse(stale.body().contains("TIMESTAMP"), stale.body());
+    assertTrue(received.isEmpty());
+  }
+
+  @Test
+  void malformedInputIs400TooLargeIs413ReplayIs409() {
+    byte[] body = body("evt_m");
+    Map<String, List<String>> dup = headers("evt_m", body);
+    Requests.values(dup, "webhook-id").add("evt_m");
+    assertEquals(400, handler.respond("POST", dup, body).status());
+
+    byte[] notJson = "nope".getBytes(StandardCharsets.UTF_8);
+    assertEquals(400, handler.respond("POST", headers("evt_m", notJson), notJson).status());
+
+    byte[] big = new byte[64 * 1024 + 1];
+    assertEquals(413, handler.respond("POST", headers("evt_m", big), big).status());
+
+    assertEquals(204, handler.respond("POST", headers("evt_m", body), body).status());
+    assertEquals(409, handler.respond("POST", headers("evt_m", body), body).status());
+    assertEquals(1, received.size());
+  }
+
+  @Test
+  void whenTheApplicationFailsTheAnswerIs500AndTheRetryIsAccepted() {
+    AtomicInteger calls = new AtomicInteger();
+    VerifyingHandler failingOnce =
+        VerifyingHandler.create(
+            verifier,
+            n -> {
+              if (calls.incrementAndGet() == 1) {
+                throw new IOException("database down");
+              }
+            });
+    byte[] body = body("evt_f");
+    VerifyingHandler.Response first = failingOnce.respond("POST", headers("evt_f", body), body);
+    assertEquals(500, first.status());
+    assertFalse(first.body().contains("database"), first.body());
+    assertEquals(204, failingOnce.respond("POST", headers("evt_f", body), body).status());
+    assertEquals(2, calls.get());
+  }
+
+  /** The handler behind the JDK's HTTP server on loopback, called with java.net.http. */
+  @Nested
+  class OverHttp {
+    private final ExecutorService serverThreads = Executors.newFixedThreadPool(4);
+    private final HttpServer server = start();
+    private final HttpClient client =
+        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final URI uri =
+        URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hook");
+
+    private HttpServer start() {
+      try {
+        HttpServer s =
+            HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        s.createContext("/hook", handler);
+        s.createContext(
+            "/small",
+            VerifyingHandler.create(
+                WebhookVerifier.builder()
+                    .apiKey(API_KEY)
+                    .signingSecret(SECRET)
+                    .clock(clock)
+                    .maxBodyBytes(1024)
+                    .build(),
+                received::add));
+        s.setExecutor(serverThreads);
+        s.start();
+        return s;
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+      server.stop(0);
+      serverThreads.shutdown();
+      assertTrue(serverThreads.awaitTermination(10, TimeUnit.SECONDS));
+    }
+
+    private HttpResponse<String> post(Map<String, List<String>> headers, byte[] body)
+        throws Exception {
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(uri)
+              .timeout(Duration.ofSeconds(10))
+              .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+      headers.forEach((name, values) -> values.forEach(v -> b.header(name, v)));
+      return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aSignedPostIsVerifiedAndHandedOver() throws Exception {
+      byte[] body = body("evt_http");
+      HttpResponse<String> r = post(headers("evt_http", body), body);
+      assertEquals(204, r.statusCode());
+      assertEquals(1, received.size());
+      assertEquals("evt_http", received.get(0).id());
+    }
+
+    @Test
+    void theHandshakeIsAnsweredOverHttp() throws Exception {
+      HttpResponse<String> r =
+          client.send(
+              HttpRequest.newBuilder(uri)
+                  .timeout(Duration.ofSeconds(10))
+                  .header("X-Verification-Key", "k-42")
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode());
+      assertEquals("{\"key\":\"k-42\"}", r.body());
+      assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(""));
+    }
+
+    @Test
+    void aForgedPostIs401() throws Exception {
+      byte[] body = body("evt_forged");
+      Map<String, List<String>> h = headers("evt_forged", body);
+      h.put(
+          "webhook-signature",
+          List.of(Requests.sign(Requests.OTHER_SECRET, "evt_forged", NOW.getEpochSecond(), body)));
+      HttpResponse<String> r = post(h, body);
+      assertEquals(401, r.statusCode());
+      assertEquals("{\"error\":\"unauthorized\"}", r.body());
+      assertTrue(received.isEmpty());
+    }
+
+    @Test
+    void aBodyOverTheLimitIs413() throws Exception {
+      // Small enough for the server to drain what the handler leaves unread, so the connection
+      // is not reset under the client (larger bodies get the same 413, then a closed connection).
+      byte[] body = new byte[4096];
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(uri.resolve("/small"))
+              .timeout(Duration.ofSeconds(10))
+              .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+      headers("evt_big", body).forEach((name, values) -> values.forEach(v -> b.header(name, v)));
+      HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(413, r.statusCode());
+      assertTrue(received.isEmpty());
+    }
+
+    @Test
+    void concurrentNotificationsAreAllVerified() throws Exception {
+      List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        String id = "evt_c" + i;
+        byte[] body = body(id);
+        HttpRequest.Builder b =
+            HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        headers(id, body).forEach((name, values) -> values.forEach(v -> b.header(name, v)));
+        responses.add(client.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString()));
+      }
+      for (CompletableFuture<HttpResponse<String>> f : responses) {
+        assertEquals(204, f.get(30, TimeUnit.SECONDS).statusCode());
+      }
+      assertEquals(20, received.size());
+    }
+  }
+}

@@ -1,0 +1,155 @@
+package dev.hookline.delivery;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hookline.VerificationResult;
+import dev.hookline.Webhook;
+import dev.hookline.delivery.internal.DestinationCheck;
+import dev.hookline.delivery.internal.HttpClients;
+import dev.hookline.delivery.internal.HttpSender;
+import dev.hookline.delivery.internal.Payloads;
+import dev.hookline.delivery.internal.SendOutcome;
+import dev.hookline.delivery.internal.Version;
+import dev.hookline.spi.EndpointVerifier;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The endpoint verification handshake over HTTP: sends {@code GET <uri>} with {@code
+ * X-Verification-Key: <random>} and accepts a 2xx answer whose JSON body is {@code {"key": "<same
+ * value>"}}. Anything else (another status, a timeout, a wrong or missing key, a redirect) fails,
+ * with the reason in the result.
+ *
+ * <p>Pass it to {@code WebhookRegistry.Builder.endpointVerifier}, or let {@link
+ * Dispatcher#startVerification} use the dispatcher's own.
+ *
+ * <p>Thread-safe. Each handshake blocks the calling thread for at most the timeout.
+ */
+public final class HttpEndpointVerifier implements EndpointVerifier {
+  private static final Logger log = LoggerFactory.getLogger(HttpEndpointVerifier.class);
+
+  /** The header carrying the challenge. */
+  public static final String KEY_HEADER = "X-Verification-Key";
+
+  private static final int KEY_BYTES = 24;
+  private static final int MAX_RESPONSE_BYTES = 4096;
+
+  private final HttpSender sender;
+  private final Duration timeout;
+  private final SecureRandom random;
+
+  private HttpEndpointVerifier(HttpSender sender, Duration timeout, SecureRandom random) {
+    this.sender = sender;
+    this.timeout = timeout;
+    this.random = random;
+  }
+
+  /**
+   * Creates a verifier over a caller-owned client.
+   *
+   * @param client the client; must be built with {@link HttpClient.Redirect#NEVER}
+   * @param timeout the handshake's hard deadline, 1 ms to 5 min
+   * @param random the source of challenge keys
+   * @return the verifier
+   * @throws IllegalArgumentException if the client follows redirects or the timeout is out of range
+   */
+  public static HttpEndpointVerifier create(
+      HttpClient client, Duration timeout, SecureRandom random) {
+    HttpClients.requireNoRedirects(client, "client");
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.compareTo(Duration.ofMillis(1)) < 0
+        || timeout.compareTo(Duration.ofMinutes(5)) > 0) {
+      throw new IllegalArgumentException("timeout is " + timeout + "; it must be 1 ms to 5 min");
+    }
+    return new HttpEndpointVerifier(
+        new HttpSender(client, MAX_RESPONSE_BYTES, DestinationCheck.ALLOW_ALL),
+        timeout,
+        Objects.requireNonNull(random, "random"));
+  }
+
+  /**
+   * Challenges the webhook's endpoint.
+   *
+   * @param webhook the webhook
+   * @return verified, or not verified with what went wrong
+   */
+  @Override
+  public VerificationResult verify(Webhook webhook) {
+    Objects.requireNonNull(webhook, "webhook");
+    byte[] keyBytes = new byte[KEY_BYTES];
+    random.nextBytes(keyBytes);
+    String key = Base64.getUrlEncoder().withoutPadding().encodeToString(keyBytes);
+    HttpRequest request =
+        HttpClients.requestBuilder(webhook.uri(), timeout)
+            .header(KEY_HEADER, key)
+            .header("User-Agent", "Hookline/" + Version.get())
+            .header("Accept", "application/json")
+            .GET()
+            .build();
+    SendOutcome outcome;
+    try {
+      outcome = sender.send(request, timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new VerificationResult(false, "interrupted before the endpoint answered");
+    }
+    VerificationResult result = judge(outcome, key);
+    log.info(
+        "endpoint verification: webhook={} verified={} detail={}",
+        webhook.id(),
+        result.verified(),
+        result.detail());
+    return result;
+  }
+
+  private static VerificationResult judge(SendOutcome outcome, String key) {
+    if (outcome.status().isEmpty()) {
+      return new VerificationResult(false, "no answer: " + outcome.detail());
+    }
+    int status = outcome.status().getAsInt();
+    if (status < 200 || status >= 300) {
+      return new VerificationResult(
+          false,
+          "endpoint answered HTTP "
+              + status
+              + (status >= 300 && status < 400 ? " (redirects are not followed)" : "")
+              + "; expected 2xx with {\"key\": \"<X-Verification-Key value>\"}");
+    }
+    @Nullable String echoed = echoedKey(outcome.body());
+    if (echoed == null) {
+      return new VerificationResult(
+          false,
+          "endpoint answered HTTP "
+              + status
+              + " but the body is not a JSON object with a string \"key\"");
+    }
+    boolean same =
+        MessageDigest.isEqual(
+            echoed.getBytes(StandardCharsets.UTF_8), key.getBytes(StandardCharsets.UTF_8));
+    return same
+        ? new VerificationResult(true, "endpoint echoed the verification key")
+        : new VerificationResult(false, "endpoint answered with a different key than the one sent");
+  }
+
+  private static @Nullable String echoedKey(String body) {
+    try {
+      JsonNode node = Payloads.mapper().readTree(body);
+      if (node == null || !node.isObject()) {
+        return null;
+      }
+      JsonNode k = node.get("key");
+      return k != null && k.isTextual() ? k.asText() : null;
+    } catch (JsonProcessingException e) {
+      return null;
+    }
+  }
+}

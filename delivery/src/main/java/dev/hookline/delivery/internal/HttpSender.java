@@ -1,0 +1,186 @@
+package dev.hookline.delivery.internal;
+
+import dev.hookline.ErrorKind;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.ProtocolException;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Sends one HTTP request under a hard deadline that covers connecting, waiting for the headers and
+ * reading the body, keeping at most a bounded number of body bytes.
+ *
+ * <p>The JDK's request timeout stops at the response headers, so a server that dribbles its body
+ * could hold a worker forever; here the calling thread waits on the whole exchange (headers and
+ * bounded body) for at most the deadline and then cancels it, which aborts the connection.
+ *
+ * <p>Thread-safe; blocks the calling thread for at most the deadline (plus scheduling noise).
+ */
+public final class HttpSender {
+  private final HttpClient client;
+  private final int maxResponseBytes;
+  private final DestinationCheck destinationCheck;
+
+  /**
+   * Creates a sender.
+   *
+   * @param client the client; must not follow redirects
+   * @param maxResponseBytes how many response body bytes to keep, 0 or more
+   * @param destinationCheck the check run before every request
+   */
+  public HttpSender(HttpClient client, int maxResponseBytes, DestinationCheck destinationCheck) {
+    this.client = Objects.requireNonNull(client, "client");
+    if (maxResponseBytes < 0) {
+      throw new IllegalArgumentException("maxResponseBytes must be >= 0, was " + maxResponseBytes);
+    }
+    this.maxResponseBytes = maxResponseBytes;
+    this.destinationCheck = Objects.requireNonNull(destinationCheck, "destinationCheck");
+  }
+
+  /**
+   * Sends the request and waits for the outcome, at most {@code deadline}.
+   *
+   * @param request the request
+   * @param deadline the hard limit for the whole exchange
+   * @return the outcome; never throws for network failures
+   * @throws InterruptedException if the calling thread was interrupted (the exchange is cancelled)
+   */
+  public SendOutcome send(HttpRequest request, Duration deadline) throws InterruptedException {
+    long start = System.nanoTime();
+    Optional<String> refusal = destinationCheck.refusal(request.uri());
+    if (refusal.isPresent()) {
+      return SendOutcome.failure(
+          ErrorKind.BLOCKED_ADDRESS, refusal.get(), System.nanoTime() - start);
+    }
+    CompletableFuture<HttpResponse<byte[]>> exchange;
+    try {
+      exchange = client.sendAsync(request, info -> new BoundedBodySubscriber(maxResponseBytes));
+    } catch (IllegalArgumentException e) {
+      return SendOutcome.failure(
+          ErrorKind.INTERNAL, "request rejected: " + e.getMessage(), System.nanoTime() - start);
+    }
+    try {
+      HttpResponse<byte[]> response = exchange.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
+      return SendOutcome.response(
+          response.statusCode(),
+          decode(response.body()),
+          response.headers().firstValue("Retry-After"),
+          System.nanoTime() - start);
+    } catch (TimeoutException e) {
+      exchange.cancel(true);
+      return SendOutcome.failure(
+          ErrorKind.TIMEOUT,
+          "no complete response within " + deadline.toMillis() + " ms",
+          System.nanoTime() - start);
+    } catch (InterruptedException e) {
+      exchange.cancel(true);
+      throw e;
+    } catch (ExecutionException | CancellationException e) {
+      Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+      return classify(cause, System.nanoTime() - start);
+    }
+  }
+
+  /**
+   * Maps a failed exchange to an error kind and a short detail.
+   *
+   * @param failure the failure
+   * @param nanos how long the exchange took
+   * @return the outcome
+   */
+  static SendOutcome classify(Throwable failure, long nanos) {
+    Throwable t = unwrap(failure);
+    return SendOutcome.failure(kindOf(t), describe(t), nanos);
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    Throwable current = t;
+    while ((current instanceof CompletionException || current instanceof ExecutionException)
+        && current.getCause() != null) {
+      current = current.getCause();
+    }
+    return current;
+  }
+
+  static ErrorKind kindOf(Throwable t) {
+    if (t instanceof HttpConnectTimeoutException || t instanceof HttpTimeoutException) {
+      return ErrorKind.TIMEOUT;
+    }
+    if (t instanceof ConnectException
+        || t instanceof UnresolvedAddressException
+        || t instanceof UnknownHostException
+        || t instanceof NoRouteToHostException) {
+      return ErrorKind.CONNECT_FAILED;
+    }
+    if (t instanceof SSLException) {
+      return ErrorKind.TLS_FAILED;
+    }
+    if (t instanceof ProtocolException) {
+      return ErrorKind.MALFORMED_RESPONSE;
+    }
+    if (t instanceof IOException) {
+      @Nullable Throwable cause = t.getCause();
+      if (cause != null && cause != t && !(cause instanceof EOFException)) {
+        ErrorKind inner = kindOf(cause);
+        if (inner != ErrorKind.INTERNAL && inner != ErrorKind.CONNECTION_RESET) {
+          return inner;
+        }
+      }
+      String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+      if (message.contains("chunk")
+          || message.contains("invalid")
+          || message.contains("bad ")
+          || message.contains("malformed")
+          || message.contains("unexpected")
+          || message.contains("status line")) {
+        return ErrorKind.MALFORMED_RESPONSE;
+      }
+      return ErrorKind.CONNECTION_RESET;
+    }
+    return ErrorKind.INTERNAL;
+  }
+
+  private static String describe(Throwable t) {
+    String message = t.getMessage();
+    String text = t.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    return text.length() > 300 ? text.substring(0, 300) : text;
+  }
+
+  private static String decode(byte[] body) {
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPLACE)
+          .onUnmappableCharacter(CodingErrorAction.REPLACE)
+          .decode(ByteBuffer.wrap(body))
+          .toString();
+    } catch (CharacterCodingException e) {
+      // REPLACE never throws; kept for the checked signature.
+      return "";
+    }
+  }
+}

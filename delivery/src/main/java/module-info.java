@@ -1,0 +1,14 @@
+/**
+ * Hookline delivery: the {@link dev.hookline.delivery.Dispatcher} that turns published events into
+ * signed HTTP notifications, retries them, and verifies endpoints.
+ */
+module dev.hookline.delivery {
+  requires transitive dev.hookline.core;
+  requires transitive dev.hookline.filters;
+  requires transitive java.net.http;
+  requires com.fasterxml.jackson.databind;
+  requires org.slf4j;
+  requires static transitive org.jspecify;
+
+  exports dev.hookline.delivery;
+}

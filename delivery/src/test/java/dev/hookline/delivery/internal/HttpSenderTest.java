@@ -1,0 +1,123 @@
+package dev.hookline.delivery.internal;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.http.Fault;
+import dev.hookline.ErrorKind;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class HttpSenderTest {
+  // Generous for a loaded, shared machine: fault answers arrive in milliseconds anyway.
+  private static final Duration DEADLINE = Duration.ofMillis(1500);
+  // Ending within deadline + this proves the body is covered: the dribble would take 10 s.
+  private static final long MARGIN_MS = 1000;
+  private static WireMockServer server;
+  private static ExecutorService executor;
+  private static HttpSender sender;
+
+  @BeforeAll
+  static void startServer() {
+    server = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
+    server.start();
+    executor = Executors.newCachedThreadPool(Threads.named("test-http"));
+    sender =
+        new HttpSender(
+            HttpClients.defaultClient(DEADLINE, executor), 64, DestinationCheck.ALLOW_ALL);
+  }
+
+  @AfterAll
+  static void stopServer() {
+    server.stop();
+    executor.shutdownNow();
+  }
+
+  private SendOutcome sendTo(String path) throws InterruptedException {
+    HttpRequest r =
+        HttpClients.requestBuilder(URI.create(server.baseUrl() + path), DEADLINE)
+            .POST(HttpRequest.BodyPublishers.ofString("{}"))
+            .build();
+    return sender.send(r, DEADLINE);
+  }
+
+  private void fault(String path, Fault fault) {
+    server.stubFor(post(urlEqualTo(path)).willReturn(aResponse().withFault(fault)));
+  }
+
+  @Test
+  void keepsOnlyTheFirstBytesOfTheBody() throws Exception {
+    server.stubFor(
+        post(urlEqualTo("/big"))
+            .willReturn(aResponse().withStatus(200).withBody("x".repeat(1000))));
+    SendOutcome o = sendTo("/big");
+    assertEquals(200, o.status().orElse(-1), o.detail());
+    assertEquals(64, o.body().length());
+  }
+
+  @Test
+  void connectionReset() throws Exception {
+    fault("/reset", Fault.CONNECTION_RESET_BY_PEER);
+    SendOutcome o = sendTo("/reset");
+    assertEquals(Optional.of(ErrorKind.CONNECTION_RESET), o.error(), o.detail());
+  }
+
+  @Test
+  void emptyResponse() throws Exception {
+    fault("/empty", Fault.EMPTY_RESPONSE);
+    SendOutcome o = sendTo("/empty");
+    assertEquals(Optional.of(ErrorKind.CONNECTION_RESET), o.error(), o.detail());
+  }
+
+  @Test
+  void malformedChunk() throws Exception {
+    fault("/chunk", Fault.MALFORMED_RESPONSE_CHUNK);
+    SendOutcome o = sendTo("/chunk");
+    assertEquals(Optional.of(ErrorKind.MALFORMED_RESPONSE), o.error(), o.detail());
+  }
+
+  @Test
+  void randomData() throws Exception {
+    fault("/random", Fault.RANDOM_DATA_THEN_CLOSE);
+    SendOutcome o = sendTo("/random");
+    assertEquals(Optional.of(ErrorKind.MALFORMED_RESPONSE), o.error(), o.detail());
+  }
+
+  @Test
+  void refused() throws Exception {
+    HttpRequest r =
+        HttpClients.requestBuilder(URI.create("http://127.0.0.1:1/x"), DEADLINE)
+            .POST(HttpRequest.BodyPublishers.ofString("{}"))
+            .build();
+    SendOutcome o = sender.send(r, DEADLINE);
+    assertEquals(Optional.of(ErrorKind.CONNECT_FAILED), o.error(), o.detail());
+  }
+
+  @Test
+  void dribbleIsCutAtTheDeadline() throws Exception {
+    server.stubFor(
+        post(urlEqualTo("/dribble"))
+            .willReturn(
+                aResponse()
+                    .withStatus(200)
+                    .withBody("y".repeat(50))
+                    .withChunkedDribbleDelay(50, 10_000)));
+    long start = System.nanoTime();
+    SendOutcome o = sendTo("/dribble");
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertEquals(Optional.of(ErrorKind.TIMEOUT), o.error(), o.detail());
+    assertTrue(ms < DEADLINE.toMillis() + MARGIN_MS, "took " + ms + " ms");
+  }
+}

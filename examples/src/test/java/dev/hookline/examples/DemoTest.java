@@ -1,0 +1,39 @@
+package dev.hookline.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hookline.DeliveryCounts;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The demo runs to its end and tells the story it promises. */
+class DemoTest {
+  @Test
+  void theDemoDeliversEverythingInTheEnd() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    Demo.Summary summary;
+    try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+      summary = Demo.run(out);
+    }
+    String printed = bytes.toString(StandardCharsets.UTF_8);
+    assertTrue(summary.allDelivered(), printed);
+    assertEquals(new DeliveryCounts(15, 0, 0, 15, 0, 0), summary.counts().get("CRM sync"));
+    assertEquals(new DeliveryCounts(2, 0, 0, 2, 0, 0), summary.counts().get("Security alerts"));
+    assertEquals(new DeliveryCounts(2, 0, 0, 2, 0, 0), summary.counts().get("Analytics"));
+    assertTrue(printed.contains("FAILED after 4 attempts"), printed);
+    assertTrue(printed.contains("redeliverFailed -> 2 deliveries requeued"), printed);
+    assertTrue(printed.contains("listener /security  verified user.updated"), printed);
+  }
+
+  @Test
+  void anUnknownArgumentIsRefusedWithTheChoices() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Demo.run(System.out, "--store=cassandra"));
+    assertTrue(e.getMessage().contains("--store=memory"), e.getMessage());
+  }
+}

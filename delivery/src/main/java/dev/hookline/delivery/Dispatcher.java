@@ -16,6 +16,7 @@ import dev.hookline.Webhook;
 import dev.hookline.WebhookChangeListener;
 import dev.hookline.WebhookNotFoundException;
 import dev.hookline.WebhookRegistry;
+import dev.hookline.delivery.internal.AddressGuard;
 import dev.hookline.delivery.internal.DestinationCheck;
 import dev.hookline.delivery.internal.HttpClients;
 import dev.hookline.delivery.internal.HttpSender;
@@ -211,10 +212,11 @@ public final class Dispatcher implements AutoCloseable {
       this.httpExecutor = null;
       this.ownedClient = null;
     }
-    this.sender = new HttpSender(client, b.maxResponseBytes, DestinationCheck.ALLOW_ALL);
+    DestinationCheck guard = new AddressGuard(registry.addressPolicy(), registry.hostResolver());
+    this.sender = new HttpSender(client, b.maxResponseBytes, guard);
     this.verifier =
         HttpEndpointVerifier.create(
-            client, b.verificationTimeout, Objects.requireNonNull(b.random));
+            client, b.verificationTimeout, Objects.requireNonNull(b.random), guard);
 
     ExecutorService pool = null;
     if (b.virtualThreads) {

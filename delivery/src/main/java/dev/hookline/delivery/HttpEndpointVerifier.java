@@ -2,8 +2,10 @@ package dev.hookline.delivery;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hookline.AddressPolicy;
 import dev.hookline.VerificationResult;
 import dev.hookline.Webhook;
+import dev.hookline.delivery.internal.AddressGuard;
 import dev.hookline.delivery.internal.DestinationCheck;
 import dev.hookline.delivery.internal.HttpClients;
 import dev.hookline.delivery.internal.HttpSender;
@@ -11,6 +13,7 @@ import dev.hookline.delivery.internal.Payloads;
 import dev.hookline.delivery.internal.SendOutcome;
 import dev.hookline.delivery.internal.Version;
 import dev.hookline.spi.EndpointVerifier;
+import dev.hookline.spi.HostResolver;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -54,7 +57,9 @@ public final class HttpEndpointVerifier implements EndpointVerifier {
   }
 
   /**
-   * Creates a verifier over a caller-owned client.
+   * Creates a verifier over a caller-owned client. Its handshakes pass the default SSRF guard
+   * ({@link AddressPolicy#defaults()}); {@link Dispatcher#startVerification} uses the registry's
+   * policy instead.
    *
    * @param client the client; must be built with {@link HttpClient.Redirect#NEVER}
    * @param timeout the handshake's hard deadline, 1 ms to 5 min
@@ -64,6 +69,43 @@ public final class HttpEndpointVerifier implements EndpointVerifier {
    */
   public static HttpEndpointVerifier create(
       HttpClient client, Duration timeout, SecureRandom random) {
+    // Safe by default: the default SSRF policy and the JVM's resolver. The dispatcher's own
+    // verifier uses the registry's policy instead.
+    return create(
+        client, timeout, random, new AddressGuard(AddressPolicy.defaults(), HostResolver.system()));
+  }
+
+  /**
+   * Creates a verifier whose handshakes pass the given SSRF policy, for example the registry's
+   * ({@code registry.addressPolicy(), registry.hostResolver()}).
+   *
+   * @param client the client; must be built with {@link HttpClient.Redirect#NEVER}
+   * @param timeout the handshake's hard deadline, 1 ms to 5 min
+   * @param random the source of challenge keys
+   * @param policy which addresses may be contacted
+   * @param resolver how host names are resolved for the check
+   * @return the verifier
+   */
+  public static HttpEndpointVerifier create(
+      HttpClient client,
+      Duration timeout,
+      SecureRandom random,
+      AddressPolicy policy,
+      HostResolver resolver) {
+    return create(client, timeout, random, new AddressGuard(policy, resolver));
+  }
+
+  /**
+   * Creates a verifier whose handshake requests pass the SSRF guard first.
+   *
+   * @param client the client; must be built with {@link HttpClient.Redirect#NEVER}
+   * @param timeout the handshake's hard deadline, 1 ms to 5 min
+   * @param random the source of challenge keys
+   * @param guard the check run before every handshake request
+   * @return the verifier
+   */
+  static HttpEndpointVerifier create(
+      HttpClient client, Duration timeout, SecureRandom random, DestinationCheck guard) {
     HttpClients.requireNoRedirects(client, "client");
     Objects.requireNonNull(timeout, "timeout");
     if (timeout.compareTo(Duration.ofMillis(1)) < 0
@@ -71,7 +113,7 @@ public final class HttpEndpointVerifier implements EndpointVerifier {
       throw new IllegalArgumentException("timeout is " + timeout + "; it must be 1 ms to 5 min");
     }
     return new HttpEndpointVerifier(
-        new HttpSender(client, MAX_RESPONSE_BYTES, DestinationCheck.ALLOW_ALL),
+        new HttpSender(client, MAX_RESPONSE_BYTES, guard),
         timeout,
         Objects.requireNonNull(random, "random"));
   }

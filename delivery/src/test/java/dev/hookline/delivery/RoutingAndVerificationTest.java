@@ -290,11 +290,21 @@ class RoutingAndVerificationTest {
             .clock(h.clock)
             .allowInsecureLoopbackForDevelopment(true)
             .endpointVerifier(
-                HttpEndpointVerifier.create(client, TIMEOUT, new java.security.SecureRandom()))
+                HttpEndpointVerifier.create(
+                    client,
+                    TIMEOUT,
+                    new java.security.SecureRandom(),
+                    h.registry.addressPolicy(), // loopback allowed by the development option
+                    h.registry.hostResolver()))
             .build();
     Webhook w = h.registered(url("/a"), null, UserEvents.CREATED);
     assertTrue(registry.startVerification(w.id()).verified());
     assertEquals(WebhookStatus.VERIFIED, registry.require(w.id()).status());
+    // the plain factory applies the default SSRF policy: loopback is refused, nothing is sent
+    assertFalse(
+        HttpEndpointVerifier.create(client, TIMEOUT, new java.security.SecureRandom())
+            .verify(w)
+            .verified());
   }
 
   @Test

@@ -81,6 +81,21 @@ class SubscriptionIndexTest {
   }
 
   @Test
+  void filedUnderAppButTenantConditionStillChecked() {
+    index.put(
+        webhook(
+            "h",
+            "subject.tenant == \"t1\" and subject.app_id == \"a\" and type == \"user.*\"",
+            CREATED));
+
+    assertEquals(Set.of(), ids(index.match(appEvent(CREATED, "a"))));
+    Event both = event(CREATED, Subject.user("u").withApp("a").withTenant("t1"), "{}");
+    assertEquals(Set.of("h"), ids(index.match(both)));
+    Event otherApp = event(CREATED, Subject.user("u").withApp("b").withTenant("t1"), "{}");
+    assertEquals(Set.of(), ids(index.match(otherApp)));
+  }
+
+  @Test
   void typeConditionInFilterNarrowsSubscription() {
     index.put(
         webhook(

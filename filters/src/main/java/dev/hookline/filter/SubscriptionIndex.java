@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * == ...} / {@code type in (...)} condition of their filter, wildcards included). Within a type, a
  * webhook whose filter requires {@code subject.app_id == X} (or {@code in (...)}) at the top level
  * is filed under X, likewise for {@code subject.tenant}; the rest are kept in a list tested for
- * every event of that type. {@link #match} looks up the event's type, app and tenant and runs only
- * those candidates' compiled filters.
+ * every event of that type. {@link #match} looks up the event's type, app and tenant and runs, for
+ * those candidates only, the part of their filter that the lookup did not already decide.
  *
  * <p>Each filter is compiled once, when the webhook is put. A webhook whose stored filter does not
  * compile (for example, text saved by another version) receives nothing: sending it unfiltered
@@ -111,7 +111,10 @@ public final class SubscriptionIndex implements WebhookChangeListener {
 
   /**
    * Replaces the whole content at once, for example after loading every webhook from the store. A
-   * concurrent {@link #match} sees the old content or the new, never a mix.
+   * concurrent {@link #match} sees the old content or the new, never a mix. A webhook held at a
+   * higher version than the one given is kept (a change that raced with the load); a webhook
+   * deleted while the caller was reading the store is not known here, so register this index as the
+   * registry's listener before reading the store and reload on a quiet moment if in doubt.
    *
    * @param webhooks the webhooks; ids must be distinct (the last one wins)
    */
@@ -120,17 +123,24 @@ public final class SubscriptionIndex implements WebhookChangeListener {
     for (Webhook w : List.copyOf(webhooks)) {
       entries.put(w.id(), entry(w));
     }
-    Map<String, Map<String, Entry>> members = new HashMap<>();
-    for (Entry e : entries.values()) {
-      for (String type : e.types) {
-        members.computeIfAbsent(type, t -> new LinkedHashMap<>()).put(e.webhook.id(), e);
-      }
-    }
-    Map<String, Bucket> buckets = new HashMap<>();
-    members.forEach((type, m) -> buckets.put(type, new Bucket(m)));
-    Map<String, String> rejected = new HashMap<>();
-    entries.values().forEach(e -> addRejection(rejected, e));
     synchronized (writeLock) {
+      // a change put while the caller was reading the store is newer than what it read
+      for (Entry held : byId.values()) {
+        Entry read = entries.get(held.webhook.id());
+        if (read != null && held.webhook.version() > read.webhook.version()) {
+          entries.put(held.webhook.id(), held);
+        }
+      }
+      Map<String, Map<String, Entry>> members = new HashMap<>();
+      Map<String, String> rejected = new HashMap<>();
+      for (Entry e : entries.values()) {
+        for (String type : e.types) {
+          members.computeIfAbsent(type, t -> new LinkedHashMap<>()).put(e.webhook.id(), e);
+        }
+        addRejection(rejected, e);
+      }
+      Map<String, Bucket> buckets = new HashMap<>();
+      members.forEach((type, m) -> buckets.put(type, new Bucket(m)));
       byId.clear();
       byId.putAll(entries);
       snapshot = new Snapshot(Map.copyOf(buckets), entries.size(), Map.copyOf(rejected));

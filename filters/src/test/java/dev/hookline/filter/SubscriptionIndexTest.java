@@ -155,6 +155,16 @@ class SubscriptionIndexTest {
   }
 
   @Test
+  void replaceAllKeepsAChangeNewerThanWhatWasLoaded() {
+    index.put(webhook("h", null, 5, UPDATED));
+    index.replaceAll(List.of(webhook("h", null, 4, CREATED), webhook("k", null, 1, CREATED)));
+
+    assertEquals(Set.of("h"), ids(index.match(event(UPDATED))));
+    assertEquals(Set.of("k"), ids(index.match(event(CREATED))));
+    assertEquals(2, index.size());
+  }
+
+  @Test
   void webhookWithUncompilableFilterReceivesNothing() {
     index.put(webhook("bad", "data.x === 1", CREATED));
     index.put(webhook("good", null, CREATED));

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * == ...} / {@code type in (...)} condition of their filter, wildcards included). Within a type, a
  * webhook whose filter requires {@code subject.app_id == X} (or {@code in (...)}) at the top level
  * is filed under X, likewise for {@code subject.tenant}; the rest are kept in a list tested for
- * every event of that type. {@link #match} looks up the event's type, app and tenant and runs only
- * those candidates' compiled filters.
+ * every event of that type. {@link #match} looks up the event's type, app and tenant and runs, for
+ * those candidates only, the part of their filter that the lookup did not already decide.
  *
  * <p>Each filter is compiled once, when the webhook is put. A webhook whose stored filter does not
  * compile (for example, text saved by another version) receives nothing: sending it unfiltered
@@ -110,7 +111,10 @@ public final class SubscriptionIndex implements WebhookChangeListener {
 
   /**
    * Replaces the whole content at once, for example after loading every webhook from the store. A
-   * concurrent {@link #match} sees the old content or the new, never a mix.
+   * concurrent {@link #match} sees the old content or the new, never a mix. A webhook held at a
+   * higher version than the one given is kept (a change that raced with the load); a webhook
+   * deleted while the caller was reading the store is not known here, so register this index as the
+   * registry's listener before reading the store and reload on a quiet moment if in doubt.
    *
    * @param webhooks the webhooks; ids must be distinct (the last one wins)
    */
@@ -119,17 +123,24 @@ public final class SubscriptionIndex implements WebhookChangeListener {
     for (Webhook w : List.copyOf(webhooks)) {
       entries.put(w.id(), entry(w));
     }
-    Map<String, Map<String, Entry>> members = new HashMap<>();
-    for (Entry e : entries.values()) {
-      for (String type : e.types) {
-        members.computeIfAbsent(type, t -> new LinkedHashMap<>()).put(e.webhook.id(), e);
-      }
-    }
-    Map<String, Bucket> buckets = new HashMap<>();
-    members.forEach((type, m) -> buckets.put(type, new Bucket(m)));
-    Map<String, String> rejected = new HashMap<>();
-    entries.values().forEach(e -> addRejection(rejected, e));
     synchronized (writeLock) {
+      // a change put while the caller was reading the store is newer than what it read
+      for (Entry held : byId.values()) {
+        Entry read = entries.get(held.webhook.id());
+        if (read != null && held.webhook.version() > read.webhook.version()) {
+          entries.put(held.webhook.id(), held);
+        }
+      }
+      Map<String, Map<String, Entry>> members = new HashMap<>();
+      Map<String, String> rejected = new HashMap<>();
+      for (Entry e : entries.values()) {
+        for (String type : e.types) {
+          members.computeIfAbsent(type, t -> new LinkedHashMap<>()).put(e.webhook.id(), e);
+        }
+        addRejection(rejected, e);
+      }
+      Map<String, Bucket> buckets = new HashMap<>();
+      members.forEach((type, m) -> buckets.put(type, new Bucket(m)));
       byId.clear();
       byId.putAll(entries);
       snapshot = new Snapshot(Map.copyOf(buckets), entries.size(), Map.copyOf(rejected));
@@ -203,14 +214,14 @@ public final class SubscriptionIndex implements WebhookChangeListener {
 
   private static void collect(Entry[] entries, Event event, List<Webhook> out) {
     for (Entry e : entries) {
-      CompiledFilter f = e.filter;
+      Predicate<Event> f = e.filter;
       if (f == null || accepts(f, e, event)) {
         out.add(e.webhook);
       }
     }
   }
 
-  private static boolean accepts(CompiledFilter f, Entry e, Event event) {
+  private static boolean accepts(Predicate<Event> f, Entry e, Event event) {
     try {
       return f.test(event);
     } catch (RuntimeException ex) {
@@ -288,34 +299,59 @@ public final class SubscriptionIndex implements WebhookChangeListener {
     Set<String> types = wireNames(webhook.events());
     Route route = Route.ANY;
     List<String> keys = List.of();
+    Predicate<Event> residual = filter;
     if (filter instanceof Filter f) {
       Node node = f.node();
       List<Node> conjuncts = node instanceof Junction j && j.isAnd() ? j.children() : List.of(node);
-      List<String> appKeys = null;
-      List<String> tenantKeys = null;
+      Node key = null;
       for (Node c : conjuncts) {
-        if (!(c instanceof Compare cmp) || (cmp.op() != Op.EQ && cmp.op() != Op.IN)) {
-          continue;
+        if (isKey(c, FieldPath.Root.APP_ID)) {
+          key = c;
+          route = Route.APP;
+          break;
         }
-        FieldPath.Root root = cmp.path().root();
-        if (root == FieldPath.Root.TYPE) {
+      }
+      for (int i = 0; key == null && i < conjuncts.size(); i++) {
+        if (isKey(conjuncts.get(i), FieldPath.Root.TENANT)) {
+          key = conjuncts.get(i);
+          route = Route.TENANT;
+        }
+      }
+      if (key instanceof Compare k) {
+        keys = k.values().stream().map(Literal::string).toList();
+      }
+      // What the index decides (the type and the app/tenant key) is not evaluated again.
+      List<Node> rest = new ArrayList<>();
+      for (Node c : conjuncts) {
+        if (isKey(c, FieldPath.Root.TYPE)) {
+          Compare cmp = (Compare) c;
           types.removeIf(
               t -> cmp.values().stream().noneMatch(v -> Compare.typePatternMatches(v.string(), t)));
-        } else if (root == FieldPath.Root.APP_ID && appKeys == null) {
-          appKeys = cmp.values().stream().map(Literal::string).toList();
-        } else if (root == FieldPath.Root.TENANT && tenantKeys == null) {
-          tenantKeys = cmp.values().stream().map(Literal::string).toList();
+        } else if (c != key) {
+          rest.add(c);
         }
       }
-      if (appKeys != null) {
-        route = Route.APP;
-        keys = appKeys;
-      } else if (tenantKeys != null) {
-        route = Route.TENANT;
-        keys = tenantKeys;
-      }
+      residual = rest.isEmpty() ? null : rest.size() == 1 ? rest.get(0)::test : andOf(rest);
     }
-    return new Entry(webhook, filter, types, route, keys, null);
+    return new Entry(webhook, residual, types, route, keys, null);
+  }
+
+  private static boolean isKey(Node c, FieldPath.Root root) {
+    return c instanceof Compare cmp
+        && cmp.path().root() == root
+        && (cmp.op() == Op.EQ || cmp.op() == Op.IN);
+  }
+
+  private static Predicate<Event> andOf(List<Node> nodes) {
+    Node[] all = nodes.toArray(new Node[0]);
+    return e -> {
+      for (Node n : all) {
+        if (!n.test(e)) {
+          return false;
+        }
+      }
+      return true;
+    };
   }
 
   private static Set<String> wireNames(Set<EventType> types) {
@@ -333,7 +369,7 @@ public final class SubscriptionIndex implements WebhookChangeListener {
   /** One webhook with its compiled filter and where it is filed. Immutable once published. */
   private static final class Entry {
     final Webhook webhook;
-    final @Nullable CompiledFilter filter;
+    final @Nullable Predicate<Event> filter; // what is left to test after the index lookup
     final Set<String> types;
     final Route route;
     final List<String> keys;
@@ -341,7 +377,7 @@ public final class SubscriptionIndex implements WebhookChangeListener {
 
     Entry(
         Webhook webhook,
-        @Nullable CompiledFilter filter,
+        @Nullable Predicate<Event> filter,
         Set<String> types,
         Route route,
         List<String> keys,

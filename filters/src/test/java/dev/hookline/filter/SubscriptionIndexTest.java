@@ -81,6 +81,21 @@ class SubscriptionIndexTest {
   }
 
   @Test
+  void filedUnderAppButTenantConditionStillChecked() {
+    index.put(
+        webhook(
+            "h",
+            "subject.tenant == \"t1\" and subject.app_id == \"a\" and type == \"user.*\"",
+            CREATED));
+
+    assertEquals(Set.of(), ids(index.match(appEvent(CREATED, "a"))));
+    Event both = event(CREATED, Subject.user("u").withApp("a").withTenant("t1"), "{}");
+    assertEquals(Set.of("h"), ids(index.match(both)));
+    Event otherApp = event(CREATED, Subject.user("u").withApp("b").withTenant("t1"), "{}");
+    assertEquals(Set.of(), ids(index.match(otherApp)));
+  }
+
+  @Test
   void typeConditionInFilterNarrowsSubscription() {
     index.put(
         webhook(
@@ -137,6 +152,16 @@ class SubscriptionIndexTest {
     assertEquals(2, index.size());
     assertTrue(index.remove("n2"));
     assertFalse(index.remove("old"));
+  }
+
+  @Test
+  void replaceAllKeepsAChangeNewerThanWhatWasLoaded() {
+    index.put(webhook("h", null, 5, UPDATED));
+    index.replaceAll(List.of(webhook("h", null, 4, CREATED), webhook("k", null, 1, CREATED)));
+
+    assertEquals(Set.of("h"), ids(index.match(event(UPDATED))));
+    assertEquals(Set.of("k"), ids(index.match(event(CREATED))));
+    assertEquals(2, index.size());
   }
 
   @Test

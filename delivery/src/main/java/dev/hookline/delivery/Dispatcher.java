@@ -161,6 +161,10 @@ public final class Dispatcher implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final List<ScheduledFuture<?>> periodic = new CopyOnWriteArrayList<>();
   private final WebhookChangeListener changeListener = this::onWebhookChange;
+  private final Object reloadMonitor = new Object();
+  private final java.util.concurrent.ConcurrentLinkedQueue<Change> changesDuringReload =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private volatile boolean reloading;
   private volatile boolean closing;
 
   private Dispatcher(Builder b, WebhookRegistry registry) {
@@ -606,18 +610,38 @@ public final class Dispatcher implements AutoCloseable {
    * without it.
    */
   public void reloadWebhooks() {
-    List<Webhook> all = store.listWebhooks();
-    index.replaceAll(all);
-    Set<String> seen = new HashSet<>();
-    for (Webhook w : all) {
-      seen.add(w.id());
-      Webhook current =
-          webhooks.merge(w.id(), w, (old, fresh) -> fresh.version() >= old.version() ? fresh : old);
-      track(current);
+    synchronized (reloadMonitor) {
+      changesDuringReload.clear();
+      reloading = true;
+      try {
+        List<Webhook> all = store.listWebhooks();
+        index.replaceAll(all);
+        Map<String, Webhook> snapshot = new HashMap<>();
+        for (Webhook w : all) {
+          snapshot.put(w.id(), w);
+          track(webhooks.merge(w.id(), w, Dispatcher::newer));
+        }
+        webhooks.keySet().retainAll(snapshot.keySet());
+        notReceiving.removeIf(id -> !snapshot.containsKey(id));
+        perEndpoint
+            .entrySet()
+            .removeIf(e -> !snapshot.containsKey(e.getKey()) && e.getValue().get() == 0);
+        // Local changes made while the snapshot was read may be missing from it, or have been
+        // wiped from the index by replaceAll: apply them again unless the snapshot is newer.
+        Change c;
+        while ((c = changesDuringReload.poll()) != null) {
+          Webhook inSnapshot = snapshot.get(c.webhookId());
+          Optional<Webhook> current = c.current();
+          if (current.isEmpty()
+              || inSnapshot == null
+              || current.get().version() >= inSnapshot.version()) {
+            applyChange(c.webhookId(), current);
+          }
+        }
+      } finally {
+        reloading = false;
+      }
     }
-    webhooks.keySet().retainAll(seen);
-    notReceiving.removeIf(id -> !seen.contains(id) && !webhooks.containsKey(id));
-    perEndpoint.entrySet().removeIf(e -> !seen.contains(e.getKey()) && e.getValue().get() == 0);
   }
 
   /**
@@ -789,6 +813,16 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   private void onWebhookChange(String webhookId, Optional<Webhook> current) {
+    if (reloading) {
+      changesDuringReload.add(new Change(webhookId, current));
+    }
+    applyChange(webhookId, current);
+  }
+
+  /** A webhook change seen by the registry listener. */
+  private record Change(String webhookId, Optional<Webhook> current) {}
+
+  private void applyChange(String webhookId, Optional<Webhook> current) {
     index.onChange(webhookId, current);
     if (current.isEmpty()) {
       webhooks.remove(webhookId);

@@ -52,6 +52,30 @@ public final class LoadHarness {
           raw.perSecond(),
           raw.latencies().summary(),
           raw.errors());
+      // warm-up, then the measured run, on a fresh in-memory store each time
+      HooklinePhase.run(
+          new dev.hookline.store.InMemoryStore(),
+          target.toString(),
+          body.length,
+          threads,
+          Duration.ofSeconds(Math.max(2, seconds / 3)));
+      HooklinePhase.Result hookline =
+          HooklinePhase.run(
+              new dev.hookline.store.InMemoryStore(),
+              target.toString(),
+              body.length,
+              threads,
+              Duration.ofSeconds(seconds));
+      System.out.printf(
+          Locale.ROOT,
+          "Hookline (in-memory): %,.0f deliveries/s  publish-to-delivered %s  failed attempts %d%n",
+          hookline.perSecond(),
+          hookline.latencies().summary(),
+          hookline.failedAttempts());
+      System.out.printf(
+          Locale.ROOT,
+          "ratio Hookline/raw  : %.2f (target >= 0.8)%n",
+          hookline.perSecond() / raw.perSecond());
     }
     if (!skipHeap) {
       double perDelivery = PendingHeap.bytesPerPendingDelivery(100_000, 10);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.hookline.AesGcmSecretCipher;
 import dev.hookline.Attempt;
 import dev.hookline.Delivery;
 import dev.hookline.DeliveryCounts;
@@ -25,11 +26,14 @@ import dev.hookline.receiver.VerifyingHandler;
 import dev.hookline.receiver.WebhookVerifier;
 import dev.hookline.spi.Store;
 import dev.hookline.store.InMemoryStore;
+import dev.hookline.store.jdbc.PostgresStore;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -73,7 +77,7 @@ public final class Demo {
   /**
    * Runs the demo.
    *
-   * @param args {@code --store=memory} (default)
+   * @param args {@code --store=memory} (default) or {@code --store=postgres}
    * @throws Exception if the demo fails
    */
   public static void main(String[] args) throws Exception {
@@ -92,13 +96,33 @@ public final class Demo {
    * @throws Exception if the demo fails
    */
   public static Summary run(PrintStream out, String... args) throws Exception {
+    String store = "memory";
     for (String a : args) {
-      if (!a.equals("--store=memory")) {
-        throw new IllegalArgumentException("unknown argument '" + a + "'; use --store=memory");
+      if (a.equals("--store=memory") || a.equals("--store=postgres")) {
+        store = a.substring("--store=".length());
+      } else {
+        throw new IllegalArgumentException(
+            "unknown argument '" + a + "'; use --store=memory (default) or --store=postgres");
       }
     }
-    try (InMemoryStore store = new InMemoryStore()) {
-      return new Demo(out).run(store, "in-memory store");
+    if (store.equals("postgres")) {
+      out.println(
+          "Starting an embedded PostgreSQL (first run downloads nothing: it is a Maven artifact)...");
+      try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+        byte[] masterKey = new byte[32];
+        new SecureRandom().nextBytes(masterKey); // in production: from your key management
+        PostgresStore postgres =
+            PostgresStore.builder(pg.getPostgresDatabase())
+                .secretCipher(
+                    AesGcmSecretCipher.builder().primaryKey("demo-key-1", masterKey).build())
+                .build();
+        try (postgres) {
+          return new Demo(out).run(postgres, "PostgreSQL store, embedded");
+        }
+      }
+    }
+    try (InMemoryStore memory = new InMemoryStore()) {
+      return new Demo(out).run(memory, "in-memory store");
     }
   }
 

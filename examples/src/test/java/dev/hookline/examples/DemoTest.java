@@ -14,10 +14,19 @@ import org.junit.jupiter.api.Test;
 class DemoTest {
   @Test
   void theDemoDeliversEverythingInTheEnd() throws Exception {
+    check("--store=memory");
+  }
+
+  @Test
+  void theDemoRunsTheSameOnPostgres() throws Exception {
+    check("--store=postgres");
+  }
+
+  private static void check(String store) throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     Demo.Summary summary;
     try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-      summary = Demo.run(out);
+      summary = Demo.run(out, store);
     }
     String printed = bytes.toString(StandardCharsets.UTF_8);
     assertTrue(summary.allDelivered(), printed);

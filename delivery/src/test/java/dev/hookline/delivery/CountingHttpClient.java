@@ -71,7 +71,16 @@ final class CountingHttpClient extends HttpClient {
   @Override
   public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
       throws IOException, InterruptedException {
-    return delegate.send(request, handler);
+    String path = request.uri().getPath();
+    AtomicInteger current = inFlight.computeIfAbsent(path, k -> new AtomicInteger());
+    int now = current.incrementAndGet();
+    total.computeIfAbsent(path, k -> new AtomicInteger()).incrementAndGet();
+    max.computeIfAbsent(path, k -> new AtomicInteger()).accumulateAndGet(now, Math::max);
+    try {
+      return delegate.send(request, handler);
+    } finally {
+      current.decrementAndGet();
+    }
   }
 
   @Override

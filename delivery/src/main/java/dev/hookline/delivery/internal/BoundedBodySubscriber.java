@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,11 +21,39 @@ final class BoundedBodySubscriber implements HttpResponse.BodySubscriber<byte[]>
   private final int limit;
   private final ByteArrayOutputStream kept;
   private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-  private Flow.@Nullable Subscription subscription;
+  private volatile Flow.@Nullable Subscription subscription;
 
   BoundedBodySubscriber(int limit) {
     this.limit = limit;
     this.kept = new ByteArrayOutputStream(Math.min(limit, 1024));
+  }
+
+  /**
+   * A subscriber that also gives up when the deadline passes: the body then completes with a {@link
+   * TimeoutException} and the subscription is cancelled, which closes the connection. The JDK's
+   * request timeout stops at the response headers; this covers a body that dribbles in. The timer
+   * is the JDK's shared {@link CompletableFuture} delay scheduler: no thread of ours.
+   *
+   * @param limit most bytes kept
+   * @param remainingNanos time left until the attempt's deadline
+   */
+  BoundedBodySubscriber(int limit, long remainingNanos) {
+    this(limit);
+    result.orTimeout(Math.max(0, remainingNanos), TimeUnit.NANOSECONDS);
+    var unused =
+        result.whenComplete(
+            (body, failure) -> {
+              Flow.Subscription s = subscription;
+              if (failure != null && s != null) {
+                s.cancel();
+              }
+            });
+  }
+
+  /** Returns whether the body gave up because the deadline passed. */
+  boolean timedOut() {
+    return result.isDone()
+        && result.handle((body, failure) -> failure).getNow(null) instanceof TimeoutException;
   }
 
   @Override
@@ -34,6 +64,10 @@ final class BoundedBodySubscriber implements HttpResponse.BodySubscriber<byte[]>
   @Override
   public void onSubscribe(Flow.Subscription s) {
     subscription = s;
+    if (result.isDone()) {
+      s.cancel(); // the deadline passed before the body started
+      return;
+    }
     if (limit == 0) {
       result.complete(new byte[0]);
       s.cancel();

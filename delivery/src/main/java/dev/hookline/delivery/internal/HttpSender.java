@@ -21,12 +21,9 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 
@@ -76,32 +73,56 @@ public final class HttpSender {
       return SendOutcome.failure(
           ErrorKind.BLOCKED_ADDRESS, refusal.get(), System.nanoTime() - start);
     }
-    CompletableFuture<HttpResponse<byte[]>> exchange;
+    // Blocking send on the worker thread: on JDK 17 it measured about 4x the throughput of
+    // sendAsync(...).get() at the same concurrency (benchmarks: LoadHarness, and docs). The
+    // request timeout covers connecting and the response headers; the body subscriber's own
+    // timer covers the body, so the whole exchange ends by the deadline.
+    long remaining = deadline.toNanos() - (System.nanoTime() - start);
+    HttpRequest timed;
     try {
-      exchange = client.sendAsync(request, info -> new BoundedBodySubscriber(maxResponseBytes));
+      timed =
+          HttpRequest.newBuilder(request, (name, value) -> true)
+              .timeout(Duration.ofNanos(Math.max(1_000_000L, remaining)))
+              .build();
     } catch (IllegalArgumentException e) {
       return SendOutcome.failure(
           ErrorKind.INTERNAL, "request rejected: " + e.getMessage(), System.nanoTime() - start);
     }
+    AtomicReference<@Nullable BoundedBodySubscriber> body = new AtomicReference<>();
     try {
-      HttpResponse<byte[]> response = exchange.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
+      HttpResponse<byte[]> response =
+          client.send(
+              timed,
+              info -> {
+                BoundedBodySubscriber b =
+                    new BoundedBodySubscriber(
+                        maxResponseBytes, deadline.toNanos() - (System.nanoTime() - start));
+                body.set(b);
+                return b;
+              });
       return SendOutcome.response(
           response.statusCode(),
           decode(response.body()),
           response.headers().firstValue("Retry-After"),
           System.nanoTime() - start);
-    } catch (TimeoutException e) {
-      exchange.cancel(true);
+    } catch (IOException e) {
+      BoundedBodySubscriber b = body.get();
+      if (b != null && b.timedOut()) {
+        return SendOutcome.failure(
+            ErrorKind.TIMEOUT,
+            "no complete response within " + deadline.toMillis() + " ms (body too slow)",
+            System.nanoTime() - start);
+      }
+      if (e instanceof HttpTimeoutException && !(e instanceof HttpConnectTimeoutException)) {
+        return SendOutcome.failure(
+            ErrorKind.TIMEOUT,
+            "no complete response within " + deadline.toMillis() + " ms",
+            System.nanoTime() - start);
+      }
+      return classify(e, System.nanoTime() - start);
+    } catch (IllegalArgumentException e) {
       return SendOutcome.failure(
-          ErrorKind.TIMEOUT,
-          "no complete response within " + deadline.toMillis() + " ms",
-          System.nanoTime() - start);
-    } catch (InterruptedException e) {
-      exchange.cancel(true);
-      throw e;
-    } catch (ExecutionException | CancellationException e) {
-      Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-      return classify(cause, System.nanoTime() - start);
+          ErrorKind.INTERNAL, "request rejected: " + e.getMessage(), System.nanoTime() - start);
     }
   }
 

@@ -131,6 +131,12 @@ public final class Dispatcher implements AutoCloseable {
   private final Duration retention;
   private final Duration redeliveryPace;
   private final Duration pollInterval;
+
+  /** The longest pause between claims while the Store keeps failing. */
+  static final Duration MAX_CLAIM_BACKOFF = Duration.ofSeconds(30);
+
+  private final AtomicInteger claimFailures = new AtomicInteger();
+  private volatile long claimBackoffUntilNanos = System.nanoTime();
   private final Duration reloadInterval;
   private final Duration purgeInterval;
   private final Duration shutdownTimeout;
@@ -706,10 +712,48 @@ public final class Dispatcher implements AutoCloseable {
         scheduler.execute(
             () -> {
               pumpRequested.set(false);
-              safely("claim", this::pump);
+              claimWithBackoff();
             });
       } catch (RejectedExecutionException e) {
         pumpRequested.set(false);
+      }
+    }
+  }
+
+  /**
+   * Runs {@link #pump()} unless the Store failed recently. While the Store keeps failing (a
+   * database restart, a network partition), claims back off exponentially from the poll interval up
+   * to {@link #MAX_CLAIM_BACKOFF}, with one WARN when the outage starts and one INFO when it ends,
+   * instead of an error on every poll. The background mode never dies of it.
+   */
+  private void claimWithBackoff() {
+    if (System.nanoTime() - claimBackoffUntilNanos < 0) {
+      return;
+    }
+    try {
+      pump();
+      int failures = claimFailures.getAndSet(0);
+      if (failures > 0) {
+        log.info("claiming works again after {} failed attempts: owner={}", failures, owner);
+      }
+    } catch (RuntimeException e) {
+      int failures = claimFailures.incrementAndGet();
+      long backoff =
+          Math.min(
+              MAX_CLAIM_BACKOFF.toNanos(), pollInterval.toNanos() << Math.min(20, failures - 1));
+      claimBackoffUntilNanos = System.nanoTime() + backoff;
+      if (failures == 1) {
+        log.warn(
+            "claiming from the store failed; retrying with backoff: owner={} error={}",
+            owner,
+            e.toString());
+      } else {
+        log.debug(
+            "claiming from the store failed again: owner={} failures={} nextTryInMs={}",
+            owner,
+            failures,
+            backoff / 1_000_000L,
+            e);
       }
     }
   }

@@ -18,7 +18,7 @@ public final class LoadHarness {
    * Runs the harness.
    *
    * @param args {@code --seconds N} (per phase, default 10), {@code --threads N} (default 32),
-   *     {@code --body-bytes N} (default 1024), {@code --skip-heap}
+   *     {@code --body-bytes N} (default 1024), {@code --skip-heap}, {@code --skip-postgres}
    * @throws Exception if a phase fails
    */
   public static void main(String[] args) throws Exception {
@@ -26,6 +26,7 @@ public final class LoadHarness {
     int threads = intArg(args, "--threads", 32);
     int bodyBytes = intArg(args, "--body-bytes", 1024);
     boolean skipHeap = Arrays.asList(args).contains("--skip-heap");
+    boolean skipPostgres = Arrays.asList(args).contains("--skip-postgres");
     byte[] body = jsonBody(bodyBytes);
     System.out.printf(
         Locale.ROOT,
@@ -76,6 +77,34 @@ public final class LoadHarness {
           Locale.ROOT,
           "ratio Hookline/raw  : %.2f (target >= 0.8)%n",
           hookline.perSecond() / raw.perSecond());
+      if (!skipPostgres) {
+        // the same phase through the PostgreSQL store (embedded), same sink, same concurrency
+        try (io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg =
+                io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();
+            BenchPool pool = new BenchPool(pg.getPostgresDatabase(), threads + 8)) {
+          byte[] key = new byte[32];
+          new java.security.SecureRandom().nextBytes(key);
+          dev.hookline.store.jdbc.PostgresStore postgres =
+              dev.hookline.store.jdbc.PostgresStore.builder(pool)
+                  .secretCipher(
+                      dev.hookline.AesGcmSecretCipher.builder().primaryKey("load", key).build())
+                  .build();
+          HooklinePhase.Result pgResult =
+              HooklinePhase.run(
+                  postgres, target.toString(), body.length, threads, Duration.ofSeconds(seconds));
+          System.out.printf(
+              Locale.ROOT,
+              "Hookline (postgres) : %,.0f deliveries/s  publish-to-delivered %s  failed attempts %d%n",
+              pgResult.perSecond(),
+              pgResult.latencies().summary(),
+              pgResult.failedAttempts());
+          System.out.printf(
+              Locale.ROOT,
+              "ratio postgres/raw  : %.2f, postgres/in-memory: %.2f%n",
+              pgResult.perSecond() / raw.perSecond(),
+              pgResult.perSecond() / hookline.perSecond());
+        }
+      }
     }
     if (!skipHeap) {
       double perDelivery = PendingHeap.bytesPerPendingDelivery(100_000, 10);

@@ -18,6 +18,7 @@ import dev.hookline.WebhookNotFoundException;
 import dev.hookline.WebhookRegistry;
 import dev.hookline.delivery.internal.AddressGuard;
 import dev.hookline.delivery.internal.DestinationCheck;
+import dev.hookline.delivery.internal.EndpointHealth;
 import dev.hookline.delivery.internal.HttpClients;
 import dev.hookline.delivery.internal.HttpSender;
 import dev.hookline.delivery.internal.Payloads;
@@ -131,6 +132,7 @@ public final class Dispatcher implements AutoCloseable {
   private final Duration retention;
   private final Duration redeliveryPace;
   private final Duration pollInterval;
+  private final EndpointHealth health;
 
   /** The longest pause between claims while the Store keeps failing. */
   static final Duration MAX_CLAIM_BACKOFF = Duration.ofSeconds(30);
@@ -190,6 +192,13 @@ public final class Dispatcher implements AutoCloseable {
     this.retention = b.retention;
     this.redeliveryPace = b.redeliveryPace;
     this.pollInterval = b.pollInterval;
+    this.health =
+        new EndpointHealth(
+            b.breakerWindow,
+            b.breakerMinRequests,
+            b.breakerFailureRate,
+            b.breakerCoolDown,
+            b.disableAfter);
     this.reloadInterval = b.webhookReloadInterval;
     this.purgeInterval = b.purgeInterval;
     this.shutdownTimeout = b.shutdownTimeout;
@@ -782,6 +791,7 @@ public final class Dispatcher implements AutoCloseable {
     }
     Instant now = clock.instant();
     Set<String> excluded = new HashSet<>(notReceiving);
+    excluded.addAll(health.blocked(now));
     perEndpoint.forEach(
         (id, count) -> {
           if (count.get() >= perEndpointLimit) {
@@ -820,6 +830,12 @@ public final class Dispatcher implements AutoCloseable {
     Webhook w = currentWebhook(webhookId);
     if (w == null || !w.receivesEvents() || closing) {
       // Not sent and not failed: it goes out once the webhook is verified and enabled again.
+      release(cd.lease(), due, now, d);
+      excluded.add(webhookId);
+      return;
+    }
+    if (!health.tryAcquire(webhookId, now)) {
+      // Circuit open (or its one probe is out): the delivery stays queued, not failed.
       release(cd.lease(), due, now, d);
       excluded.add(webhookId);
       return;
@@ -868,6 +884,13 @@ public final class Dispatcher implements AutoCloseable {
 
   private void applyChange(String webhookId, Optional<Webhook> current) {
     index.onChange(webhookId, current);
+    Webhook before = webhooks.get(webhookId);
+    if (current.isEmpty()
+        || (current.get().receivesEvents() && (before == null || !before.receivesEvents()))
+        || (before != null && !before.uri().equals(current.get().uri()))) {
+      // re-enabled (also after DISABLED_BY_FAILURE), moved, or deleted: a fresh start
+      health.reset(webhookId);
+    }
     if (current.isEmpty()) {
       webhooks.remove(webhookId);
       notReceiving.remove(webhookId);
@@ -1043,6 +1066,7 @@ public final class Dispatcher implements AutoCloseable {
         d.id(),
         outcome.detail());
     if (outcome.succeeded()) {
+      health.onSuccess(w.id());
       if (store.complete(lease, a, now)) {
         notify(l -> l.attemptSucceeded(d, a));
       } else {
@@ -1069,6 +1093,10 @@ public final class Dispatcher implements AutoCloseable {
       notify(l -> l.deliveryFailed(d, a));
       notify(l -> l.webhookDisabled(w.id(), reason));
       return;
+    }
+    Optional<Instant> failingSince = health.onFailure(w.id(), now);
+    if (failingSince.isPresent()) {
+      disableFailing(w, failingSince.get(), now);
     }
     int failedInRound = attemptsInRound(d.attempts(), schedule) + 1;
     if (!schedule.hasRetryAfter(failedInRound)) {
@@ -1110,6 +1138,23 @@ public final class Dispatcher implements AutoCloseable {
     } else {
       leaseLost(d);
     }
+  }
+
+  /** Disables a webhook whose endpoint has failed without a success for {@code disableAfter}. */
+  private void disableFailing(Webhook w, Instant since, Instant now) {
+    String reason =
+        "endpoint failing continuously since "
+            + since
+            + " ("
+            + Duration.between(since, now).toHours()
+            + " h without a success)";
+    try {
+      registry.disableByFailure(w.id(), reason);
+    } catch (WebhookNotFoundException e) {
+      log.debug("webhook deleted before it could be disabled: webhook={}", w.id());
+      return;
+    }
+    notify(l -> l.webhookDisabled(w.id(), reason));
   }
 
   /**
@@ -1260,6 +1305,11 @@ public final class Dispatcher implements AutoCloseable {
     private Duration retention = Duration.ofDays(7);
     private Duration redeliveryPace = Duration.ofMillis(100);
     private Duration pollInterval = Duration.ofSeconds(1);
+    private int breakerWindow = 20;
+    private int breakerMinRequests = 10;
+    private double breakerFailureRate = 0.5;
+    private Duration breakerCoolDown = Duration.ofMinutes(1);
+    private Duration disableAfter = Duration.ofDays(5);
     private Duration webhookReloadInterval = Duration.ofSeconds(30);
     private Duration purgeInterval = Duration.ofHours(1);
     private Duration shutdownTimeout = Duration.ofSeconds(5);
@@ -1464,6 +1514,48 @@ public final class Dispatcher implements AutoCloseable {
      */
     public Builder redeliveryPace(Duration pace) {
       this.redeliveryPace = Objects.requireNonNull(pace, "pace");
+      return this;
+    }
+
+    /**
+     * Configures each endpoint's circuit breaker: it opens when, over the last {@code window}
+     * attempts (at least {@code minRequests}), the failure rate reaches {@code failureRate}; while
+     * open the endpoint gets no request and its deliveries stay queued (not failed); after {@code
+     * coolDown} one probe goes out, and its success closes the breaker. Default: 20, 10, 0.5, 1
+     * minute.
+     *
+     * @param window attempts the rate is taken over, at least {@code minRequests}
+     * @param minRequests fewest attempts before the breaker may open, at least 1
+     * @param failureRate the opening failure rate, in (0, 1]
+     * @param coolDown how long the breaker stays open before a probe
+     * @return this builder
+     * @throws IllegalArgumentException if a value is out of range
+     */
+    public Builder circuitBreaker(
+        int window, int minRequests, double failureRate, Duration coolDown) {
+      new EndpointHealth(window, minRequests, failureRate, coolDown, disableAfter); // validates
+      this.breakerWindow = window;
+      this.breakerMinRequests = minRequests;
+      this.breakerFailureRate = failureRate;
+      this.breakerCoolDown = Objects.requireNonNull(coolDown, "coolDown");
+      return this;
+    }
+
+    /**
+     * Sets how long an endpoint may fail without a single success before its webhook becomes {@code
+     * DISABLED_BY_FAILURE} (its queued deliveries are kept; re-enabling resets its health).
+     * Default: 5 days.
+     *
+     * @param period the period, at least 1 minute
+     * @return this builder
+     */
+    public Builder disableAfter(Duration period) {
+      Objects.requireNonNull(period, "period");
+      if (period.compareTo(Duration.ofMinutes(1)) < 0) {
+        throw new IllegalArgumentException(
+            "disableAfter is " + period + "; it must be at least 1 minute");
+      }
+      this.disableAfter = period;
       return this;
     }
 

@@ -182,7 +182,7 @@ final class Lexer {
               throw error(
                   "unknown escape '\\"
                       + e
-                      + "'; expected one of \\\" \\\\ \\/ \\n \\r \\t \\b \\f \\uXXXX"
+                      + "'; expected one of \\\" \\\\ \\/ \\n \\r \\t \\b \\f or \\u followed by four hex digits"
                       + " (write a regex backslash as \\\\)",
                   at);
         }

@@ -169,6 +169,31 @@ public record Webhook(
         version + 1);
   }
 
+  /**
+   * Returns a copy with a new API key, the version incremented and the update time set.
+   *
+   * @param newApiKey the key
+   * @param now the update time
+   * @return the changed copy
+   */
+  public Webhook withApiKey(Secret newApiKey, Instant now) {
+    return new Webhook(
+        id,
+        name,
+        description,
+        uri,
+        newApiKey,
+        events,
+        filter,
+        status,
+        enabled,
+        statusReason,
+        signingSecrets,
+        createdAt,
+        now,
+        version + 1);
+  }
+
   @Override
   public String toString() {
     return "Webhook[id="

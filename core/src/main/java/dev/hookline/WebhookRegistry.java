@@ -429,6 +429,33 @@ public final class WebhookRegistry {
         });
   }
 
+  /**
+   * Replaces the API key the sender puts in {@code Authorization: Bearer ...}, from the next
+   * attempt on (retries of earlier deliveries too). Listeners should accept the old and the new key
+   * for a while ({@code WebhookVerifier.builder().apiKey(old).apiKey(new)}): see docs/receiving.md
+   * for the procedure. Unlike {@link #update}, it needs no expected version: it changes the key
+   * only.
+   *
+   * @param id the webhook id
+   * @param newApiKey the new key, 16 to 512 printable ASCII characters without spaces
+   * @return the stored webhook
+   * @throws WebhookValidationException if the key breaks a rule (the message never shows it)
+   * @throws WebhookNotFoundException if no webhook has that id
+   */
+  public Webhook rotateApiKey(String id, Secret newApiKey) {
+    Objects.requireNonNull(newApiKey, "newApiKey");
+    rules.validateApiKey(newApiKey);
+    Webhook result =
+        changeState(
+            id,
+            w ->
+                w.apiKey().equals(newApiKey)
+                    ? Optional.empty()
+                    : Optional.of(w.withApiKey(newApiKey, clock.instant())));
+    log.info("webhook API key rotated: webhook={} version={}", id, result.version());
+    return result;
+  }
+
   private Webhook changeState(String id, Function<Webhook, Optional<Webhook>> change) {
     Objects.requireNonNull(id, "id");
     for (int i = 0; i < MAX_STATE_RETRIES; i++) {

@@ -231,6 +231,32 @@ class WebhookRegistryTest {
   }
 
   @Test
+  void rotateApiKeyReplacesTheKeyOnlyAndNeverEchoesABadOne() {
+    Webhook w = create("a");
+    Webhook rotated = registry.rotateApiKey(w.id(), Secret.of("fresh-key-0123456789abcdef"));
+    assertEquals("fresh-key-0123456789abcdef", rotated.apiKey().reveal());
+    assertEquals(w.version() + 1, rotated.version());
+    assertEquals(w.uri(), rotated.uri());
+    assertEquals(w.status(), rotated.status(), "a new key does not need a new verification");
+    assertEquals(w.signingSecrets(), rotated.signingSecrets());
+    assertEquals(rotated, registry.require(w.id()));
+    assertEquals(
+        rotated.version(),
+        registry.rotateApiKey(w.id(), Secret.of("fresh-key-0123456789abcdef")).version(),
+        "the same key again changes nothing");
+
+    String bad = "short key \u00e9";
+    WebhookValidationException e =
+        assertThrows(
+            WebhookValidationException.class, () -> registry.rotateApiKey(w.id(), Secret.of(bad)));
+    assertTrue(e.getMessage().contains("apiKey"), e.getMessage());
+    assertFalse(e.getMessage().contains("short key"), e.getMessage());
+    assertThrows(
+        WebhookNotFoundException.class,
+        () -> registry.rotateApiKey("wh_missing", Secret.of("fresh-key-0123456789abcdef")));
+  }
+
+  @Test
   void toStringNeverShowsSecrets() {
     Webhook w = create("a");
     String text = w + " " + w.definition() + " " + w.signingSecrets();

@@ -6,6 +6,7 @@ import dev.hookline.BlockedAddressException;
 import dev.hookline.EventCatalogue;
 import dev.hookline.EventType;
 import dev.hookline.InvalidFilterException;
+import dev.hookline.Secret;
 import dev.hookline.Violation;
 import dev.hookline.WebhookDefinition;
 import dev.hookline.WebhookValidationException;
@@ -119,7 +120,7 @@ public final class WebhookRules {
               "at most " + DESCRIPTION_MAX + " characters"));
     }
     URI uri = checkUri(d.uri(), violations);
-    checkApiKey(d, violations);
+    checkApiKey(d.apiKey(), violations);
     Set<EventType> events = checkEvents(d.eventTypes(), violations);
     Optional<String> filter = checkFilter(d.filter(), events, violations);
     if (!violations.isEmpty() || uri == null) {
@@ -256,10 +257,24 @@ public final class WebhookRules {
         || IPV4_LOOPBACK.matcher(h).matches();
   }
 
-  private static void checkApiKey(WebhookDefinition d, List<Violation> violations) {
+  /**
+   * Checks an API key on its own (for key rotation).
+   *
+   * @param apiKey the key
+   * @throws WebhookValidationException if it breaks a rule (the message never shows the key)
+   */
+  public void validateApiKey(Secret apiKey) {
+    List<Violation> violations = new ArrayList<>();
+    checkApiKey(apiKey, violations);
+    if (!violations.isEmpty()) {
+      throw new WebhookValidationException(violations);
+    }
+  }
+
+  private static void checkApiKey(Secret apiKey, List<Violation> violations) {
     String allowed =
         API_KEY_MIN + " to " + API_KEY_MAX + " printable ASCII characters without spaces";
-    int length = d.apiKey().length();
+    int length = apiKey.length();
     if (length == 0) {
       violations.add(new Violation("apiKey", "is required", allowed));
       return;
@@ -267,7 +282,7 @@ public final class WebhookRules {
     if (length < API_KEY_MIN || length > API_KEY_MAX) {
       violations.add(new Violation("apiKey", "is " + length + " characters long", allowed));
     }
-    String key = d.apiKey().reveal();
+    String key = apiKey.reveal();
     for (int i = 0; i < key.length(); i++) {
       char c = key.charAt(i);
       if (c < 0x21 || c > 0x7e) {

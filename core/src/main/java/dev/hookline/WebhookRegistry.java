@@ -246,6 +246,9 @@ public final class WebhookRegistry {
             clock.instant(),
             expectedVersion + 1);
     store.updateWebhook(updated);
+    if (uriChanged) {
+      store.clearEndpointFailing(id); // a new endpoint: the old one's failures do not count
+    }
     log.info("webhook updated: webhook={} version={}", id, updated.version());
     notifyListeners(id, Optional.of(updated));
     return updated;
@@ -269,23 +272,29 @@ public final class WebhookRegistry {
   /**
    * Enables a webhook. An unverified webhook may be enabled; it receives notifications once it is
    * verified too. Enabling a webhook {@linkplain WebhookStatus#DISABLED_BY_FAILURE disabled by
-   * failure} returns it to {@link WebhookStatus#VERIFIED}.
+   * failure} returns it to {@link WebhookStatus#VERIFIED}. Enabling also resets the endpoint's
+   * health: its continuous-failure clock starts again from the next failure.
    *
    * @param id the webhook id
    * @return the stored webhook
    * @throws WebhookNotFoundException if no webhook has that id
    */
   public Webhook enable(String id) {
-    return changeState(
-        id,
-        w ->
-            w.status() == WebhookStatus.DISABLED_BY_FAILURE
-                ? Optional.of(
-                    w.withState(WebhookStatus.VERIFIED, true, Optional.empty(), clock.instant()))
-                : w.enabled()
-                    ? Optional.empty()
-                    : Optional.of(
-                        w.withState(w.status(), true, w.statusReason(), clock.instant())));
+    Webhook result =
+        changeState(
+            id,
+            w ->
+                w.status() == WebhookStatus.DISABLED_BY_FAILURE
+                    ? Optional.of(
+                        w.withState(
+                            WebhookStatus.VERIFIED, true, Optional.empty(), clock.instant()))
+                    : w.enabled()
+                        ? Optional.empty()
+                        : Optional.of(
+                            w.withState(w.status(), true, w.statusReason(), clock.instant())));
+    // A fresh start: the endpoint's failure clock (shared by every dispatcher) stops.
+    store.clearEndpointFailing(id);
+    return result;
   }
 
   /**

@@ -203,6 +203,38 @@ public interface Store extends AutoCloseable {
    */
   int purge(Instant finishedBefore, int maxDeliveries);
 
+  // ---- endpoint health ----
+
+  /**
+   * Starts a webhook endpoint's failure clock unless it is already running: records that the
+   * endpoint has been failing since {@code at}, keeping an earlier time if one is stored.
+   * Dispatchers call it on the first failure after a success; because the clock lives here, it
+   * survives restarts and is shared by every instance on this Store, so "failing continuously for 5
+   * days" means 5 days of the endpoint, not of one process.
+   *
+   * @param webhookId the webhook id
+   * @param at the time of the failure
+   * @return since when the endpoint has been failing: the stored time if one was, else {@code at};
+   *     for an unknown webhook nothing is stored and {@code at} is returned
+   */
+  Instant markEndpointFailing(String webhookId, Instant at);
+
+  /**
+   * Stops a webhook endpoint's failure clock: it succeeded, or the webhook was re-enabled or moved.
+   * Does nothing if the clock is not running or the webhook is unknown.
+   *
+   * @param webhookId the webhook id
+   */
+  void clearEndpointFailing(String webhookId);
+
+  /**
+   * Returns since when a webhook's endpoint has been failing without a success.
+   *
+   * @param webhookId the webhook id
+   * @return the start of the failure clock, or empty if it is not running
+   */
+  Optional<Instant> endpointFailingSince(String webhookId);
+
   /** Releases resources the Store created itself. Caller-owned resources are left open. */
   @Override
   default void close() {}

@@ -51,6 +51,7 @@ public final class InMemoryStore implements Store {
   private final ConcurrentSkipListSet<QueueKey> retries = new ConcurrentSkipListSet<>();
   private final ConcurrentSkipListSet<QueueKey> leases = new ConcurrentSkipListSet<>();
   private final AtomicLong sequence = new AtomicLong();
+  private final ConcurrentHashMap<String, Instant> failingSince = new ConcurrentHashMap<>();
 
   /** Creates an empty store. */
   public InMemoryStore() {}
@@ -99,11 +100,41 @@ public final class InMemoryStore implements Store {
     if (webhooks.remove(id) == null) {
       return false;
     }
+    failingSince.remove(id);
     Set<Entry> owned = byWebhook.remove(id);
     if (owned != null) {
       owned.forEach(this::remove);
     }
     return true;
+  }
+
+  // ---- endpoint health ----
+
+  @Override
+  public Instant markEndpointFailing(String webhookId, Instant at) {
+    Objects.requireNonNull(webhookId, "webhookId");
+    Objects.requireNonNull(at, "at");
+    if (!webhooks.containsKey(webhookId)) {
+      return at;
+    }
+    Instant since =
+        failingSince.merge(
+            webhookId, at, (stored, fresh) -> fresh.isBefore(stored) ? fresh : stored);
+    if (!webhooks.containsKey(webhookId)) {
+      failingSince.remove(webhookId); // deleted meanwhile
+      return at;
+    }
+    return since;
+  }
+
+  @Override
+  public void clearEndpointFailing(String webhookId) {
+    failingSince.remove(Objects.requireNonNull(webhookId, "webhookId"));
+  }
+
+  @Override
+  public Optional<Instant> endpointFailingSince(String webhookId) {
+    return Optional.ofNullable(failingSince.get(Objects.requireNonNull(webhookId, "webhookId")));
   }
 
   // ---- the outbox ----

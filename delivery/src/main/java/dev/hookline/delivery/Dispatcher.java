@@ -194,6 +194,7 @@ public final class Dispatcher implements AutoCloseable {
     this.pollInterval = b.pollInterval;
     this.health =
         new EndpointHealth(
+            store,
             b.breakerWindow,
             b.breakerMinRequests,
             b.breakerFailureRate,
@@ -634,7 +635,15 @@ public final class Dispatcher implements AutoCloseable {
         Map<String, Webhook> snapshot = new HashMap<>();
         for (Webhook w : all) {
           snapshot.put(w.id(), w);
-          track(webhooks.merge(w.id(), w, Dispatcher::newer));
+          Webhook before = webhooks.get(w.id());
+          Webhook after = webhooks.merge(w.id(), w, Dispatcher::newer);
+          resetHealthIfFresh(w.id(), before, Optional.of(after));
+          track(after);
+        }
+        for (String gone : webhooks.keySet()) {
+          if (!snapshot.containsKey(gone)) {
+            health.reset(gone);
+          }
         }
         webhooks.keySet().retainAll(snapshot.keySet());
         notReceiving.removeIf(id -> !snapshot.containsKey(id));
@@ -834,12 +843,6 @@ public final class Dispatcher implements AutoCloseable {
       excluded.add(webhookId);
       return;
     }
-    if (!health.tryAcquire(webhookId, now)) {
-      // Circuit open (or its one probe is out): the delivery stays queued, not failed.
-      release(cd.lease(), due, now, d);
-      excluded.add(webhookId);
-      return;
-    }
     AtomicInteger inFlight = perEndpoint.computeIfAbsent(webhookId, k -> new AtomicInteger());
     if (inFlight.incrementAndGet() > perEndpointLimit) {
       inFlight.decrementAndGet();
@@ -847,8 +850,16 @@ public final class Dispatcher implements AutoCloseable {
       excluded.add(webhookId);
       return;
     }
+    EndpointHealth.Permit permit = health.tryAcquire(webhookId, now);
+    if (permit == EndpointHealth.Permit.DENIED) {
+      // Circuit open (or its one probe is out): the delivery stays queued, not failed.
+      inFlight.decrementAndGet();
+      release(cd.lease(), due, now, d);
+      excluded.add(webhookId);
+      return;
+    }
     busy.incrementAndGet();
-    AttemptTask task = new AttemptTask(cd, w, inFlight);
+    AttemptTask task = new AttemptTask(cd, w, inFlight, permit);
     active.put(d.id(), task);
     try {
       workerPool.execute(task);
@@ -884,13 +895,7 @@ public final class Dispatcher implements AutoCloseable {
 
   private void applyChange(String webhookId, Optional<Webhook> current) {
     index.onChange(webhookId, current);
-    Webhook before = webhooks.get(webhookId);
-    if (current.isEmpty()
-        || (current.get().receivesEvents() && (before == null || !before.receivesEvents()))
-        || (before != null && !before.uri().equals(current.get().uri()))) {
-      // re-enabled (also after DISABLED_BY_FAILURE), moved, or deleted: a fresh start
-      health.reset(webhookId);
-    }
+    resetHealthIfFresh(webhookId, webhooks.get(webhookId), current);
     if (current.isEmpty()) {
       webhooks.remove(webhookId);
       notReceiving.remove(webhookId);
@@ -900,6 +905,20 @@ public final class Dispatcher implements AutoCloseable {
     track(w);
     if (w.receivesEvents()) {
       requestPump(); // its queued deliveries may go out now
+    }
+  }
+
+  /**
+   * Forgets an endpoint's local health when its webhook starts afresh: re-enabled (also after
+   * {@code DISABLED_BY_FAILURE}), moved to another URI, or deleted. Seen through the registry's
+   * listener for local changes and through reloads for other instances' changes.
+   */
+  private void resetHealthIfFresh(
+      String webhookId, @Nullable Webhook before, Optional<Webhook> current) {
+    if (current.isEmpty()
+        || (before != null && !before.receivesEvents() && current.get().receivesEvents())
+        || (before != null && !before.uri().equals(current.get().uri()))) {
+      health.reset(webhookId);
     }
   }
 
@@ -921,12 +940,18 @@ public final class Dispatcher implements AutoCloseable {
   private final class AttemptTask extends FutureTask<Void> {
     private final ClaimedDelivery claimed;
     private final AtomicInteger endpointSlots;
+    private final EndpointHealth.Permit permit;
     private final AtomicBoolean owned = new AtomicBoolean();
 
-    AttemptTask(ClaimedDelivery claimed, Webhook webhook, AtomicInteger endpointSlots) {
-      super(new AttemptBody(claimed, webhook), null);
+    AttemptTask(
+        ClaimedDelivery claimed,
+        Webhook webhook,
+        AtomicInteger endpointSlots,
+        EndpointHealth.Permit permit) {
+      super(new AttemptBody(claimed, webhook, permit), null);
       this.claimed = claimed;
       this.endpointSlots = endpointSlots;
+      this.permit = permit;
     }
 
     boolean takeOwnership() {
@@ -939,6 +964,7 @@ public final class Dispatcher implements AutoCloseable {
         // Cancelled before it started: nothing was sent, so hand the delivery back.
         Instant now = clock.instant();
         Delivery d = claimed.delivery();
+        health.abandon(d.webhookId(), permit);
         release(claimed.lease(), d.nextAttemptAt().orElse(now), now, d);
         finished(this);
       }
@@ -961,10 +987,12 @@ public final class Dispatcher implements AutoCloseable {
   private final class AttemptBody implements Runnable {
     private final ClaimedDelivery claimed;
     private final Webhook webhook;
+    private final EndpointHealth.Permit permit;
 
-    AttemptBody(ClaimedDelivery claimed, Webhook webhook) {
+    AttemptBody(ClaimedDelivery claimed, Webhook webhook, EndpointHealth.Permit permit) {
       this.claimed = claimed;
       this.webhook = webhook;
+      this.permit = permit;
     }
 
     @Override
@@ -975,9 +1003,10 @@ public final class Dispatcher implements AutoCloseable {
       }
       attemptsStarted.incrementAndGet();
       try {
-        attempt(claimed, webhook);
+        attempt(claimed, webhook, permit);
       } catch (RuntimeException e) {
         Delivery d = claimed.delivery();
+        health.abandon(d.webhookId(), permit); // not the endpoint's fault
         log.error(
             "delivery attempt failed inside Hookline: webhook={} event={} delivery={}",
             d.webhookId(),
@@ -1005,7 +1034,7 @@ public final class Dispatcher implements AutoCloseable {
     requestPump();
   }
 
-  private void attempt(ClaimedDelivery cd, Webhook w) {
+  private void attempt(ClaimedDelivery cd, Webhook w, EndpointHealth.Permit permit) {
     Delivery d = cd.delivery();
     RetrySchedule schedule = scheduleFor(w.id());
     int number = d.attemptCount() + 1;
@@ -1015,6 +1044,7 @@ public final class Dispatcher implements AutoCloseable {
       outcome = send(d, w, schedule, startedAt);
     } catch (InterruptedException e) {
       // close() cut the attempt off: at-least-once, so hand it back for another try.
+      health.abandon(w.id(), permit);
       Instant now = clock.instant();
       release(cd.lease(), d.nextAttemptAt().orElse(now), now, d);
       log.debug(
@@ -1066,7 +1096,7 @@ public final class Dispatcher implements AutoCloseable {
         d.id(),
         outcome.detail());
     if (outcome.succeeded()) {
-      health.onSuccess(w.id());
+      health.onSuccess(w.id(), now);
       if (store.complete(lease, a, now)) {
         notify(l -> l.attemptSucceeded(d, a));
       } else {
@@ -1075,7 +1105,7 @@ public final class Dispatcher implements AutoCloseable {
       return;
     }
     if (outcome.hasStatus(410)) {
-      String reason = "endpoint answered 410 Gone";
+      String reason = "endpoint answered 410 Gone at " + now;
       if (!store.fail(lease, a, now)) {
         leaseLost(d);
       }
@@ -1083,6 +1113,9 @@ public final class Dispatcher implements AutoCloseable {
         registry.disableByFailure(w.id(), reason);
       } catch (WebhookNotFoundException e) {
         log.debug("webhook deleted before it could be disabled: webhook={}", w.id());
+      } catch (RuntimeException e) {
+        // The next 410 tries again; the attempt is recorded either way.
+        log.warn("could not disable the webhook of a gone endpoint: webhook={}", w.id(), e);
       }
       log.warn(
           "endpoint gone, webhook disabled: webhook={} event={} delivery={}",
@@ -1147,11 +1180,16 @@ public final class Dispatcher implements AutoCloseable {
             + since
             + " ("
             + Duration.between(since, now).toHours()
-            + " h without a success)";
+            + " h without a success); disabled at "
+            + now;
     try {
       registry.disableByFailure(w.id(), reason);
     } catch (WebhookNotFoundException e) {
       log.debug("webhook deleted before it could be disabled: webhook={}", w.id());
+      return;
+    } catch (RuntimeException e) {
+      health.disableFailed(w.id()); // the next failure tries again
+      log.warn("could not disable a failing webhook: webhook={}", w.id(), e);
       return;
     }
     notify(l -> l.webhookDisabled(w.id(), reason));
@@ -1533,7 +1571,7 @@ public final class Dispatcher implements AutoCloseable {
      */
     public Builder circuitBreaker(
         int window, int minRequests, double failureRate, Duration coolDown) {
-      new EndpointHealth(window, minRequests, failureRate, coolDown, disableAfter); // validates
+      EndpointHealth.validate(window, minRequests, failureRate, coolDown, disableAfter);
       this.breakerWindow = window;
       this.breakerMinRequests = minRequests;
       this.breakerFailureRate = failureRate;

@@ -234,7 +234,8 @@ class DeliveryOutcomeTest {
     Webhook now = h.registry.require(w.id());
     assertEquals(WebhookStatus.DISABLED_BY_FAILURE, now.status());
     assertFalse(now.enabled());
-    assertEquals(Optional.of("endpoint answered 410 Gone"), now.statusReason());
+    assertEquals(
+        Optional.of("endpoint answered 410 Gone at " + h.clock.instant()), now.statusReason());
     Delivery gone = h.only(first.id());
     Delivery queued = h.only(second.id());
     if (queued.attempts().size() == 1) { // the claim order is the Store's

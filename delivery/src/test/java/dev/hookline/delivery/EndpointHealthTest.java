@@ -164,4 +164,69 @@ class EndpointHealthTest {
           () -> deliveries(d).toString());
     }
   }
+
+  @Test
+  void theFailureClockLivesInTheStoreSoARestartDoesNotResetIt() {
+    java.time.Instant t0 = h.clock.instant();
+    try (Dispatcher first = dispatcher()) {
+      first.publish(h.event(UserEvents.CREATED));
+      drain(first, requests::get);
+    }
+    assertEquals(java.util.Optional.of(t0), h.store.endpointFailingSince(webhook.id()));
+
+    h.clock.advance(Duration.ofDays(3)); // the host restarts
+    try (Dispatcher second = dispatcher()) {
+      second.publish(h.event(UserEvents.CREATED));
+      drain(second, requests::get);
+      assertEquals(WebhookStatus.VERIFIED, h.registry.require(webhook.id()).status());
+
+      h.clock.advance(Duration.ofDays(2).plusMinutes(1));
+      drain(second, requests::get);
+      Webhook w = h.registry.require(webhook.id());
+      assertEquals(
+          WebhookStatus.DISABLED_BY_FAILURE,
+          w.status(),
+          "5 days after the first failure, though this instance only saw 2 of them");
+      assertTrue(w.statusReason().orElseThrow().contains(t0.toString()), w.statusReason().get());
+      assertEquals(1, disabled.size(), disabled.toString());
+    }
+    h.registry.enable(webhook.id());
+    assertTrue(h.store.endpointFailingSince(webhook.id()).isEmpty(), "enable resets the clock");
+  }
+
+  @Test
+  void aSuccessSeenByAnotherInstanceStopsTheSharedClock() {
+    java.time.Instant t0 = h.clock.instant();
+    try (Dispatcher a = dispatcher();
+        Dispatcher b = dispatcher()) {
+      a.publish(h.event(UserEvents.CREATED));
+      drain(a, requests::get); // a sees the endpoint fail: the shared clock starts at t0
+      assertEquals(java.util.Optional.of(t0), h.store.endpointFailingSince(webhook.id()));
+
+      h.clock.advance(Duration.ofDays(3));
+      status.set(200);
+      b.publish(h.event(UserEvents.CREATED));
+      drain(b, requests::get); // b sees it succeed: the clock stops for everyone
+      assertTrue(h.store.endpointFailingSince(webhook.id()).isEmpty());
+
+      status.set(500);
+      h.clock.advance(Duration.ofDays(2).plusMinutes(1));
+      java.time.Instant restarted = h.clock.instant();
+      a.publish(h.event(UserEvents.CREATED));
+      drain(a, requests::get);
+      assertEquals(
+          WebhookStatus.VERIFIED,
+          h.registry.require(webhook.id()).status(),
+          "a's own view says 5 days of failure, but b succeeded in between");
+      assertEquals(java.util.Optional.of(restarted), h.store.endpointFailingSince(webhook.id()));
+
+      h.clock.advance(Duration.ofDays(5));
+      a.publish(h.event(UserEvents.CREATED));
+      drain(a, requests::get);
+      Webhook w = h.registry.require(webhook.id());
+      assertEquals(WebhookStatus.DISABLED_BY_FAILURE, w.status());
+      assertTrue(
+          w.statusReason().orElseThrow().contains(restarted.toString()), w.statusReason().get());
+    }
+  }
 }

@@ -163,5 +163,20 @@ class ReloadRaceTest {
     public int purge(Instant finishedBefore, int maxDeliveries) {
       return delegate.purge(finishedBefore, maxDeliveries);
     }
+
+    @Override
+    public Instant markEndpointFailing(String webhookId, Instant at) {
+      return delegate.markEndpointFailing(webhookId, at);
+    }
+
+    @Override
+    public void clearEndpointFailing(String webhookId) {
+      delegate.clearEndpointFailing(webhookId);
+    }
+
+    @Override
+    public Optional<Instant> endpointFailingSince(String webhookId) {
+      return delegate.endpointFailingSince(webhookId);
+    }
   }
 }

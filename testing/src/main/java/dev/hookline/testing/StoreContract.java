@@ -264,6 +264,69 @@ public abstract class StoreContract {
     assertEquals(List.of(b.id()), claimAll("w").stream().map(c -> c.delivery().id()).toList());
   }
 
+  // ---- endpoint health ----
+
+  @Test
+  void theFailureClockKeepsItsEarliestStartUntilCleared() {
+    store.insertWebhook(webhook("wh_a"));
+    Instant t0 = clock.instant();
+    assertTrue(store.endpointFailingSince("wh_a").isEmpty());
+    assertEquals(t0, store.markEndpointFailing("wh_a", t0));
+    assertEquals(t0, store.markEndpointFailing("wh_a", t0.plusSeconds(60)), "keeps the start");
+    assertEquals(
+        t0.minusSeconds(5),
+        store.markEndpointFailing("wh_a", t0.minusSeconds(5)),
+        "an earlier start from a racing instance wins");
+    assertEquals(Optional.of(t0.minusSeconds(5)), store.endpointFailingSince("wh_a"));
+    store.clearEndpointFailing("wh_a");
+    assertTrue(store.endpointFailingSince("wh_a").isEmpty());
+    store.clearEndpointFailing("wh_a"); // clearing a stopped clock is harmless
+    assertEquals(t0.plusSeconds(90), store.markEndpointFailing("wh_a", t0.plusSeconds(90)));
+  }
+
+  @Test
+  void theFailureClockIsPerWebhookAndGoesWithIt() {
+    store.insertWebhook(webhook("wh_a"));
+    store.insertWebhook(webhook("wh_b"));
+    Instant t0 = clock.instant();
+    store.markEndpointFailing("wh_a", t0);
+    assertTrue(store.endpointFailingSince("wh_b").isEmpty());
+    assertTrue(store.deleteWebhook("wh_a"));
+    assertTrue(store.endpointFailingSince("wh_a").isEmpty());
+    assertEquals(t0, store.markEndpointFailing("wh_missing", t0), "unknown: at, nothing stored");
+    assertTrue(store.endpointFailingSince("wh_missing").isEmpty());
+    store.clearEndpointFailing("wh_missing");
+  }
+
+  @Test
+  void racingInstancesAgreeOnOneFailureStart() throws Exception {
+    store.insertWebhook(webhook("wh_a"));
+    Instant t0 = clock.instant();
+    int threads = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<Instant>> answers = new ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        Instant at = t0.plusMillis(i);
+        answers.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  return store.markEndpointFailing("wh_a", at);
+                }));
+      }
+      go.countDown();
+      for (Future<Instant> f : answers) {
+        Instant answer = f.get(60, TimeUnit.SECONDS);
+        assertFalse(answer.isBefore(t0) || answer.isAfter(t0.plusMillis(threads - 1)), answer + "");
+      }
+      assertEquals(Optional.of(t0), store.endpointFailingSince("wh_a"), "the earliest start");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   // ---- enqueue ----
 
   @Test
@@ -780,6 +843,21 @@ public abstract class StoreContract {
 
     @Override
     public int purge(Instant finishedBefore, int maxDeliveries) {
+      throw notCreated();
+    }
+
+    @Override
+    public Instant markEndpointFailing(String webhookId, Instant at) {
+      throw notCreated();
+    }
+
+    @Override
+    public void clearEndpointFailing(String webhookId) {
+      throw notCreated();
+    }
+
+    @Override
+    public Optional<Instant> endpointFailingSince(String webhookId) {
       throw notCreated();
     }
   }

@@ -1,38 +1,72 @@
 package dev.hookline.delivery.internal;
 
+import dev.hookline.spi.Store;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Per-endpoint health: a circuit breaker and the clock of continuous failure.
+ * Per-endpoint health: a circuit breaker, and the clock of continuous failure.
  *
- * <p>The breaker opens when, over the last {@code window} attempts (at least {@code minRequests} of
+ * <h2>Circuit breaker (per dispatcher instance)</h2>
+ *
+ * The breaker opens when, over the last {@code window} attempts (at least {@code minRequests} of
  * them), the failure rate reaches {@code failureRate}. While it is open the endpoint gets no
  * requests and its deliveries stay queued; after {@code coolDown} one probe goes out (half-open):
- * success closes the breaker, failure opens it again. Independently, an endpoint that has failed
- * without a single success for {@code disableAfter} is reported once, so the dispatcher can disable
- * the webhook. Time comes from the callers (the dispatcher's clock).
+ * success closes the breaker, failure opens it again. A granted request that does not go out
+ * (cancelled, cut off by shutdown, an internal error) must be {@linkplain #abandon abandoned}, so a
+ * probe slot is never lost.
  *
- * <p>Thread-safe: each endpoint's state is guarded by its own monitor.
+ * <h2>Failure clock (shared through the Store)</h2>
+ *
+ * The time an endpoint started failing lives in the {@link Store} ({@link
+ * Store#markEndpointFailing}), so it survives restarts and every instance sharing the Store sees
+ * the same clock. This class keeps a local copy to avoid a Store call per attempt: it marks the
+ * Store on the first failure after a success, clears it on the first success after a failure (and
+ * at least every {@code syncInterval} while succeeding, so a clock started by another instance that
+ * only sees failures is stopped by this one's successes), and re-reads it before reporting that the
+ * endpoint has failed for {@code disableAfter}. Store errors here never break a delivery: the
+ * bookkeeping is retried on the next attempt.
+ *
+ * <p>Thread-safe: each endpoint's state is guarded by its own monitor; Store calls are made outside
+ * it.
  */
 public final class EndpointHealth {
+  private static final Logger log = LoggerFactory.getLogger(EndpointHealth.class);
+
+  /** What {@link #tryAcquire} grants. */
+  public enum Permit {
+    /** The breaker is open (or its probe is out): send nothing. */
+    DENIED,
+    /** The breaker is closed: send. */
+    GRANTED,
+    /** The breaker is half-open and this is its one probe: send, then report the outcome. */
+    PROBE
+  }
+
+  private final Store store;
   private final int window;
   private final int minRequests;
   private final double failureRate;
   private final Duration coolDown;
   private final Duration disableAfter;
+  private final Duration syncInterval;
   private final ConcurrentHashMap<String, State> states = new ConcurrentHashMap<>();
+
+  /** Endpoints whose breaker is not closed: the only ones {@link #blocked} needs to look at. */
+  private final Set<String> notClosed = ConcurrentHashMap.newKeySet();
 
   /**
    * Creates the tracker.
    *
+   * @param store where the failure clock lives
    * @param window how many recent attempts the failure rate is taken over
    * @param minRequests fewest attempts in the window before the breaker may open
    * @param failureRate failure rate (0..1] that opens the breaker
@@ -40,6 +74,34 @@ public final class EndpointHealth {
    * @param disableAfter continuous failure after which the webhook is disabled
    */
   public EndpointHealth(
+      Store store,
+      int window,
+      int minRequests,
+      double failureRate,
+      Duration coolDown,
+      Duration disableAfter) {
+    validate(window, minRequests, failureRate, coolDown, disableAfter);
+    this.store = Objects.requireNonNull(store, "store");
+    this.window = window;
+    this.minRequests = minRequests;
+    this.failureRate = failureRate;
+    this.coolDown = coolDown;
+    this.disableAfter = disableAfter;
+    Duration tenth = disableAfter.dividedBy(10);
+    this.syncInterval = tenth.compareTo(Duration.ofHours(1)) < 0 ? tenth : Duration.ofHours(1);
+  }
+
+  /**
+   * Checks breaker settings.
+   *
+   * @param window how many recent attempts the failure rate is taken over
+   * @param minRequests fewest attempts in the window before the breaker may open
+   * @param failureRate failure rate (0..1] that opens the breaker
+   * @param coolDown how long the breaker stays open before a probe
+   * @param disableAfter continuous failure after which the webhook is disabled
+   * @throws IllegalArgumentException naming the setting that is out of range
+   */
+  public static void validate(
       int window, int minRequests, double failureRate, Duration coolDown, Duration disableAfter) {
     if (window < 1 || minRequests < 1 || minRequests > window) {
       throw new IllegalArgumentException(
@@ -51,11 +113,11 @@ public final class EndpointHealth {
     if (!(failureRate > 0 && failureRate <= 1)) {
       throw new IllegalArgumentException("failureRate must be in (0, 1], was " + failureRate);
     }
-    this.window = window;
-    this.minRequests = minRequests;
-    this.failureRate = failureRate;
-    this.coolDown = Objects.requireNonNull(coolDown, "coolDown");
-    this.disableAfter = Objects.requireNonNull(disableAfter, "disableAfter");
+    Objects.requireNonNull(coolDown, "coolDown");
+    Objects.requireNonNull(disableAfter, "disableAfter");
+    if (coolDown.isNegative() || coolDown.isZero()) {
+      throw new IllegalArgumentException("coolDown must be positive, was " + coolDown);
+    }
   }
 
   private enum Circuit {
@@ -65,16 +127,52 @@ public final class EndpointHealth {
   }
 
   private static final class State {
-    final ArrayDeque<Boolean> recent = new ArrayDeque<>();
+    /** The last {@code window} outcomes, as a ring; true is a failure. */
+    final boolean[] ring;
+
+    int size;
+    int next;
+    int failures;
     Circuit circuit = Circuit.CLOSED;
     Instant openedAt = Instant.EPOCH;
     boolean probing;
+
+    /** The Store's failure clock as this instance last knew it; null when not failing. */
     @Nullable Instant failingSince;
+
+    /** When this instance last stopped the Store's clock; null: not since it started. */
+    @Nullable Instant lastCleared;
+
     boolean disableReported;
+
+    State(int window) {
+      this.ring = new boolean[window];
+    }
+
+    void push(boolean failed) {
+      if (size == ring.length) {
+        if (ring[next]) {
+          failures--;
+        }
+      } else {
+        size++;
+      }
+      ring[next] = failed;
+      if (failed) {
+        failures++;
+      }
+      next = (next + 1) % ring.length;
+    }
+
+    void clearWindow() {
+      size = 0;
+      next = 0;
+      failures = 0;
+    }
   }
 
   private State state(String id) {
-    return states.computeIfAbsent(id, k -> new State());
+    return states.computeIfAbsent(id, k -> new State(window));
   }
 
   /**
@@ -86,66 +184,116 @@ public final class EndpointHealth {
    */
   public Set<String> blocked(Instant now) {
     Set<String> out = new HashSet<>();
-    states.forEach(
-        (id, s) -> {
-          synchronized (s) {
-            if ((s.circuit == Circuit.OPEN && now.isBefore(s.openedAt.plus(coolDown)))
-                || (s.circuit == Circuit.HALF_OPEN && s.probing)) {
-              out.add(id);
-            }
-          }
-        });
+    for (String id : notClosed) {
+      State s = states.get(id);
+      if (s == null) {
+        continue;
+      }
+      synchronized (s) {
+        if ((s.circuit == Circuit.OPEN && now.isBefore(s.openedAt.plus(coolDown)))
+            || (s.circuit == Circuit.HALF_OPEN && s.probing)) {
+          out.add(id);
+        }
+      }
+    }
     return out;
   }
 
   /**
-   * Asks to send one request to an endpoint now. A closed breaker always allows; an open one whose
-   * cool-down is over allows exactly one probe.
+   * Asks to send one request to an endpoint now. A closed breaker always grants; an open one whose
+   * cool-down is over grants exactly one probe. A granted request that is then not sent must be
+   * {@linkplain #abandon abandoned}.
    *
    * @param id the webhook id
    * @param now the time
-   * @return whether the request may go out
+   * @return whether, and as what, the request may go out
    */
-  public boolean tryAcquire(String id, Instant now) {
+  public Permit tryAcquire(String id, Instant now) {
     State s = states.get(id);
     if (s == null) {
-      return true;
+      return Permit.GRANTED;
     }
     synchronized (s) {
       switch (s.circuit) {
         case CLOSED:
-          return true;
+          return Permit.GRANTED;
         case OPEN:
           if (now.isBefore(s.openedAt.plus(coolDown))) {
-            return false;
+            return Permit.DENIED;
           }
           s.circuit = Circuit.HALF_OPEN;
           s.probing = true;
-          return true;
+          return Permit.PROBE;
         case HALF_OPEN:
         default:
           if (s.probing) {
-            return false;
+            return Permit.DENIED;
           }
           s.probing = true;
-          return true;
+          return Permit.PROBE;
       }
     }
   }
 
   /**
-   * Records a successful attempt: the breaker closes and the failure clock stops.
+   * Gives back a permit whose request never went out, so a half-open breaker can send another
+   * probe. Does nothing for a {@link Permit#GRANTED} permit.
    *
    * @param id the webhook id
+   * @param permit what {@link #tryAcquire} granted
    */
-  public void onSuccess(String id) {
-    State s = state(id);
+  public void abandon(String id, Permit permit) {
+    if (permit != Permit.PROBE) {
+      return;
+    }
+    State s = states.get(id);
+    if (s == null) {
+      return;
+    }
     synchronized (s) {
-      push(s, true);
-      s.circuit = Circuit.CLOSED;
-      s.probing = false;
+      if (s.circuit == Circuit.HALF_OPEN) {
+        s.probing = false;
+      }
+    }
+  }
+
+  /**
+   * Records a successful attempt: the breaker closes, and the failure clock stops here and in the
+   * Store.
+   *
+   * @param id the webhook id
+   * @param now the time
+   */
+  public void onSuccess(String id, Instant now) {
+    State s = state(id);
+    boolean clearStore;
+    synchronized (s) {
+      s.push(false);
+      if (s.circuit != Circuit.CLOSED) {
+        s.circuit = Circuit.CLOSED;
+        s.probing = false;
+        s.clearWindow();
+        s.push(false);
+        notClosed.remove(id);
+      }
+      Instant cleared = s.lastCleared;
+      clearStore =
+          s.failingSince != null || cleared == null || !now.isBefore(cleared.plus(syncInterval));
       s.failingSince = null;
       s.disableReported = false;
+      if (clearStore) {
+        s.lastCleared = now; // claimed before the call, so concurrent successes make one call
+      }
+    }
+    if (clearStore) {
+      try {
+        store.clearEndpointFailing(id);
+      } catch (RuntimeException e) {
+        synchronized (s) {
+          s.lastCleared = null; // try again on the next success
+        }
+        log.warn("could not stop the endpoint's failure clock in the store: webhook={}", id, e);
+      }
     }
   }
 
@@ -154,43 +302,81 @@ public final class EndpointHealth {
    *
    * @param id the webhook id
    * @param now the time
-   * @return when the endpoint started failing, if it has now failed continuously for {@code
-   *     disableAfter} (reported once per failure period)
+   * @return when the endpoint started failing, if it has now failed without a success for {@code
+   *     disableAfter} by the Store's shared clock (reported once, until {@link #disableFailed} or a
+   *     success)
    */
   public Optional<Instant> onFailure(String id, Instant now) {
     State s = state(id);
+    @Nullable Instant known;
     synchronized (s) {
-      push(s, false);
-      if (s.failingSince == null) {
-        s.failingSince = now;
-      }
+      s.push(true);
       if (s.circuit == Circuit.HALF_OPEN) {
         s.circuit = Circuit.OPEN;
         s.openedAt = now;
         s.probing = false;
-      } else if (s.circuit == Circuit.CLOSED && s.recent.size() >= minRequests) {
-        long failures = s.recent.stream().filter(ok -> !ok).count();
-        if (failures >= failureRate * s.recent.size()) {
-          s.circuit = Circuit.OPEN;
-          s.openedAt = now;
+      } else if (s.circuit == Circuit.CLOSED
+          && s.size >= minRequests
+          && s.failures >= failureRate * s.size) {
+        s.circuit = Circuit.OPEN;
+        s.openedAt = now;
+        notClosed.add(id);
+      }
+      if (s.disableReported) {
+        return Optional.empty();
+      }
+      known = s.failingSince;
+      if (known != null && now.isBefore(known.plus(disableAfter))) {
+        return Optional.empty(); // the common case: no Store call
+      }
+    }
+    try {
+      Instant since;
+      if (known == null) {
+        since = store.markEndpointFailing(id, now);
+      } else {
+        // Due by what this instance knew: confirm with the Store, where another instance's
+        // success (or a re-enable) may have stopped the clock meanwhile.
+        Optional<Instant> stored = store.endpointFailingSince(id);
+        since = stored.isPresent() ? stored.get() : store.markEndpointFailing(id, now);
+      }
+      synchronized (s) {
+        s.failingSince = since;
+        if (!s.disableReported && !now.isBefore(since.plus(disableAfter))) {
+          s.disableReported = true;
+          return Optional.of(since);
         }
       }
-      Instant since = s.failingSince;
-      if (!s.disableReported && since != null && !now.isBefore(since.plus(disableAfter))) {
-        s.disableReported = true;
-        return Optional.of(since);
+    } catch (RuntimeException e) {
+      log.warn(
+          "could not read or start the endpoint's failure clock in the store: webhook={}", id, e);
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Says that disabling the endpoint's webhook failed, so the next failure reports it again.
+   *
+   * @param id the webhook id
+   */
+  public void disableFailed(String id) {
+    State s = states.get(id);
+    if (s != null) {
+      synchronized (s) {
+        s.disableReported = false;
       }
-      return Optional.empty();
     }
   }
 
   /**
-   * Forgets an endpoint's history (the webhook was re-enabled, changed or deleted).
+   * Forgets an endpoint's local history (the webhook was re-enabled, moved or deleted). The Store's
+   * clock is reset by the registry.
    *
    * @param id the webhook id
    */
   public void reset(String id) {
     states.remove(id);
+    notClosed.remove(id);
   }
 
   /**
@@ -206,13 +392,6 @@ public final class EndpointHealth {
     }
     synchronized (s) {
       return s.circuit != Circuit.CLOSED;
-    }
-  }
-
-  private void push(State s, boolean ok) {
-    s.recent.addLast(ok);
-    while (s.recent.size() > window) {
-      s.recent.removeFirst();
     }
   }
 }

@@ -26,6 +26,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -258,6 +259,69 @@ public final class PostgresStore implements TransactionalStore {
               c.prepareStatement("DELETE FROM " + q + ".webhooks WHERE id = ?")) {
             ps.setString(1, id);
             return ps.executeUpdate() > 0;
+          }
+        });
+  }
+
+  // ---- endpoint health ----
+
+  @Override
+  public Instant markEndpointFailing(String webhookId, Instant at) {
+    Objects.requireNonNull(webhookId, "webhookId");
+    Objects.requireNonNull(at, "at");
+    return run(
+        "mark endpoint failing " + webhookId,
+        c -> {
+          // LEAST keeps the earliest start when instances race; no row for an unknown webhook.
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO "
+                      + q
+                      + ".endpoint_health (webhook_id, failing_since) SELECT id, ? FROM "
+                      + q
+                      + ".webhooks WHERE id = ? ON CONFLICT (webhook_id) DO UPDATE SET"
+                      + " failing_since = LEAST("
+                      + q
+                      + ".endpoint_health.failing_since, EXCLUDED.failing_since)"
+                      + " RETURNING failing_since")) {
+            ps.setObject(1, Rows.ts(at));
+            ps.setString(2, webhookId);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? rs.getObject(1, OffsetDateTime.class).toInstant() : at;
+            }
+          }
+        });
+  }
+
+  @Override
+  public void clearEndpointFailing(String webhookId) {
+    Objects.requireNonNull(webhookId, "webhookId");
+    run(
+        "clear endpoint failing " + webhookId,
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("DELETE FROM " + q + ".endpoint_health WHERE webhook_id = ?")) {
+            ps.setString(1, webhookId);
+            return ps.executeUpdate();
+          }
+        });
+  }
+
+  @Override
+  public Optional<Instant> endpointFailingSince(String webhookId) {
+    Objects.requireNonNull(webhookId, "webhookId");
+    return run(
+        "read endpoint failing " + webhookId,
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT failing_since FROM " + q + ".endpoint_health WHERE webhook_id = ?")) {
+            ps.setString(1, webhookId);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next()
+                  ? Optional.of(rs.getObject(1, OffsetDateTime.class).toInstant())
+                  : Optional.<Instant>empty();
+            }
           }
         });
   }

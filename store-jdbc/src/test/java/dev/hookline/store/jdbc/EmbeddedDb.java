@@ -75,6 +75,8 @@ final class EmbeddedDb {
             + schema
             + "\".events, \""
             + schema
+            + "\".endpoint_health, \""
+            + schema
             + "\".webhooks");
   }
 

@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.Test;
 /** Built-in versioned migrations: created once, safe when instances start together. */
 class MigrationsTest {
   private static final TestPool DS = new TestPool(EmbeddedDb.dataSource(), 8);
-  private static final List<String> SCHEMAS = List.of("mig_a", "mig_b", "mig_race", "mig_new");
+  private static final List<String> SCHEMAS =
+      List.of("mig_a", "mig_b", "mig_race", "mig_new", "mig_v1");
 
   @BeforeEach
   void dropSchemas() {
@@ -53,10 +55,10 @@ class MigrationsTest {
   @Test
   void aNewSchemaIsCreatedAtTheLatestVersionAndRebuildingChangesNothing() throws SQLException {
     EmbeddedDb.store(DS, "mig_a");
-    assertEquals(List.of(1), versions("mig_a"));
+    assertEquals(List.of(1, 2), versions("mig_a"));
     EmbeddedDb.store(DS, "mig_a").insertWebhook(webhook("wh_a", T0));
     EmbeddedDb.store(DS, "mig_a");
-    assertEquals(List.of(1), versions("mig_a"));
+    assertEquals(List.of(1, 2), versions("mig_a"));
     assertTrue(EmbeddedDb.store(DS, "mig_a").findWebhook("wh_a").isPresent());
   }
 
@@ -82,7 +84,24 @@ class MigrationsTest {
     } finally {
       pool.shutdownNow();
     }
-    assertEquals(List.of(1), versions("mig_race"));
+    assertEquals(List.of(1, 2), versions("mig_race"));
+  }
+
+  @Test
+  void aVersionOneSchemaIsUpgradedInPlaceKeepingItsWebhooks() {
+    // A schema as release 1 left it: migration 2 (endpoint_health) not yet applied.
+    EmbeddedDb.store(DS, "mig_v1").insertWebhook(webhook("wh_old", T0));
+    EmbeddedDb.execute(DS, "DROP TABLE \"mig_v1\".endpoint_health");
+    EmbeddedDb.execute(DS, "DELETE FROM \"mig_v1\".schema_version WHERE version = 2");
+    try {
+      assertEquals(List.of(1), versions("mig_v1"));
+    } catch (SQLException e) {
+      throw new AssertionError(e);
+    }
+    PostgresStore upgraded = EmbeddedDb.store(DS, "mig_v1");
+    assertTrue(upgraded.findWebhook("wh_old").isPresent());
+    assertEquals(T0, upgraded.markEndpointFailing("wh_old", T0));
+    assertEquals(Optional.of(T0), upgraded.endpointFailingSince("wh_old"));
   }
 
   @Test

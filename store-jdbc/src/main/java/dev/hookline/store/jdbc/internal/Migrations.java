@@ -126,7 +126,17 @@ public final class Migrations {
                   """
                   ALTER TABLE {s}.deliveries SET (
                     autovacuum_vacuum_scale_factor = 0.02,
-                    autovacuum_analyze_scale_factor = 0.02)""")));
+                    autovacuum_analyze_scale_factor = 0.02)""")),
+          new Migration(
+              2,
+              "endpoint failure clock, shared by instances",
+              List.of(
+                  // One row per webhook whose endpoint is failing; deleted on success.
+                  """
+                  CREATE TABLE {s}.endpoint_health (
+                    webhook_id text PRIMARY KEY REFERENCES {s}.webhooks (id) ON DELETE CASCADE,
+                    failing_since timestamptz NOT NULL
+                  )""")));
 
   private Migrations() {}
 

@@ -61,6 +61,10 @@ public final class AddressPolicy {
           rule("ff00::/8", AddressBlock.MULTICAST),
           rule("2001::/32", AddressBlock.TEREDO),
           rule("2001:db8::/32", AddressBlock.DOCUMENTATION),
+          rule("3fff::/20", AddressBlock.DOCUMENTATION), // RFC 9637
+          rule("2001:2::/48", AddressBlock.BENCHMARKING), // RFC 5180
+          rule("2001:10::/28", AddressBlock.RESERVED), // ORCHID, RFC 4843
+          rule("2001:20::/28", AddressBlock.RESERVED), // ORCHIDv2, RFC 7343
           rule("64:ff9b:1::/48", AddressBlock.RESERVED),
           rule("100::/64", AddressBlock.RESERVED));
 

@@ -1,5 +1,6 @@
 package dev.hookline;
 
+import dev.hookline.internal.UriDisplay;
 import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -201,7 +202,7 @@ public record Webhook(
         + ", name="
         + name
         + ", uri="
-        + uri
+        + UriDisplay.of(uri)
         + ", events="
         + events
         + ", filter="

@@ -1,5 +1,6 @@
 package dev.hookline;
 
+import dev.hookline.internal.UriDisplay;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -130,7 +131,7 @@ public final class WebhookDefinition {
     return "WebhookDefinition[name="
         + name
         + ", uri="
-        + uri
+        + UriDisplay.of(uri)
         + ", apiKey="
         + apiKey
         + ", eventTypes="

@@ -1,11 +1,13 @@
 package dev.hookline;
 
+import dev.hookline.internal.UriDisplay;
 import dev.hookline.internal.WebhookRules;
 import dev.hookline.spi.EndpointVerifier;
 import dev.hookline.spi.FilterCompiler;
 import dev.hookline.spi.HostResolver;
 import dev.hookline.spi.IdGenerator;
 import dev.hookline.spi.Store;
+import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -170,7 +172,7 @@ public final class WebhookRegistry {
             now,
             1);
     store.insertWebhook(webhook);
-    log.info("webhook created: webhook={} uri={}", webhook.id(), webhook.uri());
+    log.info("webhook created: webhook={} uri={}", webhook.id(), UriDisplay.of(webhook.uri()));
     notifyListeners(webhook.id(), Optional.of(webhook));
     return webhook;
   }
@@ -332,11 +334,33 @@ public final class WebhookRegistry {
               + " one), or call markVerified after verifying the endpoint yourself");
     }
     Webhook webhook = require(id);
-    VerificationResult result = v.verify(webhook);
-    if (result.verified()) {
-      markVerified(id);
-    } else {
-      recordVerificationFailure(id, result.detail());
+    return recordVerification(webhook, v.verify(webhook));
+  }
+
+  /**
+   * Records the result of a handshake with {@code checked} (the webhook as it was when the
+   * handshake started). A success counts only for the URI that answered: if the webhook moved to
+   * another URI meanwhile, it is not marked verified and the result says so.
+   *
+   * @param checked the webhook the handshake was run against
+   * @param result the handshake's result
+   * @return the result to report
+   * @throws WebhookNotFoundException if the webhook was deleted
+   */
+  public VerificationResult recordVerification(Webhook checked, VerificationResult result) {
+    Objects.requireNonNull(checked, "checked");
+    Objects.requireNonNull(result, "result");
+    if (!result.verified()) {
+      recordVerificationFailure(checked.id(), result.detail());
+      return result;
+    }
+    Webhook after = markVerified(checked.id(), checked.uri());
+    if (after.status() != WebhookStatus.VERIFIED || !after.uri().equals(checked.uri())) {
+      return new VerificationResult(
+          false,
+          "the webhook's URI changed during the handshake; verify the new endpoint ("
+              + UriDisplay.of(after.uri())
+              + ")");
     }
     return result;
   }
@@ -353,6 +377,29 @@ public final class WebhookRegistry {
         id,
         w ->
             w.status() == WebhookStatus.VERIFIED && w.statusReason().isEmpty()
+                ? Optional.empty()
+                : Optional.of(
+                    w.withState(
+                        WebhookStatus.VERIFIED, w.enabled(), Optional.empty(), clock.instant())));
+  }
+
+  /**
+   * Records that the endpoint at {@code verifiedUri} proved ownership. If the webhook points
+   * elsewhere by now (its URI was changed while the handshake ran), nothing changes: the new
+   * endpoint has proved nothing.
+   *
+   * @param id the webhook id
+   * @param verifiedUri the URI that answered the handshake
+   * @return the stored webhook (unchanged if its URI is not {@code verifiedUri})
+   * @throws WebhookNotFoundException if no webhook has that id
+   */
+  public Webhook markVerified(String id, URI verifiedUri) {
+    Objects.requireNonNull(verifiedUri, "verifiedUri");
+    return changeState(
+        id,
+        w ->
+            !w.uri().equals(verifiedUri)
+                    || (w.status() == WebhookStatus.VERIFIED && w.statusReason().isEmpty())
                 ? Optional.empty()
                 : Optional.of(
                     w.withState(
@@ -392,18 +439,52 @@ public final class WebhookRegistry {
    */
   public Webhook disableByFailure(String id, String reason) {
     Objects.requireNonNull(reason, "reason");
+    Webhook result = changeState(id, w -> Optional.of(disabledByFailure(w, reason)));
+    log.warn("webhook disabled by failure: webhook={} reason={}", id, reason);
+    return result;
+  }
+
+  /**
+   * Like {@link #disableByFailure(String, String)}, for a failure observed at {@code failedUri}: if
+   * the webhook has moved to another URI since (or is waiting for its new endpoint's verification),
+   * the old endpoint's failure says nothing about it, and nothing changes.
+   *
+   * @param id the webhook id
+   * @param failedUri the URI that failed
+   * @param reason why, for people
+   * @return the stored webhook (unchanged if it no longer points at {@code failedUri})
+   * @throws WebhookNotFoundException if no webhook has that id
+   */
+  public Webhook disableByFailure(String id, URI failedUri, String reason) {
+    Objects.requireNonNull(failedUri, "failedUri");
+    Objects.requireNonNull(reason, "reason");
     Webhook result =
         changeState(
             id,
             w ->
-                Optional.of(
-                    w.withState(
-                        WebhookStatus.DISABLED_BY_FAILURE,
-                        false,
-                        Optional.of(reason),
-                        clock.instant())));
-    log.warn("webhook disabled by failure: webhook={} reason={}", id, reason);
+                w.uri().equals(failedUri) && w.status() == WebhookStatus.VERIFIED
+                    ? Optional.of(disabledByFailure(w, reason))
+                    : Optional.empty());
+    if (result.status() == WebhookStatus.DISABLED_BY_FAILURE) {
+      log.warn("webhook disabled by failure: webhook={} reason={}", id, reason);
+    } else {
+      log.info(
+          "webhook not disabled: it moved to another endpoint since the failure: webhook={}", id);
+    }
     return result;
+  }
+
+  /**
+   * A webhook disabled for failure. Only a verified one becomes {@code DISABLED_BY_FAILURE} (which
+   * {@link #enable} turns back into {@code VERIFIED}); one still waiting for verification stays
+   * {@code PENDING_VERIFICATION}, disabled, so re-enabling it cannot skip the handshake.
+   */
+  private Webhook disabledByFailure(Webhook w, String reason) {
+    WebhookStatus status =
+        w.status() == WebhookStatus.PENDING_VERIFICATION
+            ? WebhookStatus.PENDING_VERIFICATION
+            : WebhookStatus.DISABLED_BY_FAILURE;
+    return w.withState(status, false, Optional.of(reason), clock.instant());
   }
 
   /**

@@ -231,6 +231,97 @@ class WebhookRegistryTest {
   }
 
   @Test
+  void aFailureOfTheOldEndpointCannotSkipTheNewOnesHandshake() {
+    Webhook w = create("a");
+    registry.markVerified(w.id());
+    Webhook old = registry.enable(w.id());
+    // The URI changes while an attempt to the old endpoint is in flight...
+    WebhookDefinition moved =
+        WebhookDefinition.builder()
+            .name("a")
+            .uri("https://elsewhere.example.com/hook")
+            .apiKey("k3y-0123456789-abcdef")
+            .events(UserEvents.CREATED)
+            .build();
+    registry.update(w.id(), old.version(), moved);
+    // ...and the old endpoint then answers 410.
+    Webhook after = registry.disableByFailure(w.id(), old.uri(), "endpoint answered 410 Gone");
+    assertEquals(WebhookStatus.PENDING_VERIFICATION, after.status(), "the old endpoint's failure");
+    assertTrue(after.enabled());
+    assertEquals(WebhookStatus.PENDING_VERIFICATION, registry.enable(w.id()).status());
+
+    // Even the URI-less form never turns a pending webhook into one that enable() verifies.
+    Webhook disabled = registry.disableByFailure(w.id(), "operator says so");
+    assertEquals(WebhookStatus.PENDING_VERIFICATION, disabled.status());
+    assertFalse(disabled.enabled());
+    Webhook again = registry.enable(w.id());
+    assertEquals(WebhookStatus.PENDING_VERIFICATION, again.status());
+    assertFalse(again.receivesEvents());
+  }
+
+  @Test
+  void aHandshakeCountsOnlyForTheUriThatAnswered() {
+    Webhook w = create("a");
+    WebhookDefinition moved =
+        WebhookDefinition.builder()
+            .name("a")
+            .uri("https://elsewhere.example.com/hook")
+            .apiKey("k3y-0123456789-abcdef")
+            .events(UserEvents.CREATED)
+            .build();
+    // The handshake ran against w's URI; the URI changed before its success was recorded.
+    registry.update(w.id(), w.version(), moved);
+    VerificationResult result =
+        registry.recordVerification(w, new VerificationResult(true, "echo matched"));
+    assertFalse(result.verified());
+    assertTrue(result.detail().contains("URI changed"), result.detail());
+    assertEquals(WebhookStatus.PENDING_VERIFICATION, registry.require(w.id()).status());
+    assertEquals(
+        WebhookStatus.PENDING_VERIFICATION,
+        registry.markVerified(w.id(), w.uri()).status(),
+        "the old URI proves nothing");
+
+    Webhook current = registry.require(w.id());
+    assertTrue(registry.recordVerification(current, new VerificationResult(true, "ok")).verified());
+    assertEquals(WebhookStatus.VERIFIED, registry.require(w.id()).status());
+  }
+
+  @Test
+  void toStringShowsTheEndpointButNotCredentialsOrCapabilityPaths() {
+    WebhookDefinition d =
+        WebhookDefinition.builder()
+            .name("a")
+            .uri("https://user:hunter2@hooks.example.com/services/T0/B0/s3cr3tPath?token=t0k3n")
+            .apiKey("k3y-0123456789-abcdef")
+            .events(UserEvents.CREATED)
+            .build();
+    assertFalse(d.toString().contains("hunter2"), d.toString());
+    assertFalse(d.toString().contains("s3cr3tPath"), d.toString());
+    assertTrue(d.toString().contains("https://hooks.example.com/…"), d.toString());
+    Webhook w = create("a");
+    Webhook capability =
+        registry.update(
+            w.id(),
+            w.version(),
+            WebhookDefinition.builder()
+                .name("a")
+                .uri("https://hooks.example.com:8443/services/T0/B0/s3cr3tPath")
+                .apiKey("k3y-0123456789-abcdef")
+                .events(UserEvents.CREATED)
+                .build());
+    assertFalse(capability.toString().contains("s3cr3tPath"), capability.toString());
+    assertTrue(
+        capability.toString().contains("uri=https://hooks.example.com:8443/…"),
+        capability.toString());
+    assertTrue(
+        WebhookDefinition.builder()
+            .uri("not a uri ::: hunter2")
+            .build()
+            .toString()
+            .contains("unparsable URI"));
+  }
+
+  @Test
   void rotateApiKeyReplacesTheKeyOnlyAndNeverEchoesABadOne() {
     Webhook w = create("a");
     Webhook rotated = registry.rotateApiKey(w.id(), Secret.of("fresh-key-0123456789abcdef"));

@@ -16,6 +16,7 @@ import dev.hookline.Webhook;
 import dev.hookline.WebhookChangeListener;
 import dev.hookline.WebhookNotFoundException;
 import dev.hookline.WebhookRegistry;
+import dev.hookline.WebhookStatus;
 import dev.hookline.delivery.internal.AddressGuard;
 import dev.hookline.delivery.internal.DestinationCheck;
 import dev.hookline.delivery.internal.EndpointHealth;
@@ -437,13 +438,8 @@ public final class Dispatcher implements AutoCloseable {
   public VerificationResult startVerification(String webhookId) {
     Objects.requireNonNull(webhookId, "webhookId");
     Webhook w = registry.require(webhookId);
-    VerificationResult result = verifier.verify(w);
-    if (result.verified()) {
-      registry.markVerified(webhookId);
-    } else {
-      registry.recordVerificationFailure(webhookId, result.detail());
-    }
-    return result;
+    // Counts only for the URI that answered, if the webhook moved while the handshake ran.
+    return registry.recordVerification(w, verifier.verify(w));
   }
 
   // ---------------------------------------------------------------- failed events, redelivery
@@ -1081,7 +1077,18 @@ public final class Dispatcher implements AutoCloseable {
             .header("User-Agent", USER_AGENT)
             .POST(HttpRequest.BodyPublishers.ofByteArray(body))
             .build();
-    return sender.send(request, schedule.attemptTimeout());
+    SendOutcome outcome = sender.send(request, schedule.attemptTimeout());
+    if (outcome.body().isEmpty()) {
+      return outcome;
+    }
+    // What the endpoint sent back may echo our headers: keep the key and signatures out of the log.
+    List<String> sent = new ArrayList<>();
+    sent.add(w.apiKey().reveal());
+    for (String part : signature.split(" ", -1)) {
+      int comma = part.indexOf(',');
+      sent.add(comma >= 0 ? part.substring(comma + 1) : part);
+    }
+    return outcome.redact(sent);
   }
 
   private void record(
@@ -1109,8 +1116,12 @@ public final class Dispatcher implements AutoCloseable {
       if (!store.fail(lease, a, now)) {
         leaseLost(d);
       }
+      boolean disabled = false;
       try {
-        registry.disableByFailure(w.id(), reason);
+        // Only if the webhook still points at the endpoint that answered 410.
+        disabled =
+            registry.disableByFailure(w.id(), w.uri(), reason).status()
+                == WebhookStatus.DISABLED_BY_FAILURE;
       } catch (WebhookNotFoundException e) {
         log.debug("webhook deleted before it could be disabled: webhook={}", w.id());
       } catch (RuntimeException e) {
@@ -1118,13 +1129,16 @@ public final class Dispatcher implements AutoCloseable {
         log.warn("could not disable the webhook of a gone endpoint: webhook={}", w.id(), e);
       }
       log.warn(
-          "endpoint gone, webhook disabled: webhook={} event={} delivery={}",
+          "endpoint gone: webhook={} event={} delivery={} webhookDisabled={}",
           w.id(),
           d.event().id(),
-          d.id());
+          d.id(),
+          disabled);
       notify(l -> l.attemptFailed(d, a, Optional.empty()));
       notify(l -> l.deliveryFailed(d, a));
-      notify(l -> l.webhookDisabled(w.id(), reason));
+      if (disabled) {
+        notify(l -> l.webhookDisabled(w.id(), reason));
+      }
       return;
     }
     Optional<Instant> failingSince = health.onFailure(w.id(), now);
@@ -1183,7 +1197,10 @@ public final class Dispatcher implements AutoCloseable {
             + " h without a success); disabled at "
             + now;
     try {
-      registry.disableByFailure(w.id(), reason);
+      Webhook after = registry.disableByFailure(w.id(), w.uri(), reason);
+      if (after.status() != WebhookStatus.DISABLED_BY_FAILURE) {
+        return; // it moved to another endpoint meanwhile: the old one's failures do not count
+      }
     } catch (WebhookNotFoundException e) {
       log.debug("webhook deleted before it could be disabled: webhook={}", w.id());
       return;

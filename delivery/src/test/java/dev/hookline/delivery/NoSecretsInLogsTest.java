@@ -5,6 +5,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -82,6 +83,58 @@ class NoSecretsInLogsTest {
     assertFalse(signatures.isEmpty());
     for (String sig : signatures) {
       assertFalse(logs.contains(sig.substring(3)), "signature in logs");
+    }
+  }
+
+  @Test
+  void anEndpointEchoingTheHeadersLeavesNoKeyOrSignatureInTheDeliveryLog() throws Exception {
+    com.sun.net.httpserver.HttpServer echo =
+        com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    List<String> seenSignatures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    echo.createContext(
+        "/",
+        x -> {
+          x.getRequestBody().readAllBytes();
+          String sig = x.getRequestHeaders().getFirst("webhook-signature");
+          seenSignatures.add(sig);
+          byte[] page =
+              ("<h1>Bad gateway</h1><pre>Authorization: "
+                      + x.getRequestHeaders().getFirst("Authorization")
+                      + "\nwebhook-signature: "
+                      + sig
+                      + "</pre>")
+                  .getBytes(StandardCharsets.UTF_8);
+          x.sendResponseHeaders(502, page.length);
+          x.getResponseBody().write(page);
+          x.close();
+        });
+    echo.start();
+    try {
+      Harness h = new Harness();
+      Webhook w =
+          h.receiving(
+              "http://127.0.0.1:" + echo.getAddress().getPort() + "/hook",
+              null,
+              UserEvents.CREATED);
+      h.registry.rotateSigningSecret(w.id(), Duration.ofHours(1)); // two signatures
+      try (Dispatcher dispatcher = h.dispatcher(Duration.ofSeconds(5)).build()) {
+        Event e = h.event(UserEvents.CREATED);
+        dispatcher.publish(e);
+        dispatcher.runDueNow();
+        String recorded = h.only(e.id()).attempts().get(0).responseBody();
+        assertTrue(recorded.contains("Bad gateway"), recorded);
+        assertTrue(recorded.contains("Bearer [redacted]"), recorded);
+        assertFalse(recorded.contains(Harness.API_KEY), recorded);
+        assertEquals(1, seenSignatures.size());
+        String[] parts = seenSignatures.get(0).split(" ", -1);
+        assertEquals(2, parts.length, "both secrets signed during the overlap");
+        for (String part : parts) {
+          assertFalse(recorded.contains(part.substring(3)), recorded);
+        }
+      }
+    } finally {
+      echo.stop(0);
     }
   }
 }

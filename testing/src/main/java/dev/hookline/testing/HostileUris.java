@@ -112,6 +112,10 @@ public final class HostileUris {
           new Case("https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/", AddressBlock.TEREDO),
           new Case("https://[2001:db8::1]/", AddressBlock.DOCUMENTATION),
           new Case("https://[100::1]/", AddressBlock.RESERVED),
+          new Case("https://[3fff::1]/", AddressBlock.DOCUMENTATION),
+          new Case("https://[2001:2::1]/", AddressBlock.BENCHMARKING),
+          new Case("https://[2001:10::1]/", AddressBlock.RESERVED),
+          new Case("https://[2001:20::1]/", AddressBlock.RESERVED),
           // names that resolve to refused addresses
           new Case("https://intranet.example.test/", AddressBlock.PRIVATE),
           new Case("https://corp.example.test/", AddressBlock.PRIVATE),

@@ -2,27 +2,46 @@ package dev.hookline.delivery.internal;
 
 import dev.hookline.AddressPolicy;
 import dev.hookline.BlockedAddressException;
+import dev.hookline.ErrorKind;
 import dev.hookline.spi.HostResolver;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The SSRF guard at send time: before every request the destination's host is resolved again and
  * every address checked against the {@link AddressPolicy}, so a name that pointed at a public
- * address at registration and was re-pointed at an internal one since (DNS rebinding) is refused. A
- * name that does not resolve is let through: the client's own connect then fails.
+ * address at registration and was re-pointed at an internal one since (DNS rebinding) is refused.
+ *
+ * <p>The lookup is part of the attempt's deadline: it runs on a small pool of lookup threads and
+ * the attempt waits at most its own timeout for it, so a customer whose DNS never answers holds a
+ * worker no longer than any other slow endpoint ({@link ErrorKind#TIMEOUT}). A name that does not
+ * resolve fails the attempt ({@link ErrorKind#CONNECT_FAILED}): the guard never lets through what
+ * it could not check. When every lookup thread is stuck, new lookups fail at once rather than
+ * queue. IP literals are checked on the calling thread, without a lookup.
  *
  * <p>Residual risk, documented in docs/security.md: the JDK client resolves the name again when it
  * connects, so a resolver that answers differently within that instant could still win the race;
  * deployments that need a hard guarantee route through an egress proxy.
  *
- * <p>Thread-safe.
+ * <p>Thread-safe. Idle lookup threads end by themselves, so the guard needs no closing.
  */
 public final class AddressGuard implements DestinationCheck {
+  /** At most this many lookups at once; more fail fast instead of piling up threads. */
+  static final int MAX_LOOKUPS = 64;
+
   private final AddressPolicy policy;
   private final HostResolver resolver;
+  private final ThreadPoolExecutor lookups;
 
   /**
    * Creates the guard.
@@ -33,22 +52,83 @@ public final class AddressGuard implements DestinationCheck {
   public AddressGuard(AddressPolicy policy, HostResolver resolver) {
     this.policy = Objects.requireNonNull(policy, "policy");
     this.resolver = Objects.requireNonNull(resolver, "resolver");
+    this.lookups =
+        new ThreadPoolExecutor(
+            0,
+            MAX_LOOKUPS,
+            10,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            Threads.named("hookline-dns"));
   }
 
   @Override
-  public Optional<String> refusal(URI uri) {
+  public Optional<Refusal> refusal(URI uri, Duration timeout) throws InterruptedException {
     String host = uri.getHost();
     if (host == null) {
-      return Optional.of("the URI has no host");
+      return Optional.of(new Refusal(ErrorKind.BLOCKED_ADDRESS, "the URI has no host"));
     }
+    if (isLiteral(host)) {
+      return check(host); // no lookup: nothing to wait for
+    }
+    Future<Optional<Refusal>> lookup;
+    try {
+      lookup = lookups.submit(() -> check(host));
+    } catch (RejectedExecutionException e) {
+      return Optional.of(
+          new Refusal(
+              ErrorKind.CONNECT_FAILED,
+              "could not resolve " + host + ": " + MAX_LOOKUPS + " DNS lookups already waiting"));
+    }
+    try {
+      return lookup.get(Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      // Not cancelled: the JDK's lookup cannot be interrupted anyway, and the thread it holds
+      // counts against MAX_LOOKUPS until the resolver gives up.
+      return Optional.of(
+          new Refusal(
+              ErrorKind.TIMEOUT,
+              "DNS lookup of " + host + " took longer than " + timeout.toMillis() + " ms"));
+    } catch (ExecutionException e) {
+      return Optional.of(
+          new Refusal(ErrorKind.CONNECT_FAILED, "could not resolve " + host + ": " + e.getCause()));
+    } catch (InterruptedException e) {
+      lookup.cancel(false);
+      throw e;
+    }
+  }
+
+  private Optional<Refusal> check(String host) {
     try {
       policy.resolveAndCheck(host, resolver);
       return Optional.empty();
     } catch (BlockedAddressException e) {
       return Optional.of(
-          "refused by the SSRF guard: " + e.block().describe() + " (" + e.address() + ")");
+          new Refusal(
+              ErrorKind.BLOCKED_ADDRESS,
+              "refused by the SSRF guard: " + e.block().describe() + " (" + e.address() + ")"));
     } catch (UnknownHostException e) {
-      return Optional.empty();
+      if (policy.isHostAllowed(host)) {
+        return Optional.empty(); // allow-listed by name: nothing to check, the connect decides
+      }
+      return Optional.of(
+          new Refusal(ErrorKind.CONNECT_FAILED, "could not resolve " + host + ": no address"));
     }
+  }
+
+  /**
+   * Bracketed IPv6 or dotted digits: checked without a lookup (other numeric forms are refused).
+   */
+  private static boolean isLiteral(String host) {
+    if (host.startsWith("[")) {
+      return true;
+    }
+    for (int i = 0; i < host.length(); i++) {
+      char c = host.charAt(i);
+      if (c != '.' && (c < '0' || c > '9')) {
+        return false;
+      }
+    }
+    return !host.isEmpty();
   }
 }

@@ -1,26 +1,47 @@
 package dev.hookline.delivery.internal;
 
+import dev.hookline.ErrorKind;
 import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
  * Decides, just before a request goes out, whether its destination may be contacted. This is the
- * one place where an SSRF guard (resolving the host and refusing loopback, private, link-local and
- * metadata addresses) plugs in; until then every destination is allowed.
+ * one place where the SSRF guard (resolving the host and refusing loopback, private, link-local and
+ * metadata addresses) plugs in.
  *
- * <p>Implementations must be thread-safe and quick.
+ * <p>Implementations must be thread-safe, and must answer within the given time.
  */
 @FunctionalInterface
 public interface DestinationCheck {
 
   /** Allows every destination. */
-  DestinationCheck ALLOW_ALL = uri -> Optional.empty();
+  DestinationCheck ALLOW_ALL = (uri, timeout) -> Optional.empty();
+
+  /**
+   * Why a destination may not be contacted now.
+   *
+   * @param kind how the attempt is recorded: {@link ErrorKind#BLOCKED_ADDRESS} for a refused
+   *     address, {@link ErrorKind#TIMEOUT} or {@link ErrorKind#CONNECT_FAILED} when the name could
+   *     not be resolved in time or at all
+   * @param detail what happened, for people (never a secret)
+   */
+  record Refusal(ErrorKind kind, String detail) {
+    /** Checks the fields. */
+    public Refusal {
+      Objects.requireNonNull(kind, "kind");
+      Objects.requireNonNull(detail, "detail");
+    }
+  }
 
   /**
    * Checks a destination.
    *
    * @param uri the request URI
+   * @param timeout the longest the check may take (it is part of the attempt's deadline)
    * @return why the destination is refused, or empty if it may be contacted
+   * @throws InterruptedException if the calling thread is interrupted while waiting
    */
-  Optional<String> refusal(URI uri);
+  Optional<Refusal> refusal(URI uri, Duration timeout) throws InterruptedException;
 }

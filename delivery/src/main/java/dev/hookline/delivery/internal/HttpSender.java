@@ -68,10 +68,10 @@ public final class HttpSender {
    */
   public SendOutcome send(HttpRequest request, Duration deadline) throws InterruptedException {
     long start = System.nanoTime();
-    Optional<String> refusal = destinationCheck.refusal(request.uri());
+    Optional<DestinationCheck.Refusal> refusal = destinationCheck.refusal(request.uri(), deadline);
     if (refusal.isPresent()) {
       return SendOutcome.failure(
-          ErrorKind.BLOCKED_ADDRESS, refusal.get(), System.nanoTime() - start);
+          refusal.get().kind(), refusal.get().detail(), System.nanoTime() - start);
     }
     // Blocking send on the worker thread: on JDK 17 it measured about 4x the throughput of
     // sendAsync(...).get() at the same concurrency (benchmarks: LoadHarness, and docs). The

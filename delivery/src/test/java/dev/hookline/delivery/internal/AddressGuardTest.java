@@ -4,9 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hookline.AddressPolicy;
+import dev.hookline.ErrorKind;
+import dev.hookline.spi.HostResolver;
 import dev.hookline.testing.HostileUris;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,6 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The send-time guard refuses the same hostile table as registration, with the same reasons. */
 class AddressGuardTest {
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
   static Stream<Arguments> cases() {
     return HostileUris.CASES.stream().map(c -> Arguments.of(c.uri(), c.expected()));
   }
@@ -26,22 +35,27 @@ class AddressGuardTest {
 
   @ParameterizedTest(name = "{0} is refused before sending as {1}")
   @MethodSource("cases")
-  void refusedAtSendTime(String uri, dev.hookline.AddressBlock expected) {
+  void refusedAtSendTime(String uri, dev.hookline.AddressBlock expected)
+      throws InterruptedException {
     AddressGuard guard = new AddressGuard(AddressPolicy.defaults(), HostileUris.RESOLVER);
     URI parsed = URI.create(uri);
-    Optional<String> refusal = guard.refusal(parsed);
+    Optional<DestinationCheck.Refusal> refusal = guard.refusal(parsed, TIMEOUT);
     assertTrue(refusal.isPresent(), uri);
+    assertEquals(ErrorKind.BLOCKED_ADDRESS, refusal.get().kind(), uri);
     if (parsed.getHost() == null) {
       // forms like https://127.1/ have no host for java.net.URI: nothing can be sent there
-      assertEquals("the URI has no host", refusal.get());
+      assertEquals("the URI has no host", refusal.get().detail());
     } else {
-      assertTrue(refusal.get().contains(expected.describe()), () -> uri + " gave " + refusal.get());
+      assertTrue(
+          refusal.get().detail().contains(expected.describe()),
+          () -> uri + " gave " + refusal.get());
     }
   }
 
   @ParameterizedTest(name = "{0} passes when allow-listed")
   @MethodSource("cases")
-  void allowListedPassesAtSendTime(String uri, dev.hookline.AddressBlock expected) {
+  void allowListedPassesAtSendTime(String uri, dev.hookline.AddressBlock expected)
+      throws InterruptedException {
     URI parsed = URI.create(uri);
     if (parsed.getHost() == null) {
       return; // covered above: never sendable
@@ -53,6 +67,84 @@ class AddressGuardTest {
             .allowHost(parsed.getHost())
             .build();
     assertEquals(
-        Optional.empty(), new AddressGuard(allowAll, HostileUris.RESOLVER).refusal(parsed), uri);
+        Optional.empty(),
+        new AddressGuard(allowAll, HostileUris.RESOLVER).refusal(parsed, TIMEOUT),
+        uri);
+  }
+
+  /** A resolver that never answers until the test ends (a blackholed authoritative server). */
+  private static HostResolver hanging(CountDownLatch release) {
+    return host -> {
+      boolean interrupted = false;
+      while (true) {
+        try {
+          release.await(); // like the JDK's lookup: an interrupt does not end it
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      throw new UnknownHostException(host);
+    };
+  }
+
+  @Test
+  void aLookupThatNeverAnswersEndsAtTheAttemptsDeadline() throws InterruptedException {
+    CountDownLatch release = new CountDownLatch(1);
+    try {
+      AddressGuard guard = new AddressGuard(AddressPolicy.defaults(), hanging(release));
+      Optional<DestinationCheck.Refusal> r =
+          guard.refusal(URI.create("https://blackholed.example/hook"), Duration.ofMillis(200));
+      assertTrue(r.isPresent());
+      assertEquals(ErrorKind.TIMEOUT, r.get().kind(), r.get().detail());
+      assertTrue(r.get().detail().contains("DNS lookup of blackholed.example"), r.get().detail());
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void aNameThatDoesNotResolveIsNotLetThrough() throws InterruptedException {
+    AddressGuard guard =
+        new AddressGuard(
+            AddressPolicy.defaults(),
+            host -> {
+              throw new UnknownHostException(host);
+            });
+    Optional<DestinationCheck.Refusal> r =
+        guard.refusal(URI.create("https://nowhere.example/hook"), TIMEOUT);
+    assertTrue(r.isPresent(), "fail closed");
+    assertEquals(ErrorKind.CONNECT_FAILED, r.get().kind());
+  }
+
+  @Test
+  void stuckLookupsAreCappedAndFurtherOnesFailFast() throws InterruptedException {
+    CountDownLatch release = new CountDownLatch(1);
+    try {
+      AddressGuard guard = new AddressGuard(AddressPolicy.defaults(), hanging(release));
+      URI uri = URI.create("https://blackholed.example/hook");
+      for (int i = 0; i < AddressGuard.MAX_LOOKUPS; i++) {
+        assertEquals(
+            ErrorKind.TIMEOUT, guard.refusal(uri, Duration.ofMillis(1)).orElseThrow().kind());
+      }
+      DestinationCheck.Refusal r = guard.refusal(uri, TIMEOUT).orElseThrow();
+      assertEquals(ErrorKind.CONNECT_FAILED, r.kind());
+      assertTrue(r.detail().contains("DNS lookups already waiting"), r.detail());
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void literalsAndPublicNamesPass() throws InterruptedException {
+    HostResolver publicDns =
+        host ->
+            List.of(InetAddress.getByAddress(host, new byte[] {93, (byte) 184, (byte) 215, 14}));
+    AddressGuard guard = new AddressGuard(AddressPolicy.defaults(), publicDns);
+    assertEquals(Optional.empty(), guard.refusal(URI.create("https://hooks.example/x"), TIMEOUT));
+    assertEquals(Optional.empty(), guard.refusal(URI.create("https://93.184.215.14/x"), TIMEOUT));
   }
 }

@@ -373,14 +373,7 @@ public final class WebhookRegistry {
    * @throws WebhookNotFoundException if no webhook has that id
    */
   public Webhook markVerified(String id) {
-    return changeState(
-        id,
-        w ->
-            w.status() == WebhookStatus.VERIFIED && w.statusReason().isEmpty()
-                ? Optional.empty()
-                : Optional.of(
-                    w.withState(
-                        WebhookStatus.VERIFIED, w.enabled(), Optional.empty(), clock.instant())));
+    return changeState(id, this::verified);
   }
 
   /**
@@ -396,14 +389,15 @@ public final class WebhookRegistry {
   public Webhook markVerified(String id, URI verifiedUri) {
     Objects.requireNonNull(verifiedUri, "verifiedUri");
     return changeState(
-        id,
-        w ->
-            !w.uri().equals(verifiedUri)
-                    || (w.status() == WebhookStatus.VERIFIED && w.statusReason().isEmpty())
-                ? Optional.empty()
-                : Optional.of(
-                    w.withState(
-                        WebhookStatus.VERIFIED, w.enabled(), Optional.empty(), clock.instant())));
+        id, w -> w.uri().equals(verifiedUri) ? verified(w) : Optional.<Webhook>empty());
+  }
+
+  /** The webhook marked verified, or empty if it already is (nothing to write). */
+  private Optional<Webhook> verified(Webhook w) {
+    return w.status() == WebhookStatus.VERIFIED && w.statusReason().isEmpty()
+        ? Optional.empty()
+        : Optional.of(
+            w.withState(WebhookStatus.VERIFIED, w.enabled(), Optional.empty(), clock.instant()));
   }
 
   /**

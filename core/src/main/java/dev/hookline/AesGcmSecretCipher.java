@@ -2,6 +2,8 @@ package dev.hookline;
 
 import dev.hookline.spi.SecretCipher;
 import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -21,16 +23,22 @@ import org.jspecify.annotations.Nullable;
  * A {@link SecretCipher} using AES-GCM with keys the application supplies.
  *
  * <p>Each value is encrypted with the primary key and a fresh random 96-bit nonce; the result is
- * {@code v1:<keyId>:<base64url(nonce ‖ ciphertext ‖ 128-bit tag)>}. The header {@code v1:<keyId>:}
- * is authenticated as associated data and the nonce as the GCM IV, so changing any part of a stored
- * value makes decryption fail. Decryption uses whichever configured key the value names, which is
- * how the master key is rotated: make the new key primary, keep the old one as a {@linkplain
- * Builder#decryptionKey decryption key} until every stored secret has been rewritten.
+ * {@code v2:<keyId>:<base64url(nonce ‖ ciphertext ‖ 128-bit tag)>}. The nonce is the GCM IV, and
+ * the associated data is the header {@code v2:<keyId>:} (ASCII) followed by the context: its UTF-8
+ * length as a 4-byte big-endian integer, then its UTF-8 bytes. Changing any part of a stored value,
+ * or decrypting it under another context (for example after copying it into another webhook's row),
+ * makes decryption fail with {@link SecretCipherException.Reason#AUTHENTICATION_FAILED}. Decryption
+ * uses whichever configured key the value names, which is how the master key is rotated: make the
+ * new key primary, keep the old one as a {@linkplain Builder#decryptionKey decryption key} until
+ * every stored secret has been rewritten.
+ *
+ * <p>Values in the earlier {@code v1} format, which were not bound to a context, are refused.
  *
  * <p>Immutable and thread-safe. {@link #toString()} shows key ids only, never key material.
  */
 public final class AesGcmSecretCipher implements SecretCipher {
-  private static final String VERSION = "v1";
+  private static final String VERSION = "v2";
+  private static final String RETIRED_VERSION = "v1";
   private static final Pattern KEY_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final int NONCE_BYTES = 12;
   private static final int TAG_BITS = 128;
@@ -65,8 +73,9 @@ public final class AesGcmSecretCipher implements SecretCipher {
   }
 
   /**
-   * Returns whether a stored value was encrypted with the primary key, so that a key rotation can
-   * tell which values still need rewriting. Does not decrypt or authenticate the value.
+   * Returns whether a stored value was encrypted with the primary key (in the current format), so
+   * that a key rotation can tell which values still need rewriting. Does not decrypt or
+   * authenticate the value.
    *
    * @param ciphertext a value {@link #encrypt} produced
    * @return true if it names the primary key
@@ -77,16 +86,18 @@ public final class AesGcmSecretCipher implements SecretCipher {
   }
 
   @Override
-  public String encrypt(String plaintext) {
+  public String encrypt(String plaintext, String context) {
     Objects.requireNonNull(plaintext, "plaintext");
+    ByteBuffer ctx = encodeContext(context);
+    String header = header(primaryKeyId);
+    byte[] aad = associatedData(header, ctx);
     byte[] nonce = new byte[NONCE_BYTES];
     random.nextBytes(nonce);
-    String header = header(primaryKeyId);
     try {
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
       cipher.init(
           Cipher.ENCRYPT_MODE, keys.get(primaryKeyId), new GCMParameterSpec(TAG_BITS, nonce));
-      cipher.updateAAD(header.getBytes(StandardCharsets.US_ASCII));
+      cipher.updateAAD(aad);
       byte[] sealed = cipher.doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
       byte[] out = ByteBuffer.allocate(nonce.length + sealed.length).put(nonce).put(sealed).array();
       return header + Base64.getUrlEncoder().withoutPadding().encodeToString(out);
@@ -96,12 +107,19 @@ public final class AesGcmSecretCipher implements SecretCipher {
   }
 
   @Override
-  public String decrypt(String ciphertext) {
+  public String decrypt(String ciphertext, String context) {
     Objects.requireNonNull(ciphertext, "ciphertext");
+    ByteBuffer ctx = encodeContext(context);
     int first = ciphertext.indexOf(':');
     int second = first < 0 ? -1 : ciphertext.indexOf(':', first + 1);
+    if (second >= 0 && RETIRED_VERSION.equals(ciphertext.substring(0, first))) {
+      throw new SecretCipherException(
+          SecretCipherException.Reason.MALFORMED,
+          "Cannot decrypt a stored secret: it is in format v1, which did not bind the value to"
+              + " where it is stored and is no longer accepted; store the secret again");
+    }
     if (second < 0 || !VERSION.equals(ciphertext.substring(0, first))) {
-      throw malformed("it does not start with 'v1:<keyId>:'");
+      throw malformed("it does not start with '" + VERSION + ":<keyId>:'");
     }
     String keyId = ciphertext.substring(first + 1, second);
     SecretKeySpec key = keys.get(keyId);
@@ -112,6 +130,7 @@ public final class AesGcmSecretCipher implements SecretCipher {
               + (KEY_ID.matcher(keyId).matches() ? keyId : "<malformed>")
               + "', which is not configured; add that key as a decryption key");
     }
+    byte[] aad = associatedData(ciphertext.substring(0, second + 1), ctx);
     byte[] in;
     try {
       in = Base64.getUrlDecoder().decode(ciphertext.substring(second + 1));
@@ -124,7 +143,7 @@ public final class AesGcmSecretCipher implements SecretCipher {
     try {
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
       cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, in, 0, NONCE_BYTES));
-      cipher.updateAAD(ciphertext.substring(0, second + 1).getBytes(StandardCharsets.US_ASCII));
+      cipher.updateAAD(aad);
       byte[] plain = cipher.doFinal(in, NONCE_BYTES, in.length - NONCE_BYTES);
       return new String(plain, StandardCharsets.UTF_8);
     } catch (AEADBadTagException e) {
@@ -132,11 +151,45 @@ public final class AesGcmSecretCipher implements SecretCipher {
           SecretCipherException.Reason.AUTHENTICATION_FAILED,
           "Cannot decrypt a stored secret with key id '"
               + keyId
-              + "': authentication failed (the stored value was altered, or the key configured"
-              + " under that id is not the key that encrypted it)");
+              + "': authentication failed (the stored value was altered or copied from another"
+              + " place, so it does not belong to this context, or the key configured under that"
+              + " id is not the key that encrypted it)");
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES/GCM decryption is unavailable in this JVM", e);
     }
+  }
+
+  /**
+   * Encodes a context as UTF-8, refusing an empty one and unpaired surrogates (which a plain {@code
+   * getBytes} would replace, so that two distinct contexts could encode alike).
+   */
+  private static ByteBuffer encodeContext(String context) {
+    Objects.requireNonNull(context, "context");
+    if (context.isEmpty()) {
+      throw new IllegalArgumentException(
+          "The context must not be empty: it names where the value is stored");
+    }
+    try {
+      return StandardCharsets.UTF_8.newEncoder().encode(CharBuffer.wrap(context));
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException("The context is not well-formed text", e);
+    }
+  }
+
+  /**
+   * Returns the associated data: the ASCII header, then the context's UTF-8 length (4 bytes,
+   * big-endian) and bytes. The header ends at its second colon and the context is length-prefixed,
+   * so distinct (header, context) pairs never give the same bytes.
+   */
+  private static byte[] associatedData(String header, ByteBuffer context) {
+    byte[] head = header.getBytes(StandardCharsets.US_ASCII);
+    ByteBuffer ctx = context.duplicate();
+    int length = ctx.remaining();
+    return ByteBuffer.allocate(head.length + Integer.BYTES + length)
+        .put(head)
+        .putInt(length)
+        .put(ctx)
+        .array();
   }
 
   private static SecretCipherException malformed(String why) {

@@ -146,7 +146,7 @@ public final class PostgresStore implements TransactionalStore {
     ps.setString(i++, w.name());
     ps.setString(i++, w.description());
     ps.setString(i++, w.uri().toString());
-    ps.setString(i++, cipher.encrypt(w.apiKey().reveal()));
+    ps.setString(i++, Rows.apiKey(w, cipher));
     ps.setArray(
         i++, c.createArrayOf("text", w.events().stream().map(EventType::wireName).toArray()));
     ps.setString(i++, Rows.eventTypes(w.events()));
@@ -154,7 +154,7 @@ public final class PostgresStore implements TransactionalStore {
     ps.setString(i++, w.status().name());
     ps.setBoolean(i++, w.enabled());
     ps.setString(i++, w.statusReason().orElse(null));
-    ps.setString(i++, Rows.signingSecrets(w.signingSecrets(), cipher));
+    ps.setString(i++, Rows.signingSecrets(w, cipher));
     ps.setObject(i++, Rows.ts(w.createdAt()));
     ps.setObject(i++, Rows.ts(w.updatedAt()));
     ps.setLong(i++, w.version());
@@ -375,8 +375,8 @@ public final class PostgresStore implements TransactionalStore {
                             + ".webhooks SET api_key_enc = ?, signing_secrets = ?::jsonb"
                             + " WHERE id = ? AND version = ?")) {
                   for (Webhook w : page) {
-                    ps.setString(1, cipher.encrypt(w.apiKey().reveal()));
-                    ps.setString(2, Rows.signingSecrets(w.signingSecrets(), cipher));
+                    ps.setString(1, Rows.apiKey(w, cipher));
+                    ps.setString(2, Rows.signingSecrets(w, cipher));
                     ps.setString(3, w.id());
                     ps.setLong(4, w.version());
                     n += ps.executeUpdate();

@@ -13,6 +13,7 @@ import dev.hookline.Event;
 import dev.hookline.EventType;
 import dev.hookline.Lease;
 import dev.hookline.Secret;
+import dev.hookline.SecretCipherException;
 import dev.hookline.SigningSecret;
 import dev.hookline.Subject;
 import dev.hookline.Webhook;
@@ -152,37 +153,93 @@ public final class Rows {
     return out;
   }
 
+  // ---- secrets ----
+
   /**
-   * Serialises signing secrets with each secret encrypted.
+   * Returns the context a webhook's API key is encrypted under ({@code "<webhookId>:api_key"}), so
+   * that its ciphertext cannot be moved to another webhook or column.
    *
-   * @param secrets the secrets
+   * @param webhookId the owning webhook
+   * @return the context
+   */
+  public static String apiKeyContext(String webhookId) {
+    return webhookId + ":api_key";
+  }
+
+  /**
+   * Returns the context a webhook's signing secrets are encrypted under ({@code
+   * "<webhookId>:signing_secret"}), so that their ciphertexts cannot be moved to another webhook or
+   * column.
+   *
+   * @param webhookId the owning webhook
+   * @return the context
+   */
+  public static String signingSecretContext(String webhookId) {
+    return webhookId + ":signing_secret";
+  }
+
+  /**
+   * Encrypts a webhook's API key for the {@code api_key_enc} column, bound to the webhook.
+   *
+   * @param webhook the webhook
+   * @param cipher encrypts the key
+   * @return the column value
+   */
+  public static String apiKey(Webhook webhook, SecretCipher cipher) {
+    return cipher.encrypt(webhook.apiKey().reveal(), apiKeyContext(webhook.id()));
+  }
+
+  /**
+   * Serialises a webhook's signing secrets with each secret encrypted and bound to the webhook.
+   *
+   * @param webhook the webhook
    * @param cipher encrypts each secret value
    * @return JSON text for the {@code signing_secrets} column
    */
-  public static String signingSecrets(List<SigningSecret> secrets, SecretCipher cipher) {
+  public static String signingSecrets(Webhook webhook, SecretCipher cipher) {
+    String context = signingSecretContext(webhook.id());
     ArrayNode arr = JSON.createArrayNode();
-    for (SigningSecret s : secrets) {
+    for (SigningSecret s : webhook.signingSecrets()) {
       ObjectNode o = arr.addObject();
-      o.put("secret_enc", cipher.encrypt(s.secret().reveal()));
+      o.put("secret_enc", cipher.encrypt(s.secret().reveal(), context));
       o.put("created_at", s.createdAt().toString());
       s.expiresAt().ifPresent(t -> o.put("expires_at", t.toString()));
     }
     return json(arr);
   }
 
-  private static List<SigningSecret> signingSecrets(String text, SecretCipher cipher)
-      throws SQLException {
+  private static List<SigningSecret> signingSecrets(
+      String webhookId, String text, SecretCipher cipher) throws SQLException {
+    String context = signingSecretContext(webhookId);
     List<SigningSecret> out = new ArrayList<>();
+    int index = 0;
     for (JsonNode o : parse(text, "signing secrets")) {
       out.add(
           new SigningSecret(
-              Secret.of(cipher.decrypt(o.path("secret_enc").asText())),
+              decrypt(
+                  cipher,
+                  o.path("secret_enc").asText(),
+                  context,
+                  webhookId,
+                  "signing_secrets[" + index + "].secret_enc"),
               Instant.parse(o.path("created_at").asText()),
               o.hasNonNull("expires_at")
                   ? Optional.of(Instant.parse(o.get("expires_at").asText()))
                   : Optional.empty()));
+      index++;
     }
     return out;
+  }
+
+  /** Decrypts one stored secret; a failure names the webhook and the column (never the value). */
+  private static Secret decrypt(
+      SecretCipher cipher, String ciphertext, String context, String webhookId, String column) {
+    try {
+      return Secret.of(cipher.decrypt(ciphertext, context));
+    } catch (SecretCipherException e) {
+      throw new SecretCipherException(
+          e.reason(), "Webhook '" + webhookId + "', column " + column + ": " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -224,26 +281,29 @@ public final class Rows {
   // ---- rows ----
 
   /**
-   * Reads a webhook row, decrypting its secrets.
+   * Reads a webhook row, decrypting its secrets under the contexts of the row's id.
    *
    * @param rs positioned on a row of {@code webhooks}
    * @param cipher decrypts the secrets
    * @return the webhook
    * @throws SQLException if a column cannot be read
+   * @throws SecretCipherException if a secret cannot be decrypted, including one copied from
+   *     another webhook or column; the message names the webhook and the column
    */
   public static Webhook webhook(ResultSet rs, SecretCipher cipher) throws SQLException {
+    String id = rs.getString("id");
     return new Webhook(
-        rs.getString("id"),
+        id,
         rs.getString("name"),
         rs.getString("description"),
         URI.create(rs.getString("uri")),
-        Secret.of(cipher.decrypt(rs.getString("api_key_enc"))),
+        decrypt(cipher, rs.getString("api_key_enc"), apiKeyContext(id), id, "api_key_enc"),
         eventTypes(rs.getString("event_types")),
         Optional.ofNullable(rs.getString("filter")),
         WebhookStatus.valueOf(rs.getString("status")),
         rs.getBoolean("enabled"),
         Optional.ofNullable(rs.getString("status_reason")),
-        signingSecrets(rs.getString("signing_secrets"), cipher),
+        signingSecrets(id, rs.getString("signing_secrets"), cipher),
         instant(rs, "created_at"),
         instant(rs, "updated_at"),
         rs.getLong("version"));

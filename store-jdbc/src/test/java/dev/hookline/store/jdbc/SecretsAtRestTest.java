@@ -199,6 +199,19 @@ class SecretsAtRestTest {
   }
 
   @Test
+  void aUriRepointedInTheDatabaseNeverGetsTheKey() throws SQLException {
+    PostgresStore store = victimAndAttacker();
+    EmbeddedDb.execute(
+        DS,
+        "UPDATE secrets.webhooks SET uri = 'https://attacker.example/x' WHERE id = 'wh_victim'");
+    SecretCipherException e =
+        assertThrows(SecretCipherException.class, () -> store.findWebhook("wh_victim"));
+    assertEquals(SecretCipherException.Reason.AUTHENTICATION_FAILED, e.reason(), e.getMessage());
+    assertTrue(e.getMessage().contains("api_key_enc"), e.getMessage());
+    assertFalse(e.getMessage().contains(API_KEY), e.getMessage());
+  }
+
+  @Test
   void anApiKeyCopiedIntoAnotherWebhookFailsAuthentication() throws SQLException {
     PostgresStore store = victimAndAttacker();
     String victimKey = column("wh_victim", "api_key_enc");

@@ -156,26 +156,30 @@ public final class Rows {
   // ---- secrets ----
 
   /**
-   * Returns the context a webhook's API key is encrypted under ({@code "<webhookId>:api_key"}), so
-   * that its ciphertext cannot be moved to another webhook or column.
+   * Returns the context a webhook's API key is encrypted under ({@code
+   * "<webhookId>:api_key:<uri>"}), so that its ciphertext cannot be moved to another webhook or
+   * column, and is never sent anywhere but the URI it was stored with: someone who can write to the
+   * database but has no key cannot point the {@code uri} column elsewhere and have the key sent
+   * there (the webhook then fails to read instead).
    *
-   * @param webhookId the owning webhook
+   * @param webhookId the owning webhook (ids contain no {@code :})
+   * @param uri the webhook's URI
    * @return the context
    */
-  public static String apiKeyContext(String webhookId) {
-    return webhookId + ":api_key";
+  public static String apiKeyContext(String webhookId, URI uri) {
+    return webhookId + ":api_key:" + uri;
   }
 
   /**
    * Returns the context a webhook's signing secrets are encrypted under ({@code
-   * "<webhookId>:signing_secret"}), so that their ciphertexts cannot be moved to another webhook or
-   * column.
+   * "<webhookId>:signing_secret:<uri>"}), bound like {@link #apiKeyContext}.
    *
    * @param webhookId the owning webhook
+   * @param uri the webhook's URI
    * @return the context
    */
-  public static String signingSecretContext(String webhookId) {
-    return webhookId + ":signing_secret";
+  public static String signingSecretContext(String webhookId, URI uri) {
+    return webhookId + ":signing_secret:" + uri;
   }
 
   /**
@@ -186,7 +190,7 @@ public final class Rows {
    * @return the column value
    */
   public static String apiKey(Webhook webhook, SecretCipher cipher) {
-    return cipher.encrypt(webhook.apiKey().reveal(), apiKeyContext(webhook.id()));
+    return cipher.encrypt(webhook.apiKey().reveal(), apiKeyContext(webhook.id(), webhook.uri()));
   }
 
   /**
@@ -197,7 +201,7 @@ public final class Rows {
    * @return JSON text for the {@code signing_secrets} column
    */
   public static String signingSecrets(Webhook webhook, SecretCipher cipher) {
-    String context = signingSecretContext(webhook.id());
+    String context = signingSecretContext(webhook.id(), webhook.uri());
     ArrayNode arr = JSON.createArrayNode();
     for (SigningSecret s : webhook.signingSecrets()) {
       ObjectNode o = arr.addObject();
@@ -209,8 +213,8 @@ public final class Rows {
   }
 
   private static List<SigningSecret> signingSecrets(
-      String webhookId, String text, SecretCipher cipher) throws SQLException {
-    String context = signingSecretContext(webhookId);
+      String webhookId, URI uri, String text, SecretCipher cipher) throws SQLException {
+    String context = signingSecretContext(webhookId, uri);
     List<SigningSecret> out = new ArrayList<>();
     int index = 0;
     for (JsonNode o : parse(text, "signing secrets")) {
@@ -281,7 +285,7 @@ public final class Rows {
   // ---- rows ----
 
   /**
-   * Reads a webhook row, decrypting its secrets under the contexts of the row's id.
+   * Reads a webhook row, decrypting its secrets under the contexts of the row's id and URI.
    *
    * @param rs positioned on a row of {@code webhooks}
    * @param cipher decrypts the secrets
@@ -292,18 +296,19 @@ public final class Rows {
    */
   public static Webhook webhook(ResultSet rs, SecretCipher cipher) throws SQLException {
     String id = rs.getString("id");
+    URI uri = URI.create(rs.getString("uri"));
     return new Webhook(
         id,
         rs.getString("name"),
         rs.getString("description"),
-        URI.create(rs.getString("uri")),
-        decrypt(cipher, rs.getString("api_key_enc"), apiKeyContext(id), id, "api_key_enc"),
+        uri,
+        decrypt(cipher, rs.getString("api_key_enc"), apiKeyContext(id, uri), id, "api_key_enc"),
         eventTypes(rs.getString("event_types")),
         Optional.ofNullable(rs.getString("filter")),
         WebhookStatus.valueOf(rs.getString("status")),
         rs.getBoolean("enabled"),
         Optional.ofNullable(rs.getString("status_reason")),
-        signingSecrets(id, rs.getString("signing_secrets"), cipher),
+        signingSecrets(id, uri, rs.getString("signing_secrets"), cipher),
         instant(rs, "created_at"),
         instant(rs, "updated_at"),
         rs.getLong("version"));

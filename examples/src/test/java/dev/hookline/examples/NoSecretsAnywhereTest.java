@@ -196,6 +196,7 @@ class NoSecretsAnywhereTest {
         new ConcurrentHashMap<>();
     private final List<Notification> received = new CopyOnWriteArrayList<>();
     private final List<String> echoedBodies = new CopyOnWriteArrayList<>();
+    private String unsendableKey = "";
 
     Run(String storeName) {
       this.storeName = storeName;
@@ -422,6 +423,36 @@ class NoSecretsAnywhereTest {
 
         // ---- bad input that holds secrets
         validationErrors(registry, dispatcher, receiver, gone, listenerBase, secret1);
+
+        // ---- a webhook written to the store past the registry's validation (an import, another
+        // tool), whose key cannot be an HTTP header value: see KNOWN LEAK in check()
+        unsendableKey = "key-" + hex(16) + "\r\nX-Injected: yes";
+        Webhook imported =
+            new Webhook(
+                "wh_imported_" + hex(4),
+                "imported",
+                "",
+                URI.create(listenerBase + "/receiver"),
+                Secret.of(unsendableKey),
+                Set.of(UserEvents.DELETED),
+                Optional.empty(),
+                WebhookStatus.VERIFIED,
+                true,
+                Optional.empty(),
+                List.of(
+                    new SigningSecret(
+                        Secret.of(newSigningSecret("imported")),
+                        clock.instant(),
+                        Optional.empty())),
+                clock.instant(),
+                clock.instant(),
+                1);
+        store.insertWebhook(imported);
+        dispatcher.reloadWebhooks();
+        Event e4 = event(UserEvents.DELETED, "usr_4");
+        assertEquals(1, dispatcher.publish(e4).count());
+        dispatcher.runDueNow();
+        assertTrue(only(dispatcher, imported, e4).attempts().isEmpty(), "nothing was sent");
 
         // ---- everything the run left behind
         for (Webhook w : registry.list()) {
@@ -780,6 +811,24 @@ class NoSecretsAnywhereTest {
         secret("API key seen by an endpoint", a.substring("Bearer ".length()));
       }
       secret("user-info password", USERINFO_PASSWORD);
+
+      // KNOWN LEAK, left for the owner of delivery/.../Dispatcher.java (being changed elsewhere):
+      // Dispatcher.send passes "Bearer " + the API key to HttpRequest.Builder.header, whose
+      // IllegalArgumentException for a value that is no valid header value (CR, LF, control
+      // characters, characters above U+00FF) quotes the whole value: 'invalid header value:
+      // "Bearer <key>"'; AttemptBody.run then logs that exception with its stack trace at ERROR
+      // ("delivery attempt failed inside Hookline"), on every retry. The registry refuses such
+      // keys, so only a webhook stored past it (an import, another tool, a custom Store) gets
+      // there. This assertion shows the leak; when Dispatcher stops echoing the value, it fails:
+      // then delete it and the two replace calls below, so that the key is checked like the rest.
+      assertTrue(
+          captured.contains("invalid header value: \"Bearer " + unsendableKey + "\""),
+          "KNOWN LEAK gone? Dispatcher no longer logs the unsendable API key: make this test check"
+              + " that key like every other one (see the comment above)");
+      everything =
+          everything
+              .replace("Bearer " + unsendableKey, "<known leak>")
+              .replace(unsendableKey, "<known leak>");
 
       List<String> leaks = new ArrayList<>();
       for (Map.Entry<String, String> s : secrets.entrySet()) {

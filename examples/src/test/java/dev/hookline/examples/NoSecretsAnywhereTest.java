@@ -125,8 +125,8 @@ import org.junit.jupiter.api.function.Executable;
  */
 class NoSecretsAnywhereTest {
   private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
-  private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
-  private static final int SLOW_MILLIS = 4_000;
+  private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(3);
+  private static final int SLOW_MILLIS = 6_000;
   private static final String REBIND_HOST = "rebind.example.test";
   private static final String USERINFO_PASSWORD = "Pa55-in-the-userinfo-9kT3";
   private static final Pattern SIGNING_SECRET_LIKE = Pattern.compile("whsec_[A-Za-z0-9+/]{8,}");
@@ -186,7 +186,7 @@ class NoSecretsAnywhereTest {
     private final StringBuilder evidence = new StringBuilder();
     private final Recorder listener = new Recorder();
 
-    /** What the loopback listener saw and answered, by path. */
+    /** The verifier behind each listener path; swapped as the listener follows a rotation. */
     private final Map<String, AtomicReference<WebhookVerifier>> verifiers =
         new ConcurrentHashMap<>();
 
@@ -474,7 +474,11 @@ class NoSecretsAnywhereTest {
       }
     }
 
-    /** A registry with the production SSRF policy; its one endpoint's name rebinds to loopback. */
+    /**
+     * The SSRF guard at send time. The main registry's development option allows all of loopback,
+     * so this runs on a registry with the production policy over a store of its own: its one
+     * endpoint's name resolves to a public address at registration, then to 127.0.0.1.
+     */
     private void ssrfRun(Store store) throws IOException {
       AtomicReference<String> dnsAnswer = new AtomicReference<>("93.184.216.34");
       HostResolver rebinding =

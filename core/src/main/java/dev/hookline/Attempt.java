@@ -9,14 +9,17 @@ import java.util.OptionalInt;
 /**
  * One try at delivering a notification: when, how long, and what came back.
  *
- * <p>Immutable and thread-safe. Never holds request headers, so no API key or signature.
+ * <p>Immutable and thread-safe. Never holds request headers, so no API key or signature; an
+ * endpoint that echoes them in its response body gets them replaced by {@code [redacted]} before
+ * the body is kept.
  *
  * @param number 1 for the first attempt, counting redeliveries on
  * @param startedAt when the request started
  * @param duration how long it took until the outcome was known
  * @param statusCode the HTTP status, if a response arrived
  * @param error why no usable response arrived, if none did
- * @param responseBody the start of the response body, truncated to a bounded size
+ * @param responseBody the start of the response body, truncated to a bounded size, with the
+ *     request's credentials redacted
  * @param detail a short explanation for people (never a secret)
  */
 public record Attempt(

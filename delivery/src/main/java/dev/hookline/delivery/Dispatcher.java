@@ -1067,28 +1067,48 @@ public final class Dispatcher implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       return SendOutcome.failure(ErrorKind.INTERNAL, e.getMessage() + "", 0);
     }
-    HttpRequest request =
-        HttpClients.requestBuilder(w.uri(), schedule.attemptTimeout())
-            .header("Content-Type", "application/json")
-            .header("Authorization", "Bearer " + w.apiKey().reveal())
-            .header("webhook-id", d.event().id())
-            .header("webhook-timestamp", Long.toString(timestamp))
-            .header("webhook-signature", signature)
-            .header("User-Agent", USER_AGENT)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-            .build();
-    SendOutcome outcome = sender.send(request, schedule.attemptTimeout());
-    if (outcome.body().isEmpty()) {
-      return outcome;
+    String apiKey = w.apiKey().reveal();
+    if (!isVisibleAscii(apiKey)) {
+      // Only a webhook stored past the registry's rules gets here. The JDK would refuse the header
+      // with a message that quotes the value, that is the key: never let that reach a log.
+      return SendOutcome.failure(
+          ErrorKind.INTERNAL,
+          "the webhook's API key is not a valid HTTP header value ("
+              + apiKey.length()
+              + " characters; keys must be printable ASCII without spaces): set a new key with"
+              + " rotateApiKey",
+          0);
     }
-    // What the endpoint sent back may echo our headers: keep the key and signatures out of the log.
-    List<String> sent = new ArrayList<>();
-    sent.add(w.apiKey().reveal());
-    for (String part : signature.split(" ", -1)) {
-      int comma = part.indexOf(',');
-      sent.add(comma >= 0 ? part.substring(comma + 1) : part);
+    HttpRequest request;
+    try {
+      request =
+          HttpClients.requestBuilder(w.uri(), schedule.attemptTimeout())
+              .header("Content-Type", "application/json")
+              .header("Authorization", "Bearer " + apiKey)
+              .header("webhook-id", d.event().id())
+              .header("webhook-timestamp", Long.toString(timestamp))
+              .header("webhook-signature", signature)
+              .header("User-Agent", USER_AGENT)
+              .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+              .build();
+    } catch (IllegalArgumentException e) {
+      // The JDK's message may quote a header value; say which parts to check instead.
+      return SendOutcome.failure(
+          ErrorKind.INTERNAL,
+          "the request could not be built: the URI or the event id is not valid in HTTP",
+          0);
     }
-    return outcome.redact(sent);
+    return sender.send(request, schedule.attemptTimeout());
+  }
+
+  private static boolean isVisibleAscii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        return false;
+      }
+    }
+    return !s.isEmpty();
   }
 
   private void record(

@@ -124,7 +124,7 @@ class NoSecretsInLogsTest {
         dispatcher.runDueNow();
         String recorded = h.only(e.id()).attempts().get(0).responseBody();
         assertTrue(recorded.contains("Bad gateway"), recorded);
-        assertTrue(recorded.contains("Bearer [redacted]"), recorded);
+        assertTrue(recorded.contains("Authorization: [redacted]"), recorded);
         assertFalse(recorded.contains(Harness.API_KEY), recorded);
         assertEquals(1, seenSignatures.size());
         String[] parts = seenSignatures.get(0).split(" ", -1);

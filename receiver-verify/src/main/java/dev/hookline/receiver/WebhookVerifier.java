@@ -259,8 +259,7 @@ public final class WebhookVerifier {
     }
     if (!authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       throw new WebhookVerificationException(
-          Reason.INVALID_API_KEY,
-          "the " + AUTHORIZATION + " header does not use the Bearer scheme");
+          Reason.INVALID_API_KEY, "the scheme of the " + AUTHORIZATION + " header is not Bearer");
     }
     String presented = authorization.substring(BEARER.length()).strip();
     if (presented.isEmpty()) {
@@ -571,8 +570,8 @@ public final class WebhookVerifier {
     public WebhookVerifier build() {
       if (apiKeys.isEmpty()) {
         throw new IllegalStateException(
-            "at least one apiKey is required: every Hookline notification carries"
-                + " 'Authorization: Bearer <apiKey>'");
+            "at least one apiKey is required: every Hookline notification carries its API key"
+                + " in the Authorization header (scheme Bearer)");
       }
       List<byte[]> digests = new ArrayList<>(apiKeys.size());
       for (String key : apiKeys) {

@@ -9,6 +9,7 @@ import java.net.ProtocolException;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
@@ -18,9 +19,14 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -38,6 +44,13 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe; blocks the calling thread for at most the deadline (plus scheduling noise).
  */
 public final class HttpSender {
+  /** Request headers whose values are credentials, never to be kept from an echoing response. */
+  private static final List<String> CREDENTIAL_HEADERS =
+      List.of("Authorization", "webhook-signature");
+
+  private static final String REDACTED = "[redacted]";
+  private static final int MIN_REDACTED_LENGTH = 8;
+
   private final HttpClient client;
   private final int maxResponseBytes;
   private final DestinationCheck destinationCheck;
@@ -100,9 +113,10 @@ public final class HttpSender {
                 body.set(b);
                 return b;
               });
+      byte[] bytes = response.body();
       return SendOutcome.response(
           response.statusCode(),
-          decode(response.body()),
+          redactCredentials(decode(bytes), timed.headers(), bytes.length >= maxResponseBytes),
           response.headers().firstValue("Retry-After"),
           System.nanoTime() - start);
     } catch (IOException e) {
@@ -189,6 +203,59 @@ public final class HttpSender {
     String message = t.getMessage();
     String text = t.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     return text.length() > 300 ? text.substring(0, 300) : text;
+  }
+
+  /**
+   * Removes the credentials the request carried from the response body, which is stored and shown
+   * (an {@link dev.hookline.Attempt}'s body): an endpoint's error page may echo the request's
+   * headers (the API key, the signatures). Each {@link #CREDENTIAL_HEADERS} value is replaced
+   * whole, then each space-separated entry ({@code v1,<sig>}, the key after {@code Bearer}), then
+   * the part after an entry's comma ({@code <sig>}). When the body may have been cut at the byte
+   * limit, a start of one of them at its very end goes too.
+   *
+   * @param body the decoded (bounded) body
+   * @param sent the request headers
+   * @param cut whether the body may have been cut short at the byte limit
+   * @return the body without any credential
+   */
+  static String redactCredentials(String body, HttpHeaders sent, boolean cut) {
+    Set<String> found = new LinkedHashSet<>();
+    for (String name : CREDENTIAL_HEADERS) {
+      for (String value : sent.allValues(name)) {
+        found.add(value);
+        for (String entry : value.split(" ", -1)) {
+          found.add(entry);
+          found.add(entry.substring(entry.indexOf(',') + 1));
+        }
+      }
+    }
+    // Longest first, so that a whole value goes before the pieces it holds. "Bearer" and "v1"
+    // alone are no secret, and replacing very short pieces would mangle ordinary text.
+    for (String f : List.copyOf(found)) {
+      found.add(f.replace("/", "\\/")); // as a JSON encoder that escapes slashes echoes it
+    }
+    List<String> parts = new ArrayList<>(found);
+    parts.removeIf(p -> p.length() < MIN_REDACTED_LENGTH);
+    parts.sort(Comparator.comparingInt(String::length).reversed());
+    String out = body;
+    for (String part : parts) {
+      out = out.replace(part, REDACTED);
+    }
+    if (cut) {
+      int tail = 0;
+      for (String part : parts) {
+        for (int k = part.length() - 1; k > tail; k--) {
+          if (out.endsWith(part.substring(0, k))) {
+            tail = k;
+            break;
+          }
+        }
+      }
+      if (tail > 0) {
+        out = out.substring(0, out.length() - tail) + REDACTED;
+      }
+    }
+    return out;
   }
 
   private static String decode(byte[] body) {

@@ -94,30 +94,6 @@ public record SendOutcome(
   }
 
   /**
-   * Returns this outcome with every occurrence of the given secrets in the body and detail replaced
-   * by {@code [redacted]}: an endpoint (or an error page in front of it) that echoes the request's
-   * headers must not put the API key or a signature into the delivery log.
-   *
-   * @param secrets the values to hide (blank ones are ignored)
-   * @return the redacted outcome (this one if nothing matched)
-   */
-  public SendOutcome redact(java.util.List<String> secrets) {
-    String b = body;
-    String d = detail;
-    for (String secret : secrets) {
-      if (secret.isBlank()) {
-        continue;
-      }
-      b = b.replace(secret, "[redacted]");
-      d = d.replace(secret, "[redacted]");
-    }
-    if (b.equals(body) && d.equals(detail)) {
-      return this;
-    }
-    return new SendOutcome(status, error, b, d, retryAfter, elapsed);
-  }
-
-  /**
    * Turns this outcome into the attempt record.
    *
    * @param number the attempt number

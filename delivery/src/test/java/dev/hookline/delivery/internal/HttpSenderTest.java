@@ -5,14 +5,18 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.http.Fault;
 import dev.hookline.ErrorKind;
 import java.net.URI;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -119,5 +123,86 @@ class HttpSenderTest {
     long ms = (System.nanoTime() - start) / 1_000_000;
     assertEquals(Optional.of(ErrorKind.TIMEOUT), o.error(), o.detail());
     assertTrue(ms < DEADLINE.toMillis() + MARGIN_MS, "took " + ms + " ms");
+  }
+
+  private static final String KEY = "key-0123456789abcdef-echoed";
+  private static final String SIG_A = "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=";
+  private static final String SIG_B = "v1,fvR8xmmLoLLQ1Iz3hJ3jXD/yeO7EXWoRQqTkyNwUpAo=";
+
+  private static HttpHeaders credentials() {
+    return HttpHeaders.of(
+        Map.of(
+            "Authorization", List.of("Bearer " + KEY),
+            "webhook-signature", List.of(SIG_A + " " + SIG_B)),
+        (name, value) -> true);
+  }
+
+  private static void assertNoCredential(String body) {
+    for (String s : List.of(KEY, SIG_A.substring(3), SIG_B.substring(3), "Bearer ")) {
+      assertFalse(body.contains(s), body);
+    }
+  }
+
+  @Test
+  void anEndpointThatEchoesTheRequestDoesNotGetTheCredentialsStored() throws Exception {
+    // Long: the first templated answer of a cold WireMock is slow, and nothing here is timed.
+    Duration deadline = Duration.ofSeconds(20);
+    server.stubFor(
+        post(urlEqualTo("/echo"))
+            .willReturn(
+                aResponse()
+                    .withStatus(400)
+                    .withBody(
+                        """
+                        Authorization: {{request.headers.Authorization}}
+                        key: {{regexExtract request.headers.Authorization '[^ ]+$'}}
+                        webhook-signature: {{request.headers.[webhook-signature]}}""")
+                    .withTransformers("response-template")));
+    HttpRequest r =
+        HttpClients.requestBuilder(URI.create(server.baseUrl() + "/echo"), deadline)
+            .header("Authorization", "Bearer " + KEY)
+            .header("webhook-signature", SIG_A + " " + SIG_B)
+            .POST(HttpRequest.BodyPublishers.ofString("{}"))
+            .build();
+    SendOutcome o =
+        new HttpSender(
+                HttpClients.defaultClient(deadline, executor), 4096, DestinationCheck.ALLOW_ALL)
+            .send(r, deadline);
+    assertEquals(400, o.status().orElse(-1), o.detail());
+    assertTrue(o.body().startsWith("Authorization: [redacted]"), o.body());
+    assertNoCredential(o.body());
+  }
+
+  @Test
+  void credentialsAreRedactedWholeInPiecesAndJsonEscaped() {
+    String body =
+        "{\"auth\":\"Bearer "
+            + KEY
+            + "\",\"key\":\""
+            + KEY
+            + "\",\"sig\":\""
+            + SIG_A.replace("/", "\\/")
+            + "\",\"raw\":\""
+            + SIG_B.substring(3)
+            + "\"}";
+    String redacted = HttpSender.redactCredentials(body, credentials(), false);
+    assertNoCredential(redacted);
+    assertFalse(redacted.contains(SIG_A.substring(3).replace("/", "\\/")), redacted);
+    assertTrue(redacted.startsWith("{\"auth\":\"[redacted]\",\"key\":\"[redacted]\""), redacted);
+  }
+
+  @Test
+  void aCredentialCutShortAtTheByteLimitIsRedactedToo() {
+    String cut = "error; you sent Authorization: Bearer " + KEY.substring(0, 7);
+    assertEquals(
+        "error; you sent Authorization: [redacted]",
+        HttpSender.redactCredentials(cut, credentials(), true));
+    assertEquals(
+        "signed " + "[redacted]",
+        HttpSender.redactCredentials("signed " + SIG_B.substring(0, 5), credentials(), true));
+    assertEquals(
+        "no credentials here, and not cut: Bear",
+        HttpSender.redactCredentials(
+            "no credentials here, and not cut: Bear", credentials(), false));
   }
 }

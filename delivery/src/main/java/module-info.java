@@ -7,6 +7,7 @@ module dev.hookline.delivery {
   requires transitive dev.hookline.filters;
   requires transitive java.net.http;
   requires com.fasterxml.jackson.databind;
+  requires com.github.benmanes.caffeine;
   requires org.slf4j;
   requires static transitive org.jspecify;
 

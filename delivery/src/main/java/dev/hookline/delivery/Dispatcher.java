@@ -166,6 +166,7 @@ public final class Dispatcher implements AutoCloseable {
   private final AtomicBoolean pumpRequested = new AtomicBoolean();
   private final ReentrantLock idleLock = new ReentrantLock();
   private final Condition idle = idleLock.newCondition();
+  private final AtomicInteger idleWaiters = new AtomicInteger();
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final List<ScheduledFuture<?>> periodic = new CopyOnWriteArrayList<>();
@@ -1021,13 +1022,36 @@ public final class Dispatcher implements AutoCloseable {
     active.remove(task.deliveryId(), task);
     task.endpointSlots().decrementAndGet();
     busy.decrementAndGet();
-    idleLock.lock();
-    try {
-      idle.signalAll();
-    } finally {
-      idleLock.unlock();
+    if (idleWaiters.get() > 0) {
+      idleLock.lock();
+      try {
+        idle.signalAll();
+      } finally {
+        idleLock.unlock();
+      }
     }
-    requestPump();
+    pumpOnThisThread();
+  }
+
+  /**
+   * Claims the next due deliveries on the calling worker thread, when no other pump runs: the task
+   * it hands out is likely taken by this same thread as it returns to the pool, which saves two
+   * thread hand-offs per delivery over asking the scheduler thread. Falls back to {@link
+   * #requestPump()} when another pump holds the lock.
+   */
+  private void pumpOnThisThread() {
+    if (closing || !started.get()) {
+      return;
+    }
+    if (pumpLock.tryLock()) {
+      try {
+        claimWithBackoff();
+      } finally {
+        pumpLock.unlock();
+      }
+    } else {
+      requestPump();
+    }
   }
 
   private void attempt(ClaimedDelivery cd, Webhook w, EndpointHealth.Permit permit) {
@@ -1297,6 +1321,7 @@ public final class Dispatcher implements AutoCloseable {
 
   private boolean awaitIdle(Duration max) {
     long nanos = max.toNanos();
+    idleWaiters.incrementAndGet(); // before reading busy: see finished()
     idleLock.lock();
     try {
       while (busy.get() > 0) {
@@ -1311,6 +1336,7 @@ public final class Dispatcher implements AutoCloseable {
       return false;
     } finally {
       idleLock.unlock();
+      idleWaiters.decrementAndGet();
     }
   }
 

@@ -9,6 +9,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -39,9 +40,12 @@ public final class AddressGuard implements DestinationCheck {
   /** At most this many lookups at once; more fail fast instead of piling up threads. */
   static final int MAX_LOOKUPS = 64;
 
+  private static final int MAX_REMEMBERED_LITERALS = 10_000;
+
   private final AddressPolicy policy;
   private final HostResolver resolver;
   private final ThreadPoolExecutor lookups;
+  private final ConcurrentHashMap<String, Optional<Refusal>> literals = new ConcurrentHashMap<>();
 
   /**
    * Creates the guard.
@@ -69,7 +73,16 @@ public final class AddressGuard implements DestinationCheck {
       return Optional.of(new Refusal(ErrorKind.BLOCKED_ADDRESS, "the URI has no host"));
     }
     if (isLiteral(host)) {
-      return check(host); // no lookup: nothing to wait for
+      // No lookup, and the answer for a literal never changes: remember it.
+      Optional<Refusal> known = literals.get(host);
+      if (known == null) {
+        known = check(host);
+        if (literals.size() >= MAX_REMEMBERED_LITERALS) {
+          literals.clear();
+        }
+        literals.put(host, known);
+      }
+      return known;
     }
     Future<Optional<Refusal>> lookup;
     try {

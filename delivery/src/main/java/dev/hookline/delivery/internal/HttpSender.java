@@ -51,6 +51,13 @@ public final class HttpSender {
   private static final String REDACTED = "[redacted]";
   private static final int MIN_REDACTED_LENGTH = 8;
 
+  /**
+   * A destination check faster than this leaves the request's own timeout in place (the deadline
+   * may be overrun by at most this much); a slower one (a real DNS lookup) gets the request rebuilt
+   * with what remains of the deadline.
+   */
+  private static final long GUARD_SLACK_NANOS = 1_000_000L;
+
   private final HttpClient client;
   private final int maxResponseBytes;
   private final DestinationCheck destinationCheck;
@@ -90,16 +97,22 @@ public final class HttpSender {
     // sendAsync(...).get() at the same concurrency (benchmarks: LoadHarness, and docs). The
     // request timeout covers connecting and the response headers; the body subscriber's own
     // timer covers the body, so the whole exchange ends by the deadline.
-    long remaining = deadline.toNanos() - (System.nanoTime() - start);
+    long checked = System.nanoTime() - start;
+    long remaining = deadline.toNanos() - checked;
     HttpRequest timed;
-    try {
-      timed =
-          HttpRequest.newBuilder(request, (name, value) -> true)
-              .timeout(Duration.ofNanos(Math.max(1_000_000L, remaining)))
-              .build();
-    } catch (IllegalArgumentException e) {
-      return SendOutcome.failure(
-          ErrorKind.INTERNAL, "request rejected: " + e.getMessage(), System.nanoTime() - start);
+    if (checked < GUARD_SLACK_NANOS
+        && request.timeout().filter(t -> t.compareTo(deadline) <= 0).isPresent()) {
+      timed = request; // the check took next to nothing: the request's own timeout stands
+    } else {
+      try {
+        timed =
+            HttpRequest.newBuilder(request, (name, value) -> true)
+                .timeout(Duration.ofNanos(Math.max(1_000_000L, remaining)))
+                .build();
+      } catch (IllegalArgumentException e) {
+        return SendOutcome.failure(
+            ErrorKind.INTERNAL, "request rejected: " + e.getMessage(), System.nanoTime() - start);
+      }
     }
     AtomicReference<@Nullable BoundedBodySubscriber> body = new AtomicReference<>();
     try {
@@ -219,6 +232,9 @@ public final class HttpSender {
    * @return the body without any credential
    */
   static String redactCredentials(String body, HttpHeaders sent, boolean cut) {
+    if (body.length() < MIN_REDACTED_LENGTH) {
+      return body; // too short to hold anything worth redacting (the common empty body)
+    }
     Set<String> found = new LinkedHashSet<>();
     for (String name : CREDENTIAL_HEADERS) {
       for (String value : sent.allValues(name)) {

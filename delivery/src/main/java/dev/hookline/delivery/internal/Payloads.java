@@ -3,6 +3,8 @@ package dev.hookline.delivery.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.hookline.Event;
 import dev.hookline.HooklineException;
 import java.time.ZoneOffset;
@@ -21,6 +23,20 @@ public final class Payloads {
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
           .withZone(ZoneOffset.UTC);
 
+  /**
+   * Bodies of recent events, by event identity: {@code publish} serialises an event to check its
+   * size, and every attempt of every delivery of it needs the same bytes again (with the in-memory
+   * store, the very same {@link Event} object). Weak keys, so an event no longer referenced leaves;
+   * bounded by bytes, so large payloads cannot pile up. A miss (an event read back from a database)
+   * just serialises again: the bytes are a pure function of the event.
+   */
+  private static final Cache<Event, byte[]> BODIES =
+      Caffeine.newBuilder()
+          .weakKeys()
+          .maximumWeight(16L * 1024 * 1024)
+          .<Event, byte[]>weigher((e, bytes) -> bytes.length)
+          .build();
+
   private Payloads() {}
 
   /**
@@ -30,6 +46,10 @@ public final class Payloads {
    * @return the exact bytes to send and sign
    */
   public static byte[] body(Event event) {
+    return BODIES.get(event, Payloads::serialize);
+  }
+
+  private static byte[] serialize(Event event) {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("id", event.id());
     root.put("type", event.type().wireName());

@@ -63,6 +63,7 @@ class SsrfAtSendTimeTest {
         return List.of(InetAddress.getByName(dnsAnswer.get()));
       };
   private final AtomicInteger connections = new AtomicInteger();
+  private final List<String> firstLines = new java.util.concurrent.CopyOnWriteArrayList<>();
   private ServerSocket listener = newListener();
   private Thread acceptor = new Thread(() -> {});
 
@@ -83,6 +84,14 @@ class SsrfAtSendTimeTest {
                 try {
                   Socket s = listener.accept();
                   connections.incrementAndGet();
+                  s.setSoTimeout(2000);
+                  byte[] head = new byte[256];
+                  int n = s.getInputStream().read(head);
+                  if (n > 0) {
+                    String text = new String(head, 0, n, StandardCharsets.ISO_8859_1);
+                    int eol = text.indexOf('\r');
+                    firstLines.add(eol >= 0 ? text.substring(0, eol) : text);
+                  }
                   s.close();
                 } catch (IOException e) {
                   return; // closed
@@ -183,6 +192,19 @@ class SsrfAtSendTimeTest {
       assertNotEquals(java.util.Optional.of(ErrorKind.BLOCKED_ADDRESS), attempt.error());
     }
     Harness.await(Duration.ofSeconds(5), () -> connections.get() > 0);
+  }
+
+  @Test
+  void anEgressProxyConfiguredOnTheClientCarriesEveryRequestAfterTheGuard() {
+    // The listener plays an egress proxy: the client asks it to tunnel to the webhook's host.
+    WebhookRegistry registry = registry(AddressPolicy.defaults());
+    receiving(registry); // hooks resolve to a public address: the guard lets them through
+    try (Dispatcher d = dispatcher(registry)) {
+      d.publish(event());
+      d.runDueNow();
+    }
+    Harness.await(Duration.ofSeconds(5), () -> !firstLines.isEmpty());
+    assertEquals("CONNECT " + HOST + ":443 HTTP/1.1", firstLines.get(0), firstLines.toString());
   }
 
   @Test

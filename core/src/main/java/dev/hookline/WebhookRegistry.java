@@ -18,7 +18,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -274,29 +276,32 @@ public final class WebhookRegistry {
   /**
    * Enables a webhook. An unverified webhook may be enabled; it receives notifications once it is
    * verified too. Enabling a webhook {@linkplain WebhookStatus#DISABLED_BY_FAILURE disabled by
-   * failure} returns it to {@link WebhookStatus#VERIFIED}. Enabling also resets the endpoint's
-   * health: its continuous-failure clock starts again from the next failure.
+   * failure} returns it to {@link WebhookStatus#VERIFIED}. Enabling a webhook that was not
+   * receiving also resets the endpoint's health: its continuous-failure clock starts again from the
+   * next failure. Enabling one that is already enabled changes nothing.
    *
    * @param id the webhook id
    * @return the stored webhook
    * @throws WebhookNotFoundException if no webhook has that id
    */
   public Webhook enable(String id) {
-    Webhook result =
-        changeState(
-            id,
-            w ->
-                w.status() == WebhookStatus.DISABLED_BY_FAILURE
-                    ? Optional.of(
-                        w.withState(
-                            WebhookStatus.VERIFIED, true, Optional.empty(), clock.instant()))
-                    : w.enabled()
-                        ? Optional.empty()
-                        : Optional.of(
-                            w.withState(w.status(), true, w.statusReason(), clock.instant())));
-    // A fresh start: the endpoint's failure clock (shared by every dispatcher) stops.
+    Webhook current = require(id);
+    if (current.enabled() && current.status() != WebhookStatus.DISABLED_BY_FAILURE) {
+      return current; // already enabled: nothing changes, the failure clock keeps running
+    }
+    // A fresh start: stop the endpoint's failure clock (shared by every dispatcher) first, so no
+    // dispatcher can act on the old clock once the webhook receives again.
     store.clearEndpointFailing(id);
-    return result;
+    return changeState(
+        id,
+        w ->
+            w.status() == WebhookStatus.DISABLED_BY_FAILURE
+                ? Optional.of(
+                    w.withState(WebhookStatus.VERIFIED, true, Optional.empty(), clock.instant()))
+                : w.enabled()
+                    ? Optional.empty()
+                    : Optional.of(
+                        w.withState(w.status(), true, w.statusReason(), clock.instant())));
   }
 
   /**
@@ -351,7 +356,18 @@ public final class WebhookRegistry {
     Objects.requireNonNull(checked, "checked");
     Objects.requireNonNull(result, "result");
     if (!result.verified()) {
-      recordVerificationFailure(checked.id(), result.detail());
+      // Recorded only against the URI that failed: a moved webhook keeps its own status reason.
+      changeState(
+          checked.id(),
+          w ->
+              w.uri().equals(checked.uri())
+                  ? Optional.of(
+                      w.withState(
+                          w.status(),
+                          w.enabled(),
+                          Optional.of("verification failed: " + result.detail()),
+                          clock.instant()))
+                  : Optional.<Webhook>empty());
       return result;
     }
     Webhook after = markVerified(checked.id(), checked.uri());
@@ -439,33 +455,75 @@ public final class WebhookRegistry {
   }
 
   /**
-   * Like {@link #disableByFailure(String, String)}, for a failure observed at {@code failedUri}: if
-   * the webhook has moved to another URI since (or is waiting for its new endpoint's verification),
-   * the old endpoint's failure says nothing about it, and nothing changes.
+   * Like {@link #disableByFailure(String, String)}, for a failure observed at {@code failedUri} (a
+   * {@code 410 Gone}): only a {@link WebhookStatus#VERIFIED} webhook that still points at {@code
+   * failedUri} is disabled. If it has moved to another URI since, is waiting for its new endpoint's
+   * verification, or is already disabled, nothing changes.
    *
    * @param id the webhook id
    * @param failedUri the URI that failed
    * @param reason why, for people
-   * @return the stored webhook (unchanged if it no longer points at {@code failedUri})
+   * @return the stored webhook if this call disabled it; empty if it changed nothing
    * @throws WebhookNotFoundException if no webhook has that id
    */
-  public Webhook disableByFailure(String id, URI failedUri, String reason) {
+  public Optional<Webhook> disableByFailure(String id, URI failedUri, String reason) {
     Objects.requireNonNull(failedUri, "failedUri");
     Objects.requireNonNull(reason, "reason");
-    Webhook result =
+    return disableIf(id, reason, w -> w.uri().equals(failedUri));
+  }
+
+  /**
+   * Disables a webhook whose endpoint at {@code failedUri} has failed without a success since
+   * {@code failingSince}, if that is still so: the webhook is {@link WebhookStatus#VERIFIED}, still
+   * points at {@code failedUri}, and the Store's failure clock ({@link Store#endpointFailingSince})
+   * still runs from {@code failingSince} or earlier. The clock is re-read inside the optimistic
+   * update, so a concurrent {@link #enable} (which stops the clock first) or another instance's
+   * success wins.
+   *
+   * @param id the webhook id
+   * @param failedUri the URI that failed
+   * @param failingSince the start of the failure the caller saw
+   * @param reason why, for people
+   * @return the stored webhook if this call disabled it; empty if it changed nothing
+   * @throws WebhookNotFoundException if no webhook has that id
+   */
+  public Optional<Webhook> disableForContinuousFailure(
+      String id, URI failedUri, Instant failingSince, String reason) {
+    Objects.requireNonNull(failedUri, "failedUri");
+    Objects.requireNonNull(failingSince, "failingSince");
+    Objects.requireNonNull(reason, "reason");
+    return disableIf(
+        id,
+        reason,
+        w ->
+            w.uri().equals(failedUri)
+                && store
+                    .endpointFailingSince(id)
+                    .filter(since -> !since.isAfter(failingSince))
+                    .isPresent());
+  }
+
+  private Optional<Webhook> disableIf(String id, String reason, Predicate<Webhook> stillFailing) {
+    // The last run of the change decides: it either wrote (the store accepted it) or found
+    // nothing to do; an earlier run that lost a version race is run again.
+    AtomicBoolean wrote = new AtomicBoolean();
+    Webhook after =
         changeState(
             id,
-            w ->
-                w.uri().equals(failedUri) && w.status() == WebhookStatus.VERIFIED
-                    ? Optional.of(disabledByFailure(w, reason))
-                    : Optional.empty());
-    if (result.status() == WebhookStatus.DISABLED_BY_FAILURE) {
+            w -> {
+              Optional<Webhook> change =
+                  w.status() == WebhookStatus.VERIFIED && stillFailing.test(w)
+                      ? Optional.of(disabledByFailure(w, reason))
+                      : Optional.empty();
+              wrote.set(change.isPresent());
+              return change;
+            });
+    if (wrote.get()) {
       log.warn("webhook disabled by failure: webhook={} reason={}", id, reason);
-    } else {
-      log.info(
-          "webhook not disabled: it moved to another endpoint since the failure: webhook={}", id);
+      return Optional.of(after);
     }
-    return result;
+    log.debug("webhook not disabled: it changed since the failure: webhook={}", id);
+    return Optional.empty();
   }
 
   /**

@@ -24,9 +24,10 @@ class WebhookRegistryTest {
   private final List<String> changes = new ArrayList<>();
   private final AtomicReference<VerificationResult> nextVerification =
       new AtomicReference<>(new VerificationResult(true, "ok"));
+  private final InMemoryStore store = new InMemoryStore();
   private final WebhookRegistry registry =
       WebhookRegistry.builder()
-          .store(new InMemoryStore())
+          .store(store)
           .clock(clock)
           .endpointVerifier(w -> nextVerification.get())
           .build();
@@ -245,8 +246,12 @@ class WebhookRegistryTest {
             .build();
     registry.update(w.id(), old.version(), moved);
     // ...and the old endpoint then answers 410.
-    Webhook after = registry.disableByFailure(w.id(), old.uri(), "endpoint answered 410 Gone");
-    assertEquals(WebhookStatus.PENDING_VERIFICATION, after.status(), "the old endpoint's failure");
+    assertEquals(
+        Optional.empty(),
+        registry.disableByFailure(w.id(), old.uri(), "endpoint answered 410 Gone"),
+        "the old endpoint's failure changes nothing");
+    Webhook after = registry.require(w.id());
+    assertEquals(WebhookStatus.PENDING_VERIFICATION, after.status());
     assertTrue(after.enabled());
     assertEquals(WebhookStatus.PENDING_VERIFICATION, registry.enable(w.id()).status());
 
@@ -257,6 +262,45 @@ class WebhookRegistryTest {
     Webhook again = registry.enable(w.id());
     assertEquals(WebhookStatus.PENDING_VERIFICATION, again.status());
     assertFalse(again.receivesEvents());
+  }
+
+  @Test
+  void continuousFailureDisablesOnlyWhileTheSharedClockStillRunsFromThen() {
+    Webhook w = create("a");
+    registry.markVerified(w.id());
+    registry.enable(w.id());
+    Instant t0 = clock.instant();
+    store.markEndpointFailing(w.id(), t0);
+    clock.advance(Duration.ofDays(5));
+
+    // The clock was stopped meanwhile (a success elsewhere): nothing happens.
+    store.clearEndpointFailing(w.id());
+    assertEquals(
+        Optional.empty(), registry.disableForContinuousFailure(w.id(), w.uri(), t0, "failing"));
+    // It runs again, but from later than the caller saw: nothing happens either.
+    store.markEndpointFailing(w.id(), t0.plusSeconds(60));
+    assertEquals(
+        Optional.empty(), registry.disableForContinuousFailure(w.id(), w.uri(), t0, "failing"));
+    // Still failing from the time the caller saw: disabled, once.
+    Webhook disabled =
+        registry
+            .disableForContinuousFailure(w.id(), w.uri(), t0.plusSeconds(60), "failing")
+            .orElseThrow();
+    assertEquals(WebhookStatus.DISABLED_BY_FAILURE, disabled.status());
+    assertEquals(
+        Optional.empty(),
+        registry.disableForContinuousFailure(w.id(), w.uri(), t0.plusSeconds(60), "failing"),
+        "already disabled: a second caller changes nothing (and fires no second event)");
+
+    // enable() stops the clock before the webhook receives again; enabling twice keeps it.
+    registry.enable(w.id());
+    assertTrue(store.endpointFailingSince(w.id()).isEmpty());
+    store.markEndpointFailing(w.id(), clock.instant());
+    registry.enable(w.id());
+    assertEquals(
+        Optional.of(clock.instant()),
+        store.endpointFailingSince(w.id()),
+        "enabling an enabled webhook leaves its clock alone");
   }
 
   @Test

@@ -16,7 +16,6 @@ import dev.hookline.Webhook;
 import dev.hookline.WebhookChangeListener;
 import dev.hookline.WebhookNotFoundException;
 import dev.hookline.WebhookRegistry;
-import dev.hookline.WebhookStatus;
 import dev.hookline.delivery.internal.AddressGuard;
 import dev.hookline.delivery.internal.DestinationCheck;
 import dev.hookline.delivery.internal.EndpointHealth;
@@ -637,11 +636,7 @@ public final class Dispatcher implements AutoCloseable {
           resetHealthIfFresh(w.id(), before, Optional.of(after));
           track(after);
         }
-        for (String gone : webhooks.keySet()) {
-          if (!snapshot.containsKey(gone)) {
-            health.reset(gone);
-          }
-        }
+        health.retainOnly(snapshot.keySet());
         webhooks.keySet().retainAll(snapshot.keySet());
         notReceiving.removeIf(id -> !snapshot.containsKey(id));
         perEndpoint
@@ -1160,12 +1155,12 @@ public final class Dispatcher implements AutoCloseable {
       if (!store.fail(lease, a, now)) {
         leaseLost(d);
       }
+      health.onFailure(w.id(), now); // a probe that got 410 closes its half-open state too
       boolean disabled = false;
       try {
-        // Only if the webhook still points at the endpoint that answered 410.
-        disabled =
-            registry.disableByFailure(w.id(), w.uri(), reason).status()
-                == WebhookStatus.DISABLED_BY_FAILURE;
+        // Only if the webhook still points at the endpoint that answered 410, and only this call
+        // reports it (a concurrent 410 or another instance may have disabled it already).
+        disabled = registry.disableByFailure(w.id(), w.uri(), reason).isPresent();
       } catch (WebhookNotFoundException e) {
         log.debug("webhook deleted before it could be disabled: webhook={}", w.id());
       } catch (RuntimeException e) {
@@ -1241,9 +1236,11 @@ public final class Dispatcher implements AutoCloseable {
             + " h without a success); disabled at "
             + now;
     try {
-      Webhook after = registry.disableByFailure(w.id(), w.uri(), reason);
-      if (after.status() != WebhookStatus.DISABLED_BY_FAILURE) {
-        return; // it moved to another endpoint meanwhile: the old one's failures do not count
+      if (registry.disableForContinuousFailure(w.id(), w.uri(), since, reason).isEmpty()) {
+        // Moved, re-enabled, already disabled, or the shared clock stopped meanwhile: nothing
+        // was changed here. Look again at the next failure.
+        health.disableFailed(w.id());
+        return;
       }
     } catch (WebhookNotFoundException e) {
       log.debug("webhook deleted before it could be disabled: webhook={}", w.id());

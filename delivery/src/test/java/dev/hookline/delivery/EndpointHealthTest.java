@@ -171,16 +171,24 @@ class EndpointHealthTest {
     try (Dispatcher first = dispatcher()) {
       first.publish(h.event(UserEvents.CREATED));
       drain(first, requests::get);
+      assertTrue(
+          h.store.endpointFailingSince(webhook.id()).isEmpty(),
+          "a run of failures shorter than an hour costs no Store write");
+      h.clock.advance(Duration.ofHours(2)); // its retries fail too
+      drain(first, requests::get);
     }
     assertEquals(java.util.Optional.of(t0), h.store.endpointFailingSince(webhook.id()));
 
-    h.clock.advance(Duration.ofDays(3)); // the host restarts
+    h.clock.advance(Duration.ofDays(3)); // the host restarts (2 h + 3 days after the start)
     try (Dispatcher second = dispatcher()) {
       second.publish(h.event(UserEvents.CREATED));
       drain(second, requests::get);
       assertEquals(WebhookStatus.VERIFIED, h.registry.require(webhook.id()).status());
 
-      h.clock.advance(Duration.ofDays(2).plusMinutes(1));
+      h.clock.advance(Duration.ofHours(2)); // this instance's own run reaches the Store
+      drain(second, requests::get);
+      assertEquals(WebhookStatus.VERIFIED, h.registry.require(webhook.id()).status());
+      h.clock.advance(Duration.ofDays(2));
       drain(second, requests::get);
       Webhook w = h.registry.require(webhook.id());
       assertEquals(
@@ -200,7 +208,9 @@ class EndpointHealthTest {
     try (Dispatcher a = dispatcher();
         Dispatcher b = dispatcher()) {
       a.publish(h.event(UserEvents.CREATED));
-      drain(a, requests::get); // a sees the endpoint fail: the shared clock starts at t0
+      drain(a, requests::get); // a sees the endpoint fail...
+      h.clock.advance(Duration.ofHours(2));
+      drain(a, requests::get); // ...for over an hour: the shared clock starts at t0
       assertEquals(java.util.Optional.of(t0), h.store.endpointFailingSince(webhook.id()));
 
       h.clock.advance(Duration.ofDays(3));

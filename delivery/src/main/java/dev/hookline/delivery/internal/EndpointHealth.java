@@ -28,12 +28,15 @@ import org.slf4j.LoggerFactory;
  *
  * The time an endpoint started failing lives in the {@link Store} ({@link
  * Store#markEndpointFailing}), so it survives restarts and every instance sharing the Store sees
- * the same clock. This class keeps a local copy to avoid a Store call per attempt: it marks the
- * Store on the first failure after a success, clears it on the first success after a failure (and
- * at least every {@code syncInterval} while succeeding, so a clock started by another instance that
- * only sees failures is stopped by this one's successes), and re-reads it before reporting that the
- * endpoint has failed for {@code disableAfter}. Store errors here never break a delivery: the
- * bookkeeping is retried on the next attempt.
+ * the same clock. To keep Store traffic off the attempt path, this class remembers when the current
+ * run of failures began locally and marks the Store (with that time) only once the run has lasted
+ * {@code syncInterval} (at most an hour, at most a tenth of {@code disableAfter}): a flapping
+ * endpoint costs no Store write. A success ends the run and clears the Store if this instance
+ * marked it, and at least every {@code syncInterval} anyway, so a clock another instance started is
+ * stopped by this one's successes. Before reporting that the endpoint has failed for {@code
+ * disableAfter}, the Store is read again. Store errors never break a delivery: the bookkeeping is
+ * retried on the next attempt (a clear that failed is retried before the next mark, so a lost clear
+ * cannot bring back an old start).
  *
  * <p>Thread-safe: each endpoint's state is guarded by its own monitor; Store calls are made outside
  * it.
@@ -137,11 +140,17 @@ public final class EndpointHealth {
     Instant openedAt = Instant.EPOCH;
     boolean probing;
 
-    /** The Store's failure clock as this instance last knew it; null when not failing. */
+    /** When the current run of failures began, as this instance saw it; null: not failing. */
+    @Nullable Instant runStart;
+
+    /** The Store's clock once this instance marked it for the current run; null: not marked. */
     @Nullable Instant failingSince;
 
     /** When this instance last stopped the Store's clock; null: not since it started. */
     @Nullable Instant lastCleared;
+
+    /** A clear that failed: done before the next mark. */
+    boolean clearPending;
 
     boolean disableReported;
 
@@ -278,22 +287,34 @@ public final class EndpointHealth {
       }
       Instant cleared = s.lastCleared;
       clearStore =
-          s.failingSince != null || cleared == null || !now.isBefore(cleared.plus(syncInterval));
+          s.failingSince != null
+              || s.clearPending
+              || cleared == null
+              || !now.isBefore(cleared.plus(syncInterval));
+      s.runStart = null;
       s.failingSince = null;
       s.disableReported = false;
       if (clearStore) {
         s.lastCleared = now; // claimed before the call, so concurrent successes make one call
+        s.clearPending = false;
       }
     }
     if (clearStore) {
-      try {
-        store.clearEndpointFailing(id);
-      } catch (RuntimeException e) {
-        synchronized (s) {
-          s.lastCleared = null; // try again on the next success
-        }
-        log.warn("could not stop the endpoint's failure clock in the store: webhook={}", id, e);
+      clearInStore(id, s);
+    }
+  }
+
+  private boolean clearInStore(String id, State s) {
+    try {
+      store.clearEndpointFailing(id);
+      return true;
+    } catch (RuntimeException e) {
+      synchronized (s) {
+        s.lastCleared = null; // try again on the next success...
+        s.clearPending = true; // ...and before the next mark
       }
+      log.warn("could not stop the endpoint's failure clock in the store: webhook={}", id, e);
+      return false;
     }
   }
 
@@ -308,7 +329,9 @@ public final class EndpointHealth {
    */
   public Optional<Instant> onFailure(String id, Instant now) {
     State s = state(id);
+    Instant runStart;
     @Nullable Instant known;
+    boolean clearFirst;
     synchronized (s) {
       s.push(true);
       if (s.circuit == Circuit.HALF_OPEN) {
@@ -322,25 +345,44 @@ public final class EndpointHealth {
         s.openedAt = now;
         notClosed.add(id);
       }
-      if (s.disableReported) {
-        return Optional.empty();
+      if (s.runStart == null) {
+        s.runStart = now;
+      }
+      runStart = s.runStart;
+      if (s.disableReported || now.isBefore(runStart.plus(syncInterval))) {
+        return Optional.empty(); // a short run, or already reported: no Store call
       }
       known = s.failingSince;
       if (known != null && now.isBefore(known.plus(disableAfter))) {
-        return Optional.empty(); // the common case: no Store call
+        return Optional.empty(); // marked, and not due yet: no Store call
+      }
+      clearFirst = s.clearPending;
+    }
+    if (clearFirst && !clearInStore(id, s)) {
+      return Optional.empty(); // marking now could revive the old start: wait for the clear
+    }
+    if (clearFirst) {
+      synchronized (s) {
+        s.clearPending = false;
       }
     }
     try {
       Instant since;
+      boolean restarted = false;
       if (known == null) {
-        since = store.markEndpointFailing(id, now);
+        since = store.markEndpointFailing(id, runStart);
       } else {
         // Due by what this instance knew: confirm with the Store, where another instance's
-        // success (or a re-enable) may have stopped the clock meanwhile.
+        // success (or a re-enable) may have stopped the clock meanwhile. If it has, the endpoint
+        // succeeded after this instance's run began: a new run starts now.
         Optional<Instant> stored = store.endpointFailingSince(id);
-        since = stored.isPresent() ? stored.get() : store.markEndpointFailing(id, now);
+        restarted = stored.isEmpty();
+        since = restarted ? store.markEndpointFailing(id, now) : stored.get();
       }
       synchronized (s) {
+        if (restarted) {
+          s.runStart = now;
+        }
         s.failingSince = since;
         if (!s.disableReported && !now.isBefore(since.plus(disableAfter))) {
           s.disableReported = true;
@@ -377,6 +419,17 @@ public final class EndpointHealth {
   public void reset(String id) {
     states.remove(id);
     notClosed.remove(id);
+  }
+
+  /**
+   * Forgets every endpoint not in {@code ids} (webhooks deleted, including state an attempt still
+   * in flight recreated after a reset).
+   *
+   * @param ids the webhooks that exist
+   */
+  public void retainOnly(Set<String> ids) {
+    states.keySet().retainAll(ids);
+    notClosed.retainAll(ids);
   }
 
   /**

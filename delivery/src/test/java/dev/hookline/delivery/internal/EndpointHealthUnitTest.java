@@ -123,12 +123,31 @@ class EndpointHealthUnitTest {
   void aClockStoppedElsewhereIsRestartedInsteadOfDisabling() {
     EndpointHealth h = health();
     h.onFailure("w", T0);
+    h.onFailure("w", T0.plus(Duration.ofHours(1))); // an hour of failure: marked from T0
+    verify(store).markEndpointFailing("w", T0);
     Instant due = T0.plus(DISABLE_AFTER);
     // Another instance saw a success and cleared the Store's clock.
     when(store.endpointFailingSince("w")).thenReturn(Optional.empty());
     assertTrue(h.onFailure("w", due).isEmpty());
     verify(store).markEndpointFailing("w", due);
     assertTrue(h.onFailure("w", due.plus(Duration.ofDays(1))).isEmpty(), "a new clock from due");
+  }
+
+  @Test
+  void aFlappingEndpointCostsNoStoreWrites() {
+    EndpointHealth h = health();
+    Instant t = T0;
+    for (int i = 0; i < 1000; i++) {
+      t = t.plusMillis(100); // 10 attempts a second, every tenth one failing
+      if (i % 10 == 0) {
+        h.onFailure("w", t);
+      } else {
+        h.onSuccess("w", t);
+      }
+    }
+    verify(store, never()).markEndpointFailing(anyString(), any());
+    verify(store, never()).endpointFailingSince(anyString());
+    verify(store, times(1)).clearEndpointFailing("w"); // the first success; then hourly at most
   }
 
   @Test
@@ -151,17 +170,39 @@ class EndpointHealthUnitTest {
     when(store.markEndpointFailing(anyString(), any()))
         .thenThrow(new IllegalStateException("database down"))
         .thenAnswer(i -> i.getArgument(1, Instant.class));
+    Instant hour = T0.plus(Duration.ofHours(1));
     assertTrue(h.onFailure("w", T0).isEmpty());
-    assertTrue(h.onFailure("w", T0.plusSeconds(1)).isEmpty());
-    verify(store, times(2)).markEndpointFailing(anyString(), any());
+    assertTrue(h.onFailure("w", hour).isEmpty(), "the mark fails: no exception");
+    assertTrue(h.onFailure("w", hour.plusSeconds(1)).isEmpty());
+    verify(store, times(2)).markEndpointFailing("w", T0);
 
     org.mockito.Mockito.doThrow(new IllegalStateException("database down"))
         .doNothing()
         .when(store)
         .clearEndpointFailing("w");
-    h.onSuccess("w", T0.plusSeconds(2));
-    h.onSuccess("w", T0.plusSeconds(3));
+    h.onSuccess("w", hour.plusSeconds(2)); // the clear fails...
+    h.onSuccess("w", hour.plusSeconds(3)); // ...and is retried
     verify(store, times(2)).clearEndpointFailing("w");
+  }
+
+  @Test
+  void aClearThatFailedIsDoneBeforeTheNextMark() {
+    EndpointHealth h = health();
+    Instant hour = T0.plus(Duration.ofHours(1));
+    h.onFailure("w", T0);
+    h.onFailure("w", hour); // marked from T0
+    org.mockito.Mockito.doThrow(new IllegalStateException("database down"))
+        .doNothing()
+        .when(store)
+        .clearEndpointFailing("w");
+    h.onSuccess("w", hour.plusSeconds(1)); // recovered, but the clear fails
+    Instant later = hour.plus(Duration.ofMinutes(10));
+    h.onFailure("w", later);
+    h.onFailure("w", later.plus(Duration.ofHours(1))); // a new run, long enough to mark
+    org.mockito.InOrder order = org.mockito.Mockito.inOrder(store);
+    order.verify(store).markEndpointFailing("w", T0);
+    order.verify(store, times(2)).clearEndpointFailing("w");
+    order.verify(store).markEndpointFailing("w", later);
   }
 
   @Test

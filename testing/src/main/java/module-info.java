@@ -1,8 +1,14 @@
-/** Fixtures for Hookline's tests and users' tests: the Store contract kit and a manual clock. */
+/**
+ * Fixtures for Hookline's tests and users' tests: the Store contract kit, a manual clock, hostile
+ * URIs for SSRF tests, a loopback webhook sink, and a small JDBC connection pool for tests and
+ * benchmarks.
+ */
 module dev.hookline.testing {
   requires transitive dev.hookline.core;
   requires transitive org.junit.jupiter.api;
+  requires transitive java.sql;
   requires static transitive org.jspecify;
 
   exports dev.hookline.testing;
+  exports dev.hookline.testing.jdbc;
 }

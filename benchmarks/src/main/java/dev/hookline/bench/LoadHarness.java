@@ -81,7 +81,9 @@ public final class LoadHarness {
         // the same phase through the PostgreSQL store (embedded), same sink, same concurrency
         try (io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg =
                 io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();
-            BenchPool pool = new BenchPool(pg.getPostgresDatabase(), threads + 8)) {
+            dev.hookline.testing.jdbc.SimpleConnectionPool pool =
+                dev.hookline.testing.jdbc.SimpleConnectionPool.of(
+                    pg.getPostgresDatabase(), threads + 8)) {
           byte[] key = new byte[32];
           new java.security.SecureRandom().nextBytes(key);
           dev.hookline.store.jdbc.PostgresStore postgres =

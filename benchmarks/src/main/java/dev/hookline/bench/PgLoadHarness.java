@@ -12,6 +12,8 @@ import dev.hookline.filter.Filters;
 import dev.hookline.spi.Store;
 import dev.hookline.store.InMemoryStore;
 import dev.hookline.store.jdbc.PostgresStore;
+import dev.hookline.testing.LoopbackSink;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -74,7 +76,8 @@ public final class PgLoadHarness {
     List<String> rows = new ArrayList<>();
     rows.add(run("in-memory", new InMemoryStore(), burst, rate, seconds));
     try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
-        BenchPool pool = new BenchPool(pg.getPostgresDatabase(), WORKERS + 8)) {
+        SimpleConnectionPool pool =
+            SimpleConnectionPool.of(pg.getPostgresDatabase(), WORKERS + 8)) {
       byte[] key = new byte[32];
       new SecureRandom().nextBytes(key);
       PostgresStore store =
@@ -105,8 +108,8 @@ public final class PgLoadHarness {
             .filterCompiler(Filters.compiler())
             .allowInsecureLoopbackForDevelopment(true)
             .build();
-    try (BenchSink sink =
-            new BenchSink(
+    try (LoopbackSink sink =
+            LoopbackSink.reporting(
                 id -> {
                   Long at = publishedAt.remove(id);
                   if (at == null) {

@@ -1,7 +1,13 @@
 package dev.hookline.delivery;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.hookline.Delivery;
 import dev.hookline.DeliveryQuery;
 import dev.hookline.Event;
@@ -15,6 +21,10 @@ import dev.hookline.testing.ManualClock;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -22,7 +32,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
-/** A store, a registry on a manual clock, and helpers shared by the dispatcher tests. */
+/**
+ * A store, a registry on a manual clock, and helpers shared by the dispatcher tests, among them a
+ * warmed-up WireMock endpoint.
+ */
 final class Harness {
   static final String API_KEY = "test-api-key-0123456789";
   private static final AtomicInteger EVENTS = new AtomicInteger();
@@ -109,6 +122,49 @@ final class Harness {
           throw new AssertionError("interrupted", e);
         }
       }
+    }
+  }
+
+  /**
+   * Starts a WireMock server on 127.0.0.1 and warms it up: its first answers with a body take over
+   * a second on a cold JVM, which would look like a timeout to the short deadlines the tests use.
+   * The caller stops it.
+   */
+  static WireMockServer wireMock() {
+    WireMockServer server =
+        new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
+    server.start();
+    try {
+      warm(server);
+    } catch (RuntimeException | Error e) {
+      server.stop();
+      throw e;
+    }
+    return server;
+  }
+
+  private static void warm(WireMockServer server) {
+    server.stubFor(
+        any(urlEqualTo("/warmup")).willReturn(aResponse().withStatus(200).withBody("warm")));
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    try {
+      for (int i = 0; i < 3; i++) {
+        HttpResponse<String> r =
+            client.send(
+                HttpRequest.newBuilder(URI.create(server.baseUrl() + "/warmup"))
+                    .timeout(Duration.ofSeconds(30))
+                    .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+          throw new AssertionError("warm-up answered " + r.statusCode());
+        }
+      }
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
     }
   }
 

@@ -5,7 +5,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,14 +27,11 @@ class IsolationTest {
 
   @Test
   void aDeadEndpointHoldsOnlyItsOwnSlotsAndHealthyEndpointsGetEverything() throws Exception {
-    WireMockServer server =
-        new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
-    server.start();
+    WireMockServer server = Harness.wireMock();
     HttpClient base = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
     CountingHttpClient client = new CountingHttpClient(base);
     Harness h = new Harness();
     try (Blackhole dead = new Blackhole()) {
-      Warmup.warm(server);
       server.stubFor(post(urlPathMatching("/ok/.*")).willReturn(aResponse().withStatus(200)));
       Webhook deadHook = h.receiving(dead.url("/dead"), null, UserEvents.CREATED);
       List<Webhook> healthy = new ArrayList<>();

@@ -3,7 +3,6 @@ package dev.hookline.delivery;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,9 +24,7 @@ class LanesTest {
 
   @BeforeAll
   static void startServer() {
-    server = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
-    server.start();
-    Warmup.warm(server);
+    server = Harness.wireMock();
     server.stubFor(post(urlEqualTo("/down")).willReturn(aResponse().withStatus(500)));
     server.stubFor(post(urlEqualTo("/up")).willReturn(aResponse().withStatus(200)));
   }

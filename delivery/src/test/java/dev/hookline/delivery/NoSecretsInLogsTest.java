@@ -4,7 +4,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,9 +26,7 @@ class NoSecretsInLogsTest {
 
   @Test
   void logsNeverContainTheApiKeySecretOrSignature() {
-    WireMockServer server =
-        new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
-    server.start();
+    WireMockServer server = Harness.wireMock();
     PrintStream originalErr = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     List<String> signatures = new ArrayList<>();
@@ -37,7 +34,6 @@ class NoSecretsInLogsTest {
     Webhook failing;
     Webhook gone;
     try {
-      Warmup.warm(server);
       server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(200)));
       server.stubFor(post(urlEqualTo("/fail")).willReturn(aResponse().withStatus(500)));
       server.stubFor(post(urlEqualTo("/gone")).willReturn(aResponse().withStatus(410)));

@@ -4,7 +4,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,9 +39,7 @@ class RetryAndRedeliveryTest {
 
   @BeforeAll
   static void startServer() {
-    server = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
-    server.start();
-    Warmup.warm(server);
+    server = Harness.wireMock();
   }
 
   @AfterAll

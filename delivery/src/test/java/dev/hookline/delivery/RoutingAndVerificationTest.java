@@ -6,7 +6,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -41,9 +40,7 @@ class RoutingAndVerificationTest {
 
   @BeforeAll
   static void startServer() {
-    server = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
-    server.start();
-    Warmup.warm(server);
+    server = Harness.wireMock();
   }
 
   @AfterAll

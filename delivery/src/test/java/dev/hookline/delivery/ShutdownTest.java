@@ -3,7 +3,6 @@ package dev.hookline.delivery;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -34,11 +33,8 @@ class ShutdownTest {
 
   @Test
   void anAttemptInFlightFinishesAndIsRecordedDuringClose() {
-    WireMockServer server =
-        new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
-    server.start();
+    WireMockServer server = Harness.wireMock();
     try {
-      Warmup.warm(server);
       server.stubFor(
           post(urlEqualTo("/slow")).willReturn(aResponse().withStatus(200).withFixedDelay(500)));
       Harness h = new Harness();

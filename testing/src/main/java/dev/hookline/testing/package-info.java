@@ -1,6 +1,8 @@
 /**
- * Test fixtures: {@link dev.hookline.testing.ManualClock} and the {@link
- * dev.hookline.testing.StoreContract} kit that every Store implementation runs.
+ * Test fixtures: {@link dev.hookline.testing.ManualClock}, the {@link
+ * dev.hookline.testing.StoreContract} kit that every Store implementation runs, {@link
+ * dev.hookline.testing.HostileUris} for SSRF tests, and {@link dev.hookline.testing.LoopbackSink},
+ * a fast loopback webhook receiver. JDBC fixtures are in {@link dev.hookline.testing.jdbc}.
  */
 @NullMarked
 package dev.hookline.testing;

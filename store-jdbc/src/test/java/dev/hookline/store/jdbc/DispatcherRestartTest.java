@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.hookline.Event;
 import dev.hookline.UserEvents;
 import dev.hookline.Webhook;
+import dev.hookline.testing.LoopbackSink;
 import dev.hookline.testing.ManualClock;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -40,9 +42,9 @@ class DispatcherRestartTest {
     }
     ManualClock clock = ManualClock.at(Instant.parse("2026-11-23T10:00:00Z"));
     EmbeddedPostgres pg = start(data, port);
-    try (LoopbackSink sink = new LoopbackSink();
-        TestPool adminPool = TestPool.forPort(port, 2)) {
-      TestPool pool = TestPool.forPort(port, WORKERS + 2);
+    try (LoopbackSink sink = LoopbackSink.recording();
+        SimpleConnectionPool adminPool = EmbeddedDb.poolForPort(port, 2)) {
+      SimpleConnectionPool pool = EmbeddedDb.poolForPort(port, WORKERS + 2);
       try (Instance app = new Instance(pool, EmbeddedDb.store(pool, "hookline"), clock, WORKERS)) {
         PostgresStore admin = EmbeddedDb.store(adminPool, "hookline");
         Webhook w = app.receivingWebhook(sink.uri("/hook"));

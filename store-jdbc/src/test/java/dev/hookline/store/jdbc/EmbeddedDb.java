@@ -2,6 +2,7 @@ package dev.hookline.store.jdbc;
 
 import dev.hookline.AesGcmSecretCipher;
 import dev.hookline.spi.SecretCipher;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,6 +52,16 @@ final class EmbeddedDb {
   /** Returns a new non-pooled DataSource for the shared server's {@code postgres} database. */
   static DataSource dataSource() {
     return server().getPostgresDatabase();
+  }
+
+  /**
+   * Returns a pool over the driver for a server the test starts itself on a fixed port (and may
+   * restart): its connections to a stopped server fail, and are replaced once it is back.
+   */
+  static SimpleConnectionPool poolForPort(int port, int maxConnections) {
+    return SimpleConnectionPool.forUrl(
+        "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres&connectTimeout=5",
+        maxConnections);
   }
 
   /** The cipher the tests use: AES-256 with a fixed test key. */

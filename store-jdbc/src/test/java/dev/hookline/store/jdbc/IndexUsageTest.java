@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hookline.spi.Lane;
 import dev.hookline.store.jdbc.internal.Sql;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.Test;
  */
 class IndexUsageTest {
   private static final String SCHEMA = "indexes";
-  private static final TestPool DS = new TestPool(EmbeddedDb.dataSource(), 2);
+  private static final SimpleConnectionPool DS =
+      SimpleConnectionPool.of(EmbeddedDb.dataSource(), 2);
   private static final OffsetDateTime NOW =
       OffsetDateTime.of(2026, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
 

@@ -10,6 +10,7 @@ import dev.hookline.delivery.Dispatcher;
 import dev.hookline.delivery.RetrySchedule;
 import dev.hookline.filter.Filters;
 import dev.hookline.spi.Store;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -25,14 +26,14 @@ final class Instance implements AutoCloseable {
   static final Duration LEASE = Duration.ofSeconds(30);
   static final String API_KEY = "test-api-key-0123456789";
 
-  final TestPool pool;
+  final SimpleConnectionPool pool;
   final Store store;
   final WebhookRegistry registry;
   final ScheduledExecutorService scheduler;
   final Dispatcher dispatcher;
   final AtomicInteger succeeded = new AtomicInteger();
 
-  Instance(TestPool pool, Store store, Clock clock, int workers) {
+  Instance(SimpleConnectionPool pool, Store store, Clock clock, int workers) {
     this.pool = pool;
     this.store = store;
     this.registry =

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.Test;
 
 /** Built-in versioned migrations: created once, safe when instances start together. */
 class MigrationsTest {
-  private static final TestPool DS = new TestPool(EmbeddedDb.dataSource(), 8);
+  private static final SimpleConnectionPool DS =
+      SimpleConnectionPool.of(EmbeddedDb.dataSource(), 8);
   private static final List<String> SCHEMAS =
       List.of("mig_a", "mig_b", "mig_race", "mig_new", "mig_v1");
 

@@ -13,7 +13,9 @@ import dev.hookline.WebhookRegistry;
 import dev.hookline.delivery.Dispatcher;
 import dev.hookline.filter.Filters;
 import dev.hookline.store.InMemoryStore;
+import dev.hookline.testing.LoopbackSink;
 import dev.hookline.testing.ManualClock;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -39,7 +41,8 @@ import org.junit.jupiter.api.Test;
  */
 class MultiInstanceDispatcherTest {
   private static final String SCHEMA = "multi";
-  private static final TestPool ADMIN = new TestPool(EmbeddedDb.dataSource(), 2);
+  private static final SimpleConnectionPool ADMIN =
+      SimpleConnectionPool.of(EmbeddedDb.dataSource(), 2);
 
   private final ManualClock clock = ManualClock.at(Instant.parse("2026-11-23T10:00:00Z"));
   private final List<AutoCloseable> resources = new ArrayList<>();
@@ -50,7 +53,7 @@ class MultiInstanceDispatcherTest {
   void setUp() throws IOException {
     EmbeddedDb.truncate(ADMIN, SCHEMA);
     admin = EmbeddedDb.store(ADMIN, SCHEMA);
-    sink = new LoopbackSink();
+    sink = LoopbackSink.recording();
   }
 
   @AfterEach
@@ -68,7 +71,7 @@ class MultiInstanceDispatcherTest {
   }
 
   private Instance instance(int workers) {
-    TestPool pool = new TestPool(EmbeddedDb.dataSource(), workers + 2);
+    SimpleConnectionPool pool = SimpleConnectionPool.of(EmbeddedDb.dataSource(), workers + 2);
     Instance i = new Instance(pool, EmbeddedDb.store(pool, SCHEMA), clock, workers);
     resources.add(0, i);
     return i;

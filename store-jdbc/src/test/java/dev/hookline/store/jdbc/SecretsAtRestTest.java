@@ -16,6 +16,7 @@ import dev.hookline.SecretCipherException;
 import dev.hookline.SigningSecret;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookStatus;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -35,7 +36,8 @@ import org.junit.jupiter.api.Test;
  */
 class SecretsAtRestTest {
   private static final String SCHEMA = "secrets";
-  private static final TestPool DS = new TestPool(EmbeddedDb.dataSource(), 4);
+  private static final SimpleConnectionPool DS =
+      SimpleConnectionPool.of(EmbeddedDb.dataSource(), 4);
 
   @BeforeEach
   void freshSchema() {

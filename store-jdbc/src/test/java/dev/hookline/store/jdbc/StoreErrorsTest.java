@@ -14,6 +14,7 @@ import dev.hookline.Delivery;
 import dev.hookline.DeliveryState;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -43,7 +44,7 @@ class StoreErrorsTest {
   @Test
   void anUnreachableDatabaseIsAClearRetryableError() throws IOException {
     StoreException e;
-    try (TestPool unreachable = TestPool.forPort(closedPort(), 1)) {
+    try (SimpleConnectionPool unreachable = EmbeddedDb.poolForPort(closedPort(), 1)) {
       e =
           assertThrows(
               StoreException.class,
@@ -61,7 +62,7 @@ class StoreErrorsTest {
     Path data = Files.createDirectories(dir.resolve("pgdata"));
     int port = closedPort();
     EmbeddedPostgres pg = start(data, port);
-    try (TestPool pool = TestPool.forPort(port, 4)) {
+    try (SimpleConnectionPool pool = EmbeddedDb.poolForPort(port, 4)) {
       PostgresStore store = EmbeddedDb.store(pool, "restart");
       store.insertWebhook(webhook("wh_a", T0));
       List<Delivery> batch = new ArrayList<>();

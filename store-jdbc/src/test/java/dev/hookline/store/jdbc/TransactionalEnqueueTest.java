@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hookline.Delivery;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.Test;
  */
 class TransactionalEnqueueTest {
   private static final String SCHEMA = "tx_outbox";
-  private static final TestPool DS = new TestPool(EmbeddedDb.dataSource(), 4);
+  private static final SimpleConnectionPool DS =
+      SimpleConnectionPool.of(EmbeddedDb.dataSource(), 4);
   private static final Duration LEASE = Duration.ofSeconds(30);
   private PostgresStore store = EmbeddedDb.store(DS, SCHEMA);
 

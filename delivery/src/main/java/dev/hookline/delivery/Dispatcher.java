@@ -114,6 +114,9 @@ public final class Dispatcher implements AutoCloseable {
   private static final int REDELIVER_PAGE = 500;
   private static final Duration INTERNAL_ERROR_BACKOFF = Duration.ofMinutes(1);
 
+  /** How soon a delivery not attempted for a local reason (see SendOutcome#notSent) is due. */
+  private static final Duration LOCAL_RETRY = Duration.ofSeconds(5);
+
   private final WebhookRegistry registry;
   private final Store store;
   private final Clock clock;
@@ -1067,6 +1070,19 @@ public final class Dispatcher implements AutoCloseable {
           w.id(),
           d.event().id(),
           d.id());
+      return;
+    }
+    if (outcome.notSent()) {
+      // Nothing went out, for a reason of this process's own: not an attempt, not a failure.
+      health.abandon(w.id(), permit);
+      Instant now = clock.instant();
+      release(cd.lease(), now.plus(LOCAL_RETRY), now, d);
+      log.debug(
+          "attempt not made, delivery released: webhook={} event={} delivery={} reason={}",
+          w.id(),
+          d.event().id(),
+          d.id(),
+          outcome.detail());
       return;
     }
     record(cd, w, schedule, outcome, outcome.toAttempt(number, startedAt));

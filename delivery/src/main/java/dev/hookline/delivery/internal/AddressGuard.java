@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -27,8 +28,11 @@ import java.util.concurrent.TimeoutException;
  * the attempt waits at most its own timeout for it, so a customer whose DNS never answers holds a
  * worker no longer than any other slow endpoint ({@link ErrorKind#TIMEOUT}). A name that does not
  * resolve fails the attempt ({@link ErrorKind#CONNECT_FAILED}): the guard never lets through what
- * it could not check. When every lookup thread is stuck, new lookups fail at once rather than
- * queue. IP literals are checked on the calling thread, without a lookup.
+ * it could not check. Attempts to the same host share one lookup, so a host whose DNS hangs holds
+ * one lookup thread. When every lookup thread is held by other hosts, the attempt is not made (a
+ * {@linkplain Refusal#local() local} refusal: the dispatcher hands the delivery back without
+ * counting an attempt) rather than queue. IP literals are checked on the calling thread, without a
+ * lookup, and their answer is remembered.
  *
  * <p>Residual risk, documented in docs/security.md: the JDK client resolves the name again when it
  * connects, so a resolver that answers differently within that instant could still win the race;
@@ -46,6 +50,8 @@ public final class AddressGuard implements DestinationCheck {
   private final HostResolver resolver;
   private final ThreadPoolExecutor lookups;
   private final ConcurrentHashMap<String, Optional<Refusal>> literals = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Future<Optional<Refusal>>> inFlight =
+      new ConcurrentHashMap<>();
 
   /**
    * Creates the guard.
@@ -84,14 +90,30 @@ public final class AddressGuard implements DestinationCheck {
       }
       return known;
     }
-    Future<Optional<Refusal>> lookup;
-    try {
-      lookup = lookups.submit(() -> check(host));
-    } catch (RejectedExecutionException e) {
-      return Optional.of(
-          new Refusal(
-              ErrorKind.CONNECT_FAILED,
-              "could not resolve " + host + ": " + MAX_LOOKUPS + " DNS lookups already waiting"));
+    // One lookup per host at a time: attempts to a host whose DNS hangs share its lookup (each
+    // waiting at most its own deadline), so one tenant's DNS holds one lookup thread, not many.
+    FutureTask<Optional<Refusal>> mine = new FutureTask<>(() -> check(host));
+    Future<Optional<Refusal>> running = inFlight.putIfAbsent(host, mine);
+    Future<Optional<Refusal>> lookup = running != null ? running : mine;
+    if (running == null) {
+      try {
+        lookups.execute(
+            () -> {
+              try {
+                mine.run();
+              } finally {
+                inFlight.remove(host, mine);
+              }
+            });
+      } catch (RejectedExecutionException e) {
+        inFlight.remove(host, mine);
+        // Every lookup thread is held by other hosts' hanging DNS: not this endpoint's doing.
+        return Optional.of(
+            new Refusal(
+                ErrorKind.CONNECT_FAILED,
+                "not sent: " + MAX_LOOKUPS + " DNS lookups of other hosts are still waiting",
+                true));
+      }
     }
     try {
       return lookup.get(Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);

@@ -26,12 +26,24 @@ public interface DestinationCheck {
    *     address, {@link ErrorKind#TIMEOUT} or {@link ErrorKind#CONNECT_FAILED} when the name could
    *     not be resolved in time or at all
    * @param detail what happened, for people (never a secret)
+   * @param local true when the refusal says nothing about the destination (this process could not
+   *     check it now): nothing is sent and the attempt does not count against the endpoint
    */
-  record Refusal(ErrorKind kind, String detail) {
+  record Refusal(ErrorKind kind, String detail, boolean local) {
     /** Checks the fields. */
     public Refusal {
       Objects.requireNonNull(kind, "kind");
       Objects.requireNonNull(detail, "detail");
+    }
+
+    /**
+     * A refusal about the destination itself.
+     *
+     * @param kind how the attempt is recorded
+     * @param detail what happened, for people (never a secret)
+     */
+    public Refusal(ErrorKind kind, String detail) {
+      this(kind, detail, false);
     }
   }
 

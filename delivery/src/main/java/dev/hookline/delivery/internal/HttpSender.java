@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.ProtocolException;
+import java.net.URLEncoder;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
@@ -90,8 +91,10 @@ public final class HttpSender {
     long start = System.nanoTime();
     Optional<DestinationCheck.Refusal> refusal = destinationCheck.refusal(request.uri(), deadline);
     if (refusal.isPresent()) {
-      return SendOutcome.failure(
-          refusal.get().kind(), refusal.get().detail(), System.nanoTime() - start);
+      return refusal.get().local()
+          ? SendOutcome.notSent(refusal.get().detail(), System.nanoTime() - start)
+          : SendOutcome.failure(
+              refusal.get().kind(), refusal.get().detail(), System.nanoTime() - start);
     }
     // Blocking send on the worker thread: on JDK 17 it measured about 4x the throughput of
     // sendAsync(...).get() at the same concurrency (benchmarks: LoadHarness, and docs). The
@@ -248,7 +251,7 @@ public final class HttpSender {
     // Longest first, so that a whole value goes before the pieces it holds. "Bearer" and "v1"
     // alone are no secret, and replacing very short pieces would mangle ordinary text.
     for (String f : List.copyOf(found)) {
-      found.add(f.replace("/", "\\/")); // as a JSON encoder that escapes slashes echoes it
+      found.addAll(echoedForms(f));
     }
     List<String> parts = new ArrayList<>(found);
     parts.removeIf(p -> p.length() < MIN_REDACTED_LENGTH);
@@ -272,6 +275,53 @@ public final class HttpSender {
       }
     }
     return out;
+  }
+
+  /**
+   * The forms in which an echo may carry a value: JSON-escaped (quotes, backslashes, slashes; and
+   * the {@code \\u00XX} escapes some encoders use for {@code = + < > & '}), URL-encoded and
+   * HTML-escaped.
+   */
+  static List<String> echoedForms(String value) {
+    String json = value.replace("\\", "\\\\").replace("\"", "\\\"");
+    StringBuilder unicode = new StringBuilder(json.length() + 16);
+    for (int i = 0; i < json.length(); i++) {
+      char c = json.charAt(i);
+      if (c == '=' || c == '+' || c == '<' || c == '>' || c == '&' || c == '\'') {
+        unicode.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+      } else {
+        unicode.append(c);
+      }
+    }
+    String html =
+        value
+            .replace("&", "&amp;")
+            .replace("\"", "&quot;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+            .replace("'", "&#39;");
+    return List.of(
+        json,
+        json.replace("/", "\\/"),
+        unicode.toString(),
+        unicode.toString().replace("/", "\\/"),
+        upperHex(unicode.toString()),
+        upperHex(unicode.toString()).replace("/", "\\/"),
+        URLEncoder.encode(value, StandardCharsets.UTF_8),
+        URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20"),
+        html,
+        html.replace("/", "&#x2F;"));
+  }
+
+  /** The same text with every {@code \\u00xx} escape in upper-case hex ({@code \\u003D}). */
+  private static String upperHex(String text) {
+    StringBuilder out = new StringBuilder(text);
+    for (int i = out.indexOf("\\u00"); i >= 0; i = out.indexOf("\\u00", i + 1)) {
+      for (int k = i + 4; k < i + 6 && k < out.length(); k++) {
+        out.setCharAt(k, Character.toUpperCase(out.charAt(k)));
+      }
+    }
+    return out.toString();
   }
 
   private static String decode(byte[] body) {

@@ -17,6 +17,8 @@ import java.util.OptionalInt;
  * @param detail a short explanation for people, never a secret
  * @param retryAfter the {@code Retry-After} header, if present
  * @param elapsed how long the exchange took
+ * @param notSent true when nothing was sent for a reason local to this process (not the endpoint's
+ *     doing): the attempt is not counted and the delivery goes back to the queue
  */
 public record SendOutcome(
     OptionalInt status,
@@ -24,7 +26,8 @@ public record SendOutcome(
     String body,
     String detail,
     Optional<String> retryAfter,
-    Duration elapsed) {
+    Duration elapsed,
+    boolean notSent) {
 
   /** Checks the components. */
   public SendOutcome {
@@ -53,7 +56,8 @@ public record SendOutcome(
         body,
         "HTTP " + status,
         retryAfter,
-        Duration.ofNanos(nanos));
+        Duration.ofNanos(nanos),
+        false);
   }
 
   /**
@@ -71,7 +75,27 @@ public record SendOutcome(
         "",
         detail,
         Optional.empty(),
-        Duration.ofNanos(nanos));
+        Duration.ofNanos(nanos),
+        false);
+  }
+
+  /**
+   * Nothing was sent, for a reason local to this process (for example every DNS lookup thread is
+   * held by other hosts): the delivery is handed back without counting an attempt.
+   *
+   * @param detail a short explanation, never a secret
+   * @param nanos how long it took
+   * @return the outcome
+   */
+  public static SendOutcome notSent(String detail, long nanos) {
+    return new SendOutcome(
+        OptionalInt.empty(),
+        Optional.of(ErrorKind.INTERNAL),
+        "",
+        detail,
+        Optional.empty(),
+        Duration.ofNanos(nanos),
+        true);
   }
 
   /**

@@ -121,18 +121,50 @@ class AddressGuardTest {
   }
 
   @Test
-  void stuckLookupsAreCappedAndFurtherOnesFailFast() throws InterruptedException {
+  void attemptsToOneHangingHostShareOneLookup() throws InterruptedException {
     CountDownLatch release = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger lookups =
+        new java.util.concurrent.atomic.AtomicInteger();
+    HostResolver counting =
+        host -> {
+          lookups.incrementAndGet();
+          return hanging(release).resolve(host);
+        };
     try {
-      AddressGuard guard = new AddressGuard(AddressPolicy.defaults(), hanging(release));
+      AddressGuard guard = new AddressGuard(AddressPolicy.defaults(), counting);
       URI uri = URI.create("https://blackholed.example/hook");
-      for (int i = 0; i < AddressGuard.MAX_LOOKUPS; i++) {
+      for (int i = 0; i < 2 * AddressGuard.MAX_LOOKUPS; i++) {
         assertEquals(
             ErrorKind.TIMEOUT, guard.refusal(uri, Duration.ofMillis(1)).orElseThrow().kind());
       }
-      DestinationCheck.Refusal r = guard.refusal(uri, TIMEOUT).orElseThrow();
-      assertEquals(ErrorKind.CONNECT_FAILED, r.kind());
-      assertTrue(r.detail().contains("DNS lookups already waiting"), r.detail());
+      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+      Object monitor = new Object();
+      while (lookups.get() == 0 && System.nanoTime() < deadline) {
+        synchronized (monitor) {
+          monitor.wait(10); // the shared lookup's thread is starting
+        }
+      }
+      assertEquals(1, lookups.get(), "every attempt waited on the same lookup");
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void whenOtherHostsHoldEveryLookupThreadTheAttemptIsNotMadeAndNotCounted()
+      throws InterruptedException {
+    CountDownLatch release = new CountDownLatch(1);
+    try {
+      AddressGuard guard = new AddressGuard(AddressPolicy.defaults(), hanging(release));
+      for (int i = 0; i < AddressGuard.MAX_LOOKUPS; i++) {
+        URI hanging = URI.create("https://blackholed-" + i + ".example/hook");
+        assertEquals(
+            ErrorKind.TIMEOUT, guard.refusal(hanging, Duration.ofMillis(1)).orElseThrow().kind());
+      }
+      DestinationCheck.Refusal r =
+          guard.refusal(URI.create("https://healthy.example/hook"), TIMEOUT).orElseThrow();
+      assertTrue(r.local(), "not the healthy endpoint's doing: " + r);
+      assertTrue(r.detail().contains("DNS lookups of other hosts"), r.detail());
     } finally {
       release.countDown();
     }

@@ -205,4 +205,29 @@ class HttpSenderTest {
         HttpSender.redactCredentials(
             "no credentials here, and not cut: Bear", credentials(), false));
   }
+
+  @Test
+  void credentialsEchoedEscapedOrEncodedAreRedactedToo() {
+    String key = "k3y\"with\\quote+plus=eq/slash&amp";
+    String sig = "v1,AbC+dEf/GhI=";
+    HttpHeaders sent =
+        HttpHeaders.of(
+            java.util.Map.of(
+                "Authorization", List.of("Bearer " + key), "webhook-signature", List.of(sig)),
+            (n, v) -> true);
+    String jsonKey = key.replace("\\", "\\\\").replace("\"", "\\\"");
+    List<String> echoes =
+        List.of(
+            "{\"authorization\":\"Bearer " + jsonKey + "\"}",
+            "{\"sig\":\"AbC\\u002bdEf/GhI\\u003d\"}", // Gson-style escapes
+            "{\"sig\":\"AbC\\u002BdEf\\/GhI\\u003D\"}",
+            "token=" + java.net.URLEncoder.encode(key, java.nio.charset.StandardCharsets.UTF_8),
+            "<td>k3y&quot;with\\quote+plus=eq/slash&amp;amp</td>");
+    for (String echo : echoes) {
+      String redacted = HttpSender.redactCredentials(echo, sent, false);
+      assertTrue(redacted.contains("[redacted]"), echo + " -> " + redacted);
+      assertFalse(redacted.contains("quote+plus") || redacted.contains("quote%2Bplus"), redacted);
+      assertFalse(redacted.contains("AbC"), redacted);
+    }
+  }
 }

@@ -3,7 +3,9 @@ package dev.hookline.bench;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -18,13 +20,15 @@ public final class LoadHarness {
    * Runs the harness.
    *
    * @param args {@code --seconds N} (per phase, default 10), {@code --threads N} (default 32),
-   *     {@code --body-bytes N} (default 1024), {@code --skip-heap}, {@code --skip-postgres}
+   *     {@code --body-bytes N} (default 1024), {@code --rounds N} (raw/Hookline pairs, default 3),
+   *     {@code --skip-heap}, {@code --skip-postgres}
    * @throws Exception if a phase fails
    */
   public static void main(String[] args) throws Exception {
     int seconds = intArg(args, "--seconds", 10);
     int threads = intArg(args, "--threads", 32);
     int bodyBytes = intArg(args, "--body-bytes", 1024);
+    int rounds = Math.max(1, intArg(args, "--rounds", 3));
     boolean skipHeap = Arrays.asList(args).contains("--skip-heap");
     boolean skipPostgres = Arrays.asList(args).contains("--skip-postgres");
     byte[] body = jsonBody(bodyBytes);
@@ -45,38 +49,73 @@ public final class LoadHarness {
       sinkCapacity(sink, body, seconds);
       // warm-up, then the measured run
       RawHttpBaseline.run(target, body, threads, Duration.ofSeconds(Math.max(2, seconds / 3)));
-      RawHttpBaseline.Result raw =
-          RawHttpBaseline.run(target, body, threads, Duration.ofSeconds(seconds));
-      System.out.printf(
-          Locale.ROOT,
-          "raw java.net.http   : %,.0f req/s  latency %s  errors %d%n",
-          raw.perSecond(),
-          raw.latencies().summary(),
-          raw.errors());
-      // warm-up, then the measured run, on a fresh in-memory store each time
+      // warm-up of the Hookline phase too, on its own in-memory store
       HooklinePhase.run(
           new dev.hookline.store.InMemoryStore(),
           target.toString(),
           body.length,
           threads,
           Duration.ofSeconds(Math.max(2, seconds / 3)));
-      HooklinePhase.Result hookline =
-          HooklinePhase.run(
-              new dev.hookline.store.InMemoryStore(),
-              target.toString(),
-              body.length,
-              threads,
-              Duration.ofSeconds(seconds));
+      // Rounds of raw then Hookline, side by side, so that a noisy neighbour slows both; the
+      // summary is the median of the rounds. CPU per request is this process's CPU time (the
+      // client's work: nginx runs in its own processes) divided by the requests completed.
+      List<Double> rawRates = new ArrayList<>();
+      List<Double> hooklineRates = new ArrayList<>();
+      List<Double> ratios = new ArrayList<>();
+      List<Double> rawCpu = new ArrayList<>();
+      List<Double> hooklineCpu = new ArrayList<>();
+      for (int round = 1; round <= rounds; round++) {
+        long cpu0 = ProcessCpu.nanos();
+        RawHttpBaseline.Result raw =
+            RawHttpBaseline.run(target, body, threads, Duration.ofSeconds(seconds));
+        long cpu1 = ProcessCpu.nanos();
+        HooklinePhase.Result hookline =
+            HooklinePhase.run(
+                new dev.hookline.store.InMemoryStore(),
+                target.toString(),
+                body.length,
+                threads,
+                Duration.ofSeconds(seconds));
+        long cpu2 = ProcessCpu.nanos();
+        double rawUs = (cpu1 - cpu0) / 1e3 / Math.max(1, raw.requests());
+        double hooklineUs = (cpu2 - cpu1) / 1e3 / Math.max(1, hookline.delivered());
+        rawRates.add(raw.perSecond());
+        hooklineRates.add(hookline.perSecond());
+        ratios.add(hookline.perSecond() / raw.perSecond());
+        rawCpu.add(rawUs);
+        hooklineCpu.add(hooklineUs);
+        System.out.printf(
+            Locale.ROOT,
+            "round %d: raw %,.0f req/s (p50 %s, %.0f us CPU/req, errors %d) | Hookline %,.0f"
+                + " deliveries/s (%s, %.0f us CPU/delivery, failed attempts %d) | ratio %.2f%n",
+            round,
+            raw.perSecond(),
+            raw.latencies().summary(),
+            rawUs,
+            raw.errors(),
+            hookline.perSecond(),
+            hookline.latencies().summary(),
+            hooklineUs,
+            hookline.failedAttempts(),
+            hookline.perSecond() / raw.perSecond());
+      }
       System.out.printf(
           Locale.ROOT,
-          "Hookline (in-memory): %,.0f deliveries/s  publish-to-delivered %s  failed attempts %d%n",
-          hookline.perSecond(),
-          hookline.latencies().summary(),
-          hookline.failedAttempts());
+          "raw java.net.http   : %,.0f req/s (median of %d rounds), %.0f us CPU per request%n",
+          median(rawRates),
+          rounds,
+          median(rawCpu));
       System.out.printf(
           Locale.ROOT,
-          "ratio Hookline/raw  : %.2f (target >= 0.8)%n",
-          hookline.perSecond() / raw.perSecond());
+          "Hookline (in-memory): %,.0f deliveries/s (median), %.0f us CPU per delivery%n",
+          median(hooklineRates),
+          median(hooklineCpu));
+      System.out.printf(
+          Locale.ROOT,
+          "ratio Hookline/raw  : %.2f median of the rounds' ratios (target >= 0.8); CPU per"
+              + " delivery / per raw request: %.2f%n",
+          median(ratios),
+          median(hooklineCpu) / median(rawCpu));
       if (!skipPostgres) {
         // the same phase through the PostgreSQL store (embedded), same sink, same concurrency
         try (io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg =
@@ -103,8 +142,8 @@ public final class LoadHarness {
           System.out.printf(
               Locale.ROOT,
               "ratio postgres/raw  : %.2f, postgres/in-memory: %.2f%n",
-              pgResult.perSecond() / raw.perSecond(),
-              pgResult.perSecond() / hookline.perSecond());
+              pgResult.perSecond() / median(rawRates),
+              pgResult.perSecond() / median(hooklineRates));
         }
       }
     }
@@ -163,6 +202,13 @@ public final class LoadHarness {
     }
     b.append("\"}}");
     return b.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    java.util.Collections.sort(sorted);
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 
   static int intArg(String[] args, String name, int fallback) {

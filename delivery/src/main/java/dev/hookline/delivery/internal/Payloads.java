@@ -1,12 +1,15 @@
 package dev.hookline.delivery.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.hookline.Event;
 import dev.hookline.HooklineException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
@@ -19,9 +22,6 @@ import java.util.Locale;
  */
 public final class Payloads {
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final DateTimeFormatter TIMESTAMP =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
-          .withZone(ZoneOffset.UTC);
 
   /**
    * Bodies of recent events, by event identity: {@code publish} serialises an event to check its
@@ -36,6 +36,10 @@ public final class Payloads {
           .maximumWeight(16L * 1024 * 1024)
           .<Event, byte[]>weigher((e, bytes) -> bytes.length)
           .build();
+
+  private static final DateTimeFormatter SLOW_TIMESTAMP =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
+          .withZone(ZoneOffset.UTC);
 
   private Payloads() {}
 
@@ -53,12 +57,54 @@ public final class Payloads {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("id", event.id());
     root.put("type", event.type().wireName());
-    root.put("timestamp", TIMESTAMP.format(event.occurredAt()));
+    root.put("timestamp", timestamp(event.occurredAt()));
     root.set("data", event.data());
+    // Into one growing array: Jackson's writeValueAsBytes keeps a linked list of segments that
+    // measured as a visible share of publish() for 1 KB bodies.
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     try {
-      return MAPPER.writeValueAsBytes(root);
-    } catch (JsonProcessingException e) {
+      MAPPER.writeValue(out, root);
+    } catch (IOException e) {
       throw new HooklineException("could not serialise event " + event.id(), e);
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * Formats an instant as {@code uuuu-MM-dd'T'HH:mm:ss.SSS'Z'} in UTC, by hand: {@code
+   * DateTimeFormatter} measured as a visible share of publish().
+   *
+   * @param t the instant
+   * @return the text
+   */
+  static String timestamp(Instant t) {
+    LocalDateTime d = LocalDateTime.ofEpochSecond(t.getEpochSecond(), t.getNano(), ZoneOffset.UTC);
+    if (d.getYear() < 0 || d.getYear() > 9999) {
+      return SLOW_TIMESTAMP.format(t); // the same pattern, for years the fast path cannot write
+    }
+    char[] c = new char[24];
+    put(c, 0, d.getYear(), 4);
+    c[4] = '-';
+    put(c, 5, d.getMonthValue(), 2);
+    c[7] = '-';
+    put(c, 8, d.getDayOfMonth(), 2);
+    c[10] = 'T';
+    put(c, 11, d.getHour(), 2);
+    c[13] = ':';
+    put(c, 14, d.getMinute(), 2);
+    c[16] = ':';
+    put(c, 17, d.getSecond(), 2);
+    c[19] = '.';
+    put(c, 20, t.getNano() / 1_000_000, 3);
+    c[23] = 'Z';
+    return new String(c);
+  }
+
+  private static void put(char[] c, int at, int value, int digits) {
+    int v = value;
+    for (int i = at + digits - 1; i >= at; i--) {
+      c[i] = (char) ('0' + v % 10);
+      v /= 10;
     }
   }
 

@@ -86,7 +86,7 @@ public final class LoadHarness {
         hooklineCpu.add(hooklineUs);
         System.out.printf(
             Locale.ROOT,
-            "round %d: raw %,.0f req/s (p50 %s, %.0f us CPU/req, errors %d) | Hookline %,.0f"
+            "round %d: raw %,.0f req/s (%s, %.0f us CPU/req, errors %d) | Hookline %,.0f"
                 + " deliveries/s (%s, %.0f us CPU/delivery, failed attempts %d) | ratio %.2f%n",
             round,
             raw.perSecond(),

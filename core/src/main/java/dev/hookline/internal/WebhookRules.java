@@ -16,12 +16,20 @@ import dev.hookline.spi.HostResolver;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -46,6 +54,7 @@ public final class WebhookRules {
   private final boolean allowInsecureLoopback;
   private final AddressPolicy addressPolicy;
   private final HostResolver resolver;
+  private final Duration lookupTimeout;
 
   /**
    * Creates the rules.
@@ -62,6 +71,27 @@ public final class WebhookRules {
       boolean allowInsecureLoopback,
       AddressPolicy addressPolicy,
       HostResolver resolver) {
+    this(catalogue, filterCompiler, allowInsecureLoopback, addressPolicy, resolver, LOOKUP_TIMEOUT);
+  }
+
+  /**
+   * Creates the rules with a given limit on registration-time DNS lookups (for tests).
+   *
+   * @param catalogue the known event types
+   * @param filterCompiler compiles filters, or null if filters are not supported
+   * @param allowInsecureLoopback whether http is allowed for loopback hosts
+   * @param addressPolicy the SSRF guard's rules
+   * @param resolver resolves host names for the guard
+   * @param lookupTimeout how long to wait for a host name's lookup before accepting it unchecked
+   */
+  public WebhookRules(
+      EventCatalogue catalogue,
+      @Nullable FilterCompiler filterCompiler,
+      boolean allowInsecureLoopback,
+      AddressPolicy addressPolicy,
+      HostResolver resolver,
+      Duration lookupTimeout) {
+    this.lookupTimeout = lookupTimeout;
     this.catalogue = catalogue;
     this.filterCompiler = filterCompiler;
     this.allowInsecureLoopback = allowInsecureLoopback;
@@ -212,24 +242,87 @@ public final class WebhookRules {
 
   /**
    * The SSRF guard at registration: IP literals in any form are classified; a host name is resolved
-   * and every address checked. A name that does not resolve (yet) is accepted: the guard runs again
-   * before every attempt, and the verification handshake must succeed first.
+   * and every address checked. A name that does not resolve (yet), or whose lookup takes longer
+   * than the lookup timeout (5 s by default), is accepted: the guard runs again before every
+   * attempt, and the verification handshake must succeed first. So a customer's slow DNS cannot
+   * hold the caller of {@code create}/{@code update} for the resolver's own timeout.
    */
   private void checkAddress(String host, List<Violation> violations) {
     String allowed =
         "a host with public addresses only (development and tests may allow-list ranges or hosts"
             + " with WebhookRegistry.builder().addressPolicy(...))";
+    Optional<BlockedAddressException> blocked;
+    try {
+      blocked = blockedAddress(host);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return; // the send-time guard still checks it
+    }
+    blocked.ifPresent(
+        e ->
+            violations.add(
+                new Violation(
+                    "uri",
+                    "points at a refused address: "
+                        + e.block().describe()
+                        + " ("
+                        + e.address()
+                        + ")",
+                    allowed)));
+  }
+
+  /** How long registration waits for a host name's DNS lookup. */
+  static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(5);
+
+  /**
+   * Lookups at registration, off the caller's thread so they can be abandoned; idle threads end by
+   * themselves. At most 16 at once: beyond that a name is accepted unchecked, like one that does
+   * not resolve.
+   */
+  private static final ThreadPoolExecutor LOOKUPS =
+      new ThreadPoolExecutor(
+          0,
+          16,
+          10,
+          TimeUnit.SECONDS,
+          new SynchronousQueue<>(),
+          r -> {
+            Thread t = new Thread(r, "hookline-registration-dns");
+            t.setDaemon(true);
+            return t;
+          });
+
+  private Optional<BlockedAddressException> blockedAddress(String host)
+      throws InterruptedException {
+    if (addressPolicy.checkLiteral(host).isPresent() || isNumericOrBracketed(host)) {
+      return check(host); // no lookup needed
+    }
+    Future<Optional<BlockedAddressException>> lookup;
+    try {
+      lookup = LOOKUPS.submit(() -> check(host));
+    } catch (RejectedExecutionException e) {
+      return Optional.empty();
+    }
+    try {
+      return lookup.get(lookupTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      return Optional.empty();
+    }
+  }
+
+  private Optional<BlockedAddressException> check(String host) {
     try {
       addressPolicy.resolveAndCheck(host, resolver);
+      return Optional.empty();
     } catch (BlockedAddressException e) {
-      violations.add(
-          new Violation(
-              "uri",
-              "points at a refused address: " + e.block().describe() + " (" + e.address() + ")",
-              allowed));
+      return Optional.of(e);
     } catch (UnknownHostException e) {
-      // Accepted: see the method comment.
+      return Optional.empty(); // accepted: see checkAddress
     }
+  }
+
+  private static boolean isNumericOrBracketed(String host) {
+    return host.startsWith("[") || IpLiterals.looksNumeric(host.toLowerCase(Locale.ROOT));
   }
 
   private static String authorityHost(URI uri) {

@@ -598,6 +598,43 @@ public final class WebhookRegistry {
     return result;
   }
 
+  /**
+   * Deletes signing secrets whose rotation overlap has ended from every webhook, so that a retired
+   * secret does not stay in storage until the next rotation. The dispatcher runs it with its
+   * periodic purge; safe to call at any time (each webhook is changed with an optimistic update).
+   *
+   * @return how many webhooks were changed
+   */
+  public int dropExpiredSigningSecrets() {
+    int changed = 0;
+    for (Webhook listed : store.listWebhooks()) {
+      Instant now = clock.instant();
+      if (listed.activeSigningSecrets(now).size() == listed.signingSecrets().size()) {
+        continue;
+      }
+      try {
+        AtomicBoolean wrote = new AtomicBoolean();
+        changeState(
+            listed.id(),
+            w -> {
+              List<SigningSecret> active = w.activeSigningSecrets(clock.instant());
+              boolean drop = !active.isEmpty() && active.size() < w.signingSecrets().size();
+              wrote.set(drop);
+              return drop
+                  ? Optional.of(w.withSigningSecrets(active, clock.instant()))
+                  : Optional.<Webhook>empty();
+            });
+        if (wrote.get()) {
+          changed++;
+          log.info("expired signing secrets dropped: webhook={}", listed.id());
+        }
+      } catch (WebhookNotFoundException e) {
+        // deleted meanwhile
+      }
+    }
+    return changed;
+  }
+
   private Webhook changeState(String id, Function<Webhook, Optional<Webhook>> change) {
     Objects.requireNonNull(id, "id");
     for (int i = 0; i < MAX_STATE_RETRIES; i++) {

@@ -392,6 +392,23 @@ class WebhookRegistryTest {
   }
 
   @Test
+  void retiredSigningSecretsAreDroppedFromStorageAfterTheOverlap() {
+    Webhook w = create("a");
+    Webhook other = create("b");
+    Secret old = w.signingSecrets().get(0).secret();
+    registry.rotateSigningSecret(w.id(), Duration.ofHours(24));
+    assertEquals(0, registry.dropExpiredSigningSecrets(), "still in its overlap: kept");
+    assertEquals(2, registry.require(w.id()).signingSecrets().size());
+    clock.advance(Duration.ofHours(24));
+    assertEquals(1, registry.dropExpiredSigningSecrets());
+    List<SigningSecret> kept = registry.require(w.id()).signingSecrets();
+    assertEquals(1, kept.size());
+    assertNotEquals(old, kept.get(0).secret());
+    assertEquals(other, registry.require(other.id()), "untouched");
+    assertEquals(0, registry.dropExpiredSigningSecrets(), "nothing left to drop");
+  }
+
+  @Test
   void toStringNeverShowsSecrets() {
     Webhook w = create("a");
     String text = w + " " + w.definition() + " " + w.signingSecrets();

@@ -19,7 +19,6 @@ import dev.hookline.delivery.internal.EndpointHealth;
 import dev.hookline.delivery.internal.HttpClients;
 import dev.hookline.delivery.internal.HttpSender;
 import dev.hookline.delivery.internal.Payloads;
-import dev.hookline.delivery.internal.Threads;
 import dev.hookline.filter.Filters;
 import dev.hookline.filter.SubscriptionIndex;
 import dev.hookline.spi.IdGenerator;
@@ -38,8 +37,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -109,11 +106,8 @@ public final class Dispatcher implements AutoCloseable {
   private final Duration purgeInterval;
   private final Duration shutdownTimeout;
 
-  private final ExecutorService workerPool;
-  private final ScheduledExecutorService scheduler;
-  private final boolean ownsScheduler;
-  private final @Nullable ExecutorService httpExecutor;
-  private final @Nullable HttpClient ownedClient;
+  /** The worker pool, the scheduler and the HTTP client; those the caller did not pass, owned. */
+  private final DispatcherThreads threads;
 
   /** The webhooks as this dispatcher knows them; kept current by the listener and reloads. */
   private final WebhookView webhooks;
@@ -171,40 +165,14 @@ public final class Dispatcher implements AutoCloseable {
               + ")");
     }
 
-    HttpClient client = b.httpClient;
-    if (client == null) {
-      this.httpExecutor = Executors.newCachedThreadPool(Threads.named("hookline-http"));
-      client = HttpClients.defaultClient(longestTimeout, httpExecutor);
-      this.ownedClient = client;
-    } else {
-      this.httpExecutor = null;
-      this.ownedClient = null;
-    }
+    this.threads =
+        new DispatcherThreads(b.httpClient, longestTimeout, b.virtualThreads, workers, b.scheduler);
+    HttpClient client = threads.client();
     DestinationCheck guard = new AddressGuard(registry.addressPolicy(), registry.hostResolver());
     HttpSender sender = new HttpSender(client, b.maxResponseBytes, guard);
     this.verifier =
         HttpEndpointVerifier.create(
             client, b.verificationTimeout, Objects.requireNonNull(b.random), guard);
-
-    ExecutorService pool = null;
-    if (b.virtualThreads) {
-      pool = Threads.virtualPerTask("hookline-delivery-worker").orElse(null);
-      if (pool == null) {
-        log.info("virtual threads are not available in this JVM; using platform worker threads");
-      }
-    }
-    this.workerPool =
-        pool != null
-            ? pool
-            : Executors.newFixedThreadPool(workers, Threads.named("hookline-delivery-worker"));
-    if (b.scheduler != null) {
-      this.scheduler = b.scheduler;
-      this.ownsScheduler = false;
-    } else {
-      this.scheduler =
-          Executors.newSingleThreadScheduledExecutor(Threads.named("hookline-dispatcher"));
-      this.ownsScheduler = true;
-    }
 
     EndpointSlots slots = new EndpointSlots(perEndpointLimit);
     this.webhooks = new WebhookView(store, index, health, slots, this::requestPump);
@@ -229,8 +197,8 @@ public final class Dispatcher implements AutoCloseable {
             slots,
             health,
             runner,
-            workerPool,
-            scheduler,
+            threads.workerPool(),
+            threads.scheduler(),
             workers,
             leaseDuration,
             pollInterval);
@@ -545,6 +513,7 @@ public final class Dispatcher implements AutoCloseable {
   public Dispatcher start() {
     requireOpen();
     if (claims.start()) {
+      ScheduledExecutorService scheduler = threads.scheduler();
       periodic.add(
           scheduler.scheduleWithFixedDelay(
               this::requestPump, 0, pollInterval.toNanos(), TimeUnit.NANOSECONDS));
@@ -628,49 +597,11 @@ public final class Dispatcher implements AutoCloseable {
       claims.cancelRunning();
       claims.awaitIdle(Duration.ofSeconds(5));
     }
-    workerPool.shutdown();
-    awaitTermination(workerPool);
-    if (ownsScheduler) {
-      scheduler.shutdownNow();
-      awaitTermination(scheduler);
-    }
-    if (ownedClient != null) {
-      closeClient(ownedClient);
-    }
-    ExecutorService http = httpExecutor;
-    if (http != null) {
-      http.shutdownNow();
-      awaitTermination(http);
-    }
+    threads.shutdown();
     log.info("dispatcher closed: owner={}", owner);
   }
 
   // ---------------------------------------------------------------- internals: lifecycle
-
-  private static void awaitTermination(ExecutorService executor) {
-    try {
-      if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
-        executor.shutdownNow();
-        if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-          log.warn("executor did not stop: {}", executor);
-        }
-      }
-    } catch (InterruptedException e) {
-      executor.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Closes a client this dispatcher created: {@code HttpClient.close()} exists from JDK 21. */
-  private static void closeClient(HttpClient client) {
-    if (client instanceof AutoCloseable closeable) {
-      try {
-        closeable.close();
-      } catch (Exception e) {
-        log.debug("closing the HTTP client failed", e);
-      }
-    }
-  }
 
   private void safely(String what, Runnable task) {
     try {

@@ -1,13 +1,11 @@
 package dev.hookline.delivery;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hookline.Attempt;
 import dev.hookline.Delivery;
 import dev.hookline.DeliveryCounts;
 import dev.hookline.DeliveryQuery;
 import dev.hookline.DeliveryState;
 import dev.hookline.Event;
-import dev.hookline.EventType;
 import dev.hookline.VerificationResult;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookChangeListener;
@@ -18,7 +16,6 @@ import dev.hookline.delivery.internal.DestinationCheck;
 import dev.hookline.delivery.internal.EndpointHealth;
 import dev.hookline.delivery.internal.HttpClients;
 import dev.hookline.delivery.internal.HttpSender;
-import dev.hookline.delivery.internal.Payloads;
 import dev.hookline.filter.Filters;
 import dev.hookline.filter.SubscriptionIndex;
 import dev.hookline.spi.IdGenerator;
@@ -30,7 +27,6 @@ import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,25 +82,20 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
-  private static final int PURGE_BATCH = 1000;
-  private static final int REDELIVER_PAGE = 500;
-
   private final WebhookRegistry registry;
   private final Store store;
   private final Clock clock;
-  private final IdGenerator ids;
   private final String owner;
-  private final SubscriptionIndex index;
   private final HttpEndpointVerifier verifier;
   private final int workers;
   private final int perEndpointLimit;
-  private final int maxPayloadBytes;
-  private final Duration retention;
-  private final Duration redeliveryPace;
   private final Duration pollInterval;
   private final Duration reloadInterval;
   private final Duration purgeInterval;
   private final Duration shutdownTimeout;
+
+  /** Matches events and enqueues, requeues and purges their deliveries in the Store. */
+  private final Outbox outbox;
 
   /** The worker pool, the scheduler and the HTTP client; those the caller did not pass, owned. */
   private final DispatcherThreads threads;
@@ -123,17 +114,16 @@ public final class Dispatcher implements AutoCloseable {
     this.registry = registry;
     this.store = registry.store();
     this.clock = b.clock != null ? b.clock : registry.clock();
-    this.ids = b.ids;
+    IdGenerator ids = b.ids;
     this.owner = ids.next("dsp");
-    this.index = b.index != null ? b.index : SubscriptionIndex.create(Filters.compiler());
-    RetrySchedule defaultSchedule = b.retrySchedule;
-    Map<String, RetrySchedule> schedules = Map.copyOf(b.schedules);
+    SubscriptionIndex index =
+        b.index != null ? b.index : SubscriptionIndex.create(Filters.compiler());
     this.workers = b.workers;
     this.perEndpointLimit = b.perEndpointConcurrency;
-    this.maxPayloadBytes = b.maxPayloadBytes;
-    this.retention = b.retention;
-    this.redeliveryPace = b.redeliveryPace;
     this.pollInterval = b.pollInterval;
+    this.reloadInterval = b.webhookReloadInterval;
+    this.purgeInterval = b.purgeInterval;
+    this.shutdownTimeout = b.shutdownTimeout;
     EndpointHealth health =
         new EndpointHealth(
             store,
@@ -142,10 +132,9 @@ public final class Dispatcher implements AutoCloseable {
             b.breakerFailureRate,
             b.breakerCoolDown,
             b.disableAfter);
-    this.reloadInterval = b.webhookReloadInterval;
-    this.purgeInterval = b.purgeInterval;
-    this.shutdownTimeout = b.shutdownTimeout;
 
+    RetrySchedule defaultSchedule = b.retrySchedule;
+    Map<String, RetrySchedule> schedules = Map.copyOf(b.schedules);
     Duration longestTimeout = defaultSchedule.attemptTimeout();
     for (RetrySchedule s : schedules.values()) {
       if (s.attemptTimeout().compareTo(longestTimeout) > 0) {
@@ -165,6 +154,7 @@ public final class Dispatcher implements AutoCloseable {
               + ")");
     }
 
+    // The lease is checked above, before the first thread is created.
     this.threads =
         new DispatcherThreads(b.httpClient, longestTimeout, b.virtualThreads, workers, b.scheduler);
     HttpClient client = threads.client();
@@ -174,6 +164,8 @@ public final class Dispatcher implements AutoCloseable {
         HttpEndpointVerifier.create(
             client, b.verificationTimeout, Objects.requireNonNull(b.random), guard);
 
+    this.outbox =
+        new Outbox(store, index, ids, clock, b.maxPayloadBytes, b.retention, b.redeliveryPace);
     EndpointSlots slots = new EndpointSlots(perEndpointLimit);
     this.webhooks = new WebhookView(store, index, health, slots, this::requestPump);
     this.changeListener = webhooks::onChange;
@@ -246,34 +238,7 @@ public final class Dispatcher implements AutoCloseable {
   public PublishResult publish(List<Event> events) {
     List<Event> batch = List.copyOf(events);
     requireOpen();
-    for (Event e : batch) {
-      int size = Payloads.body(e).length;
-      if (size > maxPayloadBytes) {
-        throw new PayloadTooLargeException(e.id(), size, maxPayloadBytes);
-      }
-    }
-    Instant now = clock.instant();
-    List<Delivery> deliveries = new ArrayList<>();
-    for (Event e : batch) {
-      for (Webhook w : index.match(e)) {
-        if (w.receivesEvents()) {
-          deliveries.add(Delivery.pending(ids.next("dlv"), w.id(), e, now));
-        }
-      }
-    }
-    List<Delivery> added = deliveries.isEmpty() ? List.of() : store.enqueue(deliveries);
-    if (log.isDebugEnabled()) {
-      for (Event e : batch) {
-        log.debug("event published: event={} type={}", e.id(), e.type().wireName());
-      }
-      for (Delivery d : added) {
-        log.debug(
-            "delivery enqueued: webhook={} event={} delivery={}",
-            d.webhookId(),
-            d.event().id(),
-            d.id());
-      }
-    }
+    List<Delivery> added = outbox.enqueue(batch);
     if (!added.isEmpty()) {
       requestPump();
     }
@@ -307,24 +272,7 @@ public final class Dispatcher implements AutoCloseable {
               + store.getClass().getName()
               + ", so use publish(Event)");
     }
-    int size = Payloads.body(event).length;
-    if (size > maxPayloadBytes) {
-      throw new PayloadTooLargeException(event.id(), size, maxPayloadBytes);
-    }
-    Instant now = clock.instant();
-    List<Delivery> deliveries = new ArrayList<>();
-    for (Webhook w : index.match(event)) {
-      if (w.receivesEvents()) {
-        deliveries.add(Delivery.pending(ids.next("dlv"), w.id(), event, now));
-      }
-    }
-    List<Delivery> added =
-        deliveries.isEmpty() ? List.of() : transactional.enqueue(connection, deliveries);
-    log.debug(
-        "event published in the caller's transaction: event={} type={} deliveries={}",
-        event.id(),
-        event.type().wireName(),
-        added.size());
+    List<Delivery> added = outbox.enqueue(transactional, connection, event);
     return new PublishResult(added);
   }
 
@@ -351,19 +299,7 @@ public final class Dispatcher implements AutoCloseable {
               + (w.enabled() ? " and enabled" : " and disabled")
               + "; verify and enable it first");
     }
-    Instant now = clock.instant();
-    ObjectNode data = Payloads.mapper().createObjectNode();
-    data.put("webhook_id", webhookId);
-    data.put("message", "This is a test notification from Hookline.");
-    Event test =
-        Event.builder(EventType.WEBHOOK_TEST)
-            .idGenerator(ids)
-            .occurredAt(now)
-            .user("hookline-test")
-            .data(data)
-            .build();
-    List<Delivery> added =
-        store.enqueue(List.of(Delivery.pending(ids.next("dlv"), webhookId, test, now)));
+    List<Delivery> added = outbox.enqueueTest(webhookId);
     requestPump();
     return new PublishResult(added);
   }
@@ -448,32 +384,7 @@ public final class Dispatcher implements AutoCloseable {
   public int redeliverFailed(String webhookId, Instant since) {
     Objects.requireNonNull(webhookId, "webhookId");
     Objects.requireNonNull(since, "since");
-    Instant now = clock.instant();
-    DeliveryQuery failed =
-        DeliveryQuery.builder()
-            .webhook(webhookId)
-            .states(DeliveryState.FAILED)
-            .createdFrom(since)
-            .limit(REDELIVER_PAGE)
-            .build();
-    int count = 0;
-    while (true) {
-      List<Delivery> page = new ArrayList<>(store.findDeliveries(failed));
-      // Requeued deliveries leave the FAILED state, so the next query returns the rest.
-      java.util.Collections.reverse(page);
-      int requeuedNow = 0;
-      for (Delivery d : page) {
-        Instant due = now.plus(redeliveryPace.multipliedBy(count));
-        if (store.requeue(d.id(), due, now)) {
-          count++;
-          requeuedNow++;
-        }
-      }
-      if (requeuedNow == 0 || page.size() < REDELIVER_PAGE) {
-        break;
-      }
-    }
-    log.info("failed deliveries requeued: webhook={} count={} since={}", webhookId, count, since);
+    int count = outbox.requeueFailed(webhookId, since);
     if (count > 0) {
       requestPump();
     }
@@ -487,17 +398,7 @@ public final class Dispatcher implements AutoCloseable {
    * @return how many were deleted
    */
   public int purgeExpired() {
-    Instant cutOff = clock.instant().minus(retention);
-    int total = 0;
-    int n;
-    do {
-      n = store.purge(cutOff, PURGE_BATCH);
-      total += n;
-    } while (n >= PURGE_BATCH);
-    if (total > 0) {
-      log.info("expired deliveries purged: count={} finishedBefore={}", total, cutOff);
-    }
-    return total;
+    return outbox.purgeExpired();
   }
 
   // ---------------------------------------------------------------- running
@@ -601,7 +502,7 @@ public final class Dispatcher implements AutoCloseable {
     log.info("dispatcher closed: owner={}", owner);
   }
 
-  // ---------------------------------------------------------------- internals: lifecycle
+  // ---------------------------------------------------------------- internals
 
   private void safely(String what, Runnable task) {
     try {

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One delivery attempt, from the claimed delivery to its record in the Store: signs the event,
- * builds the request (refusing an API key that is not a valid header value without quoting it),
+ * builds the request (refusing, without quoting it, an API key that is not a valid header value),
  * sends it under the schedule's deadline, then completes, reschedules (on the {@link
  * RetrySchedule}, with jitter and {@code Retry-After}) or fails the delivery, tells the endpoint's
  * health and the {@link DeliveryListener}, and disables the webhook of an endpoint that answered

@@ -139,7 +139,10 @@ final class ClaimLoop {
     }
   }
 
-  /** Cuts off every running attempt; their deliveries are released. */
+  /**
+   * Cancels every attempt handed out: one that has not started hands its delivery back; a running
+   * one is interrupted, and an exchange cut off that way releases its delivery.
+   */
   void cancelRunning() {
     for (AttemptTask t : active.values()) {
       t.cancel(true);

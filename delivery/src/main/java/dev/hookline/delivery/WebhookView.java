@@ -20,10 +20,10 @@ import org.jspecify.annotations.Nullable;
  * arrive through the registry's change listener ({@link #onChange}) at once; other instances'
  * changes through {@link #reload()}, periodically.
  *
- * <p>Of two states of one webhook the one with the higher version wins, so a slow reload never
- * undoes a newer change. A change seen while a reload reads the Store is applied again after the
- * reload (unless the snapshot is newer), because the snapshot may miss it and the index's {@code
- * replaceAll} may have wiped it.
+ * <p>Of two states of one webhook the view keeps the one with the higher version (the later one
+ * seen on a tie), so a slow reload never undoes a newer change. A change seen while a reload reads
+ * the Store is applied again after the reload (unless the snapshot is newer), because the snapshot
+ * may miss it and the index's {@code replaceAll} may have wiped it.
  *
  * <p>Thread-safe: the state is kept in concurrent collections; reloads are serialised on a monitor,
  * and changes may arrive on any thread at any time, also during a reload.

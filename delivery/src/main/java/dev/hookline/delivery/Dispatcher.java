@@ -1,16 +1,11 @@
 package dev.hookline.delivery;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hookline.Attempt;
 import dev.hookline.Delivery;
 import dev.hookline.DeliveryCounts;
 import dev.hookline.DeliveryQuery;
 import dev.hookline.DeliveryState;
-import dev.hookline.ErrorKind;
 import dev.hookline.Event;
-import dev.hookline.EventType;
-import dev.hookline.Lease;
-import dev.hookline.SigningSecret;
 import dev.hookline.VerificationResult;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookChangeListener;
@@ -21,49 +16,28 @@ import dev.hookline.delivery.internal.DestinationCheck;
 import dev.hookline.delivery.internal.EndpointHealth;
 import dev.hookline.delivery.internal.HttpClients;
 import dev.hookline.delivery.internal.HttpSender;
-import dev.hookline.delivery.internal.Payloads;
-import dev.hookline.delivery.internal.RetryAfter;
-import dev.hookline.delivery.internal.SendOutcome;
-import dev.hookline.delivery.internal.Threads;
-import dev.hookline.delivery.internal.Version;
 import dev.hookline.filter.Filters;
 import dev.hookline.filter.SubscriptionIndex;
-import dev.hookline.spi.ClaimRequest;
-import dev.hookline.spi.ClaimedDelivery;
 import dev.hookline.spi.IdGenerator;
-import dev.hookline.spi.Lane;
 import dev.hookline.spi.Store;
 import dev.hookline.spi.TransactionalStore;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.FutureTask;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.DoubleSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -108,95 +82,49 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
-  private static final String USER_AGENT = "Hookline/" + Version.get();
-  private static final int MAX_CLAIM_BATCH = 500;
-  private static final int PURGE_BATCH = 1000;
-  private static final int REDELIVER_PAGE = 500;
-  private static final Duration INTERNAL_ERROR_BACKOFF = Duration.ofMinutes(1);
-
-  /** How soon a delivery not attempted for a local reason (see SendOutcome#notSent) is due. */
-  private static final Duration LOCAL_RETRY = Duration.ofSeconds(5);
-
   private final WebhookRegistry registry;
   private final Store store;
   private final Clock clock;
-  private final IdGenerator ids;
   private final String owner;
-  private final SubscriptionIndex index;
-  private final HttpSender sender;
   private final HttpEndpointVerifier verifier;
-  private final DeliveryListener listener;
-  private final DoubleSupplier jitter;
-  private final RetrySchedule defaultSchedule;
-  private final Map<String, RetrySchedule> schedules;
   private final int workers;
   private final int perEndpointLimit;
-  private final int maxPayloadBytes;
-  private final Duration retention;
-  private final Duration redeliveryPace;
   private final Duration pollInterval;
-  private final EndpointHealth health;
-
-  /** The longest pause between claims while the Store keeps failing. */
-  static final Duration MAX_CLAIM_BACKOFF = Duration.ofSeconds(30);
-
-  private final AtomicInteger claimFailures = new AtomicInteger();
-  private volatile long claimBackoffUntilNanos = System.nanoTime();
   private final Duration reloadInterval;
   private final Duration purgeInterval;
   private final Duration shutdownTimeout;
-  private final Duration leaseDuration;
 
-  private final ExecutorService workerPool;
-  private final ScheduledExecutorService scheduler;
-  private final boolean ownsScheduler;
-  private final @Nullable ExecutorService httpExecutor;
-  private final @Nullable HttpClient ownedClient;
+  /** Matches events and enqueues, requeues and purges their deliveries in the Store. */
+  private final Outbox outbox;
 
-  /** The latest known state of every webhook, by id: for attempts and for claim exclusions. */
-  private final ConcurrentHashMap<String, Webhook> webhooks = new ConcurrentHashMap<>();
+  /** The worker pool, the scheduler and the HTTP client; those the caller did not pass, owned. */
+  private final DispatcherThreads threads;
 
-  /** Webhooks not verified and enabled (or gone): their deliveries stay queued, unclaimed. */
-  private final Set<String> notReceiving = ConcurrentHashMap.newKeySet();
+  /** The webhooks as this dispatcher knows them; kept current by the listener and reloads. */
+  private final WebhookView webhooks;
 
-  private final ConcurrentHashMap<String, AtomicInteger> perEndpoint = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, AttemptTask> active = new ConcurrentHashMap<>();
-  private final AtomicInteger busy = new AtomicInteger();
-  private final AtomicLong attemptsStarted = new AtomicLong();
-  private final AtomicLong pumps = new AtomicLong();
-  private final ReentrantLock pumpLock = new ReentrantLock();
-  private final AtomicBoolean pumpRequested = new AtomicBoolean();
-  private final ReentrantLock idleLock = new ReentrantLock();
-  private final Condition idle = idleLock.newCondition();
-  private final AtomicInteger idleWaiters = new AtomicInteger();
-  private final AtomicBoolean started = new AtomicBoolean();
+  /** Claims due deliveries and runs their attempts on the worker pool. */
+  private final ClaimLoop claims;
+
   private final AtomicBoolean closed = new AtomicBoolean();
   private final List<ScheduledFuture<?>> periodic = new CopyOnWriteArrayList<>();
-  private final WebhookChangeListener changeListener = this::onWebhookChange;
-  private final Object reloadMonitor = new Object();
-  private final java.util.concurrent.ConcurrentLinkedQueue<Change> changesDuringReload =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
-  private volatile boolean reloading;
-  private volatile boolean closing;
+  private final WebhookChangeListener changeListener;
 
   private Dispatcher(Builder b, WebhookRegistry registry) {
     this.registry = registry;
     this.store = registry.store();
     this.clock = b.clock != null ? b.clock : registry.clock();
-    this.ids = b.ids;
+    IdGenerator ids = b.ids;
     this.owner = ids.next("dsp");
-    this.index = b.index != null ? b.index : SubscriptionIndex.create(Filters.compiler());
-    this.listener = b.listener;
-    this.jitter = b.jitter;
-    this.defaultSchedule = b.retrySchedule;
-    this.schedules = Map.copyOf(b.schedules);
+    SubscriptionIndex index =
+        b.index != null ? b.index : SubscriptionIndex.create(Filters.compiler());
     this.workers = b.workers;
     this.perEndpointLimit = b.perEndpointConcurrency;
-    this.maxPayloadBytes = b.maxPayloadBytes;
-    this.retention = b.retention;
-    this.redeliveryPace = b.redeliveryPace;
     this.pollInterval = b.pollInterval;
-    this.health =
+    this.reloadInterval = b.webhookReloadInterval;
+    this.purgeInterval = b.purgeInterval;
+    this.shutdownTimeout = b.shutdownTimeout;
+    EndpointHealth health =
         new EndpointHealth(
             store,
             b.breakerWindow,
@@ -204,17 +132,16 @@ public final class Dispatcher implements AutoCloseable {
             b.breakerFailureRate,
             b.breakerCoolDown,
             b.disableAfter);
-    this.reloadInterval = b.webhookReloadInterval;
-    this.purgeInterval = b.purgeInterval;
-    this.shutdownTimeout = b.shutdownTimeout;
 
+    RetrySchedule defaultSchedule = b.retrySchedule;
+    Map<String, RetrySchedule> schedules = Map.copyOf(b.schedules);
     Duration longestTimeout = defaultSchedule.attemptTimeout();
     for (RetrySchedule s : schedules.values()) {
       if (s.attemptTimeout().compareTo(longestTimeout) > 0) {
         longestTimeout = s.attemptTimeout();
       }
     }
-    this.leaseDuration =
+    Duration leaseDuration =
         b.leaseDuration != null
             ? b.leaseDuration
             : longestTimeout.multipliedBy(4).plus(Duration.ofSeconds(10));
@@ -227,40 +154,46 @@ public final class Dispatcher implements AutoCloseable {
               + ")");
     }
 
-    HttpClient client = b.httpClient;
-    if (client == null) {
-      this.httpExecutor = Executors.newCachedThreadPool(Threads.named("hookline-http"));
-      client = HttpClients.defaultClient(longestTimeout, httpExecutor);
-      this.ownedClient = client;
-    } else {
-      this.httpExecutor = null;
-      this.ownedClient = null;
-    }
+    // The lease is checked above, before the first thread is created.
+    this.threads =
+        new DispatcherThreads(b.httpClient, longestTimeout, b.virtualThreads, workers, b.scheduler);
+    HttpClient client = threads.client();
     DestinationCheck guard = new AddressGuard(registry.addressPolicy(), registry.hostResolver());
-    this.sender = new HttpSender(client, b.maxResponseBytes, guard);
+    HttpSender sender = new HttpSender(client, b.maxResponseBytes, guard);
     this.verifier =
         HttpEndpointVerifier.create(
             client, b.verificationTimeout, Objects.requireNonNull(b.random), guard);
 
-    ExecutorService pool = null;
-    if (b.virtualThreads) {
-      pool = Threads.virtualPerTask("hookline-delivery-worker").orElse(null);
-      if (pool == null) {
-        log.info("virtual threads are not available in this JVM; using platform worker threads");
-      }
-    }
-    this.workerPool =
-        pool != null
-            ? pool
-            : Executors.newFixedThreadPool(workers, Threads.named("hookline-delivery-worker"));
-    if (b.scheduler != null) {
-      this.scheduler = b.scheduler;
-      this.ownsScheduler = false;
-    } else {
-      this.scheduler =
-          Executors.newSingleThreadScheduledExecutor(Threads.named("hookline-dispatcher"));
-      this.ownsScheduler = true;
-    }
+    this.outbox =
+        new Outbox(store, index, ids, clock, b.maxPayloadBytes, b.retention, b.redeliveryPace);
+    EndpointSlots slots = new EndpointSlots(perEndpointLimit);
+    this.webhooks = new WebhookView(store, index, health, slots, this::requestPump);
+    this.changeListener = webhooks::onChange;
+    AttemptRunner runner =
+        new AttemptRunner(
+            registry,
+            store,
+            clock,
+            sender,
+            health,
+            b.listener,
+            b.jitter,
+            defaultSchedule,
+            schedules);
+    this.claims =
+        new ClaimLoop(
+            owner,
+            store,
+            clock,
+            webhooks,
+            slots,
+            health,
+            runner,
+            threads.workerPool(),
+            threads.scheduler(),
+            workers,
+            leaseDuration,
+            pollInterval);
   }
 
   /**
@@ -305,34 +238,7 @@ public final class Dispatcher implements AutoCloseable {
   public PublishResult publish(List<Event> events) {
     List<Event> batch = List.copyOf(events);
     requireOpen();
-    for (Event e : batch) {
-      int size = Payloads.body(e).length;
-      if (size > maxPayloadBytes) {
-        throw new PayloadTooLargeException(e.id(), size, maxPayloadBytes);
-      }
-    }
-    Instant now = clock.instant();
-    List<Delivery> deliveries = new ArrayList<>();
-    for (Event e : batch) {
-      for (Webhook w : index.match(e)) {
-        if (w.receivesEvents()) {
-          deliveries.add(Delivery.pending(ids.next("dlv"), w.id(), e, now));
-        }
-      }
-    }
-    List<Delivery> added = deliveries.isEmpty() ? List.of() : store.enqueue(deliveries);
-    if (log.isDebugEnabled()) {
-      for (Event e : batch) {
-        log.debug("event published: event={} type={}", e.id(), e.type().wireName());
-      }
-      for (Delivery d : added) {
-        log.debug(
-            "delivery enqueued: webhook={} event={} delivery={}",
-            d.webhookId(),
-            d.event().id(),
-            d.id());
-      }
-    }
+    List<Delivery> added = outbox.enqueue(batch);
     if (!added.isEmpty()) {
       requestPump();
     }
@@ -366,24 +272,7 @@ public final class Dispatcher implements AutoCloseable {
               + store.getClass().getName()
               + ", so use publish(Event)");
     }
-    int size = Payloads.body(event).length;
-    if (size > maxPayloadBytes) {
-      throw new PayloadTooLargeException(event.id(), size, maxPayloadBytes);
-    }
-    Instant now = clock.instant();
-    List<Delivery> deliveries = new ArrayList<>();
-    for (Webhook w : index.match(event)) {
-      if (w.receivesEvents()) {
-        deliveries.add(Delivery.pending(ids.next("dlv"), w.id(), event, now));
-      }
-    }
-    List<Delivery> added =
-        deliveries.isEmpty() ? List.of() : transactional.enqueue(connection, deliveries);
-    log.debug(
-        "event published in the caller's transaction: event={} type={} deliveries={}",
-        event.id(),
-        event.type().wireName(),
-        added.size());
+    List<Delivery> added = outbox.enqueue(transactional, connection, event);
     return new PublishResult(added);
   }
 
@@ -410,19 +299,7 @@ public final class Dispatcher implements AutoCloseable {
               + (w.enabled() ? " and enabled" : " and disabled")
               + "; verify and enable it first");
     }
-    Instant now = clock.instant();
-    ObjectNode data = Payloads.mapper().createObjectNode();
-    data.put("webhook_id", webhookId);
-    data.put("message", "This is a test notification from Hookline.");
-    Event test =
-        Event.builder(EventType.WEBHOOK_TEST)
-            .idGenerator(ids)
-            .occurredAt(now)
-            .user("hookline-test")
-            .data(data)
-            .build();
-    List<Delivery> added =
-        store.enqueue(List.of(Delivery.pending(ids.next("dlv"), webhookId, test, now)));
+    List<Delivery> added = outbox.enqueueTest(webhookId);
     requestPump();
     return new PublishResult(added);
   }
@@ -507,32 +384,7 @@ public final class Dispatcher implements AutoCloseable {
   public int redeliverFailed(String webhookId, Instant since) {
     Objects.requireNonNull(webhookId, "webhookId");
     Objects.requireNonNull(since, "since");
-    Instant now = clock.instant();
-    DeliveryQuery failed =
-        DeliveryQuery.builder()
-            .webhook(webhookId)
-            .states(DeliveryState.FAILED)
-            .createdFrom(since)
-            .limit(REDELIVER_PAGE)
-            .build();
-    int count = 0;
-    while (true) {
-      List<Delivery> page = new ArrayList<>(store.findDeliveries(failed));
-      // Requeued deliveries leave the FAILED state, so the next query returns the rest.
-      java.util.Collections.reverse(page);
-      int requeuedNow = 0;
-      for (Delivery d : page) {
-        Instant due = now.plus(redeliveryPace.multipliedBy(count));
-        if (store.requeue(d.id(), due, now)) {
-          count++;
-          requeuedNow++;
-        }
-      }
-      if (requeuedNow == 0 || page.size() < REDELIVER_PAGE) {
-        break;
-      }
-    }
-    log.info("failed deliveries requeued: webhook={} count={} since={}", webhookId, count, since);
+    int count = outbox.requeueFailed(webhookId, since);
     if (count > 0) {
       requestPump();
     }
@@ -546,17 +398,7 @@ public final class Dispatcher implements AutoCloseable {
    * @return how many were deleted
    */
   public int purgeExpired() {
-    Instant cutOff = clock.instant().minus(retention);
-    int total = 0;
-    int n;
-    do {
-      n = store.purge(cutOff, PURGE_BATCH);
-      total += n;
-    } while (n >= PURGE_BATCH);
-    if (total > 0) {
-      log.info("expired deliveries purged: count={} finishedBefore={}", total, cutOff);
-    }
-    return total;
+    return outbox.purgeExpired();
   }
 
   // ---------------------------------------------------------------- running
@@ -571,7 +413,8 @@ public final class Dispatcher implements AutoCloseable {
    */
   public Dispatcher start() {
     requireOpen();
-    if (started.compareAndSet(false, true)) {
+    if (claims.start()) {
+      ScheduledExecutorService scheduler = threads.scheduler();
       periodic.add(
           scheduler.scheduleWithFixedDelay(
               this::requestPump, 0, pollInterval.toNanos(), TimeUnit.NANOSECONDS));
@@ -606,17 +449,17 @@ public final class Dispatcher implements AutoCloseable {
    */
   public int runDueNow() {
     requireOpen();
-    long before = attemptsStarted.get();
-    while (!closing) {
-      int claimed = pump();
-      if (claimed == 0 && busy.get() == 0) {
+    long before = claims.attemptsStarted();
+    while (!claims.closing()) {
+      int claimed = claims.pump();
+      if (claimed == 0 && claims.busy() == 0) {
         break;
       }
-      if (!awaitIdle(Duration.ofDays(1))) {
+      if (!claims.awaitIdle(Duration.ofDays(1))) {
         break; // interrupted
       }
     }
-    return (int) (attemptsStarted.get() - before);
+    return (int) (claims.attemptsStarted() - before);
   }
 
   /**
@@ -625,42 +468,7 @@ public final class Dispatcher implements AutoCloseable {
    * without it.
    */
   public void reloadWebhooks() {
-    synchronized (reloadMonitor) {
-      changesDuringReload.clear();
-      reloading = true;
-      try {
-        List<Webhook> all = store.listWebhooks();
-        index.replaceAll(all);
-        Map<String, Webhook> snapshot = new HashMap<>();
-        for (Webhook w : all) {
-          snapshot.put(w.id(), w);
-          Webhook before = webhooks.get(w.id());
-          Webhook after = webhooks.merge(w.id(), w, Dispatcher::newer);
-          resetHealthIfFresh(w.id(), before, Optional.of(after));
-          track(after);
-        }
-        health.retainOnly(snapshot.keySet());
-        webhooks.keySet().retainAll(snapshot.keySet());
-        notReceiving.removeIf(id -> !snapshot.containsKey(id));
-        perEndpoint
-            .entrySet()
-            .removeIf(e -> !snapshot.containsKey(e.getKey()) && e.getValue().get() == 0);
-        // Local changes made while the snapshot was read may be missing from it, or have been
-        // wiped from the index by replaceAll: apply them again unless the snapshot is newer.
-        Change c;
-        while ((c = changesDuringReload.poll()) != null) {
-          Webhook inSnapshot = snapshot.get(c.webhookId());
-          Optional<Webhook> current = c.current();
-          if (current.isEmpty()
-              || inSnapshot == null
-              || current.get().version() >= inSnapshot.version()) {
-            applyChange(c.webhookId(), current);
-          }
-        }
-      } finally {
-        reloading = false;
-      }
-    }
+    webhooks.reload();
   }
 
   /**
@@ -673,710 +481,28 @@ public final class Dispatcher implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    closing = true;
+    claims.stopClaiming();
     registry.removeChangeListener(changeListener);
     for (ScheduledFuture<?> f : periodic) {
       f.cancel(false);
     }
     // A pump in progress finishes handing out what it claimed before we wait for the workers.
-    pumpLock.lock();
-    try {
-      log.debug("dispatcher closing: claiming stopped, owner={}", owner);
-    } finally {
-      pumpLock.unlock();
-    }
-    boolean drained = awaitIdle(shutdownTimeout);
+    claims.awaitPumpInProgress();
+    boolean drained = claims.awaitIdle(shutdownTimeout);
     if (!drained) {
       log.warn(
           "dispatcher closing: {} attempts still running after {}; cutting them off and"
               + " releasing their deliveries",
-          busy.get(),
+          claims.busy(),
           shutdownTimeout);
-      for (AttemptTask t : active.values()) {
-        t.cancel(true);
-      }
-      awaitIdle(Duration.ofSeconds(5));
+      claims.cancelRunning();
+      claims.awaitIdle(Duration.ofSeconds(5));
     }
-    workerPool.shutdown();
-    awaitTermination(workerPool);
-    if (ownsScheduler) {
-      scheduler.shutdownNow();
-      awaitTermination(scheduler);
-    }
-    if (ownedClient != null) {
-      closeClient(ownedClient);
-    }
-    ExecutorService http = httpExecutor;
-    if (http != null) {
-      http.shutdownNow();
-      awaitTermination(http);
-    }
+    threads.shutdown();
     log.info("dispatcher closed: owner={}", owner);
   }
 
-  // ---------------------------------------------------------------- internals: claiming
-
-  private void requestPump() {
-    if (closing || !started.get()) {
-      return;
-    }
-    if (pumpRequested.compareAndSet(false, true)) {
-      try {
-        scheduler.execute(
-            () -> {
-              pumpRequested.set(false);
-              claimWithBackoff();
-            });
-      } catch (RejectedExecutionException e) {
-        pumpRequested.set(false);
-      }
-    }
-  }
-
-  /**
-   * Runs {@link #pump()} unless the Store failed recently. While the Store keeps failing (a
-   * database restart, a network partition), claims back off exponentially from the poll interval up
-   * to {@link #MAX_CLAIM_BACKOFF}, with one WARN when the outage starts and one INFO when it ends,
-   * instead of an error on every poll. The background mode never dies of it.
-   */
-  private void claimWithBackoff() {
-    if (System.nanoTime() - claimBackoffUntilNanos < 0) {
-      return;
-    }
-    try {
-      pump();
-      int failures = claimFailures.getAndSet(0);
-      if (failures > 0) {
-        log.info("claiming works again after {} failed attempts: owner={}", failures, owner);
-      }
-    } catch (RuntimeException e) {
-      int failures = claimFailures.incrementAndGet();
-      long backoff =
-          Math.min(
-              MAX_CLAIM_BACKOFF.toNanos(), pollInterval.toNanos() << Math.min(20, failures - 1));
-      claimBackoffUntilNanos = System.nanoTime() + backoff;
-      if (failures == 1) {
-        log.warn(
-            "claiming from the store failed; retrying with backoff: owner={} error={}",
-            owner,
-            e.toString());
-      } else {
-        log.debug(
-            "claiming from the store failed again: owner={} failures={} nextTryInMs={}",
-            owner,
-            failures,
-            backoff / 1_000_000L,
-            e);
-      }
-    }
-  }
-
-  /** Claims and hands out due deliveries until none is due or no worker is free. */
-  private int pump() {
-    pumpLock.lock();
-    try {
-      int total = 0;
-      int claimed;
-      do {
-        claimed = dispatchDue();
-        total += claimed;
-      } while (claimed > 0 && !closing && busy.get() < workers);
-      return total;
-    } finally {
-      pumpLock.unlock();
-    }
-  }
-
-  /** One claim round over both lanes; returns how many deliveries were claimed. */
-  private int dispatchDue() {
-    int free = workers - busy.get();
-    if (closing || free <= 0) {
-      return 0;
-    }
-    Instant now = clock.instant();
-    Set<String> excluded = new HashSet<>(notReceiving);
-    excluded.addAll(health.blocked(now));
-    perEndpoint.forEach(
-        (id, count) -> {
-          if (count.get() >= perEndpointLimit) {
-            excluded.add(id);
-          }
-        });
-    // First attempts get most of the free slots; retries always get a share, and every fourth
-    // round go first, so neither lane can starve the other.
-    boolean retriesFirst = pumps.incrementAndGet() % 4 == 0;
-    Lane first = retriesFirst ? Lane.RETRIES : Lane.FIRST_ATTEMPTS;
-    Lane second = retriesFirst ? Lane.FIRST_ATTEMPTS : Lane.RETRIES;
-    int claimed = claimLane(first, Math.max(1, free - free / 4), excluded, now);
-    claimed += claimLane(second, workers - busy.get(), excluded, now);
-    claimed += claimLane(first, workers - busy.get(), excluded, now);
-    return claimed;
-  }
-
-  private int claimLane(Lane lane, int max, Set<String> excluded, Instant now) {
-    if (max <= 0 || closing) {
-      return 0;
-    }
-    List<ClaimedDelivery> claimed =
-        store.claim(
-            new ClaimRequest(
-                owner, now, leaseDuration, Math.min(max, MAX_CLAIM_BATCH), lane, excluded));
-    for (ClaimedDelivery cd : claimed) {
-      dispatch(cd, excluded, now);
-    }
-    return claimed.size();
-  }
-
-  private void dispatch(ClaimedDelivery cd, Set<String> excluded, Instant now) {
-    Delivery d = cd.delivery();
-    String webhookId = d.webhookId();
-    Instant due = d.nextAttemptAt().orElse(now);
-    Webhook w = currentWebhook(webhookId);
-    if (w == null || !w.receivesEvents() || closing) {
-      // Not sent and not failed: it goes out once the webhook is verified and enabled again.
-      release(cd.lease(), due, now, d);
-      excluded.add(webhookId);
-      return;
-    }
-    AtomicInteger inFlight = perEndpoint.computeIfAbsent(webhookId, k -> new AtomicInteger());
-    if (inFlight.incrementAndGet() > perEndpointLimit) {
-      inFlight.decrementAndGet();
-      release(cd.lease(), due, now, d);
-      excluded.add(webhookId);
-      return;
-    }
-    EndpointHealth.Permit permit = health.tryAcquire(webhookId, now);
-    if (permit == EndpointHealth.Permit.DENIED) {
-      // Circuit open (or its one probe is out): the delivery stays queued, not failed.
-      inFlight.decrementAndGet();
-      release(cd.lease(), due, now, d);
-      excluded.add(webhookId);
-      return;
-    }
-    busy.incrementAndGet();
-    AttemptTask task = new AttemptTask(cd, w, inFlight, permit);
-    active.put(d.id(), task);
-    try {
-      workerPool.execute(task);
-    } catch (RejectedExecutionException e) {
-      task.cancel(false);
-    }
-  }
-
-  private @Nullable Webhook currentWebhook(String webhookId) {
-    Webhook w = webhooks.get(webhookId);
-    if (w != null) {
-      return w;
-    }
-    Optional<Webhook> loaded = store.findWebhook(webhookId);
-    if (loaded.isEmpty()) {
-      notReceiving.add(webhookId); // deleted: the Store drops its deliveries
-      return null;
-    }
-    Webhook current = webhooks.merge(webhookId, loaded.get(), Dispatcher::newer);
-    track(current);
-    return current;
-  }
-
-  private void onWebhookChange(String webhookId, Optional<Webhook> current) {
-    if (reloading) {
-      changesDuringReload.add(new Change(webhookId, current));
-    }
-    applyChange(webhookId, current);
-  }
-
-  /** A webhook change seen by the registry listener. */
-  private record Change(String webhookId, Optional<Webhook> current) {}
-
-  private void applyChange(String webhookId, Optional<Webhook> current) {
-    index.onChange(webhookId, current);
-    resetHealthIfFresh(webhookId, webhooks.get(webhookId), current);
-    if (current.isEmpty()) {
-      webhooks.remove(webhookId);
-      notReceiving.remove(webhookId);
-      return;
-    }
-    Webhook w = webhooks.merge(webhookId, current.get(), Dispatcher::newer);
-    track(w);
-    if (w.receivesEvents()) {
-      requestPump(); // its queued deliveries may go out now
-    }
-  }
-
-  /**
-   * Forgets an endpoint's local health when its webhook starts afresh: re-enabled (also after
-   * {@code DISABLED_BY_FAILURE}), moved to another URI, or deleted. Seen through the registry's
-   * listener for local changes and through reloads for other instances' changes.
-   */
-  private void resetHealthIfFresh(
-      String webhookId, @Nullable Webhook before, Optional<Webhook> current) {
-    if (current.isEmpty()
-        || (before != null && !before.receivesEvents() && current.get().receivesEvents())
-        || (before != null && !before.uri().equals(current.get().uri()))) {
-      health.reset(webhookId);
-    }
-  }
-
-  private static Webhook newer(Webhook old, Webhook fresh) {
-    return fresh.version() >= old.version() ? fresh : old;
-  }
-
-  private void track(Webhook w) {
-    if (w.receivesEvents()) {
-      notReceiving.remove(w.id());
-    } else {
-      notReceiving.add(w.id());
-    }
-  }
-
-  // ---------------------------------------------------------------- internals: attempts
-
-  /** One attempt on a worker thread; cleans up exactly once, whether it ran or was cancelled. */
-  private final class AttemptTask extends FutureTask<Void> {
-    private final ClaimedDelivery claimed;
-    private final AtomicInteger endpointSlots;
-    private final EndpointHealth.Permit permit;
-    private final AtomicBoolean owned = new AtomicBoolean();
-
-    AttemptTask(
-        ClaimedDelivery claimed,
-        Webhook webhook,
-        AtomicInteger endpointSlots,
-        EndpointHealth.Permit permit) {
-      super(new AttemptBody(claimed, webhook, permit), null);
-      this.claimed = claimed;
-      this.endpointSlots = endpointSlots;
-      this.permit = permit;
-    }
-
-    boolean takeOwnership() {
-      return owned.compareAndSet(false, true);
-    }
-
-    @Override
-    protected void done() {
-      if (isCancelled() && takeOwnership()) {
-        // Cancelled before it started: nothing was sent, so hand the delivery back.
-        Instant now = clock.instant();
-        Delivery d = claimed.delivery();
-        health.abandon(d.webhookId(), permit);
-        release(claimed.lease(), d.nextAttemptAt().orElse(now), now, d);
-        finished(this);
-      }
-    }
-
-    void finish() {
-      finished(this);
-    }
-
-    AtomicInteger endpointSlots() {
-      return endpointSlots;
-    }
-
-    String deliveryId() {
-      return claimed.delivery().id();
-    }
-  }
-
-  /** The attempt itself; a separate object because FutureTask wants a Runnable up front. */
-  private final class AttemptBody implements Runnable {
-    private final ClaimedDelivery claimed;
-    private final Webhook webhook;
-    private final EndpointHealth.Permit permit;
-
-    AttemptBody(ClaimedDelivery claimed, Webhook webhook, EndpointHealth.Permit permit) {
-      this.claimed = claimed;
-      this.webhook = webhook;
-      this.permit = permit;
-    }
-
-    @Override
-    public void run() {
-      AttemptTask t = active.get(claimed.delivery().id());
-      if (t == null || !t.takeOwnership()) {
-        return;
-      }
-      attemptsStarted.incrementAndGet();
-      try {
-        attempt(claimed, webhook, permit);
-      } catch (RuntimeException e) {
-        Delivery d = claimed.delivery();
-        health.abandon(d.webhookId(), permit); // not the endpoint's fault
-        log.error(
-            "delivery attempt failed inside Hookline: webhook={} event={} delivery={}",
-            d.webhookId(),
-            d.event().id(),
-            d.id(),
-            e);
-        Instant now = clock.instant();
-        release(claimed.lease(), now.plus(INTERNAL_ERROR_BACKOFF), now, d);
-      } finally {
-        t.finish();
-      }
-    }
-  }
-
-  private void finished(AttemptTask task) {
-    active.remove(task.deliveryId(), task);
-    task.endpointSlots().decrementAndGet();
-    busy.decrementAndGet();
-    if (idleWaiters.get() > 0) {
-      idleLock.lock();
-      try {
-        idle.signalAll();
-      } finally {
-        idleLock.unlock();
-      }
-    }
-    pumpOnThisThread();
-  }
-
-  /**
-   * Claims the next due deliveries on the calling worker thread, when no other pump runs: the task
-   * it hands out is likely taken by this same thread as it returns to the pool, which saves two
-   * thread hand-offs per delivery over asking the scheduler thread. Falls back to {@link
-   * #requestPump()} when another pump holds the lock.
-   */
-  private void pumpOnThisThread() {
-    if (closing || !started.get()) {
-      return;
-    }
-    if (pumpLock.tryLock()) {
-      try {
-        claimWithBackoff();
-      } finally {
-        pumpLock.unlock();
-      }
-    } else {
-      requestPump();
-    }
-  }
-
-  private void attempt(ClaimedDelivery cd, Webhook w, EndpointHealth.Permit permit) {
-    Delivery d = cd.delivery();
-    RetrySchedule schedule = scheduleFor(w.id());
-    int number = d.attemptCount() + 1;
-    Instant startedAt = clock.instant();
-    SendOutcome outcome;
-    try {
-      outcome = send(d, w, schedule, startedAt);
-    } catch (InterruptedException e) {
-      // close() cut the attempt off: at-least-once, so hand it back for another try.
-      health.abandon(w.id(), permit);
-      Instant now = clock.instant();
-      release(cd.lease(), d.nextAttemptAt().orElse(now), now, d);
-      log.debug(
-          "attempt cut off by shutdown, delivery released: webhook={} event={} delivery={}",
-          w.id(),
-          d.event().id(),
-          d.id());
-      return;
-    }
-    if (outcome.notSent()) {
-      // Nothing went out, for a reason of this process's own: not an attempt, not a failure.
-      health.abandon(w.id(), permit);
-      Instant now = clock.instant();
-      release(cd.lease(), now.plus(LOCAL_RETRY), now, d);
-      log.debug(
-          "attempt not made, delivery released: webhook={} event={} delivery={} reason={}",
-          w.id(),
-          d.event().id(),
-          d.id(),
-          outcome.detail());
-      return;
-    }
-    record(cd, w, schedule, outcome, outcome.toAttempt(number, startedAt));
-  }
-
-  private SendOutcome send(Delivery d, Webhook w, RetrySchedule schedule, Instant now)
-      throws InterruptedException {
-    List<SigningSecret> secrets = w.activeSigningSecrets(now);
-    if (secrets.isEmpty()) {
-      return SendOutcome.failure(ErrorKind.INTERNAL, "webhook has no active signing secret", 0);
-    }
-    byte[] body = Payloads.body(d.event());
-    long timestamp = now.getEpochSecond();
-    String signature;
-    try {
-      signature = WebhookSigner.signatureHeader(secrets, d.event().id(), timestamp, body);
-    } catch (IllegalArgumentException e) {
-      return SendOutcome.failure(ErrorKind.INTERNAL, e.getMessage() + "", 0);
-    }
-    String apiKey = w.apiKey().reveal();
-    if (!isVisibleAscii(apiKey)) {
-      // Only a webhook stored past the registry's rules gets here. The JDK would refuse the header
-      // with a message that quotes the value, that is the key: never let that reach a log.
-      return SendOutcome.failure(
-          ErrorKind.INTERNAL,
-          "the webhook's API key is not a valid HTTP header value ("
-              + apiKey.length()
-              + " characters; keys must be printable ASCII without spaces): set a new key with"
-              + " rotateApiKey",
-          0);
-    }
-    HttpRequest request;
-    try {
-      request =
-          HttpClients.requestBuilder(w.uri(), schedule.attemptTimeout())
-              .header("Content-Type", "application/json")
-              .header("Authorization", "Bearer " + apiKey)
-              .header("webhook-id", d.event().id())
-              .header("webhook-timestamp", Long.toString(timestamp))
-              .header("webhook-signature", signature)
-              .header("User-Agent", USER_AGENT)
-              .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-              .build();
-    } catch (IllegalArgumentException e) {
-      // The JDK's message may quote a header value; say which parts to check instead.
-      return SendOutcome.failure(
-          ErrorKind.INTERNAL,
-          "the request could not be built: the URI or the event id is not valid in HTTP",
-          0);
-    }
-    return sender.send(request, schedule.attemptTimeout());
-  }
-
-  private static boolean isVisibleAscii(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x21 || c > 0x7e) {
-        return false;
-      }
-    }
-    return !s.isEmpty();
-  }
-
-  private void record(
-      ClaimedDelivery cd, Webhook w, RetrySchedule schedule, SendOutcome outcome, Attempt a) {
-    Delivery d = cd.delivery();
-    Lease lease = cd.lease();
-    Instant now = clock.instant();
-    log.debug(
-        "delivery attempted: webhook={} event={} delivery={} status={}",
-        w.id(),
-        d.event().id(),
-        d.id(),
-        outcome.detail());
-    if (outcome.succeeded()) {
-      health.onSuccess(w.id(), now);
-      if (store.complete(lease, a, now)) {
-        notify(l -> l.attemptSucceeded(d, a));
-      } else {
-        leaseLost(d);
-      }
-      return;
-    }
-    if (outcome.hasStatus(410)) {
-      String reason = "endpoint answered 410 Gone at " + now;
-      if (!store.fail(lease, a, now)) {
-        leaseLost(d);
-      }
-      health.onFailure(w.id(), now); // a probe that got 410 closes its half-open state too
-      boolean disabled = false;
-      try {
-        // Only if the webhook still points at the endpoint that answered 410, and only this call
-        // reports it (a concurrent 410 or another instance may have disabled it already).
-        disabled = registry.disableByFailure(w.id(), w.uri(), reason).isPresent();
-      } catch (WebhookNotFoundException e) {
-        log.debug("webhook deleted before it could be disabled: webhook={}", w.id());
-      } catch (RuntimeException e) {
-        // The next 410 tries again; the attempt is recorded either way.
-        log.warn("could not disable the webhook of a gone endpoint: webhook={}", w.id(), e);
-      }
-      log.warn(
-          "endpoint gone: webhook={} event={} delivery={} webhookDisabled={}",
-          w.id(),
-          d.event().id(),
-          d.id(),
-          disabled);
-      notify(l -> l.attemptFailed(d, a, Optional.empty()));
-      notify(l -> l.deliveryFailed(d, a));
-      if (disabled) {
-        notify(l -> l.webhookDisabled(w.id(), reason));
-      }
-      return;
-    }
-    Optional<Instant> failingSince = health.onFailure(w.id(), now);
-    if (failingSince.isPresent()) {
-      disableFailing(w, failingSince.get(), now);
-    }
-    int failedInRound = attemptsInRound(d.attempts(), schedule) + 1;
-    if (!schedule.hasRetryAfter(failedInRound)) {
-      if (store.fail(lease, a, now)) {
-        log.warn(
-            "delivery failed, attempts exhausted: webhook={} event={} delivery={} attempts={}"
-                + " last={}",
-            w.id(),
-            d.event().id(),
-            d.id(),
-            failedInRound,
-            outcome.detail());
-        notify(l -> l.attemptFailed(d, a, Optional.empty()));
-        notify(l -> l.deliveryFailed(d, a));
-      } else {
-        leaseLost(d);
-      }
-      return;
-    }
-    Duration delay = schedule.delayAfter(failedInRound, jitterUnit());
-    if ((outcome.hasStatus(429) || outcome.hasStatus(503)) && outcome.retryAfter().isPresent()) {
-      Optional<Duration> asked = RetryAfter.parse(outcome.retryAfter().get(), now);
-      if (asked.isPresent()) {
-        Duration bound = schedule.maxDelay();
-        delay = asked.get().compareTo(bound) > 0 ? bound : asked.get();
-      }
-    }
-    Instant next = now.plus(delay);
-    if (store.reschedule(lease, a, next, now)) {
-      log.warn(
-          "endpoint failing: webhook={} event={} delivery={} attempt={} outcome={} next={}",
-          w.id(),
-          d.event().id(),
-          d.id(),
-          a.number(),
-          outcome.detail(),
-          next);
-      notify(l -> l.attemptFailed(d, a, Optional.of(next)));
-    } else {
-      leaseLost(d);
-    }
-  }
-
-  /** Disables a webhook whose endpoint has failed without a success for {@code disableAfter}. */
-  private void disableFailing(Webhook w, Instant since, Instant now) {
-    String reason =
-        "endpoint failing continuously since "
-            + since
-            + " ("
-            + Duration.between(since, now).toHours()
-            + " h without a success); disabled at "
-            + now;
-    try {
-      if (registry.disableForContinuousFailure(w.id(), w.uri(), since, reason).isEmpty()) {
-        // Moved, re-enabled, already disabled, or the shared clock stopped meanwhile: nothing
-        // was changed here. Look again at the next failure.
-        health.disableFailed(w.id());
-        return;
-      }
-    } catch (WebhookNotFoundException e) {
-      log.debug("webhook deleted before it could be disabled: webhook={}", w.id());
-      return;
-    } catch (RuntimeException e) {
-      health.disableFailed(w.id()); // the next failure tries again
-      log.warn("could not disable a failing webhook: webhook={}", w.id(), e);
-      return;
-    }
-    notify(l -> l.webhookDisabled(w.id(), reason));
-  }
-
-  /**
-   * Counts the attempts of the current round: a round ends with a success, a 410, or when the
-   * schedule's attempts are used up, so a redelivered delivery starts a fresh round.
-   */
-  static int attemptsInRound(List<Attempt> prior, RetrySchedule schedule) {
-    int count = 0;
-    for (Attempt a : prior) {
-      count++;
-      boolean gone = a.statusCode().isPresent() && a.statusCode().getAsInt() == 410;
-      if (a.succeeded() || gone || count >= schedule.maxAttempts()) {
-        count = 0;
-      }
-    }
-    return count;
-  }
-
-  private RetrySchedule scheduleFor(String webhookId) {
-    return schedules.getOrDefault(webhookId, defaultSchedule);
-  }
-
-  private double jitterUnit() {
-    double u = jitter.getAsDouble();
-    if (!(u >= 0.0)) {
-      return 0.0;
-    }
-    return u >= 1.0 ? Math.nextDown(1.0) : u;
-  }
-
-  private void release(Lease lease, Instant due, Instant now, Delivery d) {
-    try {
-      if (!store.release(lease, due, now)) {
-        leaseLost(d);
-      }
-    } catch (RuntimeException e) {
-      // The lease expires on its own and the delivery is claimed again: nothing is lost.
-      log.warn(
-          "could not release delivery, it will be retried when its lease expires: webhook={}"
-              + " event={} delivery={}",
-          d.webhookId(),
-          d.event().id(),
-          d.id(),
-          e);
-    }
-  }
-
-  private static void leaseLost(Delivery d) {
-    log.debug(
-        "lease lost, another worker owns the delivery now: webhook={} event={} delivery={}",
-        d.webhookId(),
-        d.event().id(),
-        d.id());
-  }
-
-  private void notify(java.util.function.Consumer<DeliveryListener> call) {
-    try {
-      call.accept(listener);
-    } catch (RuntimeException e) {
-      log.warn("delivery listener failed: listener={}", listener.getClass().getName(), e);
-    }
-  }
-
-  // ---------------------------------------------------------------- internals: lifecycle
-
-  private boolean awaitIdle(Duration max) {
-    long nanos = max.toNanos();
-    idleWaiters.incrementAndGet(); // before reading busy: see finished()
-    idleLock.lock();
-    try {
-      while (busy.get() > 0) {
-        if (nanos <= 0) {
-          return false;
-        }
-        nanos = idle.awaitNanos(nanos);
-      }
-      return true;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    } finally {
-      idleLock.unlock();
-      idleWaiters.decrementAndGet();
-    }
-  }
-
-  private static void awaitTermination(ExecutorService executor) {
-    try {
-      if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
-        executor.shutdownNow();
-        if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-          log.warn("executor did not stop: {}", executor);
-        }
-      }
-    } catch (InterruptedException e) {
-      executor.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Closes a client this dispatcher created: {@code HttpClient.close()} exists from JDK 21. */
-  private static void closeClient(HttpClient client) {
-    if (client instanceof AutoCloseable closeable) {
-      try {
-        closeable.close();
-      } catch (Exception e) {
-        log.debug("closing the HTTP client failed", e);
-      }
-    }
-  }
+  // ---------------------------------------------------------------- internals
 
   private void safely(String what, Runnable task) {
     try {
@@ -1392,9 +518,14 @@ public final class Dispatcher implements AutoCloseable {
     }
   }
 
+  /** Asks the claim loop for a round (in background mode): there may be work. */
+  private void requestPump() {
+    claims.requestPump();
+  }
+
   @Override
   public String toString() {
-    return "Dispatcher[owner=" + owner + ", workers=" + workers + ", busy=" + busy.get() + "]";
+    return "Dispatcher[owner=" + owner + ", workers=" + workers + ", busy=" + claims.busy() + "]";
   }
 
   // ---------------------------------------------------------------- builder

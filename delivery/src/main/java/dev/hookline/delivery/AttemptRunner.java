@@ -1,0 +1,394 @@
+package dev.hookline.delivery;
+
+import dev.hookline.Attempt;
+import dev.hookline.Delivery;
+import dev.hookline.ErrorKind;
+import dev.hookline.Lease;
+import dev.hookline.SigningSecret;
+import dev.hookline.Webhook;
+import dev.hookline.WebhookNotFoundException;
+import dev.hookline.WebhookRegistry;
+import dev.hookline.delivery.internal.EndpointHealth;
+import dev.hookline.delivery.internal.HttpClients;
+import dev.hookline.delivery.internal.HttpSender;
+import dev.hookline.delivery.internal.Payloads;
+import dev.hookline.delivery.internal.RetryAfter;
+import dev.hookline.delivery.internal.SendOutcome;
+import dev.hookline.delivery.internal.Version;
+import dev.hookline.spi.ClaimedDelivery;
+import dev.hookline.spi.Store;
+import java.net.http.HttpRequest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One delivery attempt, from the claimed delivery to its record in the Store: signs the event,
+ * builds the request (refusing, without quoting it, an API key that is not a valid header value),
+ * sends it under the schedule's deadline, then completes, reschedules (on the {@link
+ * RetrySchedule}, with jitter and {@code Retry-After}) or fails the delivery, tells the endpoint's
+ * health and the {@link DeliveryListener}, and disables the webhook of an endpoint that answered
+ * {@code 410 Gone} or has failed for {@link Dispatcher.Builder#disableAfter}. A delivery not
+ * attempted (shutdown, a local reason, an error inside Hookline) is released back to the Store.
+ *
+ * <p>Logs as {@link Dispatcher}. Thread-safe: holds only immutable settings and thread-safe
+ * collaborators; many workers run attempts through one instance at once.
+ */
+final class AttemptRunner {
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+  private static final String USER_AGENT = "Hookline/" + Version.get();
+  private static final Duration INTERNAL_ERROR_BACKOFF = Duration.ofMinutes(1);
+
+  /** How soon a delivery not attempted for a local reason (see SendOutcome#notSent) is due. */
+  private static final Duration LOCAL_RETRY = Duration.ofSeconds(5);
+
+  private final WebhookRegistry registry;
+  private final Store store;
+  private final Clock clock;
+  private final HttpSender sender;
+  private final EndpointHealth health;
+  private final DeliveryListener listener;
+  private final DoubleSupplier jitter;
+  private final RetrySchedule defaultSchedule;
+  private final Map<String, RetrySchedule> schedules;
+
+  AttemptRunner(
+      WebhookRegistry registry,
+      Store store,
+      Clock clock,
+      HttpSender sender,
+      EndpointHealth health,
+      DeliveryListener listener,
+      DoubleSupplier jitter,
+      RetrySchedule defaultSchedule,
+      Map<String, RetrySchedule> schedules) {
+    this.registry = registry;
+    this.store = store;
+    this.clock = clock;
+    this.sender = sender;
+    this.health = health;
+    this.listener = listener;
+    this.jitter = jitter;
+    this.defaultSchedule = defaultSchedule;
+    this.schedules = schedules;
+  }
+
+  /**
+   * Runs one attempt on the calling worker thread; an error inside Hookline releases the delivery
+   * for a later try instead of failing it.
+   */
+  void run(ClaimedDelivery claimed, Webhook webhook, EndpointHealth.Permit permit) {
+    try {
+      attempt(claimed, webhook, permit);
+    } catch (RuntimeException e) {
+      Delivery d = claimed.delivery();
+      health.abandon(d.webhookId(), permit); // not the endpoint's fault
+      log.error(
+          "delivery attempt failed inside Hookline: webhook={} event={} delivery={}",
+          d.webhookId(),
+          d.event().id(),
+          d.id(),
+          e);
+      Instant now = clock.instant();
+      release(claimed.lease(), now.plus(INTERNAL_ERROR_BACKOFF), now, d);
+    }
+  }
+
+  /** Hands back a delivery whose attempt was cancelled before it started: nothing was sent. */
+  void handBack(ClaimedDelivery claimed, EndpointHealth.Permit permit) {
+    Instant now = clock.instant();
+    Delivery d = claimed.delivery();
+    health.abandon(d.webhookId(), permit);
+    release(claimed.lease(), d.nextAttemptAt().orElse(now), now, d);
+  }
+
+  private void attempt(ClaimedDelivery cd, Webhook w, EndpointHealth.Permit permit) {
+    Delivery d = cd.delivery();
+    RetrySchedule schedule = scheduleFor(w.id());
+    int number = d.attemptCount() + 1;
+    Instant startedAt = clock.instant();
+    SendOutcome outcome;
+    try {
+      outcome = send(d, w, schedule, startedAt);
+    } catch (InterruptedException e) {
+      // close() cut the attempt off: at-least-once, so hand it back for another try.
+      health.abandon(w.id(), permit);
+      Instant now = clock.instant();
+      release(cd.lease(), d.nextAttemptAt().orElse(now), now, d);
+      log.debug(
+          "attempt cut off by shutdown, delivery released: webhook={} event={} delivery={}",
+          w.id(),
+          d.event().id(),
+          d.id());
+      return;
+    }
+    if (outcome.notSent()) {
+      // Nothing went out, for a reason of this process's own: not an attempt, not a failure.
+      health.abandon(w.id(), permit);
+      Instant now = clock.instant();
+      release(cd.lease(), now.plus(LOCAL_RETRY), now, d);
+      log.debug(
+          "attempt not made, delivery released: webhook={} event={} delivery={} reason={}",
+          w.id(),
+          d.event().id(),
+          d.id(),
+          outcome.detail());
+      return;
+    }
+    record(cd, w, schedule, outcome, outcome.toAttempt(number, startedAt));
+  }
+
+  private SendOutcome send(Delivery d, Webhook w, RetrySchedule schedule, Instant now)
+      throws InterruptedException {
+    List<SigningSecret> secrets = w.activeSigningSecrets(now);
+    if (secrets.isEmpty()) {
+      return SendOutcome.failure(ErrorKind.INTERNAL, "webhook has no active signing secret", 0);
+    }
+    byte[] body = Payloads.body(d.event());
+    long timestamp = now.getEpochSecond();
+    String signature;
+    try {
+      signature = WebhookSigner.signatureHeader(secrets, d.event().id(), timestamp, body);
+    } catch (IllegalArgumentException e) {
+      return SendOutcome.failure(ErrorKind.INTERNAL, e.getMessage() + "", 0);
+    }
+    String apiKey = w.apiKey().reveal();
+    if (!isVisibleAscii(apiKey)) {
+      // Only a webhook stored past the registry's rules gets here. The JDK would refuse the header
+      // with a message that quotes the value, that is the key: never let that reach a log.
+      return SendOutcome.failure(
+          ErrorKind.INTERNAL,
+          "the webhook's API key is not a valid HTTP header value ("
+              + apiKey.length()
+              + " characters; keys must be printable ASCII without spaces): set a new key with"
+              + " rotateApiKey",
+          0);
+    }
+    HttpRequest request;
+    try {
+      request =
+          HttpClients.requestBuilder(w.uri(), schedule.attemptTimeout())
+              .header("Content-Type", "application/json")
+              .header("Authorization", "Bearer " + apiKey)
+              .header("webhook-id", d.event().id())
+              .header("webhook-timestamp", Long.toString(timestamp))
+              .header("webhook-signature", signature)
+              .header("User-Agent", USER_AGENT)
+              .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+              .build();
+    } catch (IllegalArgumentException e) {
+      // The JDK's message may quote a header value; say which parts to check instead.
+      return SendOutcome.failure(
+          ErrorKind.INTERNAL,
+          "the request could not be built: the URI or the event id is not valid in HTTP",
+          0);
+    }
+    return sender.send(request, schedule.attemptTimeout());
+  }
+
+  private static boolean isVisibleAscii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        return false;
+      }
+    }
+    return !s.isEmpty();
+  }
+
+  private void record(
+      ClaimedDelivery cd, Webhook w, RetrySchedule schedule, SendOutcome outcome, Attempt a) {
+    Delivery d = cd.delivery();
+    Lease lease = cd.lease();
+    Instant now = clock.instant();
+    log.debug(
+        "delivery attempted: webhook={} event={} delivery={} status={}",
+        w.id(),
+        d.event().id(),
+        d.id(),
+        outcome.detail());
+    if (outcome.succeeded()) {
+      health.onSuccess(w.id(), now);
+      if (store.complete(lease, a, now)) {
+        notify(l -> l.attemptSucceeded(d, a));
+      } else {
+        leaseLost(d);
+      }
+      return;
+    }
+    if (outcome.hasStatus(410)) {
+      String reason = "endpoint answered 410 Gone at " + now;
+      if (!store.fail(lease, a, now)) {
+        leaseLost(d);
+      }
+      health.onFailure(w.id(), now); // a probe that got 410 closes its half-open state too
+      boolean disabled = false;
+      try {
+        // Only if the webhook still points at the endpoint that answered 410, and only this call
+        // reports it (a concurrent 410 or another instance may have disabled it already).
+        disabled = registry.disableByFailure(w.id(), w.uri(), reason).isPresent();
+      } catch (WebhookNotFoundException e) {
+        log.debug("webhook deleted before it could be disabled: webhook={}", w.id());
+      } catch (RuntimeException e) {
+        // The next 410 tries again; the attempt is recorded either way.
+        log.warn("could not disable the webhook of a gone endpoint: webhook={}", w.id(), e);
+      }
+      log.warn(
+          "endpoint gone: webhook={} event={} delivery={} webhookDisabled={}",
+          w.id(),
+          d.event().id(),
+          d.id(),
+          disabled);
+      notify(l -> l.attemptFailed(d, a, Optional.empty()));
+      notify(l -> l.deliveryFailed(d, a));
+      if (disabled) {
+        notify(l -> l.webhookDisabled(w.id(), reason));
+      }
+      return;
+    }
+    Optional<Instant> failingSince = health.onFailure(w.id(), now);
+    if (failingSince.isPresent()) {
+      disableFailing(w, failingSince.get(), now);
+    }
+    int failedInRound = attemptsInRound(d.attempts(), schedule) + 1;
+    if (!schedule.hasRetryAfter(failedInRound)) {
+      if (store.fail(lease, a, now)) {
+        log.warn(
+            "delivery failed, attempts exhausted: webhook={} event={} delivery={} attempts={}"
+                + " last={}",
+            w.id(),
+            d.event().id(),
+            d.id(),
+            failedInRound,
+            outcome.detail());
+        notify(l -> l.attemptFailed(d, a, Optional.empty()));
+        notify(l -> l.deliveryFailed(d, a));
+      } else {
+        leaseLost(d);
+      }
+      return;
+    }
+    Duration delay = schedule.delayAfter(failedInRound, jitterUnit());
+    if ((outcome.hasStatus(429) || outcome.hasStatus(503)) && outcome.retryAfter().isPresent()) {
+      Optional<Duration> asked = RetryAfter.parse(outcome.retryAfter().get(), now);
+      if (asked.isPresent()) {
+        Duration bound = schedule.maxDelay();
+        delay = asked.get().compareTo(bound) > 0 ? bound : asked.get();
+      }
+    }
+    Instant next = now.plus(delay);
+    if (store.reschedule(lease, a, next, now)) {
+      log.warn(
+          "endpoint failing: webhook={} event={} delivery={} attempt={} outcome={} next={}",
+          w.id(),
+          d.event().id(),
+          d.id(),
+          a.number(),
+          outcome.detail(),
+          next);
+      notify(l -> l.attemptFailed(d, a, Optional.of(next)));
+    } else {
+      leaseLost(d);
+    }
+  }
+
+  /** Disables a webhook whose endpoint has failed without a success for {@code disableAfter}. */
+  private void disableFailing(Webhook w, Instant since, Instant now) {
+    String reason =
+        "endpoint failing continuously since "
+            + since
+            + " ("
+            + Duration.between(since, now).toHours()
+            + " h without a success); disabled at "
+            + now;
+    try {
+      if (registry.disableForContinuousFailure(w.id(), w.uri(), since, reason).isEmpty()) {
+        // Moved, re-enabled, already disabled, or the shared clock stopped meanwhile: nothing
+        // was changed here. Look again at the next failure.
+        health.disableFailed(w.id());
+        return;
+      }
+    } catch (WebhookNotFoundException e) {
+      log.debug("webhook deleted before it could be disabled: webhook={}", w.id());
+      return;
+    } catch (RuntimeException e) {
+      health.disableFailed(w.id()); // the next failure tries again
+      log.warn("could not disable a failing webhook: webhook={}", w.id(), e);
+      return;
+    }
+    notify(l -> l.webhookDisabled(w.id(), reason));
+  }
+
+  /**
+   * Counts the attempts of the current round: a round ends with a success, a 410, or when the
+   * schedule's attempts are used up, so a redelivered delivery starts a fresh round.
+   */
+  static int attemptsInRound(List<Attempt> prior, RetrySchedule schedule) {
+    int count = 0;
+    for (Attempt a : prior) {
+      count++;
+      boolean gone = a.statusCode().isPresent() && a.statusCode().getAsInt() == 410;
+      if (a.succeeded() || gone || count >= schedule.maxAttempts()) {
+        count = 0;
+      }
+    }
+    return count;
+  }
+
+  private RetrySchedule scheduleFor(String webhookId) {
+    return schedules.getOrDefault(webhookId, defaultSchedule);
+  }
+
+  private double jitterUnit() {
+    double u = jitter.getAsDouble();
+    if (!(u >= 0.0)) {
+      return 0.0;
+    }
+    return u >= 1.0 ? Math.nextDown(1.0) : u;
+  }
+
+  /**
+   * Hands a claimed delivery back to the Store, due at {@code due}; if that fails, its lease
+   * expires and it is claimed again.
+   */
+  void release(Lease lease, Instant due, Instant now, Delivery d) {
+    try {
+      if (!store.release(lease, due, now)) {
+        leaseLost(d);
+      }
+    } catch (RuntimeException e) {
+      // The lease expires on its own and the delivery is claimed again: nothing is lost.
+      log.warn(
+          "could not release delivery, it will be retried when its lease expires: webhook={}"
+              + " event={} delivery={}",
+          d.webhookId(),
+          d.event().id(),
+          d.id(),
+          e);
+    }
+  }
+
+  private static void leaseLost(Delivery d) {
+    log.debug(
+        "lease lost, another worker owns the delivery now: webhook={} event={} delivery={}",
+        d.webhookId(),
+        d.event().id(),
+        d.id());
+  }
+
+  private void notify(Consumer<DeliveryListener> call) {
+    try {
+      call.accept(listener);
+    } catch (RuntimeException e) {
+      log.warn("delivery listener failed: listener={}", listener.getClass().getName(), e);
+    }
+  }
+}

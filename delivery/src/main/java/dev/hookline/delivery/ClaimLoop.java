@@ -1,0 +1,458 @@
+package dev.hookline.delivery;
+
+import dev.hookline.Delivery;
+import dev.hookline.Webhook;
+import dev.hookline.delivery.internal.EndpointHealth;
+import dev.hookline.spi.ClaimRequest;
+import dev.hookline.spi.ClaimedDelivery;
+import dev.hookline.spi.Lane;
+import dev.hookline.spi.Store;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The claim loop: claims due deliveries from the Store under a lease and hands them to the worker
+ * pool, and tracks the attempts it handed out until they finish.
+ *
+ * <p>A claim round ({@link #pump()}) takes the free workers' worth of deliveries from two lanes,
+ * first attempts and retries, so a backlog of retries never starves fresh events; webhooks that do
+ * not receive events, whose breaker is open, or whose {@linkplain EndpointSlots slots} are all
+ * taken are excluded from the claim. Rounds run on the scheduler thread when asked for ({@link
+ * #requestPump()}: a publish, a poll, a webhook that receives events again) and on a worker thread
+ * as its attempt finishes; one at a time, under {@code pumpLock}. While the Store keeps failing,
+ * claims back off.
+ *
+ * <p>Logs as {@link Dispatcher}. Thread-safe: the pump runs under a lock; the counts of running
+ * attempts are atomic, and waiting for them uses a lock and condition.
+ */
+final class ClaimLoop {
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+  private static final int MAX_CLAIM_BATCH = 500;
+
+  /** The longest pause between claims while the Store keeps failing. */
+  static final Duration MAX_CLAIM_BACKOFF = Duration.ofSeconds(30);
+
+  private final String owner;
+  private final Store store;
+  private final Clock clock;
+  private final WebhookView webhooks;
+  private final EndpointSlots slots;
+  private final EndpointHealth health;
+  private final AttemptRunner runner;
+  private final ExecutorService workerPool;
+  private final ScheduledExecutorService scheduler;
+  private final int workers;
+  private final Duration leaseDuration;
+  private final Duration pollInterval;
+
+  private final AtomicInteger claimFailures = new AtomicInteger();
+  private volatile long claimBackoffUntilNanos = System.nanoTime();
+
+  private final ConcurrentHashMap<String, AttemptTask> active = new ConcurrentHashMap<>();
+  private final AtomicInteger busy = new AtomicInteger();
+  private final AtomicLong attemptsStarted = new AtomicLong();
+  private final AtomicLong pumps = new AtomicLong();
+  private final ReentrantLock pumpLock = new ReentrantLock();
+  private final AtomicBoolean pumpRequested = new AtomicBoolean();
+  private final ReentrantLock idleLock = new ReentrantLock();
+  private final Condition idle = idleLock.newCondition();
+  private final AtomicInteger idleWaiters = new AtomicInteger();
+  private final AtomicBoolean started = new AtomicBoolean();
+  private volatile boolean closing;
+
+  ClaimLoop(
+      String owner,
+      Store store,
+      Clock clock,
+      WebhookView webhooks,
+      EndpointSlots slots,
+      EndpointHealth health,
+      AttemptRunner runner,
+      ExecutorService workerPool,
+      ScheduledExecutorService scheduler,
+      int workers,
+      Duration leaseDuration,
+      Duration pollInterval) {
+    this.owner = owner;
+    this.store = store;
+    this.clock = clock;
+    this.webhooks = webhooks;
+    this.slots = slots;
+    this.health = health;
+    this.runner = runner;
+    this.workerPool = workerPool;
+    this.scheduler = scheduler;
+    this.workers = workers;
+    this.leaseDuration = leaseDuration;
+    this.pollInterval = pollInterval;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Switches to background mode: from now on {@link #requestPump()} runs claim rounds.
+   *
+   * @return false if it was already on
+   */
+  boolean start() {
+    return started.compareAndSet(false, true);
+  }
+
+  /** Stops claiming for good: no round claims anything from now on. */
+  void stopClaiming() {
+    closing = true;
+  }
+
+  /**
+   * Whether {@link #stopClaiming()} was called.
+   *
+   * @return true once claiming stopped
+   */
+  boolean closing() {
+    return closing;
+  }
+
+  /** Waits for a pump in progress to finish handing out what it claimed. */
+  void awaitPumpInProgress() {
+    pumpLock.lock();
+    try {
+      log.debug("dispatcher closing: claiming stopped, owner={}", owner);
+    } finally {
+      pumpLock.unlock();
+    }
+  }
+
+  /**
+   * Cancels every attempt handed out: one that has not started hands its delivery back; a running
+   * one is interrupted, and an exchange cut off that way releases its delivery.
+   */
+  void cancelRunning() {
+    for (AttemptTask t : active.values()) {
+      t.cancel(true);
+    }
+  }
+
+  /**
+   * How many attempts are handed out and not finished.
+   *
+   * @return the count
+   */
+  int busy() {
+    return busy.get();
+  }
+
+  /**
+   * How many attempts were started since this loop was created.
+   *
+   * @return the count
+   */
+  long attemptsStarted() {
+    return attemptsStarted.get();
+  }
+
+  // ---------------------------------------------------------------- claiming
+
+  /**
+   * Asks for a claim round on the scheduler thread, in background mode; a round already asked for
+   * and not yet started covers this request too.
+   */
+  void requestPump() {
+    if (closing || !started.get()) {
+      return;
+    }
+    if (pumpRequested.compareAndSet(false, true)) {
+      try {
+        scheduler.execute(
+            () -> {
+              pumpRequested.set(false);
+              claimWithBackoff();
+            });
+      } catch (RejectedExecutionException e) {
+        pumpRequested.set(false);
+      }
+    }
+  }
+
+  /**
+   * Runs {@link #pump()} unless the Store failed recently. While the Store keeps failing (a
+   * database restart, a network partition), claims back off exponentially from the poll interval up
+   * to {@link #MAX_CLAIM_BACKOFF}, with one WARN when the outage starts and one INFO when it ends,
+   * instead of an error on every poll. The background mode never dies of it.
+   */
+  private void claimWithBackoff() {
+    if (System.nanoTime() - claimBackoffUntilNanos < 0) {
+      return;
+    }
+    try {
+      pump();
+      int failures = claimFailures.getAndSet(0);
+      if (failures > 0) {
+        log.info("claiming works again after {} failed attempts: owner={}", failures, owner);
+      }
+    } catch (RuntimeException e) {
+      int failures = claimFailures.incrementAndGet();
+      long backoff =
+          Math.min(
+              MAX_CLAIM_BACKOFF.toNanos(), pollInterval.toNanos() << Math.min(20, failures - 1));
+      claimBackoffUntilNanos = System.nanoTime() + backoff;
+      if (failures == 1) {
+        log.warn(
+            "claiming from the store failed; retrying with backoff: owner={} error={}",
+            owner,
+            e.toString());
+      } else {
+        log.debug(
+            "claiming from the store failed again: owner={} failures={} nextTryInMs={}",
+            owner,
+            failures,
+            backoff / 1_000_000L,
+            e);
+      }
+    }
+  }
+
+  /**
+   * Claims and hands out due deliveries until none is due or no worker is free.
+   *
+   * @return how many deliveries were claimed
+   */
+  int pump() {
+    pumpLock.lock();
+    try {
+      int total = 0;
+      int claimed;
+      do {
+        claimed = dispatchDue();
+        total += claimed;
+      } while (claimed > 0 && !closing && busy.get() < workers);
+      return total;
+    } finally {
+      pumpLock.unlock();
+    }
+  }
+
+  /** One claim round over both lanes; returns how many deliveries were claimed. */
+  private int dispatchDue() {
+    int free = workers - busy.get();
+    if (closing || free <= 0) {
+      return 0;
+    }
+    Instant now = clock.instant();
+    Set<String> excluded = new HashSet<>(webhooks.notReceiving());
+    excluded.addAll(health.blocked(now));
+    slots.addFull(excluded);
+    // First attempts get most of the free slots; retries always get a share, and every fourth
+    // round go first, so neither lane can starve the other.
+    boolean retriesFirst = pumps.incrementAndGet() % 4 == 0;
+    Lane first = retriesFirst ? Lane.RETRIES : Lane.FIRST_ATTEMPTS;
+    Lane second = retriesFirst ? Lane.FIRST_ATTEMPTS : Lane.RETRIES;
+    int claimed = claimLane(first, Math.max(1, free - free / 4), excluded, now);
+    claimed += claimLane(second, workers - busy.get(), excluded, now);
+    claimed += claimLane(first, workers - busy.get(), excluded, now);
+    return claimed;
+  }
+
+  private int claimLane(Lane lane, int max, Set<String> excluded, Instant now) {
+    if (max <= 0 || closing) {
+      return 0;
+    }
+    List<ClaimedDelivery> claimed =
+        store.claim(
+            new ClaimRequest(
+                owner, now, leaseDuration, Math.min(max, MAX_CLAIM_BATCH), lane, excluded));
+    for (ClaimedDelivery cd : claimed) {
+      dispatch(cd, excluded, now);
+    }
+    return claimed.size();
+  }
+
+  private void dispatch(ClaimedDelivery cd, Set<String> excluded, Instant now) {
+    Delivery d = cd.delivery();
+    String webhookId = d.webhookId();
+    Instant due = d.nextAttemptAt().orElse(now);
+    Webhook w = webhooks.current(webhookId);
+    if (w == null || !w.receivesEvents() || closing) {
+      // Not sent and not failed: it goes out once the webhook is verified and enabled again.
+      runner.release(cd.lease(), due, now, d);
+      excluded.add(webhookId);
+      return;
+    }
+    AtomicInteger inFlight = slots.tryTake(webhookId);
+    if (inFlight == null) {
+      runner.release(cd.lease(), due, now, d);
+      excluded.add(webhookId);
+      return;
+    }
+    EndpointHealth.Permit permit = health.tryAcquire(webhookId, now);
+    if (permit == EndpointHealth.Permit.DENIED) {
+      // Circuit open (or its one probe is out): the delivery stays queued, not failed.
+      inFlight.decrementAndGet();
+      runner.release(cd.lease(), due, now, d);
+      excluded.add(webhookId);
+      return;
+    }
+    busy.incrementAndGet();
+    AttemptTask task = new AttemptTask(cd, w, inFlight, permit);
+    active.put(d.id(), task);
+    try {
+      workerPool.execute(task);
+    } catch (RejectedExecutionException e) {
+      task.cancel(false);
+    }
+  }
+
+  // ---------------------------------------------------------------- attempts
+
+  /** One attempt on a worker thread; cleans up exactly once, whether it ran or was cancelled. */
+  private final class AttemptTask extends FutureTask<Void> {
+    private final ClaimedDelivery claimed;
+    private final AtomicInteger endpointSlots;
+    private final EndpointHealth.Permit permit;
+    private final AtomicBoolean owned = new AtomicBoolean();
+
+    AttemptTask(
+        ClaimedDelivery claimed,
+        Webhook webhook,
+        AtomicInteger endpointSlots,
+        EndpointHealth.Permit permit) {
+      super(new AttemptBody(claimed, webhook, permit), null);
+      this.claimed = claimed;
+      this.endpointSlots = endpointSlots;
+      this.permit = permit;
+    }
+
+    boolean takeOwnership() {
+      return owned.compareAndSet(false, true);
+    }
+
+    @Override
+    protected void done() {
+      if (isCancelled() && takeOwnership()) {
+        // Cancelled before it started: nothing was sent, so hand the delivery back.
+        runner.handBack(claimed, permit);
+        finished(this);
+      }
+    }
+
+    void finish() {
+      finished(this);
+    }
+
+    AtomicInteger endpointSlots() {
+      return endpointSlots;
+    }
+
+    String deliveryId() {
+      return claimed.delivery().id();
+    }
+  }
+
+  /** The attempt itself; a separate object because FutureTask wants a Runnable up front. */
+  private final class AttemptBody implements Runnable {
+    private final ClaimedDelivery claimed;
+    private final Webhook webhook;
+    private final EndpointHealth.Permit permit;
+
+    AttemptBody(ClaimedDelivery claimed, Webhook webhook, EndpointHealth.Permit permit) {
+      this.claimed = claimed;
+      this.webhook = webhook;
+      this.permit = permit;
+    }
+
+    @Override
+    public void run() {
+      AttemptTask t = active.get(claimed.delivery().id());
+      if (t == null || !t.takeOwnership()) {
+        return;
+      }
+      attemptsStarted.incrementAndGet();
+      try {
+        runner.run(claimed, webhook, permit);
+      } finally {
+        t.finish();
+      }
+    }
+  }
+
+  private void finished(AttemptTask task) {
+    active.remove(task.deliveryId(), task);
+    task.endpointSlots().decrementAndGet();
+    busy.decrementAndGet();
+    if (idleWaiters.get() > 0) {
+      idleLock.lock();
+      try {
+        idle.signalAll();
+      } finally {
+        idleLock.unlock();
+      }
+    }
+    pumpOnThisThread();
+  }
+
+  /**
+   * Claims the next due deliveries on the calling worker thread, when no other pump runs: the task
+   * it hands out is likely taken by this same thread as it returns to the pool, which saves two
+   * thread hand-offs per delivery over asking the scheduler thread. Falls back to {@link
+   * #requestPump()} when another pump holds the lock.
+   */
+  private void pumpOnThisThread() {
+    if (closing || !started.get()) {
+      return;
+    }
+    if (pumpLock.tryLock()) {
+      try {
+        claimWithBackoff();
+      } finally {
+        pumpLock.unlock();
+      }
+    } else {
+      requestPump();
+    }
+  }
+
+  // ---------------------------------------------------------------- waiting
+
+  /**
+   * Waits until no attempt runs.
+   *
+   * @param max how long to wait at most
+   * @return true if none runs; false on timeout or interrupt (the interrupt is kept)
+   */
+  boolean awaitIdle(Duration max) {
+    long nanos = max.toNanos();
+    idleWaiters.incrementAndGet(); // before reading busy: see finished()
+    idleLock.lock();
+    try {
+      while (busy.get() > 0) {
+        if (nanos <= 0) {
+          return false;
+        }
+        nanos = idle.awaitNanos(nanos);
+      }
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } finally {
+      idleLock.unlock();
+      idleWaiters.decrementAndGet();
+    }
+  }
+}

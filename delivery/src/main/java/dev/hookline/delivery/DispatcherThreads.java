@@ -1,0 +1,153 @@
+package dev.hookline.delivery;
+
+import dev.hookline.delivery.internal.HttpClients;
+import dev.hookline.delivery.internal.Threads;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The threads a dispatcher runs on: the worker pool that runs attempts, the scheduler for
+ * background work (claiming, polling, reloads, purging) and, when the caller passed no HTTP client,
+ * the client the dispatcher creates with its executor. {@link #shutdown()} stops what was created
+ * here; a caller's scheduler and HTTP client stay open.
+ *
+ * <p>Logs as {@link Dispatcher}. Thread-safe: every field is final and set at construction; {@link
+ * #shutdown()} is called once, by {@link Dispatcher#close()}.
+ */
+final class DispatcherThreads {
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+  private final HttpClient client;
+  private final ExecutorService workerPool;
+  private final ScheduledExecutorService scheduler;
+  private final boolean ownsScheduler;
+  private final @Nullable ExecutorService httpExecutor;
+  private final @Nullable HttpClient ownedClient;
+
+  /**
+   * Creates the threads (and the HTTP client) the caller did not pass in.
+   *
+   * @param callerClient the caller's HTTP client, or null to create one
+   * @param connectTimeout the connect timeout of a created client: the longest attempt timeout
+   * @param virtualThreads whether to run attempts on virtual threads when the JVM has them
+   * @param workers the size of a platform worker pool
+   * @param callerScheduler the caller's scheduler, or null to create one
+   */
+  DispatcherThreads(
+      @Nullable HttpClient callerClient,
+      Duration connectTimeout,
+      boolean virtualThreads,
+      int workers,
+      @Nullable ScheduledExecutorService callerScheduler) {
+    HttpClient c = callerClient;
+    if (c == null) {
+      this.httpExecutor = Executors.newCachedThreadPool(Threads.named("hookline-http"));
+      c = HttpClients.defaultClient(connectTimeout, httpExecutor);
+      this.ownedClient = c;
+    } else {
+      this.httpExecutor = null;
+      this.ownedClient = null;
+    }
+    this.client = c;
+
+    ExecutorService pool = null;
+    if (virtualThreads) {
+      pool = Threads.virtualPerTask("hookline-delivery-worker").orElse(null);
+      if (pool == null) {
+        log.info("virtual threads are not available in this JVM; using platform worker threads");
+      }
+    }
+    this.workerPool =
+        pool != null
+            ? pool
+            : Executors.newFixedThreadPool(workers, Threads.named("hookline-delivery-worker"));
+    if (callerScheduler != null) {
+      this.scheduler = callerScheduler;
+      this.ownsScheduler = false;
+    } else {
+      this.scheduler =
+          Executors.newSingleThreadScheduledExecutor(Threads.named("hookline-dispatcher"));
+      this.ownsScheduler = true;
+    }
+  }
+
+  /**
+   * The HTTP client for attempts and verification handshakes.
+   *
+   * @return the caller's client, or the one created here
+   */
+  HttpClient client() {
+    return client;
+  }
+
+  /**
+   * The pool attempts run on.
+   *
+   * @return the pool
+   */
+  ExecutorService workerPool() {
+    return workerPool;
+  }
+
+  /**
+   * The scheduler for background work.
+   *
+   * @return the caller's scheduler, or the one created here
+   */
+  ScheduledExecutorService scheduler() {
+    return scheduler;
+  }
+
+  /**
+   * Stops the worker pool (letting queued tasks run), then what was created here: the scheduler,
+   * the HTTP client and its executor. Waits up to 15 s for each.
+   */
+  void shutdown() {
+    workerPool.shutdown();
+    awaitTermination(workerPool);
+    if (ownsScheduler) {
+      scheduler.shutdownNow();
+      awaitTermination(scheduler);
+    }
+    if (ownedClient != null) {
+      closeClient(ownedClient);
+    }
+    ExecutorService http = httpExecutor;
+    if (http != null) {
+      http.shutdownNow();
+      awaitTermination(http);
+    }
+  }
+
+  private static void awaitTermination(ExecutorService executor) {
+    try {
+      if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+        executor.shutdownNow();
+        if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+          log.warn("executor did not stop: {}", executor);
+        }
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Closes a client this dispatcher created: {@code HttpClient.close()} exists from JDK 21. */
+  private static void closeClient(HttpClient client) {
+    if (client instanceof AutoCloseable closeable) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        log.debug("closing the HTTP client failed", e);
+      }
+    }
+  }
+}

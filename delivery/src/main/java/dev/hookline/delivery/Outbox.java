@@ -1,0 +1,217 @@
+package dev.hookline.delivery;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hookline.Delivery;
+import dev.hookline.DeliveryQuery;
+import dev.hookline.DeliveryState;
+import dev.hookline.Event;
+import dev.hookline.EventType;
+import dev.hookline.Webhook;
+import dev.hookline.delivery.internal.Payloads;
+import dev.hookline.filter.SubscriptionIndex;
+import dev.hookline.spi.IdGenerator;
+import dev.hookline.spi.Store;
+import dev.hookline.spi.TransactionalStore;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Store side of {@link Dispatcher}'s publishing and redelivery: matches events against the
+ * subscription index and enqueues one pending delivery per matching webhook that receives events,
+ * requeues failed deliveries at a pace, and purges expired ones. Nothing here sends or wakes the
+ * workers; the dispatcher does that with what these methods return.
+ *
+ * <p>Logs as {@link Dispatcher}. Thread-safe: no mutable state of its own; the Store, the index and
+ * the id generator are thread-safe.
+ */
+final class Outbox {
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+  private static final int PURGE_BATCH = 1000;
+  private static final int REDELIVER_PAGE = 500;
+
+  private final Store store;
+  private final SubscriptionIndex index;
+  private final IdGenerator ids;
+  private final Clock clock;
+  private final int maxPayloadBytes;
+  private final Duration retention;
+  private final Duration redeliveryPace;
+
+  Outbox(
+      Store store,
+      SubscriptionIndex index,
+      IdGenerator ids,
+      Clock clock,
+      int maxPayloadBytes,
+      Duration retention,
+      Duration redeliveryPace) {
+    this.store = store;
+    this.index = index;
+    this.ids = ids;
+    this.clock = clock;
+    this.maxPayloadBytes = maxPayloadBytes;
+    this.retention = retention;
+    this.redeliveryPace = redeliveryPace;
+  }
+
+  /**
+   * Enqueues the deliveries of the events in one atomic Store write: see {@link
+   * Dispatcher#publish(List)}.
+   *
+   * @param batch the events
+   * @return the deliveries enqueued
+   * @throws PayloadTooLargeException if any event's body exceeds the limit (nothing is enqueued)
+   */
+  List<Delivery> enqueue(List<Event> batch) {
+    for (Event e : batch) {
+      checkSize(e);
+    }
+    Instant now = clock.instant();
+    List<Delivery> deliveries = new ArrayList<>();
+    for (Event e : batch) {
+      addDeliveries(e, now, deliveries);
+    }
+    List<Delivery> added = deliveries.isEmpty() ? List.of() : store.enqueue(deliveries);
+    if (log.isDebugEnabled()) {
+      for (Event e : batch) {
+        log.debug("event published: event={} type={}", e.id(), e.type().wireName());
+      }
+      for (Delivery d : added) {
+        log.debug(
+            "delivery enqueued: webhook={} event={} delivery={}",
+            d.webhookId(),
+            d.event().id(),
+            d.id());
+      }
+    }
+    return added;
+  }
+
+  /**
+   * Enqueues the event's deliveries inside the caller's transaction: see {@link
+   * Dispatcher#publish(Connection, Event)}.
+   *
+   * @param transactional the dispatcher's Store
+   * @param connection the caller's connection
+   * @param event the event
+   * @return the deliveries enqueued
+   * @throws PayloadTooLargeException if the event's body exceeds the limit (nothing is enqueued)
+   */
+  List<Delivery> enqueue(TransactionalStore transactional, Connection connection, Event event) {
+    checkSize(event);
+    Instant now = clock.instant();
+    List<Delivery> deliveries = new ArrayList<>();
+    addDeliveries(event, now, deliveries);
+    List<Delivery> added =
+        deliveries.isEmpty() ? List.of() : transactional.enqueue(connection, deliveries);
+    log.debug(
+        "event published in the caller's transaction: event={} type={} deliveries={}",
+        event.id(),
+        event.type().wireName(),
+        added.size());
+    return added;
+  }
+
+  /**
+   * Enqueues a {@code webhook.test} event for one webhook: see {@link Dispatcher#sendTest}.
+   *
+   * @param webhookId the webhook, which receives events
+   * @return the delivery enqueued
+   */
+  List<Delivery> enqueueTest(String webhookId) {
+    Instant now = clock.instant();
+    ObjectNode data = Payloads.mapper().createObjectNode();
+    data.put("webhook_id", webhookId);
+    data.put("message", "This is a test notification from Hookline.");
+    Event test =
+        Event.builder(EventType.WEBHOOK_TEST)
+            .idGenerator(ids)
+            .occurredAt(now)
+            .user("hookline-test")
+            .data(data)
+            .build();
+    return store.enqueue(List.of(Delivery.pending(ids.next("dlv"), webhookId, test, now)));
+  }
+
+  /**
+   * Queues again the webhook's failed deliveries created at or after {@code since}, oldest first
+   * and paced: see {@link Dispatcher#redeliverFailed}.
+   *
+   * @param webhookId the webhook
+   * @param since the earliest creation time to include
+   * @return how many deliveries were requeued
+   */
+  int requeueFailed(String webhookId, Instant since) {
+    Instant now = clock.instant();
+    DeliveryQuery failed =
+        DeliveryQuery.builder()
+            .webhook(webhookId)
+            .states(DeliveryState.FAILED)
+            .createdFrom(since)
+            .limit(REDELIVER_PAGE)
+            .build();
+    int count = 0;
+    while (true) {
+      List<Delivery> page = new ArrayList<>(store.findDeliveries(failed));
+      // Requeued deliveries leave the FAILED state, so the next query returns the rest.
+      Collections.reverse(page);
+      int requeuedNow = 0;
+      for (Delivery d : page) {
+        Instant due = now.plus(redeliveryPace.multipliedBy(count));
+        if (store.requeue(d.id(), due, now)) {
+          count++;
+          requeuedNow++;
+        }
+      }
+      if (requeuedNow == 0 || page.size() < REDELIVER_PAGE) {
+        break;
+      }
+    }
+    log.info("failed deliveries requeued: webhook={} count={} since={}", webhookId, count, since);
+    return count;
+  }
+
+  /**
+   * Deletes finished deliveries older than the retention period, in batches: see {@link
+   * Dispatcher#purgeExpired()}.
+   *
+   * @return how many were deleted
+   */
+  int purgeExpired() {
+    Instant cutOff = clock.instant().minus(retention);
+    int total = 0;
+    int n;
+    do {
+      n = store.purge(cutOff, PURGE_BATCH);
+      total += n;
+    } while (n >= PURGE_BATCH);
+    if (total > 0) {
+      log.info("expired deliveries purged: count={} finishedBefore={}", total, cutOff);
+    }
+    return total;
+  }
+
+  private void checkSize(Event e) {
+    int size = Payloads.body(e).length;
+    if (size > maxPayloadBytes) {
+      throw new PayloadTooLargeException(e.id(), size, maxPayloadBytes);
+    }
+  }
+
+  /** Adds a pending delivery of the event for every matching webhook that receives events. */
+  private void addDeliveries(Event e, Instant now, List<Delivery> into) {
+    for (Webhook w : index.match(e)) {
+      if (w.receivesEvents()) {
+        into.add(Delivery.pending(ids.next("dlv"), w.id(), e, now));
+      }
+    }
+  }
+}

@@ -1,0 +1,182 @@
+package dev.hookline.delivery;
+
+import dev.hookline.Webhook;
+import dev.hookline.delivery.internal.EndpointHealth;
+import dev.hookline.filter.SubscriptionIndex;
+import dev.hookline.spi.Store;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The dispatcher's view of the webhooks: the latest known state of each, for attempts and for claim
+ * exclusions, and the subscription index {@link Dispatcher#publish} matches against. Local changes
+ * arrive through the registry's change listener ({@link #onChange}) at once; other instances'
+ * changes through {@link #reload()}, periodically.
+ *
+ * <p>Of two states of one webhook the view keeps the one with the higher version (the later one
+ * seen on a tie), so a slow reload never undoes a newer change. A change seen while a reload reads
+ * the Store is applied again after the reload (unless the snapshot is newer), because the snapshot
+ * may miss it and the index's {@code replaceAll} may have wiped it.
+ *
+ * <p>Thread-safe: the state is kept in concurrent collections; reloads are serialised on a monitor,
+ * and changes may arrive on any thread at any time, also during a reload.
+ */
+final class WebhookView {
+  private final Store store;
+  private final SubscriptionIndex index;
+  private final EndpointHealth health;
+  private final EndpointSlots slots;
+
+  /** Asks for a claim round: a webhook receives events (again), its queued deliveries may go. */
+  private final Runnable requestPump;
+
+  /** The latest known state of every webhook, by id: for attempts and for claim exclusions. */
+  private final ConcurrentHashMap<String, Webhook> webhooks = new ConcurrentHashMap<>();
+
+  /** Webhooks not verified and enabled (or gone): their deliveries stay queued, unclaimed. */
+  private final Set<String> notReceiving = ConcurrentHashMap.newKeySet();
+
+  private final Object reloadMonitor = new Object();
+  private final ConcurrentLinkedQueue<Change> changesDuringReload = new ConcurrentLinkedQueue<>();
+  private volatile boolean reloading;
+
+  WebhookView(
+      Store store,
+      SubscriptionIndex index,
+      EndpointHealth health,
+      EndpointSlots slots,
+      Runnable requestPump) {
+    this.store = store;
+    this.index = index;
+    this.health = health;
+    this.slots = slots;
+    this.requestPump = requestPump;
+  }
+
+  /** Reloads every webhook from the Store: see {@link Dispatcher#reloadWebhooks()}. */
+  void reload() {
+    synchronized (reloadMonitor) {
+      changesDuringReload.clear();
+      reloading = true;
+      try {
+        List<Webhook> all = store.listWebhooks();
+        index.replaceAll(all);
+        Map<String, Webhook> snapshot = new HashMap<>();
+        for (Webhook w : all) {
+          snapshot.put(w.id(), w);
+          Webhook before = webhooks.get(w.id());
+          Webhook after = webhooks.merge(w.id(), w, WebhookView::newer);
+          resetHealthIfFresh(w.id(), before, Optional.of(after));
+          track(after);
+        }
+        health.retainOnly(snapshot.keySet());
+        webhooks.keySet().retainAll(snapshot.keySet());
+        notReceiving.removeIf(id -> !snapshot.containsKey(id));
+        slots.retainOnly(snapshot.keySet());
+        // Local changes made while the snapshot was read may be missing from it, or have been
+        // wiped from the index by replaceAll: apply them again unless the snapshot is newer.
+        Change c;
+        while ((c = changesDuringReload.poll()) != null) {
+          Webhook inSnapshot = snapshot.get(c.webhookId());
+          Optional<Webhook> current = c.current();
+          if (current.isEmpty()
+              || inSnapshot == null
+              || current.get().version() >= inSnapshot.version()) {
+            applyChange(c.webhookId(), current);
+          }
+        }
+      } finally {
+        reloading = false;
+      }
+    }
+  }
+
+  /**
+   * The webhook's latest known state, loaded from the Store if the view does not know it yet.
+   *
+   * @param webhookId the webhook
+   * @return its state; null if it was deleted
+   */
+  @Nullable Webhook current(String webhookId) {
+    Webhook w = webhooks.get(webhookId);
+    if (w != null) {
+      return w;
+    }
+    Optional<Webhook> loaded = store.findWebhook(webhookId);
+    if (loaded.isEmpty()) {
+      notReceiving.add(webhookId); // deleted: the Store drops its deliveries
+      return null;
+    }
+    Webhook current = webhooks.merge(webhookId, loaded.get(), WebhookView::newer);
+    track(current);
+    return current;
+  }
+
+  /**
+   * Webhooks not verified and enabled (or gone): their deliveries are not claimed.
+   *
+   * @return a live, unmodifiable view
+   */
+  Set<String> notReceiving() {
+    return Collections.unmodifiableSet(notReceiving);
+  }
+
+  /** The registry's change listener: a local change, seen at once. */
+  void onChange(String webhookId, Optional<Webhook> current) {
+    if (reloading) {
+      changesDuringReload.add(new Change(webhookId, current));
+    }
+    applyChange(webhookId, current);
+  }
+
+  /** A webhook change seen by the registry listener. */
+  private record Change(String webhookId, Optional<Webhook> current) {}
+
+  private void applyChange(String webhookId, Optional<Webhook> current) {
+    index.onChange(webhookId, current);
+    resetHealthIfFresh(webhookId, webhooks.get(webhookId), current);
+    if (current.isEmpty()) {
+      webhooks.remove(webhookId);
+      notReceiving.remove(webhookId);
+      return;
+    }
+    Webhook w = webhooks.merge(webhookId, current.get(), WebhookView::newer);
+    track(w);
+    if (w.receivesEvents()) {
+      requestPump.run(); // its queued deliveries may go out now
+    }
+  }
+
+  /**
+   * Forgets an endpoint's local health when its webhook starts afresh: re-enabled (also after
+   * {@code DISABLED_BY_FAILURE}), moved to another URI, or deleted. Seen through the registry's
+   * listener for local changes and through reloads for other instances' changes.
+   */
+  private void resetHealthIfFresh(
+      String webhookId, @Nullable Webhook before, Optional<Webhook> current) {
+    if (current.isEmpty()
+        || (before != null && !before.receivesEvents() && current.get().receivesEvents())
+        || (before != null && !before.uri().equals(current.get().uri()))) {
+      health.reset(webhookId);
+    }
+  }
+
+  private static Webhook newer(Webhook old, Webhook fresh) {
+    return fresh.version() >= old.version() ? fresh : old;
+  }
+
+  private void track(Webhook w) {
+    if (w.receivesEvents()) {
+      notReceiving.remove(w.id());
+    } else {
+      notReceiving.add(w.id());
+    }
+  }
+}

@@ -405,8 +405,9 @@ public final class Dispatcher implements AutoCloseable {
 
   /**
    * Runs the workers in the background until {@link #close()}: they wake on {@link #publish}, and
-   * poll the Store every {@link Builder#pollInterval}. Also reloads webhooks and purges expired
-   * deliveries periodically. Calling it again does nothing.
+   * poll the Store every {@link Builder#pollInterval}. Also reloads webhooks, and purges expired
+   * deliveries and retired signing secrets ({@link WebhookRegistry#dropExpiredSigningSecrets})
+   * periodically. Calling it again does nothing.
    *
    * @return this dispatcher
    * @throws IllegalStateException if the dispatcher is closed
@@ -426,7 +427,11 @@ public final class Dispatcher implements AutoCloseable {
               TimeUnit.NANOSECONDS));
       periodic.add(
           scheduler.scheduleWithFixedDelay(
-              () -> safely("purge", this::purgeExpired),
+              () -> {
+                safely("purge", this::purgeExpired);
+                // Signing secrets whose rotation overlap ended leave storage too.
+                safely("retired signing secrets", registry::dropExpiredSigningSecrets);
+              },
               purgeInterval.toNanos(),
               purgeInterval.toNanos(),
               TimeUnit.NANOSECONDS));

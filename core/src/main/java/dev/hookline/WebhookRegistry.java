@@ -160,6 +160,7 @@ public final class WebhookRegistry {
     Webhook webhook =
         new Webhook(
             ids.next("wh"),
+            v.tenant(),
             v.name(),
             v.description(),
             v.uri(),
@@ -210,6 +211,19 @@ public final class WebhookRegistry {
   }
 
   /**
+   * Returns a view of one tenant's webhooks, for code that serves that tenant (a management API, an
+   * admin screen). Through it, another tenant's webhook and the host's own look exactly like a
+   * webhook that does not exist.
+   *
+   * @param tenant the tenant, 1 to 128 characters {@code A-Z a-z 0-9 . _ : @ -}
+   * @return the tenant's view
+   * @throws IllegalArgumentException if the tenant is malformed
+   */
+  public TenantWebhooks forTenant(String tenant) {
+    return new TenantWebhooks(store, tenant);
+  }
+
+  /**
    * Replaces a webhook's definition, if nobody changed it since {@code expectedVersion}. Changing
    * the URI returns the webhook to {@link WebhookStatus#PENDING_VERIFICATION}: the new endpoint
    * must prove ownership before it receives anything.
@@ -218,15 +232,20 @@ public final class WebhookRegistry {
    * @param expectedVersion the version the change is based on
    * @param definition the new definition
    * @return the stored webhook
-   * @throws WebhookValidationException listing every field that breaks a rule
+   * @throws WebhookValidationException listing every field that breaks a rule, including a {@code
+   *     tenant} that differs from the stored one (a webhook never moves between tenants)
    * @throws WebhookNotFoundException if no webhook has that id
    * @throws WebhookConflictException if the stored version is not {@code expectedVersion}
    */
   public Webhook update(String id, long expectedVersion, WebhookDefinition definition) {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(definition, "definition");
-    WebhookRules.Valid v = rules.validate(definition);
-    Webhook current = require(id);
+    Optional<Webhook> stored = get(id);
+    WebhookRules.Valid v =
+        stored.isPresent()
+            ? rules.validateUpdate(definition, stored.get().tenant())
+            : rules.validate(definition);
+    Webhook current = stored.orElseThrow(() -> new WebhookNotFoundException(id));
     if (current.version() != expectedVersion) {
       throw new WebhookConflictException(id, expectedVersion, current.version());
     }
@@ -234,6 +253,7 @@ public final class WebhookRegistry {
     Webhook updated =
         new Webhook(
             id,
+            current.tenant(),
             v.name(),
             v.description(),
             v.uri(),

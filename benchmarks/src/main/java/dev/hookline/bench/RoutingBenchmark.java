@@ -213,6 +213,7 @@ public class RoutingBenchmark {
   private static Webhook webhook(String id, Set<EventType> types, @Nullable String filter) {
     return new Webhook(
         id,
+        Optional.empty(),
         id,
         "",
         URI.create("https://example.com/" + id),

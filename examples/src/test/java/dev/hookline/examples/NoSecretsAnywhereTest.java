@@ -430,6 +430,7 @@ class NoSecretsAnywhereTest {
         Webhook imported =
             new Webhook(
                 "wh_imported_" + hex(4),
+                Optional.empty(),
                 "imported",
                 "",
                 URI.create(listenerBase + "/receiver"),

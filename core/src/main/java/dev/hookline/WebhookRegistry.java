@@ -34,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * notifications only once it is both {@linkplain #markVerified verified} and {@linkplain #enable
  * enabled}; either may come first.
  *
+ * <p>A webhook may belong to a tenant ({@link WebhookDefinition.Builder#tenant}), fixed at
+ * creation. {@link #forTenant} gives the reads that code serving one tenant needs, under which
+ * other tenants' webhooks do not exist.
+ *
  * <p>Thread-safe. Changes by the owner ({@link #update}) use optimistic concurrency: an update
  * based on a stale version fails with {@link WebhookConflictException} rather than overwrite a
  * concurrent change. State changes that do not depend on what the caller saw ({@link #enable},

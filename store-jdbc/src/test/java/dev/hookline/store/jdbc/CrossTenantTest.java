@@ -42,11 +42,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Two tenants on one sender, on the in-memory and on the PostgreSQL store, with real deliveries over
- * loopback. Tenant B (globex) subscribes to every event with a catch-all filter, and with a filter
- * that names tenant A outright; it still receives none of tenant A's (acme's) events. Through
- * tenant B's scoped views, tenant A's webhooks and deliveries look exactly like ids that do not
- * exist, and redelivering them changes nothing.
+ * Two tenants on one sender, on the in-memory and on the PostgreSQL store, with real deliveries
+ * over loopback. Tenant B (globex) subscribes to every event with a catch-all filter, and with a
+ * filter that names tenant A outright; it still receives none of tenant A's (acme's) events.
+ * Through tenant B's scoped views, tenant A's webhooks and deliveries look exactly like ids that do
+ * not exist, and redelivering them changes nothing.
  */
 class CrossTenantTest {
   private static final String SCHEMA = "cross_tenant";
@@ -230,8 +230,7 @@ class CrossTenantTest {
     }
     assertEquals(
         List.of(), globex.deliveries(DeliveryQuery.builder().webhook(acme.id()).build()), "query");
-    assertEquals(
-        List.of(), globex.deliveries(DeliveryQuery.builder().event("evt_acme_1").build()));
+    assertEquals(List.of(), globex.deliveries(DeliveryQuery.builder().event("evt_acme_1").build()));
     assertEquals(List.of(), globex.deliveries(DeliveryQuery.builder().tenant("acme").build()));
     assertEquals(
         List.of(),

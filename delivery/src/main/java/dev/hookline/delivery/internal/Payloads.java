@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.hookline.Event;
-import dev.hookline.HooklineException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
@@ -65,7 +64,7 @@ public final class Payloads {
     try {
       MAPPER.writeValue(out, root);
     } catch (IOException e) {
-      throw new HooklineException("could not serialise event " + event.id(), e);
+      throw new IllegalStateException("could not serialise event " + event.id(), e);
     }
     return out.toByteArray();
   }

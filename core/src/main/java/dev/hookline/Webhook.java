@@ -135,7 +135,7 @@ public record Webhook(
 
   /**
    * Returns a copy with the status, reason and enabled flag changed, the version incremented and
-   * the update time set. For the registry and Store implementations.
+   * the update time set. For the registry only: state changes go through its rules.
    *
    * @param newStatus the status
    * @param newEnabled the enabled flag
@@ -143,7 +143,7 @@ public record Webhook(
    * @param now the update time
    * @return the changed copy
    */
-  public Webhook withState(
+  Webhook withState(
       WebhookStatus newStatus, boolean newEnabled, Optional<String> reason, Instant now) {
     return new Webhook(
         id,

@@ -5,7 +5,6 @@ import dev.hookline.Delivery;
 import dev.hookline.DeliveryCounts;
 import dev.hookline.DeliveryQuery;
 import dev.hookline.DeliveryState;
-import dev.hookline.Lease;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookConflictException;
 import dev.hookline.WebhookNotFoundException;
@@ -30,9 +29,8 @@ import java.util.Optional;
  *
  * <p>Results are recorded only with the current {@link Lease}: every claim issues a larger fencing
  * {@linkplain Lease#token() token}, and {@link #complete}, {@link #reschedule}, {@link #fail},
- * {@link #release} and {@link #extendLease} return {@code false} (changing nothing) when the
- * lease's token is no longer the delivery's current one, because the lease expired and another
- * worker claimed the delivery.
+ * {@link #release} return {@code false} (changing nothing) when the lease's token is no longer the
+ * delivery's current one, because the lease expired and another worker claimed the delivery.
  *
  * <p>Implementations must be thread-safe, and safe to share between several processes when they
  * claim to be (the PostgreSQL store is; the in-memory store is per process by nature).
@@ -45,7 +43,8 @@ public interface Store extends AutoCloseable {
    * Stores a new webhook.
    *
    * @param webhook the webhook, with version 1
-   * @throws IllegalStateException if a webhook with that id exists
+   * @throws WebhookConflictException with reason {@code DUPLICATE_ID} if a webhook with that id
+   *     exists
    */
   void insertWebhook(Webhook webhook);
 
@@ -112,15 +111,6 @@ public interface Store extends AutoCloseable {
    * @return the claimed deliveries, each now {@link DeliveryState#IN_FLIGHT}; possibly empty
    */
   List<ClaimedDelivery> claim(ClaimRequest request);
-
-  /**
-   * Extends a lease, for an attempt that runs long.
-   *
-   * @param lease the current lease
-   * @param newExpiry the new expiry
-   * @return true if extended; false if the lease is no longer current
-   */
-  boolean extendLease(Lease lease, Instant newExpiry);
 
   /**
    * Records a successful attempt: the delivery becomes {@link DeliveryState#SUCCEEDED}.

@@ -5,13 +5,13 @@ import dev.hookline.Delivery;
 import dev.hookline.DeliveryCounts;
 import dev.hookline.DeliveryQuery;
 import dev.hookline.DeliveryState;
-import dev.hookline.Lease;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookConflictException;
 import dev.hookline.WebhookNotFoundException;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
 import dev.hookline.spi.Lane;
+import dev.hookline.spi.Lease;
 import dev.hookline.spi.Store;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,7 +62,7 @@ public final class InMemoryStore implements Store {
   public void insertWebhook(Webhook webhook) {
     Objects.requireNonNull(webhook, "webhook");
     if (webhooks.putIfAbsent(webhook.id(), webhook) != null) {
-      throw new IllegalStateException("A webhook with id '" + webhook.id() + "' already exists");
+      throw WebhookConflictException.duplicateId(webhook.id());
     }
   }
 
@@ -80,7 +80,8 @@ public final class InMemoryStore implements Store {
                 "Webhook '" + id + "' belongs to another tenant: a tenant never changes");
           }
           if (current.version() != updated.version() - 1) {
-            throw new WebhookConflictException(id, updated.version() - 1, current.version());
+            throw WebhookConflictException.staleVersion(
+                id, updated.version() - 1, current.version());
           }
           return updated;
         });
@@ -271,30 +272,6 @@ public final class InMemoryStore implements Store {
       case FIRST_ATTEMPTS -> e.delivery.attempts().isEmpty();
       case RETRIES -> !e.delivery.attempts().isEmpty();
     };
-  }
-
-  @Override
-  public boolean extendLease(Lease lease, Instant newExpiry) {
-    return withLease(
-        lease,
-        e -> {
-          Lease extended = new Lease(lease.deliveryId(), lease.owner(), lease.token(), newExpiry);
-          leases.remove(e.key);
-          e.key = new QueueKey(newExpiry, lease.token(), e);
-          leases.add(e.key);
-          Delivery d = e.delivery;
-          e.delivery =
-              new Delivery(
-                  d.id(),
-                  d.webhookId(),
-                  d.event(),
-                  d.state(),
-                  d.attempts(),
-                  d.nextAttemptAt(),
-                  d.createdAt(),
-                  d.updatedAt(),
-                  Optional.of(extended));
-        });
   }
 
   @Override

@@ -11,6 +11,7 @@ import dev.hookline.WebhookRegistry;
 import dev.hookline.filter.Filters;
 import dev.hookline.spi.Store;
 import dev.hookline.store.InMemoryStore;
+import dev.hookline.testing.TestWebhooks;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.net.InetAddress;
@@ -71,7 +72,7 @@ class ClaimBackoffTest {
                   .apiKey(Harness.API_KEY)
                   .events(UserEvents.CREATED)
                   .build());
-      registry.markVerified(w.id());
+      TestWebhooks.markVerified(registry, w.id());
       registry.enable(w.id());
       down.set(true);
       try (Dispatcher d =

@@ -15,7 +15,6 @@ import dev.hookline.DeliveryQuery;
 import dev.hookline.DeliveryState;
 import dev.hookline.ErrorKind;
 import dev.hookline.Event;
-import dev.hookline.Lease;
 import dev.hookline.Secret;
 import dev.hookline.SigningSecret;
 import dev.hookline.UserEvents;
@@ -26,6 +25,7 @@ import dev.hookline.WebhookStatus;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
 import dev.hookline.spi.Lane;
+import dev.hookline.spi.Lease;
 import dev.hookline.spi.Store;
 import java.net.URI;
 import java.time.Duration;
@@ -206,7 +206,9 @@ public abstract class StoreContract {
   @Test
   void insertingAnExistingIdFails() {
     store.insertWebhook(webhook("wh_a"));
-    assertThrows(IllegalStateException.class, () -> store.insertWebhook(webhook("wh_a")));
+    WebhookConflictException duplicate =
+        assertThrows(WebhookConflictException.class, () -> store.insertWebhook(webhook("wh_a")));
+    assertEquals(WebhookConflictException.Reason.DUPLICATE_ID, duplicate.reason());
   }
 
   @Test
@@ -220,7 +222,8 @@ public abstract class StoreContract {
     store.insertWebhook(w);
     clock.advance(Duration.ofSeconds(1));
     Webhook changed =
-        w.withState(WebhookStatus.VERIFIED, false, Optional.of("paused"), clock.instant());
+        TestWebhooks.withState(
+            w, WebhookStatus.VERIFIED, false, Optional.of("paused"), clock.instant());
     store.updateWebhook(changed);
     Webhook found = store.findWebhook("wh_a").orElseThrow();
     assertEquals(2, found.version());
@@ -232,13 +235,15 @@ public abstract class StoreContract {
   void staleUpdateIsRefusedAndChangesNothing() {
     Webhook w = webhook("wh_a");
     store.insertWebhook(w);
-    store.updateWebhook(w.withState(WebhookStatus.VERIFIED, false, Optional.empty(), T0));
+    store.updateWebhook(
+        TestWebhooks.withState(w, WebhookStatus.VERIFIED, false, Optional.empty(), T0));
     WebhookConflictException e =
         assertThrows(
             WebhookConflictException.class,
             () ->
                 store.updateWebhook(
-                    w.withState(WebhookStatus.PENDING_VERIFICATION, true, Optional.empty(), T0)));
+                    TestWebhooks.withState(
+                        w, WebhookStatus.PENDING_VERIFICATION, true, Optional.empty(), T0)));
     assertEquals(1, e.expectedVersion());
     assertEquals(2, e.actualVersion());
     Webhook found = store.findWebhook("wh_a").orElseThrow();
@@ -251,7 +256,9 @@ public abstract class StoreContract {
     Webhook w = webhook("wh_a");
     assertThrows(
         WebhookNotFoundException.class,
-        () -> store.updateWebhook(w.withState(WebhookStatus.VERIFIED, true, Optional.empty(), T0)));
+        () ->
+            store.updateWebhook(
+                TestWebhooks.withState(w, WebhookStatus.VERIFIED, true, Optional.empty(), T0)));
   }
 
   @Test
@@ -270,7 +277,8 @@ public abstract class StoreContract {
     store.insertWebhook(w);
     assertEquals(w, store.findWebhook("wh_a").orElseThrow());
     assertEquals(Optional.of("acme"), store.findWebhook("wh_a").orElseThrow().tenant());
-    store.updateWebhook(w.withState(WebhookStatus.VERIFIED, false, Optional.empty(), T0));
+    store.updateWebhook(
+        TestWebhooks.withState(w, WebhookStatus.VERIFIED, false, Optional.empty(), T0));
     assertEquals(Optional.of("acme"), store.findWebhook("wh_a").orElseThrow().tenant());
     store.insertWebhook(webhook("wh_host"));
     assertEquals(Optional.empty(), store.findWebhook("wh_host").orElseThrow().tenant());
@@ -612,7 +620,6 @@ public abstract class StoreContract {
     assertFalse(store.reschedule(stale.lease(), failed(1), now.plusSeconds(5), now));
     assertFalse(store.fail(stale.lease(), failed(1), now));
     assertFalse(store.release(stale.lease(), now, now));
-    assertFalse(store.extendLease(stale.lease(), now.plusSeconds(60)));
     Delivery unchanged = store.findDelivery(d.id()).orElseThrow();
     assertEquals(DeliveryState.IN_FLIGHT, unchanged.state());
     assertEquals(Optional.of(current.lease()), unchanged.lease());
@@ -629,18 +636,6 @@ public abstract class StoreContract {
     assertTrue(store.complete(c.lease(), ok(1), clock.instant()));
     assertFalse(store.complete(c.lease(), ok(1), clock.instant()));
     assertFalse(store.fail(c.lease(), failed(1), clock.instant()));
-  }
-
-  @Test
-  void extendedLeaseIsNotReclaimedAtTheOldExpiry() {
-    store.insertWebhook(webhook("wh_a"));
-    enqueueOne("wh_a", "evt_1");
-    ClaimedDelivery c = claimAll("w1").get(0);
-    assertTrue(store.extendLease(c.lease(), T0.plus(LEASE).plusSeconds(60)));
-    clock.advance(LEASE.plusSeconds(1));
-    assertTrue(claimAll("w2").isEmpty());
-    clock.advance(Duration.ofSeconds(60));
-    assertEquals(1, claimAll("w2").size());
   }
 
   @Test
@@ -922,11 +917,6 @@ public abstract class StoreContract {
 
     @Override
     public List<ClaimedDelivery> claim(ClaimRequest request) {
-      throw notCreated();
-    }
-
-    @Override
-    public boolean extendLease(Lease lease, Instant newExpiry) {
       throw notCreated();
     }
 

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.hookline.Event;
-import dev.hookline.HooklineException;
 import dev.hookline.Subject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -78,7 +77,7 @@ public final class Payloads {
     try {
       MAPPER.writeValue(out, root);
     } catch (IOException e) {
-      throw new HooklineException("could not serialise event " + event.id(), e);
+      throw new IllegalStateException("could not serialise event " + event.id(), e);
     }
     return out.toByteArray();
   }

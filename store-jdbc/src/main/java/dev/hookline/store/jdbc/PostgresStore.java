@@ -7,13 +7,13 @@ import dev.hookline.DeliveryQuery;
 import dev.hookline.DeliveryState;
 import dev.hookline.Event;
 import dev.hookline.EventType;
-import dev.hookline.Lease;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookConflictException;
 import dev.hookline.WebhookNotFoundException;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
 import dev.hookline.spi.Lane;
+import dev.hookline.spi.Lease;
 import dev.hookline.spi.SecretCipher;
 import dev.hookline.spi.TransactionalStore;
 import dev.hookline.store.jdbc.internal.Migrations;
@@ -137,7 +137,7 @@ public final class PostgresStore implements TransactionalStore {
               }
             });
     if (!inserted) {
-      throw new IllegalStateException("A webhook with id '" + webhook.id() + "' already exists");
+      throw WebhookConflictException.duplicateId(webhook.id());
     }
   }
 
@@ -207,7 +207,7 @@ public final class PostgresStore implements TransactionalStore {
           "Webhook '" + updated.id() + "' belongs to another tenant: a tenant never changes");
     }
     if (stored.get().version() != expected) {
-      throw new WebhookConflictException(updated.id(), expected, stored.get().version());
+      throw WebhookConflictException.staleVersion(updated.id(), expected, stored.get().version());
     }
   }
 
@@ -669,27 +669,6 @@ public final class PostgresStore implements TransactionalStore {
    * @throws StoreException if the database fails
    */
   @Override
-  public boolean extendLease(Lease lease, Instant newExpiry) {
-    Objects.requireNonNull(lease, "lease");
-    Objects.requireNonNull(newExpiry, "newExpiry");
-    return run(
-        "extend the lease of delivery " + lease.deliveryId(),
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql.extend)) {
-            ps.setObject(1, Rows.ts(newExpiry));
-            ps.setString(2, lease.deliveryId());
-            ps.setLong(3, lease.token());
-            return ps.executeUpdate() == 1;
-          }
-        });
-  }
-
-  /**
-   * {@inheritDoc}
-   *
-   * @throws StoreException if the database fails
-   */
-  @Override
   public boolean complete(Lease lease, Attempt attempt, Instant now) {
     return finish(lease, DeliveryState.SUCCEEDED, attempt, null, now);
   }
@@ -1060,8 +1039,8 @@ public final class PostgresStore implements TransactionalStore {
 
     /**
      * Sets the cipher for API keys and signing secrets. Required: the store never writes a secret
-     * in plain text. Use {@link dev.hookline.AesGcmSecretCipher} with a key from the application's
-     * secret manager.
+     * in plain text. Use {@link dev.hookline.store.AesGcmSecretCipher} with a key from the
+     * application's secret manager.
      *
      * @param cipher the cipher
      * @return this builder

@@ -23,6 +23,7 @@ import dev.hookline.spi.Store;
 import dev.hookline.store.InMemoryStore;
 import dev.hookline.testing.LoopbackSink;
 import dev.hookline.testing.ManualClock;
+import dev.hookline.testing.TestWebhooks;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -113,7 +114,7 @@ class CrossTenantTest {
                 .filter(filter)
                 .tenant(tenant)
                 .build());
-    registry.markVerified(w.id());
+    TestWebhooks.markVerified(registry, w.id());
     return registry.enable(w.id());
   }
 

@@ -32,7 +32,6 @@ public final class Sql {
   public final String release;
 
   /** Extends the current lease. */
-  public final String extend;
 
   /** Queues a finished delivery again. */
   public final String requeue;
@@ -120,7 +119,6 @@ public final class Sql {
             + clearLease
             + " updated_at = ?"
             + currentLease;
-    this.extend = "UPDATE " + q + ".deliveries SET lease_expires_at = ?" + currentLease;
     this.requeue =
         "UPDATE "
             + q

@@ -1,4 +1,4 @@
-package dev.hookline.delivery;
+package dev.hookline.delivery.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hookline.Delivery;
@@ -8,7 +8,8 @@ import dev.hookline.Event;
 import dev.hookline.EventType;
 import dev.hookline.Subject;
 import dev.hookline.Webhook;
-import dev.hookline.delivery.internal.Payloads;
+import dev.hookline.delivery.Dispatcher;
+import dev.hookline.delivery.PayloadTooLargeException;
 import dev.hookline.filter.SubscriptionIndex;
 import dev.hookline.spi.IdGenerator;
 import dev.hookline.spi.Store;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>Logs as {@link Dispatcher}. Thread-safe: no mutable state of its own; the Store, the index and
  * the id generator are thread-safe.
  */
-final class Outbox {
+public final class Outbox {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
   private static final int PURGE_BATCH = 1000;
@@ -46,7 +47,7 @@ final class Outbox {
   private final Duration retention;
   private final Duration redeliveryPace;
 
-  Outbox(
+  public Outbox(
       Store store,
       SubscriptionIndex index,
       IdGenerator ids,
@@ -71,7 +72,7 @@ final class Outbox {
    * @return the deliveries enqueued
    * @throws PayloadTooLargeException if any event's body exceeds the limit (nothing is enqueued)
    */
-  List<Delivery> enqueue(List<Event> batch) {
+  public List<Delivery> enqueue(List<Event> batch) {
     for (Event e : batch) {
       checkSize(e);
     }
@@ -106,7 +107,8 @@ final class Outbox {
    * @return the deliveries enqueued
    * @throws PayloadTooLargeException if the event's body exceeds the limit (nothing is enqueued)
    */
-  List<Delivery> enqueue(TransactionalStore transactional, Connection connection, Event event) {
+  public List<Delivery> enqueue(
+      TransactionalStore transactional, Connection connection, Event event) {
     checkSize(event);
     Instant now = clock.instant();
     List<Delivery> deliveries = new ArrayList<>();
@@ -128,7 +130,7 @@ final class Outbox {
    * @param webhook the webhook, which receives events
    * @return the delivery enqueued
    */
-  List<Delivery> enqueueTest(Webhook webhook) {
+  public List<Delivery> enqueueTest(Webhook webhook) {
     Instant now = clock.instant();
     ObjectNode data = Payloads.mapper().createObjectNode();
     data.put("webhook_id", webhook.id());
@@ -155,7 +157,7 @@ final class Outbox {
    * @param since the earliest creation time to include
    * @return how many deliveries were requeued
    */
-  int requeueFailed(String webhookId, Instant since) {
+  public int requeueFailed(String webhookId, Instant since) {
     Instant now = clock.instant();
     DeliveryQuery failed =
         DeliveryQuery.builder()
@@ -191,7 +193,7 @@ final class Outbox {
    *
    * @return how many were deleted
    */
-  int purgeExpired() {
+  public int purgeExpired() {
     Instant cutOff = clock.instant().minus(retention);
     int total = 0;
     int n;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A verified notification: the parsed fields of the body and the raw bytes that were signed.
@@ -17,13 +18,22 @@ public final class Notification {
   private final Instant timestamp;
   private final JsonNode data;
   private final byte[] rawBody;
+  // When the replay guard's entry for this id may end; null when no webhook-id was guarded.
+  private final @Nullable Instant guardedUntil;
 
-  Notification(String id, String type, Instant timestamp, JsonNode data, byte[] rawBody) {
+  Notification(
+      String id,
+      String type,
+      Instant timestamp,
+      JsonNode data,
+      byte[] rawBody,
+      @Nullable Instant guardedUntil) {
     this.id = Objects.requireNonNull(id, "id");
     this.type = Objects.requireNonNull(type, "type");
     this.timestamp = Objects.requireNonNull(timestamp, "timestamp");
     this.data = Objects.requireNonNull(data, "data");
     this.rawBody = rawBody.clone();
+    this.guardedUntil = guardedUntil;
   }
 
   /**
@@ -80,6 +90,10 @@ public final class Notification {
    */
   public int rawBodyLength() {
     return rawBody.length;
+  }
+
+  @Nullable Instant guardedUntil() {
+    return guardedUntil;
   }
 
   @Override

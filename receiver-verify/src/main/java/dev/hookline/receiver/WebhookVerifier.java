@@ -40,10 +40,16 @@ import org.jspecify.annotations.Nullable;
  *       the tolerance, both directions) and {@code webhook-signature} (Standard Webhooks v1, any
  *       signature of the space-separated list, under any configured secret);
  *   <li>the replay guard, which records the {@code webhook-id} only now, so unauthenticated
- *       requests cannot fill it;
+ *       requests cannot fill it: an id still being processed is refused as {@link
+ *       Reason#IN_PROGRESS}, and an id already processed (see {@link #complete}) as {@link
+ *       Reason#ALREADY_PROCESSED}, whose status is 2xx;
  *   <li>the body: a JSON object with {@code id} (equal to {@code webhook-id}), {@code type}, {@code
  *       timestamp} and {@code data}.
  * </ol>
+ *
+ * <p>A notification {@link #verify} returns counts as being processed until you call {@link
+ * #complete} (processed: the sender's retries are acknowledged without processing) or {@link
+ * #release} (failed: the sender's retry is processed), or until its replay window ends.
  *
  * <p>With API keys only (no signing secrets), the body and timestamp are not authenticated; the
  * {@code webhook-id} header, when present, still goes through the replay guard (remembered for the
@@ -97,6 +103,7 @@ public final class WebhookVerifier {
   private final Clock clock;
   private final ReplayGuard replayGuard;
   private final int maxBodyBytes;
+  private final Duration rememberProcessedFor;
 
   private WebhookVerifier(Builder b, List<byte[]> apiKeyDigests, ReplayGuard replayGuard) {
     this.apiKeyDigests = apiKeyDigests;
@@ -107,6 +114,7 @@ public final class WebhookVerifier {
     this.clock = b.clock;
     this.replayGuard = replayGuard;
     this.maxBodyBytes = b.maxBodyBytes;
+    this.rememberProcessedFor = b.rememberProcessedFor != null ? b.rememberProcessedFor : tolerance;
   }
 
   /**
@@ -185,19 +193,26 @@ public final class WebhookVerifier {
       rememberUntil = clock.instant().plus(tolerance);
     }
 
-    if (id != null && !replayGuard.markSeen(id, rememberUntil)) {
-      throw new WebhookVerificationException(
-          Reason.REPLAYED, "notification " + id + " was already accepted");
+    if (id != null) {
+      switch (replayGuard.begin(id, rememberUntil)) {
+        case NEW -> {}
+        case IN_PROGRESS ->
+            throw new WebhookVerificationException(
+                Reason.IN_PROGRESS, "notification " + id + " is still being processed");
+        case DONE ->
+            throw new WebhookVerificationException(
+                Reason.ALREADY_PROCESSED, "notification " + id + " was already processed");
+      }
     }
     boolean parsed = false;
     try {
-      Notification notification = parse(rawBody, id);
+      Notification notification = parse(rawBody, id, id == null ? null : rememberUntil);
       parsed = true;
       return notification;
     } finally {
       if (!parsed && id != null) {
         // Remember only accepted notifications: a malformed one is answered 400 each time.
-        replayGuard.forget(id);
+        replayGuard.abandon(id);
       }
     }
   }
@@ -215,14 +230,44 @@ public final class WebhookVerifier {
   }
 
   /**
-   * Forgets an accepted notification in the replay guard, so that the sender's retry of it is
-   * accepted. Call it when your processing of the notification failed and you answer non-2xx
-   * ({@link VerifyingHandler} does this for you).
+   * Records in the replay guard that a notification was processed, so that the sender's retries of
+   * it are answered {@link Reason#ALREADY_PROCESSED} (2xx, without processing it again) for the
+   * longer of its replay window and {@link Builder#rememberProcessedFor}. Call it when your
+   * processing succeeded, before answering 2xx ({@link VerifyingHandler} does this for you).
+   * Without it, the id counts as {@link Reason#IN_PROGRESS} until its replay window ends, and a
+   * retry after that is processed again.
+   *
+   * <p>Does nothing for a notification that came without a {@code webhook-id} header (only possible
+   * without signing secrets): such a request is not guarded.
    *
    * @param notification a notification this verifier returned
+   * @throws RuntimeException whatever a shared replay guard throws when its store is unreachable
+   */
+  public void complete(Notification notification) {
+    Objects.requireNonNull(notification, "notification");
+    Instant replayWindowEnd = notification.guardedUntil();
+    if (replayWindowEnd != null) {
+      Instant retained = clock.instant().plus(rememberProcessedFor);
+      replayGuard.complete(
+          notification.id(), retained.isAfter(replayWindowEnd) ? retained : replayWindowEnd);
+    }
+  }
+
+  /**
+   * Removes an accepted notification from the replay guard, so that the sender's retry of it is
+   * processed. Call it when your processing of the notification failed and you answer non-2xx
+   * ({@link VerifyingHandler} does this for you).
+   *
+   * <p>Does nothing for a notification that came without a {@code webhook-id} header.
+   *
+   * @param notification a notification this verifier returned
+   * @throws RuntimeException whatever a shared replay guard throws when its store is unreachable
    */
   public void release(Notification notification) {
-    replayGuard.forget(Objects.requireNonNull(notification, "notification").id());
+    Objects.requireNonNull(notification, "notification");
+    if (notification.guardedUntil() != null) {
+      replayGuard.abandon(notification.id());
+    }
   }
 
   /**
@@ -327,7 +372,8 @@ public final class WebhookVerifier {
     return sentAt;
   }
 
-  private static Notification parse(byte[] rawBody, @Nullable String webhookId) {
+  private static Notification parse(
+      byte[] rawBody, @Nullable String webhookId, @Nullable Instant guardedUntil) {
     JsonNode root;
     try {
       root = JSON.readTree(rawBody);
@@ -366,7 +412,7 @@ public final class WebhookVerifier {
       throw new WebhookVerificationException(
           Reason.MALFORMED_BODY, "the body must have a \"data\" JSON object");
     }
-    return new Notification(id, type, timestamp, data, rawBody);
+    return new Notification(id, type, timestamp, data, rawBody, guardedUntil);
   }
 
   private static String requiredText(JsonNode root, String field) {
@@ -443,6 +489,7 @@ public final class WebhookVerifier {
     private @Nullable ReplayGuard replayGuard;
     private long replayGuardSize = DEFAULT_REPLAY_GUARD_SIZE;
     private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+    private @Nullable Duration rememberProcessedFor;
 
     private Builder() {}
 
@@ -522,6 +569,27 @@ public final class WebhookVerifier {
      */
     public Builder replayGuard(ReplayGuard replayGuard) {
       this.replayGuard = Objects.requireNonNull(replayGuard, "replayGuard");
+      return this;
+    }
+
+    /**
+     * Sets how long after {@link WebhookVerifier#complete} a processed id is still acknowledged as
+     * {@link Reason#ALREADY_PROCESSED} without processing it again (at least until the end of its
+     * replay window either way). Default: the timestamp tolerance. Raise it when your application
+     * may finish long after the sender's attempt timed out and the sender's next retry can come
+     * later than this; the replay guard then holds more ids (size it accordingly).
+     *
+     * @param retention 1 second to 7 days
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder rememberProcessedFor(Duration retention) {
+      Objects.requireNonNull(retention, "retention");
+      if (retention.toSeconds() < 1 || retention.compareTo(Duration.ofDays(7)) > 0) {
+        throw new IllegalArgumentException(
+            "rememberProcessedFor must be between 1 second and 7 days (got " + retention + ")");
+      }
+      this.rememberProcessedFor = retention;
       return this;
     }
 

@@ -22,6 +22,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,7 +45,9 @@ import org.jspecify.annotations.Nullable;
  *       Reason#IN_PROGRESS}, and an id already processed (see {@link #complete}) as {@link
  *       Reason#ALREADY_PROCESSED}, whose status is 2xx;
  *   <li>the body: a JSON object with {@code id} (equal to {@code webhook-id}), {@code type}, {@code
- *       timestamp} and {@code data}.
+ *       timestamp} and {@code data}, and optionally {@code subject} ({@code user_id}, {@code
+ *       app_id}, {@code tenant}) and {@code changed} (an array of attribute names): when present
+ *       they must have that shape; older senders omit them.
  * </ol>
  *
  * <p>A notification {@link #verify} returns counts as being processed until you call {@link
@@ -412,7 +415,74 @@ public final class WebhookVerifier {
       throw new WebhookVerificationException(
           Reason.MALFORMED_BODY, "the body must have a \"data\" JSON object");
     }
-    return new Notification(id, type, timestamp, data, rawBody, guardedUntil);
+    return new Notification(
+        id,
+        type,
+        timestamp,
+        subject(root.get("subject")),
+        changed(root.get("changed")),
+        data,
+        rawBody,
+        guardedUntil);
+  }
+
+  /** The optional {@code subject}; older senders do not send it. */
+  private static Optional<Notification.Subject> subject(@Nullable JsonNode subject) {
+    if (subject == null || subject.isNull()) {
+      return Optional.empty();
+    }
+    if (!subject.isObject()) {
+      throw new WebhookVerificationException(
+          Reason.MALFORMED_BODY, "the body's \"subject\" must be a JSON object");
+    }
+    return Optional.of(
+        new Notification.Subject(
+            requiredText(subject, "user_id", "subject"),
+            optionalText(subject, "app_id"),
+            optionalText(subject, "tenant")));
+  }
+
+  /** The optional {@code changed} array of attribute names; older senders do not send it. */
+  private static List<String> changed(@Nullable JsonNode changed) {
+    if (changed == null || changed.isNull()) {
+      return List.of();
+    }
+    if (!changed.isArray()) {
+      throw new WebhookVerificationException(
+          Reason.MALFORMED_BODY, "the body's \"changed\" must be a JSON array of strings");
+    }
+    List<String> names = new ArrayList<>(changed.size());
+    for (JsonNode name : changed) {
+      if (!name.isTextual()) {
+        throw new WebhookVerificationException(
+            Reason.MALFORMED_BODY, "the body's \"changed\" must be a JSON array of strings");
+      }
+      names.add(name.textValue());
+    }
+    return List.copyOf(names);
+  }
+
+  private static Optional<String> optionalText(JsonNode subject, String field) {
+    JsonNode node = subject.get(field);
+    if (node == null || node.isNull()) {
+      return Optional.empty();
+    }
+    if (!node.isTextual() || node.textValue().isEmpty()) {
+      throw new WebhookVerificationException(
+          Reason.MALFORMED_BODY,
+          "the body's subject." + field + ", when present, must be a non-empty string");
+    }
+    return Optional.of(node.textValue());
+  }
+
+  private static String requiredText(JsonNode object, String field, String in) {
+    JsonNode node = object.get(field);
+    if (node == null || !node.isTextual() || node.textValue().isEmpty()) {
+      throw new WebhookVerificationException(
+          Reason.MALFORMED_BODY,
+          "the body's \"" + in + "\" must have a non-empty string \"" + field + "\"");
+    }
+    return node.textValue();
   }
 
   private static String requiredText(JsonNode root, String field) {

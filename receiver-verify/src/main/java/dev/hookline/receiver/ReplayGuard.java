@@ -84,7 +84,7 @@ public interface ReplayGuard {
    * The default guard: an in-memory Caffeine cache whose entries expire at their {@code until},
    * bounded in size. When more ids must be remembered than {@code maximumSize}, some are evicted
    * early and a warning is logged: size it above your peak rate of notifications times how long
-   * entries live (about twice the timestamp tolerance by default).
+   * entries live (about 10 minutes with the verifier's defaults).
    *
    * @param clock the time source; use the verifier's clock
    * @param maximumSize the most ids held; at least 1

@@ -81,6 +81,13 @@ public final class WebhookVerifier {
   /** The default maximum body size: 1 MiB. */
   public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
+  /**
+   * The default time a processed id is still acknowledged after processing: 10 minutes, which
+   * covers the retry that follows a 409 in Hookline's default schedule (its 5-minute step, with
+   * jitter) when the application finishes within 4 minutes.
+   */
+  public static final Duration DEFAULT_REMEMBER_PROCESSED_FOR = Duration.ofMinutes(10);
+
   /** The default number of ids the in-memory replay guard holds. */
   public static final long DEFAULT_REPLAY_GUARD_SIZE = 100_000;
 
@@ -117,7 +124,7 @@ public final class WebhookVerifier {
     this.clock = b.clock;
     this.replayGuard = replayGuard;
     this.maxBodyBytes = b.maxBodyBytes;
-    this.rememberProcessedFor = b.rememberProcessedFor != null ? b.rememberProcessedFor : tolerance;
+    this.rememberProcessedFor = b.rememberProcessedFor;
   }
 
   /**
@@ -559,7 +566,7 @@ public final class WebhookVerifier {
     private @Nullable ReplayGuard replayGuard;
     private long replayGuardSize = DEFAULT_REPLAY_GUARD_SIZE;
     private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
-    private @Nullable Duration rememberProcessedFor;
+    private Duration rememberProcessedFor = DEFAULT_REMEMBER_PROCESSED_FOR;
 
     private Builder() {}
 
@@ -645,9 +652,9 @@ public final class WebhookVerifier {
     /**
      * Sets how long after {@link WebhookVerifier#complete} a processed id is still acknowledged as
      * {@link Reason#ALREADY_PROCESSED} without processing it again (at least until the end of its
-     * replay window either way). Default: the timestamp tolerance. Raise it when your application
-     * may finish long after the sender's attempt timed out and the sender's next retry can come
-     * later than this; the replay guard then holds more ids (size it accordingly).
+     * replay window either way). Default: {@link WebhookVerifier#DEFAULT_REMEMBER_PROCESSED_FOR}.
+     * It must cover the gap between the sender's retries: raise it when your sender's retries are
+     * spaced wider; the in-memory replay guard then holds more ids (raise its size accordingly).
      *
      * @param retention 1 second to 7 days
      * @return this builder

@@ -417,12 +417,13 @@ class WebhookVerifierTest {
   }
 
   @Test
-  void byDefaultAProcessedIdIsRememberedForTheToleranceAfterCompletion() {
+  void byDefaultAProcessedIdIsRememberedForTenMinutesAfterCompletion() {
+    assertEquals(Duration.ofMinutes(10), WebhookVerifier.DEFAULT_REMEMBER_PROCESSED_FOR);
     byte[] body = body("evt_dflt");
     Notification n = verifier.verify(headers("evt_dflt", body), body);
     clock.advance(Duration.ofMinutes(4));
     verifier.complete(n);
-    clock.advance(Duration.ofMinutes(5));
+    clock.advance(Duration.ofMinutes(10));
     assertEquals(
         Reason.ALREADY_PROCESSED, reasonOf(() -> verifier.verify(retry("evt_dflt", body), body)));
     clock.advance(Duration.ofSeconds(1));

@@ -52,7 +52,13 @@ public final class Notification {
    * @param tenant the tenant it belongs to ({@code tenant}), if the sender named one
    */
   public record Subject(String userId, Optional<String> appId, Optional<String> tenant) {
-    /** Checks the components. */
+    /**
+     * Checks the components.
+     *
+     * @param userId the user the event is about
+     * @param appId the application, if named
+     * @param tenant the tenant, if named
+     */
     public Subject {
       Objects.requireNonNull(userId, "userId");
       Objects.requireNonNull(appId, "appId");

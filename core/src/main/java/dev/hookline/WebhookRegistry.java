@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * come first. The outcomes that only the system may record (a handshake's result, disabling by
  * failure) are not part of this class's API.
  *
+ * <p>A webhook may belong to a tenant ({@link WebhookDefinition.Builder#tenant}), fixed at
+ * creation. {@link #forTenant} gives the reads that code serving one tenant needs, under which
+ * other tenants' webhooks do not exist.
+ *
  * <p>Thread-safe. Changes by the owner ({@link #update}) use optimistic concurrency: an update
  * based on a stale version fails with {@link WebhookConflictException} rather than overwrite a
  * concurrent change. State changes that do not depend on what the caller saw ({@link #enable},
@@ -168,6 +172,7 @@ public final class WebhookRegistry {
     Webhook webhook =
         new Webhook(
             ids.next("wh"),
+            v.tenant(),
             v.name(),
             v.description(),
             v.uri(),
@@ -218,6 +223,19 @@ public final class WebhookRegistry {
   }
 
   /**
+   * Returns a view of one tenant's webhooks, for code that serves that tenant (a management API, an
+   * admin screen). Through it, another tenant's webhook and the host's own look exactly like a
+   * webhook that does not exist.
+   *
+   * @param tenant the tenant, 1 to 128 characters {@code A-Z a-z 0-9 . _ : @ -}
+   * @return the tenant's view
+   * @throws IllegalArgumentException if the tenant is malformed
+   */
+  public TenantWebhooks forTenant(String tenant) {
+    return new TenantWebhooks(store, tenant);
+  }
+
+  /**
    * Replaces a webhook's definition, if nobody changed it since {@code expectedVersion}. Changing
    * the URI returns the webhook to {@link WebhookStatus#PENDING_VERIFICATION}: the new endpoint
    * must prove ownership before it receives anything.
@@ -226,15 +244,20 @@ public final class WebhookRegistry {
    * @param expectedVersion the version the change is based on
    * @param definition the new definition
    * @return the stored webhook
-   * @throws WebhookValidationException listing every field that breaks a rule
+   * @throws WebhookValidationException listing every field that breaks a rule, including a {@code
+   *     tenant} that differs from the stored one (a webhook never moves between tenants)
    * @throws WebhookNotFoundException if no webhook has that id
    * @throws WebhookConflictException if the stored version is not {@code expectedVersion}
    */
   public Webhook update(String id, long expectedVersion, WebhookDefinition definition) {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(definition, "definition");
-    WebhookRules.Valid v = rules.validate(definition);
-    Webhook current = require(id);
+    Optional<Webhook> stored = get(id);
+    WebhookRules.Valid v =
+        stored.isPresent()
+            ? rules.validateUpdate(definition, stored.get().tenant())
+            : rules.validate(definition);
+    Webhook current = stored.orElseThrow(() -> new WebhookNotFoundException(id));
     if (current.version() != expectedVersion) {
       throw WebhookConflictException.staleVersion(id, expectedVersion, current.version());
     }
@@ -242,6 +265,7 @@ public final class WebhookRegistry {
     Webhook updated =
         new Webhook(
             id,
+            current.tenant(),
             v.name(),
             v.description(),
             v.uri(),

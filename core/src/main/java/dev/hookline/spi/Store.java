@@ -49,9 +49,11 @@ public interface Store extends AutoCloseable {
   void insertWebhook(Webhook webhook);
 
   /**
-   * Replaces a webhook if, and only if, the stored version is {@code updated.version() - 1}.
+   * Replaces a webhook if, and only if, the stored version is {@code updated.version() - 1}. The
+   * tenant is fixed when the webhook is inserted: it never changes.
    *
    * @param updated the new state, with its version already incremented
+   * @throws IllegalArgumentException if the stored webhook has another tenant (nothing is written)
    * @throws WebhookNotFoundException if no webhook has that id
    * @throws WebhookConflictException if the stored version differs (nothing is written)
    */
@@ -71,6 +73,15 @@ public interface Store extends AutoCloseable {
    * @return the webhooks
    */
   List<Webhook> listWebhooks();
+
+  /**
+   * Lists one tenant's webhooks ({@link Webhook#tenant()} equal to {@code tenant}), oldest first.
+   * Webhooks without a tenant are not included.
+   *
+   * @param tenant the tenant
+   * @return the tenant's webhooks
+   */
+  List<Webhook> listWebhooks(String tenant);
 
   /**
    * Deletes a webhook and every delivery to it.
@@ -167,7 +178,8 @@ public interface Store extends AutoCloseable {
   Optional<Delivery> findDelivery(String deliveryId);
 
   /**
-   * Lists deliveries matching a query, newest first (by creation time, then id).
+   * Lists deliveries matching a query, newest first (by creation time, then id). A {@linkplain
+   * DeliveryQuery#tenant() tenant} criterion matches deliveries to that tenant's webhooks.
    *
    * @param query the criteria and limit
    * @return at most {@code query.limit()} deliveries

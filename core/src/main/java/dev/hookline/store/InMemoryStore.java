@@ -75,6 +75,10 @@ public final class InMemoryStore implements Store {
           if (current == null) {
             throw new WebhookNotFoundException(id);
           }
+          if (!current.tenant().equals(updated.tenant())) {
+            throw new IllegalArgumentException(
+                "Webhook '" + id + "' belongs to another tenant: a tenant never changes");
+          }
           if (current.version() != updated.version() - 1) {
             throw WebhookConflictException.staleVersion(
                 id, updated.version() - 1, current.version());
@@ -93,6 +97,19 @@ public final class InMemoryStore implements Store {
     List<Webhook> all = new ArrayList<>(webhooks.values());
     all.sort(Comparator.comparing(Webhook::createdAt).thenComparing(Webhook::id));
     return all;
+  }
+
+  @Override
+  public List<Webhook> listWebhooks(String tenant) {
+    Objects.requireNonNull(tenant, "tenant");
+    List<Webhook> owned = new ArrayList<>();
+    for (Webhook w : webhooks.values()) {
+      if (w.tenant().filter(tenant::equals).isPresent()) {
+        owned.add(w);
+      }
+    }
+    owned.sort(Comparator.comparing(Webhook::createdAt).thenComparing(Webhook::id));
+    return owned;
   }
 
   @Override
@@ -413,6 +430,12 @@ public final class InMemoryStore implements Store {
     } else if (query.webhookId().isPresent()) {
       Set<Entry> owned = byWebhook.get(query.webhookId().get());
       candidates = owned == null ? List.of() : owned;
+    } else if (query.tenant().isPresent()) {
+      List<Entry> owned = new ArrayList<>();
+      for (Webhook w : listWebhooks(query.tenant().get())) {
+        owned.addAll(byWebhook.getOrDefault(w.id(), Set.of()));
+      }
+      candidates = owned;
     } else {
       candidates = deliveries.values();
     }
@@ -420,7 +443,7 @@ public final class InMemoryStore implements Store {
     PriorityQueue<Delivery> newest = new PriorityQueue<>(NEWEST_FIRST.reversed());
     for (Entry e : candidates) {
       Delivery d = e.delivery;
-      if (e.removed || !query.matches(d)) {
+      if (e.removed || !query.matches(d, tenantOf(d.webhookId()))) {
         continue;
       }
       newest.add(d);
@@ -431,6 +454,11 @@ public final class InMemoryStore implements Store {
     List<Delivery> result = new ArrayList<>(newest);
     result.sort(NEWEST_FIRST);
     return result;
+  }
+
+  private Optional<String> tenantOf(String webhookId) {
+    Webhook w = webhooks.get(webhookId);
+    return w == null ? Optional.empty() : w.tenant();
   }
 
   private List<Entry> snapshot(String eventId) {

@@ -305,7 +305,7 @@ public final class Dispatcher implements AutoCloseable {
               + (w.enabled() ? " and enabled" : " and disabled")
               + "; verify and enable it first");
     }
-    List<Delivery> added = outbox.enqueueTest(webhookId);
+    List<Delivery> added = outbox.enqueueTest(w);
     requestPump();
     return new PublishResult(added);
   }
@@ -358,6 +358,19 @@ public final class Dispatcher implements AutoCloseable {
    */
   public DeliveryCounts summary(String webhookId) {
     return store.countDeliveries(Objects.requireNonNull(webhookId, "webhookId"));
+  }
+
+  /**
+   * Returns a view of one tenant's deliveries, for code that serves that tenant: queries, counts
+   * and redelivery limited to the deliveries to the tenant's webhooks. Through it, another tenant's
+   * (or the host's) webhook or delivery looks exactly like one that does not exist.
+   *
+   * @param tenant the tenant, 1 to 128 characters {@code A-Z a-z 0-9 . _ : @ -}
+   * @return the tenant's view
+   * @throws IllegalArgumentException if the tenant is malformed
+   */
+  public TenantDeliveries forTenant(String tenant) {
+    return new TenantDeliveries(this, registry.forTenant(tenant));
   }
 
   /**

@@ -75,6 +75,11 @@ class ReloadRaceTest {
     }
 
     @Override
+    public List<Webhook> listWebhooks(String tenant) {
+      return delegate.listWebhooks(tenant);
+    }
+
+    @Override
     public List<Webhook> listWebhooks() {
       List<Webhook> snapshot = delegate.listWebhooks();
       Runnable hook = duringNextList;

@@ -431,6 +431,7 @@ class NoSecretsAnywhereTest {
         Webhook imported =
             new Webhook(
                 "wh_imported_" + hex(4),
+                Optional.empty(),
                 "imported",
                 "",
                 URI.create(listenerBase + "/receiver"),

@@ -109,9 +109,21 @@ public abstract class StoreContract {
    * @return the webhook
    */
   protected Webhook webhook(String id) {
+    return webhook(id, Optional.empty());
+  }
+
+  /**
+   * Like {@link #webhook(String)}, owned by a tenant (or the host's own when empty).
+   *
+   * @param id the webhook id
+   * @param tenant the owning tenant
+   * @return the webhook
+   */
+  protected Webhook webhook(String id, Optional<String> tenant) {
     Instant now = clock.instant();
     return new Webhook(
         id,
+        tenant,
         "Webhook " + id,
         "contract test",
         URI.create("https://hooks.example.com/" + id),
@@ -255,6 +267,119 @@ public abstract class StoreContract {
     clock.advance(Duration.ofSeconds(1));
     store.insertWebhook(webhook("wh_a"));
     assertEquals(List.of("wh_b", "wh_a"), store.listWebhooks().stream().map(Webhook::id).toList());
+  }
+
+  // ---- tenants ----
+
+  @Test
+  void aWebhooksTenantIsStoredAndKeptAcrossUpdates() {
+    Webhook w = webhook("wh_a", Optional.of("acme"));
+    store.insertWebhook(w);
+    assertEquals(w, store.findWebhook("wh_a").orElseThrow());
+    assertEquals(Optional.of("acme"), store.findWebhook("wh_a").orElseThrow().tenant());
+    store.updateWebhook(
+        TestWebhooks.withState(w, WebhookStatus.VERIFIED, false, Optional.empty(), T0));
+    assertEquals(Optional.of("acme"), store.findWebhook("wh_a").orElseThrow().tenant());
+    store.insertWebhook(webhook("wh_host"));
+    assertEquals(Optional.empty(), store.findWebhook("wh_host").orElseThrow().tenant());
+  }
+
+  @Test
+  void anUpdateThatChangesTheTenantIsRefusedAndChangesNothing() {
+    Webhook acme = webhook("wh_a", Optional.of("acme"));
+    store.insertWebhook(acme);
+    store.insertWebhook(webhook("wh_host"));
+    for (Optional<String> other : List.of(Optional.of("globex"), Optional.<String>empty())) {
+      assertThrows(
+          IllegalArgumentException.class, () -> store.updateWebhook(nextVersion(acme, other)));
+    }
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            store.updateWebhook(
+                nextVersion(store.findWebhook("wh_host").orElseThrow(), Optional.of("acme"))));
+    assertEquals(acme, store.findWebhook("wh_a").orElseThrow());
+    assertEquals(List.of("wh_a"), store.listWebhooks("acme").stream().map(Webhook::id).toList());
+  }
+
+  private static Webhook nextVersion(Webhook w, Optional<String> tenant) {
+    return new Webhook(
+        w.id(),
+        tenant,
+        w.name(),
+        w.description(),
+        w.uri(),
+        w.apiKey(),
+        w.events(),
+        w.filter(),
+        w.status(),
+        w.enabled(),
+        w.statusReason(),
+        w.signingSecrets(),
+        w.createdAt(),
+        w.updatedAt(),
+        w.version() + 1);
+  }
+
+  @Test
+  void listingByTenantReturnsOnlyThatTenantsWebhooksOldestFirst() {
+    store.insertWebhook(webhook("wh_b", Optional.of("acme")));
+    clock.advance(Duration.ofSeconds(1));
+    store.insertWebhook(webhook("wh_host"));
+    store.insertWebhook(webhook("wh_g", Optional.of("globex")));
+    store.insertWebhook(webhook("wh_a", Optional.of("acme")));
+    assertEquals(
+        List.of("wh_b", "wh_a"), store.listWebhooks("acme").stream().map(Webhook::id).toList());
+    assertEquals(List.of("wh_g"), store.listWebhooks("globex").stream().map(Webhook::id).toList());
+    assertEquals(List.of(), store.listWebhooks("initech"));
+    assertEquals(4, store.listWebhooks().size());
+  }
+
+  @Test
+  void aTenantCriterionFindsOnlyDeliveriesToThatTenantsWebhooks() {
+    store.insertWebhook(webhook("wh_host"));
+    store.insertWebhook(webhook("wh_a1", Optional.of("acme")));
+    store.insertWebhook(webhook("wh_a2", Optional.of("acme")));
+    store.insertWebhook(webhook("wh_g", Optional.of("globex")));
+    Delivery host = enqueueOne("wh_host", "evt_1");
+    Delivery a1 = enqueueOne("wh_a1", "evt_1");
+    clock.advance(Duration.ofSeconds(1));
+    Delivery a2 = enqueueOne("wh_a2", "evt_2");
+    Delivery g = enqueueOne("wh_g", "evt_3");
+    ClaimedDelivery claimedA2 =
+        claimAll("w").stream()
+            .filter(c -> c.delivery().id().equals(a2.id()))
+            .findFirst()
+            .orElseThrow();
+    assertTrue(store.fail(claimedA2.lease(), failed(1), clock.instant()));
+
+    DeliveryQuery.Builder acme = DeliveryQuery.builder().tenant("acme");
+    assertEquals(List.of(a2.id(), a1.id()), ids(store.findDeliveries(acme.build())));
+    assertEquals(
+        List.of(g.id()),
+        ids(store.findDeliveries(DeliveryQuery.builder().tenant("globex").build())));
+    assertEquals(
+        List.of(a2.id()),
+        ids(store.findDeliveries(acme.states(DeliveryState.FAILED).build())),
+        "with a state");
+    assertEquals(
+        List.of(a1.id()),
+        ids(store.findDeliveries(DeliveryQuery.builder().tenant("acme").event("evt_1").build())),
+        "the host's delivery of the same event is not the tenant's");
+    assertEquals(
+        List.of(),
+        ids(store.findDeliveries(DeliveryQuery.builder().tenant("acme").webhook("wh_g").build())),
+        "another tenant's webhook");
+    assertEquals(
+        List.of(),
+        ids(
+            store.findDeliveries(
+                DeliveryQuery.builder().tenant("acme").webhook("wh_host").build())),
+        "the host's webhook");
+    assertEquals(
+        List.of(), ids(store.findDeliveries(DeliveryQuery.builder().tenant("initech").build())));
+    assertEquals(4, store.findDeliveries(DeliveryQuery.builder().build()).size());
+    assertTrue(store.findDelivery(host.id()).isPresent());
   }
 
   @Test
@@ -772,6 +897,11 @@ public abstract class StoreContract {
 
     @Override
     public List<Webhook> listWebhooks() {
+      throw notCreated();
+    }
+
+    @Override
+    public List<Webhook> listWebhooks(String tenant) {
       throw notCreated();
     }
 

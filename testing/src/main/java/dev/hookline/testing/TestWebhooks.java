@@ -52,6 +52,7 @@ public final class TestWebhooks {
     Webhook w = Objects.requireNonNull(webhook, "webhook");
     return new Webhook(
         w.id(),
+        w.tenant(),
         w.name(),
         w.description(),
         w.uri(),

@@ -6,6 +6,7 @@ import dev.hookline.DeliveryQuery;
 import dev.hookline.DeliveryState;
 import dev.hookline.Event;
 import dev.hookline.EventType;
+import dev.hookline.Subject;
 import dev.hookline.Webhook;
 import dev.hookline.delivery.Dispatcher;
 import dev.hookline.delivery.PayloadTooLargeException;
@@ -123,24 +124,29 @@ public final class Outbox {
   }
 
   /**
-   * Enqueues a {@code webhook.test} event for one webhook: see {@link Dispatcher#sendTest}.
+   * Enqueues a {@code webhook.test} event for one webhook: see {@link Dispatcher#sendTest}. A
+   * tenant's webhook gets it with its tenant as {@code subject.tenant}, like every event it gets.
    *
-   * @param webhookId the webhook, which receives events
+   * @param webhook the webhook, which receives events
    * @return the delivery enqueued
    */
-  public List<Delivery> enqueueTest(String webhookId) {
+  public List<Delivery> enqueueTest(Webhook webhook) {
     Instant now = clock.instant();
     ObjectNode data = Payloads.mapper().createObjectNode();
-    data.put("webhook_id", webhookId);
+    data.put("webhook_id", webhook.id());
     data.put("message", "This is a test notification from Hookline.");
+    Subject subject = Subject.user("hookline-test");
+    if (webhook.tenant().isPresent()) {
+      subject = subject.withTenant(webhook.tenant().get());
+    }
     Event test =
         Event.builder(EventType.WEBHOOK_TEST)
             .idGenerator(ids)
             .occurredAt(now)
-            .user("hookline-test")
+            .subject(subject)
             .data(data)
             .build();
-    return store.enqueue(List.of(Delivery.pending(ids.next("dlv"), webhookId, test, now)));
+    return store.enqueue(List.of(Delivery.pending(ids.next("dlv"), webhook.id(), test, now)));
   }
 
   /**
@@ -208,10 +214,13 @@ public final class Outbox {
     }
   }
 
-  /** Adds a pending delivery of the event for every matching webhook that receives events. */
+  /**
+   * Adds a pending delivery of the event for every matching webhook that receives events. The index
+   * already keeps tenants apart; the tenant is checked again here, where a delivery is made.
+   */
   private void addDeliveries(Event e, Instant now, List<Delivery> into) {
     for (Webhook w : index.match(e)) {
-      if (w.receivesEvents()) {
+      if (w.receivesEvents() && w.withinTenant(e)) {
         into.add(Delivery.pending(ids.next("dlv"), w.id(), e, now));
       }
     }

@@ -148,6 +148,7 @@ class SecretsAtRestTest {
     store.insertWebhook(
         new Webhook(
             own.id(),
+            own.tenant(),
             own.name(),
             own.description(),
             URI.create("https://attacker.example.net/collect"),

@@ -299,6 +299,7 @@ public final class Rows {
     URI uri = URI.create(rs.getString("uri"));
     return new Webhook(
         id,
+        Optional.ofNullable(rs.getString("tenant")),
         rs.getString("name"),
         rs.getString("description"),
         uri,

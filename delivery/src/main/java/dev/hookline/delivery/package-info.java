@@ -1,7 +1,7 @@
 /**
  * The delivery engine: {@link dev.hookline.delivery.Dispatcher} (outbox, workers, retries,
- * redelivery), {@link dev.hookline.delivery.RetrySchedule}, {@link
- * dev.hookline.delivery.WebhookSigner} and {@link dev.hookline.delivery.HttpEndpointVerifier}.
+ * redelivery, the verification handshake), {@link dev.hookline.delivery.TenantDeliveries}, {@link
+ * dev.hookline.delivery.RetrySchedule} and {@link dev.hookline.delivery.WebhookSigner}.
  */
 @NullMarked
 package dev.hookline.delivery;

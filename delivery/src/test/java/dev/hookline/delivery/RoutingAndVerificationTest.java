@@ -22,6 +22,7 @@ import dev.hookline.EventType;
 import dev.hookline.UserEvents;
 import dev.hookline.VerificationResult;
 import dev.hookline.Webhook;
+import dev.hookline.WebhookDefinition;
 import dev.hookline.WebhookStatus;
 import dev.hookline.testing.TestWebhooks;
 import java.time.Duration;
@@ -186,6 +187,31 @@ class RoutingAndVerificationTest {
     assertEquals(1, toA.size());
     assertTrue(toA.get(0).getBodyAsString().contains("\"type\":\"webhook.test\""));
     server.verify(0, postRequestedFor(urlEqualTo("/b")));
+  }
+
+  @Test
+  void aTenantsWebhookGetsItsTestNotificationWithItsTenantAsSubject() {
+    server.stubFor(post(urlEqualTo("/t")).willReturn(aResponse().withStatus(200)));
+    Webhook w =
+        h.registry.create(
+            WebhookDefinition.builder()
+                .name("tenant hook")
+                .uri(url("/t"))
+                .apiKey(Harness.API_KEY)
+                .events(UserEvents.CREATED)
+                .tenant("acme")
+                .build());
+    TestWebhooks.markVerified(h.registry, w.id());
+    h.registry.enable(w.id());
+    dispatcher.sendTest(w.id());
+    assertEquals(1, dispatcher.runDueNow());
+    List<LoggedRequest> sent = server.findAll(postRequestedFor(urlEqualTo("/t")));
+    assertEquals(1, sent.size());
+    assertTrue(
+        sent.get(0)
+            .getBodyAsString()
+            .contains("\"subject\":{\"user_id\":\"hookline-test\",\"tenant\":\"acme\"}"),
+        sent.get(0).getBodyAsString());
   }
 
   @Test

@@ -11,4 +11,5 @@ module dev.hookline.testing {
 
   exports dev.hookline.testing;
   exports dev.hookline.testing.jdbc;
+  exports dev.hookline.testing.tls;
 }

@@ -103,7 +103,11 @@ class LoopbackSinkTest {
               .header("webhook-id", "evt_1")
               .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
               .build();
-      assertEquals(501, send(chunked));
+      // Many times: the refusal used to be cut off now and then by a TCP reset from the sink
+      // closing with the chunked body unread ("header parser received no bytes").
+      for (int i = 0; i < 50; i++) {
+        assertEquals(501, send(chunked), "request " + i);
+      }
       assertEquals(0, sink.total());
     }
   }

@@ -164,17 +164,6 @@ public final class HttpSender {
   }
 
   /**
-   * Maps a failed exchange to an error kind and a short detail.
-   *
-   * @param failure the failure
-   * @param nanos how long the exchange took
-   * @return the outcome
-   */
-  static SendOutcome classify(Throwable failure, long nanos) {
-    return classify(failure, "the endpoint's host", nanos);
-  }
-
-  /**
    * Maps a failed exchange to an error kind and a short detail; a failed TLS handshake gets a
    * detail that says what is wrong with the endpoint's certificate.
    *

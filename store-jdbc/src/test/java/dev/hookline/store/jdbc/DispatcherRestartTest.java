@@ -80,11 +80,13 @@ class DispatcherRestartTest {
         assertTrue(down.isRetryable(), "publishing while down fails clearly: " + down);
         int sentWhileStopping = sink.total();
 
-        pg = start(data, port);
         // Attempts whose outcome could not be recorded keep their lease until it expires, or, when
         // handing them back still worked, are due again after the dispatcher's 1-minute back-off
-        // for internal errors: move the clock past both.
+        // for internal errors: move the clock past both. Before the restart, while no claim can
+        // succeed: a jump after it would also expire the leases of attempts claimed since, while
+        // they are in flight, and they would go out twice.
         clock.advance(Duration.ofMinutes(1).plus(Instance.LEASE).plusSeconds(1));
+        pg = start(data, port);
         Poll.until(
             Duration.ofSeconds(90),
             () -> succeeded(admin, w) == events,

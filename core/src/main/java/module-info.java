@@ -2,6 +2,7 @@
  * Hookline core: domain model, event catalogue, {@code WebhookRegistry}, Store SPI and the
  * in-memory store.
  */
+@SuppressWarnings("module") // qualified exports name modules built after core
 module dev.hookline.core {
   requires transitive com.fasterxml.jackson.databind;
   requires org.slf4j;
@@ -11,4 +12,9 @@ module dev.hookline.core {
   exports dev.hookline;
   exports dev.hookline.spi;
   exports dev.hookline.store;
+  // System-driven state changes (handshake outcome, disabling by failure): Hookline's own
+  // modules only, never user code.
+  exports dev.hookline.internal to
+      dev.hookline.delivery,
+      dev.hookline.testing;
 }

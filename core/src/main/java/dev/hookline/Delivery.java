@@ -1,5 +1,6 @@
 package dev.hookline;
 
+import dev.hookline.spi.Lease;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;

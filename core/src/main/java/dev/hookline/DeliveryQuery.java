@@ -8,8 +8,9 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Which deliveries to list: by webhook, event id, states and creation-time range, newest first, at
- * most {@link #limit()} rows. Every criterion is optional; unset criteria match everything.
+ * Which deliveries to list: by webhook, event id, states, creation-time range and the tenant owning
+ * the webhook, newest first, at most {@link #limit()} rows. Every criterion is optional; unset
+ * criteria match everything.
  *
  * <p>Immutable and thread-safe.
  *
@@ -18,6 +19,7 @@ import org.jspecify.annotations.Nullable;
  * @param states only deliveries in these states; empty means all
  * @param createdFrom only deliveries created at or after this time
  * @param createdBefore only deliveries created before this time
+ * @param tenant only deliveries to webhooks this tenant owns
  * @param limit most rows returned, 1 to 10,000
  */
 public record DeliveryQuery(
@@ -26,6 +28,7 @@ public record DeliveryQuery(
     Set<DeliveryState> states,
     Optional<Instant> createdFrom,
     Optional<Instant> createdBefore,
+    Optional<String> tenant,
     int limit) {
 
   /** The limit when none is set. */
@@ -38,6 +41,7 @@ public record DeliveryQuery(
     states = Set.copyOf(states);
     Objects.requireNonNull(createdFrom, "createdFrom");
     Objects.requireNonNull(createdBefore, "createdBefore");
+    Objects.requireNonNull(tenant, "tenant");
     if (limit < 1 || limit > 10_000) {
       throw new IllegalArgumentException("limit must be 1 to 10000, was " + limit);
     }
@@ -56,10 +60,12 @@ public record DeliveryQuery(
    * Returns whether a delivery meets every criterion (the limit aside).
    *
    * @param d the delivery
+   * @param webhookTenant the tenant of the delivery's webhook, for the tenant criterion
    * @return true if it matches
    */
-  public boolean matches(Delivery d) {
-    return webhookId.map(d.webhookId()::equals).orElse(true)
+  public boolean matches(Delivery d, Optional<String> webhookTenant) {
+    return tenant.map(t -> webhookTenant.filter(t::equals).isPresent()).orElse(true)
+        && webhookId.map(d.webhookId()::equals).orElse(true)
         && eventId.map(d.event().id()::equals).orElse(true)
         && (states.isEmpty() || states.contains(d.state()))
         && createdFrom.map(f -> !d.createdAt().isBefore(f)).orElse(true)
@@ -73,6 +79,7 @@ public record DeliveryQuery(
     private final Set<DeliveryState> states = EnumSet.noneOf(DeliveryState.class);
     private @Nullable Instant createdFrom;
     private @Nullable Instant createdBefore;
+    private @Nullable String tenant;
     private int limit = DEFAULT_LIMIT;
 
     private Builder() {}
@@ -135,6 +142,17 @@ public record DeliveryQuery(
     }
 
     /**
+     * Only deliveries to webhooks this tenant owns.
+     *
+     * @param tenant the tenant
+     * @return this builder
+     */
+    public Builder tenant(String tenant) {
+      this.tenant = Objects.requireNonNull(tenant, "tenant");
+      return this;
+    }
+
+    /**
      * At most this many rows.
      *
      * @param max 1 to 10,000
@@ -158,6 +176,7 @@ public record DeliveryQuery(
           states,
           Optional.ofNullable(createdFrom),
           Optional.ofNullable(createdBefore),
+          Optional.ofNullable(tenant),
           limit);
     }
   }

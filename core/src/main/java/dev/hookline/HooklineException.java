@@ -4,9 +4,11 @@ package dev.hookline;
  * Root of every exception Hookline throws. All Hookline exceptions are unchecked; each subtype
  * carries structured detail (a reason or the offending fields) besides its message.
  *
+ * <p>Abstract: every exception is one of its subtypes, so a handler can tell the causes apart.
+ *
  * <p>Messages never contain an API key, a signing secret or a signature.
  */
-public class HooklineException extends RuntimeException {
+public abstract class HooklineException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   /**
@@ -14,7 +16,7 @@ public class HooklineException extends RuntimeException {
    *
    * @param message what went wrong and, where possible, what to do about it
    */
-  public HooklineException(String message) {
+  protected HooklineException(String message) {
     super(message);
   }
 
@@ -24,7 +26,7 @@ public class HooklineException extends RuntimeException {
    * @param message what went wrong
    * @param cause the underlying failure
    */
-  public HooklineException(String message, Throwable cause) {
+  protected HooklineException(String message, Throwable cause) {
     super(message, cause);
   }
 }

@@ -17,6 +17,8 @@ import java.util.Set;
  * #toString()} never shows the API key or signing secrets.
  *
  * @param id the webhook's id, assigned by the registry
+ * @param tenant the tenant that owns the webhook, set by the host at creation and never changed;
+ *     empty for the host's own webhooks, which receive every tenant's events
  * @param name the name shown in listings
  * @param description the description, empty if none
  * @param uri the endpoint
@@ -33,6 +35,7 @@ import java.util.Set;
  */
 public record Webhook(
     String id,
+    Optional<String> tenant,
     String name,
     String description,
     URI uri,
@@ -50,6 +53,7 @@ public record Webhook(
   /** Checks that no component is null and copies the collections. */
   public Webhook {
     Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(tenant, "tenant");
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(description, "description");
     Objects.requireNonNull(uri, "uri");
@@ -70,6 +74,18 @@ public record Webhook(
    */
   public boolean receivesEvents() {
     return enabled && status == WebhookStatus.VERIFIED;
+  }
+
+  /**
+   * Returns whether this webhook may receive the event at all, before its subscription and filter:
+   * a webhook without a tenant (the host's own) may receive every event; a tenant's webhook only
+   * events whose {@code subject.tenant} is its tenant. No filter can widen this.
+   *
+   * @param event the event
+   * @return true if the event is within the webhook's tenant
+   */
+  public boolean withinTenant(Event event) {
+    return tenant.isEmpty() || tenant.equals(event.subject().tenant());
   }
 
   /**
@@ -113,12 +129,13 @@ public record Webhook(
             .apiKey(apiKey.reveal())
             .events(new ArrayList<>(events));
     filter.ifPresent(b::filter);
+    tenant.ifPresent(b::tenant);
     return b.build();
   }
 
   /**
    * Returns a copy with the status, reason and enabled flag changed, the version incremented and
-   * the update time set. For the registry and Store implementations.
+   * the update time set. For the registry only: state changes go through its rules.
    *
    * @param newStatus the status
    * @param newEnabled the enabled flag
@@ -126,10 +143,11 @@ public record Webhook(
    * @param now the update time
    * @return the changed copy
    */
-  public Webhook withState(
+  Webhook withState(
       WebhookStatus newStatus, boolean newEnabled, Optional<String> reason, Instant now) {
     return new Webhook(
         id,
+        tenant,
         name,
         description,
         uri,
@@ -155,6 +173,7 @@ public record Webhook(
   public Webhook withSigningSecrets(List<SigningSecret> secrets, Instant now) {
     return new Webhook(
         id,
+        tenant,
         name,
         description,
         uri,
@@ -180,6 +199,7 @@ public record Webhook(
   public Webhook withApiKey(Secret newApiKey, Instant now) {
     return new Webhook(
         id,
+        tenant,
         name,
         description,
         uri,
@@ -199,6 +219,7 @@ public record Webhook(
   public String toString() {
     return "Webhook[id="
         + id
+        + tenant.map(t -> ", tenant=" + t).orElse("")
         + ", name="
         + name
         + ", uri="

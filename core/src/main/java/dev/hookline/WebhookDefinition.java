@@ -12,9 +12,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What a customer asks for when registering a webhook: name, description, URI, API key, event types
- * and an optional filter. The {@link WebhookRegistry} validates it on {@link WebhookRegistry#create
- * create} and {@link WebhookRegistry#update update} and reports every problem at once; the builder
- * only rejects nulls, so that all rules are reported together.
+ * and an optional filter; and, set by the host rather than the customer, the optional tenant that
+ * owns it. The {@link WebhookRegistry} validates it on {@link WebhookRegistry#create create} and
+ * {@link WebhookRegistry#update update} and reports every problem at once; the builder only rejects
+ * nulls, so that all rules are reported together.
  *
  * <p>Immutable and thread-safe; {@link #toString()} never shows the API key.
  */
@@ -25,6 +26,7 @@ public final class WebhookDefinition {
   private final Secret apiKey;
   private final Set<String> eventTypes;
   private final Optional<String> filter;
+  private final Optional<String> tenant;
 
   private WebhookDefinition(Builder b) {
     this.name = b.name;
@@ -33,6 +35,7 @@ public final class WebhookDefinition {
     this.apiKey = b.apiKey;
     this.eventTypes = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(b.eventTypes));
     this.filter = Optional.ofNullable(b.filter);
+    this.tenant = Optional.ofNullable(b.tenant);
   }
 
   /**
@@ -99,6 +102,15 @@ public final class WebhookDefinition {
   }
 
   /**
+   * Returns the tenant that owns the webhook, if any.
+   *
+   * @return the tenant
+   */
+  public Optional<String> tenant() {
+    return tenant;
+  }
+
+  /**
    * Returns a builder holding this definition's values.
    *
    * @return a new builder
@@ -107,6 +119,7 @@ public final class WebhookDefinition {
     Builder b = new Builder().name(name).description(description).uri(uri).apiKey(apiKey.reveal());
     b.eventTypes.addAll(eventTypes);
     b.filter = filter.orElse(null);
+    b.tenant = tenant.orElse(null);
     return b;
   }
 
@@ -118,17 +131,20 @@ public final class WebhookDefinition {
         && uri.equals(d.uri)
         && apiKey.equals(d.apiKey)
         && eventTypes.equals(d.eventTypes)
-        && filter.equals(d.filter);
+        && filter.equals(d.filter)
+        && tenant.equals(d.tenant);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, description, uri, eventTypes, filter);
+    return Objects.hash(name, description, uri, eventTypes, filter, tenant);
   }
 
   @Override
   public String toString() {
-    return "WebhookDefinition[name="
+    return "WebhookDefinition["
+        + tenant.map(t -> "tenant=" + t + ", ").orElse("")
+        + "name="
         + name
         + ", uri="
         + UriDisplay.of(uri)
@@ -149,6 +165,7 @@ public final class WebhookDefinition {
     private Secret apiKey = Secret.of("");
     private final Set<String> eventTypes = new LinkedHashSet<>();
     private @Nullable String filter;
+    private @Nullable String tenant;
 
     private Builder() {}
 
@@ -244,6 +261,21 @@ public final class WebhookDefinition {
      */
     public Builder filter(@Nullable String filter) {
       this.filter = filter;
+      return this;
+    }
+
+    /**
+     * Sets the tenant that owns the webhook, or makes it the host's own when {@code null}. A
+     * tenant's webhook receives only events whose {@code subject.tenant} is this tenant; a webhook
+     * without one receives every tenant's events. Set by the host application, never taken from an
+     * end user's input. Fixed at creation: an update that changes or removes it is refused.
+     * Optional: 1 to 128 characters {@code A-Z a-z 0-9 . _ : @ -}.
+     *
+     * @param tenant the tenant, or null for none
+     * @return this builder
+     */
+    public Builder tenant(@Nullable String tenant) {
+      this.tenant = tenant;
       return this;
     }
 

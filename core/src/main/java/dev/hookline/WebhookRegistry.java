@@ -1,8 +1,9 @@
 package dev.hookline;
 
+import dev.hookline.internal.RegistryAccess;
 import dev.hookline.internal.UriDisplay;
 import dev.hookline.internal.WebhookRules;
-import dev.hookline.spi.EndpointVerifier;
+import dev.hookline.internal.WebhookStateChanges;
 import dev.hookline.spi.FilterCompiler;
 import dev.hookline.spi.HostResolver;
 import dev.hookline.spi.IdGenerator;
@@ -31,8 +32,14 @@ import org.slf4j.LoggerFactory;
  * in a {@link WebhookValidationException}.
  *
  * <p>A new webhook is {@link WebhookStatus#PENDING_VERIFICATION} and disabled. It receives
- * notifications only once it is both {@linkplain #markVerified verified} and {@linkplain #enable
- * enabled}; either may come first.
+ * notifications only once it is both verified (its endpoint passed the handshake that the delivery
+ * module's {@code Dispatcher.startVerification} runs) and {@linkplain #enable enabled}; either may
+ * come first. The outcomes that only the system may record (a handshake's result, disabling by
+ * failure) are not part of this class's API.
+ *
+ * <p>A webhook may belong to a tenant ({@link WebhookDefinition.Builder#tenant}), fixed at
+ * creation. {@link #forTenant} gives the reads that code serving one tenant needs, under which
+ * other tenants' webhooks do not exist.
  *
  * <p>Thread-safe. Changes by the owner ({@link #update}) use optimistic concurrency: an update
  * based on a stale version fails with {@link WebhookConflictException} rather than overwrite a
@@ -53,10 +60,16 @@ public final class WebhookRegistry {
   private final IdGenerator ids;
   private final SecureRandom random;
   private final WebhookRules rules;
-  private final @Nullable EndpointVerifier verifier;
   private final AddressPolicy addressPolicy;
   private final HostResolver hostResolver;
   private final List<WebhookChangeListener> listeners = new CopyOnWriteArrayList<>();
+  private final WebhookStateChanges stateChanges = new StateChanges();
+
+  static {
+    // System-driven state changes are reachable only through a package that core exports to
+    // Hookline's own modules (delivery, testing), not through this class's public API.
+    RegistryAccess.install(registry -> registry.stateChanges);
+  }
 
   private WebhookRegistry(Builder b, Store store) {
     this.store = store;
@@ -69,7 +82,6 @@ public final class WebhookRegistry {
     this.rules =
         new WebhookRules(
             b.catalogue, b.filterCompiler, b.allowInsecureLoopback, addressPolicy, hostResolver);
-    this.verifier = b.verifier;
   }
 
   /**
@@ -160,6 +172,7 @@ public final class WebhookRegistry {
     Webhook webhook =
         new Webhook(
             ids.next("wh"),
+            v.tenant(),
             v.name(),
             v.description(),
             v.uri(),
@@ -210,6 +223,19 @@ public final class WebhookRegistry {
   }
 
   /**
+   * Returns a view of one tenant's webhooks, for code that serves that tenant (a management API, an
+   * admin screen). Through it, another tenant's webhook and the host's own look exactly like a
+   * webhook that does not exist.
+   *
+   * @param tenant the tenant, 1 to 128 characters {@code A-Z a-z 0-9 . _ : @ -}
+   * @return the tenant's view
+   * @throws IllegalArgumentException if the tenant is malformed
+   */
+  public TenantWebhooks forTenant(String tenant) {
+    return new TenantWebhooks(store, tenant);
+  }
+
+  /**
    * Replaces a webhook's definition, if nobody changed it since {@code expectedVersion}. Changing
    * the URI returns the webhook to {@link WebhookStatus#PENDING_VERIFICATION}: the new endpoint
    * must prove ownership before it receives anything.
@@ -218,22 +244,28 @@ public final class WebhookRegistry {
    * @param expectedVersion the version the change is based on
    * @param definition the new definition
    * @return the stored webhook
-   * @throws WebhookValidationException listing every field that breaks a rule
+   * @throws WebhookValidationException listing every field that breaks a rule, including a {@code
+   *     tenant} that differs from the stored one (a webhook never moves between tenants)
    * @throws WebhookNotFoundException if no webhook has that id
    * @throws WebhookConflictException if the stored version is not {@code expectedVersion}
    */
   public Webhook update(String id, long expectedVersion, WebhookDefinition definition) {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(definition, "definition");
-    WebhookRules.Valid v = rules.validate(definition);
-    Webhook current = require(id);
+    Optional<Webhook> stored = get(id);
+    WebhookRules.Valid v =
+        stored.isPresent()
+            ? rules.validateUpdate(definition, stored.get().tenant())
+            : rules.validate(definition);
+    Webhook current = stored.orElseThrow(() -> new WebhookNotFoundException(id));
     if (current.version() != expectedVersion) {
-      throw new WebhookConflictException(id, expectedVersion, current.version());
+      throw WebhookConflictException.staleVersion(id, expectedVersion, current.version());
     }
     boolean uriChanged = !current.uri().equals(v.uri());
     Webhook updated =
         new Webhook(
             id,
+            current.tenant(),
             v.name(),
             v.description(),
             v.uri(),
@@ -321,28 +353,6 @@ public final class WebhookRegistry {
   }
 
   /**
-   * Runs the verification handshake with the configured {@link EndpointVerifier} and records the
-   * result: {@link WebhookStatus#VERIFIED} on success, otherwise the webhook stays as it was with
-   * the reason recorded.
-   *
-   * @param id the webhook id
-   * @return the handshake's result
-   * @throws WebhookNotFoundException if no webhook has that id
-   * @throws IllegalStateException if the registry was built without an endpoint verifier
-   */
-  public VerificationResult startVerification(String id) {
-    EndpointVerifier v = verifier;
-    if (v == null) {
-      throw new IllegalStateException(
-          "This registry has no endpoint verifier: build it with"
-              + " WebhookRegistry.builder().endpointVerifier(...) (the delivery module provides"
-              + " one), or call markVerified after verifying the endpoint yourself");
-    }
-    Webhook webhook = require(id);
-    return recordVerification(webhook, v.verify(webhook));
-  }
-
-  /**
    * Records the result of a handshake with {@code checked} (the webhook as it was when the
    * handshake started). A success counts only for the URI that answered: if the webhook moved to
    * another URI meanwhile, it is not marked verified and the result says so.
@@ -352,7 +362,7 @@ public final class WebhookRegistry {
    * @return the result to report
    * @throws WebhookNotFoundException if the webhook was deleted
    */
-  public VerificationResult recordVerification(Webhook checked, VerificationResult result) {
+  private VerificationResult recordVerification(Webhook checked, VerificationResult result) {
     Objects.requireNonNull(checked, "checked");
     Objects.requireNonNull(result, "result");
     if (!result.verified()) {
@@ -388,7 +398,7 @@ public final class WebhookRegistry {
    * @return the stored webhook
    * @throws WebhookNotFoundException if no webhook has that id
    */
-  public Webhook markVerified(String id) {
+  private Webhook markVerified(String id) {
     return changeState(id, this::verified);
   }
 
@@ -402,7 +412,7 @@ public final class WebhookRegistry {
    * @return the stored webhook (unchanged if its URI is not {@code verifiedUri})
    * @throws WebhookNotFoundException if no webhook has that id
    */
-  public Webhook markVerified(String id, URI verifiedUri) {
+  private Webhook markVerified(String id, URI verifiedUri) {
     Objects.requireNonNull(verifiedUri, "verifiedUri");
     return changeState(
         id, w -> w.uri().equals(verifiedUri) ? verified(w) : Optional.<Webhook>empty());
@@ -417,48 +427,11 @@ public final class WebhookRegistry {
   }
 
   /**
-   * Records a failed verification; the status is left as it was and the reason is kept.
-   *
-   * @param id the webhook id
-   * @param reason what went wrong, for people
-   * @return the stored webhook
-   * @throws WebhookNotFoundException if no webhook has that id
-   */
-  public Webhook recordVerificationFailure(String id, String reason) {
-    Objects.requireNonNull(reason, "reason");
-    return changeState(
-        id,
-        w ->
-            Optional.of(
-                w.withState(
-                    w.status(),
-                    w.enabled(),
-                    Optional.of("verification failed: " + reason),
-                    clock.instant())));
-  }
-
-  /**
-   * Stops deliveries to a webhook whose endpoint keeps failing or answered 410 Gone: the webhook
-   * becomes {@link WebhookStatus#DISABLED_BY_FAILURE} with the reason. Its queued deliveries are
-   * kept. {@link #enable} brings it back.
-   *
-   * @param id the webhook id
-   * @param reason why, for people
-   * @return the stored webhook
-   * @throws WebhookNotFoundException if no webhook has that id
-   */
-  public Webhook disableByFailure(String id, String reason) {
-    Objects.requireNonNull(reason, "reason");
-    Webhook result = changeState(id, w -> Optional.of(disabledByFailure(w, reason)));
-    log.warn("webhook disabled by failure: webhook={} reason={}", id, reason);
-    return result;
-  }
-
-  /**
-   * Like {@link #disableByFailure(String, String)}, for a failure observed at {@code failedUri} (a
-   * {@code 410 Gone}): only a {@link WebhookStatus#VERIFIED} webhook that still points at {@code
-   * failedUri} is disabled. If it has moved to another URI since, is waiting for its new endpoint's
-   * verification, or is already disabled, nothing changes.
+   * Stops deliveries to a webhook whose endpoint at {@code failedUri} answered {@code 410 Gone}: it
+   * becomes {@link WebhookStatus#DISABLED_BY_FAILURE} with the reason, its queued deliveries are
+   * kept, and {@link #enable} brings it back. Only a {@link WebhookStatus#VERIFIED} webhook that
+   * still points at {@code failedUri} is disabled. If it has moved to another URI since, is waiting
+   * for its new endpoint's verification, or is already disabled, nothing changes.
    *
    * @param id the webhook id
    * @param failedUri the URI that failed
@@ -466,7 +439,7 @@ public final class WebhookRegistry {
    * @return the stored webhook if this call disabled it; empty if it changed nothing
    * @throws WebhookNotFoundException if no webhook has that id
    */
-  public Optional<Webhook> disableByFailure(String id, URI failedUri, String reason) {
+  private Optional<Webhook> disableByFailure(String id, URI failedUri, String reason) {
     Objects.requireNonNull(failedUri, "failedUri");
     Objects.requireNonNull(reason, "reason");
     return disableIf(id, reason, w -> w.uri().equals(failedUri));
@@ -487,7 +460,7 @@ public final class WebhookRegistry {
    * @return the stored webhook if this call disabled it; empty if it changed nothing
    * @throws WebhookNotFoundException if no webhook has that id
    */
-  public Optional<Webhook> disableForContinuousFailure(
+  private Optional<Webhook> disableForContinuousFailure(
       String id, URI failedUri, Instant failingSince, String reason) {
     Objects.requireNonNull(failedUri, "failedUri");
     Objects.requireNonNull(failingSince, "failingSince");
@@ -605,7 +578,7 @@ public final class WebhookRegistry {
    *
    * @return how many webhooks were changed
    */
-  public int dropExpiredSigningSecrets() {
+  private int dropExpiredSigningSecrets() {
     int changed = 0;
     for (Webhook listed : store.listWebhooks()) {
       Instant now = clock.instant();
@@ -652,12 +625,7 @@ public final class WebhookRegistry {
       notifyListeners(id, Optional.of(changed));
       return changed;
     }
-    throw new HooklineException(
-        "Webhook '"
-            + id
-            + "' kept changing concurrently; gave up after "
-            + MAX_STATE_RETRIES
-            + " tries");
+    throw WebhookConflictException.contended(id, MAX_STATE_RETRIES);
   }
 
   private Secret newSigningSecret() {
@@ -676,6 +644,37 @@ public final class WebhookRegistry {
     }
   }
 
+  /**
+   * The system-driven state changes, handed to Hookline's own modules by {@link RegistryAccess}.
+   */
+  private final class StateChanges implements WebhookStateChanges {
+    @Override
+    public VerificationResult recordVerification(Webhook checked, VerificationResult result) {
+      return WebhookRegistry.this.recordVerification(checked, result);
+    }
+
+    @Override
+    public Optional<Webhook> disableByFailure(String id, URI failedUri, String reason) {
+      return WebhookRegistry.this.disableByFailure(id, failedUri, reason);
+    }
+
+    @Override
+    public Optional<Webhook> disableForContinuousFailure(
+        String id, URI failedUri, Instant failingSince, String reason) {
+      return WebhookRegistry.this.disableForContinuousFailure(id, failedUri, failingSince, reason);
+    }
+
+    @Override
+    public int dropExpiredSigningSecrets() {
+      return WebhookRegistry.this.dropExpiredSigningSecrets();
+    }
+
+    @Override
+    public Webhook markVerifiedWithoutHandshake(String id) {
+      return markVerified(id);
+    }
+  }
+
   /** Builds a {@link WebhookRegistry}. Not thread-safe. */
   public static final class Builder {
     private @Nullable Store store;
@@ -684,7 +683,6 @@ public final class WebhookRegistry {
     private SecureRandom random = new SecureRandom();
     private EventCatalogue catalogue = EventCatalogue.standard();
     private @Nullable FilterCompiler filterCompiler;
-    private @Nullable EndpointVerifier verifier;
     private boolean allowInsecureLoopback;
     private AddressPolicy addressPolicy = AddressPolicy.defaults();
     private HostResolver hostResolver = HostResolver.system();
@@ -777,17 +775,6 @@ public final class WebhookRegistry {
      */
     public Builder filterCompiler(FilterCompiler compiler) {
       this.filterCompiler = Objects.requireNonNull(compiler, "compiler");
-      return this;
-    }
-
-    /**
-     * Sets the verifier that runs the endpoint verification handshake.
-     *
-     * @param verifier the verifier (the delivery module provides one)
-     * @return this builder
-     */
-    public Builder endpointVerifier(EndpointVerifier verifier) {
-      this.verifier = Objects.requireNonNull(verifier, "verifier");
       return this;
     }
 

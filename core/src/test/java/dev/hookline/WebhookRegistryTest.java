@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hookline.internal.RegistryAccess;
+import dev.hookline.internal.WebhookStateChanges;
 import dev.hookline.store.InMemoryStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,11 +28,9 @@ class WebhookRegistryTest {
       new AtomicReference<>(new VerificationResult(true, "ok"));
   private final InMemoryStore store = new InMemoryStore();
   private final WebhookRegistry registry =
-      WebhookRegistry.builder()
-          .store(store)
-          .clock(clock)
-          .endpointVerifier(w -> nextVerification.get())
-          .build();
+      WebhookRegistry.builder().store(store).clock(clock).build();
+  // What only the system may do: the delivery module records handshakes and failures this way.
+  private final WebhookStateChanges system = RegistryAccess.stateChanges(registry);
 
   {
     registry.addChangeListener(
@@ -63,7 +63,7 @@ class WebhookRegistryTest {
     Webhook enabled = registry.enable(w.id());
     assertTrue(enabled.enabled());
     assertFalse(enabled.receivesEvents());
-    Webhook verified = registry.markVerified(w.id());
+    Webhook verified = system.markVerifiedWithoutHandshake(w.id());
     assertTrue(verified.receivesEvents());
     assertEquals(3, verified.version());
   }
@@ -72,32 +72,18 @@ class WebhookRegistryTest {
   void verificationThroughTheVerifierRecordsTheResult() {
     Webhook w = create("a");
     nextVerification.set(new VerificationResult(false, "HTTP 404"));
-    assertFalse(registry.startVerification(w.id()).verified());
+    assertFalse(
+        system.recordVerification(registry.require(w.id()), nextVerification.get()).verified());
     Webhook pending = registry.require(w.id());
     assertEquals(WebhookStatus.PENDING_VERIFICATION, pending.status());
     assertEquals(Optional.of("verification failed: HTTP 404"), pending.statusReason());
 
     nextVerification.set(new VerificationResult(true, "key echoed"));
-    assertTrue(registry.startVerification(w.id()).verified());
+    assertTrue(
+        system.recordVerification(registry.require(w.id()), nextVerification.get()).verified());
     Webhook verified = registry.require(w.id());
     assertEquals(WebhookStatus.VERIFIED, verified.status());
     assertTrue(verified.statusReason().isEmpty());
-  }
-
-  @Test
-  void withoutAVerifierStartVerificationSaysWhatToDo() {
-    WebhookRegistry plain = WebhookRegistry.builder().store(new InMemoryStore()).build();
-    Webhook w =
-        plain.create(
-            WebhookDefinition.builder()
-                .name("a")
-                .uri("https://hooks.example.com/a")
-                .apiKey("k3y-0123456789-abcdef")
-                .events(UserEvents.CREATED)
-                .build());
-    IllegalStateException e =
-        assertThrows(IllegalStateException.class, () -> plain.startVerification(w.id()));
-    assertTrue(e.getMessage().contains("endpointVerifier"), e.getMessage());
   }
 
   @Test
@@ -112,9 +98,10 @@ class WebhookRegistryTest {
   @Test
   void disabledByFailureComesBackVerifiedWhenEnabled() {
     Webhook w = create("a");
-    registry.markVerified(w.id());
+    system.markVerifiedWithoutHandshake(w.id());
     registry.enable(w.id());
-    Webhook disabled = registry.disableByFailure(w.id(), "endpoint answered 410 Gone");
+    Webhook disabled =
+        system.disableByFailure(w.id(), w.uri(), "endpoint answered 410 Gone").orElseThrow();
     assertEquals(WebhookStatus.DISABLED_BY_FAILURE, disabled.status());
     assertFalse(disabled.receivesEvents());
     assertEquals(Optional.of("endpoint answered 410 Gone"), disabled.statusReason());
@@ -127,7 +114,7 @@ class WebhookRegistryTest {
   @Test
   void updateChangesTheDefinitionAndKeepsTheRest() {
     Webhook w = create("a");
-    registry.markVerified(w.id());
+    system.markVerifiedWithoutHandshake(w.id());
     Webhook current = registry.require(w.id());
     clock.advance(Duration.ofMinutes(5));
     Webhook updated =
@@ -149,7 +136,7 @@ class WebhookRegistryTest {
   @Test
   void changingTheUriRequiresVerificationAgain() {
     Webhook w = create("a");
-    Webhook verified = registry.markVerified(w.id());
+    Webhook verified = system.markVerifiedWithoutHandshake(w.id());
     Webhook moved =
         registry.update(
             w.id(),
@@ -234,7 +221,7 @@ class WebhookRegistryTest {
   @Test
   void aFailureOfTheOldEndpointCannotSkipTheNewOnesHandshake() {
     Webhook w = create("a");
-    registry.markVerified(w.id());
+    system.markVerifiedWithoutHandshake(w.id());
     Webhook old = registry.enable(w.id());
     // The URI changes while an attempt to the old endpoint is in flight...
     WebhookDefinition moved =
@@ -248,18 +235,18 @@ class WebhookRegistryTest {
     // ...and the old endpoint then answers 410.
     assertEquals(
         Optional.empty(),
-        registry.disableByFailure(w.id(), old.uri(), "endpoint answered 410 Gone"),
+        system.disableByFailure(w.id(), old.uri(), "endpoint answered 410 Gone"),
         "the old endpoint's failure changes nothing");
     Webhook after = registry.require(w.id());
     assertEquals(WebhookStatus.PENDING_VERIFICATION, after.status());
     assertTrue(after.enabled());
     assertEquals(WebhookStatus.PENDING_VERIFICATION, registry.enable(w.id()).status());
 
-    // Even the URI-less form never turns a pending webhook into one that enable() verifies.
-    Webhook disabled = registry.disableByFailure(w.id(), "operator says so");
-    assertEquals(WebhookStatus.PENDING_VERIFICATION, disabled.status());
-    assertFalse(disabled.enabled());
-    Webhook again = registry.enable(w.id());
+    // A failure at the new URI before its handshake changes nothing either: still pending.
+    assertEquals(
+        Optional.empty(),
+        system.disableByFailure(w.id(), registry.require(w.id()).uri(), "endpoint answered 410"));
+    Webhook again = registry.require(w.id());
     assertEquals(WebhookStatus.PENDING_VERIFICATION, again.status());
     assertFalse(again.receivesEvents());
   }
@@ -267,7 +254,7 @@ class WebhookRegistryTest {
   @Test
   void continuousFailureDisablesOnlyWhileTheSharedClockStillRunsFromThen() {
     Webhook w = create("a");
-    registry.markVerified(w.id());
+    system.markVerifiedWithoutHandshake(w.id());
     registry.enable(w.id());
     Instant t0 = clock.instant();
     store.markEndpointFailing(w.id(), t0);
@@ -276,20 +263,20 @@ class WebhookRegistryTest {
     // The clock was stopped meanwhile (a success elsewhere): nothing happens.
     store.clearEndpointFailing(w.id());
     assertEquals(
-        Optional.empty(), registry.disableForContinuousFailure(w.id(), w.uri(), t0, "failing"));
+        Optional.empty(), system.disableForContinuousFailure(w.id(), w.uri(), t0, "failing"));
     // It runs again, but from later than the caller saw: nothing happens either.
     store.markEndpointFailing(w.id(), t0.plusSeconds(60));
     assertEquals(
-        Optional.empty(), registry.disableForContinuousFailure(w.id(), w.uri(), t0, "failing"));
+        Optional.empty(), system.disableForContinuousFailure(w.id(), w.uri(), t0, "failing"));
     // Still failing from the time the caller saw: disabled, once.
     Webhook disabled =
-        registry
+        system
             .disableForContinuousFailure(w.id(), w.uri(), t0.plusSeconds(60), "failing")
             .orElseThrow();
     assertEquals(WebhookStatus.DISABLED_BY_FAILURE, disabled.status());
     assertEquals(
         Optional.empty(),
-        registry.disableForContinuousFailure(w.id(), w.uri(), t0.plusSeconds(60), "failing"),
+        system.disableForContinuousFailure(w.id(), w.uri(), t0.plusSeconds(60), "failing"),
         "already disabled: a second caller changes nothing (and fires no second event)");
 
     // enable() stops the clock before the webhook receives again; enabling twice keeps it.
@@ -316,17 +303,19 @@ class WebhookRegistryTest {
     // The handshake ran against w's URI; the URI changed before its success was recorded.
     registry.update(w.id(), w.version(), moved);
     VerificationResult result =
-        registry.recordVerification(w, new VerificationResult(true, "echo matched"));
+        system.recordVerification(w, new VerificationResult(true, "echo matched"));
     assertFalse(result.verified());
     assertTrue(result.detail().contains("URI changed"), result.detail());
     assertEquals(WebhookStatus.PENDING_VERIFICATION, registry.require(w.id()).status());
     assertEquals(
         WebhookStatus.PENDING_VERIFICATION,
-        registry.markVerified(w.id(), w.uri()).status(),
+        system.recordVerification(w, new VerificationResult(true, "ok")).verified()
+            ? WebhookStatus.VERIFIED
+            : registry.require(w.id()).status(),
         "the old URI proves nothing");
 
     Webhook current = registry.require(w.id());
-    assertTrue(registry.recordVerification(current, new VerificationResult(true, "ok")).verified());
+    assertTrue(system.recordVerification(current, new VerificationResult(true, "ok")).verified());
     assertEquals(WebhookStatus.VERIFIED, registry.require(w.id()).status());
   }
 
@@ -397,15 +386,15 @@ class WebhookRegistryTest {
     Webhook other = create("b");
     Secret old = w.signingSecrets().get(0).secret();
     registry.rotateSigningSecret(w.id(), Duration.ofHours(24));
-    assertEquals(0, registry.dropExpiredSigningSecrets(), "still in its overlap: kept");
+    assertEquals(0, system.dropExpiredSigningSecrets(), "still in its overlap: kept");
     assertEquals(2, registry.require(w.id()).signingSecrets().size());
     clock.advance(Duration.ofHours(24));
-    assertEquals(1, registry.dropExpiredSigningSecrets());
+    assertEquals(1, system.dropExpiredSigningSecrets());
     List<SigningSecret> kept = registry.require(w.id()).signingSecrets();
     assertEquals(1, kept.size());
     assertNotEquals(old, kept.get(0).secret());
     assertEquals(other, registry.require(other.id()), "untouched");
-    assertEquals(0, registry.dropExpiredSigningSecrets(), "nothing left to drop");
+    assertEquals(0, system.dropExpiredSigningSecrets(), "nothing left to drop");
   }
 
   @Test

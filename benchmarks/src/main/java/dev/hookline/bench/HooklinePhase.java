@@ -14,6 +14,7 @@ import dev.hookline.delivery.Dispatcher;
 import dev.hookline.delivery.RetrySchedule;
 import dev.hookline.filter.Filters;
 import dev.hookline.spi.Store;
+import dev.hookline.testing.TestWebhooks;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -53,7 +54,7 @@ final class HooklinePhase {
                 .apiKey("load-harness-api-key-0123456789")
                 .events(UserEvents.UPDATED)
                 .build());
-    registry.markVerified(hook.id());
+    TestWebhooks.markVerified(registry, hook.id());
     registry.enable(hook.id());
 
     int inFlight = threads;

@@ -92,6 +92,7 @@ public class InMemoryStoreBenchmark {
   static Webhook webhook(String id, EventType... types) {
     return new Webhook(
         id,
+        Optional.empty(),
         "bench",
         "",
         URI.create("https://example.com/hook"),

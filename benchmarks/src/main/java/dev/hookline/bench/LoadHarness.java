@@ -128,7 +128,9 @@ public final class LoadHarness {
           dev.hookline.store.jdbc.PostgresStore postgres =
               dev.hookline.store.jdbc.PostgresStore.builder(pool)
                   .secretCipher(
-                      dev.hookline.AesGcmSecretCipher.builder().primaryKey("load", key).build())
+                      dev.hookline.store.AesGcmSecretCipher.builder()
+                          .primaryKey("load", key)
+                          .build())
                   .build();
           HooklinePhase.Result pgResult =
               HooklinePhase.run(

@@ -1,7 +1,6 @@
 package dev.hookline.bench;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.hookline.AesGcmSecretCipher;
 import dev.hookline.Event;
 import dev.hookline.UserEvents;
 import dev.hookline.Webhook;
@@ -10,9 +9,11 @@ import dev.hookline.WebhookRegistry;
 import dev.hookline.delivery.Dispatcher;
 import dev.hookline.filter.Filters;
 import dev.hookline.spi.Store;
+import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.InMemoryStore;
 import dev.hookline.store.jdbc.PostgresStore;
 import dev.hookline.testing.LoopbackSink;
+import dev.hookline.testing.TestWebhooks;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.security.SecureRandom;
@@ -135,7 +136,7 @@ public final class PgLoadHarness {
                   .apiKey("bench-api-key-0123456789")
                   .events(UserEvents.CREATED)
                   .build());
-      registry.markVerified(w.id());
+      TestWebhooks.markVerified(registry, w.id());
       registry.enable(w.id());
       AtomicLong seq = new AtomicLong();
 

@@ -42,6 +42,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code perApp}: does the {@link SubscriptionIndex} cost stay flat as webhooks grow? Every
  *       webhook is filtered to its own app ({@code subject.app_id == "app-N"}); compare {@code
  *       webhooks=10} with {@code webhooks=10000} (target: within 2x).
+ *   <li>{@code perTenant}: the same question when every webhook belongs to its own tenant (with a
+ *       catch-all filter), routed by the index's tenant partitions.
  *   <li>{@code mixedIndex} vs {@code mixedNaiveScan}: 10,000 webhooks spread over the 12
  *       subscribable event types, 30% with attribute filters ({@code changed(...)}, {@code
  *       data...}); the index against testing every webhook in turn.
@@ -96,6 +98,44 @@ public class RoutingBenchmark {
             event(
                 UserEvents.UPDATED,
                 Subject.user("usr_" + i).withApp(app),
+                data(random),
+                List.of("email"));
+      }
+    }
+  }
+
+  /**
+   * Every webhook owned by its own tenant, with a catch-all filter: the index's tenant partition
+   * decides alone.
+   */
+  @State(Scope.Benchmark)
+  public static class PerTenant {
+    /** How many webhooks (and tenants). */
+    @Param({"10", "10000"})
+    public int webhooks;
+
+    SubscriptionIndex index = SubscriptionIndex.create(Filters.compiler());
+    Event[] events = new Event[0];
+    int next;
+
+    /** Builds the webhooks and the events, each for one of the tenants. */
+    @Setup(Level.Trial)
+    public void setUp() {
+      Random random = new Random(42);
+      List<Webhook> hooks = new ArrayList<>();
+      for (int i = 0; i < webhooks; i++) {
+        hooks.add(
+            webhook("wh_" + i, Optional.of("tenant-" + i), Set.of(UserEvents.UPDATED), "true"));
+      }
+      index = SubscriptionIndex.create(Filters.compiler());
+      index.replaceAll(hooks);
+      events = new Event[EVENTS];
+      for (int i = 0; i < EVENTS; i++) {
+        String tenant = "tenant-" + random.nextInt(webhooks);
+        events[i] =
+            event(
+                UserEvents.UPDATED,
+                Subject.user("usr_" + i).withTenant(tenant),
                 data(random),
                 List.of("email"));
       }
@@ -158,6 +198,17 @@ public class RoutingBenchmark {
   }
 
   /**
+   * Routes one event through the per-tenant partitions.
+   *
+   * @param s the scenario
+   * @return the matching webhooks
+   */
+  @Benchmark
+  public List<Webhook> perTenant(PerTenant s) {
+    return s.index.match(s.events[s.next++ & (EVENTS - 1)]);
+  }
+
+  /**
    * Routes one event through the index over 10,000 mixed webhooks.
    *
    * @param s the scenario
@@ -211,8 +262,14 @@ public class RoutingBenchmark {
   }
 
   private static Webhook webhook(String id, Set<EventType> types, @Nullable String filter) {
+    return webhook(id, Optional.empty(), types, filter);
+  }
+
+  private static Webhook webhook(
+      String id, Optional<String> tenant, Set<EventType> types, @Nullable String filter) {
     return new Webhook(
         id,
+        tenant,
         id,
         "",
         URI.create("https://example.com/" + id),

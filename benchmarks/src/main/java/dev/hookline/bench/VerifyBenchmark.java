@@ -30,10 +30,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The listener's cost: {@link WebhookVerifier#verify} of a signed 1 KB notification (API key,
  * headers, timestamp, HMAC-SHA256 signature, JSON parse), next to a bare HMAC-SHA256 of the same
- * bytes, and the default replay guard's {@code markSeen} on its own.
+ * bytes, and the default replay guard's {@code begin} on its own.
  *
  * <p>{@code verify} runs with a pass-through replay guard, because the same request is verified
- * again and again; {@link #replayGuardMarkSeen} measures what the default guard adds.
+ * again and again; {@link #replayGuardBegin} measures what the default guard adds.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -130,11 +130,11 @@ public class VerifyBenchmark {
    * The default in-memory replay guard recording a new id (the cache fills to its bound, then
    * evicts).
    *
-   * @return whether the id was new
+   * @return the state found ({@code NEW})
    */
   @Benchmark
-  public boolean replayGuardMarkSeen() {
-    return guard.markSeen("evt_" + ids.incrementAndGet(), NOW.plusSeconds(300));
+  public ReplayGuard.State replayGuardBegin() {
+    return guard.begin("evt_" + ids.incrementAndGet(), NOW.plusSeconds(300));
   }
 
   private static Mac mac(byte[] key) throws GeneralSecurityException {
@@ -162,11 +162,14 @@ public class VerifyBenchmark {
   /** Accepts every id: lets one request be verified repeatedly. */
   static final class PassThroughGuard implements ReplayGuard {
     @Override
-    public boolean markSeen(String webhookId, Instant rememberUntil) {
-      return true;
+    public ReplayGuard.State begin(String webhookId, Instant until) {
+      return ReplayGuard.State.NEW;
     }
 
     @Override
-    public void forget(String webhookId) {}
+    public void complete(String webhookId, Instant until) {}
+
+    @Override
+    public void abandon(String webhookId) {}
   }
 }

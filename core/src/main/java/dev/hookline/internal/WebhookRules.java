@@ -44,6 +44,7 @@ public final class WebhookRules {
   static final int API_KEY_MIN = 16;
   static final int API_KEY_MAX = 512;
   static final int FILTER_MAX = 4096;
+  static final int TENANT_MAX = 128;
 
   private static final Pattern IPV4_LOOPBACK =
       Pattern.compile(
@@ -116,19 +117,54 @@ public final class WebhookRules {
    * @param uri the parsed URI
    * @param events the event types
    * @param filter the canonical filter text
+   * @param tenant the owning tenant, as given
    */
   public record Valid(
-      String name, String description, URI uri, Set<EventType> events, Optional<String> filter) {}
+      String name,
+      String description,
+      URI uri,
+      Set<EventType> events,
+      Optional<String> filter,
+      Optional<String> tenant) {}
 
   /**
-   * Checks every rule.
+   * Checks every rule for a new webhook.
    *
    * @param d the definition
    * @return the normalised values
    * @throws WebhookValidationException listing every violation
    */
   public Valid validate(WebhookDefinition d) {
+    return validate(d, false, Optional.empty());
+  }
+
+  /**
+   * Checks every rule for a change to a stored webhook, including that the tenant stays as stored:
+   * a webhook never moves between tenants, nor gains or loses one.
+   *
+   * @param d the new definition
+   * @param storedTenant the stored webhook's tenant
+   * @return the normalised values
+   * @throws WebhookValidationException listing every violation
+   */
+  public Valid validateUpdate(WebhookDefinition d, Optional<String> storedTenant) {
+    return validate(d, true, storedTenant);
+  }
+
+  private Valid validate(WebhookDefinition d, boolean update, Optional<String> storedTenant) {
     List<Violation> violations = new ArrayList<>();
+    checkTenant(d.tenant(), violations);
+    if (update && !storedTenant.equals(d.tenant())) {
+      violations.add(
+          new Violation(
+              "tenant",
+              storedTenant.isPresent()
+                  ? "cannot be changed or removed after creation"
+                  : "cannot be added after creation",
+              storedTenant.isPresent()
+                  ? "the tenant the webhook was created with"
+                  : "no tenant, as created"));
+    }
     String name = d.name().strip();
     if (name.isEmpty()) {
       violations.add(new Violation("name", "is required", "1 to " + NAME_MAX + " characters"));
@@ -156,7 +192,52 @@ public final class WebhookRules {
     if (!violations.isEmpty() || uri == null) {
       throw new WebhookValidationException(violations);
     }
-    return new Valid(name, description, uri, events, filter);
+    return new Valid(name, description, uri, events, filter, d.tenant());
+  }
+
+  private static void checkTenant(Optional<String> tenant, List<Violation> violations) {
+    if (tenant.isEmpty()) {
+      return;
+    }
+    String t = tenant.get();
+    String allowed = "1 to " + TENANT_MAX + " characters A-Z a-z 0-9 . _ : @ -";
+    if (t.isEmpty()) {
+      violations.add(new Violation("tenant", "must not be blank", allowed));
+    } else if (t.length() > TENANT_MAX) {
+      violations.add(new Violation("tenant", "is " + t.length() + " characters long", allowed));
+    } else if (!isTenantText(t)) {
+      violations.add(new Violation("tenant", "contains a character not allowed", allowed));
+    }
+  }
+
+  /**
+   * Returns whether {@code s} is a well-formed tenant: 1 to 128 characters {@code A-Z a-z 0-9 . _
+   * : @ -}.
+   *
+   * @param s the text
+   * @return true if well-formed
+   */
+  public static boolean isTenant(String s) {
+    return !s.isEmpty() && s.length() <= TENANT_MAX && isTenantText(s);
+  }
+
+  private static boolean isTenantText(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || c == '.'
+              || c == '_'
+              || c == ':'
+              || c == '@'
+              || c == '-';
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private @Nullable URI checkUri(String text, List<Violation> violations) {

@@ -1,7 +1,6 @@
 package dev.hookline.spi;
 
 import dev.hookline.Delivery;
-import dev.hookline.Lease;
 import java.util.Objects;
 
 /**

@@ -3,7 +3,7 @@ package dev.hookline.spi;
 /**
  * Encrypts the secrets a persistent {@link Store} keeps (webhook API keys and signing secrets), so
  * that they are never written in plain text. A persistent Store requires one; {@link
- * dev.hookline.AesGcmSecretCipher} is the standard implementation.
+ * dev.hookline.store.AesGcmSecretCipher} is the standard implementation.
  *
  * <p><b>Context.</b> Every value is encrypted under a <em>context</em>: a string that names where
  * the value is stored, such as the owning webhook's id and the column ({@code "wh_123:api_key"}).

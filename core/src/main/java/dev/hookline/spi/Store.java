@@ -5,7 +5,6 @@ import dev.hookline.Delivery;
 import dev.hookline.DeliveryCounts;
 import dev.hookline.DeliveryQuery;
 import dev.hookline.DeliveryState;
-import dev.hookline.Lease;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookConflictException;
 import dev.hookline.WebhookNotFoundException;
@@ -30,9 +29,8 @@ import java.util.Optional;
  *
  * <p>Results are recorded only with the current {@link Lease}: every claim issues a larger fencing
  * {@linkplain Lease#token() token}, and {@link #complete}, {@link #reschedule}, {@link #fail},
- * {@link #release} and {@link #extendLease} return {@code false} (changing nothing) when the
- * lease's token is no longer the delivery's current one, because the lease expired and another
- * worker claimed the delivery.
+ * {@link #release} return {@code false} (changing nothing) when the lease's token is no longer the
+ * delivery's current one, because the lease expired and another worker claimed the delivery.
  *
  * <p>Implementations must be thread-safe, and safe to share between several processes when they
  * claim to be (the PostgreSQL store is; the in-memory store is per process by nature).
@@ -45,14 +43,17 @@ public interface Store extends AutoCloseable {
    * Stores a new webhook.
    *
    * @param webhook the webhook, with version 1
-   * @throws IllegalStateException if a webhook with that id exists
+   * @throws WebhookConflictException with reason {@code DUPLICATE_ID} if a webhook with that id
+   *     exists
    */
   void insertWebhook(Webhook webhook);
 
   /**
-   * Replaces a webhook if, and only if, the stored version is {@code updated.version() - 1}.
+   * Replaces a webhook if, and only if, the stored version is {@code updated.version() - 1}. The
+   * tenant is fixed when the webhook is inserted: it never changes.
    *
    * @param updated the new state, with its version already incremented
+   * @throws IllegalArgumentException if the stored webhook has another tenant (nothing is written)
    * @throws WebhookNotFoundException if no webhook has that id
    * @throws WebhookConflictException if the stored version differs (nothing is written)
    */
@@ -72,6 +73,15 @@ public interface Store extends AutoCloseable {
    * @return the webhooks
    */
   List<Webhook> listWebhooks();
+
+  /**
+   * Lists one tenant's webhooks ({@link Webhook#tenant()} equal to {@code tenant}), oldest first.
+   * Webhooks without a tenant are not included.
+   *
+   * @param tenant the tenant
+   * @return the tenant's webhooks
+   */
+  List<Webhook> listWebhooks(String tenant);
 
   /**
    * Deletes a webhook and every delivery to it.
@@ -101,15 +111,6 @@ public interface Store extends AutoCloseable {
    * @return the claimed deliveries, each now {@link DeliveryState#IN_FLIGHT}; possibly empty
    */
   List<ClaimedDelivery> claim(ClaimRequest request);
-
-  /**
-   * Extends a lease, for an attempt that runs long.
-   *
-   * @param lease the current lease
-   * @param newExpiry the new expiry
-   * @return true if extended; false if the lease is no longer current
-   */
-  boolean extendLease(Lease lease, Instant newExpiry);
 
   /**
    * Records a successful attempt: the delivery becomes {@link DeliveryState#SUCCEEDED}.
@@ -177,7 +178,8 @@ public interface Store extends AutoCloseable {
   Optional<Delivery> findDelivery(String deliveryId);
 
   /**
-   * Lists deliveries matching a query, newest first (by creation time, then id).
+   * Lists deliveries matching a query, newest first (by creation time, then id). A {@linkplain
+   * DeliveryQuery#tenant() tenant} criterion matches deliveries to that tenant's webhooks.
    *
    * @param query the criteria and limit
    * @return at most {@code query.limit()} deliveries

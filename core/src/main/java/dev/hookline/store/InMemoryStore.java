@@ -5,13 +5,13 @@ import dev.hookline.Delivery;
 import dev.hookline.DeliveryCounts;
 import dev.hookline.DeliveryQuery;
 import dev.hookline.DeliveryState;
-import dev.hookline.Lease;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookConflictException;
 import dev.hookline.WebhookNotFoundException;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
 import dev.hookline.spi.Lane;
+import dev.hookline.spi.Lease;
 import dev.hookline.spi.Store;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,7 +62,7 @@ public final class InMemoryStore implements Store {
   public void insertWebhook(Webhook webhook) {
     Objects.requireNonNull(webhook, "webhook");
     if (webhooks.putIfAbsent(webhook.id(), webhook) != null) {
-      throw new IllegalStateException("A webhook with id '" + webhook.id() + "' already exists");
+      throw WebhookConflictException.duplicateId(webhook.id());
     }
   }
 
@@ -75,8 +75,13 @@ public final class InMemoryStore implements Store {
           if (current == null) {
             throw new WebhookNotFoundException(id);
           }
+          if (!current.tenant().equals(updated.tenant())) {
+            throw new IllegalArgumentException(
+                "Webhook '" + id + "' belongs to another tenant: a tenant never changes");
+          }
           if (current.version() != updated.version() - 1) {
-            throw new WebhookConflictException(id, updated.version() - 1, current.version());
+            throw WebhookConflictException.staleVersion(
+                id, updated.version() - 1, current.version());
           }
           return updated;
         });
@@ -92,6 +97,19 @@ public final class InMemoryStore implements Store {
     List<Webhook> all = new ArrayList<>(webhooks.values());
     all.sort(Comparator.comparing(Webhook::createdAt).thenComparing(Webhook::id));
     return all;
+  }
+
+  @Override
+  public List<Webhook> listWebhooks(String tenant) {
+    Objects.requireNonNull(tenant, "tenant");
+    List<Webhook> owned = new ArrayList<>();
+    for (Webhook w : webhooks.values()) {
+      if (w.tenant().filter(tenant::equals).isPresent()) {
+        owned.add(w);
+      }
+    }
+    owned.sort(Comparator.comparing(Webhook::createdAt).thenComparing(Webhook::id));
+    return owned;
   }
 
   @Override
@@ -257,30 +275,6 @@ public final class InMemoryStore implements Store {
   }
 
   @Override
-  public boolean extendLease(Lease lease, Instant newExpiry) {
-    return withLease(
-        lease,
-        e -> {
-          Lease extended = new Lease(lease.deliveryId(), lease.owner(), lease.token(), newExpiry);
-          leases.remove(e.key);
-          e.key = new QueueKey(newExpiry, lease.token(), e);
-          leases.add(e.key);
-          Delivery d = e.delivery;
-          e.delivery =
-              new Delivery(
-                  d.id(),
-                  d.webhookId(),
-                  d.event(),
-                  d.state(),
-                  d.attempts(),
-                  d.nextAttemptAt(),
-                  d.createdAt(),
-                  d.updatedAt(),
-                  Optional.of(extended));
-        });
-  }
-
-  @Override
   public boolean complete(Lease lease, Attempt attempt, Instant now) {
     Objects.requireNonNull(attempt, "attempt");
     return finish(lease, DeliveryState.SUCCEEDED, attempt, null, now);
@@ -436,6 +430,12 @@ public final class InMemoryStore implements Store {
     } else if (query.webhookId().isPresent()) {
       Set<Entry> owned = byWebhook.get(query.webhookId().get());
       candidates = owned == null ? List.of() : owned;
+    } else if (query.tenant().isPresent()) {
+      List<Entry> owned = new ArrayList<>();
+      for (Webhook w : listWebhooks(query.tenant().get())) {
+        owned.addAll(byWebhook.getOrDefault(w.id(), Set.of()));
+      }
+      candidates = owned;
     } else {
       candidates = deliveries.values();
     }
@@ -443,7 +443,7 @@ public final class InMemoryStore implements Store {
     PriorityQueue<Delivery> newest = new PriorityQueue<>(NEWEST_FIRST.reversed());
     for (Entry e : candidates) {
       Delivery d = e.delivery;
-      if (e.removed || !query.matches(d)) {
+      if (e.removed || !query.matches(d, tenantOf(d.webhookId()))) {
         continue;
       }
       newest.add(d);
@@ -454,6 +454,11 @@ public final class InMemoryStore implements Store {
     List<Delivery> result = new ArrayList<>(newest);
     result.sort(NEWEST_FIRST);
     return result;
+  }
+
+  private Optional<String> tenantOf(String webhookId) {
+    Webhook w = webhooks.get(webhookId);
+    return w == null ? Optional.empty() : w.tenant();
   }
 
   private List<Entry> snapshot(String eventId) {

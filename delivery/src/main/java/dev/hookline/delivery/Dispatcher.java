@@ -12,12 +12,20 @@ import dev.hookline.WebhookChangeListener;
 import dev.hookline.WebhookNotFoundException;
 import dev.hookline.WebhookRegistry;
 import dev.hookline.delivery.internal.AddressGuard;
+import dev.hookline.delivery.internal.AttemptRunner;
+import dev.hookline.delivery.internal.ClaimLoop;
 import dev.hookline.delivery.internal.DestinationCheck;
+import dev.hookline.delivery.internal.DispatcherThreads;
 import dev.hookline.delivery.internal.EndpointHealth;
+import dev.hookline.delivery.internal.EndpointSlots;
 import dev.hookline.delivery.internal.HttpClients;
+import dev.hookline.delivery.internal.HttpEndpointVerifier;
 import dev.hookline.delivery.internal.HttpSender;
+import dev.hookline.delivery.internal.Outbox;
+import dev.hookline.delivery.internal.WebhookView;
 import dev.hookline.filter.Filters;
 import dev.hookline.filter.SubscriptionIndex;
+import dev.hookline.internal.RegistryAccess;
 import dev.hookline.spi.IdGenerator;
 import dev.hookline.spi.Store;
 import dev.hookline.spi.TransactionalStore;
@@ -27,18 +35,18 @@ import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.DoubleSupplier;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -125,23 +133,20 @@ public final class Dispatcher implements AutoCloseable {
     this.reloadInterval = b.webhookReloadInterval;
     this.purgeInterval = b.purgeInterval;
     this.shutdownTimeout = b.shutdownTimeout;
+    CircuitBreakerPolicy breaker = b.circuitBreaker;
     EndpointHealth health =
         new EndpointHealth(
             store,
-            b.breakerWindow,
-            b.breakerMinRequests,
-            b.breakerFailureRate,
-            b.breakerCoolDown,
+            breaker.window(),
+            breaker.minimumAttempts(),
+            breaker.failureRate(),
+            breaker.coolDown(),
             b.disableAfter);
 
     RetrySchedule defaultSchedule = b.retrySchedule;
-    Map<String, RetrySchedule> schedules = Map.copyOf(b.schedules);
+    Function<? super Webhook, RetrySchedule> schedules =
+        b.schedules != null ? b.schedules : w -> defaultSchedule;
     Duration longestTimeout = defaultSchedule.attemptTimeout();
-    for (RetrySchedule s : schedules.values()) {
-      if (s.attemptTimeout().compareTo(longestTimeout) > 0) {
-        longestTimeout = s.attemptTimeout();
-      }
-    }
     Duration leaseDuration =
         b.leaseDuration != null
             ? b.leaseDuration
@@ -157,7 +162,8 @@ public final class Dispatcher implements AutoCloseable {
 
     // The lease is checked above, before the first thread is created.
     this.threads =
-        new DispatcherThreads(b.httpClient, longestTimeout, b.virtualThreads, workers, b.scheduler);
+        new DispatcherThreads(
+            b.httpClient, longestTimeout, b.virtualThreads, workers, b.scheduler, b.workerExecutor);
     HttpClient client = threads.client();
     DestinationCheck guard = new AddressGuard(registry.addressPolicy(), registry.hostResolver());
     HttpSender sender = new HttpSender(client, b.maxResponseBytes, guard);
@@ -179,8 +185,8 @@ public final class Dispatcher implements AutoCloseable {
             health,
             b.listener,
             b.jitter,
-            defaultSchedule,
-            schedules);
+            schedules,
+            leaseDuration.dividedBy(2));
     this.claims =
         new ClaimLoop(
             owner,
@@ -301,7 +307,7 @@ public final class Dispatcher implements AutoCloseable {
               + (w.enabled() ? " and enabled" : " and disabled")
               + "; verify and enable it first");
     }
-    List<Delivery> added = outbox.enqueueTest(webhookId);
+    List<Delivery> added = outbox.enqueueTest(w);
     requestPump();
     return new PublishResult(added);
   }
@@ -321,7 +327,7 @@ public final class Dispatcher implements AutoCloseable {
     Objects.requireNonNull(webhookId, "webhookId");
     Webhook w = registry.require(webhookId);
     // Counts only for the URI that answered, if the webhook moved while the handshake ran.
-    return registry.recordVerification(w, verifier.verify(w));
+    return RegistryAccess.stateChanges(registry).recordVerification(w, verifier.verify(w));
   }
 
   // ---------------------------------------------------------------- failed events, redelivery
@@ -354,6 +360,19 @@ public final class Dispatcher implements AutoCloseable {
    */
   public DeliveryCounts summary(String webhookId) {
     return store.countDeliveries(Objects.requireNonNull(webhookId, "webhookId"));
+  }
+
+  /**
+   * Returns a view of one tenant's deliveries, for code that serves that tenant: queries, counts
+   * and redelivery limited to the deliveries to the tenant's webhooks. Through it, another tenant's
+   * (or the host's) webhook or delivery looks exactly like one that does not exist.
+   *
+   * @param tenant the tenant, 1 to 128 characters {@code A-Z a-z 0-9 . _ : @ -}
+   * @return the tenant's view
+   * @throws IllegalArgumentException if the tenant is malformed
+   */
+  public TenantDeliveries forTenant(String tenant) {
+    return new TenantDeliveries(this, registry.forTenant(tenant));
   }
 
   /**
@@ -408,8 +427,8 @@ public final class Dispatcher implements AutoCloseable {
   /**
    * Runs the workers in the background until {@link #close()}: they wake on {@link #publish}, and
    * poll the Store every {@link Builder#pollInterval}. Also reloads webhooks, and purges expired
-   * deliveries and retired signing secrets ({@link WebhookRegistry#dropExpiredSigningSecrets})
-   * periodically. Calling it again does nothing.
+   * deliveries and retired signing secrets (retired after their rotation overlap) periodically.
+   * Calling it again does nothing.
    *
    * @return this dispatcher
    * @throws IllegalStateException if the dispatcher is closed
@@ -432,7 +451,9 @@ public final class Dispatcher implements AutoCloseable {
               () -> {
                 safely("purge", this::purgeExpired);
                 // Signing secrets whose rotation overlap ended leave storage too.
-                safely("retired signing secrets", registry::dropExpiredSigningSecrets);
+                safely(
+                    "retired signing secrets",
+                    RegistryAccess.stateChanges(registry)::dropExpiredSigningSecrets);
               },
               purgeInterval.toNanos(),
               purgeInterval.toNanos(),
@@ -548,7 +569,9 @@ public final class Dispatcher implements AutoCloseable {
     private IdGenerator ids = IdGenerator.secureRandom();
     private DoubleSupplier jitter = () -> ThreadLocalRandom.current().nextDouble();
     private RetrySchedule retrySchedule = RetrySchedule.defaults();
-    private final Map<String, RetrySchedule> schedules = new HashMap<>();
+    private @Nullable Function<? super Webhook, RetrySchedule> schedules;
+    private @Nullable Executor workerExecutor;
+    private CircuitBreakerPolicy circuitBreaker = CircuitBreakerPolicy.defaults();
     private DeliveryListener listener = DeliveryListener.none();
     private int workers = 32;
     private int perEndpointConcurrency = 4;
@@ -557,10 +580,6 @@ public final class Dispatcher implements AutoCloseable {
     private Duration retention = Duration.ofDays(7);
     private Duration redeliveryPace = Duration.ofMillis(100);
     private Duration pollInterval = Duration.ofSeconds(1);
-    private int breakerWindow = 20;
-    private int breakerMinRequests = 10;
-    private double breakerFailureRate = 0.5;
-    private Duration breakerCoolDown = Duration.ofMinutes(1);
     private Duration disableAfter = Duration.ofDays(5);
     private Duration webhookReloadInterval = Duration.ofSeconds(30);
     private Duration purgeInterval = Duration.ofHours(1);
@@ -681,16 +700,31 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * Sets the retry schedule (and per-attempt timeout) of one webhook.
+     * Chooses each webhook's retry schedule (and per-attempt timeout), for webhooks that exist now
+     * or are created later, for example by tenant or by a setting the host keeps. Called before
+     * each attempt, on a worker thread: it must be fast, thread-safe and not throw. A schedule
+     * whose attempt timeout is longer than half the {@link #leaseDuration} is cut to that (raise
+     * the lease for longer timeouts). Default: every webhook uses {@link #retrySchedule}.
      *
-     * @param webhookId the webhook
-     * @param schedule its schedule
+     * @param perWebhook the schedule for a webhook
      * @return this builder
      */
-    public Builder retrySchedule(String webhookId, RetrySchedule schedule) {
-      schedules.put(
-          Objects.requireNonNull(webhookId, "webhookId"),
-          Objects.requireNonNull(schedule, "schedule"));
+    public Builder retrySchedules(Function<? super Webhook, RetrySchedule> perWebhook) {
+      this.schedules = Objects.requireNonNull(perWebhook, "perWebhook");
+      return this;
+    }
+
+    /**
+     * Runs attempts on a caller-owned executor instead of the dispatcher's own worker threads. The
+     * dispatcher still runs at most {@link #workers} attempts at once, and does not shut the
+     * executor down on {@link Dispatcher#close()}. Default: a pool the dispatcher creates and
+     * closes ({@link #virtualThreads virtual threads} or {@link #workers} platform threads).
+     *
+     * @param executor runs each attempt; must not run it on the calling thread
+     * @return this builder
+     */
+    public Builder workerExecutor(Executor executor) {
+      this.workerExecutor = Objects.requireNonNull(executor, "executor");
       return this;
     }
 
@@ -773,26 +807,14 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * Configures each endpoint's circuit breaker: it opens when, over the last {@code window}
-     * attempts (at least {@code minRequests}), the failure rate reaches {@code failureRate}; while
-     * open the endpoint gets no request and its deliveries stay queued (not failed); after {@code
-     * coolDown} one probe goes out, and its success closes the breaker. Default: 20, 10, 0.5, 1
-     * minute.
+     * Sets each endpoint's circuit breaker policy. Default: {@link
+     * CircuitBreakerPolicy#defaults()}.
      *
-     * @param window attempts the rate is taken over, at least {@code minRequests}
-     * @param minRequests fewest attempts before the breaker may open, at least 1
-     * @param failureRate the opening failure rate, in (0, 1]
-     * @param coolDown how long the breaker stays open before a probe
+     * @param policy the policy
      * @return this builder
-     * @throws IllegalArgumentException if a value is out of range
      */
-    public Builder circuitBreaker(
-        int window, int minRequests, double failureRate, Duration coolDown) {
-      EndpointHealth.validate(window, minRequests, failureRate, coolDown, disableAfter);
-      this.breakerWindow = window;
-      this.breakerMinRequests = minRequests;
-      this.breakerFailureRate = failureRate;
-      this.breakerCoolDown = Objects.requireNonNull(coolDown, "coolDown");
+    public Builder circuitBreaker(CircuitBreakerPolicy policy) {
+      this.circuitBreaker = Objects.requireNonNull(policy, "policy");
       return this;
     }
 

@@ -7,6 +7,7 @@ import dev.hookline.UserEvents;
 import dev.hookline.Webhook;
 import dev.hookline.spi.Store;
 import dev.hookline.testing.LoopbackSink;
+import dev.hookline.testing.TestWebhooks;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
@@ -78,7 +79,7 @@ class ClaimBackoffTest {
                   .apiKey(Harness.API_KEY)
                   .events(UserEvents.CREATED)
                   .build());
-      registry.markVerified(w.id());
+      TestWebhooks.markVerified(registry, w.id());
       registry.enable(w.id());
       try (Dispatcher d =
           Dispatcher.builder()

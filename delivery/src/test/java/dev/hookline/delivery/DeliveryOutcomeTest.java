@@ -144,7 +144,8 @@ class DeliveryOutcomeTest {
     assertEquals(expected, r.getHeader("webhook-signature"));
 
     JsonNode sent = json.readTree(new String(body, StandardCharsets.UTF_8));
-    assertEquals(List.of("id", "type", "timestamp", "data"), fieldNames(sent));
+    assertEquals(List.of("id", "type", "timestamp", "subject", "data"), fieldNames(sent));
+    assertEquals(d.event().subject().userId(), sent.get("subject").get("user_id").asText());
     assertEquals(d.event().id(), sent.get("id").asText());
     assertEquals("user.created", sent.get("type").asText());
     assertEquals("2026-11-22T10:00:00.000Z", sent.get("timestamp").asText());

@@ -16,6 +16,7 @@ import dev.hookline.filter.Filters;
 import dev.hookline.spi.Store;
 import dev.hookline.store.InMemoryStore;
 import dev.hookline.testing.ManualClock;
+import dev.hookline.testing.TestWebhooks;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.net.InetAddress;
@@ -108,7 +109,7 @@ class EndpointHealthRacesTest {
                 .apiKey("test-api-key-0123456789")
                 .events(UserEvents.CREATED)
                 .build());
-    registry.markVerified(w.id());
+    TestWebhooks.markVerified(registry, w.id());
     webhook = registry.enable(w.id());
   }
 
@@ -127,7 +128,13 @@ class EndpointHealthRacesTest {
         .retrySchedule(RetrySchedule.builder().attemptTimeout(Duration.ofSeconds(2)).build())
         .shutdownTimeout(Duration.ofSeconds(2))
         .perEndpointConcurrency(perEndpoint)
-        .circuitBreaker(10, 5, 0.5, Duration.ofMinutes(1))
+        .circuitBreaker(
+            CircuitBreakerPolicy.builder()
+                .window(10)
+                .minimumAttempts(5)
+                .failureRate(0.5)
+                .coolDown(Duration.ofMinutes(1))
+                .build())
         .disableAfter(Duration.ofDays(5))
         .listener(
             new DeliveryListener() {

@@ -65,7 +65,13 @@ class EndpointHealthTest {
   private Dispatcher dispatcher() {
     return h.dispatcher(Duration.ofSeconds(2))
         .perEndpointConcurrency(1)
-        .circuitBreaker(10, 5, 0.5, Duration.ofMinutes(1))
+        .circuitBreaker(
+            CircuitBreakerPolicy.builder()
+                .window(10)
+                .minimumAttempts(5)
+                .failureRate(0.5)
+                .coolDown(Duration.ofMinutes(1))
+                .build())
         .disableAfter(Duration.ofDays(5))
         .listener(
             new DeliveryListener() {

@@ -19,6 +19,7 @@ import dev.hookline.filter.Filters;
 import dev.hookline.store.InMemoryStore;
 import dev.hookline.testing.ManualClock;
 import dev.hookline.testing.Poll;
+import dev.hookline.testing.TestWebhooks;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -75,7 +76,7 @@ final class Harness {
   /** A webhook that is verified and enabled: it receives events. */
   Webhook receiving(String uri, @Nullable String filter, EventType... types) {
     Webhook w = registered(uri, filter, types);
-    registry.markVerified(w.id());
+    TestWebhooks.markVerified(registry, w.id());
     return registry.enable(w.id());
   }
 

@@ -71,17 +71,20 @@ class LanesTest {
   }
 
   @Test
-  void aWebhookCanHaveItsOwnSchedule() {
+  void aWebhookCreatedAfterTheDispatcherCanHaveItsOwnSchedule() {
     Harness h = new Harness();
-    Webhook down = h.receiving(server.baseUrl() + "/down", null, UserEvents.CREATED);
     RetrySchedule own =
         RetrySchedule.builder()
             .delays(Duration.ofSeconds(42))
             .jitter(0)
             .attemptTimeout(Duration.ofSeconds(2))
             .build();
+    RetrySchedule others = RetrySchedule.builder().attemptTimeout(Duration.ofSeconds(2)).build();
     try (Dispatcher dispatcher =
-        h.dispatcher(Duration.ofSeconds(2)).retrySchedule(down.id(), own).build()) {
+        h.dispatcher(Duration.ofSeconds(2))
+            .retrySchedules(w -> w.uri().getPath().equals("/down") ? own : others)
+            .build()) {
+      h.receiving(server.baseUrl() + "/down", null, UserEvents.CREATED); // created after build
       Event e = h.event(UserEvents.CREATED);
       dispatcher.publish(e);
       dispatcher.runDueNow();

@@ -6,7 +6,6 @@ import dev.hookline.Attempt;
 import dev.hookline.Delivery;
 import dev.hookline.DeliveryCounts;
 import dev.hookline.DeliveryQuery;
-import dev.hookline.Lease;
 import dev.hookline.UserEvents;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookDefinition;
@@ -14,9 +13,11 @@ import dev.hookline.WebhookRegistry;
 import dev.hookline.filter.Filters;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
+import dev.hookline.spi.Lease;
 import dev.hookline.spi.Store;
 import dev.hookline.store.InMemoryStore;
 import dev.hookline.testing.ManualClock;
+import dev.hookline.testing.TestWebhooks;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -54,7 +55,7 @@ class ReloadRaceTest {
                         .apiKey(Harness.API_KEY)
                         .events(UserEvents.CREATED)
                         .build());
-            registry.markVerified(w.id());
+            TestWebhooks.markVerified(registry, w.id());
             registry.enable(w.id());
             created[0] = w.id();
           };
@@ -71,6 +72,11 @@ class ReloadRaceTest {
 
     RacingStore(Store delegate) {
       this.delegate = delegate;
+    }
+
+    @Override
+    public List<Webhook> listWebhooks(String tenant) {
+      return delegate.listWebhooks(tenant);
     }
 
     @Override
@@ -112,11 +118,6 @@ class ReloadRaceTest {
     @Override
     public List<ClaimedDelivery> claim(ClaimRequest request) {
       return delegate.claim(request);
-    }
-
-    @Override
-    public boolean extendLease(Lease lease, Instant newExpiry) {
-      return delegate.extendLease(lease, newExpiry);
     }
 
     @Override

@@ -23,6 +23,7 @@ import dev.hookline.UserEvents;
 import dev.hookline.VerificationResult;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookStatus;
+import dev.hookline.testing.TestWebhooks;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -78,7 +79,7 @@ class RoutingAndVerificationTest {
   @Test
   void disabledWebhookReceivesNothing() {
     Webhook w = h.registered(url("/a"), null, UserEvents.CREATED);
-    h.registry.markVerified(w.id());
+    TestWebhooks.markVerified(h.registry, w.id());
     assertEquals(0, dispatcher.publish(h.event(UserEvents.CREATED)).count());
     assertEquals(0, dispatcher.runDueNow());
     server.verify(0, postRequestedFor(urlEqualTo("/a")));
@@ -110,7 +111,7 @@ class RoutingAndVerificationTest {
             .clock(h.clock)
             .allowInsecureLoopbackForDevelopment(true)
             .build();
-    other.markVerified(w.id());
+    TestWebhooks.markVerified(other, w.id());
     other.enable(w.id());
     assertEquals(0, dispatcher.publish(h.event(UserEvents.CREATED)).count(), "not seen yet");
     dispatcher.reloadWebhooks();
@@ -266,7 +267,7 @@ class RoutingAndVerificationTest {
   }
 
   @Test
-  void theVerifierPlugsIntoTheRegistry() {
+  void theOneHandshakeRunsUnderTheRegistrysAddressPolicy() {
     server.stubFor(
         get(urlEqualTo("/a"))
             .withHeader(
@@ -277,31 +278,21 @@ class RoutingAndVerificationTest {
                     .withStatus(200)
                     .withBody("{\"key\":\"{{request.headers.X-Verification-Key}}\"}")
                     .withTransformers("response-template")));
-    java.net.http.HttpClient client =
-        java.net.http.HttpClient.newBuilder()
-            .followRedirects(java.net.http.HttpClient.Redirect.NEVER)
-            .build();
-    dev.hookline.WebhookRegistry registry =
-        dev.hookline.WebhookRegistry.builder()
-            .store(h.store)
-            .clock(h.clock)
-            .allowInsecureLoopbackForDevelopment(true)
-            .endpointVerifier(
-                HttpEndpointVerifier.create(
-                    client,
-                    TIMEOUT,
-                    new java.security.SecureRandom(),
-                    h.registry.addressPolicy(), // loopback allowed by the development option
-                    h.registry.hostResolver()))
-            .build();
     Webhook w = h.registered(url("/a"), null, UserEvents.CREATED);
-    assertTrue(registry.startVerification(w.id()).verified());
-    assertEquals(WebhookStatus.VERIFIED, registry.require(w.id()).status());
-    // the plain factory applies the default SSRF policy: loopback is refused, nothing is sent
-    assertFalse(
-        HttpEndpointVerifier.create(client, TIMEOUT, new java.security.SecureRandom())
-            .verify(w)
-            .verified());
+    // A registry over the same store without the development option: loopback is refused.
+    dev.hookline.WebhookRegistry strict =
+        dev.hookline.WebhookRegistry.builder().store(h.store).clock(h.clock).build();
+    try (Dispatcher d = Dispatcher.builder().registry(strict).build()) {
+      dev.hookline.VerificationResult refused = d.startVerification(w.id());
+      assertFalse(refused.verified());
+      assertEquals(0, server.getAllServeEvents().size(), "nothing was sent to loopback");
+    }
+    assertEquals(WebhookStatus.PENDING_VERIFICATION, h.registry.require(w.id()).status());
+    // The registry that allows loopback lets the same handshake through.
+    try (Dispatcher d = Dispatcher.builder().registry(h.registry).build()) {
+      assertTrue(d.startVerification(w.id()).verified());
+    }
+    assertEquals(WebhookStatus.VERIFIED, h.registry.require(w.id()).status());
   }
 
   @Test

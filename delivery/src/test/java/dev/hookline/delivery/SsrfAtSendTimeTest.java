@@ -22,6 +22,7 @@ import dev.hookline.filter.Filters;
 import dev.hookline.spi.HostResolver;
 import dev.hookline.store.InMemoryStore;
 import dev.hookline.testing.ManualClock;
+import dev.hookline.testing.TestWebhooks;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -138,7 +139,7 @@ class SsrfAtSendTimeTest {
                 .apiKey("k3y-0123456789-abcdef")
                 .events(UserEvents.CREATED)
                 .build());
-    registry.markVerified(w.id());
+    TestWebhooks.markVerified(registry, w.id());
     return registry.enable(w.id());
   }
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.hookline.AesGcmSecretCipher;
 import dev.hookline.Attempt;
 import dev.hookline.Delivery;
 import dev.hookline.DeliveryCounts;
@@ -25,6 +24,7 @@ import dev.hookline.receiver.Notification;
 import dev.hookline.receiver.VerifyingHandler;
 import dev.hookline.receiver.WebhookVerifier;
 import dev.hookline.spi.Store;
+import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.InMemoryStore;
 import dev.hookline.store.jdbc.PostgresStore;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -44,6 +44,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -69,6 +70,7 @@ public final class Demo {
   private final Map<String, String> names = new ConcurrentHashMap<>();
   private final AtomicBoolean analyticsDown = new AtomicBoolean(true);
   private final Map<String, WebhookVerifier> verifiers = new ConcurrentHashMap<>();
+  private final List<String> received = new CopyOnWriteArrayList<>();
 
   private Demo(PrintStream out) {
     this.out = out;
@@ -263,7 +265,7 @@ public final class Demo {
       out.println("   redeliverFailed -> " + requeued + " deliveries requeued, paced");
       waitUntil(Duration.ofSeconds(10), () -> dispatcher.summary(analytics.id()).succeeded() == 2);
 
-      Summary summary = new Summary(new LinkedHashMap<>());
+      Summary summary = new Summary(new LinkedHashMap<>(), received);
       for (Webhook w : List.of(crm, security, analytics)) {
         summary.counts().put(w.name(), dispatcher.summary(w.id()));
       }
@@ -317,7 +319,7 @@ public final class Demo {
     data.put("name", "Ada Lovelace");
     Event.Builder b =
         Event.builder(type)
-            .subject(Subject.user("usr_ada").withApp("app_console"))
+            .subject(Subject.user("usr_ada").withApp("app_console").withTenant("acme"))
             .occurredAt(clock.instant())
             .data(data);
     if (changed != null) {
@@ -347,6 +349,7 @@ public final class Demo {
   }
 
   private void received(String path, Notification n) {
+    received.add(new String(n.rawBody(), StandardCharsets.UTF_8));
     out.printf(Locale.ROOT, "   listener %-10s verified %-24s %s%n", path, n.type(), n.id());
   }
 
@@ -390,11 +393,17 @@ public final class Demo {
   }
 
   /**
-   * The final counts per webhook name.
+   * The final counts per webhook name, and what the listener received.
    *
    * @param counts counts by webhook name, in registration order
+   * @param notifications the body of every notification the listener verified, in arrival order
    */
-  public record Summary(Map<String, DeliveryCounts> counts) {
+  public record Summary(Map<String, DeliveryCounts> counts, List<String> notifications) {
+    /** Copies the notifications. */
+    public Summary {
+      notifications = List.copyOf(notifications);
+    }
+
     /**
      * Returns whether every delivery succeeded in the end.
      *

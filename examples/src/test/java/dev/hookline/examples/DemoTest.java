@@ -36,6 +36,19 @@ class DemoTest {
     assertTrue(printed.contains("FAILED after 4 attempts"), printed);
     assertTrue(printed.contains("redeliverFailed -> 2 deliveries requeued"), printed);
     assertTrue(printed.contains("listener /security  verified user.updated"), printed);
+    // Every notification the listener verified matches docs/notification.schema.json.
+    int checked = NotificationSchema.assertAllValid(summary.notifications());
+    assertTrue(checked >= 19, "every delivery reached the listener: " + checked);
+    assertTrue(
+        summary.notifications().stream().anyMatch(b -> b.contains("\"changed\":[\"email\"]")),
+        "the changed attributes are on the wire");
+    assertTrue(
+        summary.notifications().stream()
+            .allMatch(
+                b ->
+                    b.contains(
+                        "\"subject\":{\"user_id\":\"usr_ada\",\"app_id\":\"app_console\",\"tenant\":\"acme\"}")),
+        "the subject is on the wire");
   }
 
   @Test

@@ -24,7 +24,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import dev.hookline.AddressBlock;
-import dev.hookline.AesGcmSecretCipher;
 import dev.hookline.Attempt;
 import dev.hookline.Delivery;
 import dev.hookline.DeliveryQuery;
@@ -55,10 +54,12 @@ import dev.hookline.receiver.WebhookVerificationException;
 import dev.hookline.receiver.WebhookVerifier;
 import dev.hookline.spi.HostResolver;
 import dev.hookline.spi.Store;
+import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.InMemoryStore;
 import dev.hookline.store.jdbc.PostgresStore;
 import dev.hookline.testing.HostileUris;
 import dev.hookline.testing.ManualClock;
+import dev.hookline.testing.TestWebhooks;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -327,7 +328,7 @@ class NoSecretsAnywhereTest {
         assertTrue(redirectResult.detail().contains("302"), redirectResult.detail());
         note("wrong-echo after its failed handshake", registry.require(wrongEcho.id()));
         for (Webhook w : List.of(echo, ok, flaky, slow, reset, down, gone, redirect)) {
-          registry.markVerified(w.id());
+          TestWebhooks.markVerified(registry, w.id());
         }
         for (Webhook w : all) {
           note("enabled", registry.enable(w.id()));
@@ -430,6 +431,7 @@ class NoSecretsAnywhereTest {
         Webhook imported =
             new Webhook(
                 "wh_imported_" + hex(4),
+                Optional.empty(),
                 "imported",
                 "",
                 URI.create(listenerBase + "/receiver"),
@@ -511,7 +513,7 @@ class NoSecretsAnywhereTest {
           registry.create(
               definition("rebinding", "https://" + REBIND_HOST + "/hook", newKey("rebinding")));
       noteSecrets(w);
-      registry.markVerified(w.id());
+      TestWebhooks.markVerified(registry, w.id());
       note("rebinding webhook", registry.enable(w.id()));
       dnsAnswer.set("127.0.0.1");
       // Should the guard ever let a request through, the proxy (nothing listens there) keeps it

@@ -37,6 +37,8 @@ class QuickStartTest {
       Notification n = received.get(0);
       assertEquals("user.created", n.type());
       assertEquals("ada@example.com", n.data().get("email").asText());
+      NotificationSchema.assertAllValid(
+          List.of(new String(n.rawBody(), java.nio.charset.StandardCharsets.UTF_8)));
       Poll.until(
           Duration.ofSeconds(10),
           () -> dispatcher.summary(sender.webhook().id()).succeeded() == 1,

@@ -31,12 +31,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Finds the webhooks an event goes to without testing every webhook.
  *
- * <p>Webhooks are grouped by the event types they subscribe to (narrowed by a top-level {@code type
- * == ...} / {@code type in (...)} condition of their filter, wildcards included). Within a type, a
- * webhook whose filter requires {@code subject.app_id == X} (or {@code in (...)}) at the top level
- * is filed under X, likewise for {@code subject.tenant}; the rest are kept in a list tested for
- * every event of that type. {@link #match} looks up the event's type, app and tenant and runs, for
- * those candidates only, the part of their filter that the lookup did not already decide.
+ * <p>Webhooks are partitioned by tenant first: an event is looked up in the partition of its {@code
+ * subject.tenant} and in the partition of the webhooks without a tenant (the host's own), never in
+ * another tenant's. So a tenant's webhook receives only its own tenant's events whatever its filter
+ * says, and an event without a tenant reaches only the host's webhooks.
+ *
+ * <p>Within a partition, webhooks are grouped by the event types they subscribe to (narrowed by a
+ * top-level {@code type == ...} / {@code type in (...)} condition of their filter, wildcards
+ * included). Within a type, a webhook whose filter requires {@code subject.app_id == X} (or {@code
+ * in (...)}) at the top level is filed under X, likewise for {@code subject.tenant}; the rest are
+ * kept in a list tested for every event of that type. {@link #match} looks up the event's type, app
+ * and tenant and runs, for those candidates only, the part of their filter that the lookup did not
+ * already decide.
  *
  * <p>Each filter is compiled once, when the webhook is put. A webhook whose stored filter does not
  * compile (for example, text saved by another version) receives nothing: sending it unfiltered
@@ -55,7 +61,7 @@ public final class SubscriptionIndex implements WebhookChangeListener {
   private final Object writeLock = new Object();
   // Guarded by writeLock; the current entry of every webhook, for finding what a change replaces.
   private final Map<String, Entry> byId = new HashMap<>();
-  private volatile Snapshot snapshot = new Snapshot(Map.of(), 0, Map.of());
+  private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), 0, Map.of());
 
   private SubscriptionIndex(FilterCompiler compiler) {
     this.compiler = compiler;
@@ -131,36 +137,65 @@ public final class SubscriptionIndex implements WebhookChangeListener {
           entries.put(held.webhook.id(), held);
         }
       }
-      Map<String, Map<String, Entry>> members = new HashMap<>();
+      Map<String, Map<String, Entry>> hostMembers = new HashMap<>();
+      Map<String, Map<String, Map<String, Entry>>> tenantMembers = new HashMap<>();
       Map<String, String> rejected = new HashMap<>();
       for (Entry e : entries.values()) {
+        Map<String, Map<String, Entry>> members =
+            e.tenant == null
+                ? hostMembers
+                : tenantMembers.computeIfAbsent(e.tenant, t -> new HashMap<>());
         for (String type : e.types) {
           members.computeIfAbsent(type, t -> new LinkedHashMap<>()).put(e.webhook.id(), e);
         }
         addRejection(rejected, e);
       }
-      Map<String, Bucket> buckets = new HashMap<>();
-      members.forEach((type, m) -> buckets.put(type, new Bucket(m)));
+      Map<String, Map<String, Bucket>> tenants = new HashMap<>();
+      tenantMembers.forEach((tenant, members) -> tenants.put(tenant, buckets(members)));
       byId.clear();
       byId.putAll(entries);
-      snapshot = new Snapshot(Map.copyOf(buckets), entries.size(), Map.copyOf(rejected));
+      snapshot =
+          new Snapshot(
+              buckets(hostMembers), Map.copyOf(tenants), entries.size(), Map.copyOf(rejected));
     }
   }
 
+  private static Map<String, Bucket> buckets(Map<String, Map<String, Entry>> membersByType) {
+    Map<String, Bucket> out = new HashMap<>();
+    membersByType.forEach((type, m) -> out.put(type, new Bucket(m)));
+    return Map.copyOf(out);
+  }
+
   /**
-   * Returns the webhooks subscribed to the event's type whose filter, if any, accepts the event.
-   * Does not check whether a webhook is enabled or verified. The order is unspecified.
+   * Returns the webhooks that may receive the event (the host's own, and the event's tenant's),
+   * subscribed to its type, whose filter, if any, accepts the event. Does not check whether a
+   * webhook is enabled or verified. The order is unspecified.
    *
    * @param event the event
    * @return the matching webhooks; empty if none
    */
   public List<Webhook> match(Event event) {
     Objects.requireNonNull(event, "event");
-    Bucket bucket = snapshot.buckets.get(event.type().wireName());
-    if (bucket == null) {
-      return List.of();
-    }
+    Snapshot s = snapshot;
+    String type = event.type().wireName();
     List<Webhook> out = new ArrayList<>();
+    Bucket host = s.host.get(type);
+    if (host != null) {
+      collect(host, event, out);
+    }
+    Optional<String> tenant = event.subject().tenant();
+    if (tenant.isPresent() && !s.tenants.isEmpty()) {
+      Map<String, Bucket> own = s.tenants.get(tenant.get());
+      Bucket bucket = own == null ? null : own.get(type);
+      if (bucket != null) {
+        collect(bucket, event, out);
+      }
+    }
+    return out;
+  }
+
+  /** Collects the bucket's webhooks whose filter accepts the event. */
+  private static void collect(Bucket bucket, Event event, List<Webhook> out) {
     collect(bucket.any, event, out);
     Optional<String> app = event.subject().appId();
     if (app.isPresent() && !bucket.byApp.isEmpty()) {
@@ -170,7 +205,6 @@ public final class SubscriptionIndex implements WebhookChangeListener {
     if (tenant.isPresent() && !bucket.byTenant.isEmpty()) {
       collect(bucket.byTenant.getOrDefault(tenant.get(), NONE), event, out);
     }
-    return out;
   }
 
   /**
@@ -240,6 +274,47 @@ public final class SubscriptionIndex implements WebhookChangeListener {
    */
   private void publish(@Nullable Entry old, @Nullable Entry now) {
     Snapshot s = snapshot;
+    Map<String, Bucket> host = s.host;
+    Map<String, Map<String, Bucket>> tenants = s.tenants;
+    String id = old != null ? old.webhook.id() : Objects.requireNonNull(now).webhook.id();
+    // A webhook's tenant never changes; should a change move one all the same, it leaves the old
+    // partition and joins the new one.
+    List<Move> moves =
+        old != null && now != null && !Objects.equals(old.tenant, now.tenant)
+            ? List.of(new Move(old, null), new Move(null, now))
+            : List.of(new Move(old, now));
+    for (Move move : moves) {
+      String tenant = move.tenant();
+      if (tenant == null) {
+        host = changed(host, id, move.from, move.to);
+      } else {
+        Map<String, Bucket> partition =
+            changed(tenants.getOrDefault(tenant, Map.of()), id, move.from, move.to);
+        Map<String, Map<String, Bucket>> next = new HashMap<>(tenants);
+        if (partition.isEmpty()) {
+          next.remove(tenant);
+        } else {
+          next.put(tenant, partition);
+        }
+        tenants = Map.copyOf(next);
+      }
+    }
+    Map<String, String> rejected = new HashMap<>(s.rejected);
+    if (old != null) {
+      rejected.remove(old.webhook.id());
+    }
+    if (now != null) {
+      addRejection(rejected, now);
+    }
+    snapshot = new Snapshot(host, tenants, byId.size(), Map.copyOf(rejected));
+  }
+
+  /**
+   * Returns one partition's buckets after the webhook {@code id} changed from {@code old} to {@code
+   * now} within it (either may be null), copying only the buckets of the types involved.
+   */
+  private static Map<String, Bucket> changed(
+      Map<String, Bucket> partition, String id, @Nullable Entry old, @Nullable Entry now) {
     Set<String> types = new LinkedHashSet<>();
     if (old != null) {
       types.addAll(old.types);
@@ -247,12 +322,11 @@ public final class SubscriptionIndex implements WebhookChangeListener {
     if (now != null) {
       types.addAll(now.types);
     }
-    Map<String, Bucket> buckets = new HashMap<>(s.buckets);
+    Map<String, Bucket> buckets = new HashMap<>(partition);
     for (String type : types) {
       Bucket b = buckets.get(type);
       Map<String, Entry> members =
           b == null ? new LinkedHashMap<>() : new LinkedHashMap<>(b.members);
-      String id = old != null ? old.webhook.id() : Objects.requireNonNull(now).webhook.id();
       members.remove(id);
       if (now != null && now.types.contains(type)) {
         members.put(id, now);
@@ -263,14 +337,7 @@ public final class SubscriptionIndex implements WebhookChangeListener {
         buckets.put(type, new Bucket(members));
       }
     }
-    Map<String, String> rejected = new HashMap<>(s.rejected);
-    if (old != null) {
-      rejected.remove(old.webhook.id());
-    }
-    if (now != null) {
-      addRejection(rejected, now);
-    }
-    snapshot = new Snapshot(Map.copyOf(buckets), byId.size(), Map.copyOf(rejected));
+    return Map.copyOf(buckets);
   }
 
   private static void addRejection(Map<String, String> rejected, Entry e) {
@@ -369,6 +436,7 @@ public final class SubscriptionIndex implements WebhookChangeListener {
   /** One webhook with its compiled filter and where it is filed. Immutable once published. */
   private static final class Entry {
     final Webhook webhook;
+    final @Nullable String tenant; // the partition: null for the host's own webhooks
     final @Nullable Predicate<Event> filter; // what is left to test after the index lookup
     final Set<String> types;
     final Route route;
@@ -383,11 +451,21 @@ public final class SubscriptionIndex implements WebhookChangeListener {
         List<String> keys,
         @Nullable String problem) {
       this.webhook = webhook;
+      this.tenant = webhook.tenant().orElse(null);
       this.filter = filter;
       this.types = Set.copyOf(types);
       this.route = route;
       this.keys = keys;
       this.problem = problem;
+    }
+  }
+
+  /**
+   * A webhook's change within one partition: from the old entry to the new (either may be null).
+   */
+  private record Move(@Nullable Entry from, @Nullable Entry to) {
+    @Nullable String tenant() {
+      return from != null ? from.tenant : Objects.requireNonNull(to).tenant;
     }
   }
 
@@ -425,12 +503,18 @@ public final class SubscriptionIndex implements WebhookChangeListener {
 
   /** What {@link #match} reads: immutable, replaced as a whole. */
   private static final class Snapshot {
-    final Map<String, Bucket> buckets;
+    final Map<String, Bucket> host; // by event type: webhooks without a tenant
+    final Map<String, Map<String, Bucket>> tenants; // by tenant, then by event type
     final int size;
     final Map<String, String> rejected;
 
-    Snapshot(Map<String, Bucket> buckets, int size, Map<String, String> rejected) {
-      this.buckets = buckets;
+    Snapshot(
+        Map<String, Bucket> host,
+        Map<String, Map<String, Bucket>> tenants,
+        int size,
+        Map<String, String> rejected) {
+      this.host = host;
+      this.tenants = tenants;
       this.size = size;
       this.rejected = rejected;
     }

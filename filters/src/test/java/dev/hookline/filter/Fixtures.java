@@ -28,8 +28,18 @@ final class Fixtures {
   }
 
   static Webhook webhook(String id, @Nullable String filter, long version, EventType... types) {
+    return tenantWebhook(null, id, filter, version, types);
+  }
+
+  static Webhook tenantWebhook(
+      @Nullable String tenant,
+      String id,
+      @Nullable String filter,
+      long version,
+      EventType... types) {
     return new Webhook(
         id,
+        Optional.ofNullable(tenant),
         "hook " + id,
         "",
         URI.create("https://example.com/" + id),
@@ -64,6 +74,14 @@ final class Fixtures {
         .id("evt_1")
         .occurredAt(T0)
         .subject(Subject.user("usr_1").withApp(app))
+        .build();
+  }
+
+  static Event tenantEvent(EventType type, String tenant) {
+    return Event.builder(type)
+        .id("evt_1")
+        .occurredAt(T0)
+        .subject(Subject.user("usr_1").withTenant(tenant))
         .build();
   }
 

@@ -68,7 +68,8 @@ class JsonFormTest {
       textBlock =
           """
           `{"data.x": {"$foo": 1}}`        | at /data.x/$foo: unknown operator $foo; expected one of $eq, $ne, $in, $nin, $gt, $gte, $lt, $lte, $exists, $startsWith, $regex
-          `{"$in": [1]}`                   | at /$in: unknown operator $in here; expected $and, $or, $not, $changed or a field
+          `{"$in": [1]}`                   | at /$in: unknown operator $in here; expected $and, $or, $not, $changed, $const or a field
+          `{"$const": "yes"}`              | at /$const: $const takes true or false, not the string "yes"
           `{"data.x": [1, 2]}`             | at /data.x: expected a value (string, number, boolean, null) or an object of operators
           `{"data.x": [1, 2]}`             | use {"$in": [...]} for a list
           `{"$and": []}`                   | at /$and: $and needs a non-empty array of filters, not an array

@@ -5,6 +5,8 @@ import static dev.hookline.filter.Fixtures.LOGGED_IN;
 import static dev.hookline.filter.Fixtures.UPDATED;
 import static dev.hookline.filter.Fixtures.appEvent;
 import static dev.hookline.filter.Fixtures.event;
+import static dev.hookline.filter.Fixtures.tenantEvent;
+import static dev.hookline.filter.Fixtures.tenantWebhook;
 import static dev.hookline.filter.Fixtures.webhook;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -69,6 +71,52 @@ class SubscriptionIndexTest {
     Event tenantEvent = event(CREATED, Subject.user("u").withApp("app2").withTenant("t1"), "{}");
     assertEquals(Set.of("app2", "t1", "all"), ids(index.match(tenantEvent)));
     assertEquals(Set.of("all"), ids(index.match(event(CREATED))));
+  }
+
+  @Test
+  void aTenantsWebhookReceivesOnlyItsTenantsEventsWhateverItsFilterSays() {
+    index.put(tenantWebhook("acme", "acme_all", null, 1, CREATED, UPDATED));
+    // Catch-all filters, and filters naming another tenant, cannot widen a tenant's partition.
+    index.put(tenantWebhook("globex", "globex_true", "true", 1, CREATED, UPDATED));
+    index.put(
+        tenantWebhook("globex", "globex_wants_acme", "subject.tenant == \"acme\"", 1, CREATED));
+    index.put(
+        tenantWebhook("globex", "globex_or", "subject.tenant == \"acme\" or true", 1, CREATED));
+    index.put(webhook("host", null, CREATED));
+
+    assertEquals(Set.of("acme_all", "host"), ids(index.match(tenantEvent(CREATED, "acme"))));
+    assertEquals(
+        Set.of("globex_true", "globex_or", "host"),
+        ids(index.match(tenantEvent(CREATED, "globex"))));
+    assertEquals(Set.of("host"), ids(index.match(event(CREATED))), "no tenant: the host's only");
+    assertEquals(Set.of("host"), ids(index.match(tenantEvent(CREATED, "initech"))));
+    assertEquals(Set.of("acme_all"), ids(index.match(tenantEvent(UPDATED, "acme"))));
+    assertEquals(5, index.size());
+  }
+
+  @Test
+  void tenantPartitionsFollowChangesRemovalsAndReloads() {
+    index.put(tenantWebhook("acme", "a", "true", 1, CREATED));
+    index.put(tenantWebhook("acme", "a", "true", 2, UPDATED));
+    assertEquals(Set.of(), ids(index.match(tenantEvent(CREATED, "acme"))));
+    assertEquals(Set.of("a"), ids(index.match(tenantEvent(UPDATED, "acme"))));
+    // Were a change ever to carry another tenant, the webhook would leave the old partition.
+    index.put(tenantWebhook("globex", "a", "true", 3, UPDATED));
+    assertEquals(Set.of(), ids(index.match(tenantEvent(UPDATED, "acme"))));
+    assertEquals(Set.of("a"), ids(index.match(tenantEvent(UPDATED, "globex"))));
+    index.put(webhook("a", "true", 4, UPDATED));
+    assertEquals(Set.of("a"), ids(index.match(tenantEvent(UPDATED, "acme"))));
+    assertTrue(index.remove("a"));
+    assertEquals(Set.of(), ids(index.match(tenantEvent(UPDATED, "globex"))));
+
+    index.replaceAll(
+        List.of(
+            tenantWebhook("acme", "x", null, 1, CREATED),
+            tenantWebhook("globex", "y", "true", 1, CREATED),
+            webhook("z", null, 1, CREATED)));
+    assertEquals(Set.of("x", "z"), ids(index.match(tenantEvent(CREATED, "acme"))));
+    assertEquals(Set.of("y", "z"), ids(index.match(tenantEvent(CREATED, "globex"))));
+    assertEquals(Set.of("z"), ids(index.match(event(CREATED))));
   }
 
   @Test

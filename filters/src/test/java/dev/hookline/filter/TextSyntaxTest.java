@@ -75,6 +75,25 @@ class TextSyntaxTest {
   }
 
   @Test
+  void trueAndFalseAreConditionsThatAlwaysOrNeverHold() {
+    dev.hookline.Event e = Fixtures.event(Fixtures.CREATED);
+    Filter always = Filters.parse("true");
+    Filter never = Filters.parse("false");
+    assertTrue(always.test(e));
+    assertEquals(false, never.test(e));
+    assertEquals("true", always.canonicalText());
+    assertEquals("{\"$const\":true}", always.toJson().toString());
+    assertEquals(always, Filters.parseJson(always.toJson().toString()));
+    assertEquals(never, Filters.parseJson("{\"$const\": false}"));
+    Filter mixed = Filters.parse("not false and (true or data.x == 1)");
+    assertTrue(mixed.test(e));
+    assertEquals(mixed, Filters.parse(mixed.canonicalText()));
+    assertEquals(mixed, Filters.parseJson(mixed.toJson().toString()));
+    // As a value, true is still the JSON literal.
+    assertTrue(Filters.parse("data.vip == true").canonicalText().endsWith("== true"));
+  }
+
+  @Test
   void precedenceIsNotThenAndThenOr() {
     Filter a = field("data.a").eq(1);
     Filter b = field("data.b").eq(2);

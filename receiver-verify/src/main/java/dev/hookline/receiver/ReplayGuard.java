@@ -6,43 +6,85 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * Remembers the {@code webhook-id}s of accepted notifications, so that a captured request cannot be
- * played again while its timestamp is still fresh. {@link WebhookVerifier} asks it only after the
- * API key and signature have been checked, so unauthenticated requests cannot fill it.
+ * Remembers, per {@code webhook-id}, whether a notification is being processed or was processed, so
+ * that a captured request cannot be played again and a sender's retry of a processed notification
+ * is acknowledged without processing it twice. {@link WebhookVerifier} asks it only after the API
+ * key and signature have been checked, so unauthenticated requests cannot fill it.
  *
- * <p>The default, {@link #inMemory}, guards one JVM. A listener running on several instances behind
- * a load balancer plugs in a shared implementation (e.g. a key-value store's "set if absent, with
- * expiry").
+ * <p>Each id has at most one entry: a {@link State state} and an expiry. The verifier calls {@link
+ * #begin} when a request arrives, then {@link #complete} when the application processed it or
+ * {@link #abandon} when it failed. An entry whose application died in between (no {@code complete}
+ * nor {@code abandon}) ends at its expiry, after which the sender's next retry is processed.
  *
- * <p>Implementations must be thread-safe, and {@link #markSeen} must be atomic: of concurrent calls
- * with the same id, exactly one may return {@code true}.
+ * <p>The default, {@link #inMemory}, guards one JVM. Listener instances behind a load balancer
+ * share one guard in a store they all reach, for example:
+ *
+ * <ul>
+ *   <li>Redis: {@code begin} is {@code SET id IN_PROGRESS NX PXAT until}; if that set nothing,
+ *       {@code GET id} gives the state (if the key expired in between, try the {@code SET} again);
+ *       {@code complete} is {@code SET id DONE PXAT until}; {@code abandon} is {@code DEL id}. A
+ *       small Lua script makes {@code begin} one round trip.
+ *   <li>SQL: a table {@code (id primary key, state, until)}; {@code begin} is an {@code INSERT ...
+ *       ON CONFLICT (id) DO UPDATE SET state = 'IN_PROGRESS', until = excluded.until WHERE until <
+ *       now}, and when it changed no row, a {@code SELECT state}; {@code complete} is an upsert to
+ *       {@code DONE}; {@code abandon} a {@code DELETE}; old rows are purged by {@code until}.
+ * </ul>
+ *
+ * <p>Implementations must be thread-safe, and {@link #begin} must be atomic: of concurrent calls
+ * with the same id whose entry is absent or expired, exactly one may return {@link State#NEW}. A
+ * method that cannot reach its store throws; {@link VerifyingHandler} then answers 500 so that the
+ * sender retries.
  */
 public interface ReplayGuard {
 
+  /** The state of a {@code webhook-id} as {@link #begin} found it. */
+  enum State {
+    /**
+     * The id had no live entry: it is now recorded as being processed, and the caller processes it.
+     */
+    NEW,
+    /**
+     * The id is being processed (or its processor died and the entry has not expired yet): the
+     * sender should come back later.
+     */
+    IN_PROGRESS,
+    /** The id was processed: acknowledge the request without processing it again. */
+    DONE
+  }
+
   /**
-   * Records an id if it was not already recorded.
+   * Records an id as being processed if it has no live entry, and says which state it found.
    *
    * @param webhookId the {@code webhook-id} of an authenticated request
-   * @param rememberUntil the id must be remembered at least until this time; after it the verifier
-   *     rejects the request as too old anyway
-   * @return {@code true} if the id was not seen (it is now recorded), {@code false} if it is a
-   *     replay
+   * @param until when a new entry expires if neither {@link #complete} nor {@link #abandon} follow
+   *     (the processor is then presumed dead); ignored when the id already has a live entry
+   * @return {@link State#NEW} if the caller now owns the id, otherwise the id's live state
    */
-  boolean markSeen(String webhookId, Instant rememberUntil);
+  State begin(String webhookId, Instant until);
 
   /**
-   * Forgets an id, so that the sender's retry of the same notification is accepted. Called when the
-   * application failed to process a notification it had accepted.
+   * Records that an id was processed: from now until {@code until}, {@link #begin} returns {@link
+   * State#DONE} for it.
    *
-   * @param webhookId the id to forget; unknown ids are ignored
+   * @param webhookId an id for which {@link #begin} returned {@link State#NEW}
+   * @param until when the entry expires; after it a retry of the id is processed again
    */
-  void forget(String webhookId);
+  void complete(String webhookId, Instant until);
 
   /**
-   * The default guard: an in-memory Caffeine cache whose entries expire at their {@code
-   * rememberUntil}, bounded in size. When more ids must be remembered than {@code maximumSize}
-   * (more accepted notifications per twice the tolerance window than that), some are evicted early
-   * and a warning is logged: size it above your peak rate times twice the tolerance.
+   * Removes an id's entry, so that the sender's retry of the same notification is processed. Called
+   * when the application failed to process a notification it had begun, or when the body turned out
+   * malformed.
+   *
+   * @param webhookId the id to remove; unknown ids are ignored
+   */
+  void abandon(String webhookId);
+
+  /**
+   * The default guard: an in-memory Caffeine cache whose entries expire at their {@code until},
+   * bounded in size. When more ids must be remembered than {@code maximumSize}, some are evicted
+   * early and a warning is logged: size it above your peak rate of notifications times how long
+   * entries live (about 10 minutes with the verifier's defaults).
    *
    * @param clock the time source; use the verifier's clock
    * @param maximumSize the most ids held; at least 1

@@ -23,12 +23,17 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@code GET} with {@code X-Verification-Key}: 200 {@code {"key":"<value>"}};
- *   <li>{@code POST} that verifies and that the consumer processes: 204;
+ *   <li>{@code POST} that verifies and that the consumer processes: 204, and the id is recorded as
+ *       processed in the replay guard;
+ *   <li>a retry of a notification the consumer processed: 200 {@code {"status":"already
+ *       processed"}}, without calling the consumer again;
+ *   <li>a retry of a notification the consumer is still processing: 409 {@code {"error":"in
+ *       progress"}}, so that the sender comes back later;
  *   <li>a failed check: {@link WebhookVerificationException.Reason#httpStatus()} (401 when not
- *       authenticated, 400 when malformed, 413 when too large, 409 when replayed), with a generic
- *       body that never says which check failed (the reason is logged at DEBUG);
+ *       authenticated, 400 when malformed, 413 when too large), with a generic body that never says
+ *       which check failed (the reason is logged at DEBUG);
  *   <li>a consumer that throws: 500, and the id is released from the replay guard so that the
- *       sender's retry is accepted;
+ *       sender's retry is processed;
  *   <li>a replay guard that throws (e.g. its shared store is down): 500, logged at WARN;
  *   <li>any other method: 405.
  * </ul>
@@ -119,7 +124,11 @@ public final class VerifyingHandler implements HttpHandler {
       Notification notification = verifier.verify(headers, body);
       return deliver(notification);
     } catch (WebhookVerificationException e) {
-      LOG.debug("Rejected a request: {}: {}", e.reason(), e.getMessage());
+      if (e.reason() == WebhookVerificationException.Reason.ALREADY_PROCESSED) {
+        LOG.debug("Acknowledged a duplicate: {}", e.getMessage());
+      } else {
+        LOG.debug("Rejected a request: {}: {}", e.reason(), e.getMessage());
+      }
       return rejection(e.reason());
     } catch (RuntimeException e) {
       // Only a pluggable part can fail this way (e.g. a shared replay guard's store being down):
@@ -135,6 +144,7 @@ public final class VerifyingHandler implements HttpHandler {
       consumer.accept(notification);
       processed = true;
       LOG.debug("Processed notification {} ({})", notification.id(), notification.type());
+      complete(notification);
       return new Response(204, Map.of(), "");
     } catch (Exception e) {
       LOG.warn(
@@ -148,6 +158,19 @@ public final class VerifyingHandler implements HttpHandler {
       if (!processed) {
         release(notification);
       }
+    }
+  }
+
+  private void complete(Notification notification) {
+    try {
+      verifier.complete(notification);
+    } catch (RuntimeException e) {
+      // Processed all the same: answer 204. Only a retry (none follows a 2xx) would notice.
+      LOG.warn(
+          "Could not record notification {} as processed in the replay guard; a retry of it would"
+              + " be answered 409 until its replay window ends, then processed again",
+          notification.id(),
+          e);
     }
   }
 
@@ -166,8 +189,9 @@ public final class VerifyingHandler implements HttpHandler {
   private static Response rejection(WebhookVerificationException.Reason reason) {
     int status = reason.httpStatus();
     return switch (status) {
+      case 200 -> Response.json(200, "{\"status\":\"already processed\"}");
       case 401 -> Response.error(401, "unauthorized");
-      case 409 -> Response.error(409, "already received");
+      case 409 -> Response.error(409, "in progress");
       case 413 -> Response.error(413, "payload too large");
       default -> Response.error(400, "bad request");
     };

@@ -3,8 +3,9 @@ package dev.hookline.receiver;
 import java.util.Objects;
 
 /**
- * A request that is not a genuine, fresh, well-formed Hookline notification. The {@link #reason()}
- * says which check failed; the message says why, and never contains an API key, a signing secret, a
+ * A request that is not a genuine, fresh, well-formed Hookline notification, or one that must not
+ * be processed now (its {@code webhook-id} is being or was processed). The {@link #reason()} says
+ * which check failed; the message says why, and never contains an API key, a signing secret, a
  * signature or an {@code Authorization} value.
  *
  * <p>Immutable and thread-safe.
@@ -33,8 +34,16 @@ public final class WebhookVerificationException extends RuntimeException {
     TIMESTAMP_IN_FUTURE(401),
     /** A header is duplicated, too long or not in its format. */
     MALFORMED_HEADER(400),
-    /** The {@code webhook-id} was already accepted within the tolerance window. */
-    REPLAYED(409),
+    /**
+     * The {@code webhook-id} was accepted and is still being processed (or its processing died and
+     * the replay guard's entry has not expired yet): answer 409 so that the sender retries later.
+     */
+    IN_PROGRESS(409),
+    /**
+     * The {@code webhook-id} was already processed: answer 2xx so that the sender stops retrying,
+     * and do not process it again. A request replayed by an attacker gets the same answer.
+     */
+    ALREADY_PROCESSED(200),
     /** The body is larger than the configured maximum. */
     BODY_TOO_LARGE(413),
     /**
@@ -51,9 +60,10 @@ public final class WebhookVerificationException extends RuntimeException {
 
     /**
      * Returns the HTTP status a listener should answer: 401 when the request is not authenticated
-     * (key, signature, freshness), 400 for malformed input, 413 for a body too large, 409 for a
-     * replay (not 2xx, so that a sender whose first attempt is still being processed retries later
-     * instead of losing the notification).
+     * (key, signature, freshness), 400 for malformed input, 413 for a body too large, 409 while the
+     * same id is being processed (not 2xx, so that the sender retries later instead of losing the
+     * notification if that processing fails), and 200 for an id already processed (so that the
+     * sender records a success; the only reason that is not an error).
      *
      * @return the status code
      */

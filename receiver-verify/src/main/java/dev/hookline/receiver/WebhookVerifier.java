@@ -22,6 +22,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -40,10 +41,18 @@ import org.jspecify.annotations.Nullable;
  *       the tolerance, both directions) and {@code webhook-signature} (Standard Webhooks v1, any
  *       signature of the space-separated list, under any configured secret);
  *   <li>the replay guard, which records the {@code webhook-id} only now, so unauthenticated
- *       requests cannot fill it;
+ *       requests cannot fill it: an id still being processed is refused as {@link
+ *       Reason#IN_PROGRESS}, and an id already processed (see {@link #complete}) as {@link
+ *       Reason#ALREADY_PROCESSED}, whose status is 2xx;
  *   <li>the body: a JSON object with {@code id} (equal to {@code webhook-id}), {@code type}, {@code
- *       timestamp} and {@code data}.
+ *       timestamp} and {@code data}, and optionally {@code subject} ({@code user_id}, {@code
+ *       app_id}, {@code tenant}) and {@code changed} (an array of attribute names): when present
+ *       they must have that shape; older senders omit them.
  * </ol>
+ *
+ * <p>A notification {@link #verify} returns counts as being processed until you call {@link
+ * #complete} (processed: the sender's retries are acknowledged without processing) or {@link
+ * #release} (failed: the sender's retry is processed), or until its replay window ends.
  *
  * <p>With API keys only (no signing secrets), the body and timestamp are not authenticated; the
  * {@code webhook-id} header, when present, still goes through the replay guard (remembered for the
@@ -72,6 +81,13 @@ public final class WebhookVerifier {
   /** The default maximum body size: 1 MiB. */
   public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
+  /**
+   * The default time a processed id is still acknowledged after processing: 10 minutes, which
+   * covers the retry that follows a 409 in Hookline's default schedule (its 5-minute step, with
+   * jitter) when the application finishes within 4 minutes.
+   */
+  public static final Duration DEFAULT_REMEMBER_PROCESSED_FOR = Duration.ofMinutes(10);
+
   /** The default number of ids the in-memory replay guard holds. */
   public static final long DEFAULT_REPLAY_GUARD_SIZE = 100_000;
 
@@ -97,6 +113,7 @@ public final class WebhookVerifier {
   private final Clock clock;
   private final ReplayGuard replayGuard;
   private final int maxBodyBytes;
+  private final Duration rememberProcessedFor;
 
   private WebhookVerifier(Builder b, List<byte[]> apiKeyDigests, ReplayGuard replayGuard) {
     this.apiKeyDigests = apiKeyDigests;
@@ -107,6 +124,7 @@ public final class WebhookVerifier {
     this.clock = b.clock;
     this.replayGuard = replayGuard;
     this.maxBodyBytes = b.maxBodyBytes;
+    this.rememberProcessedFor = b.rememberProcessedFor;
   }
 
   /**
@@ -185,19 +203,26 @@ public final class WebhookVerifier {
       rememberUntil = clock.instant().plus(tolerance);
     }
 
-    if (id != null && !replayGuard.markSeen(id, rememberUntil)) {
-      throw new WebhookVerificationException(
-          Reason.REPLAYED, "notification " + id + " was already accepted");
+    if (id != null) {
+      switch (replayGuard.begin(id, rememberUntil)) {
+        case NEW -> {}
+        case IN_PROGRESS ->
+            throw new WebhookVerificationException(
+                Reason.IN_PROGRESS, "notification " + id + " is still being processed");
+        case DONE ->
+            throw new WebhookVerificationException(
+                Reason.ALREADY_PROCESSED, "notification " + id + " was already processed");
+      }
     }
     boolean parsed = false;
     try {
-      Notification notification = parse(rawBody, id);
+      Notification notification = parse(rawBody, id, id == null ? null : rememberUntil);
       parsed = true;
       return notification;
     } finally {
       if (!parsed && id != null) {
         // Remember only accepted notifications: a malformed one is answered 400 each time.
-        replayGuard.forget(id);
+        replayGuard.abandon(id);
       }
     }
   }
@@ -215,14 +240,44 @@ public final class WebhookVerifier {
   }
 
   /**
-   * Forgets an accepted notification in the replay guard, so that the sender's retry of it is
-   * accepted. Call it when your processing of the notification failed and you answer non-2xx
-   * ({@link VerifyingHandler} does this for you).
+   * Records in the replay guard that a notification was processed, so that the sender's retries of
+   * it are answered {@link Reason#ALREADY_PROCESSED} (2xx, without processing it again) for the
+   * longer of its replay window and {@link Builder#rememberProcessedFor}. Call it when your
+   * processing succeeded, before answering 2xx ({@link VerifyingHandler} does this for you).
+   * Without it, the id counts as {@link Reason#IN_PROGRESS} until its replay window ends, and a
+   * retry after that is processed again.
+   *
+   * <p>Does nothing for a notification that came without a {@code webhook-id} header (only possible
+   * without signing secrets): such a request is not guarded.
    *
    * @param notification a notification this verifier returned
+   * @throws RuntimeException whatever a shared replay guard throws when its store is unreachable
+   */
+  public void complete(Notification notification) {
+    Objects.requireNonNull(notification, "notification");
+    Instant replayWindowEnd = notification.guardedUntil();
+    if (replayWindowEnd != null) {
+      Instant retained = clock.instant().plus(rememberProcessedFor);
+      replayGuard.complete(
+          notification.id(), retained.isAfter(replayWindowEnd) ? retained : replayWindowEnd);
+    }
+  }
+
+  /**
+   * Removes an accepted notification from the replay guard, so that the sender's retry of it is
+   * processed. Call it when your processing of the notification failed and you answer non-2xx
+   * ({@link VerifyingHandler} does this for you).
+   *
+   * <p>Does nothing for a notification that came without a {@code webhook-id} header.
+   *
+   * @param notification a notification this verifier returned
+   * @throws RuntimeException whatever a shared replay guard throws when its store is unreachable
    */
   public void release(Notification notification) {
-    replayGuard.forget(Objects.requireNonNull(notification, "notification").id());
+    Objects.requireNonNull(notification, "notification");
+    if (notification.guardedUntil() != null) {
+      replayGuard.abandon(notification.id());
+    }
   }
 
   /**
@@ -327,7 +382,8 @@ public final class WebhookVerifier {
     return sentAt;
   }
 
-  private static Notification parse(byte[] rawBody, @Nullable String webhookId) {
+  private static Notification parse(
+      byte[] rawBody, @Nullable String webhookId, @Nullable Instant guardedUntil) {
     JsonNode root;
     try {
       root = JSON.readTree(rawBody);
@@ -366,7 +422,74 @@ public final class WebhookVerifier {
       throw new WebhookVerificationException(
           Reason.MALFORMED_BODY, "the body must have a \"data\" JSON object");
     }
-    return new Notification(id, type, timestamp, data, rawBody);
+    return new Notification(
+        id,
+        type,
+        timestamp,
+        subject(root.get("subject")),
+        changed(root.get("changed")),
+        data,
+        rawBody,
+        guardedUntil);
+  }
+
+  /** The optional {@code subject}; older senders do not send it. */
+  private static Optional<Notification.Subject> subject(@Nullable JsonNode subject) {
+    if (subject == null || subject.isNull()) {
+      return Optional.empty();
+    }
+    if (!subject.isObject()) {
+      throw new WebhookVerificationException(
+          Reason.MALFORMED_BODY, "the body's \"subject\" must be a JSON object");
+    }
+    return Optional.of(
+        new Notification.Subject(
+            requiredText(subject, "user_id", "subject"),
+            optionalText(subject, "app_id"),
+            optionalText(subject, "tenant")));
+  }
+
+  /** The optional {@code changed} array of attribute names; older senders do not send it. */
+  private static List<String> changed(@Nullable JsonNode changed) {
+    if (changed == null || changed.isNull()) {
+      return List.of();
+    }
+    if (!changed.isArray()) {
+      throw new WebhookVerificationException(
+          Reason.MALFORMED_BODY, "the body's \"changed\" must be a JSON array of strings");
+    }
+    List<String> names = new ArrayList<>(changed.size());
+    for (JsonNode name : changed) {
+      if (!name.isTextual()) {
+        throw new WebhookVerificationException(
+            Reason.MALFORMED_BODY, "the body's \"changed\" must be a JSON array of strings");
+      }
+      names.add(name.textValue());
+    }
+    return List.copyOf(names);
+  }
+
+  private static Optional<String> optionalText(JsonNode subject, String field) {
+    JsonNode node = subject.get(field);
+    if (node == null || node.isNull()) {
+      return Optional.empty();
+    }
+    if (!node.isTextual() || node.textValue().isEmpty()) {
+      throw new WebhookVerificationException(
+          Reason.MALFORMED_BODY,
+          "the body's subject." + field + ", when present, must be a non-empty string");
+    }
+    return Optional.of(node.textValue());
+  }
+
+  private static String requiredText(JsonNode object, String field, String in) {
+    JsonNode node = object.get(field);
+    if (node == null || !node.isTextual() || node.textValue().isEmpty()) {
+      throw new WebhookVerificationException(
+          Reason.MALFORMED_BODY,
+          "the body's \"" + in + "\" must have a non-empty string \"" + field + "\"");
+    }
+    return node.textValue();
   }
 
   private static String requiredText(JsonNode root, String field) {
@@ -443,6 +566,7 @@ public final class WebhookVerifier {
     private @Nullable ReplayGuard replayGuard;
     private long replayGuardSize = DEFAULT_REPLAY_GUARD_SIZE;
     private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+    private Duration rememberProcessedFor = DEFAULT_REMEMBER_PROCESSED_FOR;
 
     private Builder() {}
 
@@ -522,6 +646,27 @@ public final class WebhookVerifier {
      */
     public Builder replayGuard(ReplayGuard replayGuard) {
       this.replayGuard = Objects.requireNonNull(replayGuard, "replayGuard");
+      return this;
+    }
+
+    /**
+     * Sets how long after {@link WebhookVerifier#complete} a processed id is still acknowledged as
+     * {@link Reason#ALREADY_PROCESSED} without processing it again (at least until the end of its
+     * replay window either way). Default: {@link WebhookVerifier#DEFAULT_REMEMBER_PROCESSED_FOR}.
+     * It must cover the gap between the sender's retries: raise it when your sender's retries are
+     * spaced wider; the in-memory replay guard then holds more ids (raise its size accordingly).
+     *
+     * @param retention 1 second to 7 days
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder rememberProcessedFor(Duration retention) {
+      Objects.requireNonNull(retention, "retention");
+      if (retention.toSeconds() < 1 || retention.compareTo(Duration.ofDays(7)) > 0) {
+        throw new IllegalArgumentException(
+            "rememberProcessedFor must be between 1 second and 7 days (got " + retention + ")");
+      }
+      this.rememberProcessedFor = retention;
       return this;
     }
 

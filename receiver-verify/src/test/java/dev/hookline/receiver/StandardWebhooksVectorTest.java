@@ -103,13 +103,16 @@ class StandardWebhooksVectorTest {
     final List<String> forgotten = new ArrayList<>();
 
     @Override
-    public boolean markSeen(String webhookId, Instant rememberUntil) {
+    public State begin(String webhookId, Instant until) {
       marked.add(webhookId);
-      return true;
+      return State.NEW;
     }
 
     @Override
-    public synchronized void forget(String webhookId) {
+    public void complete(String webhookId, Instant until) {}
+
+    @Override
+    public synchronized void abandon(String webhookId) {
       forgotten.add(webhookId);
     }
   }

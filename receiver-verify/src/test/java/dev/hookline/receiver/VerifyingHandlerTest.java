@@ -26,8 +26,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -103,7 +105,7 @@ class VerifyingHandlerTest {
   }
 
   @Test
-  void malformedInputIs400TooLargeIs413ReplayIs409() {
+  void malformedInputIs400TooLargeIs413() {
     byte[] body = body("evt_m");
     Map<String, List<String>> dup = headers("evt_m", body);
     Requests.values(dup, "webhook-id").add("evt_m");
@@ -116,8 +118,93 @@ class VerifyingHandlerTest {
     assertEquals(413, handler.respond("POST", headers("evt_m", big), big).status());
 
     assertEquals(204, handler.respond("POST", headers("evt_m", body), body).status());
-    assertEquals(409, handler.respond("POST", headers("evt_m", body), body).status());
     assertEquals(1, received.size());
+  }
+
+  @Test
+  void aRetryOfAProcessedNotificationIsAcknowledgedWithoutCallingTheConsumer() {
+    byte[] body = body("evt_dup");
+    assertEquals(204, handler.respond("POST", headers("evt_dup", body), body).status());
+    VerifyingHandler.Response dup = handler.respond("POST", headers("evt_dup", body), body);
+    assertEquals(200, dup.status());
+    assertEquals("{\"status\":\"already processed\"}", dup.body());
+    assertEquals("application/json", dup.headers().get("Content-Type"));
+    clock.advance(Duration.ofMinutes(4));
+    long now = clock.instant().getEpochSecond();
+    Map<String, List<String>> later =
+        Requests.headers(
+            API_KEY, "evt_dup", Long.toString(now), Requests.sign(SECRET, "evt_dup", now, body));
+    assertEquals(200, handler.respond("POST", later, body).status(), "a retry signed later");
+    assertEquals(1, received.size());
+  }
+
+  @Test
+  void aRetryWhileTheConsumerIsStillWorkingIsAskedToComeBackAndTheConsumerRunsOnce()
+      throws Exception {
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger calls = new AtomicInteger();
+    VerifyingHandler slow =
+        VerifyingHandler.create(
+            verifier,
+            n -> {
+              calls.incrementAndGet();
+              entered.countDown();
+              assertTrue(release.await(30, TimeUnit.SECONDS), "never released");
+            });
+    byte[] body = body("evt_slow");
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<VerifyingHandler.Response> first =
+          pool.submit(() -> slow.respond("POST", headers("evt_slow", body), body));
+      assertTrue(entered.await(30, TimeUnit.SECONDS));
+      Future<VerifyingHandler.Response> second =
+          pool.submit(() -> slow.respond("POST", headers("evt_slow", body), body));
+      VerifyingHandler.Response busy = second.get(30, TimeUnit.SECONDS);
+      assertEquals(409, busy.status());
+      assertEquals("{\"error\":\"in progress\"}", busy.body());
+      release.countDown();
+      assertEquals(204, first.get(30, TimeUnit.SECONDS).status());
+      assertEquals(200, slow.respond("POST", headers("evt_slow", body), body).status());
+      assertEquals(1, calls.get());
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void ofConcurrentDeliveriesOfOneIdTheConsumerRunsOnce() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    VerifyingHandler counting = VerifyingHandler.create(verifier, n -> calls.incrementAndGet());
+    byte[] body = body("evt_race");
+    int threads = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<VerifyingHandler.Response>> responses = new ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        responses.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return counting.respond("POST", headers("evt_race", body), body);
+                }));
+      }
+      start.countDown();
+      int processed = 0;
+      for (Future<VerifyingHandler.Response> f : responses) {
+        int status = f.get(30, TimeUnit.SECONDS).status();
+        assertTrue(status == 204 || status == 200 || status == 409, "status " + status);
+        if (status == 204) {
+          processed++;
+        }
+      }
+      assertEquals(1, processed);
+      assertEquals(1, calls.get());
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test
@@ -144,12 +231,17 @@ class VerifyingHandlerTest {
     ReplayGuard down =
         new ReplayGuard() {
           @Override
-          public boolean markSeen(String webhookId, java.time.Instant rememberUntil) {
+          public State begin(String webhookId, java.time.Instant until) {
             throw new IllegalStateException("replay store unreachable");
           }
 
           @Override
-          public void forget(String webhookId) {
+          public void complete(String webhookId, java.time.Instant until) {
+            throw new IllegalStateException("replay store unreachable");
+          }
+
+          @Override
+          public void abandon(String webhookId) {
             throw new IllegalStateException("replay store unreachable");
           }
         };
@@ -176,12 +268,17 @@ class VerifyingHandlerTest {
     ReplayGuard cannotForget =
         new ReplayGuard() {
           @Override
-          public boolean markSeen(String webhookId, java.time.Instant rememberUntil) {
-            return accepting.markSeen(webhookId, rememberUntil);
+          public State begin(String webhookId, java.time.Instant until) {
+            return accepting.begin(webhookId, until);
           }
 
           @Override
-          public void forget(String webhookId) {
+          public void complete(String webhookId, java.time.Instant until) {
+            throw new IllegalStateException("replay store unreachable");
+          }
+
+          @Override
+          public void abandon(String webhookId) {
             throw new IllegalStateException("replay store unreachable");
           }
         };
@@ -202,6 +299,12 @@ class VerifyingHandlerTest {
             .respond("POST", headers("evt_h", body), body);
     assertEquals(500, r.status());
     assertEquals(List.of("evt_h"), accepting.marked);
+
+    byte[] other = body("evt_i");
+    VerifyingHandler.Response processed =
+        VerifyingHandler.create(v, received::add).respond("POST", headers("evt_i", other), other);
+    assertEquals(204, processed.status(), "processed, though it could not be recorded so");
+    assertEquals(1, received.size());
   }
 
   /** The handler behind the JDK's HTTP server on loopback, called with java.net.http. */

@@ -387,11 +387,92 @@ class WebhookVerifierTest {
   // ---- replay guard
 
   @Test
+  void aCompletedNotificationIsAcknowledgedAsAlreadyProcessed() {
+    byte[] body = body("evt_done");
+    Map<String, List<String>> h = headers("evt_done", body);
+    Notification n = verifier.verify(h, body);
+    assertEquals(Reason.IN_PROGRESS, reasonOf(() -> verifier.verify(h, body)));
+    verifier.complete(n);
+    assertEquals(Reason.ALREADY_PROCESSED, reasonOf(() -> verifier.verify(h, body)));
+    assertEquals(200, Reason.ALREADY_PROCESSED.httpStatus());
+    assertEquals(409, Reason.IN_PROGRESS.httpStatus());
+  }
+
+  @Test
+  void aRetryWithAFreshTimestampIsAcknowledgedForRememberProcessedFor() {
+    WebhookVerifier v =
+        WebhookVerifier.builder()
+            .apiKey(API_KEY)
+            .signingSecret(SECRET)
+            .clock(clock)
+            .rememberProcessedFor(Duration.ofHours(1))
+            .build();
+    byte[] body = body("evt_later");
+    v.complete(v.verify(headers("evt_later", body), body));
+    clock.advance(Duration.ofMinutes(59));
+    assertEquals(
+        Reason.ALREADY_PROCESSED, reasonOf(() -> v.verify(retry("evt_later", body), body)));
+    clock.advance(Duration.ofMinutes(1).plusSeconds(1));
+    assertEquals("evt_later", v.verify(retry("evt_later", body), body).id(), "forgotten after");
+  }
+
+  @Test
+  void byDefaultAProcessedIdIsRememberedForTenMinutesAfterCompletion() {
+    assertEquals(Duration.ofMinutes(10), WebhookVerifier.DEFAULT_REMEMBER_PROCESSED_FOR);
+    byte[] body = body("evt_dflt");
+    Notification n = verifier.verify(headers("evt_dflt", body), body);
+    clock.advance(Duration.ofMinutes(4));
+    verifier.complete(n);
+    clock.advance(Duration.ofMinutes(10));
+    assertEquals(
+        Reason.ALREADY_PROCESSED, reasonOf(() -> verifier.verify(retry("evt_dflt", body), body)));
+    clock.advance(Duration.ofSeconds(1));
+    assertEquals("evt_dflt", verifier.verify(retry("evt_dflt", body), body).id());
+  }
+
+  @Test
+  void anInProgressIdWhoseProcessorDiedExpiresWithItsReplayWindow() {
+    byte[] body = body("evt_dead");
+    verifier.verify(headers("evt_dead", body), body); // never completed nor released
+    // The window ends with the second at the first attempt's timestamp plus the tolerance.
+    clock.advance(Duration.ofSeconds(301));
+    assertEquals(
+        Reason.IN_PROGRESS, reasonOf(() -> verifier.verify(retry("evt_dead", body), body)));
+    clock.advance(Duration.ofMillis(1));
+    assertEquals("evt_dead", verifier.verify(retry("evt_dead", body), body).id());
+  }
+
+  @Test
+  void aReleasedNotificationIsProcessedAgainAndCanThenBeCompleted() {
+    byte[] body = body("evt_again");
+    Map<String, List<String>> h = headers("evt_again", body);
+    verifier.release(verifier.verify(h, body));
+    Notification second = verifier.verify(h, body);
+    verifier.complete(second);
+    assertEquals(Reason.ALREADY_PROCESSED, reasonOf(() -> verifier.verify(h, body)));
+  }
+
+  @Test
+  void ofConcurrentRetriesOfACompletedNotificationNoneIsProcessed() throws Exception {
+    byte[] body = body("evt_cd");
+    Map<String, List<String>> h = headers("evt_cd", body);
+    verifier.complete(verifier.verify(h, body));
+    List<Object> outcomes = runConcurrently(16, i -> verifier.verify(h, body));
+    assertTrue(
+        outcomes.stream()
+            .allMatch(
+                o ->
+                    o instanceof WebhookVerificationException e
+                        && e.reason() == Reason.ALREADY_PROCESSED),
+        outcomes.toString());
+  }
+
+  @Test
   void theSameRequestTwiceIsReplayed() {
     byte[] body = body("evt_r");
     Map<String, List<String>> h = headers("evt_r", body);
     verifier.verify(h, body);
-    assertEquals(Reason.REPLAYED, reasonOf(() -> verifier.verify(h, body)));
+    assertEquals(Reason.IN_PROGRESS, reasonOf(() -> verifier.verify(h, body)));
     clock.advance(Duration.ofSeconds(301));
     assertEquals(
         Reason.TIMESTAMP_TOO_OLD,
@@ -405,7 +486,7 @@ class WebhookVerifierTest {
     Map<String, List<String>> h = headers("evt_edge", body);
     verifier.verify(h, body);
     clock.advance(Duration.ofMillis(300_999));
-    assertEquals(Reason.REPLAYED, reasonOf(() -> verifier.verify(h, body)));
+    assertEquals(Reason.IN_PROGRESS, reasonOf(() -> verifier.verify(h, body)));
     clock.advance(Duration.ofMillis(1));
     assertEquals(Reason.TIMESTAMP_TOO_OLD, reasonOf(() -> verifier.verify(h, body)));
   }
@@ -450,13 +531,14 @@ class WebhookVerifierTest {
     Map<String, List<String>> h = headers("evt_c", body);
     List<Object> outcomes = runConcurrently(16, i -> verifier.verify(h, body));
     long accepted = outcomes.stream().filter(o -> o instanceof Notification).count();
-    long replayed =
+    long inProgress =
         outcomes.stream()
             .filter(
-                o -> o instanceof WebhookVerificationException e && e.reason() == Reason.REPLAYED)
+                o ->
+                    o instanceof WebhookVerificationException e && e.reason() == Reason.IN_PROGRESS)
             .count();
     assertEquals(1, accepted, outcomes.toString());
-    assertEquals(15, replayed, outcomes.toString());
+    assertEquals(15, inProgress, outcomes.toString());
   }
 
   @Test
@@ -470,6 +552,12 @@ class WebhookVerifierTest {
               return verifier.verify(headers(id, body), body);
             });
     assertTrue(outcomes.stream().allMatch(o -> o instanceof Notification), outcomes.toString());
+  }
+
+  /** Headers of the sender's retry of {@code id}: the same body, signed at the clock's now. */
+  private Map<String, List<String>> retry(String id, byte[] body) {
+    long ts = clock.instant().getEpochSecond();
+    return Requests.headers(API_KEY, id, Long.toString(ts), sign(SECRET, id, ts, body));
   }
 
   // ---- API key only
@@ -486,9 +574,15 @@ class WebhookVerifierTest {
 
     h.put("webhook-id", List.of("evt_k"));
     assertEquals("evt_k", keyOnly.verify(h, body).id());
-    assertEquals(Reason.REPLAYED, reasonOf(() -> keyOnly.verify(h, body)));
+    assertEquals(Reason.IN_PROGRESS, reasonOf(() -> keyOnly.verify(h, body)));
     clock.advance(Duration.ofSeconds(301));
     assertEquals("evt_k", keyOnly.verify(h, body).id(), "remembered for the tolerance");
+
+    h.remove("webhook-id");
+    Notification unguarded = keyOnly.verify(h, body);
+    keyOnly.complete(unguarded);
+    h.put("webhook-id", List.of("evt_k"));
+    assertEquals(Reason.IN_PROGRESS, reasonOf(() -> keyOnly.verify(h, body)), "complete ignored");
 
     h.put("webhook-id", List.of("evt_other"));
     assertEquals(Reason.MALFORMED_BODY, reasonOf(() -> keyOnly.verify(h, body)));
@@ -579,6 +673,8 @@ class WebhookVerifierTest {
     assertThrows(IllegalArgumentException.class, () -> b.maxBodyBytes(0));
     assertThrows(IllegalArgumentException.class, () -> b.maxBodyBytes(65 << 20));
     assertThrows(IllegalArgumentException.class, () -> b.replayGuardSize(0));
+    assertThrows(IllegalArgumentException.class, () -> b.rememberProcessedFor(Duration.ZERO));
+    assertThrows(IllegalArgumentException.class, () -> b.rememberProcessedFor(Duration.ofDays(8)));
     assertThrows(IllegalArgumentException.class, () -> ReplayGuard.inMemory(clock, 0));
     String message =
         String.valueOf(

@@ -15,7 +15,6 @@ import dev.hookline.DeliveryQuery;
 import dev.hookline.DeliveryState;
 import dev.hookline.ErrorKind;
 import dev.hookline.Event;
-import dev.hookline.Lease;
 import dev.hookline.Secret;
 import dev.hookline.SigningSecret;
 import dev.hookline.UserEvents;
@@ -26,6 +25,7 @@ import dev.hookline.WebhookStatus;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
 import dev.hookline.spi.Lane;
+import dev.hookline.spi.Lease;
 import dev.hookline.spi.Store;
 import java.net.URI;
 import java.time.Duration;
@@ -109,9 +109,21 @@ public abstract class StoreContract {
    * @return the webhook
    */
   protected Webhook webhook(String id) {
+    return webhook(id, Optional.empty());
+  }
+
+  /**
+   * Like {@link #webhook(String)}, owned by a tenant (or the host's own when empty).
+   *
+   * @param id the webhook id
+   * @param tenant the owning tenant
+   * @return the webhook
+   */
+  protected Webhook webhook(String id, Optional<String> tenant) {
     Instant now = clock.instant();
     return new Webhook(
         id,
+        tenant,
         "Webhook " + id,
         "contract test",
         URI.create("https://hooks.example.com/" + id),
@@ -194,7 +206,9 @@ public abstract class StoreContract {
   @Test
   void insertingAnExistingIdFails() {
     store.insertWebhook(webhook("wh_a"));
-    assertThrows(IllegalStateException.class, () -> store.insertWebhook(webhook("wh_a")));
+    WebhookConflictException duplicate =
+        assertThrows(WebhookConflictException.class, () -> store.insertWebhook(webhook("wh_a")));
+    assertEquals(WebhookConflictException.Reason.DUPLICATE_ID, duplicate.reason());
   }
 
   @Test
@@ -208,7 +222,8 @@ public abstract class StoreContract {
     store.insertWebhook(w);
     clock.advance(Duration.ofSeconds(1));
     Webhook changed =
-        w.withState(WebhookStatus.VERIFIED, false, Optional.of("paused"), clock.instant());
+        TestWebhooks.withState(
+            w, WebhookStatus.VERIFIED, false, Optional.of("paused"), clock.instant());
     store.updateWebhook(changed);
     Webhook found = store.findWebhook("wh_a").orElseThrow();
     assertEquals(2, found.version());
@@ -220,13 +235,15 @@ public abstract class StoreContract {
   void staleUpdateIsRefusedAndChangesNothing() {
     Webhook w = webhook("wh_a");
     store.insertWebhook(w);
-    store.updateWebhook(w.withState(WebhookStatus.VERIFIED, false, Optional.empty(), T0));
+    store.updateWebhook(
+        TestWebhooks.withState(w, WebhookStatus.VERIFIED, false, Optional.empty(), T0));
     WebhookConflictException e =
         assertThrows(
             WebhookConflictException.class,
             () ->
                 store.updateWebhook(
-                    w.withState(WebhookStatus.PENDING_VERIFICATION, true, Optional.empty(), T0)));
+                    TestWebhooks.withState(
+                        w, WebhookStatus.PENDING_VERIFICATION, true, Optional.empty(), T0)));
     assertEquals(1, e.expectedVersion());
     assertEquals(2, e.actualVersion());
     Webhook found = store.findWebhook("wh_a").orElseThrow();
@@ -239,7 +256,9 @@ public abstract class StoreContract {
     Webhook w = webhook("wh_a");
     assertThrows(
         WebhookNotFoundException.class,
-        () -> store.updateWebhook(w.withState(WebhookStatus.VERIFIED, true, Optional.empty(), T0)));
+        () ->
+            store.updateWebhook(
+                TestWebhooks.withState(w, WebhookStatus.VERIFIED, true, Optional.empty(), T0)));
   }
 
   @Test
@@ -248,6 +267,119 @@ public abstract class StoreContract {
     clock.advance(Duration.ofSeconds(1));
     store.insertWebhook(webhook("wh_a"));
     assertEquals(List.of("wh_b", "wh_a"), store.listWebhooks().stream().map(Webhook::id).toList());
+  }
+
+  // ---- tenants ----
+
+  @Test
+  void aWebhooksTenantIsStoredAndKeptAcrossUpdates() {
+    Webhook w = webhook("wh_a", Optional.of("acme"));
+    store.insertWebhook(w);
+    assertEquals(w, store.findWebhook("wh_a").orElseThrow());
+    assertEquals(Optional.of("acme"), store.findWebhook("wh_a").orElseThrow().tenant());
+    store.updateWebhook(
+        TestWebhooks.withState(w, WebhookStatus.VERIFIED, false, Optional.empty(), T0));
+    assertEquals(Optional.of("acme"), store.findWebhook("wh_a").orElseThrow().tenant());
+    store.insertWebhook(webhook("wh_host"));
+    assertEquals(Optional.empty(), store.findWebhook("wh_host").orElseThrow().tenant());
+  }
+
+  @Test
+  void anUpdateThatChangesTheTenantIsRefusedAndChangesNothing() {
+    Webhook acme = webhook("wh_a", Optional.of("acme"));
+    store.insertWebhook(acme);
+    store.insertWebhook(webhook("wh_host"));
+    for (Optional<String> other : List.of(Optional.of("globex"), Optional.<String>empty())) {
+      assertThrows(
+          IllegalArgumentException.class, () -> store.updateWebhook(nextVersion(acme, other)));
+    }
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            store.updateWebhook(
+                nextVersion(store.findWebhook("wh_host").orElseThrow(), Optional.of("acme"))));
+    assertEquals(acme, store.findWebhook("wh_a").orElseThrow());
+    assertEquals(List.of("wh_a"), store.listWebhooks("acme").stream().map(Webhook::id).toList());
+  }
+
+  private static Webhook nextVersion(Webhook w, Optional<String> tenant) {
+    return new Webhook(
+        w.id(),
+        tenant,
+        w.name(),
+        w.description(),
+        w.uri(),
+        w.apiKey(),
+        w.events(),
+        w.filter(),
+        w.status(),
+        w.enabled(),
+        w.statusReason(),
+        w.signingSecrets(),
+        w.createdAt(),
+        w.updatedAt(),
+        w.version() + 1);
+  }
+
+  @Test
+  void listingByTenantReturnsOnlyThatTenantsWebhooksOldestFirst() {
+    store.insertWebhook(webhook("wh_b", Optional.of("acme")));
+    clock.advance(Duration.ofSeconds(1));
+    store.insertWebhook(webhook("wh_host"));
+    store.insertWebhook(webhook("wh_g", Optional.of("globex")));
+    store.insertWebhook(webhook("wh_a", Optional.of("acme")));
+    assertEquals(
+        List.of("wh_b", "wh_a"), store.listWebhooks("acme").stream().map(Webhook::id).toList());
+    assertEquals(List.of("wh_g"), store.listWebhooks("globex").stream().map(Webhook::id).toList());
+    assertEquals(List.of(), store.listWebhooks("initech"));
+    assertEquals(4, store.listWebhooks().size());
+  }
+
+  @Test
+  void aTenantCriterionFindsOnlyDeliveriesToThatTenantsWebhooks() {
+    store.insertWebhook(webhook("wh_host"));
+    store.insertWebhook(webhook("wh_a1", Optional.of("acme")));
+    store.insertWebhook(webhook("wh_a2", Optional.of("acme")));
+    store.insertWebhook(webhook("wh_g", Optional.of("globex")));
+    Delivery host = enqueueOne("wh_host", "evt_1");
+    Delivery a1 = enqueueOne("wh_a1", "evt_1");
+    clock.advance(Duration.ofSeconds(1));
+    Delivery a2 = enqueueOne("wh_a2", "evt_2");
+    Delivery g = enqueueOne("wh_g", "evt_3");
+    ClaimedDelivery claimedA2 =
+        claimAll("w").stream()
+            .filter(c -> c.delivery().id().equals(a2.id()))
+            .findFirst()
+            .orElseThrow();
+    assertTrue(store.fail(claimedA2.lease(), failed(1), clock.instant()));
+
+    DeliveryQuery.Builder acme = DeliveryQuery.builder().tenant("acme");
+    assertEquals(List.of(a2.id(), a1.id()), ids(store.findDeliveries(acme.build())));
+    assertEquals(
+        List.of(g.id()),
+        ids(store.findDeliveries(DeliveryQuery.builder().tenant("globex").build())));
+    assertEquals(
+        List.of(a2.id()),
+        ids(store.findDeliveries(acme.states(DeliveryState.FAILED).build())),
+        "with a state");
+    assertEquals(
+        List.of(a1.id()),
+        ids(store.findDeliveries(DeliveryQuery.builder().tenant("acme").event("evt_1").build())),
+        "the host's delivery of the same event is not the tenant's");
+    assertEquals(
+        List.of(),
+        ids(store.findDeliveries(DeliveryQuery.builder().tenant("acme").webhook("wh_g").build())),
+        "another tenant's webhook");
+    assertEquals(
+        List.of(),
+        ids(
+            store.findDeliveries(
+                DeliveryQuery.builder().tenant("acme").webhook("wh_host").build())),
+        "the host's webhook");
+    assertEquals(
+        List.of(), ids(store.findDeliveries(DeliveryQuery.builder().tenant("initech").build())));
+    assertEquals(4, store.findDeliveries(DeliveryQuery.builder().build()).size());
+    assertTrue(store.findDelivery(host.id()).isPresent());
   }
 
   @Test
@@ -488,7 +620,6 @@ public abstract class StoreContract {
     assertFalse(store.reschedule(stale.lease(), failed(1), now.plusSeconds(5), now));
     assertFalse(store.fail(stale.lease(), failed(1), now));
     assertFalse(store.release(stale.lease(), now, now));
-    assertFalse(store.extendLease(stale.lease(), now.plusSeconds(60)));
     Delivery unchanged = store.findDelivery(d.id()).orElseThrow();
     assertEquals(DeliveryState.IN_FLIGHT, unchanged.state());
     assertEquals(Optional.of(current.lease()), unchanged.lease());
@@ -505,18 +636,6 @@ public abstract class StoreContract {
     assertTrue(store.complete(c.lease(), ok(1), clock.instant()));
     assertFalse(store.complete(c.lease(), ok(1), clock.instant()));
     assertFalse(store.fail(c.lease(), failed(1), clock.instant()));
-  }
-
-  @Test
-  void extendedLeaseIsNotReclaimedAtTheOldExpiry() {
-    store.insertWebhook(webhook("wh_a"));
-    enqueueOne("wh_a", "evt_1");
-    ClaimedDelivery c = claimAll("w1").get(0);
-    assertTrue(store.extendLease(c.lease(), T0.plus(LEASE).plusSeconds(60)));
-    clock.advance(LEASE.plusSeconds(1));
-    assertTrue(claimAll("w2").isEmpty());
-    clock.advance(Duration.ofSeconds(60));
-    assertEquals(1, claimAll("w2").size());
   }
 
   @Test
@@ -782,6 +901,11 @@ public abstract class StoreContract {
     }
 
     @Override
+    public List<Webhook> listWebhooks(String tenant) {
+      throw notCreated();
+    }
+
+    @Override
     public boolean deleteWebhook(String id) {
       throw notCreated();
     }
@@ -793,11 +917,6 @@ public abstract class StoreContract {
 
     @Override
     public List<ClaimedDelivery> claim(ClaimRequest request) {
-      throw notCreated();
-    }
-
-    @Override
-    public boolean extendLease(Lease lease, Instant newExpiry) {
       throw notCreated();
     }
 

@@ -2,7 +2,6 @@ package dev.hookline.delivery.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyString;
@@ -203,24 +202,5 @@ class EndpointHealthUnitTest {
     order.verify(store).markEndpointFailing("w", T0);
     order.verify(store, times(2)).clearEndpointFailing("w");
     order.verify(store).markEndpointFailing("w", later);
-  }
-
-  @Test
-  void badSettingsAreRefusedWithTheirName() {
-    IllegalArgumentException e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () -> EndpointHealth.validate(10, 11, 0.5, COOL_DOWN, DISABLE_AFTER));
-    assertTrue(e.getMessage().contains("minRequests=11"), e.getMessage());
-    e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () -> EndpointHealth.validate(10, 5, 0, COOL_DOWN, DISABLE_AFTER));
-    assertTrue(e.getMessage().contains("failureRate"), e.getMessage());
-    e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () -> EndpointHealth.validate(10, 5, 0.5, Duration.ZERO, DISABLE_AFTER));
-    assertTrue(e.getMessage().contains("coolDown"), e.getMessage());
   }
 }

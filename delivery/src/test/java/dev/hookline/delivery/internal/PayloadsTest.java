@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hookline.Event;
+import dev.hookline.Subject;
 import dev.hookline.UserEvents;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -44,7 +46,7 @@ class PayloadsTest {
   }
 
   @Test
-  void theBodyHoldsExactlyIdTypeTimestampAndDataAndIsMemoisedPerEvent() throws Exception {
+  void theBodyHoldsIdTypeTimestampSubjectAndDataAndIsMemoisedPerEvent() throws Exception {
     ObjectNode data = JsonNodeFactory.instance.objectNode().put("email", "ada@example.com");
     Event e =
         Event.builder(UserEvents.UPDATED)
@@ -57,9 +59,10 @@ class PayloadsTest {
     JsonNode parsed = Payloads.mapper().readTree(body);
     assertEquals(
         "{\"id\":\"evt_1\",\"type\":\"user.updated\",\"timestamp\":\"2026-11-22T10:15:30.123Z\","
-            + "\"data\":{\"email\":\"ada@example.com\"}}",
-        new String(body, java.nio.charset.StandardCharsets.UTF_8));
-    assertEquals(4, parsed.size());
+            + "\"subject\":{\"user_id\":\"usr_1\"},\"data\":{\"email\":\"ada@example.com\"}}",
+        new String(body, StandardCharsets.UTF_8),
+        "no app_id, tenant or changed when the event has none");
+    assertEquals(5, parsed.size());
     assertSame(body, Payloads.body(e), "the same event object: the same bytes, not re-serialised");
     Event twin =
         Event.builder(UserEvents.UPDATED)
@@ -69,5 +72,21 @@ class PayloadsTest {
             .data(data)
             .build();
     assertArrayEquals(body, Payloads.body(twin), "an equal event read back: equal bytes");
+  }
+
+  @Test
+  void theSubjectsAppAndTenantAndTheChangedAttributesAreSentWhenPresent() {
+    Event e =
+        Event.builder(UserEvents.UPDATED)
+            .id("evt_2")
+            .occurredAt(Instant.parse("2026-11-22T10:15:30Z"))
+            .subject(Subject.user("usr_1").withApp("app_console").withTenant("acme"))
+            .changed("password", "email")
+            .build();
+    assertEquals(
+        "{\"id\":\"evt_2\",\"type\":\"user.updated\",\"timestamp\":\"2026-11-22T10:15:30.000Z\","
+            + "\"subject\":{\"user_id\":\"usr_1\",\"app_id\":\"app_console\",\"tenant\":\"acme\"},"
+            + "\"changed\":[\"email\",\"password\"],\"data\":{}}",
+        new String(Payloads.body(e), StandardCharsets.UTF_8));
   }
 }

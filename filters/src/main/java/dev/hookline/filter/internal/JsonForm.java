@@ -125,6 +125,12 @@ public final class JsonForm {
           Node operand = filter(value, here, depth + 1);
           parts.add(build(here, () -> Not.of(operand)));
         }
+        case "$const" -> {
+          if (!value.isBoolean()) {
+            throw error(here, "$const takes true or false, not " + describe(value));
+          }
+          parts.add(Constant.of(value.booleanValue()));
+        }
         case "$changed" -> {
           if (!value.isArray() || value.isEmpty()) {
             throw error(
@@ -146,7 +152,8 @@ public final class JsonForm {
                 here,
                 "unknown operator "
                     + key
-                    + " here; expected $and, $or, $not, $changed or a field such as \"data.plan\"");
+                    + " here; expected $and, $or, $not, $changed, $const or a field such as"
+                    + " \"data.plan\"");
           }
           FieldPath path = build(here, () -> FieldPath.parse(key));
           parts.addAll(field(path, value, here));

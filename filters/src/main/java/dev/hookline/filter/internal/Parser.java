@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  * and        = unary { "and" unary }
  * unary      = "not" unary | primary
  * primary    = "(" or ")" | "changed" "(" string { "," string } ")" | "exists" "(" path ")"
- *            | path op value | path ("in" | "not" "in") "(" value { "," value } ")"
+ *            | "true" | "false" | path op value | path ("in" | "not" "in") "(" value { "," value } ")"
  * op         = "==" | "!=" | ">" | ">=" | "<" | "<=" | "startsWith" | "matches"
  * path       = "type" | "occurred_at" | "subject" "." ("user_id" | "app_id" | "tenant")
  *            | "data" segment { segment }
@@ -155,6 +155,10 @@ public final class Parser {
       } while (comma());
       closeList();
       return at(t, () -> Changed.of(attributes));
+    }
+    if (t.text().equals("true") || t.text().equals("false")) {
+      p++;
+      return Constant.of(t.text().equals("true"));
     }
     if (t.text().equals("exists") && after.kind() == Kind.LPAREN) {
       p += 2;

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.hookline.receiver.ReplayGuard;
+import dev.hookline.receiver.ReplayGuard.State;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Objects;
@@ -13,16 +14,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link ReplayGuard} on a Caffeine cache: each id expires at its own {@code rememberUntil}, read
- * from the injected clock (so tests move time instead of sleeping). Thread-safe; {@link #markSeen}
- * is atomic through the cache's {@code putIfAbsent}.
+ * {@link ReplayGuard} on a Caffeine cache: each id's entry (its state) expires at its own {@code
+ * until}, read from the injected clock (so tests move time instead of sleeping). Thread-safe;
+ * {@link #begin} is atomic through the cache's {@code compute}, which sees an expired entry as
+ * absent.
  */
 public final class CaffeineReplayGuard implements ReplayGuard {
   private static final Logger LOG = LoggerFactory.getLogger(CaffeineReplayGuard.class);
 
   private final Clock clock;
   private final long maximumSize;
-  private final Cache<String, Instant> seen;
+  private final Cache<String, Entry> seen;
   private final AtomicBoolean warnedFull = new AtomicBoolean();
 
   /**
@@ -51,14 +53,31 @@ public final class CaffeineReplayGuard implements ReplayGuard {
   }
 
   @Override
-  public boolean markSeen(String webhookId, Instant rememberUntil) {
+  public State begin(String webhookId, Instant until) {
     Objects.requireNonNull(webhookId, "webhookId");
-    Objects.requireNonNull(rememberUntil, "rememberUntil");
-    return seen.asMap().putIfAbsent(webhookId, rememberUntil) == null;
+    Objects.requireNonNull(until, "until");
+    AtomicBoolean created = new AtomicBoolean();
+    Entry live =
+        seen.asMap()
+            .computeIfAbsent(
+                webhookId,
+                id -> {
+                  // Runs only when the id has no live entry; the map holds others off meanwhile.
+                  created.set(true);
+                  return new Entry(State.IN_PROGRESS, until);
+                });
+    return created.get() ? State.NEW : live.state();
   }
 
   @Override
-  public void forget(String webhookId) {
+  public void complete(String webhookId, Instant until) {
+    Objects.requireNonNull(webhookId, "webhookId");
+    Objects.requireNonNull(until, "until");
+    seen.put(webhookId, new Entry(State.DONE, until));
+  }
+
+  @Override
+  public void abandon(String webhookId) {
     seen.invalidate(Objects.requireNonNull(webhookId, "webhookId"));
   }
 
@@ -96,22 +115,24 @@ public final class CaffeineReplayGuard implements ReplayGuard {
     return "CaffeineReplayGuard[maximumSize=" + maximumSize + "]";
   }
 
-  /** Each entry lives until its own {@code rememberUntil} (inclusive). */
-  private static final class UntilExpiry implements Expiry<String, Instant> {
+  /** An id's state and when it expires. */
+  private record Entry(State state, Instant until) {}
+
+  /** Each entry lives until its own {@code until} (inclusive). */
+  private static final class UntilExpiry implements Expiry<String, Entry> {
     @Override
-    public long expireAfterCreate(String id, Instant until, long currentTime) {
+    public long expireAfterCreate(String id, Entry entry, long currentTime) {
       // +1 ns: the verifier still accepts a request whose timestamp is exactly at the edge.
-      return Math.max(0L, toNanos(until) - currentTime) + 1;
+      return Math.max(0L, toNanos(entry.until()) - currentTime) + 1;
     }
 
     @Override
-    public long expireAfterUpdate(
-        String id, Instant until, long currentTime, long currentDuration) {
-      return expireAfterCreate(id, until, currentTime);
+    public long expireAfterUpdate(String id, Entry entry, long currentTime, long currentDuration) {
+      return expireAfterCreate(id, entry, currentTime);
     }
 
     @Override
-    public long expireAfterRead(String id, Instant until, long currentTime, long currentDuration) {
+    public long expireAfterRead(String id, Entry entry, long currentTime, long currentDuration) {
       return currentDuration;
     }
   }

@@ -7,13 +7,13 @@ import dev.hookline.DeliveryQuery;
 import dev.hookline.DeliveryState;
 import dev.hookline.Event;
 import dev.hookline.EventType;
-import dev.hookline.Lease;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookConflictException;
 import dev.hookline.WebhookNotFoundException;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
 import dev.hookline.spi.Lane;
+import dev.hookline.spi.Lease;
 import dev.hookline.spi.SecretCipher;
 import dev.hookline.spi.TransactionalStore;
 import dev.hookline.store.jdbc.internal.Migrations;
@@ -125,7 +125,8 @@ public final class PostgresStore implements TransactionalStore {
             "insert webhook " + webhook.id(),
             c -> {
               try (PreparedStatement ps = c.prepareStatement(sql.insertWebhook)) {
-                bindWebhook(c, ps, webhook);
+                int next = bindWebhook(c, ps, webhook);
+                ps.setString(next, webhook.tenant().orElse(null));
                 ps.executeUpdate();
                 return true;
               } catch (SQLException e) {
@@ -136,11 +137,14 @@ public final class PostgresStore implements TransactionalStore {
               }
             });
     if (!inserted) {
-      throw new IllegalStateException("A webhook with id '" + webhook.id() + "' already exists");
+      throw WebhookConflictException.duplicateId(webhook.id());
     }
   }
 
-  /** Binds every column but {@code id} (which comes last, as the statements expect). */
+  /**
+   * Binds every column but {@code id} and {@code tenant}, then the id (the statements name those
+   * last); returns the next parameter index.
+   */
   private int bindWebhook(Connection c, PreparedStatement ps, Webhook w) throws SQLException {
     int i = 1;
     ps.setString(i++, w.name());
@@ -171,30 +175,39 @@ public final class PostgresStore implements TransactionalStore {
   public void updateWebhook(Webhook updated) {
     Objects.requireNonNull(updated, "updated");
     long expected = updated.version() - 1;
-    Optional<Long> stored =
+    Optional<StoredVersion> stored =
         run(
             "update webhook " + updated.id(),
             c -> {
               try (PreparedStatement ps = c.prepareStatement(sql.updateWebhook)) {
                 int next = bindWebhook(c, ps, updated);
+                ps.setString(next++, updated.tenant().orElse(null));
                 ps.setLong(next, expected);
                 if (ps.executeUpdate() == 1) {
-                  return Optional.of(expected);
+                  return Optional.of(new StoredVersion(expected, updated.tenant()));
                 }
               }
               try (PreparedStatement ps =
-                  c.prepareStatement("SELECT version FROM " + q + ".webhooks WHERE id = ?")) {
+                  c.prepareStatement(
+                      "SELECT version, tenant FROM " + q + ".webhooks WHERE id = ?")) {
                 ps.setString(1, updated.id());
                 try (ResultSet rs = ps.executeQuery()) {
-                  return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
+                  return rs.next()
+                      ? Optional.of(
+                          new StoredVersion(rs.getLong(1), Optional.ofNullable(rs.getString(2))))
+                      : Optional.empty();
                 }
               }
             });
     if (stored.isEmpty()) {
       throw new WebhookNotFoundException(updated.id());
     }
-    if (stored.get() != expected) {
-      throw new WebhookConflictException(updated.id(), expected, stored.get());
+    if (!stored.get().tenant().equals(updated.tenant())) {
+      throw new IllegalArgumentException(
+          "Webhook '" + updated.id() + "' belongs to another tenant: a tenant never changes");
+    }
+    if (stored.get().version() != expected) {
+      throw WebhookConflictException.staleVersion(updated.id(), expected, stored.get().version());
     }
   }
 
@@ -239,6 +252,36 @@ public final class PostgresStore implements TransactionalStore {
               out.add(Rows.webhook(rs, cipher));
             }
             return out;
+          }
+        });
+  }
+
+  /** A stored webhook's version and tenant, read when an update matched no row. */
+  private record StoredVersion(long version, Optional<String> tenant) {}
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws StoreException if the database fails
+   * @throws dev.hookline.SecretCipherException if a stored secret cannot be decrypted
+   */
+  @Override
+  public List<Webhook> listWebhooks(String tenant) {
+    Objects.requireNonNull(tenant, "tenant");
+    return run(
+        "list webhooks of a tenant",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT * FROM " + q + ".webhooks WHERE tenant = ? ORDER BY created_at, id")) {
+            ps.setString(1, tenant);
+            try (ResultSet rs = ps.executeQuery()) {
+              List<Webhook> out = new ArrayList<>();
+              while (rs.next()) {
+                out.add(Rows.webhook(rs, cipher));
+              }
+              return out;
+            }
           }
         });
   }
@@ -626,27 +669,6 @@ public final class PostgresStore implements TransactionalStore {
    * @throws StoreException if the database fails
    */
   @Override
-  public boolean extendLease(Lease lease, Instant newExpiry) {
-    Objects.requireNonNull(lease, "lease");
-    Objects.requireNonNull(newExpiry, "newExpiry");
-    return run(
-        "extend the lease of delivery " + lease.deliveryId(),
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql.extend)) {
-            ps.setObject(1, Rows.ts(newExpiry));
-            ps.setString(2, lease.deliveryId());
-            ps.setLong(3, lease.token());
-            return ps.executeUpdate() == 1;
-          }
-        });
-  }
-
-  /**
-   * {@inheritDoc}
-   *
-   * @throws StoreException if the database fails
-   */
-  @Override
   public boolean complete(Lease lease, Attempt attempt, Instant now) {
     return finish(lease, DeliveryState.SUCCEEDED, attempt, null, now);
   }
@@ -798,6 +820,7 @@ public final class PostgresStore implements TransactionalStore {
     }
     query.createdFrom().ifPresent(x -> sql.append(" AND d.created_at >= ?"));
     query.createdBefore().ifPresent(x -> sql.append(" AND d.created_at < ?"));
+    query.tenant().ifPresent(x -> sql.append(" AND d.tenant = ?"));
     sql.append(" ORDER BY d.created_at DESC, d.id DESC LIMIT ?");
     return run(
         "find deliveries",
@@ -821,6 +844,9 @@ public final class PostgresStore implements TransactionalStore {
             }
             if (query.createdBefore().isPresent()) {
               ps.setObject(i++, Rows.ts(query.createdBefore().get()));
+            }
+            if (query.tenant().isPresent()) {
+              ps.setString(i++, query.tenant().get());
             }
             ps.setInt(i, query.limit());
             try (ResultSet rs = ps.executeQuery()) {
@@ -1013,8 +1039,8 @@ public final class PostgresStore implements TransactionalStore {
 
     /**
      * Sets the cipher for API keys and signing secrets. Required: the store never writes a secret
-     * in plain text. Use {@link dev.hookline.AesGcmSecretCipher} with a key from the application's
-     * secret manager.
+     * in plain text. Use {@link dev.hookline.store.AesGcmSecretCipher} with a key from the
+     * application's secret manager.
      *
      * @param cipher the cipher
      * @return this builder

@@ -1,7 +1,7 @@
 package dev.hookline.store.jdbc;
 
-import dev.hookline.AesGcmSecretCipher;
 import dev.hookline.spi.SecretCipher;
+import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;

@@ -25,8 +25,17 @@ final class Fixtures {
   private Fixtures() {}
 
   static Webhook webhook(String id, Instant now) {
+    return webhook(id, Optional.empty(), now);
+  }
+
+  static Webhook tenantWebhook(String id, String tenant, Instant now) {
+    return webhook(id, Optional.of(tenant), now);
+  }
+
+  private static Webhook webhook(String id, Optional<String> tenant, Instant now) {
     return new Webhook(
         id,
+        tenant,
         "Webhook " + id,
         "",
         URI.create("https://hooks.example.com/" + id),

@@ -114,6 +114,16 @@ class IndexUsageTest {
                 + " ORDER BY updated_at LIMIT 1000",
             NOW));
     assertUses(
+        "deliveries_tenant_created",
+        plan(
+            "SELECT id FROM " + d + " WHERE tenant = ? ORDER BY created_at DESC, id DESC LIMIT 100",
+            "acme"));
+    assertUses(
+        "webhooks_tenant",
+        plan(
+            "SELECT * FROM \"" + SCHEMA + "\".webhooks WHERE tenant = ? ORDER BY created_at, id",
+            "acme"));
+    assertUses(
         "webhooks_created",
         plan("SELECT * FROM \"" + SCHEMA + "\".webhooks ORDER BY created_at, id"));
   }

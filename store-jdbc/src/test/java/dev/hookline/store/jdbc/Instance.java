@@ -10,6 +10,7 @@ import dev.hookline.delivery.Dispatcher;
 import dev.hookline.delivery.RetrySchedule;
 import dev.hookline.filter.Filters;
 import dev.hookline.spi.Store;
+import dev.hookline.testing.TestWebhooks;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.time.Clock;
 import java.time.Duration;
@@ -77,7 +78,7 @@ final class Instance implements AutoCloseable {
                 .apiKey(API_KEY)
                 .events(dev.hookline.UserEvents.CREATED)
                 .build());
-    registry.markVerified(w.id());
+    TestWebhooks.markVerified(registry, w.id());
     return registry.enable(w.id());
   }
 

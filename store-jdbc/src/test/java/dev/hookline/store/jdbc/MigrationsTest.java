@@ -1,11 +1,15 @@
 package dev.hookline.store.jdbc;
 
 import static dev.hookline.store.jdbc.Fixtures.T0;
+import static dev.hookline.store.jdbc.Fixtures.pending;
 import static dev.hookline.store.jdbc.Fixtures.webhook;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hookline.Delivery;
+import dev.hookline.DeliveryQuery;
+import dev.hookline.Webhook;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -28,7 +32,7 @@ class MigrationsTest {
   private static final SimpleConnectionPool DS =
       SimpleConnectionPool.of(EmbeddedDb.dataSource(), 8);
   private static final List<String> SCHEMAS =
-      List.of("mig_a", "mig_b", "mig_race", "mig_new", "mig_v1");
+      List.of("mig_a", "mig_b", "mig_race", "mig_new", "mig_v1", "mig_v2");
 
   @BeforeEach
   void dropSchemas() {
@@ -57,10 +61,10 @@ class MigrationsTest {
   @Test
   void aNewSchemaIsCreatedAtTheLatestVersionAndRebuildingChangesNothing() throws SQLException {
     EmbeddedDb.store(DS, "mig_a");
-    assertEquals(List.of(1, 2), versions("mig_a"));
+    assertEquals(List.of(1, 2, 3), versions("mig_a"));
     EmbeddedDb.store(DS, "mig_a").insertWebhook(webhook("wh_a", T0));
     EmbeddedDb.store(DS, "mig_a");
-    assertEquals(List.of(1, 2), versions("mig_a"));
+    assertEquals(List.of(1, 2, 3), versions("mig_a"));
     assertTrue(EmbeddedDb.store(DS, "mig_a").findWebhook("wh_a").isPresent());
   }
 
@@ -86,13 +90,14 @@ class MigrationsTest {
     } finally {
       pool.shutdownNow();
     }
-    assertEquals(List.of(1, 2), versions("mig_race"));
+    assertEquals(List.of(1, 2, 3), versions("mig_race"));
   }
 
   @Test
   void aVersionOneSchemaIsUpgradedInPlaceKeepingItsWebhooks() {
     // A schema as release 1 left it: migration 2 (endpoint_health) not yet applied.
     EmbeddedDb.store(DS, "mig_v1").insertWebhook(webhook("wh_old", T0));
+    downgradeToVersionTwo("mig_v1");
     EmbeddedDb.execute(DS, "DROP TABLE \"mig_v1\".endpoint_health");
     EmbeddedDb.execute(DS, "DELETE FROM \"mig_v1\".schema_version WHERE version = 2");
     try {
@@ -104,6 +109,40 @@ class MigrationsTest {
     assertTrue(upgraded.findWebhook("wh_old").isPresent());
     assertEquals(T0, upgraded.markEndpointFailing("wh_old", T0));
     assertEquals(Optional.of(T0), upgraded.endpointFailingSince("wh_old"));
+  }
+
+  /** Undoes migration 3 (tenants): the schema as release 2 left it. */
+  private static void downgradeToVersionTwo(String schema) {
+    String q = "\"" + schema + "\"";
+    EmbeddedDb.execute(DS, "ALTER TABLE " + q + ".deliveries DROP COLUMN tenant");
+    EmbeddedDb.execute(DS, "ALTER TABLE " + q + ".webhooks DROP COLUMN tenant");
+    EmbeddedDb.execute(DS, "DELETE FROM " + q + ".schema_version WHERE version = 3");
+  }
+
+  @Test
+  void aVersionTwoSchemaGainsTenantsKeepingItsWebhooksAndDeliveries() throws SQLException {
+    PostgresStore before = EmbeddedDb.store(DS, "mig_v2");
+    before.insertWebhook(webhook("wh_old", T0));
+    before.enqueue(List.of(pending("dlv_old", "wh_old", "evt_old", T0)));
+    downgradeToVersionTwo("mig_v2");
+    assertEquals(List.of(1, 2), versions("mig_v2"));
+
+    PostgresStore upgraded = EmbeddedDb.store(DS, "mig_v2");
+    assertEquals(List.of(1, 2, 3), versions("mig_v2"));
+    assertEquals(Optional.empty(), upgraded.findWebhook("wh_old").orElseThrow().tenant());
+    assertTrue(upgraded.findDelivery("dlv_old").isPresent());
+    assertEquals(1, upgraded.findDeliveries(DeliveryQuery.builder().build()).size());
+    assertTrue(upgraded.findDeliveries(DeliveryQuery.builder().tenant("acme").build()).isEmpty());
+
+    Webhook acme = Fixtures.tenantWebhook("wh_acme", "acme", T0);
+    upgraded.insertWebhook(acme);
+    upgraded.enqueue(List.of(pending("dlv_new", "wh_acme", "evt_old", T0)));
+    assertEquals(List.of(acme), upgraded.listWebhooks("acme"));
+    assertEquals(
+        List.of("dlv_new"),
+        upgraded.findDeliveries(DeliveryQuery.builder().tenant("acme").build()).stream()
+            .map(Delivery::id)
+            .toList());
   }
 
   @Test

@@ -10,12 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hookline.AesGcmSecretCipher;
 import dev.hookline.Secret;
 import dev.hookline.SecretCipherException;
 import dev.hookline.SigningSecret;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookStatus;
+import dev.hookline.store.AesGcmSecretCipher;
+import dev.hookline.testing.TestWebhooks;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.net.URI;
 import java.sql.Connection;
@@ -92,7 +93,8 @@ class SecretsAtRestTest {
     assertEquals(SIGNING_SECRET, found.signingSecrets().get(0).secret().reveal());
 
     store.updateWebhook(
-        found.withState(WebhookStatus.VERIFIED, false, Optional.of("paused"), T0.plusSeconds(1)));
+        TestWebhooks.withState(
+            found, WebhookStatus.VERIFIED, false, Optional.of("paused"), T0.plusSeconds(1)));
     assertNoPlaintext(rawRows());
   }
 
@@ -146,6 +148,7 @@ class SecretsAtRestTest {
     store.insertWebhook(
         new Webhook(
             own.id(),
+            own.tenant(),
             own.name(),
             own.description(),
             URI.create("https://attacker.example.net/collect"),

@@ -13,6 +13,7 @@ import dev.hookline.delivery.Dispatcher;
 import dev.hookline.delivery.RetrySchedule;
 import dev.hookline.filter.Filters;
 import dev.hookline.testing.ManualClock;
+import dev.hookline.testing.TestWebhooks;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -95,7 +96,7 @@ class SharedEndpointHealthTest {
                       .apiKey("test-api-key-0123456789")
                       .events(UserEvents.CREATED)
                       .build());
-      first.registry().markVerified(created.id());
+      TestWebhooks.markVerified(first.registry(), created.id());
       w = first.registry().enable(created.id());
       first.dispatcher().publish(event());
       first.dispatcher().runDueNow();

@@ -136,7 +136,23 @@ public final class Migrations {
                   CREATE TABLE {s}.endpoint_health (
                     webhook_id text PRIMARY KEY REFERENCES {s}.webhooks (id) ON DELETE CASCADE,
                     failing_since timestamptz NOT NULL
-                  )""")));
+                  )""")),
+          new Migration(
+              3,
+              "tenants: the owning tenant of webhooks and of their deliveries",
+              List.of(
+                  // Nullable, no default: existing rows are the host's own, and PostgreSQL adds
+                  // the column without rewriting the table.
+                  "ALTER TABLE {s}.webhooks ADD COLUMN tenant text",
+                  """
+                  CREATE INDEX webhooks_tenant ON {s}.webhooks (tenant, created_at, id)
+                    WHERE tenant IS NOT NULL""",
+                  // Copied from the webhook on enqueue (a webhook's tenant never changes), so a
+                  // tenant's deliveries are listed newest first from one index, without a join.
+                  "ALTER TABLE {s}.deliveries ADD COLUMN tenant text",
+                  """
+                  CREATE INDEX deliveries_tenant_created
+                    ON {s}.deliveries (tenant, created_at DESC, id DESC) WHERE tenant IS NOT NULL""")));
 
   private Migrations() {}
 

@@ -11,13 +11,13 @@ import dev.hookline.DeliveryState;
 import dev.hookline.ErrorKind;
 import dev.hookline.Event;
 import dev.hookline.EventType;
-import dev.hookline.Lease;
 import dev.hookline.Secret;
 import dev.hookline.SecretCipherException;
 import dev.hookline.SigningSecret;
 import dev.hookline.Subject;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookStatus;
+import dev.hookline.spi.Lease;
 import dev.hookline.spi.SecretCipher;
 import java.net.URI;
 import java.sql.Array;
@@ -299,6 +299,7 @@ public final class Rows {
     URI uri = URI.create(rs.getString("uri"));
     return new Webhook(
         id,
+        Optional.ofNullable(rs.getString("tenant")),
         rs.getString("name"),
         rs.getString("description"),
         uri,

@@ -13,10 +13,13 @@ public final class Sql {
   private final String q;
   private final Map<String, String> claim = new HashMap<>();
 
-  /** Inserts a webhook: every column, {@code id} last. */
+  /** Inserts a webhook: every column, {@code id} and {@code tenant} last. */
   public final String insertWebhook;
 
-  /** Updates a webhook if its version is the expected one: every column, id, expected version. */
+  /**
+   * Updates a webhook if its tenant and version are the expected ones: every column, id, tenant,
+   * expected version.
+   */
   public final String updateWebhook;
 
   /** Adds deliveries and their events in one statement; returns the added delivery ids. */
@@ -29,7 +32,6 @@ public final class Sql {
   public final String release;
 
   /** Extends the current lease. */
-  public final String extend;
 
   /** Queues a finished delivery again. */
   public final String requeue;
@@ -53,14 +55,16 @@ public final class Sql {
             + q
             + ".webhooks (name, description, uri, api_key_enc, events, event_types, filter,"
             + " status, enabled, status_reason, signing_secrets, created_at, updated_at,"
-            + " version, id) VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)";
+            + " version, id, tenant)"
+            + " VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)";
+    // The tenant is written once, on insert; an update must name the stored one.
     this.updateWebhook =
         "UPDATE "
             + q
             + ".webhooks SET name = ?, description = ?, uri = ?, api_key_enc = ?, events = ?,"
             + " event_types = ?::jsonb, filter = ?, status = ?, enabled = ?, status_reason = ?,"
             + " signing_secrets = ?::jsonb, created_at = ?, updated_at = ?, version = ?"
-            + " WHERE id = ? AND version = ?";
+            + " WHERE id = ? AND tenant IS NOT DISTINCT FROM ? AND version = ?";
     // One statement, so it is atomic even on an auto-commit connection. Deliveries whose webhook
     // is gone are dropped by the join; FOR KEY SHARE keeps a webhook from being deleted until the
     // enqueuing transaction ends, so the foreign key can never fail inside the caller's
@@ -77,10 +81,10 @@ public final class Sql {
             + " ins AS (INSERT INTO "
             + q
             + ".deliveries (id, event_id, webhook_id, state, attempt_count, attempts,"
-            + " next_attempt_at, created_at, updated_at)"
+            + " next_attempt_at, created_at, updated_at, tenant)"
             + " SELECT dv.id, dv.event_id, dv.webhook_id, 'PENDING', 0, '[]'::jsonb,"
             + " dv.next_attempt_at::timestamptz, dv.created_at::timestamptz,"
-            + " dv.updated_at::timestamptz"
+            + " dv.updated_at::timestamptz, w.tenant"
             + " FROM dv JOIN "
             + q
             + ".webhooks w ON w.id = dv.webhook_id FOR KEY SHARE OF w"
@@ -115,7 +119,6 @@ public final class Sql {
             + clearLease
             + " updated_at = ?"
             + currentLease;
-    this.extend = "UPDATE " + q + ".deliveries SET lease_expires_at = ?" + currentLease;
     this.requeue =
         "UPDATE "
             + q

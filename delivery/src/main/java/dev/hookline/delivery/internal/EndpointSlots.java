@@ -1,5 +1,6 @@
-package dev.hookline.delivery;
+package dev.hookline.delivery.internal;
 
+import dev.hookline.delivery.Dispatcher;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,11 +14,11 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe: one atomic counter per webhook in a concurrent map. A slot is taken by {@link
  * #tryTake} and given back by decrementing the counter it returned.
  */
-final class EndpointSlots {
+public final class EndpointSlots {
   private final int limit;
   private final ConcurrentHashMap<String, AtomicInteger> perEndpoint = new ConcurrentHashMap<>();
 
-  EndpointSlots(int limit) {
+  public EndpointSlots(int limit) {
     this.limit = limit;
   }
 
@@ -26,7 +27,7 @@ final class EndpointSlots {
    *
    * @param excluded the claim's exclusions
    */
-  void addFull(Set<String> excluded) {
+  public void addFull(Set<String> excluded) {
     perEndpoint.forEach(
         (id, count) -> {
           if (count.get() >= limit) {
@@ -42,7 +43,7 @@ final class EndpointSlots {
    * @return the webhook's counter, to decrement when the attempt is over; null if all its slots are
    *     taken (nothing was taken)
    */
-  @Nullable AtomicInteger tryTake(String webhookId) {
+  public @Nullable AtomicInteger tryTake(String webhookId) {
     AtomicInteger inFlight = perEndpoint.computeIfAbsent(webhookId, k -> new AtomicInteger());
     if (inFlight.incrementAndGet() > limit) {
       inFlight.decrementAndGet();
@@ -56,7 +57,7 @@ final class EndpointSlots {
    *
    * @param ids the webhooks that exist
    */
-  void retainOnly(Set<String> ids) {
+  public void retainOnly(Set<String> ids) {
     perEndpoint.entrySet().removeIf(e -> !ids.contains(e.getKey()) && e.getValue().get() == 0);
   }
 }

@@ -1,8 +1,8 @@
-package dev.hookline.delivery;
+package dev.hookline.delivery.internal;
 
 import dev.hookline.Delivery;
 import dev.hookline.Webhook;
-import dev.hookline.delivery.internal.EndpointHealth;
+import dev.hookline.delivery.Dispatcher;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
 import dev.hookline.spi.Lane;
@@ -14,7 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -42,13 +42,13 @@ import org.slf4j.LoggerFactory;
  * <p>Logs as {@link Dispatcher}. Thread-safe: the pump runs under a lock; the counts of running
  * attempts are atomic, and waiting for them uses a lock and condition.
  */
-final class ClaimLoop {
+public final class ClaimLoop {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
   private static final int MAX_CLAIM_BATCH = 500;
 
   /** The longest pause between claims while the Store keeps failing. */
-  static final Duration MAX_CLAIM_BACKOFF = Duration.ofSeconds(30);
+  public static final Duration MAX_CLAIM_BACKOFF = Duration.ofSeconds(30);
 
   private final String owner;
   private final Store store;
@@ -57,7 +57,7 @@ final class ClaimLoop {
   private final EndpointSlots slots;
   private final EndpointHealth health;
   private final AttemptRunner runner;
-  private final ExecutorService workerPool;
+  private final Executor workerPool;
   private final ScheduledExecutorService scheduler;
   private final int workers;
   private final Duration leaseDuration;
@@ -81,7 +81,7 @@ final class ClaimLoop {
   private final AtomicBoolean started = new AtomicBoolean();
   private volatile boolean closing;
 
-  ClaimLoop(
+  public ClaimLoop(
       String owner,
       Store store,
       Clock clock,
@@ -89,7 +89,7 @@ final class ClaimLoop {
       EndpointSlots slots,
       EndpointHealth health,
       AttemptRunner runner,
-      ExecutorService workerPool,
+      Executor workerPool,
       ScheduledExecutorService scheduler,
       int workers,
       Duration leaseDuration,
@@ -118,12 +118,12 @@ final class ClaimLoop {
    *
    * @return false if it was already on
    */
-  boolean start() {
+  public boolean start() {
     return started.compareAndSet(false, true);
   }
 
   /** Stops claiming for good: no round claims anything from now on. */
-  void stopClaiming() {
+  public void stopClaiming() {
     closing = true;
   }
 
@@ -132,12 +132,12 @@ final class ClaimLoop {
    *
    * @return true once claiming stopped
    */
-  boolean closing() {
+  public boolean closing() {
     return closing;
   }
 
   /** Waits for a pump in progress to finish handing out what it claimed. */
-  void awaitPumpInProgress() {
+  public void awaitPumpInProgress() {
     pumpLock.lock();
     try {
       log.debug("dispatcher closing: claiming stopped, owner={}", owner);
@@ -150,7 +150,7 @@ final class ClaimLoop {
    * Cancels every attempt handed out: one that has not started hands its delivery back; a running
    * one is interrupted, and an exchange cut off that way releases its delivery.
    */
-  void cancelRunning() {
+  public void cancelRunning() {
     for (AttemptTask t : active.values()) {
       t.cancel(true);
     }
@@ -161,7 +161,7 @@ final class ClaimLoop {
    *
    * @return the count
    */
-  int busy() {
+  public int busy() {
     return busy.get();
   }
 
@@ -170,7 +170,7 @@ final class ClaimLoop {
    *
    * @return the count
    */
-  long attemptsStarted() {
+  public long attemptsStarted() {
     return attemptsStarted.get();
   }
 
@@ -180,7 +180,7 @@ final class ClaimLoop {
    * Asks for a claim round on the scheduler thread, in background mode; a round already asked for
    * and not yet started covers this request too.
    */
-  void requestPump() {
+  public void requestPump() {
     if (closing || !started.get()) {
       return;
     }
@@ -240,7 +240,7 @@ final class ClaimLoop {
    *
    * @return how many deliveries were claimed
    */
-  int pump() {
+  public int pump() {
     pumpLock.lock();
     try {
       int total = 0;
@@ -442,7 +442,7 @@ final class ClaimLoop {
    * @param max how long to wait at most
    * @return true if none runs; false on timeout or interrupt (the interrupt is kept)
    */
-  boolean awaitIdle(Duration max) {
+  public boolean awaitIdle(Duration max) {
     long nanos = max.toNanos();
     idleWaiters.incrementAndGet(); // before reading busy: see finished()
     idleLock.lock();

@@ -1,31 +1,29 @@
-package dev.hookline.delivery;
+package dev.hookline.delivery.internal;
 
 import dev.hookline.Attempt;
 import dev.hookline.Delivery;
 import dev.hookline.ErrorKind;
-import dev.hookline.Lease;
 import dev.hookline.SigningSecret;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookNotFoundException;
 import dev.hookline.WebhookRegistry;
-import dev.hookline.delivery.internal.EndpointHealth;
-import dev.hookline.delivery.internal.HttpClients;
-import dev.hookline.delivery.internal.HttpSender;
-import dev.hookline.delivery.internal.Payloads;
-import dev.hookline.delivery.internal.RetryAfter;
-import dev.hookline.delivery.internal.SendOutcome;
-import dev.hookline.delivery.internal.Version;
+import dev.hookline.delivery.DeliveryListener;
+import dev.hookline.delivery.Dispatcher;
+import dev.hookline.delivery.RetrySchedule;
+import dev.hookline.delivery.WebhookSigner;
+import dev.hookline.internal.RegistryAccess;
 import dev.hookline.spi.ClaimedDelivery;
+import dev.hookline.spi.Lease;
 import dev.hookline.spi.Store;
 import java.net.http.HttpRequest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * <p>Logs as {@link Dispatcher}. Thread-safe: holds only immutable settings and thread-safe
  * collaborators; many workers run attempts through one instance at once.
  */
-final class AttemptRunner {
+public final class AttemptRunner {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
   private static final String USER_AGENT = "Hookline/" + Version.get();
@@ -57,10 +55,10 @@ final class AttemptRunner {
   private final EndpointHealth health;
   private final DeliveryListener listener;
   private final DoubleSupplier jitter;
-  private final RetrySchedule defaultSchedule;
-  private final Map<String, RetrySchedule> schedules;
+  private final Function<? super Webhook, RetrySchedule> schedules;
+  private final Duration maxAttemptTimeout;
 
-  AttemptRunner(
+  public AttemptRunner(
       WebhookRegistry registry,
       Store store,
       Clock clock,
@@ -68,8 +66,8 @@ final class AttemptRunner {
       EndpointHealth health,
       DeliveryListener listener,
       DoubleSupplier jitter,
-      RetrySchedule defaultSchedule,
-      Map<String, RetrySchedule> schedules) {
+      Function<? super Webhook, RetrySchedule> schedules,
+      Duration maxAttemptTimeout) {
     this.registry = registry;
     this.store = store;
     this.clock = clock;
@@ -77,15 +75,15 @@ final class AttemptRunner {
     this.health = health;
     this.listener = listener;
     this.jitter = jitter;
-    this.defaultSchedule = defaultSchedule;
     this.schedules = schedules;
+    this.maxAttemptTimeout = maxAttemptTimeout;
   }
 
   /**
    * Runs one attempt on the calling worker thread; an error inside Hookline releases the delivery
    * for a later try instead of failing it.
    */
-  void run(ClaimedDelivery claimed, Webhook webhook, EndpointHealth.Permit permit) {
+  public void run(ClaimedDelivery claimed, Webhook webhook, EndpointHealth.Permit permit) {
     try {
       attempt(claimed, webhook, permit);
     } catch (RuntimeException e) {
@@ -103,7 +101,7 @@ final class AttemptRunner {
   }
 
   /** Hands back a delivery whose attempt was cancelled before it started: nothing was sent. */
-  void handBack(ClaimedDelivery claimed, EndpointHealth.Permit permit) {
+  public void handBack(ClaimedDelivery claimed, EndpointHealth.Permit permit) {
     Instant now = clock.instant();
     Delivery d = claimed.delivery();
     health.abandon(d.webhookId(), permit);
@@ -112,7 +110,7 @@ final class AttemptRunner {
 
   private void attempt(ClaimedDelivery cd, Webhook w, EndpointHealth.Permit permit) {
     Delivery d = cd.delivery();
-    RetrySchedule schedule = scheduleFor(w.id());
+    RetrySchedule schedule = scheduleFor(w);
     int number = d.attemptCount() + 1;
     Instant startedAt = clock.instant();
     SendOutcome outcome;
@@ -237,7 +235,10 @@ final class AttemptRunner {
       try {
         // Only if the webhook still points at the endpoint that answered 410, and only this call
         // reports it (a concurrent 410 or another instance may have disabled it already).
-        disabled = registry.disableByFailure(w.id(), w.uri(), reason).isPresent();
+        disabled =
+            RegistryAccess.stateChanges(registry)
+                .disableByFailure(w.id(), w.uri(), reason)
+                .isPresent();
       } catch (WebhookNotFoundException e) {
         log.debug("webhook deleted before it could be disabled: webhook={}", w.id());
       } catch (RuntimeException e) {
@@ -315,7 +316,9 @@ final class AttemptRunner {
             + " h without a success); disabled at "
             + now;
     try {
-      if (registry.disableForContinuousFailure(w.id(), w.uri(), since, reason).isEmpty()) {
+      if (RegistryAccess.stateChanges(registry)
+          .disableForContinuousFailure(w.id(), w.uri(), since, reason)
+          .isEmpty()) {
         // Moved, re-enabled, already disabled, or the shared clock stopped meanwhile: nothing
         // was changed here. Look again at the next failure.
         health.disableFailed(w.id());
@@ -336,7 +339,7 @@ final class AttemptRunner {
    * Counts the attempts of the current round: a round ends with a success, a 410, or when the
    * schedule's attempts are used up, so a redelivered delivery starts a fresh round.
    */
-  static int attemptsInRound(List<Attempt> prior, RetrySchedule schedule) {
+  public static int attemptsInRound(List<Attempt> prior, RetrySchedule schedule) {
     int count = 0;
     for (Attempt a : prior) {
       count++;
@@ -348,8 +351,18 @@ final class AttemptRunner {
     return count;
   }
 
-  private RetrySchedule scheduleFor(String webhookId) {
-    return schedules.getOrDefault(webhookId, defaultSchedule);
+  /** The webhook's schedule, its attempt timeout cut to half the lease so no lease runs out. */
+  private RetrySchedule scheduleFor(Webhook w) {
+    RetrySchedule s = schedules.apply(w);
+    if (s.attemptTimeout().compareTo(maxAttemptTimeout) > 0) {
+      log.warn(
+          "attempt timeout {} of webhook={} is cut to {} (half the lease): raise leaseDuration",
+          s.attemptTimeout(),
+          w.id(),
+          maxAttemptTimeout);
+      return s.toBuilder().attemptTimeout(maxAttemptTimeout).build();
+    }
+    return s;
   }
 
   private double jitterUnit() {
@@ -364,7 +377,7 @@ final class AttemptRunner {
    * Hands a claimed delivery back to the Store, due at {@code due}; if that fails, its lease
    * expires and it is claimed again.
    */
-  void release(Lease lease, Instant due, Instant now, Delivery d) {
+  public void release(Lease lease, Instant due, Instant now, Delivery d) {
     try {
       if (!store.release(lease, due, now)) {
         leaseLost(d);

@@ -1,19 +1,10 @@
-package dev.hookline.delivery;
+package dev.hookline.delivery.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hookline.AddressPolicy;
 import dev.hookline.VerificationResult;
 import dev.hookline.Webhook;
-import dev.hookline.delivery.internal.AddressGuard;
-import dev.hookline.delivery.internal.DestinationCheck;
-import dev.hookline.delivery.internal.HttpClients;
-import dev.hookline.delivery.internal.HttpSender;
-import dev.hookline.delivery.internal.Payloads;
-import dev.hookline.delivery.internal.SendOutcome;
-import dev.hookline.delivery.internal.Version;
-import dev.hookline.spi.EndpointVerifier;
-import dev.hookline.spi.HostResolver;
+import dev.hookline.delivery.Dispatcher;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -32,12 +23,12 @@ import org.slf4j.LoggerFactory;
  * value>"}}. Anything else (another status, a timeout, a wrong or missing key, a redirect) fails,
  * with the reason in the result.
  *
- * <p>Pass it to {@code WebhookRegistry.Builder.endpointVerifier}, or let {@link
- * Dispatcher#startVerification} use the dispatcher's own.
+ * <p>The only handshake Hookline runs: {@link Dispatcher#startVerification} uses it, with the
+ * registry's address policy.
  *
  * <p>Thread-safe. Each handshake blocks the calling thread for at most the timeout.
  */
-public final class HttpEndpointVerifier implements EndpointVerifier {
+public final class HttpEndpointVerifier {
   private static final Logger log = LoggerFactory.getLogger(HttpEndpointVerifier.class);
 
   /** The header carrying the challenge. */
@@ -57,45 +48,6 @@ public final class HttpEndpointVerifier implements EndpointVerifier {
   }
 
   /**
-   * Creates a verifier over a caller-owned client. Its handshakes pass the default SSRF guard
-   * ({@link AddressPolicy#defaults()}); {@link Dispatcher#startVerification} uses the registry's
-   * policy instead.
-   *
-   * @param client the client; must be built with {@link HttpClient.Redirect#NEVER}
-   * @param timeout the handshake's hard deadline, 1 ms to 5 min
-   * @param random the source of challenge keys
-   * @return the verifier
-   * @throws IllegalArgumentException if the client follows redirects or the timeout is out of range
-   */
-  public static HttpEndpointVerifier create(
-      HttpClient client, Duration timeout, SecureRandom random) {
-    // Safe by default: the default SSRF policy and the JVM's resolver. The dispatcher's own
-    // verifier uses the registry's policy instead.
-    return create(
-        client, timeout, random, new AddressGuard(AddressPolicy.defaults(), HostResolver.system()));
-  }
-
-  /**
-   * Creates a verifier whose handshakes pass the given SSRF policy, for example the registry's
-   * ({@code registry.addressPolicy(), registry.hostResolver()}).
-   *
-   * @param client the client; must be built with {@link HttpClient.Redirect#NEVER}
-   * @param timeout the handshake's hard deadline, 1 ms to 5 min
-   * @param random the source of challenge keys
-   * @param policy which addresses may be contacted
-   * @param resolver how host names are resolved for the check
-   * @return the verifier
-   */
-  public static HttpEndpointVerifier create(
-      HttpClient client,
-      Duration timeout,
-      SecureRandom random,
-      AddressPolicy policy,
-      HostResolver resolver) {
-    return create(client, timeout, random, new AddressGuard(policy, resolver));
-  }
-
-  /**
    * Creates a verifier whose handshake requests pass the SSRF guard first.
    *
    * @param client the client; must be built with {@link HttpClient.Redirect#NEVER}
@@ -104,7 +56,7 @@ public final class HttpEndpointVerifier implements EndpointVerifier {
    * @param guard the check run before every handshake request
    * @return the verifier
    */
-  static HttpEndpointVerifier create(
+  public static HttpEndpointVerifier create(
       HttpClient client, Duration timeout, SecureRandom random, DestinationCheck guard) {
     HttpClients.requireNoRedirects(client, "client");
     Objects.requireNonNull(timeout, "timeout");
@@ -124,7 +76,6 @@ public final class HttpEndpointVerifier implements EndpointVerifier {
    * @param webhook the webhook
    * @return verified, or not verified with what went wrong
    */
-  @Override
   public VerificationResult verify(Webhook webhook) {
     Objects.requireNonNull(webhook, "webhook");
     byte[] keyBytes = new byte[KEY_BYTES];

@@ -1,9 +1,9 @@
-package dev.hookline.delivery;
+package dev.hookline.delivery.internal;
 
-import dev.hookline.delivery.internal.HttpClients;
-import dev.hookline.delivery.internal.Threads;
+import dev.hookline.delivery.Dispatcher;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -21,11 +21,12 @@ import org.slf4j.LoggerFactory;
  * <p>Logs as {@link Dispatcher}. Thread-safe: every field is final and set at construction; {@link
  * #shutdown()} is called once, by {@link Dispatcher#close()}.
  */
-final class DispatcherThreads {
+public final class DispatcherThreads {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
   private final HttpClient client;
-  private final ExecutorService workerPool;
+  private final Executor workerPool;
+  private final @Nullable ExecutorService ownedWorkerPool;
   private final ScheduledExecutorService scheduler;
   private final boolean ownsScheduler;
   private final @Nullable ExecutorService httpExecutor;
@@ -39,13 +40,15 @@ final class DispatcherThreads {
    * @param virtualThreads whether to run attempts on virtual threads when the JVM has them
    * @param workers the size of a platform worker pool
    * @param callerScheduler the caller's scheduler, or null to create one
+   * @param callerWorkers the caller's executor for attempts, or null to create a pool
    */
-  DispatcherThreads(
+  public DispatcherThreads(
       @Nullable HttpClient callerClient,
       Duration connectTimeout,
       boolean virtualThreads,
       int workers,
-      @Nullable ScheduledExecutorService callerScheduler) {
+      @Nullable ScheduledExecutorService callerScheduler,
+      @Nullable Executor callerWorkers) {
     HttpClient c = callerClient;
     if (c == null) {
       this.httpExecutor = Executors.newCachedThreadPool(Threads.named("hookline-http"));
@@ -58,16 +61,23 @@ final class DispatcherThreads {
     this.client = c;
 
     ExecutorService pool = null;
-    if (virtualThreads) {
-      pool = Threads.virtualPerTask("hookline-delivery-worker").orElse(null);
-      if (pool == null) {
-        log.info("virtual threads are not available in this JVM; using platform worker threads");
+    if (callerWorkers != null) {
+      this.workerPool = callerWorkers;
+      this.ownedWorkerPool = null;
+    } else {
+      if (virtualThreads) {
+        pool = Threads.virtualPerTask("hookline-delivery-worker").orElse(null);
+        if (pool == null) {
+          log.info("virtual threads are not available in this JVM; using platform worker threads");
+        }
       }
+      ExecutorService owned =
+          pool != null
+              ? pool
+              : Executors.newFixedThreadPool(workers, Threads.named("hookline-delivery-worker"));
+      this.workerPool = owned;
+      this.ownedWorkerPool = owned;
     }
-    this.workerPool =
-        pool != null
-            ? pool
-            : Executors.newFixedThreadPool(workers, Threads.named("hookline-delivery-worker"));
     if (callerScheduler != null) {
       this.scheduler = callerScheduler;
       this.ownsScheduler = false;
@@ -83,7 +93,7 @@ final class DispatcherThreads {
    *
    * @return the caller's client, or the one created here
    */
-  HttpClient client() {
+  public HttpClient client() {
     return client;
   }
 
@@ -92,7 +102,7 @@ final class DispatcherThreads {
    *
    * @return the pool
    */
-  ExecutorService workerPool() {
+  public Executor workerPool() {
     return workerPool;
   }
 
@@ -101,7 +111,7 @@ final class DispatcherThreads {
    *
    * @return the caller's scheduler, or the one created here
    */
-  ScheduledExecutorService scheduler() {
+  public ScheduledExecutorService scheduler() {
     return scheduler;
   }
 
@@ -109,9 +119,12 @@ final class DispatcherThreads {
    * Stops the worker pool (letting queued tasks run), then what was created here: the scheduler,
    * the HTTP client and its executor. Waits up to 15 s for each.
    */
-  void shutdown() {
-    workerPool.shutdown();
-    awaitTermination(workerPool);
+  public void shutdown() {
+    ExecutorService owned = ownedWorkerPool;
+    if (owned != null) {
+      owned.shutdown();
+      awaitTermination(owned);
+    }
     if (ownsScheduler) {
       scheduler.shutdownNow();
       awaitTermination(scheduler);

@@ -1,4 +1,4 @@
-package dev.hookline;
+package dev.hookline.spi;
 
 import java.time.Instant;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package dev.hookline.delivery;
+package dev.hookline.delivery.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hookline.Delivery;
@@ -6,8 +6,10 @@ import dev.hookline.DeliveryQuery;
 import dev.hookline.DeliveryState;
 import dev.hookline.Event;
 import dev.hookline.EventType;
+import dev.hookline.Subject;
 import dev.hookline.Webhook;
-import dev.hookline.delivery.internal.Payloads;
+import dev.hookline.delivery.Dispatcher;
+import dev.hookline.delivery.PayloadTooLargeException;
 import dev.hookline.filter.SubscriptionIndex;
 import dev.hookline.spi.IdGenerator;
 import dev.hookline.spi.Store;
@@ -31,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>Logs as {@link Dispatcher}. Thread-safe: no mutable state of its own; the Store, the index and
  * the id generator are thread-safe.
  */
-final class Outbox {
+public final class Outbox {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
   private static final int PURGE_BATCH = 1000;
@@ -45,7 +47,7 @@ final class Outbox {
   private final Duration retention;
   private final Duration redeliveryPace;
 
-  Outbox(
+  public Outbox(
       Store store,
       SubscriptionIndex index,
       IdGenerator ids,
@@ -70,7 +72,7 @@ final class Outbox {
    * @return the deliveries enqueued
    * @throws PayloadTooLargeException if any event's body exceeds the limit (nothing is enqueued)
    */
-  List<Delivery> enqueue(List<Event> batch) {
+  public List<Delivery> enqueue(List<Event> batch) {
     for (Event e : batch) {
       checkSize(e);
     }
@@ -105,7 +107,8 @@ final class Outbox {
    * @return the deliveries enqueued
    * @throws PayloadTooLargeException if the event's body exceeds the limit (nothing is enqueued)
    */
-  List<Delivery> enqueue(TransactionalStore transactional, Connection connection, Event event) {
+  public List<Delivery> enqueue(
+      TransactionalStore transactional, Connection connection, Event event) {
     checkSize(event);
     Instant now = clock.instant();
     List<Delivery> deliveries = new ArrayList<>();
@@ -121,24 +124,29 @@ final class Outbox {
   }
 
   /**
-   * Enqueues a {@code webhook.test} event for one webhook: see {@link Dispatcher#sendTest}.
+   * Enqueues a {@code webhook.test} event for one webhook: see {@link Dispatcher#sendTest}. A
+   * tenant's webhook gets it with its tenant as {@code subject.tenant}, like every event it gets.
    *
-   * @param webhookId the webhook, which receives events
+   * @param webhook the webhook, which receives events
    * @return the delivery enqueued
    */
-  List<Delivery> enqueueTest(String webhookId) {
+  public List<Delivery> enqueueTest(Webhook webhook) {
     Instant now = clock.instant();
     ObjectNode data = Payloads.mapper().createObjectNode();
-    data.put("webhook_id", webhookId);
+    data.put("webhook_id", webhook.id());
     data.put("message", "This is a test notification from Hookline.");
+    Subject subject = Subject.user("hookline-test");
+    if (webhook.tenant().isPresent()) {
+      subject = subject.withTenant(webhook.tenant().get());
+    }
     Event test =
         Event.builder(EventType.WEBHOOK_TEST)
             .idGenerator(ids)
             .occurredAt(now)
-            .user("hookline-test")
+            .subject(subject)
             .data(data)
             .build();
-    return store.enqueue(List.of(Delivery.pending(ids.next("dlv"), webhookId, test, now)));
+    return store.enqueue(List.of(Delivery.pending(ids.next("dlv"), webhook.id(), test, now)));
   }
 
   /**
@@ -149,7 +157,7 @@ final class Outbox {
    * @param since the earliest creation time to include
    * @return how many deliveries were requeued
    */
-  int requeueFailed(String webhookId, Instant since) {
+  public int requeueFailed(String webhookId, Instant since) {
     Instant now = clock.instant();
     DeliveryQuery failed =
         DeliveryQuery.builder()
@@ -185,7 +193,7 @@ final class Outbox {
    *
    * @return how many were deleted
    */
-  int purgeExpired() {
+  public int purgeExpired() {
     Instant cutOff = clock.instant().minus(retention);
     int total = 0;
     int n;
@@ -206,10 +214,13 @@ final class Outbox {
     }
   }
 
-  /** Adds a pending delivery of the event for every matching webhook that receives events. */
+  /**
+   * Adds a pending delivery of the event for every matching webhook that receives events. The index
+   * already keeps tenants apart; the tenant is checked again here, where a delivery is made.
+   */
   private void addDeliveries(Event e, Instant now, List<Delivery> into) {
     for (Webhook w : index.match(e)) {
-      if (w.receivesEvents()) {
+      if (w.receivesEvents() && w.withinTenant(e)) {
         into.add(Delivery.pending(ids.next("dlv"), w.id(), e, now));
       }
     }

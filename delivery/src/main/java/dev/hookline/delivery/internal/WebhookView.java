@@ -1,7 +1,7 @@
-package dev.hookline.delivery;
+package dev.hookline.delivery.internal;
 
 import dev.hookline.Webhook;
-import dev.hookline.delivery.internal.EndpointHealth;
+import dev.hookline.delivery.Dispatcher;
 import dev.hookline.filter.SubscriptionIndex;
 import dev.hookline.spi.Store;
 import java.util.Collections;
@@ -28,7 +28,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe: the state is kept in concurrent collections; reloads are serialised on a monitor,
  * and changes may arrive on any thread at any time, also during a reload.
  */
-final class WebhookView {
+public final class WebhookView {
   private final Store store;
   private final SubscriptionIndex index;
   private final EndpointHealth health;
@@ -47,7 +47,7 @@ final class WebhookView {
   private final ConcurrentLinkedQueue<Change> changesDuringReload = new ConcurrentLinkedQueue<>();
   private volatile boolean reloading;
 
-  WebhookView(
+  public WebhookView(
       Store store,
       SubscriptionIndex index,
       EndpointHealth health,
@@ -61,7 +61,7 @@ final class WebhookView {
   }
 
   /** Reloads every webhook from the Store: see {@link Dispatcher#reloadWebhooks()}. */
-  void reload() {
+  public void reload() {
     synchronized (reloadMonitor) {
       changesDuringReload.clear();
       reloading = true;
@@ -104,7 +104,7 @@ final class WebhookView {
    * @param webhookId the webhook
    * @return its state; null if it was deleted
    */
-  @Nullable Webhook current(String webhookId) {
+  public @Nullable Webhook current(String webhookId) {
     Webhook w = webhooks.get(webhookId);
     if (w != null) {
       return w;
@@ -124,12 +124,12 @@ final class WebhookView {
    *
    * @return a live, unmodifiable view
    */
-  Set<String> notReceiving() {
+  public Set<String> notReceiving() {
     return Collections.unmodifiableSet(notReceiving);
   }
 
   /** The registry's change listener: a local change, seen at once. */
-  void onChange(String webhookId, Optional<Webhook> current) {
+  public void onChange(String webhookId, Optional<Webhook> current) {
     if (reloading) {
       changesDuringReload.add(new Change(webhookId, current));
     }

@@ -1,5 +1,6 @@
-package dev.hookline;
+package dev.hookline.store;
 
+import dev.hookline.SecretCipherException;
 import dev.hookline.spi.SecretCipher;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;

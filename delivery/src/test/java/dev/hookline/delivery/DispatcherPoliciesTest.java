@@ -1,0 +1,100 @@
+package dev.hookline.delivery;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.hookline.DeliveryState;
+import dev.hookline.Event;
+import dev.hookline.UserEvents;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The circuit breaker policy value and a caller-owned worker executor. */
+class DispatcherPoliciesTest {
+  private static WireMockServer server;
+
+  @BeforeAll
+  static void startServer() {
+    server = Harness.wireMock();
+    server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(204)));
+  }
+
+  @AfterAll
+  static void stopServer() {
+    server.stop();
+  }
+
+  @Test
+  void theDefaultBreakerPolicyIsTwentyTenHalfAMinute() {
+    CircuitBreakerPolicy p = CircuitBreakerPolicy.defaults();
+    assertEquals(20, p.window());
+    assertEquals(10, p.minimumAttempts());
+    assertEquals(0.5, p.failureRate());
+    assertEquals(Duration.ofMinutes(1), p.coolDown());
+    assertEquals(p, p.toBuilder().build());
+    assertFalse(p.equals(p.toBuilder().window(21).build()));
+  }
+
+  @Test
+  void eachOutOfRangeBreakerSettingIsNamedWithItsRange() {
+    assertMessage("window is 0; it must be 1 to 10000", CircuitBreakerPolicy.builder().window(0));
+    assertMessage(
+        "minimumAttempts is 30; it must be 1 to the window (20)",
+        CircuitBreakerPolicy.builder().minimumAttempts(30));
+    assertMessage(
+        "failureRate is 1.5; it must be greater than 0 and at most 1",
+        CircuitBreakerPolicy.builder().failureRate(1.5));
+    assertMessage(
+        "failureRate is NaN; it must be greater than 0 and at most 1",
+        CircuitBreakerPolicy.builder().failureRate(Double.NaN));
+    assertMessage(
+        "coolDown is PT0S; it must be 1 ms to 1 day",
+        CircuitBreakerPolicy.builder().coolDown(Duration.ZERO));
+  }
+
+  private static void assertMessage(String expected, CircuitBreakerPolicy.Builder b) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build);
+    assertEquals(expected, e.getMessage());
+  }
+
+  @Test
+  void attemptsRunOnTheCallersExecutorWhichCloseLeavesRunning() throws Exception {
+    Harness h = new Harness();
+    h.receiving(server.baseUrl() + "/ok", null, UserEvents.CREATED);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    AtomicInteger ran = new AtomicInteger();
+    try {
+      Event e = h.event(UserEvents.CREATED);
+      try (Dispatcher dispatcher =
+          h.dispatcher(Duration.ofSeconds(2))
+              .workerExecutor(
+                  task ->
+                      pool.execute(
+                          () -> {
+                            ran.incrementAndGet();
+                            task.run();
+                          }))
+              .build()) {
+        dispatcher.publish(e);
+        dispatcher.runDueNow();
+        assertEquals(DeliveryState.SUCCEEDED, h.only(e.id()).state());
+      }
+      assertEquals(1, ran.get(), "the one attempt ran on the caller's executor");
+      assertFalse(pool.isShutdown(), "the caller owns the executor");
+    } finally {
+      pool.shutdown();
+      assertTrue(pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS));
+    }
+  }
+}

@@ -1,7 +1,7 @@
 /**
- * Fixtures for Hookline's tests and users' tests: the Store contract kit, a manual clock, hostile
- * URIs for SSRF tests, a loopback webhook sink, and a small JDBC connection pool for tests and
- * benchmarks.
+ * Fixtures for Hookline's tests and users' tests: the Store contract kit, a manual clock, a bounded
+ * poll, hostile URIs for SSRF tests, a loopback webhook sink, a throwaway certificate authority for
+ * HTTPS on loopback, and a small JDBC connection pool for tests and benchmarks.
  */
 module dev.hookline.testing {
   requires transitive dev.hookline.core;
@@ -11,4 +11,5 @@ module dev.hookline.testing {
 
   exports dev.hookline.testing;
   exports dev.hookline.testing.jdbc;
+  exports dev.hookline.testing.tls;
 }

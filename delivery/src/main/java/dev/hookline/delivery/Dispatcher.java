@@ -47,6 +47,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -199,7 +200,8 @@ public final class Dispatcher implements AutoCloseable {
             threads.scheduler(),
             workers,
             leaseDuration,
-            pollInterval);
+            pollInterval,
+            b.ticker);
   }
 
   /**
@@ -586,6 +588,9 @@ public final class Dispatcher implements AutoCloseable {
     private @Nullable Duration leaseDuration;
     private boolean virtualThreads;
 
+    /** Monotonic nanoseconds for back-off timing; the one place the system ticker is chosen. */
+    private LongSupplier ticker = System::nanoTime;
+
     private Builder() {}
 
     /**
@@ -909,6 +914,18 @@ public final class Dispatcher implements AutoCloseable {
      */
     public Builder virtualThreads(boolean on) {
       this.virtualThreads = on;
+      return this;
+    }
+
+    /**
+     * Sets the monotonic nanosecond source the claim loop times its back-off with (the contract of
+     * {@link System#nanoTime()}). For tests in this package; users have no reason to change it.
+     *
+     * @param ticker the source; must be thread-safe
+     * @return this builder
+     */
+    Builder ticker(LongSupplier ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
       return this;
     }
 

@@ -1,102 +1,283 @@
 package dev.hookline.delivery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
+import dev.hookline.Event;
 import dev.hookline.UserEvents;
 import dev.hookline.Webhook;
-import dev.hookline.WebhookDefinition;
-import dev.hookline.WebhookRegistry;
-import dev.hookline.filter.Filters;
 import dev.hookline.spi.Store;
-import dev.hookline.store.InMemoryStore;
+import dev.hookline.testing.LoopbackSink;
 import dev.hookline.testing.TestWebhooks;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Delayed;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** While the Store fails, the background claim loop backs off and keeps going; then it recovers. */
+/**
+ * While the Store fails, the background claim loop backs off exponentially from the poll interval
+ * up to 30 s, and starts over once a claim works again. The claim loop's ticker and its scheduler
+ * are both driven by the test, so the exact instants of the claims are checked.
+ */
 class ClaimBackoffTest {
+  private static final Duration POLL = Duration.ofMillis(10);
+  private static final long MS = 1_000_000L;
+
+  private final Harness h = new Harness();
+  private final AtomicLong ticker = new AtomicLong(1_000 * MS);
+  private final AtomicBoolean down = new AtomicBoolean();
+
+  /** The ticker value at each claim the Store refused. */
+  private final List<Long> failedClaimsAt = new CopyOnWriteArrayList<>();
+
+  private final ManualScheduler scheduler = new ManualScheduler(POLL);
+
+  private final Store flaky =
+      (Store)
+          Proxy.newProxyInstance(
+              Store.class.getClassLoader(),
+              new Class<?>[] {Store.class},
+              (proxy, method, args) -> {
+                if (method.getName().equals("claim") && down.get()) {
+                  failedClaimsAt.add(ticker.get());
+                  throw new IllegalStateException("database unreachable (simulated)");
+                }
+                try {
+                  return method.invoke(h.store, args);
+                } catch (InvocationTargetException e) {
+                  throw e.getCause();
+                }
+              });
 
   @Test
-  void aFailingStoreIsRetriedWithBackoffAndNothingIsLost() throws Exception {
-    InMemoryStore real = new InMemoryStore();
-    AtomicBoolean down = new AtomicBoolean(false);
-    AtomicInteger failedClaims = new AtomicInteger();
-    Store flaky =
-        (Store)
-            Proxy.newProxyInstance(
-                Store.class.getClassLoader(),
-                new Class<?>[] {Store.class},
-                (proxy, method, args) -> {
-                  if (method.getName().equals("claim") && down.get()) {
-                    failedClaims.incrementAndGet();
-                    throw new IllegalStateException("database unreachable (simulated)");
-                  }
-                  try {
-                    return method.invoke(real, args);
-                  } catch (InvocationTargetException e) {
-                    throw e.getCause();
-                  }
-                });
-    AtomicInteger received = new AtomicInteger();
-    HttpServer endpoint =
-        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    endpoint.createContext(
-        "/",
-        x -> {
-          x.getRequestBody().readAllBytes();
-          received.incrementAndGet();
-          x.sendResponseHeaders(204, -1);
-          x.close();
-        });
-    endpoint.start();
-    try {
-      WebhookRegistry registry =
-          WebhookRegistry.builder()
-              .store(flaky)
-              .filterCompiler(Filters.compiler())
-              .allowInsecureLoopbackForDevelopment(true)
-              .build();
+  void claimsBackOffExactlyWhileTheStoreFailsAndStartOverOnceItWorks() throws Exception {
+    dev.hookline.WebhookRegistry registry =
+        dev.hookline.WebhookRegistry.builder()
+            .store(flaky)
+            .clock(h.clock)
+            .filterCompiler(dev.hookline.filter.Filters.compiler())
+            .allowInsecureLoopbackForDevelopment(true)
+            .build();
+    try (LoopbackSink sink = LoopbackSink.recording()) {
       Webhook w =
           registry.create(
-              WebhookDefinition.builder()
+              dev.hookline.WebhookDefinition.builder()
                   .name("backoff")
-                  .uri("http://127.0.0.1:" + endpoint.getAddress().getPort() + "/hook")
+                  .uri(sink.uri("/hook"))
                   .apiKey(Harness.API_KEY)
                   .events(UserEvents.CREATED)
                   .build());
       TestWebhooks.markVerified(registry, w.id());
       registry.enable(w.id());
-      down.set(true);
       try (Dispatcher d =
           Dispatcher.builder()
               .registry(registry)
-              .pollInterval(Duration.ofMillis(10))
+              .pollInterval(POLL)
+              .scheduler(scheduler)
+              .ticker(ticker::get)
               .shutdownTimeout(Duration.ofSeconds(2))
               .build()
               .start()) {
-        d.publish(
-            dev.hookline.Event.builder(UserEvents.CREATED)
-                .user("usr_1")
-                .occurredAt(java.time.Instant.now())
-                .build());
-        Harness.await(Duration.ofSeconds(10), () -> failedClaims.get() >= 3);
-        assertEquals(0, received.get(), "nothing can be claimed while the store is down");
+        down.set(true);
+        Event e = h.event(UserEvents.CREATED);
+        d.publish(e);
+        long start = ticker.get();
+        scheduler.poll();
+        assertEquals(List.of(start), failedClaimsAt, "the first poll tries and fails");
+
+        // 10 ms, doubled after every failure, at most 30 s.
+        List<Long> expectedGaps = new ArrayList<>();
+        for (long gap = POLL.toMillis(); gap < 30_000; gap *= 2) {
+          expectedGaps.add(gap);
+        }
+        expectedGaps.add(30_000L);
+        expectedGaps.add(30_000L);
+        long due = start;
+        for (long gap : expectedGaps) {
+          due += gap * MS;
+          int before = failedClaimsAt.size();
+          ticker.set(due - 1);
+          scheduler.poll();
+          assertEquals(before, failedClaimsAt.size(), "no claim 1 ns before " + gap + " ms");
+          ticker.set(due);
+          scheduler.poll();
+          assertEquals(before + 1, failedClaimsAt.size(), "a claim " + gap + " ms later");
+          assertEquals(due, failedClaimsAt.get(before));
+        }
+
+        // The Store is back: the next due claim works (nothing to claim while the webhook is
+        // disabled) and ends the outage; a new outage starts again from the poll interval.
+        registry.disable(w.id());
         down.set(false);
-        Harness.await(Duration.ofSeconds(20), () -> received.get() == 1);
-        Harness.await(Duration.ofSeconds(5), () -> d.summary(w.id()).succeeded() == 1);
+        due += 30_000 * MS;
+        ticker.set(due);
+        scheduler.poll();
+        down.set(true);
+        ticker.set(due + 1);
+        scheduler.poll();
+        ticker.set(due + 1 + POLL.toNanos() - 1);
+        scheduler.poll();
+        ticker.set(due + 1 + POLL.toNanos());
+        scheduler.poll();
+        int n = failedClaimsAt.size();
+        assertEquals(
+            List.of(due + 1, due + 1 + POLL.toNanos()),
+            failedClaimsAt.subList(n - 2, n),
+            "the back-off starts over after a claim that worked");
+
+        // Nothing was lost: once claims work, the event published during the outage goes out.
+        down.set(false);
+        registry.enable(w.id());
+        ticker.addAndGet(POLL.toNanos() * 2);
+        scheduler.poll();
+        Harness.await(Duration.ofSeconds(10), () -> d.summary(w.id()).succeeded() == 1);
+        assertEquals(Map.of(e.id(), 1), sink.counts());
       }
-      // at 10 ms polls without backoff, the outage above would have failed far more often
-      assertTrue(failedClaims.get() >= 3);
-    } finally {
-      endpoint.stop(0);
+    }
+  }
+
+  /**
+   * A scheduler whose tasks run only when the test says so, on the test's thread: {@link #poll()}
+   * runs the periodic tasks of the poll interval, then everything they queued.
+   */
+  private static final class ManualScheduler extends AbstractExecutorService
+      implements ScheduledExecutorService {
+    private final long pollNanos;
+    private final ConcurrentLinkedQueue<Runnable> queued = new ConcurrentLinkedQueue<>();
+    private final List<Periodic> periodic = new CopyOnWriteArrayList<>();
+    private volatile boolean shutdown;
+
+    ManualScheduler(Duration pollInterval) {
+      this.pollNanos = pollInterval.toNanos();
+    }
+
+    void poll() {
+      for (Periodic p : periodic) {
+        if (p.periodNanos == pollNanos && !p.isCancelled()) {
+          p.task.run();
+        }
+      }
+      for (Runnable r = queued.poll(); r != null; r = queued.poll()) {
+        r.run();
+      }
+    }
+
+    @Override
+    public void execute(Runnable command) {
+      queued.add(command);
+    }
+
+    @Override
+    public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+      return add(command, -1);
+    }
+
+    @Override
+    public <V> ScheduledFuture<V> schedule(Callable<V> callable, long delay, TimeUnit unit) {
+      throw new UnsupportedOperationException("not used by the dispatcher");
+    }
+
+    @Override
+    public ScheduledFuture<?> scheduleAtFixedRate(
+        Runnable command, long initialDelay, long period, TimeUnit unit) {
+      return add(command, unit.toNanos(period));
+    }
+
+    @Override
+    public ScheduledFuture<?> scheduleWithFixedDelay(
+        Runnable command, long initialDelay, long delay, TimeUnit unit) {
+      return add(command, unit.toNanos(delay));
+    }
+
+    private ScheduledFuture<?> add(Runnable command, long periodNanos) {
+      Periodic p = new Periodic(command, periodNanos);
+      periodic.add(p);
+      return p;
+    }
+
+    @Override
+    public void shutdown() {
+      shutdown = true;
+    }
+
+    @Override
+    public List<Runnable> shutdownNow() {
+      shutdown = true;
+      return List.of();
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return shutdown;
+    }
+
+    @Override
+    public boolean isTerminated() {
+      return shutdown;
+    }
+
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) {
+      return true;
+    }
+  }
+
+  private static final class Periodic implements ScheduledFuture<Object> {
+    final Runnable task;
+    final long periodNanos;
+    private volatile boolean cancelled;
+
+    Periodic(Runnable task, long periodNanos) {
+      this.task = task;
+      this.periodNanos = periodNanos;
+    }
+
+    @Override
+    public long getDelay(TimeUnit unit) {
+      return 0;
+    }
+
+    @Override
+    public int compareTo(Delayed o) {
+      return Long.compare(getDelay(TimeUnit.NANOSECONDS), o.getDelay(TimeUnit.NANOSECONDS));
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      cancelled = true;
+      return true;
+    }
+
+    @Override
+    public boolean isCancelled() {
+      return cancelled;
+    }
+
+    @Override
+    public boolean isDone() {
+      return cancelled;
+    }
+
+    @Override
+    public Object get() {
+      throw new UnsupportedOperationException("periodic");
+    }
+
+    @Override
+    public Object get(long timeout, TimeUnit unit) {
+      throw new UnsupportedOperationException("periodic");
     }
   }
 }

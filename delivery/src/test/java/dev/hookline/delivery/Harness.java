@@ -18,6 +18,7 @@ import dev.hookline.WebhookRegistry;
 import dev.hookline.filter.Filters;
 import dev.hookline.store.InMemoryStore;
 import dev.hookline.testing.ManualClock;
+import dev.hookline.testing.Poll;
 import dev.hookline.testing.TestWebhooks;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -107,23 +108,9 @@ final class Harness {
     return store.findDelivery(d.id()).orElseThrow();
   }
 
-  /** Polls, without sleeping in a loop of its own, until the condition holds or time is up. */
+  /** Waits, with a bound, until the condition holds (see {@link Poll}). */
   static void await(Duration max, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + max.toNanos();
-    Object monitor = new Object();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within " + max);
-      }
-      synchronized (monitor) {
-        try {
-          monitor.wait(10);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new AssertionError("interrupted", e);
-        }
-      }
-    }
+    Poll.until(max, condition, "the condition awaited at the caller's line (see the stack trace)");
   }
 
   /**

@@ -1,6 +1,5 @@
 package dev.hookline.examples;
 
-import static dev.hookline.examples.QuickStartTest.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,6 +25,7 @@ import dev.hookline.receiver.VerifyingHandler;
 import dev.hookline.receiver.WebhookVerifier;
 import dev.hookline.store.InMemoryStore;
 import dev.hookline.testing.ManualClock;
+import dev.hookline.testing.Poll;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -155,22 +155,25 @@ class IdempotentRetryTest {
 
       // Attempt 1: the application is still working when the attempt times out.
       consumerEntered.get(LIMIT.toSeconds(), TimeUnit.SECONDS);
-      await(LIMIT, () -> failedAttempts.size() == 1);
+      Poll.until(LIMIT, () -> failedAttempts.size() == 1, "the first attempt times out");
       assertEquals(Optional.of(ErrorKind.TIMEOUT), failedAttempts.get(0).error());
 
       // Attempt 2, while the application still works: asked to come back later.
       clock.advance(RETRY_DELAY);
-      await(LIMIT, () -> failedAttempts.size() == 2);
+      Poll.until(LIMIT, () -> failedAttempts.size() == 2, "the second attempt is answered 409");
       assertEquals(409, failedAttempts.get(1).statusCode().orElse(-1));
-      await(LIMIT, () -> postsHandled.get() == 1);
+      Poll.until(LIMIT, () -> postsHandled.get() == 1, "the listener answered the second attempt");
 
       // The application finishes the first request; the replay guard records the id as done.
       finishProcessing.complete(null);
-      await(LIMIT, () -> postsHandled.get() == 2);
+      Poll.until(LIMIT, () -> postsHandled.get() == 2, "the listener finished the first request");
 
       // Attempt 3: acknowledged as already processed.
       clock.advance(RETRY_DELAY);
-      await(LIMIT, () -> dispatcher.summary(hook.id()).succeeded() == 1);
+      Poll.until(
+          LIMIT,
+          () -> dispatcher.summary(hook.id()).succeeded() == 1,
+          "the third attempt succeeds");
       Delivery d =
           dispatcher.deliveries(DeliveryQuery.builder().event(eventId).build()).stream()
               .findFirst()

@@ -1,19 +1,17 @@
 package dev.hookline.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.hookline.DeliveryState;
 import dev.hookline.WebhookStatus;
 import dev.hookline.receiver.Notification;
+import dev.hookline.testing.Poll;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /** Runs the README's quick start end to end over loopback HTTP. */
@@ -35,14 +33,16 @@ class QuickStartTest {
       QuickStart.activateAndPublish(sender);
       assertEquals(
           WebhookStatus.VERIFIED, sender.registry().require(sender.webhook().id()).status());
-      await(Duration.ofSeconds(20), () -> received.size() == 1);
+      Poll.until(Duration.ofSeconds(20), () -> received.size() == 1, "the notification arrives");
       Notification n = received.get(0);
       assertEquals("user.created", n.type());
       assertEquals("ada@example.com", n.data().get("email").asText());
       NotificationSchema.assertAllValid(
           List.of(new String(n.rawBody(), java.nio.charset.StandardCharsets.UTF_8)));
-      await(
-          Duration.ofSeconds(10), () -> dispatcher.summary(sender.webhook().id()).succeeded() == 1);
+      Poll.until(
+          Duration.ofSeconds(10),
+          () -> dispatcher.summary(sender.webhook().id()).succeeded() == 1,
+          "the delivery is recorded as succeeded");
       assertEquals(
           DeliveryState.SUCCEEDED,
           dispatcher
@@ -52,14 +52,6 @@ class QuickStartTest {
               .state());
     } finally {
       server.stop(0);
-    }
-  }
-
-  static void await(Duration limit, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, "condition not met within " + limit);
-      LockSupport.parkNanos(10_000_000L);
     }
   }
 }

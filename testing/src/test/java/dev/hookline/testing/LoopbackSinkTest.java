@@ -17,11 +17,11 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 class LoopbackSinkTest {
+  private static final Duration TEN_SECONDS = Duration.ofSeconds(10);
+
   private final HttpClient client =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -72,7 +72,7 @@ class LoopbackSinkTest {
       CompletableFuture<HttpResponse<Void>> held =
           client.sendAsync(
               post(sink, "evt_1", "{\"id\":\"evt_1\"}"), HttpResponse.BodyHandlers.discarding());
-      assertTrue(await(() -> sink.total() == 1), "recorded while paused");
+      Poll.until(TEN_SECONDS, () -> sink.total() == 1, "recorded while paused");
       assertFalse(held.isDone(), "not answered while paused");
 
       sink.resume();
@@ -87,10 +87,10 @@ class LoopbackSinkTest {
     sink.pause();
     CompletableFuture<HttpResponse<Void>> held =
         client.sendAsync(post(sink, "evt_1", "{}"), HttpResponse.BodyHandlers.discarding());
-    assertTrue(await(() -> sink.total() == 1));
+    Poll.until(TEN_SECONDS, () -> sink.total() == 1, "the held request is recorded");
     sink.close();
     sink.close(); // idempotent
-    assertTrue(await(held::isDone), "the held request ends (answered or cut off)");
+    Poll.until(TEN_SECONDS, held::isDone, "the held request ends (answered or cut off)");
   }
 
   @Test
@@ -103,7 +103,11 @@ class LoopbackSinkTest {
               .header("webhook-id", "evt_1")
               .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
               .build();
-      assertEquals(501, send(chunked));
+      // Many times: the refusal used to be cut off now and then by a TCP reset from the sink
+      // closing with the chunked body unread ("header parser received no bytes").
+      for (int i = 0; i < 50; i++) {
+        assertEquals(501, send(chunked), "request " + i);
+      }
       assertEquals(0, sink.total());
     }
   }
@@ -114,16 +118,5 @@ class LoopbackSinkTest {
       assertTrue(sink.uri("/a").matches("http://127\\.0\\.0\\.1:\\d+/a"), sink.uri("/a"));
       assertThrows(IllegalArgumentException.class, () -> sink.uri("a"));
     }
-  }
-
-  private static boolean await(BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return true;
-      }
-      LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
-    }
-    return condition.getAsBoolean();
   }
 }

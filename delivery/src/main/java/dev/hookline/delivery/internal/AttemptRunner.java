@@ -224,7 +224,10 @@ public final class AttemptRunner {
     }
     if (outcome.hasStatus(410)) {
       String reason = "endpoint answered 410 Gone at " + now;
-      if (!store.fail(lease, a, now)) {
+      // The webhook is disabled either way (the endpoint said it is gone), but the delivery's
+      // outcome is told only by the worker whose record the Store accepted.
+      boolean recorded = store.fail(lease, a, now);
+      if (!recorded) {
         leaseLost(d);
       }
       health.onFailure(w.id(), now); // a probe that got 410 closes its half-open state too
@@ -248,8 +251,10 @@ public final class AttemptRunner {
           d.event().id(),
           d.id(),
           disabled);
-      notify(l -> l.attemptFailed(d, a, Optional.empty()));
-      notify(l -> l.deliveryFailed(d, a));
+      if (recorded) {
+        notify(l -> l.attemptFailed(d, a, Optional.empty()));
+        notify(l -> l.deliveryFailed(d, a));
+      }
       if (disabled) {
         notify(l -> l.webhookDisabled(w.id(), reason));
       }

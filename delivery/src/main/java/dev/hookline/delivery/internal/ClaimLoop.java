@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,8 +63,11 @@ public final class ClaimLoop {
   private final Duration leaseDuration;
   private final Duration pollInterval;
 
+  /** Monotonic nanoseconds, for the claim back-off; injected so tests can drive it. */
+  private final LongSupplier ticker;
+
   private final AtomicInteger claimFailures = new AtomicInteger();
-  private volatile long claimBackoffUntilNanos = System.nanoTime();
+  private volatile long claimBackoffUntilNanos;
 
   private final ConcurrentHashMap<String, AttemptTask> active = new ConcurrentHashMap<>();
   private final AtomicInteger busy = new AtomicInteger();
@@ -89,7 +93,8 @@ public final class ClaimLoop {
       ScheduledExecutorService scheduler,
       int workers,
       Duration leaseDuration,
-      Duration pollInterval) {
+      Duration pollInterval,
+      LongSupplier ticker) {
     this.owner = owner;
     this.store = store;
     this.clock = clock;
@@ -102,6 +107,8 @@ public final class ClaimLoop {
     this.workers = workers;
     this.leaseDuration = leaseDuration;
     this.pollInterval = pollInterval;
+    this.ticker = ticker;
+    this.claimBackoffUntilNanos = ticker.getAsLong();
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -197,7 +204,7 @@ public final class ClaimLoop {
    * instead of an error on every poll. The background mode never dies of it.
    */
   private void claimWithBackoff() {
-    if (System.nanoTime() - claimBackoffUntilNanos < 0) {
+    if (ticker.getAsLong() - claimBackoffUntilNanos < 0) {
       return;
     }
     try {
@@ -211,7 +218,7 @@ public final class ClaimLoop {
       long backoff =
           Math.min(
               MAX_CLAIM_BACKOFF.toNanos(), pollInterval.toNanos() << Math.min(20, failures - 1));
-      claimBackoffUntilNanos = System.nanoTime() + backoff;
+      claimBackoffUntilNanos = ticker.getAsLong() + backoff;
       if (failures == 1) {
         log.warn(
             "claiming from the store failed; retrying with backoff: owner={} error={}",

@@ -19,6 +19,13 @@ import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertPath;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -149,7 +156,7 @@ public final class HttpSender {
             "no complete response within " + deadline.toMillis() + " ms",
             System.nanoTime() - start);
       }
-      return classify(e, System.nanoTime() - start);
+      return classify(e, String.valueOf(request.uri().getHost()), System.nanoTime() - start);
     } catch (IllegalArgumentException e) {
       return SendOutcome.failure(
           ErrorKind.INTERNAL, "request rejected: " + e.getMessage(), System.nanoTime() - start);
@@ -157,15 +164,95 @@ public final class HttpSender {
   }
 
   /**
-   * Maps a failed exchange to an error kind and a short detail.
+   * Maps a failed exchange to an error kind and a short detail; a failed TLS handshake gets a
+   * detail that says what is wrong with the endpoint's certificate.
    *
    * @param failure the failure
+   * @param host the host the request went to, for the detail
    * @param nanos how long the exchange took
    * @return the outcome
    */
-  static SendOutcome classify(Throwable failure, long nanos) {
+  static SendOutcome classify(Throwable failure, String host, long nanos) {
     Throwable t = unwrap(failure);
-    return SendOutcome.failure(kindOf(t), describe(t), nanos);
+    ErrorKind kind = kindOf(t);
+    if (kind == ErrorKind.TLS_FAILED) {
+      return SendOutcome.failure(kind, describeTls(t, host), nanos);
+    }
+    return SendOutcome.failure(kind, describe(t), nanos);
+  }
+
+  /**
+   * Says why a TLS handshake failed, in terms a user can act on: the certificate is not trusted,
+   * does not name the host, or is out of its validity period. Certificates are public, so naming
+   * one's subject and dates reveals nothing secret.
+   */
+  static String describeTls(Throwable failure, String host) {
+    @Nullable Throwable untrusted = null;
+    for (@Nullable Throwable c = failure; c != null; c = c.getCause()) {
+      if (c instanceof CertPathValidatorException v) {
+        Optional<X509Certificate> cert = certificateAt(v);
+        if (v.getReason() == CertPathValidatorException.BasicReason.EXPIRED) {
+          return "certificate expired"
+              + cert.map(x -> " on " + x.getNotAfter().toInstant() + " (" + subject(x) + ")")
+                  .orElse("")
+              + ": the endpoint must renew its certificate";
+        }
+        if (v.getReason() == CertPathValidatorException.BasicReason.NOT_YET_VALID) {
+          return "certificate not yet valid"
+              + cert.map(
+                      x -> ": valid from " + x.getNotBefore().toInstant() + " (" + subject(x) + ")")
+                  .orElse("")
+              + "; check the endpoint's certificate, and this host's clock";
+        }
+      }
+      if (c instanceof CertificateExpiredException) {
+        return "certificate expired ("
+            + c.getMessage()
+            + "): the endpoint must renew its certificate";
+      }
+      if (c instanceof CertificateNotYetValidException) {
+        return "certificate not yet valid ("
+            + c.getMessage()
+            + "); check the endpoint's certificate, and this host's clock";
+      }
+      if (c instanceof CertPathBuilderException) {
+        untrusted = c;
+      }
+      String message = String.valueOf(c.getMessage());
+      if (c instanceof CertificateException
+          && (message.startsWith("No subject alternative")
+              || message.startsWith("No name matching"))) {
+        return "certificate does not match host "
+            + host
+            + " ("
+            + message
+            + "): the endpoint's certificate must name the host of the webhook's URI";
+      }
+      if (message.contains("PKIX path building failed")) {
+        untrusted = c;
+      }
+    }
+    if (untrusted != null) {
+      return "certificate not trusted (PKIX path building failed): the endpoint's certificate chain"
+          + " does not lead to a CA the sender trusts; the endpoint must serve its full chain from a"
+          + " trusted CA, or the dispatcher's HttpClient must trust its CA";
+    }
+    return "TLS handshake failed: " + describe(failure);
+  }
+
+  private static Optional<X509Certificate> certificateAt(CertPathValidatorException e) {
+    CertPath path = e.getCertPath();
+    int index = e.getIndex();
+    if (path == null || index < 0 || index >= path.getCertificates().size()) {
+      return Optional.empty();
+    }
+    return path.getCertificates().get(index) instanceof X509Certificate x
+        ? Optional.of(x)
+        : Optional.empty();
+  }
+
+  private static String subject(X509Certificate certificate) {
+    return certificate.getSubjectX500Principal().getName();
   }
 
   private static Throwable unwrap(Throwable t) {

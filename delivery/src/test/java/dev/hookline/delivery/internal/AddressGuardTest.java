@@ -7,6 +7,7 @@ import dev.hookline.AddressPolicy;
 import dev.hookline.ErrorKind;
 import dev.hookline.spi.HostResolver;
 import dev.hookline.testing.HostileUris;
+import dev.hookline.testing.Poll;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -137,13 +138,8 @@ class AddressGuardTest {
         assertEquals(
             ErrorKind.TIMEOUT, guard.refusal(uri, Duration.ofMillis(1)).orElseThrow().kind());
       }
-      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-      Object monitor = new Object();
-      while (lookups.get() == 0 && System.nanoTime() < deadline) {
-        synchronized (monitor) {
-          monitor.wait(10); // the shared lookup's thread is starting
-        }
-      }
+      Poll.until(
+          Duration.ofSeconds(5), () -> lookups.get() > 0, "the shared lookup's thread starts");
       assertEquals(1, lookups.get(), "every attempt waited on the same lookup");
     } finally {
       release.countDown();

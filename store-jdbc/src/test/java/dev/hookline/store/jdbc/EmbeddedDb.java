@@ -9,9 +9,7 @@ import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.Arrays;
-import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
@@ -104,21 +102,5 @@ final class EmbeddedDb {
     } catch (SQLException e) {
       throw new IllegalStateException("statement failed: " + sql, e);
     }
-  }
-
-  /**
-   * Polls a condition until it holds or the deadline passes: the bounded wait that tests use
-   * instead of sleeping.
-   */
-  static boolean await(Duration timeout, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return true;
-      }
-      Thread.onSpinWait();
-      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
-    }
-    return condition.getAsBoolean();
   }
 }

@@ -15,6 +15,7 @@ import dev.hookline.filter.Filters;
 import dev.hookline.store.InMemoryStore;
 import dev.hookline.testing.LoopbackSink;
 import dev.hookline.testing.ManualClock;
+import dev.hookline.testing.Poll;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.io.IOException;
 import java.sql.Connection;
@@ -104,13 +105,18 @@ class MultiInstanceDispatcherTest {
         batch = new ArrayList<>();
       }
     }
-    assertTrue(
-        EmbeddedDb.await(Duration.ofSeconds(90), () -> succeededInDatabase(w) == events),
+    Poll.until(
+        Duration.ofSeconds(90),
+        () -> succeededInDatabase(w) == events,
         () -> "delivered " + succeededInDatabase(w) + " of " + events);
     assertEquals(events, sink.distinct(), "every event arrived");
     assertEquals(events, sink.total(), "none arrived twice");
     assertEquals(0, sink.mismatched(), "each body carries its webhook-id");
-    assertEquals(events, a.succeeded.get() + b.succeeded.get());
+    // The listeners hear of an attempt just after the Store recorded it: wait for the last one.
+    Poll.until(
+        Duration.ofSeconds(10),
+        () -> a.succeeded.get() + b.succeeded.get() == events,
+        () -> "the listeners heard " + (a.succeeded.get() + b.succeeded.get()) + " successes");
     assertTrue(a.succeeded.get() > 0 && b.succeeded.get() > 0, "both instances delivered");
   }
 
@@ -125,7 +131,8 @@ class MultiInstanceDispatcherTest {
       all.add(event(n));
     }
     a.dispatcher.publish(all);
-    assertTrue(EmbeddedDb.await(Duration.ofSeconds(30), () -> sink.total() == 8));
+    Poll.until(
+        Duration.ofSeconds(30), () -> sink.total() == 8, "the eight deliveries reach the sink");
 
     a.crash(); // no close(): its 8 leases stay taken
     Set<String> inFlight = inFlightEventIds();
@@ -133,14 +140,16 @@ class MultiInstanceDispatcherTest {
     sink.resume(); // the crashed instance's requests complete, but it cannot record them
 
     Instance b = instance(8);
-    assertTrue(
-        EmbeddedDb.await(Duration.ofSeconds(60), () -> succeededInDatabase(w) == events - 8),
+    Poll.until(
+        Duration.ofSeconds(60),
+        () -> succeededInDatabase(w) == events - 8,
         "the survivor delivers everything not leased by the crashed instance");
     assertEquals(8, inFlightEventIds().size(), "still leased until the leases expire");
 
     clock.advance(Instance.LEASE.plusSeconds(1));
-    assertTrue(
-        EmbeddedDb.await(Duration.ofSeconds(30), () -> succeededInDatabase(w) == events),
+    Poll.until(
+        Duration.ofSeconds(30),
+        () -> succeededInDatabase(w) == events,
         "the survivor takes over the expired leases");
     assertEquals(events, sink.distinct(), "nothing is lost");
     int duplicates = sink.total() - events;
@@ -151,7 +160,11 @@ class MultiInstanceDispatcherTest {
       }
     }
     assertEquals(0, sink.mismatched(), "a repeat carries the same webhook-id");
-    assertEquals(events - 8 + duplicates, b.succeeded.get());
+    // The listener hears of an attempt just after the Store recorded it: wait for the last one.
+    Poll.until(
+        Duration.ofSeconds(10),
+        () -> b.succeeded.get() == events - 8 + duplicates,
+        () -> "the survivor's listener heard " + b.succeeded.get() + " successes");
   }
 
   private static Set<String> inFlightEventIds() throws SQLException {
@@ -180,12 +193,18 @@ class MultiInstanceDispatcherTest {
       assertEquals(1, a.dispatcher.publish(c, event(2)).deliveries().size());
       c.commit();
     }
-    assertTrue(EmbeddedDb.await(Duration.ofSeconds(30), () -> succeededInDatabase(w) == 1));
+    Poll.until(
+        Duration.ofSeconds(30),
+        () -> succeededInDatabase(w) == 1,
+        "the committed event is delivered");
     assertEquals(Map.of("evt_2", 1), sink.counts(), "the committed event, once");
     assertTrue(admin.findDeliveries(DeliveryQuery.builder().event("evt_1").build()).isEmpty());
     // A later event goes out after it: the rolled-back one never will.
     a.dispatcher.publish(event(3));
-    assertTrue(EmbeddedDb.await(Duration.ofSeconds(30), () -> succeededInDatabase(w) == 2));
+    Poll.until(
+        Duration.ofSeconds(30),
+        () -> succeededInDatabase(w) == 2,
+        "the later event is delivered too");
     assertEquals(Map.of("evt_2", 1, "evt_3", 1), sink.counts());
   }
 

@@ -14,6 +14,7 @@ import dev.hookline.Delivery;
 import dev.hookline.DeliveryState;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
+import dev.hookline.testing.Poll;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -88,18 +89,17 @@ class StoreErrorsTest {
       pg = start(data, port);
       // The pool's broken connections fail once each and are dropped; the caller's loop retries.
       AtomicReference<List<ClaimedDelivery>> claimed = new AtomicReference<>();
-      assertTrue(
-          EmbeddedDb.await(
-              Duration.ofSeconds(30),
-              () -> {
-                try {
-                  claimed.set(store.claim(ClaimRequest.of("w1", T0, LEASE, 1000)));
-                  return true;
-                } catch (StoreException e) {
-                  assertTrue(e.isRetryable(), e.getMessage());
-                  return false;
-                }
-              }),
+      Poll.until(
+          Duration.ofSeconds(30),
+          () -> {
+            try {
+              claimed.set(store.claim(ClaimRequest.of("w1", T0, LEASE, 1000)));
+              return true;
+            } catch (StoreException e) {
+              assertTrue(e.isRetryable(), e.getMessage());
+              return false;
+            }
+          },
           "the store works again once the database is back");
       assertEquals(150, claimed.get().size(), "every committed pending delivery survived");
       for (ClaimedDelivery c : claimed.get()) {

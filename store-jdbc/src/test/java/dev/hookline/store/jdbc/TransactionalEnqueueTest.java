@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hookline.Delivery;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
+import dev.hookline.testing.Poll;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -186,8 +187,9 @@ class TransactionalEnqueueTest {
       assertEquals(1, store.enqueue(c, List.of(pending("dlv_1", "wh_b", "evt_1", T0))).size());
       deleter = new Thread(() -> deleted.set(store.deleteWebhook("wh_b")), "deleter");
       deleter.start();
-      assertTrue(
-          EmbeddedDb.await(Duration.ofSeconds(10), TransactionalEnqueueTest::aSessionWaitsOnALock),
+      Poll.until(
+          Duration.ofSeconds(10),
+          TransactionalEnqueueTest::aSessionWaitsOnALock,
           "the delete waits for the enqueuing transaction instead of breaking it");
       c.commit();
     }

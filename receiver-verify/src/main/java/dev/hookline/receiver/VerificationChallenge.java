@@ -1,6 +1,7 @@
 package dev.hookline.receiver;
 
 import dev.hookline.receiver.WebhookVerificationException.Reason;
+import dev.hookline.receiver.internal.HeaderReader;
 import java.util.Collection;
 import java.util.Locale;
 import java.util.Map;

@@ -2,6 +2,7 @@ package dev.hookline.receiver;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import dev.hookline.receiver.internal.SuppressForbidden;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.hookline.receiver.WebhookVerificationException.Reason;
+import dev.hookline.receiver.internal.HeaderReader;
 import dev.hookline.receiver.internal.StandardWebhooksSignature;
 import java.io.IOException;
 import java.net.http.HttpHeaders;

@@ -1,4 +1,4 @@
-package dev.hookline.receiver;
+package dev.hookline.receiver.internal;
 
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
@@ -11,7 +11,7 @@ import java.lang.annotation.Target;
  */
 @Retention(RetentionPolicy.CLASS)
 @Target({ElementType.TYPE, ElementType.METHOD, ElementType.CONSTRUCTOR, ElementType.FIELD})
-@interface SuppressForbidden {
+public @interface SuppressForbidden {
   /**
    * Why the flagged use is right here.
    *

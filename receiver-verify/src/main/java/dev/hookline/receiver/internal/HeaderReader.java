@@ -1,12 +1,13 @@
-package dev.hookline.receiver;
+package dev.hookline.receiver.internal;
 
+import dev.hookline.receiver.WebhookVerificationException;
 import dev.hookline.receiver.WebhookVerificationException.Reason;
 import java.util.Collection;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /** Case-insensitive, duplicate-refusing, size-capped reads from a header multi-map. Stateless. */
-final class HeaderReader {
+public final class HeaderReader {
   private HeaderReader() {}
 
   /**
@@ -14,7 +15,7 @@ final class HeaderReader {
    * once (several values, or several keys differing only in case) is refused: two parties reading
    * different copies is how request smuggling starts.
    */
-  static @Nullable String single(
+  public static @Nullable String single(
       Map<String, ? extends Collection<String>> headers, String name, int maxLength) {
     @Nullable String found = null;
     int count = 0;
@@ -51,7 +52,7 @@ final class HeaderReader {
   }
 
   /** Whether every character is visible ASCII (0x21 to 0x7E): no space, control or non-ASCII. */
-  static boolean isVisibleAscii(String s) {
+  public static boolean isVisibleAscii(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (c < 0x21 || c > 0x7E) {

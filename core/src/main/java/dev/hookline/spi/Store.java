@@ -237,6 +237,30 @@ public interface Store extends AutoCloseable {
    */
   Optional<Instant> endpointFailingSince(String webhookId);
 
+  /**
+   * Starts telling {@code watcher} about webhook changes that other processes sharing this Store's
+   * storage commit, as they commit, until the returned watch is closed. A Store that cannot (the
+   * default, and {@code InMemoryStore}, whose only writer is its own process) returns a watch that
+   * does nothing: callers then rely on periodic reloads. The registry tells its own process's
+   * listeners about local changes either way.
+   *
+   * @param watcher what to tell
+   * @return the watch; closing it stops the feed
+   */
+  default Watch watchWebhooks(WebhookWatcher watcher) {
+    return Watch.NONE;
+  }
+
+  /** A running feed of webhook changes, from {@link #watchWebhooks}. */
+  interface Watch extends AutoCloseable {
+    /** A watch that watches nothing. */
+    Watch NONE = () -> {};
+
+    /** Stops the feed. Idempotent; does not throw. */
+    @Override
+    void close();
+  }
+
   /** Releases resources the Store created itself. Caller-owned resources are left open. */
   @Override
   default void close() {}

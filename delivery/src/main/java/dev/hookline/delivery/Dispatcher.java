@@ -29,6 +29,7 @@ import dev.hookline.internal.RegistryAccess;
 import dev.hookline.spi.IdGenerator;
 import dev.hookline.spi.Store;
 import dev.hookline.spi.TransactionalStore;
+import dev.hookline.spi.WebhookWatcher;
 import java.net.http.HttpClient;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -116,6 +117,7 @@ public final class Dispatcher implements AutoCloseable {
   private final ClaimLoop claims;
 
   private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile Store.Watch watch = Store.Watch.NONE;
   private final List<ScheduledFuture<?>> periodic = new CopyOnWriteArrayList<>();
   private final WebhookChangeListener changeListener;
 
@@ -458,6 +460,23 @@ public final class Dispatcher implements AutoCloseable {
               purgeInterval.toNanos(),
               purgeInterval.toNanos(),
               TimeUnit.NANOSECONDS));
+      // Other instances' webhook changes, as they commit (PostgreSQL: LISTEN/NOTIFY); the
+      // periodic reload above stays as the safety net.
+      watch =
+          store.watchWebhooks(
+              new WebhookWatcher() {
+                @Override
+                public void changed(String webhookId) {
+                  safely(
+                      "webhook change",
+                      () -> webhooks.onChange(webhookId, store.findWebhook(webhookId)));
+                }
+
+                @Override
+                public void resync() {
+                  safely("webhook resync", Dispatcher.this::reloadWebhooks);
+                }
+              });
       log.info(
           "dispatcher started: owner={} workers={} perEndpointConcurrency={}",
           owner,
@@ -510,6 +529,7 @@ public final class Dispatcher implements AutoCloseable {
       return;
     }
     claims.stopClaiming();
+    watch.close();
     registry.removeChangeListener(changeListener);
     for (ScheduledFuture<?> f : periodic) {
       f.cancel(false);
@@ -849,8 +869,9 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * Sets how often background mode reloads webhooks from the Store, to see changes other
-     * instances made.
+     * Sets how often background mode reloads webhooks from the Store. A Store with a change feed
+     * (PostgreSQL: {@code LISTEN}/{@code NOTIFY}) brings other instances' changes at once; the
+     * reload is the safety net for one without, or while the feed is down.
      *
      * @param interval 1 ms to 1 day; default 30 s
      * @return this builder

@@ -16,10 +16,12 @@ import dev.hookline.spi.Lane;
 import dev.hookline.spi.Lease;
 import dev.hookline.spi.SecretCipher;
 import dev.hookline.spi.TransactionalStore;
+import dev.hookline.spi.WebhookWatcher;
 import dev.hookline.store.jdbc.internal.Migrations;
 import dev.hookline.store.jdbc.internal.Rows;
 import dev.hookline.store.jdbc.internal.Sql;
 import dev.hookline.store.jdbc.internal.SqlErrors;
+import dev.hookline.store.jdbc.internal.WebhookChangeFeed;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -79,6 +81,7 @@ public final class PostgresStore implements TransactionalStore {
   private final DataSource dataSource;
   private final SecretCipher cipher;
   private final String schema;
+  private final String channel;
   private final String q;
   private final Sql sql;
 
@@ -87,6 +90,7 @@ public final class PostgresStore implements TransactionalStore {
     this.cipher = cipher;
     this.schema = b.schema;
     this.q = Migrations.quote(b.schema);
+    this.channel = WebhookChangeFeed.channel(b.schema);
     this.sql = new Sql(b.schema);
   }
 
@@ -128,6 +132,7 @@ public final class PostgresStore implements TransactionalStore {
                 int next = bindWebhook(c, ps, webhook);
                 ps.setString(next, webhook.tenant().orElse(null));
                 ps.executeUpdate();
+                WebhookChangeFeed.notifyChange(c, channel, webhook.id());
                 return true;
               } catch (SQLException e) {
                 if ("23505".equals(e.getSQLState())) {
@@ -184,6 +189,7 @@ public final class PostgresStore implements TransactionalStore {
                 ps.setString(next++, updated.tenant().orElse(null));
                 ps.setLong(next, expected);
                 if (ps.executeUpdate() == 1) {
+                  WebhookChangeFeed.notifyChange(c, channel, updated.id());
                   return Optional.of(new StoredVersion(expected, updated.tenant()));
                 }
               }
@@ -301,9 +307,27 @@ public final class PostgresStore implements TransactionalStore {
           try (PreparedStatement ps =
               c.prepareStatement("DELETE FROM " + q + ".webhooks WHERE id = ?")) {
             ps.setString(1, id);
-            return ps.executeUpdate() > 0;
+            boolean deleted = ps.executeUpdate() > 0;
+            if (deleted) {
+              WebhookChangeFeed.notifyChange(c, channel, id);
+            }
+            return deleted;
           }
         });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Over PostgreSQL's {@code LISTEN}/{@code NOTIFY}: every webhook write through any {@code
+   * PostgresStore} on this schema notifies when it commits. The watch holds one connection of the
+   * pool for as long as it runs (size the pool one larger), reconnects with a back-off when the
+   * database goes away and then asks for a resync. A pool whose connections do not unwrap to
+   * pgjdbc's {@code PGConnection} gives no feed (logged once).
+   */
+  @Override
+  public Watch watchWebhooks(WebhookWatcher watcher) {
+    return WebhookChangeFeed.start(dataSource, channel, Objects.requireNonNull(watcher, "watcher"));
   }
 
   // ---- endpoint health ----

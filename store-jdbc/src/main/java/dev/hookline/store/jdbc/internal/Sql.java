@@ -31,8 +31,6 @@ public final class Sql {
   /** Gives a leased delivery back unattempted. */
   public final String release;
 
-  /** Extends the current lease. */
-
   /** Queues a finished delivery again. */
   public final String requeue;
 

@@ -1,0 +1,249 @@
+package dev.hookline.store.jdbc.internal;
+
+import dev.hookline.spi.Store;
+import dev.hookline.spi.WebhookWatcher;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Webhook changes over PostgreSQL's {@code LISTEN}/{@code NOTIFY}. Every webhook insert, update and
+ * delete sends {@code pg_notify(channel, id)} in the writing transaction, so the notification goes
+ * out exactly when the change commits. A watch holds one connection of the caller's pool in {@code
+ * LISTEN} on a daemon thread and passes each id to the watcher; whenever it (re)connects it asks
+ * the watcher to resync, since changes may have been missed meanwhile. It backs off from 1 s to 30
+ * s while the database is unreachable.
+ *
+ * <p>The notification API is pgjdbc's ({@code PGConnection.getNotifications(int)}), reached by
+ * reflection through {@link Connection#unwrap} so that the store keeps compiling against {@code
+ * java.sql} only. A pool whose connections do not unwrap to pgjdbc's gives no feed: the watch says
+ * so once and callers rely on their periodic reload.
+ *
+ * <p>Thread-safe.
+ */
+public final class WebhookChangeFeed implements Store.Watch {
+  private static final Logger log = LoggerFactory.getLogger(WebhookChangeFeed.class);
+  private static final int WAIT_MILLIS = 250;
+  private static final long MIN_BACKOFF_MILLIS = 1_000;
+  private static final long MAX_BACKOFF_MILLIS = 30_000;
+
+  private final DataSource dataSource;
+  private final String channel;
+  private final WebhookWatcher watcher;
+  private final CountDownLatch closed = new CountDownLatch(1);
+  private final Thread thread;
+
+  private WebhookChangeFeed(DataSource dataSource, String channel, WebhookWatcher watcher) {
+    this.dataSource = dataSource;
+    this.channel = channel;
+    this.watcher = watcher;
+    this.thread = new Thread(this::run, "hookline-webhook-changes");
+    this.thread.setDaemon(true);
+  }
+
+  /**
+   * Starts watching.
+   *
+   * @param dataSource the pool to borrow the listening connection from
+   * @param channel the channel, from {@link #channel}
+   * @param watcher what to tell
+   * @return the running watch
+   */
+  public static WebhookChangeFeed start(
+      DataSource dataSource, String channel, WebhookWatcher watcher) {
+    WebhookChangeFeed feed = new WebhookChangeFeed(dataSource, channel, watcher);
+    feed.thread.start();
+    return feed;
+  }
+
+  /**
+   * The channel for a schema: one per schema, so stores in other schemas of the same database do
+   * not hear each other. At most 63 bytes (PostgreSQL's identifier limit).
+   *
+   * @param schema the schema name
+   * @return the channel name
+   */
+  public static String channel(String schema) {
+    String name = "hookline_webhooks_" + schema;
+    if (name.getBytes(StandardCharsets.UTF_8).length <= 63) {
+      return name;
+    }
+    return "hookline_webhooks_" + Integer.toHexString(schema.hashCode());
+  }
+
+  /**
+   * Sends the change notification for a webhook on the writing connection (delivered when its
+   * transaction commits).
+   *
+   * @param c the connection that wrote the change
+   * @param channel the channel
+   * @param webhookId the webhook
+   * @throws SQLException if the database fails
+   */
+  public static void notifyChange(Connection c, String channel, String webhookId)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+      ps.setString(1, channel);
+      ps.setString(2, webhookId);
+      ps.execute();
+    }
+  }
+
+  @Override
+  public void close() {
+    closed.countDown();
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private boolean isClosed() {
+    return closed.getCount() == 0;
+  }
+
+  private void run() {
+    long backoff = MIN_BACKOFF_MILLIS;
+    boolean warned = false;
+    while (!isClosed()) {
+      try {
+        if (!listen()) {
+          return; // no feed with this driver: the watcher relies on reloads
+        }
+        return; // closed
+      } catch (SQLException | RuntimeException | ReflectiveOperationException e) {
+        if (isClosed()) {
+          return;
+        }
+        if (!warned) {
+          log.warn(
+              "webhook change feed lost; changes by other instances arrive with the periodic"
+                  + " reload until it is back: {}",
+              String.valueOf(e));
+          warned = true;
+        }
+      }
+      try {
+        if (closed.await(backoff, TimeUnit.MILLISECONDS)) {
+          return;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
+    }
+  }
+
+  /**
+   * Listens until closed. Returns false if the connection is not pgjdbc's; throws when the
+   * connection fails.
+   */
+  private boolean listen() throws SQLException, ReflectiveOperationException {
+    try (Connection c = dataSource.getConnection()) {
+      Notifications notifications = Notifications.of(c, dataSource);
+      if (notifications == null) {
+        log.info(
+            "webhook change feed unavailable: the pool's connections are not pgjdbc's; changes by"
+                + " other instances arrive with the periodic reload");
+        return false;
+      }
+      boolean autoCommit = c.getAutoCommit();
+      if (!autoCommit) {
+        c.setAutoCommit(true); // LISTEN takes effect when committed
+      }
+      try {
+        try (Statement st = c.createStatement()) {
+          st.execute("LISTEN \"" + channel.replace("\"", "\"\"") + "\"");
+        }
+        log.debug("webhook change feed listening: channel={}", channel);
+        watcher.resync(); // whatever changed before LISTEN took effect
+        while (!isClosed()) {
+          for (String id : notifications.next(WAIT_MILLIS)) {
+            watcher.changed(id);
+          }
+        }
+        try (Statement st = c.createStatement()) {
+          st.execute("UNLISTEN *");
+        }
+      } finally {
+        if (!autoCommit && !c.isClosed()) {
+          c.setAutoCommit(false);
+        }
+      }
+      return true;
+    }
+  }
+
+  /** pgjdbc's notification API, by reflection. */
+  private static final class Notifications {
+    private final Object pg;
+    private final Method getNotifications;
+
+    private Notifications(Object pg, Method getNotifications) {
+      this.pg = pg;
+      this.getNotifications = getNotifications;
+    }
+
+    /**
+     * pgjdbc's API on {@code c}, or null. The driver class is looked up through every loader that
+     * may see it: a pool's connection proxy is often defined by a loader that cannot.
+     */
+    static @Nullable Notifications of(Connection c, DataSource dataSource) throws SQLException {
+      for (ClassLoader loader :
+          new ClassLoader[] {
+            c.getClass().getClassLoader(),
+            dataSource.getClass().getClassLoader(),
+            Thread.currentThread().getContextClassLoader(),
+            WebhookChangeFeed.class.getClassLoader()
+          }) {
+        Class<?> type;
+        try {
+          type = Class.forName("org.postgresql.PGConnection", false, loader);
+        } catch (ClassNotFoundException e) {
+          continue;
+        }
+        if (c.isWrapperFor(type)) {
+          try {
+            return new Notifications(c.unwrap(type), type.getMethod("getNotifications", int.class));
+          } catch (NoSuchMethodException e) {
+            return null;
+          }
+        }
+      }
+      return null;
+    }
+
+    /** Waits up to {@code millis} for notifications; returns their payloads (webhook ids). */
+    String[] next(int millis) throws SQLException, ReflectiveOperationException {
+      Object[] received;
+      try {
+        received = (Object[]) getNotifications.invoke(pg, millis);
+      } catch (InvocationTargetException e) {
+        if (e.getCause() instanceof SQLException sql) {
+          throw sql;
+        }
+        throw e;
+      }
+      if (received == null) {
+        return new String[0];
+      }
+      String[] ids = new String[received.length];
+      for (int i = 0; i < received.length; i++) {
+        ids[i] = (String) received[i].getClass().getMethod("getParameter").invoke(received[i]);
+      }
+      return ids;
+    }
+  }
+}

@@ -228,7 +228,7 @@ public final class Demo {
       }
 
       waitUntil(
-          Duration.ofSeconds(15),
+          Duration.ofSeconds(60),
           () ->
               dispatcher.summary(crm.id()).succeeded() == 15
                   && dispatcher.summary(security.id()).succeeded() == 2
@@ -263,7 +263,7 @@ public final class Demo {
       analyticsDown.set(false);
       int requeued = dispatcher.redeliverFailed(analytics.id(), started);
       out.println("   redeliverFailed -> " + requeued + " deliveries requeued, paced");
-      waitUntil(Duration.ofSeconds(10), () -> dispatcher.summary(analytics.id()).succeeded() == 2);
+      waitUntil(Duration.ofSeconds(60), () -> dispatcher.summary(analytics.id()).succeeded() == 2);
 
       Summary summary = new Summary(new LinkedHashMap<>(), received);
       for (Webhook w : List.of(crm, security, analytics)) {

@@ -1,7 +1,6 @@
 package dev.hookline.store.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.hookline.Event;
@@ -150,9 +149,6 @@ class ChangeFeedTest {
     for (int i = 0; i < 20; i++) {
       assertEquals(0, publishOnB().count(), "a disabled webhook gets no new deliveries");
     }
-    assertTrue(
-        b.dispatcher.summary(w.id()).pending() + b.dispatcher.summary(w.id()).retrying()
-            == admin.countDeliveries(w.id()).pending() + admin.countDeliveries(w.id()).retrying());
     assertEquals(before, oldSink.total());
     assertEquals(oldSink.total(), succeeded(w), "nothing went out unrecorded");
   }

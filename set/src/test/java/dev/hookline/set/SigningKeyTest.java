@@ -83,7 +83,9 @@ class SigningKeyTest {
             .redirectErrorStream(true)
             .start();
     if (!keytool.waitFor(60, TimeUnit.SECONDS) || keytool.exitValue() != 0) {
-      throw new AssertionError(new String(keytool.getInputStream().readAllBytes()));
+      throw new AssertionError(
+          new String(
+              keytool.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
     }
     KeyStore store = KeyStore.getInstance("PKCS12");
     store.load(new ByteArrayInputStream(Files.readAllBytes(file)), "changeit".toCharArray());

@@ -14,6 +14,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -25,6 +27,7 @@ import java.util.function.Supplier;
  */
 final class Listener implements AutoCloseable {
   private final HttpServer server;
+  private final ExecutorService executor = Executors.newFixedThreadPool(8);
   private final AtomicReference<SecurityEventTokenVerifier> verifier = new AtomicReference<>();
   final List<SecurityEvent> received = new CopyOnWriteArrayList<>();
   final List<WebhookVerificationException> refused = new CopyOnWriteArrayList<>();
@@ -71,6 +74,8 @@ final class Listener implements AutoCloseable {
             out.write(answer);
           }
         });
+    // Its own threads: the hook fetches the JWKS from this same server while it handles a request.
+    server.setExecutor(executor);
     server.start();
   }
 
@@ -94,5 +99,6 @@ final class Listener implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+    executor.shutdownNow();
   }
 }

@@ -1,7 +1,9 @@
 package dev.hookline.receiver.set;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.JOSEException;
@@ -92,7 +94,13 @@ public final class SecurityEventTokenVerifier {
   private static final int MAX_JTI_LENGTH = 256;
   private static final int MIN_RSA_BITS = 2048;
   private static final Pattern KEY_ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}");
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  /** Duplicate members are refused: a header or claim must not mean two things. */
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+  /** NumericDate bounds accepted for iat and toe: years 1970 to about 5138. */
+  private static final long MAX_EPOCH_SECONDS = 100_000_000_000L;
 
   private final KeySource keys;
   private final String issuer;
@@ -207,11 +215,9 @@ public final class SecurityEventTokenVerifier {
     if (aud.stream().noneMatch(audiences::contains)) {
       throw fail(Reason.WRONG_AUDIENCE, "the token's audience names no accepted audience");
     }
-    JsonNode iatNode = claims.get("iat");
-    if (iatNode == null || !iatNode.canConvertToLong()) {
-      throw fail(Reason.MALFORMED_BODY, "the token has no numeric iat claim");
-    }
-    Instant iat = Instant.ofEpochSecond(iatNode.asLong());
+    Instant iat =
+        epochSeconds(claims.get("iat"))
+            .orElseThrow(() -> fail(Reason.MALFORMED_BODY, "the token has no numeric iat claim"));
     Instant now = clock.instant();
     if (iat.isBefore(now.minus(tolerance))) {
       throw fail(Reason.TIMESTAMP_TOO_OLD, "the token was issued more than " + tolerance + " ago");
@@ -294,11 +300,7 @@ public final class SecurityEventTokenVerifier {
     } else if (!data.isObject()) {
       throw fail(Reason.MALFORMED_BODY, "the event's data is not an object");
     }
-    JsonNode toe = claims.get("toe");
-    Optional<Instant> occurredAt =
-        toe != null && toe.canConvertToLong()
-            ? Optional.of(Instant.ofEpochSecond(toe.asLong()))
-            : Optional.empty();
+    Optional<Instant> occurredAt = epochSeconds(claims.get("toe"));
     String type = typeUri.startsWith(prefix) ? typeUri.substring(prefix.length()) : typeUri;
     return new SecurityEvent(
         jti,
@@ -444,6 +446,16 @@ public final class SecurityEventTokenVerifier {
     } catch (IllegalArgumentException | IOException e) {
       throw fail(Reason.MALFORMED_BODY, "the token's " + what + " is not base64url JSON");
     }
+  }
+
+  private static Optional<Instant> epochSeconds(@Nullable JsonNode node) {
+    if (node == null || !node.isNumber() || !node.canConvertToLong()) {
+      return Optional.empty();
+    }
+    long seconds = node.asLong();
+    return seconds >= 0 && seconds < MAX_EPOCH_SECONDS
+        ? Optional.of(Instant.ofEpochSecond(seconds))
+        : Optional.empty();
   }
 
   private static @Nullable String text(JsonNode node, String field) {

@@ -283,6 +283,20 @@ class AttackTableTest {
   }
 
   @Test
+  void duplicateHeaderMembersAndAbsurdTimesAreMalformed() throws Exception {
+    String payload = b64(claims("evt_dup", NOW).build().toString());
+    String dupHeader =
+        b64("{\"alg\":\"RS256\",\"alg\":\"HS256\",\"typ\":\"secevent+jwt\",\"kid\":\"rsa-1\"}");
+    assertEquals(Reason.MALFORMED_BODY, refused(dupHeader + "." + payload + ".c2ln"));
+    String farFuture =
+        sign(
+            header(JWSAlgorithm.RS256, RSA.getKeyID()).build(),
+            claims("evt_far", NOW).claim("iat", Long.MAX_VALUE).build(),
+            new RSASSASigner(RSA));
+    assertEquals(Reason.MALFORMED_BODY, refused(farFuture));
+  }
+
+  @Test
   void eventsMustHaveExactlyOneMember() throws Exception {
     String two =
         sign(

@@ -133,4 +133,61 @@ abstract class EndToEndContract {
       }
     }
   }
+
+  @Test
+  void aListenersRfc8935ErrorIsRecordedWithItsCode() {
+    ManualClock clock = ManualClock.at(T0);
+    InMemorySigningKeys keys = InMemorySigningKeys.of(Fixtures.EC_1, clock, Duration.ofDays(1));
+    WebhookRegistry registry =
+        WebhookRegistry.builder()
+            .store(store())
+            .clock(clock)
+            .allowInsecureLoopbackForDevelopment(true)
+            .build();
+    try (Listener listener = new Listener(() -> keys.jwks().json());
+        Dispatcher dispatcher =
+            Dispatcher.builder()
+                .registry(registry)
+                .notificationFormat(
+                    SecurityEventTokenFormat.builder().issuer(ISSUER).signingKeys(keys).build())
+                .jitter(() -> 0.5)
+                .build()) {
+      listener.verifyWith(
+          jwks ->
+              SecurityEventTokenVerifier.builder()
+                  .jwks(keys.jwks().json())
+                  .issuer(ISSUER)
+                  .audience(AUDIENCE)
+                  .clock(clock)
+                  .build());
+      Webhook w =
+          registry.create(
+              WebhookDefinition.builder()
+                  .name("SET listener, other audience")
+                  .uri(listener.hook())
+                  .apiKey(API_KEY)
+                  .events(UserEvents.CREATED)
+                  .format(WebhookFormat.SECURITY_EVENT_TOKEN)
+                  .audience("urn:someone-else")
+                  .build());
+      TestWebhooks.markVerified(registry, w.id());
+      registry.enable(w.id());
+      Event e =
+          Event.builder(UserEvents.CREATED)
+              .id("evt_e2e_wrong_aud")
+              .occurredAt(clock.instant())
+              .user("user-42")
+              .data(JsonNodeFactory.instance.objectNode())
+              .build();
+      dispatcher.publish(e);
+      assertEquals(1, dispatcher.runDueNow());
+
+      Delivery d =
+          registry.store().findDeliveries(DeliveryQuery.builder().event(e.id()).build()).get(0);
+      assertEquals(DeliveryState.RETRYING, d.state());
+      assertEquals(400, d.attempts().get(0).statusCode().getAsInt());
+      assertEquals("HTTP 400 err=invalid_audience", d.attempts().get(0).detail());
+      assertEquals(List.of(), listener.received);
+    }
+  }
 }

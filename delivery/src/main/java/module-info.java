@@ -12,4 +12,5 @@ module dev.hookline.delivery {
   requires static transitive org.jspecify;
 
   exports dev.hookline.delivery;
+  exports dev.hookline.delivery.spi;
 }

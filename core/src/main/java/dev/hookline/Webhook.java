@@ -25,6 +25,9 @@ import java.util.Set;
  * @param apiKey the key sent as {@code Authorization: Bearer <key>}
  * @param events the subscribed event types
  * @param filter the canonical filter text, if the webhook has a filter
+ * @param format how notifications are written on the wire
+ * @param audience the {@code aud} claim of a {@link WebhookFormat#SECURITY_EVENT_TOKEN} webhook's
+ *     tokens; empty for the endpoint URI (and always empty in the Standard Webhooks format)
  * @param status verification and health status
  * @param enabled whether the owner wants notifications sent
  * @param statusReason why the status is what it is (a failed verification, an auto-disable)
@@ -42,6 +45,8 @@ public record Webhook(
     Secret apiKey,
     Set<EventType> events,
     Optional<String> filter,
+    WebhookFormat format,
+    Optional<String> audience,
     WebhookStatus status,
     boolean enabled,
     Optional<String> statusReason,
@@ -60,11 +65,97 @@ public record Webhook(
     Objects.requireNonNull(apiKey, "apiKey");
     events = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(events));
     Objects.requireNonNull(filter, "filter");
+    Objects.requireNonNull(format, "format");
+    Objects.requireNonNull(audience, "audience");
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(statusReason, "statusReason");
     signingSecrets = List.copyOf(signingSecrets);
     Objects.requireNonNull(createdAt, "createdAt");
     Objects.requireNonNull(updatedAt, "updatedAt");
+  }
+
+  /**
+   * Creates a webhook in the default {@link WebhookFormat#STANDARD_WEBHOOKS} format.
+   *
+   * @param id the webhook's id
+   * @param tenant the owning tenant, if any
+   * @param name the name
+   * @param description the description
+   * @param uri the endpoint
+   * @param apiKey the API key
+   * @param events the subscribed event types
+   * @param filter the canonical filter text, if any
+   * @param status the status
+   * @param enabled the enabled flag
+   * @param statusReason why the status is what it is
+   * @param signingSecrets the signing secrets, newest last
+   * @param createdAt when it was created
+   * @param updatedAt when it last changed
+   * @param version the version
+   */
+  public Webhook(
+      String id,
+      Optional<String> tenant,
+      String name,
+      String description,
+      URI uri,
+      Secret apiKey,
+      Set<EventType> events,
+      Optional<String> filter,
+      WebhookStatus status,
+      boolean enabled,
+      Optional<String> statusReason,
+      List<SigningSecret> signingSecrets,
+      Instant createdAt,
+      Instant updatedAt,
+      long version) {
+    this(
+        id,
+        tenant,
+        name,
+        description,
+        uri,
+        apiKey,
+        events,
+        filter,
+        WebhookFormat.STANDARD_WEBHOOKS,
+        Optional.empty(),
+        status,
+        enabled,
+        statusReason,
+        signingSecrets,
+        createdAt,
+        updatedAt,
+        version);
+  }
+
+  /**
+   * Returns a copy in another format, the version incremented and the update time set.
+   *
+   * @param newFormat the format
+   * @param newAudience the token audience (only for {@link WebhookFormat#SECURITY_EVENT_TOKEN})
+   * @param now the update time
+   * @return the changed copy
+   */
+  public Webhook withFormat(WebhookFormat newFormat, Optional<String> newAudience, Instant now) {
+    return new Webhook(
+        id,
+        tenant,
+        name,
+        description,
+        uri,
+        apiKey,
+        events,
+        filter,
+        newFormat,
+        newAudience,
+        status,
+        enabled,
+        statusReason,
+        signingSecrets,
+        createdAt,
+        now,
+        version + 1);
   }
 
   /**
@@ -127,8 +218,10 @@ public record Webhook(
             .description(description)
             .uri(uri.toString())
             .apiKey(apiKey.reveal())
-            .events(new ArrayList<>(events));
+            .events(new ArrayList<>(events))
+            .format(format);
     filter.ifPresent(b::filter);
+    audience.ifPresent(b::audience);
     tenant.ifPresent(b::tenant);
     return b.build();
   }
@@ -154,6 +247,8 @@ public record Webhook(
         apiKey,
         events,
         filter,
+        format,
+        audience,
         newStatus,
         newEnabled,
         reason,
@@ -180,6 +275,8 @@ public record Webhook(
         apiKey,
         events,
         filter,
+        format,
+        audience,
         status,
         enabled,
         statusReason,
@@ -206,6 +303,8 @@ public record Webhook(
         newApiKey,
         events,
         filter,
+        format,
+        audience,
         status,
         enabled,
         statusReason,
@@ -228,6 +327,8 @@ public record Webhook(
         + events
         + ", filter="
         + filter.orElse("")
+        + (format == WebhookFormat.STANDARD_WEBHOOKS ? "" : ", format=" + format)
+        + audience.map(a -> ", audience=" + a).orElse("")
         + ", status="
         + status
         + ", enabled="

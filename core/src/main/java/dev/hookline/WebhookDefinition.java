@@ -27,6 +27,8 @@ public final class WebhookDefinition {
   private final Set<String> eventTypes;
   private final Optional<String> filter;
   private final Optional<String> tenant;
+  private final WebhookFormat format;
+  private final Optional<String> audience;
 
   private WebhookDefinition(Builder b) {
     this.name = b.name;
@@ -36,6 +38,8 @@ public final class WebhookDefinition {
     this.eventTypes = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(b.eventTypes));
     this.filter = Optional.ofNullable(b.filter);
     this.tenant = Optional.ofNullable(b.tenant);
+    this.format = b.format;
+    this.audience = Optional.ofNullable(b.audience);
   }
 
   /**
@@ -111,6 +115,25 @@ public final class WebhookDefinition {
   }
 
   /**
+   * Returns how notifications are written on the wire.
+   *
+   * @return the format, {@link WebhookFormat#STANDARD_WEBHOOKS} unless set
+   */
+  public WebhookFormat format() {
+    return format;
+  }
+
+  /**
+   * Returns the {@code aud} claim asked for a {@link WebhookFormat#SECURITY_EVENT_TOKEN} webhook's
+   * tokens, if any (empty: the endpoint URI).
+   *
+   * @return the audience
+   */
+  public Optional<String> audience() {
+    return audience;
+  }
+
+  /**
    * Returns a builder holding this definition's values.
    *
    * @return a new builder
@@ -120,6 +143,8 @@ public final class WebhookDefinition {
     b.eventTypes.addAll(eventTypes);
     b.filter = filter.orElse(null);
     b.tenant = tenant.orElse(null);
+    b.format = format;
+    b.audience = audience.orElse(null);
     return b;
   }
 
@@ -132,12 +157,14 @@ public final class WebhookDefinition {
         && apiKey.equals(d.apiKey)
         && eventTypes.equals(d.eventTypes)
         && filter.equals(d.filter)
-        && tenant.equals(d.tenant);
+        && tenant.equals(d.tenant)
+        && format == d.format
+        && audience.equals(d.audience);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, description, uri, eventTypes, filter, tenant);
+    return Objects.hash(name, description, uri, eventTypes, filter, tenant, format, audience);
   }
 
   @Override
@@ -154,6 +181,8 @@ public final class WebhookDefinition {
         + eventTypes
         + ", filter="
         + filter.orElse("")
+        + (format == WebhookFormat.STANDARD_WEBHOOKS ? "" : ", format=" + format)
+        + audience.map(a -> ", audience=" + a).orElse("")
         + "]";
   }
 
@@ -166,6 +195,8 @@ public final class WebhookDefinition {
     private final Set<String> eventTypes = new LinkedHashSet<>();
     private @Nullable String filter;
     private @Nullable String tenant;
+    private WebhookFormat format = WebhookFormat.STANDARD_WEBHOOKS;
+    private @Nullable String audience;
 
     private Builder() {}
 
@@ -276,6 +307,32 @@ public final class WebhookDefinition {
      */
     public Builder tenant(@Nullable String tenant) {
       this.tenant = tenant;
+      return this;
+    }
+
+    /**
+     * Sets how notifications are written on the wire. Default: {@link
+     * WebhookFormat#STANDARD_WEBHOOKS}. A {@link WebhookFormat#SECURITY_EVENT_TOKEN} webhook is
+     * sent only by a dispatcher configured with that format ({@code hookline-set}).
+     *
+     * @param format the format
+     * @return this builder
+     */
+    public Builder format(WebhookFormat format) {
+      this.format = Objects.requireNonNull(format, "format");
+      return this;
+    }
+
+    /**
+     * Sets the {@code aud} claim of a {@link WebhookFormat#SECURITY_EVENT_TOKEN} webhook's tokens,
+     * or the endpoint URI when {@code null}. Optional: 1 to 2048 printable characters; only with
+     * that format.
+     *
+     * @param audience the audience, or null for the endpoint URI
+     * @return this builder
+     */
+    public Builder audience(@Nullable String audience) {
+      this.audience = audience;
       return this;
     }
 

@@ -179,6 +179,8 @@ public final class WebhookRegistry {
             definition.apiKey(),
             v.events(),
             v.filter(),
+            v.format(),
+            v.audience(),
             WebhookStatus.PENDING_VERIFICATION,
             false,
             Optional.empty(),
@@ -272,6 +274,8 @@ public final class WebhookRegistry {
             definition.apiKey(),
             v.events(),
             v.filter(),
+            v.format(),
+            v.audience(),
             uriChanged ? WebhookStatus.PENDING_VERIFICATION : current.status(),
             current.enabled(),
             uriChanged

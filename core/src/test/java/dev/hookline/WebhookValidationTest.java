@@ -65,6 +65,48 @@ class WebhookValidationTest {
   }
 
   @Test
+  void theFormatDefaultsToStandardWebhooksAndASecurityEventTokenWebhookKeepsItsAudience() {
+    Webhook plain = registry.create(valid().build());
+    assertEquals(WebhookFormat.STANDARD_WEBHOOKS, plain.format());
+    assertEquals(java.util.Optional.empty(), plain.audience());
+
+    Webhook set =
+        registry.create(
+            valid()
+                .format(WebhookFormat.SECURITY_EVENT_TOKEN)
+                .audience("https://rp.example/aud")
+                .build());
+    assertEquals(WebhookFormat.SECURITY_EVENT_TOKEN, set.format());
+    assertEquals(java.util.Optional.of("https://rp.example/aud"), set.audience());
+    assertEquals(set.format(), set.definition().format());
+    assertEquals(set.audience(), set.definition().audience());
+
+    Webhook back =
+        registry.update(
+            set.id(),
+            set.version(),
+            set.definition().toBuilder()
+                .format(WebhookFormat.STANDARD_WEBHOOKS)
+                .audience(null)
+                .build());
+    assertEquals(WebhookFormat.STANDARD_WEBHOOKS, back.format());
+    assertEquals(java.util.Optional.empty(), back.audience());
+  }
+
+  @Test
+  void anAudienceIsOnlyForSecurityEventTokens() {
+    Violation v = onlyViolation(b -> b.audience("https://rp.example"));
+    assertEquals("audience", v.field());
+    assertEquals("only with the SECURITY_EVENT_TOKEN format", v.allowed());
+    Violation blank =
+        onlyViolation(b -> b.format(WebhookFormat.SECURITY_EVENT_TOKEN).audience("  "));
+    assertEquals("must not be blank", blank.problem());
+    Violation tooLong =
+        onlyViolation(b -> b.format(WebhookFormat.SECURITY_EVENT_TOKEN).audience("a".repeat(2049)));
+    assertEquals("is 2049 characters long", tooLong.problem());
+  }
+
+  @Test
   void nameIsRequired() {
     Violation v = onlyViolation(b -> b.name("   "));
     assertEquals("name", v.field());

@@ -9,6 +9,7 @@ import dev.hookline.InvalidFilterException;
 import dev.hookline.Secret;
 import dev.hookline.Violation;
 import dev.hookline.WebhookDefinition;
+import dev.hookline.WebhookFormat;
 import dev.hookline.WebhookValidationException;
 import dev.hookline.spi.CompiledFilter;
 import dev.hookline.spi.FilterCompiler;
@@ -39,6 +40,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class WebhookRules {
   static final int NAME_MAX = 200;
+  static final int AUDIENCE_MAX = 2048;
   static final int DESCRIPTION_MAX = 1000;
   static final int URI_MAX = 2048;
   static final int API_KEY_MIN = 16;
@@ -118,6 +120,8 @@ public final class WebhookRules {
    * @param events the event types
    * @param filter the canonical filter text
    * @param tenant the owning tenant, as given
+   * @param format the wire format
+   * @param audience the token audience, if given
    */
   public record Valid(
       String name,
@@ -125,7 +129,9 @@ public final class WebhookRules {
       URI uri,
       Set<EventType> events,
       Optional<String> filter,
-      Optional<String> tenant) {}
+      Optional<String> tenant,
+      WebhookFormat format,
+      Optional<String> audience) {}
 
   /**
    * Checks every rule for a new webhook.
@@ -189,10 +195,33 @@ public final class WebhookRules {
     checkApiKey(d.apiKey(), violations);
     Set<EventType> events = checkEvents(d.eventTypes(), violations);
     Optional<String> filter = checkFilter(d.filter(), events, violations);
+    checkAudience(d.format(), d.audience(), violations);
     if (!violations.isEmpty() || uri == null) {
       throw new WebhookValidationException(violations);
     }
-    return new Valid(name, description, uri, events, filter, d.tenant());
+    return new Valid(name, description, uri, events, filter, d.tenant(), d.format(), d.audience());
+  }
+
+  private static void checkAudience(
+      WebhookFormat format, Optional<String> audience, List<Violation> violations) {
+    if (audience.isEmpty()) {
+      return;
+    }
+    String allowed = "1 to " + AUDIENCE_MAX + " printable characters";
+    String a = audience.get();
+    if (format != WebhookFormat.SECURITY_EVENT_TOKEN) {
+      violations.add(
+          new Violation(
+              "audience",
+              "is set for the " + format + " format",
+              "only with the SECURITY_EVENT_TOKEN format"));
+    } else if (a.isBlank()) {
+      violations.add(new Violation("audience", "must not be blank", allowed));
+    } else if (a.length() > AUDIENCE_MAX) {
+      violations.add(new Violation("audience", "is " + a.length() + " characters long", allowed));
+    } else if (hasControlCharacter(a)) {
+      violations.add(new Violation("audience", "contains a control character", allowed));
+    }
   }
 
   private static void checkTenant(Optional<String> tenant, List<Violation> violations) {

@@ -9,6 +9,7 @@ import dev.hookline.Event;
 import dev.hookline.VerificationResult;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookChangeListener;
+import dev.hookline.WebhookFormat;
 import dev.hookline.WebhookNotFoundException;
 import dev.hookline.WebhookRegistry;
 import dev.hookline.delivery.internal.AddressGuard;
@@ -23,6 +24,7 @@ import dev.hookline.delivery.internal.HttpEndpointVerifier;
 import dev.hookline.delivery.internal.HttpSender;
 import dev.hookline.delivery.internal.Outbox;
 import dev.hookline.delivery.internal.WebhookView;
+import dev.hookline.delivery.spi.NotificationFormat;
 import dev.hookline.filter.Filters;
 import dev.hookline.filter.SubscriptionIndex;
 import dev.hookline.internal.RegistryAccess;
@@ -36,7 +38,9 @@ import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -120,11 +124,13 @@ public final class Dispatcher implements AutoCloseable {
   private volatile Store.Watch watch = Store.Watch.NONE;
   private final List<ScheduledFuture<?>> periodic = new CopyOnWriteArrayList<>();
   private final WebhookChangeListener changeListener;
+  private final Map<WebhookFormat, NotificationFormat> formats;
 
   private Dispatcher(Builder b, WebhookRegistry registry) {
     this.registry = registry;
     this.store = registry.store();
     this.clock = b.clock != null ? b.clock : registry.clock();
+    this.formats = Map.copyOf(b.formats);
     IdGenerator ids = b.ids;
     this.owner = ids.next("dsp");
     SubscriptionIndex index =
@@ -188,7 +194,9 @@ public final class Dispatcher implements AutoCloseable {
             b.listener,
             b.jitter,
             schedules,
-            leaseDuration.dividedBy(2));
+            leaseDuration.dividedBy(2),
+            formats,
+            w -> FormatUnavailableException.message(w.id(), w.format()));
     this.claims =
         new ClaimLoop(
             owner,
@@ -295,11 +303,13 @@ public final class Dispatcher implements AutoCloseable {
    * @throws WebhookNotFoundException if no webhook has that id
    * @throws IllegalStateException if the webhook is not verified and enabled, or the dispatcher is
    *     closed
+   * @throws FormatUnavailableException if the webhook's format was not given to this dispatcher
    */
   public PublishResult sendTest(String webhookId) {
     Objects.requireNonNull(webhookId, "webhookId");
     requireOpen();
     Webhook w = registry.require(webhookId);
+    requireFormat(w);
     if (!w.receivesEvents()) {
       throw new IllegalStateException(
           "Webhook '"
@@ -324,12 +334,24 @@ public final class Dispatcher implements AutoCloseable {
    * @param webhookId the webhook
    * @return the handshake's result
    * @throws WebhookNotFoundException if no webhook has that id
+   * @throws FormatUnavailableException if the webhook's format was not given to this dispatcher
    */
   public VerificationResult startVerification(String webhookId) {
     Objects.requireNonNull(webhookId, "webhookId");
     Webhook w = registry.require(webhookId);
+    requireFormat(w);
     // Counts only for the URI that answered, if the webhook moved while the handshake ran.
     return RegistryAccess.stateChanges(registry).recordVerification(w, verifier.verify(w));
+  }
+
+  /**
+   * Refuses a webhook this dispatcher cannot write notifications for: checked before the handshake
+   * (the step every webhook takes before it receives events) and before a test notification.
+   */
+  private void requireFormat(Webhook w) {
+    if (w.format() != WebhookFormat.STANDARD_WEBHOOKS && !formats.containsKey(w.format())) {
+      throw new FormatUnavailableException(w.id(), w.format());
+    }
   }
 
   // ---------------------------------------------------------------- failed events, redelivery
@@ -607,6 +629,8 @@ public final class Dispatcher implements AutoCloseable {
     private Duration verificationTimeout = Duration.ofSeconds(5);
     private @Nullable Duration leaseDuration;
     private boolean virtualThreads;
+    private final Map<WebhookFormat, NotificationFormat> formats =
+        new EnumMap<>(WebhookFormat.class);
 
     /** Monotonic nanoseconds for back-off timing; the one place the system ticker is chosen. */
     private LongSupplier ticker = System::nanoTime;
@@ -947,6 +971,30 @@ public final class Dispatcher implements AutoCloseable {
      */
     Builder ticker(LongSupplier ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * Adds the implementation of a notification format besides the built-in Standard Webhooks one,
+     * such as the {@code hookline-set} module's Security Event Token format. A webhook in a format
+     * the dispatcher lacks is refused by {@link Dispatcher#startVerification} and {@link
+     * Dispatcher#sendTest} ({@link FormatUnavailableException}), and each of its attempts fails
+     * with an internal error saying so. A second implementation of the same format replaces the
+     * first.
+     *
+     * @param format the implementation
+     * @return this builder
+     * @throws IllegalArgumentException for {@link WebhookFormat#STANDARD_WEBHOOKS}, which is built
+     *     in
+     */
+    public Builder notificationFormat(NotificationFormat format) {
+      Objects.requireNonNull(format, "format");
+      WebhookFormat which = Objects.requireNonNull(format.format(), "format.format()");
+      if (which == WebhookFormat.STANDARD_WEBHOOKS) {
+        throw new IllegalArgumentException(
+            "the STANDARD_WEBHOOKS format is built in and cannot be replaced");
+      }
+      formats.put(which, format);
       return this;
     }
 

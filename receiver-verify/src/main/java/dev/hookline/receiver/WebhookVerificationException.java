@@ -3,8 +3,9 @@ package dev.hookline.receiver;
 import java.util.Objects;
 
 /**
- * A request that is not a genuine, fresh, well-formed Hookline notification, or one that must not
- * be processed now (its {@code webhook-id} is being or was processed). The {@link #reason()} says
+ * A request that is not a genuine, fresh, well-formed Hookline notification (Standard Webhooks, or
+ * a Security Event Token checked by {@code hookline-receiver-set}), or one that must not be
+ * processed now (its {@code webhook-id} is being or was processed). The {@link #reason()} says
  * which check failed; the message says why, and never contains an API key, a signing secret, a
  * signature or an {@code Authorization} value.
  *
@@ -50,7 +51,33 @@ public final class WebhookVerificationException extends RuntimeException {
      * The body is not a Hookline notification ({@code id}, {@code type}, {@code timestamp}, {@code
      * data}).
      */
-    MALFORMED_BODY(400);
+    MALFORMED_BODY(400),
+    /**
+     * Security Event Tokens: the JWS {@code alg} is not on the allow-list (RS256, ES256), as with
+     * {@code none} or HS256, or does not fit the type of the key it names.
+     */
+    UNSUPPORTED_ALGORITHM(401),
+    /** Security Event Tokens: the {@code kid} is missing or not a well-formed key id. */
+    MALFORMED_KEY_ID(400),
+    /** Security Event Tokens: no key in the sender's key set has the token's {@code kid}. */
+    UNKNOWN_KEY(401),
+    /** Security Event Tokens: the named key is too weak to trust (an RSA key under 2048 bits). */
+    WEAK_KEY(401),
+    /** Security Event Tokens: the {@code typ} header is not {@code secevent+jwt}. */
+    INVALID_TYPE(400),
+    /**
+     * Security Event Tokens: the header lists a {@code crit} parameter this verifier does not know.
+     */
+    UNSUPPORTED_CRITICAL_HEADER(400),
+    /** Security Event Tokens: the {@code iss} claim is not the expected issuer. */
+    WRONG_ISSUER(401),
+    /** Security Event Tokens: the {@code aud} claim names none of the accepted audiences. */
+    WRONG_AUDIENCE(401),
+    /**
+     * Security Event Tokens: the sender's key set could not be fetched; answer 503 so that the
+     * sender retries.
+     */
+    KEY_SET_UNAVAILABLE(503);
 
     private final int httpStatus;
 

@@ -20,6 +20,7 @@ import dev.hookline.SigningSecret;
 import dev.hookline.UserEvents;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookConflictException;
+import dev.hookline.WebhookFormat;
 import dev.hookline.WebhookNotFoundException;
 import dev.hookline.WebhookStatus;
 import dev.hookline.spi.ClaimRequest;
@@ -267,6 +268,55 @@ public abstract class StoreContract {
     clock.advance(Duration.ofSeconds(1));
     store.insertWebhook(webhook("wh_a"));
     assertEquals(List.of("wh_b", "wh_a"), store.listWebhooks().stream().map(Webhook::id).toList());
+  }
+
+  @Test
+  void aWebhooksFormatAndAudienceAreStoredAndChangeable() {
+    Webhook w = webhook("wh_set");
+    Webhook inserted =
+        new Webhook(
+            w.id(),
+            w.tenant(),
+            w.name(),
+            w.description(),
+            w.uri(),
+            w.apiKey(),
+            w.events(),
+            w.filter(),
+            WebhookFormat.SECURITY_EVENT_TOKEN,
+            Optional.of("https://rp.example"),
+            w.status(),
+            w.enabled(),
+            w.statusReason(),
+            w.signingSecrets(),
+            w.createdAt(),
+            w.updatedAt(),
+            1);
+    store.insertWebhook(inserted);
+    Webhook found = store.findWebhook("wh_set").orElseThrow();
+    assertEquals(inserted, found);
+    assertEquals(WebhookFormat.SECURITY_EVENT_TOKEN, found.format());
+    assertEquals(Optional.of("https://rp.example"), found.audience());
+
+    store.updateWebhook(
+        TestWebhooks.withState(found, WebhookStatus.VERIFIED, true, Optional.empty(), T0));
+    assertEquals(
+        WebhookFormat.SECURITY_EVENT_TOKEN,
+        store.findWebhook("wh_set").orElseThrow().format(),
+        "a state change keeps the format");
+
+    Webhook back =
+        store
+            .findWebhook("wh_set")
+            .orElseThrow()
+            .withFormat(WebhookFormat.STANDARD_WEBHOOKS, Optional.empty(), T0);
+    store.updateWebhook(back);
+    Webhook after = store.findWebhook("wh_set").orElseThrow();
+    assertEquals(WebhookFormat.STANDARD_WEBHOOKS, after.format());
+    assertEquals(Optional.empty(), after.audience());
+    store.insertWebhook(webhook("wh_plain"));
+    assertEquals(
+        WebhookFormat.STANDARD_WEBHOOKS, store.findWebhook("wh_plain").orElseThrow().format());
   }
 
   // ---- tenants ----

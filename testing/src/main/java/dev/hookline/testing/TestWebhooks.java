@@ -59,6 +59,8 @@ public final class TestWebhooks {
         w.apiKey(),
         w.events(),
         w.filter(),
+        w.format(),
+        w.audience(),
         status,
         enabled,
         reason,

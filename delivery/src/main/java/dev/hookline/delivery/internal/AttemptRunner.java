@@ -5,12 +5,15 @@ import dev.hookline.Delivery;
 import dev.hookline.ErrorKind;
 import dev.hookline.SigningSecret;
 import dev.hookline.Webhook;
+import dev.hookline.WebhookFormat;
 import dev.hookline.WebhookNotFoundException;
 import dev.hookline.WebhookRegistry;
 import dev.hookline.delivery.DeliveryListener;
 import dev.hookline.delivery.Dispatcher;
 import dev.hookline.delivery.RetrySchedule;
 import dev.hookline.delivery.WebhookSigner;
+import dev.hookline.delivery.spi.NotificationFormat;
+import dev.hookline.delivery.spi.RenderedNotification;
 import dev.hookline.internal.RegistryAccess;
 import dev.hookline.spi.ClaimedDelivery;
 import dev.hookline.spi.Lease;
@@ -20,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
@@ -57,6 +61,8 @@ public final class AttemptRunner {
   private final DoubleSupplier jitter;
   private final Function<? super Webhook, RetrySchedule> schedules;
   private final Duration maxAttemptTimeout;
+  private final Map<WebhookFormat, NotificationFormat> formats;
+  private final Function<Webhook, String> missingFormat;
 
   public AttemptRunner(
       WebhookRegistry registry,
@@ -67,7 +73,11 @@ public final class AttemptRunner {
       DeliveryListener listener,
       DoubleSupplier jitter,
       Function<? super Webhook, RetrySchedule> schedules,
-      Duration maxAttemptTimeout) {
+      Duration maxAttemptTimeout,
+      Map<WebhookFormat, NotificationFormat> formats,
+      Function<Webhook, String> missingFormat) {
+    this.formats = Map.copyOf(formats);
+    this.missingFormat = missingFormat;
     this.registry = registry;
     this.store = store;
     this.clock = clock;
@@ -146,6 +156,9 @@ public final class AttemptRunner {
 
   private SendOutcome send(Delivery d, Webhook w, RetrySchedule schedule, Instant now)
       throws InterruptedException {
+    if (w.format() != WebhookFormat.STANDARD_WEBHOOKS) {
+      return sendFormatted(d, w, schedule, now);
+    }
     List<SigningSecret> secrets = w.activeSigningSecrets(now);
     if (secrets.isEmpty()) {
       return SendOutcome.failure(ErrorKind.INTERNAL, "webhook has no active signing secret", 0);
@@ -160,15 +173,7 @@ public final class AttemptRunner {
     }
     String apiKey = w.apiKey().reveal();
     if (!isVisibleAscii(apiKey)) {
-      // Only a webhook stored past the registry's rules gets here. The JDK would refuse the header
-      // with a message that quotes the value, that is the key: never let that reach a log.
-      return SendOutcome.failure(
-          ErrorKind.INTERNAL,
-          "the webhook's API key is not a valid HTTP header value ("
-              + apiKey.length()
-              + " characters; keys must be printable ASCII without spaces): set a new key with"
-              + " rotateApiKey",
-          0);
+      return badApiKey(apiKey);
     }
     HttpRequest request;
     try {
@@ -190,6 +195,92 @@ public final class AttemptRunner {
           0);
     }
     return sender.send(request, schedule.attemptTimeout());
+  }
+
+  /**
+   * Sends a notification in a format other than Standard Webhooks, through the dispatcher's {@link
+   * NotificationFormat} for it; a 4xx or 5xx whose body carries an error code (RFC 8935's {@code
+   * err}) gets the code in the attempt's detail.
+   */
+  private SendOutcome sendFormatted(Delivery d, Webhook w, RetrySchedule schedule, Instant now)
+      throws InterruptedException {
+    NotificationFormat format = formats.get(w.format());
+    if (format == null) {
+      log.error(
+          "notification not sent, format not configured: webhook={} event={} format={}",
+          w.id(),
+          d.event().id(),
+          w.format());
+      return SendOutcome.failure(ErrorKind.INTERNAL, missingFormat.apply(w), 0);
+    }
+    RenderedNotification rendered;
+    try {
+      rendered = format.render(d.event(), w, now);
+    } catch (RuntimeException e) {
+      log.error(
+          "notification could not be rendered: webhook={} event={} format={}",
+          w.id(),
+          d.event().id(),
+          w.format(),
+          e);
+      String detail =
+          "the " + w.format() + " notification could not be written: " + e.getClass().getName();
+      return SendOutcome.failure(ErrorKind.INTERNAL, detail, 0);
+    }
+    String apiKey = w.apiKey().reveal();
+    if (!isVisibleAscii(apiKey)) {
+      return badApiKey(apiKey);
+    }
+    HttpRequest request;
+    try {
+      HttpRequest.Builder b =
+          HttpClients.requestBuilder(w.uri(), schedule.attemptTimeout())
+              .header("Content-Type", rendered.contentType())
+              .header("Authorization", "Bearer " + apiKey)
+              .header("User-Agent", USER_AGENT);
+      rendered.headers().forEach(b::header);
+      request = b.POST(HttpRequest.BodyPublishers.ofByteArray(rendered.body())).build();
+    } catch (IllegalArgumentException e) {
+      return SendOutcome.failure(
+          ErrorKind.INTERNAL,
+          "the request could not be built: the URI or a header of the "
+              + w.format()
+              + " format is not valid in HTTP",
+          0);
+    }
+    SendOutcome outcome = sender.send(request, schedule.attemptTimeout());
+    if (outcome.status().isPresent() && !outcome.succeeded()) {
+      Optional<String> code;
+      try {
+        code = format.errorCode(outcome.status().getAsInt(), outcome.body());
+      } catch (RuntimeException e) {
+        code = Optional.empty(); // an unreadable error body is still the endpoint's answer
+      }
+      if (code.isPresent()) {
+        return outcome.withDetail(outcome.detail() + " err=" + clip(code.get()));
+      }
+    }
+    return outcome;
+  }
+
+  private static String clip(String code) {
+    StringBuilder b = new StringBuilder();
+    code.codePoints()
+        .limit(64)
+        .forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+    return b.toString();
+  }
+
+  private static SendOutcome badApiKey(String apiKey) {
+    // Only a webhook stored past the registry's rules gets here. The JDK would refuse the header
+    // with a message that quotes the value, that is the key: never let that reach a log.
+    return SendOutcome.failure(
+        ErrorKind.INTERNAL,
+        "the webhook's API key is not a valid HTTP header value ("
+            + apiKey.length()
+            + " characters; keys must be printable ASCII without spaces): set a new key with"
+            + " rotateApiKey",
+        0);
   }
 
   private static boolean isVisibleAscii(String s) {

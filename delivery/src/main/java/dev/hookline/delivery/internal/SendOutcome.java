@@ -99,6 +99,16 @@ public record SendOutcome(
   }
 
   /**
+   * Returns a copy with another detail.
+   *
+   * @param newDetail the detail, never a secret
+   * @return the copy
+   */
+  public SendOutcome withDetail(String newDetail) {
+    return new SendOutcome(status, error, body, newDetail, retryAfter, elapsed, notSent);
+  }
+
+  /**
    * Returns whether the endpoint answered 2xx.
    *
    * @return true on success

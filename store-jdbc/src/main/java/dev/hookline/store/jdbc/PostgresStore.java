@@ -167,6 +167,8 @@ public final class PostgresStore implements TransactionalStore {
     ps.setObject(i++, Rows.ts(w.createdAt()));
     ps.setObject(i++, Rows.ts(w.updatedAt()));
     ps.setLong(i++, w.version());
+    ps.setString(i++, w.format().name());
+    ps.setString(i++, w.audience().orElse(null));
     ps.setString(i++, w.id());
     return i;
   }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hookline.Delivery;
 import dev.hookline.DeliveryQuery;
 import dev.hookline.Webhook;
+import dev.hookline.WebhookFormat;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -61,10 +62,10 @@ class MigrationsTest {
   @Test
   void aNewSchemaIsCreatedAtTheLatestVersionAndRebuildingChangesNothing() throws SQLException {
     EmbeddedDb.store(DS, "mig_a");
-    assertEquals(List.of(1, 2, 3), versions("mig_a"));
+    assertEquals(List.of(1, 2, 3, 4), versions("mig_a"));
     EmbeddedDb.store(DS, "mig_a").insertWebhook(webhook("wh_a", T0));
     EmbeddedDb.store(DS, "mig_a");
-    assertEquals(List.of(1, 2, 3), versions("mig_a"));
+    assertEquals(List.of(1, 2, 3, 4), versions("mig_a"));
     assertTrue(EmbeddedDb.store(DS, "mig_a").findWebhook("wh_a").isPresent());
   }
 
@@ -90,7 +91,7 @@ class MigrationsTest {
     } finally {
       pool.shutdownNow();
     }
-    assertEquals(List.of(1, 2, 3), versions("mig_race"));
+    assertEquals(List.of(1, 2, 3, 4), versions("mig_race"));
   }
 
   @Test
@@ -111,9 +112,18 @@ class MigrationsTest {
     assertEquals(Optional.of(T0), upgraded.endpointFailingSince("wh_old"));
   }
 
-  /** Undoes migration 3 (tenants): the schema as release 2 left it. */
+  /** Undoes migration 4 (webhook formats): the schema as release 3 left it. */
+  private static void downgradeToVersionThree(String schema) {
+    String q = "\"" + schema + "\"";
+    EmbeddedDb.execute(DS, "ALTER TABLE " + q + ".webhooks DROP COLUMN format");
+    EmbeddedDb.execute(DS, "ALTER TABLE " + q + ".webhooks DROP COLUMN audience");
+    EmbeddedDb.execute(DS, "DELETE FROM " + q + ".schema_version WHERE version = 4");
+  }
+
+  /** Undoes migrations 4 and 3 (tenants): the schema as release 2 left it. */
   private static void downgradeToVersionTwo(String schema) {
     String q = "\"" + schema + "\"";
+    downgradeToVersionThree(schema);
     EmbeddedDb.execute(DS, "ALTER TABLE " + q + ".deliveries DROP COLUMN tenant");
     EmbeddedDb.execute(DS, "ALTER TABLE " + q + ".webhooks DROP COLUMN tenant");
     EmbeddedDb.execute(DS, "DELETE FROM " + q + ".schema_version WHERE version = 3");
@@ -128,7 +138,7 @@ class MigrationsTest {
     assertEquals(List.of(1, 2), versions("mig_v2"));
 
     PostgresStore upgraded = EmbeddedDb.store(DS, "mig_v2");
-    assertEquals(List.of(1, 2, 3), versions("mig_v2"));
+    assertEquals(List.of(1, 2, 3, 4), versions("mig_v2"));
     assertEquals(Optional.empty(), upgraded.findWebhook("wh_old").orElseThrow().tenant());
     assertTrue(upgraded.findDelivery("dlv_old").isPresent());
     assertEquals(1, upgraded.findDeliveries(DeliveryQuery.builder().build()).size());
@@ -143,6 +153,26 @@ class MigrationsTest {
         upgraded.findDeliveries(DeliveryQuery.builder().tenant("acme").build()).stream()
             .map(Delivery::id)
             .toList());
+  }
+
+  @Test
+  void aVersionThreeSchemaGainsFormatsKeepingItsWebhooksInStandardWebhooks() throws SQLException {
+    PostgresStore before = EmbeddedDb.store(DS, "mig_v3");
+    before.insertWebhook(webhook("wh_old", T0));
+    downgradeToVersionThree("mig_v3");
+    assertEquals(List.of(1, 2, 3), versions("mig_v3"));
+
+    PostgresStore upgraded = EmbeddedDb.store(DS, "mig_v3");
+    assertEquals(List.of(1, 2, 3, 4), versions("mig_v3"));
+    Webhook old = upgraded.findWebhook("wh_old").orElseThrow();
+    assertEquals(WebhookFormat.STANDARD_WEBHOOKS, old.format());
+    assertEquals(Optional.empty(), old.audience());
+
+    Webhook set =
+        webhook("wh_set", T0)
+            .withFormat(WebhookFormat.SECURITY_EVENT_TOKEN, Optional.of("https://rp.example"), T0);
+    upgraded.insertWebhook(set);
+    assertEquals(set, upgraded.findWebhook("wh_set").orElseThrow());
   }
 
   @Test

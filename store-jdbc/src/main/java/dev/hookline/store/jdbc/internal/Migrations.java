@@ -152,7 +152,17 @@ public final class Migrations {
                   "ALTER TABLE {s}.deliveries ADD COLUMN tenant text",
                   """
                   CREATE INDEX deliveries_tenant_created
-                    ON {s}.deliveries (tenant, created_at DESC, id DESC) WHERE tenant IS NOT NULL""")));
+                    ON {s}.deliveries (tenant, created_at DESC, id DESC) WHERE tenant IS NOT NULL""")),
+          new Migration(
+              4,
+              "webhook formats: the wire format of each webhook and its token audience",
+              List.of(
+                  // Existing webhooks keep the format they were sent in.
+                  """
+                  ALTER TABLE {s}.webhooks ADD COLUMN format text NOT NULL
+                    DEFAULT 'STANDARD_WEBHOOKS'
+                    CHECK (format IN ('STANDARD_WEBHOOKS', 'SECURITY_EVENT_TOKEN'))""",
+                  "ALTER TABLE {s}.webhooks ADD COLUMN audience text")));
 
   private Migrations() {}
 

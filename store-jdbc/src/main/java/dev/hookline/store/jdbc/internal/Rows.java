@@ -16,6 +16,7 @@ import dev.hookline.SecretCipherException;
 import dev.hookline.SigningSecret;
 import dev.hookline.Subject;
 import dev.hookline.Webhook;
+import dev.hookline.WebhookFormat;
 import dev.hookline.WebhookStatus;
 import dev.hookline.spi.Lease;
 import dev.hookline.spi.SecretCipher;
@@ -306,6 +307,8 @@ public final class Rows {
         decrypt(cipher, rs.getString("api_key_enc"), apiKeyContext(id, uri), id, "api_key_enc"),
         eventTypes(rs.getString("event_types")),
         Optional.ofNullable(rs.getString("filter")),
+        WebhookFormat.valueOf(rs.getString("format")),
+        Optional.ofNullable(rs.getString("audience")),
         WebhookStatus.valueOf(rs.getString("status")),
         rs.getBoolean("enabled"),
         Optional.ofNullable(rs.getString("status_reason")),

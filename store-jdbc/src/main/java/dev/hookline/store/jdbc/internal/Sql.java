@@ -53,15 +53,16 @@ public final class Sql {
             + q
             + ".webhooks (name, description, uri, api_key_enc, events, event_types, filter,"
             + " status, enabled, status_reason, signing_secrets, created_at, updated_at,"
-            + " version, id, tenant)"
-            + " VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)";
+            + " version, format, audience, id, tenant)"
+            + " VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?)";
     // The tenant is written once, on insert; an update must name the stored one.
     this.updateWebhook =
         "UPDATE "
             + q
             + ".webhooks SET name = ?, description = ?, uri = ?, api_key_enc = ?, events = ?,"
             + " event_types = ?::jsonb, filter = ?, status = ?, enabled = ?, status_reason = ?,"
-            + " signing_secrets = ?::jsonb, created_at = ?, updated_at = ?, version = ?"
+            + " signing_secrets = ?::jsonb, created_at = ?, updated_at = ?, version = ?,"
+            + " format = ?, audience = ?"
             + " WHERE id = ? AND tenant IS NOT DISTINCT FROM ? AND version = ?";
     // One statement, so it is atomic even on an auto-commit connection. Deliveries whose webhook
     // is gone are dropped by the join; FOR KEY SHARE keeps a webhook from being deleted until the

@@ -1,0 +1,128 @@
+package dev.hookline.delivery.spi;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One notification as a {@link NotificationFormat} wrote it: content type, body and the format's
+ * own headers.
+ *
+ * <p>Immutable and thread-safe; {@link #toString()} shows sizes and header names only.
+ */
+public final class RenderedNotification {
+  /** Headers the dispatcher sets itself or the HTTP client owns. */
+  private static final Set<String> RESERVED =
+      Set.of("authorization", "content-type", "content-length", "user-agent", "host");
+
+  private final String contentType;
+  private final byte[] body;
+  private final Map<String, String> headers;
+
+  private RenderedNotification(String contentType, byte[] body, Map<String, String> headers) {
+    this.contentType = contentType;
+    this.body = body;
+    this.headers = Collections.unmodifiableMap(headers);
+  }
+
+  /**
+   * Creates a notification without headers of its own.
+   *
+   * @param contentType the {@code Content-Type}
+   * @param body the body (copied)
+   * @return the notification
+   */
+  public static RenderedNotification of(String contentType, byte[] body) {
+    Objects.requireNonNull(contentType, "contentType");
+    if (contentType.isBlank()) {
+      throw new IllegalArgumentException("contentType must not be blank");
+    }
+    return new RenderedNotification(
+        contentType, Objects.requireNonNull(body, "body").clone(), new LinkedHashMap<>());
+  }
+
+  /**
+   * Returns a copy with one more header.
+   *
+   * @param name the header name; not one the dispatcher sets ({@code Authorization}, {@code
+   *     Content-Type}, {@code Content-Length}, {@code User-Agent}, {@code Host})
+   * @param value the value
+   * @return the changed copy
+   * @throws IllegalArgumentException if the name is reserved or blank
+   */
+  public RenderedNotification withHeader(String name, String value) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(value, "value");
+    if (name.isBlank() || RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
+      throw new IllegalArgumentException("header '" + name + "' is set by the dispatcher");
+    }
+    Map<String, String> more = new LinkedHashMap<>(headers);
+    more.put(name, value);
+    return new RenderedNotification(contentType, body, more);
+  }
+
+  /**
+   * Returns the content type.
+   *
+   * @return the {@code Content-Type} value
+   */
+  public String contentType() {
+    return contentType;
+  }
+
+  /**
+   * Returns the body.
+   *
+   * @return a copy of the bytes
+   */
+  public byte[] body() {
+    return body.clone();
+  }
+
+  /**
+   * Returns the body's length.
+   *
+   * @return bytes
+   */
+  public int bodyLength() {
+    return body.length;
+  }
+
+  /**
+   * Returns the format's own headers, in the order added.
+   *
+   * @return the headers
+   */
+  public Map<String, String> headers() {
+    return headers;
+  }
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof RenderedNotification r
+        && contentType.equals(r.contentType)
+        && Arrays.equals(body, r.body)
+        && headers.equals(r.headers);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(contentType, Arrays.hashCode(body), headers);
+  }
+
+  @Override
+  public String toString() {
+    return "RenderedNotification[contentType="
+        + contentType
+        + ", bodyBytes="
+        + body.length
+        + ", headers="
+        + headers.keySet()
+        + "]";
+  }
+}

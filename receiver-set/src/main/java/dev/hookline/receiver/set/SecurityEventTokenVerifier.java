@@ -1,0 +1,741 @@
+package dev.hookline.receiver.set;
+
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyType;
+import com.nimbusds.jose.jwk.RSAKey;
+import dev.hookline.receiver.Notification;
+import dev.hookline.receiver.ReplayGuard;
+import dev.hookline.receiver.WebhookVerificationException;
+import dev.hookline.receiver.WebhookVerificationException.Reason;
+import dev.hookline.receiver.set.internal.KeySource;
+import dev.hookline.receiver.set.internal.RemoteKeys;
+import dev.hookline.receiver.set.internal.StaticKeys;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Checks that a request carries a genuine, fresh Security Event Token (RFC 8417) from the expected
+ * sender, signed with a key of its JSON Web Key Set, and parses its one event. {@link #verify} runs
+ * the checks in this order and stops at the first failure with a {@link
+ * WebhookVerificationException} whose {@link Reason} names it:
+ *
+ * <ol>
+ *   <li>the body size ({@link Reason#BODY_TOO_LARGE}), then the API key in {@code Authorization:
+ *       Bearer}, when keys are configured;
+ *   <li>the header: {@code alg} on the allow-list, RS256 or ES256 only ({@link
+ *       Reason#UNSUPPORTED_ALGORITHM}: {@code none}, HS256 and the rest), {@code typ} {@code
+ *       secevent+jwt} ({@link Reason#INVALID_TYPE}), no {@code crit} ({@link
+ *       Reason#UNSUPPORTED_CRITICAL_HEADER}), a well-formed {@code kid} ({@link
+ *       Reason#MALFORMED_KEY_ID});
+ *   <li>the key: found in the key set, which is fetched again (rate-limited) for an unknown id
+ *       ({@link Reason#UNKNOWN_KEY}, {@link Reason#KEY_SET_UNAVAILABLE}); strong enough ({@link
+ *       Reason#WEAK_KEY}: RSA under 2048 bits); of the type the algorithm is pinned to (RSA for
+ *       RS256, EC P-256 for ES256, and the key's own {@code alg} if it has one);
+ *   <li>the signature ({@link Reason#INVALID_SIGNATURE});
+ *   <li>the claims: {@code iss} ({@link Reason#WRONG_ISSUER}), {@code aud} ({@link
+ *       Reason#WRONG_AUDIENCE}), {@code iat} within the tolerance ({@link
+ *       Reason#TIMESTAMP_TOO_OLD}, {@link Reason#TIMESTAMP_IN_FUTURE}), a {@code jti};
+ *   <li>the {@code jti} through the {@link ReplayGuard} ({@link Reason#IN_PROGRESS}, {@link
+ *       Reason#ALREADY_PROCESSED});
+ *   <li>and only then the event: {@code events} with exactly one member ({@link
+ *       Reason#MALFORMED_BODY}).
+ * </ol>
+ *
+ * <p>An event {@link #verify} returns counts as being processed until {@link #complete} or {@link
+ * #release}, as with {@code WebhookVerifier}.
+ *
+ * <p>Immutable and thread-safe: one instance serves all requests.
+ */
+public final class SecurityEventTokenVerifier {
+  /** The default tolerance for {@code iat}, both directions. */
+  public static final Duration DEFAULT_TOLERANCE = Duration.ofMinutes(5);
+
+  /** The default largest token accepted. */
+  public static final int DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+
+  /** The default prefix of event type URIs, as the sender's default. */
+  public static final String DEFAULT_EVENT_TYPE_PREFIX = "https://schemas.hookline.dev/secevent/";
+
+  private static final String BEARER = "Bearer ";
+  private static final int MAX_HEADER_BYTES = 4096;
+  private static final int MAX_JTI_LENGTH = 256;
+  private static final int MIN_RSA_BITS = 2048;
+  private static final Pattern KEY_ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}");
+
+  /** Duplicate members are refused: a header or claim must not mean two things. */
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+  /** NumericDate bounds accepted for iat and toe: years 1970 to about 5138. */
+  private static final long MAX_EPOCH_SECONDS = 100_000_000_000L;
+
+  private final KeySource keys;
+  private final String issuer;
+  private final Set<String> audiences;
+  private final List<byte[]> apiKeyDigests;
+  private final Clock clock;
+  private final Duration tolerance;
+  private final int maxBodyBytes;
+  private final ReplayGuard replayGuard;
+  private final Duration rememberProcessedFor;
+  private final String prefix;
+
+  private SecurityEventTokenVerifier(Builder b, KeySource keys, String issuer, Clock clock) {
+    this.keys = keys;
+    this.issuer = issuer;
+    this.audiences = Set.copyOf(b.audiences);
+    this.apiKeyDigests = List.copyOf(b.apiKeyDigests);
+    this.clock = clock;
+    this.tolerance = b.tolerance;
+    this.maxBodyBytes = b.maxBodyBytes;
+    ReplayGuard guard = b.replayGuard;
+    this.replayGuard = guard != null ? guard : ReplayGuard.inMemory(clock, 100_000);
+    this.rememberProcessedFor = b.rememberProcessedFor;
+    this.prefix = b.prefix;
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Verifies a request and parses its event.
+   *
+   * @param headers the request headers; names are matched case-insensitively
+   * @param rawBody the body exactly as received: the compact JWS
+   * @return the verified event
+   * @throws WebhookVerificationException if a check fails; see the class description
+   */
+  public SecurityEvent verify(Map<String, ? extends Collection<String>> headers, byte[] rawBody) {
+    Objects.requireNonNull(headers, "headers");
+    Objects.requireNonNull(rawBody, "rawBody");
+    if (rawBody.length > maxBodyBytes) {
+      throw fail(
+          Reason.BODY_TOO_LARGE,
+          "the token is " + rawBody.length + " bytes; the limit is " + maxBodyBytes);
+    }
+    if (!apiKeyDigests.isEmpty()) {
+      checkApiKey(header(headers, "Authorization"));
+    }
+    String token = new String(rawBody, StandardCharsets.US_ASCII).strip();
+    String[] parts = token.split("\\.", -1);
+    if (parts.length != 3 || parts[0].length() > MAX_HEADER_BYTES) {
+      throw fail(
+          Reason.MALFORMED_BODY, "the body is not a compact JWS (three dot-separated parts)");
+    }
+    JsonNode header = decodeJson(parts[0], "header");
+    JsonNode alg = header.get("alg");
+    String algorithm = alg != null && alg.isTextual() ? alg.asText() : "";
+    if (!algorithm.equals("RS256") && !algorithm.equals("ES256")) {
+      throw fail(
+          Reason.UNSUPPORTED_ALGORITHM,
+          "the algorithm "
+              + (algorithm.isEmpty() ? "(none given)" : printable(algorithm))
+              + " is not accepted; only RS256 and ES256 are");
+    }
+    JsonNode typ = header.get("typ");
+    String type = typ != null && typ.isTextual() ? typ.asText().toLowerCase(Locale.ROOT) : "";
+    if (!type.equals("secevent+jwt") && !type.equals("application/secevent+jwt")) {
+      throw fail(Reason.INVALID_TYPE, "the typ header is not secevent+jwt");
+    }
+    if (header.has("crit")) {
+      throw fail(
+          Reason.UNSUPPORTED_CRITICAL_HEADER,
+          "the header lists critical parameters (crit) this verifier does not understand");
+    }
+    JsonNode kidNode = header.get("kid");
+    String kid = kidNode != null && kidNode.isTextual() ? kidNode.asText() : "";
+    if (!KEY_ID.matcher(kid).matches() || kid.contains("..")) {
+      throw fail(
+          Reason.MALFORMED_KEY_ID,
+          "the kid header is missing or not 1 to 128 characters A-Z a-z 0-9 . _ - without \"..\"");
+    }
+    JWSVerifier verifier = verifierFor(kid, algorithm);
+
+    JWSObject jws;
+    try {
+      jws = JWSObject.parse(token);
+    } catch (ParseException e) {
+      throw fail(Reason.MALFORMED_BODY, "the token is not a well-formed JWS");
+    }
+    boolean valid;
+    try {
+      valid = jws.verify(verifier);
+    } catch (JOSEException | IllegalStateException e) {
+      valid = false;
+    }
+    if (!valid) {
+      throw fail(Reason.INVALID_SIGNATURE, "the signature does not match key " + kid);
+    }
+
+    JsonNode claims = decodeJson(parts[1], "claims");
+    String iss = text(claims, "iss");
+    if (!issuer.equals(iss)) {
+      throw fail(Reason.WRONG_ISSUER, "the token's issuer is not the expected one");
+    }
+    List<String> aud = audience(claims.get("aud"));
+    if (aud.stream().noneMatch(audiences::contains)) {
+      throw fail(Reason.WRONG_AUDIENCE, "the token's audience names no accepted audience");
+    }
+    Instant iat =
+        epochSeconds(claims.get("iat"))
+            .orElseThrow(() -> fail(Reason.MALFORMED_BODY, "the token has no numeric iat claim"));
+    Instant now = clock.instant();
+    if (iat.isBefore(now.minus(tolerance))) {
+      throw fail(Reason.TIMESTAMP_TOO_OLD, "the token was issued more than " + tolerance + " ago");
+    }
+    if (iat.isAfter(now.plus(tolerance))) {
+      throw fail(
+          Reason.TIMESTAMP_IN_FUTURE, "the token's iat is more than " + tolerance + " ahead");
+    }
+    String jti = text(claims, "jti");
+    if (jti == null || jti.isBlank() || jti.length() > MAX_JTI_LENGTH) {
+      throw fail(Reason.MALFORMED_BODY, "the token has no jti claim of 1 to 256 characters");
+    }
+
+    Instant guardedUntil = iat.plus(tolerance);
+    switch (replayGuard.begin(jti, guardedUntil)) {
+      case NEW -> {}
+      case IN_PROGRESS ->
+          throw fail(Reason.IN_PROGRESS, "token " + printable(jti) + " is being processed");
+      case DONE ->
+          throw fail(Reason.ALREADY_PROCESSED, "token " + printable(jti) + " was processed");
+    }
+    try {
+      return parse(claims, jti, issuer, aud, iat, kid, token, guardedUntil);
+    } catch (WebhookVerificationException e) {
+      replayGuard.abandon(jti);
+      throw e;
+    }
+  }
+
+  private SecurityEvent parse(
+      JsonNode claims,
+      String jti,
+      String iss,
+      List<String> aud,
+      Instant iat,
+      String kid,
+      String token,
+      Instant guardedUntil) {
+    JsonNode events = claims.get("events");
+    if (events == null || !events.isObject() || events.size() != 1) {
+      throw fail(
+          Reason.MALFORMED_BODY, "the events claim must be an object with exactly one member");
+    }
+    Map.Entry<String, JsonNode> only = events.properties().iterator().next();
+    String typeUri = only.getKey();
+    JsonNode event = only.getValue();
+    if (!event.isObject()) {
+      throw fail(Reason.MALFORMED_BODY, "the event's value must be an object");
+    }
+    Optional<Notification.Subject> subject = Optional.empty();
+    JsonNode s = event.get("subject");
+    if (s != null) {
+      String userId = text(s, "user_id");
+      if (!s.isObject() || userId == null || userId.isEmpty()) {
+        throw fail(Reason.MALFORMED_BODY, "the event's subject has no user_id");
+      }
+      subject =
+          Optional.of(
+              new Notification.Subject(
+                  userId,
+                  Optional.ofNullable(text(s, "app_id")),
+                  Optional.ofNullable(text(s, "tenant"))));
+    }
+    List<String> changed = new ArrayList<>();
+    JsonNode c = event.get("changed");
+    if (c != null) {
+      if (!c.isArray()) {
+        throw fail(Reason.MALFORMED_BODY, "the event's changed is not an array");
+      }
+      for (JsonNode n : c) {
+        if (!n.isTextual()) {
+          throw fail(Reason.MALFORMED_BODY, "the event's changed holds a non-string");
+        }
+        changed.add(n.asText());
+      }
+    }
+    JsonNode data = event.get("data");
+    if (data == null) {
+      data = JsonNodeFactory.instance.objectNode();
+    } else if (!data.isObject()) {
+      throw fail(Reason.MALFORMED_BODY, "the event's data is not an object");
+    }
+    Optional<Instant> occurredAt = epochSeconds(claims.get("toe"));
+    String type = typeUri.startsWith(prefix) ? typeUri.substring(prefix.length()) : typeUri;
+    return new SecurityEvent(
+        jti,
+        iss,
+        aud,
+        iat,
+        occurredAt,
+        typeUri,
+        type,
+        subject,
+        changed,
+        ((ObjectNode) data).deepCopy(),
+        kid,
+        token,
+        guardedUntil);
+  }
+
+  /** Finds the key and pins the algorithm to its type. */
+  private JWSVerifier verifierFor(String kid, String algorithm) {
+    JWK key;
+    try {
+      key =
+          keys.find(kid)
+              .orElseThrow(
+                  () -> fail(Reason.UNKNOWN_KEY, "the sender's key set has no key " + kid));
+    } catch (KeySource.KeySetUnavailableException e) {
+      throw fail(Reason.KEY_SET_UNAVAILABLE, e.getMessage() + "");
+    }
+    if (key.getAlgorithm() != null && !key.getAlgorithm().getName().equals(algorithm)) {
+      throw fail(
+          Reason.UNSUPPORTED_ALGORITHM, "key " + kid + " is for " + key.getAlgorithm().getName());
+    }
+    try {
+      if (algorithm.equals("RS256")) {
+        if (!KeyType.RSA.equals(key.getKeyType())) {
+          throw fail(Reason.UNSUPPORTED_ALGORITHM, "RS256 needs an RSA key; " + kid + " is not");
+        }
+        RSAKey rsa = key.toRSAKey();
+        if (rsa.size() < MIN_RSA_BITS) {
+          throw fail(
+              Reason.WEAK_KEY,
+              "key " + kid + " has " + rsa.size() + " bits; at least " + MIN_RSA_BITS + " needed");
+        }
+        return new RSASSAVerifier(rsa);
+      }
+      if (!KeyType.EC.equals(key.getKeyType()) || !Curve.P_256.equals(key.toECKey().getCurve())) {
+        throw fail(Reason.UNSUPPORTED_ALGORITHM, "ES256 needs an EC P-256 key; " + kid + " is not");
+      }
+      ECKey ec = key.toECKey();
+      return new ECDSAVerifier(ec);
+    } catch (JOSEException e) {
+      throw fail(Reason.UNSUPPORTED_ALGORITHM, "key " + kid + " cannot verify " + algorithm);
+    }
+  }
+
+  /**
+   * Records that an event was processed: the sender's retries of its {@code jti} are acknowledged
+   * ({@link Reason#ALREADY_PROCESSED}) without processing it again.
+   *
+   * @param event an event this verifier returned
+   */
+  public void complete(SecurityEvent event) {
+    Objects.requireNonNull(event, "event");
+    Instant retained = clock.instant().plus(rememberProcessedFor);
+    Instant until = event.guardedUntil();
+    replayGuard.complete(event.jti(), retained.isAfter(until) ? retained : until);
+  }
+
+  /**
+   * Forgets an accepted event, so that the sender's retry of it is processed: call it when your
+   * processing failed and you answer non-2xx.
+   *
+   * @param event an event this verifier returned
+   */
+  public void release(SecurityEvent event) {
+    replayGuard.abandon(Objects.requireNonNull(event, "event").jti());
+  }
+
+  /**
+   * Returns the RFC 8935 error body for a refused token, to send with a 400: {@code
+   * {"err":"...","description":"..."}} where {@code err} is one of RFC 8935's codes
+   * (invalid_request, invalid_key, invalid_issuer, invalid_audience, authentication_failed).
+   *
+   * @param e the refusal
+   * @return the JSON text
+   */
+  public static String errorBody(WebhookVerificationException e) {
+    String err =
+        switch (e.reason()) {
+          case UNSUPPORTED_ALGORITHM, UNKNOWN_KEY, WEAK_KEY, MALFORMED_KEY_ID, INVALID_SIGNATURE ->
+              "invalid_key";
+          case WRONG_ISSUER -> "invalid_issuer";
+          case WRONG_AUDIENCE -> "invalid_audience";
+          case MISSING_API_KEY, INVALID_API_KEY -> "authentication_failed";
+          default -> "invalid_request";
+        };
+    ObjectNode body = MAPPER.createObjectNode();
+    body.put("err", err);
+    body.put("description", e.getMessage());
+    return body.toString();
+  }
+
+  private void checkApiKey(@Nullable String authorization) {
+    if (authorization == null || authorization.isBlank()) {
+      throw fail(Reason.MISSING_API_KEY, "the request has no Authorization header");
+    }
+    if (!authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      throw fail(Reason.INVALID_API_KEY, "the scheme of the Authorization header is not Bearer");
+    }
+    byte[] presented = digest(authorization.substring(BEARER.length()).strip());
+    boolean match = false;
+    for (byte[] accepted : apiKeyDigests) {
+      match |= MessageDigest.isEqual(presented, accepted); // every key, in constant time
+    }
+    if (!match) {
+      throw fail(Reason.INVALID_API_KEY, "the API key is not accepted");
+    }
+  }
+
+  private static @Nullable String header(
+      Map<String, ? extends Collection<String>> headers, String name) {
+    String found = null;
+    for (Map.Entry<String, ? extends Collection<String>> e : headers.entrySet()) {
+      if (e.getKey() != null && e.getKey().equalsIgnoreCase(name)) {
+        for (String v : e.getValue()) {
+          if (found != null || v.length() > MAX_HEADER_BYTES) {
+            throw fail(Reason.MALFORMED_HEADER, "the " + name + " header is repeated or too long");
+          }
+          found = v;
+        }
+      }
+    }
+    return found;
+  }
+
+  private static JsonNode decodeJson(String part, String what) {
+    try {
+      JsonNode node = MAPPER.readTree(Base64.getUrlDecoder().decode(part));
+      if (node == null || !node.isObject()) {
+        throw fail(Reason.MALFORMED_BODY, "the token's " + what + " is not a JSON object");
+      }
+      return node;
+    } catch (IllegalArgumentException | IOException e) {
+      throw fail(Reason.MALFORMED_BODY, "the token's " + what + " is not base64url JSON");
+    }
+  }
+
+  private static Optional<Instant> epochSeconds(@Nullable JsonNode node) {
+    if (node == null || !node.isNumber() || !node.canConvertToLong()) {
+      return Optional.empty();
+    }
+    long seconds = node.asLong();
+    return seconds >= 0 && seconds < MAX_EPOCH_SECONDS
+        ? Optional.of(Instant.ofEpochSecond(seconds))
+        : Optional.empty();
+  }
+
+  private static @Nullable String text(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    return v != null && v.isTextual() ? v.asText() : null;
+  }
+
+  private static List<String> audience(@Nullable JsonNode aud) {
+    List<String> out = new ArrayList<>();
+    if (aud != null && aud.isTextual()) {
+      out.add(aud.asText());
+    } else if (aud != null && aud.isArray()) {
+      for (JsonNode n : aud) {
+        if (n.isTextual()) {
+          out.add(n.asText());
+        }
+      }
+    }
+    return out;
+  }
+
+  private static byte[] digest(String key) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  private static String printable(String s) {
+    String clipped = s.length() > 64 ? s.substring(0, 64) + "…" : s;
+    StringBuilder b = new StringBuilder();
+    clipped.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+    return b.toString();
+  }
+
+  private static WebhookVerificationException fail(Reason reason, String message) {
+    return new WebhookVerificationException(reason, message);
+  }
+
+  @Override
+  public String toString() {
+    return "SecurityEventTokenVerifier[iss="
+        + issuer
+        + ", audiences="
+        + audiences.size()
+        + ", apiKeys="
+        + apiKeyDigests.size()
+        + "]";
+  }
+
+  /** Builds a {@link SecurityEventTokenVerifier}. Not thread-safe. */
+  public static final class Builder {
+    private @Nullable KeySource keys;
+    private @Nullable String issuer;
+    private final Set<String> audiences = new LinkedHashSet<>();
+    private final List<byte[]> apiKeyDigests = new ArrayList<>();
+    private @Nullable Clock clock;
+    private Duration tolerance = DEFAULT_TOLERANCE;
+    private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+    private @Nullable ReplayGuard replayGuard;
+    private Duration rememberProcessedFor = Duration.ofMinutes(10);
+    private String prefix = DEFAULT_EVENT_TYPE_PREFIX;
+    private @Nullable URI jwksUri;
+    private @Nullable HttpClient httpClient;
+    private Duration jwksCacheFor = Duration.ofMinutes(5);
+    private Duration jwksRefetchAtMostEvery = Duration.ofSeconds(30);
+
+    private Builder() {}
+
+    /**
+     * Uses a given key set, such as the sender's published JWKS document. Either this or {@link
+     * #jwksUri} is required. Every RSA key must have at least 2048 bits.
+     *
+     * @param jwksJson the JSON Web Key Set
+     * @return this builder
+     * @throws IllegalArgumentException if it is not a key set or holds a weak RSA key
+     */
+    public Builder jwks(String jwksJson) {
+      Objects.requireNonNull(jwksJson, "jwksJson");
+      JWKSet set;
+      try {
+        set = JWKSet.parse(jwksJson);
+      } catch (ParseException e) {
+        throw new IllegalArgumentException("not a JSON Web Key Set: " + e.getMessage(), e);
+      }
+      for (JWK k : set.getKeys()) {
+        if (k instanceof RSAKey rsa && rsa.size() < MIN_RSA_BITS) {
+          throw new IllegalArgumentException(
+              "key " + k.getKeyID() + " has " + rsa.size() + " bits; at least 2048 are needed");
+        }
+      }
+      this.keys = new StaticKeys(set);
+      this.jwksUri = null;
+      return this;
+    }
+
+    /**
+     * Fetches the sender's key set from its URL, caches it for {@link #jwksCacheFor}, and fetches
+     * it again when a token names an unknown key id, at most every {@link #jwksRefetchAtMostEvery}.
+     *
+     * @param uri the https URL of the key set
+     * @param client the client to fetch it with (the caller's; it is not closed)
+     * @return this builder
+     */
+    public Builder jwksUri(URI uri, HttpClient client) {
+      this.jwksUri = Objects.requireNonNull(uri, "uri");
+      this.httpClient = Objects.requireNonNull(client, "client");
+      this.keys = null;
+      return this;
+    }
+
+    /**
+     * Sets how long a fetched key set is used. Default 5 minutes.
+     *
+     * @param cacheFor the time
+     * @return this builder
+     */
+    public Builder jwksCacheFor(Duration cacheFor) {
+      this.jwksCacheFor = positive(cacheFor, "jwksCacheFor");
+      return this;
+    }
+
+    /**
+     * Sets the least time between two fetches caused by unknown key ids. Default 30 seconds.
+     *
+     * @param interval the time
+     * @return this builder
+     */
+    public Builder jwksRefetchAtMostEvery(Duration interval) {
+      this.jwksRefetchAtMostEvery = Objects.requireNonNull(interval, "interval");
+      if (interval.isNegative()) {
+        throw new IllegalArgumentException("jwksRefetchAtMostEvery must not be negative");
+      }
+      return this;
+    }
+
+    /**
+     * Sets the expected issuer ({@code iss}). Required.
+     *
+     * @param issuer the issuer
+     * @return this builder
+     */
+    public Builder issuer(String issuer) {
+      this.issuer = Objects.requireNonNull(issuer, "issuer");
+      return this;
+    }
+
+    /**
+     * Adds an accepted audience ({@code aud}): the webhook's configured audience, or its endpoint
+     * URI. At least one is required.
+     *
+     * @param audience the audience
+     * @return this builder
+     */
+    public Builder audience(String audience) {
+      audiences.add(Objects.requireNonNull(audience, "audience"));
+      return this;
+    }
+
+    /**
+     * Adds an accepted API key, checked in {@code Authorization: Bearer} before the token.
+     * Optional: without one the token's signature alone authenticates the request.
+     *
+     * @param apiKey the key
+     * @return this builder
+     */
+    public Builder apiKey(String apiKey) {
+      Objects.requireNonNull(apiKey, "apiKey");
+      if (apiKey.isBlank()) {
+        throw new IllegalArgumentException("apiKey must not be blank");
+      }
+      apiKeyDigests.add(digest(apiKey));
+      return this;
+    }
+
+    /**
+     * Sets the time source. Default: the system clock.
+     *
+     * @param clock the clock
+     * @return this builder
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Sets how far {@code iat} may be from now, both directions. Default 5 minutes.
+     *
+     * @param tolerance the tolerance
+     * @return this builder
+     */
+    public Builder tolerance(Duration tolerance) {
+      this.tolerance = positive(tolerance, "tolerance");
+      return this;
+    }
+
+    /**
+     * Sets the largest token accepted. Default 256 KiB.
+     *
+     * @param bytes the limit, at least 1024
+     * @return this builder
+     */
+    public Builder maxBodyBytes(int bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxBodyBytes must be at least 1024, was " + bytes);
+      }
+      this.maxBodyBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Sets the replay guard, shared by listener instances. Default: in memory, 100,000 ids.
+     *
+     * @param guard the guard
+     * @return this builder
+     */
+    public Builder replayGuard(ReplayGuard guard) {
+      this.replayGuard = Objects.requireNonNull(guard, "guard");
+      return this;
+    }
+
+    /**
+     * Sets how long a processed {@code jti} is remembered. Default 10 minutes.
+     *
+     * @param retention the time
+     * @return this builder
+     */
+    public Builder rememberProcessedFor(Duration retention) {
+      this.rememberProcessedFor = positive(retention, "rememberProcessedFor");
+      return this;
+    }
+
+    /**
+     * Sets the prefix stripped from event type URIs for {@link SecurityEvent#type()}. Default
+     * {@link #DEFAULT_EVENT_TYPE_PREFIX}, as the sender's.
+     *
+     * @param prefix the prefix
+     * @return this builder
+     */
+    public Builder eventTypePrefix(String prefix) {
+      this.prefix = Objects.requireNonNull(prefix, "prefix");
+      return this;
+    }
+
+    /**
+     * Builds the verifier.
+     *
+     * @return the verifier
+     * @throws IllegalStateException if the keys, issuer or audience are missing
+     */
+    public SecurityEventTokenVerifier build() {
+      String iss = issuer;
+      if (iss == null || audiences.isEmpty()) {
+        throw new IllegalStateException(
+            "SecurityEventTokenVerifier needs issuer(...) and at least one audience(...)");
+      }
+      Clock c = clock != null ? clock : Clock.systemUTC();
+      KeySource source = keys;
+      URI uri = jwksUri;
+      HttpClient client = httpClient;
+      if (source == null && uri != null && client != null) {
+        source =
+            new RemoteKeys(
+                uri, client, c, jwksCacheFor, jwksRefetchAtMostEvery, Duration.ofSeconds(10));
+      }
+      if (source == null) {
+        throw new IllegalStateException(
+            "SecurityEventTokenVerifier needs the sender's keys: jwks(...) or jwksUri(...)");
+      }
+      return new SecurityEventTokenVerifier(this, source, iss, c);
+    }
+
+    private static Duration positive(Duration d, String name) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, was " + d);
+      }
+      return d;
+    }
+  }
+}

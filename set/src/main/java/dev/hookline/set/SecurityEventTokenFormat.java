@@ -1,0 +1,251 @@
+package dev.hookline.set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.JWSSigner;
+import com.nimbusds.jose.Payload;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import dev.hookline.Event;
+import dev.hookline.Subject;
+import dev.hookline.Webhook;
+import dev.hookline.WebhookFormat;
+import dev.hookline.delivery.spi.NotificationFormat;
+import dev.hookline.delivery.spi.RenderedNotification;
+import dev.hookline.set.spi.SigningKeys;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.security.interfaces.ECPrivateKey;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Writes notifications as Security Event Tokens (RFC 8417) for {@link
+ * WebhookFormat#SECURITY_EVENT_TOKEN} webhooks: a compact JWS with header {@code alg} (RS256 or
+ * ES256, from the key), {@code kid} and {@code typ: secevent+jwt}, and claims {@code iss}, {@code
+ * iat} (the attempt's time), {@code jti} (the event id, the same on every retry), {@code aud} (the
+ * webhook's audience, or its URI), {@code toe} (when the event occurred) and {@code events} with
+ * exactly one member: the event type's URI ({@link Builder#eventTypePrefix prefix} + wire name)
+ * mapped to {@code {"subject":{"user_id","app_id"?,"tenant"?},"changed":[...]?,"data":{...}}}.
+ * POSTed as {@code application/secevent+jwt} (RFC 8935); any 2xx is success, and a 400 with an RFC
+ * 8935 error body is recorded with its {@code err} code.
+ *
+ * <pre>{@code
+ * Dispatcher.builder().registry(registry)
+ *     .notificationFormat(SecurityEventTokenFormat.builder()
+ *         .issuer("https://id.example.com").signingKeys(keys).build())
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class SecurityEventTokenFormat implements NotificationFormat {
+  /** The {@code typ} header of a SET (RFC 8417 section 2.3). */
+  public static final String TYPE = "secevent+jwt";
+
+  /** The content type of a SET delivered by push (RFC 8935). */
+  public static final String CONTENT_TYPE = "application/secevent+jwt";
+
+  /** The default prefix of event type URIs. */
+  public static final String DEFAULT_EVENT_TYPE_PREFIX = "https://schemas.hookline.dev/secevent/";
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final JOSEObjectType SECEVENT = new JOSEObjectType(TYPE);
+
+  private final String issuer;
+  private final SigningKeys keys;
+  private final String prefix;
+
+  private SecurityEventTokenFormat(Builder b, String issuer, SigningKeys keys) {
+    this.issuer = issuer;
+    this.keys = keys;
+    this.prefix = b.prefix;
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public WebhookFormat format() {
+    return WebhookFormat.SECURITY_EVENT_TOKEN;
+  }
+
+  @Override
+  public RenderedNotification render(Event event, Webhook webhook, Instant now) {
+    return RenderedNotification.of(
+        CONTENT_TYPE, token(event, webhook, now).getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /**
+   * Returns the compact serialisation of the token for one event to one webhook.
+   *
+   * @param event the event
+   * @param webhook the webhook
+   * @param now the time of issue
+   * @return the signed token
+   */
+  public String token(Event event, Webhook webhook, Instant now) {
+    Objects.requireNonNull(event, "event");
+    Objects.requireNonNull(webhook, "webhook");
+    Objects.requireNonNull(now, "now");
+    SigningKey key = keys.signingKey(now);
+    JWSHeader header =
+        new JWSHeader.Builder(
+                key.algorithm() == SigningAlgorithm.RS256 ? JWSAlgorithm.RS256 : JWSAlgorithm.ES256)
+            .keyID(key.keyId())
+            .type(SECEVENT)
+            .build();
+    JWSObject jws = new JWSObject(header, new Payload(claims(event, webhook, now)));
+    try {
+      jws.sign(signer(key));
+    } catch (JOSEException e) {
+      // nimbus's messages name the algorithm or key type, never key material
+      throw new IllegalStateException(
+          "could not sign with key " + key.keyId() + ": " + e.getMessage(), e);
+    }
+    return jws.serialize();
+  }
+
+  private static JWSSigner signer(SigningKey key) throws JOSEException {
+    if (key.algorithm() == SigningAlgorithm.ES256) {
+      return new ECDSASigner((ECPrivateKey) key.privateKey());
+    }
+    return new RSASSASigner(key.privateKey());
+  }
+
+  private byte[] claims(Event event, Webhook webhook, Instant now) {
+    ObjectNode root = MAPPER.createObjectNode();
+    root.put("iss", issuer);
+    root.put("iat", now.getEpochSecond());
+    root.put("jti", event.id());
+    root.put("aud", webhook.audience().orElse(webhook.uri().toString()));
+    root.put("toe", event.occurredAt().getEpochSecond());
+    ObjectNode payload = root.putObject("events").putObject(prefix + event.type().wireName());
+    Subject subject = event.subject();
+    ObjectNode s = payload.putObject("subject");
+    s.put("user_id", subject.userId());
+    subject.appId().ifPresent(a -> s.put("app_id", a));
+    subject.tenant().ifPresent(t -> s.put("tenant", t));
+    if (!event.changedAttributes().isEmpty()) {
+      ArrayNode changed = payload.putArray("changed");
+      event.changedAttributes().forEach(changed::add);
+    }
+    payload.set("data", event.data());
+    try {
+      return MAPPER.writeValueAsBytes(root);
+    } catch (IOException e) {
+      throw new IllegalStateException("could not serialise event " + event.id(), e);
+    }
+  }
+
+  /**
+   * Reads RFC 8935's {@code err} from a 400 answer's {@code {"err","description"}} body.
+   *
+   * @param status the status
+   * @param body the start of the body
+   * @return the error code, if the answer is a 400 carrying one
+   */
+  @Override
+  public Optional<String> errorCode(int status, String body) {
+    if (status != 400 || body.isBlank()) {
+      return Optional.empty();
+    }
+    try {
+      JsonNode err = MAPPER.readTree(body).path("err");
+      return err.isTextual() ? Optional.of(err.asText()) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty(); // not JSON: the status alone is recorded
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "SecurityEventTokenFormat[iss=" + issuer + ", keys=" + keys + "]";
+  }
+
+  /** Builds a {@link SecurityEventTokenFormat}. Not thread-safe. */
+  public static final class Builder {
+    private @Nullable String issuer;
+    private @Nullable SigningKeys keys;
+    private String prefix = DEFAULT_EVENT_TYPE_PREFIX;
+
+    private Builder() {}
+
+    /**
+     * Sets the {@code iss} claim, usually the sender's https URL. Required.
+     *
+     * @param issuer the issuer
+     * @return this builder
+     */
+    public Builder issuer(String issuer) {
+      this.issuer = Objects.requireNonNull(issuer, "issuer");
+      return this;
+    }
+
+    /**
+     * Sets where signing keys come from. Required.
+     *
+     * @param keys the keys
+     * @return this builder
+     */
+    public Builder signingKeys(SigningKeys keys) {
+      this.keys = Objects.requireNonNull(keys, "keys");
+      return this;
+    }
+
+    /**
+     * Sets the prefix of event type URIs: the member of {@code events} is this prefix followed by
+     * the type's wire name ({@code user.created}). Default {@link #DEFAULT_EVENT_TYPE_PREFIX}.
+     *
+     * @param prefix an absolute URI prefix ({@code https://...} or {@code urn:...})
+     * @return this builder
+     */
+    public Builder eventTypePrefix(String prefix) {
+      this.prefix = Objects.requireNonNull(prefix, "prefix");
+      return this;
+    }
+
+    /**
+     * Builds the format.
+     *
+     * @return the format
+     * @throws IllegalStateException if the issuer or the keys are missing
+     * @throws IllegalArgumentException if the issuer is blank or the prefix is not an absolute URI
+     */
+    public SecurityEventTokenFormat build() {
+      String iss = issuer;
+      SigningKeys k = keys;
+      if (iss == null || k == null) {
+        throw new IllegalStateException(
+            "SecurityEventTokenFormat needs issuer(...) and signingKeys(...)");
+      }
+      if (iss.isBlank()) {
+        throw new IllegalArgumentException("issuer must not be blank");
+      }
+      try {
+        if (!new URI(prefix + "x").isAbsolute()) {
+          throw new IllegalArgumentException("eventTypePrefix must start an absolute URI");
+        }
+      } catch (URISyntaxException e) {
+        throw new IllegalArgumentException("eventTypePrefix must start an absolute URI", e);
+      }
+      return new SecurityEventTokenFormat(this, iss, k);
+    }
+  }
+}

@@ -1,0 +1,328 @@
+package dev.hookline.set;
+
+import dev.hookline.set.SigningKeyException.Reason;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.cert.Certificate;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.ECParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.RSAPublicKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Base64;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * One signing key: its key id ({@code kid}), algorithm, private key and public key. Made from PKCS
+ * #8 PEM, from a {@link KeyStore}, or generated.
+ *
+ * <p>Immutable and thread-safe. {@link #toString()} shows the key id and algorithm only; the
+ * private key is never shown, logged or put in an exception message.
+ */
+public final class SigningKey {
+  /** The key id rule, shared with the receiver: no path separators, no "..", nothing to escape. */
+  private static final Pattern KEY_ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}");
+
+  private static final int MIN_RSA_BITS = 2048;
+  private static final byte[] PAIR_CHECK = {'h', 'o', 'o', 'k', 'l', 'i', 'n', 'e'};
+
+  private final String keyId;
+  private final SigningAlgorithm algorithm;
+  private final PrivateKey privateKey;
+  private final PublicKey publicKey;
+
+  private SigningKey(
+      String keyId, SigningAlgorithm algorithm, PrivateKey privateKey, PublicKey publicKey) {
+    this.keyId = keyId;
+    this.algorithm = algorithm;
+    this.privateKey = privateKey;
+    this.publicKey = publicKey;
+  }
+
+  /**
+   * Makes a key from a private and public key, checking that they fit the algorithm (RSA of at
+   * least 2048 bits for RS256, P-256 for ES256) and are a pair.
+   *
+   * @param keyId the {@code kid}: 1 to 128 characters {@code A-Z a-z 0-9 . _ -}, without ".."
+   * @param algorithm the algorithm
+   * @param privateKey the private key
+   * @param publicKey its public key
+   * @return the key
+   * @throws SigningKeyException if the key id, key type, size or pairing is wrong
+   */
+  public static SigningKey of(
+      String keyId, SigningAlgorithm algorithm, PrivateKey privateKey, PublicKey publicKey) {
+    Objects.requireNonNull(keyId, "keyId");
+    Objects.requireNonNull(algorithm, "algorithm");
+    Objects.requireNonNull(privateKey, "privateKey");
+    Objects.requireNonNull(publicKey, "publicKey");
+    if (!isKeyId(keyId)) {
+      throw new SigningKeyException(
+          Reason.MALFORMED_KEY_ID,
+          "a key id must be 1 to 128 characters A-Z a-z 0-9 . _ - without \"..\"");
+    }
+    switch (algorithm) {
+      case RS256 -> {
+        if (!(publicKey instanceof RSAPublicKey rsa)) {
+          throw new SigningKeyException(
+              Reason.WRONG_KEY_TYPE, "key " + keyId + ": RS256 needs an RSA key");
+        }
+        if (rsa.getModulus().bitLength() < MIN_RSA_BITS) {
+          throw new SigningKeyException(
+              Reason.WEAK_KEY,
+              "key "
+                  + keyId
+                  + " has "
+                  + rsa.getModulus().bitLength()
+                  + " bits; RS256 keys need at least "
+                  + MIN_RSA_BITS);
+        }
+      }
+      case ES256 -> {
+        if (!(publicKey instanceof ECPublicKey ec) || !isP256(ec.getParams())) {
+          throw new SigningKeyException(
+              Reason.WRONG_KEY_TYPE, "key " + keyId + ": ES256 needs an EC key on P-256");
+        }
+      }
+    }
+    checkPair(keyId, algorithm, privateKey, publicKey);
+    return new SigningKey(keyId, algorithm, privateKey, publicKey);
+  }
+
+  /**
+   * Generates a new key, for development and tests (production keys usually come from a key store
+   * or a secrets manager as PEM).
+   *
+   * @param keyId the key id
+   * @param algorithm RS256 (2048-bit RSA) or ES256 (P-256)
+   * @param random the randomness
+   * @return the key
+   */
+  public static SigningKey generate(String keyId, SigningAlgorithm algorithm, SecureRandom random) {
+    Objects.requireNonNull(random, "random");
+    try {
+      KeyPairGenerator g;
+      if (algorithm == SigningAlgorithm.RS256) {
+        g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(MIN_RSA_BITS, random);
+      } else {
+        g = KeyPairGenerator.getInstance("EC");
+        g.initialize(new ECGenParameterSpec("secp256r1"), random);
+      }
+      KeyPair pair = g.generateKeyPair();
+      return of(keyId, algorithm, pair.getPrivate(), pair.getPublic());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("this JVM cannot generate " + algorithm + " keys", e);
+    }
+  }
+
+  /**
+   * Loads an RSA key for RS256 from PKCS#8 PEM ({@code -----BEGIN PRIVATE KEY-----}); the public
+   * key is derived from it.
+   *
+   * @param keyId the key id
+   * @param pkcs8Pem the private key
+   * @return the key
+   * @throws SigningKeyException if the PEM is not an RSA PKCS#8 private key with its CRT values
+   */
+  public static SigningKey fromPem(String keyId, String pkcs8Pem) {
+    PrivateKey privateKey = parsePrivate(keyId, pkcs8Pem, "RSA");
+    if (!(privateKey instanceof RSAPrivateCrtKey crt)) {
+      throw new SigningKeyException(
+          Reason.WRONG_KEY_TYPE,
+          "key " + keyId + ": give the public key too, or an RSA key with its CRT values");
+    }
+    try {
+      PublicKey publicKey =
+          KeyFactory.getInstance("RSA")
+              .generatePublic(new RSAPublicKeySpec(crt.getModulus(), crt.getPublicExponent()));
+      return of(keyId, SigningAlgorithm.RS256, privateKey, publicKey);
+    } catch (GeneralSecurityException e) {
+      throw new SigningKeyException(Reason.MALFORMED_PEM, "key " + keyId + ": not an RSA key", e);
+    }
+  }
+
+  /**
+   * Loads a key from PKCS#8 PEM and its public key from X.509 PEM ({@code -----BEGIN PUBLIC
+   * KEY-----}); needed for ES256.
+   *
+   * @param keyId the key id
+   * @param algorithm the algorithm
+   * @param pkcs8Pem the private key
+   * @param publicPem the public key
+   * @return the key
+   * @throws SigningKeyException if either PEM is malformed or they do not fit
+   */
+  public static SigningKey fromPem(
+      String keyId, SigningAlgorithm algorithm, String pkcs8Pem, String publicPem) {
+    String type = algorithm == SigningAlgorithm.RS256 ? "RSA" : "EC";
+    PrivateKey privateKey = parsePrivate(keyId, pkcs8Pem, type);
+    PublicKey publicKey;
+    try {
+      publicKey =
+          KeyFactory.getInstance(type)
+              .generatePublic(new X509EncodedKeySpec(pem(keyId, publicPem, "PUBLIC KEY")));
+    } catch (GeneralSecurityException e) {
+      throw new SigningKeyException(
+          Reason.MALFORMED_PEM, "key " + keyId + ": not an X.509 " + type + " public key", e);
+    }
+    return of(keyId, algorithm, privateKey, publicKey);
+  }
+
+  /**
+   * Loads a key from a key store entry (PKCS#12 or JKS): the private key and its certificate's
+   * public key. The algorithm follows the key type: RS256 for RSA, ES256 for EC.
+   *
+   * @param keyId the key id to publish it under
+   * @param store the loaded key store
+   * @param alias the entry's alias
+   * @param password the entry's password
+   * @return the key
+   * @throws SigningKeyException if the entry is missing, unreadable or not a fitting key
+   */
+  public static SigningKey fromKeyStore(
+      String keyId, KeyStore store, String alias, char[] password) {
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(alias, "alias");
+    Objects.requireNonNull(password, "password");
+    try {
+      java.security.Key key = store.getKey(alias, password);
+      Certificate cert = store.getCertificate(alias);
+      if (!(key instanceof PrivateKey privateKey) || cert == null) {
+        throw new SigningKeyException(
+            Reason.KEY_STORE,
+            "key " + keyId + ": the key store has no private key with a certificate at that alias");
+      }
+      SigningAlgorithm algorithm =
+          "EC".equals(privateKey.getAlgorithm()) ? SigningAlgorithm.ES256 : SigningAlgorithm.RS256;
+      return of(keyId, algorithm, privateKey, cert.getPublicKey());
+    } catch (GeneralSecurityException e) {
+      throw new SigningKeyException(
+          Reason.KEY_STORE, "key " + keyId + ": the key store entry could not be read", e);
+    }
+  }
+
+  /**
+   * Returns whether a text is a well-formed key id: 1 to 128 characters {@code A-Z a-z 0-9 . _ -},
+   * not starting with a dot, without "..".
+   *
+   * @param keyId the text
+   * @return true if well-formed
+   */
+  public static boolean isKeyId(String keyId) {
+    return KEY_ID.matcher(keyId).matches() && !keyId.contains("..");
+  }
+
+  private static PrivateKey parsePrivate(String keyId, String pkcs8Pem, String type) {
+    Objects.requireNonNull(keyId, "keyId");
+    Objects.requireNonNull(pkcs8Pem, "pkcs8Pem");
+    try {
+      return KeyFactory.getInstance(type)
+          .generatePrivate(new PKCS8EncodedKeySpec(pem(keyId, pkcs8Pem, "PRIVATE KEY")));
+    } catch (GeneralSecurityException e) {
+      throw new SigningKeyException(
+          Reason.MALFORMED_PEM, "key " + keyId + ": not a PKCS#8 " + type + " private key", e);
+    }
+  }
+
+  private static byte[] pem(String keyId, String text, String label) {
+    String begin = "-----BEGIN " + label + "-----";
+    String end = "-----END " + label + "-----";
+    int from = text.indexOf(begin);
+    int to = text.indexOf(end);
+    if (from < 0 || to < from) {
+      throw new SigningKeyException(
+          Reason.MALFORMED_PEM, "key " + keyId + ": no " + begin + " ... " + end + " block");
+    }
+    String base64 = text.substring(from + begin.length(), to).replaceAll("\\s", "");
+    try {
+      return Base64.getDecoder().decode(base64);
+    } catch (IllegalArgumentException e) {
+      throw new SigningKeyException(
+          Reason.MALFORMED_PEM, "key " + keyId + ": the " + label + " block is not base64");
+    }
+  }
+
+  private static boolean isP256(ECParameterSpec params) {
+    return params.getCurve().getField().getFieldSize() == 256
+        && params
+            .getOrder()
+            .toString(16)
+            .equals("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+  }
+
+  private static void checkPair(
+      String keyId, SigningAlgorithm algorithm, PrivateKey privateKey, PublicKey publicKey) {
+    String jca = algorithm == SigningAlgorithm.RS256 ? "SHA256withRSA" : "SHA256withECDSA";
+    boolean pair;
+    try {
+      Signature s = Signature.getInstance(jca);
+      s.initSign(privateKey);
+      s.update(PAIR_CHECK);
+      byte[] signature = s.sign();
+      Signature v = Signature.getInstance(jca);
+      v.initVerify(publicKey);
+      v.update(PAIR_CHECK);
+      pair = v.verify(signature);
+    } catch (GeneralSecurityException e) {
+      throw new SigningKeyException(
+          Reason.WRONG_KEY_TYPE, "key " + keyId + ": cannot sign with " + algorithm, e);
+    }
+    if (!pair) {
+      throw new SigningKeyException(
+          Reason.MISMATCHED_PAIR, "key " + keyId + ": the public key is not the private key's");
+    }
+  }
+
+  /**
+   * Returns the key id ({@code kid}).
+   *
+   * @return the key id
+   */
+  public String keyId() {
+    return keyId;
+  }
+
+  /**
+   * Returns the algorithm.
+   *
+   * @return the algorithm
+   */
+  public SigningAlgorithm algorithm() {
+    return algorithm;
+  }
+
+  /**
+   * Returns the private key, for signing. Never log it.
+   *
+   * @return the private key
+   */
+  public PrivateKey privateKey() {
+    return privateKey;
+  }
+
+  /**
+   * Returns the public key, as published.
+   *
+   * @return the public key
+   */
+  public PublicKey publicKey() {
+    return publicKey;
+  }
+
+  @Override
+  public String toString() {
+    return "SigningKey[kid=" + keyId + ", alg=" + algorithm + ", privateKey=redacted]";
+  }
+}

@@ -1,0 +1,193 @@
+package dev.hookline.set;
+
+import static dev.hookline.set.Fixtures.ISSUER;
+import static dev.hookline.set.Fixtures.T0;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hookline.Delivery;
+import dev.hookline.DeliveryQuery;
+import dev.hookline.DeliveryState;
+import dev.hookline.Event;
+import dev.hookline.EventType;
+import dev.hookline.Subject;
+import dev.hookline.UserEvents;
+import dev.hookline.Webhook;
+import dev.hookline.WebhookDefinition;
+import dev.hookline.WebhookFormat;
+import dev.hookline.WebhookRegistry;
+import dev.hookline.delivery.Dispatcher;
+import dev.hookline.delivery.RetrySchedule;
+import dev.hookline.filter.Filters;
+import dev.hookline.receiver.set.SecurityEvent;
+import dev.hookline.receiver.set.SecurityEventTokenVerifier;
+import dev.hookline.spi.Store;
+import dev.hookline.testing.ManualClock;
+import dev.hookline.testing.TestWebhooks;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * End to end over loopback: a dispatcher with the SET format sends all 12 user events to a webhook
+ * in that format, and a listener verifies each with the receiver's verifier against the JWKS it
+ * fetches. Run on every Store.
+ */
+abstract class EndToEndContract {
+  private static final String API_KEY = "e2e-api-key-0123456789";
+  private static final String AUDIENCE = "urn:hookline:e2e";
+
+  /** The store under test, empty. */
+  protected abstract Store store();
+
+  @Test
+  void aSetWebhookReceivesAllTwelveUserEventsAndEachVerifies() {
+    ManualClock clock = ManualClock.at(T0);
+    InMemorySigningKeys keys = InMemorySigningKeys.of(Fixtures.RSA_1, clock, Duration.ofDays(1));
+    WebhookRegistry registry =
+        WebhookRegistry.builder()
+            .store(store())
+            .clock(clock)
+            .filterCompiler(Filters.compiler())
+            .allowInsecureLoopbackForDevelopment(true)
+            .build();
+    try (Listener listener = new Listener(() -> keys.jwks().json());
+        Dispatcher dispatcher =
+            Dispatcher.builder()
+                .registry(registry)
+                .notificationFormat(
+                    SecurityEventTokenFormat.builder().issuer(ISSUER).signingKeys(keys).build())
+                .retrySchedule(
+                    RetrySchedule.builder().attemptTimeout(Duration.ofSeconds(10)).build())
+                .jitter(() -> 0.5)
+                .build()) {
+      listener.verifyWith(
+          jwks ->
+              SecurityEventTokenVerifier.builder()
+                  .jwksUri(jwks, HttpClient.newHttpClient())
+                  .issuer(ISSUER)
+                  .audience(AUDIENCE)
+                  .apiKey(API_KEY)
+                  .clock(clock)
+                  .build());
+      Webhook w =
+          registry.create(
+              WebhookDefinition.builder()
+                  .name("SET listener")
+                  .uri(listener.hook())
+                  .apiKey(API_KEY)
+                  .events(UserEvents.SUBSCRIBABLE)
+                  .format(WebhookFormat.SECURITY_EVENT_TOKEN)
+                  .audience(AUDIENCE)
+                  .build());
+      TestWebhooks.markVerified(registry, w.id());
+      registry.enable(w.id());
+      assertEquals(WebhookFormat.SECURITY_EVENT_TOKEN, registry.require(w.id()).format());
+
+      List<EventType> types = UserEvents.SUBSCRIBABLE;
+      assertEquals(12, types.size());
+      for (EventType type : types) {
+        ObjectNode data = JsonNodeFactory.instance.objectNode();
+        data.put("email", "ada@example.com");
+        Event.Builder e =
+            Event.builder(type)
+                .id("evt_e2e_" + type.wireName().replace('.', '_'))
+                .occurredAt(clock.instant())
+                .subject(new Subject("user-42", Optional.of("app-7"), Optional.empty()))
+                .data(data);
+        if (type.equals(UserEvents.UPDATED)) {
+          e.changed("email");
+        }
+        assertEquals(List.of(w.id()), dispatcher.publish(e.build()).webhookIds());
+      }
+      assertEquals(12, dispatcher.runDueNow());
+
+      assertEquals(List.of(), listener.refused, "every token verified");
+      assertEquals(12, listener.received.size());
+      assertEquals(
+          types.stream().map(EventType::wireName).collect(Collectors.toSet()),
+          listener.received.stream().map(SecurityEvent::type).collect(Collectors.toSet()));
+      Set<String> jtis = new HashSet<>();
+      for (SecurityEvent s : listener.received) {
+        jtis.add(s.jti());
+        assertEquals("user-42", s.subject().orElseThrow().userId());
+        assertEquals(Optional.of("app-7"), s.subject().orElseThrow().appId());
+        assertEquals("ada@example.com", s.data().get("email").asText());
+        assertEquals(s.type().equals("user.updated") ? List.of("email") : List.of(), s.changed());
+        assertEquals(List.of(AUDIENCE), s.audience());
+      }
+      assertEquals(12, jtis.size());
+      assertEquals(Set.of("application/secevent+jwt"), new HashSet<>(listener.contentTypes));
+      List<Delivery> deliveries =
+          registry.store().findDeliveries(DeliveryQuery.builder().webhook(w.id()).build());
+      assertEquals(12, deliveries.size());
+      for (Delivery d : deliveries) {
+        assertEquals(DeliveryState.SUCCEEDED, d.state(), d.toString());
+        assertEquals(202, d.attempts().get(0).statusCode().getAsInt());
+      }
+    }
+  }
+
+  @Test
+  void aListenersRfc8935ErrorIsRecordedWithItsCode() {
+    ManualClock clock = ManualClock.at(T0);
+    InMemorySigningKeys keys = InMemorySigningKeys.of(Fixtures.EC_1, clock, Duration.ofDays(1));
+    WebhookRegistry registry =
+        WebhookRegistry.builder()
+            .store(store())
+            .clock(clock)
+            .allowInsecureLoopbackForDevelopment(true)
+            .build();
+    try (Listener listener = new Listener(() -> keys.jwks().json());
+        Dispatcher dispatcher =
+            Dispatcher.builder()
+                .registry(registry)
+                .notificationFormat(
+                    SecurityEventTokenFormat.builder().issuer(ISSUER).signingKeys(keys).build())
+                .jitter(() -> 0.5)
+                .build()) {
+      listener.verifyWith(
+          jwks ->
+              SecurityEventTokenVerifier.builder()
+                  .jwks(keys.jwks().json())
+                  .issuer(ISSUER)
+                  .audience(AUDIENCE)
+                  .clock(clock)
+                  .build());
+      Webhook w =
+          registry.create(
+              WebhookDefinition.builder()
+                  .name("SET listener, other audience")
+                  .uri(listener.hook())
+                  .apiKey(API_KEY)
+                  .events(UserEvents.CREATED)
+                  .format(WebhookFormat.SECURITY_EVENT_TOKEN)
+                  .audience("urn:someone-else")
+                  .build());
+      TestWebhooks.markVerified(registry, w.id());
+      registry.enable(w.id());
+      Event e =
+          Event.builder(UserEvents.CREATED)
+              .id("evt_e2e_wrong_aud")
+              .occurredAt(clock.instant())
+              .user("user-42")
+              .data(JsonNodeFactory.instance.objectNode())
+              .build();
+      dispatcher.publish(e);
+      assertEquals(1, dispatcher.runDueNow());
+
+      Delivery d =
+          registry.store().findDeliveries(DeliveryQuery.builder().event(e.id()).build()).get(0);
+      assertEquals(DeliveryState.RETRYING, d.state());
+      assertEquals(400, d.attempts().get(0).statusCode().getAsInt());
+      assertEquals("HTTP 400 err=invalid_audience", d.attempts().get(0).detail());
+      assertEquals(List.of(), listener.received);
+    }
+  }
+}

@@ -32,7 +32,7 @@ class MigrationsTest {
   private static final SimpleConnectionPool DS =
       SimpleConnectionPool.of(EmbeddedDb.dataSource(), 8);
   private static final List<String> SCHEMAS =
-      List.of("mig_a", "mig_b", "mig_race", "mig_new", "mig_v1", "mig_v2");
+      List.of("mig_a", "mig_b", "mig_race", "mig_new", "mig_v1", "mig_v2", "mig_v3");
 
   @BeforeEach
   void dropSchemas() {
@@ -61,10 +61,10 @@ class MigrationsTest {
   @Test
   void aNewSchemaIsCreatedAtTheLatestVersionAndRebuildingChangesNothing() throws SQLException {
     EmbeddedDb.store(DS, "mig_a");
-    assertEquals(List.of(1, 2, 3), versions("mig_a"));
+    assertEquals(List.of(1, 2, 3, 5), versions("mig_a"));
     EmbeddedDb.store(DS, "mig_a").insertWebhook(webhook("wh_a", T0));
     EmbeddedDb.store(DS, "mig_a");
-    assertEquals(List.of(1, 2, 3), versions("mig_a"));
+    assertEquals(List.of(1, 2, 3, 5), versions("mig_a"));
     assertTrue(EmbeddedDb.store(DS, "mig_a").findWebhook("wh_a").isPresent());
   }
 
@@ -90,7 +90,7 @@ class MigrationsTest {
     } finally {
       pool.shutdownNow();
     }
-    assertEquals(List.of(1, 2, 3), versions("mig_race"));
+    assertEquals(List.of(1, 2, 3, 5), versions("mig_race"));
   }
 
   @Test
@@ -111,8 +111,36 @@ class MigrationsTest {
     assertEquals(Optional.of(T0), upgraded.endpointFailingSince("wh_old"));
   }
 
-  /** Undoes migration 3 (tenants): the schema as release 2 left it. */
+  /** Undoes migration 5 (publish contexts): the schema as release 3 left it. */
+  private static void downgradeToVersionThree(String schema) {
+    String q = "\"" + schema + "\"";
+    EmbeddedDb.execute(DS, "ALTER TABLE " + q + ".deliveries DROP COLUMN publish_context");
+    EmbeddedDb.execute(DS, "DELETE FROM " + q + ".schema_version WHERE version = 5");
+  }
+
+  @Test
+  void aVersionThreeSchemaGainsPublishContextsKeepingItsDeliveries() throws SQLException {
+    PostgresStore before = EmbeddedDb.store(DS, "mig_v3");
+    before.insertWebhook(webhook("wh_old", T0));
+    before.enqueue(List.of(pending("dlv_old", "wh_old", "evt_old", T0)));
+    downgradeToVersionThree("mig_v3");
+    assertEquals(List.of(1, 2, 3), versions("mig_v3"));
+
+    PostgresStore upgraded = EmbeddedDb.store(DS, "mig_v3");
+    assertEquals(List.of(1, 2, 3, 5), versions("mig_v3"));
+    assertEquals(Optional.empty(), upgraded.findDelivery("dlv_old").orElseThrow().publishContext());
+    String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    upgraded.enqueue(
+        List.of(
+            pending("dlv_new", "wh_old", "evt_new", T0)
+                .withPublishContext(Optional.of(traceparent))));
+    assertEquals(
+        Optional.of(traceparent), upgraded.findDelivery("dlv_new").orElseThrow().publishContext());
+  }
+
+  /** Undoes migrations 5 and 3 (tenants): the schema as release 2 left it. */
   private static void downgradeToVersionTwo(String schema) {
+    downgradeToVersionThree(schema);
     String q = "\"" + schema + "\"";
     EmbeddedDb.execute(DS, "ALTER TABLE " + q + ".deliveries DROP COLUMN tenant");
     EmbeddedDb.execute(DS, "ALTER TABLE " + q + ".webhooks DROP COLUMN tenant");
@@ -128,7 +156,7 @@ class MigrationsTest {
     assertEquals(List.of(1, 2), versions("mig_v2"));
 
     PostgresStore upgraded = EmbeddedDb.store(DS, "mig_v2");
-    assertEquals(List.of(1, 2, 3), versions("mig_v2"));
+    assertEquals(List.of(1, 2, 3, 5), versions("mig_v2"));
     assertEquals(Optional.empty(), upgraded.findWebhook("wh_old").orElseThrow().tenant());
     assertTrue(upgraded.findDelivery("dlv_old").isPresent());
     assertEquals(1, upgraded.findDeliveries(DeliveryQuery.builder().build()).size());

@@ -152,7 +152,15 @@ public final class Migrations {
                   "ALTER TABLE {s}.deliveries ADD COLUMN tenant text",
                   """
                   CREATE INDEX deliveries_tenant_created
-                    ON {s}.deliveries (tenant, created_at DESC, id DESC) WHERE tenant IS NOT NULL""")));
+                    ON {s}.deliveries (tenant, created_at DESC, id DESC) WHERE tenant IS NOT NULL""")),
+          // Version 4 is reserved for the webhook format column (issue 15).
+          new Migration(
+              5,
+              "observability: the context captured where a delivery's event was published",
+              List.of(
+                  // Nullable, no default: deliveries enqueued before have none, and PostgreSQL
+                  // adds the column without rewriting the table.
+                  "ALTER TABLE {s}.deliveries ADD COLUMN publish_context text")));
 
   private Migrations() {}
 

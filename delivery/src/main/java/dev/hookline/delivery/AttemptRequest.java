@@ -69,6 +69,14 @@ public interface AttemptRequest {
   URI uri();
 
   /**
+   * Returns the endpoint's URI as Hookline's logs show it: scheme, host and port, with {@code /…}
+   * in place of a path or query, which capability URLs use as their secret. Safe to log and export.
+   *
+   * @return the redacted URI
+   */
+  String redactedUri();
+
+  /**
    * Returns the context captured where the event was published, by the dispatcher's {@link
    * PublishContextCapturer}, if any.
    *

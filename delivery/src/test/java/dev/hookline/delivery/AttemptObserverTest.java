@@ -119,6 +119,7 @@ class AttemptObserverTest {
     assertEquals("user.created", req.eventType());
     assertEquals("POST", req.method());
     assertEquals(w.uri(), req.uri());
+    assertEquals(server.baseUrl() + "/…", req.redactedUri());
     assertEquals(Optional.empty(), req.publishContext());
     assertThrows(IllegalStateException.class, () -> req.header("X-Late", "no"), "sealed");
 

@@ -3,6 +3,7 @@ package dev.hookline.delivery.internal;
 import dev.hookline.Delivery;
 import dev.hookline.Webhook;
 import dev.hookline.delivery.AttemptRequest;
+import dev.hookline.internal.UriDisplay;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.util.ArrayList;
@@ -64,6 +65,11 @@ public final class ObservedAttempt implements AttemptRequest {
   @Override
   public URI uri() {
     return webhook.uri();
+  }
+
+  @Override
+  public String redactedUri() {
+    return UriDisplay.of(webhook.uri());
   }
 
   @Override

@@ -115,15 +115,21 @@ public final class ObservabilityOverhead {
     try (NginxSink sink = NginxSink.start()) {
       URI target = URI.create(sink.url("/hook"));
       Duration warm = Duration.ofSeconds(Math.max(2, seconds / 2));
-      for (HooklinePhase.Instrumentation i : List.of(HooklinePhase.Instrumentation.OFF, both)) {
+      for (HooklinePhase.Instrumentation i :
+          List.of(
+              HooklinePhase.Instrumentation.OFF, noop, both, HooklinePhase.Instrumentation.OFF)) {
         HooklinePhase.run(new InMemoryStore(), target.toString(), bodyBytes, threads, warm, i);
       }
       List<Double> off = new ArrayList<>();
       List<Double> hook = new ArrayList<>();
       List<Double> on = new ArrayList<>();
       List<Double> ratios = new ArrayList<>();
+      List<Double> offCpu = new ArrayList<>();
+      List<Double> hookCpu = new ArrayList<>();
+      List<Double> onCpu = new ArrayList<>();
       for (int round = 1; round <= rounds; round++) {
         Duration d = Duration.ofSeconds(seconds);
+        long cpu0 = ProcessCpu.nanos();
         HooklinePhase.Result a =
             HooklinePhase.run(
                 new InMemoryStore(),
@@ -132,24 +138,33 @@ public final class ObservabilityOverhead {
                 threads,
                 d,
                 HooklinePhase.Instrumentation.OFF);
+        long cpu1 = ProcessCpu.nanos();
         HooklinePhase.Result b =
             HooklinePhase.run(new InMemoryStore(), target.toString(), bodyBytes, threads, d, noop);
+        long cpu2 = ProcessCpu.nanos();
         HooklinePhase.Result c =
             HooklinePhase.run(new InMemoryStore(), target.toString(), bodyBytes, threads, d, both);
+        long cpu3 = ProcessCpu.nanos();
         off.add(a.perSecond());
         hook.add(b.perSecond());
         on.add(c.perSecond());
         ratios.add(c.perSecond() / a.perSecond());
+        offCpu.add((cpu1 - cpu0) / 1e3 / Math.max(1, a.delivered()));
+        hookCpu.add((cpu2 - cpu1) / 1e3 / Math.max(1, b.delivered()));
+        onCpu.add((cpu3 - cpu2) / 1e3 / Math.max(1, c.delivered()));
         System.out.printf(
             Locale.ROOT,
-            "round %d: off %,.0f deliveries/s (%s) | no-op observer %,.0f | micrometer+otel %,.0f"
-                + " (%s) | on/off %.2f%n",
+            "round %d: off %,.0f deliveries/s (%s, %.0f us CPU/delivery) | no-op observer %,.0f"
+                + " (%.0f us) | micrometer+otel %,.0f (%s, %.0f us) | on/off %.2f%n",
             round,
             a.perSecond(),
             a.latencies().summary(),
+            offCpu.get(offCpu.size() - 1),
             b.perSecond(),
+            hookCpu.get(hookCpu.size() - 1),
             c.perSecond(),
             c.latencies().summary(),
+            onCpu.get(onCpu.size() - 1),
             c.perSecond() / a.perSecond());
       }
       tracerProvider.forceFlush().join(10, java.util.concurrent.TimeUnit.SECONDS);
@@ -170,6 +185,13 @@ public final class ObservabilityOverhead {
           LoadHarness.median(on),
           LoadHarness.median(on) / LoadHarness.median(off),
           LoadHarness.median(ratios));
+      System.out.printf(
+          Locale.ROOT,
+          "CPU per delivery    : off %.0f us, no-op observer %.0f us, micrometer + otel %.0f us"
+              + " (medians; this process only, the sink runs apart)%n",
+          LoadHarness.median(offCpu),
+          LoadHarness.median(hookCpu),
+          LoadHarness.median(onCpu));
       System.out.printf(
           Locale.ROOT,
           "spans exported      : %,d; timer %s count %,d%n",

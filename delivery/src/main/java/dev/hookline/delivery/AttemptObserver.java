@@ -35,7 +35,9 @@ public interface AttemptObserver {
 
   /**
    * Returns an observer that calls each of {@code observers} in order before an attempt, and their
-   * scopes in reverse order after it, like nested scopes.
+   * scopes in reverse order after it, like nested scopes. One that throws does not keep the others
+   * from running, nor the scopes already opened from being told the outcome: its exception is
+   * thrown (and so logged by the dispatcher) after every scope has been told.
    *
    * @param observers the observers
    * @return the combined observer
@@ -47,11 +49,21 @@ public interface AttemptObserver {
     }
     return request -> {
       Scope[] scopes = new Scope[all.size()];
+      RuntimeException[] failedBefore = new RuntimeException[1];
       for (int i = 0; i < scopes.length; i++) {
-        scopes[i] = Objects.requireNonNull(all.get(i).beforeAttempt(request), "scope");
+        try {
+          scopes[i] = Objects.requireNonNull(all.get(i).beforeAttempt(request), "scope");
+        } catch (RuntimeException e) {
+          scopes[i] = Scope.none();
+          if (failedBefore[0] == null) {
+            failedBefore[0] = e;
+          } else {
+            failedBefore[0].addSuppressed(e);
+          }
+        }
       }
       return result -> {
-        RuntimeException first = null;
+        RuntimeException first = failedBefore[0];
         for (int i = scopes.length - 1; i >= 0; i--) {
           try {
             scopes[i].afterAttempt(result);

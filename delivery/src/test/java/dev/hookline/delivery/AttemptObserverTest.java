@@ -205,6 +205,25 @@ class AttemptObserverTest {
   }
 
   @Test
+  void aCompositeStillClosesTheScopesItOpenedWhenAnotherObserverThrows() {
+    server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(200)));
+    AttemptObserver throwsBefore =
+        request -> {
+          throw new IllegalStateException("observer bug");
+        };
+    dispatcher =
+        h.dispatcher(Duration.ofSeconds(2))
+            .attemptObserver(AttemptObserver.composite(List.of(recording, throwsBefore)))
+            .build();
+    hook("/ok");
+    Event e = h.event(UserEvents.CREATED);
+    dispatcher.publish(e);
+    dispatcher.runDueNow();
+    assertEquals(DeliveryState.SUCCEEDED, h.only(e.id()).state());
+    assertEquals(List.of("before:1", "after:SUCCEEDED"), seen, "the opened scope was closed");
+  }
+
+  @Test
   void thePublishContextIsCapturedOncePerEventAndSeenByEveryAttempt() {
     server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(200)));
     List<String> capturedFor = new CopyOnWriteArrayList<>();

@@ -14,7 +14,6 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import io.opentelemetry.instrumentation.api.instrumenter.AttributesExtractor;
@@ -136,13 +135,15 @@ public final class HooklineTelemetry implements AttemptObserver {
   // the returned Scope, which the dispatcher calls once, on this same thread.
   @SuppressWarnings("MustBeClosedChecker")
   @Override
-  public Scope beforeAttempt(AttemptRequest request) {
+  public AttemptObserver.Scope beforeAttempt(AttemptRequest request) {
     Context parent = Context.current();
     if (!instrumenter.shouldStart(parent, request)) {
       return AttemptObserver.Scope.none();
     }
+    // Asked before the span starts: a predicate that throws leaves no span unended.
+    boolean propagate = propagateTo.test(request.webhook());
     Context context = instrumenter.start(parent, request);
-    if (propagateTo.test(request.webhook())) {
+    if (propagate) {
       // Only traceparent: the setter drops tracestate, and baggage is never injected.
       W3C.inject(context, request, HEADER_SETTER);
     }

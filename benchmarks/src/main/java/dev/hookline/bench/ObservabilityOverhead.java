@@ -32,9 +32,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * throughput (in-memory store, publish to delivered) with no observer, with a no-op observer (the
  * cost of the hook itself), and with both hookline-micrometer (Observation API, meter handler, a
  * SimpleMeterRegistry) and hookline-opentelemetry (SDK, every span sampled and batch-exported to a
- * counting exporter; a publish span around each publish, captured as the publish context) on.
- * Rounds alternate the variants so a noisy neighbour slows all of them; the summary is the median.
- * Run with {@code benchmarks/load-observability}.
+ * counting exporter; a publish span around each publish, captured as the publish context) on. Each
+ * round runs the three, in an order that alternates between rounds, so a noisy neighbour slows all
+ * of them; the summary is the median. Run with {@code benchmarks/load-observability}.
  */
 public final class ObservabilityOverhead {
   private ObservabilityOverhead() {}
@@ -129,29 +129,33 @@ public final class ObservabilityOverhead {
       List<Double> onCpu = new ArrayList<>();
       for (int round = 1; round <= rounds; round++) {
         Duration d = Duration.ofSeconds(seconds);
-        long cpu0 = ProcessCpu.nanos();
+        // The order alternates (off first on odd rounds, last on even ones), so that neither
+        // variant always inherits the previous phase's garbage or warmer caches.
+        List<HooklinePhase.Instrumentation> order =
+            round % 2 == 1
+                ? List.of(HooklinePhase.Instrumentation.OFF, noop, both)
+                : List.of(both, noop, HooklinePhase.Instrumentation.OFF);
+        java.util.Map<HooklinePhase.Instrumentation, HooklinePhase.Result> results =
+            new java.util.HashMap<>();
+        java.util.Map<HooklinePhase.Instrumentation, Double> cpu = new java.util.HashMap<>();
+        for (HooklinePhase.Instrumentation i : order) {
+          long cpuBefore = ProcessCpu.nanos();
+          HooklinePhase.Result r =
+              HooklinePhase.run(new InMemoryStore(), target.toString(), bodyBytes, threads, d, i);
+          cpu.put(i, (ProcessCpu.nanos() - cpuBefore) / 1e3 / Math.max(1, r.delivered()));
+          results.put(i, r);
+        }
         HooklinePhase.Result a =
-            HooklinePhase.run(
-                new InMemoryStore(),
-                target.toString(),
-                bodyBytes,
-                threads,
-                d,
-                HooklinePhase.Instrumentation.OFF);
-        long cpu1 = ProcessCpu.nanos();
-        HooklinePhase.Result b =
-            HooklinePhase.run(new InMemoryStore(), target.toString(), bodyBytes, threads, d, noop);
-        long cpu2 = ProcessCpu.nanos();
-        HooklinePhase.Result c =
-            HooklinePhase.run(new InMemoryStore(), target.toString(), bodyBytes, threads, d, both);
-        long cpu3 = ProcessCpu.nanos();
+            java.util.Objects.requireNonNull(results.get(HooklinePhase.Instrumentation.OFF));
+        HooklinePhase.Result b = java.util.Objects.requireNonNull(results.get(noop));
+        HooklinePhase.Result c = java.util.Objects.requireNonNull(results.get(both));
         off.add(a.perSecond());
         hook.add(b.perSecond());
         on.add(c.perSecond());
         ratios.add(c.perSecond() / a.perSecond());
-        offCpu.add((cpu1 - cpu0) / 1e3 / Math.max(1, a.delivered()));
-        hookCpu.add((cpu2 - cpu1) / 1e3 / Math.max(1, b.delivered()));
-        onCpu.add((cpu3 - cpu2) / 1e3 / Math.max(1, c.delivered()));
+        offCpu.add(cpu.getOrDefault(HooklinePhase.Instrumentation.OFF, 0.0));
+        hookCpu.add(cpu.getOrDefault(noop, 0.0));
+        onCpu.add(cpu.getOrDefault(both, 0.0));
         System.out.printf(
             Locale.ROOT,
             "round %d: off %,.0f deliveries/s (%s, %.0f us CPU/delivery) | no-op observer %,.0f"

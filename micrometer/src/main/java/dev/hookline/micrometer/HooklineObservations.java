@@ -14,9 +14,11 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
@@ -56,6 +58,12 @@ public final class HooklineObservations implements AttemptObserver, WebhookChang
 
   /** The tenant of each webhook seen, to remove a tenant's meters with its last webhook. */
   private final ConcurrentHashMap<String, String> tenants = new ConcurrentHashMap<>();
+
+  /**
+   * Tenants with meters whose observed webhooks are all gone while other webhooks of theirs (never
+   * attempted here) remain: looked at again on every deletion.
+   */
+  private final Set<String> orphanedTenants = ConcurrentHashMap.newKeySet();
 
   private HooklineObservations(Builder b) {
     this.observations = b.observations;
@@ -140,8 +148,22 @@ public final class HooklineObservations implements AttemptObserver, WebhookChang
     }
     String tenant = tenants.remove(webhookId);
     WebhookRegistry r = registry;
-    if (tenant != null && r != null && r.forTenant(tenant).list().isEmpty()) {
-      removeTagged("tenant", tenant);
+    if (r == null || !defaults.tenantTag()) {
+      return;
+    }
+    Set<String> candidates = new HashSet<>(orphanedTenants);
+    if (tenant != null) {
+      candidates.add(tenant);
+    }
+    for (String t : candidates) {
+      if (tenants.containsValue(t)) {
+        orphanedTenants.remove(t); // an observed webhook of t remains: its deletion looks again
+      } else if (r.forTenant(t).list().isEmpty()) {
+        orphanedTenants.remove(t);
+        removeTagged("tenant", t);
+      } else {
+        orphanedTenants.add(t);
+      }
     }
   }
 

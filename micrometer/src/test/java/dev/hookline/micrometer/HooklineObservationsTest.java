@@ -360,6 +360,34 @@ class HooklineObservationsTest {
   }
 
   @Test
+  void aTenantsMetersGoWithItsLastWebhookEvenOneNeverAttempted() {
+    server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(200)));
+    Dispatcher d =
+        dispatcher(
+            HooklineObservations.builder(observations, meters).registry(registry).tenantTag(true),
+            RetrySchedule.defaults());
+    Webhook attempted = hook("/ok", "acme");
+    Webhook host = hook("/ok", null);
+    d.publish(event("acme"));
+    d.runDueNow();
+    Webhook neverAttempted = hook("/ok", "acme");
+    String acme =
+        TIMER
+            + "{error.kind=none,event.type=user.created,outcome=succeeded,status=2xx,tenant=acme}";
+    String none =
+        TIMER
+            + "{error.kind=none,event.type=user.created,outcome=succeeded,status=2xx,tenant=none}";
+    assertEquals(Map.of(acme, 1.0, none, 1.0), hooklineMeters());
+
+    registry.delete(attempted.id());
+    assertEquals(Map.of(acme, 1.0, none, 1.0), hooklineMeters(), "acme still has a webhook");
+    registry.delete(neverAttempted.id());
+    assertEquals(Map.of(none, 1.0), hooklineMeters(), "acme's last webhook is gone");
+    registry.delete(host.id());
+    assertEquals(Map.of(none, 1.0), hooklineMeters(), "the host's meters are not a tenant's");
+  }
+
+  @Test
   void gaugesReadCachedCountsAndOpenBreakers() {
     server.stubFor(post(urlEqualTo("/down")).willReturn(aResponse().withStatus(500)));
     dispatcher =

@@ -43,7 +43,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe. The observation is opened and closed on the worker thread that makes the attempt
  * (see {@link AttemptObserver}), so a tracing handler's span is current while the request is sent.
  */
-public final class HooklineObservations implements AttemptObserver, WebhookChangeListener {
+public final class HooklineObservations
+    implements AttemptObserver, WebhookChangeListener, AutoCloseable {
   /** Counter of deliveries that failed for good (attempts exhausted, or 410 Gone). */
   public static final String DELIVERIES_FAILED = "hookline.deliveries.failed";
 
@@ -177,6 +178,17 @@ public final class HooklineObservations implements AttemptObserver, WebhookChang
     gone.forEach(meters::remove);
   }
 
+  /**
+   * Stops listening to the {@link Builder#registry}, if one was set; the meters stay. Idempotent.
+   */
+  @Override
+  public void close() {
+    WebhookRegistry r = registry;
+    if (r != null) {
+      r.removeChangeListener(this);
+    }
+  }
+
   @Override
   public String toString() {
     return "HooklineObservations[convention="
@@ -251,7 +263,8 @@ public final class HooklineObservations implements AttemptObserver, WebhookChang
     }
 
     /**
-     * Builds the instrumentation; registers it as a change listener of the {@link #registry}.
+     * Builds the instrumentation; registers it as a change listener of the {@link #registry} (until
+     * {@link HooklineObservations#close()}).
      *
      * @return the instrumentation
      */

@@ -360,6 +360,29 @@ class HooklineObservationsTest {
   }
 
   @Test
+  void closedInstrumentationNoLongerRemovesMeters() {
+    server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(200)));
+    HooklineObservations metrics =
+        HooklineObservations.builder(observations, meters)
+            .registry(registry)
+            .webhookTag(true)
+            .build();
+    dispatcher =
+        Dispatcher.builder()
+            .registry(registry)
+            .retrySchedule(RetrySchedule.defaults())
+            .attemptObserver(metrics)
+            .build();
+    Webhook w = hook("/ok", null);
+    dispatcher.publish(event(null));
+    dispatcher.runDueNow();
+    metrics.close();
+    metrics.close();
+    registry.delete(w.id());
+    assertEquals(1, hooklineMeters().size(), "no longer listening: " + hooklineMeters());
+  }
+
+  @Test
   void aTenantsMetersGoWithItsLastWebhookEvenOneNeverAttempted() {
     server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(200)));
     Dispatcher d =

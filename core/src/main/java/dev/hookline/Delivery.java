@@ -20,6 +20,9 @@ import java.util.Optional;
  * @param createdAt when it was enqueued
  * @param updatedAt when it last changed
  * @param lease the current lease, for {@link DeliveryState#IN_FLIGHT} deliveries
+ * @param publishContext an opaque context captured where the event was published (for example a W3C
+ *     {@code traceparent}), kept with the delivery so that its attempts, even in another process or
+ *     after a restart, can refer to it; at most {@link #MAX_PUBLISH_CONTEXT_CHARS} characters
  */
 public record Delivery(
     String id,
@@ -30,9 +33,18 @@ public record Delivery(
     Optional<Instant> nextAttemptAt,
     Instant createdAt,
     Instant updatedAt,
-    Optional<Lease> lease) {
+    Optional<Lease> lease,
+    Optional<String> publishContext) {
 
-  /** Checks that no component is null and copies the attempts. */
+  /** The longest publish context a delivery keeps. */
+  public static final int MAX_PUBLISH_CONTEXT_CHARS = 512;
+
+  /**
+   * Checks that no component is null and copies the attempts.
+   *
+   * @throws IllegalArgumentException if the publish context is empty or longer than {@link
+   *     #MAX_PUBLISH_CONTEXT_CHARS}
+   */
   public Delivery {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(webhookId, "webhookId");
@@ -43,6 +55,64 @@ public record Delivery(
     Objects.requireNonNull(createdAt, "createdAt");
     Objects.requireNonNull(updatedAt, "updatedAt");
     Objects.requireNonNull(lease, "lease");
+    Objects.requireNonNull(publishContext, "publishContext");
+    if (publishContext.isPresent()
+        && (publishContext.get().isEmpty()
+            || publishContext.get().length() > MAX_PUBLISH_CONTEXT_CHARS)) {
+      throw new IllegalArgumentException(
+          "publishContext has "
+              + publishContext.get().length()
+              + " characters; it must have 1 to "
+              + MAX_PUBLISH_CONTEXT_CHARS);
+    }
+  }
+
+  /**
+   * A delivery without a publish context.
+   *
+   * @param id the delivery's id
+   * @param webhookId the receiving webhook
+   * @param event the event
+   * @param state where the delivery stands
+   * @param attempts every attempt so far, oldest first
+   * @param nextAttemptAt when the next attempt is due, for queued deliveries
+   * @param createdAt when it was enqueued
+   * @param updatedAt when it last changed
+   * @param lease the current lease, for {@link DeliveryState#IN_FLIGHT} deliveries
+   */
+  public Delivery(
+      String id,
+      String webhookId,
+      Event event,
+      DeliveryState state,
+      List<Attempt> attempts,
+      Optional<Instant> nextAttemptAt,
+      Instant createdAt,
+      Instant updatedAt,
+      Optional<Lease> lease) {
+    this(
+        id,
+        webhookId,
+        event,
+        state,
+        attempts,
+        nextAttemptAt,
+        createdAt,
+        updatedAt,
+        lease,
+        Optional.empty());
+  }
+
+  /**
+   * Returns a copy with the given publish context.
+   *
+   * @param context the context, or empty for none
+   * @return the copy
+   * @throws IllegalArgumentException if the context is empty or too long
+   */
+  public Delivery withPublishContext(Optional<String> context) {
+    return new Delivery(
+        id, webhookId, event, state, attempts, nextAttemptAt, createdAt, updatedAt, lease, context);
   }
 
   /**

@@ -40,6 +40,37 @@ final class HooklinePhase {
 
   static Result run(Store store, String sinkUrl, int bodyBytes, int threads, Duration duration)
       throws InterruptedException {
+    return run(store, sinkUrl, bodyBytes, threads, duration, Instrumentation.OFF);
+  }
+
+  /** What a run adds to the dispatcher and around each publish: nothing, or observability. */
+  interface Instrumentation {
+    Instrumentation OFF =
+        new Instrumentation() {
+          @Override
+          public Dispatcher.Builder configure(Dispatcher.Builder b) {
+            return b;
+          }
+
+          @Override
+          public void publish(Dispatcher d, Event e) {
+            d.publish(e);
+          }
+        };
+
+    Dispatcher.Builder configure(Dispatcher.Builder b);
+
+    void publish(Dispatcher d, Event e);
+  }
+
+  static Result run(
+      Store store,
+      String sinkUrl,
+      int bodyBytes,
+      int threads,
+      Duration duration,
+      Instrumentation instrumentation)
+      throws InterruptedException {
     WebhookRegistry registry =
         WebhookRegistry.builder()
             .store(store)
@@ -83,7 +114,8 @@ final class HooklinePhase {
     ObjectNode data = JsonNodeFactory.instance.objectNode();
     data.put("pad", "x".repeat(Math.max(0, bodyBytes - 140)));
     try (Dispatcher dispatcher =
-        Dispatcher.builder()
+        instrumentation
+            .configure(Dispatcher.builder())
             .registry(registry)
             .workers(threads)
             .perEndpointConcurrency(threads)
@@ -106,7 +138,7 @@ final class HooklinePhase {
                 .changed("email")
                 .build();
         publishedAt.put(e.id(), System.nanoTime());
-        dispatcher.publish(e);
+        instrumentation.publish(dispatcher, e);
       }
       // let the outstanding window drain, bounded
       window.tryAcquire(inFlight, 10, TimeUnit.SECONDS);

@@ -258,7 +258,8 @@ public final class InMemoryStore implements Store {
                 d.nextAttemptAt(),
                 d.createdAt(),
                 now,
-                Optional.of(lease));
+                Optional.of(lease),
+                d.publishContext());
         e.key = new QueueKey(lease.expiresAt(), lease.token(), e);
         leases.add(e.key);
         claimed.add(new ClaimedDelivery(e.delivery, lease));
@@ -384,7 +385,8 @@ public final class InMemoryStore implements Store {
         Optional.ofNullable(next),
         d.createdAt(),
         now,
-        Optional.empty());
+        Optional.empty(),
+        d.publishContext());
   }
 
   private void remove(Entry e) {

@@ -117,6 +117,8 @@ public final class Dispatcher implements AutoCloseable {
   /** The webhooks as this dispatcher knows them; kept current by the listener and reloads. */
   private final WebhookView webhooks;
 
+  private final EndpointHealth health;
+
   /** Claims due deliveries and runs their attempts on the worker pool. */
   private final ClaimLoop claims;
 
@@ -150,6 +152,7 @@ public final class Dispatcher implements AutoCloseable {
             breaker.failureRate(),
             breaker.coolDown(),
             b.disableAfter);
+    this.health = health;
 
     RetrySchedule defaultSchedule = b.retrySchedule;
     Function<? super Webhook, RetrySchedule> schedules =
@@ -180,7 +183,15 @@ public final class Dispatcher implements AutoCloseable {
             client, b.verificationTimeout, Objects.requireNonNull(b.random), guard);
 
     this.outbox =
-        new Outbox(store, index, ids, clock, b.maxPayloadBytes, b.retention, b.redeliveryPace);
+        new Outbox(
+            store,
+            index,
+            ids,
+            clock,
+            b.maxPayloadBytes,
+            b.retention,
+            b.redeliveryPace,
+            b.publishContext);
     EndpointSlots slots = new EndpointSlots(perEndpointLimit);
     this.webhooks = new WebhookView(store, index, health, slots, this::requestPump);
     this.changeListener = webhooks::onChange;
@@ -196,7 +207,8 @@ public final class Dispatcher implements AutoCloseable {
             schedules,
             leaseDuration.dividedBy(2),
             formats,
-            w -> FormatUnavailableException.message(w.id(), w.format()));
+            w -> FormatUnavailableException.message(w.id(), w.format()),
+            b.observer);
     this.claims =
         new ClaimLoop(
             owner,
@@ -384,6 +396,42 @@ public final class Dispatcher implements AutoCloseable {
    */
   public DeliveryCounts summary(String webhookId) {
     return store.countDeliveries(Objects.requireNonNull(webhookId, "webhookId"));
+  }
+
+  /**
+   * Counts the deliveries of every webhook this dispatcher knows, by state: one {@link
+   * #summary(String)} per webhook, so as costly as that many Store queries. For gauges, read it
+   * through a cache (as {@code hookline-micrometer} does), not on every scrape.
+   *
+   * @return the counts, summed over the webhooks
+   */
+  public DeliveryCounts summary() {
+    long total = 0;
+    long pending = 0;
+    long inFlight = 0;
+    long succeeded = 0;
+    long retrying = 0;
+    long failed = 0;
+    for (String id : webhooks.knownIds()) {
+      DeliveryCounts c = store.countDeliveries(id);
+      total += c.total();
+      pending += c.pending();
+      inFlight += c.inFlight();
+      succeeded += c.succeeded();
+      retrying += c.retrying();
+      failed += c.failed();
+    }
+    return new DeliveryCounts(total, pending, inFlight, succeeded, retrying, failed);
+  }
+
+  /**
+   * Counts the endpoints whose circuit breaker in this dispatcher is open or half-open (breakers
+   * are per instance).
+   *
+   * @return how many breakers are not closed
+   */
+  public int openCircuitBreakers() {
+    return health.openBreakers();
   }
 
   /**
@@ -615,6 +663,8 @@ public final class Dispatcher implements AutoCloseable {
     private @Nullable Executor workerExecutor;
     private CircuitBreakerPolicy circuitBreaker = CircuitBreakerPolicy.defaults();
     private DeliveryListener listener = DeliveryListener.none();
+    private @Nullable AttemptObserver observer;
+    private @Nullable PublishContextCapturer publishContext;
     private int workers = 32;
     private int perEndpointConcurrency = 4;
     private int maxPayloadBytes = 256 * 1024;
@@ -780,6 +830,32 @@ public final class Dispatcher implements AutoCloseable {
      */
     public Builder listener(DeliveryListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * Sets the observer of every attempt, for tracing and metrics (see {@link AttemptObserver} for
+     * its threading rules); combine several with {@link AttemptObserver#composite}. Default: none,
+     * and then no observation work is done.
+     *
+     * @param observer the observer
+     * @return this builder
+     */
+    public Builder attemptObserver(AttemptObserver observer) {
+      this.observer = Objects.requireNonNull(observer, "observer");
+      return this;
+    }
+
+    /**
+     * Sets what is captured on the publishing thread and kept with each delivery of the event, such
+     * as the current trace's {@code traceparent}: attempts see it as {@link
+     * AttemptRequest#publishContext()}. Not called by {@link Dispatcher#sendTest}. Default: none.
+     *
+     * @param capturer the capturer
+     * @return this builder
+     */
+    public Builder publishContext(PublishContextCapturer capturer) {
+      this.publishContext = Objects.requireNonNull(capturer, "capturer");
       return this;
     }
 

@@ -526,6 +526,37 @@ public abstract class StoreContract {
   }
 
   @Test
+  void thePublishContextIsKeptThroughClaimRetryFailureAndRequeue() {
+    store.insertWebhook(webhook("wh_a"));
+    store.insertWebhook(webhook("wh_b"));
+    Optional<String> context =
+        Optional.of("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+    Delivery traced = pending("wh_a", event("evt_1")).withPublishContext(context);
+    Delivery plain = pending("wh_b", event("evt_1"));
+    store.enqueue(List.of(traced, plain));
+    assertEquals(context, store.findDelivery(traced.id()).orElseThrow().publishContext());
+    assertEquals(Optional.empty(), store.findDelivery(plain.id()).orElseThrow().publishContext());
+
+    ClaimedDelivery c =
+        claimAll("w").stream()
+            .filter(x -> x.delivery().id().equals(traced.id()))
+            .findFirst()
+            .orElseThrow();
+    assertEquals(context, c.delivery().publishContext(), "claimed");
+    assertTrue(store.reschedule(c.lease(), failed(1), clock.instant(), clock.instant()));
+    assertEquals(context, store.findDelivery(traced.id()).orElseThrow().publishContext());
+    ClaimedDelivery again =
+        claimAll("w").stream()
+            .filter(x -> x.delivery().id().equals(traced.id()))
+            .findFirst()
+            .orElseThrow();
+    assertTrue(store.fail(again.lease(), failed(2), clock.instant()));
+    assertTrue(store.requeue(traced.id(), clock.instant(), clock.instant()));
+    assertEquals(
+        context, store.findDelivery(traced.id()).orElseThrow().publishContext(), "redelivered");
+  }
+
+  @Test
   void enqueueIsIdempotentPerEventAndWebhook() {
     store.insertWebhook(webhook("wh_a"));
     store.insertWebhook(webhook("wh_b"));

@@ -8,6 +8,8 @@ import dev.hookline.Webhook;
 import dev.hookline.WebhookFormat;
 import dev.hookline.WebhookNotFoundException;
 import dev.hookline.WebhookRegistry;
+import dev.hookline.delivery.AttemptObserver;
+import dev.hookline.delivery.AttemptResult;
 import dev.hookline.delivery.DeliveryListener;
 import dev.hookline.delivery.Dispatcher;
 import dev.hookline.delivery.RetrySchedule;
@@ -25,9 +27,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +68,18 @@ public final class AttemptRunner {
   private final Map<WebhookFormat, NotificationFormat> formats;
   private final Function<Webhook, String> missingFormat;
 
+  /** Null when none is set: then no observation work at all is done. */
+  private final @Nullable AttemptObserver observer;
+
+  private static final AttemptResult NOT_ATTEMPTED =
+      new AttemptResult(
+          AttemptResult.Outcome.NOT_ATTEMPTED,
+          OptionalInt.empty(),
+          Optional.empty(),
+          Duration.ZERO,
+          Optional.empty(),
+          false);
+
   public AttemptRunner(
       WebhookRegistry registry,
       Store store,
@@ -75,7 +91,8 @@ public final class AttemptRunner {
       Function<? super Webhook, RetrySchedule> schedules,
       Duration maxAttemptTimeout,
       Map<WebhookFormat, NotificationFormat> formats,
-      Function<Webhook, String> missingFormat) {
+      Function<Webhook, String> missingFormat,
+      @Nullable AttemptObserver observer) {
     this.formats = Map.copyOf(formats);
     this.missingFormat = missingFormat;
     this.registry = registry;
@@ -87,6 +104,7 @@ public final class AttemptRunner {
     this.jitter = jitter;
     this.schedules = schedules;
     this.maxAttemptTimeout = maxAttemptTimeout;
+    this.observer = observer;
   }
 
   /**
@@ -94,8 +112,55 @@ public final class AttemptRunner {
    * for a later try instead of failing it.
    */
   public void run(ClaimedDelivery claimed, Webhook webhook, EndpointHealth.Permit permit) {
+    AttemptObserver o = observer;
+    if (o == null) {
+      runGuarded(claimed, webhook, permit, null);
+      return;
+    }
+    ObservedAttempt observed =
+        new ObservedAttempt(claimed.delivery(), webhook, claimed.delivery().attemptCount() + 1);
+    AttemptObserver.Scope scope = begin(o, observed);
+    AttemptResult result = NOT_ATTEMPTED;
     try {
-      attempt(claimed, webhook, permit);
+      result = runGuarded(claimed, webhook, permit, observed);
+    } finally {
+      end(scope, result);
+    }
+  }
+
+  private static AttemptObserver.@Nullable Scope begin(
+      AttemptObserver o, ObservedAttempt observed) {
+    try {
+      return o.beforeAttempt(observed);
+    } catch (RuntimeException e) {
+      log.warn("attempt observer failed: observer={}", o.getClass().getName(), e);
+      return null;
+    } finally {
+      observed.seal();
+    }
+  }
+
+  private void end(AttemptObserver.@Nullable Scope scope, AttemptResult result) {
+    if (scope == null) {
+      return;
+    }
+    try {
+      scope.afterAttempt(result);
+    } catch (RuntimeException e) {
+      log.warn(
+          "attempt observer failed: observer={}",
+          observer == null ? "none" : observer.getClass().getName(),
+          e);
+    }
+  }
+
+  private AttemptResult runGuarded(
+      ClaimedDelivery claimed,
+      Webhook webhook,
+      EndpointHealth.Permit permit,
+      @Nullable ObservedAttempt observed) {
+    try {
+      return attempt(claimed, webhook, permit, observed);
     } catch (RuntimeException e) {
       Delivery d = claimed.delivery();
       health.abandon(d.webhookId(), permit); // not the endpoint's fault
@@ -107,6 +172,7 @@ public final class AttemptRunner {
           e);
       Instant now = clock.instant();
       release(claimed.lease(), now.plus(INTERNAL_ERROR_BACKOFF), now, d);
+      return NOT_ATTEMPTED;
     }
   }
 
@@ -118,14 +184,18 @@ public final class AttemptRunner {
     release(claimed.lease(), d.nextAttemptAt().orElse(now), now, d);
   }
 
-  private void attempt(ClaimedDelivery cd, Webhook w, EndpointHealth.Permit permit) {
+  private AttemptResult attempt(
+      ClaimedDelivery cd,
+      Webhook w,
+      EndpointHealth.Permit permit,
+      @Nullable ObservedAttempt observed) {
     Delivery d = cd.delivery();
     RetrySchedule schedule = scheduleFor(w);
     int number = d.attemptCount() + 1;
     Instant startedAt = clock.instant();
     SendOutcome outcome;
     try {
-      outcome = send(d, w, schedule, startedAt);
+      outcome = send(d, w, schedule, startedAt, observed);
     } catch (InterruptedException e) {
       // close() cut the attempt off: at-least-once, so hand it back for another try.
       health.abandon(w.id(), permit);
@@ -136,7 +206,7 @@ public final class AttemptRunner {
           w.id(),
           d.event().id(),
           d.id());
-      return;
+      return NOT_ATTEMPTED;
     }
     if (outcome.notSent()) {
       // Nothing went out, for a reason of this process's own: not an attempt, not a failure.
@@ -149,12 +219,17 @@ public final class AttemptRunner {
           d.event().id(),
           d.id(),
           outcome.detail());
-      return;
+      return NOT_ATTEMPTED;
     }
-    record(cd, w, schedule, outcome, outcome.toAttempt(number, startedAt));
+    return record(cd, w, schedule, outcome, outcome.toAttempt(number, startedAt));
   }
 
-  private SendOutcome send(Delivery d, Webhook w, RetrySchedule schedule, Instant now)
+  private SendOutcome send(
+      Delivery d,
+      Webhook w,
+      RetrySchedule schedule,
+      Instant now,
+      @Nullable ObservedAttempt observed)
       throws InterruptedException {
     if (w.format() != WebhookFormat.STANDARD_WEBHOOKS) {
       return sendFormatted(d, w, schedule, now);
@@ -177,8 +252,12 @@ public final class AttemptRunner {
     }
     HttpRequest request;
     try {
+      HttpRequest.Builder builder = HttpClients.requestBuilder(w.uri(), schedule.attemptTimeout());
+      if (observed != null) {
+        observed.applyTo(builder); // reserved names were refused: these never override ours
+      }
       request =
-          HttpClients.requestBuilder(w.uri(), schedule.attemptTimeout())
+          builder
               .header("Content-Type", "application/json")
               .header("Authorization", "Bearer " + apiKey)
               .header("webhook-id", d.event().id())
@@ -293,7 +372,7 @@ public final class AttemptRunner {
     return !s.isEmpty();
   }
 
-  private void record(
+  private AttemptResult record(
       ClaimedDelivery cd, Webhook w, RetrySchedule schedule, SendOutcome outcome, Attempt a) {
     Delivery d = cd.delivery();
     Lease lease = cd.lease();
@@ -308,10 +387,10 @@ public final class AttemptRunner {
       health.onSuccess(w.id(), now);
       if (store.complete(lease, a, now)) {
         notify(l -> l.attemptSucceeded(d, a));
-      } else {
-        leaseLost(d);
+        return result(AttemptResult.Outcome.SUCCEEDED, outcome, Optional.empty(), false);
       }
-      return;
+      leaseLost(d);
+      return result(AttemptResult.Outcome.NOT_ATTEMPTED, outcome, Optional.empty(), false);
     }
     if (outcome.hasStatus(410)) {
       String reason = "endpoint answered 410 Gone at " + now;
@@ -349,12 +428,14 @@ public final class AttemptRunner {
       if (disabled) {
         notify(l -> l.webhookDisabled(w.id(), reason));
       }
-      return;
+      return result(
+          recorded ? AttemptResult.Outcome.FAILED : AttemptResult.Outcome.NOT_ATTEMPTED,
+          outcome,
+          Optional.empty(),
+          disabled);
     }
     Optional<Instant> failingSince = health.onFailure(w.id(), now);
-    if (failingSince.isPresent()) {
-      disableFailing(w, failingSince.get(), now);
-    }
+    boolean disabled = failingSince.isPresent() && disableFailing(w, failingSince.get(), now);
     int failedInRound = attemptsInRound(d.attempts(), schedule) + 1;
     if (!schedule.hasRetryAfter(failedInRound)) {
       if (store.fail(lease, a, now)) {
@@ -368,10 +449,10 @@ public final class AttemptRunner {
             outcome.detail());
         notify(l -> l.attemptFailed(d, a, Optional.empty()));
         notify(l -> l.deliveryFailed(d, a));
-      } else {
-        leaseLost(d);
+        return result(AttemptResult.Outcome.FAILED, outcome, Optional.empty(), disabled);
       }
-      return;
+      leaseLost(d);
+      return result(AttemptResult.Outcome.NOT_ATTEMPTED, outcome, Optional.empty(), disabled);
     }
     Duration delay = schedule.delayAfter(failedInRound, jitterUnit());
     if ((outcome.hasStatus(429) || outcome.hasStatus(503)) && outcome.retryAfter().isPresent()) {
@@ -392,13 +473,23 @@ public final class AttemptRunner {
           outcome.detail(),
           next);
       notify(l -> l.attemptFailed(d, a, Optional.of(next)));
-    } else {
-      leaseLost(d);
+      return result(AttemptResult.Outcome.RETRY_SCHEDULED, outcome, Optional.of(next), disabled);
     }
+    leaseLost(d);
+    return result(AttemptResult.Outcome.NOT_ATTEMPTED, outcome, Optional.empty(), disabled);
   }
 
-  /** Disables a webhook whose endpoint has failed without a success for {@code disableAfter}. */
-  private void disableFailing(Webhook w, Instant since, Instant now) {
+  private static AttemptResult result(
+      AttemptResult.Outcome o, SendOutcome outcome, Optional<Instant> next, boolean disabled) {
+    return new AttemptResult(
+        o, outcome.status(), outcome.error(), outcome.elapsed(), next, disabled);
+  }
+
+  /**
+   * Disables a webhook whose endpoint has failed without a success for {@code disableAfter};
+   * returns whether this call disabled it.
+   */
+  private boolean disableFailing(Webhook w, Instant since, Instant now) {
     String reason =
         "endpoint failing continuously since "
             + since
@@ -413,17 +504,18 @@ public final class AttemptRunner {
         // Moved, re-enabled, already disabled, or the shared clock stopped meanwhile: nothing
         // was changed here. Look again at the next failure.
         health.disableFailed(w.id());
-        return;
+        return false;
       }
     } catch (WebhookNotFoundException e) {
       log.debug("webhook deleted before it could be disabled: webhook={}", w.id());
-      return;
+      return false;
     } catch (RuntimeException e) {
       health.disableFailed(w.id()); // the next failure tries again
       log.warn("could not disable a failing webhook: webhook={}", w.id(), e);
-      return;
+      return false;
     }
     notify(l -> l.webhookDisabled(w.id(), reason));
+    return true;
   }
 
   /**

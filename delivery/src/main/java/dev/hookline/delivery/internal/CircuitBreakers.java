@@ -251,4 +251,19 @@ public final class CircuitBreakers {
       return s.circuit != Circuit.CLOSED;
     }
   }
+
+  /**
+   * Counts the breakers that are open or half-open.
+   *
+   * @return how many
+   */
+  public int openCount() {
+    int n = 0;
+    for (String id : notClosed) {
+      if (isOpen(id)) {
+        n++;
+      }
+    }
+    return n;
+  }
 }

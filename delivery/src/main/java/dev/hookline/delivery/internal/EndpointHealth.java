@@ -147,4 +147,13 @@ public final class EndpointHealth {
   public boolean isOpen(String id) {
     return breakers.isOpen(id);
   }
+
+  /**
+   * Counts the breakers that are open or half-open.
+   *
+   * @return how many
+   */
+  public int openBreakers() {
+    return breakers.openCount();
+  }
 }

@@ -10,6 +10,7 @@ import dev.hookline.Subject;
 import dev.hookline.Webhook;
 import dev.hookline.delivery.Dispatcher;
 import dev.hookline.delivery.PayloadTooLargeException;
+import dev.hookline.delivery.PublishContextCapturer;
 import dev.hookline.filter.SubscriptionIndex;
 import dev.hookline.spi.IdGenerator;
 import dev.hookline.spi.Store;
@@ -21,6 +22,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +50,9 @@ public final class Outbox {
   private final Duration retention;
   private final Duration redeliveryPace;
 
+  /** Null when none is set: nothing is captured. */
+  private final @Nullable PublishContextCapturer capturer;
+
   public Outbox(
       Store store,
       SubscriptionIndex index,
@@ -54,7 +60,8 @@ public final class Outbox {
       Clock clock,
       int maxPayloadBytes,
       Duration retention,
-      Duration redeliveryPace) {
+      Duration redeliveryPace,
+      @Nullable PublishContextCapturer capturer) {
     this.store = store;
     this.index = index;
     this.ids = ids;
@@ -62,6 +69,7 @@ public final class Outbox {
     this.maxPayloadBytes = maxPayloadBytes;
     this.retention = retention;
     this.redeliveryPace = redeliveryPace;
+    this.capturer = capturer;
   }
 
   /**
@@ -219,10 +227,45 @@ public final class Outbox {
    * already keeps tenants apart; the tenant is checked again here, where a delivery is made.
    */
   private void addDeliveries(Event e, Instant now, List<Delivery> into) {
+    Optional<String> context = Optional.empty();
+    boolean captured = false;
     for (Webhook w : index.match(e)) {
       if (w.receivesEvents() && w.withinTenant(e)) {
-        into.add(Delivery.pending(ids.next("dlv"), w.id(), e, now));
+        Delivery d = Delivery.pending(ids.next("dlv"), w.id(), e, now);
+        if (capturer != null) {
+          if (!captured) {
+            context = capture(capturer, e); // once per event, only if it has deliveries
+            captured = true;
+          }
+          d = d.withPublishContext(context);
+        }
+        into.add(d);
       }
+    }
+  }
+
+  /** The publishing thread's context; none if the capturer fails or returns a bad one. */
+  private static Optional<String> capture(PublishContextCapturer capturer, Event e) {
+    try {
+      Optional<String> c = capturer.capture(e);
+      if (c.isPresent()
+          && (c.get().isEmpty() || c.get().length() > Delivery.MAX_PUBLISH_CONTEXT_CHARS)) {
+        log.warn(
+            "publish context dropped, it has {} characters (1 to {} are kept): event={}",
+            c.get().length(),
+            Delivery.MAX_PUBLISH_CONTEXT_CHARS,
+            e.id());
+        return Optional.empty();
+      }
+      return c;
+    } catch (RuntimeException ex) {
+      log.warn(
+          "publish context capturer failed, event published without a context: capturer={}"
+              + " event={}",
+          capturer.getClass().getName(),
+          e.id(),
+          ex);
+      return Optional.empty();
     }
   }
 }

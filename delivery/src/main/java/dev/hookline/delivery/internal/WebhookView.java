@@ -120,6 +120,15 @@ public final class WebhookView {
   }
 
   /**
+   * The ids of every webhook the view knows.
+   *
+   * @return a snapshot
+   */
+  public List<String> knownIds() {
+    return List.copyOf(webhooks.keySet());
+  }
+
+  /**
    * Webhooks not verified and enabled (or gone): their deliveries are not claimed.
    *
    * @return a live, unmodifiable view

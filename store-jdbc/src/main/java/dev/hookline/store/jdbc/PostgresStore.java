@@ -555,7 +555,8 @@ public final class PostgresStore implements TransactionalStore {
         Optional.of(Rows.micros(next)),
         Rows.micros(d.createdAt()),
         Rows.micros(d.updatedAt()),
-        d.lease());
+        d.lease(),
+        d.publishContext());
   }
 
   private List<Delivery> enqueueOn(Connection c, List<Delivery> batch) throws SQLException {
@@ -566,6 +567,7 @@ public final class PostgresStore implements TransactionalStore {
     String[] next = new String[n];
     String[] created = new String[n];
     String[] updated = new String[n];
+    @Nullable String[] contexts = new String[n];
     Map<String, Delivery> firstByEvent = new LinkedHashMap<>();
     for (int i = 0; i < n; i++) {
       Delivery d = batch.get(i);
@@ -575,6 +577,7 @@ public final class PostgresStore implements TransactionalStore {
       next[i] = d.nextAttemptAt().orElseThrow().toString();
       created[i] = d.createdAt().toString();
       updated[i] = d.updatedAt().toString();
+      contexts[i] = d.publishContext().orElse(null);
       firstByEvent.putIfAbsent(d.event().id(), d);
     }
     int m = firstByEvent.size();
@@ -608,7 +611,8 @@ public final class PostgresStore implements TransactionalStore {
     Set<String> added = new HashSet<>();
     try (PreparedStatement ps = c.prepareStatement(sql.enqueue)) {
       int i = 1;
-      for (Object[] column : new Object[][] {ids, eventIds, webhookIds, next, created, updated}) {
+      for (Object[] column :
+          new Object[][] {ids, eventIds, webhookIds, next, created, updated, contexts}) {
         ps.setArray(i++, c.createArrayOf("text", column));
       }
       ps.setArray(i++, c.createArrayOf("text", evIds));

@@ -33,7 +33,7 @@ class MigrationsTest {
   private static final SimpleConnectionPool DS =
       SimpleConnectionPool.of(EmbeddedDb.dataSource(), 8);
   private static final List<String> SCHEMAS =
-      List.of("mig_a", "mig_b", "mig_race", "mig_new", "mig_v1", "mig_v2");
+      List.of("mig_a", "mig_b", "mig_race", "mig_new", "mig_v1", "mig_v2", "mig_v3", "mig_v3_ctx");
 
   @BeforeEach
   void dropSchemas() {
@@ -62,10 +62,10 @@ class MigrationsTest {
   @Test
   void aNewSchemaIsCreatedAtTheLatestVersionAndRebuildingChangesNothing() throws SQLException {
     EmbeddedDb.store(DS, "mig_a");
-    assertEquals(List.of(1, 2, 3, 4), versions("mig_a"));
+    assertEquals(List.of(1, 2, 3, 4, 5), versions("mig_a"));
     EmbeddedDb.store(DS, "mig_a").insertWebhook(webhook("wh_a", T0));
     EmbeddedDb.store(DS, "mig_a");
-    assertEquals(List.of(1, 2, 3, 4), versions("mig_a"));
+    assertEquals(List.of(1, 2, 3, 4, 5), versions("mig_a"));
     assertTrue(EmbeddedDb.store(DS, "mig_a").findWebhook("wh_a").isPresent());
   }
 
@@ -91,7 +91,7 @@ class MigrationsTest {
     } finally {
       pool.shutdownNow();
     }
-    assertEquals(List.of(1, 2, 3, 4), versions("mig_race"));
+    assertEquals(List.of(1, 2, 3, 4, 5), versions("mig_race"));
   }
 
   @Test
@@ -112,18 +112,43 @@ class MigrationsTest {
     assertEquals(Optional.of(T0), upgraded.endpointFailingSince("wh_old"));
   }
 
-  /** Undoes migration 4 (webhook formats): the schema as release 3 left it. */
+  /**
+   * Undoes migrations 5 (publish contexts) and 4 (webhook formats): the schema as release 3 left
+   * it.
+   */
   private static void downgradeToVersionThree(String schema) {
     String q = "\"" + schema + "\"";
+    EmbeddedDb.execute(DS, "ALTER TABLE " + q + ".deliveries DROP COLUMN publish_context");
+    EmbeddedDb.execute(DS, "DELETE FROM " + q + ".schema_version WHERE version = 5");
     EmbeddedDb.execute(DS, "ALTER TABLE " + q + ".webhooks DROP COLUMN format");
     EmbeddedDb.execute(DS, "ALTER TABLE " + q + ".webhooks DROP COLUMN audience");
     EmbeddedDb.execute(DS, "DELETE FROM " + q + ".schema_version WHERE version = 4");
   }
 
-  /** Undoes migrations 4 and 3 (tenants): the schema as release 2 left it. */
+  @Test
+  void aVersionThreeSchemaGainsPublishContextsKeepingItsDeliveries() throws SQLException {
+    PostgresStore before = EmbeddedDb.store(DS, "mig_v3_ctx");
+    before.insertWebhook(webhook("wh_old", T0));
+    before.enqueue(List.of(pending("dlv_old", "wh_old", "evt_old", T0)));
+    downgradeToVersionThree("mig_v3_ctx");
+    assertEquals(List.of(1, 2, 3), versions("mig_v3_ctx"));
+
+    PostgresStore upgraded = EmbeddedDb.store(DS, "mig_v3_ctx");
+    assertEquals(List.of(1, 2, 3, 4, 5), versions("mig_v3_ctx"));
+    assertEquals(Optional.empty(), upgraded.findDelivery("dlv_old").orElseThrow().publishContext());
+    String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    upgraded.enqueue(
+        List.of(
+            pending("dlv_new", "wh_old", "evt_new", T0)
+                .withPublishContext(Optional.of(traceparent))));
+    assertEquals(
+        Optional.of(traceparent), upgraded.findDelivery("dlv_new").orElseThrow().publishContext());
+  }
+
+  /** Undoes migrations 5, 4 and 3 (tenants): the schema as release 2 left it. */
   private static void downgradeToVersionTwo(String schema) {
-    String q = "\"" + schema + "\"";
     downgradeToVersionThree(schema);
+    String q = "\"" + schema + "\"";
     EmbeddedDb.execute(DS, "ALTER TABLE " + q + ".deliveries DROP COLUMN tenant");
     EmbeddedDb.execute(DS, "ALTER TABLE " + q + ".webhooks DROP COLUMN tenant");
     EmbeddedDb.execute(DS, "DELETE FROM " + q + ".schema_version WHERE version = 3");
@@ -138,7 +163,7 @@ class MigrationsTest {
     assertEquals(List.of(1, 2), versions("mig_v2"));
 
     PostgresStore upgraded = EmbeddedDb.store(DS, "mig_v2");
-    assertEquals(List.of(1, 2, 3, 4), versions("mig_v2"));
+    assertEquals(List.of(1, 2, 3, 4, 5), versions("mig_v2"));
     assertEquals(Optional.empty(), upgraded.findWebhook("wh_old").orElseThrow().tenant());
     assertTrue(upgraded.findDelivery("dlv_old").isPresent());
     assertEquals(1, upgraded.findDeliveries(DeliveryQuery.builder().build()).size());
@@ -163,7 +188,7 @@ class MigrationsTest {
     assertEquals(List.of(1, 2, 3), versions("mig_v3"));
 
     PostgresStore upgraded = EmbeddedDb.store(DS, "mig_v3");
-    assertEquals(List.of(1, 2, 3, 4), versions("mig_v3"));
+    assertEquals(List.of(1, 2, 3, 4, 5), versions("mig_v3"));
     Webhook old = upgraded.findWebhook("wh_old").orElseThrow();
     assertEquals(WebhookFormat.STANDARD_WEBHOOKS, old.format());
     assertEquals(Optional.empty(), old.audience());

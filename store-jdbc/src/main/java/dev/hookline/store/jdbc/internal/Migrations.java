@@ -162,7 +162,14 @@ public final class Migrations {
                   ALTER TABLE {s}.webhooks ADD COLUMN format text NOT NULL
                     DEFAULT 'STANDARD_WEBHOOKS'
                     CHECK (format IN ('STANDARD_WEBHOOKS', 'SECURITY_EVENT_TOKEN'))""",
-                  "ALTER TABLE {s}.webhooks ADD COLUMN audience text")));
+                  "ALTER TABLE {s}.webhooks ADD COLUMN audience text")),
+          new Migration(
+              5,
+              "observability: the context captured where a delivery's event was published",
+              List.of(
+                  // Nullable, no default: deliveries enqueued before have none, and PostgreSQL
+                  // adds the column without rewriting the table.
+                  "ALTER TABLE {s}.deliveries ADD COLUMN publish_context text")));
 
   private Migrations() {}
 

@@ -48,7 +48,8 @@ public final class Rows {
   /** The columns of a delivery joined with its event, as {@link #delivery} reads them. */
   public static final String DELIVERY_COLUMNS =
       "d.id, d.webhook_id, d.state, d.attempts, d.next_attempt_at, d.created_at, d.updated_at,"
-          + " d.lease_owner, d.lease_token, d.lease_expires_at, e.id AS event_id, e.type,"
+          + " d.lease_owner, d.lease_token, d.lease_expires_at, d.publish_context,"
+          + " e.id AS event_id, e.type,"
           + " e.type_display_name, e.type_subscribable, e.occurred_at, e.subject_user_id,"
           + " e.subject_app_id, e.subject_tenant, e.data, e.changed_attributes";
 
@@ -345,7 +346,8 @@ public final class Rows {
         optionalInstant(rs, "next_attempt_at"),
         instant(rs, "created_at"),
         instant(rs, "updated_at"),
-        lease);
+        lease,
+        Optional.ofNullable(rs.getString("publish_context")));
   }
 
   private static Event event(ResultSet rs) throws SQLException {

@@ -71,8 +71,8 @@ public final class Sql {
     // key is deferred to commit, so the order inside the statement does not matter).
     this.enqueue =
         "WITH dv AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
-            + " ?::text[]) AS v(id, event_id, webhook_id, next_attempt_at, created_at,"
-            + " updated_at)),"
+            + " ?::text[], ?::text[]) AS v(id, event_id, webhook_id, next_attempt_at, created_at,"
+            + " updated_at, publish_context)),"
             + " ev AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::boolean[],"
             + " ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])"
             + " AS v(id, type, type_display_name, type_subscribable, occurred_at,"
@@ -80,10 +80,10 @@ public final class Sql {
             + " ins AS (INSERT INTO "
             + q
             + ".deliveries (id, event_id, webhook_id, state, attempt_count, attempts,"
-            + " next_attempt_at, created_at, updated_at, tenant)"
+            + " next_attempt_at, created_at, updated_at, tenant, publish_context)"
             + " SELECT dv.id, dv.event_id, dv.webhook_id, 'PENDING', 0, '[]'::jsonb,"
             + " dv.next_attempt_at::timestamptz, dv.created_at::timestamptz,"
-            + " dv.updated_at::timestamptz, w.tenant"
+            + " dv.updated_at::timestamptz, w.tenant, dv.publish_context"
             + " FROM dv JOIN "
             + q
             + ".webhooks w ON w.id = dv.webhook_id FOR KEY SHARE OF w"

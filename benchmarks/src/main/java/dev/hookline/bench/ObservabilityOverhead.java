@@ -1,0 +1,236 @@
+package dev.hookline.bench;
+
+import dev.hookline.Event;
+import dev.hookline.delivery.AttemptObserver;
+import dev.hookline.delivery.Dispatcher;
+import dev.hookline.micrometer.HooklineObservations;
+import dev.hookline.otel.HooklineTelemetry;
+import dev.hookline.store.InMemoryStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The observability overhead, in one run against one loopback nginx sink: Hookline's delivery
+ * throughput (in-memory store, publish to delivered) with no observer, with a no-op observer (the
+ * cost of the hook itself), and with both hookline-micrometer (Observation API, meter handler, a
+ * SimpleMeterRegistry) and hookline-opentelemetry (SDK, every span sampled and batch-exported to a
+ * counting exporter; a publish span around each publish, captured as the publish context) on. Each
+ * round runs the three, in an order that alternates between rounds, so a noisy neighbour slows all
+ * of them; the summary is the median. Run with {@code benchmarks/load-observability}.
+ */
+public final class ObservabilityOverhead {
+  private ObservabilityOverhead() {}
+
+  /**
+   * Runs it.
+   *
+   * @param args {@code --seconds N} (per phase, default 8), {@code --threads N} (default 32),
+   *     {@code --rounds N} (default 3)
+   * @throws Exception if a phase fails
+   */
+  public static void main(String[] args) throws Exception {
+    int seconds = LoadHarness.intArg(args, "--seconds", 8);
+    int threads = LoadHarness.intArg(args, "--threads", 32);
+    int rounds = Math.max(1, LoadHarness.intArg(args, "--rounds", 3));
+    int bodyBytes = 1024;
+    System.out.printf(
+        Locale.ROOT,
+        "Hookline observability overhead: %d cores, JDK %s, %d-byte bodies, %d threads, %d s per"
+            + " phase, %d rounds%n",
+        Runtime.getRuntime().availableProcessors(),
+        Runtime.version(),
+        bodyBytes,
+        threads,
+        seconds,
+        rounds);
+    if (!NginxSink.available()) {
+      throw new IllegalStateException(
+          "nginx is not installed: run benchmarks/load, which installs Debian's nginx-light");
+    }
+    AtomicLong exported = new AtomicLong();
+    SdkTracerProvider tracerProvider =
+        SdkTracerProvider.builder()
+            .addSpanProcessor(BatchSpanProcessor.builder(new CountingExporter(exported)).build())
+            .build();
+    OpenTelemetrySdk otel = OpenTelemetrySdk.builder().setTracerProvider(tracerProvider).build();
+    MeterRegistry meters = new SimpleMeterRegistry();
+    ObservationRegistry observations = ObservationRegistry.create();
+    observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
+
+    HooklinePhase.Instrumentation noop =
+        new HooklinePhase.Instrumentation() {
+          @Override
+          public Dispatcher.Builder configure(Dispatcher.Builder b) {
+            return b.attemptObserver(request -> AttemptObserver.Scope.none());
+          }
+
+          @Override
+          public void publish(Dispatcher d, Event e) {
+            d.publish(e);
+          }
+        };
+    HooklineTelemetry tracing = HooklineTelemetry.builder(otel).build();
+    Tracer tracer = otel.getTracer("load");
+    HooklinePhase.Instrumentation both =
+        new HooklinePhase.Instrumentation() {
+          @Override
+          public Dispatcher.Builder configure(Dispatcher.Builder b) {
+            HooklineObservations metrics =
+                HooklineObservations.builder(observations, meters).build();
+            return b.attemptObserver(AttemptObserver.composite(List.of(metrics, tracing)))
+                .publishContext(tracing.publishContextCapturer());
+          }
+
+          @Override
+          public void publish(Dispatcher d, Event e) {
+            Span span = tracer.spanBuilder("publish").startSpan();
+            Scope s = span.makeCurrent();
+            try {
+              d.publish(e);
+            } finally {
+              s.close();
+              span.end();
+            }
+          }
+        };
+
+    try (NginxSink sink = NginxSink.start()) {
+      URI target = URI.create(sink.url("/hook"));
+      Duration warm = Duration.ofSeconds(Math.max(2, seconds / 2));
+      for (HooklinePhase.Instrumentation i :
+          List.of(
+              HooklinePhase.Instrumentation.OFF, noop, both, HooklinePhase.Instrumentation.OFF)) {
+        HooklinePhase.run(new InMemoryStore(), target.toString(), bodyBytes, threads, warm, i);
+      }
+      List<Double> off = new ArrayList<>();
+      List<Double> hook = new ArrayList<>();
+      List<Double> on = new ArrayList<>();
+      List<Double> ratios = new ArrayList<>();
+      List<Double> offCpu = new ArrayList<>();
+      List<Double> hookCpu = new ArrayList<>();
+      List<Double> onCpu = new ArrayList<>();
+      for (int round = 1; round <= rounds; round++) {
+        Duration d = Duration.ofSeconds(seconds);
+        // The order alternates (off first on odd rounds, last on even ones), so that neither
+        // variant always inherits the previous phase's garbage or warmer caches.
+        List<HooklinePhase.Instrumentation> order =
+            round % 2 == 1
+                ? List.of(HooklinePhase.Instrumentation.OFF, noop, both)
+                : List.of(both, noop, HooklinePhase.Instrumentation.OFF);
+        java.util.Map<HooklinePhase.Instrumentation, HooklinePhase.Result> results =
+            new java.util.HashMap<>();
+        java.util.Map<HooklinePhase.Instrumentation, Double> cpu = new java.util.HashMap<>();
+        for (HooklinePhase.Instrumentation i : order) {
+          long cpuBefore = ProcessCpu.nanos();
+          HooklinePhase.Result r =
+              HooklinePhase.run(new InMemoryStore(), target.toString(), bodyBytes, threads, d, i);
+          cpu.put(i, (ProcessCpu.nanos() - cpuBefore) / 1e3 / Math.max(1, r.delivered()));
+          results.put(i, r);
+        }
+        HooklinePhase.Result a =
+            java.util.Objects.requireNonNull(results.get(HooklinePhase.Instrumentation.OFF));
+        HooklinePhase.Result b = java.util.Objects.requireNonNull(results.get(noop));
+        HooklinePhase.Result c = java.util.Objects.requireNonNull(results.get(both));
+        off.add(a.perSecond());
+        hook.add(b.perSecond());
+        on.add(c.perSecond());
+        ratios.add(c.perSecond() / a.perSecond());
+        offCpu.add(cpu.getOrDefault(HooklinePhase.Instrumentation.OFF, 0.0));
+        hookCpu.add(cpu.getOrDefault(noop, 0.0));
+        onCpu.add(cpu.getOrDefault(both, 0.0));
+        System.out.printf(
+            Locale.ROOT,
+            "round %d: off %,.0f deliveries/s (%s, %.0f us CPU/delivery) | no-op observer %,.0f"
+                + " (%.0f us) | micrometer+otel %,.0f (%s, %.0f us) | on/off %.2f%n",
+            round,
+            a.perSecond(),
+            a.latencies().summary(),
+            offCpu.get(offCpu.size() - 1),
+            b.perSecond(),
+            hookCpu.get(hookCpu.size() - 1),
+            c.perSecond(),
+            c.latencies().summary(),
+            onCpu.get(onCpu.size() - 1),
+            c.perSecond() / a.perSecond());
+      }
+      tracerProvider.forceFlush().join(10, java.util.concurrent.TimeUnit.SECONDS);
+      System.out.printf(
+          Locale.ROOT,
+          "off                 : %,.0f deliveries/s (median of %d rounds)%n",
+          LoadHarness.median(off),
+          rounds);
+      System.out.printf(
+          Locale.ROOT,
+          "no-op observer      : %,.0f deliveries/s (median), %.2fx off%n",
+          LoadHarness.median(hook),
+          LoadHarness.median(hook) / LoadHarness.median(off));
+      System.out.printf(
+          Locale.ROOT,
+          "micrometer + otel   : %,.0f deliveries/s (median), %.2fx off (median of the rounds'"
+              + " ratios %.2f; target >= 0.95)%n",
+          LoadHarness.median(on),
+          LoadHarness.median(on) / LoadHarness.median(off),
+          LoadHarness.median(ratios));
+      System.out.printf(
+          Locale.ROOT,
+          "CPU per delivery    : off %.0f us, no-op observer %.0f us, micrometer + otel %.0f us"
+              + " (medians; this process only, the sink runs apart)%n",
+          LoadHarness.median(offCpu),
+          LoadHarness.median(hookCpu),
+          LoadHarness.median(onCpu));
+      System.out.printf(
+          Locale.ROOT,
+          "spans exported      : %,d; timer %s count %,d%n",
+          exported.get(),
+          "hookline.delivery.attempts",
+          meters.find("hookline.delivery.attempts").timers().stream()
+              .mapToLong(t -> t.count())
+              .sum());
+    } finally {
+      otel.close();
+    }
+  }
+
+  /** Drops spans after counting them: the export cost without a collector. */
+  private static final class CountingExporter implements SpanExporter {
+    private final AtomicLong count;
+
+    CountingExporter(AtomicLong count) {
+      this.count = count;
+    }
+
+    @Override
+    public CompletableResultCode export(Collection<SpanData> spans) {
+      count.addAndGet(spans.size());
+      return CompletableResultCode.ofSuccess();
+    }
+
+    @Override
+    public CompletableResultCode flush() {
+      return CompletableResultCode.ofSuccess();
+    }
+
+    @Override
+    public CompletableResultCode shutdown() {
+      return CompletableResultCode.ofSuccess();
+    }
+  }
+}

@@ -1,0 +1,109 @@
+package dev.hookline.delivery;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Observes each delivery attempt from just before its request is sent until its outcome is
+ * recorded: the hook for tracing and metrics libraries (see the {@code hookline-micrometer} and
+ * {@code hookline-opentelemetry} modules). Set with {@link Dispatcher.Builder#attemptObserver}.
+ * Without one, the dispatcher does no observation work at all.
+ *
+ * <h2>Threading</h2>
+ *
+ * For every attempt, {@link #beforeAttempt} and then its scope's {@link Scope#afterAttempt} are
+ * called exactly once each, <em>on the same worker thread</em>, and that thread does nothing else
+ * in between but send the request and record the outcome. So a scope may open thread-local state
+ * (an OpenTelemetry {@code Context} made current, a Micrometer {@code Observation.Scope}) in {@code
+ * beforeAttempt} and close it in {@code afterAttempt}. Attempts to many webhooks run on many
+ * threads at once: an observer must be thread-safe and quick, and must not block. An observer that
+ * throws is logged and otherwise ignored; the attempt goes on unaffected.
+ *
+ * <p>Implementations must be thread-safe; a {@link Scope} is used by one thread only.
+ */
+@FunctionalInterface
+public interface AttemptObserver {
+
+  /**
+   * Called before the attempt's request is built and sent. May add headers to the request through
+   * {@link AttemptRequest#header}.
+   *
+   * @param request the attempt about to be made
+   * @return the scope told the outcome; {@link Scope#none()} if nothing is to be told
+   */
+  Scope beforeAttempt(AttemptRequest request);
+
+  /**
+   * Returns an observer that calls each of {@code observers} in order before an attempt, and their
+   * scopes in reverse order after it, like nested scopes. One that throws does not keep the others
+   * from running, nor the scopes already opened from being told the outcome: its exception is
+   * thrown (and so logged by the dispatcher) after every scope has been told.
+   *
+   * @param observers the observers
+   * @return the combined observer
+   */
+  static AttemptObserver composite(List<? extends AttemptObserver> observers) {
+    List<AttemptObserver> all = List.copyOf(observers);
+    if (all.size() == 1) {
+      return all.get(0);
+    }
+    return request -> {
+      Scope[] scopes = new Scope[all.size()];
+      RuntimeException[] failedBefore = new RuntimeException[1];
+      for (int i = 0; i < scopes.length; i++) {
+        try {
+          scopes[i] = Objects.requireNonNull(all.get(i).beforeAttempt(request), "scope");
+        } catch (RuntimeException e) {
+          scopes[i] = Scope.none();
+          if (failedBefore[0] == null) {
+            failedBefore[0] = e;
+          } else {
+            failedBefore[0].addSuppressed(e);
+          }
+        }
+      }
+      return result -> {
+        RuntimeException first = failedBefore[0];
+        for (int i = scopes.length - 1; i >= 0; i--) {
+          try {
+            scopes[i].afterAttempt(result);
+          } catch (RuntimeException e) {
+            if (first == null) {
+              first = e;
+            } else {
+              first.addSuppressed(e);
+            }
+          }
+        }
+        if (first != null) {
+          throw first;
+        }
+      };
+    };
+  }
+
+  /**
+   * One attempt's observation, closed with its outcome. Used by one thread only: the worker thread
+   * that called {@link AttemptObserver#beforeAttempt}.
+   */
+  @FunctionalInterface
+  interface Scope {
+
+    /**
+     * Returns a scope that does nothing.
+     *
+     * @return the no-op scope
+     */
+    static Scope none() {
+      return result -> {};
+    }
+
+    /**
+     * Called once, on the thread that called {@link AttemptObserver#beforeAttempt}, after the
+     * attempt's outcome is recorded in the Store (or after it was given up unsent).
+     *
+     * @param result what happened
+     */
+    void afterAttempt(AttemptResult result);
+  }
+}

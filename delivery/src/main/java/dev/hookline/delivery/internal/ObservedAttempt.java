@@ -1,0 +1,152 @@
+package dev.hookline.delivery.internal;
+
+import dev.hookline.Delivery;
+import dev.hookline.Webhook;
+import dev.hookline.delivery.AttemptRequest;
+import dev.hookline.internal.UriDisplay;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The {@link AttemptRequest} an observer sees: the attempt's facts, and the headers it added, which
+ * are applied to the request before Hookline's own. Not thread-safe: one worker thread uses it.
+ */
+public final class ObservedAttempt implements AttemptRequest {
+  /** Hookline's headers and those the JDK client manages itself: never set by an observer. */
+  private static final Set<String> RESERVED =
+      Set.of(
+          "authorization",
+          "content-type",
+          "content-length",
+          "user-agent",
+          "host",
+          "connection",
+          "expect",
+          "upgrade",
+          "x-verification-key");
+
+  private final Delivery delivery;
+  private final Webhook webhook;
+  private final int attemptNumber;
+  private final List<String> headers = new ArrayList<>(4);
+  private boolean sealed;
+
+  public ObservedAttempt(Delivery delivery, Webhook webhook, int attemptNumber) {
+    this.delivery = delivery;
+    this.webhook = webhook;
+    this.attemptNumber = attemptNumber;
+  }
+
+  @Override
+  public Delivery delivery() {
+    return delivery;
+  }
+
+  @Override
+  public Webhook webhook() {
+    return webhook;
+  }
+
+  @Override
+  public int attemptNumber() {
+    return attemptNumber;
+  }
+
+  @Override
+  public String method() {
+    return "POST";
+  }
+
+  @Override
+  public URI uri() {
+    return webhook.uri();
+  }
+
+  @Override
+  public String redactedUri() {
+    return UriDisplay.of(webhook.uri());
+  }
+
+  @Override
+  public AttemptRequest header(String name, String value) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(value, "value");
+    if (sealed) {
+      throw new IllegalStateException(
+          "headers can be added only while AttemptObserver.beforeAttempt runs");
+    }
+    if (!isToken(name)) {
+      throw new IllegalArgumentException(
+          "header name is not an HTTP token: " + name.length() + " characters");
+    }
+    String lower = name.toLowerCase(Locale.ROOT);
+    if (RESERVED.contains(lower) || lower.startsWith("webhook-")) {
+      throw new IllegalArgumentException(
+          "header '" + name + "' is Hookline's own or the HTTP client's and cannot be set");
+    }
+    if (!isFieldValue(value)) {
+      // Never quote the value: it may be a credential.
+      throw new IllegalArgumentException(
+          "the value of header '" + name + "' is not printable ASCII");
+    }
+    headers.add(name);
+    headers.add(value);
+    return this;
+  }
+
+  /** Ends the window in which headers can be added. */
+  void seal() {
+    sealed = true;
+  }
+
+  /** Adds the observer's headers to the request. */
+  void applyTo(HttpRequest.Builder request) {
+    for (int i = 0; i < headers.size(); i += 2) {
+      request.header(headers.get(i), headers.get(i + 1));
+    }
+  }
+
+  private static boolean isToken(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isFieldValue(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public String toString() {
+    return "AttemptRequest[delivery="
+        + delivery.id()
+        + ", webhook="
+        + webhook.id()
+        + ", attempt="
+        + attemptNumber
+        + "]";
+  }
+}

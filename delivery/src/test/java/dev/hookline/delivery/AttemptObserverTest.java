@@ -1,0 +1,286 @@
+package dev.hookline.delivery;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.hookline.DeliveryState;
+import dev.hookline.Event;
+import dev.hookline.UserEvents;
+import dev.hookline.Webhook;
+import dev.hookline.WebhookStatus;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The attempt hook: called around each attempt on one thread, adds headers, sees the outcome. */
+class AttemptObserverTest {
+  private static final String TRACEPARENT =
+      "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+  private static WireMockServer server;
+  private Harness h;
+  private Dispatcher dispatcher;
+
+  /** What the observer saw, in order: "before:<attempt>", "after:<outcome>". */
+  private final List<String> seen = new CopyOnWriteArrayList<>();
+
+  private final List<AttemptResult> results = new CopyOnWriteArrayList<>();
+  private final List<AttemptRequest> requests = new CopyOnWriteArrayList<>();
+  private final List<String> refused = new CopyOnWriteArrayList<>();
+
+  @BeforeAll
+  static void startServer() {
+    server = Harness.wireMock();
+  }
+
+  @AfterAll
+  static void stopServer() {
+    server.stop();
+  }
+
+  @BeforeEach
+  void setUp() {
+    server.resetAll();
+    h = new Harness();
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (dispatcher != null) {
+      dispatcher.close();
+    }
+  }
+
+  /** Records what it sees, adds a header, and tries to override every reserved one. */
+  private final AttemptObserver recording =
+      request -> {
+        Thread before = Thread.currentThread();
+        requests.add(request);
+        seen.add("before:" + request.attemptNumber());
+        request.header("X-Trace-Test", "attempt-" + request.attemptNumber());
+        for (String reserved :
+            List.of("Authorization", "webhook-id", "Webhook-Signature", "content-type", "Host")) {
+          try {
+            request.header(reserved, "forged");
+          } catch (IllegalArgumentException e) {
+            refused.add(reserved);
+          }
+        }
+        return result -> {
+          assertEquals(before, Thread.currentThread(), "after runs on the thread of before");
+          seen.add("after:" + result.outcome());
+          results.add(result);
+        };
+      };
+
+  private Webhook hook(String path) {
+    return h.receiving(server.baseUrl() + path, null, UserEvents.CREATED);
+  }
+
+  @Test
+  void anObserverAddsAHeaderButCannotOverrideHooklinesOwn() {
+    server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(204)));
+    dispatcher = h.dispatcher(Duration.ofSeconds(2)).attemptObserver(recording).build();
+    Webhook w = hook("/ok");
+    Event e = h.event(UserEvents.CREATED);
+    dispatcher.publish(e);
+    assertEquals(1, dispatcher.runDueNow());
+
+    assertEquals(List.of("before:1", "after:SUCCEEDED"), seen);
+    assertEquals(
+        List.of("Authorization", "webhook-id", "Webhook-Signature", "content-type", "Host"),
+        refused);
+    LoggedRequest r = server.findAll(postRequestedFor(urlEqualTo("/ok"))).get(0);
+    assertEquals("attempt-1", r.getHeader("X-Trace-Test"));
+    assertEquals("Bearer " + Harness.API_KEY, r.getHeader("Authorization"));
+    assertEquals(e.id(), r.getHeader("webhook-id"));
+    assertEquals(1, r.getHeaders().getHeader("webhook-id").values().size());
+    assertFalse(r.getHeader("webhook-signature").contains("forged"));
+
+    AttemptRequest req = requests.get(0);
+    assertEquals(w.id(), req.webhook().id());
+    assertEquals(h.only(e.id()).id(), req.deliveryId());
+    assertEquals("user.created", req.eventType());
+    assertEquals("POST", req.method());
+    assertEquals(w.uri(), req.uri());
+    assertEquals(server.baseUrl() + "/…", req.redactedUri());
+    assertEquals(Optional.empty(), req.publishContext());
+    assertThrows(IllegalStateException.class, () -> req.header("X-Late", "no"), "sealed");
+
+    AttemptResult ok = results.get(0);
+    assertEquals(204, ok.statusCode().getAsInt());
+    assertEquals(Optional.empty(), ok.errorKind());
+    assertFalse(ok.failed());
+    assertFalse(ok.webhookDisabled());
+  }
+
+  @Test
+  void theObserverSeesARetryThenASuccessThenA410ThatDisablesTheWebhook() {
+    server.stubFor(
+        post(urlEqualTo("/flaky"))
+            .inScenario("flaky")
+            .whenScenarioStateIs(Scenario.STARTED)
+            .willReturn(aResponse().withStatus(500))
+            .willSetStateTo("up"));
+    server.stubFor(
+        post(urlEqualTo("/flaky"))
+            .inScenario("flaky")
+            .whenScenarioStateIs("up")
+            .willReturn(aResponse().withStatus(200)));
+    server.stubFor(post(urlEqualTo("/gone")).willReturn(aResponse().withStatus(410)));
+    dispatcher = h.dispatcher(Duration.ofSeconds(2)).attemptObserver(recording).build();
+    Webhook flaky = hook("/flaky");
+    dispatcher.publish(h.event(UserEvents.CREATED));
+    dispatcher.runDueNow();
+    h.clock.advance(Duration.ofHours(1));
+    dispatcher.runDueNow();
+    assertEquals(List.of("before:1", "after:RETRY_SCHEDULED", "before:2", "after:SUCCEEDED"), seen);
+    assertEquals(500, results.get(0).statusCode().getAsInt());
+    assertTrue(results.get(0).nextAttemptAt().isPresent());
+    assertTrue(results.get(0).failed());
+
+    seen.clear();
+    results.clear();
+    h.registry.delete(flaky.id());
+    Webhook gone = hook("/gone");
+    Event e = h.event(UserEvents.CREATED);
+    dispatcher.publish(e);
+    dispatcher.runDueNow();
+    assertEquals(List.of("before:1", "after:FAILED"), seen);
+    assertTrue(results.get(0).webhookDisabled());
+    assertEquals(410, results.get(0).statusCode().getAsInt());
+    assertEquals(WebhookStatus.DISABLED_BY_FAILURE, h.registry.require(gone.id()).status());
+  }
+
+  @Test
+  void aFailingObserverDoesNotStopTheDelivery() {
+    server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(200)));
+    List<String> calls = new ArrayList<>();
+    AttemptObserver throwsBefore =
+        request -> {
+          calls.add("before");
+          throw new IllegalStateException("observer bug");
+        };
+    AttemptObserver throwsAfter =
+        request ->
+            result -> {
+              calls.add("after");
+              throw new IllegalStateException("observer bug");
+            };
+    dispatcher =
+        h.dispatcher(Duration.ofSeconds(2))
+            .attemptObserver(AttemptObserver.composite(List.of(throwsAfter, recording)))
+            .build();
+    hook("/ok");
+    Event e = h.event(UserEvents.CREATED);
+    dispatcher.publish(e);
+    dispatcher.runDueNow();
+    assertEquals(DeliveryState.SUCCEEDED, h.only(e.id()).state());
+    assertEquals(List.of("after"), calls);
+    assertEquals(List.of("before:1", "after:SUCCEEDED"), seen, "the other observer still ran");
+
+    dispatcher.close();
+    dispatcher = h.dispatcher(Duration.ofSeconds(2)).attemptObserver(throwsBefore).build();
+    Event e2 = h.event(UserEvents.CREATED);
+    dispatcher.publish(e2);
+    dispatcher.runDueNow();
+    assertEquals(DeliveryState.SUCCEEDED, h.only(e2.id()).state());
+    assertEquals(List.of("after", "before"), calls);
+  }
+
+  @Test
+  void aCompositeStillClosesTheScopesItOpenedWhenAnotherObserverThrows() {
+    server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(200)));
+    AttemptObserver throwsBefore =
+        request -> {
+          throw new IllegalStateException("observer bug");
+        };
+    dispatcher =
+        h.dispatcher(Duration.ofSeconds(2))
+            .attemptObserver(AttemptObserver.composite(List.of(recording, throwsBefore)))
+            .build();
+    hook("/ok");
+    Event e = h.event(UserEvents.CREATED);
+    dispatcher.publish(e);
+    dispatcher.runDueNow();
+    assertEquals(DeliveryState.SUCCEEDED, h.only(e.id()).state());
+    assertEquals(List.of("before:1", "after:SUCCEEDED"), seen, "the opened scope was closed");
+  }
+
+  @Test
+  void thePublishContextIsCapturedOncePerEventAndSeenByEveryAttempt() {
+    server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(200)));
+    List<String> capturedFor = new CopyOnWriteArrayList<>();
+    dispatcher =
+        h.dispatcher(Duration.ofSeconds(2))
+            .publishContext(
+                event -> {
+                  capturedFor.add(event.id());
+                  return Optional.of(TRACEPARENT);
+                })
+            .attemptObserver(recording)
+            .build();
+    hook("/ok");
+    hook("/ok");
+    Event e = h.event(UserEvents.CREATED);
+    dispatcher.publish(e);
+    assertEquals(List.of(e.id()), capturedFor, "once per event, not per delivery");
+    dispatcher.runDueNow();
+    assertEquals(2, requests.size());
+    for (AttemptRequest r : requests) {
+      assertEquals(Optional.of(TRACEPARENT), r.publishContext());
+      assertEquals(Optional.of(TRACEPARENT), h.reload(r.delivery()).publishContext());
+    }
+  }
+
+  @Test
+  void aFailingOrOversizedCaptureStillPublishesTheEvent() {
+    dispatcher =
+        h.dispatcher(Duration.ofSeconds(2))
+            .publishContext(
+                event -> {
+                  if (event.data().get("user_id").asText().equals("boom")) {
+                    throw new IllegalStateException("capturer bug");
+                  }
+                  return Optional.of("x".repeat(513));
+                })
+            .build();
+    hook("/ok");
+    Event boom = h.event(UserEvents.CREATED, "boom");
+    Event huge = h.event(UserEvents.CREATED);
+    assertEquals(1, dispatcher.publish(boom).deliveries().size());
+    assertEquals(1, dispatcher.publish(huge).deliveries().size());
+    assertEquals(Optional.empty(), h.only(boom.id()).publishContext());
+    assertEquals(Optional.empty(), h.only(huge.id()).publishContext());
+  }
+
+  @Test
+  void withoutAnObserverNothingIsObservedAndCountsAreReadable() {
+    server.stubFor(post(urlEqualTo("/down")).willReturn(aResponse().withStatus(500)));
+    dispatcher = h.dispatcher(Duration.ofSeconds(2)).build();
+    hook("/down");
+    dispatcher.publish(h.event(UserEvents.CREATED));
+    dispatcher.publish(h.event(UserEvents.CREATED));
+    assertEquals(2, dispatcher.summary().pending());
+    dispatcher.runDueNow();
+    assertEquals(2, dispatcher.summary().retrying());
+    assertEquals(0, dispatcher.openCircuitBreakers());
+    assertTrue(seen.isEmpty());
+  }
+}

@@ -1,0 +1,275 @@
+package dev.hookline.micrometer;
+
+import dev.hookline.Webhook;
+import dev.hookline.WebhookChangeListener;
+import dev.hookline.WebhookRegistry;
+import dev.hookline.delivery.AttemptObserver;
+import dev.hookline.delivery.AttemptRequest;
+import dev.hookline.delivery.AttemptResult;
+import dev.hookline.delivery.Dispatcher;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Micrometer instrumentation of delivery attempts: an {@link AttemptObserver} that wraps each
+ * attempt in an {@link Observation} named {@value DefaultAttemptObservationConvention#NAME} (with
+ * Micrometer's {@code DefaultMeterObservationHandler} that is a timer; with micrometer-tracing, a
+ * span), and counts deliveries that failed for good ({@value #DELIVERIES_FAILED}, tagged {@code
+ * event.type}) and webhooks disabled ({@value #WEBHOOKS_DISABLED}).
+ *
+ * <pre>{@code
+ * HooklineObservations metrics = HooklineObservations.builder(observationRegistry, meterRegistry)
+ *     .registry(webhookRegistry).build();
+ * Dispatcher.builder().registry(webhookRegistry).attemptObserver(metrics)...
+ * }</pre>
+ *
+ * <p>No webhook id, URL or tenant is a tag by default: on a multi-tenant platform they would make a
+ * time series per customer. {@link Builder#tenantTag} and {@link Builder#webhookTag} turn them on;
+ * then the meters of a deleted webhook (and of a tenant whose last webhook was deleted) are
+ * removed, if the {@link Builder#registry} is set.
+ *
+ * <p>Thread-safe. The observation is opened and closed on the worker thread that makes the attempt
+ * (see {@link AttemptObserver}), so a tracing handler's span is current while the request is sent.
+ */
+public final class HooklineObservations
+    implements AttemptObserver, WebhookChangeListener, AutoCloseable {
+  /** Counter of deliveries that failed for good (attempts exhausted, or 410 Gone). */
+  public static final String DELIVERIES_FAILED = "hookline.deliveries.failed";
+
+  /** Counter of webhooks that an attempt disabled (410 Gone, or failing too long). */
+  public static final String WEBHOOKS_DISABLED = "hookline.webhooks.disabled";
+
+  private final ObservationRegistry observations;
+  private final MeterRegistry meters;
+  private final @Nullable AttemptObservationConvention custom;
+  private final DefaultAttemptObservationConvention defaults;
+  private final @Nullable WebhookRegistry registry;
+
+  /** The tenant of each webhook seen, to remove a tenant's meters with its last webhook. */
+  private final ConcurrentHashMap<String, String> tenants = new ConcurrentHashMap<>();
+
+  /**
+   * Tenants with meters whose observed webhooks are all gone while other webhooks of theirs (never
+   * attempted here) remain: looked at again on every deletion.
+   */
+  private final Set<String> orphanedTenants = ConcurrentHashMap.newKeySet();
+
+  private HooklineObservations(Builder b) {
+    this.observations = b.observations;
+    this.meters = b.meters;
+    this.custom = b.convention;
+    this.defaults = DefaultAttemptObservationConvention.withTags(b.tenantTag, b.webhookTag);
+    this.registry = b.registry;
+    if (registry != null) {
+      registry.addChangeListener(this);
+    }
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @param observations where observations go (with a meter handler for the timer)
+   * @param meters where the counters go; the same registry the meter handler records to
+   * @return a new builder
+   */
+  public static Builder builder(ObservationRegistry observations, MeterRegistry meters) {
+    return new Builder(observations, meters);
+  }
+
+  @Override
+  public Scope beforeAttempt(AttemptRequest request) {
+    AttemptObservationContext context = new AttemptObservationContext(request);
+    Observation observation =
+        Observation.createNotStarted(custom, defaults, () -> context, observations).start();
+    Observation.Scope scope = observation.openScope();
+    if (defaults.tenantTag() && request.webhook().tenant().isPresent()) {
+      tenants.put(request.webhook().id(), request.webhook().tenant().get());
+    }
+    return result -> {
+      try {
+        context.result(result);
+        scope.close();
+      } finally {
+        observation.stop();
+      }
+      if (result.outcome() == AttemptResult.Outcome.FAILED) {
+        counter(DELIVERIES_FAILED, request, true).increment();
+      }
+      if (result.webhookDisabled()) {
+        counter(WEBHOOKS_DISABLED, request, false).increment();
+      }
+    };
+  }
+
+  private Counter counter(String name, AttemptRequest request, boolean byEventType) {
+    Tags tags = byEventType ? Tags.of("event.type", request.eventType()) : Tags.empty();
+    Webhook w = request.webhook();
+    if (defaults.tenantTag()) {
+      tags = tags.and("tenant", w.tenant().orElse("none"));
+    }
+    if (defaults.webhookTag()) {
+      tags = tags.and("webhook.id", w.id());
+    }
+    return Counter.builder(name)
+        .description(
+            byEventType
+                ? "Deliveries that failed for good: attempts exhausted, or 410 Gone"
+                : "Webhooks disabled by an attempt: 410 Gone, or failing too long")
+        .tags(tags)
+        .register(meters);
+  }
+
+  /**
+   * Removes the meters of a deleted webhook (with {@link Builder#webhookTag}) and of a tenant whose
+   * last webhook was deleted (with {@link Builder#tenantTag}). Called by the registry set with
+   * {@link Builder#registry}.
+   *
+   * @param webhookId the changed webhook
+   * @param current its state now; empty if deleted
+   */
+  @Override
+  public void onChange(String webhookId, Optional<Webhook> current) {
+    if (current.isPresent()) {
+      return;
+    }
+    if (defaults.webhookTag()) {
+      removeTagged("webhook.id", webhookId);
+    }
+    String tenant = tenants.remove(webhookId);
+    WebhookRegistry r = registry;
+    if (r == null || !defaults.tenantTag()) {
+      return;
+    }
+    Set<String> candidates = new HashSet<>(orphanedTenants);
+    if (tenant != null) {
+      candidates.add(tenant);
+    }
+    for (String t : candidates) {
+      if (tenants.containsValue(t)) {
+        orphanedTenants.remove(t); // an observed webhook of t remains: its deletion looks again
+      } else if (r.forTenant(t).list().isEmpty()) {
+        orphanedTenants.remove(t);
+        removeTagged("tenant", t);
+      } else {
+        orphanedTenants.add(t);
+      }
+    }
+  }
+
+  private void removeTagged(String key, String value) {
+    List<Meter> gone = new ArrayList<>();
+    for (Meter m : meters.getMeters()) {
+      if (m.getId().getName().startsWith("hookline.") && value.equals(m.getId().getTag(key))) {
+        gone.add(m);
+      }
+    }
+    gone.forEach(meters::remove);
+  }
+
+  /**
+   * Stops listening to the {@link Builder#registry}, if one was set; the meters stay. Idempotent.
+   */
+  @Override
+  public void close() {
+    WebhookRegistry r = registry;
+    if (r != null) {
+      r.removeChangeListener(this);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "HooklineObservations[convention="
+        + (custom != null ? custom.getClass().getName() : "default")
+        + ", tenantTag="
+        + defaults.tenantTag()
+        + ", webhookTag="
+        + defaults.webhookTag()
+        + "]";
+  }
+
+  /** Builds {@link HooklineObservations}. Not thread-safe. */
+  public static final class Builder {
+    private final ObservationRegistry observations;
+    private final MeterRegistry meters;
+    private @Nullable AttemptObservationConvention convention;
+    private @Nullable WebhookRegistry registry;
+    private boolean tenantTag;
+    private boolean webhookTag;
+
+    private Builder(ObservationRegistry observations, MeterRegistry meters) {
+      this.observations = Objects.requireNonNull(observations, "observations");
+      this.meters = Objects.requireNonNull(meters, "meters");
+    }
+
+    /**
+     * Replaces the default convention ({@link DefaultAttemptObservationConvention}); a global
+     * convention registered on the ObservationRegistry takes precedence over both.
+     *
+     * @param convention the convention
+     * @return this builder
+     */
+    public Builder convention(AttemptObservationConvention convention) {
+      this.convention = Objects.requireNonNull(convention, "convention");
+      return this;
+    }
+
+    /**
+     * Tags the timer and counters with {@code tenant} ({@code none} for the host's webhooks).
+     * Default: off.
+     *
+     * @param on whether to tag
+     * @return this builder
+     */
+    public Builder tenantTag(boolean on) {
+      this.tenantTag = on;
+      return this;
+    }
+
+    /**
+     * Tags the timer and counters with {@code webhook.id}: a time series per webhook, for
+     * deployments with few webhooks. Default: off.
+     *
+     * @param on whether to tag
+     * @return this builder
+     */
+    public Builder webhookTag(boolean on) {
+      this.webhookTag = on;
+      return this;
+    }
+
+    /**
+     * Listens to the registry, to remove the meters of deleted webhooks (and of tenants without
+     * webhooks) when {@link #tenantTag} or {@link #webhookTag} is on.
+     *
+     * @param registry the registry the {@link Dispatcher} uses
+     * @return this builder
+     */
+    public Builder registry(WebhookRegistry registry) {
+      this.registry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Builds the instrumentation; registers it as a change listener of the {@link #registry} (until
+     * {@link HooklineObservations#close()}).
+     *
+     * @return the instrumentation
+     */
+    public HooklineObservations build() {
+      return new HooklineObservations(this);
+    }
+  }
+}

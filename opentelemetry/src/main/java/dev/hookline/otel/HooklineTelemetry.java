@@ -1,0 +1,305 @@
+package dev.hookline.otel;
+
+import dev.hookline.Webhook;
+import dev.hookline.delivery.AttemptObserver;
+import dev.hookline.delivery.AttemptRequest;
+import dev.hookline.delivery.AttemptResult;
+import dev.hookline.delivery.Dispatcher;
+import dev.hookline.delivery.PublishContextCapturer;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapSetter;
+import io.opentelemetry.instrumentation.api.instrumenter.AttributesExtractor;
+import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
+import io.opentelemetry.instrumentation.api.instrumenter.SpanKindExtractor;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpClientAttributesExtractor;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpClientAttributesGetter;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanNameExtractor;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanStatusExtractor;
+import java.net.URI;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * OpenTelemetry tracing of delivery attempts: an {@link AttemptObserver} that makes one {@code
+ * CLIENT} span per attempt, named by the HTTP method, with the stable HTTP client attributes
+ * ({@code http.request.method}, {@code url.full} redacted like Hookline's logs, {@code
+ * server.address}, {@code server.port}, {@code http.response.status_code}, {@code error.type},
+ * {@code http.request.resend_count} on retries) and {@code hookline.event.type}, {@code
+ * hookline.delivery.id}, {@code hookline.attempt.number}, {@code hookline.webhook.id}.
+ *
+ * <p>Attempts run later than the publish, maybe in another process, so an attempt's span is not a
+ * child of the publishing span but <em>links</em> to it: set {@link #publishContextCapturer()} on
+ * the dispatcher, which keeps the publishing thread's {@code traceparent} with each delivery (in
+ * the Store, across restarts).
+ *
+ * <p>A customer's endpoint gets a {@code traceparent} header (of the attempt's span) only if its
+ * webhook is chosen by {@link Builder#propagateTo}; {@code tracestate} and baggage are never sent,
+ * whatever the application's global propagators are.
+ *
+ * <pre>{@code
+ * HooklineTelemetry tracing = HooklineTelemetry.builder(openTelemetry)
+ *     .propagateTo(w -> w.tenant().map(trusted::contains).orElse(true)).build();
+ * Dispatcher.builder().registry(registry)
+ *     .publishContext(tracing.publishContextCapturer())
+ *     .attemptObserver(tracing)...
+ * }</pre>
+ *
+ * <p>Thread-safe. The span is current on the worker thread while the request is sent.
+ */
+public final class HooklineTelemetry implements AttemptObserver {
+  static final String INSTRUMENTATION_NAME = "dev.hookline.otel";
+  static final String TRACEPARENT = "traceparent";
+
+  static final AttributeKey<String> EVENT_TYPE = AttributeKey.stringKey("hookline.event.type");
+  static final AttributeKey<String> DELIVERY_ID = AttributeKey.stringKey("hookline.delivery.id");
+  static final AttributeKey<Long> ATTEMPT_NUMBER = AttributeKey.longKey("hookline.attempt.number");
+  static final AttributeKey<String> WEBHOOK_ID = AttributeKey.stringKey("hookline.webhook.id");
+  static final AttributeKey<Long> RESEND_COUNT = AttributeKey.longKey("http.request.resend_count");
+
+  private static final W3CTraceContextPropagator W3C = W3CTraceContextPropagator.getInstance();
+
+  private final Instrumenter<AttemptRequest, AttemptResult> instrumenter;
+  private final Predicate<? super Webhook> propagateTo;
+
+  private HooklineTelemetry(Builder b) {
+    this.propagateTo = b.propagateTo;
+    Getter getter = new Getter();
+    this.instrumenter =
+        Instrumenter.<AttemptRequest, AttemptResult>builder(
+                b.openTelemetry, INSTRUMENTATION_NAME, HttpSpanNameExtractor.create(getter))
+            .setSpanStatusExtractor(
+                (status, request, result, error) -> {
+                  if (result != null && result.errorKind().isPresent()) {
+                    status.setStatus(StatusCode.ERROR); // no answer: timeout, refused, ...
+                  } else {
+                    HttpSpanStatusExtractor.create(getter).extract(status, request, result, error);
+                  }
+                })
+            .addAttributesExtractor(HttpClientAttributesExtractor.create(getter))
+            .addAttributesExtractor(new HooklineAttributes())
+            .addSpanLinksExtractor(
+                (links, parent, request) -> publishSpan(request).ifPresent(links::addLink))
+            .buildInstrumenter(SpanKindExtractor.alwaysClient());
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @param openTelemetry the OpenTelemetry instance whose tracer makes the spans
+   * @return a new builder
+   */
+  public static Builder builder(OpenTelemetry openTelemetry) {
+    return new Builder(openTelemetry);
+  }
+
+  /**
+   * Returns the capturer to set with {@link Dispatcher.Builder#publishContext}: it keeps the W3C
+   * {@code traceparent} of the span current on the publishing thread (nothing if none is valid), so
+   * that attempt spans can link to it.
+   *
+   * @return the capturer
+   */
+  public PublishContextCapturer publishContextCapturer() {
+    return event -> {
+      Context current = Context.current();
+      if (!Span.fromContext(current).getSpanContext().isValid()) {
+        return Optional.empty();
+      }
+      String[] traceparent = new String[1];
+      W3C.inject(
+          current,
+          traceparent,
+          (carrier, key, value) -> {
+            if (carrier != null && TRACEPARENT.equals(key)) {
+              carrier[0] = value;
+            }
+          });
+      return Optional.ofNullable(traceparent[0]);
+    };
+  }
+
+  // The context stays current from before the attempt until its outcome: the scope is closed by
+  // the returned Scope, which the dispatcher calls once, on this same thread.
+  @SuppressWarnings("MustBeClosedChecker")
+  @Override
+  public AttemptObserver.Scope beforeAttempt(AttemptRequest request) {
+    Context parent = Context.current();
+    if (!instrumenter.shouldStart(parent, request)) {
+      return AttemptObserver.Scope.none();
+    }
+    // Asked before the span starts: a predicate that throws leaves no span unended.
+    boolean propagate = propagateTo.test(request.webhook());
+    Context context = instrumenter.start(parent, request);
+    if (propagate) {
+      // Only traceparent: the setter drops tracestate, and baggage is never injected.
+      W3C.inject(context, request, HEADER_SETTER);
+    }
+    io.opentelemetry.context.Scope scope = context.makeCurrent();
+    return result -> {
+      scope.close();
+      instrumenter.end(context, request, result, null);
+    };
+  }
+
+  private static final TextMapSetter<AttemptRequest> HEADER_SETTER =
+      (request, key, value) -> {
+        if (request != null && TRACEPARENT.equals(key)) {
+          request.header(TRACEPARENT, value);
+        }
+      };
+
+  /** The publishing span, from the traceparent kept with the delivery. */
+  static Optional<SpanContext> publishSpan(AttemptRequest request) {
+    Optional<String> traceparent = request.publishContext();
+    if (traceparent.isEmpty()) {
+      return Optional.empty();
+    }
+    Context extracted = W3C.extract(Context.root(), traceparent.get(), TRACEPARENT_GETTER);
+    SpanContext span = Span.fromContext(extracted).getSpanContext();
+    return span.isValid() ? Optional.of(span) : Optional.empty();
+  }
+
+  private static final TextMapGetter<String> TRACEPARENT_GETTER =
+      new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(String carrier) {
+          return Set.of(TRACEPARENT);
+        }
+
+        @Override
+        public @Nullable String get(@Nullable String carrier, String key) {
+          return TRACEPARENT.equals(key) ? carrier : null;
+        }
+      };
+
+  @Override
+  public String toString() {
+    return "HooklineTelemetry[" + INSTRUMENTATION_NAME + "]";
+  }
+
+  /** The HTTP client semantic conventions, read from an attempt and its result. */
+  private static final class Getter
+      implements HttpClientAttributesGetter<AttemptRequest, AttemptResult> {
+    @Override
+    public String getHttpRequestMethod(AttemptRequest request) {
+      return request.method();
+    }
+
+    @Override
+    public String getUrlFull(AttemptRequest request) {
+      return request.redactedUri();
+    }
+
+    @Override
+    public @Nullable String getServerAddress(AttemptRequest request) {
+      return request.uri().getHost();
+    }
+
+    @Override
+    public @Nullable Integer getServerPort(AttemptRequest request) {
+      URI uri = request.uri();
+      if (uri.getPort() >= 0) {
+        return uri.getPort();
+      }
+      return "http".equalsIgnoreCase(uri.getScheme()) ? 80 : 443;
+    }
+
+    @Override
+    public List<String> getHttpRequestHeader(AttemptRequest request, String name) {
+      return List.of();
+    }
+
+    @Override
+    public @Nullable Integer getHttpResponseStatusCode(
+        AttemptRequest request, @Nullable AttemptResult result, @Nullable Throwable error) {
+      if (result == null || result.statusCode().isEmpty()) {
+        return null;
+      }
+      return result.statusCode().getAsInt();
+    }
+
+    @Override
+    public List<String> getHttpResponseHeader(
+        AttemptRequest request, @Nullable AttemptResult result, String name) {
+      return List.of();
+    }
+
+    @Override
+    public @Nullable String getErrorType(
+        AttemptRequest request, @Nullable AttemptResult result, @Nullable Throwable error) {
+      if (result == null) {
+        return null;
+      }
+      return result.errorKind().map(k -> k.name().toLowerCase(Locale.ROOT)).orElse(null);
+    }
+  }
+
+  /** Hookline's own attributes, and the resend count of a retry. */
+  private static final class HooklineAttributes
+      implements AttributesExtractor<AttemptRequest, AttemptResult> {
+    @Override
+    public void onStart(AttributesBuilder attributes, Context parent, AttemptRequest request) {
+      attributes.put(EVENT_TYPE, request.eventType());
+      attributes.put(DELIVERY_ID, request.deliveryId());
+      attributes.put(ATTEMPT_NUMBER, (long) request.attemptNumber());
+      attributes.put(WEBHOOK_ID, request.webhook().id());
+      if (request.attemptNumber() > 1) {
+        // Retries are separate executions, so the instrumentation API cannot count them itself.
+        attributes.put(RESEND_COUNT, (long) request.attemptNumber() - 1);
+      }
+    }
+
+    @Override
+    public void onEnd(
+        AttributesBuilder attributes,
+        Context context,
+        AttemptRequest request,
+        @Nullable AttemptResult result,
+        @Nullable Throwable error) {}
+  }
+
+  /** Builds {@link HooklineTelemetry}. Not thread-safe. */
+  public static final class Builder {
+    private final OpenTelemetry openTelemetry;
+    private Predicate<? super Webhook> propagateTo = w -> false;
+
+    private Builder(OpenTelemetry openTelemetry) {
+      this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
+    }
+
+    /**
+     * Chooses the webhooks whose endpoints get a {@code traceparent} header, the opt-in that lets a
+     * customer's own tracing continue the trace. Called before each attempt, on a worker thread: it
+     * must be fast, thread-safe and not throw. Default: none.
+     *
+     * @param webhooks which webhooks get it
+     * @return this builder
+     */
+    public Builder propagateTo(Predicate<? super Webhook> webhooks) {
+      this.propagateTo = Objects.requireNonNull(webhooks, "webhooks");
+      return this;
+    }
+
+    /**
+     * Builds the tracing.
+     *
+     * @return the tracing
+     */
+    public HooklineTelemetry build() {
+      return new HooklineTelemetry(this);
+    }
+  }
+}

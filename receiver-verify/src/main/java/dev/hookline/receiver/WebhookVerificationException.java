@@ -52,10 +52,19 @@ public final class WebhookVerificationException extends RuntimeException {
      * data}).
      */
     MALFORMED_BODY(400),
+    /** Security Event Tokens: the JWS {@code alg} is {@code none}: an unsigned token. */
+    ALGORITHM_NONE(401),
     /**
-     * Security Event Tokens: the JWS {@code alg} is not on the allow-list (RS256, ES256), as with
-     * {@code none} or HS256, or does not fit the type of the key it names.
+     * Security Event Tokens: the JWS {@code alg} is an HMAC one (HS256, HS384, HS512), as in the
+     * attack that signs with the sender's public key as a shared secret.
      */
+    SYMMETRIC_ALGORITHM(401),
+    /**
+     * Security Event Tokens: the {@code alg} does not fit the type of the key its {@code kid} names
+     * (for example ES256 with an RSA key): algorithms are pinned to key types.
+     */
+    ALGORITHM_KEY_MISMATCH(401),
+    /** Security Event Tokens: any other JWS {@code alg} not on the allow-list (RS256, ES256). */
     UNSUPPORTED_ALGORITHM(401),
     /** Security Event Tokens: the {@code kid} is missing or not a well-formed key id. */
     MALFORMED_KEY_ID(400),

@@ -56,14 +56,15 @@ import org.jspecify.annotations.Nullable;
  *   <li>the body size ({@link Reason#BODY_TOO_LARGE}), then the API key in {@code Authorization:
  *       Bearer}, when keys are configured;
  *   <li>the header: {@code alg} on the allow-list, RS256 or ES256 only ({@link
- *       Reason#UNSUPPORTED_ALGORITHM}: {@code none}, HS256 and the rest), {@code typ} {@code
- *       secevent+jwt} ({@link Reason#INVALID_TYPE}), no {@code crit} ({@link
- *       Reason#UNSUPPORTED_CRITICAL_HEADER}), a well-formed {@code kid} ({@link
- *       Reason#MALFORMED_KEY_ID});
+ *       Reason#ALGORITHM_NONE}, {@link Reason#SYMMETRIC_ALGORITHM}, {@link
+ *       Reason#UNSUPPORTED_ALGORITHM}), {@code typ} {@code secevent+jwt} ({@link
+ *       Reason#INVALID_TYPE}), no {@code crit} ({@link Reason#UNSUPPORTED_CRITICAL_HEADER}), a
+ *       well-formed {@code kid} ({@link Reason#MALFORMED_KEY_ID});
  *   <li>the key: found in the key set, which is fetched again (rate-limited) for an unknown id
  *       ({@link Reason#UNKNOWN_KEY}, {@link Reason#KEY_SET_UNAVAILABLE}); strong enough ({@link
  *       Reason#WEAK_KEY}: RSA under 2048 bits); of the type the algorithm is pinned to (RSA for
- *       RS256, EC P-256 for ES256, and the key's own {@code alg} if it has one);
+ *       RS256, EC P-256 for ES256, and the key's own {@code alg} if it has one: {@link
+ *       Reason#ALGORITHM_KEY_MISMATCH});
  *   <li>the signature ({@link Reason#INVALID_SIGNATURE});
  *   <li>the claims: {@code iss} ({@link Reason#WRONG_ISSUER}), {@code aud} ({@link
  *       Reason#WRONG_AUDIENCE}), {@code iat} within the tolerance ({@link
@@ -164,6 +165,16 @@ public final class SecurityEventTokenVerifier {
     JsonNode header = decodeJson(parts[0], "header");
     JsonNode alg = header.get("alg");
     String algorithm = alg != null && alg.isTextual() ? alg.asText() : "";
+    if (algorithm.equalsIgnoreCase("none")) {
+      throw fail(Reason.ALGORITHM_NONE, "the token is unsigned (alg none); only RS256 and ES256");
+    }
+    if (algorithm.startsWith("HS")) {
+      throw fail(
+          Reason.SYMMETRIC_ALGORITHM,
+          "the algorithm "
+              + printable(algorithm)
+              + " is a shared-secret one; senders sign with a private key (RS256, ES256)");
+    }
     if (!algorithm.equals("RS256") && !algorithm.equals("ES256")) {
       throw fail(
           Reason.UNSUPPORTED_ALGORITHM,
@@ -331,12 +342,12 @@ public final class SecurityEventTokenVerifier {
     }
     if (key.getAlgorithm() != null && !key.getAlgorithm().getName().equals(algorithm)) {
       throw fail(
-          Reason.UNSUPPORTED_ALGORITHM, "key " + kid + " is for " + key.getAlgorithm().getName());
+          Reason.ALGORITHM_KEY_MISMATCH, "key " + kid + " is for " + key.getAlgorithm().getName());
     }
     try {
       if (algorithm.equals("RS256")) {
         if (!KeyType.RSA.equals(key.getKeyType())) {
-          throw fail(Reason.UNSUPPORTED_ALGORITHM, "RS256 needs an RSA key; " + kid + " is not");
+          throw fail(Reason.ALGORITHM_KEY_MISMATCH, "RS256 needs an RSA key; " + kid + " is not");
         }
         RSAKey rsa = key.toRSAKey();
         if (rsa.size() < MIN_RSA_BITS) {
@@ -347,12 +358,13 @@ public final class SecurityEventTokenVerifier {
         return new RSASSAVerifier(rsa);
       }
       if (!KeyType.EC.equals(key.getKeyType()) || !Curve.P_256.equals(key.toECKey().getCurve())) {
-        throw fail(Reason.UNSUPPORTED_ALGORITHM, "ES256 needs an EC P-256 key; " + kid + " is not");
+        throw fail(
+            Reason.ALGORITHM_KEY_MISMATCH, "ES256 needs an EC P-256 key; " + kid + " is not");
       }
       ECKey ec = key.toECKey();
       return new ECDSAVerifier(ec);
     } catch (JOSEException e) {
-      throw fail(Reason.UNSUPPORTED_ALGORITHM, "key " + kid + " cannot verify " + algorithm);
+      throw fail(Reason.ALGORITHM_KEY_MISMATCH, "key " + kid + " cannot verify " + algorithm);
     }
   }
 
@@ -390,7 +402,14 @@ public final class SecurityEventTokenVerifier {
   public static String errorBody(WebhookVerificationException e) {
     String err =
         switch (e.reason()) {
-          case UNSUPPORTED_ALGORITHM, UNKNOWN_KEY, WEAK_KEY, MALFORMED_KEY_ID, INVALID_SIGNATURE ->
+          case ALGORITHM_NONE,
+              SYMMETRIC_ALGORITHM,
+              ALGORITHM_KEY_MISMATCH,
+              UNSUPPORTED_ALGORITHM,
+              UNKNOWN_KEY,
+              WEAK_KEY,
+              MALFORMED_KEY_ID,
+              INVALID_SIGNATURE ->
               "invalid_key";
           case WRONG_ISSUER -> "invalid_issuer";
           case WRONG_AUDIENCE -> "invalid_audience";

@@ -68,42 +68,6 @@ public record Delivery(
   }
 
   /**
-   * A delivery without a publish context.
-   *
-   * @param id the delivery's id
-   * @param webhookId the receiving webhook
-   * @param event the event
-   * @param state where the delivery stands
-   * @param attempts every attempt so far, oldest first
-   * @param nextAttemptAt when the next attempt is due, for queued deliveries
-   * @param createdAt when it was enqueued
-   * @param updatedAt when it last changed
-   * @param lease the current lease, for {@link DeliveryState#IN_FLIGHT} deliveries
-   */
-  public Delivery(
-      String id,
-      String webhookId,
-      Event event,
-      DeliveryState state,
-      List<Attempt> attempts,
-      Optional<Instant> nextAttemptAt,
-      Instant createdAt,
-      Instant updatedAt,
-      Optional<Lease> lease) {
-    this(
-        id,
-        webhookId,
-        event,
-        state,
-        attempts,
-        nextAttemptAt,
-        createdAt,
-        updatedAt,
-        lease,
-        Optional.empty());
-  }
-
-  /**
    * Returns a copy with the given publish context.
    *
    * @param context the context, or empty for none
@@ -134,6 +98,7 @@ public record Delivery(
         Optional.of(now),
         now,
         now,
+        Optional.empty(),
         Optional.empty());
   }
 

@@ -75,61 +75,6 @@ public record Webhook(
   }
 
   /**
-   * Creates a webhook in the default {@link WebhookFormat#STANDARD_WEBHOOKS} format.
-   *
-   * @param id the webhook's id
-   * @param tenant the owning tenant, if any
-   * @param name the name
-   * @param description the description
-   * @param uri the endpoint
-   * @param apiKey the API key
-   * @param events the subscribed event types
-   * @param filter the canonical filter text, if any
-   * @param status the status
-   * @param enabled the enabled flag
-   * @param statusReason why the status is what it is
-   * @param signingSecrets the signing secrets, newest last
-   * @param createdAt when it was created
-   * @param updatedAt when it last changed
-   * @param version the version
-   */
-  public Webhook(
-      String id,
-      Optional<String> tenant,
-      String name,
-      String description,
-      URI uri,
-      Secret apiKey,
-      Set<EventType> events,
-      Optional<String> filter,
-      WebhookStatus status,
-      boolean enabled,
-      Optional<String> statusReason,
-      List<SigningSecret> signingSecrets,
-      Instant createdAt,
-      Instant updatedAt,
-      long version) {
-    this(
-        id,
-        tenant,
-        name,
-        description,
-        uri,
-        apiKey,
-        events,
-        filter,
-        WebhookFormat.STANDARD_WEBHOOKS,
-        Optional.empty(),
-        status,
-        enabled,
-        statusReason,
-        signingSecrets,
-        createdAt,
-        updatedAt,
-        version);
-  }
-
-  /**
    * Returns a copy in another format, the version incremented and the update time set.
    *
    * @param newFormat the format

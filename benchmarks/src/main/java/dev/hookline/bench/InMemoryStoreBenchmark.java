@@ -8,6 +8,7 @@ import dev.hookline.Secret;
 import dev.hookline.SigningSecret;
 import dev.hookline.UserEvents;
 import dev.hookline.Webhook;
+import dev.hookline.WebhookFormat;
 import dev.hookline.WebhookStatus;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
@@ -98,6 +99,8 @@ public class InMemoryStoreBenchmark {
         URI.create("https://example.com/hook"),
         Secret.of("0123456789abcdef"),
         Set.of(types),
+        Optional.empty(),
+        WebhookFormat.STANDARD_WEBHOOKS,
         Optional.empty(),
         WebhookStatus.VERIFIED,
         true,

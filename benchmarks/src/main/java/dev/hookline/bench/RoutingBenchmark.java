@@ -8,6 +8,7 @@ import dev.hookline.Secret;
 import dev.hookline.Subject;
 import dev.hookline.UserEvents;
 import dev.hookline.Webhook;
+import dev.hookline.WebhookFormat;
 import dev.hookline.WebhookStatus;
 import dev.hookline.filter.Filters;
 import dev.hookline.filter.SubscriptionIndex;
@@ -276,6 +277,8 @@ public class RoutingBenchmark {
         Secret.of("key-0123456789abcdef"),
         types,
         Optional.ofNullable(filter),
+        WebhookFormat.STANDARD_WEBHOOKS,
+        Optional.empty(),
         WebhookStatus.VERIFIED,
         true,
         Optional.empty(),

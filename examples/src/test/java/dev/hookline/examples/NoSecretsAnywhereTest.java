@@ -38,6 +38,7 @@ import dev.hookline.UserEvents;
 import dev.hookline.VerificationResult;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookDefinition;
+import dev.hookline.WebhookFormat;
 import dev.hookline.WebhookNotFoundException;
 import dev.hookline.WebhookRegistry;
 import dev.hookline.WebhookStatus;
@@ -437,6 +438,8 @@ class NoSecretsAnywhereTest {
                 URI.create(listenerBase + "/receiver"),
                 Secret.of(unsendableKey),
                 Set.of(UserEvents.DELETED),
+                Optional.empty(),
+                WebhookFormat.STANDARD_WEBHOOKS,
                 Optional.empty(),
                 WebhookStatus.VERIFIED,
                 true,

@@ -8,6 +8,7 @@ import dev.hookline.Secret;
 import dev.hookline.Subject;
 import dev.hookline.UserEvents;
 import dev.hookline.Webhook;
+import dev.hookline.WebhookFormat;
 import dev.hookline.WebhookStatus;
 import java.net.URI;
 import java.time.Instant;
@@ -46,6 +47,8 @@ final class Fixtures {
         Secret.of("key-0123456789abcdef"),
         Set.of(types),
         Optional.ofNullable(filter),
+        WebhookFormat.STANDARD_WEBHOOKS,
+        Optional.empty(),
         WebhookStatus.VERIFIED,
         true,
         Optional.empty(),

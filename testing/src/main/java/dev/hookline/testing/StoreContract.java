@@ -131,6 +131,8 @@ public abstract class StoreContract {
         Secret.of("api-key-0123456789-" + id),
         Set.of(UserEvents.CREATED, UserEvents.UPDATED),
         Optional.empty(),
+        WebhookFormat.STANDARD_WEBHOOKS,
+        Optional.empty(),
         WebhookStatus.VERIFIED,
         true,
         Optional.empty(),
@@ -362,6 +364,8 @@ public abstract class StoreContract {
         w.apiKey(),
         w.events(),
         w.filter(),
+        WebhookFormat.STANDARD_WEBHOOKS,
+        Optional.empty(),
         w.status(),
         w.enabled(),
         w.statusReason(),
@@ -589,6 +593,7 @@ public abstract class StoreContract {
             Optional.empty(),
             T0,
             T0,
+            Optional.empty(),
             Optional.empty());
     assertThrows(IllegalArgumentException.class, () -> store.enqueue(List.of(good, bad)));
     assertTrue(

@@ -8,6 +8,7 @@ import dev.hookline.Secret;
 import dev.hookline.SigningSecret;
 import dev.hookline.UserEvents;
 import dev.hookline.Webhook;
+import dev.hookline.WebhookFormat;
 import dev.hookline.WebhookStatus;
 import java.net.URI;
 import java.time.Duration;
@@ -41,6 +42,8 @@ final class Fixtures {
         URI.create("https://hooks.example.com/" + id),
         Secret.of(API_KEY),
         Set.of(UserEvents.CREATED, UserEvents.UPDATED),
+        Optional.empty(),
+        WebhookFormat.STANDARD_WEBHOOKS,
         Optional.empty(),
         WebhookStatus.VERIFIED,
         true,

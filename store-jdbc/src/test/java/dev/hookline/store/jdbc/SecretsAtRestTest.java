@@ -14,6 +14,7 @@ import dev.hookline.Secret;
 import dev.hookline.SecretCipherException;
 import dev.hookline.SigningSecret;
 import dev.hookline.Webhook;
+import dev.hookline.WebhookFormat;
 import dev.hookline.WebhookStatus;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.testing.TestWebhooks;
@@ -155,6 +156,8 @@ class SecretsAtRestTest {
             Secret.of(ATTACKER_KEY),
             own.events(),
             own.filter(),
+            WebhookFormat.STANDARD_WEBHOOKS,
+            Optional.empty(),
             own.status(),
             own.enabled(),
             own.statusReason(),

@@ -177,6 +177,11 @@ public final class WebhookChangeFeed implements Store.Watch {
         try (Statement st = c.createStatement()) {
           st.execute("UNLISTEN *");
         }
+      } catch (SQLException | ReflectiveOperationException e) {
+        // The failure went past the pool's proxy (through the unwrapped driver connection), so the
+        // pool cannot know the connection broke: close it, so that it is not lent out again.
+        notifications.discard();
+        throw e;
       } finally {
         if (!autoCommit && !c.isClosed()) {
           c.setAutoCommit(false);
@@ -223,6 +228,17 @@ public final class WebhookChangeFeed implements Store.Watch {
         }
       }
       return null;
+    }
+
+    /** Closes the driver's physical connection under the pool's handle; ignores failures. */
+    void discard() {
+      if (pg instanceof Connection physical) {
+        try {
+          physical.close();
+        } catch (SQLException | RuntimeException e) {
+          log.debug("closing the broken listening connection failed: {}", String.valueOf(e));
+        }
+      }
     }
 
     /** Waits up to {@code millis} for notifications; returns their payloads (webhook ids). */

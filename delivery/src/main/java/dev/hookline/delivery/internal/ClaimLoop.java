@@ -389,9 +389,16 @@ public final class ClaimLoop {
       if (t == null || !t.takeOwnership()) {
         return;
       }
-      attemptsStarted.incrementAndGet();
       try {
-        runner.run(claimed, webhook, permit);
+        // The webhook may have changed since the claim (here or, through the Store's change feed,
+        // on another instance): send as it is now, or not at all if it stopped receiving.
+        Webhook current = webhooks.current(webhook.id());
+        if (current == null || !current.receivesEvents()) {
+          runner.handBack(claimed, permit);
+          return;
+        }
+        attemptsStarted.incrementAndGet();
+        runner.run(claimed, current.version() > webhook.version() ? current : webhook, permit);
       } finally {
         t.finish();
       }

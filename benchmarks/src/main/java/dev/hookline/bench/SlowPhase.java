@@ -63,10 +63,10 @@ final class SlowPhase {
     for (HttpRequest r : requests) {
       send(client, r, done, errors, stop, outstanding);
     }
-    TimeUnit.NANOSECONDS.sleep(RAMP.toNanos());
+    TimeUnit.NANOSECONDS.sleep(Math.max(0, start + RAMP.toNanos() - System.nanoTime()));
     long atRamp = done.get();
     long t0 = System.nanoTime();
-    TimeUnit.NANOSECONDS.sleep(Math.max(0, duration.toNanos() - (t0 - start)));
+    TimeUnit.NANOSECONDS.sleep(window(duration));
     long completed = done.get() - atRamp;
     double seconds = (System.nanoTime() - t0) / 1e9;
     stop.set(true);
@@ -99,6 +99,11 @@ final class SlowPhase {
                 });
   }
 
+  /** The measured window: the run's duration less the ramp-up, at least one second. */
+  private static long window(Duration duration) {
+    return Math.max(TimeUnit.SECONDS.toNanos(1), duration.toNanos() - RAMP.toNanos());
+  }
+
   /** Hookline at default settings over the in-memory store. */
   static Result hookline(String sinkBase, int endpoints, int bodyBytes, Duration duration)
       throws InterruptedException {
@@ -128,11 +133,11 @@ final class SlowPhase {
         Event e = Setups.event(UserEvents.CREATED, "evt_s" + i + "_" + start, data);
         dispatcher.publish(e);
       }
-      long published = System.nanoTime();
-      TimeUnit.NANOSECONDS.sleep(Math.max(0, RAMP.toNanos() - (published - start)));
+      // the window opens after the ramp-up and after publishing, whichever ends later
+      TimeUnit.NANOSECONDS.sleep(Math.max(0, start + RAMP.toNanos() - System.nanoTime()));
       long atRamp = delivered.get();
       long t0 = System.nanoTime();
-      TimeUnit.NANOSECONDS.sleep(Math.max(0, duration.toNanos() - (t0 - start)));
+      TimeUnit.NANOSECONDS.sleep(window(duration));
       long completed = delivered.get() - atRamp;
       double seconds = (System.nanoTime() - t0) / 1e9;
       if (events * endpoints <= delivered.get()) {

@@ -172,7 +172,7 @@ public final class LoadHarness {
       double capacity = wrk(sink.url("/hook"), 64, Math.max(2, seconds / 2));
       System.out.printf(
           Locale.ROOT, "  sink capacity (wrk, 64 connections): %,.0f req/s%n", capacity);
-      Duration warm = Duration.ofSeconds(Math.max(2, seconds / 3));
+      Duration warm = Duration.ofSeconds(quick ? 1 : Math.max(2, seconds / 3));
       RawHttpBaseline.run(target, body, threads, warm);
       HooklinePhase.run(new InMemoryStore(), target.toString(), body.length, threads, warm);
       // Rounds of raw then Hookline; CPU per request is this process's CPU time (nginx runs in
@@ -320,7 +320,7 @@ public final class LoadHarness {
     Duration wait = Duration.ofSeconds(quick ? 10 : 30);
     BurstPhase.run(new InMemoryStore(), base, 10, 0, deliveries, body.length, wait);
     try (Postgres.Store s = pg.freshStore()) {
-      BurstPhase.run(s.store(), base, 10, 0, deliveries / 4, body.length, wait);
+      BurstPhase.run(s.store(), base, 10, 0, quick ? 200 : deliveries / 4, body.length, wait);
     }
   }
 
@@ -338,7 +338,7 @@ public final class LoadHarness {
     try (NginxSink sink = NginxSink.start()) {
       String base = sink.url("");
       Postgres pg = postgres();
-      Duration drain = Duration.ofSeconds(quick ? 5 : 30);
+      Duration drain = Duration.ofSeconds(quick ? 3 : 30);
       PacedPhase.Result m =
           PacedPhase.run(
               new InMemoryStore(),
@@ -414,7 +414,9 @@ public final class LoadHarness {
           capacity,
           ideal);
       Duration d = Duration.ofSeconds(slowSeconds);
-      SlowPhase.raw(base, endpoints, body, Duration.ofSeconds(quick ? 2 : 3)); // warm-up
+      if (!quick) {
+        SlowPhase.raw(base, endpoints, body, Duration.ofSeconds(3)); // warm-up
+      }
       List<Double> raws = new ArrayList<>();
       List<Double> hooks = new ArrayList<>();
       List<Double> ratios = new ArrayList<>();

@@ -65,8 +65,8 @@ final class Setups {
     if (count == 0) {
       return;
     }
-    // four threads: on PostgreSQL each create is a few round trips, and the setup is not measured
-    ExecutorService pool = Executors.newFixedThreadPool(4);
+    // eight threads: on PostgreSQL each create is a few round trips, and the setup is not measured
+    ExecutorService pool = Executors.newFixedThreadPool(8);
     try {
       List<Future<?>> created = new ArrayList<>();
       for (int n = 0; n < count; n++) {

@@ -355,10 +355,10 @@ public final class LoadHarness {
                 s.store(), base, rate, Duration.ofSeconds(pacedSeconds), body.length, drain);
       }
       System.out.println("  PostgreSQL: " + p.describe());
-      boolean all = p.latencies().count() >= p.published();
+      boolean all = p.undelivered() == 0;
       if (p.latencies().count() == 0) {
         Verdicts.check(
-            "pg-paced", "PostgreSQL p99 publish-to-delivered < 50 ms", "nothing delivered", false);
+            "pg-paced", "PostgreSQL p99 publish-to-delivered < 50 ms", "nothing published", false);
         return;
       }
       double p99 = p.latencies().percentileMillis(0.99);
@@ -367,7 +367,8 @@ public final class LoadHarness {
           "PostgreSQL p99 publish-to-delivered < 50 ms",
           String.format(
                   Locale.ROOT,
-                  "p99 %.1f ms, p50 %.1f ms, max %.1f ms",
+                  "%sp99 %.1f ms, p50 %.1f ms, max %.1f ms",
+                  all ? "" : ">= ",
                   p99,
                   p.latencies().percentileMillis(0.50),
                   p.latencies().percentileMillis(1.0))
@@ -375,8 +376,9 @@ public final class LoadHarness {
                   ? ""
                   : String.format(
                       Locale.ROOT,
-                      " (only %,d of %,d delivered within %d s of the last publish)",
-                      p.latencies().count(),
+                      " (%,d of %,d not delivered within %d s of the last publish, counted at"
+                          + " their age)",
+                      p.undelivered(),
                       p.published(),
                       drain.toSeconds())),
           all && p99 < 50);

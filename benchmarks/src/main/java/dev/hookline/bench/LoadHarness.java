@@ -74,8 +74,8 @@ public final class LoadHarness {
    *     --rounds N} (default 3, quick 1), {@code --seconds N} (per timed run, default 10, quick 3),
    *     {@code --threads N} (the fast phase's concurrency, default 32), {@code --body-bytes N}
    *     (default 1024), {@code --burst N} (deliveries per burst, default 50,000, quick 2,000),
-   *     {@code --paced-seconds N} (default 30, quick 4), {@code --no-jdk25}, {@code --skip-heap},
-   *     {@code --skip-postgres}
+   *     {@code --paced-seconds N} (default 30, quick 3), {@code --no-jdk25}, {@code --skip-heap},
+   *     {@code --skip-postgres}, {@code --strict} (exit status 1 when a target is missed)
    * @throws Exception if a phase fails to run
    */
   public static void main(String[] args) throws Exception {
@@ -125,7 +125,8 @@ public final class LoadHarness {
       System.out.printf(Locale.ROOT, "harness took %.0f s%n", (System.nanoTime() - start) / 1e9);
     }
     System.out.flush();
-    System.exit(0); // no stray non-daemon thread (an HTTP client's) may keep the JVM up
+    // exit explicitly: no stray non-daemon thread (an HTTP client's) may keep the JVM up
+    System.exit(has(args, "--strict") && Verdicts.failures() > 0 ? 1 : 0);
   }
 
   private Set<String> selectedPhases() {

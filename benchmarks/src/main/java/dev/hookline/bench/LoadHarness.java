@@ -405,7 +405,7 @@ public final class LoadHarness {
       // The sink's own capacity, at twice the in-flight count of the runs below; the first
       // answers come after the delay, so the most it can show in the window is the ideal rate
       // times (window - delay) / window.
-      int wrkSeconds = quick ? 2 : 5;
+      int wrkSeconds = quick ? 3 : 5;
       double capacity = wrk(sink.url("/e0"), 2 * endpoints, wrkSeconds);
       double ideal = 2 * endpoints / 0.5 * (wrkSeconds - 0.5) / wrkSeconds;
       System.out.printf(

@@ -60,12 +60,20 @@ final class NginxSink implements AutoCloseable {
             "");
     Path confFile = dir.resolve("nginx.conf");
     Files.writeString(confFile, conf, StandardCharsets.UTF_8);
+    // nginx runs under a shell that stops it when this JVM's end of the pipe closes, so it dies
+    // with the harness even if the harness is killed outright.
+    String nginx = "/usr/sbin/nginx -p '" + dir + "' -c '" + confFile + "'";
     Process p =
-        new ProcessBuilder("/usr/sbin/nginx", "-p", dir.toString(), "-c", confFile.toString())
+        new ProcessBuilder(
+                "/bin/sh",
+                "-c",
+                nginx
+                    + " & pid=$!; trap 'kill $pid 2>/dev/null' EXIT INT TERM;"
+                    + " cat >/dev/null; kill $pid; wait $pid")
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("logs/stdout.log").toFile())
             .start();
-    NginxSink sink = new NginxSink(p, dir, port);
+    NginxSink sink = Children.register(new NginxSink(p, dir, port));
     Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
     while (!sink.accepting()) {
       if (!p.isAlive() || Instant.now().isAfter(deadline)) {
@@ -106,7 +114,12 @@ final class NginxSink implements AutoCloseable {
 
   @Override
   public void close() {
-    process.destroy();
+    Children.closed(this);
+    try {
+      process.getOutputStream().close(); // the shell stops nginx
+    } catch (IOException e) {
+      process.destroy();
+    }
     try {
       if (!process.waitFor(5, TimeUnit.SECONDS)) {
         process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);

@@ -2,6 +2,7 @@ package dev.hookline.micrometer;
 
 import dev.hookline.delivery.AttemptRequest;
 import dev.hookline.delivery.AttemptResult;
+import io.micrometer.common.KeyValues;
 import io.micrometer.observation.Observation;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,6 +17,9 @@ import org.jspecify.annotations.Nullable;
 public final class AttemptObservationContext extends Observation.Context {
   private final AttemptRequest request;
   private @Nullable AttemptResult result;
+
+  /** The default convention's high-cardinality key values, made once per attempt. */
+  private @Nullable KeyValues highCardinality;
 
   /**
    * Creates the context of an attempt about to be made.
@@ -46,5 +50,13 @@ public final class AttemptObservationContext extends Observation.Context {
 
   void result(AttemptResult result) {
     this.result = result;
+  }
+
+  @Nullable KeyValues highCardinality() {
+    return highCardinality;
+  }
+
+  void highCardinality(KeyValues keyValues) {
+    this.highCardinality = keyValues;
   }
 }

@@ -33,7 +33,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
@@ -197,16 +196,9 @@ public final class HooklineTelemetry implements AttemptObserver {
     return "HooklineTelemetry[" + INSTRUMENTATION_NAME + "]";
   }
 
-  /**
-   * The HTTP client semantic conventions, read from an attempt and its result. What depends only on
-   * the endpoint (redacted URL, host, port) is worked out once per endpoint URI, not once per
-   * attempt.
-   */
+  /** The HTTP client semantic conventions, read from an attempt and its result. */
   private static final class Getter
       implements HttpClientAttributesGetter<AttemptRequest, AttemptResult> {
-    /** Endpoints kept; past this many the cache starts over (a platform has far fewer hosts). */
-    private static final int MAX_ENDPOINTS = 4096;
-
     /** HTTP status codes 100 to 599, boxed once. */
     private static final Integer[] STATUS_CODES = new Integer[500];
 
@@ -224,28 +216,6 @@ public final class HooklineTelemetry implements AttemptObserver {
       }
     }
 
-    private final ConcurrentHashMap<URI, Endpoint> endpoints = new ConcurrentHashMap<>();
-
-    /** What the span tells of an endpoint. */
-    private record Endpoint(String redactedUri, @Nullable String host, Integer port) {}
-
-    private Endpoint endpoint(AttemptRequest request) {
-      URI uri = request.uri();
-      Endpoint e = endpoints.get(uri);
-      if (e == null) {
-        int port = uri.getPort();
-        if (port < 0) {
-          port = "http".equalsIgnoreCase(uri.getScheme()) ? 80 : 443;
-        }
-        e = new Endpoint(request.redactedUri(), uri.getHost(), port);
-        if (endpoints.size() >= MAX_ENDPOINTS) {
-          endpoints.clear();
-        }
-        endpoints.put(uri, e);
-      }
-      return e;
-    }
-
     @Override
     public String getHttpRequestMethod(AttemptRequest request) {
       return request.method();
@@ -253,17 +223,21 @@ public final class HooklineTelemetry implements AttemptObserver {
 
     @Override
     public String getUrlFull(AttemptRequest request) {
-      return endpoint(request).redactedUri();
+      return request.redactedUri();
     }
 
     @Override
     public @Nullable String getServerAddress(AttemptRequest request) {
-      return endpoint(request).host();
+      return request.uri().getHost();
     }
 
     @Override
     public @Nullable Integer getServerPort(AttemptRequest request) {
-      return endpoint(request).port();
+      URI uri = request.uri();
+      if (uri.getPort() >= 0) {
+        return uri.getPort();
+      }
+      return "http".equalsIgnoreCase(uri.getScheme()) ? 80 : 443;
     }
 
     @Override

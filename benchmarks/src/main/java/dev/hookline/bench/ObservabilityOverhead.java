@@ -50,7 +50,8 @@ public final class ObservabilityOverhead {
    * Runs it.
    *
    * @param args {@code --seconds N} (per phase, default 8), {@code --threads N} (default 32),
-   *     {@code --rounds N} (default 3)
+   *     {@code --rounds N} (default 3), {@code --only off|noop|on} (run that variant alone for
+   *     seconds × rounds, after a warm-up: for a profile)
    * @throws Exception if a phase fails
    */
   public static void main(String[] args) throws Exception {
@@ -122,6 +123,37 @@ public final class ObservabilityOverhead {
     try (NginxSink sink = NginxSink.start()) {
       URI target = URI.create(sink.url("/hook"));
       Duration warm = Duration.ofSeconds(Math.max(2, seconds / 2));
+      String only = onlyArg(args);
+      if (!only.isEmpty()) {
+        // One variant alone, to profile it (JAVA_OPTS with a flight recording): no ratios.
+        HooklinePhase.Instrumentation i =
+            switch (only) {
+              case "off" -> HooklinePhase.Instrumentation.OFF;
+              case "noop" -> noop;
+              case "on" -> both;
+              default -> throw new IllegalArgumentException("--only takes off, noop or on");
+            };
+        HooklinePhase.run(new InMemoryStore(), target.toString(), bodyBytes, threads, warm, i);
+        long cpuBefore = ProcessCpu.nanos();
+        long allocBefore = allocatedBytes();
+        HooklinePhase.Result r =
+            HooklinePhase.run(
+                new InMemoryStore(),
+                target.toString(),
+                bodyBytes,
+                threads,
+                Duration.ofSeconds((long) seconds * rounds),
+                i);
+        System.out.printf(
+            Locale.ROOT,
+            "%s alone: %,.0f deliveries/s (%s), %.0f us CPU and %.1f KiB heap per delivery%n",
+            only,
+            r.perSecond(),
+            r.latencies().summary(),
+            (ProcessCpu.nanos() - cpuBefore) / 1e3 / Math.max(1, r.delivered()),
+            (allocatedBytes() - allocBefore) / 1024.0 / Math.max(1, r.delivered()));
+        return;
+      }
       for (HooklinePhase.Instrumentation i :
           List.of(
               HooklinePhase.Instrumentation.OFF, noop, both, HooklinePhase.Instrumentation.OFF)) {
@@ -230,6 +262,16 @@ public final class ObservabilityOverhead {
     } finally {
       otel.close();
     }
+  }
+
+  /** The value of {@code --only}, or empty. */
+  private static String onlyArg(String[] args) {
+    for (int i = 0; i + 1 < args.length; i++) {
+      if (args[i].equals("--only")) {
+        return args[i + 1];
+      }
+    }
+    return "";
   }
 
   /** Bytes of heap all threads have allocated so far; 0 where the JVM cannot tell. */

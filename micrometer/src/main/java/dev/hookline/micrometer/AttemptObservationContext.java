@@ -18,8 +18,10 @@ public final class AttemptObservationContext extends Observation.Context {
   private final AttemptRequest request;
   private @Nullable AttemptResult result;
 
-  /** The default convention's high-cardinality key values, made once per attempt. */
+  /** A default convention's high-cardinality key values, made once per attempt, and which one. */
   private @Nullable KeyValues highCardinality;
+
+  private @Nullable Object highCardinalityOf;
 
   /**
    * Creates the context of an attempt about to be made.
@@ -52,11 +54,12 @@ public final class AttemptObservationContext extends Observation.Context {
     this.result = result;
   }
 
-  @Nullable KeyValues highCardinality() {
-    return highCardinality;
+  @Nullable KeyValues highCardinality(Object convention) {
+    return highCardinalityOf == convention ? highCardinality : null;
   }
 
-  void highCardinality(KeyValues keyValues) {
+  void highCardinality(Object convention, KeyValues keyValues) {
+    this.highCardinalityOf = convention;
     this.highCardinality = keyValues;
   }
 }

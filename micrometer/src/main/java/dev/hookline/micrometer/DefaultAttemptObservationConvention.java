@@ -102,7 +102,7 @@ public final class DefaultAttemptObservationConvention implements AttemptObserva
   @Override
   public KeyValues getHighCardinalityKeyValues(AttemptObservationContext context) {
     // Asked when the observation starts and again when it stops: the same values both times.
-    KeyValues cached = context.highCardinality();
+    KeyValues cached = context.highCardinality(this);
     if (cached != null) {
       return cached;
     }
@@ -118,7 +118,7 @@ public final class DefaultAttemptObservationConvention implements AttemptObserva
             ? KeyValues.of(delivery, attempt)
             : KeyValues.of(
                 delivery, attempt, KeyValue.of("hookline.webhook.id", request.webhook().id()));
-    context.highCardinality(kv);
+    context.highCardinality(this, kv);
     return kv;
   }
 

@@ -174,6 +174,12 @@ class DefaultAttemptObservationConventionTest {
     assertSame(
         convention.getHighCardinalityKeyValues(first),
         convention.getHighCardinalityKeyValues(first));
+    // another convention asked about the same attempt makes its own
+    assertEquals(
+        Map.of("hookline.delivery.id", "dlv_1", "hookline.attempt.number", "1"),
+        map(
+            DefaultAttemptObservationConvention.withTags(false, true)
+                .getHighCardinalityKeyValues(first)));
   }
 
   /** An attempt as the dispatcher passes it. */

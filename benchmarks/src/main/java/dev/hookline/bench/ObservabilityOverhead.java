@@ -10,16 +10,22 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.EventData;
+import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.io.ByteArrayOutputStream;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -31,10 +37,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * The observability overhead, in one run against one loopback nginx sink: Hookline's delivery
  * throughput (in-memory store, publish to delivered) with no observer, with a no-op observer (the
  * cost of the hook itself), and with both hookline-micrometer (Observation API, meter handler, a
- * SimpleMeterRegistry) and hookline-opentelemetry (SDK, every span sampled and batch-exported to a
- * counting exporter; a publish span around each publish, captured as the publish context) on. Each
- * round runs the three, in an order that alternates between rounds, so a noisy neighbour slows all
- * of them; the summary is the median. Run with {@code benchmarks/load-observability}.
+ * SimpleMeterRegistry) and hookline-opentelemetry (SDK, every span sampled and batch-exported by an
+ * exporter that marshals each span, as an OTLP exporter does; a publish span around each publish,
+ * captured as the publish context) on. Each round runs the three, in an order that alternates
+ * between rounds, so a noisy neighbour slows all of them; the summary is the median. Run with
+ * {@code benchmarks/load-observability}.
  */
 public final class ObservabilityOverhead {
   private ObservabilityOverhead() {}
@@ -43,7 +50,8 @@ public final class ObservabilityOverhead {
    * Runs it.
    *
    * @param args {@code --seconds N} (per phase, default 8), {@code --threads N} (default 32),
-   *     {@code --rounds N} (default 3)
+   *     {@code --rounds N} (default 3), {@code --only off|noop|on} (run that variant alone for
+   *     seconds × rounds, after a warm-up: for a profile)
    * @throws Exception if a phase fails
    */
   public static void main(String[] args) throws Exception {
@@ -68,7 +76,7 @@ public final class ObservabilityOverhead {
     AtomicLong exported = new AtomicLong();
     SdkTracerProvider tracerProvider =
         SdkTracerProvider.builder()
-            .addSpanProcessor(BatchSpanProcessor.builder(new CountingExporter(exported)).build())
+            .addSpanProcessor(BatchSpanProcessor.builder(new SerializingExporter(exported)).build())
             .build();
     OpenTelemetrySdk otel = OpenTelemetrySdk.builder().setTracerProvider(tracerProvider).build();
     MeterRegistry meters = new SimpleMeterRegistry();
@@ -115,6 +123,37 @@ public final class ObservabilityOverhead {
     try (NginxSink sink = NginxSink.start()) {
       URI target = URI.create(sink.url("/hook"));
       Duration warm = Duration.ofSeconds(Math.max(2, seconds / 2));
+      String only = onlyArg(args);
+      if (!only.isEmpty()) {
+        // One variant alone, to profile it (JAVA_OPTS with a flight recording): no ratios.
+        HooklinePhase.Instrumentation i =
+            switch (only) {
+              case "off" -> HooklinePhase.Instrumentation.OFF;
+              case "noop" -> noop;
+              case "on" -> both;
+              default -> throw new IllegalArgumentException("--only takes off, noop or on");
+            };
+        HooklinePhase.run(new InMemoryStore(), target.toString(), bodyBytes, threads, warm, i);
+        long cpuBefore = ProcessCpu.nanos();
+        long allocBefore = allocatedBytes();
+        HooklinePhase.Result r =
+            HooklinePhase.run(
+                new InMemoryStore(),
+                target.toString(),
+                bodyBytes,
+                threads,
+                Duration.ofSeconds((long) seconds * rounds),
+                i);
+        System.out.printf(
+            Locale.ROOT,
+            "%s alone: %,.0f deliveries/s (%s), %.0f us CPU and %.1f KiB heap per delivery%n",
+            only,
+            r.perSecond(),
+            r.latencies().summary(),
+            (ProcessCpu.nanos() - cpuBefore) / 1e3 / Math.max(1, r.delivered()),
+            (allocatedBytes() - allocBefore) / 1024.0 / Math.max(1, r.delivered()));
+        return;
+      }
       for (HooklinePhase.Instrumentation i :
           List.of(
               HooklinePhase.Instrumentation.OFF, noop, both, HooklinePhase.Instrumentation.OFF)) {
@@ -127,6 +166,9 @@ public final class ObservabilityOverhead {
       List<Double> offCpu = new ArrayList<>();
       List<Double> hookCpu = new ArrayList<>();
       List<Double> onCpu = new ArrayList<>();
+      List<Double> offAlloc = new ArrayList<>();
+      List<Double> hookAlloc = new ArrayList<>();
+      List<Double> onAlloc = new ArrayList<>();
       for (int round = 1; round <= rounds; round++) {
         Duration d = Duration.ofSeconds(seconds);
         // The order alternates (off first on odd rounds, last on even ones), so that neither
@@ -138,11 +180,14 @@ public final class ObservabilityOverhead {
         java.util.Map<HooklinePhase.Instrumentation, HooklinePhase.Result> results =
             new java.util.HashMap<>();
         java.util.Map<HooklinePhase.Instrumentation, Double> cpu = new java.util.HashMap<>();
+        java.util.Map<HooklinePhase.Instrumentation, Double> alloc = new java.util.HashMap<>();
         for (HooklinePhase.Instrumentation i : order) {
           long cpuBefore = ProcessCpu.nanos();
+          long allocBefore = allocatedBytes();
           HooklinePhase.Result r =
               HooklinePhase.run(new InMemoryStore(), target.toString(), bodyBytes, threads, d, i);
           cpu.put(i, (ProcessCpu.nanos() - cpuBefore) / 1e3 / Math.max(1, r.delivered()));
+          alloc.put(i, (allocatedBytes() - allocBefore) / 1024.0 / Math.max(1, r.delivered()));
           results.put(i, r);
         }
         HooklinePhase.Result a =
@@ -156,6 +201,9 @@ public final class ObservabilityOverhead {
         offCpu.add(cpu.getOrDefault(HooklinePhase.Instrumentation.OFF, 0.0));
         hookCpu.add(cpu.getOrDefault(noop, 0.0));
         onCpu.add(cpu.getOrDefault(both, 0.0));
+        offAlloc.add(alloc.getOrDefault(HooklinePhase.Instrumentation.OFF, 0.0));
+        hookAlloc.add(alloc.getOrDefault(noop, 0.0));
+        onAlloc.add(alloc.getOrDefault(both, 0.0));
         System.out.printf(
             Locale.ROOT,
             "round %d: off %,.0f deliveries/s (%s, %.0f us CPU/delivery) | no-op observer %,.0f"
@@ -198,6 +246,13 @@ public final class ObservabilityOverhead {
           LoadHarness.median(onCpu));
       System.out.printf(
           Locale.ROOT,
+          "heap allocated      : off %.1f KiB, no-op observer %.1f KiB, micrometer + otel %.1f KiB"
+              + " per delivery (medians; not inflated by a busy machine, unlike CPU)%n",
+          LoadHarness.median(offAlloc),
+          LoadHarness.median(hookAlloc),
+          LoadHarness.median(onAlloc));
+      System.out.printf(
+          Locale.ROOT,
           "spans exported      : %,d; timer %s count %,d%n",
           exported.get(),
           "hookline.delivery.attempts",
@@ -209,18 +264,96 @@ public final class ObservabilityOverhead {
     }
   }
 
-  /** Drops spans after counting them: the export cost without a collector. */
-  private static final class CountingExporter implements SpanExporter {
-    private final AtomicLong count;
+  /** The value of {@code --only}, or empty. */
+  private static String onlyArg(String[] args) {
+    for (int i = 0; i + 1 < args.length; i++) {
+      if (args[i].equals("--only")) {
+        return args[i + 1];
+      }
+    }
+    return "";
+  }
 
-    CountingExporter(AtomicLong count) {
+  /** Bytes of heap all threads have allocated so far; 0 where the JVM cannot tell. */
+  private static long allocatedBytes() {
+    return ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
+        ? Math.max(0, t.getTotalThreadAllocatedBytes())
+        : 0;
+  }
+
+  /**
+   * Marshals each batch the way an OTLP exporter does before it sends it: every span's ids, name,
+   * kind, times, attributes, links, events and status, and the resource, each string encoded to
+   * UTF-8 into one buffer per batch; then drops the bytes. So the export's CPU and garbage are paid
+   * as with a real exporter; only the network write to a collector is left out. Thread-safe.
+   */
+  private static final class SerializingExporter implements SpanExporter {
+    private final AtomicLong count;
+    private final AtomicLong bytes = new AtomicLong();
+
+    SerializingExporter(AtomicLong count) {
       this.count = count;
     }
 
     @Override
     public CompletableResultCode export(Collection<SpanData> spans) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(spans.size() * 512);
+      boolean first = true;
+      for (SpanData span : spans) {
+        if (first) {
+          attributes(out, span.getResource().getAttributes());
+          put(out, span.getInstrumentationScopeInfo().getName());
+          first = false;
+        }
+        put(out, span.getTraceId());
+        put(out, span.getSpanId());
+        put(out, span.getParentSpanId());
+        put(out, span.getName());
+        put(out, span.getKind().name());
+        put(out, span.getStartEpochNanos());
+        put(out, span.getEndEpochNanos());
+        attributes(out, span.getAttributes());
+        for (LinkData link : span.getLinks()) {
+          put(out, link.getSpanContext().getTraceId());
+          put(out, link.getSpanContext().getSpanId());
+          attributes(out, link.getAttributes());
+        }
+        for (EventData event : span.getEvents()) {
+          put(out, event.getName());
+          put(out, event.getEpochNanos());
+          attributes(out, event.getAttributes());
+        }
+        put(out, span.getStatus().getStatusCode().name());
+        put(out, span.getStatus().getDescription());
+      }
+      bytes.addAndGet(out.size());
       count.addAndGet(spans.size());
       return CompletableResultCode.ofSuccess();
+    }
+
+    private static void attributes(ByteArrayOutputStream out, Attributes attributes) {
+      attributes.forEach(
+          (key, value) -> {
+            put(out, key.getKey());
+            put(out, key.getType().name());
+            if (value instanceof Long l) {
+              put(out, l);
+            } else {
+              put(out, String.valueOf(value));
+            }
+          });
+    }
+
+    private static void put(ByteArrayOutputStream out, String s) {
+      byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+      out.write(utf8.length);
+      out.writeBytes(utf8);
+    }
+
+    private static void put(ByteArrayOutputStream out, long v) {
+      for (int i = 0; i < 8; i++) {
+        out.write((int) (v >>> (8 * i)));
+      }
     }
 
     @Override

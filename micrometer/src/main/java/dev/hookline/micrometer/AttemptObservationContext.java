@@ -2,6 +2,7 @@ package dev.hookline.micrometer;
 
 import dev.hookline.delivery.AttemptRequest;
 import dev.hookline.delivery.AttemptResult;
+import io.micrometer.common.KeyValues;
 import io.micrometer.observation.Observation;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,6 +17,11 @@ import org.jspecify.annotations.Nullable;
 public final class AttemptObservationContext extends Observation.Context {
   private final AttemptRequest request;
   private @Nullable AttemptResult result;
+
+  /** A default convention's high-cardinality key values, made once per attempt, and which one. */
+  private @Nullable KeyValues highCardinality;
+
+  private @Nullable Object highCardinalityOf;
 
   /**
    * Creates the context of an attempt about to be made.
@@ -46,5 +52,14 @@ public final class AttemptObservationContext extends Observation.Context {
 
   void result(AttemptResult result) {
     this.result = result;
+  }
+
+  @Nullable KeyValues highCardinality(Object convention) {
+    return highCardinalityOf == convention ? highCardinality : null;
+  }
+
+  void highCardinality(Object convention, KeyValues keyValues) {
+    this.highCardinalityOf = convention;
+    this.highCardinality = keyValues;
   }
 }

@@ -1,11 +1,16 @@
 package dev.hookline.micrometer;
 
 import dev.hookline.ErrorKind;
+import dev.hookline.delivery.AttemptRequest;
 import dev.hookline.delivery.AttemptResult;
+import dev.hookline.delivery.AttemptResult.Outcome;
 import io.micrometer.common.KeyValue;
 import io.micrometer.common.KeyValues;
 import java.util.Locale;
 import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The default convention: observation {@value #NAME} (the timer's name), contextual name the HTTP
@@ -27,8 +32,21 @@ public final class DefaultAttemptObservationConvention implements AttemptObserva
 
   private static final String NONE = "none";
 
+  /** Attempt numbers as key values: "1" to "15", made once. */
+  private static final String[] ATTEMPT_NUMBERS = new String[16];
+
+  static {
+    for (int i = 1; i < ATTEMPT_NUMBERS.length; i++) {
+      ATTEMPT_NUMBERS[i] = Integer.toString(i);
+    }
+  }
+
+  /** More event types than this are not kept (a catalog has far fewer): their keys are built. */
+  private static final int MAX_CACHED_EVENT_TYPES = 1024;
+
   private final boolean tenantTag;
   private final boolean webhookTag;
+  private final ConcurrentHashMap<String, EventTypeKeys> byEventType = new ConcurrentHashMap<>();
 
   private DefaultAttemptObservationConvention(boolean tenantTag, boolean webhookTag) {
     this.tenantTag = tenantTag;
@@ -70,38 +88,108 @@ public final class DefaultAttemptObservationConvention implements AttemptObserva
 
   @Override
   public KeyValues getLowCardinalityKeyValues(AttemptObservationContext context) {
-    String outcome = "unknown";
-    String status = NONE;
-    String errorKind = NONE;
-    if (context.result().isPresent()) {
-      AttemptResult r = context.result().get();
-      outcome = r.outcome().name().toLowerCase(Locale.ROOT);
-      status = statusClass(r.statusCode());
-      errorKind = r.errorKind().map(k -> k.name().toLowerCase(Locale.ROOT)).orElse(NONE);
-    }
-    KeyValues kv =
-        KeyValues.of(
-            KeyValue.of("outcome", outcome),
-            KeyValue.of("status", status),
-            KeyValue.of("error.kind", errorKind),
-            KeyValue.of("event.type", context.request().eventType()));
+    AttemptRequest request = context.request();
+    KeyValues kv = keysOf(request.eventType()).get(context.result().orElse(null));
     if (tenantTag) {
-      kv = kv.and("tenant", context.request().webhook().tenant().orElse(NONE));
+      kv = kv.and("tenant", request.webhook().tenant().orElse(NONE));
     }
     if (webhookTag) {
-      kv = kv.and("webhook.id", context.request().webhook().id());
+      kv = kv.and("webhook.id", request.webhook().id());
     }
     return kv;
   }
 
   @Override
   public KeyValues getHighCardinalityKeyValues(AttemptObservationContext context) {
+    // Asked when the observation starts and again when it stops: the same values both times.
+    KeyValues cached = context.highCardinality(this);
+    if (cached != null) {
+      return cached;
+    }
+    AttemptRequest request = context.request();
+    int n = request.attemptNumber();
+    KeyValue delivery = KeyValue.of("hookline.delivery.id", request.deliveryId());
+    KeyValue attempt =
+        KeyValue.of(
+            "hookline.attempt.number",
+            n > 0 && n < ATTEMPT_NUMBERS.length ? ATTEMPT_NUMBERS[n] : Integer.toString(n));
     KeyValues kv =
-        KeyValues.of(
-            KeyValue.of("hookline.delivery.id", context.request().deliveryId()),
-            KeyValue.of(
-                "hookline.attempt.number", Integer.toString(context.request().attemptNumber())));
-    return webhookTag ? kv : kv.and("hookline.webhook.id", context.request().webhook().id());
+        webhookTag
+            ? KeyValues.of(delivery, attempt)
+            : KeyValues.of(
+                delivery, attempt, KeyValue.of("hookline.webhook.id", request.webhook().id()));
+    context.highCardinality(this, kv);
+    return kv;
+  }
+
+  /**
+   * The low-cardinality key values of one event type, made once: while running, and for each
+   * outcome, status class and error kind. Attempts are many and these combinations few, so each
+   * attempt reuses them instead of building and sorting new ones twice.
+   */
+  private EventTypeKeys keysOf(String eventType) {
+    EventTypeKeys keys = byEventType.get(eventType);
+    if (keys != null) {
+      return keys;
+    }
+    if (byEventType.size() >= MAX_CACHED_EVENT_TYPES) {
+      return new EventTypeKeys(eventType); // an unusual number of types: build, do not keep
+    }
+    return byEventType.computeIfAbsent(eventType, EventTypeKeys::new);
+  }
+
+  /** The key values of one event type. Thread-safe: racing threads build equal values. */
+  private static final class EventTypeKeys {
+    private static final Outcome[] OUTCOMES = Outcome.values();
+    private static final ErrorKind[] ERROR_KINDS = ErrorKind.values();
+    private static final int STATUS_CLASSES = 8; // none, 1xx ... 5xx, other, and a spare
+
+    private final String eventType;
+    private final KeyValues running;
+    private final AtomicReferenceArray<KeyValues> ended =
+        new AtomicReferenceArray<>(OUTCOMES.length * STATUS_CLASSES * (ERROR_KINDS.length + 1));
+
+    EventTypeKeys(String eventType) {
+      this.eventType = eventType;
+      this.running = build("unknown", NONE, NONE);
+    }
+
+    // The ordinals index this process's own cache, never anything stored or sent.
+    @SuppressWarnings("EnumOrdinal")
+    KeyValues get(@Nullable AttemptResult r) {
+      if (r == null) {
+        return running;
+      }
+      int status = statusIndex(r.statusCode());
+      int error = r.errorKind().map(k -> k.ordinal() + 1).orElse(0);
+      int i = (r.outcome().ordinal() * STATUS_CLASSES + status) * (ERROR_KINDS.length + 1) + error;
+      KeyValues kv = ended.get(i);
+      if (kv == null) {
+        kv =
+            build(
+                r.outcome().name().toLowerCase(Locale.ROOT),
+                statusClass(r.statusCode()),
+                error == 0 ? NONE : ERROR_KINDS[error - 1].name().toLowerCase(Locale.ROOT));
+        ended.set(i, kv);
+      }
+      return kv;
+    }
+
+    private KeyValues build(String outcome, String status, String errorKind) {
+      return KeyValues.of(
+          KeyValue.of("outcome", outcome),
+          KeyValue.of("status", status),
+          KeyValue.of("error.kind", errorKind),
+          KeyValue.of("event.type", eventType));
+    }
+
+    private static int statusIndex(OptionalInt status) {
+      if (status.isEmpty()) {
+        return 0;
+      }
+      int s = status.getAsInt();
+      return s >= 100 && s < 600 ? s / 100 : 6;
+    }
   }
 
   /**

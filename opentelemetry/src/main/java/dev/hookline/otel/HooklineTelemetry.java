@@ -1,5 +1,6 @@
 package dev.hookline.otel;
 
+import dev.hookline.ErrorKind;
 import dev.hookline.Webhook;
 import dev.hookline.delivery.AttemptObserver;
 import dev.hookline.delivery.AttemptRequest;
@@ -19,13 +20,16 @@ import io.opentelemetry.context.propagation.TextMapSetter;
 import io.opentelemetry.instrumentation.api.instrumenter.AttributesExtractor;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import io.opentelemetry.instrumentation.api.instrumenter.SpanKindExtractor;
+import io.opentelemetry.instrumentation.api.instrumenter.SpanStatusExtractor;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpClientAttributesExtractor;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpClientAttributesGetter;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanNameExtractor;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanStatusExtractor;
 import java.net.URI;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -77,6 +81,8 @@ public final class HooklineTelemetry implements AttemptObserver {
   private HooklineTelemetry(Builder b) {
     this.propagateTo = b.propagateTo;
     Getter getter = new Getter();
+    SpanStatusExtractor<AttemptRequest, AttemptResult> httpStatus =
+        HttpSpanStatusExtractor.create(getter);
     this.instrumenter =
         Instrumenter.<AttemptRequest, AttemptResult>builder(
                 b.openTelemetry, INSTRUMENTATION_NAME, HttpSpanNameExtractor.create(getter))
@@ -85,7 +91,7 @@ public final class HooklineTelemetry implements AttemptObserver {
                   if (result != null && result.errorKind().isPresent()) {
                     status.setStatus(StatusCode.ERROR); // no answer: timeout, refused, ...
                   } else {
-                    HttpSpanStatusExtractor.create(getter).extract(status, request, result, error);
+                    httpStatus.extract(status, request, result, error);
                   }
                 })
             .addAttributesExtractor(HttpClientAttributesExtractor.create(getter))
@@ -193,6 +199,23 @@ public final class HooklineTelemetry implements AttemptObserver {
   /** The HTTP client semantic conventions, read from an attempt and its result. */
   private static final class Getter
       implements HttpClientAttributesGetter<AttemptRequest, AttemptResult> {
+    /** HTTP status codes 100 to 599, boxed once. */
+    private static final Integer[] STATUS_CODES = new Integer[500];
+
+    static {
+      for (int i = 0; i < STATUS_CODES.length; i++) {
+        STATUS_CODES[i] = 100 + i;
+      }
+    }
+
+    private static final Map<ErrorKind, String> ERROR_TYPES = new EnumMap<>(ErrorKind.class);
+
+    static {
+      for (ErrorKind k : ErrorKind.values()) {
+        ERROR_TYPES.put(k, k.name().toLowerCase(Locale.ROOT));
+      }
+    }
+
     @Override
     public String getHttpRequestMethod(AttemptRequest request) {
       return request.method();
@@ -228,7 +251,8 @@ public final class HooklineTelemetry implements AttemptObserver {
       if (result == null || result.statusCode().isEmpty()) {
         return null;
       }
-      return result.statusCode().getAsInt();
+      int status = result.statusCode().getAsInt();
+      return status >= 100 && status < 600 ? STATUS_CODES[status - 100] : Integer.valueOf(status);
     }
 
     @Override
@@ -240,10 +264,10 @@ public final class HooklineTelemetry implements AttemptObserver {
     @Override
     public @Nullable String getErrorType(
         AttemptRequest request, @Nullable AttemptResult result, @Nullable Throwable error) {
-      if (result == null) {
+      if (result == null || result.errorKind().isEmpty()) {
         return null;
       }
-      return result.errorKind().map(k -> k.name().toLowerCase(Locale.ROOT)).orElse(null);
+      return ERROR_TYPES.get(result.errorKind().get());
     }
   }
 

@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code Content-Length} bodies are understood. Thread-safe: the counters may be read from any
  * thread; {@link #close()} stops the selector thread.
  */
-final class DelayedSink implements AutoCloseable {
+final class DelayedSink implements SlowSink {
   private static final byte[] OK =
       "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] HEADER_END = {'\r', '\n', '\r', '\n'};
@@ -45,6 +45,7 @@ final class DelayedSink implements AutoCloseable {
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong answered = new AtomicLong();
   private final AtomicLong open = new AtomicLong();
+  private final AtomicLong maxLateNanos = new AtomicLong();
   private volatile boolean closed;
 
   private DelayedSink(Duration delay, double spread) throws IOException {
@@ -78,20 +79,112 @@ final class DelayedSink implements AutoCloseable {
    * @param path the path, starting with {@code /}
    * @return the URL
    */
-  String url(String path) {
+  @Override
+  public String url(String path) {
     return "http://127.0.0.1:" + server.socket().getLocalPort() + path;
   }
 
-  long received() {
-    return received.get();
+  @Override
+  public long[] counts() {
+    return new long[] {received.get(), answered.get()};
   }
 
-  long answered() {
-    return answered.get();
+  /**
+   * Runs a sink in this process for {@link SlowSink#separateProcess}: prints its base URL, then
+   * answers {@code counts} and {@code late} on standard input, one line each, until that ends.
+   *
+   * @param args the delay in milliseconds and the relative spread
+   * @throws IOException if the sink cannot start
+   */
+  public static void main(String[] args) throws IOException {
+    try (DelayedSink sink =
+            start(Duration.ofMillis(Long.parseLong(args[0])), Double.parseDouble(args[1]));
+        java.io.BufferedReader in =
+            new java.io.BufferedReader(
+                new java.io.InputStreamReader(System.in, StandardCharsets.US_ASCII))) {
+      java.io.PrintStream out = System.out;
+      out.println(sink.url(""));
+      out.flush();
+      String line;
+      while ((line = in.readLine()) != null) {
+        switch (line.trim()) {
+          case "counts" -> out.println(sink.received.get() + " " + sink.answered.get());
+          case "late" -> out.println(sink.takeMaxLateNanos());
+          default -> out.println("?");
+        }
+        out.flush();
+      }
+    }
   }
 
   long openConnections() {
     return open.get();
+  }
+
+  /**
+   * The longest an answer went out after its due time since the last call, and resets it: the sink
+   * keeps up while this stays at a few milliseconds.
+   *
+   * @return the lateness in nanoseconds
+   */
+  @Override
+  public long takeMaxLateNanos() {
+    return maxLateNanos.getAndSet(0);
+  }
+
+  /**
+   * Measures how many requests per second the sink answers with no delay, with a client far cheaper
+   * than an HTTP client: {@code connections} threads, each sending a minimal request on its own
+   * keep-alive socket and reading the fixed answer.
+   *
+   * @param connections how many client connections
+   * @param duration how long to run
+   * @return answered requests per second
+   * @throws Exception if a connection fails
+   */
+  static double capacity(int connections, Duration duration) throws Exception {
+    byte[] request =
+        "POST /e/0 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\n{}"
+            .getBytes(StandardCharsets.US_ASCII);
+    try (DelayedSink sink = start(Duration.ZERO, 0)) {
+      int port = sink.server.socket().getLocalPort();
+      long end = System.nanoTime() + duration.toNanos();
+      AtomicLong done = new AtomicLong();
+      java.util.List<Thread> clients = new java.util.ArrayList<>();
+      for (int i = 0; i < connections; i++) {
+        Thread t =
+            new Thread(
+                () -> {
+                  try (java.net.Socket s =
+                      new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+                    s.setTcpNoDelay(true);
+                    java.io.InputStream in = s.getInputStream();
+                    java.io.OutputStream out = s.getOutputStream();
+                    byte[] answer = new byte[OK.length];
+                    while (System.nanoTime() < end) {
+                      out.write(request);
+                      int read = 0;
+                      while (read < answer.length) {
+                        int n = in.read(answer, read, answer.length - read);
+                        if (n < 0) {
+                          return;
+                        }
+                        read += n;
+                      }
+                      done.incrementAndGet();
+                    }
+                  } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                  }
+                });
+        t.start();
+        clients.add(t);
+      }
+      for (Thread t : clients) {
+        t.join();
+      }
+      return done.get() / (duration.toNanos() / 1e9);
+    }
   }
 
   @Override
@@ -240,6 +333,7 @@ final class DelayedSink implements AutoCloseable {
     Pending p;
     while ((p = due.peek()) != null && p.atNanos - now <= 0) {
       due.poll();
+      maxLateNanos.accumulateAndGet(now - p.atNanos, Math::max);
       Conn c = p.conn;
       SelectionKey key = c.channel.keyFor(selector);
       if (key == null || !key.isValid()) {

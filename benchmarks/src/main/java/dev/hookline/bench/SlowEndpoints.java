@@ -39,9 +39,11 @@ import java.util.function.UnaryOperator;
  * HttpClient.sendAsync} keeping the same number of requests in flight over the same endpoints. Run
  * with {@code benchmarks/slow-endpoints} (add {@code --java /path/to/jdk} for another JDK).
  *
- * <p>The sink ({@link DelayedSink}) answers on one non-blocking thread; its capacity is measured
- * first (no delay, a raw client with many requests in flight: a lower bound, the client is the
- * limit) and must be well above the rate the delayed run can reach ({@code inFlight / delay}).
+ * <p>The sink ({@link DelayedSink}) answers on one non-blocking thread, in a JVM of its own unless
+ * {@code --in-process-sink} is given. Its capacity is measured first (no delay, cheap socket
+ * clients) and must be far above the rate the delayed run can reach ({@code inFlight / delay});
+ * each phase also reports how late the sink answered at worst, which stays small while the sink
+ * (and the machine) keep up.
  *
  * <p>The phases are reusable: {@link #raw} and {@link #hookline} take the sink and sizes and return
  * a {@link Result}; {@code hookline} takes a function that may change the dispatcher's settings
@@ -51,7 +53,13 @@ public final class SlowEndpoints {
   private SlowEndpoints() {}
 
   /** One phase's outcome; {@code peakInFlight} is the most requests the sink held at once. */
-  record Result(long done, long errors, double seconds, long cpuNanos, long peakInFlight) {
+  record Result(
+      long done,
+      long errors,
+      double seconds,
+      long cpuNanos,
+      long peakInFlight,
+      long sinkLateNanos) {
     double perSecond() {
       return done / seconds;
     }
@@ -66,8 +74,9 @@ public final class SlowEndpoints {
    *
    * @param args {@code --endpoints N} (1000), {@code --events N} per endpoint (10), {@code
    *     --delay-ms N} (500), {@code --in-flight N} for raw (1000: the dispatcher's default), {@code
-   *     --rounds N} (3), {@code --body-bytes N} (1024), and to explore non-defaults: {@code
-   *     --workers N}, {@code --virtual true|false}
+   *     --rounds N} (3), {@code --body-bytes N} (1024), {@code --in-process-sink}, {@code
+   *     --also-platform} (a third run per round with {@code virtualThreads(false)}), and to explore
+   *     non-defaults: {@code --workers N}, {@code --virtual true|false}
    * @throws Exception if a phase fails
    */
   public static void main(String[] args) throws Exception {
@@ -108,17 +117,18 @@ public final class SlowEndpoints {
         described.isEmpty() ? "at default settings" : described.trim());
 
     byte[] body = LoadHarness.jsonBody(bodyBytes);
-    try (DelayedSink fast = DelayedSink.start(Duration.ZERO, 0)) {
-      Result capacity = raw(fast, endpoints, 20_000, Math.max(inFlight, 256), body);
-      double needed = inFlight * 1000.0 / delayMs;
-      System.out.printf(
-          Locale.ROOT,
-          "sink capacity      : >= %,.0f req/s with no delay (client-bound); the delayed run can"
-              + " reach at most %,.0f/s%n",
-          capacity.perSecond(),
-          needed);
-    }
-    try (DelayedSink sink = DelayedSink.start(Duration.ofMillis(delayMs), 0.2)) {
+    double capacity = DelayedSink.capacity(8, Duration.ofSeconds(3));
+    System.out.printf(
+        Locale.ROOT,
+        "sink capacity: %,.0f req/s with no delay (8 socket clients); the delayed run needs at"
+            + " most %,.0f/s; each phase below reports how late the sink answered at worst%n",
+        capacity,
+        inFlight * 1000.0 / delayMs);
+    boolean inProcess = Arrays.asList(args).contains("--in-process-sink");
+    try (SlowSink sink =
+        inProcess
+            ? DelayedSink.start(Duration.ofMillis(delayMs), 0.2)
+            : SlowSink.separateProcess(Duration.ofMillis(delayMs), 0.2)) {
       int total = endpoints * events;
       // Warm-up of both, smaller.
       raw(sink, endpoints, Math.min(total, endpoints * 2), inFlight, body);
@@ -126,6 +136,8 @@ public final class SlowEndpoints {
       List<Double> rawRates = new ArrayList<>();
       List<Double> hookRates = new ArrayList<>();
       List<Double> ratios = new ArrayList<>();
+      List<Double> platformRatios = new ArrayList<>();
+      boolean alsoPlatform = Arrays.asList(args).contains("--also-platform");
       for (int round = 1; round <= rounds; round++) {
         Result r = raw(sink, endpoints, total, inFlight, body);
         Result h = hookline(sink, endpoints, events, bodyBytes, settings);
@@ -134,19 +146,42 @@ public final class SlowEndpoints {
         ratios.add(h.perSecond() / r.perSecond());
         System.out.printf(
             Locale.ROOT,
-            "round %d: raw sendAsync %,.0f req/s (%.0f us CPU, peak %d in flight, %d errors);"
-                + " Hookline %,.0f deliveries/s (%.0f us CPU, peak %d in flight, %d failed"
-                + " attempts); ratio %.2f%n",
+            "round %d: raw sendAsync %,.0f req/s (%.0f us CPU, peak %d in flight, %d errors, sink"
+                + " late <= %d ms); Hookline %,.0f deliveries/s (%.0f us CPU, peak %d in flight, %d"
+                + " failed attempts, sink late <= %d ms); ratio %.2f%n",
             round,
             r.perSecond(),
             r.cpuMicrosPer(),
             r.peakInFlight(),
             r.errors(),
+            r.sinkLateNanos() / 1_000_000,
             h.perSecond(),
             h.cpuMicrosPer(),
             h.peakInFlight(),
             h.errors(),
+            h.sinkLateNanos() / 1_000_000,
             h.perSecond() / r.perSecond());
+        if (alsoPlatform) {
+          Result p =
+              hookline(
+                  sink, endpoints, events, bodyBytes, b -> settings.apply(b).virtualThreads(false));
+          platformRatios.add(p.perSecond() / r.perSecond());
+          System.out.printf(
+              Locale.ROOT,
+              "         Hookline on platform threads %,.0f deliveries/s (%.0f us CPU, %d failed"
+                  + " attempts, sink late <= %d ms); ratio %.2f%n",
+              p.perSecond(),
+              p.cpuMicrosPer(),
+              p.errors(),
+              p.sinkLateNanos() / 1_000_000,
+              p.perSecond() / r.perSecond());
+        }
+      }
+      if (alsoPlatform) {
+        System.out.printf(
+            Locale.ROOT,
+            "median ratio with platform threads: %.2f%n",
+            LoadHarness.median(platformRatios));
       }
       System.out.printf(
           Locale.ROOT,
@@ -162,7 +197,7 @@ public final class SlowEndpoints {
    * Raw {@code sendAsync}: keeps {@code inFlight} requests outstanding until {@code total} are
    * answered, spread round-robin over {@code endpoints} paths of the sink.
    */
-  static Result raw(DelayedSink sink, int endpoints, int total, int inFlight, byte[] body)
+  static Result raw(SlowSink sink, int endpoints, int total, int inFlight, byte[] body)
       throws InterruptedException {
     HttpClient client =
         HttpClient.newBuilder()
@@ -223,7 +258,7 @@ public final class SlowEndpoints {
    * delivery succeeded.
    */
   static Result hookline(
-      DelayedSink sink,
+      SlowSink sink,
       int endpoints,
       int events,
       int bodyBytes,
@@ -291,28 +326,34 @@ public final class SlowEndpoints {
   }
 
   /** Times a phase, its process CPU, and samples the sink's requests in flight every 20 ms. */
-  private static Result measure(DelayedSink sink, Phase phase) throws InterruptedException {
+  private static Result measure(SlowSink sink, Phase phase) throws InterruptedException {
     AtomicLong peak = new AtomicLong();
+    long[] before = sink.counts(); // requests a closed client left unanswered are not this phase's
+    long carried = before[0] - before[1];
     ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
     var unused =
         sampler.scheduleAtFixedRate(
-            () -> peak.accumulateAndGet(sink.received() - sink.answered(), Math::max),
+            () -> {
+              long[] c = sink.counts();
+              peak.accumulateAndGet(c[0] - c[1] - carried, Math::max);
+            },
             0,
             20,
             TimeUnit.MILLISECONDS);
     try {
       long cpu0 = ProcessCpu.nanos();
       long t0 = System.nanoTime();
+      sink.takeMaxLateNanos();
       long[] counts = phase.run();
       double seconds = (System.nanoTime() - t0) / 1e9;
       long cpu = ProcessCpu.nanos() - cpu0;
-      return new Result(counts[0], counts[1], seconds, cpu, peak.get());
+      return new Result(counts[0], counts[1], seconds, cpu, peak.get(), sink.takeMaxLateNanos());
     } finally {
       sampler.shutdownNow();
     }
   }
 
-  private static void await(CountDownLatch all, int total, DelayedSink sink)
+  private static void await(CountDownLatch all, int total, SlowSink sink)
       throws InterruptedException {
     long boundSeconds = 60 + total / 10L; // slow, but never stuck: at least 10 per second
     if (!all.await(boundSeconds, TimeUnit.SECONDS)) {

@@ -97,8 +97,8 @@ import org.slf4j.LoggerFactory;
  *   <li>on JDK 21 and later, each attempt gets a virtual thread ({@link Builder#virtualThreads}, on
  *       by default), so waiting costs no platform thread;
  *   <li>on JDK 17, attempts run on platform threads, started only while every thread is busy (so
- *       fast endpoints keep a few) and ended after a minute idle: up to {@code workers} threads
- *       while that many slow endpoints keep them waiting.
+ *       fast endpoints keep a few) and, beyond 32, ended after a minute idle: up to {@code workers}
+ *       threads while that many slow endpoints keep them waiting.
  * </ul>
  *
  * Raise {@link Builder#workers} for more in flight (up to 10,000), or lower it to bound the threads
@@ -879,9 +879,9 @@ public final class Dispatcher implements AutoCloseable {
 
     /**
      * Sets how many attempts may be in flight at once in total, each on its own thread (a virtual
-     * thread on JDK 21+; on JDK 17 a platform thread, started when needed and ended after a minute
-     * idle). The default suits endpoints that answer in hundreds of milliseconds: the rate is at
-     * most {@code count} divided by the endpoints' response time.
+     * thread on JDK 21+; on JDK 17 a platform thread, started when needed and, beyond the first 32,
+     * ended after a minute idle). The default suits endpoints that answer in hundreds of
+     * milliseconds: the rate is at most {@code count} divided by the endpoints' response time.
      *
      * @param count 1 to 10,000; default 1,000
      * @return this builder

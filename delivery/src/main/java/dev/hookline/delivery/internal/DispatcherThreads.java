@@ -33,7 +33,14 @@ public final class DispatcherThreads {
 
   private final HttpClient client;
 
-  /** How long an idle platform worker thread lives on before it ends. */
+  /**
+   * How many platform worker threads stay once started, as the old fixed pool of 32 did: a
+   * dispatcher with up to 32 workers runs exactly as it did, and only threads beyond these end when
+   * idle.
+   */
+  static final int CORE_WORKERS = 32;
+
+  /** How long an idle platform worker thread beyond {@link #CORE_WORKERS} lives on. */
   static final Duration IDLE_WORKER_KEEP_ALIVE = Duration.ofSeconds(60);
 
   private final Executor workerPool;
@@ -89,6 +96,7 @@ public final class DispatcherThreads {
           pool != null
               ? pool
               : ElasticPool.create(
+                  CORE_WORKERS,
                   workers,
                   IDLE_WORKER_KEEP_ALIVE.toNanos(),
                   Threads.named("hookline-delivery-worker"));

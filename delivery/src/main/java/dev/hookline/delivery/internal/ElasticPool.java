@@ -10,9 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The platform worker pool for JVMs without virtual threads: at most {@code max} threads, started
- * only when every thread is taken, and ended after {@code keepAlive} idle. So a dispatcher allowed
- * 1,000 attempts in flight holds 1,000 threads only while 1,000 endpoints keep it waiting, and the
- * few threads that fast endpoints need otherwise.
+ * only when every thread is taken; beyond its {@code core} threads they end after {@code keepAlive}
+ * idle. So a dispatcher allowed 1,000 attempts in flight holds 1,000 threads only while 1,000
+ * endpoints keep it waiting, and the few threads that fast endpoints need otherwise.
  *
  * <p>A plain {@link ThreadPoolExecutor} cannot do this: with an unbounded queue it never grows past
  * its core size, and with a core size of {@code max} it starts a thread for every task until it
@@ -31,8 +31,13 @@ final class ElasticPool extends ThreadPoolExecutor {
   private final AtomicInteger live;
 
   private ElasticPool(
-      int max, long keepAliveNanos, GrowingQueue queue, ThreadFactory factory, AtomicInteger live) {
-    super(0, max, keepAliveNanos, TimeUnit.NANOSECONDS, queue, factory, new Enqueue());
+      int core,
+      int max,
+      long keepAliveNanos,
+      GrowingQueue queue,
+      ThreadFactory factory,
+      AtomicInteger live) {
+    super(core, max, keepAliveNanos, TimeUnit.NANOSECONDS, queue, factory, new Enqueue());
     this.live = live;
     queue.pool = this;
   }
@@ -40,12 +45,14 @@ final class ElasticPool extends ThreadPoolExecutor {
   /**
    * Creates a pool.
    *
+   * @param core how many threads, once started, stay (as in a fixed pool of that size: the first
+   *     {@code core} tasks each start one, and they wait for work without a time limit)
    * @param max the most threads at once, 1 or more
    * @param keepAliveNanos how long an idle thread lives on
    * @param factory makes the threads
    * @return the pool
    */
-  static ElasticPool create(int max, long keepAliveNanos, ThreadFactory factory) {
+  static ElasticPool create(int core, int max, long keepAliveNanos, ThreadFactory factory) {
     AtomicInteger live = new AtomicInteger();
     // Counted when made, not when running, so that tasks handed out meanwhile do not start more.
     ThreadFactory counting =
@@ -62,7 +69,8 @@ final class ElasticPool extends ThreadPoolExecutor {
           live.incrementAndGet();
           return t;
         };
-    return new ElasticPool(max, keepAliveNanos, new GrowingQueue(), counting, live);
+    return new ElasticPool(
+        Math.min(core, max), max, keepAliveNanos, new GrowingQueue(), counting, live);
   }
 
   @Override

@@ -26,7 +26,7 @@ class ElasticPoolTest {
   @Test
   void tasksOneAfterAnotherReuseOneThread() throws Exception {
     ElasticPool pool =
-        ElasticPool.create(100, TimeUnit.MINUTES.toNanos(1), Threads.named("ep-seq"));
+        ElasticPool.create(0, 100, TimeUnit.MINUTES.toNanos(1), Threads.named("ep-seq"));
     try {
       for (int i = 0; i < 50; i++) {
         CountDownLatch done = new CountDownLatch(1);
@@ -46,7 +46,7 @@ class ElasticPoolTest {
   void busyThreadsMakeItGrowToItsMaximumAndTheRestWaitInTheQueue() throws Exception {
     int max = 8;
     ElasticPool pool =
-        ElasticPool.create(max, TimeUnit.MINUTES.toNanos(1), Threads.named("ep-max"));
+        ElasticPool.create(0, max, TimeUnit.MINUTES.toNanos(1), Threads.named("ep-max"));
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger ran = new AtomicInteger();
     try {
@@ -78,7 +78,7 @@ class ElasticPoolTest {
   @Test
   void idleThreadsEndAfterTheKeepAlive() throws Exception {
     ElasticPool pool =
-        ElasticPool.create(4, TimeUnit.MILLISECONDS.toNanos(50), Threads.named("ep-idle"));
+        ElasticPool.create(0, 4, TimeUnit.MILLISECONDS.toNanos(50), Threads.named("ep-idle"));
     CountDownLatch release = new CountDownLatch(1);
     try {
       for (int i = 0; i < 4; i++) {

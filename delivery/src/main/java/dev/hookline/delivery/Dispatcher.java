@@ -85,9 +85,25 @@ import org.slf4j.LoggerFactory;
  * attempts and retries are claimed in separate lanes, so a slow or dead endpoint holds at most its
  * own slots and a backlog of retries never starves fresh events.
  *
- * <p>Sending model: a bounded pool of worker threads (virtual threads on JDK 21+ when {@link
- * Builder#virtualThreads} is on) each waiting on one exchange; on JDK 17 this blocking model
- * measured several times the throughput of a fully asynchronous one.
+ * <h2>Threads and slow endpoints</h2>
+ *
+ * Each attempt runs on its own thread and waits there for its exchange, so an {@link
+ * AttemptObserver} sees one thread from before the request to after the outcome is recorded. At
+ * most {@link Builder#workers} attempts are in flight at once, by default 1,000, so endpoints that
+ * take hundreds of milliseconds to answer do not cap the rate at a few dozen deliveries per second
+ * (1,000 in flight at 500 ms is up to 2,000 per second per dispatcher):
+ *
+ * <ul>
+ *   <li>on JDK 21 and later, each attempt gets a virtual thread ({@link Builder#virtualThreads}, on
+ *       by default), so waiting costs no platform thread;
+ *   <li>on JDK 17, attempts run on platform threads, started only while every thread is busy (so
+ *       fast endpoints keep a few) and, beyond 32, ended after a minute idle: up to {@code workers}
+ *       threads while that many slow endpoints keep them waiting.
+ * </ul>
+ *
+ * Raise {@link Builder#workers} for more in flight (up to 10,000), or lower it to bound the threads
+ * and connections a dispatcher may hold. {@link Builder#perEndpointConcurrency} (default 4) keeps
+ * one slow endpoint, or one tenant's, from taking more than its own slots.
  *
  * <p>Thread-safe. {@link #close()} stops claiming, lets running attempts finish up to {@link
  * Builder#shutdownTimeout}, releases the rest back to the Store and stops every thread the
@@ -548,9 +564,10 @@ public final class Dispatcher implements AutoCloseable {
                 }
               });
       log.info(
-          "dispatcher started: owner={} workers={} perEndpointConcurrency={}",
+          "dispatcher started: owner={} workers={} threads={} perEndpointConcurrency={}",
           owner,
           workers,
+          threads.kind(),
           perEndpointLimit);
     }
     return this;
@@ -665,7 +682,7 @@ public final class Dispatcher implements AutoCloseable {
     private DeliveryListener listener = DeliveryListener.none();
     private @Nullable AttemptObserver observer;
     private @Nullable PublishContextCapturer publishContext;
-    private int workers = 32;
+    private int workers = 1_000;
     private int perEndpointConcurrency = 4;
     private int maxPayloadBytes = 256 * 1024;
     private int maxResponseBytes = Attempt.MAX_BODY_CHARS;
@@ -678,7 +695,7 @@ public final class Dispatcher implements AutoCloseable {
     private Duration shutdownTimeout = Duration.ofSeconds(5);
     private Duration verificationTimeout = Duration.ofSeconds(5);
     private @Nullable Duration leaseDuration;
-    private boolean virtualThreads;
+    private boolean virtualThreads = true;
     private final Map<WebhookFormat, NotificationFormat> formats =
         new EnumMap<>(WebhookFormat.class);
 
@@ -810,9 +827,10 @@ public final class Dispatcher implements AutoCloseable {
 
     /**
      * Runs attempts on a caller-owned executor instead of the dispatcher's own worker threads. The
-     * dispatcher still runs at most {@link #workers} attempts at once, and does not shut the
-     * executor down on {@link Dispatcher#close()}. Default: a pool the dispatcher creates and
-     * closes ({@link #virtualThreads virtual threads} or {@link #workers} platform threads).
+     * dispatcher still runs at most {@link #workers} attempts at once, each blocking its thread for
+     * its whole exchange, and does not shut the executor down on {@link Dispatcher#close()}.
+     * Default: threads the dispatcher creates and stops ({@link #virtualThreads virtual threads} on
+     * JDK 21+, or up to {@link #workers} platform threads).
      *
      * @param executor runs each attempt; must not run it on the calling thread
      * @return this builder
@@ -860,9 +878,12 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * Sets how many attempts may run at once in total.
+     * Sets how many attempts may be in flight at once in total, each on its own thread (a virtual
+     * thread on JDK 21+; on JDK 17 a platform thread, started when needed and, beyond the first 32,
+     * ended after a minute idle). The default suits endpoints that answer in hundreds of
+     * milliseconds: the rate is at most {@code count} divided by the endpoints' response time.
      *
-     * @param count 1 to 10,000; default 32
+     * @param count 1 to 10,000; default 1,000
      * @return this builder
      */
     public Builder workers(int count) {
@@ -1027,8 +1048,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * Runs attempts on virtual threads when the JVM has them (JDK 21+); ignored on older JVMs.
-     * Default: off.
+     * Runs attempts on virtual threads, one per attempt, when the JVM has them (JDK 21+); ignored
+     * on older JVMs, which use platform threads (see {@link #workers}). Default: on.
      *
      * @param on whether to use virtual threads
      * @return this builder

@@ -41,10 +41,13 @@ class IsolationTest {
       RetrySchedule fastRetries =
           RetrySchedule.builder()
               .delays(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(100))
-              .attemptTimeout(Duration.ofMillis(500))
+              // Long enough that a healthy endpoint on a loaded machine answers within it (a
+              // timed-out answer is sent again, and each healthy endpoint must get each event
+              // exactly once); the dead endpoint holds its slots this long per attempt.
+              .attemptTimeout(Duration.ofSeconds(2))
               .build();
       try (Dispatcher dispatcher =
-          h.dispatcher(Duration.ofMillis(500))
+          h.dispatcher(Duration.ofSeconds(2))
               .clock(Clock.systemUTC())
               .retrySchedule(fastRetries)
               .httpClient(client)

@@ -15,8 +15,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The threads a dispatcher runs on: the worker pool that runs attempts, the scheduler for
  * background work (claiming, polling, reloads, purging) and, when the caller passed no HTTP client,
- * the client the dispatcher creates with its executor. {@link #shutdown()} stops what was created
- * here; a caller's scheduler and HTTP client stay open.
+ * the client the dispatcher creates with its executor.
+ *
+ * <p>Attempts block their thread for the whole exchange (so that an {@link
+ * dev.hookline.delivery.AttemptObserver} sees one thread from before to after), so the pool must
+ * hold as many threads as attempts may be in flight ({@code workers}, bounded by {@link
+ * ClaimLoop}): one virtual thread per attempt on JDK 21+, and otherwise an {@link ElasticPool} of
+ * platform threads that starts threads only while all are taken and ends them after {@link
+ * #IDLE_WORKER_KEEP_ALIVE} idle. {@link #shutdown()} stops what was created here; a caller's
+ * scheduler and HTTP client stay open.
  *
  * <p>Logs as {@link Dispatcher}. Thread-safe: every field is final and set at construction; {@link
  * #shutdown()} is called once, by {@link Dispatcher#close()}.
@@ -25,7 +32,19 @@ public final class DispatcherThreads {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
   private final HttpClient client;
+
+  /**
+   * How many platform worker threads stay once started, as the old fixed pool of 32 did: a
+   * dispatcher with up to 32 workers runs exactly as it did, and only threads beyond these end when
+   * idle.
+   */
+  static final int CORE_WORKERS = 32;
+
+  /** How long an idle platform worker thread beyond {@link #CORE_WORKERS} lives on. */
+  static final Duration IDLE_WORKER_KEEP_ALIVE = Duration.ofSeconds(60);
+
   private final Executor workerPool;
+  private final boolean virtual;
   private final @Nullable ExecutorService ownedWorkerPool;
   private final ScheduledExecutorService scheduler;
   private final boolean ownsScheduler;
@@ -38,7 +57,7 @@ public final class DispatcherThreads {
    * @param callerClient the caller's HTTP client, or null to create one
    * @param connectTimeout the connect timeout of a created client: the longest attempt timeout
    * @param virtualThreads whether to run attempts on virtual threads when the JVM has them
-   * @param workers the size of a platform worker pool
+   * @param workers the most platform worker threads (the most attempts in flight)
    * @param callerScheduler the caller's scheduler, or null to create one
    * @param callerWorkers the caller's executor for attempts, or null to create a pool
    */
@@ -60,24 +79,31 @@ public final class DispatcherThreads {
     }
     this.client = c;
 
-    ExecutorService pool = null;
+    boolean onVirtual = false;
     if (callerWorkers != null) {
       this.workerPool = callerWorkers;
       this.ownedWorkerPool = null;
     } else {
+      ExecutorService pool = null;
       if (virtualThreads) {
         pool = Threads.virtualPerTask("hookline-delivery-worker").orElse(null);
+        onVirtual = pool != null;
         if (pool == null) {
-          log.info("virtual threads are not available in this JVM; using platform worker threads");
+          log.debug("virtual threads are not available in this JVM; using platform worker threads");
         }
       }
       ExecutorService owned =
           pool != null
               ? pool
-              : Executors.newFixedThreadPool(workers, Threads.named("hookline-delivery-worker"));
+              : ElasticPool.create(
+                  CORE_WORKERS,
+                  workers,
+                  IDLE_WORKER_KEEP_ALIVE.toNanos(),
+                  Threads.named("hookline-delivery-worker"));
       this.workerPool = owned;
       this.ownedWorkerPool = owned;
     }
+    this.virtual = onVirtual;
     if (callerScheduler != null) {
       this.scheduler = callerScheduler;
       this.ownsScheduler = false;
@@ -104,6 +130,15 @@ public final class DispatcherThreads {
    */
   public Executor workerPool() {
     return workerPool;
+  }
+
+  /**
+   * What attempts run on, for the start-up log.
+   *
+   * @return {@code virtual}, {@code platform} or {@code caller}
+   */
+  public String kind() {
+    return ownedWorkerPool == null ? "caller" : virtual ? "virtual" : "platform";
   }
 
   /**

@@ -71,6 +71,12 @@ public final class ClaimLoop {
 
   private final ConcurrentHashMap<String, AttemptTask> active = new ConcurrentHashMap<>();
 
+  /**
+   * Whether a claim from the retries lane came back short since the last probing round: worker
+   * rounds then skip that lane (see dispatchDue).
+   */
+  private volatile boolean retriesDrained;
+
   /** Webhooks not receiving events for which a claim returned deliveries: see dispatchDue. */
   private final Set<String> parked = ConcurrentHashMap.newKeySet();
 
@@ -288,6 +294,13 @@ public final class ClaimLoop {
     parkedStillNotReceiving(excluded);
     excluded.addAll(health.blocked(now));
     slots.addFull(excluded);
+    if (probe) {
+      retriesDrained = false;
+    } else if (retriesDrained) {
+      // The retries lane came back short since the last probing round: a worker's round asks
+      // first attempts only, one statement; the next poll or publish looks at retries again.
+      return claimLane(Lane.FIRST_ATTEMPTS, budget, excluded, now);
+    }
     // First attempts get most of the budget; retries always get a share, and every fourth round go
     // first, so neither lane can starve the other. The first lane is asked again only if it filled
     // its share, so an idle lane costs one claim per round, not two.
@@ -328,10 +341,12 @@ public final class ClaimLoop {
     if (max <= 0 || closing) {
       return 0;
     }
+    int asked = Math.min(max, MAX_CLAIM_BATCH);
     List<ClaimedDelivery> claimed =
-        store.claim(
-            new ClaimRequest(
-                owner, now, leaseDuration, Math.min(max, MAX_CLAIM_BATCH), lane, excluded));
+        store.claim(new ClaimRequest(owner, now, leaseDuration, asked, lane, excluded));
+    if (lane == Lane.RETRIES && claimed.size() < asked) {
+      retriesDrained = true;
+    }
     for (ClaimedDelivery cd : claimed) {
       dispatch(cd, excluded, now);
     }

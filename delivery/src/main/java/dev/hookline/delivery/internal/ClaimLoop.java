@@ -31,13 +31,14 @@ import org.slf4j.LoggerFactory;
  * The claim loop: claims due deliveries from the Store under a lease and hands them to the worker
  * pool, and tracks the attempts it handed out until they finish.
  *
- * <p>A claim round ({@link #pump()}) takes the free workers' worth of deliveries from two lanes,
- * first attempts and retries, so a backlog of retries never starves fresh events; webhooks that do
- * not receive events, whose breaker is open, or whose {@linkplain EndpointSlots slots} are all
- * taken are excluded from the claim. Rounds run on the scheduler thread when asked for ({@link
- * #requestPump()}: a publish, a poll, a webhook that receives events again) and on a worker thread
- * as its attempt finishes; one at a time, under {@code pumpLock}. While the Store keeps failing,
- * claims back off.
+ * <p>A claim round ({@link #pump()}) takes, from two lanes (first attempts and retries, so a
+ * backlog of retries never starves fresh events), as many deliveries as both the free workers and
+ * the receiving webhooks' free {@linkplain EndpointSlots slots} can take; webhooks whose breaker is
+ * open or whose slots are all taken, and webhooks not receiving events that a claim found
+ * deliveries for, are excluded from the claim. Rounds run on the scheduler thread when asked for
+ * ({@link #requestPump()}: a publish, a poll, a webhook that receives events again) and on a worker
+ * thread as its attempt finishes; one at a time, under {@code pumpLock}. While the Store keeps
+ * failing, claims back off.
  *
  * <p>Logs as {@link Dispatcher}. Thread-safe: the pump runs under a lock; the counts of running
  * attempts are atomic, and waiting for them uses a lock and condition.

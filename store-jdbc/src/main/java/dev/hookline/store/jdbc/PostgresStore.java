@@ -767,14 +767,25 @@ public final class PostgresStore implements TransactionalStore {
     Objects.requireNonNull(lease, "lease");
     Objects.requireNonNull(attempt, "attempt");
     Objects.requireNonNull(now, "now");
-    return outcomes.submit(
+    Outcome outcome =
         new Outcome(
             lease.deliveryId(),
             lease.token(),
             state.name(),
             Rows.attemptArray(attempt),
             nextAttemptAt == null ? null : Rows.micros(nextAttemptAt).toString(),
-            Rows.micros(now).toString()));
+            Rows.micros(now).toString());
+    try {
+      return outcomes.submit(outcome);
+    } catch (StoreException e) {
+      // Every caller in a failed batch gets its own exception, naming its own delivery.
+      throw new StoreException(
+          e.reason(),
+          "record the outcome of delivery " + lease.deliveryId(),
+          e.getMessage() + "",
+          e.sqlState().orElse(null),
+          e);
+    }
   }
 
   /** One attempt's outcome, as the group-commit statement takes it. */

@@ -86,6 +86,7 @@ public final class ClaimLoop {
   private final AtomicLong pumps = new AtomicLong();
   private final ReentrantLock pumpLock = new ReentrantLock();
   private final AtomicBoolean pumpRequested = new AtomicBoolean();
+  private final AtomicBoolean probeRequested = new AtomicBoolean();
   private final ReentrantLock idleLock = new ReentrantLock();
   private final Condition idle = idleLock.newCondition();
   private final AtomicInteger idleWaiters = new AtomicInteger();
@@ -192,15 +193,26 @@ public final class ClaimLoop {
    * and not yet started covers this request too.
    */
   public void requestPump() {
+    requestPump(true);
+  }
+
+  /**
+   * Asks for a round on the scheduler thread; {@code probe} false (a worker that found another
+   * round running) does not make it a probing round, but a probing request pending does.
+   */
+  private void requestPump(boolean probe) {
     if (closing || !started.get()) {
       return;
+    }
+    if (probe) {
+      probeRequested.set(true);
     }
     if (pumpRequested.compareAndSet(false, true)) {
       try {
         scheduler.execute(
             () -> {
               pumpRequested.set(false);
-              claimWithBackoff(true);
+              claimWithBackoff(probeRequested.getAndSet(false));
             });
       } catch (RejectedExecutionException e) {
         pumpRequested.set(false);
@@ -497,7 +509,7 @@ public final class ClaimLoop {
         pumpLock.unlock();
       }
     } else {
-      requestPump();
+      requestPump(false);
     }
   }
 

@@ -31,13 +31,14 @@ import org.slf4j.LoggerFactory;
  * The claim loop: claims due deliveries from the Store under a lease and hands them to the worker
  * pool, and tracks the attempts it handed out until they finish.
  *
- * <p>A claim round ({@link #pump()}) takes the free workers' worth of deliveries from two lanes,
- * first attempts and retries, so a backlog of retries never starves fresh events; webhooks that do
- * not receive events, whose breaker is open, or whose {@linkplain EndpointSlots slots} are all
- * taken are excluded from the claim. Rounds run on the scheduler thread when asked for ({@link
- * #requestPump()}: a publish, a poll, a webhook that receives events again) and on a worker thread
- * as its attempt finishes; one at a time, under {@code pumpLock}. While the Store keeps failing,
- * claims back off.
+ * <p>A claim round ({@link #pump()}) takes, from two lanes (first attempts and retries, so a
+ * backlog of retries never starves fresh events), as many deliveries as both the free workers and
+ * the receiving webhooks' free {@linkplain EndpointSlots slots} can take; webhooks whose breaker is
+ * open or whose slots are all taken, and webhooks not receiving events that a claim found
+ * deliveries for, are excluded from the claim. Rounds run on the scheduler thread when asked for
+ * ({@link #requestPump()}: a publish, a poll, a webhook that receives events again) and on a worker
+ * thread as its attempt finishes; one at a time, under {@code pumpLock}. While the Store keeps
+ * failing, claims back off.
  *
  * <p>Logs as {@link Dispatcher}. Thread-safe: the pump runs under a lock; the counts of running
  * attempts are atomic, and waiting for them uses a lock and condition.
@@ -70,11 +71,22 @@ public final class ClaimLoop {
   private volatile long claimBackoffUntilNanos;
 
   private final ConcurrentHashMap<String, AttemptTask> active = new ConcurrentHashMap<>();
+
+  /**
+   * Whether a claim from the retries lane came back short since the last probing round: worker
+   * rounds then skip that lane (see dispatchDue).
+   */
+  private volatile boolean retriesDrained;
+
+  /** Webhooks not receiving events for which a claim returned deliveries: see dispatchDue. */
+  private final Set<String> parked = ConcurrentHashMap.newKeySet();
+
   private final AtomicInteger busy = new AtomicInteger();
   private final AtomicLong attemptsStarted = new AtomicLong();
   private final AtomicLong pumps = new AtomicLong();
   private final ReentrantLock pumpLock = new ReentrantLock();
   private final AtomicBoolean pumpRequested = new AtomicBoolean();
+  private final AtomicBoolean probeRequested = new AtomicBoolean();
   private final ReentrantLock idleLock = new ReentrantLock();
   private final Condition idle = idleLock.newCondition();
   private final AtomicInteger idleWaiters = new AtomicInteger();
@@ -181,15 +193,26 @@ public final class ClaimLoop {
    * and not yet started covers this request too.
    */
   public void requestPump() {
+    requestPump(true);
+  }
+
+  /**
+   * Asks for a round on the scheduler thread; {@code probe} false (a worker that found another
+   * round running) does not make it a probing round, but a probing request pending does.
+   */
+  private void requestPump(boolean probe) {
     if (closing || !started.get()) {
       return;
+    }
+    if (probe) {
+      probeRequested.set(true);
     }
     if (pumpRequested.compareAndSet(false, true)) {
       try {
         scheduler.execute(
             () -> {
               pumpRequested.set(false);
-              claimWithBackoff();
+              claimWithBackoff(probeRequested.getAndSet(false));
             });
       } catch (RejectedExecutionException e) {
         pumpRequested.set(false);
@@ -203,12 +226,12 @@ public final class ClaimLoop {
    * to {@link #MAX_CLAIM_BACKOFF}, with one WARN when the outage starts and one INFO when it ends,
    * instead of an error on every poll. The background mode never dies of it.
    */
-  private void claimWithBackoff() {
+  private void claimWithBackoff(boolean probe) {
     if (ticker.getAsLong() - claimBackoffUntilNanos < 0) {
       return;
     }
     try {
-      pump();
+      pump(probe);
       int failures = claimFailures.getAndSet(0);
       if (failures > 0) {
         log.info("claiming works again after {} failed attempts: owner={}", failures, owner);
@@ -241,12 +264,20 @@ public final class ClaimLoop {
    * @return how many deliveries were claimed
    */
   public int pump() {
+    return pump(true);
+  }
+
+  /**
+   * See {@link #pump()}; {@code probe} false (a worker's round after its attempt) claims nothing
+   * when the receiving webhooks' slots are all taken.
+   */
+  private int pump(boolean probe) {
     pumpLock.lock();
     try {
       int total = 0;
       int claimed;
       do {
-        claimed = dispatchDue();
+        claimed = dispatchDue(probe);
         total += claimed;
       } while (claimed > 0 && !closing && busy.get() < workers);
       return total;
@@ -256,34 +287,79 @@ public final class ClaimLoop {
   }
 
   /** One claim round over both lanes; returns how many deliveries were claimed. */
-  private int dispatchDue() {
-    int free = workers - busy.get();
-    if (closing || free <= 0) {
+  private int dispatchDue(boolean probe) {
+    int idle = workers - busy.get();
+    if (closing || idle <= 0) {
       return 0;
     }
+    // Claim no more than the receiving webhooks' free slots can take: a delivery claimed past them
+    // would only be released again, one Store write each (with one endpoint and 4 slots, a round
+    // used to claim the 22 free workers' worth and hand 21 back). A probing round (publish, poll,
+    // a webhook that receives again) claims at least one, so that a webhook this view does not
+    // know yet is still found; a worker's round after its attempt does not.
+    int room = webhooks.receivingCount() * slots.limit() - busy.get();
+    if (room <= 0 && !probe) {
+      return 0;
+    }
+    int budget = Math.min(idle, Math.max(1, room));
     Instant now = clock.instant();
-    Set<String> excluded = new HashSet<>(webhooks.notReceiving());
+    Set<String> excluded = new HashSet<>();
+    parkedStillNotReceiving(excluded);
     excluded.addAll(health.blocked(now));
     slots.addFull(excluded);
-    // First attempts get most of the free slots; retries always get a share, and every fourth
-    // round go first, so neither lane can starve the other.
+    if (probe) {
+      retriesDrained = false;
+    } else if (retriesDrained) {
+      // The retries lane came back short since the last probing round: a worker's round asks
+      // first attempts only, one statement; the next poll or publish looks at retries again.
+      return claimLane(Lane.FIRST_ATTEMPTS, budget, excluded, now);
+    }
+    // First attempts get most of the budget; retries always get a share, and every fourth round go
+    // first, so neither lane can starve the other. The first lane is asked again only if it filled
+    // its share, so an idle lane costs one claim per round, not two.
     boolean retriesFirst = pumps.incrementAndGet() % 4 == 0;
     Lane first = retriesFirst ? Lane.RETRIES : Lane.FIRST_ATTEMPTS;
     Lane second = retriesFirst ? Lane.FIRST_ATTEMPTS : Lane.RETRIES;
-    int claimed = claimLane(first, Math.max(1, free - free / 4), excluded, now);
-    claimed += claimLane(second, workers - busy.get(), excluded, now);
-    claimed += claimLane(first, workers - busy.get(), excluded, now);
+    int share = Math.max(1, budget - budget / 4);
+    int claimed = claimLane(first, share, excluded, now);
+    boolean firstFilled = claimed >= share;
+    claimed += claimLane(second, Math.min(budget - claimed, workers - busy.get()), excluded, now);
+    if (firstFilled) {
+      claimed += claimLane(first, Math.min(budget - claimed, workers - busy.get()), excluded, now);
+    }
     return claimed;
+  }
+
+  /**
+   * Adds to {@code excluded} the parked webhooks that still do not receive, and forgets the others.
+   * A webhook is parked when a claim returned a delivery for it although it does not receive
+   * events: only those have queued deliveries worth excluding. Excluding every webhook that does
+   * not receive would copy, send and test the whole set (thousands of webhooks pending
+   * verification, none with a delivery) on every claim.
+   */
+  private void parkedStillNotReceiving(Set<String> excluded) {
+    if (parked.isEmpty()) {
+      return;
+    }
+    Set<String> notReceiving = webhooks.notReceiving();
+    parked.removeIf(id -> !notReceiving.contains(id));
+    for (String id : parked) {
+      if (notReceiving.contains(id)) {
+        excluded.add(id);
+      }
+    }
   }
 
   private int claimLane(Lane lane, int max, Set<String> excluded, Instant now) {
     if (max <= 0 || closing) {
       return 0;
     }
+    int asked = Math.min(max, MAX_CLAIM_BATCH);
     List<ClaimedDelivery> claimed =
-        store.claim(
-            new ClaimRequest(
-                owner, now, leaseDuration, Math.min(max, MAX_CLAIM_BATCH), lane, excluded));
+        store.claim(new ClaimRequest(owner, now, leaseDuration, asked, lane, excluded));
+    if (lane == Lane.RETRIES && claimed.size() < asked) {
+      retriesDrained = true;
+    }
     for (ClaimedDelivery cd : claimed) {
       dispatch(cd, excluded, now);
     }
@@ -299,6 +375,9 @@ public final class ClaimLoop {
       // Not sent and not failed: it goes out once the webhook is verified and enabled again.
       runner.release(cd.lease(), due, now, d);
       excluded.add(webhookId);
+      if (!closing) {
+        parked.add(webhookId);
+      }
       return;
     }
     AtomicInteger inFlight = slots.tryTake(webhookId);
@@ -432,12 +511,12 @@ public final class ClaimLoop {
     }
     if (pumpLock.tryLock()) {
       try {
-        claimWithBackoff();
+        claimWithBackoff(false);
       } finally {
         pumpLock.unlock();
       }
     } else {
-      requestPump();
+      requestPump(false);
     }
   }
 

@@ -38,6 +38,15 @@ public final class EndpointSlots {
   }
 
   /**
+   * The most attempts that run against one webhook at once.
+   *
+   * @return the per-endpoint limit
+   */
+  public int limit() {
+    return limit;
+  }
+
+  /**
    * Adds to {@code excluded} every webhook whose slots are all taken.
    *
    * @param excluded the claim's exclusions

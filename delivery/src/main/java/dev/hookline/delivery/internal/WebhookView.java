@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -42,6 +43,12 @@ public final class WebhookView {
 
   /** Webhooks not verified and enabled (or gone): their deliveries stay queued, unclaimed. */
   private final Set<String> notReceiving = ConcurrentHashMap.newKeySet();
+
+  /** Counts changes to the view, so that {@link #receivingCount()} recounts only after one. */
+  private final AtomicLong changes = new AtomicLong();
+
+  private volatile long countedAtChange = -1;
+  private volatile int receiving;
 
   private final Object reloadMonitor = new Object();
   private final ConcurrentLinkedQueue<Change> changesDuringReload = new ConcurrentLinkedQueue<>();
@@ -78,6 +85,7 @@ public final class WebhookView {
         }
         health.retainOnly(snapshot.keySet());
         webhooks.keySet().retainAll(snapshot.keySet());
+        changes.incrementAndGet();
         notReceiving.removeIf(id -> !snapshot.containsKey(id));
         slots.retainOnly(snapshot.keySet());
         // Local changes made while the snapshot was read may be missing from it, or have been
@@ -137,6 +145,27 @@ public final class WebhookView {
     return Collections.unmodifiableSet(notReceiving);
   }
 
+  /**
+   * How many webhooks the view knows to receive events, recounted only after the view changed: the
+   * claim loop sizes its claims by it on every round.
+   *
+   * @return the count (a moment's snapshot)
+   */
+  public int receivingCount() {
+    long seen = changes.get();
+    if (seen != countedAtChange) {
+      int n = 0;
+      for (Webhook w : webhooks.values()) {
+        if (w.receivesEvents()) {
+          n++;
+        }
+      }
+      receiving = n;
+      countedAtChange = seen;
+    }
+    return receiving;
+  }
+
   /** The registry's change listener: a local change, seen at once. */
   public void onChange(String webhookId, Optional<Webhook> current) {
     if (reloading) {
@@ -152,6 +181,7 @@ public final class WebhookView {
     index.onChange(webhookId, current);
     resetHealthIfFresh(webhookId, webhooks.get(webhookId), current);
     if (current.isEmpty()) {
+      changes.incrementAndGet();
       webhooks.remove(webhookId);
       notReceiving.remove(webhookId);
       return;
@@ -182,6 +212,7 @@ public final class WebhookView {
   }
 
   private void track(Webhook w) {
+    changes.incrementAndGet();
     if (w.receivesEvents()) {
       notReceiving.remove(w.id());
     } else {

@@ -17,6 +17,7 @@ import dev.hookline.spi.Lease;
 import dev.hookline.spi.SecretCipher;
 import dev.hookline.spi.TransactionalStore;
 import dev.hookline.spi.WebhookWatcher;
+import dev.hookline.store.jdbc.internal.GroupCommit;
 import dev.hookline.store.jdbc.internal.Migrations;
 import dev.hookline.store.jdbc.internal.Rows;
 import dev.hookline.store.jdbc.internal.Sql;
@@ -26,7 +27,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -77,6 +77,7 @@ public final class PostgresStore implements TransactionalStore {
 
   private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
   private static final int REENCRYPT_PAGE = 100;
+  private static final int MAX_OUTCOMES = 500;
 
   private final DataSource dataSource;
   private final SecretCipher cipher;
@@ -84,6 +85,9 @@ public final class PostgresStore implements TransactionalStore {
   private final String channel;
   private final String q;
   private final Sql sql;
+
+  /** Outcomes of attempts, written together: see {@link GroupCommit}. */
+  private final GroupCommit<Outcome> outcomes = new GroupCommit<>(MAX_OUTCOMES, this::finishAll);
 
   private PostgresStore(Builder b, SecretCipher cipher) {
     this.dataSource = b.dataSource;
@@ -656,15 +660,45 @@ public final class PostgresStore implements TransactionalStore {
         "claim deliveries",
         c -> {
           List<ClaimedDelivery> out = new ArrayList<>();
-          claimInto(c, sql.claim(true, request.lane(), excluding), request, out);
-          if (request.lane() != Lane.RETRIES) {
-            claimInto(c, sql.claim(false, Lane.FIRST_ATTEMPTS, excluding), request, out);
+          if (request.lane() != Lane.ANY) {
+            claimLane(c, sql.claimLane(request.lane(), excluding), request, out);
+            return out;
           }
-          if (request.lane() != Lane.FIRST_ATTEMPTS) {
-            claimInto(c, sql.claim(false, Lane.RETRIES, excluding), request, out);
-          }
+          claimInto(c, sql.claim(true, Lane.ANY, excluding), request, out);
+          claimInto(c, sql.claim(false, Lane.FIRST_ATTEMPTS, excluding), request, out);
+          claimInto(c, sql.claim(false, Lane.RETRIES, excluding), request, out);
           return out;
         });
+  }
+
+  /** A lane's expired leases and queued deliveries, in one statement. */
+  private static void claimLane(
+      Connection c, String sql, ClaimRequest request, List<ClaimedDelivery> out)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      java.sql.Array excluded =
+          request.excludedWebhookIds().isEmpty()
+              ? null
+              : c.createArrayOf("text", request.excludedWebhookIds().toArray());
+      int i = 1;
+      for (int branch = 0; branch < 2; branch++) {
+        ps.setObject(i++, Rows.ts(request.now()));
+        if (excluded != null) {
+          ps.setArray(i++, excluded);
+        }
+        ps.setInt(i++, request.maxDeliveries());
+      }
+      ps.setInt(i++, request.maxDeliveries());
+      ps.setString(i++, request.owner());
+      ps.setObject(i++, Rows.ts(request.leaseExpiry()));
+      ps.setObject(i++, Rows.ts(request.now()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Delivery d = Rows.delivery(rs);
+          out.add(new ClaimedDelivery(d, d.lease().orElseThrow()));
+        }
+      }
+    }
   }
 
   private static void claimInto(
@@ -733,23 +767,86 @@ public final class PostgresStore implements TransactionalStore {
     Objects.requireNonNull(lease, "lease");
     Objects.requireNonNull(attempt, "attempt");
     Objects.requireNonNull(now, "now");
-    return run(
-        "record the outcome of delivery " + lease.deliveryId(),
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql.finish)) {
-            ps.setString(1, state.name());
-            ps.setString(2, Rows.attemptArray(attempt));
-            if (nextAttemptAt == null) {
-              ps.setNull(3, Types.TIMESTAMP_WITH_TIMEZONE);
-            } else {
-              ps.setObject(3, Rows.ts(nextAttemptAt));
-            }
-            ps.setObject(4, Rows.ts(now));
-            ps.setString(5, lease.deliveryId());
-            ps.setLong(6, lease.token());
-            return ps.executeUpdate() == 1;
-          }
-        });
+    Outcome outcome =
+        new Outcome(
+            lease.deliveryId(),
+            lease.token(),
+            state.name(),
+            Rows.attemptArray(attempt),
+            nextAttemptAt == null ? null : Rows.micros(nextAttemptAt).toString(),
+            Rows.micros(now).toString());
+    try {
+      return outcomes.submit(outcome);
+    } catch (StoreException e) {
+      // Every caller in a failed batch gets its own exception, naming its own delivery.
+      throw new StoreException(
+          e.reason(),
+          "record the outcome of delivery " + lease.deliveryId(),
+          e.getMessage() + "",
+          e.sqlState().orElse(null),
+          e);
+    }
+  }
+
+  /** One attempt's outcome, as the group-commit statement takes it. */
+  private record Outcome(
+      String deliveryId,
+      long token,
+      String state,
+      String attempt,
+      @Nullable String nextAttemptAt,
+      String now) {}
+
+  /**
+   * Records a batch of outcomes in one statement (several workers finishing at once share one round
+   * trip and one commit); each is recorded only under its current lease.
+   */
+  private boolean[] finishAll(List<Outcome> batch) {
+    String operation =
+        batch.size() == 1
+            ? "record the outcome of delivery " + batch.get(0).deliveryId()
+            : "record the outcomes of " + batch.size() + " deliveries";
+    Set<String> recorded =
+        run(
+            operation,
+            c -> {
+              int n = batch.size();
+              String[] ids = new String[n];
+              Long[] tokens = new Long[n];
+              String[] states = new String[n];
+              String[] attempts = new String[n];
+              @Nullable String[] next = new String[n];
+              String[] times = new String[n];
+              for (int i = 0; i < n; i++) {
+                Outcome o = batch.get(i);
+                ids[i] = o.deliveryId();
+                tokens[i] = o.token();
+                states[i] = o.state();
+                attempts[i] = o.attempt();
+                next[i] = o.nextAttemptAt();
+                times[i] = o.now();
+              }
+              try (PreparedStatement ps = c.prepareStatement(sql.finishMany)) {
+                ps.setArray(1, c.createArrayOf("text", ids));
+                ps.setArray(2, c.createArrayOf("bigint", tokens));
+                ps.setArray(3, c.createArrayOf("text", states));
+                ps.setArray(4, c.createArrayOf("text", attempts));
+                ps.setArray(5, c.createArrayOf("text", next));
+                ps.setArray(6, c.createArrayOf("text", times));
+                Set<String> out = new HashSet<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                  while (rs.next()) {
+                    out.add(rs.getString(1) + "/" + rs.getLong(2));
+                  }
+                }
+                return out;
+              }
+            });
+    boolean[] result = new boolean[batch.size()];
+    for (int i = 0; i < result.length; i++) {
+      result[i] = recorded.contains(batch.get(i).deliveryId() + "/" + batch.get(i).token());
+    }
+    return result;
   }
 
   /**

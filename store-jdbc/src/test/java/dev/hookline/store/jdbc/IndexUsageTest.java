@@ -85,6 +85,40 @@ class IndexUsageTest {
   }
 
   @Test
+  void aLaneClaimReadsExpiredLeasesAndQueuedDeliveriesFromTheirPartialIndexes()
+      throws SQLException {
+    Sql sql = new Sql(SCHEMA);
+    String first =
+        plan(sql.claimLane(Lane.FIRST_ATTEMPTS, false), NOW, 10, NOW, 10, 10, "w", NOW, NOW);
+    assertUses("deliveries_leases", first);
+    assertUses("deliveries_due_first", first);
+    String retries = plan(sql.claimLane(Lane.RETRIES, false), NOW, 10, NOW, 10, 10, "w", NOW, NOW);
+    assertUses("deliveries_leases", retries);
+    assertUses("deliveries_due_retry", retries);
+  }
+
+  @Test
+  void groupedOutcomesFindTheirRowsByAnIndex() throws SQLException {
+    Sql sql = new Sql(SCHEMA);
+    try (Connection c = DS.getConnection()) {
+      // By id (the primary key) or among the in-flight rows (the lease index, as many rows as
+      // there are attempts running): either is bounded; a scan of the table is not.
+      String plan =
+          plan(
+              sql.finishMany,
+              c.createArrayOf("text", new Object[] {"d1", "d2"}),
+              c.createArrayOf("bigint", new Object[] {1L, 2L}),
+              c.createArrayOf("text", new Object[] {"SUCCEEDED", "FAILED"}),
+              c.createArrayOf("text", new Object[] {"[]", "[]"}),
+              c.createArrayOf("text", new Object[] {null, null}),
+              c.createArrayOf("text", new Object[] {NOW.toString(), NOW.toString()}));
+      assertTrue(
+          plan.contains("deliveries_pkey") || plan.contains("deliveries_leases"),
+          "expected an index in\n" + plan);
+    }
+  }
+
+  @Test
   void listingsCountsAndPurgeHaveIndexes() throws SQLException {
     String d = "\"" + SCHEMA + "\".deliveries";
     assertUses(

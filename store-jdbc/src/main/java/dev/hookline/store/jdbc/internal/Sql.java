@@ -12,6 +12,7 @@ import java.util.Objects;
 public final class Sql {
   private final String q;
   private final Map<String, String> claim = new HashMap<>();
+  private final Map<String, String> claimLane = new HashMap<>();
 
   /** Inserts a webhook: every column, {@code id} and {@code tenant} last. */
   public final String insertWebhook;
@@ -27,6 +28,13 @@ public final class Sql {
 
   /** Records an attempt's outcome under the current lease. */
   public final String finish;
+
+  /**
+   * Records the outcomes of many attempts, each under its current lease: arrays of delivery ids,
+   * lease tokens, states, attempts (a JSON array of one), next attempt times and times; returns the
+   * id and lease token of each outcome recorded.
+   */
+  public final String finishMany;
 
   /** Gives a leased delivery back unattempted. */
   public final String release;
@@ -46,6 +54,11 @@ public final class Sql {
         for (boolean excluding : new boolean[] {true, false}) {
           claim.put(key(expired, lane, excluding), buildClaim(expired, lane, excluding));
         }
+      }
+    }
+    for (Lane lane : new Lane[] {Lane.FIRST_ATTEMPTS, Lane.RETRIES}) {
+      for (boolean excluding : new boolean[] {true, false}) {
+        claimLane.put(key(false, lane, excluding), buildLaneClaim(lane, excluding));
       }
     }
     this.insertWebhook =
@@ -110,6 +123,17 @@ public final class Sql {
             + clearLease
             + " updated_at = ?"
             + currentLease;
+    this.finishMany =
+        "UPDATE "
+            + q
+            + ".deliveries d SET state = v.state, attempts = d.attempts || v.attempt::jsonb,"
+            + " attempt_count = d.attempt_count + 1, next_attempt_at = v.next_at::timestamptz,"
+            + clearLease
+            + " updated_at = v.now::timestamptz"
+            + " FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[])"
+            + " AS v(id, token, state, attempt, next_at, now)"
+            + " WHERE d.id = v.id AND d.state = 'IN_FLIGHT' AND d.lease_token = v.token"
+            + " RETURNING d.id, v.token";
     this.release =
         "UPDATE "
             + q
@@ -139,8 +163,56 @@ public final class Sql {
     return Objects.requireNonNull(claim.get(key), key);
   }
 
+  /**
+   * Returns the one statement that claims a lane's expired leases and its queued deliveries
+   * together (one round trip where {@link #claim} takes two).
+   *
+   * @param lane {@link Lane#FIRST_ATTEMPTS} or {@link Lane#RETRIES}
+   * @param excluding whether the statement takes an array of excluded webhook ids
+   * @return the SQL; parameters: now, [excluded ids], limit, now, [excluded ids], limit, limit,
+   *     owner, lease expiry, now
+   */
+  public String claimLane(Lane lane, boolean excluding) {
+    String key = key(false, lane, excluding);
+    return Objects.requireNonNull(claimLane.get(key), key);
+  }
+
   private static String key(boolean expired, Lane lane, boolean excluding) {
     return expired + "/" + lane + "/" + excluding;
+  }
+
+  private String buildLaneClaim(Lane lane, boolean excluding) {
+    String laneFilter =
+        lane == Lane.FIRST_ATTEMPTS ? " AND attempt_count = 0" : " AND attempt_count > 0";
+    String exclude = excluding ? " AND NOT (webhook_id = ANY(?::text[]))" : "";
+    // Each branch keeps the exact predicate of its partial index (deliveries_leases,
+    // deliveries_due_first / deliveries_due_retry), so each reads only due rows in due order.
+    // Expired leases come first; the outer LIMIT keeps the total at the request's maximum.
+    return "WITH expired AS (SELECT id FROM "
+        + q
+        + ".deliveries WHERE state = 'IN_FLIGHT' AND lease_expires_at <= ?"
+        + laneFilter
+        + exclude
+        + " ORDER BY lease_expires_at LIMIT ? FOR UPDATE SKIP LOCKED),"
+        + " queued AS (SELECT id FROM "
+        + q
+        + ".deliveries WHERE state IN ('PENDING', 'RETRYING') AND next_attempt_at <= ?"
+        + laneFilter
+        + exclude
+        + " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED),"
+        + " due AS (SELECT id FROM (SELECT id, 0 AS k FROM expired UNION ALL"
+        + " SELECT id, 1 AS k FROM queued) u ORDER BY k LIMIT ?),"
+        + " claimed AS (UPDATE "
+        + q
+        + ".deliveries d SET state = 'IN_FLIGHT', lease_owner = ?, lease_token = nextval('"
+        + q
+        + ".lease_tokens'), lease_expires_at = ?, updated_at = ? FROM due WHERE d.id = due.id"
+        + " RETURNING d.*)"
+        + " SELECT "
+        + Rows.DELIVERY_COLUMNS
+        + " FROM claimed d JOIN "
+        + q
+        + ".events e ON e.id = d.event_id ORDER BY d.next_attempt_at, d.created_at, d.id";
   }
 
   private String buildClaim(boolean expired, Lane lane, boolean excluding) {

@@ -572,11 +572,11 @@
         'aria-describedby': t.subscribable ? null : id + '-note',
       });
       input.checked = t.subscribable && (chosen.has(t.name) || chosen.has(t.display_name));
-      const label = el('label', { for: id, class: t.subscribable ? null : 'unsupported' }, input, ' ', t.display_name || t.name);
+      const text = el('span', {}, t.display_name || t.name);
       if (!t.subscribable) {
-        label.appendChild(el('span', { id: id + '-note', class: 'hint' }, ' (not supported)'));
+        text.appendChild(el('span', { id: id + '-note', class: 'hint' }, ' (not supported)'));
       }
-      box.appendChild(label);
+      box.appendChild(el('label', { for: id, class: t.subscribable ? null : 'unsupported' }, input, text));
     }
   }
 
@@ -951,11 +951,12 @@
     }
     const list = el('ol', { class: 'timeline', 'aria-label': 'Attempt timeline' });
     for (const a of d.attempts || []) {
-      const parts = ['#' + (a.number ?? '?')];
+      const parts = [];
       if (a.status !== undefined && a.status !== null) parts.push('HTTP ' + a.status);
       if (a.error_kind) parts.push(a.error_kind);
       if (a.duration_ms !== undefined && a.duration_ms !== null) parts.push(a.duration_ms + ' ms');
-      const item = el('li', { class: 'attempt' }, time(a.at), ' \u00b7 ' + parts.join(' \u00b7 '));
+      const item = el('li', { class: 'attempt' }, 'Attempt ' + (a.number ?? '?') + ' \u00b7 ', time(a.at),
+        parts.length ? ' \u00b7 ' + parts.join(' \u00b7 ') : '');
       if (a.response_excerpt) item.appendChild(el('pre', {}, a.response_excerpt));
       list.appendChild(item);
     }

@@ -538,6 +538,7 @@
     $('secret-handshake').textContent = '';
     if (handshake) handshake.then((text) => {
       if (text) {
+        $('secret-handshake').className = 'summary ' + (text.startsWith('Handshake passed') ? 'ok' : 'bad');
         $('secret-handshake').textContent = text;
         $('secret-handshake').hidden = false;
       }

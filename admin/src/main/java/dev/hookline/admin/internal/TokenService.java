@@ -1,0 +1,121 @@
+package dev.hookline.admin.internal;
+
+import dev.hookline.Secret;
+import dev.hookline.admin.IssuedToken;
+import dev.hookline.admin.Principal;
+import dev.hookline.admin.Scope;
+import dev.hookline.admin.spi.AdminStore;
+import dev.hookline.admin.spi.StoredToken;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Makes and checks API tokens: {@code hkl_} and 32 random bytes (base64url), of which only the
+ * SHA-256 is stored. Thread-safe.
+ */
+public final class TokenService {
+  /** The prefix that lets secret scanners recognise a leaked token. */
+  public static final String PREFIX = "hkl_";
+
+  private static final int TOKEN_BYTES = 32;
+  private static final Pattern TOKEN = Pattern.compile("hkl_[A-Za-z0-9_-]{43}");
+  private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9._:@-]{1,128}");
+
+  private final AdminStore store;
+  private final Clock clock;
+  private final SecureRandom random;
+
+  TokenService(AdminStore store, Clock clock, SecureRandom random) {
+    this.store = store;
+    this.clock = clock;
+    this.random = random;
+  }
+
+  /** Makes a token; see {@code AdminApi.issueToken}. */
+  public IssuedToken issue(
+      String name, Optional<String> tenant, Set<Scope> scopes, Optional<Instant> expiresAt) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(tenant, "tenant");
+    Objects.requireNonNull(scopes, "scopes");
+    Objects.requireNonNull(expiresAt, "expiresAt");
+    if (name.isBlank() || name.length() > 200) {
+      throw new IllegalArgumentException("token name must be 1 to 200 characters");
+    }
+    if (tenant.isPresent() && !isTenant(tenant.get())) {
+      throw new IllegalArgumentException(
+          "tenant is malformed: use 1 to 128 characters A-Z a-z 0-9 . _ : @ -");
+    }
+    if (scopes.isEmpty()) {
+      throw new IllegalArgumentException("a token needs at least one scope");
+    }
+    byte[] bytes = new byte[TOKEN_BYTES];
+    random.nextBytes(bytes);
+    String value = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    byte[] idBytes = new byte[12];
+    random.nextBytes(idBytes);
+    String id = "tok_" + HexFormat.of().formatHex(idBytes);
+    store.insertToken(
+        new StoredToken(
+            id, name, tenant, scopes, hash(value), clock.instant(), expiresAt, Optional.empty()));
+    return new IssuedToken(id, Secret.of(value));
+  }
+
+  /** Revokes a token. */
+  public boolean revoke(String id) {
+    return store.revokeToken(id, clock.instant());
+  }
+
+  /**
+   * Checks a bearer token: well formed, known, not revoked, not expired.
+   *
+   * @param presented the value after {@code Bearer }
+   * @return the principal, or empty
+   */
+  Optional<Principal> authenticate(String presented) {
+    if (!TOKEN.matcher(presented).matches()) {
+      return Optional.empty();
+    }
+    String hash = hash(presented);
+    Optional<StoredToken> found = store.findTokenByHash(hash);
+    // The store looked the hash up; compare it again in constant time, so that no store's
+    // lookup (an index, a prefix match) decides alone.
+    if (found.isEmpty()
+        || !MessageDigest.isEqual(
+            found.get().hash().getBytes(StandardCharsets.US_ASCII),
+            hash.getBytes(StandardCharsets.US_ASCII))
+        || !found.get().usableAt(clock.instant())) {
+      return Optional.empty();
+    }
+    StoredToken t = found.get();
+    return Optional.of(
+        new Principal(
+            "token:" + t.id() + " (" + t.name() + ")",
+            Optional.of(t.id()),
+            t.tenant(),
+            t.scopes()));
+  }
+
+  static boolean isTenant(String tenant) {
+    return TENANT.matcher(tenant).matches();
+  }
+
+  static String hash(String value) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package dev.hookline.admin.spi;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Where the management API keeps its tokens (hashes only) and its audit log. Implementations: the
+ * in-memory {@code InMemoryAdminStore} and the PostgreSQL {@code PostgresAdminStore}.
+ *
+ * <p>Implementations must be thread-safe.
+ */
+public interface AdminStore {
+  /**
+   * Stores a new token.
+   *
+   * @param token the token's metadata and hash
+   * @throws IllegalStateException if a token with that id or hash exists
+   */
+  void insertToken(StoredToken token);
+
+  /**
+   * Finds a token by the hash of its value.
+   *
+   * @param hash the lower-case hex SHA-256 of the value
+   * @return the token, or empty
+   */
+  Optional<StoredToken> findTokenByHash(String hash);
+
+  /**
+   * Finds a token by id.
+   *
+   * @param id the token's id
+   * @return the token, or empty
+   */
+  Optional<StoredToken> findToken(String id);
+
+  /**
+   * Lists tokens in id order, after a cursor.
+   *
+   * @param tenant only tokens bound to this tenant; empty for every token
+   * @param afterId only tokens whose id sorts after this one; empty to start at the first
+   * @param limit most tokens returned
+   * @return the tokens
+   */
+  List<StoredToken> listTokens(Optional<String> tenant, Optional<String> afterId, int limit);
+
+  /**
+   * Revokes a token: it stops working at once.
+   *
+   * @param id the token's id
+   * @param at the time of revocation
+   * @return true if a token that was not revoked is now revoked
+   */
+  boolean revokeToken(String id, Instant at);
+
+  /**
+   * Appends an entry to the audit log.
+   *
+   * @param entry the entry; its sequence is ignored
+   * @return the entry with the sequence the store gave it
+   */
+  AuditEntry appendAudit(AuditEntry entry);
+
+  /**
+   * Lists the audit log, newest first.
+   *
+   * @param tenant only entries about this tenant's resources; empty for every entry
+   * @param beforeSequence only entries older than this sequence; empty to start at the newest
+   * @param limit most entries returned
+   * @return the entries
+   */
+  List<AuditEntry> listAudit(Optional<String> tenant, OptionalLong beforeSequence, int limit);
+}

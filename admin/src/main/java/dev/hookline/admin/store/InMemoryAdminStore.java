@@ -1,0 +1,106 @@
+package dev.hookline.admin.store;
+
+import dev.hookline.admin.spi.AdminStore;
+import dev.hookline.admin.spi.AuditEntry;
+import dev.hookline.admin.spi.StoredToken;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+
+/**
+ * An {@link AdminStore} in memory: for tests, development and single-instance hosts that accept
+ * losing tokens and the audit log on restart.
+ *
+ * <p>Thread-safe (every method synchronizes on the store).
+ */
+public final class InMemoryAdminStore implements AdminStore {
+  private final TreeMap<String, StoredToken> tokens = new TreeMap<>();
+  private final List<AuditEntry> audit = new ArrayList<>();
+
+  /** Creates an empty store. */
+  public InMemoryAdminStore() {}
+
+  @Override
+  public synchronized void insertToken(StoredToken token) {
+    Objects.requireNonNull(token, "token");
+    if (tokens.containsKey(token.id()) || findTokenByHash(token.hash()).isPresent()) {
+      throw new IllegalStateException("a token with id " + token.id() + " or its hash exists");
+    }
+    tokens.put(token.id(), token);
+  }
+
+  @Override
+  public synchronized Optional<StoredToken> findTokenByHash(String hash) {
+    Objects.requireNonNull(hash, "hash");
+    for (StoredToken t : tokens.values()) {
+      if (t.hash().equals(hash)) {
+        return Optional.of(t);
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public synchronized Optional<StoredToken> findToken(String id) {
+    return Optional.ofNullable(tokens.get(Objects.requireNonNull(id, "id")));
+  }
+
+  @Override
+  public synchronized List<StoredToken> listTokens(
+      Optional<String> tenant, Optional<String> afterId, int limit) {
+    List<StoredToken> out = new ArrayList<>();
+    for (StoredToken t :
+        afterId.isPresent() ? tokens.tailMap(afterId.get(), false).values() : tokens.values()) {
+      if (out.size() >= limit) {
+        break;
+      }
+      if (tenant.isEmpty() || t.tenant().equals(tenant)) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public synchronized boolean revokeToken(String id, Instant at) {
+    StoredToken t = tokens.get(Objects.requireNonNull(id, "id"));
+    if (t == null || t.revokedAt().isPresent()) {
+      return false;
+    }
+    tokens.put(id, t.revoked(at));
+    return true;
+  }
+
+  @Override
+  public synchronized AuditEntry appendAudit(AuditEntry entry) {
+    AuditEntry stored = entry.withSequence(audit.size() + 1L);
+    audit.add(stored);
+    return stored;
+  }
+
+  @Override
+  public synchronized List<AuditEntry> listAudit(
+      Optional<String> tenant, OptionalLong beforeSequence, int limit) {
+    List<AuditEntry> out = new ArrayList<>();
+    int start =
+        beforeSequence.isPresent()
+            ? (int) Math.min(beforeSequence.getAsLong() - 1, audit.size())
+            : audit.size();
+    for (int i = start - 1; i >= 0 && out.size() < limit; i--) {
+      AuditEntry e = audit.get(i);
+      if (tenant.isEmpty() || e.tenant().equals(tenant)) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public String toString() {
+    return "InMemoryAdminStore";
+  }
+}

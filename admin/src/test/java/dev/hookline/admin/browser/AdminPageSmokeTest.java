@@ -81,6 +81,5 @@ class AdminPageSmokeTest extends BrowserTest {
     assertTrue(driver.findElement(By.id("token-input")).isDisplayed());
     assertFalse(driver.findElement(By.id("view-list")).isDisplayed());
     assertEquals(null, js("return sessionStorage.getItem('hookline.admin.token');"));
-
   }
 }

@@ -61,7 +61,8 @@ final class AdminServer implements AutoCloseable {
             .start();
     api = AdminApi.builder().registry(registry).dispatcher(dispatcher).build();
     adminToken =
-        api.issueToken("browser tests", Optional.empty(), EnumSet.allOf(Scope.class), Optional.empty())
+        api.issueToken(
+                "browser tests", Optional.empty(), EnumSet.allOf(Scope.class), Optional.empty())
             .token()
             .reveal();
     readOnlyToken =
@@ -93,7 +94,8 @@ final class AdminServer implements AutoCloseable {
   }
 
   /** Calls the REST API directly, as another client would. */
-  HttpResponse<String> call(String method, String path, String token, String contentType, String body)
+  HttpResponse<String> call(
+      String method, String path, String token, String contentType, String body)
       throws IOException, InterruptedException {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(base() + api.basePath() + path))
@@ -102,7 +104,8 @@ final class AdminServer implements AutoCloseable {
     if (body == null) {
       b.method(method, HttpRequest.BodyPublishers.noBody());
     } else {
-      b.header("Content-Type", contentType).method(method, HttpRequest.BodyPublishers.ofString(body));
+      b.header("Content-Type", contentType)
+          .method(method, HttpRequest.BodyPublishers.ofString(body));
     }
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }

@@ -82,7 +82,9 @@ abstract class BrowserTest {
   static void openSignedIn(String token) {
     viewport(1280, 800);
     driver.get(server.page());
-    js("sessionStorage.clear(); sessionStorage.setItem('hookline.admin.token', arguments[0]);", token);
+    js(
+        "sessionStorage.clear(); sessionStorage.setItem('hookline.admin.token', arguments[0]);",
+        token);
     driver.get(server.page() + "#/");
     driver.navigate().refresh();
     waitVisible(By.id("view-list"));
@@ -110,7 +112,9 @@ abstract class BrowserTest {
 
   /** Waits until no request of the page is in flight. */
   static void waitIdle() {
-    until(d -> "false".equals(d.findElement(By.id("main")).getAttribute("aria-busy")), "the page is idle");
+    until(
+        d -> "false".equals(d.findElement(By.id("main")).getAttribute("aria-busy")),
+        "the page is idle");
   }
 
   static <T> T until(Function<WebDriver, T> condition, String what) {

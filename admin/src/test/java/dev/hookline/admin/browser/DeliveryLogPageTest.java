@@ -54,7 +54,8 @@ class DeliveryLogPageTest extends BrowserTest {
       failed.findElement(By.cssSelector("button[data-action='attempts']")).click();
       WebElement timeline = waitVisible(By.cssSelector("#delivery-rows tr.detail .timeline"));
       until(d -> timeline.getText().contains("HTTP 500"), "the timeline shows the 500s");
-      assertTrue(timeline.findElements(By.cssSelector("li.attempt")).size() >= 2, timeline.getText());
+      assertTrue(
+          timeline.findElements(By.cssSelector("li.attempt")).size() >= 2, timeline.getText());
       screenshot("12-failed-delivery-attempts");
 
       server.listener.succeed();

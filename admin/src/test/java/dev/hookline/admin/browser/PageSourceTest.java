@@ -44,7 +44,8 @@ class PageSourceTest {
     assertEquals(List.of("<script src=\"admin.js\" defer>"), scripts);
     assertEquals(List.of(), all(Pattern.compile("<style\\b"), html));
     assertEquals(List.of(), all(Pattern.compile("\\sstyle\\s*="), html));
-    assertEquals(List.of(), all(Pattern.compile("\\son[a-z]+\\s*=", Pattern.CASE_INSENSITIVE), html));
+    assertEquals(
+        List.of(), all(Pattern.compile("\\son[a-z]+\\s*=", Pattern.CASE_INSENSITIVE), html));
     assertEquals(List.of(), all(Pattern.compile("javascript:", Pattern.CASE_INSENSITIVE), html));
     assertTrue(html.contains("<link rel=\"stylesheet\" href=\"admin.css\">"));
   }
@@ -52,7 +53,8 @@ class PageSourceTest {
   @Test
   void everyInputSelectAndTextareaHasALabel() throws IOException {
     String html = read("index.html");
-    Matcher fields = Pattern.compile("<(input|select|textarea)\\b[^>]*\\bid=\"([^\"]+)\"").matcher(html);
+    Matcher fields =
+        Pattern.compile("<(input|select|textarea)\\b[^>]*\\bid=\"([^\"]+)\"").matcher(html);
     int checked = 0;
     while (fields.find()) {
       String id = fields.group(2);
@@ -84,13 +86,16 @@ class PageSourceTest {
             "localStorage")) {
       assertTrue(!js.contains(banned), "admin.js must not use " + banned);
     }
-    assertTrue(js.contains("sessionStorage.setItem(TOKEN_KEY"), "the token lives in sessionStorage");
+    assertTrue(
+        js.contains("sessionStorage.setItem(TOKEN_KEY"), "the token lives in sessionStorage");
     assertTrue(js.contains("credentials: 'omit'"), "requests never carry cookies");
   }
 
   @Test
   void stylesheetHasNoRemoteOrScriptedContent() throws IOException {
     String css = read("admin.css");
-    assertEquals(List.of(), all(Pattern.compile("@import|url\\(|expression\\(", Pattern.CASE_INSENSITIVE), css));
+    assertEquals(
+        List.of(),
+        all(Pattern.compile("@import|url\\(|expression\\(", Pattern.CASE_INSENSITIVE), css));
   }
 }

@@ -54,8 +54,7 @@ class ReadOnlyTokenPageTest extends BrowserTest {
                     + "]).then(s => done({patch: s[0], disable: s[1], del: s[2], create: s[3]}),"
                     + " e => done({error: String(e)}));",
                 id);
-    assertEquals(
-        Map.of("patch", 403L, "disable", 403L, "del", 403L, "create", 403L), statuses);
+    assertEquals(Map.of("patch", 403L, "disable", 403L, "del", 403L, "create", 403L), statuses);
     HttpResponse<String> still = server.get("/webhooks/" + id);
     assertEquals(200, still.statusCode());
     assertTrue(still.body().contains("Look, don't touch"), still.body());

@@ -11,10 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A webhook listener on 127.0.0.1 for the browser tests: answers the verification handshake
- * ({@code GET} with {@code X-Verification-Key}, echoed back as {@code {"key": ...}}) and each
- * notification with the status the test chooses (204 by default; {@link #failWith(int)} makes the
- * endpoint fail). Checks no signature: the page tests are about what the page shows. Thread-safe.
+ * A webhook listener on 127.0.0.1 for the browser tests: answers the verification handshake ({@code
+ * GET} with {@code X-Verification-Key}, echoed back as {@code {"key": ...}}) and each notification
+ * with the status the test chooses (204 by default; {@link #failWith(int)} makes the endpoint
+ * fail). Checks no signature: the page tests are about what the page shows. Thread-safe.
  */
 final class TestListener implements AutoCloseable {
   private final HttpServer server;
@@ -72,7 +72,8 @@ final class TestListener implements AutoCloseable {
         exchange.sendResponseHeaders(204, -1);
         return;
       }
-      byte[] body = "{\"error\":\"the test made this endpoint fail\"}".getBytes(StandardCharsets.UTF_8);
+      byte[] body =
+          "{\"error\":\"the test made this endpoint fail\"}".getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", "application/json");
       exchange.sendResponseHeaders(answer, body.length);
       try (OutputStream out = exchange.getResponseBody()) {

@@ -35,7 +35,8 @@ class WebhooksPageTest extends BrowserTest {
     assertFalse(deletion.isEnabled());
     WebElement deletionLabel =
         driver.findElement(By.cssSelector("label[for='ev-user-deletion_requested']"));
-    assertTrue(deletionLabel.getText().contains("User deletion requested"), deletionLabel.getText());
+    assertTrue(
+        deletionLabel.getText().contains("User deletion requested"), deletionLabel.getText());
     assertTrue(deletionLabel.getText().contains("not supported"), deletionLabel.getText());
     screenshot("02-add-webhook-form");
 
@@ -91,7 +92,8 @@ class WebhooksPageTest extends BrowserTest {
     // reloading brings the current values, and saving then works
     driver.findElement(By.id("conflict-reload")).click();
     until(
-        d -> "changed elsewhere".equals(d.findElement(By.id("f-description")).getAttribute("value")),
+        d ->
+            "changed elsewhere".equals(d.findElement(By.id("f-description")).getAttribute("value")),
         "the current version is loaded");
     WebElement again = driver.findElement(By.id("f-description"));
     again.clear();
@@ -256,6 +258,7 @@ class WebhooksPageTest extends BrowserTest {
       }
       new Actions(driver).sendKeys(Keys.TAB).perform();
     }
-    throw new AssertionError("Tab never reaches #" + id + "; stuck at " + active().getAttribute("id"));
+    throw new AssertionError(
+        "Tab never reaches #" + id + "; stuck at " + active().getAttribute("id"));
   }
 }

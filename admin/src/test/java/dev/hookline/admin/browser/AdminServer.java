@@ -19,6 +19,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
@@ -90,7 +91,8 @@ final class AdminServer implements AutoCloseable {
 
   /** Publishes one {@code user.created} event for every webhook that subscribes to it. */
   void publishUserCreated(String userId) {
-    dispatcher.publish(Event.builder(UserEvents.CREATED).user(userId).build());
+    dispatcher.publish(
+        Event.builder(UserEvents.CREATED).user(userId).occurredAt(Instant.now()).build());
   }
 
   /** Calls the REST API directly, as another client would. */

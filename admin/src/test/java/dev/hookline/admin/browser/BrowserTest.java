@@ -16,14 +16,13 @@ import java.util.logging.Level;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -32,10 +31,11 @@ import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * What every browser test class shares: one admin server and one headless Chromium for the class,
- * and small helpers over the page. Waits are Selenium's bounded {@link WebDriverWait}s.
+ * What every browser test class shares: one admin server and one headless Chromium for the whole
+ * run ({@link SharedBrowser} starts them before the first class and stops them after the last), and
+ * small helpers over the page. Waits are Selenium's bounded {@link WebDriverWait}s.
  */
-@ExtendWith(RequiresChromium.class)
+@ExtendWith({RequiresChromium.class, SharedBrowser.class})
 abstract class BrowserTest {
   static final Duration WAIT = Duration.ofSeconds(20);
   private static final Pattern WEBHOOK_ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
@@ -43,32 +43,6 @@ abstract class BrowserTest {
 
   static AdminServer server;
   static ChromeDriver driver;
-  private static Path profile;
-
-  @BeforeAll
-  static void startServerAndBrowser() throws IOException {
-    server = new AdminServer();
-    profile = Files.createTempDirectory("hookline-chromium-");
-    driver = Chromium.start(profile);
-  }
-
-  @AfterAll
-  static void stopServerAndBrowser() {
-    try {
-      if (driver != null) {
-        driver.quit();
-      }
-    } finally {
-      driver = null;
-      if (server != null) {
-        server.close();
-        server = null;
-      }
-      if (profile != null) {
-        Chromium.deleteTree(profile);
-      }
-    }
-  }
 
   /** Each test sees only its own console messages. */
   @BeforeEach
@@ -118,7 +92,11 @@ abstract class BrowserTest {
   }
 
   static <T> T until(Function<WebDriver, T> condition, String what) {
-    return new WebDriverWait(driver, WAIT).withMessage(what).until(condition);
+    // the page re-renders its rows after each action: an element found a moment ago may be gone
+    return new WebDriverWait(driver, WAIT)
+        .withMessage(what)
+        .ignoring(StaleElementReferenceException.class)
+        .until(condition);
   }
 
   static WebElement waitVisible(By by) {
@@ -158,6 +136,23 @@ abstract class BrowserTest {
         "a row for " + name);
   }
 
+  /**
+   * Clicks a row's action button, finding the row afresh: the list re-renders after each action, so
+   * a row found a moment ago may be gone.
+   */
+  static void clickAction(String name, String action) {
+    until(
+        d -> {
+          WebElement button = action(row(name), action).orElse(null);
+          if (button == null) {
+            return null;
+          }
+          button.click();
+          return true;
+        },
+        "the " + action + " button of " + name);
+  }
+
   static Optional<WebElement> action(WebElement row, String action) {
     return row.findElements(By.cssSelector("button[data-action='" + action + "']")).stream()
         .findFirst();
@@ -189,7 +184,7 @@ abstract class BrowserTest {
         "{\"name\":"
             + jsonString(name)
             + ",\"description\":\"made by the test\",\"uri\":"
-            + jsonString(server.listener.uri("/hooks/" + Integer.toHexString(name.hashCode())))
+            + jsonString(server.listener.uri(path(name)))
             + ",\"api_key\":\"test-api-key-0123456789\",\"subscribed_events\":["
             + events
             + "]}";
@@ -199,6 +194,11 @@ abstract class BrowserTest {
     Matcher m = WEBHOOK_ID.matcher(r.body());
     assertTrue(m.find(), r.body());
     return m.group(1);
+  }
+
+  /** The listener path of the webhook {@link #createWebhook} made for {@code name}. */
+  static String path(String name) {
+    return "/hooks/" + Integer.toHexString(name.hashCode());
   }
 
   /** Runs the handshake and enables the webhook through the API. */

@@ -18,12 +18,12 @@ class DeliveryLogPageTest extends BrowserTest {
     String id = createWebhook("Delivered", "\"user.created\"");
     server.call("POST", "/webhooks/" + id + "/verify", server.adminToken, null, null);
     openSignedIn(server.adminToken);
-    action(row("Delivered"), "enable").orElseThrow().click();
+    clickAction("Delivered", "enable");
     waitText(By.id("message"), "Enabled");
 
     int before = server.listener.notifications();
     server.publishUserCreated("u-delivered");
-    action(row("Delivered"), "deliveries").orElseThrow().click();
+    clickAction("Delivered", "deliveries");
     waitText(By.id("deliveries-heading"), "Delivered");
     WebElement delivery = deliveryIn("SUCCEEDED");
     assertTrue(server.listener.notifications() > before);
@@ -42,11 +42,11 @@ class DeliveryLogPageTest extends BrowserTest {
   void aFailedDeliveryIsShownAndRedeliveredUntilItSucceeds() throws Exception {
     String id = createWebhook("Flaky endpoint", "\"user.created\"");
     verifyAndEnable(id);
-    server.listener.failWith(500);
+    server.listener.failWith(path("Flaky endpoint"), 500);
     try {
       server.publishUserCreated("u-flaky");
       openSignedIn(server.adminToken);
-      action(row("Flaky endpoint"), "deliveries").orElseThrow().click();
+      clickAction("Flaky endpoint", "deliveries");
       waitText(By.id("deliveries-heading"), "Flaky endpoint");
       driver.findElement(By.id("d-show-failed")).click();
       WebElement failed = deliveryIn("FAILED");
@@ -58,7 +58,7 @@ class DeliveryLogPageTest extends BrowserTest {
           timeline.findElements(By.cssSelector("li.attempt")).size() >= 2, timeline.getText());
       screenshot("12-failed-delivery-attempts");
 
-      server.listener.succeed();
+      server.listener.succeed(path("Flaky endpoint"));
       failed.findElement(By.cssSelector("button[data-action='redeliver']")).click();
       waitText(By.id("message"), "Redelivery queued");
       new Select(driver.findElement(By.id("d-state"))).selectByValue("SUCCEEDED");
@@ -67,7 +67,7 @@ class DeliveryLogPageTest extends BrowserTest {
       assertTrue(succeeded.getText().contains("204"), succeeded.getText());
       screenshot("13-redelivered");
     } finally {
-      server.listener.succeed();
+      server.listener.succeed(path("Flaky endpoint"));
     }
   }
 
@@ -75,12 +75,12 @@ class DeliveryLogPageTest extends BrowserTest {
   void redeliverAllSinceRedeliversEveryFailedDeliveryInTheWindow() throws Exception {
     String id = createWebhook("Outage", "\"user.created\"");
     verifyAndEnable(id);
-    server.listener.failWith(503);
+    server.listener.failWith(path("Outage"), 503);
     try {
       server.publishUserCreated("u-outage-1");
       server.publishUserCreated("u-outage-2");
       openSignedIn(server.adminToken);
-      action(row("Outage"), "deliveries").orElseThrow().click();
+      clickAction("Outage", "deliveries");
       waitText(By.id("deliveries-heading"), "Outage");
       new Select(driver.findElement(By.id("d-state"))).selectByValue("FAILED");
       until(
@@ -89,7 +89,7 @@ class DeliveryLogPageTest extends BrowserTest {
             return states().stream().filter("FAILED"::equals).count() == 2 ? true : null;
           },
           "two failed deliveries");
-      server.listener.succeed();
+      server.listener.succeed(path("Outage"));
       // the form comes filled with "24 hours ago"
       assertTrue(!driver.findElement(By.id("recover-since")).getAttribute("value").isEmpty());
       driver.findElement(By.id("recover-submit")).click();
@@ -104,7 +104,7 @@ class DeliveryLogPageTest extends BrowserTest {
       waitText(By.id("deliveries-summary"), "succeeded");
       screenshot("14-redeliver-all-since");
     } finally {
-      server.listener.succeed();
+      server.listener.succeed(path("Outage"));
     }
   }
 

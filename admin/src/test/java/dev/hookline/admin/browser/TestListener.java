@@ -8,19 +8,22 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A webhook listener on 127.0.0.1 for the browser tests: answers the verification handshake ({@code
  * GET} with {@code X-Verification-Key}, echoed back as {@code {"key": ...}}) and each notification
- * with the status the test chooses (204 by default; {@link #failWith(int)} makes the endpoint
- * fail). Checks no signature: the page tests are about what the page shows. Thread-safe.
+ * with the status the test chose for its path (204 by default; {@link #failWith(String, int)} makes
+ * one endpoint fail, so tests that share the listener do not disturb each other). Checks no
+ * signature: the page tests are about what the page shows. Thread-safe.
  */
 final class TestListener implements AutoCloseable {
   private final HttpServer server;
   private final AtomicInteger notifications = new AtomicInteger();
   private final AtomicInteger handshakes = new AtomicInteger();
-  private volatile int status = 204;
+  private final Map<String, Integer> failing = new ConcurrentHashMap<>();
 
   TestListener() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -32,13 +35,14 @@ final class TestListener implements AutoCloseable {
     return "http://127.0.0.1:" + server.getAddress().getPort() + path;
   }
 
-  /** From now on every notification is answered with {@code status}; handshakes still pass. */
-  void failWith(int status) {
-    this.status = status;
+  /** From now on notifications to {@code path} get {@code status}; handshakes still pass. */
+  void failWith(String path, int status) {
+    failing.put(path, status);
   }
 
-  void succeed() {
-    this.status = 204;
+  /** Notifications to {@code path} succeed again. */
+  void succeed(String path) {
+    failing.remove(path);
   }
 
   int notifications() {
@@ -67,7 +71,7 @@ final class TestListener implements AutoCloseable {
         return;
       }
       notifications.incrementAndGet();
-      int answer = status;
+      int answer = failing.getOrDefault(exchange.getRequestURI().getPath(), 204);
       if (answer == 204) {
         exchange.sendResponseHeaders(204, -1);
         return;

@@ -63,7 +63,7 @@ class WebhooksPageTest extends BrowserTest {
   void editingAStaleVersionShowsAClearConflictAndSavesNothing() throws Exception {
     String id = createWebhook("Stale edit", "\"user.created\"");
     openSignedIn(server.adminToken);
-    action(row("Stale edit"), "edit").orElseThrow().click();
+    clickAction("Stale edit", "edit");
     WebElement description = waitVisible(By.id("f-description"));
     until(d -> "made by the test".equals(description.getAttribute("value")), "the form is filled");
     long opened = version(id);
@@ -119,7 +119,7 @@ class WebhooksPageTest extends BrowserTest {
     assertEquals(0L, js("return document.querySelectorAll('img').length;"));
     screenshot("06-markup-name-as-text");
     driver.findElement(By.id("deliveries-back")).click();
-    action(row(name), "edit").orElseThrow().click();
+    clickAction(name, "edit");
     until(d -> name.equals(d.findElement(By.id("f-name")).getAttribute("value")), "the form");
     assertTrue(waitText(By.id("form-heading"), name).contains(name));
     assertEquals(0L, js("return document.querySelectorAll('img').length;"));
@@ -207,35 +207,35 @@ class WebhooksPageTest extends BrowserTest {
   void rowActionsEnableDisableSendTestRotateAndDeleteWithConfirmation() throws Exception {
     String id = createWebhook("Row actions", "\"user.created\"");
     openSignedIn(server.adminToken);
-    action(row("Row actions"), "verify").orElseThrow().click();
+    clickAction("Row actions", "verify");
     waitText(By.id("message"), "Handshake passed for \u201cRow actions\u201d");
 
-    action(row("Row actions"), "enable").orElseThrow().click();
+    clickAction("Row actions", "enable");
     waitText(By.id("message"), "Enabled \u201cRow actions\u201d");
     until(d -> action(row("Row actions"), "disable").isPresent(), "Disable is offered");
     assertTrue(server.get("/webhooks/" + id).body().contains("\"enabled\":true"));
 
     int before = server.listener.notifications();
-    action(row("Row actions"), "test").orElseThrow().click();
+    clickAction("Row actions", "test");
     waitText(By.id("message"), "Test notification sent");
     until(d -> server.listener.notifications() > before, "the test notification arrives");
 
-    action(row("Row actions"), "rotate").orElseThrow().click();
+    clickAction("Row actions", "rotate");
     WebElement secret = waitVisible(By.id("secret-value"));
     until(d -> secret.getAttribute("value").startsWith("whsec_"), "the new secret is shown");
     driver.findElement(By.id("secret-done")).click();
     waitIdle();
 
-    action(row("Row actions"), "disable").orElseThrow().click();
+    clickAction("Row actions", "disable");
     waitText(By.id("message"), "Disabled \u201cRow actions\u201d");
     until(d -> action(row("Row actions"), "enable").isPresent(), "Enable is offered");
 
-    action(row("Row actions"), "delete").orElseThrow().click();
+    clickAction("Row actions", "delete");
     waitText(By.id("confirm-text"), "Row actions");
     screenshot("10-delete-confirmation");
     driver.findElement(By.id("confirm-cancel")).click();
     assertEquals(200, server.get("/webhooks/" + id).statusCode(), "Cancel deletes nothing");
-    action(row("Row actions"), "delete").orElseThrow().click();
+    clickAction("Row actions", "delete");
     waitVisible(By.id("confirm-ok")).click();
     waitText(By.id("message"), "Deleted \u201cRow actions\u201d");
     assertEquals(404, server.get("/webhooks/" + id).statusCode());

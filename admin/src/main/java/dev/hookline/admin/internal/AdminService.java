@@ -1,14 +1,54 @@
 package dev.hookline.admin.internal;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hookline.Delivery;
+import dev.hookline.DeliveryState;
+import dev.hookline.EventType;
+import dev.hookline.Secret;
+import dev.hookline.SigningSecret;
+import dev.hookline.VerificationResult;
 import dev.hookline.Violation;
+import dev.hookline.Webhook;
+import dev.hookline.WebhookConflictException;
+import dev.hookline.WebhookDefinition;
+import dev.hookline.WebhookFormat;
+import dev.hookline.WebhookNotFoundException;
+import dev.hookline.WebhookRegistry;
+import dev.hookline.WebhookStatus;
+import dev.hookline.WebhookValidationException;
 import dev.hookline.admin.AdminRequest;
 import dev.hookline.admin.AdminResponse;
+import dev.hookline.admin.Authenticator;
+import dev.hookline.admin.IssuedToken;
+import dev.hookline.admin.Principal;
+import dev.hookline.admin.Scope;
+import dev.hookline.admin.spi.AuditEntry;
+import dev.hookline.admin.spi.StoredToken;
+import dev.hookline.delivery.Dispatcher;
+import dev.hookline.delivery.FormatUnavailableException;
+import dev.hookline.delivery.PublishResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,14 +57,46 @@ public final class AdminService {
   private static final Logger log = LoggerFactory.getLogger(AdminService.class);
   static final ObjectMapper JSON = new ObjectMapper();
 
+  static final int DEFAULT_PAGE = 50;
+  static final int MAX_PAGE = 200;
+  private static final String JSON_TYPE = "application/json";
+  private static final String MERGE_PATCH = "application/merge-patch+json";
+  private static final Set<String> CREATE_FIELDS =
+      Set.of(
+          "name",
+          "description",
+          "uri",
+          "api_key",
+          "subscribed_events",
+          "filter",
+          "tenant",
+          "format",
+          "audience");
+  private static final Set<String> PATCH_FIELDS = CREATE_FIELDS;
+  private static final Set<String> ACTIONS =
+      Set.of("enable", "disable", "verify", "test", "api-key", "recover");
+
   private final AdminSettings settings;
+  private final WebhookRegistry registry;
+  private final Dispatcher dispatcher;
   private final StaticFiles page;
   private final TokenService tokens;
+  private final RateLimiter authFailures;
+  private final RateLimiter redeliveries;
+  private final Idempotency idempotency;
+  private volatile byte @Nullable [] openApi;
 
   public AdminService(AdminSettings settings) {
     this.settings = settings;
+    this.registry = settings.registry();
+    this.dispatcher = settings.dispatcher();
     this.page = new StaticFiles(settings.pagePath());
     this.tokens = new TokenService(settings.store(), settings.clock(), settings.random());
+    this.authFailures =
+        new RateLimiter(settings.maxAuthFailures(), settings.authFailureWindow(), settings.clock());
+    this.redeliveries =
+        new RateLimiter(settings.maxRedeliveries(), settings.redeliveryWindow(), settings.clock());
+    this.idempotency = new Idempotency(settings.idempotencyRetention(), settings.clock());
   }
 
   public TokenService tokens() {
@@ -33,13 +105,29 @@ public final class AdminService {
 
   public AdminResponse handle(AdminRequest request) {
     try {
-      if (page.handles(request.path())) {
+      String path = request.path();
+      if (page.handles(path)) {
         return page.serve(request);
       }
-      if (!request.path().startsWith(settings.basePath())) {
-        throw Problem.notFound("the resource " + request.path());
+      String base = settings.basePath();
+      if (!path.equals(base) && !path.startsWith(base + "/")) {
+        throw Problem.notFound("the resource " + path);
       }
-      throw Problem.notFound("the resource " + request.path());
+      List<String> segments = segments(path.substring(base.length()));
+      if (segments.equals(List.of("openapi.json"))) {
+        requireMethod(request, "GET");
+        return openApiDocument();
+      }
+      OptionalLong blocked = authFailures.blockedFor(request.remoteAddress());
+      if (blocked.isPresent()) {
+        throw Problem.tooManyRequests(
+            "too many failed authentications from this address", blocked.getAsLong());
+      }
+      Principal principal = authenticate(request);
+      if (request.bodyLength() > settings.maxBodyBytes()) {
+        throw Problem.tooLarge(settings.maxBodyBytes());
+      }
+      return route(new Call(request, principal, segments));
     } catch (Problem p) {
       return problem(p);
     } catch (RuntimeException e) {
@@ -50,12 +138,1065 @@ public final class AdminService {
     }
   }
 
+  // ------------------------------------------------------------------ authentication
+
+  private Principal authenticate(AdminRequest request) {
+    Optional<String> header = request.header("Authorization");
+    if (header.isPresent()) {
+      String h = header.get().trim();
+      if (h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        Optional<Principal> p = tokens.authenticate(h.substring(7).trim());
+        if (p.isPresent()) {
+          return p.get();
+        }
+      }
+    }
+    for (Authenticator a : settings.authenticators()) {
+      Optional<Principal> p = a.authenticate(request);
+      if (p.isPresent()) {
+        return p.get();
+      }
+    }
+    authFailures.record(request.remoteAddress());
+    throw Problem.unauthorized(
+        header.isPresent()
+            ? "the token is not valid, expired or revoked"
+            : "send Authorization: Bearer <token>");
+  }
+
+  private static void requireScope(Call c, Scope scope) {
+    if (!c.principal.has(scope)) {
+      throw Problem.forbidden(scope.wireName());
+    }
+  }
+
+  // ------------------------------------------------------------------ routing
+
+  private record Call(AdminRequest request, Principal principal, List<String> seg) {
+    String method() {
+      return request.method();
+    }
+
+    int size() {
+      return seg.size();
+    }
+
+    String at(int i) {
+      return seg.get(i);
+    }
+  }
+
+  private AdminResponse route(Call c) {
+    List<String> s = c.seg;
+    if (s.isEmpty()) {
+      throw Problem.notFound("the resource " + c.request.path());
+    }
+    String first = s.get(0);
+    boolean single = s.size() == 1;
+    if (first.equals("webhooks")) {
+      return webhookRoutes(c);
+    }
+    if (first.equals("tokens")) {
+      return tokenRoutes(c);
+    }
+    if (single && first.equals("me")) {
+      requireMethod(c.request, "GET");
+      return ok(200, Render.me(c.principal));
+    }
+    if (single && first.equals("event-types")) {
+      requireMethod(c.request, "GET");
+      requireScope(c, Scope.WEBHOOKS_READ);
+      return eventTypes();
+    }
+    if (single && first.equals("audit-log")) {
+      requireMethod(c.request, "GET");
+      requireScope(c, Scope.TOKENS_ADMIN);
+      return auditLog(c);
+    }
+    throw Problem.notFound("the resource " + c.request.path());
+  }
+
+  private AdminResponse webhookRoutes(Call c) {
+    if (c.size() == 1) {
+      if (c.method().equals("GET")) {
+        requireScope(c, Scope.WEBHOOKS_READ);
+        return listWebhooks(c);
+      }
+      requireMethod(c.request, "GET", "POST");
+      requireScope(c, Scope.WEBHOOKS_WRITE);
+      return createWebhook(c);
+    }
+    String id = c.at(1);
+    if (c.size() == 2) {
+      requireMethod(c.request, "GET", "PATCH", "DELETE");
+      if (c.method().equals("GET")) {
+        requireScope(c, Scope.WEBHOOKS_READ);
+        return webhookResponse(200, visible(c, id));
+      }
+      requireScope(c, Scope.WEBHOOKS_WRITE);
+      return c.method().equals("PATCH") ? patchWebhook(c, id) : deleteWebhook(c, id);
+    }
+    String action = c.at(2);
+    if (c.size() == 3) {
+      if (ACTIONS.contains(action)) {
+        requireMethod(c.request, "POST");
+        requireScope(
+            c, action.equals("recover") ? Scope.DELIVERIES_REDELIVER : Scope.WEBHOOKS_WRITE);
+        return webhookAction(c, id, action);
+      }
+      if (action.equals("summary")) {
+        requireMethod(c.request, "GET");
+        requireScope(c, Scope.DELIVERIES_READ);
+        visible(c, id);
+        return ok(200, Render.summary(dispatcher.summary(id)));
+      }
+      if (action.equals("deliveries")) {
+        requireMethod(c.request, "GET");
+        requireScope(c, Scope.DELIVERIES_READ);
+        return listDeliveries(c, visible(c, id));
+      }
+    }
+    if (c.size() == 4 && action.equals("signing-secret") && c.at(3).equals("rotate")) {
+      requireMethod(c.request, "POST");
+      requireScope(c, Scope.WEBHOOKS_WRITE);
+      return rotateSigningSecret(c, id);
+    }
+    if (c.size() == 4 && action.equals("deliveries")) {
+      requireMethod(c.request, "GET");
+      requireScope(c, Scope.DELIVERIES_READ);
+      Webhook w = visible(c, id);
+      return ok(200, Render.delivery(visibleDelivery(w, c.at(3)), true));
+    }
+    if (c.size() == 5 && action.equals("deliveries") && c.at(4).equals("redeliver")) {
+      requireMethod(c.request, "POST");
+      requireScope(c, Scope.DELIVERIES_REDELIVER);
+      return redeliver(c, id, c.at(3));
+    }
+    throw Problem.notFound("the resource " + c.request.path());
+  }
+
+  /** The webhook, if the principal may see it: another tenant's is exactly like a missing one. */
+  private Webhook visible(Call c, String id) {
+    Optional<Webhook> w =
+        c.principal.tenant().isPresent()
+            ? registry.forTenant(c.principal.tenant().get()).get(id)
+            : registry.get(id);
+    return w.orElseThrow(() -> Problem.notFound("the webhook " + id));
+  }
+
+  private Delivery visibleDelivery(Webhook w, String deliveryId) {
+    return dispatcher
+        .delivery(deliveryId)
+        .filter(d -> d.webhookId().equals(w.id()))
+        .orElseThrow(() -> Problem.notFound("the delivery " + deliveryId));
+  }
+
+  // ------------------------------------------------------------------ webhooks
+
+  private AdminResponse listWebhooks(Call c) {
+    Optional<WebhookStatus> status =
+        c.request
+            .queryParameter("status")
+            .map(
+                v -> {
+                  try {
+                    return WebhookStatus.valueOf(v.toUpperCase(Locale.ROOT));
+                  } catch (IllegalArgumentException e) {
+                    throw Problem.badRequest(
+                        "status", "is not a status", names(WebhookStatus.values()));
+                  }
+                });
+    Optional<Boolean> enabled = c.request.queryParameter("enabled").map(v -> bool("enabled", v));
+    int limit = limit(c.request);
+    Optional<Cursor> after = c.request.queryParameter("cursor").map(Cursor::decode);
+    List<Webhook> all =
+        c.principal.tenant().isPresent()
+            ? registry.forTenant(c.principal.tenant().get()).list()
+            : registry.list();
+    List<Webhook> page = new ArrayList<>();
+    for (Webhook w : all) { // oldest first: (created_at, id) ascending
+      if (after.isPresent() && !isAfter(w, after.get())) {
+        continue;
+      }
+      if (status.isPresent() && w.status() != status.get()) {
+        continue;
+      }
+      if (enabled.isPresent() && w.enabled() != enabled.get()) {
+        continue;
+      }
+      page.add(w);
+      if (page.size() > limit) {
+        break;
+      }
+    }
+    boolean done = page.size() <= limit;
+    List<Webhook> shown = done ? page : page.subList(0, limit);
+    ArrayNode data = JSON.createArrayNode();
+    shown.forEach(w -> data.add(Render.webhook(w)));
+    Optional<String> next =
+        done
+            ? Optional.empty()
+            : Optional.of(
+                new Cursor(shown.get(limit - 1).createdAt(), shown.get(limit - 1).id()).encode());
+    return ok(200, list(data, next));
+  }
+
+  private static boolean isAfter(Webhook w, Cursor c) {
+    int cmp = w.createdAt().compareTo(c.at());
+    return cmp > 0 || (cmp == 0 && w.id().compareTo(c.id()) > 0);
+  }
+
+  private AdminResponse createWebhook(Call c) {
+    requireContentType(c.request, JSON_TYPE);
+    Optional<String> key = c.request.header("Idempotency-Key");
+    if (key.isEmpty()) {
+      return doCreate(c);
+    }
+    if (key.get().isBlank() || key.get().length() > 255) {
+      throw Problem.badRequest("Idempotency-Key", "is empty or too long", "1 to 255 characters");
+    }
+    return idempotency.run(
+        c.principal.name() + "\n" + key.get(), c.request.body(), () -> doCreate(c));
+  }
+
+  private AdminResponse doCreate(Call c) {
+    ObjectNode body = object(c.request);
+    List<Violation> violations = new ArrayList<>();
+    unknownFields(body, CREATE_FIELDS, violations);
+    WebhookDefinition.Builder b = WebhookDefinition.builder();
+    text(body, "name", violations).ifPresent(b::name);
+    text(body, "description", violations).ifPresent(b::description);
+    text(body, "uri", violations).ifPresent(b::uri);
+    text(body, "api_key", violations).ifPresent(b::apiKey);
+    events(body, violations).ifPresent(b::eventNames);
+    text(body, "filter", violations).ifPresent(b::filter);
+    text(body, "audience", violations).ifPresent(b::audience);
+    format(body, violations).ifPresent(b::format);
+    Optional<String> tenant = text(body, "tenant", violations);
+    Optional<String> own = c.principal.tenant();
+    if (own.isPresent()) {
+      if (tenant.isPresent() && !tenant.get().equals(own.get())) {
+        violations.add(
+            new Violation(
+                "tenant",
+                "names another tenant than the token's",
+                "absent, or the token's own tenant " + own.get()));
+      }
+      b.tenant(own.get());
+    } else {
+      tenant.ifPresent(b::tenant);
+    }
+    Webhook created;
+    try {
+      if (!violations.isEmpty()) {
+        throw Problem.validation("the webhook is not valid", violations);
+      }
+      created = registry.create(b.build());
+    } catch (WebhookValidationException e) {
+      throw Problem.validation(
+          "the webhook is not valid", merge(violations, apiViolations(e.violations())));
+    }
+    List<String> fields = new ArrayList<>();
+    body.fieldNames().forEachRemaining(fields::add);
+    if (own.isPresent() && !fields.contains("tenant")) {
+      fields.add("tenant");
+    }
+    audit(c, created.tenant(), "webhook.create", created.id(), fields);
+    ObjectNode out = Render.webhook(created);
+    out.put("signing_secret", newestSecret(created));
+    return webhookResponse(201, created, out)
+        .withHeader("Location", settings.basePath() + "/webhooks/" + created.id());
+  }
+
+  private AdminResponse patchWebhook(Call c, String id) {
+    Webhook current = visible(c, id);
+    requireContentType(c.request, MERGE_PATCH);
+    ObjectNode patch = object(c.request);
+    long expected =
+        c.request.header("If-Match").map(AdminService::version).orElse(current.version());
+    if (expected != current.version()) {
+      throw stale(expected, current.version());
+    }
+    List<Violation> violations = new ArrayList<>();
+    unknownFields(patch, PATCH_FIELDS, violations);
+    WebhookDefinition.Builder b = current.definition().toBuilder();
+    List<String> changed = new ArrayList<>();
+    if (patch.has("name")) {
+      required(patch, "name", violations).ifPresent(b::name);
+    }
+    if (patch.has("description")) {
+      b.description(nullable(patch, "description", violations).orElse(""));
+    }
+    if (patch.has("uri")) {
+      required(patch, "uri", violations).ifPresent(b::uri);
+    }
+    if (patch.has("api_key")) {
+      required(patch, "api_key", violations).ifPresent(b::apiKey);
+    }
+    if (patch.has("subscribed_events")) {
+      if (patch.get("subscribed_events").isNull()) {
+        violations.add(
+            new Violation("subscribed_events", "must not be null", "an array of event type names"));
+      } else {
+        events(patch, violations).ifPresent(b::eventNames);
+      }
+    }
+    if (patch.has("filter")) {
+      b.filter(nullable(patch, "filter", violations).orElse(null));
+    }
+    if (patch.has("audience")) {
+      b.audience(nullable(patch, "audience", violations).orElse(null));
+    }
+    if (patch.has("format")) {
+      format(patch, violations).ifPresent(b::format);
+    }
+    if (patch.has("tenant")) {
+      Optional<String> t = nullable(patch, "tenant", violations);
+      if (!t.equals(current.tenant())) {
+        violations.add(
+            new Violation(
+                "tenant",
+                "cannot change: a webhook never moves between tenants",
+                current.tenant().map(x -> "absent or " + x).orElse("absent")));
+      }
+    }
+    Webhook updated;
+    try {
+      if (!violations.isEmpty()) {
+        throw Problem.validation("the change is not valid", violations);
+      }
+      updated = registry.update(id, expected, b.build());
+    } catch (WebhookValidationException e) {
+      throw Problem.validation(
+          "the change is not valid", merge(violations, apiViolations(e.violations())));
+    } catch (WebhookNotFoundException e) {
+      throw Problem.notFound("the webhook " + id);
+    }
+    changed.addAll(changedFields(current, updated, patch));
+    audit(c, updated.tenant(), "webhook.update", id, changed);
+    return webhookResponse(200, updated);
+  }
+
+  private static List<String> changedFields(Webhook before, Webhook after, ObjectNode patch) {
+    List<String> out = new ArrayList<>();
+    if (!before.name().equals(after.name())) {
+      out.add("name");
+    }
+    if (!before.description().equals(after.description())) {
+      out.add("description");
+    }
+    if (!before.uri().equals(after.uri())) {
+      out.add("uri");
+    }
+    if (patch.has("api_key") && !before.apiKey().equals(after.apiKey())) {
+      out.add("api_key");
+    }
+    if (!before.events().equals(after.events())) {
+      out.add("subscribed_events");
+    }
+    if (!before.filter().equals(after.filter())) {
+      out.add("filter");
+    }
+    if (before.format() != after.format()) {
+      out.add("format");
+    }
+    if (!before.audience().equals(after.audience())) {
+      out.add("audience");
+    }
+    return out;
+  }
+
+  private AdminResponse deleteWebhook(Call c, String id) {
+    Webhook w = visible(c, id);
+    if (!registry.delete(id)) {
+      throw Problem.notFound("the webhook " + id);
+    }
+    audit(c, w.tenant(), "webhook.delete", id, List.of());
+    return new AdminResponse(204, Map.of("Cache-Control", List.of("no-store")), new byte[0]);
+  }
+
+  private AdminResponse webhookAction(Call c, String id, String action) {
+    Webhook w = visible(c, id);
+    try {
+      return switch (action) {
+        case "enable" -> {
+          Webhook after = registry.enable(id);
+          audit(c, w.tenant(), "webhook.enable", id, stateFields(w, after));
+          yield webhookResponse(200, after);
+        }
+        case "disable" -> {
+          Webhook after = registry.disable(id);
+          audit(c, w.tenant(), "webhook.disable", id, stateFields(w, after));
+          yield webhookResponse(200, after);
+        }
+        case "verify" -> verify(c, w);
+        case "test" -> sendTest(c, w);
+        case "api-key" -> setApiKey(c, w);
+        case "recover" -> recover(c, w);
+        default -> throw Problem.notFound("the resource " + c.request.path());
+      };
+    } catch (WebhookNotFoundException e) {
+      throw Problem.notFound("the webhook " + id);
+    } catch (FormatUnavailableException e) {
+      throw Problem.conflict("format-unavailable", String.valueOf(e.getMessage()));
+    } catch (WebhookConflictException e) {
+      throw Problem.conflict("contended", String.valueOf(e.getMessage()));
+    }
+  }
+
+  private AdminResponse verify(Call c, Webhook w) {
+    VerificationResult result = dispatcher.startVerification(w.id());
+    Webhook after = registry.require(w.id());
+    audit(c, w.tenant(), "webhook.verify", w.id(), stateFields(w, after));
+    ObjectNode out = JSON.createObjectNode();
+    out.put("verified", result.verified());
+    out.put("detail", result.detail());
+    out.set("webhook", Render.webhook(after));
+    return ok(200, out);
+  }
+
+  private AdminResponse sendTest(Call c, Webhook w) {
+    PublishResult sent;
+    try {
+      sent = dispatcher.sendTest(w.id());
+    } catch (IllegalStateException e) {
+      throw Problem.conflict("not-receiving", String.valueOf(e.getMessage()));
+    }
+    audit(c, w.tenant(), "webhook.test", w.id(), List.of());
+    ObjectNode out = JSON.createObjectNode();
+    out.put("delivery_id", sent.deliveries().isEmpty() ? "" : sent.deliveries().get(0).id());
+    return ok(202, out);
+  }
+
+  private AdminResponse setApiKey(Call c, Webhook w) {
+    requireContentType(c.request, JSON_TYPE);
+    ObjectNode body = object(c.request);
+    List<Violation> violations = new ArrayList<>();
+    unknownFields(body, Set.of("api_key"), violations);
+    Optional<String> key = required(body, "api_key", violations);
+    if (!violations.isEmpty() || key.isEmpty()) {
+      throw Problem.validation("the API key is not valid", violations);
+    }
+    Webhook after;
+    try {
+      after = registry.rotateApiKey(w.id(), Secret.of(key.get()));
+    } catch (WebhookValidationException e) {
+      throw Problem.validation("the API key is not valid", apiViolations(e.violations()));
+    }
+    audit(c, w.tenant(), "webhook.api_key.set", w.id(), List.of("api_key"));
+    return webhookResponse(200, after);
+  }
+
+  private static List<String> stateFields(Webhook before, Webhook after) {
+    List<String> out = new ArrayList<>();
+    if (before.status() != after.status()) {
+      out.add("status");
+    }
+    if (before.enabled() != after.enabled()) {
+      out.add("enabled");
+    }
+    return out;
+  }
+
+  private AdminResponse rotateSigningSecret(Call c, String id) {
+    Webhook w = visible(c, id);
+    Webhook after;
+    try {
+      after = registry.rotateSigningSecret(id, WebhookRegistry.DEFAULT_ROTATION_OVERLAP);
+    } catch (WebhookNotFoundException e) {
+      throw Problem.notFound("the webhook " + id);
+    }
+    audit(c, w.tenant(), "webhook.signing_secret.rotate", id, List.of("signing_secret"));
+    ObjectNode out = JSON.createObjectNode();
+    out.put("signing_secret", newestSecret(after));
+    out.set("webhook", Render.webhook(after));
+    return webhookResponse(200, after, out);
+  }
+
+  private static String newestSecret(Webhook w) {
+    List<SigningSecret> secrets = w.signingSecrets();
+    return secrets.get(secrets.size() - 1).secret().reveal();
+  }
+
+  // ------------------------------------------------------------------ deliveries
+
+  private AdminResponse listDeliveries(Call c, Webhook w) {
+    AdminRequest r = c.request;
+    Set<DeliveryState> states = EnumSet.noneOf(DeliveryState.class);
+    r.queryParameter("state")
+        .ifPresent(
+            v -> {
+              for (String s : v.split(",", -1)) {
+                try {
+                  states.add(DeliveryState.valueOf(s.trim().toUpperCase(Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                  throw Problem.badRequest(
+                      "state", "is not a delivery state", names(DeliveryState.values()));
+                }
+              }
+            });
+    Optional<String> type = r.queryParameter("type").map(this::wireName);
+    Optional<String> eventId = r.queryParameter("event_id");
+    Optional<Instant> since = r.queryParameter("since").map(v -> instant("since", v));
+    Optional<Instant> until = r.queryParameter("until").map(v -> instant("until", v));
+    int limit = limit(r);
+    Optional<Cursor> after = r.queryParameter("cursor").map(Cursor::decode);
+    DeliveryPager pager = new DeliveryPager(dispatcher, w.id(), states, eventId, since, until);
+    List<Delivery> found = new ArrayList<>();
+    Optional<Cursor> position = after;
+    boolean exhausted = false;
+    while (found.size() <= limit && !exhausted) {
+      List<Delivery> batch = pager.fetch(position, limit + 1);
+      exhausted = batch.size() < limit + 1;
+      for (Delivery d : batch) {
+        position = Optional.of(new Cursor(d.createdAt(), d.id()));
+        if (type.isEmpty() || d.event().type().wireName().equals(type.get())) {
+          found.add(d);
+          if (found.size() > limit) {
+            break;
+          }
+        }
+      }
+    }
+    boolean done = found.size() <= limit;
+    List<Delivery> shown = done ? found : found.subList(0, limit);
+    ArrayNode data = JSON.createArrayNode();
+    shown.forEach(d -> data.add(Render.delivery(d, false)));
+    Optional<String> next =
+        done
+            ? Optional.empty()
+            : Optional.of(
+                new Cursor(shown.get(limit - 1).createdAt(), shown.get(limit - 1).id()).encode());
+    return ok(200, list(data, next));
+  }
+
+  private AdminResponse redeliver(Call c, String webhookId, String deliveryId) {
+    Webhook w = visible(c, webhookId);
+    Delivery d = visibleDelivery(w, deliveryId);
+    OptionalLong wait = redeliveries.tryAcquire(w.id());
+    if (wait.isPresent()) {
+      throw Problem.tooManyRequests(
+          "this webhook's redeliveries are rate-limited; try again later", wait.getAsLong());
+    }
+    if (!dispatcher.redeliver(d.id())) {
+      throw Problem.conflict(
+          "not-finished",
+          "the delivery is still queued or in flight: only a finished one is redelivered");
+    }
+    audit(c, w.tenant(), "delivery.redeliver", d.id(), List.of("state"));
+    ObjectNode out = JSON.createObjectNode();
+    out.put("delivery_id", d.id());
+    return ok(202, out);
+  }
+
+  private AdminResponse recover(Call c, Webhook w) {
+    requireContentType(c.request, JSON_TYPE);
+    ObjectNode body = object(c.request);
+    List<Violation> violations = new ArrayList<>();
+    unknownFields(body, Set.of("since", "until"), violations);
+    Optional<String> sinceText = required(body, "since", violations);
+    Optional<String> untilText = text(body, "until", violations);
+    if (!violations.isEmpty() || sinceText.isEmpty()) {
+      throw Problem.validation("the window is not valid", violations);
+    }
+    Instant since = instant("since", sinceText.get());
+    Optional<Instant> until = untilText.map(u -> instant("until", u));
+    if (until.isPresent() && !until.get().isAfter(since)) {
+      throw Problem.badRequest("until", "is not after since", "a time after since");
+    }
+    int count;
+    if (until.isEmpty()) {
+      count = dispatcher.redeliverFailed(w.id(), since); // paced by the dispatcher
+    } else {
+      count = requeueWindow(w.id(), since, until.get());
+    }
+    audit(c, w.tenant(), "webhook.recover", w.id(), List.of());
+    ObjectNode out = JSON.createObjectNode();
+    out.put("redelivered", count);
+    return ok(202, out);
+  }
+
+  /** Requeues the failed deliveries created in [since, until), oldest first, paced apart. */
+  private int requeueWindow(String webhookId, Instant since, Instant until) {
+    DeliveryPager pager =
+        new DeliveryPager(
+            dispatcher,
+            webhookId,
+            EnumSet.of(DeliveryState.FAILED),
+            Optional.empty(),
+            Optional.of(since),
+            Optional.of(until));
+    List<Delivery> failed = new ArrayList<>();
+    Optional<Cursor> position = Optional.empty();
+    while (true) {
+      List<Delivery> batch = pager.fetch(position, 1000);
+      failed.addAll(batch);
+      if (batch.size() < 1000) {
+        break;
+      }
+      Delivery last = batch.get(batch.size() - 1);
+      position = Optional.of(new Cursor(last.createdAt(), last.id()));
+    }
+    Instant now = settings.clock().instant();
+    int count = 0;
+    for (int i = failed.size() - 1; i >= 0; i--) { // oldest first
+      Instant due = now.plus(settings.recoverPace().multipliedBy(count));
+      if (registry.store().requeue(failed.get(i).id(), due, now)) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  // ------------------------------------------------------------------ event types, tokens, audit
+
+  private AdminResponse eventTypes() {
+    ArrayNode data = JSON.createArrayNode();
+    for (EventType t : registry.catalogue().all()) {
+      data.add(Render.eventType(t));
+    }
+    return ok(200, list(data, Optional.empty()));
+  }
+
+  /** A wire name for a wire or display name; unknown names pass through for the registry. */
+  private String wireName(String name) {
+    if (registry.catalogue().find(name).isPresent()) {
+      return name;
+    }
+    for (EventType t : registry.catalogue().all()) {
+      if (t.displayName().equalsIgnoreCase(name.trim())) {
+        return t.wireName();
+      }
+    }
+    return name;
+  }
+
+  private AdminResponse tokenRoutes(Call c) {
+    requireScope(c, Scope.TOKENS_ADMIN);
+    if (c.size() == 1) {
+      if (c.method().equals("GET")) {
+        return listTokens(c);
+      }
+      requireMethod(c.request, "GET", "POST");
+      return createToken(c);
+    }
+    if (c.size() == 2) {
+      StoredToken t =
+          settings
+              .store()
+              .findToken(c.at(1))
+              .filter(
+                  x -> c.principal.tenant().isEmpty() || x.tenant().equals(c.principal.tenant()))
+              .orElseThrow(() -> Problem.notFound("the token " + c.at(1)));
+      if (c.method().equals("GET")) {
+        return ok(200, Render.token(t));
+      }
+      requireMethod(c.request, "GET", "DELETE");
+      if (tokens.revoke(t.id())) {
+        audit(c, t.tenant(), "token.revoke", t.id(), List.of("revoked"));
+      }
+      return new AdminResponse(204, Map.of("Cache-Control", List.of("no-store")), new byte[0]);
+    }
+    throw Problem.notFound("the resource " + c.request.path());
+  }
+
+  private AdminResponse listTokens(Call c) {
+    int limit = limit(c.request);
+    Optional<String> after = c.request.queryParameter("cursor").map(Cursor::decodeText);
+    List<StoredToken> found = settings.store().listTokens(c.principal.tenant(), after, limit + 1);
+    boolean done = found.size() <= limit;
+    List<StoredToken> shown = done ? found : found.subList(0, limit);
+    ArrayNode data = JSON.createArrayNode();
+    shown.forEach(t -> data.add(Render.token(t)));
+    return ok(
+        200,
+        list(
+            data,
+            done ? Optional.empty() : Optional.of(Cursor.encodeText(shown.get(limit - 1).id()))));
+  }
+
+  private AdminResponse createToken(Call c) {
+    requireContentType(c.request, JSON_TYPE);
+    ObjectNode body = object(c.request);
+    List<Violation> violations = new ArrayList<>();
+    unknownFields(body, Set.of("name", "tenant", "scopes", "expires_at"), violations);
+    Optional<String> name = required(body, "name", violations);
+    if (name.isPresent() && (name.get().isBlank() || name.get().length() > 200)) {
+      violations.add(new Violation("name", "is blank or too long", "1 to 200 characters"));
+    }
+    Optional<String> tenant = text(body, "tenant", violations);
+    Optional<String> own = c.principal.tenant();
+    if (own.isPresent()) {
+      if (tenant.isPresent() && !tenant.get().equals(own.get())) {
+        violations.add(
+            new Violation(
+                "tenant",
+                "names another tenant than the token's",
+                "absent, or the token's own tenant " + own.get()));
+      }
+      tenant = own;
+    } else if (tenant.isPresent() && !TokenService.isTenant(tenant.get())) {
+      violations.add(
+          new Violation("tenant", "is malformed", "1 to 128 characters A-Z a-z 0-9 . _ : @ -"));
+    }
+    Set<Scope> scopes = EnumSet.noneOf(Scope.class);
+    JsonNode scopeNode = body.get("scopes");
+    String allowedScopes = names(Scope.values(), Scope::wireName);
+    if (scopeNode == null || !scopeNode.isArray() || scopeNode.isEmpty()) {
+      violations.add(new Violation("scopes", "is required: at least one scope", allowedScopes));
+    } else {
+      for (JsonNode s : scopeNode) {
+        Optional<Scope> scope = s.isTextual() ? Scope.fromWireName(s.asText()) : Optional.empty();
+        if (scope.isEmpty()) {
+          violations.add(new Violation("scopes", "names an unknown scope", allowedScopes));
+        } else if (!c.principal.has(scope.get())) {
+          violations.add(
+              new Violation(
+                  "scopes",
+                  "grants " + scope.get().wireName() + ", which this token does not hold",
+                  "scopes this token holds"));
+        } else {
+          scopes.add(scope.get());
+        }
+      }
+    }
+    Optional<Instant> expires =
+        text(body, "expires_at", violations).map(v -> instant("expires_at", v));
+    if (expires.isPresent() && !expires.get().isAfter(settings.clock().instant())) {
+      violations.add(new Violation("expires_at", "is not in the future", "a future time"));
+    }
+    if (!violations.isEmpty() || name.isEmpty()) {
+      throw Problem.validation("the token is not valid", violations);
+    }
+    IssuedToken issued = tokens.issue(name.get(), tenant, scopes, expires);
+    StoredToken stored = settings.store().findToken(issued.id()).orElseThrow();
+    List<String> fields = new ArrayList<>();
+    body.fieldNames().forEachRemaining(fields::add);
+    audit(c, tenant, "token.create", issued.id(), fields);
+    ObjectNode out = Render.token(stored);
+    out.put("token", issued.token().reveal());
+    return ok(201, out).withHeader("Location", settings.basePath() + "/tokens/" + issued.id());
+  }
+
+  private AdminResponse auditLog(Call c) {
+    int limit = limit(c.request);
+    OptionalLong before = OptionalLong.empty();
+    Optional<String> cursor = c.request.queryParameter("cursor");
+    if (cursor.isPresent()) {
+      try {
+        before = OptionalLong.of(Long.parseLong(Cursor.decodeText(cursor.get())));
+      } catch (NumberFormatException e) {
+        throw Problem.badRequest(
+            "cursor", "is not a cursor this API returned", "the next_cursor of the previous page");
+      }
+    }
+    List<AuditEntry> found = settings.store().listAudit(c.principal.tenant(), before, limit + 1);
+    boolean done = found.size() <= limit;
+    List<AuditEntry> shown = done ? found : found.subList(0, limit);
+    ArrayNode data = JSON.createArrayNode();
+    shown.forEach(e -> data.add(Render.audit(e)));
+    return ok(
+        200,
+        list(
+            data,
+            done
+                ? Optional.empty()
+                : Optional.of(Cursor.encodeText(Long.toString(shown.get(limit - 1).sequence())))));
+  }
+
+  private void audit(
+      Call c, Optional<String> tenant, String action, String target, List<String> fields) {
+    settings
+        .store()
+        .appendAudit(
+            new AuditEntry(
+                0,
+                settings.clock().instant(),
+                c.principal.tokenId(),
+                c.principal.name(),
+                tenant,
+                action,
+                target,
+                fields));
+  }
+
+  // ------------------------------------------------------------------ OpenAPI
+
+  private AdminResponse openApiDocument() {
+    byte[] doc = openApi;
+    if (doc == null) {
+      try (InputStream in =
+          AdminService.class.getResourceAsStream("/dev/hookline/admin/openapi.json")) {
+        if (in == null) {
+          throw new IllegalStateException("openapi.json is missing from the jar");
+        }
+        ObjectNode tree = (ObjectNode) JSON.readTree(in);
+        ArrayNode servers = tree.putArray("servers");
+        servers.addObject().put("url", settings.basePath());
+        doc = JSON.writeValueAsBytes(tree);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      openApi = doc;
+    }
+    return new AdminResponse(
+        200, Map.of("Content-Type", List.of(JSON_TYPE), "Cache-Control", List.of("no-cache")), doc);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static List<String> segments(String rest) {
+    List<String> out = new ArrayList<>();
+    for (String s : rest.split("/", -1)) {
+      if (!s.isEmpty()) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  private static void requireMethod(AdminRequest r, String... allowed) {
+    for (String m : allowed) {
+      if (m.equals(r.method())) {
+        return;
+      }
+    }
+    throw Problem.methodNotAllowed(String.join(", ", allowed));
+  }
+
+  private static void requireContentType(AdminRequest r, String expected) {
+    String type = r.header("Content-Type").orElse("");
+    int semi = type.indexOf(';');
+    String bare = (semi < 0 ? type : type.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
+    if (!bare.equals(expected)) {
+      throw Problem.unsupportedMediaType(expected);
+    }
+  }
+
+  private static ObjectNode object(AdminRequest r) {
+    JsonNode node;
+    try {
+      node = JSON.readTree(r.body());
+    } catch (IOException e) {
+      throw Problem.badRequest("body", "is not valid JSON", "a JSON object");
+    }
+    if (node == null || !node.isObject()) {
+      throw Problem.badRequest("body", "is not a JSON object", "a JSON object");
+    }
+    return (ObjectNode) node;
+  }
+
+  private static void unknownFields(ObjectNode body, Set<String> known, List<Violation> out) {
+    for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!known.contains(f)) {
+        out.add(
+            new Violation(
+                f,
+                "is not a field of this request",
+                String.join(", ", new java.util.TreeSet<>(known))));
+      }
+    }
+  }
+
+  /** A string field, absent if missing or null. */
+  private static Optional<String> text(ObjectNode body, String field, List<Violation> out) {
+    JsonNode n = body.get(field);
+    if (n == null || n.isNull()) {
+      return Optional.empty();
+    }
+    if (!n.isTextual()) {
+      out.add(new Violation(field, "is not a string", "a string"));
+      return Optional.empty();
+    }
+    return Optional.of(n.asText());
+  }
+
+  private static Optional<String> nullable(ObjectNode body, String field, List<Violation> out) {
+    return text(body, field, out);
+  }
+
+  private static Optional<String> required(ObjectNode body, String field, List<Violation> out) {
+    JsonNode n = body.get(field);
+    if (n == null || n.isNull()) {
+      out.add(new Violation(field, "is required", "a string"));
+      return Optional.empty();
+    }
+    return text(body, field, out);
+  }
+
+  private Optional<List<String>> events(ObjectNode body, List<Violation> out) {
+    JsonNode n = body.get("subscribed_events");
+    if (n == null || n.isNull()) {
+      return Optional.empty();
+    }
+    if (!n.isArray()) {
+      out.add(
+          new Violation(
+              "subscribed_events", "is not an array", "an array of wire or display names"));
+      return Optional.empty();
+    }
+    List<String> names = new ArrayList<>();
+    for (JsonNode e : n) {
+      if (!e.isTextual()) {
+        out.add(
+            new Violation("subscribed_events", "contains a value that is not a string", "strings"));
+        return Optional.empty();
+      }
+      names.add(wireName(e.asText()));
+    }
+    return Optional.of(names);
+  }
+
+  private static Optional<WebhookFormat> format(ObjectNode body, List<Violation> out) {
+    return text(body, "format", out)
+        .flatMap(
+            f -> {
+              try {
+                return Optional.of(WebhookFormat.valueOf(f));
+              } catch (IllegalArgumentException e) {
+                out.add(new Violation("format", "is not a format", names(WebhookFormat.values())));
+                return Optional.empty();
+              }
+            });
+  }
+
+  /** The registry's violations, with the API's field names. */
+  private static List<Violation> apiViolations(List<Violation> violations) {
+    List<Violation> out = new ArrayList<>();
+    for (Violation v : violations) {
+      out.add(new Violation(apiField(v.field()), v.problem(), v.allowed()));
+    }
+    return out;
+  }
+
+  private static String apiField(String field) {
+    if (field.equals("events") || field.startsWith("events")) {
+      return "subscribed_events" + field.substring("events".length());
+    }
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < field.length(); i++) {
+      char ch = field.charAt(i);
+      if (Character.isUpperCase(ch)) {
+        b.append('_').append(Character.toLowerCase(ch));
+      } else {
+        b.append(ch);
+      }
+    }
+    return b.toString();
+  }
+
+  private static List<Violation> merge(List<Violation> a, List<Violation> b) {
+    Set<Violation> all = new LinkedHashSet<>(a);
+    all.addAll(b);
+    return List.copyOf(all);
+  }
+
+  private static long version(String ifMatch) {
+    String v = ifMatch.trim();
+    if (v.startsWith("W/")) {
+      v = v.substring(2);
+    }
+    if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+      v = v.substring(1, v.length() - 1);
+    }
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw Problem.badRequest(
+          "If-Match", "is not a version", "the ETag of the webhook, such as \"3\"");
+    }
+  }
+
+  private static Problem stale(long expected, long actual) {
+    return Problem.staleVersion(
+        "the webhook is at version "
+            + actual
+            + ", not "
+            + expected
+            + ": read it again and reapply your change");
+  }
+
+  private static int limit(AdminRequest r) {
+    Optional<String> v = r.queryParameter("limit");
+    if (v.isEmpty()) {
+      return DEFAULT_PAGE;
+    }
+    try {
+      int n = Integer.parseInt(v.get());
+      if (n >= 1 && n <= MAX_PAGE) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw Problem.badRequest("limit", "is out of range", "1 to " + MAX_PAGE);
+  }
+
+  private static boolean bool(String field, String v) {
+    if (v.equals("true") || v.equals("false")) {
+      return Boolean.parseBoolean(v);
+    }
+    throw Problem.badRequest(field, "is not a boolean", "true or false");
+  }
+
+  private static Instant instant(String field, String v) {
+    try {
+      return Instant.parse(v);
+    } catch (DateTimeParseException e) {
+      throw Problem.badRequest(field, "is not a time", "ISO-8601, such as 2026-11-30T00:00:00Z");
+    }
+  }
+
+  private static <E extends Enum<E>> String names(E[] values) {
+    return names(values, Enum::name);
+  }
+
+  private static <E> String names(E[] values, java.util.function.Function<E, String> name) {
+    List<String> out = new ArrayList<>();
+    for (E e : values) {
+      out.add(name.apply(e));
+    }
+    return String.join(", ", out);
+  }
+
+  private static ObjectNode list(ArrayNode data, Optional<String> next) {
+    ObjectNode n = JSON.createObjectNode();
+    n.set("data", data);
+    if (next.isPresent()) {
+      n.put("next_cursor", next.get());
+    } else {
+      n.putNull("next_cursor");
+    }
+    n.put("done", next.isEmpty());
+    return n;
+  }
+
+  private AdminResponse webhookResponse(int status, Webhook w) {
+    return webhookResponse(status, w, Render.webhook(w));
+  }
+
+  private AdminResponse webhookResponse(int status, Webhook w, ObjectNode body) {
+    return ok(status, body).withHeader("ETag", "\"" + w.version() + "\"");
+  }
+
+  static AdminResponse ok(int status, JsonNode body) {
+    Map<String, List<String>> h = new LinkedHashMap<>();
+    h.put("Content-Type", List.of(JSON_TYPE));
+    h.put("Cache-Control", List.of("no-store"));
+    try {
+      return new AdminResponse(status, h, JSON.writeValueAsBytes(body));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   static AdminResponse problem(Problem p) {
     ObjectNode body = JSON.createObjectNode();
     body.put("type", Problem.TYPE_BASE + p.slug());
     body.put("title", p.title());
     body.put("status", p.status());
-    body.put("detail", p.getMessage());
+    body.put("detail", Objects.requireNonNullElse(p.getMessage(), p.title()));
     if (!p.errors().isEmpty()) {
       ArrayNode errors = body.putArray("errors");
       for (Violation v : p.errors()) {
@@ -72,7 +1213,7 @@ public final class AdminService {
     p.headers().forEach((k, v) -> h.put(k, List.of(v)));
     try {
       return new AdminResponse(p.status(), h, JSON.writeValueAsBytes(body));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
   }

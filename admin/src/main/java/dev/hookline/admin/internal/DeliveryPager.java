@@ -1,0 +1,84 @@
+package dev.hookline.admin.internal;
+
+import dev.hookline.Delivery;
+import dev.hookline.DeliveryQuery;
+import dev.hookline.DeliveryState;
+import dev.hookline.delivery.Dispatcher;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Keyset pages of one webhook's deliveries, newest first, over the public {@link DeliveryQuery}:
+ * both stores order by (created_at DESC, id DESC), so a page after the position (t, id) is the rest
+ * of the rows created at t with a smaller id, then the rows created before t. The stores keep times
+ * to the microsecond (PostgreSQL) or finer (in memory): the rows "at t" are read with the window
+ * [t, t + 1 µs) and filtered here, which is exact for both. Thread-safe (immutable).
+ */
+final class DeliveryPager {
+  /** Most rows created at one instant that a page boundary can fall among. */
+  static final int MAX_TIES = 10_000;
+
+  private final Dispatcher dispatcher;
+  private final String webhookId;
+  private final Set<DeliveryState> states;
+  private final Optional<String> eventId;
+  private final Optional<Instant> since;
+  private final Optional<Instant> until;
+
+  DeliveryPager(
+      Dispatcher dispatcher,
+      String webhookId,
+      Set<DeliveryState> states,
+      Optional<String> eventId,
+      Optional<Instant> since,
+      Optional<Instant> until) {
+    this.dispatcher = dispatcher;
+    this.webhookId = webhookId;
+    this.states = states;
+    this.eventId = eventId;
+    this.since = since;
+    this.until = until;
+  }
+
+  /** Up to {@code n} deliveries after {@code position} (or from the newest), newest first. */
+  List<Delivery> fetch(Optional<Cursor> position, int n) {
+    if (position.isEmpty()) {
+      return dispatcher.deliveries(query(since, until, n));
+    }
+    Cursor c = position.get();
+    List<Delivery> out = new ArrayList<>();
+    Instant tieEnd = c.at().plus(Duration.ofNanos(1000));
+    Optional<Instant> tieUntil = Optional.of(until.filter(u -> u.isBefore(tieEnd)).orElse(tieEnd));
+    Optional<Instant> tieFrom = Optional.of(since.filter(s -> s.isAfter(c.at())).orElse(c.at()));
+    if (tieFrom.get().isBefore(tieUntil.get())) {
+      for (Delivery d : dispatcher.deliveries(query(tieFrom, tieUntil, MAX_TIES))) {
+        if (d.createdAt().equals(c.at()) && d.id().compareTo(c.id()) < 0) {
+          out.add(d);
+        }
+      }
+    }
+    if (out.size() >= n) {
+      return out.subList(0, n);
+    }
+    Optional<Instant> before = Optional.of(until.filter(u -> u.isBefore(c.at())).orElse(c.at()));
+    if (since.isEmpty() || since.get().isBefore(before.get())) {
+      out.addAll(dispatcher.deliveries(query(since, before, n - out.size())));
+    }
+    return out;
+  }
+
+  private DeliveryQuery query(Optional<Instant> from, Optional<Instant> before, int limit) {
+    DeliveryQuery.Builder b = DeliveryQuery.builder().webhook(webhookId).limit(limit);
+    if (!states.isEmpty()) {
+      b.states(states.toArray(new DeliveryState[0]));
+    }
+    eventId.ifPresent(b::event);
+    from.ifPresent(b::createdFrom);
+    before.ifPresent(b::createdBefore);
+    return b.build();
+  }
+}

@@ -1020,17 +1020,18 @@
     });
 
     $('deliveries-back').addEventListener('click', () => go('#/'));
-    $('deliveries-refresh').addEventListener('click', () => {
+    const reloadDeliveries = () => {
       loadSummary(state.deliveries.webhookId);
       loadDeliveries(false);
-    });
+    };
+    $('deliveries-refresh').addEventListener('click', reloadDeliveries);
     $('deliveries-filter').addEventListener('submit', (e) => {
       e.preventDefault();
-      loadDeliveries(false);
+      reloadDeliveries();
     });
     $('d-show-failed').addEventListener('click', () => {
       $('d-state').value = 'FAILED';
-      loadDeliveries(false);
+      reloadDeliveries();
     });
     $('deliveries-more').addEventListener('click', () => loadDeliveries(true));
     $('delivery-rows').addEventListener('click', onDeliveriesClick);

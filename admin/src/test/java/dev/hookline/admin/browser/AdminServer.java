@@ -60,7 +60,12 @@ final class AdminServer implements AutoCloseable {
             .redeliveryPace(Duration.ofMillis(20))
             .build()
             .start();
-    api = AdminApi.builder().registry(registry).dispatcher(dispatcher).build();
+    api =
+        AdminApi.builder()
+            .registry(registry)
+            .dispatcher(dispatcher)
+            .recoverPace(Duration.ofMillis(20))
+            .build();
     adminToken =
         api.issueToken(
                 "browser tests", Optional.empty(), EnumSet.allOf(Scope.class), Optional.empty())

@@ -37,7 +37,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 @ExtendWith({RequiresChromium.class, SharedBrowser.class})
 abstract class BrowserTest {
-  static final Duration WAIT = Duration.ofSeconds(20);
+  static final Duration WAIT = Duration.ofSeconds(30);
   private static final Pattern WEBHOOK_ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
   private static final Pattern VERSION = Pattern.compile("\"version\"\\s*:\\s*(\\d+)");
 

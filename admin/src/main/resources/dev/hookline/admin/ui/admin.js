@@ -777,13 +777,13 @@
     let now = '';
     try {
       const current = (await api('GET', '/webhooks/' + encodeURIComponent(id))).data || {};
-      if (current.version !== undefined) now = ' (it is now at version ' + current.version + ')';
+      if (current.version !== undefined) now = '; it is now at version ' + current.version;
     } catch (err) {
       // the sentence below is still true without the current version
     }
     $('conflict-text').textContent =
       'Conflict: ' + quoted(name || id) + ' was changed by someone else after you opened it'
-      + ' (you edited version ' + version + ')' + now + '. Your changes were NOT saved.'
+      + ' (you edited version ' + version + now + '). Your changes were NOT saved.'
       + ' Reload the current version, then make your change again.';
     $('conflict').hidden = false;
     showError('Not saved: the webhook changed since you opened it (412, stale version).');

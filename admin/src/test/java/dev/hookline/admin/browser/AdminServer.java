@@ -2,6 +2,7 @@ package dev.hookline.admin.browser;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.hookline.Event;
+import dev.hookline.EventType;
 import dev.hookline.UserEvents;
 import dev.hookline.WebhookRegistry;
 import dev.hookline.admin.AdminApi;
@@ -96,8 +97,12 @@ final class AdminServer implements AutoCloseable {
 
   /** Publishes one {@code user.created} event for every webhook that subscribes to it. */
   void publishUserCreated(String userId) {
-    dispatcher.publish(
-        Event.builder(UserEvents.CREATED).user(userId).occurredAt(Instant.now()).build());
+    publish(UserEvents.CREATED, userId);
+  }
+
+  /** Publishes one event of {@code type} for every webhook that subscribes to it. */
+  void publish(EventType type, String userId) {
+    dispatcher.publish(Event.builder(type).user(userId).occurredAt(Instant.now()).build());
   }
 
   /** Calls the REST API directly, as another client would. */

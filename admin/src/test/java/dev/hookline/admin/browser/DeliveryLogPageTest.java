@@ -3,6 +3,7 @@ package dev.hookline.admin.browser;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hookline.UserEvents;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -108,7 +109,55 @@ class DeliveryLogPageTest extends BrowserTest {
     }
   }
 
+  @Test
+  void theLogFiltersByEventTypeAndTime() throws Exception {
+    String id = createWebhook("Two kinds", "\"user.created\", \"user.deleted\"");
+    verifyAndEnable(id);
+    server.publish(UserEvents.DELETED, "u-filter-1");
+    server.publish(UserEvents.CREATED, "u-filter-2");
+    openSignedIn(server.adminToken);
+    clickAction("Two kinds", "deliveries");
+    waitText(By.id("deliveries-heading"), "Two kinds");
+    until(
+        d -> {
+          refresh();
+          return states().stream().filter("SUCCEEDED"::equals).count() == 2 ? true : null;
+        },
+        "both deliveries succeed");
+
+    new Select(driver.findElement(By.id("d-type"))).selectByVisibleText("User deleted");
+    refresh();
+    List<String> types = types();
+    assertEquals(List.of("user.deleted"), types);
+    screenshot("16-delivery-log-filtered-by-type");
+
+    // a window that starts in an hour holds nothing
+    new Select(driver.findElement(By.id("d-type"))).selectByValue("");
+    js(
+        "arguments[0].value = arguments[1];",
+        driver.findElement(By.id("d-since")),
+        js(
+            "const d = new Date(Date.now() + 3600e3);"
+                + " const p = (n) => String(n).padStart(2, '0');"
+                + " return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate())"
+                + " + 'T' + p(d.getHours()) + ':' + p(d.getMinutes()) + ':00';"));
+    refresh();
+    assertEquals(List.of(), types());
+    assertTrue(driver.findElement(By.id("deliveries-empty")).isDisplayed());
+
+    // without the window, both are back
+    js("arguments[0].value = '';", driver.findElement(By.id("d-since")));
+    refresh();
+    assertEquals(2, types().size(), types().toString());
+  }
+
   // ------------------------------------------------------------------ helpers
+
+  private static List<String> types() {
+    return driver.findElements(By.cssSelector("#delivery-rows tr[data-delivery]")).stream()
+        .map(r -> r.getAttribute("data-event-type"))
+        .collect(Collectors.toList());
+  }
 
   private static void refresh() {
     waitIdle();

@@ -9,14 +9,14 @@ import java.util.OptionalLong;
  * Where the management API keeps its tokens (hashes only) and its audit log. Implementations: the
  * in-memory {@code InMemoryAdminStore} and the PostgreSQL {@code PostgresAdminStore}.
  *
- * <p>Implementations must be thread-safe.
+ * <p>Implementations must be thread-safe, and report failures as {@link AdminStoreException}.
  */
 public interface AdminStore {
   /**
    * Stores a new token.
    *
    * @param token the token's metadata and hash
-   * @throws IllegalStateException if a token with that id or hash exists
+   * @throws AdminStoreException if a token with that id or hash exists ({@code DUPLICATE})
    */
   void insertToken(StoredToken token);
 

@@ -1,6 +1,7 @@
 package dev.hookline.admin.store;
 
 import dev.hookline.admin.spi.AdminStore;
+import dev.hookline.admin.spi.AdminStoreException;
 import dev.hookline.admin.spi.AuditEntry;
 import dev.hookline.admin.spi.StoredToken;
 import java.time.Instant;
@@ -28,7 +29,9 @@ public final class InMemoryAdminStore implements AdminStore {
   public synchronized void insertToken(StoredToken token) {
     Objects.requireNonNull(token, "token");
     if (tokens.containsKey(token.id()) || findTokenByHash(token.hash()).isPresent()) {
-      throw new IllegalStateException("a token with id " + token.id() + " or its hash exists");
+      throw new AdminStoreException(
+          AdminStoreException.Reason.DUPLICATE,
+          "a token with id " + token.id() + " or its hash exists");
     }
     tokens.put(token.id(), token);
   }

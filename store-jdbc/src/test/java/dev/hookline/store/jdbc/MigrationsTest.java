@@ -62,10 +62,10 @@ class MigrationsTest {
   @Test
   void aNewSchemaIsCreatedAtTheLatestVersionAndRebuildingChangesNothing() throws SQLException {
     EmbeddedDb.store(DS, "mig_a");
-    assertEquals(List.of(1, 2, 3, 4, 5), versions("mig_a"));
+    assertEquals(List.of(1, 2, 3, 4, 5, 6), versions("mig_a"));
     EmbeddedDb.store(DS, "mig_a").insertWebhook(webhook("wh_a", T0));
     EmbeddedDb.store(DS, "mig_a");
-    assertEquals(List.of(1, 2, 3, 4, 5), versions("mig_a"));
+    assertEquals(List.of(1, 2, 3, 4, 5, 6), versions("mig_a"));
     assertTrue(EmbeddedDb.store(DS, "mig_a").findWebhook("wh_a").isPresent());
   }
 
@@ -91,7 +91,7 @@ class MigrationsTest {
     } finally {
       pool.shutdownNow();
     }
-    assertEquals(List.of(1, 2, 3, 4, 5), versions("mig_race"));
+    assertEquals(List.of(1, 2, 3, 4, 5, 6), versions("mig_race"));
   }
 
   @Test
@@ -113,11 +113,14 @@ class MigrationsTest {
   }
 
   /**
-   * Undoes migrations 5 (publish contexts) and 4 (webhook formats): the schema as release 3 left
-   * it.
+   * Undoes migrations 6 (admin tokens and audit log), 5 (publish contexts) and 4 (webhook formats):
+   * the schema as release 3 left it.
    */
   private static void downgradeToVersionThree(String schema) {
     String q = "\"" + schema + "\"";
+    EmbeddedDb.execute(DS, "DROP TABLE " + q + ".admin_audit");
+    EmbeddedDb.execute(DS, "DROP TABLE " + q + ".admin_tokens");
+    EmbeddedDb.execute(DS, "DELETE FROM " + q + ".schema_version WHERE version = 6");
     EmbeddedDb.execute(DS, "ALTER TABLE " + q + ".deliveries DROP COLUMN publish_context");
     EmbeddedDb.execute(DS, "DELETE FROM " + q + ".schema_version WHERE version = 5");
     EmbeddedDb.execute(DS, "ALTER TABLE " + q + ".webhooks DROP COLUMN format");
@@ -134,7 +137,7 @@ class MigrationsTest {
     assertEquals(List.of(1, 2, 3), versions("mig_v3_ctx"));
 
     PostgresStore upgraded = EmbeddedDb.store(DS, "mig_v3_ctx");
-    assertEquals(List.of(1, 2, 3, 4, 5), versions("mig_v3_ctx"));
+    assertEquals(List.of(1, 2, 3, 4, 5, 6), versions("mig_v3_ctx"));
     assertEquals(Optional.empty(), upgraded.findDelivery("dlv_old").orElseThrow().publishContext());
     String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     upgraded.enqueue(
@@ -163,7 +166,7 @@ class MigrationsTest {
     assertEquals(List.of(1, 2), versions("mig_v2"));
 
     PostgresStore upgraded = EmbeddedDb.store(DS, "mig_v2");
-    assertEquals(List.of(1, 2, 3, 4, 5), versions("mig_v2"));
+    assertEquals(List.of(1, 2, 3, 4, 5, 6), versions("mig_v2"));
     assertEquals(Optional.empty(), upgraded.findWebhook("wh_old").orElseThrow().tenant());
     assertTrue(upgraded.findDelivery("dlv_old").isPresent());
     assertEquals(1, upgraded.findDeliveries(DeliveryQuery.builder().build()).size());
@@ -188,7 +191,7 @@ class MigrationsTest {
     assertEquals(List.of(1, 2, 3), versions("mig_v3"));
 
     PostgresStore upgraded = EmbeddedDb.store(DS, "mig_v3");
-    assertEquals(List.of(1, 2, 3, 4, 5), versions("mig_v3"));
+    assertEquals(List.of(1, 2, 3, 4, 5, 6), versions("mig_v3"));
     Webhook old = upgraded.findWebhook("wh_old").orElseThrow();
     assertEquals(WebhookFormat.STANDARD_WEBHOOKS, old.format());
     assertEquals(Optional.empty(), old.audience());

@@ -169,7 +169,41 @@ public final class Migrations {
               List.of(
                   // Nullable, no default: deliveries enqueued before have none, and PostgreSQL
                   // adds the column without rewriting the table.
-                  "ALTER TABLE {s}.deliveries ADD COLUMN publish_context text")));
+                  "ALTER TABLE {s}.deliveries ADD COLUMN publish_context text")),
+          new Migration(
+              6,
+              "admin: API tokens (their hashes, never the tokens) and the audit log",
+              List.of(
+                  // Read and written by hookline-admin's PostgresAdminStore; created here so that
+                  // the schema has one version sequence.
+                  """
+                  CREATE TABLE {s}.admin_tokens (
+                    id text PRIMARY KEY,
+                    name text NOT NULL,
+                    tenant text,
+                    scopes text[] NOT NULL,
+                    token_hash text NOT NULL UNIQUE,
+                    created_at timestamptz NOT NULL,
+                    expires_at timestamptz,
+                    revoked_at timestamptz
+                  )""",
+                  """
+                  CREATE INDEX admin_tokens_tenant ON {s}.admin_tokens (tenant, id)
+                    WHERE tenant IS NOT NULL""",
+                  """
+                  CREATE TABLE {s}.admin_audit (
+                    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    at timestamptz NOT NULL,
+                    token_id text,
+                    principal text NOT NULL,
+                    tenant text,
+                    action text NOT NULL,
+                    target text NOT NULL,
+                    changed_fields text[] NOT NULL
+                  )""",
+                  """
+                  CREATE INDEX admin_audit_tenant ON {s}.admin_audit (tenant, seq DESC)
+                    WHERE tenant IS NOT NULL""")));
 
   private Migrations() {}
 

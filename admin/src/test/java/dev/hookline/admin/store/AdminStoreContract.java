@@ -1,0 +1,158 @@
+package dev.hookline.admin.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hookline.admin.Scope;
+import dev.hookline.admin.spi.AdminStore;
+import dev.hookline.admin.spi.AdminStoreException;
+import dev.hookline.admin.spi.AuditEntry;
+import dev.hookline.admin.spi.StoredToken;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** What every {@link AdminStore} does; each implementation's test extends it. */
+abstract class AdminStoreContract {
+  static final Instant T0 = Instant.parse("2026-11-30T10:00:00Z");
+
+  /** A store with no tokens and an empty audit log. */
+  protected abstract AdminStore store();
+
+  private static StoredToken token(String id, String tenant, Set<Scope> scopes) {
+    return new StoredToken(
+        id,
+        "name " + id,
+        Optional.ofNullable(tenant),
+        scopes,
+        UUID.randomUUID().toString().replace("-", "") + id,
+        T0,
+        Optional.of(T0.plusSeconds(3600)),
+        Optional.empty());
+  }
+
+  @Test
+  void tokensAreFoundByIdAndHashAsStored() {
+    AdminStore s = store();
+    StoredToken t = token("tok_a", "acme", EnumSet.of(Scope.WEBHOOKS_READ, Scope.TOKENS_ADMIN));
+    s.insertToken(t);
+    assertEquals(Optional.of(t), s.findToken("tok_a"));
+    assertEquals(Optional.of(t), s.findTokenByHash(t.hash()));
+    assertEquals(Optional.empty(), s.findTokenByHash("0".repeat(64)));
+    assertEquals(Optional.empty(), s.findToken("tok_none"));
+  }
+
+  @Test
+  void aDuplicateIdOrHashIsRefused() {
+    AdminStore s = store();
+    StoredToken t = token("tok_dup", null, EnumSet.of(Scope.WEBHOOKS_READ));
+    s.insertToken(t);
+    AdminStoreException e =
+        assertThrows(
+            AdminStoreException.class,
+            () -> s.insertToken(token("tok_dup", null, Set.of(Scope.WEBHOOKS_READ))));
+    assertEquals(AdminStoreException.Reason.DUPLICATE, e.reason());
+    StoredToken sameHash =
+        new StoredToken(
+            "tok_other",
+            "n",
+            Optional.empty(),
+            Set.of(Scope.WEBHOOKS_READ),
+            t.hash(),
+            T0,
+            Optional.empty(),
+            Optional.empty());
+    assertThrows(AdminStoreException.class, () -> s.insertToken(sameHash));
+  }
+
+  @Test
+  void tokensListInIdOrderByTenantAfterACursor() {
+    AdminStore s = store();
+    s.insertToken(token("tok_3", "acme", Set.of(Scope.WEBHOOKS_READ)));
+    s.insertToken(token("tok_1", "acme", Set.of(Scope.WEBHOOKS_READ)));
+    s.insertToken(token("tok_2", "globex", Set.of(Scope.WEBHOOKS_READ)));
+    s.insertToken(token("tok_4", null, Set.of(Scope.WEBHOOKS_READ)));
+    assertEquals(
+        List.of("tok_1", "tok_2", "tok_3", "tok_4"),
+        s.listTokens(Optional.empty(), Optional.empty(), 10).stream()
+            .map(StoredToken::id)
+            .toList());
+    assertEquals(
+        List.of("tok_1", "tok_3"),
+        s.listTokens(Optional.of("acme"), Optional.empty(), 10).stream()
+            .map(StoredToken::id)
+            .toList());
+    assertEquals(
+        List.of("tok_3"),
+        s.listTokens(Optional.of("acme"), Optional.of("tok_1"), 10).stream()
+            .map(StoredToken::id)
+            .toList());
+    assertEquals(
+        List.of("tok_2", "tok_3"),
+        s.listTokens(Optional.empty(), Optional.of("tok_1"), 2).stream()
+            .map(StoredToken::id)
+            .toList());
+  }
+
+  @Test
+  void revokingIsOnceAndStopsUse() {
+    AdminStore s = store();
+    s.insertToken(token("tok_r", null, Set.of(Scope.WEBHOOKS_READ)));
+    assertTrue(s.revokeToken("tok_r", T0.plusSeconds(5)));
+    assertFalse(s.revokeToken("tok_r", T0.plusSeconds(6)));
+    assertFalse(s.revokeToken("tok_none", T0));
+    StoredToken t = s.findToken("tok_r").orElseThrow();
+    assertEquals(Optional.of(T0.plusSeconds(5)), t.revokedAt());
+    assertFalse(t.usableAt(T0.plusSeconds(5)));
+  }
+
+  @Test
+  void theAuditLogListsNewestFirstByTenantBeforeASequence() {
+    AdminStore s = store();
+    AuditEntry a =
+        s.appendAudit(
+            new AuditEntry(
+                0,
+                T0,
+                Optional.of("tok_1"),
+                "p",
+                Optional.of("acme"),
+                "webhook.create",
+                "wh_1",
+                List.of("name", "uri")));
+    AuditEntry b =
+        s.appendAudit(
+            new AuditEntry(
+                0,
+                T0.plusSeconds(1),
+                Optional.empty(),
+                "host",
+                Optional.empty(),
+                "webhook.delete",
+                "wh_2",
+                List.of()));
+    AuditEntry c =
+        s.appendAudit(
+            new AuditEntry(
+                0,
+                T0.plusSeconds(2),
+                Optional.of("tok_1"),
+                "p",
+                Optional.of("acme"),
+                "webhook.update",
+                "wh_1",
+                List.of("name")));
+    assertTrue(a.sequence() < b.sequence() && b.sequence() < c.sequence());
+    assertEquals(List.of(c, b, a), s.listAudit(Optional.empty(), OptionalLong.empty(), 10));
+    assertEquals(List.of(c, a), s.listAudit(Optional.of("acme"), OptionalLong.empty(), 10));
+    assertEquals(List.of(a), s.listAudit(Optional.of("acme"), OptionalLong.of(c.sequence()), 10));
+    assertEquals(List.of(c), s.listAudit(Optional.empty(), OptionalLong.empty(), 1));
+  }
+}

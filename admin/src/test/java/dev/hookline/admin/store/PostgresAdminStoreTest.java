@@ -1,0 +1,68 @@
+package dev.hookline.admin.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.hookline.admin.spi.AdminStore;
+import dev.hookline.admin.spi.AdminStoreException;
+import dev.hookline.store.AesGcmSecretCipher;
+import dev.hookline.store.jdbc.PostgresStore;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The contract on PostgreSQL: each test in a fresh schema migrated by PostgresStore. */
+class PostgresAdminStoreTest extends AdminStoreContract {
+  static EmbeddedPostgres pg;
+  static DataSource ds;
+  private static final AtomicInteger SCHEMAS = new AtomicInteger();
+
+  @BeforeAll
+  static void start() throws IOException {
+    pg = EmbeddedPostgres.builder().start();
+    ds = pg.getPostgresDatabase();
+  }
+
+  @AfterAll
+  static void stop() throws IOException {
+    pg.close();
+  }
+
+  static String migratedSchema() {
+    String schema = "admin_" + SCHEMAS.incrementAndGet();
+    byte[] key = new byte[32];
+    java.util.Arrays.fill(key, (byte) 7);
+    PostgresStore.builder(ds)
+        .schema(schema)
+        .secretCipher(AesGcmSecretCipher.builder().primaryKey("test-1", key).build())
+        .build()
+        .close();
+    return schema;
+  }
+
+  @Override
+  protected AdminStore store() {
+    return PostgresAdminStore.create(ds, migratedSchema());
+  }
+
+  @Test
+  void aSchemaWithoutMigrationSixIsRefused() throws SQLException {
+    String schema = migratedSchema();
+    try (Connection c = ds.getConnection();
+        Statement s = c.createStatement()) {
+      s.execute("DELETE FROM \"" + schema + "\".schema_version WHERE version = 6");
+    }
+    AdminStoreException e =
+        assertThrows(AdminStoreException.class, () -> PostgresAdminStore.create(ds, schema));
+    assertEquals(AdminStoreException.Reason.SCHEMA_OUT_OF_DATE, e.reason());
+    assertThrows(AdminStoreException.class, () -> PostgresAdminStore.create(ds, "never_created"));
+    assertThrows(IllegalArgumentException.class, () -> PostgresAdminStore.create(ds, "Bad-Name"));
+  }
+}

@@ -34,10 +34,7 @@ class AdminPageSmokeTest extends BrowserTest {
     assertEquals("nosniff", page.headers().firstValue("X-Content-Type-Options").orElse(""));
     assertTrue(page.body().contains("<script src=\"admin.js\" defer></script>"), page.body());
 
-    viewport(1280, 800);
-    driver.get(server.page());
-    js("sessionStorage.clear();");
-    driver.navigate().refresh();
+    openPage(null);
     WebElement input = waitVisible(By.id("token-input"));
     assertEquals("password", input.getAttribute("type"));
     // the input is labelled: its accessible name comes from the <label for>
@@ -50,10 +47,7 @@ class AdminPageSmokeTest extends BrowserTest {
 
   @Test
   void tokenIsKeptInSessionStorageNotInACookie() {
-    viewport(1280, 800);
-    driver.get(server.page());
-    js("sessionStorage.clear();");
-    driver.navigate().refresh();
+    openPage(null);
     waitVisible(By.id("token-input")).sendKeys(server.adminToken);
     driver.findElement(By.id("token-submit")).click();
     waitVisible(By.id("view-list"));
@@ -71,9 +65,7 @@ class AdminPageSmokeTest extends BrowserTest {
 
   @Test
   void aRefusedTokenSaysSoAndStaysOnTheSignInForm() {
-    driver.get(server.page());
-    js("sessionStorage.clear();");
-    driver.navigate().refresh();
+    openPage(null);
     waitVisible(By.id("token-input")).sendKeys("hkl_not-a-real-token");
     driver.findElement(By.id("token-submit")).click();
     String error = waitText(By.id("error"), "401");

@@ -52,15 +52,25 @@ abstract class BrowserTest {
 
   // ------------------------------------------------------------------ navigation
 
-  /** Opens the page at 1280×800 with {@code token} in this tab's sessionStorage, on the list. */
-  static void openSignedIn(String token) {
+  /**
+   * Opens the page at 1280×800 in a clean tab state: sessionStorage holds {@code token}, or nothing
+   * when it is null. The storage is set from another document of the same origin first, so no page
+   * of an earlier test is still running (and calling the API) while it changes.
+   */
+  static void openPage(String token) {
     viewport(1280, 800);
-    driver.get(server.page());
+    driver.get(server.base() + "/admin/favicon.svg");
     js(
-        "sessionStorage.clear(); sessionStorage.setItem('hookline.admin.token', arguments[0]);",
+        "sessionStorage.clear();"
+            + " if (arguments[0]) { sessionStorage.setItem('hookline.admin.token', arguments[0]); }",
         token);
-    driver.get(server.page() + "#/");
-    driver.navigate().refresh();
+    consoleErrors(); // whatever the previous page logged while it was left
+    driver.get(server.page());
+  }
+
+  /** Opens the page signed in with {@code token}, on the Webhooks list, once it has loaded. */
+  static void openSignedIn(String token) {
+    openPage(token);
     waitVisible(By.id("view-list"));
     waitIdle();
   }

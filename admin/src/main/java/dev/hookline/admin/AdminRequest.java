@@ -27,7 +27,7 @@ public final class AdminRequest {
   private AdminRequest(Builder b) {
     this.method = b.method.toUpperCase(Locale.ROOT);
     this.path = b.path;
-    this.query = parseQuery(b.rawQuery);
+    this.query = java.util.Collections.unmodifiableMap(parseQuery(b.rawQuery));
     Map<String, List<String>> h = new LinkedHashMap<>();
     b.headers.forEach((k, v) -> h.put(k, List.copyOf(v)));
     this.headers = java.util.Collections.unmodifiableMap(h);
@@ -78,7 +78,7 @@ public final class AdminRequest {
   /**
    * Returns every query parameter name.
    *
-   * @return the names
+   * @return the names, unmodifiable
    */
   public java.util.Set<String> queryParameterNames() {
     return query.keySet();

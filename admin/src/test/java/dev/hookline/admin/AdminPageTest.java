@@ -83,4 +83,33 @@ class AdminPageTest {
             HttpResponse.BodyHandlers.ofString());
     assertEquals(405, r.statusCode());
   }
+
+  @Test
+  void thePageCallsTheApiWhereTheHostMountedIt() throws Exception {
+    assertTrue(
+        get("/admin/").body().contains("<meta name=\"hookline-api-base\" content=\"/api/v1\">"));
+    WebhookRegistry registry = WebhookRegistry.builder().store(new InMemoryStore()).build();
+    try (Dispatcher other = Dispatcher.builder().registry(registry).build()) {
+      AdminApi api =
+          AdminApi.builder().registry(registry).dispatcher(other).basePath("/manage/v2").build();
+      HttpServer s =
+          HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+      AdminHttpHandlers.mount(s, api);
+      s.start();
+      try {
+        HttpResponse<String> r =
+            client.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + s.getAddress().getPort() + "/admin/"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        assertTrue(
+            r.body().contains("<meta name=\"hookline-api-base\" content=\"/manage/v2\">"),
+            r.body());
+      } finally {
+        s.stop(0);
+      }
+    }
+  }
 }

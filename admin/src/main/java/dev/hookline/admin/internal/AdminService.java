@@ -90,7 +90,7 @@ public final class AdminService {
     this.settings = settings;
     this.registry = settings.registry();
     this.dispatcher = settings.dispatcher();
-    this.page = new StaticFiles(settings.pagePath());
+    this.page = new StaticFiles(settings.pagePath(), settings.basePath());
     this.tokens = new TokenService(settings.store(), settings.clock(), settings.random());
     this.authFailures =
         new RateLimiter(settings.maxAuthFailures(), settings.authFailureWindow(), settings.clock());

@@ -41,11 +41,17 @@ final class StaticFiles {
           "ico", "image/x-icon",
           "txt", "text/plain; charset=utf-8");
 
+  /** The page's own note of where the REST API is, rewritten to the configured base path. */
+  private static final String API_BASE_META =
+      "<meta name=\"hookline-api-base\" content=\"/api/v1\">";
+
   private final String pagePath;
+  private final String apiBasePath;
   private final ConcurrentHashMap<String, Optional<byte[]>> cache = new ConcurrentHashMap<>();
 
-  StaticFiles(String pagePath) {
+  StaticFiles(String pagePath, String apiBasePath) {
     this.pagePath = pagePath;
+    this.apiBasePath = apiBasePath;
   }
 
   boolean handles(String path) {
@@ -86,11 +92,30 @@ final class StaticFiles {
         name,
         n -> {
           try (InputStream in = StaticFiles.class.getResourceAsStream(ROOT + n)) {
-            return in == null ? Optional.empty() : Optional.of(in.readAllBytes());
+            if (in == null) {
+              return Optional.empty();
+            }
+            byte[] bytes = in.readAllBytes();
+            if (!n.equals("index.html")) {
+              return Optional.of(bytes);
+            }
+            // The page calls the REST API where the host mounted it, not only at the default.
+            String html = new String(bytes, StandardCharsets.UTF_8);
+            String meta =
+                "<meta name=\"hookline-api-base\" content=\"" + attribute(apiBasePath) + "\">";
+            return Optional.of(html.replace(API_BASE_META, meta).getBytes(StandardCharsets.UTF_8));
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
         });
+  }
+
+  private static String attribute(String value) {
+    return value
+        .replace("&", "&amp;")
+        .replace("\"", "&quot;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;");
   }
 
   private static byte[] text(String s) {

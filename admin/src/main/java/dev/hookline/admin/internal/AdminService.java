@@ -26,6 +26,7 @@ import dev.hookline.admin.Authenticator;
 import dev.hookline.admin.IssuedToken;
 import dev.hookline.admin.Principal;
 import dev.hookline.admin.Scope;
+import dev.hookline.admin.spi.AdminStoreException;
 import dev.hookline.admin.spi.AuditEntry;
 import dev.hookline.admin.spi.StoredToken;
 import dev.hookline.delivery.Dispatcher;
@@ -130,6 +131,27 @@ public final class AdminService {
       return route(new Call(request, principal, segments));
     } catch (Problem p) {
       return problem(p);
+    } catch (AdminStoreException e) {
+      if (e.reason() != AdminStoreException.Reason.UNAVAILABLE) {
+        log.error("admin API request failed: {} {}", request.method(), request.path(), e);
+        return problem(
+            new Problem(
+                500, "internal", "Internal error", "the server failed; see its log", List.of()));
+      }
+      // The database is down or unreachable: worth retrying later, unlike a bug.
+      log.warn(
+          "admin API request failed, store unavailable: {} {}: {}",
+          request.method(),
+          request.path(),
+          e.getMessage());
+      return problem(
+              new Problem(
+                  503,
+                  "unavailable",
+                  "Service unavailable",
+                  "the management store cannot be reached; try again later",
+                  List.of()))
+          .withHeader("Retry-After", "5");
     } catch (RuntimeException e) {
       log.error("admin API request failed: {} {}", request.method(), request.path(), e);
       return problem(

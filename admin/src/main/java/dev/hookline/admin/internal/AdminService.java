@@ -394,20 +394,8 @@ public final class AdminService {
     text(body, "filter", violations).ifPresent(b::filter);
     text(body, "audience", violations).ifPresent(b::audience);
     format(body, violations).ifPresent(b::format);
-    Optional<String> tenant = text(body, "tenant", violations);
-    Optional<String> own = c.principal.tenant();
-    if (own.isPresent()) {
-      if (tenant.isPresent() && !tenant.get().equals(own.get())) {
-        violations.add(
-            new Violation(
-                "tenant",
-                "names another tenant than the token's",
-                "absent, or the token's own tenant " + own.get()));
-      }
-      b.tenant(own.get());
-    } else {
-      tenant.ifPresent(b::tenant);
-    }
+    Optional<String> tenant = tenantOf(body, c.principal, violations);
+    tenant.ifPresent(b::tenant);
     Webhook created;
     try {
       if (!violations.isEmpty()) {
@@ -420,7 +408,7 @@ public final class AdminService {
     }
     List<String> fields = new ArrayList<>();
     body.fieldNames().forEachRemaining(fields::add);
-    if (own.isPresent() && !fields.contains("tenant")) {
+    if (c.principal.tenant().isPresent() && !fields.contains("tenant")) {
       fields.add("tenant");
     }
     audit(c, created.tenant(), "webhook.create", created.id(), fields);
@@ -846,18 +834,10 @@ public final class AdminService {
     if (name.isPresent() && (name.get().isBlank() || name.get().length() > 200)) {
       violations.add(new Violation("name", "is blank or too long", "1 to 200 characters"));
     }
-    Optional<String> tenant = text(body, "tenant", violations);
-    Optional<String> own = c.principal.tenant();
-    if (own.isPresent()) {
-      if (tenant.isPresent() && !tenant.get().equals(own.get())) {
-        violations.add(
-            new Violation(
-                "tenant",
-                "names another tenant than the token's",
-                "absent, or the token's own tenant " + own.get()));
-      }
-      tenant = own;
-    } else if (tenant.isPresent() && !TokenService.isTenant(tenant.get())) {
+    Optional<String> tenant = tenantOf(body, c.principal, violations);
+    if (c.principal.tenant().isEmpty()
+        && tenant.isPresent()
+        && !TokenService.isTenant(tenant.get())) {
       violations.add(
           new Violation("tenant", "is malformed", "1 to 128 characters A-Z a-z 0-9 . _ : @ -"));
     }
@@ -1211,6 +1191,27 @@ public final class AdminService {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * The tenant a write is for: a tenant-bound principal's own (a body naming another is a
+   * violation), otherwise the body's {@code tenant}, if any.
+   */
+  private Optional<String> tenantOf(
+      ObjectNode body, Principal principal, List<Violation> violations) {
+    Optional<String> named = text(body, "tenant", violations);
+    Optional<String> own = principal.tenant();
+    if (own.isEmpty()) {
+      return named;
+    }
+    if (named.isPresent() && !named.get().equals(own.get())) {
+      violations.add(
+          new Violation(
+              "tenant",
+              "names another tenant than the token's",
+              "absent, or the token's own tenant " + own.get()));
+    }
+    return own;
   }
 
   static AdminResponse problem(Problem p) {

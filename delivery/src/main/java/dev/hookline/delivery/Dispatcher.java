@@ -28,6 +28,7 @@ import dev.hookline.delivery.spi.NotificationFormat;
 import dev.hookline.filter.Filters;
 import dev.hookline.filter.SubscriptionIndex;
 import dev.hookline.internal.RegistryAccess;
+import dev.hookline.spi.ClaimedDelivery;
 import dev.hookline.spi.IdGenerator;
 import dev.hookline.spi.Store;
 import dev.hookline.spi.TransactionalStore;
@@ -208,7 +209,10 @@ public final class Dispatcher implements AutoCloseable {
             b.retention,
             b.redeliveryPace,
             b.publishContext);
-    EndpointSlots slots = new EndpointSlots(perEndpointLimit);
+    // Behind each endpoint's slots wait up to 8 claimed deliveries per slot (at most 64), so a
+    // slot goes straight to the next delivery as an exchange ends instead of waiting for a claim.
+    EndpointSlots<ClaimedDelivery> slots =
+        new EndpointSlots<>(perEndpointLimit, Math.min(64, 8 * perEndpointLimit));
     this.webhooks = new WebhookView(store, index, health, slots, this::requestPump);
     this.changeListener = webhooks::onChange;
     AttemptRunner runner =
@@ -286,7 +290,7 @@ public final class Dispatcher implements AutoCloseable {
     requireOpen();
     List<Delivery> added = outbox.enqueue(batch);
     if (!added.isEmpty()) {
-      requestPump();
+      claims.requestPumpForNewEvents();
     }
     return new PublishResult(added);
   }
@@ -348,7 +352,7 @@ public final class Dispatcher implements AutoCloseable {
               + "; verify and enable it first");
     }
     List<Delivery> added = outbox.enqueueTest(w);
-    requestPump();
+    claims.requestPumpForNewEvents();
     return new PublishResult(added);
   }
 

@@ -110,11 +110,20 @@ public final class AttemptRunner {
   /**
    * Runs one attempt on the calling worker thread; an error inside Hookline releases the delivery
    * for a later try instead of failing it.
+   *
+   * @param exchangeEnded run once the endpoint has answered (or failed) and its health was told,
+   *     before the outcome is written to the Store, so the endpoint's slot can go to its next
+   *     delivery while the outcome is recorded; not run when the attempt was not made, nor after a
+   *     {@code 410 Gone} (the slot is freed once the webhook is disabled)
    */
-  public void run(ClaimedDelivery claimed, Webhook webhook, EndpointHealth.Permit permit) {
+  public void run(
+      ClaimedDelivery claimed,
+      Webhook webhook,
+      EndpointHealth.Permit permit,
+      Runnable exchangeEnded) {
     AttemptObserver o = observer;
     if (o == null) {
-      runGuarded(claimed, webhook, permit, null);
+      runGuarded(claimed, webhook, permit, null, exchangeEnded);
       return;
     }
     ObservedAttempt observed =
@@ -122,7 +131,7 @@ public final class AttemptRunner {
     AttemptObserver.Scope scope = begin(o, observed);
     AttemptResult result = NOT_ATTEMPTED;
     try {
-      result = runGuarded(claimed, webhook, permit, observed);
+      result = runGuarded(claimed, webhook, permit, observed, exchangeEnded);
     } finally {
       end(scope, result);
     }
@@ -158,9 +167,10 @@ public final class AttemptRunner {
       ClaimedDelivery claimed,
       Webhook webhook,
       EndpointHealth.Permit permit,
-      @Nullable ObservedAttempt observed) {
+      @Nullable ObservedAttempt observed,
+      Runnable exchangeEnded) {
     try {
-      return attempt(claimed, webhook, permit, observed);
+      return attempt(claimed, webhook, permit, observed, exchangeEnded);
     } catch (RuntimeException e) {
       Delivery d = claimed.delivery();
       health.abandon(d.webhookId(), permit); // not the endpoint's fault
@@ -188,7 +198,8 @@ public final class AttemptRunner {
       ClaimedDelivery cd,
       Webhook w,
       EndpointHealth.Permit permit,
-      @Nullable ObservedAttempt observed) {
+      @Nullable ObservedAttempt observed,
+      Runnable exchangeEnded) {
     Delivery d = cd.delivery();
     RetrySchedule schedule = scheduleFor(w);
     int number = d.attemptCount() + 1;
@@ -221,7 +232,7 @@ public final class AttemptRunner {
           outcome.detail());
       return NOT_ATTEMPTED;
     }
-    return record(cd, w, schedule, outcome, outcome.toAttempt(number, startedAt));
+    return record(cd, w, schedule, outcome, outcome.toAttempt(number, startedAt), exchangeEnded);
   }
 
   private SendOutcome send(
@@ -373,7 +384,12 @@ public final class AttemptRunner {
   }
 
   private AttemptResult record(
-      ClaimedDelivery cd, Webhook w, RetrySchedule schedule, SendOutcome outcome, Attempt a) {
+      ClaimedDelivery cd,
+      Webhook w,
+      RetrySchedule schedule,
+      SendOutcome outcome,
+      Attempt a,
+      Runnable exchangeEnded) {
     Delivery d = cd.delivery();
     Lease lease = cd.lease();
     Instant now = clock.instant();
@@ -385,6 +401,7 @@ public final class AttemptRunner {
         outcome.detail());
     if (outcome.succeeded()) {
       health.onSuccess(w.id(), now);
+      exchangeEnded.run();
       if (store.complete(lease, a, now)) {
         notify(l -> l.attemptSucceeded(d, a));
         return result(AttemptResult.Outcome.SUCCEEDED, outcome, Optional.empty(), false);
@@ -436,6 +453,7 @@ public final class AttemptRunner {
     }
     Optional<Instant> failingSince = health.onFailure(w.id(), now);
     boolean disabled = failingSince.isPresent() && disableFailing(w, failingSince.get(), now);
+    exchangeEnded.run();
     int failedInRound = attemptsInRound(d.attempts(), schedule) + 1;
     if (!schedule.hasRetryAfter(failedInRound)) {
       if (store.fail(lease, a, now)) {

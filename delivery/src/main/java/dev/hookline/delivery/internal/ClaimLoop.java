@@ -48,6 +48,17 @@ public final class ClaimLoop {
 
   private static final int MAX_CLAIM_BATCH = 500;
 
+  /**
+   * Kinds of claim round. A worker's round, after its attempt, claims only while the lanes are not
+   * known to be drained and the endpoints' queues have room for a batch; a round for new events (a
+   * publish on this instance) looks at the first-attempts lane again; a probing round (a poll, a
+   * redelivery, a webhook that receives again, {@link #pump()}) looks at both lanes.
+   */
+  private static final int WORKER = 0;
+
+  private static final int NEW_EVENTS = 1;
+  private static final int PROBE = 2;
+
   /** The longest pause between claims while the Store keeps failing. */
   public static final Duration MAX_CLAIM_BACKOFF = Duration.ofSeconds(30);
 
@@ -55,7 +66,7 @@ public final class ClaimLoop {
   private final Store store;
   private final Clock clock;
   private final WebhookView webhooks;
-  private final EndpointSlots slots;
+  private final EndpointSlots<ClaimedDelivery> slots;
   private final EndpointHealth health;
   private final AttemptRunner runner;
   private final Executor workerPool;
@@ -78,6 +89,12 @@ public final class ClaimLoop {
    */
   private volatile boolean retriesDrained;
 
+  /**
+   * Whether a claim from the first-attempts lane came back short, with no webhook excluded for
+   * being full, since the last probing round: worker rounds then skip that lane (see dispatchDue).
+   */
+  private volatile boolean firstDrained;
+
   /** Webhooks not receiving events for which a claim returned deliveries: see dispatchDue. */
   private final Set<String> parked = ConcurrentHashMap.newKeySet();
 
@@ -86,7 +103,10 @@ public final class ClaimLoop {
   private final AtomicLong pumps = new AtomicLong();
   private final ReentrantLock pumpLock = new ReentrantLock();
   private final AtomicBoolean pumpRequested = new AtomicBoolean();
-  private final AtomicBoolean probeRequested = new AtomicBoolean();
+
+  /** The strongest kind of round asked for and not yet run: WORKER, NEW_EVENTS or PROBE. */
+  private final AtomicInteger probeRequested = new AtomicInteger();
+
   private final ReentrantLock idleLock = new ReentrantLock();
   private final Condition idle = idleLock.newCondition();
   private final AtomicInteger idleWaiters = new AtomicInteger();
@@ -98,7 +118,7 @@ public final class ClaimLoop {
       Store store,
       Clock clock,
       WebhookView webhooks,
-      EndpointSlots slots,
+      EndpointSlots<ClaimedDelivery> slots,
       EndpointHealth health,
       AttemptRunner runner,
       Executor workerPool,
@@ -156,6 +176,20 @@ public final class ClaimLoop {
     } finally {
       pumpLock.unlock();
     }
+    releaseQueued();
+  }
+
+  /**
+   * Hands back every claimed delivery waiting for its endpoint's slots: once claiming stopped, none
+   * of them is started.
+   */
+  private void releaseQueued() {
+    Instant now = clock.instant();
+    for (ClaimedDelivery cd : slots.drainQueues()) {
+      Delivery d = cd.delivery();
+      runner.release(cd.lease(), d.nextAttemptAt().orElse(now), now, d);
+      idled();
+    }
   }
 
   /**
@@ -193,26 +227,34 @@ public final class ClaimLoop {
    * and not yet started covers this request too.
    */
   public void requestPump() {
-    requestPump(true);
+    requestPump(PROBE);
   }
 
   /**
-   * Asks for a round on the scheduler thread; {@code probe} false (a worker that found another
-   * round running) does not make it a probing round, but a probing request pending does.
+   * Asks for a round that looks for new first attempts (events were just published here); as {@link
+   * #requestPump()} otherwise.
    */
-  private void requestPump(boolean probe) {
+  public void requestPumpForNewEvents() {
+    requestPump(NEW_EVENTS);
+  }
+
+  /**
+   * Asks for a round on the scheduler thread, of the given kind or of a stronger kind asked for
+   * meanwhile (a worker that found another round running asks for a WORKER round).
+   */
+  private void requestPump(int kind) {
     if (closing || !started.get()) {
       return;
     }
-    if (probe) {
-      probeRequested.set(true);
+    if (kind > WORKER) {
+      probeRequested.accumulateAndGet(kind, Math::max);
     }
     if (pumpRequested.compareAndSet(false, true)) {
       try {
         scheduler.execute(
             () -> {
               pumpRequested.set(false);
-              claimWithBackoff(probeRequested.getAndSet(false));
+              claimWithBackoff(probeRequested.getAndSet(WORKER));
             });
       } catch (RejectedExecutionException e) {
         pumpRequested.set(false);
@@ -226,12 +268,12 @@ public final class ClaimLoop {
    * to {@link #MAX_CLAIM_BACKOFF}, with one WARN when the outage starts and one INFO when it ends,
    * instead of an error on every poll. The background mode never dies of it.
    */
-  private void claimWithBackoff(boolean probe) {
+  private void claimWithBackoff(int kind) {
     if (ticker.getAsLong() - claimBackoffUntilNanos < 0) {
       return;
     }
     try {
-      pump(probe);
+      pump(kind);
       int failures = claimFailures.getAndSet(0);
       if (failures > 0) {
         log.info("claiming works again after {} failed attempts: owner={}", failures, owner);
@@ -264,21 +306,23 @@ public final class ClaimLoop {
    * @return how many deliveries were claimed
    */
   public int pump() {
-    return pump(true);
+    return pump(PROBE);
   }
 
   /**
-   * See {@link #pump()}; {@code probe} false (a worker's round after its attempt) claims nothing
-   * when the receiving webhooks' slots are all taken.
+   * See {@link #pump()}: a first round of the given kind, then worker rounds while they claim
+   * something.
    */
-  private int pump(boolean probe) {
+  private int pump(int kind) {
     pumpLock.lock();
     try {
       int total = 0;
       int claimed;
+      int round = kind;
       do {
-        claimed = dispatchDue(probe);
+        claimed = dispatchDue(round);
         total += claimed;
+        round = WORKER;
       } while (claimed > 0 && !closing && busy.get() < workers);
       return total;
     } finally {
@@ -287,18 +331,22 @@ public final class ClaimLoop {
   }
 
   /** One claim round over both lanes; returns how many deliveries were claimed. */
-  private int dispatchDue(boolean probe) {
+  private int dispatchDue(int kind) {
+    boolean probe = kind > WORKER;
+    // busy counts the deliveries waiting in the endpoints' queues too: each will need a worker.
     int idle = workers - busy.get();
     if (closing || idle <= 0) {
       return 0;
     }
-    // Claim no more than the receiving webhooks' free slots can take: a delivery claimed past them
-    // would only be released again, one Store write each (with one endpoint and 4 slots, a round
-    // used to claim the 22 free workers' worth and hand 21 back). A probing round (publish, poll,
-    // a webhook that receives again) claims at least one, so that a webhook this view does not
-    // know yet is still found; a worker's round after its attempt does not.
-    int room = webhooks.receivingCount() * slots.limit() - busy.get();
-    if (room <= 0 && !probe) {
+    // Claim no more than the receiving webhooks' free slots and queues can take: a delivery
+    // claimed past them would only be released again, one Store write each. A worker's round after
+    // its attempt claims only once the queues have room for a good batch (half an endpoint's slots
+    // and queue), so a busy endpoint is refilled a batch at a time, not one claim per delivery; a
+    // probing round (publish, poll, a webhook that receives again) claims at least one, so that a
+    // webhook this view does not know yet is still found.
+    int perEndpoint = slots.limit() + slots.queueLimit();
+    int room = webhooks.receivingCount() * perEndpoint - slots.taken() - slots.queued();
+    if (!probe && (room < Math.max(1, perEndpoint / 2) || (firstDrained && retriesDrained))) {
       return 0;
     }
     int budget = Math.min(idle, Math.max(1, room));
@@ -306,13 +354,25 @@ public final class ClaimLoop {
     Set<String> excluded = new HashSet<>();
     parkedStillNotReceiving(excluded);
     excluded.addAll(health.blocked(now));
+    int beforeFull = excluded.size();
     slots.addFull(excluded);
-    if (probe) {
+    boolean anyFull = excluded.size() > beforeFull;
+    if (kind == PROBE) {
       retriesDrained = false;
+      firstDrained = false;
+    } else if (kind == NEW_EVENTS) {
+      firstDrained = false;
+    }
+    if (retriesDrained && firstDrained) {
+      return 0;
     } else if (retriesDrained) {
-      // The retries lane came back short since the last probing round: a worker's round asks
-      // first attempts only, one statement; the next poll or publish looks at retries again.
-      return claimLane(Lane.FIRST_ATTEMPTS, budget, excluded, now);
+      // The retries lane came back short since the last probing round: a round asks first
+      // attempts only, one statement; the next poll looks at retries again (and a round for new
+      // events need not: a publish adds first attempts only).
+      return claimLane(Lane.FIRST_ATTEMPTS, budget, excluded, now, anyFull);
+    } else if (firstDrained) {
+      // Likewise, the first-attempts lane came back short with nothing left out for being full.
+      return claimLane(Lane.RETRIES, budget, excluded, now);
     }
     // First attempts get most of the budget; retries always get a share, and every fourth round go
     // first, so neither lane can starve the other. The first lane is asked again only if it filled
@@ -321,11 +381,14 @@ public final class ClaimLoop {
     Lane first = retriesFirst ? Lane.RETRIES : Lane.FIRST_ATTEMPTS;
     Lane second = retriesFirst ? Lane.FIRST_ATTEMPTS : Lane.RETRIES;
     int share = Math.max(1, budget - budget / 4);
-    int claimed = claimLane(first, share, excluded, now);
+    int claimed = claimLane(first, share, excluded, now, anyFull);
     boolean firstFilled = claimed >= share;
-    claimed += claimLane(second, Math.min(budget - claimed, workers - busy.get()), excluded, now);
+    claimed +=
+        claimLane(second, Math.min(budget - claimed, workers - busy.get()), excluded, now, anyFull);
     if (firstFilled) {
-      claimed += claimLane(first, Math.min(budget - claimed, workers - busy.get()), excluded, now);
+      claimed +=
+          claimLane(
+              first, Math.min(budget - claimed, workers - busy.get()), excluded, now, anyFull);
     }
     return claimed;
   }
@@ -351,14 +414,28 @@ public final class ClaimLoop {
   }
 
   private int claimLane(Lane lane, int max, Set<String> excluded, Instant now) {
+    return claimLane(lane, max, excluded, now, true);
+  }
+
+  /**
+   * Claims up to {@code max} from a lane and dispatches them. A short answer marks the lane drained
+   * until the next probing round, unless webhooks were left out for being full ({@code anyFull}):
+   * their deliveries are still queued in the Store, for the rounds that follow as their slots free
+   * up.
+   */
+  private int claimLane(Lane lane, int max, Set<String> excluded, Instant now, boolean anyFull) {
     if (max <= 0 || closing) {
       return 0;
     }
     int asked = Math.min(max, MAX_CLAIM_BATCH);
     List<ClaimedDelivery> claimed =
         store.claim(new ClaimRequest(owner, now, leaseDuration, asked, lane, excluded));
-    if (lane == Lane.RETRIES && claimed.size() < asked) {
-      retriesDrained = true;
+    if (claimed.size() < asked) {
+      if (lane == Lane.RETRIES) {
+        retriesDrained = true;
+      } else if (!anyFull) {
+        firstDrained = true;
+      }
     }
     for (ClaimedDelivery cd : claimed) {
       dispatch(cd, excluded, now);
@@ -380,27 +457,63 @@ public final class ClaimLoop {
       }
       return;
     }
-    AtomicInteger inFlight = slots.tryTake(webhookId);
-    if (inFlight == null) {
-      runner.release(cd.lease(), due, now, d);
-      excluded.add(webhookId);
-      return;
+    EndpointSlots<ClaimedDelivery>.Endpoint endpoint = slots.endpoint(webhookId);
+    busy.incrementAndGet(); // before it can be seen in the queue: see launch
+    switch (endpoint.admit(cd)) {
+      case RUN -> launch(cd, endpoint);
+      case QUEUED -> {
+        // started by launch when a slot of the endpoint frees up
+      }
+      case FULL -> {
+        idled();
+        runner.release(cd.lease(), due, now, d);
+        excluded.add(webhookId);
+      }
     }
-    EndpointHealth.Permit permit = health.tryAcquire(webhookId, now);
-    if (permit == EndpointHealth.Permit.DENIED) {
-      // Circuit open (or its one probe is out): the delivery stays queued, not failed.
-      inFlight.decrementAndGet();
-      runner.release(cd.lease(), due, now, d);
-      excluded.add(webhookId);
-      return;
-    }
-    busy.incrementAndGet();
-    AttemptTask task = new AttemptTask(cd, w, inFlight, permit);
-    active.put(d.id(), task);
-    try {
-      workerPool.execute(task);
-    } catch (RejectedExecutionException e) {
-      task.cancel(false);
+  }
+
+  /**
+   * Starts {@code cd}, which holds a slot of {@code endpoint} and one count of {@link #busy}. If it
+   * cannot start (claiming stopped, the webhook no longer receives, the endpoint's circuit is open,
+   * or it waited in the queue so long that an attempt might outlive its lease), it is handed back
+   * to the Store and the slot passes to the next delivery waiting, which is tried the same way.
+   */
+  private void launch(ClaimedDelivery first, EndpointSlots<ClaimedDelivery>.Endpoint endpoint) {
+    ClaimedDelivery cd = first;
+    while (cd != null) {
+      Delivery d = cd.delivery();
+      String webhookId = d.webhookId();
+      Instant now = clock.instant();
+      Webhook w = webhooks.current(webhookId);
+      EndpointHealth.Permit permit = null;
+      if (closing) {
+        // Nothing starts once claiming stopped.
+      } else if (w == null || !w.receivesEvents()) {
+        parked.add(webhookId);
+      } else if (cd.lease().expiresAt().isBefore(now.plus(leaseDuration.dividedBy(2)))) {
+        log.debug(
+            "delivery waited too long for its endpoint, released: webhook={} delivery={}",
+            webhookId,
+            d.id());
+      } else {
+        permit = health.tryAcquire(webhookId, now);
+        if (permit == EndpointHealth.Permit.DENIED) {
+          permit = null; // circuit open (or its one probe is out): stays queued, not failed
+        }
+      }
+      if (permit != null && w != null) {
+        AttemptTask task = new AttemptTask(cd, w, endpoint, permit);
+        active.put(d.id(), task);
+        try {
+          workerPool.execute(task);
+        } catch (RejectedExecutionException e) {
+          task.cancel(false);
+        }
+        return;
+      }
+      runner.release(cd.lease(), d.nextAttemptAt().orElse(now), now, d);
+      idled();
+      cd = endpoint.free();
     }
   }
 
@@ -409,19 +522,33 @@ public final class ClaimLoop {
   /** One attempt on a worker thread; cleans up exactly once, whether it ran or was cancelled. */
   private final class AttemptTask extends FutureTask<Void> {
     private final ClaimedDelivery claimed;
-    private final AtomicInteger endpointSlots;
+    private final EndpointSlots<ClaimedDelivery>.Endpoint endpoint;
     private final EndpointHealth.Permit permit;
     private final AtomicBoolean owned = new AtomicBoolean();
+    private final AtomicBoolean slotFreed = new AtomicBoolean();
 
     AttemptTask(
         ClaimedDelivery claimed,
         Webhook webhook,
-        AtomicInteger endpointSlots,
+        EndpointSlots<ClaimedDelivery>.Endpoint endpoint,
         EndpointHealth.Permit permit) {
       super(new AttemptBody(claimed, webhook, permit), null);
       this.claimed = claimed;
-      this.endpointSlots = endpointSlots;
+      this.endpoint = endpoint;
       this.permit = permit;
+    }
+
+    /**
+     * Gives the endpoint's slot to the next delivery waiting for it, or frees it; once, whether
+     * called as the exchange ends or when the task finishes.
+     */
+    void freeSlot() {
+      if (slotFreed.compareAndSet(false, true)) {
+        ClaimedDelivery next = endpoint.free();
+        if (next != null) {
+          launch(next, endpoint);
+        }
+      }
     }
 
     boolean takeOwnership() {
@@ -439,10 +566,6 @@ public final class ClaimLoop {
 
     void finish() {
       finished(this);
-    }
-
-    AtomicInteger endpointSlots() {
-      return endpointSlots;
     }
 
     String deliveryId() {
@@ -477,7 +600,11 @@ public final class ClaimLoop {
           return;
         }
         attemptsStarted.incrementAndGet();
-        runner.run(claimed, current.version() > webhook.version() ? current : webhook, permit);
+        runner.run(
+            claimed,
+            current.version() > webhook.version() ? current : webhook,
+            permit,
+            t::freeSlot);
       } finally {
         t.finish();
       }
@@ -486,7 +613,13 @@ public final class ClaimLoop {
 
   private void finished(AttemptTask task) {
     active.remove(task.deliveryId(), task);
-    task.endpointSlots().decrementAndGet();
+    task.freeSlot();
+    idled();
+    pumpOnThisThread();
+  }
+
+  /** One count of {@link #busy} less; wakes the waiters of {@link #awaitIdle}. */
+  private void idled() {
     busy.decrementAndGet();
     if (idleWaiters.get() > 0) {
       idleLock.lock();
@@ -496,7 +629,6 @@ public final class ClaimLoop {
         idleLock.unlock();
       }
     }
-    pumpOnThisThread();
   }
 
   /**
@@ -511,12 +643,12 @@ public final class ClaimLoop {
     }
     if (pumpLock.tryLock()) {
       try {
-        claimWithBackoff(false);
+        claimWithBackoff(WORKER);
       } finally {
         pumpLock.unlock();
       }
     } else {
-      requestPump(false);
+      requestPump(WORKER);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.hookline.delivery.internal;
 
 import dev.hookline.delivery.Dispatcher;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -10,31 +11,66 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The per-endpoint concurrency limit: how many attempts run against each webhook, at most {@link
- * Dispatcher.Builder#perEndpointConcurrency} at once, so that a slow or dead endpoint holds only
- * its own slots.
+ * The per-endpoint concurrency limit and the claimed deliveries waiting for it.
  *
- * <p>Every claim round asks for the full webhooks ({@link #addFull}), up to one round per finished
- * attempt, so that costs only the webhooks that may be full, not every webhook: those that reached
- * the limit are kept in a set, and dropped from it once they are seen below it again.
+ * <p>At most {@link Dispatcher.Builder#perEndpointConcurrency} attempts run against each webhook at
+ * once, so that a slow or dead endpoint holds only its own slots. Behind them, up to {@link
+ * #queueLimit()} claimed deliveries wait in the endpoint's queue: when an attempt's exchange ends,
+ * its slot passes straight to the next one waiting ({@link Endpoint#free}), without a claim from
+ * the Store in between. A claim round so fetches an endpoint's next deliveries while its current
+ * ones are being sent, instead of each slot doing claim, send and record one after another.
  *
- * <p>Thread-safe: one atomic counter per webhook in a concurrent map. A slot is taken by {@link
- * #tryTake} and given back by decrementing the counter it returned.
+ * <p>Every claim round asks for the full webhooks ({@link #addFull}: every slot taken and the queue
+ * full), up to one round per finished attempt, so that costs only the webhooks that may be full,
+ * not every webhook: those that filled up are kept in a set, and dropped from it once they are seen
+ * with room again.
+ *
+ * <p>Invariant: an endpoint's queue holds deliveries only while all its slots are taken (a slot
+ * freed takes the queue's head first), so nothing waits behind a free slot.
+ *
+ * <p>Thread-safe: each endpoint's slots and queue change together under the endpoint's monitor; the
+ * totals are atomic.
+ *
+ * @param <T> what waits in the queues (the claim loop's claimed deliveries)
  */
-public final class EndpointSlots {
+public final class EndpointSlots<T> {
+
+  /** What {@link Endpoint#admit} did with a delivery. */
+  public enum Admission {
+    /** A slot was taken: run the delivery now, then {@link Endpoint#free} the slot. */
+    RUN,
+    /** All slots are taken: the delivery waits in the endpoint's queue. */
+    QUEUED,
+    /** All slots are taken and the queue is full: nothing was taken; hand the delivery back. */
+    FULL
+  }
+
   private final int limit;
-  private final ConcurrentHashMap<String, AtomicInteger> perEndpoint = new ConcurrentHashMap<>();
+  private final int queueLimit;
+  private final ConcurrentHashMap<String, Endpoint> endpoints = new ConcurrentHashMap<>();
+  private final AtomicInteger taken = new AtomicInteger();
+  private final AtomicInteger queued = new AtomicInteger();
 
   /**
-   * Every webhook whose slots are all taken, and perhaps some that were: a webhook joins as it
-   * takes its last slot and leaves when {@link #addFull} finds it below the limit. One that left
-   * while a slot was being taken is caught by {@link #tryTake} at dispatch, which only costs a
-   * release.
+   * Every webhook that is full (see {@link #addFull}), and perhaps some that were: a webhook joins
+   * as it fills up and leaves when {@link #addFull} finds room in it. One that left while it was
+   * filling up is caught by {@link Endpoint#admit} at dispatch, which only costs a release.
    */
   private final Set<String> mayBeFull = ConcurrentHashMap.newKeySet();
 
-  public EndpointSlots(int limit) {
+  /**
+   * Creates the slots.
+   *
+   * @param limit attempts per endpoint at once, at least 1
+   * @param queueLimit claimed deliveries that may wait per endpoint, at least 0
+   */
+  public EndpointSlots(int limit, int queueLimit) {
+    if (limit < 1 || queueLimit < 0) {
+      throw new IllegalArgumentException(
+          "limit must be at least 1 and queueLimit at least 0: " + limit + ", " + queueLimit);
+    }
     this.limit = limit;
+    this.queueLimit = queueLimit;
   }
 
   /**
@@ -47,7 +83,45 @@ public final class EndpointSlots {
   }
 
   /**
-   * Adds to {@code excluded} every webhook whose slots are all taken.
+   * The most claimed deliveries that wait for one webhook's slots.
+   *
+   * @return the per-endpoint queue limit
+   */
+  public int queueLimit() {
+    return queueLimit;
+  }
+
+  /**
+   * How many slots are taken, over every endpoint (a moment's count).
+   *
+   * @return the count
+   */
+  public int taken() {
+    return taken.get();
+  }
+
+  /**
+   * How many claimed deliveries wait in the queues, over every endpoint (a moment's count).
+   *
+   * @return the count
+   */
+  public int queued() {
+    return queued.get();
+  }
+
+  /**
+   * Returns the webhook's slots and queue, created on first use.
+   *
+   * @param webhookId the webhook
+   * @return its endpoint
+   */
+  public Endpoint endpoint(String webhookId) {
+    return endpoints.computeIfAbsent(webhookId, Endpoint::new);
+  }
+
+  /**
+   * Adds to {@code excluded} every webhook that can take no more claimed deliveries: all its slots
+   * taken and its queue full.
    *
    * @param excluded the claim's exclusions
    */
@@ -55,13 +129,13 @@ public final class EndpointSlots {
     List<String> refilled = null;
     for (Iterator<String> it = mayBeFull.iterator(); it.hasNext(); ) {
       String id = it.next();
-      AtomicInteger count = perEndpoint.get(id);
-      if (count != null && count.get() >= limit) {
+      Endpoint e = endpoints.get(id);
+      if (e != null && e.isFull()) {
         excluded.add(id);
       } else {
         it.remove();
-        if (count != null && count.get() >= limit) {
-          // Filled again between the two reads: its tryTake's add may have been the one removed.
+        if (e != null && e.isFull()) {
+          // Filled again between the two reads: its admit's add may have been the one removed.
           if (refilled == null) {
             refilled = new ArrayList<>();
           }
@@ -76,32 +150,104 @@ public final class EndpointSlots {
   }
 
   /**
-   * Takes one of the webhook's slots.
+   * Removes every delivery waiting in any queue, for the caller to hand back (shutdown).
    *
-   * @param webhookId the webhook
-   * @return the webhook's counter, to decrement when the attempt is over; null if all its slots are
-   *     taken (nothing was taken)
+   * @return what waited
    */
-  public @Nullable AtomicInteger tryTake(String webhookId) {
-    AtomicInteger inFlight = perEndpoint.computeIfAbsent(webhookId, k -> new AtomicInteger());
-    int taken = inFlight.incrementAndGet();
-    if (taken > limit) {
-      inFlight.decrementAndGet();
-      return null;
+  public List<T> drainQueues() {
+    List<T> out = new ArrayList<>();
+    for (Endpoint e : endpoints.values()) {
+      e.drainTo(out);
     }
-    if (taken == limit) {
-      mayBeFull.add(webhookId);
-    }
-    return inFlight;
+    return out;
   }
 
   /**
-   * Forgets the counters of webhooks not in {@code ids} that no attempt holds.
+   * Forgets the endpoints of webhooks not in {@code ids} that no attempt holds (their queues are
+   * then empty, by the invariant).
    *
    * @param ids the webhooks that exist
    */
   public void retainOnly(Set<String> ids) {
-    perEndpoint.entrySet().removeIf(e -> !ids.contains(e.getKey()) && e.getValue().get() == 0);
-    mayBeFull.removeIf(id -> !perEndpoint.containsKey(id));
+    endpoints.entrySet().removeIf(e -> !ids.contains(e.getKey()) && e.getValue().isIdle());
+    mayBeFull.removeIf(id -> !endpoints.containsKey(id));
+  }
+
+  /** One webhook's slots and queue. */
+  public final class Endpoint {
+    private final String webhookId;
+    private int running;
+    private final ArrayDeque<T> waiting = new ArrayDeque<>();
+
+    Endpoint(String webhookId) {
+      this.webhookId = webhookId;
+    }
+
+    /**
+     * Takes a slot for {@code item}, or queues it behind the running attempts, or refuses it.
+     *
+     * @param item the claimed delivery
+     * @return what was done
+     */
+    public Admission admit(T item) {
+      Admission a;
+      synchronized (this) {
+        if (running < limit) {
+          running++;
+          taken.incrementAndGet();
+          a = Admission.RUN;
+        } else if (waiting.size() < queueLimit) {
+          waiting.addLast(item);
+          queued.incrementAndGet();
+          a = Admission.QUEUED;
+        } else {
+          return Admission.FULL;
+        }
+        if (running < limit || waiting.size() < queueLimit) {
+          return a;
+        }
+      }
+      mayBeFull.add(webhookId);
+      return a;
+    }
+
+    /**
+     * Gives back a slot taken by {@link #admit}: the first delivery waiting takes it over and is
+     * returned, to be run now; with none waiting the slot is freed.
+     *
+     * @return the delivery that now holds the slot, or null if the slot was freed
+     */
+    public synchronized @Nullable T free() {
+      T next = waiting.pollFirst();
+      if (next != null) {
+        queued.decrementAndGet();
+        return next;
+      }
+      running--;
+      taken.decrementAndGet();
+      return null;
+    }
+
+    synchronized boolean isFull() {
+      return running >= limit && waiting.size() >= queueLimit;
+    }
+
+    synchronized boolean isIdle() {
+      return running == 0;
+    }
+
+    synchronized int running() {
+      return running;
+    }
+
+    synchronized int waiting() {
+      return waiting.size();
+    }
+
+    synchronized void drainTo(List<T> out) {
+      queued.addAndGet(-waiting.size());
+      out.addAll(waiting);
+      waiting.clear();
+    }
   }
 }

@@ -33,7 +33,7 @@ public final class WebhookView {
   private final Store store;
   private final SubscriptionIndex index;
   private final EndpointHealth health;
-  private final EndpointSlots slots;
+  private final EndpointSlots<?> slots;
 
   /** Asks for a claim round: a webhook receives events (again), its queued deliveries may go. */
   private final Runnable requestPump;
@@ -58,7 +58,7 @@ public final class WebhookView {
       Store store,
       SubscriptionIndex index,
       EndpointHealth health,
-      EndpointSlots slots,
+      EndpointSlots<?> slots,
       Runnable requestPump) {
     this.store = store;
     this.index = index;

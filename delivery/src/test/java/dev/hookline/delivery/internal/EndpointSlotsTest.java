@@ -1,52 +1,163 @@
 package dev.hookline.delivery.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hookline.delivery.internal.EndpointSlots.Admission;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** Per-endpoint slots: a webhook is excluded from claims exactly while all its slots are taken. */
+/**
+ * Per-endpoint slots and queues: a webhook runs at most its limit at once, holds at most its queue
+ * limit waiting, passes a freed slot to the head of its queue, and is excluded from claims exactly
+ * while it can take nothing more.
+ */
 class EndpointSlotsTest {
 
-  private static Set<String> full(EndpointSlots slots) {
+  private static Set<String> full(EndpointSlots<String> slots) {
     Set<String> excluded = new HashSet<>();
     slots.addFull(excluded);
     return excluded;
   }
 
   @Test
-  void aWebhookIsFullWhileAllItsSlotsAreTakenAndNotAfterOneIsGivenBack() {
-    EndpointSlots slots = new EndpointSlots(2);
-    AtomicInteger a = slots.tryTake("a");
-    assertNotNull(a);
-    assertNotNull(slots.tryTake("b"));
-    assertEquals(Set.of(), full(slots), "one of two slots taken is not full");
-    assertNotNull(slots.tryTake("a"));
+  void slotsThenQueueThenFullAndAFreedSlotGoesToTheQueuesHead() {
+    EndpointSlots<String> slots = new EndpointSlots<>(2, 2);
+    EndpointSlots<String>.Endpoint a = slots.endpoint("a");
+    assertEquals(Admission.RUN, a.admit("a1"));
+    assertEquals(Admission.RUN, slots.endpoint("b").admit("b1"));
+    assertEquals(Admission.RUN, a.admit("a2"));
+    assertEquals(Set.of(), full(slots), "slots taken but the queue has room: still claimable");
+    assertEquals(Admission.QUEUED, a.admit("a3"));
+    assertEquals(Admission.QUEUED, a.admit("a4"));
     assertEquals(Set.of("a"), full(slots));
-    assertNull(slots.tryTake("a"), "no third slot");
-    assertEquals(2, a.get(), "a refused take takes nothing");
+    assertEquals(Admission.FULL, a.admit("a5"), "queue full: refused");
+    assertEquals(3, slots.taken());
+    assertEquals(2, slots.queued());
 
-    a.decrementAndGet();
-    assertEquals(Set.of(), full(slots), "one slot given back: claimable again");
-    assertEquals(Set.of(), full(slots));
-    assertNotNull(slots.tryTake("a"));
-    assertEquals(Set.of("a"), full(slots), "full again once the slot is taken again");
+    assertEquals("a3", a.free(), "the slot passes to the first waiting, in order");
+    assertEquals(3, slots.taken(), "passed on, not freed");
+    assertEquals(1, slots.queued());
+    assertEquals(Set.of(), full(slots), "room in the queue again");
+    assertEquals("a4", a.free());
+    assertNull(a.free(), "nothing waits: the slot is freed");
+    assertEquals(2, slots.taken());
+    assertEquals(0, slots.queued());
+    assertEquals(Admission.RUN, a.admit("a6"), "a freed slot is taken at once");
   }
 
   @Test
-  void forgottenWebhooksAreNoLongerFull() {
-    EndpointSlots slots = new EndpointSlots(1);
-    AtomicInteger gone = slots.tryTake("gone");
-    assertNotNull(gone);
+  void withoutAQueueAWebhookIsFullWhileAllItsSlotsAreTaken() {
+    EndpointSlots<String> slots = new EndpointSlots<>(1, 0);
+    EndpointSlots<String>.Endpoint a = slots.endpoint("a");
+    assertEquals(Admission.RUN, a.admit("a1"));
+    assertEquals(Set.of("a"), full(slots));
+    assertEquals(Admission.FULL, a.admit("a2"));
+    assertNull(a.free());
+    assertEquals(Set.of(), full(slots));
+  }
+
+  @Test
+  void drainingTheQueuesReturnsEveryWaitingDelivery() {
+    EndpointSlots<String> slots = new EndpointSlots<>(1, 3);
+    EndpointSlots<String>.Endpoint a = slots.endpoint("a");
+    a.admit("a1");
+    a.admit("a2");
+    a.admit("a3");
+    slots.endpoint("b").admit("b1");
+    slots.endpoint("b").admit("b2");
+    List<String> drained = slots.drainQueues();
+    assertEquals(Set.of("a2", "a3", "b2"), new HashSet<>(drained));
+    assertEquals(0, slots.queued());
+    assertNull(a.free(), "the running attempt's slot is freed, nothing waits");
+  }
+
+  @Test
+  void forgottenWebhooksAreDroppedOnlyOnceNoAttemptHoldsThem() {
+    EndpointSlots<String> slots = new EndpointSlots<>(1, 1);
+    EndpointSlots<String>.Endpoint gone = slots.endpoint("gone");
+    gone.admit("g1");
+    gone.admit("g2");
     slots.retainOnly(Set.of("kept"));
     assertEquals(Set.of("gone"), full(slots), "still held by an attempt: kept until it ends");
-    gone.decrementAndGet();
+    assertEquals("g2", gone.free());
+    assertNull(gone.free());
     slots.retainOnly(Set.of("kept"));
     assertEquals(Set.of(), full(slots));
-    assertNotNull(slots.tryTake("gone"), "a fresh counter if it comes back");
+    assertTrue(slots.endpoint("gone") != gone, "a fresh endpoint if it comes back");
+  }
+
+  @Test
+  void refusesLimitsOutOfRange() {
+    assertThrows(IllegalArgumentException.class, () -> new EndpointSlots<String>(0, 1));
+    assertThrows(IllegalArgumentException.class, () -> new EndpointSlots<String>(1, -1));
+  }
+
+  /**
+   * Many threads admit and free at once: never more than the limit run, nothing is lost or run
+   * twice, and at the end nothing is taken or waiting.
+   */
+  @Test
+  void concurrentAdmitsAndFreesKeepTheLimitAndLoseNothing() throws Exception {
+    int limit = 3;
+    EndpointSlots<Integer> slots = new EndpointSlots<>(limit, 5);
+    EndpointSlots<Integer>.Endpoint e = slots.endpoint("w");
+    AtomicInteger running = new AtomicInteger();
+    AtomicInteger maxRunning = new AtomicInteger();
+    ConcurrentLinkedQueue<Integer> ran = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<Integer> refused = new ConcurrentLinkedQueue<>();
+    int threads = 4;
+    int perThread = 5_000;
+    CountDownLatch go = new CountDownLatch(1);
+    List<Thread> all = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int base = t * perThread;
+      Thread th =
+          new Thread(
+              () -> {
+                try {
+                  go.await();
+                } catch (InterruptedException ex) {
+                  return;
+                }
+                for (int i = 0; i < perThread; i++) {
+                  Integer item = base + i;
+                  switch (e.admit(item)) {
+                    case RUN -> {
+                      Integer current = item;
+                      while (current != null) {
+                        maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+                        ran.add(current);
+                        running.decrementAndGet();
+                        current = e.free();
+                      }
+                    }
+                    case QUEUED -> {
+                      // run by whichever thread frees a slot next
+                    }
+                    case FULL -> refused.add(item);
+                  }
+                }
+              });
+      all.add(th);
+      th.start();
+    }
+    go.countDown();
+    for (Thread th : all) {
+      th.join();
+    }
+    assertTrue(maxRunning.get() <= limit, "ran at most the limit at once: " + maxRunning.get());
+    assertEquals(threads * perThread, ran.size() + refused.size(), "every item ran or was refused");
+    assertEquals(ran.size(), new HashSet<>(ran).size(), "none ran twice");
+    assertEquals(0, slots.taken());
+    assertEquals(0, slots.queued());
   }
 }

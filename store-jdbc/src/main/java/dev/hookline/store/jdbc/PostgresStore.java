@@ -30,6 +30,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -88,6 +89,14 @@ public final class PostgresStore implements TransactionalStore {
 
   /** Outcomes of attempts, written together: see {@link GroupCommit}. */
   private final GroupCommit<Outcome> outcomes = new GroupCommit<>(MAX_OUTCOMES, this::finishAll);
+
+  /**
+   * Publishes from many threads, written together: see {@link #enqueue(List)}. At most this many
+   * callers' batches go into one statement.
+   */
+  private static final int MAX_ENQUEUES = 64;
+
+  private final GroupCommit<Enqueue> enqueues = new GroupCommit<>(MAX_ENQUEUES, this::enqueueAll);
 
   private PostgresStore(Builder b, SecretCipher cipher) {
     this.dataSource = b.dataSource;
@@ -470,6 +479,14 @@ public final class PostgresStore implements TransactionalStore {
    * webhook id) pair or a delivery id, within the batch (the first wins) or already stored. The
    * returned deliveries carry timestamps truncated to microseconds, as stored.
    *
+   * <p>Calls from many threads at once are written together (group commit): one statement carries
+   * the batches of every caller waiting, up to 64, and each caller returns once that statement has
+   * committed, with its own deliveries that were added. Each caller's batch is still all or
+   * nothing: should the joint statement fail, each batch is written again on its own, so that one
+   * caller's failure is never another's. Besides saving round trips, this keeps concurrent
+   * publishers from piling row locks onto the same webhook rows (each enqueue locks its webhooks
+   * {@code FOR KEY SHARE}, and many lockers of one row at once contend on its page).
+   *
    * @throws IllegalArgumentException if a delivery is not {@code PENDING} with a due time
    * @throws StoreException if the database fails
    */
@@ -479,7 +496,76 @@ public final class PostgresStore implements TransactionalStore {
     if (batch.isEmpty()) {
       return List.of();
     }
-    return run("enqueue " + batch.size() + " deliveries", c -> enqueueOn(c, batch));
+    Enqueue request = new Enqueue(batch);
+    enqueues.submit(request);
+    return request.result();
+  }
+
+  /**
+   * One caller's batch in a group commit, and its answer: the deliveries added, or the failure.
+   * Written by the flushing thread before the group commit's lock is taken again, read by the
+   * caller after it: the lock orders the two.
+   */
+  private static final class Enqueue {
+    final List<Delivery> batch;
+    @Nullable List<Delivery> added;
+    @Nullable RuntimeException failure;
+
+    Enqueue(List<Delivery> batch) {
+      this.batch = batch;
+    }
+
+    List<Delivery> result() {
+      if (failure != null) {
+        throw failure;
+      }
+      return Objects.requireNonNull(added, "added");
+    }
+  }
+
+  /** Flushes the batches of many callers: one statement, or one each if that fails. */
+  private boolean[] enqueueAll(List<Enqueue> requests) {
+    boolean[] done = new boolean[requests.size()];
+    Arrays.fill(done, true);
+    if (requests.size() == 1) {
+      enqueueAlone(requests.get(0));
+      return done;
+    }
+    List<Delivery> all = new ArrayList<>();
+    for (Enqueue r : requests) {
+      all.addAll(r.batch);
+    }
+    List<Delivery> added;
+    try {
+      added = run("enqueue " + all.size() + " deliveries", c -> enqueueOn(c, all));
+    } catch (RuntimeException e) {
+      for (Enqueue r : requests) {
+        enqueueAlone(r);
+      }
+      return done;
+    }
+    Set<String> ids = new HashSet<>();
+    for (Delivery d : added) {
+      ids.add(d.id());
+    }
+    for (Enqueue r : requests) {
+      List<Delivery> mine = new ArrayList<>();
+      for (Delivery d : r.batch) {
+        if (ids.contains(d.id())) {
+          mine.add(d);
+        }
+      }
+      r.added = mine;
+    }
+    return done;
+  }
+
+  private void enqueueAlone(Enqueue r) {
+    try {
+      r.added = run("enqueue " + r.batch.size() + " deliveries", c -> enqueueOn(c, r.batch));
+    } catch (RuntimeException e) {
+      r.failure = e;
+    }
   }
 
   /**

@@ -11,6 +11,7 @@ import dev.hookline.WebhookNotFoundException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Persists webhooks and the delivery outbox. The {@code WebhookRegistry} and the dispatcher talk to
@@ -101,6 +102,26 @@ public interface Store extends AutoCloseable {
    * @return the deliveries actually added
    */
   List<Delivery> enqueue(List<Delivery> deliveries);
+
+  /**
+   * Adds deliveries as {@link #enqueue(List)} does and, in the same atomic write, claims those
+   * whose ids are in {@code claimIds} for {@code lease.owner()} until {@code lease.leaseExpiry()},
+   * as {@link #claim} would: a dispatcher that will send a just-published event itself so saves a
+   * claim. The other deliveries are queued as by {@code enqueue}. Only the request's owner, {@code
+   * now} and lease duration are used.
+   *
+   * <p>The default enqueues and claims nothing; a Store that can do both in one write overrides it.
+   *
+   * @param deliveries new {@link DeliveryState#PENDING} deliveries
+   * @param claimIds the ids of the deliveries to claim
+   * @param lease who claims them, when, and for how long
+   * @return the deliveries actually added; those claimed are {@link DeliveryState#IN_FLIGHT} and
+   *     carry their lease
+   */
+  default List<Delivery> enqueueClaiming(
+      List<Delivery> deliveries, Set<String> claimIds, ClaimRequest lease) {
+    return enqueue(deliveries);
+  }
 
   /**
    * Claims due deliveries under a lease: queued deliveries whose next attempt is due at {@code

@@ -159,6 +159,22 @@ public final class InMemoryStore implements Store {
 
   @Override
   public List<Delivery> enqueue(List<Delivery> batch) {
+    return add(batch, Set.of(), null);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Claimed deliveries never enter the queue: they are leased as they are added.
+   */
+  @Override
+  public List<Delivery> enqueueClaiming(
+      List<Delivery> batch, Set<String> claimIds, ClaimRequest lease) {
+    return add(batch, Set.copyOf(claimIds), Objects.requireNonNull(lease, "lease"));
+  }
+
+  private List<Delivery> add(
+      List<Delivery> batch, Set<String> claimIds, @Nullable ClaimRequest lease) {
     List<Delivery> toAdd = List.copyOf(batch);
     for (Delivery d : toAdd) {
       if (d.state() != DeliveryState.PENDING || d.nextAttemptAt().isEmpty()) {
@@ -199,9 +215,13 @@ public final class InMemoryStore implements Store {
       deliveries.put(e.id, e);
       byWebhook.computeIfAbsent(e.webhookId, k -> ConcurrentHashMap.newKeySet()).add(e);
       synchronized (e) {
-        schedule(e, e.delivery.nextAttemptAt().orElseThrow());
+        if (lease != null && claimIds.contains(e.id)) {
+          leaseTo(e, lease, lease.now());
+        } else {
+          schedule(e, e.delivery.nextAttemptAt().orElseThrow());
+        }
+        result.add(e.delivery);
       }
-      result.add(e.delivery);
     }
     return result;
   }
@@ -245,26 +265,31 @@ public final class InMemoryStore implements Store {
         if (e.removed || !key.equals(e.key)) {
           continue; // completed, rescheduled or deleted meanwhile
         }
-        Lease lease =
-            new Lease(e.id, request.owner(), sequence.incrementAndGet(), request.leaseExpiry());
-        Delivery d = e.delivery;
-        e.delivery =
-            new Delivery(
-                d.id(),
-                d.webhookId(),
-                d.event(),
-                DeliveryState.IN_FLIGHT,
-                d.attempts(),
-                d.nextAttemptAt(),
-                d.createdAt(),
-                now,
-                Optional.of(lease),
-                d.publishContext());
-        e.key = new QueueKey(lease.expiresAt(), lease.token(), e);
-        leases.add(e.key);
-        claimed.add(new ClaimedDelivery(e.delivery, lease));
+        claimed.add(leaseTo(e, request, now));
       }
     }
+  }
+
+  /** Leases an entry that is in no queue; the caller holds the entry's monitor. */
+  private ClaimedDelivery leaseTo(Entry e, ClaimRequest request, Instant now) {
+    Lease lease =
+        new Lease(e.id, request.owner(), sequence.incrementAndGet(), request.leaseExpiry());
+    Delivery d = e.delivery;
+    e.delivery =
+        new Delivery(
+            d.id(),
+            d.webhookId(),
+            d.event(),
+            DeliveryState.IN_FLIGHT,
+            d.attempts(),
+            d.nextAttemptAt(),
+            d.createdAt(),
+            now,
+            Optional.of(lease),
+            d.publishContext());
+    e.key = new QueueKey(lease.expiresAt(), lease.token(), e);
+    leases.add(e.key);
+    return new ClaimedDelivery(e.delivery, lease);
   }
 
   private static boolean laneAccepts(Lane lane, Entry e) {

@@ -39,6 +39,7 @@ import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -288,11 +289,35 @@ public final class Dispatcher implements AutoCloseable {
   public PublishResult publish(List<Event> events) {
     List<Event> batch = List.copyOf(events);
     requireOpen();
-    List<Delivery> added = outbox.enqueue(batch);
-    if (!added.isEmpty()) {
+    // Deliveries this dispatcher can send now are claimed as they are enqueued, and handed to the
+    // claim loop without a claim round trip; the rest wait for a claim round.
+    List<Delivery> added = outbox.enqueue(batch, claims);
+    if (claims.takeHandedOff(added)) {
       claims.requestPumpForNewEvents();
     }
-    return new PublishResult(added);
+    return new PublishResult(asEnqueued(added));
+  }
+
+  /** The deliveries as enqueued: those claimed on enqueue are shown queued, without the lease. */
+  private static List<Delivery> asEnqueued(List<Delivery> added) {
+    List<Delivery> out = new ArrayList<>(added.size());
+    for (Delivery d : added) {
+      out.add(
+          d.lease().isEmpty()
+              ? d
+              : new Delivery(
+                  d.id(),
+                  d.webhookId(),
+                  d.event(),
+                  DeliveryState.PENDING,
+                  d.attempts(),
+                  d.nextAttemptAt(),
+                  d.createdAt(),
+                  d.updatedAt(),
+                  Optional.empty(),
+                  d.publishContext()));
+    }
+    return out;
   }
 
   /**

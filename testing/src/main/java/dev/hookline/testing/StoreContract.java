@@ -631,6 +631,67 @@ public abstract class StoreContract {
   }
 
   @Test
+  void enqueueClaimingLeasesTheChosenDeliveriesInTheSameWrite() {
+    store.insertWebhook(webhook("wh_a"));
+    store.insertWebhook(webhook("wh_b"));
+    Event e = event("evt_1");
+    Delivery mine = pending("wh_a", e);
+    Delivery queued = pending("wh_b", e);
+    List<Delivery> added =
+        store.enqueueClaiming(
+            List.of(mine, queued),
+            Set.of(mine.id()),
+            ClaimRequest.of("publisher", clock.instant(), LEASE, 1));
+    assertEquals(2, added.size());
+    Delivery claimed =
+        added.stream().filter(d -> d.id().equals(mine.id())).findFirst().orElseThrow();
+    Delivery other =
+        added.stream().filter(d -> d.id().equals(queued.id())).findFirst().orElseThrow();
+    assertEquals(DeliveryState.IN_FLIGHT, claimed.state());
+    Lease lease = claimed.lease().orElseThrow();
+    assertEquals("publisher", lease.owner());
+    assertEquals(T0.plus(LEASE), lease.expiresAt());
+    assertEquals(DeliveryState.PENDING, other.state());
+    assertEquals(Optional.empty(), other.lease());
+    assertEquals(Optional.of(lease), store.findDelivery(mine.id()).orElseThrow().lease());
+
+    // The claimed one is not claimed again while its lease holds; the other is, as usual.
+    assertEquals(
+        List.of(queued.id()), claimAll("w2").stream().map(c -> c.delivery().id()).toList());
+    // Its lease is a real one: it records the outcome, and fences off an expired holder.
+    assertTrue(store.complete(lease, ok(1), clock.instant()));
+    assertEquals(DeliveryState.SUCCEEDED, store.findDelivery(mine.id()).orElseThrow().state());
+    // A repeat of an (event, webhook) pair is skipped, claimed or not.
+    assertTrue(
+        store
+            .enqueueClaiming(
+                List.of(pending("wh_a", e)),
+                Set.of(),
+                ClaimRequest.of("publisher", clock.instant(), LEASE, 1))
+            .isEmpty());
+  }
+
+  @Test
+  void aDeliveryClaimedOnEnqueueIsClaimedByOthersOnceItsLeaseExpires() {
+    store.insertWebhook(webhook("wh_a"));
+    Delivery d = pending("wh_a", event("evt_1"));
+    Lease first =
+        store
+            .enqueueClaiming(
+                List.of(d), Set.of(d.id()), ClaimRequest.of("gone", clock.instant(), LEASE, 1))
+            .get(0)
+            .lease()
+            .orElseThrow();
+    clock.advance(LEASE.minusSeconds(1));
+    assertTrue(claimAll("w2").isEmpty(), "not while the lease holds");
+    clock.advance(Duration.ofSeconds(1));
+    ClaimedDelivery again = claimAll("w2").get(0);
+    assertEquals(d.id(), again.delivery().id());
+    assertTrue(again.lease().token() != first.token(), "a new fencing token");
+    assertFalse(store.complete(first, ok(1), clock.instant()), "the old holder is fenced off");
+  }
+
+  @Test
   void aClaimedDeliveryIsNotClaimedAgainWhileTheLeaseHolds() {
     store.insertWebhook(webhook("wh_a"));
     enqueueOne("wh_a", "evt_1");

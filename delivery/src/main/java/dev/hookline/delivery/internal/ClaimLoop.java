@@ -10,8 +10,10 @@ import dev.hookline.spi.Store;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -218,6 +220,91 @@ public final class ClaimLoop {
    */
   public long attemptsStarted() {
     return attemptsStarted.get();
+  }
+
+  // ---------------------------------------------------------------- hand-off on publish
+
+  /**
+   * Chooses which of a publish's new deliveries this dispatcher claims as they are enqueued ({@link
+   * Store#enqueueClaiming}), to send them without a claim round trip: in background mode only, only
+   * deliveries due now for webhooks that receive events and whose circuit is not open, no more than
+   * their endpoints' free slots and queues and the free workers take, and only while the
+   * first-attempts lane is known to be drained, so that new events never overtake a backlog already
+   * queued in the Store (the claim loop takes that in due order).
+   *
+   * @param deliveries the new deliveries
+   * @param now the time
+   * @return the ids to claim on enqueue; empty for none
+   */
+  public Set<String> chooseHandoff(List<Delivery> deliveries, Instant now) {
+    if (closing || !started.get() || !firstDrained) {
+      return Set.of();
+    }
+    int free = workers - busy.get();
+    Set<String> chosen = new HashSet<>();
+    Map<String, Integer> room = new HashMap<>();
+    Set<String> blocked = null;
+    for (Delivery d : deliveries) {
+      if (chosen.size() >= free) {
+        break;
+      }
+      if (d.nextAttemptAt().isEmpty() || d.nextAttemptAt().get().isAfter(now)) {
+        continue;
+      }
+      String webhookId = d.webhookId();
+      Integer left = room.get(webhookId);
+      if (left == null) {
+        Webhook w = webhooks.current(webhookId);
+        if (blocked == null) {
+          blocked = health.blocked(now);
+        }
+        left =
+            w == null || !w.receivesEvents() || blocked.contains(webhookId)
+                ? 0
+                : slots.endpoint(webhookId).room();
+      }
+      if (left > 0) {
+        chosen.add(d.id());
+        left--;
+      }
+      room.put(webhookId, left);
+    }
+    return chosen;
+  }
+
+  /**
+   * The lease for deliveries claimed on enqueue: this loop's owner and lease duration.
+   *
+   * @param now the time
+   * @return the claim request carrying them
+   */
+  public ClaimRequest handoffLease(Instant now) {
+    return ClaimRequest.of(owner, now, leaseDuration, 1);
+  }
+
+  /**
+   * Takes the deliveries a publish claimed on enqueue ({@link #chooseHandoff}) as if a claim had
+   * returned them: each runs or waits in its endpoint's queue.
+   *
+   * @param added what the Store added, claimed ones carrying their lease
+   * @return whether some added delivery was queued in the Store instead (a claim round should look
+   *     for it)
+   */
+  public boolean takeHandedOff(List<Delivery> added) {
+    boolean queuedInStore = false;
+    Instant now = null;
+    Set<String> excluded = new HashSet<>(); // not used: no claim follows
+    for (Delivery d : added) {
+      if (d.lease().isEmpty()) {
+        queuedInStore = true;
+        continue;
+      }
+      if (now == null) {
+        now = clock.instant();
+      }
+      dispatch(new ClaimedDelivery(d, d.lease().get()), excluded, now);
+    }
+    return queuedInStore;
   }
 
   // ---------------------------------------------------------------- claiming

@@ -228,6 +228,15 @@ public final class EndpointSlots<T> {
       return null;
     }
 
+    /**
+     * How many more deliveries the endpoint takes now, in slots and queue together.
+     *
+     * @return the room, 0 if none
+     */
+    public synchronized int room() {
+      return Math.max(0, limit + queueLimit - running - waiting.size());
+    }
+
     synchronized boolean isFull() {
       return running >= limit && waiting.size() >= queueLimit;
     }

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,6 +82,20 @@ public final class Outbox {
    * @throws PayloadTooLargeException if any event's body exceeds the limit (nothing is enqueued)
    */
   public List<Delivery> enqueue(List<Event> batch) {
+    return enqueue(batch, null);
+  }
+
+  /**
+   * As {@link #enqueue(List)}, and the deliveries the claim loop chooses are claimed by it in the
+   * same write ({@link ClaimLoop#chooseHandoff}); those come back {@code IN_FLIGHT} with their
+   * lease, for {@link ClaimLoop#takeHandedOff}.
+   *
+   * @param batch the events
+   * @param handoff the claim loop to hand deliveries to, or null for none
+   * @return the deliveries enqueued, claimed ones with their lease
+   * @throws PayloadTooLargeException if any event's body exceeds the limit (nothing is enqueued)
+   */
+  public List<Delivery> enqueue(List<Event> batch, @Nullable ClaimLoop handoff) {
     for (Event e : batch) {
       checkSize(e);
     }
@@ -89,7 +104,16 @@ public final class Outbox {
     for (Event e : batch) {
       addDeliveries(e, now, deliveries);
     }
-    List<Delivery> added = deliveries.isEmpty() ? List.of() : store.enqueue(deliveries);
+    List<Delivery> added;
+    if (deliveries.isEmpty()) {
+      added = List.of();
+    } else {
+      Set<String> claim = handoff == null ? Set.of() : handoff.chooseHandoff(deliveries, now);
+      added =
+          claim.isEmpty() || handoff == null
+              ? store.enqueue(deliveries)
+              : store.enqueueClaiming(deliveries, claim, handoff.handoffLease(now));
+    }
     if (log.isDebugEnabled()) {
       for (Event e : batch) {
         log.debug("event published: event={} type={}", e.id(), e.type().wireName());

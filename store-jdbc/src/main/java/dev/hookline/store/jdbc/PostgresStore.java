@@ -32,6 +32,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -496,7 +497,36 @@ public final class PostgresStore implements TransactionalStore {
     if (batch.isEmpty()) {
       return List.of();
     }
-    Enqueue request = new Enqueue(batch);
+    Enqueue request = new Enqueue(batch, Map.of());
+    enqueues.submit(request);
+    return request.result();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One statement, as {@link #enqueue(List)} (and grouped with other callers' the same way): the
+   * claimed deliveries are inserted {@code IN_FLIGHT} with their lease token from the same sequence
+   * as {@link #claim}'s.
+   *
+   * @throws StoreException if the database fails
+   */
+  @Override
+  public List<Delivery> enqueueClaiming(
+      List<Delivery> deliveries, Set<String> claimIds, ClaimRequest lease) {
+    Objects.requireNonNull(claimIds, "claimIds");
+    Objects.requireNonNull(lease, "lease");
+    List<Delivery> batch = validated(deliveries);
+    if (batch.isEmpty()) {
+      return List.of();
+    }
+    Map<String, ClaimRequest> claims = new HashMap<>();
+    for (Delivery d : batch) {
+      if (claimIds.contains(d.id())) {
+        claims.put(d.id(), lease);
+      }
+    }
+    Enqueue request = new Enqueue(batch, claims);
     enqueues.submit(request);
     return request.result();
   }
@@ -508,11 +538,13 @@ public final class PostgresStore implements TransactionalStore {
    */
   private static final class Enqueue {
     final List<Delivery> batch;
+    final Map<String, ClaimRequest> claims;
     @Nullable List<Delivery> added;
     @Nullable RuntimeException failure;
 
-    Enqueue(List<Delivery> batch) {
+    Enqueue(List<Delivery> batch, Map<String, ClaimRequest> claims) {
       this.batch = batch;
+      this.claims = claims;
     }
 
     List<Delivery> result() {
@@ -532,27 +564,29 @@ public final class PostgresStore implements TransactionalStore {
       return done;
     }
     List<Delivery> all = new ArrayList<>();
+    Map<String, ClaimRequest> claims = new HashMap<>();
     for (Enqueue r : requests) {
       all.addAll(r.batch);
+      claims.putAll(r.claims);
     }
-    List<Delivery> added;
+    Map<String, Delivery> added = new HashMap<>();
     try {
-      added = run("enqueue " + all.size() + " deliveries", c -> enqueueOn(c, all));
+      for (Delivery d :
+          run("enqueue " + all.size() + " deliveries", c -> enqueueOn(c, all, claims))) {
+        added.put(d.id(), d);
+      }
     } catch (RuntimeException e) {
       for (Enqueue r : requests) {
         enqueueAlone(r);
       }
       return done;
     }
-    Set<String> ids = new HashSet<>();
-    for (Delivery d : added) {
-      ids.add(d.id());
-    }
     for (Enqueue r : requests) {
       List<Delivery> mine = new ArrayList<>();
       for (Delivery d : r.batch) {
-        if (ids.contains(d.id())) {
-          mine.add(d);
+        Delivery stored = added.get(d.id());
+        if (stored != null) {
+          mine.add(stored);
         }
       }
       r.added = mine;
@@ -562,7 +596,8 @@ public final class PostgresStore implements TransactionalStore {
 
   private void enqueueAlone(Enqueue r) {
     try {
-      r.added = run("enqueue " + r.batch.size() + " deliveries", c -> enqueueOn(c, r.batch));
+      r.added =
+          run("enqueue " + r.batch.size() + " deliveries", c -> enqueueOn(c, r.batch, r.claims));
     } catch (RuntimeException e) {
       r.failure = e;
     }
@@ -588,7 +623,7 @@ public final class PostgresStore implements TransactionalStore {
       return List.of();
     }
     try {
-      return enqueueOn(connection, batch);
+      return enqueueOn(connection, batch, Map.of());
     } catch (SQLException e) {
       throw SqlErrors.wrap(
           "enqueue " + batch.size() + " deliveries in the caller's transaction", e);
@@ -649,8 +684,11 @@ public final class PostgresStore implements TransactionalStore {
         d.publishContext());
   }
 
-  private List<Delivery> enqueueOn(Connection c, List<Delivery> batch) throws SQLException {
+  private List<Delivery> enqueueOn(
+      Connection c, List<Delivery> batch, Map<String, ClaimRequest> claims) throws SQLException {
     int n = batch.size();
+    @Nullable String[] leaseOwners = new String[n];
+    @Nullable String[] leaseExpiries = new String[n];
     String[] ids = new String[n];
     String[] eventIds = new String[n];
     String[] webhookIds = new String[n];
@@ -668,6 +706,11 @@ public final class PostgresStore implements TransactionalStore {
       created[i] = d.createdAt().toString();
       updated[i] = d.updatedAt().toString();
       contexts[i] = d.publishContext().orElse(null);
+      ClaimRequest claim = claims.get(d.id());
+      if (claim != null) {
+        leaseOwners[i] = claim.owner();
+        leaseExpiries[i] = Rows.micros(claim.leaseExpiry()).toString();
+      }
       firstByEvent.putIfAbsent(d.event().id(), d);
     }
     int m = firstByEvent.size();
@@ -698,11 +741,13 @@ public final class PostgresStore implements TransactionalStore {
       evCreated[j] = d.createdAt().toString();
       j++;
     }
-    Set<String> added = new HashSet<>();
+    Map<String, Long> added = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(sql.enqueue)) {
       int i = 1;
       for (Object[] column :
-          new Object[][] {ids, eventIds, webhookIds, next, created, updated, contexts}) {
+          new Object[][] {
+            ids, eventIds, webhookIds, next, created, updated, contexts, leaseOwners, leaseExpiries
+          }) {
         ps.setArray(i++, c.createArrayOf("text", column));
       }
       ps.setArray(i++, c.createArrayOf("text", evIds));
@@ -715,14 +760,34 @@ public final class PostgresStore implements TransactionalStore {
       }
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          added.add(rs.getString(1));
+          long token = rs.getLong(2);
+          added.put(rs.getString(1), rs.wasNull() ? null : token);
         }
       }
     }
     List<Delivery> out = new ArrayList<>(added.size());
     for (Delivery d : batch) {
-      if (added.contains(d.id())) {
+      if (!added.containsKey(d.id())) {
+        continue;
+      }
+      Long token = added.get(d.id());
+      ClaimRequest claim = claims.get(d.id());
+      if (token == null || claim == null) {
         out.add(d);
+      } else {
+        Lease lease = new Lease(d.id(), claim.owner(), token, Rows.micros(claim.leaseExpiry()));
+        out.add(
+            new Delivery(
+                d.id(),
+                d.webhookId(),
+                d.event(),
+                DeliveryState.IN_FLIGHT,
+                d.attempts(),
+                d.nextAttemptAt(),
+                d.createdAt(),
+                d.updatedAt(),
+                Optional.of(lease),
+                d.publishContext()));
       }
     }
     return out;

@@ -23,7 +23,10 @@ public final class Sql {
    */
   public final String updateWebhook;
 
-  /** Adds deliveries and their events in one statement; returns the added delivery ids. */
+  /**
+   * Adds deliveries and their events in one statement, each delivery queued or, with a lease owner
+   * and expiry, claimed; returns the added delivery ids and the lease tokens of those claimed.
+   */
   public final String enqueue;
 
   /** Records an attempt's outcome under the current lease. */
@@ -84,8 +87,9 @@ public final class Sql {
     // key is deferred to commit, so the order inside the statement does not matter).
     this.enqueue =
         "WITH dv AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
-            + " ?::text[], ?::text[]) AS v(id, event_id, webhook_id, next_attempt_at, created_at,"
-            + " updated_at, publish_context)),"
+            + " ?::text[], ?::text[], ?::text[], ?::text[]) AS v(id, event_id, webhook_id,"
+            + " next_attempt_at, created_at, updated_at, publish_context, lease_owner,"
+            + " lease_expires_at)),"
             + " ev AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::boolean[],"
             + " ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])"
             + " AS v(id, type, type_display_name, type_subscribable, occurred_at,"
@@ -93,14 +97,19 @@ public final class Sql {
             + " ins AS (INSERT INTO "
             + q
             + ".deliveries (id, event_id, webhook_id, state, attempt_count, attempts,"
-            + " next_attempt_at, created_at, updated_at, tenant, publish_context)"
-            + " SELECT dv.id, dv.event_id, dv.webhook_id, 'PENDING', 0, '[]'::jsonb,"
-            + " dv.next_attempt_at::timestamptz, dv.created_at::timestamptz,"
-            + " dv.updated_at::timestamptz, w.tenant, dv.publish_context"
+            + " next_attempt_at, created_at, updated_at, tenant, publish_context, lease_owner,"
+            + " lease_token, lease_expires_at)"
+            + " SELECT dv.id, dv.event_id, dv.webhook_id,"
+            + " CASE WHEN dv.lease_owner IS NULL THEN 'PENDING' ELSE 'IN_FLIGHT' END, 0,"
+            + " '[]'::jsonb, dv.next_attempt_at::timestamptz, dv.created_at::timestamptz,"
+            + " dv.updated_at::timestamptz, w.tenant, dv.publish_context, dv.lease_owner,"
+            + " CASE WHEN dv.lease_owner IS NULL THEN NULL ELSE nextval('"
+            + q
+            + ".lease_tokens') END, dv.lease_expires_at::timestamptz"
             + " FROM dv JOIN "
             + q
             + ".webhooks w ON w.id = dv.webhook_id FOR KEY SHARE OF w"
-            + " ON CONFLICT DO NOTHING RETURNING id, event_id),"
+            + " ON CONFLICT DO NOTHING RETURNING id, event_id, lease_token),"
             + " ins_events AS (INSERT INTO "
             + q
             + ".events (id, type, type_display_name, type_subscribable, occurred_at,"
@@ -112,7 +121,7 @@ public final class Sql {
             + " ARRAY(SELECT jsonb_array_elements_text(ev.changed::jsonb)),"
             + " ev.created_at::timestamptz"
             + " FROM ev WHERE ev.id IN (SELECT event_id FROM ins) ON CONFLICT (id) DO NOTHING)"
-            + " SELECT id FROM ins";
+            + " SELECT id, lease_token FROM ins";
     String clearLease = " lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,";
     String currentLease = " WHERE id = ? AND state = 'IN_FLIGHT' AND lease_token = ?";
     this.finish =

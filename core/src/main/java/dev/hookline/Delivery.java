@@ -80,6 +80,28 @@ public record Delivery(
   }
 
   /**
+   * Returns a copy {@link DeliveryState#IN_FLIGHT} under the lease, as a Store's claim hands it
+   * out.
+   *
+   * @param newLease the lease
+   * @param now the claim's time, the copy's update time
+   * @return the copy
+   */
+  public Delivery leasedTo(Lease newLease, Instant now) {
+    return new Delivery(
+        id,
+        webhookId,
+        event,
+        DeliveryState.IN_FLIGHT,
+        attempts,
+        nextAttemptAt,
+        createdAt,
+        now,
+        Optional.of(newLease),
+        publishContext);
+  }
+
+  /**
    * A new delivery, due at once.
    *
    * @param id the delivery's id

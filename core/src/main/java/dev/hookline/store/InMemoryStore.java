@@ -274,19 +274,7 @@ public final class InMemoryStore implements Store {
   private ClaimedDelivery leaseTo(Entry e, ClaimRequest request, Instant now) {
     Lease lease =
         new Lease(e.id, request.owner(), sequence.incrementAndGet(), request.leaseExpiry());
-    Delivery d = e.delivery;
-    e.delivery =
-        new Delivery(
-            d.id(),
-            d.webhookId(),
-            d.event(),
-            DeliveryState.IN_FLIGHT,
-            d.attempts(),
-            d.nextAttemptAt(),
-            d.createdAt(),
-            now,
-            Optional.of(lease),
-            d.publishContext());
+    e.delivery = e.delivery.leasedTo(lease, now);
     e.key = new QueueKey(lease.expiresAt(), lease.token(), e);
     leases.add(e.key);
     return new ClaimedDelivery(e.delivery, lease);

@@ -776,18 +776,7 @@ public final class PostgresStore implements TransactionalStore {
         out.add(d);
       } else {
         Lease lease = new Lease(d.id(), claim.owner(), token, Rows.micros(claim.leaseExpiry()));
-        out.add(
-            new Delivery(
-                d.id(),
-                d.webhookId(),
-                d.event(),
-                DeliveryState.IN_FLIGHT,
-                d.attempts(),
-                d.nextAttemptAt(),
-                d.createdAt(),
-                d.updatedAt(),
-                Optional.of(lease),
-                d.publishContext()));
+        out.add(d.leasedTo(lease, d.updatedAt()));
       }
     }
     return out;

@@ -292,8 +292,11 @@ public final class Dispatcher implements AutoCloseable {
     // Deliveries this dispatcher can send now are claimed as they are enqueued, and handed to the
     // claim loop without a claim round trip; the rest wait for a claim round.
     List<Delivery> added = outbox.enqueue(batch, claims);
-    if (claims.takeHandedOff(added)) {
-      claims.requestPumpForNewEvents();
+    for (Delivery d : added) {
+      if (d.lease().isEmpty()) {
+        claims.requestPumpForNewEvents();
+        break;
+      }
     }
     return new PublishResult(asEnqueued(added));
   }

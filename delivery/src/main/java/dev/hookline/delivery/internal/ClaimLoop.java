@@ -232,6 +232,9 @@ public final class ClaimLoop {
    * first-attempts lane is known to be drained, so that new events never overtake a backlog already
    * queued in the Store (the claim loop takes that in due order).
    *
+   * <p>The chosen deliveries reserve a worker each: the caller must pass them on to {@link
+   * #takeHandedOff} once the Store wrote them, or to {@link #cancelHandoff} if it failed.
+   *
    * @param deliveries the new deliveries
    * @param now the time
    * @return the ids to claim on enqueue; empty for none
@@ -241,6 +244,9 @@ public final class ClaimLoop {
       return Set.of();
     }
     int free = workers - busy.get();
+    if (free <= 0) {
+      return Set.of();
+    }
     Set<String> chosen = new HashSet<>();
     Map<String, Integer> room = new HashMap<>();
     Set<String> blocked = null;
@@ -269,6 +275,17 @@ public final class ClaimLoop {
       }
       room.put(webhookId, left);
     }
+    int granted = reserve(chosen.size());
+    if (granted < chosen.size()) {
+      Set<String> trimmed = new HashSet<>();
+      for (String id : chosen) {
+        if (trimmed.size() == granted) {
+          break;
+        }
+        trimmed.add(id);
+      }
+      chosen = trimmed;
+    }
     return chosen;
   }
 
@@ -287,24 +304,32 @@ public final class ClaimLoop {
    * returned them: each runs or waits in its endpoint's queue.
    *
    * @param added what the Store added, claimed ones carrying their lease
-   * @return whether some added delivery was queued in the Store instead (a claim round should look
-   *     for it)
+   * @param chosen what {@link #chooseHandoff} chose (and reserved workers for)
    */
-  public boolean takeHandedOff(List<Delivery> added) {
-    boolean queuedInStore = false;
+  public void takeHandedOff(List<Delivery> added, Set<String> chosen) {
     Instant now = null;
     Set<String> excluded = new HashSet<>(); // not used: no claim follows
+    int taken = 0;
     for (Delivery d : added) {
-      if (d.lease().isEmpty()) {
-        queuedInStore = true;
+      if (d.lease().isEmpty() || !chosen.contains(d.id())) {
         continue;
       }
       if (now == null) {
         now = clock.instant();
       }
+      taken++;
       dispatch(new ClaimedDelivery(d, d.lease().get()), excluded, now);
     }
-    return queuedInStore;
+    unreserve(chosen.size() - taken); // repeats the Store skipped
+  }
+
+  /**
+   * Gives back the workers {@link #chooseHandoff} reserved, when the Store write failed.
+   *
+   * @param chosen what it chose
+   */
+  public void cancelHandoff(Set<String> chosen) {
+    unreserve(chosen.size());
   }
 
   // ---------------------------------------------------------------- claiming
@@ -421,8 +446,7 @@ public final class ClaimLoop {
   private int dispatchDue(int kind) {
     boolean probe = kind > WORKER;
     // busy counts the deliveries waiting in the endpoints' queues too: each will need a worker.
-    int idle = workers - busy.get();
-    if (closing || idle <= 0) {
+    if (closing || workers - busy.get() <= 0) {
       return 0;
     }
     // Claim no more than the receiving webhooks' free slots and queues can take: a delivery
@@ -436,7 +460,23 @@ public final class ClaimLoop {
     if (!probe && (room < Math.max(1, perEndpoint / 2) || (firstDrained && retriesDrained))) {
       return 0;
     }
-    int budget = Math.min(idle, Math.max(1, room));
+    // The free workers are reserved before the claim (see reserve), and what the claim did not
+    // use is given back after it.
+    int budget = reserve(Math.max(1, room));
+    int claimed = 0;
+    try {
+      claimed = claimRound(kind, budget);
+      return claimed;
+    } finally {
+      unreserve(budget - claimed);
+    }
+  }
+
+  /** The claims of one round, up to {@code budget} reserved workers. */
+  private int claimRound(int kind, int budget) {
+    if (budget <= 0) {
+      return 0;
+    }
     Instant now = clock.instant();
     Set<String> excluded = new HashSet<>();
     parkedStillNotReceiving(excluded);
@@ -470,14 +510,39 @@ public final class ClaimLoop {
     int share = Math.max(1, budget - budget / 4);
     int claimed = claimLane(first, share, excluded, now, anyFull);
     boolean firstFilled = claimed >= share;
-    claimed +=
-        claimLane(second, Math.min(budget - claimed, workers - busy.get()), excluded, now, anyFull);
+    claimed += claimLane(second, budget - claimed, excluded, now, anyFull);
     if (firstFilled) {
-      claimed +=
-          claimLane(
-              first, Math.min(budget - claimed, workers - busy.get()), excluded, now, anyFull);
+      claimed += claimLane(first, budget - claimed, excluded, now, anyFull);
     }
     return claimed;
+  }
+
+  /**
+   * Reserves up to {@code wanted} free workers (counts of {@link #busy}) for deliveries about to be
+   * claimed, atomically, so that claim rounds and hand-offs on publish running at once never take
+   * more than {@link #workers} between them. Each delivery claimed then holds one count until its
+   * attempt ends or it is handed back; {@link #unreserve} gives back what was not used.
+   *
+   * @return how many were reserved, possibly 0
+   */
+  private int reserve(int wanted) {
+    while (true) {
+      int b = busy.get();
+      int granted = Math.min(wanted, workers - b);
+      if (granted <= 0) {
+        return 0;
+      }
+      if (busy.compareAndSet(b, b + granted)) {
+        return granted;
+      }
+    }
+  }
+
+  /** Gives back reserved workers that no claimed delivery took. */
+  private void unreserve(int unused) {
+    for (int i = 0; i < unused; i++) {
+      idled();
+    }
   }
 
   /**
@@ -530,6 +595,7 @@ public final class ClaimLoop {
     return claimed.size();
   }
 
+  /** Takes a claimed delivery, which holds one reserved count of {@link #busy}. */
   private void dispatch(ClaimedDelivery cd, Set<String> excluded, Instant now) {
     Delivery d = cd.delivery();
     String webhookId = d.webhookId();
@@ -537,6 +603,7 @@ public final class ClaimLoop {
     Webhook w = webhooks.current(webhookId);
     if (w == null || !w.receivesEvents() || closing) {
       // Not sent and not failed: it goes out once the webhook is verified and enabled again.
+      idled();
       runner.release(cd.lease(), due, now, d);
       excluded.add(webhookId);
       if (!closing) {
@@ -545,7 +612,6 @@ public final class ClaimLoop {
       return;
     }
     EndpointSlots<ClaimedDelivery>.Endpoint endpoint = slots.endpoint(webhookId);
-    busy.incrementAndGet(); // before it can be seen in the queue: see launch
     switch (endpoint.admit(cd)) {
       case RUN -> launch(cd, endpoint);
       case QUEUED -> {

@@ -87,8 +87,8 @@ public final class Outbox {
 
   /**
    * As {@link #enqueue(List)}, and the deliveries the claim loop chooses are claimed by it in the
-   * same write ({@link ClaimLoop#chooseHandoff}); those come back {@code IN_FLIGHT} with their
-   * lease, for {@link ClaimLoop#takeHandedOff}.
+   * same write ({@link ClaimLoop#chooseHandoff}) and handed to it ({@link
+   * ClaimLoop#takeHandedOff}); those come back {@code IN_FLIGHT} with their lease.
    *
    * @param batch the events
    * @param handoff the claim loop to hand deliveries to, or null for none
@@ -109,10 +109,17 @@ public final class Outbox {
       added = List.of();
     } else {
       Set<String> claim = handoff == null ? Set.of() : handoff.chooseHandoff(deliveries, now);
-      added =
-          claim.isEmpty() || handoff == null
-              ? store.enqueue(deliveries)
-              : store.enqueueClaiming(deliveries, claim, handoff.handoffLease(now));
+      if (claim.isEmpty() || handoff == null) {
+        added = store.enqueue(deliveries);
+      } else {
+        try {
+          added = store.enqueueClaiming(deliveries, claim, handoff.handoffLease(now));
+        } catch (RuntimeException e) {
+          handoff.cancelHandoff(claim);
+          throw e;
+        }
+        handoff.takeHandedOff(added, claim);
+      }
     }
     if (log.isDebugEnabled()) {
       for (Event e : batch) {

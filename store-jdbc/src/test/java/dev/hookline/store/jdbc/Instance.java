@@ -14,6 +14,7 @@ import dev.hookline.testing.TestWebhooks;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,10 +32,18 @@ final class Instance implements AutoCloseable {
   final Store store;
   final WebhookRegistry registry;
   final ScheduledExecutorService scheduler;
+
+  /** Runs the attempts, so that a crash can stop them too. */
+  final ExecutorService workers = Executors.newCachedThreadPool();
+
   final Dispatcher dispatcher;
   final AtomicInteger succeeded = new AtomicInteger();
 
   Instance(SimpleConnectionPool pool, Store store, Clock clock, int workers) {
+    this(pool, store, clock, workers, workers);
+  }
+
+  Instance(SimpleConnectionPool pool, Store store, Clock clock, int workers, int perEndpoint) {
     this.pool = pool;
     this.store = store;
     this.registry =
@@ -50,8 +59,9 @@ final class Instance implements AutoCloseable {
             .registry(registry)
             .clock(clock)
             .scheduler(scheduler)
+            .workerExecutor(this.workers)
             .workers(workers)
-            .perEndpointConcurrency(workers)
+            .perEndpointConcurrency(perEndpoint)
             .pollInterval(Duration.ofMillis(50))
             .leaseDuration(LEASE)
             .jitter(() -> 0.5)
@@ -83,11 +93,14 @@ final class Instance implements AutoCloseable {
   }
 
   /**
-   * Simulates a crash: the claim loop stops and every database connection is gone, without {@code
-   * close()}, so nothing is released; running attempts can no longer record anything.
+   * Simulates a crash: the claim loop and the attempts stop and every database connection is gone,
+   * without {@code close()}, so nothing is released: attempts in flight are cut off (their requests
+   * may have reached the endpoint), the deliveries claimed but not yet started never go out, and
+   * nothing can be recorded.
    */
   void crash() {
     scheduler.shutdownNow();
+    workers.shutdownNow(); // attempts in flight are cut off; none starts
     pool.close();
   }
 
@@ -95,6 +108,7 @@ final class Instance implements AutoCloseable {
   public void close() {
     dispatcher.close();
     scheduler.shutdownNow();
+    workers.shutdownNow();
     pool.close();
   }
 }

@@ -51,7 +51,8 @@ public final class ObservabilityOverhead {
    *
    * @param args {@code --seconds N} (per phase, default 8), {@code --threads N} (default 32),
    *     {@code --rounds N} (default 3), {@code --only off|noop|on} (run that variant alone for
-   *     seconds × rounds, after a warm-up: for a profile)
+   *     seconds × rounds, after a warm-up: for a profile), {@code --modules
+   *     both|micrometer|opentelemetry} (which modules "on" turns on, default both)
    * @throws Exception if a phase fails
    */
   public static void main(String[] args) throws Exception {
@@ -59,16 +60,21 @@ public final class ObservabilityOverhead {
     int threads = LoadHarness.intArg(args, "--threads", 32);
     int rounds = Math.max(1, LoadHarness.intArg(args, "--rounds", 3));
     int bodyBytes = 1024;
+    String modules = stringArg(args, "--modules", "both");
+    if (!List.of("both", "micrometer", "opentelemetry").contains(modules)) {
+      throw new IllegalArgumentException("--modules takes both, micrometer or opentelemetry");
+    }
     System.out.printf(
         Locale.ROOT,
         "Hookline observability overhead: %d cores, JDK %s, %d-byte bodies, %d threads, %d s per"
-            + " phase, %d rounds%n",
+            + " phase, %d rounds, modules on: %s%n",
         Runtime.getRuntime().availableProcessors(),
         Runtime.version(),
         bodyBytes,
         threads,
         seconds,
-        rounds);
+        rounds,
+        modules);
     if (!NginxSink.available()) {
       throw new IllegalStateException(
           "nginx is not installed: run benchmarks/load, which installs Debian's nginx-light");
@@ -119,8 +125,14 @@ public final class ObservabilityOverhead {
           public Dispatcher.Builder configure(Dispatcher.Builder b) {
             HooklineObservations metrics =
                 HooklineObservations.builder(observations, meters).build();
-            return b.attemptObserver(AttemptObserver.composite(List.of(metrics, tracing)))
-                .publishContext(tracing.publishContextCapturer());
+            return switch (modules) {
+              case "micrometer" -> b.attemptObserver(metrics);
+              case "opentelemetry" ->
+                  b.attemptObserver(tracing).publishContext(tracing.publishContextCapturer());
+              default ->
+                  b.attemptObserver(AttemptObserver.composite(List.of(metrics, tracing)))
+                      .publishContext(tracing.publishContextCapturer());
+            };
           }
 
           @Override
@@ -132,7 +144,7 @@ public final class ObservabilityOverhead {
     try (NginxSink sink = NginxSink.start()) {
       URI target = URI.create(sink.url("/hook"));
       Duration warm = Duration.ofSeconds(Math.max(2, seconds / 2));
-      String only = onlyArg(args);
+      String only = stringArg(args, "--only", "");
       if (!only.isEmpty()) {
         // One variant alone, to profile it (JAVA_OPTS with a flight recording): no ratios.
         HooklinePhase.Instrumentation i =
@@ -280,14 +292,14 @@ public final class ObservabilityOverhead {
     }
   }
 
-  /** The value of {@code --only}, or empty. */
-  private static String onlyArg(String[] args) {
+  /** The value of a string option, or its default. */
+  private static String stringArg(String[] args, String name, String otherwise) {
     for (int i = 0; i + 1 < args.length; i++) {
-      if (args[i].equals("--only")) {
+      if (args[i].equals(name)) {
         return args[i + 1];
       }
     }
-    return "";
+    return otherwise;
   }
 
   /** Bytes of heap all threads have allocated so far; 0 where the JVM cannot tell. */

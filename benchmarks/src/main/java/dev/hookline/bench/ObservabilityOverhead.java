@@ -64,6 +64,8 @@ public final class ObservabilityOverhead {
     if (!List.of("both", "micrometer", "opentelemetry").contains(modules)) {
       throw new IllegalArgumentException("--modules takes both, micrometer or opentelemetry");
     }
+    String label =
+        String.format(Locale.ROOT, "%-20s", modules.equals("both") ? "micrometer + otel" : modules);
     System.out.printf(
         Locale.ROOT,
         "Hookline observability overhead: %d cores, JDK %s, %d-byte bodies, %d threads, %d s per"
@@ -223,13 +225,14 @@ public final class ObservabilityOverhead {
         System.out.printf(
             Locale.ROOT,
             "round %d: off %,.0f deliveries/s (%s, %.0f us CPU/delivery) | no-op observer %,.0f"
-                + " (%.0f us) | micrometer+otel %,.0f (%s, %.0f us) | on/off %.2f%n",
+                + " (%.0f us) | %s %,.0f (%s, %.0f us) | on/off %.2f%n",
             round,
             a.perSecond(),
             a.latencies().summary(),
             offCpu.get(offCpu.size() - 1),
             b.perSecond(),
             hookCpu.get(hookCpu.size() - 1),
+            label.strip(),
             c.perSecond(),
             c.latencies().summary(),
             onCpu.get(onCpu.size() - 1),
@@ -248,24 +251,27 @@ public final class ObservabilityOverhead {
           LoadHarness.median(hook) / LoadHarness.median(off));
       System.out.printf(
           Locale.ROOT,
-          "micrometer + otel   : %,.0f deliveries/s (median), %.2fx off (median of the rounds'"
+          "%s: %,.0f deliveries/s (median), %.2fx off (median of the rounds'"
               + " ratios %.2f; target >= 0.95)%n",
+          label,
           LoadHarness.median(on),
           LoadHarness.median(on) / LoadHarness.median(off),
           LoadHarness.median(ratios));
       System.out.printf(
           Locale.ROOT,
-          "CPU per delivery    : off %.0f us, no-op observer %.0f us, micrometer + otel %.0f us"
+          "CPU per delivery    : off %.0f us, no-op observer %.0f us, %s %.0f us"
               + " (medians; this process only, the sink runs apart)%n",
           LoadHarness.median(offCpu),
           LoadHarness.median(hookCpu),
+          label.strip(),
           LoadHarness.median(onCpu));
       System.out.printf(
           Locale.ROOT,
-          "heap allocated      : off %.1f KiB, no-op observer %.1f KiB, micrometer + otel %.1f KiB"
-              + " per delivery (medians; not inflated by a busy machine, unlike CPU)%n",
+          "heap allocated      : off %.1f KiB, no-op observer %.1f KiB, %s %.1f KiB"
+              + " per delivery (medians; steadier than CPU, compare within a run)%n",
           LoadHarness.median(offAlloc),
           LoadHarness.median(hookAlloc),
+          label.strip(),
           LoadHarness.median(onAlloc));
       System.out.printf(
           Locale.ROOT,

@@ -10,22 +10,20 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
-import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
+import io.opentelemetry.exporter.internal.otlp.traces.LowAllocationTraceRequestMarshaler;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.data.EventData;
-import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -37,11 +35,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * The observability overhead, in one run against one loopback nginx sink: Hookline's delivery
  * throughput (in-memory store, publish to delivered) with no observer, with a no-op observer (the
  * cost of the hook itself), and with both hookline-micrometer (Observation API, meter handler, a
- * SimpleMeterRegistry) and hookline-opentelemetry (SDK, every span sampled and batch-exported by an
- * exporter that marshals each span, as an OTLP exporter does; a publish span around each publish,
- * captured as the publish context) on. Each round runs the three, in an order that alternates
- * between rounds, so a noisy neighbour slows all of them; the summary is the median. Run with
- * {@code benchmarks/load-observability}.
+ * SimpleMeterRegistry) and hookline-opentelemetry (SDK, every span sampled and batch-exported
+ * through the OTLP exporter's own marshaller; the publish span's traceparent captured as the
+ * publish context) on. In all three the application traces its own publishes (a span around each
+ * publish, exported the same way): that is the application's cost, so the variants differ only by
+ * the modules. Each round runs the three, in an order that alternates between rounds, so a noisy
+ * neighbour slows all of them; the summary is the median. Run with {@code
+ * benchmarks/load-observability}.
  */
 public final class ObservabilityOverhead {
   private ObservabilityOverhead() {}
@@ -51,7 +51,8 @@ public final class ObservabilityOverhead {
    *
    * @param args {@code --seconds N} (per phase, default 8), {@code --threads N} (default 32),
    *     {@code --rounds N} (default 3), {@code --only off|noop|on} (run that variant alone for
-   *     seconds × rounds, after a warm-up: for a profile)
+   *     seconds × rounds, after a warm-up: for a profile), {@code --modules
+   *     both|micrometer|opentelemetry} (which modules "on" turns on, default both)
    * @throws Exception if a phase fails
    */
   public static void main(String[] args) throws Exception {
@@ -59,16 +60,23 @@ public final class ObservabilityOverhead {
     int threads = LoadHarness.intArg(args, "--threads", 32);
     int rounds = Math.max(1, LoadHarness.intArg(args, "--rounds", 3));
     int bodyBytes = 1024;
+    String modules = stringArg(args, "--modules", "both");
+    if (!List.of("both", "micrometer", "opentelemetry").contains(modules)) {
+      throw new IllegalArgumentException("--modules takes both, micrometer or opentelemetry");
+    }
+    String label =
+        String.format(Locale.ROOT, "%-20s", modules.equals("both") ? "micrometer + otel" : modules);
     System.out.printf(
         Locale.ROOT,
         "Hookline observability overhead: %d cores, JDK %s, %d-byte bodies, %d threads, %d s per"
-            + " phase, %d rounds%n",
+            + " phase, %d rounds, modules on: %s%n",
         Runtime.getRuntime().availableProcessors(),
         Runtime.version(),
         bodyBytes,
         threads,
         seconds,
-        rounds);
+        rounds,
+        modules);
     if (!NginxSink.available()) {
       throw new IllegalStateException(
           "nginx is not installed: run benchmarks/load, which installs Debian's nginx-light");
@@ -76,13 +84,30 @@ public final class ObservabilityOverhead {
     AtomicLong exported = new AtomicLong();
     SdkTracerProvider tracerProvider =
         SdkTracerProvider.builder()
-            .addSpanProcessor(BatchSpanProcessor.builder(new SerializingExporter(exported)).build())
+            .addSpanProcessor(
+                BatchSpanProcessor.builder(new OtlpMarshallingExporter(exported)).build())
             .build();
     OpenTelemetrySdk otel = OpenTelemetrySdk.builder().setTracerProvider(tracerProvider).build();
     MeterRegistry meters = new SimpleMeterRegistry();
     ObservationRegistry observations = ObservationRegistry.create();
     observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
 
+    Tracer tracer = otel.getTracer("load");
+    // The application's own span around each publish runs in every variant: it is the
+    // application's cost, not the modules'. Only "on" captures its traceparent (the module's
+    // PublishContextCapturer), so the variants differ by the two modules alone.
+    HooklinePhase.Instrumentation plain =
+        new HooklinePhase.Instrumentation() {
+          @Override
+          public Dispatcher.Builder configure(Dispatcher.Builder b) {
+            return b;
+          }
+
+          @Override
+          public void publish(Dispatcher d, Event e) {
+            publishInSpan(tracer, d, e);
+          }
+        };
     HooklinePhase.Instrumentation noop =
         new HooklinePhase.Instrumentation() {
           @Override
@@ -92,43 +117,41 @@ public final class ObservabilityOverhead {
 
           @Override
           public void publish(Dispatcher d, Event e) {
-            d.publish(e);
+            publishInSpan(tracer, d, e);
           }
         };
     HooklineTelemetry tracing = HooklineTelemetry.builder(otel).build();
-    Tracer tracer = otel.getTracer("load");
     HooklinePhase.Instrumentation both =
         new HooklinePhase.Instrumentation() {
           @Override
           public Dispatcher.Builder configure(Dispatcher.Builder b) {
             HooklineObservations metrics =
                 HooklineObservations.builder(observations, meters).build();
-            return b.attemptObserver(AttemptObserver.composite(List.of(metrics, tracing)))
-                .publishContext(tracing.publishContextCapturer());
+            return switch (modules) {
+              case "micrometer" -> b.attemptObserver(metrics);
+              case "opentelemetry" ->
+                  b.attemptObserver(tracing).publishContext(tracing.publishContextCapturer());
+              default ->
+                  b.attemptObserver(AttemptObserver.composite(List.of(metrics, tracing)))
+                      .publishContext(tracing.publishContextCapturer());
+            };
           }
 
           @Override
           public void publish(Dispatcher d, Event e) {
-            Span span = tracer.spanBuilder("publish").startSpan();
-            Scope s = span.makeCurrent();
-            try {
-              d.publish(e);
-            } finally {
-              s.close();
-              span.end();
-            }
+            publishInSpan(tracer, d, e);
           }
         };
 
     try (NginxSink sink = NginxSink.start()) {
       URI target = URI.create(sink.url("/hook"));
       Duration warm = Duration.ofSeconds(Math.max(2, seconds / 2));
-      String only = onlyArg(args);
+      String only = stringArg(args, "--only", "");
       if (!only.isEmpty()) {
         // One variant alone, to profile it (JAVA_OPTS with a flight recording): no ratios.
         HooklinePhase.Instrumentation i =
             switch (only) {
-              case "off" -> HooklinePhase.Instrumentation.OFF;
+              case "off" -> plain;
               case "noop" -> noop;
               case "on" -> both;
               default -> throw new IllegalArgumentException("--only takes off, noop or on");
@@ -154,9 +177,7 @@ public final class ObservabilityOverhead {
             (allocatedBytes() - allocBefore) / 1024.0 / Math.max(1, r.delivered()));
         return;
       }
-      for (HooklinePhase.Instrumentation i :
-          List.of(
-              HooklinePhase.Instrumentation.OFF, noop, both, HooklinePhase.Instrumentation.OFF)) {
+      for (HooklinePhase.Instrumentation i : List.of(plain, noop, both, plain)) {
         HooklinePhase.run(new InMemoryStore(), target.toString(), bodyBytes, threads, warm, i);
       }
       List<Double> off = new ArrayList<>();
@@ -174,9 +195,7 @@ public final class ObservabilityOverhead {
         // The order alternates (off first on odd rounds, last on even ones), so that neither
         // variant always inherits the previous phase's garbage or warmer caches.
         List<HooklinePhase.Instrumentation> order =
-            round % 2 == 1
-                ? List.of(HooklinePhase.Instrumentation.OFF, noop, both)
-                : List.of(both, noop, HooklinePhase.Instrumentation.OFF);
+            round % 2 == 1 ? List.of(plain, noop, both) : List.of(both, noop, plain);
         java.util.Map<HooklinePhase.Instrumentation, HooklinePhase.Result> results =
             new java.util.HashMap<>();
         java.util.Map<HooklinePhase.Instrumentation, Double> cpu = new java.util.HashMap<>();
@@ -190,30 +209,30 @@ public final class ObservabilityOverhead {
           alloc.put(i, (allocatedBytes() - allocBefore) / 1024.0 / Math.max(1, r.delivered()));
           results.put(i, r);
         }
-        HooklinePhase.Result a =
-            java.util.Objects.requireNonNull(results.get(HooklinePhase.Instrumentation.OFF));
+        HooklinePhase.Result a = java.util.Objects.requireNonNull(results.get(plain));
         HooklinePhase.Result b = java.util.Objects.requireNonNull(results.get(noop));
         HooklinePhase.Result c = java.util.Objects.requireNonNull(results.get(both));
         off.add(a.perSecond());
         hook.add(b.perSecond());
         on.add(c.perSecond());
         ratios.add(c.perSecond() / a.perSecond());
-        offCpu.add(cpu.getOrDefault(HooklinePhase.Instrumentation.OFF, 0.0));
+        offCpu.add(cpu.getOrDefault(plain, 0.0));
         hookCpu.add(cpu.getOrDefault(noop, 0.0));
         onCpu.add(cpu.getOrDefault(both, 0.0));
-        offAlloc.add(alloc.getOrDefault(HooklinePhase.Instrumentation.OFF, 0.0));
+        offAlloc.add(alloc.getOrDefault(plain, 0.0));
         hookAlloc.add(alloc.getOrDefault(noop, 0.0));
         onAlloc.add(alloc.getOrDefault(both, 0.0));
         System.out.printf(
             Locale.ROOT,
             "round %d: off %,.0f deliveries/s (%s, %.0f us CPU/delivery) | no-op observer %,.0f"
-                + " (%.0f us) | micrometer+otel %,.0f (%s, %.0f us) | on/off %.2f%n",
+                + " (%.0f us) | %s %,.0f (%s, %.0f us) | on/off %.2f%n",
             round,
             a.perSecond(),
             a.latencies().summary(),
             offCpu.get(offCpu.size() - 1),
             b.perSecond(),
             hookCpu.get(hookCpu.size() - 1),
+            label.strip(),
             c.perSecond(),
             c.latencies().summary(),
             onCpu.get(onCpu.size() - 1),
@@ -232,24 +251,27 @@ public final class ObservabilityOverhead {
           LoadHarness.median(hook) / LoadHarness.median(off));
       System.out.printf(
           Locale.ROOT,
-          "micrometer + otel   : %,.0f deliveries/s (median), %.2fx off (median of the rounds'"
+          "%s: %,.0f deliveries/s (median), %.2fx off (median of the rounds'"
               + " ratios %.2f; target >= 0.95)%n",
+          label,
           LoadHarness.median(on),
           LoadHarness.median(on) / LoadHarness.median(off),
           LoadHarness.median(ratios));
       System.out.printf(
           Locale.ROOT,
-          "CPU per delivery    : off %.0f us, no-op observer %.0f us, micrometer + otel %.0f us"
+          "CPU per delivery    : off %.0f us, no-op observer %.0f us, %s %.0f us"
               + " (medians; this process only, the sink runs apart)%n",
           LoadHarness.median(offCpu),
           LoadHarness.median(hookCpu),
+          label.strip(),
           LoadHarness.median(onCpu));
       System.out.printf(
           Locale.ROOT,
-          "heap allocated      : off %.1f KiB, no-op observer %.1f KiB, micrometer + otel %.1f KiB"
-              + " per delivery (medians; not inflated by a busy machine, unlike CPU)%n",
+          "heap allocated      : off %.1f KiB, no-op observer %.1f KiB, %s %.1f KiB"
+              + " per delivery (medians; steadier than CPU, compare within a run)%n",
           LoadHarness.median(offAlloc),
           LoadHarness.median(hookAlloc),
+          label.strip(),
           LoadHarness.median(onAlloc));
       System.out.printf(
           Locale.ROOT,
@@ -264,14 +286,26 @@ public final class ObservabilityOverhead {
     }
   }
 
-  /** The value of {@code --only}, or empty. */
-  private static String onlyArg(String[] args) {
+  /** Publishes inside a span of the application's, as an instrumented application does. */
+  private static void publishInSpan(Tracer tracer, Dispatcher d, Event e) {
+    Span span = tracer.spanBuilder("publish").startSpan();
+    Scope s = span.makeCurrent();
+    try {
+      d.publish(e);
+    } finally {
+      s.close();
+      span.end();
+    }
+  }
+
+  /** The value of a string option, or its default. */
+  private static String stringArg(String[] args, String name, String otherwise) {
     for (int i = 0; i + 1 < args.length; i++) {
-      if (args[i].equals("--only")) {
+      if (args[i].equals(name)) {
         return args[i + 1];
       }
     }
-    return "";
+    return otherwise;
   }
 
   /** Bytes of heap all threads have allocated so far; 0 where the JVM cannot tell. */
@@ -290,78 +324,36 @@ public final class ObservabilityOverhead {
   }
 
   /**
-   * Marshals each batch the way an OTLP exporter does before it sends it: every span's ids, name,
-   * kind, times, attributes, links, events and status, and the resource, each string encoded to
-   * UTF-8 into one buffer per batch; then drops the bytes. So the export's CPU and garbage are paid
-   * as with a real exporter; only the network write to a collector is left out. Thread-safe.
+   * Marshals each batch with the OTLP exporter's own marshaller, as {@code OtlpHttpSpanExporter}
+   * does in its default memory mode (reusable data), into a reused buffer; then drops the bytes. So
+   * the export's CPU and garbage are paid as with the real exporter; only the network write to a
+   * collector is left out. Called by the batch span processor's one worker thread at a time.
    */
-  private static final class SerializingExporter implements SpanExporter {
+  private static final class OtlpMarshallingExporter implements SpanExporter {
     private final AtomicLong count;
     private final AtomicLong bytes = new AtomicLong();
+    private final LowAllocationTraceRequestMarshaler marshaler =
+        new LowAllocationTraceRequestMarshaler();
+    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(64 * 1024);
 
-    SerializingExporter(AtomicLong count) {
+    OtlpMarshallingExporter(AtomicLong count) {
       this.count = count;
     }
 
     @Override
-    public CompletableResultCode export(Collection<SpanData> spans) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream(spans.size() * 512);
-      boolean first = true;
-      for (SpanData span : spans) {
-        if (first) {
-          attributes(out, span.getResource().getAttributes());
-          put(out, span.getInstrumentationScopeInfo().getName());
-          first = false;
-        }
-        put(out, span.getTraceId());
-        put(out, span.getSpanId());
-        put(out, span.getParentSpanId());
-        put(out, span.getName());
-        put(out, span.getKind().name());
-        put(out, span.getStartEpochNanos());
-        put(out, span.getEndEpochNanos());
-        attributes(out, span.getAttributes());
-        for (LinkData link : span.getLinks()) {
-          put(out, link.getSpanContext().getTraceId());
-          put(out, link.getSpanContext().getSpanId());
-          attributes(out, link.getAttributes());
-        }
-        for (EventData event : span.getEvents()) {
-          put(out, event.getName());
-          put(out, event.getEpochNanos());
-          attributes(out, event.getAttributes());
-        }
-        put(out, span.getStatus().getStatusCode().name());
-        put(out, span.getStatus().getDescription());
+    public synchronized CompletableResultCode export(Collection<SpanData> spans) {
+      marshaler.initialize(spans);
+      try {
+        buffer.reset();
+        marshaler.writeBinaryTo(buffer);
+      } catch (IOException e) {
+        return CompletableResultCode.ofExceptionalFailure(e);
+      } finally {
+        marshaler.reset();
       }
-      bytes.addAndGet(out.size());
+      bytes.addAndGet(buffer.size());
       count.addAndGet(spans.size());
       return CompletableResultCode.ofSuccess();
-    }
-
-    private static void attributes(ByteArrayOutputStream out, Attributes attributes) {
-      attributes.forEach(
-          (key, value) -> {
-            put(out, key.getKey());
-            put(out, key.getType().name());
-            if (value instanceof Long l) {
-              put(out, l);
-            } else {
-              put(out, String.valueOf(value));
-            }
-          });
-    }
-
-    private static void put(ByteArrayOutputStream out, String s) {
-      byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-      out.write(utf8.length);
-      out.writeBytes(utf8);
-    }
-
-    private static void put(ByteArrayOutputStream out, long v) {
-      for (int i = 0; i < 8; i++) {
-        out.write((int) (v >>> (8 * i)));
-      }
     }
 
     @Override

@@ -32,12 +32,12 @@ public final class DefaultAttemptObservationConvention implements AttemptObserva
 
   private static final String NONE = "none";
 
-  /** Attempt numbers as key values: "1" to "15", made once. */
-  private static final String[] ATTEMPT_NUMBERS = new String[16];
+  /** Attempt numbers 1 to 15 as key values, made once. */
+  private static final KeyValue[] ATTEMPT_NUMBERS = new KeyValue[16];
 
   static {
     for (int i = 1; i < ATTEMPT_NUMBERS.length; i++) {
-      ATTEMPT_NUMBERS[i] = Integer.toString(i);
+      ATTEMPT_NUMBERS[i] = KeyValue.of("hookline.attempt.number", Integer.toString(i));
     }
   }
 
@@ -108,16 +108,17 @@ public final class DefaultAttemptObservationConvention implements AttemptObserva
     }
     AttemptRequest request = context.request();
     int n = request.attemptNumber();
-    KeyValue delivery = KeyValue.of("hookline.delivery.id", request.deliveryId());
     KeyValue attempt =
-        KeyValue.of(
-            "hookline.attempt.number",
-            n > 0 && n < ATTEMPT_NUMBERS.length ? ATTEMPT_NUMBERS[n] : Integer.toString(n));
+        n > 0 && n < ATTEMPT_NUMBERS.length
+            ? ATTEMPT_NUMBERS[n]
+            : KeyValue.of("hookline.attempt.number", Integer.toString(n));
+    KeyValue delivery = KeyValue.of("hookline.delivery.id", request.deliveryId());
+    // In key order, so that KeyValues need not sort them.
     KeyValues kv =
         webhookTag
-            ? KeyValues.of(delivery, attempt)
+            ? KeyValues.of(attempt, delivery)
             : KeyValues.of(
-                delivery, attempt, KeyValue.of("hookline.webhook.id", request.webhook().id()));
+                attempt, delivery, KeyValue.of("hookline.webhook.id", request.webhook().id()));
     context.highCardinality(this, kv);
     return kv;
   }

@@ -2,11 +2,14 @@ package dev.hookline.otel;
 
 import dev.hookline.ErrorKind;
 import dev.hookline.Webhook;
+import dev.hookline.WebhookChangeListener;
+import dev.hookline.WebhookRegistry;
 import dev.hookline.delivery.AttemptObserver;
 import dev.hookline.delivery.AttemptRequest;
 import dev.hookline.delivery.AttemptResult;
 import dev.hookline.delivery.Dispatcher;
 import dev.hookline.delivery.PublishContextCapturer;
+import dev.hookline.otel.internal.Endpoints;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.AttributesBuilder;
@@ -25,7 +28,6 @@ import io.opentelemetry.instrumentation.api.semconv.http.HttpClientAttributesExt
 import io.opentelemetry.instrumentation.api.semconv.http.HttpClientAttributesGetter;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanNameExtractor;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanStatusExtractor;
-import java.net.URI;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -61,9 +63,17 @@ import org.jspecify.annotations.Nullable;
  *     .attemptObserver(tracing)...
  * }</pre>
  *
+ * <p>The span's endpoint attributes are made once per webhook (and version), and kept for at most
+ * {@value #MAX_ENDPOINTS} webhooks; set {@link Builder#registry} so that a deleted webhook's are
+ * dropped. They hold no secret: the URI only in its redacted form.
+ *
  * <p>Thread-safe. The span is current on the worker thread while the request is sent.
  */
-public final class HooklineTelemetry implements AttemptObserver {
+public final class HooklineTelemetry
+    implements AttemptObserver, WebhookChangeListener, AutoCloseable {
+  /** The most webhooks whose endpoint attributes are kept. */
+  public static final int MAX_ENDPOINTS = 10_000;
+
   static final String INSTRUMENTATION_NAME = "dev.hookline.otel";
   static final String TRACEPARENT = "traceparent";
 
@@ -75,16 +85,20 @@ public final class HooklineTelemetry implements AttemptObserver {
 
   private static final W3CTraceContextPropagator W3C = W3CTraceContextPropagator.getInstance();
 
-  private final Instrumenter<AttemptRequest, AttemptResult> instrumenter;
+  private final Instrumenter<Call, AttemptResult> instrumenter;
   private final Predicate<? super Webhook> propagateTo;
+  private final Endpoints endpoints = new Endpoints(MAX_ENDPOINTS);
+  private final @Nullable WebhookRegistry registry;
+
+  /** An attempt and its endpoint: what the instrumenter reads. */
+  private record Call(AttemptRequest request, Endpoints.Endpoint endpoint) {}
 
   private HooklineTelemetry(Builder b) {
     this.propagateTo = b.propagateTo;
     Getter getter = new Getter();
-    SpanStatusExtractor<AttemptRequest, AttemptResult> httpStatus =
-        HttpSpanStatusExtractor.create(getter);
+    SpanStatusExtractor<Call, AttemptResult> httpStatus = HttpSpanStatusExtractor.create(getter);
     this.instrumenter =
-        Instrumenter.<AttemptRequest, AttemptResult>builder(
+        Instrumenter.<Call, AttemptResult>builder(
                 b.openTelemetry, INSTRUMENTATION_NAME, HttpSpanNameExtractor.create(getter))
             .setSpanStatusExtractor(
                 (status, request, result, error) -> {
@@ -97,8 +111,12 @@ public final class HooklineTelemetry implements AttemptObserver {
             .addAttributesExtractor(HttpClientAttributesExtractor.create(getter))
             .addAttributesExtractor(new HooklineAttributes())
             .addSpanLinksExtractor(
-                (links, parent, request) -> publishSpan(request).ifPresent(links::addLink))
+                (links, parent, call) -> publishSpan(call.request()).ifPresent(links::addLink))
             .buildInstrumenter(SpanKindExtractor.alwaysClient());
+    this.registry = b.registry;
+    if (registry != null) {
+      registry.addChangeListener(this);
+    }
   }
 
   /**
@@ -143,12 +161,13 @@ public final class HooklineTelemetry implements AttemptObserver {
   @Override
   public AttemptObserver.Scope beforeAttempt(AttemptRequest request) {
     Context parent = Context.current();
-    if (!instrumenter.shouldStart(parent, request)) {
+    Call call = new Call(request, endpoints.of(request));
+    if (!instrumenter.shouldStart(parent, call)) {
       return AttemptObserver.Scope.none();
     }
     // Asked before the span starts: a predicate that throws leaves no span unended.
     boolean propagate = propagateTo.test(request.webhook());
-    Context context = instrumenter.start(parent, request);
+    Context context = instrumenter.start(parent, call);
     if (propagate) {
       // Only traceparent: the setter drops tracestate, and baggage is never injected.
       W3C.inject(context, request, HEADER_SETTER);
@@ -156,7 +175,7 @@ public final class HooklineTelemetry implements AttemptObserver {
     io.opentelemetry.context.Scope scope = context.makeCurrent();
     return result -> {
       scope.close();
-      instrumenter.end(context, request, result, null);
+      instrumenter.end(context, call, result, null);
     };
   }
 
@@ -191,14 +210,41 @@ public final class HooklineTelemetry implements AttemptObserver {
         }
       };
 
+  /**
+   * Drops a deleted webhook's endpoint attributes. Called by the registry set with {@link
+   * Builder#registry}.
+   *
+   * @param webhookId the changed webhook
+   * @param current its state now; empty if deleted
+   */
+  @Override
+  public void onChange(String webhookId, Optional<Webhook> current) {
+    if (current.isEmpty()) {
+      endpoints.remove(webhookId);
+    }
+  }
+
+  /** Returns how many webhooks' endpoint attributes are kept (for tests). */
+  int endpointsKept() {
+    return endpoints.size();
+  }
+
+  /** Stops listening to the {@link Builder#registry}, if one was set. Idempotent. */
+  @Override
+  public void close() {
+    WebhookRegistry r = registry;
+    if (r != null) {
+      r.removeChangeListener(this);
+    }
+  }
+
   @Override
   public String toString() {
     return "HooklineTelemetry[" + INSTRUMENTATION_NAME + "]";
   }
 
   /** The HTTP client semantic conventions, read from an attempt and its result. */
-  private static final class Getter
-      implements HttpClientAttributesGetter<AttemptRequest, AttemptResult> {
+  private static final class Getter implements HttpClientAttributesGetter<Call, AttemptResult> {
     /** HTTP status codes 100 to 599, boxed once. */
     private static final Integer[] STATUS_CODES = new Integer[500];
 
@@ -217,37 +263,33 @@ public final class HooklineTelemetry implements AttemptObserver {
     }
 
     @Override
-    public String getHttpRequestMethod(AttemptRequest request) {
-      return request.method();
+    public String getHttpRequestMethod(Call call) {
+      return call.request().method();
     }
 
     @Override
-    public String getUrlFull(AttemptRequest request) {
-      return request.redactedUri();
+    public String getUrlFull(Call call) {
+      return call.endpoint().urlFull();
     }
 
     @Override
-    public @Nullable String getServerAddress(AttemptRequest request) {
-      return request.uri().getHost();
+    public @Nullable String getServerAddress(Call call) {
+      return call.endpoint().host();
     }
 
     @Override
-    public @Nullable Integer getServerPort(AttemptRequest request) {
-      URI uri = request.uri();
-      if (uri.getPort() >= 0) {
-        return uri.getPort();
-      }
-      return "http".equalsIgnoreCase(uri.getScheme()) ? 80 : 443;
+    public @Nullable Integer getServerPort(Call call) {
+      return call.endpoint().port();
     }
 
     @Override
-    public List<String> getHttpRequestHeader(AttemptRequest request, String name) {
+    public List<String> getHttpRequestHeader(Call call, String name) {
       return List.of();
     }
 
     @Override
     public @Nullable Integer getHttpResponseStatusCode(
-        AttemptRequest request, @Nullable AttemptResult result, @Nullable Throwable error) {
+        Call call, @Nullable AttemptResult result, @Nullable Throwable error) {
       if (result == null || result.statusCode().isEmpty()) {
         return null;
       }
@@ -257,13 +299,13 @@ public final class HooklineTelemetry implements AttemptObserver {
 
     @Override
     public List<String> getHttpResponseHeader(
-        AttemptRequest request, @Nullable AttemptResult result, String name) {
+        Call call, @Nullable AttemptResult result, String name) {
       return List.of();
     }
 
     @Override
     public @Nullable String getErrorType(
-        AttemptRequest request, @Nullable AttemptResult result, @Nullable Throwable error) {
+        Call call, @Nullable AttemptResult result, @Nullable Throwable error) {
       if (result == null || result.errorKind().isEmpty()) {
         return null;
       }
@@ -273,9 +315,10 @@ public final class HooklineTelemetry implements AttemptObserver {
 
   /** Hookline's own attributes, and the resend count of a retry. */
   private static final class HooklineAttributes
-      implements AttributesExtractor<AttemptRequest, AttemptResult> {
+      implements AttributesExtractor<Call, AttemptResult> {
     @Override
-    public void onStart(AttributesBuilder attributes, Context parent, AttemptRequest request) {
+    public void onStart(AttributesBuilder attributes, Context parent, Call call) {
+      AttemptRequest request = call.request();
       attributes.put(EVENT_TYPE, request.eventType());
       attributes.put(DELIVERY_ID, request.deliveryId());
       attributes.put(ATTEMPT_NUMBER, (long) request.attemptNumber());
@@ -290,7 +333,7 @@ public final class HooklineTelemetry implements AttemptObserver {
     public void onEnd(
         AttributesBuilder attributes,
         Context context,
-        AttemptRequest request,
+        Call call,
         @Nullable AttemptResult result,
         @Nullable Throwable error) {}
   }
@@ -299,6 +342,7 @@ public final class HooklineTelemetry implements AttemptObserver {
   public static final class Builder {
     private final OpenTelemetry openTelemetry;
     private Predicate<? super Webhook> propagateTo = w -> false;
+    private @Nullable WebhookRegistry registry;
 
     private Builder(OpenTelemetry openTelemetry) {
       this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
@@ -318,7 +362,19 @@ public final class HooklineTelemetry implements AttemptObserver {
     }
 
     /**
-     * Builds the tracing.
+     * Listens to the registry, to drop the cached endpoint attributes of deleted webhooks.
+     *
+     * @param registry the registry the {@link Dispatcher} uses
+     * @return this builder
+     */
+    public Builder registry(WebhookRegistry registry) {
+      this.registry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Builds the tracing; registers it as a change listener of the {@link #registry} (until {@link
+     * HooklineTelemetry#close()}).
      *
      * @return the tracing
      */

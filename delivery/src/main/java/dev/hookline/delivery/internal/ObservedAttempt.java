@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link AttemptRequest} an observer sees: the attempt's facts, and the headers it added, which
@@ -33,7 +34,10 @@ public final class ObservedAttempt implements AttemptRequest {
   private final Delivery delivery;
   private final Webhook webhook;
   private final int attemptNumber;
-  private final List<String> headers = new ArrayList<>(4);
+
+  /** Name, value, name, value, ...; made when an observer adds the first (most never do). */
+  private @Nullable List<String> headers;
+
   private boolean sealed;
 
   public ObservedAttempt(Delivery delivery, Webhook webhook, int attemptNumber) {
@@ -94,8 +98,13 @@ public final class ObservedAttempt implements AttemptRequest {
       throw new IllegalArgumentException(
           "the value of header '" + name + "' is not printable ASCII");
     }
-    headers.add(name);
-    headers.add(value);
+    List<String> h = headers;
+    if (h == null) {
+      h = new ArrayList<>(4);
+      headers = h;
+    }
+    h.add(name);
+    h.add(value);
     return this;
   }
 
@@ -106,8 +115,12 @@ public final class ObservedAttempt implements AttemptRequest {
 
   /** Adds the observer's headers to the request. */
   void applyTo(HttpRequest.Builder request) {
-    for (int i = 0; i < headers.size(); i += 2) {
-      request.header(headers.get(i), headers.get(i + 1));
+    List<String> h = headers;
+    if (h == null) {
+      return;
+    }
+    for (int i = 0; i < h.size(); i += 2) {
+      request.header(h.get(i), h.get(i + 1));
     }
   }
 

@@ -833,8 +833,9 @@ public final class PostgresStore implements TransactionalStore {
       ps.setObject(i++, Rows.ts(request.leaseExpiry()));
       ps.setObject(i++, Rows.ts(request.now()));
       try (ResultSet rs = ps.executeQuery()) {
+        Map<String, Event> events = new HashMap<>();
         while (rs.next()) {
-          Delivery d = Rows.delivery(rs);
+          Delivery d = Rows.delivery(rs, events);
           out.add(new ClaimedDelivery(d, d.lease().orElseThrow()));
         }
       }
@@ -859,8 +860,9 @@ public final class PostgresStore implements TransactionalStore {
       ps.setObject(i++, Rows.ts(request.leaseExpiry()));
       ps.setObject(i++, Rows.ts(request.now()));
       try (ResultSet rs = ps.executeQuery()) {
+        Map<String, Event> events = new HashMap<>();
         while (rs.next()) {
-          Delivery d = Rows.delivery(rs);
+          Delivery d = Rows.delivery(rs, events);
           out.add(new ClaimedDelivery(d, d.lease().orElseThrow()));
         }
       }

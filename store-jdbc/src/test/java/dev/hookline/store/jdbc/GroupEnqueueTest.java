@@ -3,6 +3,7 @@ package dev.hookline.store.jdbc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -10,6 +11,8 @@ import dev.hookline.Delivery;
 import dev.hookline.DeliveryQuery;
 import dev.hookline.Event;
 import dev.hookline.UserEvents;
+import dev.hookline.spi.ClaimRequest;
+import dev.hookline.spi.ClaimedDelivery;
 import dev.hookline.testing.Poll;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.lang.reflect.InvocationTargetException;
@@ -31,7 +34,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Publishes from many threads at once are written together (group commit): fewer statements than
  * callers, each caller gets exactly its own deliveries back, and one caller's failing batch fails
- * only that caller (the joint statement fails, and each batch is then written on its own).
+ * only that caller (the joint statement fails, and each batch is then written on its own). A claim
+ * reads an event shared by several deliveries once.
  */
 class GroupEnqueueTest {
   private static final String SCHEMA = "group_enqueue";
@@ -165,6 +169,18 @@ class GroupEnqueueTest {
     // The leader's flush, then one (or, should a caller have been slow to queue, a few) for all
     // the others: one statement per caller would be 12.
     assertTrue(borrows.get() <= 4, "statements: " + borrows.get());
+  }
+
+  @Test
+  void aClaimReadsAnEventFannedOutToManyWebhooksOnce() {
+    store.enqueue(batch(1, "u1"));
+    List<ClaimedDelivery> claimed =
+        store.claim(ClaimRequest.of("w", NOW, Duration.ofSeconds(30), 10));
+    assertEquals(2, claimed.size());
+    assertSame(
+        claimed.get(0).delivery().event(),
+        claimed.get(1).delivery().event(),
+        "one Event object for both deliveries: its data parsed once, its body written once");
   }
 
   @Test

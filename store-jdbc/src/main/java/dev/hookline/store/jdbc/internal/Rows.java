@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -327,6 +328,22 @@ public final class Rows {
    * @throws SQLException if a column cannot be read
    */
   public static Delivery delivery(ResultSet rs) throws SQLException {
+    return delivery(rs, null);
+  }
+
+  /**
+   * Reads a delivery row joined with its event, as {@link #delivery(ResultSet)}, sharing one {@link
+   * Event} among the rows of the same event: a claim of an event fanned out to many webhooks parses
+   * its data once, and the dispatcher (whose body cache is keyed by the event object) writes its
+   * notification body once.
+   *
+   * @param rs the row
+   * @param events the events read so far from this result set, by id; added to
+   * @return the delivery
+   * @throws SQLException if a column cannot be read
+   */
+  public static Delivery delivery(ResultSet rs, @Nullable Map<String, Event> events)
+      throws SQLException {
     String id = rs.getString("id");
     DeliveryState state = DeliveryState.valueOf(rs.getString("state"));
     Optional<Lease> lease = Optional.empty();
@@ -337,10 +354,22 @@ public final class Rows {
     if (state == DeliveryState.IN_FLIGHT && owner != null && hasToken && expires.isPresent()) {
       lease = Optional.of(new Lease(id, owner, token, expires.get()));
     }
+    Event event;
+    if (events == null) {
+      event = event(rs);
+    } else {
+      String eventId = rs.getString("event_id");
+      Event seen = events.get(eventId);
+      if (seen == null) {
+        seen = event(rs);
+        events.put(eventId, seen);
+      }
+      event = seen;
+    }
     return new Delivery(
         id,
         rs.getString("webhook_id"),
-        event(rs),
+        event,
         state,
         attempts(rs.getString("attempts")),
         optionalInstant(rs, "next_attempt_at"),

@@ -65,7 +65,11 @@ class HeldDeliveriesCrashTest {
 
   private Instance instance() {
     SimpleConnectionPool pool = SimpleConnectionPool.of(EmbeddedDb.dataSource(), 12);
-    Instance i = new Instance(pool, EmbeddedDb.store(pool, SCHEMA), clock, 20, SLOTS);
+    // The held requests must not time out while the test looks (a timed-out attempt frees its
+    // slot for the next delivery): the longest timeout the 30 s lease allows.
+    Instance i =
+        new Instance(
+            pool, EmbeddedDb.store(pool, SCHEMA), clock, 20, SLOTS, Duration.ofSeconds(14));
     resources.add(0, i);
     return i;
   }

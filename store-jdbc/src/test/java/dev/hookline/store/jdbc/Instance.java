@@ -44,6 +44,16 @@ final class Instance implements AutoCloseable {
   }
 
   Instance(SimpleConnectionPool pool, Store store, Clock clock, int workers, int perEndpoint) {
+    this(pool, store, clock, workers, perEndpoint, Duration.ofSeconds(5));
+  }
+
+  Instance(
+      SimpleConnectionPool pool,
+      Store store,
+      Clock clock,
+      int workers,
+      int perEndpoint,
+      Duration attemptTimeout) {
     this.pool = pool;
     this.store = store;
     this.registry =
@@ -65,7 +75,7 @@ final class Instance implements AutoCloseable {
             .pollInterval(Duration.ofMillis(50))
             .leaseDuration(LEASE)
             .jitter(() -> 0.5)
-            .retrySchedule(RetrySchedule.builder().attemptTimeout(Duration.ofSeconds(5)).build())
+            .retrySchedule(RetrySchedule.builder().attemptTimeout(attemptTimeout).build())
             .shutdownTimeout(Duration.ofSeconds(2))
             .listener(
                 new DeliveryListener() {

@@ -107,4 +107,48 @@ class HandoffTest {
       }
     }
   }
+
+  /**
+   * A publish while every worker is busy finds no room: its delivery is queued in the Store, and
+   * the round that the publish asked for cannot claim it. The first attempt to end must then claim
+   * it, instead of leaving it for the next poll (here an hour away).
+   */
+  @Test
+  void aDeliveryPublishedWhileEveryWorkerIsBusyIsClaimedWhenOneFrees() throws Exception {
+    InMemoryStore store = new InMemoryStore();
+    WebhookRegistry registry =
+        WebhookRegistry.builder()
+            .store(store)
+            .filterCompiler(Filters.compiler())
+            .allowInsecureLoopbackForDevelopment(true)
+            .build();
+    try (LoopbackSink sink = LoopbackSink.recording()) {
+      Webhook w =
+          registry.create(
+              WebhookDefinition.builder()
+                  .name("busy")
+                  .uri(sink.uri("/busy"))
+                  .apiKey(Harness.API_KEY)
+                  .events(UserEvents.CREATED)
+                  .build());
+      TestWebhooks.markVerified(registry, w.id());
+      registry.enable(w.id());
+      try (Dispatcher dispatcher =
+          Dispatcher.builder()
+              .registry(registry)
+              .workers(1)
+              .pollInterval(Duration.ofHours(1))
+              .build()
+              .start()) {
+        sink.pause();
+        dispatcher.publish(event(1));
+        Harness.await(Duration.ofSeconds(10), () -> sink.total() == 1);
+        dispatcher.publish(event(2)); // the one worker is busy: queued in the Store
+        assertEquals(1, store.countDeliveries(w.id()).pending());
+        sink.resume();
+        Harness.await(Duration.ofSeconds(10), () -> store.countDeliveries(w.id()).succeeded() == 2);
+        assertEquals(2, sink.distinct());
+      }
+    }
+  }
 }

@@ -445,6 +445,15 @@ public final class ClaimLoop {
   /** One claim round over both lanes; returns how many deliveries were claimed. */
   private int dispatchDue(int kind) {
     boolean probe = kind > WORKER;
+    // What a probe learns is kept even if no worker is free now: the next worker's round, as its
+    // attempt ends, then claims what the publish or poll found (rather than the next poll, up to
+    // a second later).
+    if (kind == PROBE) {
+      retriesDrained = false;
+      firstDrained = false;
+    } else if (kind == NEW_EVENTS) {
+      firstDrained = false;
+    }
     // busy counts the deliveries waiting in the endpoints' queues too: each will need a worker.
     if (closing || workers - busy.get() <= 0) {
       return 0;
@@ -465,7 +474,7 @@ public final class ClaimLoop {
     int budget = reserve(Math.max(1, room));
     int claimed = 0;
     try {
-      claimed = claimRound(kind, budget);
+      claimed = claimRound(budget);
       return claimed;
     } finally {
       unreserve(budget - claimed);
@@ -473,7 +482,7 @@ public final class ClaimLoop {
   }
 
   /** The claims of one round, up to {@code budget} reserved workers. */
-  private int claimRound(int kind, int budget) {
+  private int claimRound(int budget) {
     if (budget <= 0) {
       return 0;
     }
@@ -484,12 +493,6 @@ public final class ClaimLoop {
     int beforeFull = excluded.size();
     slots.addFull(excluded);
     boolean anyFull = excluded.size() > beforeFull;
-    if (kind == PROBE) {
-      retriesDrained = false;
-      firstDrained = false;
-    } else if (kind == NEW_EVENTS) {
-      firstDrained = false;
-    }
     if (retriesDrained && firstDrained) {
       return 0;
     } else if (retriesDrained) {

@@ -44,26 +44,33 @@ class HandoffTest {
         .build();
   }
 
+  private static WebhookRegistry registry(InMemoryStore store) {
+    return WebhookRegistry.builder()
+        .store(store)
+        .filterCompiler(Filters.compiler())
+        .allowInsecureLoopbackForDevelopment(true)
+        .build();
+  }
+
+  private static Webhook receiving(WebhookRegistry registry, String uri) {
+    Webhook w =
+        registry.create(
+            WebhookDefinition.builder()
+                .name("handoff " + uri)
+                .uri(uri)
+                .apiKey(Harness.API_KEY)
+                .events(UserEvents.CREATED)
+                .build());
+    TestWebhooks.markVerified(registry, w.id());
+    return registry.enable(w.id());
+  }
+
   @Test
   void publishedEventsAreSentWithoutAClaimAndTheRestAreClaimedAsUsual() throws Exception {
     InMemoryStore store = spy(new InMemoryStore());
-    WebhookRegistry registry =
-        WebhookRegistry.builder()
-            .store(store)
-            .filterCompiler(Filters.compiler())
-            .allowInsecureLoopbackForDevelopment(true)
-            .build();
+    WebhookRegistry registry = registry(store);
     try (LoopbackSink sink = LoopbackSink.recording()) {
-      Webhook w =
-          registry.create(
-              WebhookDefinition.builder()
-                  .name("handoff")
-                  .uri(sink.uri("/h"))
-                  .apiKey(Harness.API_KEY)
-                  .events(UserEvents.CREATED)
-                  .build());
-      TestWebhooks.markVerified(registry, w.id());
-      registry.enable(w.id());
+      Webhook w = receiving(registry, sink.uri("/h"));
       try (Dispatcher dispatcher =
           Dispatcher.builder()
               .registry(registry)
@@ -116,23 +123,9 @@ class HandoffTest {
   @Test
   void aDeliveryPublishedWhileEveryWorkerIsBusyIsClaimedWhenOneFrees() throws Exception {
     InMemoryStore store = new InMemoryStore();
-    WebhookRegistry registry =
-        WebhookRegistry.builder()
-            .store(store)
-            .filterCompiler(Filters.compiler())
-            .allowInsecureLoopbackForDevelopment(true)
-            .build();
+    WebhookRegistry registry = registry(store);
     try (LoopbackSink sink = LoopbackSink.recording()) {
-      Webhook w =
-          registry.create(
-              WebhookDefinition.builder()
-                  .name("busy")
-                  .uri(sink.uri("/busy"))
-                  .apiKey(Harness.API_KEY)
-                  .events(UserEvents.CREATED)
-                  .build());
-      TestWebhooks.markVerified(registry, w.id());
-      registry.enable(w.id());
+      Webhook w = receiving(registry, sink.uri("/busy"));
       try (Dispatcher dispatcher =
           Dispatcher.builder()
               .registry(registry)

@@ -20,4 +20,11 @@ public interface WebhookWatcher {
    * every webhook.
    */
   void resync();
+
+  /**
+   * Deliveries were queued by a transaction that has since committed (a transactional publish,
+   * possibly by another process): a claim may find them now rather than at the next poll. The
+   * default does nothing.
+   */
+  default void deliveriesQueued() {}
 }

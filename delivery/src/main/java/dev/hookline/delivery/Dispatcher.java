@@ -328,7 +328,9 @@ public final class Dispatcher implements AutoCloseable {
    * transaction (the transactional outbox): if the caller commits, the notifications go out; if it
    * rolls back, nothing does. Needs a {@link TransactionalStore} such as the PostgreSQL store. The
    * store neither commits, rolls back nor closes the connection. Workers see the deliveries once
-   * the caller commits, at the latest on their next poll.
+   * the caller commits: at once where the Store says so through its change feed (the PostgreSQL
+   * store notifies every dispatcher on the schema as the transaction commits), otherwise at their
+   * next poll.
    *
    * @param connection the caller's connection to the store's database, normally with auto-commit
    *     off
@@ -593,6 +595,11 @@ public final class Dispatcher implements AutoCloseable {
                 @Override
                 public void resync() {
                   safely("webhook resync", Dispatcher.this::reloadWebhooks);
+                }
+
+                @Override
+                public void deliveriesQueued() {
+                  claims.requestPumpForNewEvents(); // a transactional publish committed
                 }
               });
       log.info(

@@ -623,7 +623,13 @@ public final class PostgresStore implements TransactionalStore {
       return List.of();
     }
     try {
-      return enqueueOn(connection, batch, Map.of());
+      List<Delivery> added = enqueueOn(connection, batch, Map.of());
+      if (!added.isEmpty()) {
+        // Wakes every dispatcher on this schema when the caller commits, instead of at its next
+        // poll; nothing is sent if the caller rolls back.
+        WebhookChangeFeed.notifyDeliveriesQueued(connection, channel);
+      }
+      return added;
     } catch (SQLException e) {
       throw SqlErrors.wrap(
           "enqueue " + batch.size() + " deliveries in the caller's transaction", e);

@@ -99,6 +99,19 @@ public final class WebhookChangeFeed implements Store.Watch {
     }
   }
 
+  /**
+   * Sends the notification that deliveries were queued, on the connection of the transaction that
+   * queued them: delivered to every listener when, and only if, it commits. Its payload is empty,
+   * which no webhook id is.
+   *
+   * @param c the enqueuing connection
+   * @param channel the channel
+   * @throws SQLException if the database fails
+   */
+  public static void notifyDeliveriesQueued(Connection c, String channel) throws SQLException {
+    notifyChange(c, channel, "");
+  }
+
   @Override
   public void close() {
     closed.countDown();
@@ -171,7 +184,11 @@ public final class WebhookChangeFeed implements Store.Watch {
         watcher.resync(); // whatever changed before LISTEN took effect
         while (!isClosed()) {
           for (String id : notifications.next(WAIT_MILLIS)) {
-            watcher.changed(id);
+            if (id.isEmpty()) {
+              watcher.deliveriesQueued();
+            } else {
+              watcher.changed(id);
+            }
           }
         }
         try (Statement st = c.createStatement()) {

@@ -109,9 +109,11 @@ final class Instance implements AutoCloseable {
    * nothing can be recorded.
    */
   void crash() {
+    // The database goes first, so that nothing the stopping threads try is written (an attempt cut
+    // off releases its delivery, which a real crash never does).
+    pool.close();
     scheduler.shutdownNow();
     workers.shutdownNow(); // attempts in flight are cut off; none starts
-    pool.close();
   }
 
   @Override

@@ -77,6 +77,9 @@ public final class ClaimLoop {
   private final Duration leaseDuration;
   private final Duration pollInterval;
 
+  /** Half the lease: a delivery that waited longer in a queue is handed back, not sent. */
+  private final Duration maxQueueWait;
+
   /** Monotonic nanoseconds, for the claim back-off; injected so tests can drive it. */
   private final LongSupplier ticker;
 
@@ -141,6 +144,7 @@ public final class ClaimLoop {
     this.workers = workers;
     this.leaseDuration = leaseDuration;
     this.pollInterval = pollInterval;
+    this.maxQueueWait = leaseDuration.dividedBy(2);
     this.ticker = ticker;
     this.claimBackoffUntilNanos = ticker.getAsLong();
   }
@@ -646,7 +650,7 @@ public final class ClaimLoop {
         // Nothing starts once claiming stopped.
       } else if (w == null || !w.receivesEvents()) {
         parked.add(webhookId);
-      } else if (cd.lease().expiresAt().isBefore(now.plus(leaseDuration.dividedBy(2)))) {
+      } else if (cd.lease().expiresAt().isBefore(now.plus(maxQueueWait))) {
         log.debug(
             "delivery waited too long for its endpoint, released: webhook={} delivery={}",
             webhookId,

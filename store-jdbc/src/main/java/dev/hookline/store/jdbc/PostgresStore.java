@@ -18,6 +18,7 @@ import dev.hookline.spi.SecretCipher;
 import dev.hookline.spi.TransactionalStore;
 import dev.hookline.spi.WebhookWatcher;
 import dev.hookline.store.jdbc.internal.GroupCommit;
+import dev.hookline.store.jdbc.internal.KnownEvents;
 import dev.hookline.store.jdbc.internal.Migrations;
 import dev.hookline.store.jdbc.internal.Rows;
 import dev.hookline.store.jdbc.internal.Sql;
@@ -27,6 +28,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -88,8 +90,18 @@ public final class PostgresStore implements TransactionalStore {
   private final String q;
   private final Sql sql;
 
+  /** Events this store wrote, which claims return without parsing them again. */
+  private final KnownEvents knownEvents = new KnownEvents(KnownEvents.DEFAULT_MAX_BYTES);
+
+  /**
+   * How long the leader of an outcomes write waits for more outcomes when the previous write
+   * carried several: see {@link GroupCommit}.
+   */
+  private static final Duration OUTCOME_LINGER = Duration.ofMillis(2);
+
   /** Outcomes of attempts, written together: see {@link GroupCommit}. */
-  private final GroupCommit<Outcome> outcomes = new GroupCommit<>(MAX_OUTCOMES, this::finishAll);
+  private final GroupCommit<Outcome> outcomes =
+      new GroupCommit<>(MAX_OUTCOMES, OUTCOME_LINGER, this::finishAll);
 
   /**
    * Publishes from many threads, written together: see {@link #enqueue(List)}. At most this many
@@ -703,14 +715,15 @@ public final class PostgresStore implements TransactionalStore {
     String[] updated = new String[n];
     @Nullable String[] contexts = new String[n];
     Map<String, Delivery> firstByEvent = new LinkedHashMap<>();
+    Rows.Timestamps times = new Rows.Timestamps();
     for (int i = 0; i < n; i++) {
       Delivery d = batch.get(i);
       ids[i] = d.id();
       eventIds[i] = d.event().id();
       webhookIds[i] = d.webhookId();
-      next[i] = d.nextAttemptAt().orElseThrow().toString();
-      created[i] = d.createdAt().toString();
-      updated[i] = d.updatedAt().toString();
+      next[i] = times.text(d.nextAttemptAt().orElseThrow());
+      created[i] = times.text(d.createdAt());
+      updated[i] = times.text(d.updatedAt());
       contexts[i] = d.publishContext().orElse(null);
       ClaimRequest claim = claims.get(d.id());
       if (claim != null) {
@@ -738,13 +751,14 @@ public final class PostgresStore implements TransactionalStore {
       types[j] = e.type().wireName();
       displayNames[j] = e.type().displayName();
       subscribable[j] = e.type().subscribable();
-      occurred[j] = e.occurredAt().toString();
+      occurred[j] = times.text(e.occurredAt());
       users[j] = e.subject().userId();
       apps[j] = e.subject().appId().orElse(null);
       tenants[j] = e.subject().tenant().orElse(null);
       data[j] = Rows.json(e.data());
+      knownEvents.remember(e, data[j]);
       changed[j] = Rows.jsonArray(e.changedAttributes());
-      evCreated[j] = d.createdAt().toString();
+      evCreated[j] = times.text(d.createdAt());
       j++;
     }
     Map<String, Long> added = new HashMap<>();
@@ -818,8 +832,7 @@ public final class PostgresStore implements TransactionalStore {
   }
 
   /** A lane's expired leases and queued deliveries, in one statement. */
-  private static void claimLane(
-      Connection c, String sql, ClaimRequest request, List<ClaimedDelivery> out)
+  private void claimLane(Connection c, String sql, ClaimRequest request, List<ClaimedDelivery> out)
       throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       java.sql.Array excluded =
@@ -841,15 +854,14 @@ public final class PostgresStore implements TransactionalStore {
       try (ResultSet rs = ps.executeQuery()) {
         Map<String, Event> events = new HashMap<>();
         while (rs.next()) {
-          Delivery d = Rows.delivery(rs, events);
+          Delivery d = Rows.delivery(rs, events, knownEvents);
           out.add(new ClaimedDelivery(d, d.lease().orElseThrow()));
         }
       }
     }
   }
 
-  private static void claimInto(
-      Connection c, String sql, ClaimRequest request, List<ClaimedDelivery> out)
+  private void claimInto(Connection c, String sql, ClaimRequest request, List<ClaimedDelivery> out)
       throws SQLException {
     int remaining = request.maxDeliveries() - out.size();
     if (remaining <= 0) {
@@ -868,7 +880,7 @@ public final class PostgresStore implements TransactionalStore {
       try (ResultSet rs = ps.executeQuery()) {
         Map<String, Event> events = new HashMap<>();
         while (rs.next()) {
-          Delivery d = Rows.delivery(rs, events);
+          Delivery d = Rows.delivery(rs, events, knownEvents);
           out.add(new ClaimedDelivery(d, d.lease().orElseThrow()));
         }
       }

@@ -1,5 +1,6 @@
 package dev.hookline.store.jdbc.internal;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +15,16 @@ import org.jspecify.annotations.Nullable;
  * {@code maxBatch}), flushes them and hands out the results; requests that arrive meanwhile wait
  * for the next flush, led by one of them. Alone, a caller flushes at once (no timer, no added
  * latency); under load, the batch grows with the number of callers waiting.
+ *
+ * <p>Optionally a leader lingers: when the previous flush carried more than one request (callers
+ * are arriving together), it waits up to {@code linger} for more requests before flushing, unless
+ * {@code maxBatch} are queued sooner. A lone caller never lingers. Used for attempt outcomes, whose
+ * callers have already freed their endpoint's slot and wait only to learn that the outcome is
+ * durable: fewer, larger statements for a few milliseconds more of that wait.
+ *
+ * <p>Each waiting caller has its own condition: a flush wakes the callers it answered and the one
+ * that leads next, not every caller waiting (with 32 workers waiting on outcomes, waking them all
+ * after each flush made most of them wake only to wait again).
  *
  * <p>Nothing is acknowledged before it is durable: a caller returns only after its flush, so a
  * process that dies with requests queued or in flight has told none of their callers they were
@@ -38,11 +49,13 @@ public final class GroupCommit<R> {
   }
 
   private final int maxBatch;
+  private final long lingerNanos;
   private final Flusher<R> flusher;
   private final ReentrantLock lock = new ReentrantLock();
-  private final Condition flushed = lock.newCondition();
   private final ArrayDeque<Pending<R>> queue = new ArrayDeque<>(); // guarded by lock
   private boolean flushing; // guarded by lock
+  private int lastBatch; // guarded by lock
+  private @Nullable Condition lingering; // guarded by lock: the leader's, while it lingers
 
   /**
    * Creates a group commit.
@@ -51,22 +64,40 @@ public final class GroupCommit<R> {
    * @param flusher writes a batch
    */
   public GroupCommit(int maxBatch, Flusher<R> flusher) {
+    this(maxBatch, Duration.ZERO, flusher);
+  }
+
+  /**
+   * Creates a group commit whose leader lingers under load.
+   *
+   * @param maxBatch the most requests one flush takes
+   * @param linger how long a leader waits for more requests when the previous flush carried more
+   *     than one; zero for never
+   * @param flusher writes a batch
+   */
+  public GroupCommit(int maxBatch, Duration linger, Flusher<R> flusher) {
     if (maxBatch < 1) {
       throw new IllegalArgumentException("maxBatch must be at least 1, was " + maxBatch);
     }
+    if (linger.isNegative()) {
+      throw new IllegalArgumentException("linger must not be negative, was " + linger);
+    }
     this.maxBatch = maxBatch;
+    this.lingerNanos = linger.toNanos();
     this.flusher = flusher;
   }
 
   /** One caller's request and, once flushed, its answer. Fields guarded by the lock. */
   private static final class Pending<R> {
     final R request;
+    final Condition wake;
     boolean done;
     boolean recorded;
     @Nullable RuntimeException failure;
 
-    Pending(R request) {
+    Pending(R request, Condition wake) {
       this.request = request;
+      this.wake = wake;
     }
   }
 
@@ -80,17 +111,20 @@ public final class GroupCommit<R> {
    * @throws RuntimeException the flush's failure, if the statement carrying the request failed
    */
   public boolean submit(R request) {
-    Pending<R> mine = new Pending<>(request);
     boolean interrupted = false;
     lock.lock();
     try {
+      Pending<R> mine = new Pending<>(request, lock.newCondition());
       queue.add(mine);
+      if (lingering != null && queue.size() >= maxBatch) {
+        lingering.signal(); // a full batch: the leader need not wait longer
+      }
       while (!mine.done) {
         if (!flushing) {
-          lead();
+          interrupted |= lead(mine);
         } else {
           try {
-            flushed.await();
+            mine.wake.await();
           } catch (InterruptedException e) {
             interrupted = true;
           }
@@ -108,9 +142,28 @@ public final class GroupCommit<R> {
     }
   }
 
-  /** Flushes the queue's head as leader; called and returns with the lock held. */
-  private void lead() {
+  /**
+   * Flushes the queue's head as leader; called and returns with the lock held.
+   *
+   * @param mine the leader's own request, whose condition it lingers on
+   * @return whether the leader was interrupted while it lingered (it then flushed at once)
+   */
+  private boolean lead(Pending<R> mine) {
     flushing = true;
+    boolean interrupted = false;
+    if (lingerNanos > 0 && lastBatch > 1) {
+      long left = lingerNanos;
+      lingering = mine.wake;
+      try {
+        while (left > 0 && queue.size() < maxBatch) {
+          left = mine.wake.awaitNanos(left);
+        }
+      } catch (InterruptedException e) {
+        interrupted = true; // flush now; submit restores the interrupt for its caller
+      } finally {
+        lingering = null;
+      }
+    }
     List<Pending<R>> batch = new ArrayList<>(Math.min(queue.size(), maxBatch));
     while (!queue.isEmpty() && batch.size() < maxBatch) {
       batch.add(queue.poll());
@@ -145,9 +198,15 @@ public final class GroupCommit<R> {
         } else {
           p.recorded = recorded[i];
         }
+        p.wake.signal();
       }
       flushing = false;
-      flushed.signalAll();
+      lastBatch = batch.size();
+      Pending<R> next = queue.peek();
+      if (next != null) {
+        next.wake.signal(); // it leads the next flush
+      }
     }
+    return interrupted;
   }
 }

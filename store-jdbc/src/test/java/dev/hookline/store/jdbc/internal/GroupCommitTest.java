@@ -157,6 +157,130 @@ class GroupCommitTest {
     assertEquals(5, batches.stream().mapToInt(List::size).sum());
   }
 
+  @Test
+  void manyCallersAtOnceAreEachAnsweredAndShareStatements() throws Exception {
+    GroupCommit<Integer> g = new GroupCommit<>(16, this::evenOnly);
+    int callers = 8;
+    int each = 2_000;
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<Integer>> all = new ArrayList<>();
+    for (int t = 0; t < callers; t++) {
+      int caller = t;
+      all.add(
+          threads.submit(
+              () -> {
+                start.await();
+                int wrong = 0;
+                for (int i = 0; i < each; i++) {
+                  int request = caller * each + i;
+                  if (g.submit(request) != (request % 2 == 0)) {
+                    wrong++;
+                  }
+                }
+                return wrong;
+              }));
+    }
+    start.countDown();
+    for (Future<Integer> f : all) {
+      assertEquals(0, f.get(60, TimeUnit.SECONDS), "every caller gets its own answer");
+    }
+    assertEquals(callers * each, batches.stream().mapToInt(List::size).sum());
+    assertTrue(batches.stream().allMatch(b -> b.size() <= 16));
+  }
+
+  @Test
+  void aLoneCallerNeverLingers() {
+    // A linger far longer than the test's own bound: a lone caller must not wait for it.
+    GroupCommit<Integer> g = new GroupCommit<>(10, Duration.ofHours(1), this::evenOnly);
+    for (int i = 0; i < 5; i++) {
+      assertEquals(i % 2 == 0, g.submit(i));
+    }
+    assertEquals(5, batches.size(), "each alone, each flushed at once");
+  }
+
+  /**
+   * Makes the group commit's last flush carry two requests: X's flush is held while Y and Z queue
+   * behind it; Y then leads (after a flush of one, so without lingering) and flushes [Y, Z].
+   */
+  private void flushTwoTogether(GroupCommit<Integer> g, CountDownLatch xMayEnd) throws Exception {
+    Future<Boolean> x = threads.submit(() -> g.submit(100));
+    Poll.until(Duration.ofSeconds(10), () -> !batches.isEmpty() || heldFlushes > 0, "X flushes");
+    List<Thread> waiting = new CopyOnWriteArrayList<>();
+    List<Future<Boolean>> yz = new ArrayList<>();
+    for (int request : new int[] {102, 104}) {
+      yz.add(
+          threads.submit(
+              () -> {
+                waiting.add(Thread.currentThread());
+                return g.submit(request);
+              }));
+    }
+    Poll.until(
+        Duration.ofSeconds(10),
+        () ->
+            waiting.size() == 2
+                && waiting.stream().allMatch(t -> t.getState() == Thread.State.WAITING),
+        "Y and Z wait behind X's flush");
+    xMayEnd.countDown();
+    assertTrue(x.get(30, TimeUnit.SECONDS));
+    for (Future<Boolean> f : yz) {
+      assertTrue(f.get(30, TimeUnit.SECONDS));
+    }
+    assertEquals(List.of(List.of(100), List.of(102, 104)), batches);
+  }
+
+  private volatile int heldFlushes;
+
+  private GroupCommit<Integer> holdingFirstFlush(
+      int maxBatch, Duration linger, CountDownLatch firstMayEnd) {
+    return new GroupCommit<>(
+        maxBatch,
+        linger,
+        requests -> {
+          if (batches.isEmpty() && heldFlushes == 0) {
+            heldFlushes = 1;
+            awaitQuietly(firstMayEnd);
+          }
+          return evenOnly(requests);
+        });
+  }
+
+  @Test
+  void underLoadTheLeaderWaitsForAFullBatch() throws Exception {
+    CountDownLatch xMayEnd = new CountDownLatch(1);
+    // A linger far beyond the test's bounds: only a full batch can end it.
+    GroupCommit<Integer> g = holdingFirstFlush(4, Duration.ofHours(1), xMayEnd);
+    flushTwoTogether(g, xMayEnd);
+    List<Future<Boolean>> four = new ArrayList<>();
+    for (int n = 0; n < 4; n++) {
+      int request = n;
+      four.add(threads.submit(() -> g.submit(request)));
+    }
+    for (Future<Boolean> f : four) {
+      f.get(30, TimeUnit.SECONDS);
+    }
+    assertEquals(3, batches.size(), batches.toString());
+    assertEquals(4, batches.get(2).size(), "the leader waited for the other three: " + batches);
+  }
+
+  @Test
+  void aLingeringLeaderFlushesWhatItHasWhenTheLingerEnds() throws Exception {
+    CountDownLatch xMayEnd = new CountDownLatch(1);
+    GroupCommit<Integer> g = holdingFirstFlush(4, Duration.ofMillis(20), xMayEnd);
+    flushTwoTogether(g, xMayEnd);
+    assertTrue(g.submit(6), "flushed alone once the linger ran out");
+    assertEquals(List.of(6), batches.get(2));
+  }
+
+  @Test
+  void aNegativeLingerIsRefused() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new GroupCommit<Integer>(4, Duration.ofMillis(-1), this::evenOnly));
+    assertTrue(e.getMessage().contains("linger"), e.getMessage());
+  }
+
   private static void awaitQuietly(CountDownLatch latch) {
     try {
       if (!latch.await(30, TimeUnit.SECONDS)) {

@@ -63,23 +63,9 @@ class GroupCommitTest {
             });
     Future<Boolean> leader = threads.submit(() -> g.submit(0));
     awaitQuietly(inFirstFlush);
-    List<Thread> waiting = new CopyOnWriteArrayList<>();
-    List<Future<Boolean>> followers = new ArrayList<>();
-    for (int n = 1; n <= 5; n++) {
-      int request = n;
-      followers.add(
-          threads.submit(
-              () -> {
-                waiting.add(Thread.currentThread());
-                return g.submit(request);
-              }));
-    }
-    Poll.until(
-        Duration.ofSeconds(10),
-        () ->
-            waiting.size() == 5
-                && waiting.stream().allMatch(t -> t.getState() == Thread.State.WAITING),
-        "five callers wait behind the flush in progress");
+    List<Future<Boolean>> followers =
+        submitWaiting(
+            g, List.of(1, 2, 3, 4, 5), 5, "five callers wait behind the flush in progress");
     firstFlushMayEnd.countDown();
     assertTrue(leader.get(10, TimeUnit.SECONDS));
     for (int n = 1; n <= 5; n++) {
@@ -132,23 +118,8 @@ class GroupCommitTest {
               }
               return evenOnly(requests);
             });
-    List<Thread> waiting = new CopyOnWriteArrayList<>();
-    List<Future<Boolean>> all = new ArrayList<>();
-    for (int n = 0; n < 5; n++) {
-      int request = n;
-      all.add(
-          threads.submit(
-              () -> {
-                waiting.add(Thread.currentThread());
-                return g.submit(request);
-              }));
-    }
-    Poll.until(
-        Duration.ofSeconds(10),
-        () ->
-            waiting.size() == 5
-                && waiting.stream().filter(t -> t.getState() == Thread.State.WAITING).count() >= 4,
-        "four callers wait behind the first flush");
+    List<Future<Boolean>> all =
+        submitWaiting(g, List.of(0, 1, 2, 3, 4), 4, "four callers wait behind the first flush");
     firstFlushMayEnd.countDown();
     for (Future<Boolean> f : all) {
       f.get();
@@ -205,22 +176,7 @@ class GroupCommitTest {
   private void flushTwoTogether(GroupCommit<Integer> g, CountDownLatch xMayEnd) throws Exception {
     Future<Boolean> x = threads.submit(() -> g.submit(100));
     Poll.until(Duration.ofSeconds(10), () -> !batches.isEmpty() || heldFlushes > 0, "X flushes");
-    List<Thread> waiting = new CopyOnWriteArrayList<>();
-    List<Future<Boolean>> yz = new ArrayList<>();
-    for (int request : new int[] {102, 104}) {
-      yz.add(
-          threads.submit(
-              () -> {
-                waiting.add(Thread.currentThread());
-                return g.submit(request);
-              }));
-    }
-    Poll.until(
-        Duration.ofSeconds(10),
-        () ->
-            waiting.size() == 2
-                && waiting.stream().allMatch(t -> t.getState() == Thread.State.WAITING),
-        "Y and Z wait behind X's flush");
+    List<Future<Boolean>> yz = submitWaiting(g, List.of(102, 104), 2, "Y and Z wait behind X");
     xMayEnd.countDown();
     assertTrue(x.get(30, TimeUnit.SECONDS));
     for (Future<Boolean> f : yz) {
@@ -279,6 +235,32 @@ class GroupCommitTest {
             IllegalArgumentException.class,
             () -> new GroupCommit<Integer>(4, Duration.ofMillis(-1), this::evenOnly));
     assertTrue(e.getMessage().contains("linger"), e.getMessage());
+  }
+
+  /**
+   * Submits each request on its own thread and waits until at least {@code waiting} of those
+   * threads wait (behind a flush in progress).
+   */
+  private List<Future<Boolean>> submitWaiting(
+      GroupCommit<Integer> g, List<Integer> requests, int waiting, String what) {
+    List<Thread> started = new CopyOnWriteArrayList<>();
+    List<Future<Boolean>> out = new ArrayList<>();
+    for (int request : requests) {
+      out.add(
+          threads.submit(
+              () -> {
+                started.add(Thread.currentThread());
+                return g.submit(request);
+              }));
+    }
+    Poll.until(
+        Duration.ofSeconds(10),
+        () ->
+            started.size() == requests.size()
+                && started.stream().filter(t -> t.getState() == Thread.State.WAITING).count()
+                    >= waiting,
+        what);
+    return out;
   }
 
   private static void awaitQuietly(CountDownLatch latch) {

@@ -296,6 +296,7 @@ public final class ObservabilityOverhead {
 
   private static final LongAdder OBSERVER_NANOS = new LongAdder();
   private static final LongAdder OBSERVED = new LongAdder();
+  private static final LongAdder UNTIMED = new LongAdder();
 
   /**
    * The observer, with the thread CPU time spent inside its calls counted (for {@code
@@ -307,20 +308,31 @@ public final class ObservabilityOverhead {
     return request -> {
       long t0 = threads.getCurrentThreadCpuTime();
       AttemptObserver.Scope scope = observer.beforeAttempt(request);
-      OBSERVER_NANOS.add(threads.getCurrentThreadCpuTime() - t0);
+      long before = threads.getCurrentThreadCpuTime() - t0;
       return result -> {
         long t1 = threads.getCurrentThreadCpuTime();
         try {
           scope.afterAttempt(result);
         } finally {
-          OBSERVER_NANOS.add(threads.getCurrentThreadCpuTime() - t1);
-          OBSERVED.increment();
+          if (t0 < 0 || t1 < 0) {
+            UNTIMED.increment(); // a virtual thread: the JVM does not tell its CPU time
+          } else {
+            OBSERVER_NANOS.add(before + threads.getCurrentThreadCpuTime() - t1);
+            OBSERVED.increment();
+          }
         }
       };
     };
   }
 
   private static void printObserverCpu() {
+    if (UNTIMED.sum() > 0) {
+      System.out.printf(
+          Locale.ROOT,
+          "observer calls      : %,d attempts on virtual threads, whose CPU time the JVM does not"
+              + " tell: run with JDK 17, where the workers are platform threads%n",
+          UNTIMED.sum());
+    }
     long n = OBSERVED.sum();
     if (n > 0) {
       System.out.printf(

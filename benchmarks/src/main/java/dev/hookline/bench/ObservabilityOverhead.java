@@ -194,6 +194,8 @@ public final class ObservabilityOverhead {
       List<Double> offCpu = new ArrayList<>();
       List<Double> hookCpu = new ArrayList<>();
       List<Double> onCpu = new ArrayList<>();
+      List<Double> offExport = new ArrayList<>();
+      List<Double> onExport = new ArrayList<>();
       List<Double> offAlloc = new ArrayList<>();
       List<Double> hookAlloc = new ArrayList<>();
       List<Double> onAlloc = new ArrayList<>();
@@ -207,13 +209,16 @@ public final class ObservabilityOverhead {
             new java.util.HashMap<>();
         java.util.Map<HooklinePhase.Instrumentation, Double> cpu = new java.util.HashMap<>();
         java.util.Map<HooklinePhase.Instrumentation, Double> alloc = new java.util.HashMap<>();
+        java.util.Map<HooklinePhase.Instrumentation, Double> export = new java.util.HashMap<>();
         for (HooklinePhase.Instrumentation i : order) {
           long cpuBefore = ProcessCpu.nanos();
           long allocBefore = allocatedBytes();
+          long exportBefore = exportCpu();
           HooklinePhase.Result r =
               HooklinePhase.run(new InMemoryStore(), target.toString(), bodyBytes, threads, d, i);
           cpu.put(i, (ProcessCpu.nanos() - cpuBefore) / 1e3 / Math.max(1, r.delivered()));
           alloc.put(i, (allocatedBytes() - allocBefore) / 1024.0 / Math.max(1, r.delivered()));
+          export.put(i, (exportCpu() - exportBefore) / 1e3 / Math.max(1, r.delivered()));
           results.put(i, r);
         }
         HooklinePhase.Result a = java.util.Objects.requireNonNull(results.get(plain));
@@ -226,6 +231,8 @@ public final class ObservabilityOverhead {
         offCpu.add(cpu.getOrDefault(plain, 0.0));
         hookCpu.add(cpu.getOrDefault(noop, 0.0));
         onCpu.add(cpu.getOrDefault(both, 0.0));
+        offExport.add(export.getOrDefault(plain, 0.0));
+        onExport.add(export.getOrDefault(both, 0.0));
         offAlloc.add(alloc.getOrDefault(plain, 0.0));
         hookAlloc.add(alloc.getOrDefault(noop, 0.0));
         onAlloc.add(alloc.getOrDefault(both, 0.0));
@@ -280,6 +287,13 @@ public final class ObservabilityOverhead {
           LoadHarness.median(hookAlloc),
           label.strip(),
           LoadHarness.median(onAlloc));
+      System.out.printf(
+          Locale.ROOT,
+          "span export CPU     : off %.1f us, %s %.1f us per delivery (medians; the batch span"
+              + " processor's thread, which marshals the spans)%n",
+          LoadHarness.median(offExport),
+          label.strip(),
+          LoadHarness.median(onExport));
       printObserverCpu();
       System.out.printf(
           Locale.ROOT,
@@ -342,6 +356,18 @@ public final class ObservabilityOverhead {
           OBSERVER_NANOS.sum() / 1e3 / n,
           n);
     }
+  }
+
+  /** CPU time the batch span processor's thread has used so far; 0 where the JVM cannot tell. */
+  private static long exportCpu() {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (java.lang.management.ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+      if (t != null && t.getThreadName().startsWith("BatchSpanProcessor")) {
+        sum += Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
+      }
+    }
+    return sum;
   }
 
   /** Publishes inside a span of the application's, as an instrumented application does. */

@@ -23,6 +23,7 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,6 +31,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The observability overhead, in one run against one loopback nginx sink: Hookline's delivery
@@ -52,7 +54,8 @@ public final class ObservabilityOverhead {
    * @param args {@code --seconds N} (per phase, default 8), {@code --threads N} (default 32),
    *     {@code --rounds N} (default 3), {@code --only off|noop|on} (run that variant alone for
    *     seconds × rounds, after a warm-up: for a profile), {@code --modules
-   *     both|micrometer|opentelemetry} (which modules "on" turns on, default both)
+   *     both|micrometer|opentelemetry} (which modules "on" turns on, default both), {@code
+   *     --time-observers} (count the thread CPU spent inside the observer's calls in "on")
    * @throws Exception if a phase fails
    */
   public static void main(String[] args) throws Exception {
@@ -61,6 +64,7 @@ public final class ObservabilityOverhead {
     int rounds = Math.max(1, LoadHarness.intArg(args, "--rounds", 3));
     int bodyBytes = 1024;
     String modules = stringArg(args, "--modules", "both");
+    boolean timeObservers = List.of(args).contains("--time-observers");
     if (!List.of("both", "micrometer", "opentelemetry").contains(modules)) {
       throw new IllegalArgumentException("--modules takes both, micrometer or opentelemetry");
     }
@@ -127,14 +131,16 @@ public final class ObservabilityOverhead {
           public Dispatcher.Builder configure(Dispatcher.Builder b) {
             HooklineObservations metrics =
                 HooklineObservations.builder(observations, meters).build();
-            return switch (modules) {
-              case "micrometer" -> b.attemptObserver(metrics);
-              case "opentelemetry" ->
-                  b.attemptObserver(tracing).publishContext(tracing.publishContextCapturer());
-              default ->
-                  b.attemptObserver(AttemptObserver.composite(List.of(metrics, tracing)))
-                      .publishContext(tracing.publishContextCapturer());
-            };
+            AttemptObserver observer =
+                switch (modules) {
+                  case "micrometer" -> metrics;
+                  case "opentelemetry" -> tracing;
+                  default -> AttemptObserver.composite(List.of(metrics, tracing));
+                };
+            b.attemptObserver(timeObservers ? timed(observer) : observer);
+            return modules.equals("micrometer")
+                ? b
+                : b.publishContext(tracing.publishContextCapturer());
           }
 
           @Override
@@ -175,6 +181,7 @@ public final class ObservabilityOverhead {
             r.latencies().summary(),
             (ProcessCpu.nanos() - cpuBefore) / 1e3 / Math.max(1, r.delivered()),
             (allocatedBytes() - allocBefore) / 1024.0 / Math.max(1, r.delivered()));
+        printObserverCpu();
         return;
       }
       for (HooklinePhase.Instrumentation i : List.of(plain, noop, both, plain)) {
@@ -187,6 +194,8 @@ public final class ObservabilityOverhead {
       List<Double> offCpu = new ArrayList<>();
       List<Double> hookCpu = new ArrayList<>();
       List<Double> onCpu = new ArrayList<>();
+      List<Double> offExport = new ArrayList<>();
+      List<Double> onExport = new ArrayList<>();
       List<Double> offAlloc = new ArrayList<>();
       List<Double> hookAlloc = new ArrayList<>();
       List<Double> onAlloc = new ArrayList<>();
@@ -200,13 +209,16 @@ public final class ObservabilityOverhead {
             new java.util.HashMap<>();
         java.util.Map<HooklinePhase.Instrumentation, Double> cpu = new java.util.HashMap<>();
         java.util.Map<HooklinePhase.Instrumentation, Double> alloc = new java.util.HashMap<>();
+        java.util.Map<HooklinePhase.Instrumentation, Double> export = new java.util.HashMap<>();
         for (HooklinePhase.Instrumentation i : order) {
           long cpuBefore = ProcessCpu.nanos();
           long allocBefore = allocatedBytes();
+          long exportBefore = exportCpu();
           HooklinePhase.Result r =
               HooklinePhase.run(new InMemoryStore(), target.toString(), bodyBytes, threads, d, i);
           cpu.put(i, (ProcessCpu.nanos() - cpuBefore) / 1e3 / Math.max(1, r.delivered()));
           alloc.put(i, (allocatedBytes() - allocBefore) / 1024.0 / Math.max(1, r.delivered()));
+          export.put(i, (exportCpu() - exportBefore) / 1e3 / Math.max(1, r.delivered()));
           results.put(i, r);
         }
         HooklinePhase.Result a = java.util.Objects.requireNonNull(results.get(plain));
@@ -219,6 +231,8 @@ public final class ObservabilityOverhead {
         offCpu.add(cpu.getOrDefault(plain, 0.0));
         hookCpu.add(cpu.getOrDefault(noop, 0.0));
         onCpu.add(cpu.getOrDefault(both, 0.0));
+        offExport.add(export.getOrDefault(plain, 0.0));
+        onExport.add(export.getOrDefault(both, 0.0));
         offAlloc.add(alloc.getOrDefault(plain, 0.0));
         hookAlloc.add(alloc.getOrDefault(noop, 0.0));
         onAlloc.add(alloc.getOrDefault(both, 0.0));
@@ -275,6 +289,14 @@ public final class ObservabilityOverhead {
           LoadHarness.median(onAlloc));
       System.out.printf(
           Locale.ROOT,
+          "span export CPU     : off %.1f us, %s %.1f us per delivery (medians; the batch span"
+              + " processor's thread, which marshals the spans)%n",
+          LoadHarness.median(offExport),
+          label.strip(),
+          LoadHarness.median(onExport));
+      printObserverCpu();
+      System.out.printf(
+          Locale.ROOT,
           "spans exported      : %,d; timer %s count %,d%n",
           exported.get(),
           "hookline.delivery.attempts",
@@ -284,6 +306,68 @@ public final class ObservabilityOverhead {
     } finally {
       otel.close();
     }
+  }
+
+  private static final LongAdder OBSERVER_NANOS = new LongAdder();
+  private static final LongAdder OBSERVED = new LongAdder();
+  private static final LongAdder UNTIMED = new LongAdder();
+
+  /**
+   * The observer, with the thread CPU time spent inside its calls counted (for {@code
+   * --time-observers}). Reading the thread CPU clock four times per attempt costs about 2 µs of its
+   * own, which the count includes; a no-op observer timed the same way shows how much.
+   */
+  private static AttemptObserver timed(AttemptObserver observer) {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    return request -> {
+      long t0 = threads.getCurrentThreadCpuTime();
+      AttemptObserver.Scope scope = observer.beforeAttempt(request);
+      long before = threads.getCurrentThreadCpuTime() - t0;
+      return result -> {
+        long t1 = threads.getCurrentThreadCpuTime();
+        try {
+          scope.afterAttempt(result);
+        } finally {
+          if (t0 < 0 || t1 < 0) {
+            UNTIMED.increment(); // a virtual thread: the JVM does not tell its CPU time
+          } else {
+            OBSERVER_NANOS.add(before + threads.getCurrentThreadCpuTime() - t1);
+            OBSERVED.increment();
+          }
+        }
+      };
+    };
+  }
+
+  private static void printObserverCpu() {
+    if (UNTIMED.sum() > 0) {
+      System.out.printf(
+          Locale.ROOT,
+          "observer calls      : %,d attempts on virtual threads, whose CPU time the JVM does not"
+              + " tell: run with JDK 17, where the workers are platform threads%n",
+          UNTIMED.sum());
+    }
+    long n = OBSERVED.sum();
+    if (n > 0) {
+      System.out.printf(
+          Locale.ROOT,
+          "observer calls      : %.1f us thread CPU per attempt in place (%,d attempts, all \"on\""
+              + " phases; includes ~2 us of reading the clock)%n",
+          OBSERVER_NANOS.sum() / 1e3 / n,
+          n);
+    }
+  }
+
+  /** CPU time the batch span processor's thread has used so far; 0 where the JVM cannot tell. */
+  private static long exportCpu() {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (java.lang.management.ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+      if (t != null && t.getThreadName().startsWith("BatchSpanProcessor")) {
+        sum += Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
+      }
+    }
+    return sum;
   }
 
   /** Publishes inside a span of the application's, as an instrumented application does. */

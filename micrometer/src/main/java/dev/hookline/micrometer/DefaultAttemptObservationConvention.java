@@ -16,13 +16,15 @@ import org.jspecify.annotations.Nullable;
  * The default convention: observation {@value #NAME} (the timer's name), contextual name the HTTP
  * method (the span's name).
  *
- * <p>Low-cardinality keys (meter tags): {@code outcome} ({@code succeeded}, {@code
- * retry_scheduled}, {@code failed}, {@code not_attempted}, or {@code unknown} while running),
- * {@code status} (the status class: {@code 2xx} … {@code 5xx}, or {@code none} without an answer),
- * {@code error.kind} (the {@link ErrorKind} in lower case, or {@code none}), {@code event.type},
- * and only when turned on, {@code tenant} ({@code none} for the host's webhooks) and {@code
- * webhook.id}. High-cardinality keys (span attributes only): {@code hookline.delivery.id}, {@code
- * hookline.attempt.number}, and {@code hookline.webhook.id} unless it is a tag.
+ * <p>Low-cardinality keys (meter tags): {@code event.type}, and only when turned on, {@code tenant}
+ * ({@code none} for the host's webhooks) and {@code webhook.id}; once the attempt ended, also
+ * {@code outcome} ({@code succeeded}, {@code retry_scheduled}, {@code failed}, {@code
+ * not_attempted}), {@code status} (the status class: {@code 2xx} … {@code 5xx}, or {@code none}
+ * without an answer) and {@code error.kind} (the {@link ErrorKind} in lower case, or {@code none}).
+ * So the meter handler's long task timer of running attempts is tagged by event type alone, and the
+ * timer of ended attempts by all of them. High-cardinality keys (span attributes only): {@code
+ * hookline.delivery.id}, {@code hookline.attempt.number}, and {@code hookline.webhook.id} unless it
+ * is a tag.
  *
  * <p>Immutable and thread-safe.
  */
@@ -127,6 +129,12 @@ public final class DefaultAttemptObservationConvention implements AttemptObserva
    * The low-cardinality key values of one event type, made once: while running, and for each
    * outcome, status class and error kind. Attempts are many and these combinations few, so each
    * attempt reuses them instead of building and sorting new ones twice.
+   *
+   * <p>While running, an attempt has no outcome, status or error kind: its key values are the event
+   * type alone, rather than three more that would always read {@code unknown} and {@code none}. The
+   * meter handler looks its long task timer up by them on every attempt, and a lookup costs per tag
+   * (a tag made, sorted, hashed and compared); at stop the ended key values replace them whole
+   * (they cover the same key), without a copy.
    */
   private EventTypeKeys keysOf(String eventType) {
     EventTypeKeys keys = byEventType.get(eventType);
@@ -152,7 +160,7 @@ public final class DefaultAttemptObservationConvention implements AttemptObserva
 
     EventTypeKeys(String eventType) {
       this.eventType = eventType;
-      this.running = build("unknown", NONE, NONE);
+      this.running = KeyValues.of(KeyValue.of("event.type", eventType));
     }
 
     // The ordinals index this process's own cache, never anything stored or sent.

@@ -2,6 +2,7 @@ package dev.hookline.micrometer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.hookline.Delivery;
@@ -13,6 +14,7 @@ import dev.hookline.UserEvents;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookDefinition;
 import dev.hookline.WebhookRegistry;
+import dev.hookline.delivery.AttemptObserver;
 import dev.hookline.delivery.AttemptRequest;
 import dev.hookline.delivery.AttemptResult;
 import dev.hookline.delivery.AttemptResult.Outcome;
@@ -20,6 +22,12 @@ import dev.hookline.filter.Filters;
 import dev.hookline.store.InMemoryStore;
 import io.micrometer.common.KeyValue;
 import io.micrometer.common.KeyValues;
+import io.micrometer.core.instrument.LongTaskTimer;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -102,12 +110,9 @@ class DefaultAttemptObservationConventionTest {
     for (int round = 0; round < 2; round++) { // the second round reads what the first one made
       for (EventType type : new EventType[] {UserEvents.CREATED, UserEvents.DELETED}) {
         AttemptObservationContext running = context(w, type, "dlv_1", 1);
+        // no outcome, status or error kind before there is one
         assertEquals(
-            Map.of(
-                "outcome", "unknown",
-                "status", "none",
-                "error.kind", "none",
-                "event.type", type.wireName()),
+            Map.of("event.type", type.wireName()),
             map(convention.getLowCardinalityKeyValues(running)));
         for (Outcome outcome : Outcome.values()) {
           for (int s = 0; s < statuses.length; s++) {
@@ -180,6 +185,49 @@ class DefaultAttemptObservationConventionTest {
         map(
             DefaultAttemptObservationConvention.withTags(false, true)
                 .getHighCardinalityKeyValues(first)));
+  }
+
+  @Test
+  void theMeterHandlerTimesRunningAttemptsByEventTypeAndEndedOnesByOutcome() {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    ObservationRegistry observations = ObservationRegistry.create();
+    observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
+    HooklineObservations metrics = HooklineObservations.builder(observations, meters).build();
+    Webhook w = webhook(null);
+    Event e =
+        Event.builder(UserEvents.CREATED)
+            .subject(Subject.user("u1"))
+            .occurredAt(NOW)
+            .data(JsonNodeFactory.instance.objectNode())
+            .build();
+    AttemptObserver.Scope scope =
+        metrics.beforeAttempt(new Request(Delivery.pending("dlv_1", w.id(), e, NOW), w, 1));
+
+    LongTaskTimer running =
+        meters.get(DefaultAttemptObservationConvention.NAME + ".active").longTaskTimer();
+    assertEquals(List.of(Tag.of("event.type", "user.created")), running.getId().getTags());
+    assertEquals(1, running.activeTasks());
+    assertTrue(meters.find(DefaultAttemptObservationConvention.NAME).timers().isEmpty());
+
+    scope.afterAttempt(
+        new AttemptResult(
+            Outcome.SUCCEEDED,
+            OptionalInt.of(204),
+            Optional.empty(),
+            Duration.ofMillis(3),
+            Optional.empty(),
+            false));
+    assertEquals(0, running.activeTasks());
+    Timer ended = meters.get(DefaultAttemptObservationConvention.NAME).timer();
+    assertEquals(
+        List.of(
+            Tag.of("error", "none"),
+            Tag.of("error.kind", "none"),
+            Tag.of("event.type", "user.created"),
+            Tag.of("outcome", "succeeded"),
+            Tag.of("status", "2xx")),
+        ended.getId().getTags());
+    assertEquals(1, ended.count());
   }
 
   /** An attempt as the dispatcher passes it. */

@@ -143,6 +143,21 @@ public final class GroupCommit<R> {
   }
 
   /**
+   * Returns how many requests wait for a flush, not counting those in the flush running (for
+   * tests).
+   *
+   * @return the count
+   */
+  int queued() {
+    lock.lock();
+    try {
+      return queue.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
    * Flushes the queue's head as leader; called and returns with the lock held.
    *
    * @param mine the leader's own request, whose condition it lingers on

@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Optionally a leader lingers: when the previous flush carried more than one request (callers
  * are arriving together), it waits up to {@code linger} for more requests before flushing, unless
- * {@code maxBatch} are queued sooner. A lone caller never lingers. Used for attempt outcomes, whose
+ * {@code maxBatch} are queued sooner. Callers that come one at a time never linger (only the first
+ * after a flush of several can wait, once, up to {@code linger}). Used for attempt outcomes, whose
  * callers have already freed their endpoint's slot and wait only to learn that the outcome is
  * durable: fewer, larger statements for a few milliseconds more of that wait.
  *

@@ -18,21 +18,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
-import io.opentelemetry.exporter.internal.otlp.traces.LowAllocationTraceRequestMarshaler;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -98,7 +91,10 @@ final class InPlace {
     observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
     SdkTracerProvider tracerProvider =
         SdkTracerProvider.builder()
-            .addSpanProcessor(BatchSpanProcessor.builder(new Marshalling(exported)).build())
+            .addSpanProcessor(
+                BatchSpanProcessor.builder(
+                        new ObservabilityOverhead.OtlpMarshallingExporter(exported))
+                    .build())
             .build();
     OpenTelemetrySdk sdk = OpenTelemetrySdk.builder().setTracerProvider(tracerProvider).build();
     AttemptObserver micrometer = HooklineObservations.builder(observations, meters).build();
@@ -213,43 +209,6 @@ final class InPlace {
       return value instanceof Long l ? Math.max(0, l) : 0;
     } catch (javax.management.JMException | RuntimeException ex) {
       return 0;
-    }
-  }
-
-  /** Marshals each batch with the OTLP exporter's marshaller, as load-observability does. */
-  private static final class Marshalling implements SpanExporter {
-    private final AtomicLong count;
-    private final LowAllocationTraceRequestMarshaler marshaler =
-        new LowAllocationTraceRequestMarshaler();
-    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(64 * 1024);
-
-    Marshalling(AtomicLong count) {
-      this.count = count;
-    }
-
-    @Override
-    public synchronized CompletableResultCode export(Collection<SpanData> spans) {
-      marshaler.initialize(spans);
-      try {
-        buffer.reset();
-        marshaler.writeBinaryTo(buffer);
-      } catch (IOException ex) {
-        return CompletableResultCode.ofExceptionalFailure(ex);
-      } finally {
-        marshaler.reset();
-      }
-      count.addAndGet(spans.size());
-      return CompletableResultCode.ofSuccess();
-    }
-
-    @Override
-    public CompletableResultCode flush() {
-      return CompletableResultCode.ofSuccess();
-    }
-
-    @Override
-    public CompletableResultCode shutdown() {
-      return CompletableResultCode.ofSuccess();
     }
   }
 }

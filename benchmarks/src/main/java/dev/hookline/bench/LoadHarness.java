@@ -325,6 +325,19 @@ public final class LoadHarness {
    * with the earlier 2,000-delivery warm-up the first rounds measured compilation as much as
    * delivery. Equal work for both stores; the warm-up's own rates are printed, not judged.
    */
+  /** One paced run on the in-memory store, then one on a fresh PostgreSQL store. */
+  private PacedPhase.Result[] pacedPair(
+      Postgres pg, String base, int rate, int seconds, Duration drain) throws Exception {
+    PacedPhase.Result m =
+        PacedPhase.run(
+            new InMemoryStore(), base, rate, Duration.ofSeconds(seconds), body.length, drain);
+    try (Postgres.Store s = pg.freshStore()) {
+      return new PacedPhase.Result[] {
+        m, PacedPhase.run(s.store(), base, rate, Duration.ofSeconds(seconds), body.length, drain)
+      };
+    }
+  }
+
   private void warmBurst(Postgres pg, String base, int deliveries) {
     Duration wait = Duration.ofSeconds(quick ? 10 : 60);
     for (int endpoints : new int[] {1, 100}) {
@@ -360,33 +373,12 @@ public final class LoadHarness {
       Duration drain = Duration.ofSeconds(quick ? 3 : 30);
       // Unmeasured first, both stores alike, so that the judged runs time delivery rather than
       // the JIT compiling the path (run alone and cold, this phase's p99 swung from 40 to 340 ms).
-      int warmSeconds = quick ? 1 : 5;
-      PacedPhase.Result wm =
-          PacedPhase.run(
-              new InMemoryStore(), base, rate, Duration.ofSeconds(warmSeconds), body.length, drain);
-      PacedPhase.Result wp;
-      try (Postgres.Store s = pg.freshStore()) {
-        wp =
-            PacedPhase.run(
-                s.store(), base, rate, Duration.ofSeconds(warmSeconds), body.length, drain);
-      }
-      System.out.println("  (warm-up, not judged) in-memory : " + wm.describe());
-      System.out.println("  (warm-up, not judged) PostgreSQL: " + wp.describe());
-      PacedPhase.Result m =
-          PacedPhase.run(
-              new InMemoryStore(),
-              base,
-              rate,
-              Duration.ofSeconds(pacedSeconds),
-              body.length,
-              drain);
-      System.out.println("  in-memory : " + m.describe());
-      PacedPhase.Result p;
-      try (Postgres.Store s = pg.freshStore()) {
-        p =
-            PacedPhase.run(
-                s.store(), base, rate, Duration.ofSeconds(pacedSeconds), body.length, drain);
-      }
+      PacedPhase.Result[] warm = pacedPair(pg, base, rate, quick ? 1 : 5, drain);
+      System.out.println("  (warm-up, not judged) in-memory : " + warm[0].describe());
+      System.out.println("  (warm-up, not judged) PostgreSQL: " + warm[1].describe());
+      PacedPhase.Result[] judged = pacedPair(pg, base, rate, pacedSeconds, drain);
+      PacedPhase.Result p = judged[1];
+      System.out.println("  in-memory : " + judged[0].describe());
       System.out.println("  PostgreSQL: " + p.describe());
       boolean all = p.undelivered() == 0;
       if (p.latencies().count() == 0) {

@@ -413,7 +413,7 @@ public final class ObservabilityOverhead {
    * the export's CPU and garbage are paid as with the real exporter; only the network write to a
    * collector is left out. Called by the batch span processor's one worker thread at a time.
    */
-  private static final class OtlpMarshallingExporter implements SpanExporter {
+  static final class OtlpMarshallingExporter implements SpanExporter {
     private final AtomicLong count;
     private final AtomicLong bytes = new AtomicLong();
     private final LowAllocationTraceRequestMarshaler marshaler =

@@ -317,14 +317,6 @@ public final class LoadHarness {
     }
   }
 
-  /**
-   * Runs both stores, unmeasured, through both shapes of the measured bursts, so that the rounds
-   * compare code the JIT has compiled on both sides. A JFR thread-CPU profile of a cold PostgreSQL
-   * burst showed the C2 compiler threads as the process's largest CPU user (pgjdbc and the store's
-   * code compile later than the in-memory path, which the other phases have already warmed), so
-   * with the earlier 2,000-delivery warm-up the first rounds measured compilation as much as
-   * delivery. Equal work for both stores; the warm-up's own rates are printed, not judged.
-   */
   /** One paced run on the in-memory store, then one on a fresh PostgreSQL store. */
   private PacedPhase.Result[] pacedPair(
       Postgres pg, String base, int rate, int seconds, Duration drain) throws Exception {
@@ -338,6 +330,14 @@ public final class LoadHarness {
     }
   }
 
+  /**
+   * Runs both stores, unmeasured, through both shapes of the measured bursts, so that the rounds
+   * compare code the JIT has compiled on both sides. A JFR thread-CPU profile of a cold PostgreSQL
+   * burst showed the C2 compiler threads as the process's largest CPU user (pgjdbc and the store's
+   * code compile later than the in-memory path, which the other phases have already warmed), so
+   * with the earlier 2,000-delivery warm-up the first rounds measured compilation as much as
+   * delivery. Equal work for both stores; the warm-up's own rates are printed, not judged.
+   */
   private void warmBurst(Postgres pg, String base, int deliveries) {
     Duration wait = Duration.ofSeconds(quick ? 10 : 60);
     for (int endpoints : new int[] {1, 100}) {

@@ -17,6 +17,7 @@ import dev.hookline.spi.Lease;
 import dev.hookline.spi.SecretCipher;
 import dev.hookline.spi.TransactionalStore;
 import dev.hookline.spi.WebhookWatcher;
+import dev.hookline.store.jdbc.internal.CustomPlans;
 import dev.hookline.store.jdbc.internal.GroupCommit;
 import dev.hookline.store.jdbc.internal.KnownEvents;
 import dev.hookline.store.jdbc.internal.Migrations;
@@ -987,6 +988,7 @@ public final class PostgresStore implements TransactionalStore {
                 times[i] = o.now();
               }
               try (PreparedStatement ps = c.prepareStatement(sql.finishMany)) {
+                CustomPlans.request(ps); // see CustomPlans: a cached generic plan scans the table
                 ps.setArray(1, c.createArrayOf("text", ids));
                 ps.setArray(2, c.createArrayOf("bigint", tokens));
                 ps.setArray(3, c.createArrayOf("text", states));

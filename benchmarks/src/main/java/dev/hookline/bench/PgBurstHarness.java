@@ -233,6 +233,18 @@ public final class PgBurstHarness {
           owner,
           expiry,
           now);
+      explainGeneric(
+          c,
+          "claim (lane FIRST_ATTEMPTS, 24), generic plan",
+          sql.claimLane(dev.hookline.spi.Lane.FIRST_ATTEMPTS, false),
+          "'" + now + "'",
+          "24",
+          "'" + now + "'",
+          "24",
+          "24",
+          "'" + owner + "'",
+          "'" + expiry + "'",
+          "'" + now + "'");
       explainOne(
           c,
           "claim, before: expired leases statement",
@@ -279,6 +291,16 @@ public final class PgBurstHarness {
           c.createArrayOf("text", attempts),
           c.createArrayOf("text", next),
           c.createArrayOf("text", times));
+      explainGeneric(
+          c,
+          "complete, grouped (" + n + " outcomes), generic plan",
+          sql.finishMany,
+          arrayLiteral(ids, "text"),
+          arrayLiteral(tokens, "bigint"),
+          arrayLiteral(states, "text"),
+          arrayLiteral(attempts, "text"),
+          arrayLiteral(next, "text"),
+          arrayLiteral(times, "text"));
       explainOne(
           c,
           "complete, one (before; as a reschedule)",
@@ -289,6 +311,52 @@ public final class PgBurstHarness {
           now,
           ids[0],
           tokens[0]);
+    }
+  }
+
+  private static String arrayLiteral(
+      @org.jspecify.annotations.Nullable Object[] values, String type) {
+    StringBuilder b = new StringBuilder("ARRAY[");
+    for (int i = 0; i < values.length; i++) {
+      b.append(i == 0 ? "" : ", ");
+      Object v = values[i];
+      b.append(v == null ? "NULL" : "'" + v.toString().replace("'", "''") + "'");
+    }
+    return b.append("]::").append(type).append("[]").toString();
+  }
+
+  private static void explainGeneric(Connection c, String what, String sql, String... literals)
+      throws java.sql.SQLException {
+    System.out.println("---- " + what);
+    StringBuilder numbered = new StringBuilder();
+    int n = 0;
+    for (int i = 0; i < sql.length(); i++) {
+      char ch = sql.charAt(i);
+      if (ch == '?') {
+        numbered.append('$').append(++n);
+      } else {
+        numbered.append(ch);
+      }
+    }
+    try (Statement s = c.createStatement()) {
+      s.execute("SET plan_cache_mode = force_generic_plan");
+      s.execute("PREPARE generic_probe AS " + numbered);
+      try (java.sql.ResultSet rs =
+          s.executeQuery(
+              "EXPLAIN (ANALYZE, BUFFERS) EXECUTE generic_probe("
+                  + String.join(", ", literals)
+                  + ")")) {
+        while (rs.next()) {
+          System.out.println(rs.getString(1));
+        }
+      }
+    } finally {
+      c.rollback();
+      try (Statement s = c.createStatement()) {
+        s.execute("DEALLOCATE ALL");
+        s.execute("RESET plan_cache_mode");
+      }
+      c.commit();
     }
   }
 

@@ -949,6 +949,9 @@ public final class PostgresStore implements TransactionalStore {
     }
   }
 
+  /** A delivery id and lease token the grouped outcome statement returned as recorded. */
+  private record Recorded(String deliveryId, long token) {}
+
   /** One attempt's outcome, as the group-commit statement takes it. */
   private record Outcome(
       String deliveryId,
@@ -967,7 +970,7 @@ public final class PostgresStore implements TransactionalStore {
         batch.size() == 1
             ? "record the outcome of delivery " + batch.get(0).deliveryId()
             : "record the outcomes of " + batch.size() + " deliveries";
-    Set<String> recorded =
+    Set<Recorded> recorded =
         run(
             operation,
             c -> {
@@ -995,10 +998,10 @@ public final class PostgresStore implements TransactionalStore {
                 ps.setArray(4, c.createArrayOf("text", attempts));
                 ps.setArray(5, c.createArrayOf("text", next));
                 ps.setArray(6, c.createArrayOf("text", times));
-                Set<String> out = new HashSet<>();
+                Set<Recorded> out = new HashSet<>(2 * n);
                 try (ResultSet rs = ps.executeQuery()) {
                   while (rs.next()) {
-                    out.add(rs.getString(1) + "/" + rs.getLong(2));
+                    out.add(new Recorded(rs.getString(1), rs.getLong(2)));
                   }
                 }
                 return out;
@@ -1006,7 +1009,7 @@ public final class PostgresStore implements TransactionalStore {
             });
     boolean[] result = new boolean[batch.size()];
     for (int i = 0; i < result.length; i++) {
-      result[i] = recorded.contains(batch.get(i).deliveryId() + "/" + batch.get(i).token());
+      result[i] = recorded.contains(new Recorded(batch.get(i).deliveryId(), batch.get(i).token()));
     }
     return result;
   }

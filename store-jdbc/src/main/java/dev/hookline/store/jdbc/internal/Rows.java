@@ -1,5 +1,6 @@
 package dev.hookline.store.jdbc.internal;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,6 +21,9 @@ import dev.hookline.WebhookFormat;
 import dev.hookline.WebhookStatus;
 import dev.hookline.spi.Lease;
 import dev.hookline.spi.SecretCipher;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.sql.Array;
 import java.sql.ResultSet;
@@ -147,17 +151,30 @@ public final class Rows {
    * @return the JSON text
    */
   public static String attemptArray(Attempt a) {
-    ObjectNode o = JSON.createObjectNode();
-    o.put("number", a.number());
-    o.put("started_at", a.startedAt().toString());
-    o.put("duration", a.duration().toString());
-    a.statusCode().ifPresent(s -> o.put("status", s));
-    a.error().ifPresent(k -> o.put("error", k.name()));
-    o.put("response_body", a.responseBody());
-    o.put("detail", a.detail());
-    ArrayNode arr = JSON.createArrayNode();
-    arr.add(o);
-    return json(arr);
+    // Streamed, not built as a tree: one per outcome, and the tree measured as a third of the
+    // outcome's own JVM time in a burst. The fields, their order and their escaping are exactly
+    // what the tree wrote (RowsTest compares the two).
+    StringWriter out = new StringWriter(96 + a.responseBody().length() + a.detail().length());
+    try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+      g.writeStartArray();
+      g.writeStartObject();
+      g.writeNumberField("number", a.number());
+      g.writeStringField("started_at", a.startedAt().toString());
+      g.writeStringField("duration", a.duration().toString());
+      if (a.statusCode().isPresent()) {
+        g.writeNumberField("status", a.statusCode().getAsInt());
+      }
+      if (a.error().isPresent()) {
+        g.writeStringField("error", a.error().get().name());
+      }
+      g.writeStringField("response_body", a.responseBody());
+      g.writeStringField("detail", a.detail());
+      g.writeEndObject();
+      g.writeEndArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing an attempt as JSON", e); // a StringWriter: never
+    }
+    return out.toString();
   }
 
   private static List<Attempt> attempts(String text) throws SQLException {

@@ -77,6 +77,12 @@ public final class HttpSender {
    * @param maxResponseBytes how many response body bytes to keep, 0 or more
    * @param destinationCheck the check run before every request
    */
+  /** Appended to the detail of an attempt whose request was sent twice. */
+  static final String SENT_TWICE = " (sent twice: the first connection closed before answering)";
+
+  /** Below this much time left before the deadline, a closed connection is not sent to again. */
+  private static final long RESEND_MIN_NANOS = 50_000_000L;
+
   public HttpSender(HttpClient client, int maxResponseBytes, DestinationCheck destinationCheck) {
     this.client = Objects.requireNonNull(client, "client");
     if (maxResponseBytes < 0) {
@@ -98,10 +104,7 @@ public final class HttpSender {
     long start = System.nanoTime();
     Optional<DestinationCheck.Refusal> refusal = destinationCheck.refusal(request.uri(), deadline);
     if (refusal.isPresent()) {
-      return refusal.get().local()
-          ? SendOutcome.notSent(refusal.get().detail(), System.nanoTime() - start)
-          : SendOutcome.failure(
-              refusal.get().kind(), refusal.get().detail(), System.nanoTime() - start);
+      return refused(refusal.get(), start);
     }
     // Blocking send on the worker thread: on JDK 17 it measured about 4x the throughput of
     // sendAsync(...).get() at the same concurrency (benchmarks: LoadHarness, and docs). The
@@ -124,43 +127,108 @@ public final class HttpSender {
             ErrorKind.INTERNAL, "request rejected: " + e.getMessage(), System.nanoTime() - start);
       }
     }
-    AtomicReference<@Nullable BoundedBodySubscriber> body = new AtomicReference<>();
-    try {
-      HttpResponse<byte[]> response =
-          client.send(
-              timed,
-              info -> {
-                BoundedBodySubscriber b =
-                    new BoundedBodySubscriber(
-                        maxResponseBytes, deadline.toNanos() - (System.nanoTime() - start));
-                body.set(b);
-                return b;
-              });
-      byte[] bytes = response.body();
-      return SendOutcome.response(
-          response.statusCode(),
-          redactCredentials(decode(bytes), timed.headers(), bytes.length >= maxResponseBytes),
-          response.headers().firstValue("Retry-After"),
-          System.nanoTime() - start);
-    } catch (IOException e) {
-      BoundedBodySubscriber b = body.get();
-      if (b != null && b.timedOut()) {
+    for (int sent = 1; ; sent++) {
+      AtomicReference<@Nullable BoundedBodySubscriber> body = new AtomicReference<>();
+      try {
+        HttpResponse<byte[]> response =
+            client.send(
+                timed,
+                info -> {
+                  BoundedBodySubscriber b =
+                      new BoundedBodySubscriber(
+                          maxResponseBytes, deadline.toNanos() - (System.nanoTime() - start));
+                  body.set(b);
+                  return b;
+                });
+        byte[] bytes = response.body();
+        return noted(
+            SendOutcome.response(
+                response.statusCode(),
+                redactCredentials(decode(bytes), timed.headers(), bytes.length >= maxResponseBytes),
+                response.headers().firstValue("Retry-After"),
+                System.nanoTime() - start),
+            sent);
+      } catch (IOException e) {
+        BoundedBodySubscriber b = body.get();
+        if (b != null && b.timedOut()) {
+          return noted(
+              SendOutcome.failure(
+                  ErrorKind.TIMEOUT,
+                  "no complete response within " + deadline.toMillis() + " ms (body too slow)",
+                  System.nanoTime() - start),
+              sent);
+        }
+        if (e instanceof HttpTimeoutException && !(e instanceof HttpConnectTimeoutException)) {
+          return noted(
+              SendOutcome.failure(
+                  ErrorKind.TIMEOUT,
+                  "no complete response within " + deadline.toMillis() + " ms",
+                  System.nanoTime() - start),
+              sent);
+        }
+        long left = deadline.toNanos() - (System.nanoTime() - start);
+        if (sent == 1 && b == null && closedBeforeAnswering(e) && left > RESEND_MIN_NANOS) {
+          // The connection ended before a single byte of an answer: almost always a kept-alive
+          // connection the endpoint closed (its idle timeout) just as the client reused it. The
+          // JDK client resends only idempotent methods then; a POST failed the attempt, counted
+          // against the endpoint's health and waited for the retry schedule (seconds). Sent once
+          // more at once, on a connection the client opens or finds alive. If the endpoint did
+          // receive the first request, it sees the same webhook-id twice, as it would on any retry.
+          // The attempt's detail says it was sent twice, so the history accounts for every request.
+          // The destination is checked again, as before every request.
+          refusal = destinationCheck.refusal(request.uri(), Duration.ofNanos(left));
+          if (refusal.isPresent()) {
+            return refused(refusal.get(), start);
+          }
+          left = deadline.toNanos() - (System.nanoTime() - start);
+          try {
+            timed =
+                HttpRequest.newBuilder(request, (name, value) -> true)
+                    .timeout(Duration.ofNanos(Math.max(1_000_000L, left)))
+                    .build();
+          } catch (IllegalArgumentException invalid) {
+            return SendOutcome.failure(
+                ErrorKind.INTERNAL,
+                "request rejected: " + invalid.getMessage(),
+                System.nanoTime() - start);
+          }
+          continue;
+        }
+        return noted(
+            classify(e, String.valueOf(request.uri().getHost()), System.nanoTime() - start), sent);
+      } catch (IllegalArgumentException e) {
         return SendOutcome.failure(
-            ErrorKind.TIMEOUT,
-            "no complete response within " + deadline.toMillis() + " ms (body too slow)",
-            System.nanoTime() - start);
+            ErrorKind.INTERNAL, "request rejected: " + e.getMessage(), System.nanoTime() - start);
       }
-      if (e instanceof HttpTimeoutException && !(e instanceof HttpConnectTimeoutException)) {
-        return SendOutcome.failure(
-            ErrorKind.TIMEOUT,
-            "no complete response within " + deadline.toMillis() + " ms",
-            System.nanoTime() - start);
-      }
-      return classify(e, String.valueOf(request.uri().getHost()), System.nanoTime() - start);
-    } catch (IllegalArgumentException e) {
-      return SendOutcome.failure(
-          ErrorKind.INTERNAL, "request rejected: " + e.getMessage(), System.nanoTime() - start);
     }
+  }
+
+  /** Says in an outcome's detail that its request was sent twice (see {@link #send}). */
+  private static SendOutcome noted(SendOutcome outcome, int sent) {
+    return sent == 1 ? outcome : outcome.withDetail(outcome.detail() + SENT_TWICE);
+  }
+
+  private static SendOutcome refused(DestinationCheck.Refusal refusal, long start) {
+    return refusal.local()
+        ? SendOutcome.notSent(refusal.detail(), System.nanoTime() - start)
+        : SendOutcome.failure(refusal.kind(), refusal.detail(), System.nanoTime() - start);
+  }
+
+  /**
+   * Whether an exchange failed because the connection ended before any byte of a response: an end
+   * of stream where the status line should be (the JDK's "header parser received no bytes"), or the
+   * JDK's own "connection expired" for a pooled connection found closed.
+   */
+  static boolean closedBeforeAnswering(IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String message = String.valueOf(t.getMessage());
+      if (t instanceof EOFException
+          || t.getClass().getSimpleName().equals("ConnectionExpiredException")
+          || message.contains("received no bytes")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

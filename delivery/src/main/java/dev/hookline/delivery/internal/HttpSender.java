@@ -175,10 +175,10 @@ public final class HttpSender {
           // more at once, on a connection the client opens or finds alive. If the endpoint did
           // receive the first request, it sees the same webhook-id twice, as it would on any retry.
           // The attempt's detail says it was sent twice, so the history accounts for every request.
-          // The destination is checked again, as before every request.
-          refusal = destinationCheck.refusal(request.uri(), Duration.ofNanos(left));
-          if (refusal.isPresent()) {
-            return refused(refusal.get(), start);
+          // The destination is checked again, as before every request; refused now, the attempt
+          // ends with the first request's failure (that request did go out).
+          if (destinationCheck.refusal(request.uri(), Duration.ofNanos(left)).isPresent()) {
+            return classify(e, String.valueOf(request.uri().getHost()), System.nanoTime() - start);
           }
           left = deadline.toNanos() - (System.nanoTime() - start);
           try {

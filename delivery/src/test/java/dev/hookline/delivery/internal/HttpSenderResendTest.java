@@ -145,6 +145,31 @@ class HttpSenderResendTest {
   }
 
   @Test
+  void theResendIsCheckedAgainstTheDestinationLikeAnyRequest() throws Exception {
+    closeEveryRequest = true;
+    AtomicInteger checks = new AtomicInteger();
+    DestinationCheck secondRefused =
+        (uri, timeout) ->
+            checks.incrementAndGet() == 1
+                ? Optional.empty()
+                : Optional.of(
+                    new DestinationCheck.Refusal(
+                        ErrorKind.BLOCKED_ADDRESS, "now resolves to a blocked address"));
+    SendOutcome o =
+        new HttpSender(HttpClients.defaultClient(DEADLINE, executor), 64, secondRefused)
+            .send(
+                HttpClients.requestBuilder(
+                        URI.create("http://127.0.0.1:" + server.getLocalPort() + "/hook"), DEADLINE)
+                    .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                    .build(),
+                DEADLINE);
+    assertEquals(2, checks.get());
+    assertEquals(1, requests.get(), "not sent again to a refused destination");
+    assertEquals(Optional.of(ErrorKind.CONNECTION_RESET), o.error(), o.detail());
+    assertFalse(o.detail().contains("sent twice"), o.detail());
+  }
+
+  @Test
   void onlyAnEndOfStreamBeforeTheAnswerCounts() {
     assertTrue(
         HttpSender.closedBeforeAnswering(

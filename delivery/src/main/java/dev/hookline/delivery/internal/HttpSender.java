@@ -66,6 +66,12 @@ public final class HttpSender {
    */
   private static final long GUARD_SLACK_NANOS = 1_000_000L;
 
+  /** Appended to the detail of an attempt whose request was sent twice. */
+  static final String SENT_TWICE = " (sent twice: the first connection closed before answering)";
+
+  /** Below this much time left before the deadline, a closed connection is not sent to again. */
+  private static final long RESEND_MIN_NANOS = 50_000_000L;
+
   private final HttpClient client;
   private final int maxResponseBytes;
   private final DestinationCheck destinationCheck;
@@ -77,12 +83,6 @@ public final class HttpSender {
    * @param maxResponseBytes how many response body bytes to keep, 0 or more
    * @param destinationCheck the check run before every request
    */
-  /** Appended to the detail of an attempt whose request was sent twice. */
-  static final String SENT_TWICE = " (sent twice: the first connection closed before answering)";
-
-  /** Below this much time left before the deadline, a closed connection is not sent to again. */
-  private static final long RESEND_MIN_NANOS = 50_000_000L;
-
   public HttpSender(HttpClient client, int maxResponseBytes, DestinationCheck destinationCheck) {
     this.client = Objects.requireNonNull(client, "client");
     if (maxResponseBytes < 0) {

@@ -118,10 +118,7 @@ public final class HttpSender {
       timed = request; // the check took next to nothing: the request's own timeout stands
     } else {
       try {
-        timed =
-            HttpRequest.newBuilder(request, (name, value) -> true)
-                .timeout(Duration.ofNanos(Math.max(1_000_000L, remaining)))
-                .build();
+        timed = withTimeout(request, remaining);
       } catch (IllegalArgumentException e) {
         return SendOutcome.failure(
             ErrorKind.INTERNAL, "request rejected: " + e.getMessage(), System.nanoTime() - start);
@@ -130,6 +127,9 @@ public final class HttpSender {
     for (int sent = 1; ; sent++) {
       AtomicReference<@Nullable BoundedBodySubscriber> body = new AtomicReference<>();
       try {
+        if (sent > 1) {
+          timed = withTimeout(request, deadline.toNanos() - (System.nanoTime() - start));
+        }
         HttpResponse<byte[]> response =
             client.send(
                 timed,
@@ -180,18 +180,6 @@ public final class HttpSender {
           if (destinationCheck.refusal(request.uri(), Duration.ofNanos(left)).isPresent()) {
             return classify(e, String.valueOf(request.uri().getHost()), System.nanoTime() - start);
           }
-          left = deadline.toNanos() - (System.nanoTime() - start);
-          try {
-            timed =
-                HttpRequest.newBuilder(request, (name, value) -> true)
-                    .timeout(Duration.ofNanos(Math.max(1_000_000L, left)))
-                    .build();
-          } catch (IllegalArgumentException invalid) {
-            return SendOutcome.failure(
-                ErrorKind.INTERNAL,
-                "request rejected: " + invalid.getMessage(),
-                System.nanoTime() - start);
-          }
           continue;
         }
         return noted(
@@ -201,6 +189,13 @@ public final class HttpSender {
             ErrorKind.INTERNAL, "request rejected: " + e.getMessage(), System.nanoTime() - start);
       }
     }
+  }
+
+  /** A copy of {@code request} whose timeout is what remains of the deadline (at least 1 ms). */
+  private static HttpRequest withTimeout(HttpRequest request, long remainingNanos) {
+    return HttpRequest.newBuilder(request, (name, value) -> true)
+        .timeout(Duration.ofNanos(Math.max(1_000_000L, remainingNanos)))
+        .build();
   }
 
   /** Says in an outcome's detail that its request was sent twice (see {@link #send}). */

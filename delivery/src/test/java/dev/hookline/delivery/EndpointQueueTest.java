@@ -83,4 +83,36 @@ class EndpointQueueTest {
       assertEquals(EVENTS, sink.total(), "none twice");
     }
   }
+
+  @Test
+  void deliveriesHandedBackForAFullEndpointAreClaimedAgainWithoutWaitingForThePoll()
+      throws Exception {
+    // A claim sized for two endpoints' room returns fewer than it asked (so the lane counts as
+    // drained), all for one endpoint, more than its slot and queue take (1 + 8): the rest are
+    // handed back to the Store. They must go out as the slot frees up, not at the next poll,
+    // which here is an hour away. (Found in a load probe: the last few deliveries of a burst
+    // waited for the poll, a second by default.)
+    Harness h = new Harness();
+    try (LoopbackSink sink = LoopbackSink.recording()) {
+      h.receiving(sink.uri("/other"), null, UserEvents.UPDATED); // room, but nothing to send
+      Webhook w = h.receiving(sink.uri("/full"), null, UserEvents.CREATED);
+      Dispatcher d =
+          h.dispatcher(Duration.ofSeconds(10))
+              .perEndpointConcurrency(1)
+              .pollInterval(Duration.ofHours(1))
+              .build();
+      try {
+        int events = 12;
+        for (int i = 0; i < events; i++) {
+          d.publish(h.event(UserEvents.CREATED)); // not started: queued, none claimed on publish
+        }
+        d.start(); // one claim round now, the next poll in an hour
+        Harness.await(
+            Duration.ofSeconds(20), () -> h.store.countDeliveries(w.id()).succeeded() == events);
+        assertEquals(events, sink.total(), "each once");
+      } finally {
+        d.close();
+      }
+    }
+  }
 }

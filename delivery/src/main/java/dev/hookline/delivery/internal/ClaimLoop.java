@@ -628,6 +628,14 @@ public final class ClaimLoop {
         idled();
         runner.release(cd.lease(), due, now, d);
         excluded.add(webhookId);
+        // Back in the Store, so its lane is not drained, even if this claim came back short:
+        // otherwise it waited for the next poll (a second by default) instead of the next round
+        // as the endpoint's slots free up.
+        if (d.attemptCount() == 0) {
+          firstDrained = false;
+        } else {
+          retriesDrained = false;
+        }
       }
     }
   }

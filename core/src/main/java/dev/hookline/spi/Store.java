@@ -12,6 +12,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Persists webhooks and the delivery outbox. The {@code WebhookRegistry} and the dispatcher talk to
@@ -142,6 +144,34 @@ public interface Store extends AutoCloseable {
    * @return true if recorded; false if the lease is no longer current
    */
   boolean complete(Lease lease, Attempt attempt, Instant now);
+
+  /**
+   * Records a successful attempt as {@link #complete} does, answering later: the dispatcher's
+   * worker does not wait for the answer when nothing needs it at once, and goes on to its next
+   * attempt. A Store that writes outcomes together (PostgreSQL) overrides this to let the write
+   * carry many workers' outcomes without each one waiting for it.
+   *
+   * <p>The answer must come only once the outcome is durable (or failed), exactly as {@link
+   * #complete} returns. A process that dies before it leaves the delivery in flight under its
+   * lease, so it is sent again when the lease expires: at least once, as ever. The returned stage
+   * may complete on any thread, including the caller's before this method returns; what depends on
+   * it must be quick and must not block.
+   *
+   * <p>The default calls {@link #complete} and returns its answer, or its exception, completed.
+   *
+   * @param lease the current lease
+   * @param attempt the attempt
+   * @param now the time
+   * @return completes with true if recorded, false if the lease is no longer current, or
+   *     exceptionally if the outcome could not be recorded
+   */
+  default CompletionStage<Boolean> completeAsync(Lease lease, Attempt attempt, Instant now) {
+    try {
+      return CompletableFuture.completedFuture(complete(lease, attempt, now));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
 
   /**
    * Records a failed attempt and schedules the next: the delivery becomes {@link

@@ -10,9 +10,11 @@ import java.util.Optional;
  * implement only what you need.
  *
  * <p>Called on the dispatcher's worker threads, after the outcome is stored; implementations must
- * be thread-safe and quick, and should not throw (an exception is logged and otherwise ignored).
- * The {@code delivery} passed is the snapshot taken when the attempt began (state {@code
- * IN_FLIGHT}, without the new attempt).
+ * be thread-safe and quick, and should not throw (an exception is logged and otherwise ignored). A
+ * success recorded by a Store that answers later ({@code Store.completeAsync}, as PostgreSQL's
+ * grouped write does) is told on the thread that recorded it, which for PostgreSQL is the worker
+ * leading the write, not always the one that made the attempt. The {@code delivery} passed is the
+ * snapshot taken when the attempt began (state {@code IN_FLIGHT}, without the new attempt).
  */
 public interface DeliveryListener {
 

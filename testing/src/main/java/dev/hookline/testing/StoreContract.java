@@ -36,6 +36,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -783,6 +784,26 @@ public abstract class StoreContract {
     assertTrue(store.complete(c.lease(), ok(1), clock.instant()));
     assertFalse(store.complete(c.lease(), ok(1), clock.instant()));
     assertFalse(store.fail(c.lease(), failed(1), clock.instant()));
+  }
+
+  @Test
+  void completeAsyncAnswersOnlyOnceRecordedAndIsFencedLikeComplete() throws Exception {
+    store.insertWebhook(webhook("wh_a"));
+    Delivery d = enqueueOne("wh_a", "evt_1");
+    ClaimedDelivery c = claimAll("w").get(0);
+    Attempt attempt = Attempt.response(1, T0, Duration.ofMillis(250), 204, "");
+    CompletableFuture<Boolean> answer =
+        store.completeAsync(c.lease(), attempt, clock.instant()).toCompletableFuture();
+    assertTrue(answer.get(30, TimeUnit.SECONDS));
+    Delivery found = store.findDelivery(d.id()).orElseThrow();
+    assertEquals(DeliveryState.SUCCEEDED, found.state(), "recorded once answered");
+    assertEquals(List.of(attempt), found.attempts());
+    assertFalse(
+        store
+            .completeAsync(c.lease(), ok(1), clock.instant())
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS),
+        "a spent lease is refused");
   }
 
   @Test

@@ -28,6 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
@@ -115,25 +117,46 @@ public final class AttemptRunner {
    *     before the outcome is written to the Store, so the endpoint's slot can go to its next
    *     delivery while the outcome is recorded; not run when the attempt was not made, nor after a
    *     {@code 410 Gone} (the slot is freed once the webhook is disabled)
+   * @param answered run once, on the thread the Store answers on, if this returns true
+   * @return true if a successful outcome was handed to the Store to be answered later ({@link
+   *     Store#completeAsync}; only without an observer): {@code answered} then runs once it is
+   *     answered (perhaps already), and the listener is told then; false if the attempt is all done
+   *     (and {@code answered} never runs)
    */
-  public void run(
+  public boolean run(
       ClaimedDelivery claimed,
       Webhook webhook,
       EndpointHealth.Permit permit,
-      Runnable exchangeEnded) {
+      Runnable exchangeEnded,
+      Runnable answered) {
+    Answer answer = new Answer(answered);
     AttemptObserver o = observer;
     if (o == null) {
-      runGuarded(claimed, webhook, permit, null, exchangeEnded);
-      return;
+      runGuarded(claimed, webhook, permit, null, exchangeEnded, answer);
+      return answer.deferred;
     }
     ObservedAttempt observed =
         new ObservedAttempt(claimed.delivery(), webhook, claimed.delivery().attemptCount() + 1);
     AttemptObserver.Scope scope = begin(o, observed);
     AttemptResult result = NOT_ATTEMPTED;
     try {
-      result = runGuarded(claimed, webhook, permit, observed, exchangeEnded);
+      result = runGuarded(claimed, webhook, permit, observed, exchangeEnded, answer);
     } finally {
       end(scope, result);
+    }
+    return answer.deferred;
+  }
+
+  /**
+   * Whether an attempt's successful outcome was left for the Store to answer later, and what runs
+   * then. {@code deferred} is read and written by the attempt's thread only.
+   */
+  private static final class Answer {
+    final Runnable answered;
+    boolean deferred;
+
+    Answer(Runnable answered) {
+      this.answered = answered;
     }
   }
 
@@ -168,9 +191,10 @@ public final class AttemptRunner {
       Webhook webhook,
       EndpointHealth.Permit permit,
       @Nullable ObservedAttempt observed,
-      Runnable exchangeEnded) {
+      Runnable exchangeEnded,
+      Answer answer) {
     try {
-      return attempt(claimed, webhook, permit, observed, exchangeEnded);
+      return attempt(claimed, webhook, permit, observed, exchangeEnded, answer);
     } catch (RuntimeException e) {
       Delivery d = claimed.delivery();
       health.abandon(d.webhookId(), permit); // not the endpoint's fault
@@ -199,7 +223,8 @@ public final class AttemptRunner {
       Webhook w,
       EndpointHealth.Permit permit,
       @Nullable ObservedAttempt observed,
-      Runnable exchangeEnded) {
+      Runnable exchangeEnded,
+      Answer answer) {
     Delivery d = cd.delivery();
     RetrySchedule schedule = scheduleFor(w);
     int number = d.attemptCount() + 1;
@@ -232,7 +257,14 @@ public final class AttemptRunner {
           outcome.detail());
       return NOT_ATTEMPTED;
     }
-    return record(cd, w, schedule, outcome, outcome.toAttempt(number, startedAt), exchangeEnded);
+    return record(
+        cd,
+        w,
+        schedule,
+        outcome,
+        outcome.toAttempt(number, startedAt),
+        exchangeEnded,
+        observed == null ? answer : null);
   }
 
   private SendOutcome send(
@@ -389,7 +421,8 @@ public final class AttemptRunner {
       RetrySchedule schedule,
       SendOutcome outcome,
       Attempt a,
-      Runnable exchangeEnded) {
+      Runnable exchangeEnded,
+      @Nullable Answer answer) {
     Delivery d = cd.delivery();
     Lease lease = cd.lease();
     Instant now = clock.instant();
@@ -402,12 +435,36 @@ public final class AttemptRunner {
     if (outcome.succeeded()) {
       health.onSuccess(w.id(), now);
       exchangeEnded.run();
-      if (store.complete(lease, a, now)) {
-        notify(l -> l.attemptSucceeded(d, a));
-        return result(AttemptResult.Outcome.SUCCEEDED, outcome, Optional.empty(), false);
+      if (answer == null) {
+        // The observer's scope is told the recorded outcome, on this thread: wait for it.
+        if (await(store.completeAsync(lease, a, now))) {
+          notify(l -> l.attemptSucceeded(d, a));
+          return result(AttemptResult.Outcome.SUCCEEDED, outcome, Optional.empty(), false);
+        }
+        leaseLost(d);
+        return result(AttemptResult.Outcome.NOT_ATTEMPTED, outcome, Optional.empty(), false);
       }
-      leaseLost(d);
-      return result(AttemptResult.Outcome.NOT_ATTEMPTED, outcome, Optional.empty(), false);
+      // Nothing on this thread needs the answer: the worker goes on to its next attempt while the
+      // Store records this one (with others, on PostgreSQL), and the listener is told once it is
+      // recorded, on the thread that recorded it.
+      store
+          .completeAsync(lease, a, now)
+          .whenComplete(
+              (done, failure) -> {
+                try {
+                  if (failure != null) {
+                    unrecorded(cd, unwrap(failure));
+                  } else if (Boolean.TRUE.equals(done)) {
+                    notify(l -> l.attemptSucceeded(d, a));
+                  } else {
+                    leaseLost(d);
+                  }
+                } finally {
+                  answer.answered.run();
+                }
+              });
+      answer.deferred = true; // only now: had anything failed before, the caller settles as usual
+      return result(AttemptResult.Outcome.SUCCEEDED, outcome, Optional.empty(), false);
     }
     if (outcome.hasStatus(410)) {
       String reason = "endpoint answered 410 Gone at " + now;
@@ -593,6 +650,47 @@ public final class AttemptRunner {
           d.id(),
           e);
     }
+  }
+
+  /** Waits for a Store's answer; its failure is thrown as the Store threw it. */
+  private static boolean await(CompletionStage<Boolean> answer) {
+    try {
+      return answer.toCompletableFuture().join();
+    } catch (CompletionException e) {
+      throw unwrap(e);
+    }
+  }
+
+  private static RuntimeException unwrap(Throwable failure) {
+    Throwable t = failure;
+    if (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof RuntimeException e) {
+      return e;
+    }
+    if (t instanceof Error e) {
+      throw e;
+    }
+    return new IllegalStateException("the Store failed to record an outcome", t);
+  }
+
+  /**
+   * A success the Store could not record (answered later, on the Store's thread): as an error
+   * inside Hookline during the attempt, the delivery is released for a later try, and sent again
+   * then; if the release fails too, its lease runs out and it is claimed again. Nothing is lost.
+   */
+  private void unrecorded(ClaimedDelivery cd, RuntimeException e) {
+    Delivery d = cd.delivery();
+    log.error(
+        "could not record a successful attempt, the delivery will be sent again: webhook={}"
+            + " event={} delivery={}",
+        d.webhookId(),
+        d.event().id(),
+        d.id(),
+        e);
+    Instant now = clock.instant();
+    release(cd.lease(), now.plus(INTERNAL_ERROR_BACKOFF), now, d);
   }
 
   private static void leaseLost(Delivery d) {

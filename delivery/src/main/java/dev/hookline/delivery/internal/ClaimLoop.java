@@ -103,7 +103,14 @@ public final class ClaimLoop {
   /** Webhooks not receiving events for which a claim returned deliveries: see dispatchDue. */
   private final Set<String> parked = ConcurrentHashMap.newKeySet();
 
+  /**
+   * Deliveries handed out and not done: claimed or waiting in an endpoint's queue, being attempted,
+   * or attempted with their outcome still being recorded by the Store ({@link
+   * AttemptTask#answered}), though no thread waits on those. So at most {@link #workers} deliveries
+   * are ever sent and not yet recorded.
+   */
   private final AtomicInteger busy = new AtomicInteger();
+
   private final AtomicLong attemptsStarted = new AtomicLong();
   private final AtomicLong pumps = new AtomicLong();
   private final ReentrantLock pumpLock = new ReentrantLock();
@@ -209,7 +216,7 @@ public final class ClaimLoop {
   }
 
   /**
-   * How many attempts are handed out and not finished.
+   * How many deliveries are handed out and not done (see {@link #busy}).
    *
    * @return the count
    */
@@ -694,6 +701,14 @@ public final class ClaimLoop {
     private final EndpointHealth.Permit permit;
     private final AtomicBoolean owned = new AtomicBoolean();
     private final AtomicBoolean slotFreed = new AtomicBoolean();
+    private final AtomicBoolean idled = new AtomicBoolean();
+
+    /**
+     * Set by the attempt's thread before the task finishes: the attempt's outcome was left for the
+     * Store to answer later ({@link AttemptRunner#run}), so its count of {@link #busy} is given
+     * back by {@link #answered}, not when the task finishes.
+     */
+    private volatile boolean deferred;
 
     AttemptTask(
         ClaimedDelivery claimed,
@@ -721,6 +736,28 @@ public final class ClaimLoop {
 
     boolean takeOwnership() {
       return owned.compareAndSet(false, true);
+    }
+
+    /** Gives back this attempt's count of {@link #busy}; once, whoever calls first. */
+    void idleOnce() {
+      if (idled.compareAndSet(false, true)) {
+        idled();
+      }
+    }
+
+    /**
+     * The Store answered the outcome this attempt left with it (on the Store's thread): the attempt
+     * no longer counts as running. If every worker was counted, no claim round could take more
+     * meanwhile, so one is asked for.
+     */
+    void answered() {
+      if (idled.compareAndSet(false, true)) {
+        boolean wasFull = busy.get() >= workers;
+        idled();
+        if (wasFull) {
+          requestPump(WORKER);
+        }
+      }
     }
 
     @Override
@@ -768,11 +805,13 @@ public final class ClaimLoop {
           return;
         }
         attemptsStarted.incrementAndGet();
-        runner.run(
-            claimed,
-            current.version() > webhook.version() ? current : webhook,
-            permit,
-            t::freeSlot);
+        t.deferred =
+            runner.run(
+                claimed,
+                current.version() > webhook.version() ? current : webhook,
+                permit,
+                t::freeSlot,
+                t::answered);
       } finally {
         t.finish();
       }
@@ -782,7 +821,9 @@ public final class ClaimLoop {
   private void finished(AttemptTask task) {
     active.remove(task.deliveryId(), task);
     task.freeSlot();
-    idled();
+    if (!task.deferred) {
+      task.idleOnce();
+    }
     pumpOnThisThread();
   }
 

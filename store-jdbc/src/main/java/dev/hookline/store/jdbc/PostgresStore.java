@@ -43,6 +43,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -901,6 +903,31 @@ public final class PostgresStore implements TransactionalStore {
   /**
    * {@inheritDoc}
    *
+   * <p>The outcome joins the grouped outcome write like {@link #complete}'s, but the caller does
+   * not wait for it: if no write is running, the calling thread leads one now (and any that follow
+   * while outcomes keep arriving); otherwise the running write's leader carries it. The stage
+   * completes on the thread that led the write, exceptionally with a {@link StoreException} if the
+   * database failed.
+   */
+  @Override
+  public CompletionStage<Boolean> completeAsync(Lease lease, Attempt attempt, Instant now) {
+    Outcome outcome = outcome(lease, DeliveryState.SUCCEEDED, attempt, null, now);
+    CompletableFuture<Boolean> answer = new CompletableFuture<>();
+    outcomes.submitAsync(
+        outcome,
+        (recorded, failure) -> {
+          if (failure == null) {
+            answer.complete(recorded);
+          } else {
+            answer.completeExceptionally(forDelivery(lease, failure));
+          }
+        });
+    return answer;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
    * @throws StoreException if the database fails
    */
   @Override
@@ -925,28 +952,46 @@ public final class PostgresStore implements TransactionalStore {
       Attempt attempt,
       @Nullable Instant nextAttemptAt,
       Instant now) {
+    Outcome outcome = outcome(lease, state, attempt, nextAttemptAt, now);
+    try {
+      return outcomes.submit(outcome);
+    } catch (RuntimeException e) {
+      throw forDelivery(lease, e);
+    }
+  }
+
+  private static Outcome outcome(
+      Lease lease,
+      DeliveryState state,
+      Attempt attempt,
+      @Nullable Instant nextAttemptAt,
+      Instant now) {
     Objects.requireNonNull(lease, "lease");
     Objects.requireNonNull(attempt, "attempt");
     Objects.requireNonNull(now, "now");
-    Outcome outcome =
-        new Outcome(
-            lease.deliveryId(),
-            lease.token(),
-            state.name(),
-            Rows.attemptArray(attempt),
-            nextAttemptAt == null ? null : Rows.micros(nextAttemptAt).toString(),
-            Rows.micros(now).toString());
-    try {
-      return outcomes.submit(outcome);
-    } catch (StoreException e) {
-      // Every caller in a failed batch gets its own exception, naming its own delivery.
-      throw new StoreException(
-          e.reason(),
-          "record the outcome of delivery " + lease.deliveryId(),
-          e.getMessage() + "",
-          e.sqlState().orElse(null),
-          e);
+    return new Outcome(
+        lease.deliveryId(),
+        lease.token(),
+        state.name(),
+        Rows.attemptArray(attempt),
+        nextAttemptAt == null ? null : Rows.micros(nextAttemptAt).toString(),
+        Rows.micros(now).toString());
+  }
+
+  /**
+   * Every caller in a failed batch gets its own exception, naming its own delivery; anything else
+   * (a bug, not the database) is passed on as it is.
+   */
+  private static RuntimeException forDelivery(Lease lease, RuntimeException e) {
+    if (!(e instanceof StoreException se)) {
+      return e;
     }
+    return new StoreException(
+        se.reason(),
+        "record the outcome of delivery " + lease.deliveryId(),
+        se.getMessage() + "",
+        se.sqlState().orElse(null),
+        se);
   }
 
   /** A delivery id and lease token the grouped outcome statement returned as recorded. */

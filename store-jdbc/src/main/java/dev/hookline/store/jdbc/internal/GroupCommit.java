@@ -27,9 +27,16 @@ import org.jspecify.annotations.Nullable;
  * that leads next, not every caller waiting (with 32 workers waiting on outcomes, waking them all
  * after each flush made most of them wake only to wait again).
  *
- * <p>Nothing is acknowledged before it is durable: a caller returns only after its flush, so a
- * process that dies with requests queued or in flight has told none of their callers they were
- * recorded, exactly as if each had run its own statement.
+ * <p>A caller may also submit without waiting ({@link #submitAsync}): its answer goes to a
+ * callback, run by the thread that flushed the request. Such a request needs a leader like any
+ * other, so a leader that finds an asynchronous request at the head of the queue after its flush
+ * leads the next flush too (a waiting caller at the head leads its own), until the queue is empty:
+ * a request submitted without waiting never waits for a later caller to carry it. Under steady load
+ * the thread that leads may so go on flushing for a while; nothing else waits on it.
+ *
+ * <p>Nothing is acknowledged before it is durable: a caller returns, and a callback runs, only
+ * after its flush, so a process that dies with requests queued or in flight has told none of their
+ * callers they were recorded, exactly as if each had run its own statement.
  *
  * <p>Thread-safe.
  *
@@ -49,6 +56,18 @@ public final class GroupCommit<R> {
     boolean[] flush(List<R> requests);
   }
 
+  /** Told the answer to a request submitted with {@link #submitAsync}. */
+  @FunctionalInterface
+  public interface Callback {
+    /**
+     * Called once, after the flush that carried the request, on the thread that led it.
+     *
+     * @param recorded whether the request was recorded (false if {@code failure} is set)
+     * @param failure the flush's failure, or null if it succeeded
+     */
+    void done(boolean recorded, @Nullable RuntimeException failure);
+  }
+
   private final int maxBatch;
   private final long lingerNanos;
   private final Flusher<R> flusher;
@@ -57,6 +76,11 @@ public final class GroupCommit<R> {
   private boolean flushing; // guarded by lock
   private int lastBatch; // guarded by lock
   private @Nullable Condition lingering; // guarded by lock: the leader's, while it lingers
+
+  /**
+   * What a leader without a waiting request of its own (one submitted without waiting) waits on.
+   */
+  private final Condition asyncLeader = lock.newCondition();
 
   /**
    * Creates a group commit.
@@ -88,17 +112,22 @@ public final class GroupCommit<R> {
     this.flusher = flusher;
   }
 
-  /** One caller's request and, once flushed, its answer. Fields guarded by the lock. */
+  /**
+   * One caller's request and, once flushed, its answer: a waiting caller's has a condition to wake
+   * it, an asynchronous one a callback. Fields guarded by the lock.
+   */
   private static final class Pending<R> {
     final R request;
-    final Condition wake;
+    final @Nullable Condition wake;
+    final @Nullable Callback callback;
     boolean done;
     boolean recorded;
     @Nullable RuntimeException failure;
 
-    Pending(R request, Condition wake) {
+    Pending(R request, @Nullable Condition wake, @Nullable Callback callback) {
       this.request = request;
       this.wake = wake;
+      this.callback = callback;
     }
   }
 
@@ -115,17 +144,15 @@ public final class GroupCommit<R> {
     boolean interrupted = false;
     lock.lock();
     try {
-      Pending<R> mine = new Pending<>(request, lock.newCondition());
-      queue.add(mine);
-      if (lingering != null && queue.size() >= maxBatch) {
-        lingering.signal(); // a full batch: the leader need not wait longer
-      }
+      Condition wake = lock.newCondition();
+      Pending<R> mine = new Pending<>(request, wake, null);
+      add(mine);
       while (!mine.done) {
         if (!flushing) {
-          interrupted |= lead(mine);
+          interrupted |= lead(wake);
         } else {
           try {
-            mine.wake.await();
+            wake.await();
           } catch (InterruptedException e) {
             interrupted = true;
           }
@@ -140,6 +167,43 @@ public final class GroupCommit<R> {
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /**
+   * Writes a request together with whatever other callers are writing, without waiting for the
+   * result: {@code callback} is told it after the flush that carries the request. If no flush is
+   * running, the calling thread leads one now, and goes on leading until no request is left that
+   * was submitted without waiting (so it returns only after its own callback, and maybe others',
+   * have run); otherwise it returns at once and the running leader carries the request.
+   *
+   * <p>A callback runs without the lock held, on the leading thread; one that throws is ignored
+   * (the others still run). An interrupt while leading makes the leader stop lingering and flush at
+   * once; it is kept.
+   *
+   * @param request the request
+   * @param callback told whether it was recorded, or the flush's failure
+   */
+  public void submitAsync(R request, Callback callback) {
+    boolean interrupted = false;
+    lock.lock();
+    try {
+      add(new Pending<>(request, null, callback));
+      if (!flushing) {
+        interrupted = lead(asyncLeader);
+      }
+    } finally {
+      lock.unlock();
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void add(Pending<R> p) {
+    queue.add(p);
+    if (lingering != null && queue.size() >= maxBatch) {
+      lingering.signal(); // a full batch: the leader need not wait longer
     }
   }
 
@@ -159,27 +223,72 @@ public final class GroupCommit<R> {
   }
 
   /**
-   * Flushes the queue's head as leader; called and returns with the lock held.
+   * Flushes the queue's head as leader, and again while an asynchronous request is at the head;
+   * called and returns with the lock held (it is released during each flush and while callbacks
+   * run).
    *
-   * @param mine the leader's own request, whose condition it lingers on
+   * @param linger the condition this leader lingers on
    * @return whether the leader was interrupted while it lingered (it then flushed at once)
    */
-  private boolean lead(Pending<R> mine) {
+  private boolean lead(Condition linger) {
     flushing = true;
     boolean interrupted = false;
-    if (lingerNanos > 0 && lastBatch > 1) {
-      long left = lingerNanos;
-      lingering = mine.wake;
-      try {
-        while (left > 0 && queue.size() < maxBatch) {
-          left = mine.wake.awaitNanos(left);
+    try {
+      while (true) {
+        interrupted |= lingerForMore(linger);
+        List<Pending<R>> told = new ArrayList<>();
+        try {
+          flushHead(told);
+        } finally {
+          // Also on an Error: every callback of the batch is told.
+          if (!told.isEmpty()) {
+            lock.unlock();
+            try {
+              told.forEach(GroupCommit::call);
+            } finally {
+              lock.lock();
+            }
+          }
         }
-      } catch (InterruptedException e) {
-        interrupted = true; // flush now; submit restores the interrupt for its caller
-      } finally {
-        lingering = null;
+        Pending<R> next = queue.peek();
+        if (next == null) {
+          return interrupted;
+        }
+        if (next.wake != null) {
+          next.wake.signal(); // a waiting caller: it leads the next flush
+          return interrupted;
+        }
+        // A request submitted without waiting: nobody waits to lead it, so this leader does.
       }
+    } finally {
+      flushing = false;
     }
+  }
+
+  private boolean lingerForMore(Condition linger) {
+    if (lingerNanos <= 0 || lastBatch <= 1) {
+      return false;
+    }
+    long left = lingerNanos;
+    lingering = linger;
+    try {
+      while (left > 0 && queue.size() < maxBatch) {
+        left = linger.awaitNanos(left);
+      }
+      return false;
+    } catch (InterruptedException e) {
+      return true; // flush now; the caller restores the interrupt
+    } finally {
+      lingering = null;
+    }
+  }
+
+  /**
+   * Flushes up to {@code maxBatch} requests from the queue's head and answers them: wakes the
+   * waiting callers, and adds the others to {@code told}, in batch order, for the caller to call
+   * back once it released the lock. Called and returns with the lock held.
+   */
+  private void flushHead(List<Pending<R>> told) {
     List<Pending<R>> batch = new ArrayList<>(Math.min(queue.size(), maxBatch));
     while (!queue.isEmpty() && batch.size() < maxBatch) {
       batch.add(queue.poll());
@@ -214,15 +323,26 @@ public final class GroupCommit<R> {
         } else {
           p.recorded = recorded[i];
         }
-        p.wake.signal();
+        if (p.wake != null) {
+          p.wake.signal();
+        }
+        if (p.callback != null) {
+          told.add(p);
+        }
       }
-      flushing = false;
       lastBatch = batch.size();
-      Pending<R> next = queue.peek();
-      if (next != null) {
-        next.wake.signal(); // it leads the next flush
-      }
     }
-    return interrupted;
+  }
+
+  private static <R> void call(Pending<R> p) {
+    Callback callback = p.callback;
+    if (callback == null) {
+      return;
+    }
+    try {
+      callback.done(p.recorded, p.failure);
+    } catch (RuntimeException e) {
+      // The callback's own failure: the others still run, and the flush stands.
+    }
   }
 }

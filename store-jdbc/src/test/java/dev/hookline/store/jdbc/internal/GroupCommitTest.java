@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hookline.testing.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -17,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -239,6 +242,177 @@ class GroupCommitTest {
             IllegalArgumentException.class,
             () -> new GroupCommit<Integer>(4, Duration.ofMillis(-1), this::evenOnly));
     assertTrue(e.getMessage().contains("linger"), e.getMessage());
+  }
+
+  /** What a callback of {@link GroupCommit#submitAsync} was told, and on which thread. */
+  private record Told(
+      int request, boolean recorded, @Nullable RuntimeException failure, Thread by) {}
+
+  private final List<Told> told = new CopyOnWriteArrayList<>();
+
+  private GroupCommit.Callback tell(int request) {
+    return (recorded, failure) ->
+        told.add(new Told(request, recorded, failure, Thread.currentThread()));
+  }
+
+  @Test
+  void anAsyncRequestAloneIsFlushedByItsCallerBeforeItReturns() {
+    GroupCommit<Integer> g = new GroupCommit<>(10, Duration.ofHours(1), this::evenOnly);
+    g.submitAsync(2, tell(2));
+    g.submitAsync(3, tell(3));
+    assertEquals(
+        List.of(
+            new Told(2, true, null, Thread.currentThread()),
+            new Told(3, false, null, Thread.currentThread())),
+        told,
+        "each told its own answer, on the calling thread, before submitAsync returned");
+    assertEquals(List.of(List.of(2), List.of(3)), batches);
+  }
+
+  @Test
+  void asyncCallersDoNotWaitAndTheRunningLeaderCarriesAndAnswersThem() throws Exception {
+    CountDownLatch firstFlushMayEnd = new CountDownLatch(1);
+    GroupCommit<Integer> g = holdingFirstFlush(10, Duration.ZERO, firstFlushMayEnd);
+    Thread[] leaderThread = new Thread[1];
+    Future<Boolean> leader =
+        threads.submit(
+            () -> {
+              leaderThread[0] = Thread.currentThread();
+              return g.submit(0);
+            });
+    Poll.until(Duration.ofSeconds(10), () -> heldFlushes > 0, "the leader flushes");
+    // The flush is held, yet each call returns at once: this thread runs on to the assertions.
+    for (int n = 1; n <= 5; n++) {
+      g.submitAsync(n, tell(n));
+    }
+    assertEquals(5, g.queued(), "all five queued behind the flush");
+    assertTrue(told.isEmpty(), "nothing told before its flush");
+    firstFlushMayEnd.countDown();
+    assertTrue(leader.get(10, TimeUnit.SECONDS));
+    // The leader found asynchronous requests at the head after its own flush, and flushed them
+    // before returning: nobody else would have.
+    assertEquals(5, told.size(), told.toString());
+    for (Told t : told) {
+      assertEquals(t.request() % 2 == 0, t.recorded(), "answer of " + t.request());
+      assertEquals(null, t.failure());
+      assertSame(leaderThread[0], t.by(), "told on the leader's thread");
+    }
+    assertEquals(List.of(List.of(0), List.of(1, 2, 3, 4, 5)), batches);
+    assertEquals(0, g.queued());
+  }
+
+  @Test
+  void aWaitingCallerBehindAsyncRequestsLeadsItsOwnFlushOrIsCarried() throws Exception {
+    CountDownLatch firstFlushMayEnd = new CountDownLatch(1);
+    GroupCommit<Integer> g = holdingFirstFlush(2, Duration.ZERO, firstFlushMayEnd);
+    Future<Boolean> x = threads.submit(() -> g.submit(100));
+    Poll.until(Duration.ofSeconds(10), () -> heldFlushes > 0, "X flushes");
+    g.submitAsync(1, tell(1));
+    g.submitAsync(2, tell(2));
+    List<Future<Boolean>> waiting = submitWaiting(g, List.of(4), 1, "a caller waits behind them");
+    Poll.until(Duration.ofSeconds(10), () -> g.queued() == 3, "three queued");
+    g.submitAsync(5, tell(5));
+    firstFlushMayEnd.countDown();
+    assertTrue(x.get(10, TimeUnit.SECONDS));
+    assertTrue(waiting.get(0).get(10, TimeUnit.SECONDS));
+    Poll.until(Duration.ofSeconds(10), () -> told.size() == 3, "every async request is answered");
+    assertEquals(0, g.queued(), "nothing left behind");
+    assertEquals(
+        List.of(1, 2, 5), told.stream().map(Told::request).sorted().toList(), told.toString());
+    assertEquals(5, batches.stream().mapToInt(List::size).sum(), batches.toString());
+    assertTrue(batches.stream().allMatch(b -> b.size() <= 2), batches.toString());
+  }
+
+  @Test
+  void aFailedFlushTellsEveryAsyncCallbackAndAThrowingCallbackStopsNoOther() throws Exception {
+    IllegalStateException down = new IllegalStateException("database down");
+    CountDownLatch firstFlushMayEnd = new CountDownLatch(1);
+    GroupCommit<Integer> g =
+        new GroupCommit<>(
+            10,
+            requests -> {
+              if (batches.isEmpty()) {
+                batches.add(List.copyOf(requests));
+                awaitQuietly(firstFlushMayEnd);
+                return new boolean[requests.size()];
+              }
+              batches.add(List.copyOf(requests));
+              throw down;
+            });
+    Future<Boolean> leader = threads.submit(() -> g.submit(0));
+    Poll.until(Duration.ofSeconds(10), () -> !batches.isEmpty(), "the leader flushes");
+    g.submitAsync(
+        1,
+        (recorded, failure) -> {
+          throw new IllegalArgumentException("a broken callback");
+        });
+    g.submitAsync(2, tell(2));
+    g.submitAsync(3, tell(3));
+    firstFlushMayEnd.countDown();
+    assertFalse(leader.get(10, TimeUnit.SECONDS));
+    assertEquals(List.of(2, 3), told.stream().map(Told::request).toList());
+    for (Told t : told) {
+      assertFalse(t.recorded());
+      assertSame(down, t.failure());
+    }
+    g.submitAsync(4, tell(4));
+    assertSame(down, told.get(2).failure(), "the group commit is usable afterwards, and fails on");
+  }
+
+  @Test
+  void aFlushEndingInAnErrorStillTellsItsAsyncCallbacks() {
+    GroupCommit<Integer> g =
+        new GroupCommit<>(
+            10,
+            requests -> {
+              throw new AssertionError("flush broke");
+            });
+    assertThrows(AssertionError.class, () -> g.submitAsync(7, tell(7)));
+    assertEquals(1, told.size());
+    assertTrue(told.get(0).failure() instanceof IllegalStateException, told.toString());
+    assertEquals(0, g.queued());
+  }
+
+  @Test
+  void manyCallersWaitingAndNotAtOnceAreEachAnsweredOnce() throws Exception {
+    GroupCommit<Integer> g = new GroupCommit<>(16, Duration.ofMillis(1), this::evenOnly);
+    int callers = 8;
+    int each = 2_000;
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<Integer>> all = new ArrayList<>();
+    for (int t = 0; t < callers; t++) {
+      int caller = t;
+      all.add(
+          threads.submit(
+              () -> {
+                start.await();
+                int wrong = 0;
+                for (int i = 0; i < each; i++) {
+                  int request = caller * each + i;
+                  if (i % 2 == 0) {
+                    g.submitAsync(request, tell(request));
+                  } else if (g.submit(request) != (request % 2 == 0)) {
+                    wrong++;
+                  }
+                }
+                return wrong;
+              }));
+    }
+    start.countDown();
+    for (Future<Integer> f : all) {
+      assertEquals(0, f.get(60, TimeUnit.SECONDS), "every waiting caller gets its own answer");
+    }
+    Poll.until(
+        Duration.ofSeconds(30),
+        () -> told.size() == callers * each / 2,
+        "every async request is answered");
+    Set<Integer> seen = new HashSet<>();
+    for (Told t : told) {
+      assertTrue(seen.add(t.request()), "told once: " + t.request());
+      assertEquals(t.request() % 2 == 0, t.recorded(), "answer of " + t.request());
+    }
+    assertEquals(callers * each, batches.stream().mapToInt(List::size).sum());
+    assertEquals(0, g.queued());
   }
 
   /**

@@ -710,6 +710,9 @@ public final class ClaimLoop {
      */
     private volatile boolean deferred;
 
+    /** Set once {@link AttemptRunner#run} returned: see {@link #answered}. */
+    private volatile boolean returned;
+
     AttemptTask(
         ClaimedDelivery claimed,
         Webhook webhook,
@@ -746,15 +749,16 @@ public final class ClaimLoop {
     }
 
     /**
-     * The Store answered the outcome this attempt left with it (on the Store's thread): the attempt
-     * no longer counts as running. If every worker was counted, no claim round could take more
-     * meanwhile, so one is asked for.
+     * The Store answered the outcome this attempt left with it: the attempt no longer counts as
+     * running. Answered after the attempt returned (on the Store's thread), with every worker
+     * counted, no claim round could take more meanwhile, so one is asked for; answered at once (the
+     * Store answered inline), the attempt's own thread claims as it finishes, as usual.
      */
     void answered() {
       if (idled.compareAndSet(false, true)) {
         boolean wasFull = busy.get() >= workers;
         idled();
-        if (wasFull) {
+        if (wasFull && returned) {
           requestPump(WORKER);
         }
       }
@@ -812,6 +816,7 @@ public final class ClaimLoop {
                 permit,
                 t::freeSlot,
                 t::answered);
+        t.returned = true;
       } finally {
         t.finish();
       }

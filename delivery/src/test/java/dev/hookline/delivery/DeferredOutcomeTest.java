@@ -7,21 +7,16 @@ import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.spy;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.hookline.Attempt;
 import dev.hookline.Delivery;
 import dev.hookline.DeliveryCounts;
 import dev.hookline.Event;
 import dev.hookline.UserEvents;
 import dev.hookline.Webhook;
-import dev.hookline.WebhookDefinition;
-import dev.hookline.WebhookRegistry;
-import dev.hookline.filter.Filters;
 import dev.hookline.spi.Lease;
 import dev.hookline.store.InMemoryStore;
 import dev.hookline.testing.LoopbackSink;
 import dev.hookline.testing.ManualClock;
-import dev.hookline.testing.TestWebhooks;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -53,13 +48,13 @@ class DeferredOutcomeTest {
   private record Held(
       Lease lease, Attempt attempt, Instant now, CompletableFuture<Boolean> answer) {}
 
-  private final ManualClock clock = ManualClock.at(Instant.parse("2026-11-30T10:00:00Z"));
   private final InMemoryStore store = spy(new InMemoryStore());
+  private final Harness harness = new Harness(store);
+  private final ManualClock clock = harness.clock;
   private final List<Held> held = new CopyOnWriteArrayList<>();
   private final AtomicInteger succeeded = new AtomicInteger();
   private final ExecutorService background = Executors.newCachedThreadPool();
   private volatile boolean deferring = true;
-  private WebhookRegistry registry;
   private LoopbackSink sink;
   private Webhook webhook;
 
@@ -77,24 +72,8 @@ class DeferredOutcomeTest {
             })
         .when(store)
         .completeAsync(any(), any(), any());
-    registry =
-        WebhookRegistry.builder()
-            .store(store)
-            .clock(clock)
-            .filterCompiler(Filters.compiler())
-            .allowInsecureLoopbackForDevelopment(true)
-            .build();
     sink = LoopbackSink.recording();
-    Webhook w =
-        registry.create(
-            WebhookDefinition.builder()
-                .name("deferred")
-                .uri(sink.uri("/deferred"))
-                .apiKey(Harness.API_KEY)
-                .events(UserEvents.CREATED)
-                .build());
-    TestWebhooks.markVerified(registry, w.id());
-    webhook = registry.enable(w.id());
+    webhook = harness.receiving(sink.uri("/deferred"), null, UserEvents.CREATED);
   }
 
   @AfterEach
@@ -110,7 +89,7 @@ class DeferredOutcomeTest {
 
   private Dispatcher.Builder dispatcher() {
     return Dispatcher.builder()
-        .registry(registry)
+        .registry(harness.registry)
         .workers(2) // so at most two deliveries are sent and not yet recorded
         .perEndpointConcurrency(1)
         .retrySchedule(RetrySchedule.builder().attemptTimeout(Duration.ofSeconds(10)).build())
@@ -124,18 +103,6 @@ class DeferredOutcomeTest {
             });
   }
 
-  private static int events;
-
-  private Event event() {
-    int n = ++events;
-    return Event.builder(UserEvents.CREATED)
-        .id("evt_deferred_" + n)
-        .occurredAt(clock.instant())
-        .user("user-" + n)
-        .data(JsonNodeFactory.instance.objectNode().put("n", n))
-        .build();
-  }
-
   private DeliveryCounts counts() {
     return store.countDeliveries(webhook.id());
   }
@@ -145,7 +112,7 @@ class DeferredOutcomeTest {
     Dispatcher d = dispatcher().build();
     try {
       for (int i = 0; i < 3; i++) {
-        d.publish(event());
+        d.publish(harness.event(UserEvents.CREATED));
       }
       Future<Integer> run = background.submit(d::runDueNow);
       Harness.await(Duration.ofSeconds(20), () -> sink.total() == 2 && held.size() == 2);
@@ -181,7 +148,7 @@ class DeferredOutcomeTest {
     Future<?> closing = null;
     try {
       for (int i = 0; i < 3; i++) {
-        d.publish(event()); // not started: queued in the Store
+        d.publish(harness.event(UserEvents.CREATED)); // not started: queued in the Store
       }
       d.start();
       Harness.await(Duration.ofSeconds(20), () -> sink.total() == 2 && held.size() == 2);
@@ -241,7 +208,7 @@ class DeferredOutcomeTest {
   void anOutcomeTheStoreFailsToRecordIsSentAgainNotLost() throws Exception {
     Dispatcher d = dispatcher().build();
     try {
-      d.publish(event());
+      d.publish(harness.event(UserEvents.CREATED));
       Future<Integer> run = background.submit(d::runDueNow);
       Harness.await(Duration.ofSeconds(20), () -> held.size() == 1);
       held.get(0).answer().completeExceptionally(new IllegalStateException("database down"));
@@ -271,8 +238,8 @@ class DeferredOutcomeTest {
             .attemptObserver(request -> result -> told.put(request.deliveryId(), result.outcome()))
             .build();
     try {
-      Event first = event();
-      Event second = event();
+      Event first = harness.event(UserEvents.CREATED);
+      Event second = harness.event(UserEvents.CREATED);
       d.publish(first);
       d.publish(second);
       Future<Integer> run = background.submit(d::runDueNow);

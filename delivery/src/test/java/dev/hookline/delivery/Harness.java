@@ -43,14 +43,24 @@ final class Harness {
   private static final AtomicInteger EVENTS = new AtomicInteger();
 
   final ManualClock clock = ManualClock.at(Instant.parse("2026-11-22T10:00:00Z"));
-  final InMemoryStore store = new InMemoryStore();
-  final WebhookRegistry registry =
-      WebhookRegistry.builder()
-          .store(store)
-          .clock(clock)
-          .filterCompiler(Filters.compiler())
-          .allowInsecureLoopbackForDevelopment(true)
-          .build();
+  final InMemoryStore store;
+  final WebhookRegistry registry;
+
+  Harness() {
+    this(new InMemoryStore());
+  }
+
+  /** A harness on the given store (a spy, for instance). */
+  Harness(InMemoryStore store) {
+    this.store = store;
+    this.registry =
+        WebhookRegistry.builder()
+            .store(store)
+            .clock(clock)
+            .filterCompiler(Filters.compiler())
+            .allowInsecureLoopbackForDevelopment(true)
+            .build();
+  }
 
   /** A dispatcher builder on this harness, with short test timeouts and midpoint jitter. */
   Dispatcher.Builder dispatcher(Duration attemptTimeout) {

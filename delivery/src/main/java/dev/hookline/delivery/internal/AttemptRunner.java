@@ -676,21 +676,20 @@ public final class AttemptRunner {
   }
 
   /**
-   * A success the Store could not record (answered later, on the Store's thread): as an error
-   * inside Hookline during the attempt, the delivery is released for a later try, and sent again
-   * then; if the release fails too, its lease runs out and it is claimed again. Nothing is lost.
+   * A success the Store could not record (answered later, on the Store's thread): the delivery
+   * stays in flight under its lease and is claimed and sent again when the lease expires, as after
+   * a crash. Nothing is lost, and nothing is written here: this runs on the thread that answered,
+   * which must not wait on the Store again.
    */
-  private void unrecorded(ClaimedDelivery cd, RuntimeException e) {
+  private static void unrecorded(ClaimedDelivery cd, RuntimeException e) {
     Delivery d = cd.delivery();
     log.error(
-        "could not record a successful attempt, the delivery will be sent again: webhook={}"
-            + " event={} delivery={}",
+        "could not record a successful attempt, the delivery will be sent again when its lease"
+            + " expires: webhook={} event={} delivery={}",
         d.webhookId(),
         d.event().id(),
         d.id(),
         e);
-    Instant now = clock.instant();
-    release(cd.lease(), now.plus(INTERNAL_ERROR_BACKOFF), now, d);
   }
 
   private static void leaseLost(Delivery d) {

@@ -756,8 +756,8 @@ public final class ClaimLoop {
      */
     void answered() {
       if (idled.compareAndSet(false, true)) {
-        boolean wasFull = busy.get() >= workers;
-        idled();
+        boolean wasFull = busy.getAndDecrement() >= workers;
+        wakeIdleWaiters();
         if (wasFull && returned) {
           requestPump(WORKER);
         }
@@ -835,6 +835,11 @@ public final class ClaimLoop {
   /** One count of {@link #busy} less; wakes the waiters of {@link #awaitIdle}. */
   private void idled() {
     busy.decrementAndGet();
+    wakeIdleWaiters();
+  }
+
+  /** Wakes the waiters of {@link #awaitIdle}, if any, to look at {@link #busy} again. */
+  private void wakeIdleWaiters() {
     if (idleWaiters.get() > 0) {
       idleLock.lock();
       try {

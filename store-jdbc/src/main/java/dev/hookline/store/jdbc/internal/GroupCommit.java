@@ -223,45 +223,56 @@ public final class GroupCommit<R> {
   }
 
   /**
-   * Flushes the queue's head as leader, and again while an asynchronous request is at the head;
-   * called and returns with the lock held (it is released during each flush and while callbacks
-   * run).
+   * Flushes the queue's head as leader, and again while an asynchronous request is left at the head
+   * with nobody else leading; called and returns with the lock held (released during each flush and
+   * while callbacks run).
+   *
+   * <p>The next flush may start while a batch's callbacks run, so that callbacks (which tell
+   * listeners) never hold up the writes behind them: the flag is dropped and a waiting caller at
+   * the head is woken to lead before they run. An asynchronous request at the head is led by
+   * whoever submits next, or else by this thread once its callbacks ran.
    *
    * @param linger the condition this leader lingers on
    * @return whether the leader was interrupted while it lingered (it then flushed at once)
    */
   private boolean lead(Condition linger) {
-    flushing = true;
     boolean interrupted = false;
-    try {
-      while (true) {
+    flushing = true;
+    while (true) {
+      List<Pending<R>> told = new ArrayList<>();
+      try {
         interrupted |= lingerForMore(linger);
-        List<Pending<R>> told = new ArrayList<>();
-        try {
-          flushHead(told);
-        } finally {
-          // Also on an Error: every callback of the batch is told.
-          if (!told.isEmpty()) {
-            lock.unlock();
-            try {
-              told.forEach(GroupCommit::call);
-            } finally {
-              lock.lock();
-            }
+        flushHead(told);
+      } finally {
+        // Also on an Error: the next caller can lead, and every callback of the batch is told.
+        flushing = false;
+        wakeWaitingHead();
+        if (!told.isEmpty()) {
+          lock.unlock();
+          try {
+            callAll(told);
+          } finally {
+            lock.lock();
           }
         }
-        Pending<R> next = queue.peek();
-        if (next == null) {
-          return interrupted;
-        }
-        if (next.wake != null) {
-          next.wake.signal(); // a waiting caller: it leads the next flush
-          return interrupted;
-        }
-        // A request submitted without waiting: nobody waits to lead it, so this leader does.
       }
-    } finally {
-      flushing = false;
+      Pending<R> next = queue.peek();
+      if (flushing || next == null) {
+        return interrupted; // another leader took over, or nothing is left
+      }
+      if (next.wake != null) {
+        next.wake.signal(); // a waiting caller: it leads the next flush
+        return interrupted;
+      }
+      flushing = true; // a request submitted without waiting, and nobody leads it: this thread does
+    }
+  }
+
+  /** Wakes the caller at the head of the queue, if it is one that waits, to lead. */
+  private void wakeWaitingHead() {
+    Pending<R> next = queue.peek();
+    if (next != null && next.wake != null) {
+      next.wake.signal();
     }
   }
 
@@ -334,15 +345,32 @@ public final class GroupCommit<R> {
     }
   }
 
-  private static <R> void call(Pending<R> p) {
-    Callback callback = p.callback;
-    if (callback == null) {
-      return;
+  /**
+   * Tells each asynchronous request of a batch its answer. A callback that throws does not keep the
+   * others from being told: a RuntimeException is ignored (the flush stands), and the first Error
+   * is thrown once all were told.
+   */
+  private static <R> void callAll(List<Pending<R>> told) {
+    Error first = null;
+    for (Pending<R> p : told) {
+      Callback callback = p.callback;
+      if (callback == null) {
+        continue;
+      }
+      try {
+        callback.done(p.recorded, p.failure);
+      } catch (RuntimeException e) {
+        // The callback's own failure: the others still run, and the flush stands.
+      } catch (Error e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
     }
-    try {
-      callback.done(p.recorded, p.failure);
-    } catch (RuntimeException e) {
-      // The callback's own failure: the others still run, and the flush stands.
+    if (first != null) {
+      throw first;
     }
   }
 }

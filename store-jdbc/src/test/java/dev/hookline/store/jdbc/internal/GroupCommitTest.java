@@ -374,6 +374,56 @@ class GroupCommitTest {
   }
 
   @Test
+  void aCallbackThatTakesLongDoesNotHoldUpTheNextWrite() throws Exception {
+    GroupCommit<Integer> g = new GroupCommit<>(10, this::evenOnly);
+    CountDownLatch inCallback = new CountDownLatch(1);
+    CountDownLatch callbackMayEnd = new CountDownLatch(1);
+    Future<?> slow =
+        threads.submit(
+            () ->
+                g.submitAsync(
+                    0,
+                    (recorded, failure) -> {
+                      inCallback.countDown();
+                      awaitQuietly(callbackMayEnd);
+                    }));
+    awaitQuietly(inCallback);
+    // The first write's callback is still running: another caller writes and is answered.
+    assertTrue(threads.submit(() -> g.submit(2)).get(10, TimeUnit.SECONDS));
+    g.submitAsync(4, tell(4));
+    assertEquals(List.of(4), told.stream().map(Told::request).toList());
+    callbackMayEnd.countDown();
+    slow.get(10, TimeUnit.SECONDS);
+    assertEquals(List.of(List.of(0), List.of(2), List.of(4)), batches);
+  }
+
+  @Test
+  void aWaitingCallerQueuedBehindAFlushThatEndsInAnErrorStillGetsItsAnswer() throws Exception {
+    CountDownLatch firstFlushMayEnd = new CountDownLatch(1);
+    GroupCommit<Integer> g =
+        new GroupCommit<>(
+            10,
+            requests -> {
+              if (batches.isEmpty()) {
+                batches.add(List.copyOf(requests));
+                awaitQuietly(firstFlushMayEnd);
+                throw new AssertionError("flush broke");
+              }
+              return evenOnly(requests);
+            });
+    Future<Boolean> leader = threads.submit(() -> g.submit(1));
+    Poll.until(Duration.ofSeconds(10), () -> !batches.isEmpty(), "the leader flushes");
+    List<Future<Boolean>> waiting = submitWaiting(g, List.of(2), 1, "a caller waits behind it");
+    Poll.until(Duration.ofSeconds(10), () -> g.queued() == 1, "it is queued");
+    firstFlushMayEnd.countDown();
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> leader.get(10, TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof AssertionError, e.toString());
+    assertTrue(waiting.get(0).get(10, TimeUnit.SECONDS), "it led its own flush");
+    assertEquals(List.of(List.of(1), List.of(2)), batches);
+  }
+
+  @Test
   void manyCallersWaitingAndNotAtOnceAreEachAnsweredOnce() throws Exception {
     GroupCommit<Integer> g = new GroupCommit<>(16, Duration.ofMillis(1), this::evenOnly);
     int callers = 8;

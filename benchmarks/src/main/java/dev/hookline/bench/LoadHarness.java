@@ -269,30 +269,37 @@ public final class LoadHarness {
     try (NginxSink sink = NginxSink.start()) {
       String base = sink.url("");
       Postgres pg = postgres();
-      warmBurst(pg, base, Math.min(quick ? 1_000 : 10_000, deliveries));
+      warmBurst(pg, base, Math.min(quick ? 1_000 : 50_000, deliveries));
       for (int endpoints : new int[] {1, 100}) {
         List<Double> mem = new ArrayList<>();
         List<Double> sql = new ArrayList<>();
         List<Double> ratios = new ArrayList<>();
         for (int round = 1; round <= rounds; round++) {
+          long jit = JitWarmup.compiledMillis();
           BurstPhase.Result m =
               BurstPhase.run(
                   new InMemoryStore(), base, endpoints, 0, deliveries, body.length, maxWait);
+          long jitMem = JitWarmup.compiledMillis() - jit;
           BurstPhase.Result p;
           try (Postgres.Store s = pg.freshStore()) {
+            jit = JitWarmup.compiledMillis();
             p = BurstPhase.run(s.store(), base, endpoints, 0, deliveries, body.length, maxWait);
           }
+          long jitPg = JitWarmup.compiledMillis() - jit;
           mem.add(m.perSecond());
           sql.add(p.perSecond());
           ratios.add(p.perSecond() / m.perSecond());
           System.out.printf(
               Locale.ROOT,
-              "  %d endpoint(s), round %d: in-memory %s | PostgreSQL %s | ratio %.2f%n",
+              "  %d endpoint(s), round %d: in-memory %s | PostgreSQL %s | ratio %.2f"
+                  + " (JIT compiled %,d ms during in-memory, %,d ms during PostgreSQL)%n",
               endpoints,
               round,
               m.describe(),
               p.describe(),
-              p.perSecond() / m.perSecond());
+              p.perSecond() / m.perSecond(),
+              jitMem,
+              jitPg);
         }
         String measured =
             String.format(
@@ -334,25 +341,29 @@ public final class LoadHarness {
    * Runs both stores, unmeasured, through both shapes of the measured bursts, so that the rounds
    * compare code the JIT has compiled on both sides. A JFR thread-CPU profile of a cold PostgreSQL
    * burst showed the C2 compiler threads as the process's largest CPU user (pgjdbc and the store's
-   * code compile later than the in-memory path, which the other phases have already warmed), so
-   * with the earlier 2,000-delivery warm-up the first rounds measured compilation as much as
-   * delivery. Equal work for both stores; the warm-up's own rates are printed, not judged.
+   * code compile later than the in-memory path, which the other phases have already warmed). A
+   * fixed 10,000-delivery warm-up was not enough: the compiler threads kept 23 to 32 % of the
+   * machine through the first measured round, whose in-memory run (first in the round) came out at
+   * half its later rate. So full-size bursts are repeated until one is JIT-quiet ({@link
+   * JitWarmup}), at most four times; once in {@code --quick}. Equal work for both stores; the
+   * warm-up's own rates are printed, not judged.
    */
-  private void warmBurst(Postgres pg, String base, int deliveries) {
-    Duration wait = Duration.ofSeconds(quick ? 10 : 60);
+  private void warmBurst(Postgres pg, String base, int deliveries) throws Exception {
+    Duration wait = Duration.ofSeconds(quick ? 10 : 120);
     for (int endpoints : new int[] {1, 100}) {
-      BurstPhase.Result m =
-          BurstPhase.run(new InMemoryStore(), base, endpoints, 0, deliveries, body.length, wait);
-      BurstPhase.Result p;
-      try (Postgres.Store s = pg.freshStore()) {
-        p = BurstPhase.run(s.store(), base, endpoints, 0, deliveries, body.length, wait);
-      }
-      System.out.printf(
-          Locale.ROOT,
-          "  (warm-up, not judged) %d endpoint(s): in-memory %s | PostgreSQL %s%n",
-          endpoints,
-          m.describe(),
-          p.describe());
+      int e = endpoints;
+      JitWarmup.untilQuiet(
+          endpoints + " endpoint(s)",
+          quick ? 1 : 4,
+          () -> {
+            BurstPhase.Result m =
+                BurstPhase.run(new InMemoryStore(), base, e, 0, deliveries, body.length, wait);
+            BurstPhase.Result p;
+            try (Postgres.Store s = pg.freshStore()) {
+              p = BurstPhase.run(s.store(), base, e, 0, deliveries, body.length, wait);
+            }
+            return "in-memory " + m.describe() + " | PostgreSQL " + p.describe();
+          });
     }
   }
 

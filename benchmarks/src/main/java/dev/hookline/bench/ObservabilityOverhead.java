@@ -184,9 +184,21 @@ public final class ObservabilityOverhead {
         printObserverCpu();
         return;
       }
-      for (HooklinePhase.Instrumentation i : List.of(plain, noop, both, plain)) {
-        HooklinePhase.run(new InMemoryStore(), target.toString(), bodyBytes, threads, warm, i);
-      }
+      // Until the JIT is quiet (see JitWarmup): a fixed 8 s left the first round at half the
+      // later rates, its ratio a measure of the compiler more than of the modules.
+      JitWarmup.untilQuiet(
+          "off, no-op observer, micrometer + otel, " + warm.toSeconds() + " s each",
+          6,
+          () -> {
+            StringBuilder rates = new StringBuilder();
+            for (HooklinePhase.Instrumentation i : List.of(plain, noop, both)) {
+              HooklinePhase.Result r =
+                  HooklinePhase.run(
+                      new InMemoryStore(), target.toString(), bodyBytes, threads, warm, i);
+              rates.append(rates.length() == 0 ? "" : ", ").append(Math.round(r.perSecond()));
+            }
+            return rates + " deliveries/s";
+          });
       List<Double> off = new ArrayList<>();
       List<Double> hook = new ArrayList<>();
       List<Double> on = new ArrayList<>();
@@ -210,6 +222,7 @@ public final class ObservabilityOverhead {
         java.util.Map<HooklinePhase.Instrumentation, Double> cpu = new java.util.HashMap<>();
         java.util.Map<HooklinePhase.Instrumentation, Double> alloc = new java.util.HashMap<>();
         java.util.Map<HooklinePhase.Instrumentation, Double> export = new java.util.HashMap<>();
+        long jitBefore = JitWarmup.compiledMillis();
         for (HooklinePhase.Instrumentation i : order) {
           long cpuBefore = ProcessCpu.nanos();
           long allocBefore = allocatedBytes();
@@ -239,7 +252,7 @@ public final class ObservabilityOverhead {
         System.out.printf(
             Locale.ROOT,
             "round %d: off %,.0f deliveries/s (%s, %.0f us CPU/delivery) | no-op observer %,.0f"
-                + " (%.0f us) | %s %,.0f (%s, %.0f us) | on/off %.2f%n",
+                + " (%.0f us) | %s %,.0f (%s, %.0f us) | on/off %.2f (JIT compiled %,d ms)%n",
             round,
             a.perSecond(),
             a.latencies().summary(),
@@ -250,7 +263,8 @@ public final class ObservabilityOverhead {
             c.perSecond(),
             c.latencies().summary(),
             onCpu.get(onCpu.size() - 1),
-            c.perSecond() / a.perSecond());
+            c.perSecond() / a.perSecond(),
+            JitWarmup.compiledMillis() - jitBefore);
       }
       tracerProvider.forceFlush().join(10, java.util.concurrent.TimeUnit.SECONDS);
       System.out.printf(

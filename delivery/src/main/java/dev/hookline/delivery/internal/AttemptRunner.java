@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
@@ -435,9 +436,13 @@ public final class AttemptRunner {
     if (outcome.succeeded()) {
       health.onSuccess(w.id(), now);
       exchangeEnded.run();
-      if (answer == null) {
-        // The observer's scope is told the recorded outcome, on this thread: wait for it.
-        if (await(store.completeAsync(lease, a, now))) {
+      CompletionStage<Boolean> answered = store.completeAsync(lease, a, now);
+      CompletableFuture<Boolean> recorded = answered.toCompletableFuture();
+      // The observer's scope is told the recorded outcome, on this thread: wait for it. A Store
+      // that answered at once (the in-memory one) is settled here too: handing its answer back
+      // through the deferred path costs more than it saves.
+      if (answer == null || (recorded.isDone() && !recorded.isCompletedExceptionally())) {
+        if (await(recorded)) {
           notify(l -> l.attemptSucceeded(d, a));
           return result(AttemptResult.Outcome.SUCCEEDED, outcome, Optional.empty(), false);
         }
@@ -447,22 +452,20 @@ public final class AttemptRunner {
       // Nothing on this thread needs the answer: the worker goes on to its next attempt while the
       // Store records this one (with others, on PostgreSQL), and the listener is told once it is
       // recorded, on the thread that recorded it.
-      store
-          .completeAsync(lease, a, now)
-          .whenComplete(
-              (done, failure) -> {
-                try {
-                  if (failure != null) {
-                    unrecorded(cd, unwrap(failure));
-                  } else if (Boolean.TRUE.equals(done)) {
-                    notify(l -> l.attemptSucceeded(d, a));
-                  } else {
-                    leaseLost(d);
-                  }
-                } finally {
-                  answer.answered.run();
-                }
-              });
+      answered.whenComplete(
+          (done, failure) -> {
+            try {
+              if (failure != null) {
+                unrecorded(cd, unwrap(failure));
+              } else if (Boolean.TRUE.equals(done)) {
+                notify(l -> l.attemptSucceeded(d, a));
+              } else {
+                leaseLost(d);
+              }
+            } finally {
+              answer.answered.run();
+            }
+          });
       answer.deferred = true; // only now: had anything failed before, the caller settles as usual
       return result(AttemptResult.Outcome.SUCCEEDED, outcome, Optional.empty(), false);
     }

@@ -55,7 +55,9 @@ public final class ObservabilityOverhead {
    *     {@code --rounds N} (default 3), {@code --only off|noop|on} (run that variant alone for
    *     seconds × rounds, after a warm-up: for a profile), {@code --modules
    *     both|micrometer|opentelemetry} (which modules "on" turns on, default both), {@code
-   *     --time-observers} (count the thread CPU spent inside the observer's calls in "on")
+   *     --time-observers} (count the thread CPU spent inside the observer's calls in "on"), {@code
+   *     --store in-memory|postgresql} (default in-memory; postgresql: each phase on a fresh schema
+   *     of one embedded PostgreSQL)
    * @throws Exception if a phase fails
    */
   public static void main(String[] args) throws Exception {
@@ -65,6 +67,10 @@ public final class ObservabilityOverhead {
     int bodyBytes = 1024;
     String modules = stringArg(args, "--modules", "both");
     boolean timeObservers = List.of(args).contains("--time-observers");
+    String storeKind = stringArg(args, "--store", "in-memory");
+    if (!List.of("in-memory", "postgresql").contains(storeKind)) {
+      throw new IllegalArgumentException("--store takes in-memory or postgresql");
+    }
     if (!List.of("both", "micrometer", "opentelemetry").contains(modules)) {
       throw new IllegalArgumentException("--modules takes both, micrometer or opentelemetry");
     }
@@ -73,14 +79,15 @@ public final class ObservabilityOverhead {
     System.out.printf(
         Locale.ROOT,
         "Hookline observability overhead: %d cores, JDK %s, %d-byte bodies, %d threads, %d s per"
-            + " phase, %d rounds, modules on: %s%n",
+            + " phase, %d rounds, modules on: %s, store: %s%n",
         Runtime.getRuntime().availableProcessors(),
         Runtime.version(),
         bodyBytes,
         threads,
         seconds,
         rounds,
-        modules);
+        modules,
+        storeKind);
     if (!NginxSink.available()) {
       throw new IllegalStateException(
           "nginx is not installed: run benchmarks/load, which installs Debian's nginx-light");
@@ -149,8 +156,21 @@ public final class ObservabilityOverhead {
           }
         };
 
-    try (NginxSink sink = NginxSink.start()) {
+    try (NginxSink sink = NginxSink.start();
+        Postgres pg = storeKind.equals("postgresql") ? Postgres.start() : null) {
       URI target = URI.create(sink.url("/hook"));
+      // Each phase on a fresh store: a new in-memory one, or a new schema of the one PostgreSQL.
+      PhaseRunner phase =
+          (duration, i) -> {
+            if (pg == null) {
+              return HooklinePhase.run(
+                  new InMemoryStore(), target.toString(), bodyBytes, threads, duration, i);
+            }
+            try (Postgres.Store st = pg.freshStore()) {
+              return HooklinePhase.run(
+                  st.store(), target.toString(), bodyBytes, threads, duration, i);
+            }
+          };
       Duration warm = Duration.ofSeconds(Math.max(2, seconds / 2));
       String only = stringArg(args, "--only", "");
       if (!only.isEmpty()) {
@@ -162,17 +182,10 @@ public final class ObservabilityOverhead {
               case "on" -> both;
               default -> throw new IllegalArgumentException("--only takes off, noop or on");
             };
-        HooklinePhase.run(new InMemoryStore(), target.toString(), bodyBytes, threads, warm, i);
+        phase.run(warm, i);
         long cpuBefore = ProcessCpu.nanos();
         long allocBefore = allocatedBytes();
-        HooklinePhase.Result r =
-            HooklinePhase.run(
-                new InMemoryStore(),
-                target.toString(),
-                bodyBytes,
-                threads,
-                Duration.ofSeconds((long) seconds * rounds),
-                i);
+        HooklinePhase.Result r = phase.run(Duration.ofSeconds((long) seconds * rounds), i);
         System.out.printf(
             Locale.ROOT,
             "%s alone: %,.0f deliveries/s (%s), %.0f us CPU and %.1f KiB heap per delivery%n",
@@ -192,9 +205,7 @@ public final class ObservabilityOverhead {
           () -> {
             StringBuilder rates = new StringBuilder();
             for (HooklinePhase.Instrumentation i : List.of(plain, noop, both)) {
-              HooklinePhase.Result r =
-                  HooklinePhase.run(
-                      new InMemoryStore(), target.toString(), bodyBytes, threads, warm, i);
+              HooklinePhase.Result r = phase.run(warm, i);
               rates.append(rates.length() == 0 ? "" : ", ").append(Math.round(r.perSecond()));
             }
             return rates + " deliveries/s";
@@ -227,8 +238,7 @@ public final class ObservabilityOverhead {
           long cpuBefore = ProcessCpu.nanos();
           long allocBefore = allocatedBytes();
           long exportBefore = exportCpu();
-          HooklinePhase.Result r =
-              HooklinePhase.run(new InMemoryStore(), target.toString(), bodyBytes, threads, d, i);
+          HooklinePhase.Result r = phase.run(d, i);
           cpu.put(i, (ProcessCpu.nanos() - cpuBefore) / 1e3 / Math.max(1, r.delivered()));
           alloc.put(i, (allocatedBytes() - allocBefore) / 1024.0 / Math.max(1, r.delivered()));
           export.put(i, (exportCpu() - exportBefore) / 1e3 / Math.max(1, r.delivered()));
@@ -463,5 +473,38 @@ public final class ObservabilityOverhead {
     public CompletableResultCode shutdown() {
       return CompletableResultCode.ofSuccess();
     }
+  }
+
+  /** Runs one phase of a variant on a fresh store. */
+  @FunctionalInterface
+  private interface PhaseRunner {
+    HooklinePhase.Result run(Duration duration, HooklinePhase.Instrumentation instrumentation)
+        throws InterruptedException;
+  }
+
+  /**
+   * Both modules as the "on" variant sets them up, on their own registries and SDK: a Micrometer
+   * observation with the meter handler on a SimpleMeterRegistry, and every span sampled and
+   * batch-exported through the OTLP marshaller.
+   *
+   * @param exported counts the spans exported
+   * @return what adds them to a dispatcher builder
+   */
+  static java.util.function.UnaryOperator<Dispatcher.Builder> bothModules(AtomicLong exported) {
+    SdkTracerProvider tracerProvider =
+        SdkTracerProvider.builder()
+            .addSpanProcessor(
+                BatchSpanProcessor.builder(new OtlpMarshallingExporter(exported)).build())
+            .build();
+    OpenTelemetrySdk otel = OpenTelemetrySdk.builder().setTracerProvider(tracerProvider).build();
+    MeterRegistry meters = new SimpleMeterRegistry();
+    ObservationRegistry observations = ObservationRegistry.create();
+    observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
+    HooklineTelemetry tracing = HooklineTelemetry.builder(otel).build();
+    return b ->
+        b.attemptObserver(
+                AttemptObserver.composite(
+                    List.of(HooklineObservations.builder(observations, meters).build(), tracing)))
+            .publishContext(tracing.publishContextCapturer());
   }
 }

@@ -57,8 +57,11 @@ import javax.sql.DataSource;
  * <pre>
  *   java -cp benchmarks/target/benchmarks.jar dev.hookline.bench.PgBurstHarness \
  *       [--events 50000] [--endpoints 1,100] [--extra 0,3000] [--rounds 3] \
- *       [--rate 1000] [--seconds 10] [--stores in-memory,postgresql]
+ *       [--rate 1000] [--seconds 10] [--stores in-memory,postgresql] [--observe true]
  * </pre>
+ *
+ * <p>{@code --observe true} adds hookline-micrometer and hookline-opentelemetry to the bursts'
+ * dispatcher, set up as {@link ObservabilityOverhead}'s "on" variant.
  *
  * <p>With 100 endpoints, {@code --events} is divided by the endpoint count unless {@code
  * --fixed-events} is given, so that each run delivers about the same number of notifications.
@@ -88,6 +91,12 @@ public final class PgBurstHarness {
     int rate = Integer.parseInt(opts.getOrDefault("rate", "1000"));
     int seconds = Integer.parseInt(opts.getOrDefault("seconds", "10"));
     List<String> stores = List.of(opts.getOrDefault("stores", "in-memory,postgresql").split(","));
+    if (Boolean.parseBoolean(opts.getOrDefault("observe", "false"))) {
+      // Both modules, set up as ObservabilityOverhead's "on" variant (every span sampled and
+      // marshalled as OTLP): to measure what observing costs on each store.
+      observe = ObservabilityOverhead.bothModules(new java.util.concurrent.atomic.AtomicLong());
+      System.out.println("attempts observed by hookline-micrometer and hookline-opentelemetry");
+    }
     System.out.printf(
         Locale.ROOT,
         "PgBurstHarness: %d cores, JDK %s, default dispatcher settings, %d events per burst%s,"
@@ -377,6 +386,9 @@ public final class PgBurstHarness {
     }
   }
 
+  /** Set by {@code --observe true}: adds both observability modules to the bursts' dispatcher. */
+  private static java.util.function.UnaryOperator<Dispatcher.Builder> observe = b -> b;
+
   private static double burst(
       Store store, NginxSink sink, int endpoints, int extra, int events, SqlCounter counter) {
     WebhookRegistry registry = registry(store);
@@ -395,7 +407,8 @@ public final class PgBurstHarness {
     LongAdder succeeded = new LongAdder();
     LongAdder failed = new LongAdder();
     DeliveryListener count = counting(succeeded, failed, null);
-    try (Dispatcher d = Dispatcher.builder().registry(registry).listener(count).build().start()) {
+    try (Dispatcher d =
+        observe.apply(Dispatcher.builder().registry(registry).listener(count)).build().start()) {
       // warm-up
       publish(d, 2_000 / endpoints + 1);
       long warm = (long) (2_000 / endpoints + 1) * endpoints;

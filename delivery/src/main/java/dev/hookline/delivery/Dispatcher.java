@@ -90,9 +90,9 @@ import org.slf4j.LoggerFactory;
  * <h2>Threads and slow endpoints</h2>
  *
  * Each attempt runs on its own thread and waits there for its exchange, so an {@link
- * AttemptObserver} sees one thread from before the request to after the outcome is recorded. At
- * most {@link Builder#workers} attempts are in flight at once, by default 1,000, so endpoints that
- * take hundreds of milliseconds to answer do not cap the rate at a few dozen deliveries per second
+ * AttemptObserver} sees one thread from before the request until the outcome is known. At most
+ * {@link Builder#workers} attempts are in flight at once, by default 1,000, so endpoints that take
+ * hundreds of milliseconds to answer do not cap the rate at a few dozen deliveries per second
  * (1,000 in flight at 500 ms is up to 2,000 per second per dispatcher):
  *
  * <ul>

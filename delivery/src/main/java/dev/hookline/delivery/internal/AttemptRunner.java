@@ -120,9 +120,10 @@ public final class AttemptRunner {
    *     {@code 410 Gone} (the slot is freed once the webhook is disabled)
    * @param answered run once, on the thread the Store answers on, if this returns true
    * @return true if a successful outcome was handed to the Store to be answered later ({@link
-   *     Store#completeAsync}; only without an observer): {@code answered} then runs once it is
-   *     answered (perhaps already), and the listener is told then; false if the attempt is all done
-   *     (and {@code answered} never runs)
+   *     Store#completeAsync}): {@code answered} then runs once it is answered (perhaps already),
+   *     and the listener is told then, while the observer's scope (if any) was told {@code
+   *     SUCCEEDED} before this returned; false if the attempt is all done (and {@code answered}
+   *     never runs)
    */
   public boolean run(
       ClaimedDelivery claimed,
@@ -259,13 +260,7 @@ public final class AttemptRunner {
       return NOT_ATTEMPTED;
     }
     return record(
-        cd,
-        w,
-        schedule,
-        outcome,
-        outcome.toAttempt(number, startedAt),
-        exchangeEnded,
-        observed == null ? answer : null);
+        cd, w, schedule, outcome, outcome.toAttempt(number, startedAt), exchangeEnded, answer);
   }
 
   private SendOutcome send(
@@ -423,7 +418,7 @@ public final class AttemptRunner {
       SendOutcome outcome,
       Attempt a,
       Runnable exchangeEnded,
-      @Nullable Answer answer) {
+      Answer answer) {
     Delivery d = cd.delivery();
     Lease lease = cd.lease();
     Instant now = clock.instant();
@@ -438,10 +433,10 @@ public final class AttemptRunner {
       exchangeEnded.run();
       CompletionStage<Boolean> answered = store.completeAsync(lease, a, now);
       CompletableFuture<Boolean> recorded = answered.toCompletableFuture();
-      // The observer's scope is told the recorded outcome, on this thread: wait for it. A Store
-      // that answered at once (the in-memory one) is settled here too: handing its answer back
-      // through the deferred path costs more than it saves.
-      if (answer == null || (recorded.isDone() && !recorded.isCompletedExceptionally())) {
+      // A Store that answered at once (the in-memory one, or a PostgreSQL caller that led the
+      // write itself) is settled here: handing its answer back through the deferred path costs
+      // more than it saves.
+      if (recorded.isDone() && !recorded.isCompletedExceptionally()) {
         if (await(recorded)) {
           notify(l -> l.attemptSucceeded(d, a));
           return result(AttemptResult.Outcome.SUCCEEDED, outcome, Optional.empty(), false);
@@ -451,7 +446,8 @@ public final class AttemptRunner {
       }
       // Nothing on this thread needs the answer: the worker goes on to its next attempt while the
       // Store records this one (with others, on PostgreSQL), and the listener is told once it is
-      // recorded, on the thread that recorded it.
+      // recorded, on the thread that recorded it. An observer's scope is told SUCCEEDED now, as
+      // the endpoint answered 2xx: its span and timer cover the exchange, not the Store's write.
       answered.whenComplete(
           (done, failure) -> {
             try {

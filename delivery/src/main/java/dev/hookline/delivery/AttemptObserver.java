@@ -10,22 +10,23 @@ import java.util.Objects;
  * one, the dispatcher does no observation work at all.
  *
  * <p>When the outcome is known: a failure (a retry scheduled, a delivery failed for good) once the
- * Store recorded it; a success ({@code 2xx}) as soon as the endpoint answered, while the Store may
- * still be recording it. So an attempt's span and timer cover the exchange, not the Store's write,
- * and observing adds no wait to the worker: a PostgreSQL Store records successes in grouped writes
- * that no worker waits for. The {@link DeliveryListener} is told a success only once it is
+ * Store recorded it; a success ({@code 2xx}) as soon as the endpoint answered, before the outcome
+ * is handed to the Store. So a success's span and timer cover the exchange and never the Store's
+ * write, nothing of the scope is current while the worker records (on PostgreSQL perhaps other
+ * workers' outcomes too), and observing adds no wait: PostgreSQL records successes in grouped
+ * writes that no worker waits for. The {@link DeliveryListener} is told a success only once it is
  * recorded.
  *
  * <h2>Threading</h2>
  *
  * For every attempt, {@link #beforeAttempt} and then its scope's {@link Scope#afterAttempt} are
  * called exactly once each, <em>on the same worker thread</em>, and that thread does nothing else
- * in between but send the request and record the outcome (or, for a success, hand it to the Store).
- * So a scope may open thread-local state (an OpenTelemetry {@code Context} made current, a
- * Micrometer {@code Observation.Scope}) in {@code beforeAttempt} and close it in {@code
- * afterAttempt}. Attempts to many webhooks run on many threads at once: an observer must be
- * thread-safe and quick, and must not block. An observer that throws is logged and otherwise
- * ignored; the attempt goes on unaffected.
+ * in between but send the request and, for anything but a success, record the outcome. So a scope
+ * may open thread-local state (an OpenTelemetry {@code Context} made current, a Micrometer {@code
+ * Observation.Scope}) in {@code beforeAttempt} and close it in {@code afterAttempt}. Attempts to
+ * many webhooks run on many threads at once: an observer must be thread-safe and quick, and must
+ * not block. An observer that throws is logged and otherwise ignored; the attempt goes on
+ * unaffected.
  *
  * <p>Implementations must be thread-safe; a {@link Scope} is used by one thread only.
  */
@@ -108,7 +109,7 @@ public interface AttemptObserver {
 
     /**
      * Called once, on the thread that called {@link AttemptObserver#beforeAttempt}: for a success,
-     * once the endpoint answered and the outcome was handed to the Store; otherwise after the
+     * once the endpoint answered, before the outcome is handed to the Store; otherwise after the
      * outcome is recorded in the Store (or after the attempt was given up unsent).
      *
      * @param result what happened

@@ -32,9 +32,9 @@ public record AttemptResult(
   public enum Outcome {
     /**
      * The endpoint answered 2xx: the delivery succeeded. Told as soon as the endpoint answered,
-     * while the Store may still be recording it (see {@link AttemptObserver}); should the record
-     * then find the lease passed to another worker, the observation still says so (the endpoint did
-     * get it), but the {@link DeliveryListener} is not told.
+     * before the Store records it (see {@link AttemptObserver}); should the record then find the
+     * lease passed to another worker, the observation still says so (the endpoint did get it), but
+     * the {@link DeliveryListener} is not told.
      */
     SUCCEEDED,
     /** The attempt failed and another is scheduled. */
@@ -44,8 +44,7 @@ public record AttemptResult(
     /**
      * No attempt was counted: nothing was sent (shutdown, a local reason, an error inside Hookline;
      * the delivery goes back to the queue), or the exchange happened but its lease had passed to
-     * another worker, which owns the delivery now (found when recording a failure, or a success the
-     * Store recorded at once).
+     * another worker, which owns the delivery now (found when recording a failure).
      */
     NOT_ATTEMPTED
   }

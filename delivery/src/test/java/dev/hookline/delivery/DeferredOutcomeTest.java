@@ -40,8 +40,8 @@ import org.junit.jupiter.api.Test;
  * answer, the listener is told only once the outcome is recorded, the dispatcher is idle ({@code
  * runDueNow} returns, {@code close} ends) only once every outcome was answered, an outcome the
  * Store fails to record is sent again rather than lost, and with an observer the worker does not
- * wait either: its scope is told the success on the attempt's own thread as the endpoint answered,
- * while the listener still hears of it only once recorded.
+ * wait either: its scope is told the success on the attempt's own thread before the outcome is
+ * handed to the Store, while the listener still hears of it only once recorded.
  */
 class DeferredOutcomeTest {
   /** A successful outcome handed to the Store, not answered until the test says so. */
@@ -245,20 +245,24 @@ class DeferredOutcomeTest {
   }
 
   @Test
-  void withAnObserverNoWorkerWaitsEitherAndItsScopeIsToldTheSuccessOnItsOwnThread()
+  void withAnObserverNoWorkerWaitsEitherAndItsScopeIsToldTheSuccessBeforeTheStore()
       throws Exception {
     Map<String, AttemptResult.Outcome> told = new ConcurrentHashMap<>();
     Map<String, String> toldOn = new ConcurrentHashMap<>();
+    Map<String, Boolean> storeAskedFirst = new ConcurrentHashMap<>();
     Dispatcher d =
         dispatcher()
             .attemptObserver(
                 request -> {
-                  String before = Thread.currentThread().getName();
+                  Thread before = Thread.currentThread();
                   return result -> {
                     told.put(request.deliveryId(), result.outcome());
                     toldOn.put(
+                        request.deliveryId(), before == Thread.currentThread() ? "same" : "other");
+                    storeAskedFirst.put(
                         request.deliveryId(),
-                        before.equals(Thread.currentThread().getName()) ? "same" : "other");
+                        held.stream()
+                            .anyMatch(h -> h.lease().deliveryId().equals(request.deliveryId())));
                   };
                 })
             .build();
@@ -269,26 +273,26 @@ class DeferredOutcomeTest {
       d.publish(second);
       Future<Integer> run = background.submit(d::runDueNow);
       Harness.await(Duration.ofSeconds(20), () -> held.size() == 2);
-      // Both scopes were told while the Store still holds both outcomes: no worker waited.
-      Harness.await(Duration.ofSeconds(20), () -> told.size() == 2);
+      // Both workers returned while the Store still holds both outcomes: none waited.
+      Harness.await(Duration.ofSeconds(20), () -> threadsInAttempts() == 0);
       assertEquals(0, succeeded.get(), "the listener is told only once recorded");
       Held a = held.get(0);
       Held b = held.get(1);
+      String idA = a.lease().deliveryId();
+      String idB = b.lease().deliveryId();
       assertEquals(
-          Map.of(
-              a.lease().deliveryId(), AttemptResult.Outcome.SUCCEEDED,
-              b.lease().deliveryId(), AttemptResult.Outcome.SUCCEEDED),
-          told);
+          Map.of(idA, AttemptResult.Outcome.SUCCEEDED, idB, AttemptResult.Outcome.SUCCEEDED), told);
+      assertEquals(Map.of(idA, "same", idB, "same"), toldOn, "told on the thread that opened it");
       assertEquals(
-          Map.of(a.lease().deliveryId(), "same", b.lease().deliveryId(), "same"),
-          toldOn,
-          "each scope is told on the thread that opened it");
+          Map.of(idA, false, idB, false),
+          storeAskedFirst,
+          "each scope is told before the outcome is handed to the Store");
       assertFalse(run.isDone(), "runDueNow waits for the Store's answers");
       record(a);
       b.answer().complete(false); // the lease was lost meanwhile
       assertEquals(2, run.get(20, TimeUnit.SECONDS));
       assertEquals(1, succeeded.get(), "only the recorded one is told to the listener");
-      assertEquals(AttemptResult.Outcome.SUCCEEDED, told.get(b.lease().deliveryId()));
+      assertEquals(AttemptResult.Outcome.SUCCEEDED, told.get(idB), "the endpoint did get it");
     } finally {
       deferring = false;
       d.close();

@@ -140,11 +140,12 @@ public final class AttemptRunner {
     ObservedAttempt observed =
         new ObservedAttempt(claimed.delivery(), webhook, claimed.delivery().attemptCount() + 1);
     AttemptObserver.Scope scope = begin(o, observed);
+    answer.scope = scope;
     AttemptResult result = NOT_ATTEMPTED;
     try {
       result = runGuarded(claimed, webhook, permit, observed, exchangeEnded, answer);
     } finally {
-      end(scope, result);
+      endScope(answer, result);
     }
     return answer.deferred;
   }
@@ -156,6 +157,9 @@ public final class AttemptRunner {
   private static final class Answer {
     final Runnable answered;
     boolean deferred;
+
+    /** The observer's scope, if any, until it was told the outcome. */
+    AttemptObserver.@Nullable Scope scope;
 
     Answer(Runnable answered) {
       this.answered = answered;
@@ -172,6 +176,13 @@ public final class AttemptRunner {
     } finally {
       observed.seal();
     }
+  }
+
+  /** Tells the observer's scope the outcome, once: before a success is handed to the Store. */
+  private void endScope(Answer answer, AttemptResult result) {
+    AttemptObserver.Scope scope = answer.scope;
+    answer.scope = null;
+    end(scope, result);
   }
 
   private void end(AttemptObserver.@Nullable Scope scope, AttemptResult result) {
@@ -431,39 +442,53 @@ public final class AttemptRunner {
     if (outcome.succeeded()) {
       health.onSuccess(w.id(), now);
       exchangeEnded.run();
+      AttemptResult succeeded =
+          result(AttemptResult.Outcome.SUCCEEDED, outcome, Optional.empty(), false);
+      // The observer's scope is told first: its span and timer cover the exchange, not the
+      // Store's write, and nothing of it is current while this thread records (on PostgreSQL,
+      // perhaps other workers' outcomes too).
+      endScope(answer, succeeded);
       CompletionStage<Boolean> answered = store.completeAsync(lease, a, now);
-      CompletableFuture<Boolean> recorded = answered.toCompletableFuture();
       // A Store that answered at once (the in-memory one, or a PostgreSQL caller that led the
       // write itself) is settled here: handing its answer back through the deferred path costs
       // more than it saves.
-      if (recorded.isDone() && !recorded.isCompletedExceptionally()) {
-        if (await(recorded)) {
+      if (answered instanceof CompletableFuture<Boolean> done
+          && done.isDone()
+          && !done.isCompletedExceptionally()) {
+        if (Boolean.TRUE.equals(done.join())) {
           notify(l -> l.attemptSucceeded(d, a));
-          return result(AttemptResult.Outcome.SUCCEEDED, outcome, Optional.empty(), false);
+          return succeeded;
         }
         leaseLost(d);
         return result(AttemptResult.Outcome.NOT_ATTEMPTED, outcome, Optional.empty(), false);
       }
       // Nothing on this thread needs the answer: the worker goes on to its next attempt while the
       // Store records this one (with others, on PostgreSQL), and the listener is told once it is
-      // recorded, on the thread that recorded it. An observer's scope is told SUCCEEDED now, as
-      // the endpoint answered 2xx: its span and timer cover the exchange, not the Store's write.
-      answered.whenComplete(
-          (done, failure) -> {
-            try {
-              if (failure != null) {
-                unrecorded(cd, unwrap(failure));
-              } else if (Boolean.TRUE.equals(done)) {
-                notify(l -> l.attemptSucceeded(d, a));
-              } else {
-                leaseLost(d);
+      // recorded, on the thread that recorded it.
+      try {
+        answered.whenComplete(
+            (done, failure) -> {
+              try {
+                if (failure != null) {
+                  unrecorded(cd, unwrap(failure));
+                } else if (Boolean.TRUE.equals(done)) {
+                  notify(l -> l.attemptSucceeded(d, a));
+                } else {
+                  leaseLost(d);
+                }
+              } finally {
+                answer.answered.run();
               }
-            } finally {
-              answer.answered.run();
-            }
-          });
+            });
+      } catch (RuntimeException e) {
+        // A Store's own stage that would not take the callback: the record's fate is unknown, so
+        // the delivery stays in flight under its lease (sent again when it expires), as after a
+        // failed record; nothing is released here, as the write may still land.
+        unrecorded(cd, e);
+        answer.answered.run();
+      }
       answer.deferred = true; // only now: had anything failed before, the caller settles as usual
-      return result(AttemptResult.Outcome.SUCCEEDED, outcome, Optional.empty(), false);
+      return succeeded;
     }
     if (outcome.hasStatus(410)) {
       String reason = "endpoint answered 410 Gone at " + now;
@@ -648,15 +673,6 @@ public final class AttemptRunner {
           d.event().id(),
           d.id(),
           e);
-    }
-  }
-
-  /** Waits for a Store's answer; its failure is thrown as the Store threw it. */
-  private static boolean await(CompletionStage<Boolean> answer) {
-    try {
-      return answer.toCompletableFuture().join();
-    } catch (CompletionException e) {
-      throw unwrap(e);
     }
   }
 

@@ -706,12 +706,17 @@ public final class ClaimLoop {
     /**
      * Set by the attempt's thread before the task finishes: the attempt's outcome was left for the
      * Store to answer later ({@link AttemptRunner#run}), so its count of {@link #busy} is given
-     * back by {@link #answered}, not when the task finishes.
+     * back once both the Store answered and the task finished ({@link #toSettle}).
      */
     private volatile boolean deferred;
 
-    /** Set once {@link AttemptRunner#run} returned: see {@link #answered}. */
-    private volatile boolean returned;
+    /**
+     * What a deferred attempt still waits for before it stops counting as busy: the Store's answer
+     * ({@link #answered}) and the attempt's own thread returning ({@link #finishedDeferred}).
+     * Whichever comes last settles, so {@code runDueNow} and {@code close} return only once every
+     * attempt is recorded and its thread is done with it.
+     */
+    private final AtomicInteger toSettle = new AtomicInteger(2);
 
     AttemptTask(
         ClaimedDelivery claimed,
@@ -749,16 +754,32 @@ public final class ClaimLoop {
     }
 
     /**
-     * The Store answered the outcome this attempt left with it: the attempt no longer counts as
-     * running. Answered after the attempt returned (on the Store's thread), with every worker
-     * counted, no claim round could take more meanwhile, so one is asked for; answered at once (the
-     * Store answered inline), the attempt's own thread claims as it finishes, as usual.
+     * The Store answered the outcome this attempt left with it (on the Store's thread, perhaps
+     * before the attempt's thread returned): see {@link #toSettle}.
      */
     void answered() {
+      if (toSettle.decrementAndGet() == 0) {
+        settle(true);
+      }
+    }
+
+    /** The attempt's thread returned from a deferred attempt: see {@link #toSettle}. */
+    void finishedDeferred() {
+      if (toSettle.decrementAndGet() == 0) {
+        settle(false);
+      }
+    }
+
+    /**
+     * The attempt no longer counts as running. Settled by the Store's answer, after the attempt's
+     * thread finished: with every worker counted, no claim round could take more meanwhile, so one
+     * is asked for. Settled by the attempt's thread, it claims as it finishes, as usual.
+     */
+    private void settle(boolean byAnswer) {
       if (idled.compareAndSet(false, true)) {
         boolean wasFull = busy.getAndDecrement() >= workers;
         wakeIdleWaiters();
-        if (wasFull && returned) {
+        if (wasFull && byAnswer) {
           requestPump(WORKER);
         }
       }
@@ -816,7 +837,6 @@ public final class ClaimLoop {
                 permit,
                 t::freeSlot,
                 t::answered);
-        t.returned = true;
       } finally {
         t.finish();
       }
@@ -826,7 +846,9 @@ public final class ClaimLoop {
   private void finished(AttemptTask task) {
     active.remove(task.deliveryId(), task);
     task.freeSlot();
-    if (!task.deferred) {
+    if (task.deferred) {
+      task.finishedDeferred();
+    } else {
       task.idleOnce();
     }
     pumpOnThisThread();

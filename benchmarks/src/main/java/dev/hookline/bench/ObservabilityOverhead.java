@@ -93,15 +93,11 @@ public final class ObservabilityOverhead {
           "nginx is not installed: run benchmarks/load, which installs Debian's nginx-light");
     }
     AtomicLong exported = new AtomicLong();
-    SdkTracerProvider tracerProvider =
-        SdkTracerProvider.builder()
-            .addSpanProcessor(
-                BatchSpanProcessor.builder(new OtlpMarshallingExporter(exported)).build())
-            .build();
-    OpenTelemetrySdk otel = OpenTelemetrySdk.builder().setTracerProvider(tracerProvider).build();
-    MeterRegistry meters = new SimpleMeterRegistry();
-    ObservationRegistry observations = ObservationRegistry.create();
-    observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
+    Telemetry telemetry = Telemetry.create(exported);
+    SdkTracerProvider tracerProvider = telemetry.tracerProvider();
+    OpenTelemetrySdk otel = telemetry.otel();
+    MeterRegistry meters = telemetry.meters();
+    ObservationRegistry observations = telemetry.observations();
 
     Tracer tracer = otel.getTracer("load");
     // The application's own span around each publish runs in every variant: it is the
@@ -491,20 +487,43 @@ public final class ObservabilityOverhead {
    * @return what adds them to a dispatcher builder
    */
   static java.util.function.UnaryOperator<Dispatcher.Builder> bothModules(AtomicLong exported) {
-    SdkTracerProvider tracerProvider =
-        SdkTracerProvider.builder()
-            .addSpanProcessor(
-                BatchSpanProcessor.builder(new OtlpMarshallingExporter(exported)).build())
-            .build();
-    OpenTelemetrySdk otel = OpenTelemetrySdk.builder().setTracerProvider(tracerProvider).build();
-    MeterRegistry meters = new SimpleMeterRegistry();
-    ObservationRegistry observations = ObservationRegistry.create();
-    observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
-    HooklineTelemetry tracing = HooklineTelemetry.builder(otel).build();
+    Telemetry t = Telemetry.create(exported);
+    HooklineTelemetry tracing = HooklineTelemetry.builder(t.otel()).build();
     return b ->
         b.attemptObserver(
                 AttemptObserver.composite(
-                    List.of(HooklineObservations.builder(observations, meters).build(), tracing)))
+                    List.of(
+                        HooklineObservations.builder(t.observations(), t.meters()).build(),
+                        tracing)))
             .publishContext(tracing.publishContextCapturer());
+  }
+
+  /**
+   * The telemetry back ends as a user would configure them: the SDK with every span sampled and
+   * batch-exported through the OTLP marshaller, and Micrometer's meter handler on a
+   * SimpleMeterRegistry.
+   */
+  private record Telemetry(
+      SdkTracerProvider tracerProvider,
+      OpenTelemetrySdk otel,
+      MeterRegistry meters,
+      ObservationRegistry observations) {
+    static Telemetry create(AtomicLong exported) {
+      SdkTracerProvider tracerProvider =
+          SdkTracerProvider.builder()
+              .addSpanProcessor(
+                  BatchSpanProcessor.builder(new OtlpMarshallingExporter(exported)).build())
+              .build();
+      MeterRegistry meters = new SimpleMeterRegistry();
+      ObservationRegistry observations = ObservationRegistry.create();
+      observations
+          .observationConfig()
+          .observationHandler(new DefaultMeterObservationHandler(meters));
+      return new Telemetry(
+          tracerProvider,
+          OpenTelemetrySdk.builder().setTracerProvider(tracerProvider).build(),
+          meters,
+          observations);
+    }
   }
 }

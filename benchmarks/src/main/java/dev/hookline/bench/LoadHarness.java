@@ -174,8 +174,19 @@ public final class LoadHarness {
       System.out.printf(
           Locale.ROOT, "  sink capacity (wrk, 64 connections): %,.0f req/s%n", capacity);
       Duration warm = Duration.ofSeconds(quick ? 1 : Math.max(2, seconds / 3));
-      RawHttpBaseline.run(target, body, threads, warm);
-      HooklinePhase.run(new InMemoryStore(), target.toString(), body.length, threads, warm);
+      // Until the JIT is quiet (JitWarmup), as pg-burst does: one fixed warm-up left the first
+      // round's rates well below the later ones.
+      JitWarmup.untilQuiet(
+          "raw, then Hookline, " + warm.toSeconds() + " s each",
+          quick ? 1 : 4,
+          () -> {
+            RawHttpBaseline.Result r = RawHttpBaseline.run(target, body, threads, warm);
+            HooklinePhase.Result h =
+                HooklinePhase.run(
+                    new InMemoryStore(), target.toString(), body.length, threads, warm);
+            return String.format(
+                Locale.ROOT, "raw %,.0f req/s, Hookline %,.0f/s", r.perSecond(), h.perSecond());
+          });
       // Rounds of raw then Hookline; CPU per request is this process's CPU time (nginx runs in
       // its own processes) divided by the requests completed.
       List<Double> rawRates = new ArrayList<>();

@@ -35,6 +35,10 @@ class GroupCommitTest {
   /** Records even numbers only, so that each caller's answer is its own. */
   private boolean[] evenOnly(List<Integer> requests) {
     batches.add(List.copyOf(requests));
+    return evens(requests);
+  }
+
+  private static boolean[] evens(List<Integer> requests) {
     boolean[] out = new boolean[requests.size()];
     for (int i = 0; i < out.length; i++) {
       out[i] = requests.get(i) % 2 == 0;
@@ -208,6 +212,27 @@ class GroupCommitTest {
         });
   }
 
+  /**
+   * Records every batch (at most 10); the first flush is held until {@code firstMayEnd} and then
+   * answered by {@code first}, every later one by {@code later}.
+   */
+  private GroupCommit<Integer> holdingFirstThen(
+      CountDownLatch firstMayEnd,
+      GroupCommit.Flusher<Integer> first,
+      GroupCommit.Flusher<Integer> later) {
+    return new GroupCommit<>(
+        10,
+        requests -> {
+          boolean isFirst = batches.isEmpty();
+          batches.add(List.copyOf(requests));
+          if (isFirst) {
+            awaitQuietly(firstMayEnd);
+            return first.flush(requests);
+          }
+          return later.flush(requests);
+        });
+  }
+
   @Test
   void underLoadTheLeaderWaitsForAFullBatch() throws Exception {
     CountDownLatch xMayEnd = new CountDownLatch(1);
@@ -328,15 +353,10 @@ class GroupCommitTest {
     IllegalStateException down = new IllegalStateException("database down");
     CountDownLatch firstFlushMayEnd = new CountDownLatch(1);
     GroupCommit<Integer> g =
-        new GroupCommit<>(
-            10,
+        holdingFirstThen(
+            firstFlushMayEnd,
+            requests -> new boolean[requests.size()],
             requests -> {
-              if (batches.isEmpty()) {
-                batches.add(List.copyOf(requests));
-                awaitQuietly(firstFlushMayEnd);
-                return new boolean[requests.size()];
-              }
-              batches.add(List.copyOf(requests));
               throw down;
             });
     Future<Boolean> leader = threads.submit(() -> g.submit(0));
@@ -401,16 +421,12 @@ class GroupCommitTest {
   void aWaitingCallerQueuedBehindAFlushThatEndsInAnErrorStillGetsItsAnswer() throws Exception {
     CountDownLatch firstFlushMayEnd = new CountDownLatch(1);
     GroupCommit<Integer> g =
-        new GroupCommit<>(
-            10,
+        holdingFirstThen(
+            firstFlushMayEnd,
             requests -> {
-              if (batches.isEmpty()) {
-                batches.add(List.copyOf(requests));
-                awaitQuietly(firstFlushMayEnd);
-                throw new AssertionError("flush broke");
-              }
-              return evenOnly(requests);
-            });
+              throw new AssertionError("flush broke");
+            },
+            GroupCommitTest::evens);
     Future<Boolean> leader = threads.submit(() -> g.submit(1));
     Poll.until(Duration.ofSeconds(10), () -> !batches.isEmpty(), "the leader flushes");
     List<Future<Boolean>> waiting = submitWaiting(g, List.of(2), 1, "a caller waits behind it");

@@ -63,6 +63,49 @@ final class BurstPhase {
       int deliveries,
       int bodyBytes,
       Duration maxWait) {
+    return run(
+        store, sinkBase, endpoints, notReceiving, deliveries, bodyBytes, maxWait, Instrument.NONE);
+  }
+
+  /**
+   * What an application adds to a burst: settings on the dispatcher (observers), and what it does
+   * around each publish of a batch (its own span).
+   */
+  interface Instrument {
+    /** Nothing added: default settings, bare publishes. */
+    Instrument NONE =
+        new Instrument() {
+          @Override
+          public Dispatcher.Builder configure(Dispatcher.Builder b) {
+            return b;
+          }
+
+          @Override
+          public void publish(Dispatcher d, List<Event> batch) {
+            d.publish(batch);
+          }
+        };
+
+    Dispatcher.Builder configure(Dispatcher.Builder b);
+
+    void publish(Dispatcher d, List<Event> batch);
+  }
+
+  /**
+   * Runs one burst on {@code store}, which must hold no webhooks yet, with the dispatcher and the
+   * publishes instrumented.
+   *
+   * @param instrument what the application adds
+   */
+  static Result run(
+      Store store,
+      String sinkBase,
+      int endpoints,
+      int notReceiving,
+      int deliveries,
+      int bodyBytes,
+      Duration maxWait,
+      Instrument instrument) {
     WebhookRegistry registry = Setups.registry(store);
     Setups.receiving(registry, sinkBase, endpoints, UserEvents.CREATED);
     Setups.notReceiving(registry, sinkBase, notReceiving, UserEvents.CREATED);
@@ -83,15 +126,18 @@ final class BurstPhase {
           }
         };
     ObjectNode data = Setups.data(bodyBytes);
-    // Default settings: only the registry and a listener to count with.
+    // Default settings: only the registry and a listener to count with (and the instrument's).
     try (Dispatcher dispatcher =
-        Dispatcher.builder().registry(registry).listener(count).build().start()) {
+        instrument
+            .configure(Dispatcher.builder().registry(registry).listener(count))
+            .build()
+            .start()) {
       long start = System.nanoTime();
       List<Event> batch = new ArrayList<>(BATCH);
       for (int i = 0; i < events; i++) {
         batch.add(Setups.event(UserEvents.CREATED, "evt_b" + i + "_" + start, data));
         if (batch.size() == BATCH || i == events - 1) {
-          dispatcher.publish(batch);
+          instrument.publish(dispatcher, batch);
           batch = new ArrayList<>(BATCH);
         }
       }

@@ -42,12 +42,15 @@ import java.util.stream.Stream;
  *       flight; run again in a child JVM on JDK 25 where {@code /usr/lib/jvm/temurin-25*} exists.
  *   <li>{@code idle-webhooks}: a burst with and without 3,000 webhooks that do not receive, on both
  *       stores.
+ *   <li>{@code observability}: bursts with hookline-micrometer and hookline-opentelemetry on vs
+ *       off, on both stores, with 1 and 100 endpoints; each variant in a JVM of its own, the two
+ *       taking turns ({@link ObservabilityBursts}).
  *   <li>{@code heap}: heap held per pending delivery in the in-memory store.
  * </ul>
  */
 public final class LoadHarness {
   static final List<String> PHASES =
-      List.of("fast", "pg-burst", "pg-paced", "slow", "idle-webhooks", "heap");
+      List.of("fast", "pg-burst", "pg-paced", "slow", "idle-webhooks", "observability", "heap");
 
   private final boolean quick;
   private final int seconds;
@@ -70,12 +73,14 @@ public final class LoadHarness {
    * Runs the harness.
    *
    * @param args {@code --quick} (smaller counts, one round: under 2 minutes), {@code --phases
-   *     a,b,...} (default all: fast, pg-burst, pg-paced, slow, idle-webhooks, heap), {@code
-   *     --rounds N} (default 3, quick 1), {@code --seconds N} (per timed run, default 10, quick 3),
-   *     {@code --threads N} (the fast phase's concurrency, default 32), {@code --body-bytes N}
-   *     (default 1024), {@code --burst N} (deliveries per burst, default 50,000, quick 2,000),
-   *     {@code --paced-seconds N} (default 30, quick 3), {@code --no-jdk25}, {@code --skip-heap},
-   *     {@code --skip-postgres}, {@code --strict} (exit status 1 when a target is missed)
+   *     a,b,...} (default all: fast, pg-burst, pg-paced, slow, idle-webhooks, observability, heap),
+   *     {@code --rounds N} (default 3, quick 1), {@code --seconds N} (per timed run, default 10,
+   *     quick 3), {@code --threads N} (the fast phase's concurrency, default 32), {@code
+   *     --body-bytes N} (default 1024), {@code --burst N} (deliveries per burst, default 50,000,
+   *     quick 2,000), {@code --paced-seconds N} (default 30, quick 3), {@code
+   *     --observability-rounds N} (pairs of bursts per shape, default 8, quick 1), {@code
+   *     --no-jdk25}, {@code --skip-heap}, {@code --skip-postgres}, {@code --strict} (exit status 1
+   *     when a target is missed)
    * @throws Exception if a phase fails to run
    */
   public static void main(String[] args) throws Exception {
@@ -111,6 +116,7 @@ public final class LoadHarness {
           case "pg-paced" -> h.pgPaced();
           case "slow" -> h.slow();
           case "idle-webhooks" -> h.idleWebhooks();
+          case "observability" -> h.observability();
           case "heap" -> h.heap();
           default -> throw new IllegalArgumentException("unknown phase " + phase);
         }
@@ -586,6 +592,44 @@ public final class LoadHarness {
     Children.closed(stop);
   }
 
+  // ---------------------------------------------------------------- observability
+
+  /**
+   * Issue 16: bursts with both observability modules on against off, each variant in a JVM of its
+   * own ({@link ObservabilityBursts}). Quick: in-memory with 1 endpoint, one pass.
+   */
+  private void observability() throws Exception {
+    requireNginx();
+    int deliveries = intArg(args, "--burst", quick ? 5_000 : 50_000);
+    List<ObservabilityBursts.Shape> shapes =
+        quick
+            ? List.of(new ObservabilityBursts.Shape("in-memory", 1))
+            : List.of(
+                new ObservabilityBursts.Shape("in-memory", 1),
+                new ObservabilityBursts.Shape("in-memory", 100),
+                new ObservabilityBursts.Shape("postgresql", 1),
+                new ObservabilityBursts.Shape("postgresql", 100));
+    ObservabilityBursts.Plan plan =
+        new ObservabilityBursts.Plan(
+            has(args, "--skip-postgres")
+                ? shapes.stream().filter(s -> s.store().equals("in-memory")).toList()
+                : shapes,
+            deliveries,
+            intArg(args, "--observability-rounds", quick ? 1 : 8),
+            quick ? 2 : 4,
+            Duration.ofSeconds(quick ? 15 : 120));
+    System.out.printf(
+        Locale.ROOT,
+        "  bursts of %,d deliveries at default settings, hookline-micrometer and"
+            + " hookline-opentelemetry off vs on: per store a JVM per variant, both warmed, then"
+            + " %d round(s) of one burst each, taking turns%n",
+        deliveries,
+        plan.rounds());
+    try (NginxSink sink = NginxSink.start()) {
+      ObservabilityBursts.phase(sink.url(""), plan, body.length);
+    }
+  }
+
   // ---------------------------------------------------------------- idle-webhooks
 
   private void idleWebhooks() throws Exception {
@@ -770,7 +814,7 @@ public final class LoadHarness {
   }
 
   /** A child harness ends when its parent does (its standard input closes). */
-  private static void exitWhenParentGoes() {
+  static void exitWhenParentGoes() {
     Thread t =
         new Thread(
             () -> {
@@ -818,7 +862,7 @@ public final class LoadHarness {
     return Optional.empty();
   }
 
-  private static String stringArg(String[] args, String name, String fallback) {
+  static String stringArg(String[] args, String name, String fallback) {
     return optionalArg(args, name).orElse(fallback);
   }
 

@@ -487,7 +487,17 @@ public final class ObservabilityOverhead {
    * @return what adds them to a dispatcher builder
    */
   static java.util.function.UnaryOperator<Dispatcher.Builder> bothModules(AtomicLong exported) {
-    Telemetry t = Telemetry.create(exported);
+    return bothModules(Telemetry.create(exported));
+  }
+
+  /**
+   * Both modules, as {@link #bothModules(AtomicLong)}, on the given back ends (whose tracer the
+   * application also uses for its own spans).
+   *
+   * @param t the back ends
+   * @return what adds them to a dispatcher builder
+   */
+  static java.util.function.UnaryOperator<Dispatcher.Builder> bothModules(Telemetry t) {
     HooklineTelemetry tracing = HooklineTelemetry.builder(t.otel()).build();
     return b ->
         b.attemptObserver(
@@ -503,7 +513,7 @@ public final class ObservabilityOverhead {
    * batch-exported through the OTLP marshaller, and Micrometer's meter handler on a
    * SimpleMeterRegistry.
    */
-  private record Telemetry(
+  record Telemetry(
       SdkTracerProvider tracerProvider,
       OpenTelemetrySdk otel,
       MeterRegistry meters,

@@ -34,7 +34,9 @@ import java.util.stream.Stream;
  *   <li>{@code fast}: in-memory store, fast sink (nginx): Hookline publish-to-delivered vs raw
  *       {@code java.net.http} at the same concurrency; rate and CPU per delivery.
  *   <li>{@code pg-burst}: default dispatcher settings, events published in batches of 100, time
- *       until all are delivered: PostgreSQL vs in-memory, with 1 endpoint and 100 endpoints.
+ *       until all are delivered: PostgreSQL vs in-memory, with 1 endpoint and 100 endpoints; judged
+ *       with each store in a JVM of its own, the two taking turns ({@link BurstJvms}), and printed
+ *       for comparison with both stores in this JVM.
  *   <li>{@code pg-paced}: 1,000 events/s published one at a time; publish-to-delivered p50, p99,
  *       max on PostgreSQL (in-memory beside it).
  *   <li>{@code slow}: 1,000 endpoints answering after 500 ms ± 20% (a delayed sink whose capacity
@@ -44,7 +46,7 @@ import java.util.stream.Stream;
  *       stores.
  *   <li>{@code observability}: bursts with hookline-micrometer and hookline-opentelemetry on vs
  *       off, on both stores, with 1 and 100 endpoints; each variant in a JVM of its own, the two
- *       taking turns ({@link ObservabilityBursts}).
+ *       taking turns ({@link BurstJvms}).
  *   <li>{@code heap}: heap held per pending delivery in the in-memory store.
  * </ul>
  */
@@ -318,24 +320,46 @@ public final class LoadHarness {
               jitMem,
               jitPg);
         }
-        String measured =
-            String.format(
-                Locale.ROOT,
-                "%.2f (PostgreSQL %,.0f/s vs in-memory %,.0f/s, medians)",
-                median(ratios),
-                median(sql),
-                median(mem));
-        Verdicts.check(
+        System.out.printf(
+            Locale.ROOT,
+            "  %d endpoint(s), both stores in this JVM (not judged): PostgreSQL/in-memory %.2f"
+                + " (PostgreSQL %,.0f/s vs in-memory %,.0f/s, medians)%n",
+            endpoints,
+            median(ratios),
+            median(sql),
+            median(mem));
+      }
+      // Judged: each store in a JVM of its own, as an application runs one store (BurstJvms).
+      int pairs = intArg(args, "--pairs", quick ? 1 : 8);
+      System.out.printf(
+          Locale.ROOT,
+          "  each store in a JVM of its own, both warmed, then %d pair(s) of bursts per endpoint"
+              + " count, taking turns%n",
+          pairs);
+      List<BurstJvms.Pairs> results =
+          BurstJvms.takeTurns(
+              new BurstJvms.Setup("in-memory", false),
+              new BurstJvms.Setup("postgresql", false),
+              List.of(1, 100),
+              pairs,
+              base,
+              new BurstJvms.Plan(deliveries, quick ? 2 : 4, maxWait, body.length));
+      for (BurstJvms.Pairs p : results) {
+        BurstJvms.judge(
             "pg-burst",
-            endpoints + " endpoint(s): PostgreSQL/in-memory >= 0.5",
-            measured,
-            median(ratios) >= 0.5);
-        if (endpoints == 100) {
+            p.shape() + ": PostgreSQL/in-memory >= 0.5",
+            p,
+            0.5,
+            "in-memory",
+            "PostgreSQL");
+        if (p.endpoints == 100) {
+          double rate = median(p.b);
           Verdicts.check(
               "pg-burst",
               "100 endpoints: PostgreSQL >= 4,000 deliveries/s",
-              String.format(Locale.ROOT, "%,.0f/s", median(sql)),
-              median(sql) >= 4_000);
+              String.format(
+                  Locale.ROOT, "%,.0f/s (median of %d bursts, its own JVM)", rate, p.b.size()),
+              p.complete() && rate >= 4_000);
         }
       }
     }
@@ -595,39 +619,55 @@ public final class LoadHarness {
   // ---------------------------------------------------------------- observability
 
   /**
-   * Issue 16: bursts with both observability modules on against off, each variant in a JVM of its
-   * own ({@link ObservabilityBursts}). Quick: in-memory with 1 endpoint, one pass.
+   * Issue 16: bursts with both observability modules on against off, per store, each setup in a JVM
+   * of its own, the two taking turns ({@link BurstJvms}). Quick: in-memory only, 1 endpoint.
    */
   private void observability() throws Exception {
     requireNginx();
-    int deliveries = intArg(args, "--burst", quick ? 5_000 : 50_000);
-    List<ObservabilityBursts.Shape> shapes =
-        quick
-            ? List.of(new ObservabilityBursts.Shape("in-memory", 1))
-            : List.of(
-                new ObservabilityBursts.Shape("in-memory", 1),
-                new ObservabilityBursts.Shape("in-memory", 100),
-                new ObservabilityBursts.Shape("postgresql", 1),
-                new ObservabilityBursts.Shape("postgresql", 100));
-    ObservabilityBursts.Plan plan =
-        new ObservabilityBursts.Plan(
-            has(args, "--skip-postgres")
-                ? shapes.stream().filter(s -> s.store().equals("in-memory")).toList()
-                : shapes,
-            deliveries,
-            intArg(args, "--observability-rounds", quick ? 1 : 8),
-            quick ? 2 : 4,
-            Duration.ofSeconds(quick ? 15 : 120));
+    BurstJvms.Plan plan = burstJvmPlan();
+    List<Integer> endpoints = quick ? List.of(1) : List.of(1, 100);
+    int pairs = intArg(args, "--pairs", quick ? 1 : 8);
     System.out.printf(
         Locale.ROOT,
         "  bursts of %,d deliveries at default settings, hookline-micrometer and"
-            + " hookline-opentelemetry off vs on: per store a JVM per variant, both warmed, then"
-            + " %d round(s) of one burst each, taking turns%n",
-        deliveries,
-        plan.rounds());
+            + " hookline-opentelemetry off vs on: per store a JVM per setup, both warmed, then"
+            + " %d pair(s) of bursts per endpoint count, taking turns%n",
+        plan.deliveries(),
+        pairs);
+    List<String> stores =
+        quick || has(args, "--skip-postgres")
+            ? List.of("in-memory")
+            : List.of("in-memory", "postgresql");
     try (NginxSink sink = NginxSink.start()) {
-      ObservabilityBursts.phase(sink.url(""), plan, body.length);
+      for (String store : stores) {
+        List<BurstJvms.Pairs> results =
+            BurstJvms.takeTurns(
+                new BurstJvms.Setup(store, false),
+                new BurstJvms.Setup(store, true),
+                endpoints,
+                pairs,
+                sink.url(""),
+                plan);
+        for (BurstJvms.Pairs p : results) {
+          BurstJvms.judge(
+              "observability",
+              store + ", " + p.shape() + ": modules on >= 0.95x off",
+              p,
+              0.95,
+              "off",
+              "on");
+        }
+      }
     }
+  }
+
+  /** The bursts of the phases that run a JVM per setup. */
+  private BurstJvms.Plan burstJvmPlan() {
+    return new BurstJvms.Plan(
+        intArg(args, "--burst", quick ? 5_000 : 50_000),
+        quick ? 2 : 4,
+        Duration.ofSeconds(quick ? 15 : 120),
+        body.length);
   }
 
   // ---------------------------------------------------------------- idle-webhooks

@@ -336,14 +336,21 @@ public final class LoadHarness {
           "  each store in a JVM of its own, both warmed, then %d pair(s) of bursts per endpoint"
               + " count, taking turns%n",
           pairs);
-      List<BurstJvms.Pairs> results =
-          BurstJvms.takeTurns(
-              new BurstJvms.Setup("in-memory", false),
-              new BurstJvms.Setup("postgresql", false),
-              List.of(1, 100),
-              pairs,
-              base,
-              new BurstJvms.Plan(deliveries, quick ? 2 : 4, maxWait, body.length));
+      List<BurstJvms.Pairs> results;
+      try {
+        results =
+            BurstJvms.takeTurns(
+                new BurstJvms.Setup("in-memory", false),
+                new BurstJvms.Setup("postgresql", false),
+                List.of(1, 100),
+                pairs,
+                base,
+                new BurstJvms.Plan(deliveries, quick ? 2 : 4, maxWait, body.length));
+      } catch (IOException e) {
+        // a child JVM failed (its output, echoed above, says why): judged, not thrown
+        Verdicts.check("pg-burst", "a JVM per store", "failed: " + e.getMessage(), false);
+        return;
+      }
       for (BurstJvms.Pairs p : results) {
         BurstJvms.judge(
             "pg-burst",
@@ -640,14 +647,21 @@ public final class LoadHarness {
             : List.of("in-memory", "postgresql");
     try (NginxSink sink = NginxSink.start()) {
       for (String store : stores) {
-        List<BurstJvms.Pairs> results =
-            BurstJvms.takeTurns(
-                new BurstJvms.Setup(store, false),
-                new BurstJvms.Setup(store, true),
-                endpoints,
-                pairs,
-                sink.url(""),
-                plan);
+        List<BurstJvms.Pairs> results;
+        try {
+          results =
+              BurstJvms.takeTurns(
+                  new BurstJvms.Setup(store, false),
+                  new BurstJvms.Setup(store, true),
+                  endpoints,
+                  pairs,
+                  sink.url(""),
+                  plan);
+        } catch (IOException e) {
+          // a child JVM failed (its output, echoed above, says why): judged, not thrown
+          Verdicts.check("observability", store, "failed: " + e.getMessage(), false);
+          continue;
+        }
         for (BurstJvms.Pairs p : results) {
           BurstJvms.judge(
               "observability",

@@ -3,9 +3,7 @@ package dev.hookline.bench;
 import dev.hookline.Event;
 import dev.hookline.delivery.Dispatcher;
 import dev.hookline.store.InMemoryStore;
-import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Scope;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -105,23 +103,21 @@ final class BurstJvms {
     Tracer tracer = telemetry.otel().getTracer("load");
     UnaryOperator<Dispatcher.Builder> modules =
         setup.modules() ? ObservabilityOverhead.bothModules(telemetry) : b -> b;
-    BurstPhase.Instrument instrument =
-        new BurstPhase.Instrument() {
+    HooklinePhase.Instrumentation instrument =
+        new HooklinePhase.Instrumentation() {
           @Override
           public Dispatcher.Builder configure(Dispatcher.Builder b) {
             return modules.apply(b);
           }
 
           @Override
+          public void publish(Dispatcher d, Event e) {
+            ObservabilityOverhead.inPublishSpan(tracer, () -> d.publish(e));
+          }
+
+          @Override
           public void publish(Dispatcher d, List<Event> batch) {
-            Span span = tracer.spanBuilder("publish").startSpan();
-            Scope s = span.makeCurrent();
-            try {
-              d.publish(batch);
-            } finally {
-              s.close();
-              span.end();
-            }
+            ObservabilityOverhead.inPublishSpan(tracer, () -> d.publish(batch));
           }
         };
     try (Postgres pg = setup.store().equals("postgresql") ? Postgres.start() : null) {

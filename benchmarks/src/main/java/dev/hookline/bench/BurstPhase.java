@@ -54,48 +54,8 @@ final class BurstPhase {
    * @param deliveries how many deliveries in all: {@code deliveries / endpoints} events
    * @param maxWait how long to wait for the last delivery before giving up (then the rate is the
    *     deliveries made so far over the time waited, marked incomplete)
-   */
-  static Result run(
-      Store store,
-      String sinkBase,
-      int endpoints,
-      int notReceiving,
-      int deliveries,
-      int bodyBytes,
-      Duration maxWait) {
-    return run(
-        store, sinkBase, endpoints, notReceiving, deliveries, bodyBytes, maxWait, Instrument.NONE);
-  }
-
-  /**
-   * What an application adds to a burst: settings on the dispatcher (observers), and what it does
-   * around each publish of a batch (its own span).
-   */
-  interface Instrument {
-    /** Nothing added: default settings, bare publishes. */
-    Instrument NONE =
-        new Instrument() {
-          @Override
-          public Dispatcher.Builder configure(Dispatcher.Builder b) {
-            return b;
-          }
-
-          @Override
-          public void publish(Dispatcher d, List<Event> batch) {
-            d.publish(batch);
-          }
-        };
-
-    Dispatcher.Builder configure(Dispatcher.Builder b);
-
-    void publish(Dispatcher d, List<Event> batch);
-  }
-
-  /**
-   * Runs one burst on {@code store}, which must hold no webhooks yet, with the dispatcher and the
-   * publishes instrumented.
-   *
-   * @param instrument what the application adds
+   * @param instrument what the application adds to the dispatcher and around each published batch
+   *     ({@link HooklinePhase.Instrumentation#OFF}: nothing, default settings)
    */
   static Result run(
       Store store,
@@ -105,7 +65,7 @@ final class BurstPhase {
       int deliveries,
       int bodyBytes,
       Duration maxWait,
-      Instrument instrument) {
+      HooklinePhase.Instrumentation instrument) {
     WebhookRegistry registry = Setups.registry(store);
     Setups.receiving(registry, sinkBase, endpoints, UserEvents.CREATED);
     Setups.notReceiving(registry, sinkBase, notReceiving, UserEvents.CREATED);

@@ -1,7 +1,5 @@
 package dev.hookline.bench;
 
-import dev.hookline.Event;
-import dev.hookline.delivery.Dispatcher;
 import dev.hookline.store.InMemoryStore;
 import java.net.URI;
 import java.time.Duration;
@@ -101,17 +99,7 @@ public final class FastSinkThreads {
         bodyBytes,
         threads,
         Duration.ofSeconds(seconds),
-        new HooklinePhase.Instrumentation() {
-          @Override
-          public Dispatcher.Builder configure(Dispatcher.Builder b) {
-            return b.virtualThreads(virtual);
-          }
-
-          @Override
-          public void publish(Dispatcher d, Event e) {
-            d.publish(e);
-          }
-        });
+        b -> b.virtualThreads(virtual));
   }
 
   private static int intArg(String[] args, String name, int def) {

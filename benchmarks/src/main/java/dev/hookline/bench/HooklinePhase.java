@@ -17,6 +17,7 @@ import dev.hookline.spi.Store;
 import dev.hookline.testing.TestWebhooks;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -43,24 +44,42 @@ final class HooklinePhase {
     return run(store, sinkUrl, bodyBytes, threads, duration, Instrumentation.OFF);
   }
 
-  /** What a run adds to the dispatcher and around each publish: nothing, or observability. */
+  /**
+   * What a run adds to the dispatcher (settings, observers) and around each publish (the
+   * application's own span): by default nothing around the publishes.
+   */
+  @FunctionalInterface
   interface Instrumentation {
-    Instrumentation OFF =
-        new Instrumentation() {
-          @Override
-          public Dispatcher.Builder configure(Dispatcher.Builder b) {
-            return b;
-          }
+    /** Nothing added: default settings, bare publishes. */
+    Instrumentation OFF = b -> b;
 
-          @Override
-          public void publish(Dispatcher d, Event e) {
-            d.publish(e);
-          }
-        };
-
+    /**
+     * Adds to the dispatcher's settings.
+     *
+     * @param b the builder, with the run's registry (and listener) set
+     * @return the builder
+     */
     Dispatcher.Builder configure(Dispatcher.Builder b);
 
-    void publish(Dispatcher d, Event e);
+    /**
+     * Publishes one event; by default as it is, with nothing around it.
+     *
+     * @param d the dispatcher
+     * @param e the event
+     */
+    default void publish(Dispatcher d, Event e) {
+      d.publish(e);
+    }
+
+    /**
+     * Publishes a batch ({@link BurstPhase}); by default as it is, with nothing around it.
+     *
+     * @param d the dispatcher
+     * @param batch the events
+     */
+    default void publish(Dispatcher d, List<Event> batch) {
+      d.publish(batch);
+    }
   }
 
   static Result run(

@@ -1,5 +1,6 @@
 package dev.hookline.bench;
 
+import dev.hookline.spi.Store;
 import dev.hookline.store.InMemoryStore;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -295,14 +296,12 @@ public final class LoadHarness {
         List<Double> ratios = new ArrayList<>();
         for (int round = 1; round <= rounds; round++) {
           long jit = JitWarmup.compiledMillis();
-          BurstPhase.Result m =
-              BurstPhase.run(
-                  new InMemoryStore(), base, endpoints, 0, deliveries, body.length, maxWait);
+          BurstPhase.Result m = burst(new InMemoryStore(), base, endpoints, 0, deliveries, maxWait);
           long jitMem = JitWarmup.compiledMillis() - jit;
           BurstPhase.Result p;
           try (Postgres.Store s = pg.freshStore()) {
             jit = JitWarmup.compiledMillis();
-            p = BurstPhase.run(s.store(), base, endpoints, 0, deliveries, body.length, maxWait);
+            p = burst(s.store(), base, endpoints, 0, deliveries, maxWait);
           }
           long jitPg = JitWarmup.compiledMillis() - jit;
           mem.add(m.perSecond());
@@ -404,11 +403,10 @@ public final class LoadHarness {
           endpoints + " endpoint(s)",
           quick ? 1 : 4,
           () -> {
-            BurstPhase.Result m =
-                BurstPhase.run(new InMemoryStore(), base, e, 0, deliveries, body.length, wait);
+            BurstPhase.Result m = burst(new InMemoryStore(), base, e, 0, deliveries, wait);
             BurstPhase.Result p;
             try (Postgres.Store s = pg.freshStore()) {
-              p = BurstPhase.run(s.store(), base, e, 0, deliveries, body.length, wait);
+              p = burst(s.store(), base, e, 0, deliveries, wait);
             }
             return "in-memory " + m.describe() + " | PostgreSQL " + p.describe();
           });
@@ -675,6 +673,20 @@ public final class LoadHarness {
     }
   }
 
+  /** One burst at default settings, with nothing added ({@link BurstPhase}). */
+  private BurstPhase.Result burst(
+      Store store, String base, int endpoints, int notReceiving, int deliveries, Duration maxWait) {
+    return BurstPhase.run(
+        store,
+        base,
+        endpoints,
+        notReceiving,
+        deliveries,
+        body.length,
+        maxWait,
+        HooklinePhase.Instrumentation.OFF);
+  }
+
   /** The bursts of the phases that run a JVM per setup. */
   private BurstJvms.Plan burstJvmPlan() {
     return new BurstJvms.Plan(
@@ -773,11 +785,10 @@ public final class LoadHarness {
       Duration maxWait)
       throws Exception {
     if (store.equals("in-memory")) {
-      return BurstPhase.run(
-          new InMemoryStore(), base, endpoints, idle, deliveries, body.length, maxWait);
+      return burst(new InMemoryStore(), base, endpoints, idle, deliveries, maxWait);
     }
     try (Postgres.Store s = pgStore.get()) {
-      return BurstPhase.run(s.store(), base, endpoints, idle, deliveries, body.length, maxWait);
+      return burst(s.store(), base, endpoints, idle, deliveries, maxWait);
     }
   }
 

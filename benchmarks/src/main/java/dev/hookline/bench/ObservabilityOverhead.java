@@ -392,10 +392,20 @@ public final class ObservabilityOverhead {
 
   /** Publishes inside a span of the application's, as an instrumented application does. */
   private static void publishInSpan(Tracer tracer, Dispatcher d, Event e) {
+    inPublishSpan(tracer, () -> d.publish(e));
+  }
+
+  /**
+   * Runs {@code publish} inside a span of the application's named "publish", current while it runs.
+   *
+   * @param tracer the application's tracer
+   * @param publish what publishes
+   */
+  static void inPublishSpan(Tracer tracer, Runnable publish) {
     Span span = tracer.spanBuilder("publish").startSpan();
     Scope s = span.makeCurrent();
     try {
-      d.publish(e);
+      publish.run();
     } finally {
       s.close();
       span.end();

@@ -123,20 +123,10 @@ final class BurstJvms {
     try (Postgres pg = setup.store().equals("postgresql") ? Postgres.start() : null) {
       BurstRunner burst =
           e -> {
-            if (pg == null) {
+            // each burst on a fresh store: a new in-memory one, or a new schema
+            try (Postgres.Store s = pg == null ? null : pg.freshStore()) {
               return BurstPhase.run(
-                  new InMemoryStore(),
-                  sink,
-                  e,
-                  0,
-                  plan.deliveries(),
-                  plan.bodyBytes(),
-                  plan.maxWait(),
-                  instrument);
-            }
-            try (Postgres.Store s = pg.freshStore()) {
-              return BurstPhase.run(
-                  s.store(),
+                  s == null ? new InMemoryStore() : s.store(),
                   sink,
                   e,
                   0,
@@ -400,6 +390,7 @@ final class BurstJvms {
         process.destroyForcibly();
         Thread.currentThread().interrupt();
       } finally {
+        out.close();
         Children.closed(registration);
       }
     }

@@ -344,7 +344,7 @@ public final class LoadHarness {
                 List.of(1, 100),
                 pairs,
                 base,
-                new BurstJvms.Plan(deliveries, quick ? 2 : 4, maxWait, body.length));
+                burstJvmPlan(deliveries, maxWait));
       } catch (IOException e) {
         // a child JVM failed (its output, echoed above, says why): judged, not thrown
         Verdicts.check("pg-burst", "a JVM per store", "failed: " + e.getMessage(), false);
@@ -629,7 +629,9 @@ public final class LoadHarness {
    */
   private void observability() throws Exception {
     requireNginx();
-    BurstJvms.Plan plan = burstJvmPlan();
+    BurstJvms.Plan plan =
+        burstJvmPlan(
+            intArg(args, "--burst", quick ? 5_000 : 50_000), Duration.ofSeconds(quick ? 15 : 120));
     List<Integer> endpoints = quick ? List.of(1) : List.of(1, 100);
     int pairs = intArg(args, "--pairs", quick ? 1 : 8);
     System.out.printf(
@@ -688,12 +690,9 @@ public final class LoadHarness {
   }
 
   /** The bursts of the phases that run a JVM per setup. */
-  private BurstJvms.Plan burstJvmPlan() {
-    return new BurstJvms.Plan(
-        intArg(args, "--burst", quick ? 5_000 : 50_000),
-        quick ? 2 : 4,
-        Duration.ofSeconds(quick ? 15 : 120),
-        body.length);
+  private BurstJvms.Plan burstJvmPlan(int deliveries, Duration maxWait) {
+    // warm-up: at most four steps of every shape (two in --quick) until the JIT is quiet
+    return new BurstJvms.Plan(deliveries, quick ? 2 : 4, maxWait, body.length);
   }
 
   // ---------------------------------------------------------------- idle-webhooks

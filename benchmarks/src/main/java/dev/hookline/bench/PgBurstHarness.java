@@ -90,7 +90,17 @@ public final class PgBurstHarness {
     int rounds = Integer.parseInt(opts.getOrDefault("rounds", "3"));
     int rate = Integer.parseInt(opts.getOrDefault("rate", "1000"));
     int seconds = Integer.parseInt(opts.getOrDefault("seconds", "10"));
-    List<String> stores = List.of(opts.getOrDefault("stores", "in-memory,postgresql").split(","));
+    List<String> stores =
+        new ArrayList<>(List.of(opts.getOrDefault("stores", "in-memory,postgresql").split(",")));
+    // Schema experiments: each "|"-separated variant is a ";"-separated list of statements run
+    // on a fresh PostgreSQL store's schema ({s}) after it is built; the bursts then run on the
+    // plain schema and on each variant, side by side in every round.
+    List<String> ddl =
+        opts.containsKey("ddl") ? List.of(opts.get("ddl").split("\\|", -1)) : List.of();
+    for (int v = 1; v <= ddl.size(); v++) {
+      stores.add("pg-v" + v);
+      System.out.println("variant pg-v" + v + ": " + ddl.get(v - 1));
+    }
     if (Boolean.parseBoolean(opts.getOrDefault("observe", "false"))) {
       // Both modules, set up as ObservabilityOverhead's "on" variant (every span sampled and
       // marshalled as OTLP): to measure what observing costs on each store.
@@ -142,6 +152,9 @@ public final class PgBurstHarness {
                           .schema("bench" + ++schemas[0])
                           .secretCipher(cipher)
                           .build();
+              if (s.startsWith("pg-v")) {
+                alter(pool, "bench" + schemas[0], ddl.get(Integer.parseInt(s.substring(4)) - 1));
+              }
               counter.reset();
               double rateNow = burst(store, nginx, e, extra, n, counter);
               results.computeIfAbsent(label, k -> new ArrayList<>()).add(rateNow);
@@ -197,6 +210,17 @@ public final class PgBurstHarness {
                 Locale.ROOT, "  %-45s %,10.1f   %s%n", label, median(values), values));
     System.out.println("SQL per delivery (PostgreSQL, last round):");
     notes.forEach((label, note) -> System.out.printf(Locale.ROOT, "  %-45s %s%n", label, note));
+  }
+
+  private static void alter(DataSource ds, String schema, String statements) throws Exception {
+    try (Connection c = ds.getConnection();
+        Statement st = c.createStatement()) {
+      for (String sql : statements.split(";", -1)) {
+        if (!sql.isBlank()) {
+          st.execute(sql.replace("{s}", schema));
+        }
+      }
+    }
   }
 
   /**

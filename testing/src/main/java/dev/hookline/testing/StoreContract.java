@@ -956,6 +956,15 @@ public abstract class StoreContract {
             store.findDeliveries(
                 DeliveryQuery.builder().webhook("wh_a").states(DeliveryState.FAILED).build())));
     assertEquals(
+        List.of(a3.id(), a2.id(), a1.id()),
+        ids(
+            store.findDeliveries(
+                DeliveryQuery.builder()
+                    .webhook("wh_a")
+                    .states(DeliveryState.FAILED, DeliveryState.IN_FLIGHT)
+                    .build())),
+        "newest first across the states asked for");
+    assertEquals(
         Set.of(a2.id(), b2.id()),
         new HashSet<>(ids(store.findDeliveries(DeliveryQuery.builder().event("evt_2").build()))));
     assertEquals(

@@ -33,7 +33,16 @@ class MigrationsTest {
   private static final SimpleConnectionPool DS =
       SimpleConnectionPool.of(EmbeddedDb.dataSource(), 8);
   private static final List<String> SCHEMAS =
-      List.of("mig_a", "mig_b", "mig_race", "mig_new", "mig_v1", "mig_v2", "mig_v3", "mig_v3_ctx");
+      List.of(
+          "mig_a",
+          "mig_b",
+          "mig_race",
+          "mig_new",
+          "mig_v1",
+          "mig_v2",
+          "mig_v3",
+          "mig_v3_ctx",
+          "mig_v6");
 
   @BeforeEach
   void dropSchemas() {
@@ -62,10 +71,10 @@ class MigrationsTest {
   @Test
   void aNewSchemaIsCreatedAtTheLatestVersionAndRebuildingChangesNothing() throws SQLException {
     EmbeddedDb.store(DS, "mig_a");
-    assertEquals(List.of(1, 2, 3, 4, 5, 6), versions("mig_a"));
+    assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), versions("mig_a"));
     EmbeddedDb.store(DS, "mig_a").insertWebhook(webhook("wh_a", T0));
     EmbeddedDb.store(DS, "mig_a");
-    assertEquals(List.of(1, 2, 3, 4, 5, 6), versions("mig_a"));
+    assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), versions("mig_a"));
     assertTrue(EmbeddedDb.store(DS, "mig_a").findWebhook("wh_a").isPresent());
   }
 
@@ -91,7 +100,7 @@ class MigrationsTest {
     } finally {
       pool.shutdownNow();
     }
-    assertEquals(List.of(1, 2, 3, 4, 5, 6), versions("mig_race"));
+    assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), versions("mig_race"));
   }
 
   @Test
@@ -113,10 +122,84 @@ class MigrationsTest {
   }
 
   /**
-   * Undoes migrations 6 (admin tokens and audit log), 5 (publish contexts) and 4 (webhook formats):
-   * the schema as release 3 left it.
+   * Undoes migration 7: the second per-webhook index and the foreign key from deliveries to
+   * webhooks are back, as release 6 left them.
+   */
+  private static void downgradeToVersionSix(String schema) {
+    String q = "\"" + schema + "\"";
+    EmbeddedDb.execute(
+        DS,
+        "CREATE INDEX deliveries_webhook_created ON "
+            + q
+            + ".deliveries (webhook_id, created_at DESC, id DESC)");
+    EmbeddedDb.execute(
+        DS,
+        "ALTER TABLE "
+            + q
+            + ".deliveries ADD CONSTRAINT deliveries_webhook_id_fkey FOREIGN KEY (webhook_id)"
+            + " REFERENCES "
+            + q
+            + ".webhooks (id) ON DELETE CASCADE");
+    EmbeddedDb.execute(DS, "DELETE FROM " + q + ".schema_version WHERE version = 7");
+  }
+
+  @Test
+  void aVersionSixSchemaLosesTheSecondWebhookIndexAndTheForeignKeyKeepingItsDeliveries()
+      throws SQLException {
+    PostgresStore before = EmbeddedDb.store(DS, "mig_v6");
+    before.insertWebhook(webhook("wh_old", T0));
+    before.insertWebhook(webhook("wh_gone", T0));
+    before.enqueue(
+        List.of(
+            pending("dlv_old", "wh_old", "evt_old", T0),
+            pending("dlv_gone", "wh_gone", "evt_old", T0)));
+    downgradeToVersionSix("mig_v6");
+    assertEquals(List.of(1, 2, 3, 4, 5, 6), versions("mig_v6"));
+    assertEquals(
+        1,
+        count(
+            "SELECT count(*) FROM pg_indexes WHERE schemaname = 'mig_v6'"
+                + " AND indexname = 'deliveries_webhook_created'"));
+
+    PostgresStore upgraded = EmbeddedDb.store(DS, "mig_v6");
+    assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), versions("mig_v6"));
+    assertEquals(
+        0,
+        count(
+            "SELECT count(*) FROM pg_indexes WHERE schemaname = 'mig_v6'"
+                + " AND indexname = 'deliveries_webhook_created'"));
+    assertEquals(
+        0,
+        count(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid ="
+                + " '\"mig_v6\".deliveries'::regclass AND contype = 'f' AND confrelid ="
+                + " '\"mig_v6\".webhooks'::regclass"));
+    assertEquals(
+        List.of("dlv_old"),
+        upgraded.findDeliveries(DeliveryQuery.builder().webhook("wh_old").build()).stream()
+            .map(Delivery::id)
+            .toList());
+    // Without the foreign key, deleting a webhook still takes its deliveries with it.
+    assertTrue(upgraded.deleteWebhook("wh_gone"));
+    assertTrue(upgraded.findDelivery("dlv_gone").isEmpty());
+    assertTrue(upgraded.findDelivery("dlv_old").isPresent());
+  }
+
+  private static long count(String sql) throws SQLException {
+    try (Connection c = DS.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /**
+   * Undoes migrations 7, 6 (admin tokens and audit log), 5 (publish contexts) and 4 (webhook
+   * formats): the schema as release 3 left it.
    */
   private static void downgradeToVersionThree(String schema) {
+    downgradeToVersionSix(schema);
     String q = "\"" + schema + "\"";
     EmbeddedDb.execute(DS, "DROP TABLE " + q + ".admin_audit");
     EmbeddedDb.execute(DS, "DROP TABLE " + q + ".admin_tokens");
@@ -137,7 +220,7 @@ class MigrationsTest {
     assertEquals(List.of(1, 2, 3), versions("mig_v3_ctx"));
 
     PostgresStore upgraded = EmbeddedDb.store(DS, "mig_v3_ctx");
-    assertEquals(List.of(1, 2, 3, 4, 5, 6), versions("mig_v3_ctx"));
+    assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), versions("mig_v3_ctx"));
     assertEquals(Optional.empty(), upgraded.findDelivery("dlv_old").orElseThrow().publishContext());
     String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     upgraded.enqueue(
@@ -166,7 +249,7 @@ class MigrationsTest {
     assertEquals(List.of(1, 2), versions("mig_v2"));
 
     PostgresStore upgraded = EmbeddedDb.store(DS, "mig_v2");
-    assertEquals(List.of(1, 2, 3, 4, 5, 6), versions("mig_v2"));
+    assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), versions("mig_v2"));
     assertEquals(Optional.empty(), upgraded.findWebhook("wh_old").orElseThrow().tenant());
     assertTrue(upgraded.findDelivery("dlv_old").isPresent());
     assertEquals(1, upgraded.findDeliveries(DeliveryQuery.builder().build()).size());
@@ -191,7 +274,7 @@ class MigrationsTest {
     assertEquals(List.of(1, 2, 3), versions("mig_v3"));
 
     PostgresStore upgraded = EmbeddedDb.store(DS, "mig_v3");
-    assertEquals(List.of(1, 2, 3, 4, 5, 6), versions("mig_v3"));
+    assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), versions("mig_v3"));
     Webhook old = upgraded.findWebhook("wh_old").orElseThrow();
     assertEquals(WebhookFormat.STANDARD_WEBHOOKS, old.format());
     assertEquals(Optional.empty(), old.audience());

@@ -203,7 +203,21 @@ public final class Migrations {
                   )""",
                   """
                   CREATE INDEX admin_audit_tenant ON {s}.admin_audit (tenant, seq DESC)
-                    WHERE tenant IS NOT NULL""")));
+                    WHERE tenant IS NOT NULL""")),
+          new Migration(
+              7,
+              "cheaper writes: one per-webhook index of deliveries, no foreign key to webhooks",
+              List.of(
+                  // Every claim and outcome rewrites the delivery row with an entry in every
+                  // index, so each index costs about 11 us of database CPU per delivery
+                  // (store-jdbc/README.md). A webhook's listing of any states reads
+                  // deliveries_webhook_state, one branch per state, merged.
+                  "DROP INDEX {s}.deliveries_webhook_created",
+                  // The enqueue locks the webhook row (FOR KEY SHARE) and drops deliveries of a
+                  // webhook that is gone; deleting a webhook deletes its deliveries in the same
+                  // transaction, after its row (PostgresStore.deleteWebhook). The foreign key's
+                  // check of every enqueued delivery only repeated that.
+                  "ALTER TABLE {s}.deliveries DROP CONSTRAINT deliveries_webhook_id_fkey")));
 
   private Migrations() {}
 

@@ -82,9 +82,11 @@ public final class Sql {
             + " WHERE id = ? AND tenant IS NOT DISTINCT FROM ? AND version = ?";
     // One statement, so it is atomic even on an auto-commit connection. Deliveries whose webhook
     // is gone are dropped by the join; FOR KEY SHARE keeps a webhook from being deleted until the
-    // enqueuing transaction ends, so the foreign key can never fail inside the caller's
-    // transaction. Events are written only for deliveries actually added (the events foreign
-    // key is deferred to commit, so the order inside the statement does not matter).
+    // enqueuing transaction ends, and its deletion then deletes what was enqueued (there is no
+    // foreign key to webhooks since migration 7: this lock is what keeps deliveries from
+    // outliving their webhook). Events are written only for deliveries actually added (the
+    // events foreign key is deferred to commit, so the order inside the statement does not
+    // matter).
     this.enqueue =
         "WITH dv AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
             + " ?::text[], ?::text[], ?::text[], ?::text[]) AS v(id, event_id, webhook_id,"

@@ -94,7 +94,7 @@ final class BurstJvms {
     Plan plan =
         new Plan(
             LoadHarness.intArg(args, "--deliveries", 50_000),
-            LoadHarness.intArg(args, "--warm", 4),
+            LoadHarness.intArg(args, "--warm", 8),
             Duration.ofSeconds(LoadHarness.intArg(args, "--wait-seconds", 120)),
             LoadHarness.intArg(args, "--body-bytes", 1024));
 

@@ -7,6 +7,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Arrays;
@@ -101,6 +102,18 @@ final class EmbeddedDb {
       s.execute(sql);
     } catch (SQLException e) {
       throw new IllegalStateException("statement failed: " + sql, e);
+    }
+  }
+
+  /** Runs a query whose first column of its first row is a count, and returns it. */
+  static long count(DataSource ds, String sql) {
+    try (Connection c = ds.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException("query failed: " + sql, e);
     }
   }
 }

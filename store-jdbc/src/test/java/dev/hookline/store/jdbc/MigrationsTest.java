@@ -157,7 +157,8 @@ class MigrationsTest {
     assertEquals(List.of(1, 2, 3, 4, 5, 6), versions("mig_v6"));
     assertEquals(
         1,
-        count(
+        EmbeddedDb.count(
+            DS,
             "SELECT count(*) FROM pg_indexes WHERE schemaname = 'mig_v6'"
                 + " AND indexname = 'deliveries_webhook_created'"));
 
@@ -165,12 +166,14 @@ class MigrationsTest {
     assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), versions("mig_v6"));
     assertEquals(
         0,
-        count(
+        EmbeddedDb.count(
+            DS,
             "SELECT count(*) FROM pg_indexes WHERE schemaname = 'mig_v6'"
                 + " AND indexname = 'deliveries_webhook_created'"));
     assertEquals(
         0,
-        count(
+        EmbeddedDb.count(
+            DS,
             "SELECT count(*) FROM pg_constraint WHERE conrelid ="
                 + " '\"mig_v6\".deliveries'::regclass AND contype = 'f' AND confrelid ="
                 + " '\"mig_v6\".webhooks'::regclass"));
@@ -183,15 +186,6 @@ class MigrationsTest {
     assertTrue(upgraded.deleteWebhook("wh_gone"));
     assertTrue(upgraded.findDelivery("dlv_gone").isEmpty());
     assertTrue(upgraded.findDelivery("dlv_old").isPresent());
-  }
-
-  private static long count(String sql) throws SQLException {
-    try (Connection c = DS.getConnection();
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
   }
 
   /**

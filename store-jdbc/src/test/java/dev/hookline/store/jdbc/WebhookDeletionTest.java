@@ -9,10 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hookline.Delivery;
 import dev.hookline.testing.Poll;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,7 +99,8 @@ class WebhookDeletionTest {
     assertEquals(0, addedAfterDelete.get(), "deliveries added for a webhook already deleted");
     assertEquals(
         0,
-        count(
+        EmbeddedDb.count(
+            DS,
             "SELECT count(*) FROM \""
                 + SCHEMA
                 + "\".deliveries d WHERE NOT EXISTS (SELECT 1 FROM \""
@@ -114,14 +111,5 @@ class WebhookDeletionTest {
       assertEquals(0, store.countDeliveries("wh_gone_" + w).total());
     }
     assertEquals(batches.get(), store.countDeliveries("wh_kept").total());
-  }
-
-  private static long count(String sql) throws SQLException {
-    try (Connection c = DS.getConnection();
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
   }
 }

@@ -218,6 +218,13 @@ final class BurstJvms {
       second.await();
       first.ask("WARM");
       second.ask("WARM");
+      // One round of turns, not judged: a JVM warmed to a quiet JIT and then idle while the other
+      // warmed up (a minute or more) still compiled for seconds in its first burst after.
+      System.out.println("  (one round of turns after the warm-up, not judged)");
+      for (int e : endpoints) {
+        first.run(e);
+        second.run(e);
+      }
       List<Pairs> pairs = new ArrayList<>();
       endpoints.forEach(e -> pairs.add(new Pairs(e)));
       for (int round = 1; round <= rounds; round++) {

@@ -71,7 +71,7 @@ public final class DispatcherThreads {
     HttpClient c = callerClient;
     if (c == null) {
       this.httpExecutor = Executors.newCachedThreadPool(Threads.named("hookline-http"));
-      c = HttpClients.defaultClient(connectTimeout, httpExecutor);
+      c = HttpClients.defaultClient(connectTimeout, new SelectorHandOffs(httpExecutor));
       this.ownedClient = c;
     } else {
       this.httpExecutor = null;

@@ -31,10 +31,14 @@ public final class Payloads {
    * size, and every attempt of every delivery of it needs the same bytes again (with the in-memory
    * store, the very same {@link Event} object). Weak keys, so an event no longer referenced leaves;
    * bounded by bytes, so large payloads cannot pile up. A miss (an event read back from a database)
-   * just serialises again: the bytes are a pure function of the event.
+   * just serialises again: the bytes are a pure function of the event. The cache's upkeep
+   * (eviction, cleared keys) runs on the calling thread: by default Caffeine hands it to the common
+   * pool after writes, and with an event written per publish that woke a pool thread for nearly
+   * every delivery (profiled: ~6 us of CPU per delivery, more than the upkeep itself).
    */
   private static final Cache<Event, byte[]> BODIES =
       Caffeine.newBuilder()
+          .executor(Runnable::run)
           .weakKeys()
           .maximumWeight(16L * 1024 * 1024)
           .<Event, byte[]>weigher((e, bytes) -> bytes.length)

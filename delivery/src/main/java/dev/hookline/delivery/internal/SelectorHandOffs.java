@@ -7,21 +7,24 @@ import java.util.concurrent.Executor;
  *
  * <p>The JDK client runs a blocking {@code send} inline on the calling thread until the exchange
  * waits for its socket; from then on its selector thread hands each step to the client's executor,
- * so that its own loop never runs anything slow. Three of those steps come with every request:
- * reading the response off the socket (a {@code SequentialScheduler} task), starting the request's
- * write, and completing the body. In a pool each is a wake-up of a parked thread, and the three
- * measured as about a third of a delivery's CPU to a fast endpoint (profiled: {@code futex} wait
- * and signal, the pool's queue hand-off).
+ * so that its own loop never runs anything slow: reading the response off the socket, resuming the
+ * request's write, completing the exchange's futures and the body, about ten tasks per request. In
+ * a pool each is a wake-up of a parked thread, and together they measured as about a third of a
+ * delivery's CPU to a fast endpoint (profiled: {@code futex} wait and signal, the pool's queue
+ * hand-off).
  *
- * <p>This executor runs those three kinds of task inline, on the selector thread, as a non-blocking
- * event loop would: each works on bytes already read or on a non-blocking write, and ends in
- * Hookline's own body subscriber ({@link BoundedBodySubscriber}, which never blocks) and in waking
- * the worker that waits in {@code send}. Everything else goes to {@code pool}, as the JDK would
- * send it: the TLS engine's handshake tasks (signatures and key exchange, CPU-heavy), the
- * completion of a connect, a retried connection (which may resolve a host name), and whatever a
- * later JDK adds. Tasks are recognised by the JDK-internal class that makes them (the same names on
- * JDK 17 and 25, {@code SelectorHandOffsTest}); a JDK that renames them gets the pool for those
- * too, which is the JDK's own behaviour, so a miss costs speed, never correctness.
+ * <p>This executor runs the client's own tasks ({@code jdk.internal.net.http.*}) and the steps of
+ * its futures ({@code CompletableFuture}'s) inline, on the selector thread, as a non-blocking event
+ * loop would: they work on bytes already read or on a non-blocking write, and end in Hookline's own
+ * body subscriber ({@link BoundedBodySubscriber}, which never blocks) and in waking the worker that
+ * waits in {@code send}. Two kinds still go to {@code pool}, as the JDK would send them: the TLS
+ * engine's handshake tasks ({@code SSLFlowDelegate}: certificate checks and key exchange,
+ * CPU-heavy), and a failed connect ({@code PlainHttpConnection}: its dependents may retry the
+ * connect, which resolves the host name again, a blocking call). So does any task the client did
+ * not make. The connect's success, and the TLS client hello (its key share), do run on the selector
+ * thread. Tasks are recognised by the class that makes them (the same names on JDK 17 and 25,
+ * {@code SelectorHandOffsTest}); a JDK that renames the client's classes sends their tasks to the
+ * pool, which is the JDK's own behaviour: a miss costs speed, never correctness.
  *
  * <p>Used only for a client the dispatcher creates: a caller's client keeps its executor.
  * Thread-safe.

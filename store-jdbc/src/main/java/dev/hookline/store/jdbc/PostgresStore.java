@@ -103,9 +103,26 @@ public final class PostgresStore implements TransactionalStore {
    */
   private static final Duration OUTCOME_LINGER = Duration.ofMillis(2);
 
+  /**
+   * From how many outcomes in the previous write the next leader waits {@link #OUTCOME_BUSY_LINGER}
+   * instead: at a steady thousand a second a write carries two or three, in a burst to one endpoint
+   * about thirty.
+   */
+  private static final int OUTCOME_BUSY_BATCH = 16;
+
+  /**
+   * How long the leader waits after a write of {@link #OUTCOME_BUSY_BATCH} or more. Each outcome
+   * statement costs PostgreSQL about 0.4 ms of CPU besides its rows (it is planned at each
+   * execution): in a burst to one endpoint, 8 ms instead of 2 took a statement from about 30
+   * outcomes to about 90, and the burst from 8,116 to 8,594 deliveries/s side by side, while paced
+   * traffic kept its latency (store-jdbc's README, session 13).
+   */
+  private static final Duration OUTCOME_BUSY_LINGER = Duration.ofMillis(8);
+
   /** Outcomes of attempts, written together: see {@link GroupCommit}. */
   private final GroupCommit<Outcome> outcomes =
-      new GroupCommit<>(MAX_OUTCOMES, OUTCOME_LINGER, this::finishAll);
+      new GroupCommit<>(
+          MAX_OUTCOMES, OUTCOME_LINGER, OUTCOME_BUSY_BATCH, OUTCOME_BUSY_LINGER, this::finishAll);
 
   /**
    * Publishes from many threads, written together: see {@link #enqueue(List)}. At most this many

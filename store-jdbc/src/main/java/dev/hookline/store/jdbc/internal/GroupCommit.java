@@ -18,10 +18,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Optionally a leader lingers: when the previous flush carried more than one request (callers
  * are arriving together), it waits up to {@code linger} for more requests before flushing, unless
- * {@code maxBatch} are queued sooner. Callers that come one at a time never linger (only the first
- * after a flush of several can wait, once, up to {@code linger}). Used for attempt outcomes, whose
- * callers have already freed their endpoint's slot and wait only to learn that the outcome is
- * durable: fewer, larger statements for a few milliseconds more of that wait.
+ * {@code maxBatch} are queued sooner; when the previous flush carried {@code busyBatch} or more
+ * (callers arrive faster than a flush can take them, as in a burst), it waits up to {@code
+ * busyLinger} instead. Callers that come one at a time never linger (only the first after a flush
+ * of several can wait, once). Used for attempt outcomes, whose callers have already freed their
+ * endpoint's slot and wait only to learn that the outcome is durable: fewer, larger statements for
+ * a few milliseconds more of that wait, and the longer wait only while the batches show a burst.
  *
  * <p>Each waiting caller has its own condition: a flush wakes the callers it answered and the one
  * that leads next, not every caller waiting (with 32 workers waiting on outcomes, waking them all
@@ -70,6 +72,8 @@ public final class GroupCommit<R> {
 
   private final int maxBatch;
   private final long lingerNanos;
+  private final int busyBatch;
+  private final long busyLingerNanos;
   private final Flusher<R> flusher;
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<Pending<R>> queue = new ArrayDeque<>(); // guarded by lock
@@ -101,14 +105,39 @@ public final class GroupCommit<R> {
    * @param flusher writes a batch
    */
   public GroupCommit(int maxBatch, Duration linger, Flusher<R> flusher) {
+    this(maxBatch, linger, Integer.MAX_VALUE, linger, flusher);
+  }
+
+  /**
+   * Creates a group commit whose leader lingers under load, and longer in a burst.
+   *
+   * @param maxBatch the most requests one flush takes
+   * @param linger how long a leader waits for more requests when the previous flush carried more
+   *     than one; zero for never
+   * @param busyBatch from how many requests in the previous flush the leader waits {@code
+   *     busyLinger} instead; at least 2
+   * @param busyLinger how long a leader waits after such a flush; at least {@code linger}
+   * @param flusher writes a batch
+   */
+  public GroupCommit(
+      int maxBatch, Duration linger, int busyBatch, Duration busyLinger, Flusher<R> flusher) {
     if (maxBatch < 1) {
       throw new IllegalArgumentException("maxBatch must be at least 1, was " + maxBatch);
     }
     if (linger.isNegative()) {
       throw new IllegalArgumentException("linger must not be negative, was " + linger);
     }
+    if (busyBatch < 2) {
+      throw new IllegalArgumentException("busyBatch must be at least 2, was " + busyBatch);
+    }
+    if (busyLinger.compareTo(linger) < 0) {
+      throw new IllegalArgumentException(
+          "busyLinger must be at least linger (" + linger + "), was " + busyLinger);
+    }
     this.maxBatch = maxBatch;
     this.lingerNanos = linger.toNanos();
+    this.busyBatch = busyBatch;
+    this.busyLingerNanos = busyLinger.toNanos();
     this.flusher = flusher;
   }
 
@@ -280,7 +309,7 @@ public final class GroupCommit<R> {
     if (lingerNanos <= 0 || lastBatch <= 1) {
       return false;
     }
-    long left = lingerNanos;
+    long left = lastBatch >= busyBatch ? busyLingerNanos : lingerNanos;
     lingering = linger;
     try {
       while (left > 0 && queue.size() < maxBatch) {

@@ -200,9 +200,20 @@ class GroupCommitTest {
 
   private GroupCommit<Integer> holdingFirstFlush(
       int maxBatch, Duration linger, CountDownLatch firstMayEnd) {
+    return holdingFirstFlush(maxBatch, linger, Integer.MAX_VALUE, linger, firstMayEnd);
+  }
+
+  private GroupCommit<Integer> holdingFirstFlush(
+      int maxBatch,
+      Duration linger,
+      int busyBatch,
+      Duration busyLinger,
+      CountDownLatch firstMayEnd) {
     return new GroupCommit<>(
         maxBatch,
         linger,
+        busyBatch,
+        busyLinger,
         requests -> {
           if (batches.isEmpty() && heldFlushes == 0) {
             heldFlushes = 1;
@@ -258,6 +269,59 @@ class GroupCommitTest {
     flushTwoTogether(g, xMayEnd);
     assertTrue(g.submit(6), "flushed alone once the linger ran out");
     assertEquals(List.of(6), batches.get(2));
+  }
+
+  @Test
+  void afterABusyFlushTheLeaderLingersTheLongerTime() throws Exception {
+    CountDownLatch xMayEnd = new CountDownLatch(1);
+    // A flush of two counts as busy here: the next leader's wait is then an hour, which only a
+    // full batch can end, so the four requests below go out together however they are spread out
+    // in time (with the 1 ms linger alone they would mostly not).
+    GroupCommit<Integer> g =
+        holdingFirstFlush(4, Duration.ofMillis(1), 2, Duration.ofHours(1), xMayEnd);
+    flushTwoTogether(g, xMayEnd);
+    List<Future<Boolean>> four = new ArrayList<>();
+    for (int n = 0; n < 4; n++) {
+      int request = n;
+      four.add(threads.submit(() -> g.submit(request)));
+    }
+    for (Future<Boolean> f : four) {
+      f.get(30, TimeUnit.SECONDS);
+    }
+    assertEquals(3, batches.size(), batches.toString());
+    assertEquals(4, batches.get(2).size(), "the leader waited for the other three: " + batches);
+  }
+
+  @Test
+  void belowTheBusyBatchTheLeaderLingersTheShortTime() throws Exception {
+    CountDownLatch xMayEnd = new CountDownLatch(1);
+    // A flush of two is below the busy batch of three: the next leader waits 20 ms, not the hour.
+    GroupCommit<Integer> g =
+        holdingFirstFlush(4, Duration.ofMillis(20), 3, Duration.ofHours(1), xMayEnd);
+    flushTwoTogether(g, xMayEnd);
+    Future<Boolean> alone = threads.submit(() -> g.submit(6));
+    assertTrue(alone.get(30, TimeUnit.SECONDS), "flushed alone once the short linger ran out");
+    assertEquals(List.of(6), batches.get(2));
+  }
+
+  @Test
+  void aBusyBatchBelowTwoOrABusyLingerShorterThanTheLingerIsRefused() {
+    IllegalArgumentException batch =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new GroupCommit<Integer>(
+                    4, Duration.ofMillis(2), 1, Duration.ofMillis(8), this::evenOnly));
+    assertTrue(
+        batch.getMessage().contains("busyBatch must be at least 2, was 1"), batch.getMessage());
+    IllegalArgumentException linger =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new GroupCommit<Integer>(
+                    4, Duration.ofMillis(2), 16, Duration.ofMillis(1), this::evenOnly));
+    assertTrue(linger.getMessage().contains("busyLinger"), linger.getMessage());
+    assertTrue(linger.getMessage().contains("PT0.001S"), linger.getMessage());
   }
 
   @Test

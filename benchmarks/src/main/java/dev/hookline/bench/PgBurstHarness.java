@@ -550,6 +550,11 @@ public final class PgBurstHarness {
   private static final long[] LAST_CPU = new long[2];
   private static long PG_POSTMASTER = -1;
 
+  /** Makes {@link #pgCpuNanos} read the PostgreSQL server behind {@code ds}. */
+  static void watchPostgres(DataSource ds) throws java.sql.SQLException {
+    PG_POSTMASTER = postmaster(ds);
+  }
+
   private static long postmaster(DataSource ds) throws java.sql.SQLException {
     try (Connection c = ds.getConnection();
         Statement s = c.createStatement();
@@ -574,7 +579,7 @@ public final class PgBurstHarness {
   }
 
   /** CPU of the embedded PostgreSQL: the postmaster, its live children and its reaped ones. */
-  private static long pgCpuNanos() {
+  static long pgCpuNanos() {
     if (PG_POSTMASTER < 0) {
       return 0;
     }
@@ -624,7 +629,7 @@ public final class PgBurstHarness {
     return Arrays.stream(csv.split(",")).mapToInt(Integer::parseInt).toArray();
   }
 
-  private static double median(List<Double> values) {
+  static double median(List<Double> values) {
     List<Double> s = new ArrayList<>(values);
     s.sort(null);
     int n = s.size();
@@ -679,6 +684,10 @@ public final class PgBurstHarness {
     void reset() {
       executions.clear();
       borrows.reset();
+    }
+
+    long total() {
+      return executions.values().stream().mapToLong(LongAdder::sum).sum();
     }
 
     String perDelivery(long deliveries) {

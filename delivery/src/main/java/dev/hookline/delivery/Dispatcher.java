@@ -195,7 +195,7 @@ public final class Dispatcher implements AutoCloseable {
             b.httpClient, longestTimeout, b.virtualThreads, workers, b.scheduler, b.workerExecutor);
     HttpClient client = threads.client();
     DestinationCheck guard = new AddressGuard(registry.addressPolicy(), registry.hostResolver());
-    HttpSender sender = new HttpSender(client, b.maxResponseBytes, guard);
+    HttpSender sender = new HttpSender(client, b.maxResponseBytes, guard, threads.scheduler());
     this.verifier =
         HttpEndpointVerifier.create(
             client, b.verificationTimeout, Objects.requireNonNull(b.random), guard);

@@ -21,33 +21,96 @@ final class BoundedBodySubscriber implements HttpResponse.BodySubscriber<byte[]>
   private final int limit;
   private final ByteArrayOutputStream kept;
   private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+
+  /** When the body must be complete, by {@link System#nanoTime()}; unused without a deadline. */
+  private final long deadline;
+
+  private final boolean hasDeadline;
+  private final @Nullable BodyDeadlines sweeper;
   private volatile Flow.@Nullable Subscription subscription;
+  private volatile boolean timerArmed;
+  private volatile boolean swept;
 
   BoundedBodySubscriber(int limit) {
     this.limit = limit;
     this.kept = new ByteArrayOutputStream(Math.min(limit, 1024));
+    this.deadline = 0;
+    this.hasDeadline = false;
+    this.sweeper = null;
   }
 
   /**
    * A subscriber that also gives up when the deadline passes: the body then completes with a {@link
    * TimeoutException} and the subscription is cancelled, which closes the connection. The JDK's
-   * request timeout stops at the response headers; this covers a body that dribbles in. The timer
-   * is the JDK's shared {@link CompletableFuture} delay scheduler: no thread of ours.
+   * request timeout stops at the response headers; this covers a body that dribbles in or never
+   * starts. The timer is the JDK's shared {@link CompletableFuture} delay scheduler: no thread of
+   * ours.
+   *
+   * <p>The deadline is watched from when {@link #onSubscribe} has asked for the body (the client
+   * subscribes as soon as the headers are read, so a body that never starts is covered), by the
+   * {@code sweeper} if there is one, else by a timer of its own: a timer per body woke the JDK's
+   * delay scheduler thread for nearly every response to a fast endpoint ({@link BodyDeadlines}).
    *
    * @param limit most bytes kept
    * @param remainingNanos time left until the attempt's deadline
+   * @param sweeper what ends bodies past their deadline; null for a timer per body
    */
-  BoundedBodySubscriber(int limit, long remainingNanos) {
-    this(limit);
-    result.orTimeout(Math.max(0, remainingNanos), TimeUnit.NANOSECONDS);
+  BoundedBodySubscriber(int limit, long remainingNanos, @Nullable BodyDeadlines sweeper) {
+    this.limit = limit;
+    this.kept = new ByteArrayOutputStream(Math.min(limit, 1024));
+    this.deadline = System.nanoTime() + Math.max(0, remainingNanos);
+    this.hasDeadline = true;
+    this.sweeper = sweeper;
     var unused =
         result.whenComplete(
             (body, failure) -> {
+              if (swept && sweeper != null) {
+                sweeper.leave(this);
+              }
               Flow.Subscription s = subscription;
               if (failure != null && s != null) {
                 s.cancel();
               }
             });
+  }
+
+  /** Starts watching the deadline unless the body is complete already. */
+  private void watchDeadlineIfIncomplete() {
+    if (!hasDeadline || result.isDone()) {
+      return;
+    }
+    if (sweeper != null && sweeper.watch(this)) {
+      swept = true;
+      if (result.isDone()) {
+        sweeper.leave(this); // completed while joining: its leave may have come first
+      }
+      return;
+    }
+    timeItself();
+  }
+
+  /** Arms a timer of this body's own for its deadline. */
+  void timeItself() {
+    timerArmed = true;
+    result.orTimeout(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Ends the body with a {@link TimeoutException} if its deadline has passed (called by the sweep).
+   *
+   * @param now {@link System#nanoTime()}
+   * @return whether the body is done (ended now or before)
+   */
+  boolean expireIfPast(long now) {
+    if (!result.isDone() && deadline - now <= 0) {
+      result.completeExceptionally(new TimeoutException());
+    }
+    return result.isDone();
+  }
+
+  /** Returns whether a timer of its own was armed for the deadline (for tests). */
+  boolean timerArmed() {
+    return timerArmed;
   }
 
   /** Returns whether the body gave up because the deadline passed. */
@@ -65,7 +128,7 @@ final class BoundedBodySubscriber implements HttpResponse.BodySubscriber<byte[]>
   public void onSubscribe(Flow.Subscription s) {
     subscription = s;
     if (result.isDone()) {
-      s.cancel(); // the deadline passed before the body started
+      s.cancel();
       return;
     }
     if (limit == 0) {
@@ -73,7 +136,12 @@ final class BoundedBodySubscriber implements HttpResponse.BodySubscriber<byte[]>
       s.cancel();
       return;
     }
+    if (hasDeadline && deadline - System.nanoTime() <= 0) {
+      result.completeExceptionally(new TimeoutException()); // the deadline passed already
+      return; // completing cancels the subscription
+    }
     s.request(1);
+    watchDeadlineIfIncomplete();
   }
 
   @Override

@@ -37,6 +37,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
@@ -75,6 +76,7 @@ public final class HttpSender {
   private final HttpClient client;
   private final int maxResponseBytes;
   private final DestinationCheck destinationCheck;
+  private final @Nullable BodyDeadlines bodyDeadlines;
 
   /**
    * Creates a sender.
@@ -84,6 +86,25 @@ public final class HttpSender {
    * @param destinationCheck the check run before every request
    */
   public HttpSender(HttpClient client, int maxResponseBytes, DestinationCheck destinationCheck) {
+    this(client, maxResponseBytes, destinationCheck, null);
+  }
+
+  /**
+   * Creates a sender whose response bodies' deadlines are watched by one sweep on {@code scheduler}
+   * ({@link BodyDeadlines}) instead of a timer per body.
+   *
+   * @param client the client; must not follow redirects
+   * @param maxResponseBytes how many response body bytes to keep, 0 or more
+   * @param destinationCheck the check run before every request
+   * @param scheduler runs the sweep; null for a timer per body
+   */
+  public HttpSender(
+      HttpClient client,
+      int maxResponseBytes,
+      DestinationCheck destinationCheck,
+      @Nullable ScheduledExecutorService scheduler) {
+    this.bodyDeadlines =
+        scheduler == null ? null : new BodyDeadlines(scheduler, BodyDeadlines.TICK);
     this.client = Objects.requireNonNull(client, "client");
     if (maxResponseBytes < 0) {
       throw new IllegalArgumentException("maxResponseBytes must be >= 0, was " + maxResponseBytes);
@@ -139,7 +160,9 @@ public final class HttpSender {
                 info -> {
                   BoundedBodySubscriber b =
                       new BoundedBodySubscriber(
-                          maxResponseBytes, deadline.toNanos() - (System.nanoTime() - start));
+                          maxResponseBytes,
+                          deadline.toNanos() - (System.nanoTime() - start),
+                          bodyDeadlines);
                   body.set(b);
                   return b;
                 });

@@ -19,6 +19,7 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -72,6 +73,15 @@ class BoundedBodySubscriberTest {
     public void cancel() {
       cancels.incrementAndGet();
     }
+  }
+
+  /** Runs the sweeps of the tests that have one; a new one for each test. */
+  private final ScheduledExecutorService scheduler =
+      Executors.newSingleThreadScheduledExecutor(Threads.named("sweep-test"));
+
+  @AfterEach
+  void stopScheduler() {
+    scheduler.shutdownNow();
   }
 
   private static byte[] body(BoundedBodySubscriber s) throws Exception {
@@ -165,46 +175,32 @@ class BoundedBodySubscriberTest {
 
   @Test
   void withASweeperAnIncompleteBodyJoinsItAndIsEndedByTheSweepNotByATimer() throws Exception {
-    ScheduledExecutorService scheduler =
-        Executors.newSingleThreadScheduledExecutor(Threads.named("sweep-test"));
-    try {
-      BodyDeadlines sweeper = new BodyDeadlines(scheduler, Duration.ofMillis(5));
-      BoundedBodySubscriber s =
-          new BoundedBodySubscriber(64, Duration.ofMillis(20).toNanos(), sweeper);
-      Silent sub = new Silent();
-      s.onSubscribe(sub);
-      assertFalse(s.timerArmed(), "the sweep watches it");
-      assertTrue(sweeper.sweeping());
-      Poll.until(BOUND, s::timedOut, "the sweep ended the body");
-      assertEquals(1, sub.cancels.get(), "the subscription (the connection) is cancelled");
-      Poll.until(BOUND, () -> !sweeper.sweeping(), "the sweep stops with nothing open");
-    } finally {
-      scheduler.shutdownNow();
-    }
+    BodyDeadlines sweeper = new BodyDeadlines(scheduler, Duration.ofMillis(5));
+    BoundedBodySubscriber s =
+        new BoundedBodySubscriber(64, Duration.ofMillis(20).toNanos(), sweeper);
+    Silent sub = new Silent();
+    s.onSubscribe(sub);
+    assertFalse(s.timerArmed(), "the sweep watches it");
+    assertTrue(sweeper.sweeping());
+    Poll.until(BOUND, s::timedOut, "the sweep ended the body");
+    assertEquals(1, sub.cancels.get(), "the subscription (the connection) is cancelled");
+    Poll.until(BOUND, () -> !sweeper.sweeping(), "the sweep stops with nothing open");
   }
 
   @Test
   void aBodyCompletedBeforeItsDeadlineLeavesTheSweepAndIsNotEnded() throws Exception {
-    ScheduledExecutorService scheduler =
-        Executors.newSingleThreadScheduledExecutor(Threads.named("sweep-test"));
-    try {
-      BodyDeadlines sweeper = new BodyDeadlines(scheduler, Duration.ofMillis(5));
-      BoundedBodySubscriber s = new BoundedBodySubscriber(64, LONG, sweeper);
-      s.onSubscribe(new Silent());
-      s.onNext(List.of(ByteBuffer.wrap(new byte[] {'k'})));
-      s.onComplete();
-      assertArrayEquals(new byte[] {'k'}, body(s));
-      Poll.until(BOUND, () -> !sweeper.sweeping(), "the sweep stops once the body left");
-      assertFalse(s.timedOut());
-    } finally {
-      scheduler.shutdownNow();
-    }
+    BodyDeadlines sweeper = new BodyDeadlines(scheduler, Duration.ofMillis(5));
+    BoundedBodySubscriber s = new BoundedBodySubscriber(64, LONG, sweeper);
+    s.onSubscribe(new Silent());
+    s.onNext(List.of(ByteBuffer.wrap(new byte[] {'k'})));
+    s.onComplete();
+    assertArrayEquals(new byte[] {'k'}, body(s));
+    Poll.until(BOUND, () -> !sweeper.sweeping(), "the sweep stops once the body left");
+    assertFalse(s.timedOut());
   }
 
   @Test
   void aSchedulerThatRefusesTheSweepLeavesTheBodyATimerOfItsOwn() {
-    ScheduledExecutorService scheduler =
-        Executors.newSingleThreadScheduledExecutor(Threads.named("sweep-test"));
     scheduler.shutdownNow();
     BodyDeadlines sweeper = new BodyDeadlines(scheduler, Duration.ofMillis(5));
     BoundedBodySubscriber s =
@@ -218,15 +214,9 @@ class BoundedBodySubscriberTest {
 
   @Test
   void aNonPositiveTickIsRefused() {
-    ScheduledExecutorService scheduler =
-        Executors.newSingleThreadScheduledExecutor(Threads.named("sweep-test"));
-    try {
-      IllegalArgumentException e =
-          assertThrows(
-              IllegalArgumentException.class, () -> new BodyDeadlines(scheduler, Duration.ZERO));
-      assertEquals("tick must be positive, was PT0S", e.getMessage());
-    } finally {
-      scheduler.shutdownNow();
-    }
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> new BodyDeadlines(scheduler, Duration.ZERO));
+    assertEquals("tick must be positive, was PT0S", e.getMessage());
   }
 }

@@ -37,6 +37,8 @@ class HttpSenderBodyDeadlineTest {
 
   private ServerSocket server;
   private ExecutorService executor;
+  private final ScheduledExecutorService scheduler =
+      Executors.newSingleThreadScheduledExecutor(Threads.named("body-deadline-sweep"));
   private volatile String bodySent = "";
 
   @BeforeEach
@@ -60,6 +62,7 @@ class HttpSenderBodyDeadlineTest {
   void stop() throws IOException {
     server.close();
     executor.shutdownNow();
+    scheduler.shutdownNow();
   }
 
   private void serve(Socket s) {
@@ -126,7 +129,7 @@ class HttpSenderBodyDeadlineTest {
   }
 
   /** The sender a dispatcher builds: its client, and the bodies' deadlines swept on a scheduler. */
-  private HttpSender dispatchersSender(ScheduledExecutorService scheduler) {
+  private HttpSender dispatchersSender() {
     return new HttpSender(
         HttpClients.defaultClient(DEADLINE, new SelectorHandOffs(executor)),
         64,
@@ -136,24 +139,12 @@ class HttpSenderBodyDeadlineTest {
 
   @Test
   void aBodyThatNeverStartsIsCutByTheSweep() {
-    ScheduledExecutorService scheduler =
-        Executors.newSingleThreadScheduledExecutor(Threads.named("body-deadline-sweep"));
-    try {
-      assertCutAtTheDeadline(dispatchersSender(scheduler));
-    } finally {
-      scheduler.shutdownNow();
-    }
+    assertCutAtTheDeadline(dispatchersSender());
   }
 
   @Test
   void aBodyThatStopsHalfwayIsCutByTheSweep() {
     bodySent = "x".repeat(40);
-    ScheduledExecutorService scheduler =
-        Executors.newSingleThreadScheduledExecutor(Threads.named("body-deadline-sweep"));
-    try {
-      assertCutAtTheDeadline(dispatchersSender(scheduler));
-    } finally {
-      scheduler.shutdownNow();
-    }
+    assertCutAtTheDeadline(dispatchersSender());
   }
 }

@@ -791,8 +791,10 @@ public final class Dispatcher implements AutoCloseable {
 
     /**
      * Sets a caller-owned scheduler for background work (claiming, polling, webhook reloads,
-     * purging); it should have one thread or more and is never shut down by the dispatcher.
-     * Default: a single daemon thread the dispatcher owns.
+     * purging, and a sweep every 50 ms while responses are read that ends bodies past their
+     * attempt's deadline); it should have one thread or more, should not be kept busy by long tasks
+     * (they delay that sweep) and is never shut down by the dispatcher. Default: a single daemon
+     * thread the dispatcher owns.
      *
      * @param scheduler the scheduler
      * @return this builder

@@ -8,8 +8,6 @@ import dev.hookline.ErrorKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,7 +33,7 @@ class HttpSenderBodyDeadlineTest {
   // Ending within deadline + this shows the body was cut: the listener would wait forever.
   private static final long MARGIN_MS = 4000;
 
-  private ServerSocket server;
+  private SocketListener listener;
   private ExecutorService executor;
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(Threads.named("body-deadline-sweep"));
@@ -43,24 +41,13 @@ class HttpSenderBodyDeadlineTest {
 
   @BeforeEach
   void start() throws IOException {
-    server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     executor = Executors.newCachedThreadPool(Threads.named("body-deadline-test"));
-    executor.execute(
-        () -> {
-          while (!server.isClosed()) {
-            try {
-              Socket s = server.accept();
-              executor.execute(() -> serve(s));
-            } catch (IOException e) {
-              return; // closed
-            }
-          }
-        });
+    listener = new SocketListener(executor, this::serve);
   }
 
   @AfterEach
   void stop() throws IOException {
-    server.close();
+    listener.close();
     executor.shutdownNow();
     scheduler.shutdownNow();
   }
@@ -88,8 +75,7 @@ class HttpSenderBodyDeadlineTest {
 
   private SendOutcome send(HttpSender sender) throws InterruptedException {
     HttpRequest r =
-        HttpClients.requestBuilder(
-                URI.create("http://127.0.0.1:" + server.getLocalPort() + "/hook"), DEADLINE)
+        HttpClients.requestBuilder(URI.create(listener.url("/hook")), DEADLINE)
             .POST(HttpRequest.BodyPublishers.ofString("{}"))
             .build();
     return sender.send(r, DEADLINE);

@@ -9,8 +9,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -36,7 +34,7 @@ import org.junit.jupiter.api.Test;
 class HttpSenderResendTest {
   private static final Duration DEADLINE = Duration.ofSeconds(5);
 
-  private ServerSocket server;
+  private SocketListener listener;
   private ExecutorService executor;
   private final AtomicInteger requests = new AtomicInteger();
   private final AtomicInteger connections = new AtomicInteger();
@@ -45,25 +43,19 @@ class HttpSenderResendTest {
 
   @BeforeEach
   void start() throws IOException {
-    server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     executor = Executors.newCachedThreadPool(Threads.named("resend-test"));
-    executor.execute(
-        () -> {
-          while (!server.isClosed()) {
-            try {
-              Socket s = server.accept();
+    listener =
+        new SocketListener(
+            executor,
+            s -> {
               connections.incrementAndGet();
-              executor.execute(() -> serve(s));
-            } catch (IOException e) {
-              return; // closed
-            }
-          }
-        });
+              serve(s);
+            });
   }
 
   @AfterEach
   void stop() throws IOException {
-    server.close();
+    listener.close();
     executor.shutdownNow();
   }
 
@@ -112,8 +104,7 @@ class HttpSenderResendTest {
 
   private SendOutcome send(HttpSender sender) throws InterruptedException {
     HttpRequest r =
-        HttpClients.requestBuilder(
-                URI.create("http://127.0.0.1:" + server.getLocalPort() + "/hook"), DEADLINE)
+        HttpClients.requestBuilder(URI.create(listener.url("/hook")), DEADLINE)
             .POST(HttpRequest.BodyPublishers.ofString("{\"n\":1}"))
             .build();
     return sender.send(r, DEADLINE);
@@ -158,8 +149,7 @@ class HttpSenderResendTest {
     SendOutcome o =
         new HttpSender(HttpClients.defaultClient(DEADLINE, executor), 64, secondRefused)
             .send(
-                HttpClients.requestBuilder(
-                        URI.create("http://127.0.0.1:" + server.getLocalPort() + "/hook"), DEADLINE)
+                HttpClients.requestBuilder(URI.create(listener.url("/hook")), DEADLINE)
                     .POST(HttpRequest.BodyPublishers.ofString("{}"))
                     .build(),
                 DEADLINE);

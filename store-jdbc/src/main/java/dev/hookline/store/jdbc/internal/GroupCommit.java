@@ -306,10 +306,13 @@ public final class GroupCommit<R> {
   }
 
   private boolean lingerForMore(Condition linger) {
-    if (lingerNanos <= 0 || lastBatch <= 1) {
+    if (lastBatch <= 1) {
       return false;
     }
     long left = lastBatch >= busyBatch ? busyLingerNanos : lingerNanos;
+    if (left <= 0) {
+      return false;
+    }
     lingering = linger;
     try {
       while (left > 0 && queue.size() < maxBatch) {

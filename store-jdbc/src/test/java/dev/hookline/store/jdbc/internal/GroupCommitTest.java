@@ -273,12 +273,22 @@ class GroupCommitTest {
 
   @Test
   void afterABusyFlushTheLeaderLingersTheLongerTime() throws Exception {
+    // With the 1 ms linger alone the four requests below would mostly not go out together.
+    assertTheNextFourGoTogetherAfterABusyFlush(Duration.ofMillis(1));
+  }
+
+  @Test
+  void aBusyLingerAppliesEvenWithoutAShortOne() throws Exception {
+    assertTheNextFourGoTogetherAfterABusyFlush(Duration.ZERO);
+  }
+
+  /**
+   * A flush of two counts as busy here: the next leader's wait is then an hour, which only a full
+   * batch can end, so four requests go out together however they are spread out in time.
+   */
+  private void assertTheNextFourGoTogetherAfterABusyFlush(Duration linger) throws Exception {
     CountDownLatch xMayEnd = new CountDownLatch(1);
-    // A flush of two counts as busy here: the next leader's wait is then an hour, which only a
-    // full batch can end, so the four requests below go out together however they are spread out
-    // in time (with the 1 ms linger alone they would mostly not).
-    GroupCommit<Integer> g =
-        holdingFirstFlush(4, Duration.ofMillis(1), 2, Duration.ofHours(1), xMayEnd);
+    GroupCommit<Integer> g = holdingFirstFlush(4, linger, 2, Duration.ofHours(1), xMayEnd);
     flushTwoTogether(g, xMayEnd);
     List<Future<Boolean>> four = new ArrayList<>();
     for (int n = 0; n < 4; n++) {

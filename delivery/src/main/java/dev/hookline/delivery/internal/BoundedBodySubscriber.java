@@ -29,7 +29,6 @@ final class BoundedBodySubscriber implements HttpResponse.BodySubscriber<byte[]>
   private final @Nullable BodyDeadlines sweeper;
   private volatile Flow.@Nullable Subscription subscription;
   private volatile boolean timerArmed;
-  private volatile boolean swept;
 
   BoundedBodySubscriber(int limit) {
     this.limit = limit;
@@ -43,13 +42,13 @@ final class BoundedBodySubscriber implements HttpResponse.BodySubscriber<byte[]>
    * A subscriber that also gives up when the deadline passes: the body then completes with a {@link
    * TimeoutException} and the subscription is cancelled, which closes the connection. The JDK's
    * request timeout stops at the response headers; this covers a body that dribbles in or never
-   * starts. The timer is the JDK's shared {@link CompletableFuture} delay scheduler: no thread of
-   * ours.
+   * starts.
    *
    * <p>The deadline is watched from when {@link #onSubscribe} has asked for the body (the client
    * subscribes as soon as the headers are read, so a body that never starts is covered), by the
-   * {@code sweeper} if there is one, else by a timer of its own: a timer per body woke the JDK's
-   * delay scheduler thread for nearly every response to a fast endpoint ({@link BodyDeadlines}).
+   * {@code sweeper} if there is one, else by a timer of its own on the JDK's shared {@link
+   * CompletableFuture} delay scheduler: a timer per body woke that scheduler's thread for nearly
+   * every response to a fast endpoint ({@link BodyDeadlines}).
    *
    * @param limit most bytes kept
    * @param remainingNanos time left until the attempt's deadline
@@ -64,8 +63,8 @@ final class BoundedBodySubscriber implements HttpResponse.BodySubscriber<byte[]>
     var unused =
         result.whenComplete(
             (body, failure) -> {
-              if (swept && sweeper != null) {
-                sweeper.leave(this);
+              if (sweeper != null) {
+                sweeper.leave(this); // a no-op for a body it never watched
               }
               Flow.Subscription s = subscription;
               if (failure != null && s != null) {
@@ -80,7 +79,6 @@ final class BoundedBodySubscriber implements HttpResponse.BodySubscriber<byte[]>
       return;
     }
     if (sweeper != null && sweeper.watch(this)) {
-      swept = true;
       if (result.isDone()) {
         sweeper.leave(this); // completed while joining: its leave may have come first
       }

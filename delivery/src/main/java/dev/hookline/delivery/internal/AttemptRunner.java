@@ -231,6 +231,20 @@ public final class AttemptRunner {
     release(claimed.lease(), d.nextAttemptAt().orElse(now), now, d);
   }
 
+  /**
+   * Hands back a delivery whose attempt could not be started here (the worker executor refused it):
+   * nothing was sent, and it is due again only after a short delay, so that the next claim does not
+   * take it straight back into the same refusal.
+   */
+  public void handBackLater(ClaimedDelivery claimed, EndpointHealth.Permit permit) {
+    Instant now = clock.instant();
+    Delivery d = claimed.delivery();
+    health.abandon(d.webhookId(), permit);
+    Instant due = d.nextAttemptAt().orElse(now);
+    release(
+        claimed.lease(), due.isAfter(now.plus(LOCAL_RETRY)) ? due : now.plus(LOCAL_RETRY), now, d);
+  }
+
   private AttemptResult attempt(
       ClaimedDelivery cd,
       Webhook w,

@@ -116,6 +116,9 @@ public final class ClaimLoop {
   private final ReentrantLock pumpLock = new ReentrantLock();
   private final AtomicBoolean pumpRequested = new AtomicBoolean();
 
+  /** Whether the worker executor's refusals were logged at WARN since it last took a task. */
+  private final AtomicBoolean rejectionWarned = new AtomicBoolean();
+
   /** The strongest kind of round asked for and not yet run: WORKER, NEW_EVENTS or PROBE. */
   private final AtomicInteger probeRequested = new AtomicInteger();
 
@@ -482,18 +485,25 @@ public final class ClaimLoop {
     }
     // The free workers are reserved before the claim (see reserve), and what the claim did not
     // use is given back after it.
+    // Each delivery dispatched takes one of them; if a claim throws part way through the round (a
+    // lane's claim after another lane's deliveries were dispatched), only what no delivery took is
+    // given back, so busy never drifts below the deliveries actually held.
     int budget = reserve(Math.max(1, room));
-    int claimed = 0;
+    Round round = new Round();
     try {
-      claimed = claimRound(budget);
-      return claimed;
+      return claimRound(budget, round);
     } finally {
-      unreserve(budget - claimed);
+      unreserve(budget - round.dispatched);
     }
   }
 
+  /** What one claim round dispatched so far: each holds one of the round's reserved workers. */
+  private static final class Round {
+    int dispatched;
+  }
+
   /** The claims of one round, up to {@code budget} reserved workers. */
-  private int claimRound(int budget) {
+  private int claimRound(int budget, Round r) {
     if (budget <= 0) {
       return 0;
     }
@@ -510,10 +520,10 @@ public final class ClaimLoop {
       // The retries lane came back short since the last probing round: a round asks first
       // attempts only, one statement; the next poll looks at retries again (and a round for new
       // events need not: a publish adds first attempts only).
-      return claimLane(Lane.FIRST_ATTEMPTS, budget, excluded, now, anyFull);
+      return claimLane(Lane.FIRST_ATTEMPTS, budget, excluded, now, anyFull, r);
     } else if (firstDrained) {
       // Likewise, the first-attempts lane came back short with nothing left out for being full.
-      return claimLane(Lane.RETRIES, budget, excluded, now);
+      return claimLane(Lane.RETRIES, budget, excluded, now, true, r);
     }
     // First attempts get most of the budget; retries always get a share, and every fourth round go
     // first, so neither lane can starve the other. The first lane is asked again only if it filled
@@ -522,11 +532,11 @@ public final class ClaimLoop {
     Lane first = retriesFirst ? Lane.RETRIES : Lane.FIRST_ATTEMPTS;
     Lane second = retriesFirst ? Lane.FIRST_ATTEMPTS : Lane.RETRIES;
     int share = Math.max(1, budget - budget / 4);
-    int claimed = claimLane(first, share, excluded, now, anyFull);
+    int claimed = claimLane(first, share, excluded, now, anyFull, r);
     boolean firstFilled = claimed >= share;
-    claimed += claimLane(second, budget - claimed, excluded, now, anyFull);
+    claimed += claimLane(second, budget - claimed, excluded, now, anyFull, r);
     if (firstFilled) {
-      claimed += claimLane(first, budget - claimed, excluded, now, anyFull);
+      claimed += claimLane(first, budget - claimed, excluded, now, anyFull, r);
     }
     return claimed;
   }
@@ -579,17 +589,14 @@ public final class ClaimLoop {
     }
   }
 
-  private int claimLane(Lane lane, int max, Set<String> excluded, Instant now) {
-    return claimLane(lane, max, excluded, now, true);
-  }
-
   /**
    * Claims up to {@code max} from a lane and dispatches them. A short answer marks the lane drained
    * until the next probing round, unless webhooks were left out for being full ({@code anyFull}):
    * their deliveries are still queued in the Store, for the rounds that follow as their slots free
    * up.
    */
-  private int claimLane(Lane lane, int max, Set<String> excluded, Instant now, boolean anyFull) {
+  private int claimLane(
+      Lane lane, int max, Set<String> excluded, Instant now, boolean anyFull, Round r) {
     if (max <= 0 || closing) {
       return 0;
     }
@@ -604,6 +611,7 @@ public final class ClaimLoop {
       }
     }
     for (ClaimedDelivery cd : claimed) {
+      r.dispatched++;
       dispatch(cd, excluded, now);
     }
     return claimed.size();
@@ -681,7 +689,16 @@ public final class ClaimLoop {
         active.put(d.id(), task);
         try {
           workerPool.execute(task);
+          if (rejectionWarned.get()) {
+            rejectionWarned.set(false);
+          }
         } catch (RejectedExecutionException e) {
+          // The worker executor (the caller's, or ours shut down) refused it: handed back for a
+          // later try, not due at once, or the next round would claim it and be refused again.
+          task.rejected = true;
+          if (!closing) {
+            warnRejected(e);
+          }
           task.cancel(false);
         }
         return;
@@ -689,6 +706,19 @@ public final class ClaimLoop {
       runner.release(cd.lease(), d.nextAttemptAt().orElse(now), now, d);
       idled();
       cd = endpoint.free();
+    }
+  }
+
+  /** One WARN per streak of refusals by the worker executor; DEBUG for the rest. */
+  private void warnRejected(RejectedExecutionException e) {
+    if (rejectionWarned.compareAndSet(false, true)) {
+      log.warn(
+          "the worker executor refused an attempt; its delivery is handed back for a later try:"
+              + " owner={} error={}",
+          owner,
+          e.toString());
+    } else {
+      log.debug("the worker executor refused an attempt again: owner={}", owner);
     }
   }
 
@@ -785,11 +815,18 @@ public final class ClaimLoop {
       }
     }
 
+    /** Set before cancelling when the worker executor refused the task. */
+    boolean rejected;
+
     @Override
     protected void done() {
       if (isCancelled() && takeOwnership()) {
         // Cancelled before it started: nothing was sent, so hand the delivery back.
-        runner.handBack(claimed, permit);
+        if (rejected) {
+          runner.handBackLater(claimed, permit);
+        } else {
+          runner.handBack(claimed, permit);
+        }
         finished(this);
       }
     }
@@ -882,7 +919,11 @@ public final class ClaimLoop {
     if (closing || !started.get()) {
       return;
     }
-    if (pumpLock.tryLock()) {
+    if (pumpLock.isHeldByCurrentThread()) {
+      // Inside a round already (a task the worker executor refused finished on the round's own
+      // thread): the lock is reentrant, and a round nested in a round would recurse.
+      requestPump(WORKER);
+    } else if (pumpLock.tryLock()) {
       try {
         claimWithBackoff(WORKER);
       } finally {

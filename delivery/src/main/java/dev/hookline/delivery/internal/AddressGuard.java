@@ -9,6 +9,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -115,6 +116,8 @@ public final class AddressGuard implements DestinationCheck {
                 true));
       }
     }
+    // An interrupted caller leaves the shared lookup running (InterruptedException passes up):
+    // other attempts to the same host wait on it, and cancelling it would fail them all.
     try {
       return lookup.get(Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
@@ -127,9 +130,13 @@ public final class AddressGuard implements DestinationCheck {
     } catch (ExecutionException e) {
       return Optional.of(
           new Refusal(ErrorKind.CONNECT_FAILED, "could not resolve " + host + ": " + e.getCause()));
-    } catch (InterruptedException e) {
-      lookup.cancel(false);
-      throw e;
+    } catch (CancellationException e) {
+      // Nothing here cancels a lookup (others may share it); a resolver's executor might.
+      return Optional.of(
+          new Refusal(
+              ErrorKind.CONNECT_FAILED,
+              "not sent: the DNS lookup of " + host + " was cancelled",
+              true));
     }
   }
 

@@ -167,6 +167,47 @@ class AddressGuardTest {
   }
 
   @Test
+  void anInterruptedAttemptLeavesTheLookupItSharesRunningForTheOthers() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch resolving = new CountDownLatch(1);
+    HostResolver slow =
+        host -> {
+          resolving.countDown();
+          hanging(release).resolve(host); // throws UnknownHostException once released
+          return List.of();
+        };
+    HostResolver answering =
+        host -> {
+          try {
+            return slow.resolve(host);
+          } catch (java.net.UnknownHostException e) {
+            return List.of(
+                InetAddress.getByAddress(host, new byte[] {93, (byte) 184, (byte) 215, 14}));
+          }
+        };
+    AddressGuard guard = new AddressGuard(AddressPolicy.defaults(), answering);
+    URI uri = URI.create("https://shared.example/hook");
+    java.util.concurrent.ExecutorService callers =
+        java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      java.util.concurrent.Future<Optional<DestinationCheck.Refusal>> first =
+          callers.submit(() -> guard.refusal(uri, Duration.ofSeconds(30)));
+      assertTrue(resolving.await(10, java.util.concurrent.TimeUnit.SECONDS));
+      java.util.concurrent.Future<Optional<DestinationCheck.Refusal>> second =
+          callers.submit(() -> guard.refusal(uri, Duration.ofSeconds(30)));
+      first.cancel(true); // the first attempt's thread is interrupted (a close(), a shutdownNow)
+      release.countDown();
+      assertEquals(
+          Optional.empty(),
+          second.get(10, java.util.concurrent.TimeUnit.SECONDS),
+          "the second attempt gets the shared lookup's answer, not a cancellation");
+    } finally {
+      release.countDown();
+      callers.shutdownNow();
+    }
+  }
+
+  @Test
   void literalsAndPublicNamesPass() throws InterruptedException {
     HostResolver publicDns =
         host ->

@@ -1005,15 +1005,12 @@ public final class Dispatcher implements AutoCloseable {
      * DISABLED_BY_FAILURE} (its queued deliveries are kept; re-enabling resets its health).
      * Default: 5 days.
      *
-     * @param period the period, at least 1 minute
+     * @param period the period, 1 minute to 3,650 days
      * @return this builder
      */
     public Builder disableAfter(Duration period) {
       Objects.requireNonNull(period, "period");
-      if (period.compareTo(Duration.ofMinutes(1)) < 0) {
-        throw new IllegalArgumentException(
-            "disableAfter is " + period + "; it must be at least 1 minute");
-      }
+      range("disableAfter", period, Duration.ofMinutes(1), Duration.ofDays(3650));
       this.disableAfter = period;
       return this;
     }
@@ -1080,11 +1077,13 @@ public final class Dispatcher implements AutoCloseable {
      * Sets how long a claim lasts before another instance may take the delivery over. Default: 4
      * times the longest attempt timeout plus 10 s; at least twice the longest attempt timeout.
      *
-     * @param lease the lease duration
+     * @param lease the lease duration, at most 1 day
      * @return this builder
      */
     public Builder leaseDuration(Duration lease) {
-      this.leaseDuration = Objects.requireNonNull(lease, "lease");
+      Objects.requireNonNull(lease, "lease");
+      range("leaseDuration", lease, Duration.ofMillis(1), Duration.ofDays(1));
+      this.leaseDuration = lease;
       return this;
     }
 

@@ -63,6 +63,27 @@ class DispatcherPoliciesTest {
         CircuitBreakerPolicy.builder().coolDown(Duration.ZERO));
   }
 
+  @Test
+  void periodsThatWouldOverflowTheClockAreRefusedWhereTheyAreSet() {
+    // "Never disable" as a huge period used to fail every later failed attempt as an internal
+    // error once the endpoint had failed for a while (the instant overflowed).
+    IllegalArgumentException forever =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                Dispatcher.builder()
+                    .disableAfter(java.time.temporal.ChronoUnit.FOREVER.getDuration()));
+    assertTrue(
+        forever.getMessage().startsWith("disableAfter is PT")
+            && forever.getMessage().endsWith("; it must be PT1M to PT87600H"),
+        forever.getMessage());
+    IllegalArgumentException lease =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Dispatcher.builder().leaseDuration(Duration.ofDays(2)));
+    assertEquals("leaseDuration is PT48H; it must be PT0.001S to PT24H", lease.getMessage());
+  }
+
   private static void assertMessage(String expected, CircuitBreakerPolicy.Builder b) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build);
     assertEquals(expected, e.getMessage());

@@ -42,6 +42,7 @@ public final class RenderedNotification {
     if (contentType.isBlank()) {
       throw new IllegalArgumentException("contentType must not be blank");
     }
+    checkValue("contentType", contentType);
     return new RenderedNotification(
         contentType, Objects.requireNonNull(body, "body").clone(), new LinkedHashMap<>());
   }
@@ -53,17 +54,67 @@ public final class RenderedNotification {
    *     Content-Type}, {@code Content-Length}, {@code User-Agent}, {@code Host})
    * @param value the value
    * @return the changed copy
-   * @throws IllegalArgumentException if the name is reserved or blank
+   * @throws IllegalArgumentException if the name is blank, not an HTTP token (letters, digits and
+   *     {@code !#$%&'*+-.^_`|~}) or reserved, or the value holds a control character other than a
+   *     tab (a line break would end the header)
    */
   public RenderedNotification withHeader(String name, String value) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(value, "value");
-    if (name.isBlank() || RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("a header name must not be blank");
+    }
+    for (int i = 0; i < name.length(); i++) {
+      if (!isTokenChar(name.charAt(i))) {
+        throw new IllegalArgumentException(
+            "header name '"
+                + printable(name)
+                + "' holds "
+                + describe(name.charAt(i))
+                + "; a name is letters, digits and !#$%&'*+-.^_`|~");
+      }
+    }
+    if (RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
       throw new IllegalArgumentException("header '" + name + "' is set by the dispatcher");
     }
+    checkValue("the value of header '" + name + "'", value);
     Map<String, String> more = new LinkedHashMap<>(headers);
     more.put(name, value);
     return new RenderedNotification(contentType, body, more);
+  }
+
+  private static void checkValue(String what, String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if ((c < 0x20 && c != '\t') || c == 0x7f) {
+        throw new IllegalArgumentException(
+            what + " holds " + describe(c) + "; a value may hold no control character but a tab");
+      }
+    }
+  }
+
+  /** RFC 9110's tchar. */
+  private static boolean isTokenChar(char c) {
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
+        || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+  }
+
+  private static String describe(char c) {
+    return c < 0x20 || c == 0x7f || c > 0x7e
+        ? String.format(Locale.ROOT, "the character U+%04X", (int) c)
+        : "'" + c + "'";
+  }
+
+  /** The name with control characters shown as escapes, for an error message. */
+  private static String printable(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      b.append(c < 0x20 || c == 0x7f ? String.format(Locale.ROOT, "\\u%04X", (int) c) : c);
+    }
+    return b.toString();
   }
 
   /**

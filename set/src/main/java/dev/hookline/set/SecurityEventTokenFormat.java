@@ -13,6 +13,7 @@ import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.Curve;
 import dev.hookline.Event;
 import dev.hookline.Subject;
 import dev.hookline.Webhook;
@@ -124,7 +125,12 @@ public final class SecurityEventTokenFormat implements NotificationFormat {
 
   private static JWSSigner signer(SigningKey key) throws JOSEException {
     if (key.algorithm() == SigningAlgorithm.ES256) {
-      return new ECDSASigner((ECPrivateKey) key.privateKey());
+      if (key.privateKey() instanceof ECPrivateKey ec) {
+        return new ECDSASigner(ec);
+      }
+      // An HSM's (PKCS #11) key is opaque: no ECPrivateKey, so nimbus signs through the JCA, whose
+      // provider for that key does the work. SigningKey.of checked the curve (P-256) and the pair.
+      return new ECDSASigner(key.privateKey(), Curve.P_256);
     }
     return new RSASSASigner(key.privateKey());
   }

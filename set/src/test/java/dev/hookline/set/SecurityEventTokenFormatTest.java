@@ -28,6 +28,10 @@ import dev.hookline.WebhookFormat;
 import dev.hookline.delivery.spi.RenderedNotification;
 import dev.hookline.testing.ManualClock;
 import java.nio.charset.StandardCharsets;
+import java.security.PrivateKey;
+import java.security.Provider;
+import java.security.Security;
+import java.security.interfaces.ECPrivateKey;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -139,6 +143,35 @@ class SecurityEventTokenFormatTest {
       assertThrows(
           BadJOSEException.class,
           () -> nimbusVerifies(forged, keys.jwks().json(), alg, "urn:rp:aud"));
+    }
+  }
+
+  @Test
+  void anOpaqueEcKeyAsAnHsmHoldsItSignsTokensThatVerifyWithThePublishedKey() throws Exception {
+    Provider hsm = new OpaqueKeyProvider();
+    Security.addProvider(hsm);
+    try {
+      PrivateKey opaque = OpaqueKeyProvider.opaque((ECPrivateKey) Fixtures.EC_1.privateKey());
+      assertFalse(opaque instanceof ECPrivateKey, "as a PKCS #11 key: no ECPrivateKey");
+      SigningKey key =
+          SigningKey.of("hsm-1", SigningAlgorithm.ES256, opaque, Fixtures.EC_1.publicKey());
+      InMemorySigningKeys keys = InMemorySigningKeys.of(key, clock, Duration.ofDays(1));
+      SecurityEventTokenFormat f =
+          SecurityEventTokenFormat.builder().issuer(ISSUER).signingKeys(keys).build();
+
+      String token =
+          f.token(
+              Fixtures.updated("evt_hsm", T0),
+              Fixtures.webhook("https://rp.example/hook", Optional.of("urn:rp:aud")),
+              clock.instant());
+
+      JWTClaimsSet claims =
+          nimbusVerifies(token, keys.jwks().json(), JWSAlgorithm.ES256, "urn:rp:aud");
+      assertEquals("evt_hsm", claims.getJWTID());
+      assertEquals("hsm-1", SignedJWT.parse(token).getHeader().getKeyID());
+      assertEquals("ES256", part(token, 0).get("alg").asText());
+    } finally {
+      Security.removeProvider(hsm.getName());
     }
   }
 

@@ -71,6 +71,7 @@ abstract class EndToEndContract {
           jwks ->
               SecurityEventTokenVerifier.builder()
                   .jwksUri(jwks, HttpClient.newHttpClient())
+                  .allowInsecureLoopbackJwksForDevelopment(true)
                   .issuer(ISSUER)
                   .audience(AUDIENCE)
                   .apiKey(API_KEY)

@@ -50,7 +50,10 @@ class RotationTest {
     try (Listener host = new Listener(() -> keys.jwks().json())) {
       URI jwksUri = host.jwksUri();
       SecurityEventTokenVerifier holdsOld =
-          verifier().jwksUri(jwksUri, HttpClient.newHttpClient()).build();
+          verifier()
+              .jwksUri(jwksUri, HttpClient.newHttpClient())
+              .allowInsecureLoopbackJwksForDevelopment(true)
+              .build();
       String beforeRotation = token("evt_before");
       assertEquals("rsa-1", kid(holdsOld, beforeRotation)); // caches the old JWKS
       SecurityEventTokenVerifier staticOld = verifier().jwks(keys.jwks().json()).build();

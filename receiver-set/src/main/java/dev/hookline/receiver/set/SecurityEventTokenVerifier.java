@@ -95,6 +95,12 @@ public final class SecurityEventTokenVerifier {
   private static final int MAX_JTI_LENGTH = 256;
   private static final int MIN_RSA_BITS = 2048;
   private static final Pattern KEY_ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}");
+  private static final Pattern IPV4_LOOPBACK =
+      Pattern.compile(
+          "127\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){2}");
+  private static final String JWKS_URI_ALLOWED =
+      "an absolute https URI with a host and no user-info (http only to a loopback host:"
+          + " localhost, 127.0.0.0/8 or [::1], with allowInsecureLoopbackJwksForDevelopment(true))";
 
   /** Duplicate members are refused: a header or claim must not mean two things. */
   private static final ObjectMapper MAPPER =
@@ -542,6 +548,7 @@ public final class SecurityEventTokenVerifier {
     private @Nullable HttpClient httpClient;
     private Duration jwksCacheFor = Duration.ofMinutes(5);
     private Duration jwksRefetchAtMostEvery = Duration.ofSeconds(30);
+    private boolean allowInsecureLoopbackJwks;
 
     private Builder() {}
 
@@ -576,6 +583,10 @@ public final class SecurityEventTokenVerifier {
      * Fetches the sender's key set from its URL, caches it for {@link #jwksCacheFor}, and fetches
      * it again when a token names an unknown key id, at most every {@link #jwksRefetchAtMostEvery}.
      *
+     * <p>{@link #build} refuses any URI but an absolute https one with a host and no user-info:
+     * over http anyone on the network path could serve their own keys. Plain http to a loopback
+     * host is accepted only with {@link #allowInsecureLoopbackJwksForDevelopment}.
+     *
      * @param uri the https URL of the key set
      * @param client the client to fetch it with (the caller's; it is not closed)
      * @return this builder
@@ -609,6 +620,19 @@ public final class SecurityEventTokenVerifier {
       if (interval.isNegative()) {
         throw new IllegalArgumentException("jwksRefetchAtMostEvery must not be negative");
       }
+      return this;
+    }
+
+    /**
+     * Development only: also accept an {@code http} {@link #jwksUri} whose host is loopback ({@code
+     * localhost}, {@code 127.0.0.0/8}, {@code ::1}). Off by default; never turn it on in
+     * production.
+     *
+     * @param allow whether to accept loopback {@code http}
+     * @return this builder
+     */
+    public Builder allowInsecureLoopbackJwksForDevelopment(boolean allow) {
+      this.allowInsecureLoopbackJwks = allow;
       return this;
     }
 
@@ -726,6 +750,9 @@ public final class SecurityEventTokenVerifier {
      *
      * @return the verifier
      * @throws IllegalStateException if the keys, issuer or audience are missing
+     * @throws IllegalArgumentException if the {@link #jwksUri} is not an https URI with a host and
+     *     no user-info (or, with {@link #allowInsecureLoopbackJwksForDevelopment}, http to a
+     *     loopback host)
      */
     public SecurityEventTokenVerifier build() {
       String iss = issuer;
@@ -738,6 +765,7 @@ public final class SecurityEventTokenVerifier {
       URI uri = jwksUri;
       HttpClient client = httpClient;
       if (source == null && uri != null && client != null) {
+        checkJwksUri(uri, allowInsecureLoopbackJwks);
         source =
             new RemoteKeys(
                 uri, client, c, jwksCacheFor, jwksRefetchAtMostEvery, Duration.ofSeconds(10));
@@ -747,6 +775,39 @@ public final class SecurityEventTokenVerifier {
             "SecurityEventTokenVerifier needs the sender's keys: jwks(...) or jwksUri(...)");
       }
       return new SecurityEventTokenVerifier(this, source, iss, c);
+    }
+
+    private static void checkJwksUri(URI uri, boolean allowLoopbackHttp) {
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      String host = uri.getHost();
+      String problem = null;
+      if (!uri.isAbsolute()) {
+        problem = "is not absolute (no scheme)";
+      } else if (!scheme.equals("https") && !scheme.equals("http")) {
+        problem = "uses the scheme '" + printable(scheme) + "'";
+      } else if (uri.isOpaque() || host == null || host.isEmpty()) {
+        problem = "has no host";
+      } else if (uri.getRawUserInfo() != null) {
+        problem = "contains user-info (credentials)";
+      } else if (scheme.equals("http") && !isLoopbackHost(host)) {
+        problem = "uses http to a host that is not loopback: anyone on the path could serve keys";
+      } else if (scheme.equals("http") && !allowLoopbackHttp) {
+        problem =
+            "uses http, which lets anyone on the path serve keys; http to loopback needs"
+                + " allowInsecureLoopbackJwksForDevelopment(true)";
+      }
+      if (problem != null) {
+        // The URI itself is not repeated: its user-info could be a credential.
+        throw new IllegalArgumentException("jwksUri " + problem + "; allowed: " + JWKS_URI_ALLOWED);
+      }
+    }
+
+    private static boolean isLoopbackHost(String host) {
+      String h = host.toLowerCase(Locale.ROOT);
+      return h.equals("localhost")
+          || h.equals("[::1]")
+          || h.equals("[0:0:0:0:0:0:0:1]")
+          || IPV4_LOOPBACK.matcher(h).matches();
     }
 
     private static Duration positive(Duration d, String name) {

@@ -250,6 +250,7 @@ class AttackTableTest {
       SecurityEventTokenVerifier fetching =
           SecurityEventTokenVerifier.builder()
               .jwksUri(server.uri(), server.client())
+              .allowInsecureLoopbackJwksForDevelopment(true)
               .issuer(ISSUER)
               .audience(AUDIENCE)
               .clock(clock)

@@ -34,6 +34,7 @@ class RemoteJwksTest {
   private SecurityEventTokenVerifier verifier(URI uri, HttpClient client) {
     return SecurityEventTokenVerifier.builder()
         .jwksUri(uri, client)
+        .allowInsecureLoopbackJwksForDevelopment(true) // the test server is http on loopback
         .issuer(ISSUER)
         .audience(AUDIENCE)
         .clock(clock)

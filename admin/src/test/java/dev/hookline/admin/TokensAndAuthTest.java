@@ -11,6 +11,7 @@ import dev.hookline.admin.store.InMemoryAdminStore;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HexFormat;
@@ -102,6 +103,62 @@ class TokensAndAuthTest {
     assertEquals(200, http.get(h.webhooks(), token).status());
     h.clock.advance(Duration.ofHours(1));
     assertEquals(401, http.get(h.webhooks(), token).status());
+  }
+
+  @Test
+  void aTokenNeverMakesATokenThatOutlivesIt() {
+    Instant parentExpiry = h.clock.instant().plus(Duration.ofHours(1));
+    String parent =
+        h.api
+            .issueToken(
+                "short-lived admin",
+                Optional.empty(),
+                EnumSet.of(Scope.TOKENS_ADMIN, Scope.WEBHOOKS_READ),
+                Optional.of(parentExpiry))
+            .token()
+            .reveal();
+    Http.Exchange later =
+        http.post(
+            tokens(),
+            parent,
+            "{\"name\":\"outlives\",\"scopes\":[\"webhooks:read\"],\"expires_at\":\""
+                + parentExpiry.plusSeconds(1)
+                + "\"}");
+    assertEquals(400, later.status(), later::toString);
+    JsonNode error = later.json().get("errors").get(0);
+    assertEquals("expires_at", error.get("field").asText());
+    assertEquals("at or before " + parentExpiry, error.get("allowed").asText());
+
+    Http.Exchange same =
+        http.post(
+            tokens(),
+            parent,
+            "{\"name\":\"same\",\"scopes\":[\"webhooks:read\"],\"expires_at\":\""
+                + parentExpiry
+                + "\"}");
+    assertEquals(201, same.status(), same::toString);
+
+    Http.Exchange child =
+        http.post(tokens(), parent, "{\"name\":\"child\",\"scopes\":[\"webhooks:read\"]}");
+    assertEquals(201, child.status(), child::toString);
+    assertEquals(
+        parentExpiry.toString(),
+        child.json().get("expires_at").asText(),
+        "without expires_at the child ends with its parent");
+    String childToken = child.json().get("token").asText();
+    assertEquals(200, http.get(h.webhooks(), childToken).status());
+
+    h.clock.advance(Duration.ofHours(2));
+    assertEquals(401, http.get(h.webhooks(), childToken).status());
+    assertEquals(401, http.get(h.webhooks(), same.json().get("token").asText()).status());
+  }
+
+  @Test
+  void aTokenWithoutExpiryMakesTokensWithoutExpiry() {
+    Http.Exchange e =
+        http.post(tokens(), h.root, "{\"name\":\"lasting\",\"scopes\":[\"webhooks:read\"]}");
+    assertEquals(201, e.status(), e::toString);
+    assertFalse(e.json().has("expires_at"));
   }
 
   @Test

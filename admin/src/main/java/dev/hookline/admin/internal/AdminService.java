@@ -867,6 +867,26 @@ public final class AdminService {
     if (expires.isPresent() && !expires.get().isAfter(settings.clock().instant())) {
       violations.add(new Violation("expires_at", "is not in the future", "a future time"));
     }
+    // A token never makes one that outlives it: without expires_at the new token ends with the
+    // one making it; a later expires_at is refused.
+    Optional<Instant> parentExpiry =
+        c.principal
+            .tokenId()
+            .flatMap(id -> settings.store().findToken(id))
+            .flatMap(StoredToken::expiresAt);
+    boolean expiryDefaulted = false;
+    if (parentExpiry.isPresent()) {
+      if (expires.isEmpty()) {
+        expires = parentExpiry;
+        expiryDefaulted = true;
+      } else if (expires.get().isAfter(parentExpiry.get())) {
+        violations.add(
+            new Violation(
+                "expires_at",
+                "is after the expiry of the token making it",
+                "at or before " + parentExpiry.get()));
+      }
+    }
     if (!violations.isEmpty() || name.isEmpty()) {
       throw Problem.validation("the token is not valid", violations);
     }
@@ -874,6 +894,9 @@ public final class AdminService {
     StoredToken stored = settings.store().findToken(issued.id()).orElseThrow();
     List<String> fields = new ArrayList<>();
     body.fieldNames().forEachRemaining(fields::add);
+    if (expiryDefaulted) {
+      fields.add("expires_at");
+    }
     audit(c, tenant, "token.create", issued.id(), fields);
     ObjectNode out = Render.token(stored);
     out.put("token", issued.token().reveal());

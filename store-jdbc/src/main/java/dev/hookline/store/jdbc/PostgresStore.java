@@ -49,6 +49,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@link dev.hookline.spi.Store} on PostgreSQL: a durable outbox that survives restarts and
@@ -80,6 +82,8 @@ import org.jspecify.annotations.Nullable;
  * same schema. {@link #close()} leaves the caller's DataSource open.
  */
 public final class PostgresStore implements TransactionalStore {
+  private static final Logger log = LoggerFactory.getLogger(PostgresStore.class);
+
   /** The schema used when none is set. */
   public static final String DEFAULT_SCHEMA = "hookline";
 
@@ -621,6 +625,14 @@ public final class PostgresStore implements TransactionalStore {
         added.put(d.id(), d);
       }
     } catch (RuntimeException e) {
+      if (!oneCallersData(e)) {
+        // The database is unreachable or timed out: each batch alone would fail the same way,
+        // one connection timeout after another, while every caller waits for the last.
+        for (Enqueue r : requests) {
+          r.failure = e;
+        }
+        return done;
+      }
       for (Enqueue r : requests) {
         enqueueAlone(r);
       }
@@ -637,6 +649,20 @@ public final class PostgresStore implements TransactionalStore {
       r.added = mine;
     }
     return done;
+  }
+
+  /**
+   * Whether a joint write of many callers' requests may have failed on one caller's data: a data
+   * exception or an integrity constraint (SQLState classes 22 and 23), or an error raised before
+   * the database answered. Writing each request alone then lets the others through. Any other
+   * failure (the database unreachable, a timeout, a deadlock) would only repeat for each.
+   */
+  private static boolean oneCallersData(RuntimeException e) {
+    if (!(e instanceof StoreException se)) {
+      return true;
+    }
+    String state = se.sqlState().orElse("");
+    return state.startsWith("22") || state.startsWith("23");
   }
 
   private void enqueueAlone(Enqueue r) {
@@ -1041,6 +1067,28 @@ public final class PostgresStore implements TransactionalStore {
    * trip and one commit); each is recorded only under its current lease.
    */
   private boolean[] finishAll(List<Outcome> batch) {
+    try {
+      return finishTogether(batch);
+    } catch (RuntimeException e) {
+      if (batch.size() == 1 || !oneCallersData(e)) {
+        throw e;
+      }
+      // One outcome's data was refused: the others are written alone, each with its own answer,
+      // rather than all failing (and being sent again) because of it.
+      boolean[] recorded = new boolean[batch.size()];
+      @Nullable RuntimeException[] failures = new RuntimeException[batch.size()];
+      for (int i = 0; i < batch.size(); i++) {
+        try {
+          recorded[i] = finishTogether(List.of(batch.get(i)))[0];
+        } catch (RuntimeException alone) {
+          failures[i] = alone;
+        }
+      }
+      throw new GroupCommit.PartialFailure(recorded, failures);
+    }
+  }
+
+  private boolean[] finishTogether(List<Outcome> batch) {
     String operation =
         batch.size() == 1
             ? "record the outcome of delivery " + batch.get(0).deliveryId()
@@ -1413,16 +1461,28 @@ public final class PostgresStore implements TransactionalStore {
       try {
         T result = work.run(c);
         c.commit();
-        if (autoCommit) {
-          c.setAutoCommit(true);
-        }
         return result;
       } catch (SQLException | RuntimeException e) {
         SqlErrors.rollbackQuietly(c, e);
         throw e;
+      } finally {
+        // Also after a failure: a pool that does not reset it would hand the host's next
+        // borrower a connection whose writes are never committed.
+        if (autoCommit) {
+          restoreAutoCommit(c);
+        }
       }
     } catch (SQLException e) {
       throw SqlErrors.wrap(operation, e);
+    }
+  }
+
+  private static void restoreAutoCommit(Connection c) {
+    try {
+      c.setAutoCommit(true);
+    } catch (SQLException e) {
+      // The connection is broken; closing it hands it back, and a pool discards it.
+      log.debug("could not turn auto-commit back on: {}", e.toString());
     }
   }
 

@@ -48,6 +48,10 @@ class GroupEnqueueTest {
   private final AtomicInteger borrows = new AtomicInteger();
 
   private volatile boolean counting;
+
+  /** While set, every borrow fails as if the database were unreachable (after the gate). */
+  private volatile boolean down;
+
   private volatile CountDownLatch gate = new CountDownLatch(0);
   private final CountDownLatch leaderInside = new CountDownLatch(1);
   private PostgresStore store;
@@ -85,6 +89,10 @@ class GroupEnqueueTest {
                   if (!gate.await(30, TimeUnit.SECONDS)) {
                     throw new IllegalStateException("gate never opened");
                   }
+                }
+                if (down) {
+                  throw new java.sql.SQLTransientConnectionException(
+                      "database unreachable (simulated)", "08001");
                 }
               }
               try {
@@ -181,6 +189,21 @@ class GroupEnqueueTest {
         claimed.get(0).delivery().event(),
         claimed.get(1).delivery().event(),
         "one Event object for both deliveries: its data parsed once, its body written once");
+  }
+
+  @Test
+  void anOutageFailsEveryCallerOnceInsteadOfRetryingEachBatchAlone() throws Exception {
+    down = true;
+    AtomicReferenceArray<Object> results = publishTogether(-1);
+    for (int i = 0; i < CALLERS; i++) {
+      Object r = results.get(i);
+      assertInstanceOf(StoreException.class, r, "caller " + i + ": " + r);
+      assertEquals(StoreException.Reason.UNAVAILABLE, ((StoreException) r).reason());
+    }
+    // The leader's own write, then one joint write for the others (or a few, should a caller have
+    // been slow to queue); retrying each batch alone would be 13 borrows, each a connection
+    // timeout against a real pool.
+    assertTrue(borrows.get() <= 4, "borrows: " + borrows.get());
   }
 
   @Test

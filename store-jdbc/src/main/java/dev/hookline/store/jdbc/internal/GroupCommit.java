@@ -58,6 +58,36 @@ public final class GroupCommit<R> {
     boolean[] flush(List<R> requests);
   }
 
+  /**
+   * Thrown by a {@link Flusher} that, after its joint write failed on one request's data, wrote the
+   * requests one by one: each gets its own answer, recorded or not, or its own failure.
+   */
+  public static final class PartialFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    /** Per request, in order, whether it was recorded. */
+    private final boolean[] recorded;
+
+    /** Per request, in order, its failure, or null. */
+    private final @Nullable RuntimeException[] failures;
+
+    /**
+     * Creates the answers.
+     *
+     * @param recorded per request, in order, whether it was recorded
+     * @param failures per request, in order, its failure or null; as long as {@code recorded}
+     */
+    public PartialFailure(boolean[] recorded, @Nullable RuntimeException[] failures) {
+      super("a group write failed; its requests were written one by one", null, false, false);
+      if (recorded.length != failures.length) {
+        throw new IllegalArgumentException(
+            recorded.length + " results for " + failures.length + " failures");
+      }
+      this.recorded = recorded.clone();
+      this.failures = failures.clone();
+    }
+  }
+
   /** Told the answer to a request submitted with {@link #submitAsync}. */
   @FunctionalInterface
   public interface Callback {
@@ -266,35 +296,50 @@ public final class GroupCommit<R> {
    */
   private boolean lead(Condition linger) {
     boolean interrupted = false;
+    Error error = null;
     flushing = true;
     while (true) {
       List<Pending<R>> told = new ArrayList<>();
       try {
-        interrupted |= lingerForMore(linger);
-        flushHead(told);
-      } finally {
-        // Also on an Error: the next caller can lead, and every callback of the batch is told.
-        flushing = false;
-        wakeWaitingHead();
-        if (!told.isEmpty()) {
-          lock.unlock();
-          try {
-            callAll(told);
-          } finally {
-            lock.lock();
+        try {
+          interrupted |= lingerForMore(linger);
+          flushHead(told);
+        } finally {
+          // Also on an Error: the next caller can lead, and every callback of the batch is told.
+          flushing = false;
+          wakeWaitingHead();
+          if (!told.isEmpty()) {
+            lock.unlock();
+            try {
+              callAll(told);
+            } finally {
+              lock.lock();
+            }
           }
+        }
+      } catch (Error e) {
+        // Thrown once this thread is done leading: asynchronous requests queued behind this batch
+        // have nobody else to lead them, and would wait for the next caller (forever, if idle).
+        if (error == null) {
+          error = e;
+        } else if (error != e) {
+          error.addSuppressed(e);
         }
       }
       Pending<R> next = queue.peek();
       if (flushing || next == null) {
-        return interrupted; // another leader took over, or nothing is left
+        break; // another leader took over, or nothing is left
       }
       if (next.wake != null) {
         next.wake.signal(); // a waiting caller: it leads the next flush
-        return interrupted;
+        break;
       }
       flushing = true; // a request submitted without waiting, and nobody leads it: this thread does
     }
+    if (error != null) {
+      throw error;
+    }
+    return interrupted;
   }
 
   /** Wakes the caller at the head of the queue, if it is one that waits, to lead. */
@@ -342,6 +387,7 @@ public final class GroupCommit<R> {
     }
     boolean[] recorded = null;
     RuntimeException failure = null;
+    @Nullable RuntimeException[] failures = null;
     lock.unlock();
     try {
       recorded = flusher.flush(requests);
@@ -349,6 +395,15 @@ public final class GroupCommit<R> {
         failure =
             new IllegalStateException(
                 "group commit: " + recorded.length + " results for " + requests.size());
+      }
+    } catch (PartialFailure e) {
+      if (e.recorded.length == requests.size()) {
+        recorded = e.recorded;
+        failures = e.failures;
+      } else {
+        failure =
+            new IllegalStateException(
+                "group commit: " + e.recorded.length + " results for " + requests.size(), e);
       }
     } catch (RuntimeException e) {
       failure = e;
@@ -363,6 +418,8 @@ public final class GroupCommit<R> {
         p.done = true;
         if (failure != null || recorded == null) {
           p.failure = failure;
+        } else if (failures != null && failures[i] != null) {
+          p.failure = failures[i];
         } else {
           p.recorded = recorded[i];
         }

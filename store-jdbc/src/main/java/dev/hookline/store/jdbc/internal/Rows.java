@@ -168,14 +168,23 @@ public final class Rows {
       if (a.error().isPresent()) {
         g.writeStringField("error", a.error().get().name());
       }
-      g.writeStringField("response_body", a.responseBody());
-      g.writeStringField("detail", a.detail());
+      g.writeStringField("response_body", withoutNul(a.responseBody()));
+      g.writeStringField("detail", withoutNul(a.detail()));
       g.writeEndObject();
       g.writeEndArray();
     } catch (IOException e) {
       throw new UncheckedIOException("writing an attempt as JSON", e); // a StringWriter: never
     }
     return out.toString();
+  }
+
+  /**
+   * The text with each U+0000 replaced by U+FFFD: PostgreSQL's jsonb refuses {@code \u0000}, and an
+   * endpoint's answer may hold one (a binary or compressed body); refused, it failed the whole
+   * grouped outcome write it was in, and its delivery could never be recorded.
+   */
+  static String withoutNul(String text) {
+    return text.indexOf('\u0000') < 0 ? text : text.replace('\u0000', '\uFFFD');
   }
 
   private static List<Attempt> attempts(String text) throws SQLException {

@@ -514,6 +514,59 @@ class GroupCommitTest {
   }
 
   @Test
+  void asyncRequestsQueuedBehindAFlushThatEndsInAnErrorAreStillLedAndAnswered() throws Exception {
+    CountDownLatch firstFlushMayEnd = new CountDownLatch(1);
+    GroupCommit<Integer> g =
+        holdingFirstThen(
+            firstFlushMayEnd,
+            requests -> {
+              throw new AssertionError("flush broke");
+            },
+            GroupCommitTest::evens);
+    Future<Boolean> leader = threads.submit(() -> g.submit(1));
+    Poll.until(Duration.ofSeconds(10), () -> !batches.isEmpty(), "the leader flushes");
+    // Submitted without waiting: nobody but the leader would lead them.
+    g.submitAsync(2, tell(2));
+    g.submitAsync(4, tell(4));
+    firstFlushMayEnd.countDown();
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> leader.get(10, TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof AssertionError, e.toString());
+    assertEquals(0, g.queued(), "the leader flushed them before it let its Error go");
+    assertEquals(List.of(2, 4), told.stream().map(Told::request).toList(), told.toString());
+    for (Told t : told) {
+      assertTrue(t.recorded(), t.toString());
+    }
+  }
+
+  @Test
+  void aPartialFailureGivesEachCallerItsOwnAnswerOrFailure() throws Exception {
+    IllegalArgumentException refused = new IllegalArgumentException("13's data refused");
+    CountDownLatch firstFlushMayEnd = new CountDownLatch(1);
+    GroupCommit<Integer> g =
+        holdingFirstThen(
+            firstFlushMayEnd,
+            GroupCommitTest::evens,
+            requests -> {
+              boolean[] recorded = evens(requests);
+              RuntimeException[] failures = new RuntimeException[requests.size()];
+              failures[requests.indexOf(13)] = refused;
+              throw new GroupCommit.PartialFailure(recorded, failures);
+            });
+    Future<Boolean> leader = threads.submit(() -> g.submit(0));
+    Poll.until(Duration.ofSeconds(10), () -> !batches.isEmpty(), "the leader flushes");
+    List<Future<Boolean>> waiting =
+        submitWaiting(g, List.of(12, 13, 15), 3, "three callers wait behind the flush");
+    firstFlushMayEnd.countDown();
+    assertTrue(leader.get(10, TimeUnit.SECONDS));
+    assertTrue(waiting.get(0).get(10, TimeUnit.SECONDS), "12 recorded");
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> waiting.get(1).get(10, TimeUnit.SECONDS));
+    assertSame(refused, e.getCause(), "13 fails with its own failure");
+    assertFalse(waiting.get(2).get(10, TimeUnit.SECONDS), "15 answered, not failed");
+  }
+
+  @Test
   void manyCallersWaitingAndNotAtOnceAreEachAnsweredOnce() throws Exception {
     GroupCommit<Integer> g = new GroupCommit<>(16, Duration.ofMillis(1), this::evenOnly);
     int callers = 8;

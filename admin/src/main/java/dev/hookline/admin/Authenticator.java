@@ -7,6 +7,12 @@ import java.util.Optional;
  * (its session, OAuth) besides Hookline's tokens. {@link AdminApi} consults it for requests that
  * carry no valid Hookline token.
  *
+ * <p>Such credentials may be ones a browser sends by itself (a session cookie), so a request an
+ * authenticator recognises that would change something (any method but {@code GET}, {@code HEAD}
+ * and {@code OPTIONS}) is refused with 403 when the browser says it came from another site: {@code
+ * Sec-Fetch-Site} other than {@code same-origin} or {@code none} or, without it, an {@code Origin}
+ * other than the request's own {@code Host}.
+ *
  * <p>Implementations must be thread-safe, and must not treat a request they do not recognise as
  * authenticated.
  */

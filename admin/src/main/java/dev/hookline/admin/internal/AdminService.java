@@ -35,6 +35,8 @@ import dev.hookline.delivery.PublishResult;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -74,6 +76,7 @@ public final class AdminService {
           "format",
           "audience");
   private static final Set<String> PATCH_FIELDS = CREATE_FIELDS;
+  private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
   private static final Set<String> ACTIONS =
       Set.of("enable", "disable", "verify", "test", "api-key", "recover");
 
@@ -124,11 +127,14 @@ public final class AdminService {
         throw Problem.tooManyRequests(
             "too many failed authentications from this address", blocked.getAsLong());
       }
-      Principal principal = authenticate(request);
+      Authenticated who = authenticate(request);
+      if (!who.bearerToken()) {
+        refuseCrossSite(request);
+      }
       if (request.bodyLength() > settings.maxBodyBytes()) {
         throw Problem.tooLarge(settings.maxBodyBytes());
       }
-      return route(new Call(request, principal, segments));
+      return route(new Call(request, who.principal(), segments));
     } catch (Problem p) {
       return problem(p);
     } catch (AdminStoreException e) {
@@ -162,21 +168,27 @@ public final class AdminService {
 
   // ------------------------------------------------------------------ authentication
 
-  private Principal authenticate(AdminRequest request) {
+  /**
+   * A principal and how it was recognised: by an {@code hkl_} bearer token, which a browser never
+   * sends by itself, or by a host {@link Authenticator}, which may rely on a cookie it does.
+   */
+  private record Authenticated(Principal principal, boolean bearerToken) {}
+
+  private Authenticated authenticate(AdminRequest request) {
     Optional<String> header = request.header("Authorization");
     if (header.isPresent()) {
       String h = header.get().trim();
       if (h.regionMatches(true, 0, "Bearer ", 0, 7)) {
         Optional<Principal> p = tokens.authenticate(h.substring(7).trim());
         if (p.isPresent()) {
-          return p.get();
+          return new Authenticated(p.get(), true);
         }
       }
     }
     for (Authenticator a : settings.authenticators()) {
       Optional<Principal> p = a.authenticate(request);
       if (p.isPresent()) {
-        return p.get();
+        return new Authenticated(p.get(), false);
       }
     }
     authFailures.record(request.remoteAddress());
@@ -184,6 +196,66 @@ public final class AdminService {
         header.isPresent()
             ? "the token is not valid, expired or revoked"
             : "send Authorization: Bearer <token>");
+  }
+
+  /**
+   * Refuses a state-changing request that a browser sent from another site: with a host {@link
+   * Authenticator} the credentials may be a cookie, which the browser adds to a cross-site form
+   * post or fetch as well (CSRF). {@code Sec-Fetch-Site} decides where browsers send it; otherwise
+   * an {@code Origin} must be this server's own ({@code Host}). A request with neither is not a
+   * browser's cross-site one.
+   */
+  private static void refuseCrossSite(AdminRequest r) {
+    if (SAFE_METHODS.contains(r.method())) {
+      return;
+    }
+    Optional<String> site = r.header("Sec-Fetch-Site");
+    if (site.isPresent()) {
+      String v = site.get().trim().toLowerCase(Locale.ROOT);
+      if (!v.equals("same-origin") && !v.equals("none")) {
+        throw Problem.crossSite(
+            "the browser marked this request as sent from another site (Sec-Fetch-Site): only"
+                + " same-origin requests may change anything with the host's session");
+      }
+      return;
+    }
+    Optional<String> origin = r.header("Origin");
+    if (origin.isPresent() && !sameOrigin(origin.get(), r.header("Host"))) {
+      throw Problem.crossSite(
+          "the request's Origin is not this server's: only same-origin requests may change"
+              + " anything with the host's session");
+    }
+  }
+
+  /** Whether an {@code Origin} header names the host and port of the request's {@code Host}. */
+  private static boolean sameOrigin(String origin, Optional<String> host) {
+    if (host.isEmpty()) {
+      return false;
+    }
+    try {
+      URI o = new URI(origin.trim());
+      String scheme = o.getScheme();
+      if (scheme == null || o.getHost() == null || o.getRawUserInfo() != null) {
+        return false; // "null" (an opaque origin) or malformed
+      }
+      int defaultPort;
+      if (scheme.equalsIgnoreCase("https")) {
+        defaultPort = 443;
+      } else if (scheme.equalsIgnoreCase("http")) {
+        defaultPort = 80;
+      } else {
+        return false;
+      }
+      URI h = new URI(scheme + "://" + host.get().trim());
+      if (h.getHost() == null || h.getRawUserInfo() != null || !h.getRawPath().isEmpty()) {
+        return false;
+      }
+      int originPort = o.getPort() < 0 ? defaultPort : o.getPort();
+      int hostPort = h.getPort() < 0 ? defaultPort : h.getPort();
+      return o.getHost().equalsIgnoreCase(h.getHost()) && originPort == hostPort;
+    } catch (URISyntaxException e) {
+      return false;
+    }
   }
 
   private static void requireScope(Call c, Scope scope) {

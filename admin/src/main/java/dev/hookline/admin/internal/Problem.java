@@ -67,6 +67,10 @@ public final class Problem extends RuntimeException {
         List.of());
   }
 
+  static Problem crossSite(String detail) {
+    return new Problem(403, "cross-site", "Cross-site request refused", detail, List.of());
+  }
+
   static Problem notFound(String what) {
     return new Problem(404, "not-found", "Not found", what + " does not exist", List.of());
   }

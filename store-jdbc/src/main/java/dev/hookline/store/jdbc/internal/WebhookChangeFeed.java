@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -37,16 +38,37 @@ public final class WebhookChangeFeed implements Store.Watch {
   private static final long MIN_BACKOFF_MILLIS = 1_000;
   private static final long MAX_BACKOFF_MILLIS = 30_000;
 
+  /** How often an idle listening connection is checked: reads alone never notice a dead one. */
+  static final Duration HEALTH_CHECK = Duration.ofSeconds(30);
+
+  /** How long the check waits for the database's answer before the connection counts as lost. */
+  static final Duration CHECK_TIMEOUT = Duration.ofSeconds(10);
+
   private final DataSource dataSource;
   private final String channel;
   private final WebhookWatcher watcher;
   private final CountDownLatch closed = new CountDownLatch(1);
   private final Thread thread;
+  private final long healthCheckNanos;
+  private final int checkTimeoutMillis;
 
-  private WebhookChangeFeed(DataSource dataSource, String channel, WebhookWatcher watcher) {
+  /** Whether the feed was lost (and said so) since it last listened; the feed's thread only. */
+  private boolean lost;
+
+  /** Whether the current connection got as far as listening; the feed's thread only. */
+  private boolean listened;
+
+  private WebhookChangeFeed(
+      DataSource dataSource,
+      String channel,
+      WebhookWatcher watcher,
+      Duration healthCheck,
+      Duration checkTimeout) {
     this.dataSource = dataSource;
     this.channel = channel;
     this.watcher = watcher;
+    this.healthCheckNanos = healthCheck.toNanos();
+    this.checkTimeoutMillis = Math.toIntExact(checkTimeout.toMillis());
     this.thread = new Thread(this::run, "hookline-webhook-changes");
     this.thread.setDaemon(true);
   }
@@ -61,7 +83,30 @@ public final class WebhookChangeFeed implements Store.Watch {
    */
   public static WebhookChangeFeed start(
       DataSource dataSource, String channel, WebhookWatcher watcher) {
-    WebhookChangeFeed feed = new WebhookChangeFeed(dataSource, channel, watcher);
+    return start(dataSource, channel, watcher, HEALTH_CHECK, CHECK_TIMEOUT);
+  }
+
+  /**
+   * Starts watching, checking the listening connection at the given interval: a connection that
+   * died without a reset (a failover moving an address, a firewall or NAT dropping an idle flow)
+   * never fails a read, so only a round trip that gets no answer within {@code checkTimeout} shows
+   * it.
+   *
+   * @param dataSource the pool to borrow the listening connection from
+   * @param channel the channel, from {@link #channel}
+   * @param watcher what to tell
+   * @param healthCheck how often to check the connection
+   * @param checkTimeout how long a check may wait for its answer
+   * @return the running watch
+   */
+  public static WebhookChangeFeed start(
+      DataSource dataSource,
+      String channel,
+      WebhookWatcher watcher,
+      Duration healthCheck,
+      Duration checkTimeout) {
+    WebhookChangeFeed feed =
+        new WebhookChangeFeed(dataSource, channel, watcher, healthCheck, checkTimeout);
     feed.thread.start();
     return feed;
   }
@@ -139,12 +184,19 @@ public final class WebhookChangeFeed implements Store.Watch {
         if (isClosed()) {
           return;
         }
+        if (listened) {
+          // It worked until now: a new outage, reported and backed off from the start.
+          listened = false;
+          backoff = MIN_BACKOFF_MILLIS;
+          warned = false;
+        }
         if (!warned) {
           log.warn(
               "webhook change feed lost; changes by other instances arrive with the periodic"
                   + " reload until it is back: {}",
               String.valueOf(e));
           warned = true;
+          lost = true;
         }
       }
       try {
@@ -180,8 +232,15 @@ public final class WebhookChangeFeed implements Store.Watch {
         try (Statement st = c.createStatement()) {
           st.execute("LISTEN \"" + channel.replace("\"", "\"\"") + "\"");
         }
-        log.debug("webhook change feed listening: channel={}", channel);
+        listened = true;
+        if (lost) {
+          lost = false;
+          log.info("webhook change feed back: channel={}", channel);
+        } else {
+          log.debug("webhook change feed listening: channel={}", channel);
+        }
         watcher.resync(); // whatever changed before LISTEN took effect
+        long checkAt = System.nanoTime() + healthCheckNanos;
         while (!isClosed()) {
           for (String id : notifications.next(WAIT_MILLIS)) {
             if (id.isEmpty()) {
@@ -189,6 +248,10 @@ public final class WebhookChangeFeed implements Store.Watch {
             } else {
               watcher.changed(id);
             }
+          }
+          if (System.nanoTime() - checkAt >= 0) {
+            check(c);
+            checkAt = System.nanoTime() + healthCheckNanos;
           }
         }
         try (Statement st = c.createStatement()) {
@@ -205,6 +268,22 @@ public final class WebhookChangeFeed implements Store.Watch {
         }
       }
       return true;
+    }
+  }
+
+  /**
+   * One round trip, answered within the check timeout or the connection counts as lost (the driver
+   * then closes it). The timeout applies to this statement only.
+   */
+  private void check(Connection c) throws SQLException {
+    int before = c.getNetworkTimeout();
+    c.setNetworkTimeout(Runnable::run, checkTimeoutMillis);
+    try (Statement st = c.createStatement()) {
+      st.execute("SELECT 1");
+    } finally {
+      if (!c.isClosed()) {
+        c.setNetworkTimeout(Runnable::run, before);
+      }
     }
   }
 

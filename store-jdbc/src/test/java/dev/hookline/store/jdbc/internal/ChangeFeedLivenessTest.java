@@ -1,0 +1,187 @@
+package dev.hookline.store.jdbc.internal;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hookline.spi.WebhookWatcher;
+import dev.hookline.testing.Poll;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The change feed notices a listening connection that died without a reset (its packets silently
+ * dropped, as when a failover moves an address or a firewall forgets an idle flow): reads alone
+ * would wait on it forever, and other instances' changes would arrive only with the periodic
+ * reload. A relay between the pool and the database stops forwarding on the connections it has,
+ * while new ones work.
+ */
+class ChangeFeedLivenessTest {
+  private static EmbeddedPostgres pg;
+
+  @BeforeAll
+  static void startDatabase() throws IOException {
+    pg = EmbeddedPostgres.builder().start();
+  }
+
+  @AfterAll
+  static void stopDatabase() throws IOException {
+    pg.close();
+  }
+
+  @Test
+  void aConnectionThatStopsAnsweringIsReplacedAndTheFeedHearsAgain() throws Exception {
+    String channel = WebhookChangeFeed.channel("liveness");
+    AtomicInteger resyncs = new AtomicInteger();
+    Set<String> changed = ConcurrentHashMap.newKeySet();
+    WebhookWatcher watcher =
+        new WebhookWatcher() {
+          @Override
+          public void changed(String webhookId) {
+            changed.add(webhookId);
+          }
+
+          @Override
+          public void resync() {
+            resyncs.incrementAndGet();
+          }
+        };
+    try (Relay relay = new Relay(pg.getPort());
+        SimpleConnectionPool viaRelay =
+            SimpleConnectionPool.forUrl(
+                "jdbc:postgresql://127.0.0.1:"
+                    + relay.port()
+                    + "/postgres?user=postgres&connectTimeout=5",
+                2)) {
+      WebhookChangeFeed feed =
+          WebhookChangeFeed.start(
+              viaRelay, channel, watcher, Duration.ofMillis(200), Duration.ofMillis(500));
+      try {
+        Poll.until(Duration.ofSeconds(10), () -> resyncs.get() == 1, "the feed listens");
+        notify(channel, "wh_before");
+        Poll.until(
+            Duration.ofSeconds(10), () -> changed.contains("wh_before"), "a change is heard");
+
+        relay.blackHoleExisting();
+        // The next check gets no answer within 500 ms: the feed reconnects and resyncs.
+        Poll.until(
+            Duration.ofSeconds(15),
+            () -> resyncs.get() >= 2,
+            "the feed replaces the dead connection and resyncs");
+        notify(channel, "wh_after");
+        Poll.until(
+            Duration.ofSeconds(10),
+            () -> changed.contains("wh_after"),
+            "a change made after the outage is heard");
+        assertTrue(relay.connections() >= 2, "a new connection was made");
+      } finally {
+        feed.close();
+      }
+    }
+  }
+
+  private static void notify(String channel, String id) throws SQLException {
+    try (Connection c = pg.getPostgresDatabase().getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+      ps.setString(1, channel);
+      ps.setString(2, id);
+      ps.execute();
+    }
+  }
+
+  /**
+   * A TCP relay on loopback to the database. {@link #blackHoleExisting} makes every connection open
+   * at that moment swallow what either side sends, without closing anything; connections accepted
+   * later are relayed normally.
+   */
+  private static final class Relay implements AutoCloseable {
+    private final ServerSocket server;
+    private final int target;
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final AtomicInteger generation = new AtomicInteger();
+    private final AtomicInteger accepted = new AtomicInteger();
+
+    Relay(int target) throws IOException {
+      this.target = target;
+      this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+      Thread acceptor = new Thread(this::accept, "relay-accept");
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    int port() {
+      return server.getLocalPort();
+    }
+
+    int connections() {
+      return accepted.get();
+    }
+
+    void blackHoleExisting() {
+      generation.incrementAndGet();
+    }
+
+    private void accept() {
+      while (!server.isClosed()) {
+        try {
+          Socket client = server.accept();
+          Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
+          sockets.add(client);
+          sockets.add(upstream);
+          accepted.incrementAndGet();
+          int born = generation.get();
+          pump(client, upstream, born);
+          pump(upstream, client, born);
+        } catch (IOException e) {
+          return; // closed
+        }
+      }
+    }
+
+    private void pump(Socket from, Socket to, int born) {
+      Thread t =
+          new Thread(
+              () -> {
+                byte[] buf = new byte[8192];
+                try (InputStream in = from.getInputStream()) {
+                  OutputStream out = to.getOutputStream();
+                  for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+                    if (generation.get() == born) {
+                      out.write(buf, 0, n);
+                      out.flush();
+                    } // else: swallowed, as by a network that drops the packets
+                  }
+                } catch (IOException e) {
+                  // either side closed
+                }
+              },
+              "relay-pump");
+      t.setDaemon(true);
+      t.start();
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
+      for (Socket s : sockets) {
+        s.close();
+      }
+    }
+  }
+}

@@ -8,7 +8,7 @@ module dev.hookline.receiver.set {
   requires transitive com.fasterxml.jackson.databind;
   requires transitive java.net.http;
   requires com.nimbusds.jose.jwt;
-  requires com.github.benmanes.caffeine;
+  requires org.slf4j;
   requires static transitive org.jspecify;
 
   exports dev.hookline.receiver.set;

@@ -98,6 +98,10 @@ public final class SecurityEventTokenVerifier {
   private static final Pattern IPV4_LOOPBACK =
       Pattern.compile(
           "127\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){2}");
+
+  /** How long after it expired the last good fetched key set is used while fetches fail. */
+  private static final Duration JWKS_STALE_GRACE = Duration.ofHours(1);
+
   private static final String JWKS_URI_ALLOWED =
       "an absolute https URI with a host and no user-info (http only to a loopback host:"
           + " localhost, 127.0.0.0/8 or [::1], with allowInsecureLoopbackJwksForDevelopment(true))";
@@ -548,6 +552,7 @@ public final class SecurityEventTokenVerifier {
     private @Nullable HttpClient httpClient;
     private Duration jwksCacheFor = Duration.ofMinutes(5);
     private Duration jwksRefetchAtMostEvery = Duration.ofSeconds(30);
+    private Duration jwksFetchTimeout = Duration.ofSeconds(10);
     private boolean allowInsecureLoopbackJwks;
 
     private Builder() {}
@@ -582,6 +587,12 @@ public final class SecurityEventTokenVerifier {
     /**
      * Fetches the sender's key set from its URL, caches it for {@link #jwksCacheFor}, and fetches
      * it again when a token names an unknown key id, at most every {@link #jwksRefetchAtMostEvery}.
+     * One fetch runs at a time, and each ends within {@link #jwksFetchTimeout}, body included.
+     *
+     * <p>A failed fetch is not retried for {@link #jwksRefetchAtMostEvery} either, so a sender that
+     * is down gets no request per token. Until a fetch succeeds, the last set fetched is still used
+     * for up to 1 hour past its expiry, with a WARN log line for each failed fetch; without one, or
+     * after that hour, tokens are refused with {@link Reason#KEY_SET_UNAVAILABLE}.
      *
      * <p>{@link #build} refuses any URI but an absolute https one with a host and no user-info:
      * over http anyone on the network path could serve their own keys. Plain http to a loopback
@@ -610,7 +621,8 @@ public final class SecurityEventTokenVerifier {
     }
 
     /**
-     * Sets the least time between two fetches caused by unknown key ids. Default 30 seconds.
+     * Sets the least time between two fetches caused by unknown key ids, and after a failed fetch.
+     * Default 30 seconds.
      *
      * @param interval the time
      * @return this builder
@@ -620,6 +632,18 @@ public final class SecurityEventTokenVerifier {
       if (interval.isNegative()) {
         throw new IllegalArgumentException("jwksRefetchAtMostEvery must not be negative");
       }
+      return this;
+    }
+
+    /**
+     * Sets the limit for one fetch of the key set, from sending the request to the last byte of the
+     * body. Default 10 seconds.
+     *
+     * @param timeout the limit
+     * @return this builder
+     */
+    public Builder jwksFetchTimeout(Duration timeout) {
+      this.jwksFetchTimeout = positive(timeout, "jwksFetchTimeout");
       return this;
     }
 
@@ -768,7 +792,13 @@ public final class SecurityEventTokenVerifier {
         checkJwksUri(uri, allowInsecureLoopbackJwks);
         source =
             new RemoteKeys(
-                uri, client, c, jwksCacheFor, jwksRefetchAtMostEvery, Duration.ofSeconds(10));
+                uri,
+                client,
+                c,
+                jwksCacheFor,
+                jwksRefetchAtMostEvery,
+                jwksFetchTimeout,
+                JWKS_STALE_GRACE);
       }
       if (source == null) {
         throw new IllegalStateException(

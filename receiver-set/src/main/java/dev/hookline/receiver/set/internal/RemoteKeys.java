@@ -1,12 +1,7 @@
 package dev.hookline.receiver.set.internal;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Ticker;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,30 +9,69 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The sender's key set fetched from its URL with {@link HttpClient}, cached in Caffeine for a
- * while, and fetched again when a token names a key id the cached set lacks (a rotation) — but at
- * most once per {@code minRefetch}, so that tokens with made-up key ids cannot make the verifier
- * hammer the sender. Time comes from the verifier's clock.
+ * The sender's key set fetched from its URL with {@link HttpClient} and used for {@code cacheFor};
+ * fetched again when it has expired, or when a token names a key id it lacks (a rotation) — but at
+ * most once per {@code minRefetch} after an unknown key id or a failed fetch, so that made-up key
+ * ids or a sender that is down cannot make the verifier hammer the sender. One fetch at a time:
+ * callers that arrive during it share its outcome. A fetch, body included, ends within {@code
+ * timeout}. When a refresh fails, the last good set is still used for up to {@code grace} after it
+ * expired, and a WARN says so once per failed fetch. Time comes from the verifier's clock.
  *
  * <p>Thread-safe.
  */
 public final class RemoteKeys implements KeySource {
+  private static final Logger LOG = LoggerFactory.getLogger(RemoteKeys.class);
   private static final int MAX_JWKS_BYTES = 64 * 1024;
 
   private final URI uri;
   private final HttpClient client;
   private final Clock clock;
+  private final Duration cacheFor;
   private final Duration minRefetch;
   private final Duration timeout;
-  private final Cache<URI, JWKSet> cache;
-  private final AtomicReference<@Nullable Instant> lastFetch = new AtomicReference<>();
+  private final Duration grace;
+
+  /** Held while fetching, so that concurrent callers do not each fetch. */
+  private final ReentrantLock fetching = new ReentrantLock();
+
+  /** Replaced, never changed, and only while holding {@link #fetching}. */
+  private volatile State state = State.NEVER_FETCHED;
+
+  /**
+   * The last good set and the last attempt.
+   *
+   * @param keys the last set fetched successfully, or null if none was
+   * @param fetchedAt when {@code keys} was fetched
+   * @param attemptedAt when the last fetch started, or null if none did
+   * @param failure why the last fetch failed, or null if it succeeded
+   * @param fetches how many fetches have ended, so a caller can tell whether one ended meanwhile
+   */
+  private record State(
+      @Nullable JWKSet keys,
+      Instant fetchedAt,
+      @Nullable Instant attemptedAt,
+      @Nullable String failure,
+      long fetches) {
+    static final State NEVER_FETCHED = new State(null, Instant.MIN, null, null, 0);
+
+    boolean attemptedWithin(Instant now, Duration interval) {
+      return attemptedAt != null && now.isBefore(later(attemptedAt, interval));
+    }
+  }
 
   /**
    * Creates the source; nothing is fetched until the first token.
@@ -46,8 +80,9 @@ public final class RemoteKeys implements KeySource {
    * @param client the caller's client
    * @param clock the verifier's clock
    * @param cacheFor how long a fetched set is used
-   * @param minRefetch the least time between two fetches caused by unknown key ids
-   * @param timeout the limit for one fetch
+   * @param minRefetch the least time between two fetches caused by unknown key ids or failures
+   * @param timeout the limit for one fetch, from sending the request to the body's last byte
+   * @param grace how long after it expired the last good set is still used while fetches fail
    */
   public RemoteKeys(
       URI uri,
@@ -55,70 +90,175 @@ public final class RemoteKeys implements KeySource {
       Clock clock,
       Duration cacheFor,
       Duration minRefetch,
-      Duration timeout) {
+      Duration timeout,
+      Duration grace) {
     this.uri = uri;
     this.client = client;
     this.clock = clock;
+    this.cacheFor = cacheFor;
     this.minRefetch = minRefetch;
     this.timeout = timeout;
-    Ticker ticker =
-        () -> {
-          Instant now = clock.instant();
-          return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-        };
-    this.cache = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(cacheFor).build();
+    this.grace = grace;
   }
 
   @Override
   public Optional<JWK> find(String keyId) {
-    JWK key = cache.get(uri, u -> fetch()).getKeyByKeyId(keyId);
-    return key != null ? Optional.of(key) : refetchFor(keyId);
+    State seen = state;
+    Instant now = clock.instant();
+    JWKSet keys = seen.keys();
+    JWK key = keys != null ? keys.getKeyByKeyId(keyId) : null;
+    if (key != null && now.isBefore(expiry(seen))) {
+      return Optional.of(key);
+    }
+    if (!fetching.tryLock()) {
+      if (key != null && now.isBefore(graceEnd(seen))) {
+        return Optional.of(key); // just expired and being fetched by another caller right now
+      }
+      fetching.lock();
+    }
+    try {
+      return findWhileFetching(keyId, seen);
+    } finally {
+      fetching.unlock();
+    }
   }
 
-  /** Fetches again for an unknown key id (a rotation), at most once per {@code minRefetch}. */
-  private synchronized Optional<JWK> refetchFor(String keyId) {
-    JWKSet cached = cache.getIfPresent(uri);
-    if (cached != null && cached.getKeyByKeyId(keyId) != null) {
-      return Optional.of(cached.getKeyByKeyId(keyId)); // another thread just fetched it
+  private Optional<JWK> findWhileFetching(String keyId, State seen) {
+    Instant now = clock.instant();
+    State s = state;
+    JWKSet keys = s.keys();
+    JWK key = keys != null ? keys.getKeyByKeyId(keyId) : null;
+    boolean fresh = now.isBefore(expiry(s));
+    if (key != null && fresh) {
+      return Optional.of(key); // another caller fetched it while this one waited
     }
-    Instant last = lastFetch.get();
-    if (last != null && clock.instant().isBefore(last.plus(minRefetch))) {
-      return Optional.empty(); // fetched a moment ago: an unknown id now is not a rotation
+    // Another caller's fetch ended while this one waited: its outcome is this caller's too.
+    boolean justFetched = s.fetches() != seen.fetches();
+    boolean backOff =
+        justFetched
+            || (fresh && s.attemptedWithin(now, minRefetch)) // an unknown id is no rotation yet
+            || (s.failure() != null && s.attemptedWithin(now, minRefetch));
+    if (!backOff) {
+      return fetchFor(keyId, s, now);
     }
-    JWKSet fresh = fetch();
-    cache.put(uri, fresh);
-    return Optional.ofNullable(fresh.getKeyByKeyId(keyId));
+    String failure = s.failure();
+    if (failure == null) {
+      return Optional.ofNullable(key); // fetched a moment ago; an unknown id now is not a rotation
+    }
+    if (key != null && now.isBefore(graceEnd(s))) {
+      return Optional.of(key);
+    }
+    throw unavailable(s, failure, key != null);
+  }
+
+  private Optional<JWK> fetchFor(String keyId, State before, Instant now) {
+    JWKSet fetched;
+    try {
+      fetched = fetch();
+    } catch (KeySetUnavailableException e) {
+      String failure = e.getMessage() + "";
+      State failed =
+          new State(before.keys(), before.fetchedAt(), now, failure, before.fetches() + 1);
+      state = failed;
+      JWKSet last = failed.keys();
+      JWK key = last != null ? last.getKeyByKeyId(keyId) : null;
+      Instant usableUntil = graceEnd(failed);
+      if (last != null && now.isBefore(usableUntil)) {
+        // Logged, not thrown: other tokens are still verified with the last good set.
+        LOG.warn(
+            "Could not refresh the sender's key set: {}; using the one fetched at {} until {} at"
+                + " the latest, and trying again after {}",
+            failure,
+            failed.fetchedAt(),
+            usableUntil,
+            minRefetch);
+        if (key != null) {
+          return Optional.of(key);
+        }
+      }
+      throw unavailable(failed, failure, key != null);
+    }
+    state = new State(fetched, now, now, null, before.fetches() + 1);
+    return Optional.ofNullable(fetched.getKeyByKeyId(keyId));
+  }
+
+  private Instant expiry(State s) {
+    return later(s.fetchedAt(), cacheFor);
+  }
+
+  private Instant graceEnd(State s) {
+    return later(expiry(s), grace);
+  }
+
+  /** Saturates at Instant.MAX: a configured duration may be huge. */
+  private static Instant later(Instant t, Duration d) {
+    try {
+      return t.plus(d);
+    } catch (DateTimeException | ArithmeticException e) {
+      return Instant.MAX;
+    }
+  }
+
+  private KeySetUnavailableException unavailable(State s, String failure, boolean lastGoodHasKey) {
+    String fallback =
+        s.keys() == null
+            ? "no key set was fetched before"
+            : lastGoodHasKey
+                ? "the last good key set expired more than " + grace + " ago"
+                : "the last good key set has no such key";
+    Instant attempted = s.attemptedAt();
+    return new KeySetUnavailableException(
+        failure
+            + "; "
+            + fallback
+            + (attempted != null
+                ? "; the next fetch is not before " + later(attempted, minRefetch)
+                : ""));
   }
 
   private JWKSet fetch() {
-    lastFetch.set(clock.instant());
     HttpRequest request =
         HttpRequest.newBuilder(uri)
             .timeout(timeout)
             .header("Accept", "application/jwk-set+json, application/json")
             .GET()
             .build();
+    // The request timeout stops at the response headers; the deadline below covers the body too.
+    BoundedBody body = new BoundedBody(MAX_JWKS_BYTES + 1);
+    CompletableFuture<HttpResponse<byte[]>> exchange =
+        client.sendAsync(request, info -> info.statusCode() == 200 ? body : BoundedBody.none());
+    HttpResponse<byte[]> response;
     try {
-      HttpResponse<InputStream> response =
-          client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-      try (InputStream in = response.body()) {
-        if (response.statusCode() != 200) {
-          throw new KeySource.KeySetUnavailableException(
-              "the key set at " + uri + " answered HTTP " + response.statusCode());
-        }
-        byte[] bytes = in.readNBytes(MAX_JWKS_BYTES + 1);
-        if (bytes.length > MAX_JWKS_BYTES) {
-          throw new KeySource.KeySetUnavailableException(
-              "the key set at " + uri + " is larger than " + MAX_JWKS_BYTES + " bytes");
-        }
-        return JWKSet.parse(new String(bytes, StandardCharsets.UTF_8)).toPublicJWKSet();
-      }
-    } catch (IOException | ParseException e) {
-      throw new KeySource.KeySetUnavailableException(
-          "the key set at " + uri + " could not be read: " + e.getClass().getSimpleName());
+      response = exchange.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      exchange.cancel(true);
+      body.abort();
+      throw new KeySetUnavailableException(
+          "the key set at " + uri + " was not received within " + timeout);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new KeySetUnavailableException(
+          "the key set at " + uri + " could not be read: " + cause.getClass().getSimpleName());
     } catch (InterruptedException e) {
+      exchange.cancel(true);
+      body.abort();
       Thread.currentThread().interrupt();
-      throw new KeySource.KeySetUnavailableException("interrupted fetching the key set");
+      throw new KeySetUnavailableException("interrupted fetching the key set at " + uri);
+    }
+    if (response.statusCode() != 200) {
+      throw new KeySetUnavailableException(
+          "the key set at " + uri + " answered HTTP " + response.statusCode());
+    }
+    byte[] bytes = response.body();
+    if (bytes.length > MAX_JWKS_BYTES) {
+      throw new KeySetUnavailableException(
+          "the key set at " + uri + " is larger than " + MAX_JWKS_BYTES + " bytes");
+    }
+    try {
+      return JWKSet.parse(new String(bytes, StandardCharsets.UTF_8)).toPublicJWKSet();
+    } catch (ParseException e) {
+      throw new KeySetUnavailableException(
+          "the key set at " + uri + " could not be read: " + e.getClass().getSimpleName());
     }
   }
 }

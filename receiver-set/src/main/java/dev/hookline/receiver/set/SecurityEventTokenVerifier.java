@@ -148,6 +148,17 @@ public final class SecurityEventTokenVerifier {
   }
 
   /**
+   * Returns the largest token accepted, so that an adapter can bound its read of the body: read at
+   * most {@code maxBodyBytes() + 1} bytes and pass them to {@link #verify}, which refuses a body
+   * over the limit with {@link Reason#BODY_TOO_LARGE} (413), without reading the rest.
+   *
+   * @return the limit in bytes, as set by {@link Builder#maxBodyBytes}
+   */
+  public int maxBodyBytes() {
+    return maxBodyBytes;
+  }
+
+  /**
    * Verifies a request and parses its event.
    *
    * @param headers the request headers; names are matched case-insensitively

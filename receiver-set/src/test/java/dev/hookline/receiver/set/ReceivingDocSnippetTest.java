@@ -1,20 +1,36 @@
 package dev.hookline.receiver.set;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.Filter;
+import com.sun.net.httpserver.HttpContext;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import dev.hookline.receiver.WebhookVerificationException;
+import dev.hookline.testing.ManualClock;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** The SET listener in docs/receiving.md is this code: it compiles here and is quoted verbatim. */
+/**
+ * The SET listener in docs/receiving.md is this code: it compiles here and is quoted verbatim (the
+ * snippet regions below, joined). The part after the verifier and server runs in a test.
+ */
 class ReceivingDocSnippetTest {
 
   @SuppressWarnings("unused") // compiled, not run: it listens on a fixed port
@@ -28,12 +44,22 @@ class ReceivingDocSnippetTest {
         .apiKey(System.getenv("HOOKLINE_API_KEY"))   // still sent as Authorization: Bearer
         .build();
     HttpServer server = HttpServer.create(new InetSocketAddress(8443), 0); // put TLS in front
+    // snippet:end
+    // spotless:on
+    serve(verifier, server);
+  }
+
+  /** The rest of the documented listener, apart so that a test can run it on its own server. */
+  static void serve(SecurityEventTokenVerifier verifier, HttpServer server) {
+    // spotless:off
+    // snippet:start
     server.createContext("/hookline", exchange -> {
       byte[] answer = new byte[0];
       int status = 202;
       try {
-        SecurityEvent event = verifier.verify(
-            exchange.getRequestHeaders(), exchange.getRequestBody().readAllBytes());
+        // one byte over the limit at most: verify refuses a longer body (413) unread
+        byte[] body = exchange.getRequestBody().readNBytes(verifier.maxBodyBytes() + 1);
+        SecurityEvent event = verifier.verify(exchange.getRequestHeaders(), body);
         System.out.println(event.type() + " " + event.jti() + " " + event.data());
         verifier.complete(event); // a retry of this jti is acknowledged, not processed again
       } catch (WebhookVerificationException e) {
@@ -53,15 +79,167 @@ class ReceivingDocSnippetTest {
   void docsReceivingShowsTheCompiledListenerVerbatim() throws IOException {
     Path source = Path.of("src/test/java/dev/hookline/receiver/set/ReceivingDocSnippetTest.java");
     List<String> lines = Files.readAllLines(source, StandardCharsets.UTF_8);
-    int start = lines.indexOf("    // snippet:start");
-    int end = lines.indexOf("    // snippet:end");
     StringBuilder snippet = new StringBuilder();
-    for (String line : lines.subList(start + 1, end)) {
-      snippet.append(line.length() >= 4 ? line.substring(4) : line.strip()).append('\n');
+    boolean inside = false;
+    int regions = 0;
+    for (String line : lines) {
+      if (line.equals("    // snippet:start")) {
+        inside = true;
+        regions++;
+      } else if (line.equals("    // snippet:end")) {
+        inside = false;
+      } else if (inside) {
+        snippet.append(line.length() >= 4 ? line.substring(4) : line.strip()).append('\n');
+      }
     }
+    assertEquals(2, regions);
     String docs = Files.readString(Path.of("../docs/receiving.md"), StandardCharsets.UTF_8);
     assertTrue(
         docs.contains("```java\n" + snippet + "```"),
         "docs/receiving.md must show, verbatim:\n" + snippet);
+  }
+
+  @Test
+  void theDocumentedHandlerReadsOneByteOverTheLimitAndAnswers413() throws Exception {
+    ManualClock clock = ManualClock.at(Instant.parse("2026-11-22T10:00:00Z"));
+    SecurityEventTokenVerifier verifier =
+        SecurityEventTokenVerifier.builder()
+            .jwks(Tokens.jwks(Tokens.RSA))
+            .issuer(Tokens.ISSUER)
+            .audience(Tokens.AUDIENCE)
+            .clock(clock)
+            .maxBodyBytes(4096)
+            .build();
+    AtomicLong read = new AtomicLong();
+    HttpServer server =
+        new CountingServer(
+            HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0), read);
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    serve(verifier, server);
+    try {
+      URI hook = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hookline");
+
+      byte[] oversized = new byte[4 * 4096];
+      Arrays.fill(oversized, (byte) 'a');
+      HttpResponse<String> refused = post(client, hook, oversized);
+      assertEquals(413, refused.statusCode());
+      assertTrue(refused.body().contains("4096"), refused.body());
+      assertTrue(read.get() <= 4097, "the handler read " + read.get() + " bytes");
+
+      read.set(0);
+      byte[] token = Tokens.bytes(Tokens.rs256("evt_doc", clock.instant()));
+      assertEquals(202, post(client, hook, token).statusCode(), "a token within the limit");
+      assertEquals(token.length, read.get());
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  private static HttpResponse<String> post(HttpClient client, URI uri, byte[] body)
+      throws IOException, InterruptedException {
+    return client.send(
+        HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A server whose contexts count the request body bytes their handler reads. */
+  private static final class CountingServer extends HttpServer {
+    private final HttpServer server;
+    private final AtomicLong read;
+
+    CountingServer(HttpServer server, AtomicLong read) {
+      this.server = server;
+      this.read = read;
+    }
+
+    @Override
+    public HttpContext createContext(String path, HttpHandler handler) {
+      HttpContext context = server.createContext(path, handler);
+      context
+          .getFilters()
+          .add(
+              Filter.beforeHandler(
+                  "counts the body bytes read",
+                  e -> e.setStreams(new CountingInput(e.getRequestBody(), read), null)));
+      return context;
+    }
+
+    @Override
+    public HttpContext createContext(String path) {
+      return server.createContext(path);
+    }
+
+    @Override
+    public void bind(InetSocketAddress addr, int backlog) throws IOException {
+      server.bind(addr, backlog);
+    }
+
+    @Override
+    public void start() {
+      server.start();
+    }
+
+    @Override
+    public void setExecutor(Executor executor) {
+      server.setExecutor(executor);
+    }
+
+    @Override
+    public Executor getExecutor() {
+      return server.getExecutor();
+    }
+
+    @Override
+    public void stop(int delay) {
+      server.stop(delay);
+    }
+
+    @Override
+    public void removeContext(String path) {
+      server.removeContext(path);
+    }
+
+    @Override
+    public void removeContext(HttpContext context) {
+      server.removeContext(context);
+    }
+
+    @Override
+    public InetSocketAddress getAddress() {
+      return server.getAddress();
+    }
+  }
+
+  private static final class CountingInput extends InputStream {
+    private final InputStream in;
+    private final AtomicLong read;
+
+    CountingInput(InputStream in, AtomicLong read) {
+      this.in = in;
+      this.read = read;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0) {
+        read.incrementAndGet();
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        read.addAndGet(n);
+      }
+      return n;
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
+    }
   }
 }

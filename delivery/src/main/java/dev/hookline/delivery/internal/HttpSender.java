@@ -494,14 +494,20 @@ public final class HttpSender {
     return out.toString();
   }
 
+  /**
+   * The body as text: malformed bytes, and NUL (which PostgreSQL's text and jsonb refuse, and which
+   * a binary or compressed answer may hold), become U+FFFD, so every store keeps the same text.
+   */
   private static String decode(byte[] body) {
     try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPLACE)
-          .onUnmappableCharacter(CodingErrorAction.REPLACE)
-          .decode(ByteBuffer.wrap(body))
-          .toString();
+      String text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPLACE)
+              .onUnmappableCharacter(CodingErrorAction.REPLACE)
+              .decode(ByteBuffer.wrap(body))
+              .toString();
+      return text.indexOf('\u0000') < 0 ? text : text.replace('\u0000', '\uFFFD');
     } catch (CharacterCodingException e) {
       // REPLACE never throws; kept for the checked signature.
       return "";

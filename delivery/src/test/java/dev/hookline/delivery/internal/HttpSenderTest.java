@@ -72,6 +72,17 @@ class HttpSenderTest {
   }
 
   @Test
+  void aNulOrAMalformedByteInTheBodyIsKeptAsTheReplacementCharacter() throws Exception {
+    server.stubFor(
+        post(urlEqualTo("/binary"))
+            .willReturn(
+                aResponse().withStatus(500).withBody(new byte[] {'o', 'k', 0, (byte) 0xff, '!'})));
+    SendOutcome o = sendTo("/binary");
+    // Every store keeps the same text: PostgreSQL's jsonb refuses \u0000.
+    assertEquals("ok\uFFFD\uFFFD!", o.body());
+  }
+
+  @Test
   void connectionReset() throws Exception {
     fault("/reset", Fault.CONNECTION_RESET_BY_PEER);
     SendOutcome o = sendTo("/reset");

@@ -15,6 +15,7 @@ import dev.hookline.admin.store.InMemoryAdminStore;
 import dev.hookline.delivery.Dispatcher;
 import dev.hookline.delivery.RetrySchedule;
 import dev.hookline.filter.Filters;
+import dev.hookline.spi.Store;
 import dev.hookline.store.InMemoryStore;
 import dev.hookline.testing.ManualClock;
 import dev.hookline.testing.TestWebhooks;
@@ -32,6 +33,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * One admin API on loopback over an in-memory store and a manual clock, a loopback endpoint that
@@ -62,15 +65,28 @@ final class AdminHarness implements AutoCloseable {
     this(new InMemoryAdminStore(), b -> {});
   }
 
-  AdminHarness(AdminStore adminStore, java.util.function.Consumer<AdminApi.Builder> configure) {
+  AdminHarness(AdminStore adminStore, Consumer<AdminApi.Builder> configure) {
+    this(adminStore, UnaryOperator.identity(), r -> {}, configure);
+  }
+
+  /**
+   * A harness whose registry uses {@code decorate(store)} and is further configured by {@code
+   * configureRegistry}; {@link #store} stays the undecorated in-memory store.
+   */
+  AdminHarness(
+      AdminStore adminStore,
+      UnaryOperator<Store> decorate,
+      Consumer<WebhookRegistry.Builder> configureRegistry,
+      Consumer<AdminApi.Builder> configure) {
     this.adminStore = adminStore;
-    registry =
+    WebhookRegistry.Builder rb =
         WebhookRegistry.builder()
-            .store(store)
+            .store(decorate.apply(store))
             .clock(clock)
             .filterCompiler(Filters.compiler())
-            .allowInsecureLoopbackForDevelopment(true)
-            .build();
+            .allowInsecureLoopbackForDevelopment(true);
+    configureRegistry.accept(rb);
+    registry = rb.build();
     dispatcher =
         Dispatcher.builder()
             .registry(registry)

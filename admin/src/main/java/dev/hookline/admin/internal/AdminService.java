@@ -553,6 +553,8 @@ public final class AdminService {
           "the change is not valid", merge(violations, apiViolations(e.violations())));
     } catch (WebhookNotFoundException e) {
       throw Problem.notFound("the webhook " + id);
+    } catch (WebhookConflictException e) {
+      throw conflict(e); // changed between our read and the write, as with a stale If-Match
     }
     changed.addAll(changedFields(current, updated, patch));
     audit(c, updated.tenant(), "webhook.update", id, changed);
@@ -622,7 +624,7 @@ public final class AdminService {
     } catch (FormatUnavailableException e) {
       throw Problem.conflict("format-unavailable", String.valueOf(e.getMessage()));
     } catch (WebhookConflictException e) {
-      throw Problem.conflict("contended", String.valueOf(e.getMessage()));
+      throw conflict(e);
     }
   }
 
@@ -687,6 +689,8 @@ public final class AdminService {
       after = registry.rotateSigningSecret(id, WebhookRegistry.DEFAULT_ROTATION_OVERLAP);
     } catch (WebhookNotFoundException e) {
       throw Problem.notFound("the webhook " + id);
+    } catch (WebhookConflictException e) {
+      throw conflict(e);
     }
     audit(c, w.tenant(), "webhook.signing_secret.rotate", id, List.of("signing_secret"));
     ObjectNode out = JSON.createObjectNode();
@@ -1212,6 +1216,18 @@ public final class AdminService {
             + ", not "
             + expected
             + ": read it again and reapply your change");
+  }
+
+  /**
+   * A change the registry refused because of another one: a stale version is 412, as for a stale
+   * {@code If-Match}; a state change that kept losing to concurrent ones is 409.
+   */
+  private static Problem conflict(WebhookConflictException e) {
+    return switch (e.reason()) {
+      case STALE_VERSION -> stale(e.expectedVersion(), e.actualVersion());
+      case CONTENDED -> Problem.conflict("contended", String.valueOf(e.getMessage()));
+      case DUPLICATE_ID -> Problem.conflict("duplicate-id", String.valueOf(e.getMessage()));
+    };
   }
 
   private static int limit(AdminRequest r) {

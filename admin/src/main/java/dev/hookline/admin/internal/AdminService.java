@@ -134,7 +134,7 @@ public final class AdminService {
       if (request.bodyLength() > settings.maxBodyBytes()) {
         throw Problem.tooLarge(settings.maxBodyBytes());
       }
-      return route(new Call(request, who.principal(), segments));
+      return route(new Call(request, who.principal(), who.bearerToken(), segments));
     } catch (Problem p) {
       return problem(p);
     } catch (AdminStoreException e) {
@@ -266,7 +266,8 @@ public final class AdminService {
 
   // ------------------------------------------------------------------ routing
 
-  private record Call(AdminRequest request, Principal principal, List<String> seg) {
+  private record Call(
+      AdminRequest request, Principal principal, boolean bearerToken, List<String> seg) {
     String method() {
       return request.method();
     }
@@ -450,7 +451,10 @@ public final class AdminService {
       throw Problem.badRequest("Idempotency-Key", "is empty or too long", "1 to 255 characters");
     }
     return idempotency.run(
-        c.principal.name() + "\n" + key.get(), c.request.body(), () -> doCreate(c));
+        Idempotency.Owner.of(c.principal, c.bearerToken),
+        key.get(),
+        c.request.body(),
+        () -> doCreate(c));
   }
 
   private AdminResponse doCreate(Call c) {

@@ -131,6 +131,33 @@ class NotificationFormatTest {
   }
 
   @Test
+  void anObserversHeadersGoOutWithAFormattedNotificationButNeverReplaceTheFormats() {
+    server.stubFor(post(urlEqualTo("/traced")).willReturn(aResponse().withStatus(202)));
+    AttemptObserver tracing =
+        request -> {
+          request.header("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+          request.header("X-Rendered-At", "the observer's"); // the format sets this one
+          return AttemptObserver.Scope.none();
+        };
+    dispatcher =
+        h.dispatcher(Duration.ofSeconds(2))
+            .notificationFormat(PLAIN)
+            .attemptObserver(tracing)
+            .build();
+    setWebhook("/traced");
+    Delivery d = deliverOnce();
+
+    assertEquals(DeliveryState.SUCCEEDED, d.state());
+    LoggedRequest r = server.findAll(postRequestedFor(urlEqualTo("/traced"))).get(0);
+    assertEquals(
+        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", r.getHeader("traceparent"));
+    assertEquals(
+        List.of(Long.toString(h.clock.instant().getEpochSecond())),
+        r.header("X-Rendered-At").values(),
+        "the format's value alone");
+  }
+
+  @Test
   void anRfc8935ErrorIsRecordedWithItsCode() {
     server.stubFor(
         post(urlEqualTo("/bad"))

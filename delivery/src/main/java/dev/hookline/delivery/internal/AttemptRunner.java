@@ -296,7 +296,7 @@ public final class AttemptRunner {
       @Nullable ObservedAttempt observed)
       throws InterruptedException {
     if (w.format() != WebhookFormat.STANDARD_WEBHOOKS) {
-      return sendFormatted(d, w, schedule, now);
+      return sendFormatted(d, w, schedule, now, observed);
     }
     List<SigningSecret> secrets = w.activeSigningSecrets(now);
     if (secrets.isEmpty()) {
@@ -345,7 +345,12 @@ public final class AttemptRunner {
    * NotificationFormat} for it; a 4xx or 5xx whose body carries an error code (RFC 8935's {@code
    * err}) gets the code in the attempt's detail.
    */
-  private SendOutcome sendFormatted(Delivery d, Webhook w, RetrySchedule schedule, Instant now)
+  private SendOutcome sendFormatted(
+      Delivery d,
+      Webhook w,
+      RetrySchedule schedule,
+      Instant now,
+      @Nullable ObservedAttempt observed)
       throws InterruptedException {
     NotificationFormat format = formats.get(w.format());
     if (format == null) {
@@ -376,11 +381,15 @@ public final class AttemptRunner {
     }
     HttpRequest request;
     try {
-      HttpRequest.Builder b =
-          HttpClients.requestBuilder(w.uri(), schedule.attemptTimeout())
-              .header("Content-Type", rendered.contentType())
-              .header("Authorization", "Bearer " + apiKey)
-              .header("User-Agent", USER_AGENT);
+      HttpRequest.Builder b = HttpClients.requestBuilder(w.uri(), schedule.attemptTimeout());
+      if (observed != null) {
+        // The observer's (such as traceparent), except a name the format sets itself: the
+        // format's value stands alone (a builder appends, it would send both).
+        observed.applyTo(b, rendered.headers().keySet());
+      }
+      b.header("Content-Type", rendered.contentType())
+          .header("Authorization", "Bearer " + apiKey)
+          .header("User-Agent", USER_AGENT);
       rendered.headers().forEach(b::header);
       request = b.POST(HttpRequest.BodyPublishers.ofByteArray(rendered.body())).build();
     } catch (IllegalArgumentException e) {

@@ -115,13 +115,32 @@ public final class ObservedAttempt implements AttemptRequest {
 
   /** Adds the observer's headers to the request. */
   void applyTo(HttpRequest.Builder request) {
+    applyTo(request, Set.of());
+  }
+
+  /**
+   * Adds the observer's headers to the request, except those named (case-insensitively) in {@code
+   * taken}.
+   */
+  void applyTo(HttpRequest.Builder request, Set<String> taken) {
     List<String> h = headers;
     if (h == null) {
       return;
     }
     for (int i = 0; i < h.size(); i += 2) {
-      request.header(h.get(i), h.get(i + 1));
+      if (!isTaken(h.get(i), taken)) {
+        request.header(h.get(i), h.get(i + 1));
+      }
     }
+  }
+
+  private static boolean isTaken(String name, Set<String> taken) {
+    for (String t : taken) {
+      if (t.equalsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isToken(String s) {

@@ -66,6 +66,17 @@ public final class HooklineObservations
    */
   private final Set<String> orphanedTenants = ConcurrentHashMap.newKeySet();
 
+  /**
+   * Webhooks deleted lately (id to the ticker's time of deletion), kept for {@link
+   * #TOMBSTONE_NANOS}: an attempt that was running when its webhook was deleted registers its
+   * meters as it ends, after the deletion removed them, and removes them again when it finds its
+   * webhook here.
+   */
+  private final ConcurrentHashMap<String, Long> deleted = new ConcurrentHashMap<>();
+
+  /** Longer than any attempt can run (a lease is at most a day). */
+  private static final long TOMBSTONE_NANOS = java.util.concurrent.TimeUnit.HOURS.toNanos(25);
+
   private HooklineObservations(Builder b) {
     this.observations = b.observations;
     this.meters = b.meters;
@@ -94,8 +105,12 @@ public final class HooklineObservations
     Observation observation =
         Observation.createNotStarted(custom, defaults, () -> context, observations).start();
     Observation.Scope scope = observation.openScope();
-    if (defaults.tenantTag() && request.webhook().tenant().isPresent()) {
-      tenants.put(request.webhook().id(), request.webhook().tenant().get());
+    boolean tagged = defaults.tenantTag() || defaults.webhookTag();
+    String webhookId = request.webhook().id();
+    if (defaults.tenantTag()
+        && request.webhook().tenant().isPresent()
+        && !deleted.containsKey(webhookId)) {
+      tenants.put(webhookId, request.webhook().tenant().get());
     }
     return result -> {
       try {
@@ -109,6 +124,10 @@ public final class HooklineObservations
       }
       if (result.webhookDisabled()) {
         counter(WEBHOOKS_DISABLED, request, false).increment();
+      }
+      if (tagged && deleted.containsKey(webhookId)) {
+        // Deleted while this attempt ran: the meters it just registered go again.
+        removeMetersOf(webhookId, request.webhook().tenant().orElse(null));
       }
     };
   }
@@ -144,10 +163,23 @@ public final class HooklineObservations
     if (current.isPresent()) {
       return;
     }
+    if (defaults.tenantTag() || defaults.webhookTag()) {
+      long now = System.nanoTime();
+      deleted.values().removeIf(at -> now - at > TOMBSTONE_NANOS);
+      deleted.put(webhookId, now); // before the removal: see the scope's check in beforeAttempt
+    }
+    removeMetersOf(webhookId, null);
+  }
+
+  /** Removes the meters tagged with the webhook, and its tenant's if it was the tenant's last. */
+  private void removeMetersOf(String webhookId, @Nullable String knownTenant) {
     if (defaults.webhookTag()) {
       removeTagged("webhook.id", webhookId);
     }
     String tenant = tenants.remove(webhookId);
+    if (tenant == null) {
+      tenant = knownTenant;
+    }
     WebhookRegistry r = registry;
     if (r == null || !defaults.tenantTag()) {
       return;

@@ -360,6 +360,37 @@ class HooklineObservationsTest {
   }
 
   @Test
+  void aWebhookDeletedWhileItsAttemptRunsLeavesNoMetersBehind() {
+    server.stubFor(post(urlEqualTo("/gone")).willReturn(aResponse().withStatus(410)));
+    HooklineObservations metrics =
+        HooklineObservations.builder(observations, meters)
+            .registry(registry)
+            .tenantTag(true)
+            .webhookTag(true)
+            .build();
+    String[] target = new String[1];
+    // Ends before the metrics' scope (a composite ends in reverse order): the webhook is deleted
+    // after the request, before the attempt's meters are registered.
+    dev.hookline.delivery.AttemptObserver deleter = request -> result -> registry.delete(target[0]);
+    dispatcher =
+        Dispatcher.builder()
+            .registry(registry)
+            .jitter(() -> 0.5)
+            .retrySchedule(RetrySchedule.defaults())
+            .attemptObserver(
+                dev.hookline.delivery.AttemptObserver.composite(
+                    java.util.List.of(metrics, deleter)))
+            .shutdownTimeout(Duration.ofSeconds(2))
+            .build();
+    Webhook w = hook("/gone", "acme");
+    target[0] = w.id();
+    dispatcher.publish(event("acme"));
+    dispatcher.runDueNow();
+    assertTrue(registry.get(w.id()).isEmpty(), "deleted during its attempt");
+    assertEquals(Map.of(), hooklineMeters(), "no meter of the deleted webhook or its tenant");
+  }
+
+  @Test
   void closedInstrumentationNoLongerRemovesMeters() {
     server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(200)));
     HooklineObservations metrics =

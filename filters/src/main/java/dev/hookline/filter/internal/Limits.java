@@ -26,6 +26,9 @@ public final class Limits {
   /** Longest number literal (characters). */
   public static final int MAX_NUMBER_LENGTH = 64;
 
+  /** Largest repetition count in a regular expression ({@code {n}}, {@code {n,m}}). */
+  public static final int MAX_REGEX_REPEAT = 1000;
+
   /** Longest input a regular expression is run on; longer values do not match. */
   public static final int MAX_REGEX_INPUT = 4096;
 

@@ -125,12 +125,20 @@ public final class RegexGuard {
     }
   }
 
-  /** Rejects nested quantifiers and back-references. Assumes {@code regex} compiles. */
+  /**
+   * Rejects nested quantifiers, back-references, repetition counts above {@link
+   * Limits#MAX_REGEX_REPEAT}, and repeating quantifiers on what matches no character (a
+   * look-around, an anchor, an empty group): those repeat without reading a character, so the
+   * match-time budget, which counts reads, could not stop them ({@code (?=){2147483647}} loops two
+   * billion times at every position). Assumes {@code regex} compiles.
+   */
   private static void checkSafe(String regex) {
-    // One frame per open group: whether a quantifier occurs anywhere inside it.
+    // One frame per open group: [a quantifier occurs inside it, it is a look-around, something
+    // inside it reads a character].
     Deque<boolean[]> groups = new ArrayDeque<>();
-    groups.push(new boolean[1]);
+    groups.push(new boolean[3]);
     boolean lastAtomWasQuantifiedInside = false;
+    boolean lastAtomReadsNothing = false;
     int i = 0;
     int n = regex.length();
     while (i < n) {
@@ -141,8 +149,10 @@ public final class RegexGuard {
           if ((next >= '1' && next <= '9') || next == 'k') {
             throw unsafe(regex, "back-references are not allowed");
           }
+          boolean anchor = "bBAGzZ".indexOf(next) >= 0;
           if (next == 'Q') {
             int end = regex.indexOf("\\E", i + 2);
+            anchor = end == i + 2 || (end < 0 && i + 2 >= n); // \Q\E quotes nothing
             i = end < 0 ? n : end + 2;
           } else if ((next == 'p' || next == 'P' || next == 'x' || next == 'N')
               && i + 2 < n
@@ -153,13 +163,20 @@ public final class RegexGuard {
             i += 2;
           }
           lastAtomWasQuantifiedInside = false;
+          lastAtomReadsNothing = anchor;
+          if (!anchor) {
+            groups.peek()[2] = true;
+          }
         }
         case '[' -> {
           i = skipClass(regex, i);
           lastAtomWasQuantifiedInside = false;
+          lastAtomReadsNothing = false;
+          groups.peek()[2] = true;
         }
         case '(' -> {
           i++;
+          boolean lookaround = false;
           if (i < n && regex.charAt(i) == '?') {
             i++;
             if (i < n
@@ -169,7 +186,9 @@ public final class RegexGuard {
               i = regex.indexOf('>', i) + 1; // named group
             } else if (i < n && regex.charAt(i) == '<') {
               i += 2; // look-behind (?<= or (?<!
+              lookaround = true;
             } else if (i < n && "=!>:".indexOf(regex.charAt(i)) >= 0) {
+              lookaround = regex.charAt(i) == '=' || regex.charAt(i) == '!';
               i++;
             } else {
               // inline flags: (?i) or (?i:...)
@@ -179,18 +198,24 @@ public final class RegexGuard {
               if (i < n && regex.charAt(i) == ')') {
                 i++;
                 lastAtomWasQuantifiedInside = false;
+                lastAtomReadsNothing = true;
                 continue;
               }
               i++; // ':'
             }
           }
-          groups.push(new boolean[1]);
+          groups.push(new boolean[] {false, lookaround, false});
         }
         case ')' -> {
-          boolean inner = groups.size() > 1 ? groups.pop()[0] : false;
+          boolean[] group = groups.size() > 1 ? groups.pop() : new boolean[3];
+          boolean inner = group[0];
           lastAtomWasQuantifiedInside = inner;
+          lastAtomReadsNothing = group[1] || !group[2];
           if (inner) {
             groups.peek()[0] = true;
+          }
+          if (!lastAtomReadsNothing) {
+            groups.peek()[2] = true;
           }
           i++;
         }
@@ -199,6 +224,8 @@ public final class RegexGuard {
           if (end < 0) {
             // a literal '{'
             lastAtomWasQuantifiedInside = false;
+            lastAtomReadsNothing = false;
+            groups.peek()[2] = true;
             i++;
             break;
           }
@@ -209,19 +236,60 @@ public final class RegexGuard {
                 "a quantified group contains another quantifier (such as (a+)+), which can take"
                     + " exponential time");
           }
+          if (lastAtomReadsNothing && c != '?') {
+            throw unsafe(
+                regex,
+                "a repeating quantifier applies to something that matches no character (a"
+                    + " look-around, an anchor or an empty group), which repeats without reading"
+                    + " the input");
+          }
+          if (c == '{' && largestCount(regex, i, end) > Limits.MAX_REGEX_REPEAT) {
+            throw unsafe(
+                regex,
+                "a repetition count is above " + Limits.MAX_REGEX_REPEAT + " (such as a{5000})");
+          }
           groups.peek()[0] = true;
           i = end;
           if (i < n && (regex.charAt(i) == '?' || regex.charAt(i) == '+')) {
             i++; // lazy or possessive modifier
           }
           lastAtomWasQuantifiedInside = false;
+          lastAtomReadsNothing = false;
+        }
+        case '^', '$' -> {
+          lastAtomWasQuantifiedInside = false;
+          lastAtomReadsNothing = true;
+          i++;
+        }
+        case '|' -> {
+          lastAtomWasQuantifiedInside = false;
+          lastAtomReadsNothing = false;
+          i++;
         }
         default -> {
           lastAtomWasQuantifiedInside = false;
+          lastAtomReadsNothing = false;
+          groups.peek()[2] = true;
           i++;
         }
       }
     }
+  }
+
+  /** The largest number in the counted quantifier {@code regex[start, end)}; saturates. */
+  private static long largestCount(String regex, int start, int end) {
+    long largest = 0;
+    long current = 0;
+    for (int i = start + 1; i < end; i++) {
+      char c = regex.charAt(i);
+      if (c >= '0' && c <= '9') {
+        current = Math.min(Integer.MAX_VALUE + 1L, current * 10 + (c - '0'));
+        largest = Math.max(largest, current);
+      } else {
+        current = 0;
+      }
+    }
+    return largest;
   }
 
   private static int skipClass(String regex, int start) {

@@ -41,6 +41,48 @@ class RegexGuardTest {
     assertTrue(e.problem().contains("back-references are not allowed"), e.problem());
   }
 
+  /**
+   * Repeating what reads no character never touches the match-time budget (it counts reads): {@code
+   * (?=){2147483647}(?!)} looped two billion times per start position.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "(?=){2147483647}(?!)",
+        "(?=a){5}",
+        "(?!b)*x",
+        "(?<=a)+",
+        "(?<!a){2,}",
+        "(){100}",
+        "(?:)+",
+        "(?:^)*a",
+        "\\b{3}",
+        "^+a",
+        "(?:$|\\b)*",
+        "(?i){9}"
+      })
+  void rejectsRepeatingWhatReadsNothing(String regex) {
+    InvalidFilterException e =
+        assertThrows(InvalidFilterException.class, () -> RegexGuard.compile(regex));
+    assertTrue(e.problem().contains("matches no character"), e.problem());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"a{5000}", "a{1,1001}", "[ab]{2147483647}", "(?:ab){1001,}"})
+  void rejectsRepetitionCountsAboveTheLimit(String regex) {
+    InvalidFilterException e =
+        assertThrows(InvalidFilterException.class, () -> RegexGuard.compile(regex));
+    assertTrue(e.problem().contains("a repetition count is above 1000"), e.problem());
+  }
+
+  @Test
+  void theShapeFromTheReviewIsRefusedThroughTheFilterLanguage() {
+    assertThrows(
+        InvalidFilterException.class,
+        () ->
+            dev.hookline.filter.Filters.parse("subject.user_id matches \"(?=){2147483647}(?!)\""));
+  }
+
   @ParameterizedTest
   @ValueSource(
       strings = {
@@ -55,7 +97,15 @@ class RegexGuardTest {
         "(a|b)*c",
         "(?<user>[a-z]+)_\\d{4}",
         "a\\{b",
-        ".*.*.*.*="
+        ".*.*.*.*=",
+        "a{1000}",
+        "(?=a)b",
+        "(?!x)[a-z]+",
+        "(?:^|,)a",
+        "(a|)?",
+        "(?:a|(?=b))c",
+        "\\bword\\b",
+        "(?:\\s*,\\s*)?x{0,3}"
       })
   void acceptsOrdinaryPatterns(String regex) {
     assertEquals(regex, RegexGuard.compile(regex).pattern());

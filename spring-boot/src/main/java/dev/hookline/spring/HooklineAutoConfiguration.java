@@ -1,0 +1,161 @@
+package dev.hookline.spring;
+
+import dev.hookline.WebhookRegistry;
+import dev.hookline.delivery.AttemptObserver;
+import dev.hookline.delivery.Dispatcher;
+import dev.hookline.delivery.PublishContextCapturer;
+import dev.hookline.filter.Filters;
+import dev.hookline.spi.Store;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+
+/**
+ * Auto-configures Hookline: a {@link Store} (PostgreSQL when hookline-store-jdbc and a DataSource
+ * are present, else an in-memory store with a warning), a {@link WebhookRegistry} with the filters
+ * module's compiler, and a {@link Dispatcher} that starts with the context and closes with it. The
+ * Micrometer and OpenTelemetry observers are added when their modules and registries are present.
+ * Every bean backs off when the application defines its own of the same type; the {@code
+ * hookline.*} properties are in {@link HooklineProperties}.
+ *
+ * <p>Spring creates and uses it at startup; it holds no state of its own.
+ */
+@AutoConfiguration(
+    afterName = {
+      "org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration",
+      "org.springframework.boot.actuate.autoconfigure.observation.ObservationAutoConfiguration",
+      "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
+      "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
+      "org.springframework.boot.actuate.autoconfigure.opentelemetry.OpenTelemetryAutoConfiguration"
+    })
+@EnableConfigurationProperties(HooklineProperties.class)
+// The imported configurations are implementation, read by Spring only: not API, though javac sees
+// them named on a public type. Imported in this order, each Store one backs off for the one before.
+@SuppressWarnings("exports")
+@Import({
+  StoreConfigurations.Jdbc.class,
+  StoreConfigurations.InMemory.class,
+  ObserverConfigurations.Micrometer.class,
+  ObserverConfigurations.OpenTelemetry.class
+})
+public final class HooklineAutoConfiguration {
+  /** The dispatcher builder's setting names, by the property that sets them. */
+  private static final Map<String, String> DISPATCHER_PROPERTIES =
+      Map.of(
+          "workers", "hookline.dispatcher.workers",
+          "perEndpointConcurrency", "hookline.dispatcher.per-endpoint-concurrency",
+          "pollInterval", "hookline.dispatcher.poll-interval",
+          "webhookReloadInterval", "hookline.dispatcher.webhook-reload-interval",
+          "shutdownTimeout", "hookline.dispatcher.shutdown-timeout");
+
+  /** Created by Spring. */
+  public HooklineAutoConfiguration() {}
+
+  @Bean
+  @ConditionalOnMissingBean
+  WebhookRegistry hooklineWebhookRegistry(
+      Store store,
+      HooklineProperties properties,
+      ObjectProvider<WebhookRegistryCustomizer> customizers) {
+    WebhookRegistry.Builder builder =
+        WebhookRegistry.builder()
+            .store(store)
+            .filterCompiler(Filters.compiler())
+            .allowInsecureLoopbackForDevelopment(
+                properties.isAllowInsecureLoopbackForDevelopment());
+    customizers.orderedStream().forEach(c -> c.customize(builder));
+    return builder.build();
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  Dispatcher hooklineDispatcher(
+      WebhookRegistry registry,
+      HooklineProperties properties,
+      ObjectProvider<AttemptObserver> observers,
+      ObjectProvider<PublishContextCapturer> publishContext,
+      ObjectProvider<DispatcherCustomizer> customizers) {
+    HooklineProperties.Dispatcher p = properties.getDispatcher();
+    Dispatcher.Builder builder = Dispatcher.builder().registry(registry);
+    // Only what is set: an unset property keeps the library's default.
+    Integer workers = p.getWorkers();
+    if (workers != null) {
+      builder.workers(workers);
+    }
+    Integer perEndpoint = p.getPerEndpointConcurrency();
+    if (perEndpoint != null) {
+      builder.perEndpointConcurrency(perEndpoint);
+    }
+    Duration poll = p.getPollInterval();
+    if (poll != null) {
+      builder.pollInterval(poll);
+    }
+    Duration reload = p.getWebhookReloadInterval();
+    if (reload != null) {
+      builder.webhookReloadInterval(reload);
+    }
+    Duration shutdown = p.getShutdownTimeout();
+    if (shutdown != null) {
+      builder.shutdownTimeout(shutdown);
+    }
+    List<AttemptObserver> all = observers.orderedStream().toList();
+    if (all.size() == 1) {
+      builder.attemptObserver(all.get(0));
+    } else if (all.size() > 1) {
+      builder.attemptObserver(AttemptObserver.composite(all));
+    }
+    publishContext.ifUnique(builder::publishContext);
+    customizers.orderedStream().forEach(c -> c.customize(builder));
+    try {
+      return builder.build();
+    } catch (IllegalArgumentException e) {
+      throw byProperty(e, p);
+    }
+  }
+
+  @Bean
+  @ConditionalOnMissingBean(name = "hooklineDispatcherLifecycle")
+  DispatcherLifecycle hooklineDispatcherLifecycle(
+      Dispatcher dispatcher, HooklineProperties properties) {
+    return new DispatcherLifecycle(dispatcher, properties.getDispatcher().isAutoStart());
+  }
+
+  /**
+   * The builder names the setting that is out of range ("workers is 0; it must be 1 to 10000"):
+   * when a property set it, the error names the property instead. A setting a customizer made is
+   * reported as the builder said.
+   */
+  static RuntimeException byProperty(IllegalArgumentException e, HooklineProperties.Dispatcher p) {
+    String message = String.valueOf(e.getMessage());
+    int space = message.indexOf(' ');
+    String setting = space > 0 ? message.substring(0, space) : message;
+    String property = DISPATCHER_PROPERTIES.get(setting);
+    Object value = property == null ? null : valueOf(setting, p);
+    if (property == null || value == null) {
+      return e;
+    }
+    InvalidConfigurationPropertyValueException named =
+        new InvalidConfigurationPropertyValueException(property, value, message);
+    named.initCause(e);
+    return named;
+  }
+
+  private static @Nullable Object valueOf(String setting, HooklineProperties.Dispatcher p) {
+    return switch (setting) {
+      case "workers" -> p.getWorkers();
+      case "perEndpointConcurrency" -> p.getPerEndpointConcurrency();
+      case "pollInterval" -> p.getPollInterval();
+      case "webhookReloadInterval" -> p.getWebhookReloadInterval();
+      case "shutdownTimeout" -> p.getShutdownTimeout();
+      default -> null;
+    };
+  }
+}

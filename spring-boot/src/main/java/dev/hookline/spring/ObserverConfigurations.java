@@ -1,0 +1,84 @@
+package dev.hookline.spring;
+
+import dev.hookline.WebhookRegistry;
+import dev.hookline.delivery.Dispatcher;
+import dev.hookline.delivery.PublishContextCapturer;
+import dev.hookline.micrometer.HooklineMeterBinder;
+import dev.hookline.micrometer.HooklineObservations;
+import dev.hookline.otel.HooklineTelemetry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The optional observers; the dispatcher takes every {@code AttemptObserver} bean (combined when
+ * there are several). No tenant or webhook tag is turned on: see the micrometer module.
+ */
+final class ObserverConfigurations {
+  private ObserverConfigurations() {}
+
+  /**
+   * Micrometer, when hookline-micrometer is present with an ObservationRegistry and MeterRegistry.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(
+      name = {
+        "dev.hookline.micrometer.HooklineObservations",
+        "io.micrometer.observation.ObservationRegistry",
+        "io.micrometer.core.instrument.MeterRegistry"
+      })
+  @ConditionalOnBean(
+      type = {
+        "io.micrometer.observation.ObservationRegistry",
+        "io.micrometer.core.instrument.MeterRegistry"
+      })
+  @ConditionalOnProperty(
+      prefix = "hookline.micrometer",
+      name = "enabled",
+      havingValue = "true",
+      matchIfMissing = true)
+  static class Micrometer {
+    @Bean
+    @ConditionalOnMissingBean
+    HooklineObservations hooklineObservations(
+        ObservationRegistry observations, MeterRegistry meters, WebhookRegistry registry) {
+      return HooklineObservations.builder(observations, meters).registry(registry).build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    HooklineMeterBinder hooklineMeterBinder(Dispatcher dispatcher) {
+      return HooklineMeterBinder.of(dispatcher);
+    }
+  }
+
+  /** OpenTelemetry, when hookline-opentelemetry is present with an OpenTelemetry bean. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(
+      name = {"dev.hookline.otel.HooklineTelemetry", "io.opentelemetry.api.OpenTelemetry"})
+  @ConditionalOnBean(type = "io.opentelemetry.api.OpenTelemetry")
+  @ConditionalOnProperty(
+      prefix = "hookline.opentelemetry",
+      name = "enabled",
+      havingValue = "true",
+      matchIfMissing = true)
+  static class OpenTelemetry {
+    @Bean
+    @ConditionalOnMissingBean
+    HooklineTelemetry hooklineTelemetry(
+        io.opentelemetry.api.OpenTelemetry openTelemetry, WebhookRegistry registry) {
+      return HooklineTelemetry.builder(openTelemetry).registry(registry).build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    PublishContextCapturer hooklinePublishContextCapturer(HooklineTelemetry telemetry) {
+      return telemetry.publishContextCapturer();
+    }
+  }
+}

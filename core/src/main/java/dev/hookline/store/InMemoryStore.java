@@ -214,6 +214,12 @@ public final class InMemoryStore implements Store {
     for (Entry e : added) {
       deliveries.put(e.id, e);
       byWebhook.computeIfAbsent(e.webhookId, k -> ConcurrentHashMap.newKeySet()).add(e);
+      if (!webhooks.containsKey(e.webhookId)) {
+        // Deleted since the check above, before this entry was indexed where the deletion looks:
+        // it goes with its webhook, as it would have had the deletion come a moment later.
+        remove(e);
+        continue;
+      }
       synchronized (e) {
         if (lease != null && claimIds.contains(e.id)) {
           leaseTo(e, lease, lease.now());
@@ -407,14 +413,24 @@ public final class InMemoryStore implements Store {
       if (e.removed) {
         return;
       }
-      e.removed = true;
-      QueueKey k = e.key;
-      if (k != null) {
-        firstAttempts.remove(k);
-        retries.remove(k);
-        leases.remove(k);
-      }
+      markRemoved(e);
     }
+    unlink(e);
+  }
+
+  /** Marks the entry removed and takes it out of the queues; the caller holds its monitor. */
+  private void markRemoved(Entry e) {
+    e.removed = true;
+    QueueKey k = e.key;
+    if (k != null) {
+      firstAttempts.remove(k);
+      retries.remove(k);
+      leases.remove(k);
+    }
+  }
+
+  /** Takes a removed entry out of the indexes. */
+  private void unlink(Entry e) {
     deliveries.remove(e.id, e);
     Set<Entry> owned = byWebhook.get(e.webhookId);
     if (owned != null) {
@@ -521,16 +537,18 @@ public final class InMemoryStore implements Store {
       if (purged >= maxDeliveries) {
         break;
       }
-      Delivery d = e.delivery;
-      if (d.state().isFinal() && d.updatedAt().isBefore(finishedBefore)) {
-        synchronized (e) {
-          if (e.removed || !e.delivery.state().isFinal()) {
-            continue; // requeued meanwhile
-          }
+      synchronized (e) {
+        // Decided and marked under the delivery's monitor, so a requeue either came first (and
+        // the delivery is no longer finished) or finds it removed and answers false.
+        if (e.removed
+            || !e.delivery.state().isFinal()
+            || !e.delivery.updatedAt().isBefore(finishedBefore)) {
+          continue;
         }
-        remove(e);
-        purged++;
+        markRemoved(e);
       }
+      unlink(e);
+      purged++;
     }
     return purged;
   }

@@ -51,6 +51,17 @@ class EventTest {
   }
 
   @Test
+  void anOverlongSubjectIdSaysHowLongItIs() {
+    EventValidationException e =
+        assertThrows(
+            EventValidationException.class,
+            () -> Event.builder(UserEvents.CREATED).user("u".repeat(300)).occurredAt(AT).build());
+    assertEquals(1, e.violations().size(), e.getMessage());
+    assertEquals("subject.user_id", e.violations().get(0).field());
+    assertEquals("is 300 characters long", e.violations().get(0).problem());
+  }
+
+  @Test
   void missingFieldsAreAllReported() {
     EventValidationException e =
         assertThrows(

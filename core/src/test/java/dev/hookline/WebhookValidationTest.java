@@ -94,6 +94,32 @@ class WebhookValidationTest {
   }
 
   @Test
+  void aDescriptionWithAControlCharacterIsRefusedButLineBreaksAreKept() {
+    Violation v = onlyViolation(b -> b.description("a\u0000b"));
+    assertEquals("description", v.field());
+    assertEquals("contains a control character", v.problem());
+    assertEquals("printable characters, tabs and line breaks", v.allowed());
+    assertEquals(
+        "line one\nline two\twith a tab",
+        registry
+            .create(valid().description("line one\nline two\twith a tab").build())
+            .description());
+  }
+
+  @Test
+  void aPortOutsideOneTo65535IsRefused() {
+    for (String port : new String[] {"70000", "0"}) {
+      Violation v = onlyViolation(b -> b.uri("https://hooks.example.com:" + port + "/in"));
+      assertEquals("uri", v.field());
+      assertEquals("has port " + port, v.problem());
+      assertTrue(v.allowed().endsWith("a port from 1 to 65535"), v.allowed());
+    }
+    assertEquals(
+        8443,
+        registry.create(valid().uri("https://hooks.example.com:8443/in").build()).uri().getPort());
+  }
+
+  @Test
   void anAudienceIsOnlyForSecurityEventTokens() {
     Violation v = onlyViolation(b -> b.audience("https://rp.example"));
     assertEquals("audience", v.field());

@@ -190,6 +190,12 @@ public final class WebhookRules {
               "description",
               "is " + description.length() + " characters long",
               "at most " + DESCRIPTION_MAX + " characters"));
+    } else if (hasControlCharacterBesidesLineBreaks(description)) {
+      violations.add(
+          new Violation(
+              "description",
+              "contains a control character",
+              "printable characters, tabs and line breaks"));
     }
     URI uri = checkUri(d.uri(), violations);
     checkApiKey(d.apiKey(), violations);
@@ -342,6 +348,11 @@ public final class WebhookRules {
       }
       if (uri.getRawFragment() != null) {
         violations.add(new Violation("uri", "has a fragment", allowed));
+      }
+      if (host != null && (uri.getPort() == 0 || uri.getPort() > 65_535)) {
+        violations.add(
+            new Violation(
+                "uri", "has port " + uri.getPort(), allowed + ", a port from 1 to 65535"));
       }
     }
     if (violations.size() == before && host != null) {
@@ -569,6 +580,11 @@ public final class WebhookRules {
 
   private static boolean hasControlCharacter(String s) {
     return s.chars().anyMatch(Character::isISOControl);
+  }
+
+  private static boolean hasControlCharacterBesidesLineBreaks(String s) {
+    return s.chars()
+        .anyMatch(c -> Character.isISOControl(c) && c != '\t' && c != '\n' && c != '\r');
   }
 
   /** Keeps user input in messages short and free of control characters. */

@@ -123,11 +123,21 @@ public final class AdminService {
         return openApiDocument();
       }
       OptionalLong blocked = authFailures.blockedFor(request.remoteAddress());
+      Authenticated who;
       if (blocked.isPresent()) {
-        throw Problem.tooManyRequests(
-            "too many failed authentications from this address", blocked.getAsLong());
+        // A valid hkl_ token still works from a blocked address: behind a reverse proxy every
+        // client shares one, and 256-bit tokens cannot be guessed anyway. Nothing else is tried
+        // (a host Authenticator may check something guessable, such as a password).
+        who =
+            byBearerToken(request)
+                .orElseThrow(
+                    () ->
+                        Problem.tooManyRequests(
+                            "too many failed authentications from this address",
+                            blocked.getAsLong()));
+      } else {
+        who = authenticate(request);
       }
-      Authenticated who = authenticate(request);
       if (!who.bearerToken()) {
         refuseCrossSite(request);
       }
@@ -174,16 +184,25 @@ public final class AdminService {
    */
   private record Authenticated(Principal principal, boolean bearerToken) {}
 
-  private Authenticated authenticate(AdminRequest request) {
+  private Optional<Authenticated> byBearerToken(AdminRequest request) {
     Optional<String> header = request.header("Authorization");
     if (header.isPresent()) {
       String h = header.get().trim();
       if (h.regionMatches(true, 0, "Bearer ", 0, 7)) {
         Optional<Principal> p = tokens.authenticate(h.substring(7).trim());
         if (p.isPresent()) {
-          return new Authenticated(p.get(), true);
+          return Optional.of(new Authenticated(p.get(), true));
         }
       }
+    }
+    return Optional.empty();
+  }
+
+  private Authenticated authenticate(AdminRequest request) {
+    Optional<String> header = request.header("Authorization");
+    Optional<Authenticated> token = byBearerToken(request);
+    if (token.isPresent()) {
+      return token.get();
     }
     for (Authenticator a : settings.authenticators()) {
       Optional<Principal> p = a.authenticate(request);

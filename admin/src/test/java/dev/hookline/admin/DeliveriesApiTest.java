@@ -73,6 +73,28 @@ class DeliveriesApiTest {
   }
 
   @Test
+  void aTypeRareInALongHistoryIsFoundInBoundedStepsNotOneUnboundedRead() {
+    Webhook w = h.receiving("rare", "rare");
+    h.dispatcher.publish(h.event(UserEvents.DELETED, "rare"));
+    for (int batch = 0; batch < 15; batch++) {
+      h.clock.advance(Duration.ofSeconds(1));
+      List<dev.hookline.Event> events = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        events.add(h.event(UserEvents.CREATED, "rare"));
+      }
+      h.dispatcher.publish(events);
+    }
+    String url = deliveries(w.id()) + "?type=user.deleted&limit=1";
+    JsonNode first = http.get(url, h.root).json();
+    assertEquals(0, first.get("data").size(), "1,000 newer deliveries read, none of the type");
+    assertEquals(false, first.get("done").asBoolean());
+    JsonNode second = http.get(url + "&cursor=" + first.get("next_cursor").asText(), h.root).json();
+    assertEquals(1, second.get("data").size(), "found past where the first request stopped");
+    assertEquals("user.deleted", second.get("data").get(0).get("event_type").asText(), "its type");
+    assertEquals(1, pageThrough(deliveries(w.id()) + "?type=user.deleted", h.root, 50).size());
+  }
+
+  @Test
   void theLogFiltersByStateTypeEventAndTime() {
     Webhook w = h.receiving("filters", "filters");
     Instant start = h.clock.instant();

@@ -62,6 +62,10 @@ public final class AdminService {
 
   static final int DEFAULT_PAGE = 50;
   static final int MAX_PAGE = 200;
+
+  /** Most deliveries one request reads to fill a page filtered by event type. */
+  static final int TYPE_SCAN_ROWS = 1_000;
+
   private static final String JSON_TYPE = "application/json";
   private static final String MERGE_PATCH = "application/merge-patch+json";
   private static final Set<String> CREATE_FIELDS =
@@ -754,9 +758,20 @@ public final class AdminService {
     List<Delivery> found = new ArrayList<>();
     Optional<Cursor> position = after;
     boolean exhausted = false;
+    boolean cut = false;
+    int scanned = 0;
     while (found.size() <= limit && !exhausted) {
-      List<Delivery> batch = pager.fetch(position, limit + 1);
-      exhausted = batch.size() < limit + 1;
+      if (type.isPresent() && scanned >= TYPE_SCAN_ROWS) {
+        // A type that matches little of a long history: a short page, and a cursor where the
+        // scan stopped, rather than reading the whole history in one request.
+        cut = true;
+        break;
+      }
+      // Filtered by type, read in larger steps: few rows of a long history may match.
+      int step = type.isPresent() ? Math.max(limit + 1, 200) : limit + 1;
+      List<Delivery> batch = pager.fetch(position, step);
+      scanned += batch.size();
+      exhausted = batch.size() < step;
       for (Delivery d : batch) {
         position = Optional.of(new Cursor(d.createdAt(), d.id()));
         if (type.isEmpty() || d.event().type().wireName().equals(type.get())) {
@@ -767,15 +782,20 @@ public final class AdminService {
         }
       }
     }
-    boolean done = found.size() <= limit;
-    List<Delivery> shown = done ? found : found.subList(0, limit);
+    boolean full = found.size() > limit;
+    List<Delivery> shown = full ? found.subList(0, limit) : found;
     ArrayNode data = JSON.createArrayNode();
     shown.forEach(d -> data.add(Render.delivery(d, false)));
-    Optional<String> next =
-        done
-            ? Optional.empty()
-            : Optional.of(
-                new Cursor(shown.get(limit - 1).createdAt(), shown.get(limit - 1).id()).encode());
+    Optional<String> next;
+    if (full) {
+      next =
+          Optional.of(
+              new Cursor(shown.get(limit - 1).createdAt(), shown.get(limit - 1).id()).encode());
+    } else if (cut && position.isPresent()) {
+      next = Optional.of(position.get().encode());
+    } else {
+      next = Optional.empty();
+    }
     return ok(200, list(data, next));
   }
 

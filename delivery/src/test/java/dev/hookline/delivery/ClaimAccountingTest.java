@@ -99,6 +99,16 @@ class ClaimAccountingTest {
         .shutdownTimeout(Duration.ofSeconds(2));
   }
 
+  /** One worker, and a worker executor that refuses every task. */
+  private Dispatcher.Builder refusingEveryAttempt() {
+    return dispatcher()
+        .workers(1)
+        .workerExecutor(
+            task -> {
+              throw new RejectedExecutionException("full (simulated)");
+            });
+  }
+
   @Test
   void aClaimFailingAfterAnotherLaneDispatchedGivesBackOnlyWhatWasNotDispatched() throws Exception {
     try (LoopbackSink sink = LoopbackSink.recording()) {
@@ -130,14 +140,7 @@ class ClaimAccountingTest {
       throws Exception {
     try (LoopbackSink sink = LoopbackSink.recording()) {
       receiving(sink);
-      try (Dispatcher d =
-          dispatcher()
-              .workers(1)
-              .workerExecutor(
-                  task -> {
-                    throw new RejectedExecutionException("full (simulated)");
-                  })
-              .build()) {
+      try (Dispatcher d = refusingEveryAttempt().build()) {
         Event e = h.event(UserEvents.CREATED);
         d.publish(e);
         assertTimeoutPreemptively(Duration.ofSeconds(10), d::runDueNow);
@@ -160,15 +163,7 @@ class ClaimAccountingTest {
   void refusalsInTheBackgroundDoNotNestClaimRoundsOrDriftTheCount() throws Exception {
     try (LoopbackSink sink = LoopbackSink.recording()) {
       receiving(sink);
-      try (Dispatcher d =
-          dispatcher()
-              .workers(1)
-              .workerExecutor(
-                  task -> {
-                    throw new RejectedExecutionException("full (simulated)");
-                  })
-              .build()
-              .start()) {
+      try (Dispatcher d = refusingEveryAttempt().build().start()) {
         Event e = h.event(UserEvents.CREATED);
         d.publish(e);
         Instant due = h.clock.instant().plusSeconds(5);

@@ -1,7 +1,6 @@
 package dev.hookline.delivery;
 
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Observes each delivery attempt from just before its request is sent until its outcome is known:
@@ -43,6 +42,17 @@ public interface AttemptObserver {
   Scope beforeAttempt(AttemptRequest request);
 
   /**
+   * Called when the dispatcher learns that a webhook was deleted: through its registry, in this
+   * process, or through the Store's change feed or a reload, when another instance deleted it. An
+   * observer that keeps something per webhook (meters tagged with its id, cached attributes) drops
+   * it here. Called on whatever thread learned it, perhaps more than once for one deletion, and
+   * perhaps while an attempt of the webhook still runs. By default nothing.
+   *
+   * @param webhookId the deleted webhook
+   */
+  default void webhookDeleted(String webhookId) {}
+
+  /**
    * Returns an observer that calls each of {@code observers} in order before an attempt, and their
    * scopes in reverse order after it, like nested scopes. One that throws does not keep the others
    * from running, nor the scopes already opened from being told the outcome: its exception is
@@ -56,39 +66,7 @@ public interface AttemptObserver {
     if (all.size() == 1) {
       return all.get(0);
     }
-    return request -> {
-      Scope[] scopes = new Scope[all.size()];
-      RuntimeException[] failedBefore = new RuntimeException[1];
-      for (int i = 0; i < scopes.length; i++) {
-        try {
-          scopes[i] = Objects.requireNonNull(all.get(i).beforeAttempt(request), "scope");
-        } catch (RuntimeException e) {
-          scopes[i] = Scope.none();
-          if (failedBefore[0] == null) {
-            failedBefore[0] = e;
-          } else {
-            failedBefore[0].addSuppressed(e);
-          }
-        }
-      }
-      return result -> {
-        RuntimeException first = failedBefore[0];
-        for (int i = scopes.length - 1; i >= 0; i--) {
-          try {
-            scopes[i].afterAttempt(result);
-          } catch (RuntimeException e) {
-            if (first == null) {
-              first = e;
-            } else {
-              first.addSuppressed(e);
-            }
-          }
-        }
-        if (first != null) {
-          throw first;
-        }
-      };
-    };
+    return new dev.hookline.delivery.internal.CompositeObserver(all);
   }
 
   /**

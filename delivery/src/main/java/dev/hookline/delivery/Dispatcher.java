@@ -214,7 +214,15 @@ public final class Dispatcher implements AutoCloseable {
     // slot goes straight to the next delivery as an exchange ends instead of waiting for a claim.
     EndpointSlots<ClaimedDelivery> slots =
         new EndpointSlots<>(perEndpointLimit, Math.min(64, 8 * perEndpointLimit));
-    this.webhooks = new WebhookView(store, index, health, slots, this::requestPump);
+    AttemptObserver observer = b.observer;
+    this.webhooks =
+        new WebhookView(
+            store,
+            index,
+            health,
+            slots,
+            this::requestPump,
+            observer == null ? id -> {} : id -> tellDeleted(observer, id));
     this.changeListener = webhooks::onChange;
     AttemptRunner runner =
         new AttemptRunner(
@@ -693,6 +701,19 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   /** Asks the claim loop for a round (in background mode): there may be work. */
+  /** Tells the observer a webhook was deleted; an observer that throws is logged, not fatal. */
+  private static void tellDeleted(AttemptObserver observer, String webhookId) {
+    try {
+      observer.webhookDeleted(webhookId);
+    } catch (RuntimeException e) {
+      log.warn(
+          "attempt observer failed on a deleted webhook: webhook={} observer={}",
+          webhookId,
+          observer.getClass().getName(),
+          e);
+    }
+  }
+
   private void requestPump() {
     claims.requestPump();
   }

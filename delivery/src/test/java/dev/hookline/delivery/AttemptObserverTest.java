@@ -271,6 +271,53 @@ class AttemptObserverTest {
   }
 
   @Test
+  void observersAreToldOfDeletionsMadeHereAndOfThoseOnlyTheStoreShows() {
+    List<String> deletedA = new CopyOnWriteArrayList<>();
+    List<String> deletedB = new CopyOnWriteArrayList<>();
+    AttemptObserver a =
+        new AttemptObserver() {
+          @Override
+          public Scope beforeAttempt(AttemptRequest request) {
+            return Scope.none();
+          }
+
+          @Override
+          public void webhookDeleted(String webhookId) {
+            deletedA.add(webhookId);
+          }
+        };
+    AttemptObserver b =
+        new AttemptObserver() {
+          @Override
+          public Scope beforeAttempt(AttemptRequest request) {
+            return Scope.none();
+          }
+
+          @Override
+          public void webhookDeleted(String webhookId) {
+            deletedB.add(webhookId);
+            throw new IllegalStateException("a broken observer");
+          }
+        };
+    dispatcher =
+        h.dispatcher(Duration.ofSeconds(2))
+            .attemptObserver(AttemptObserver.composite(List.of(b, a)))
+            .build();
+    Webhook here = hook("/here");
+    Webhook elsewhere = hook("/elsewhere");
+    dispatcher.reloadWebhooks(); // the dispatcher's view knows both
+
+    h.registry.delete(here.id());
+    assertEquals(List.of(here.id()), deletedA, "a deletion through the registry");
+
+    // Another instance's deletion: only the Store shows it, seen at the next reload.
+    h.store.deleteWebhook(elsewhere.id());
+    dispatcher.reloadWebhooks();
+    assertEquals(List.of(here.id(), elsewhere.id()), deletedA, "one only the Store shows");
+    assertEquals(deletedA, deletedB, "each observer told, one that throws stops no other");
+  }
+
+  @Test
   void withoutAnObserverNothingIsObservedAndCountsAreReadable() {
     server.stubFor(post(urlEqualTo("/down")).willReturn(aResponse().withStatus(500)));
     dispatcher = h.dispatcher(Duration.ofSeconds(2)).build();

@@ -171,6 +171,18 @@ public final class HooklineObservations
     removeMetersOf(webhookId, null);
   }
 
+  /**
+   * Removes the meters of a deleted webhook, as {@link #onChange} does. Called by the dispatcher
+   * this observes, for deletions made here and, through the Store's change feed or a reload, by
+   * other instances.
+   *
+   * @param webhookId the deleted webhook
+   */
+  @Override
+  public void webhookDeleted(String webhookId) {
+    onChange(webhookId, Optional.empty());
+  }
+
   /** Removes the meters tagged with the webhook, and its tenant's if it was the tenant's last. */
   private void removeMetersOf(String webhookId, @Nullable String knownTenant) {
     if (defaults.webhookTag()) {
@@ -211,7 +223,9 @@ public final class HooklineObservations
   }
 
   /**
-   * Stops listening to the {@link Builder#registry}, if one was set; the meters stay. Idempotent.
+   * Stops listening to the {@link Builder#registry}, if one was set; the meters stay, and a
+   * dispatcher this still observes still tells it of deletions ({@link #webhookDeleted}).
+   * Idempotent.
    */
   @Override
   public void close() {

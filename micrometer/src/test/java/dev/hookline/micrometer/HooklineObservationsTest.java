@@ -391,7 +391,24 @@ class HooklineObservationsTest {
   }
 
   @Test
-  void closedInstrumentationNoLongerRemovesMeters() {
+  void aWebhookDeletedByAnotherInstanceLosesItsMetersAtTheNextReload() {
+    server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(200)));
+    Dispatcher d =
+        dispatcher(
+            HooklineObservations.builder(observations, meters).registry(registry).webhookTag(true),
+            RetrySchedule.defaults());
+    Webhook w = hook("/ok", null);
+    d.publish(event(null));
+    d.runDueNow();
+    assertEquals(1, hooklineMeters().size(), hooklineMeters().toString());
+    // Another instance deletes it: this registry's listeners never hear of it, the Store does.
+    store.deleteWebhook(w.id());
+    d.reloadWebhooks();
+    assertEquals(Map.of(), hooklineMeters(), "gone with the webhook");
+  }
+
+  @Test
+  void closedInstrumentationStopsListeningToTheRegistryButItsDispatcherStillTellsIt() {
     server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(200)));
     HooklineObservations metrics =
         HooklineObservations.builder(observations, meters)
@@ -410,7 +427,10 @@ class HooklineObservationsTest {
     metrics.close();
     metrics.close();
     registry.delete(w.id());
-    assertEquals(1, hooklineMeters().size(), "no longer listening: " + hooklineMeters());
+    assertEquals(
+        Map.of(),
+        hooklineMeters(),
+        "the dispatcher it observes tells it of the deletion; the registry no longer does");
   }
 
   @Test

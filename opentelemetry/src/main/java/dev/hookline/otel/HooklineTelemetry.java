@@ -224,6 +224,17 @@ public final class HooklineTelemetry
     }
   }
 
+  /**
+   * Drops a deleted webhook's endpoint attributes. Called by the dispatcher this observes, for
+   * deletions made here and, through the Store's change feed or a reload, by other instances.
+   *
+   * @param webhookId the deleted webhook
+   */
+  @Override
+  public void webhookDeleted(String webhookId) {
+    endpoints.remove(webhookId);
+  }
+
   /** Returns how many webhooks' endpoint attributes are kept (for tests). */
   int endpointsKept() {
     return endpoints.size();

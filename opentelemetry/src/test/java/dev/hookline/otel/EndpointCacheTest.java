@@ -168,6 +168,9 @@ class EndpointCacheTest {
     tracing.close();
     registry.delete(kept.id());
     assertEquals(1, tracing.endpointsKept());
+    // a dispatcher tells it of deletions too, other instances' included
+    tracing.webhookDeleted(kept.id());
+    assertEquals(0, tracing.endpointsKept());
   }
 
   /** An attempt as the dispatcher passes it. */

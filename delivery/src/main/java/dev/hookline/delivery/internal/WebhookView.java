@@ -4,6 +4,7 @@ import dev.hookline.Webhook;
 import dev.hookline.delivery.Dispatcher;
 import dev.hookline.filter.SubscriptionIndex;
 import dev.hookline.spi.Store;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,6 +40,9 @@ public final class WebhookView {
   /** Asks for a claim round: a webhook receives events (again), its queued deliveries may go. */
   private final Runnable requestPump;
 
+  /** Told each webhook the view learns was deleted (locally, through the feed, by a reload). */
+  private final Consumer<String> deleted;
+
   /** The latest known state of every webhook, by id: for attempts and for claim exclusions. */
   private final ConcurrentHashMap<String, Webhook> webhooks = new ConcurrentHashMap<>();
 
@@ -59,12 +64,14 @@ public final class WebhookView {
       SubscriptionIndex index,
       EndpointHealth health,
       EndpointSlots<?> slots,
-      Runnable requestPump) {
+      Runnable requestPump,
+      Consumer<String> deleted) {
     this.store = store;
     this.index = index;
     this.health = health;
     this.slots = slots;
     this.requestPump = requestPump;
+    this.deleted = deleted;
   }
 
   /** Reloads every webhook from the Store: see {@link Dispatcher#reloadWebhooks()}. */
@@ -84,7 +91,14 @@ public final class WebhookView {
           track(after);
         }
         health.retainOnly(snapshot.keySet());
+        List<String> gone = new ArrayList<>();
+        for (String id : webhooks.keySet()) {
+          if (!snapshot.containsKey(id)) {
+            gone.add(id);
+          }
+        }
         webhooks.keySet().retainAll(snapshot.keySet());
+        gone.forEach(deleted);
         changes.incrementAndGet();
         notReceiving.removeIf(id -> !snapshot.containsKey(id));
         slots.retainOnly(snapshot.keySet());
@@ -184,6 +198,7 @@ public final class WebhookView {
       changes.incrementAndGet();
       webhooks.remove(webhookId);
       notReceiving.remove(webhookId);
+      deleted.accept(webhookId);
       return;
     }
     Webhook w = webhooks.merge(webhookId, current.get(), WebhookView::newer);

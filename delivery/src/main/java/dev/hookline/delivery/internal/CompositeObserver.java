@@ -1,0 +1,74 @@
+package dev.hookline.delivery.internal;
+
+import dev.hookline.delivery.AttemptObserver;
+import dev.hookline.delivery.AttemptRequest;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The observer {@link AttemptObserver#composite} returns: each observer in order before an attempt,
+ * their scopes in reverse order after it; a deletion told to each. Immutable and thread-safe when
+ * its observers are.
+ */
+public final class CompositeObserver implements AttemptObserver {
+
+  private final List<AttemptObserver> all;
+
+  public CompositeObserver(List<AttemptObserver> all) {
+    this.all = all;
+  }
+
+  @Override
+  public void webhookDeleted(String webhookId) {
+    RuntimeException first = null;
+    for (AttemptObserver o : all) {
+      try {
+        o.webhookDeleted(webhookId);
+      } catch (RuntimeException e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  @Override
+  public Scope beforeAttempt(AttemptRequest request) {
+    Scope[] scopes = new Scope[all.size()];
+    RuntimeException[] failedBefore = new RuntimeException[1];
+    for (int i = 0; i < scopes.length; i++) {
+      try {
+        scopes[i] = Objects.requireNonNull(all.get(i).beforeAttempt(request), "scope");
+      } catch (RuntimeException e) {
+        scopes[i] = Scope.none();
+        if (failedBefore[0] == null) {
+          failedBefore[0] = e;
+        } else {
+          failedBefore[0].addSuppressed(e);
+        }
+      }
+    }
+    return result -> {
+      RuntimeException first = failedBefore[0];
+      for (int i = scopes.length - 1; i >= 0; i--) {
+        try {
+          scopes[i].afterAttempt(result);
+        } catch (RuntimeException e) {
+          if (first == null) {
+            first = e;
+          } else {
+            first.addSuppressed(e);
+          }
+        }
+      }
+      if (first != null) {
+        throw first;
+      }
+    };
+  }
+}

@@ -1,6 +1,8 @@
 package dev.hookline.spring;
 
 import dev.hookline.delivery.Dispatcher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 /**
@@ -12,9 +14,19 @@ import org.springframework.context.SmartLifecycle;
  * <p>Thread-safe: Spring calls it from one thread at a time; the state is volatile.
  */
 final class DispatcherLifecycle implements SmartLifecycle {
+  private static final Logger log = LoggerFactory.getLogger(DispatcherLifecycle.class);
+
+  /**
+   * Stops after everything that may still publish while shutting down: the web server's graceful
+   * drain ({@code DEFAULT_PHASE - 1024}), the server itself ({@code - 2048}) and message listener
+   * containers; still before beans (the DataSource) are destroyed.
+   */
+  static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
+
   private final Dispatcher dispatcher;
   private final boolean autoStart;
   private volatile boolean running;
+  private volatile boolean closed;
 
   DispatcherLifecycle(Dispatcher dispatcher, boolean autoStart) {
     this.dispatcher = dispatcher;
@@ -23,6 +35,13 @@ final class DispatcherLifecycle implements SmartLifecycle {
 
   @Override
   public void start() {
+    if (closed) {
+      // A Dispatcher does not start again once closed (a context stopped, then started).
+      log.warn(
+          "the Hookline dispatcher was closed when the context stopped and does not start again;"
+              + " publishes fail until the application restarts");
+      return;
+    }
     dispatcher.start();
     running = true;
   }
@@ -30,7 +49,13 @@ final class DispatcherLifecycle implements SmartLifecycle {
   @Override
   public void stop() {
     running = false;
+    closed = true;
     dispatcher.close();
+  }
+
+  @Override
+  public int getPhase() {
+    return PHASE;
   }
 
   @Override

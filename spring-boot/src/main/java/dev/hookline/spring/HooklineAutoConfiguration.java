@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.annotation.Bean;
@@ -61,6 +62,7 @@ public final class HooklineAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
+  @ConditionalOnSingleCandidate(Store.class)
   WebhookRegistry hooklineWebhookRegistry(
       Store store,
       HooklineProperties properties,
@@ -77,6 +79,7 @@ public final class HooklineAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
+  @ConditionalOnSingleCandidate(WebhookRegistry.class)
   Dispatcher hooklineDispatcher(
       WebhookRegistry registry,
       HooklineProperties properties,
@@ -123,6 +126,7 @@ public final class HooklineAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean(name = "hooklineDispatcherLifecycle")
+  @ConditionalOnSingleCandidate(Dispatcher.class)
   DispatcherLifecycle hooklineDispatcherLifecycle(
       Dispatcher dispatcher, HooklineProperties properties) {
     return new DispatcherLifecycle(dispatcher, properties.getDispatcher().isAutoStart());
@@ -139,12 +143,13 @@ public final class HooklineAutoConfiguration {
     String setting = space > 0 ? message.substring(0, space) : message;
     String property = DISPATCHER_PROPERTIES.get(setting);
     Object value = property == null ? null : valueOf(setting, p);
-    if (property == null || value == null) {
+    // Only when the value refused is the property's: a customizer may have set another.
+    if (property == null || value == null || !message.startsWith(setting + " is " + value + ";")) {
       return e;
     }
     InvalidConfigurationPropertyValueException named =
         new InvalidConfigurationPropertyValueException(property, value, message);
-    named.initCause(e);
+    named.addSuppressed(e); // it takes no cause: its constructor sets none
     return named;
   }
 

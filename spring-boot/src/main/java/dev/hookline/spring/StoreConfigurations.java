@@ -11,12 +11,14 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.util.ClassUtils;
 
 /**
  * The Store, in the order {@link HooklineAutoConfiguration} imports them: the application's own,
@@ -47,7 +49,7 @@ final class StoreConfigurations {
         InvalidConfigurationPropertyValueException named =
             new InvalidConfigurationPropertyValueException(
                 "hookline.store.schema", schema, String.valueOf(e.getMessage()));
-        named.initCause(e);
+        named.addSuppressed(e); // it takes no cause: its constructor sets none
         throw named;
       }
     }
@@ -58,7 +60,19 @@ final class StoreConfigurations {
   @ConditionalOnMissingBean(Store.class)
   static class InMemory {
     @Bean
-    InMemoryStore hooklineStore() {
+    InMemoryStore hooklineStore(
+        ObjectProvider<DataSource> dataSources, ConfigurableListableBeanFactory beanFactory) {
+      boolean postgres =
+          ClassUtils.isPresent(
+              "dev.hookline.store.jdbc.PostgresStore", beanFactory.getBeanClassLoader());
+      if (postgres && dataSources.stream().findAny().isPresent()) {
+        // Several DataSources, none primary: falling back to memory would lose every webhook and
+        // queued delivery at the next restart, silently.
+        throw new IllegalStateException(
+            "Hookline found hookline-store-jdbc and several DataSource beans, none of them"
+                + " @Primary: mark the one for Hookline @Primary, or define a Store bean"
+                + " (PostgresStore.builder(theDataSource)...build())");
+      }
       log.warn(
           "Hookline uses an in-memory store: webhooks and queued deliveries are lost when the"
               + " application stops. Add hookline-store-jdbc and a DataSource, or define a Store"

@@ -136,6 +136,129 @@ class HooklineAutoConfigurationTest {
     assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
   }
 
+  /** Stops in the phase of a web server's graceful drain: it may still publish then. */
+  static final class LatePublisher implements org.springframework.context.SmartLifecycle {
+    private final Dispatcher dispatcher;
+    final java.util.List<RuntimeException> failures = new java.util.ArrayList<>();
+    private volatile boolean running;
+
+    LatePublisher(Dispatcher dispatcher) {
+      this.dispatcher = dispatcher;
+    }
+
+    @Override
+    public void start() {
+      running = true;
+    }
+
+    @Override
+    public void stop() {
+      try {
+        dispatcher.publish(Webhooks.event());
+      } catch (RuntimeException e) {
+        failures.add(e);
+      }
+      running = false;
+    }
+
+    @Override
+    public boolean isRunning() {
+      return running;
+    }
+
+    @Override
+    public int getPhase() {
+      return DEFAULT_PHASE - 1024;
+    }
+  }
+
+  @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+  static class LatePublisherConfiguration {
+    @org.springframework.context.annotation.Bean
+    LatePublisher latePublisher(Dispatcher dispatcher) {
+      return new LatePublisher(dispatcher);
+    }
+  }
+
+  @Test
+  void theDispatcherClosesOnlyAfterWhatMayStillPublishWhileShuttingDown() {
+    LatePublisher[] late = new LatePublisher[1];
+    runner
+        .withUserConfiguration(LatePublisherConfiguration.class)
+        .run(context -> late[0] = context.getBean(LatePublisher.class));
+    assertNotNull(late[0]);
+    assertEquals(java.util.List.of(), late[0].failures, "published while the server drained");
+  }
+
+  @Test
+  void aContextStoppedAndStartedAgainDoesNotFailToStart() {
+    runner.run(
+        context -> {
+          context.stop();
+          org.junit.jupiter.api.Assertions.assertDoesNotThrow(context::start);
+          assertFalse(context.getBean(DispatcherLifecycle.class).isRunning());
+        });
+  }
+
+  @Test
+  void twoDispatchersOfTheApplicationsOwnDoNotFailStartup() {
+    InMemoryStore a = new InMemoryStore();
+    InMemoryStore b = new InMemoryStore();
+    runner
+        .withBean("storeA", Store.class, () -> a)
+        .withBean("storeB", Store.class, () -> b)
+        .withBean(
+            "dispatcherA",
+            Dispatcher.class,
+            () -> Dispatcher.builder().registry(WebhookRegistry.builder().store(a).build()).build())
+        .withBean(
+            "dispatcherB",
+            Dispatcher.class,
+            () -> Dispatcher.builder().registry(WebhookRegistry.builder().store(b).build()).build())
+        .run(
+            context -> {
+              assertEquals(null, context.getStartupFailure());
+              assertEquals(2, context.getBeansOfType(Dispatcher.class).size());
+              assertTrue(context.getBeansOfType(DispatcherLifecycle.class).isEmpty());
+            });
+  }
+
+  @Test
+  void severalDataSourcesNonePrimaryFailStartupInsteadOfFallingBackToMemory() {
+    runner
+        .withBean(
+            "one",
+            DataSource.class,
+            () -> SimpleConnectionPool.forUrl("jdbc:postgresql://127.0.0.1:1/one", 1))
+        .withBean(
+            "two",
+            DataSource.class,
+            () -> SimpleConnectionPool.forUrl("jdbc:postgresql://127.0.0.1:1/two", 1))
+        .run(
+            context -> {
+              IllegalStateException e =
+                  cause(context.getStartupFailure(), IllegalStateException.class);
+              assertTrue(e.getMessage().contains("several DataSource beans"), e.getMessage());
+            });
+  }
+
+  @Test
+  void aBadValueFromACustomizerIsNotBlamedOnTheProperty() {
+    runner
+        .withPropertyValues("hookline.dispatcher.workers=8")
+        .withBean(DispatcherCustomizer.class, () -> b -> b.workers(0))
+        .run(
+            context -> {
+              Throwable failure = context.getStartupFailure();
+              assertNotNull(failure);
+              for (Throwable t = failure; t != null; t = t.getCause()) {
+                assertFalse(t instanceof InvalidConfigurationPropertyValueException, t.toString());
+              }
+              IllegalArgumentException e = cause(failure, IllegalArgumentException.class);
+              assertTrue(e.getMessage().startsWith("workers is 0;"), e.getMessage());
+            });
+  }
+
   @Test
   void autoStartFalseBuildsTheDispatcherWithoutStartingIt() {
     runner

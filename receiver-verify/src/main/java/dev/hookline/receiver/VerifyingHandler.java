@@ -147,7 +147,9 @@ public final class VerifyingHandler implements HttpHandler {
       LOG.debug("Processed notification {} ({})", notification.id(), notification.type());
       complete(notification);
       return new Response(204, Map.of(), "");
-    } catch (Exception e) {
+    } catch (Exception | AssertionError | LinkageError | StackOverflowError e) {
+      // An Error a consumer's code throws (a failed assertion, a missing class) is answered like
+      // an exception, so the sender retries; only the JVM's own failures (out of memory) pass.
       LOG.warn(
           "The application failed to process notification {} ({}); answering 500 so the sender"
               + " retries",

@@ -227,6 +227,23 @@ class VerifyingHandlerTest {
   }
 
   @Test
+  void aConsumerThatThrowsAnErrorIsAnswered500AndTheRetryIsAccepted() {
+    AtomicInteger calls = new AtomicInteger();
+    VerifyingHandler failingOnce =
+        VerifyingHandler.create(
+            verifier,
+            n -> {
+              if (calls.incrementAndGet() == 1) {
+                throw new AssertionError("a check in the application's code");
+              }
+            });
+    byte[] body = body("evt_e");
+    assertEquals(500, failingOnce.respond("POST", headers("evt_e", body), body).status());
+    assertEquals(204, failingOnce.respond("POST", headers("evt_e", body), body).status());
+    assertEquals(2, calls.get());
+  }
+
+  @Test
   void aFailingReplayGuardIsAnswered500() {
     ReplayGuard down =
         new ReplayGuard() {

@@ -70,7 +70,8 @@ public final class LoopbackSink implements AutoCloseable {
 
   private LoopbackSink(@Nullable Consumer<String> onArrival) throws IOException {
     this.onArrival = onArrival;
-    this.server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+    // 127.0.0.1, as uri() says, also where the JVM prefers IPv6 (getLoopbackAddress() is ::1 then)
+    this.server = new ServerSocket(0, 200, InetAddress.getByAddress(new byte[] {127, 0, 0, 1}));
     Thread acceptor = new Thread(this::acceptLoop, "loopback-sink-accept");
     acceptor.setDaemon(true);
     acceptor.start();
@@ -262,12 +263,13 @@ public final class LoopbackSink implements AutoCloseable {
       throw new IOException("the connection closed inside a request body");
     }
     if (webhookId != null) {
-      total.incrementAndGet();
+      // The total last: a test that waited for it reads every other count already updated.
       arrivals.computeIfAbsent(webhookId, k -> new AtomicInteger()).incrementAndGet();
       Matcher m = BODY_ID.matcher(new String(body, StandardCharsets.UTF_8));
       if (!m.find() || !m.group(1).equals(webhookId)) {
         mismatched.incrementAndGet();
       }
+      total.incrementAndGet();
     }
   }
 

@@ -314,11 +314,17 @@ class NoSecretsAnywhereTest {
             "/wrong-sig", verifier(List.of(wrongSig.apiKey().reveal()), List.of(otherSecret)));
 
         // ---- the verification handshake
-        for (Webhook w : List.of(receiver, wrongKey, wrongSig)) {
+        for (Webhook w : List.of(receiver, wrongSig)) {
           VerificationResult v = dispatcher.startVerification(w.id());
           note("handshake " + w.name(), v);
           assertTrue(v.verified(), w.name() + ": " + v.detail());
         }
+        // The handshake carries the API key: an endpoint expecting another refuses it.
+        VerificationResult wrongKeyResult = dispatcher.startVerification(wrongKey.id());
+        note("handshake wrong-key", wrongKeyResult);
+        assertFalse(wrongKeyResult.verified());
+        assertTrue(wrongKeyResult.detail().contains("401"), wrongKeyResult.detail());
+        TestWebhooks.markVerified(registry, wrongKey.id()); // to see its notifications refused too
         VerificationResult wrongEchoResult = dispatcher.startVerification(wrongEcho.id());
         note("handshake wrong-echo", wrongEchoResult);
         assertFalse(wrongEchoResult.verified());

@@ -113,6 +113,9 @@ public final class VerifyingHandler implements HttpHandler {
         if (challenge.isEmpty()) {
           return Response.error(400, "missing " + VerificationChallenge.HEADER);
         }
+        // Answered only with the API key: otherwise anyone could point a webhook of theirs at
+        // this endpoint and have it verified, then sent to.
+        verifier.checkHandshake(headers);
         LOG.debug("Answered a verification challenge");
         return Response.json(200, challenge.get().responseBody());
       }

@@ -308,6 +308,17 @@ public final class WebhookVerifier {
     return signature != null;
   }
 
+  /**
+   * Checks the API key of a verification handshake (the sender's {@code GET} with the challenge
+   * header): only the webhook's owner, who holds the key, may have this endpoint verified.
+   *
+   * @param headers the request headers
+   * @throws WebhookVerificationException if the key is missing or not accepted
+   */
+  void checkHandshake(Map<String, ? extends Collection<String>> headers) {
+    checkApiKey(HeaderReader.single(headers, AUTHORIZATION, MAX_AUTHORIZATION_LENGTH));
+  }
+
   private void checkApiKey(@Nullable String authorization) {
     if (authorization == null || authorization.isBlank()) {
       throw new WebhookVerificationException(

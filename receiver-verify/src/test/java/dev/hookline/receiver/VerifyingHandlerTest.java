@@ -61,11 +61,40 @@ class VerifyingHandlerTest {
   @Test
   void theHandshakeIsAnswered() {
     VerifyingHandler.Response r =
-        handler.respond("GET", Map.of("X-Verification-Key", List.of("abc123")), new byte[0]);
+        handler.respond(
+            "GET",
+            Map.of(
+                "X-Verification-Key",
+                List.of("abc123"),
+                "Authorization",
+                List.of("Bearer " + API_KEY)),
+            new byte[0]);
     assertEquals(200, r.status());
     assertEquals("{\"key\":\"abc123\"}", r.body());
     assertEquals("application/json", r.headers().get("Content-Type"));
     assertTrue(received.isEmpty());
+  }
+
+  /**
+   * Without the API key, anyone could point a webhook of theirs at this endpoint and have it
+   * verified, then sent to: the handshake proves the endpoint's owner agreed.
+   */
+  @Test
+  void theHandshakeIsAnsweredOnlyWithTheApiKey() {
+    VerifyingHandler.Response none =
+        handler.respond("GET", Map.of("X-Verification-Key", List.of("abc123")), new byte[0]);
+    assertEquals(401, none.status());
+    assertFalse(none.body().contains("abc123"), none.body());
+    VerifyingHandler.Response wrong =
+        handler.respond(
+            "GET",
+            Map.of(
+                "X-Verification-Key",
+                List.of("abc123"),
+                "Authorization",
+                List.of("Bearer " + OTHER_API_KEY)),
+            new byte[0]);
+    assertEquals(401, wrong.status());
   }
 
   @Test
@@ -390,6 +419,7 @@ class VerifyingHandlerTest {
               HttpRequest.newBuilder(uri)
                   .timeout(Duration.ofSeconds(10))
                   .header("X-Verification-Key", "k-42")
+                  .header("Authorization", "Bearer " + API_KEY)
                   .GET()
                   .build(),
               HttpResponse.BodyHandlers.ofString());

@@ -435,7 +435,7 @@ public final class AttemptRunner {
         0);
   }
 
-  private static boolean isVisibleAscii(String s) {
+  static boolean isVisibleAscii(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (c < 0x21 || c > 0x7e) {

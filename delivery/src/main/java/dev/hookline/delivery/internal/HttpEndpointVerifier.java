@@ -81,9 +81,17 @@ public final class HttpEndpointVerifier {
     byte[] keyBytes = new byte[KEY_BYTES];
     random.nextBytes(keyBytes);
     String key = Base64.getUrlEncoder().withoutPadding().encodeToString(keyBytes);
+    String apiKey = webhook.apiKey().reveal();
+    if (!AttemptRunner.isVisibleAscii(apiKey)) {
+      return new VerificationResult(
+          false, "the webhook's API key is not visible ASCII, so it cannot be sent in a header");
+    }
+    // The API key goes with the challenge, as with every notification: the endpoint can tell its
+    // owner's webhook from a stranger's pointed at it.
     HttpRequest request =
         HttpClients.requestBuilder(webhook.uri(), timeout)
             .header(KEY_HEADER, key)
+            .header("Authorization", "Bearer " + apiKey)
             .header("User-Agent", "Hookline/" + Version.get())
             .header("Accept", "application/json")
             .GET()

@@ -270,35 +270,30 @@ class AttemptObserverTest {
     assertEquals(Optional.empty(), h.only(huge.id()).publishContext());
   }
 
+  /** An observer that records the deletions it is told of, and throws after each if asked. */
+  private static AttemptObserver deletionsInto(List<String> deleted, boolean throwing) {
+    return new AttemptObserver() {
+      @Override
+      public Scope beforeAttempt(AttemptRequest request) {
+        return Scope.none();
+      }
+
+      @Override
+      public void webhookDeleted(String webhookId) {
+        deleted.add(webhookId);
+        if (throwing) {
+          throw new IllegalStateException("a broken observer");
+        }
+      }
+    };
+  }
+
   @Test
   void observersAreToldOfDeletionsMadeHereAndOfThoseOnlyTheStoreShows() {
     List<String> deletedA = new CopyOnWriteArrayList<>();
     List<String> deletedB = new CopyOnWriteArrayList<>();
-    AttemptObserver a =
-        new AttemptObserver() {
-          @Override
-          public Scope beforeAttempt(AttemptRequest request) {
-            return Scope.none();
-          }
-
-          @Override
-          public void webhookDeleted(String webhookId) {
-            deletedA.add(webhookId);
-          }
-        };
-    AttemptObserver b =
-        new AttemptObserver() {
-          @Override
-          public Scope beforeAttempt(AttemptRequest request) {
-            return Scope.none();
-          }
-
-          @Override
-          public void webhookDeleted(String webhookId) {
-            deletedB.add(webhookId);
-            throw new IllegalStateException("a broken observer");
-          }
-        };
+    AttemptObserver a = deletionsInto(deletedA, false);
+    AttemptObserver b = deletionsInto(deletedB, true);
     dispatcher =
         h.dispatcher(Duration.ofSeconds(2))
             .attemptObserver(AttemptObserver.composite(List.of(b, a)))

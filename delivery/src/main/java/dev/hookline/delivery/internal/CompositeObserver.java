@@ -4,6 +4,7 @@ import dev.hookline.delivery.AttemptObserver;
 import dev.hookline.delivery.AttemptRequest;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The observer {@link AttemptObserver#composite} returns: each observer in order before an attempt,
@@ -25,11 +26,7 @@ public final class CompositeObserver implements AttemptObserver {
       try {
         o.webhookDeleted(webhookId);
       } catch (RuntimeException e) {
-        if (first == null) {
-          first = e;
-        } else {
-          first.addSuppressed(e);
-        }
+        first = keep(first, e);
       }
     }
     if (first != null) {
@@ -46,11 +43,7 @@ public final class CompositeObserver implements AttemptObserver {
         scopes[i] = Objects.requireNonNull(all.get(i).beforeAttempt(request), "scope");
       } catch (RuntimeException e) {
         scopes[i] = Scope.none();
-        if (failedBefore[0] == null) {
-          failedBefore[0] = e;
-        } else {
-          failedBefore[0].addSuppressed(e);
-        }
+        failedBefore[0] = keep(failedBefore[0], e);
       }
     }
     return result -> {
@@ -59,16 +52,21 @@ public final class CompositeObserver implements AttemptObserver {
         try {
           scopes[i].afterAttempt(result);
         } catch (RuntimeException e) {
-          if (first == null) {
-            first = e;
-          } else {
-            first.addSuppressed(e);
-          }
+          first = keep(first, e);
         }
       }
       if (first != null) {
         throw first;
       }
     };
+  }
+
+  /** The first failure, with the later ones suppressed in it: every observer runs regardless. */
+  private static RuntimeException keep(@Nullable RuntimeException first, RuntimeException e) {
+    if (first == null) {
+      return e;
+    }
+    first.addSuppressed(e);
+    return first;
   }
 }

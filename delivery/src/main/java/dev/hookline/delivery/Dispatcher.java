@@ -700,7 +700,6 @@ public final class Dispatcher implements AutoCloseable {
     }
   }
 
-  /** Asks the claim loop for a round (in background mode): there may be work. */
   /** Tells the observer a webhook was deleted; an observer that throws is logged, not fatal. */
   private static void tellDeleted(AttemptObserver observer, String webhookId) {
     try {
@@ -714,6 +713,7 @@ public final class Dispatcher implements AutoCloseable {
     }
   }
 
+  /** Asks the claim loop for a round (in background mode): there may be work. */
   private void requestPump() {
     claims.requestPump();
   }

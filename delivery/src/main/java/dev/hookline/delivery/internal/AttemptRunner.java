@@ -311,7 +311,7 @@ public final class AttemptRunner {
       return SendOutcome.failure(ErrorKind.INTERNAL, e.getMessage() + "", 0);
     }
     String apiKey = w.apiKey().reveal();
-    if (!isVisibleAscii(apiKey)) {
+    if (!HttpFields.isVisibleAscii(apiKey)) {
       return badApiKey(apiKey);
     }
     HttpRequest request;
@@ -376,7 +376,7 @@ public final class AttemptRunner {
       return SendOutcome.failure(ErrorKind.INTERNAL, detail, 0);
     }
     String apiKey = w.apiKey().reveal();
-    if (!isVisibleAscii(apiKey)) {
+    if (!HttpFields.isVisibleAscii(apiKey)) {
       return badApiKey(apiKey);
     }
     HttpRequest request;
@@ -433,16 +433,6 @@ public final class AttemptRunner {
             + " characters; keys must be printable ASCII without spaces): set a new key with"
             + " rotateApiKey",
         0);
-  }
-
-  static boolean isVisibleAscii(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x21 || c > 0x7e) {
-        return false;
-      }
-    }
-    return !s.isEmpty();
   }
 
   private AttemptResult record(

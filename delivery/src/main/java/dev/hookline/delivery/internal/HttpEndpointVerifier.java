@@ -82,7 +82,7 @@ public final class HttpEndpointVerifier {
     random.nextBytes(keyBytes);
     String key = Base64.getUrlEncoder().withoutPadding().encodeToString(keyBytes);
     String apiKey = webhook.apiKey().reveal();
-    if (!AttemptRunner.isVisibleAscii(apiKey)) {
+    if (!HttpFields.isVisibleAscii(apiKey)) {
       return new VerificationResult(
           false, "the webhook's API key is not visible ASCII, so it cannot be sent in a header");
     }

@@ -84,7 +84,7 @@ public final class ObservedAttempt implements AttemptRequest {
       throw new IllegalStateException(
           "headers can be added only while AttemptObserver.beforeAttempt runs");
     }
-    if (!isToken(name)) {
+    if (!HttpFields.isToken(name)) {
       throw new IllegalArgumentException(
           "header name is not an HTTP token: " + name.length() + " characters");
     }
@@ -141,24 +141,6 @@ public final class ObservedAttempt implements AttemptRequest {
       }
     }
     return false;
-  }
-
-  private static boolean isToken(String s) {
-    if (s.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok =
-          (c >= 'a' && c <= 'z')
-              || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9')
-              || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static boolean isFieldValue(String s) {

@@ -1,5 +1,6 @@
 package dev.hookline.delivery.spi;
 
+import dev.hookline.delivery.internal.HttpFields;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -65,7 +66,7 @@ public final class RenderedNotification {
       throw new IllegalArgumentException("a header name must not be blank");
     }
     for (int i = 0; i < name.length(); i++) {
-      if (!isTokenChar(name.charAt(i))) {
+      if (!HttpFields.isTokenChar(name.charAt(i))) {
         throw new IllegalArgumentException(
             "header name '"
                 + printable(name)
@@ -91,14 +92,6 @@ public final class RenderedNotification {
             what + " holds " + describe(c) + "; a value may hold no control character but a tab");
       }
     }
-  }
-
-  /** RFC 9110's tchar. */
-  private static boolean isTokenChar(char c) {
-    return (c >= 'a' && c <= 'z')
-        || (c >= 'A' && c <= 'Z')
-        || (c >= '0' && c <= '9')
-        || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
   }
 
   private static String describe(char c) {

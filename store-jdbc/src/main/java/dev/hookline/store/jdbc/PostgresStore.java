@@ -300,17 +300,33 @@ public final class PostgresStore implements TransactionalStore {
    */
   @Override
   public List<Webhook> listWebhooks() {
+    return queryWebhooks(
+        "list webhooks", "SELECT * FROM " + q + ".webhooks ORDER BY created_at, id");
+  }
+
+  /**
+   * Runs a query of whole webhook rows.
+   *
+   * @param operation what is done, for the error
+   * @param sql the query, selecting every column of {@code webhooks}
+   * @param parameters its parameters, in order (strings and integers)
+   * @return the webhooks, in the query's order
+   */
+  private List<Webhook> queryWebhooks(String operation, String sql, Object... parameters) {
     return run(
-        "list webhooks",
+        operation,
         c -> {
-          try (PreparedStatement ps =
-                  c.prepareStatement("SELECT * FROM " + q + ".webhooks ORDER BY created_at, id");
-              ResultSet rs = ps.executeQuery()) {
-            List<Webhook> out = new ArrayList<>();
-            while (rs.next()) {
-              out.add(Rows.webhook(rs, cipher));
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+              ps.setObject(i + 1, parameters[i]);
             }
-            return out;
+            try (ResultSet rs = ps.executeQuery()) {
+              List<Webhook> out = new ArrayList<>();
+              while (rs.next()) {
+                out.add(Rows.webhook(rs, cipher));
+              }
+              return out;
+            }
           }
         });
   }
@@ -327,22 +343,10 @@ public final class PostgresStore implements TransactionalStore {
   @Override
   public List<Webhook> listWebhooks(String tenant) {
     Objects.requireNonNull(tenant, "tenant");
-    return run(
+    return queryWebhooks(
         "list webhooks of a tenant",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT * FROM " + q + ".webhooks WHERE tenant = ? ORDER BY created_at, id")) {
-            ps.setString(1, tenant);
-            try (ResultSet rs = ps.executeQuery()) {
-              List<Webhook> out = new ArrayList<>();
-              while (rs.next()) {
-                out.add(Rows.webhook(rs, cipher));
-              }
-              return out;
-            }
-          }
-        });
+        "SELECT * FROM " + q + ".webhooks WHERE tenant = ? ORDER BY created_at, id",
+        tenant);
   }
 
   /**
@@ -473,25 +477,12 @@ public final class PostgresStore implements TransactionalStore {
     int rewritten = 0;
     String after = "";
     while (true) {
-      String from = after;
       List<Webhook> page =
-          run(
+          queryWebhooks(
               "re-encrypt secrets",
-              c -> {
-                try (PreparedStatement ps =
-                    c.prepareStatement(
-                        "SELECT * FROM " + q + ".webhooks WHERE id > ? ORDER BY id LIMIT ?")) {
-                  ps.setString(1, from);
-                  ps.setInt(2, REENCRYPT_PAGE);
-                  try (ResultSet rs = ps.executeQuery()) {
-                    List<Webhook> out = new ArrayList<>();
-                    while (rs.next()) {
-                      out.add(Rows.webhook(rs, cipher));
-                    }
-                    return out;
-                  }
-                }
-              });
+              "SELECT * FROM " + q + ".webhooks WHERE id > ? ORDER BY id LIMIT ?",
+              after,
+              REENCRYPT_PAGE);
       if (page.isEmpty()) {
         return rewritten;
       }

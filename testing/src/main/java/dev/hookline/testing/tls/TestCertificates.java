@@ -51,6 +51,7 @@ public final class TestCertificates {
 
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
   private static final Duration KEYTOOL_TIMEOUT = Duration.ofSeconds(60);
+  private static final int MAX_OUTPUT_IN_MESSAGE = 8192;
   private static final Object LEAF_KEY_LOCK = new Object();
   private static @Nullable LeafKey leafKey; // guarded by LEAF_KEY_LOCK
 
@@ -311,28 +312,60 @@ public final class TestCertificates {
     command.add("-J-XX:TieredStopAtLevel=1");
     command.add("-J-XX:+UseSerialGC");
     command.addAll(List.of(arguments));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    p.getOutputStream().close();
+    run(command, KEYTOOL_TIMEOUT, "keytool " + arguments[0]);
+  }
+
+  /**
+   * Runs a command to its end within {@code timeout}, or kills it and fails naming {@code what}.
+   * Its output goes to a file, not a pipe: reading a pipe to its end would wait as long as the
+   * child (or a child of it) keeps it open, and the bound would never be reached.
+   */
+  static void run(List<String> command, Duration timeout, String what) throws IOException {
+    Path log = Files.createTempFile("hookline-keytool-", ".log");
     try {
-      byte[] output = p.getInputStream().readAllBytes();
-      if (!p.waitFor(KEYTOOL_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IllegalStateException("keytool " + arguments[0] + " did not finish in time");
+      Process p =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
+              .start();
+      p.getOutputStream().close();
+      try {
+        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+          kill(p);
+          throw new IllegalStateException(
+              what + " did not finish within " + timeout + "; its output: " + output(log));
+        }
+      } catch (InterruptedException e) {
+        kill(p);
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while " + what + " ran", e);
       }
       if (p.exitValue() != 0) {
-        throw new IllegalStateException(
-            "keytool "
-                + arguments[0]
-                + " failed ("
-                + p.exitValue()
-                + "): "
-                + new String(output, StandardCharsets.UTF_8).trim());
+        throw new IllegalStateException(what + " failed (" + p.exitValue() + "): " + output(log));
       }
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while keytool ran", e);
+    } finally {
+      Files.deleteIfExists(log);
     }
+  }
+
+  private static void kill(Process p) {
+    p.descendants().forEach(ProcessHandle::destroyForcibly);
+    p.destroyForcibly();
+    try {
+      // Bounded: only so that the output file is complete and can be deleted.
+      p.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The start of a command's output, for an exception message. */
+  private static String output(Path log) throws IOException {
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(log)) {
+      bytes = in.readNBytes(MAX_OUTPUT_IN_MESSAGE);
+    }
+    return new String(bytes, StandardCharsets.UTF_8).trim();
   }
 
   private interface InDirectory<T> {

@@ -2,8 +2,12 @@ package dev.hookline.testing.tls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -12,6 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TestCertificatesTest {
   private static final TestCertificates CA = TestCertificates.authority("Test CA");
@@ -49,5 +54,56 @@ class TestCertificatesTest {
     assertThrows(IllegalArgumentException.class, () -> TestCertificates.authority("CN=x, O=y"));
     assertThrows(IllegalArgumentException.class, () -> CA.issue());
     assertThrows(IllegalArgumentException.class, () -> CA.issue("bad host"));
+  }
+
+  /**
+   * A keytool that hangs (a stuck entropy source, a prompt) must fail the test within the bound
+   * rather than hang the build: the bound holds although the child keeps its output open.
+   */
+  @Test
+  void aCommandThatHangsIsKilledAtTheBound(@TempDir Path dir) throws Exception {
+    Path program = dir.resolve("Hang.java");
+    Files.writeString(
+        program,
+        "public class Hang { public static void main(String[] a) throws Exception {"
+            + " System.out.println(\"hanging on purpose\"); System.out.flush();"
+            + " new java.util.concurrent.CountDownLatch(1).await(); } }",
+        StandardCharsets.UTF_8);
+    List<String> command =
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(), program.toString());
+    try {
+      IllegalStateException e =
+          assertTimeoutPreemptively(
+              Duration.ofSeconds(30),
+              () ->
+                  assertThrows(
+                      IllegalStateException.class,
+                      () -> TestCertificates.run(command, Duration.ofSeconds(2), "hang")));
+      assertTrue(e.getMessage().startsWith("hang did not finish within PT2S"), e.getMessage());
+    } finally {
+      // Whatever happened above, leave no hanging JVM behind.
+      ProcessHandle.current()
+          .descendants()
+          .filter(h -> h.info().commandLine().orElse("").contains(program.toString()))
+          .forEach(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  @Test
+  void aFailingCommandReportsItsErrorOutput() {
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                TestCertificates.run(
+                    List.of(
+                        Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                        "-J-Duser.language=en",
+                        "-no-such-option"),
+                    Duration.ofSeconds(60),
+                    "keytool -no-such-option"));
+    assertTrue(e.getMessage().startsWith("keytool -no-such-option failed ("), e.getMessage());
+    assertTrue(e.getMessage().contains("-no-such-option"), e.getMessage());
   }
 }

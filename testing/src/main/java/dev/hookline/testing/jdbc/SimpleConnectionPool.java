@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -34,8 +35,11 @@ import org.jspecify.annotations.Nullable;
  *   <li>A connection the driver closed (after an I/O error, for example because the database
  *       restarted) is dropped when it is returned rather than handed out again, so the pool heals
  *       by itself once the database is back: each broken connection fails once.
- *   <li>A connection returned with auto-commit off is rolled back and set back to auto-commit; no
- *       other session state is reset.
+ *   <li>A connection returned with auto-commit off is rolled back and set back to auto-commit. What
+ *       the borrower changed through JDBC setters (transaction isolation, read-only, catalog,
+ *       schema, network timeout) is set back to what it was when it borrowed the connection, and
+ *       warnings are cleared, as HikariCP does; a connection that fails this reset is closed, not
+ *       reused. Session state changed with SQL ({@code SET ...}) is not reset.
  *   <li>{@link Connection#close()} on a borrowed connection returns it; any later use of that
  *       handle fails, so a test cannot reach a connection another thread has since borrowed.
  *   <li>A borrower waits for a free connection at most {@link #getLoginTimeout()} seconds (30
@@ -50,6 +54,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SimpleConnectionPool implements DataSource, AutoCloseable {
   private static final int DEFAULT_WAIT_SECONDS = 30;
+  private static final Executor DIRECT = Runnable::run;
 
   /** Opens a physical connection. */
   @FunctionalInterface
@@ -151,6 +156,7 @@ public final class SimpleConnectionPool implements DataSource, AutoCloseable {
   /** A handle on a physical connection whose {@code close()} returns it to the pool. */
   private Connection borrowed(Connection physical) {
     AtomicBoolean returned = new AtomicBoolean();
+    Changes changes = new Changes();
     return (Connection)
         Proxy.newProxyInstance(
             Connection.class.getClassLoader(),
@@ -159,7 +165,7 @@ public final class SimpleConnectionPool implements DataSource, AutoCloseable {
               return switch (method.getName()) {
                 case "close" -> {
                   if (returned.compareAndSet(false, true)) {
-                    giveBack(physical);
+                    giveBack(physical, changes);
                   }
                   yield null;
                 }
@@ -172,6 +178,7 @@ public final class SimpleConnectionPool implements DataSource, AutoCloseable {
                     throw new SQLException(
                         "connection already returned to the pool: " + method.getName(), "08003");
                   }
+                  changes.beforeCall(physical, method.getName());
                   yield invoke(physical, method, args);
                 }
               };
@@ -187,13 +194,16 @@ public final class SimpleConnectionPool implements DataSource, AutoCloseable {
     }
   }
 
-  private void giveBack(Connection physical) {
+  private void giveBack(Connection physical, Changes changes) {
     try {
       if (!closed && !physical.isClosed()) {
         if (!physical.getAutoCommit()) {
           physical.rollback();
           physical.setAutoCommit(true);
         }
+        // After the rollback: drivers refuse to change isolation or read-only in a transaction.
+        changes.restore(physical);
+        physical.clearWarnings();
         idle.addFirst(physical);
         return;
       }
@@ -202,6 +212,79 @@ public final class SimpleConnectionPool implements DataSource, AutoCloseable {
       discard(physical); // broken while being reset: not reused
     } finally {
       permits.release();
+    }
+  }
+
+  /**
+   * The session state one borrower changed through JDBC setters, each with the value it had before
+   * the first change, so that the next borrower gets the connection as this one got it (HikariCP's
+   * "dirty bits"). Read only when a setter is called, so an unchanged connection costs no round
+   * trip. Used by the borrowing thread, then by the one returning it, as the handle is.
+   */
+  private static final class Changes {
+    private boolean isolationChanged;
+    private int isolation;
+    private boolean readOnlyChanged;
+    private boolean readOnly;
+    private boolean catalogChanged;
+    private @Nullable String catalog;
+    private boolean schemaChanged;
+    private @Nullable String schema;
+    private boolean networkTimeoutChanged;
+    private int networkTimeout;
+
+    void beforeCall(Connection physical, String method) throws SQLException {
+      switch (method) {
+        case "setTransactionIsolation" -> {
+          if (!isolationChanged) {
+            isolation = physical.getTransactionIsolation();
+            isolationChanged = true;
+          }
+        }
+        case "setReadOnly" -> {
+          if (!readOnlyChanged) {
+            readOnly = physical.isReadOnly();
+            readOnlyChanged = true;
+          }
+        }
+        case "setCatalog" -> {
+          if (!catalogChanged) {
+            catalog = physical.getCatalog();
+            catalogChanged = true;
+          }
+        }
+        case "setSchema" -> {
+          if (!schemaChanged) {
+            schema = physical.getSchema();
+            schemaChanged = true;
+          }
+        }
+        case "setNetworkTimeout" -> {
+          if (!networkTimeoutChanged) {
+            networkTimeout = physical.getNetworkTimeout();
+            networkTimeoutChanged = true;
+          }
+        }
+        default -> {}
+      }
+    }
+
+    void restore(Connection physical) throws SQLException {
+      if (isolationChanged) {
+        physical.setTransactionIsolation(isolation);
+      }
+      if (readOnlyChanged) {
+        physical.setReadOnly(readOnly);
+      }
+      if (catalogChanged) {
+        physical.setCatalog(catalog);
+      }
+      if (schemaChanged) {
+        physical.setSchema(schema);
+      }
+      if (networkTimeoutChanged) {
+        physical.setNetworkTimeout(DIRECT, networkTimeout);
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.hookline.delivery.internal;
 
+import dev.hookline.delivery.Dispatcher;
 import dev.hookline.spi.Store;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * it.
  */
 public final class FailureClock {
-  private static final Logger log = LoggerFactory.getLogger(FailureClock.class);
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
   private final Store store;
   private final Duration disableAfter;

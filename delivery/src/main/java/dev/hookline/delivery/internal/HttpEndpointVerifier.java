@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. Each handshake blocks the calling thread for at most the timeout.
  */
 public final class HttpEndpointVerifier {
-  private static final Logger log = LoggerFactory.getLogger(HttpEndpointVerifier.class);
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
   /** The header carrying the challenge. */
   public static final String KEY_HEADER = "X-Verification-Key";

@@ -115,7 +115,7 @@ public final class VerifyingHandler implements HttpHandler {
         }
         // Answered only with the API key: otherwise anyone could point a webhook of theirs at
         // this endpoint and have it verified, then sent to.
-        verifier.checkHandshake(headers);
+        verifier.checkApiKey(headers);
         LOG.debug("Answered a verification challenge");
         return Response.json(200, challenge.get().responseBody());
       }
@@ -204,7 +204,8 @@ public final class VerifyingHandler implements HttpHandler {
   }
 
   /**
-   * Handles an exchange of the JDK's HTTP server: reads at most {@link
+   * Handles an exchange of the JDK's HTTP server: checks the API key before reading any of the body
+   * (so only a holder of the key can make it buffer one), reads at most {@link
    * WebhookVerifier#maxBodyBytes()} + 1 bytes of the body, answers through {@link #respond}, and
    * closes the exchange.
    *
@@ -234,6 +235,12 @@ public final class VerifyingHandler implements HttpHandler {
     String upper = method.toUpperCase(Locale.ROOT);
     if (!"POST".equals(upper)) {
       return respond(method, exchange.getRequestHeaders(), new byte[0]);
+    }
+    try {
+      verifier.checkApiKey(exchange.getRequestHeaders());
+    } catch (WebhookVerificationException e) {
+      LOG.debug("Rejected a request: {}: {}", e.reason(), e.getMessage());
+      return rejection(e.reason());
     }
     int max = verifier.maxBodyBytes();
     String declared = exchange.getRequestHeaders().getFirst("Content-Length");

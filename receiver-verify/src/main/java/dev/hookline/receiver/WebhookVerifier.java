@@ -309,13 +309,13 @@ public final class WebhookVerifier {
   }
 
   /**
-   * Checks the API key of a verification handshake (the sender's {@code GET} with the challenge
-   * header): only the webhook's owner, who holds the key, may have this endpoint verified.
+   * Checks the API key alone: of a verification handshake (only the webhook's owner, who holds the
+   * key, may have this endpoint verified), and of a notification before its body is read.
    *
    * @param headers the request headers
-   * @throws WebhookVerificationException if the key is missing or not accepted
+   * @throws WebhookVerificationException if the key is missing, duplicated or not accepted
    */
-  void checkHandshake(Map<String, ? extends Collection<String>> headers) {
+  void checkApiKey(Map<String, ? extends Collection<String>> headers) {
     checkApiKey(HeaderReader.single(headers, AUTHORIZATION, MAX_AUTHORIZATION_LENGTH));
   }
 

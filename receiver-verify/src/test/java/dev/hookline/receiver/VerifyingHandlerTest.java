@@ -10,8 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.Filter;
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.hookline.testing.ManualClock;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -32,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -357,6 +361,7 @@ class VerifyingHandlerTest {
   @Nested
   class OverHttp {
     private final ExecutorService serverThreads = Executors.newFixedThreadPool(4);
+    private final AtomicLong bodyBytesRead = new AtomicLong();
     private final HttpServer server = start();
     private final HttpClient client =
         HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -378,11 +383,46 @@ class VerifyingHandlerTest {
                     .maxBodyBytes(1024)
                     .build(),
                 received::add));
+        s.createContext("/counted", handler).getFilters().add(new CountingFilter());
         s.setExecutor(serverThreads);
         s.start();
         return s;
       } catch (IOException e) {
         throw new IllegalStateException(e);
+      }
+    }
+
+    /** Counts the request body bytes the handler reads (not what the server drains after it). */
+    private final class CountingFilter extends Filter {
+      @Override
+      public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
+        exchange.setStreams(
+            new FilterInputStream(exchange.getRequestBody()) {
+              @Override
+              public int read() throws IOException {
+                int b = super.read();
+                if (b >= 0) {
+                  bodyBytesRead.incrementAndGet();
+                }
+                return b;
+              }
+
+              @Override
+              public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (n > 0) {
+                  bodyBytesRead.addAndGet(n);
+                }
+                return n;
+              }
+            },
+            null);
+        chain.doFilter(exchange);
+      }
+
+      @Override
+      public String description() {
+        return "counts the request body bytes read";
       }
     }
 
@@ -454,6 +494,36 @@ class VerifyingHandlerTest {
       HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(413, r.statusCode());
       assertTrue(received.isEmpty());
+    }
+
+    /**
+     * Buffering a body costs memory (up to maxBodyBytes per connection): only for a request that
+     * holds an accepted API key, so nobody without it can make the listener hold megabytes each.
+     */
+    @Test
+    void anUnauthenticatedPostIsRefusedBeforeItsBodyIsRead() throws Exception {
+      byte[] body = body("evt_counted");
+      Map<String, List<String>> wrongKey = headers("evt_counted", body);
+      wrongKey.put("Authorization", List.of("Bearer " + OTHER_API_KEY));
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(uri.resolve("/counted"))
+              .timeout(Duration.ofSeconds(10))
+              .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+      wrongKey.forEach((name, values) -> values.forEach(v -> b.header(name, v)));
+      HttpResponse<String> refused = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(401, refused.statusCode());
+      assertEquals(0, bodyBytesRead.get(), "body bytes read for an unauthenticated request");
+
+      HttpRequest.Builder genuine =
+          HttpRequest.newBuilder(uri.resolve("/counted"))
+              .timeout(Duration.ofSeconds(10))
+              .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+      headers("evt_counted", body)
+          .forEach((name, values) -> values.forEach(v -> genuine.header(name, v)));
+      assertEquals(
+          204, client.send(genuine.build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+      assertEquals(body.length, bodyBytesRead.get(), "the genuine request's body was read");
+      assertEquals(1, received.size());
     }
 
     @Test

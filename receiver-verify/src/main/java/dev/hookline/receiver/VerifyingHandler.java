@@ -153,6 +153,9 @@ public final class VerifyingHandler implements HttpHandler {
     } catch (Exception | AssertionError | LinkageError | StackOverflowError e) {
       // An Error a consumer's code throws (a failed assertion, a missing class) is answered like
       // an exception, so the sender retries; only the JVM's own failures (out of memory) pass.
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt(); // answered all the same; the thread's owner decides
+      }
       LOG.warn(
           "The application failed to process notification {} ({}); answering 500 so the sender"
               + " retries",

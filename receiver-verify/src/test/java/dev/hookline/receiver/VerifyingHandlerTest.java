@@ -276,6 +276,25 @@ class VerifyingHandlerTest {
     assertEquals(2, calls.get());
   }
 
+  /** The server's thread must still see that it was interrupted (e.g. to stop at shutdown). */
+  @Test
+  void aConsumerThatWasInterruptedIsAnswered500AndTheInterruptIsKept() {
+    VerifyingHandler interrupted =
+        VerifyingHandler.create(
+            verifier,
+            n -> {
+              throw new InterruptedException("shutting down");
+            });
+    byte[] body = body("evt_int");
+    try {
+      assertEquals(500, interrupted.respond("POST", headers("evt_int", body), body).status());
+      assertTrue(Thread.currentThread().isInterrupted(), "the interrupt was swallowed");
+    } finally {
+      Thread.interrupted();
+    }
+    assertEquals(204, handler.respond("POST", headers("evt_int", body), body).status());
+  }
+
   @Test
   void aFailingReplayGuardIsAnswered500() {
     ReplayGuard down =

@@ -211,6 +211,51 @@ class RetryAndRedeliveryTest {
   }
 
   @Test
+  void redeliverFailedGoesOldestFirstAcrossPagesAndTies() {
+    RetrySchedule single =
+        RetrySchedule.builder().delays(List.of()).attemptTimeout(TIMEOUT).build();
+    dispatcher.close();
+    dispatcher =
+        h.dispatcher(TIMEOUT)
+            .retrySchedule(single)
+            .redeliveryPace(Duration.ofSeconds(2))
+            // never opens over this run of failures, so every delivery gets its one attempt
+            .circuitBreaker(
+                CircuitBreakerPolicy.builder().window(10_000).minimumAttempts(10_000).build())
+            .build();
+    server.stubFor(post(urlEqualTo("/many")).willReturn(aResponse().withStatus(500)));
+    Webhook w = h.receiving(server.baseUrl() + "/many", null, UserEvents.CREATED);
+    Instant since = h.clock.instant();
+    int n = 1_100; // more than two of the Outbox's pages of 500
+    for (int i = 0; i < n; i++) {
+      dispatcher.publish(h.event(UserEvents.CREATED));
+      if (i % 3 == 2) {
+        h.clock.advance(Duration.ofMillis(1)); // threes share an instant, across page boundaries
+      }
+    }
+    while (dispatcher.runDueNow() > 0) {
+      // every delivery fails on its only attempt
+    }
+    assertEquals(n, dispatcher.summary(w.id()).failed());
+
+    Instant now = h.clock.instant();
+    assertEquals(n, dispatcher.redeliverFailed(w.id(), since));
+    List<Delivery> requeued =
+        new ArrayList<>(
+            h.store.findDeliveries(DeliveryQuery.builder().webhook(w.id()).limit(10_000).build()));
+    assertEquals(n, requeued.size());
+    requeued.sort(
+        java.util.Comparator.comparing(Delivery::createdAt)
+            .thenComparing(d -> d.nextAttemptAt().orElseThrow()));
+    for (int i = 0; i < n; i++) {
+      Delivery d = requeued.get(i);
+      assertEquals(DeliveryState.RETRYING, d.state());
+      assertEquals(
+          now.plusSeconds(2L * i), d.nextAttemptAt().orElseThrow(), "oldest first, at " + i);
+    }
+  }
+
+  @Test
   void finishedDeliveriesArePurgedAfterTheRetentionPeriod() {
     server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(200)));
     h.receiving(server.baseUrl() + "/ok", null, UserEvents.CREATED);

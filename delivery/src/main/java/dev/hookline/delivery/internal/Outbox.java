@@ -43,6 +43,9 @@ public final class Outbox {
   private static final int PURGE_BATCH = 1000;
   private static final int REDELIVER_PAGE = 500;
 
+  /** The most rows one window of {@link #requeueFailed} asks for: {@link DeliveryQuery}'s limit. */
+  private static final int WINDOW_LIMIT = 10_000;
+
   private final Store store;
   private final SubscriptionIndex index;
   private final IdGenerator ids;
@@ -198,32 +201,62 @@ public final class Outbox {
    */
   public int requeueFailed(String webhookId, Instant since) {
     Instant now = clock.instant();
-    DeliveryQuery failed =
-        DeliveryQuery.builder()
-            .webhook(webhookId)
-            .states(DeliveryState.FAILED)
-            .createdFrom(since)
-            .limit(REDELIVER_PAGE)
-            .build();
-    int count = 0;
+    // The Store lists newest first. Walk the failed deliveries newest to oldest, a page at a time,
+    // keeping only where each page ends: window k is [bounds[k], bounds[k - 1]), the newest window
+    // open above. Then requeue window by window from the oldest, each oldest first. Rows created at
+    // a page's last instant all fall in that page's window, so ties never straddle a boundary.
+    List<Instant> bounds = new ArrayList<>();
+    Optional<Instant> before = Optional.empty();
     while (true) {
-      List<Delivery> page = new ArrayList<>(store.findDeliveries(failed));
-      // Requeued deliveries leave the FAILED state, so the next query returns the rest.
-      Collections.reverse(page);
-      int requeuedNow = 0;
-      for (Delivery d : page) {
-        Instant due = now.plus(redeliveryPace.multipliedBy(count));
-        if (store.requeue(d.id(), due, now)) {
-          count++;
-          requeuedNow++;
-        }
-      }
-      if (requeuedNow == 0 || page.size() < REDELIVER_PAGE) {
+      List<Delivery> page =
+          store.findDeliveries(failedBetween(webhookId, since, before, REDELIVER_PAGE));
+      if (page.isEmpty()) {
         break;
+      }
+      Instant oldest = page.get(page.size() - 1).createdAt();
+      bounds.add(oldest);
+      if (page.size() < REDELIVER_PAGE) {
+        break;
+      }
+      before = Optional.of(oldest);
+    }
+    int count = 0;
+    for (int k = bounds.size() - 1; k >= 0; k--) {
+      Optional<Instant> upTo = k == 0 ? Optional.empty() : Optional.of(bounds.get(k - 1));
+      while (true) {
+        List<Delivery> window =
+            new ArrayList<>(
+                store.findDeliveries(failedBetween(webhookId, bounds.get(k), upTo, WINDOW_LIMIT)));
+        Collections.reverse(window);
+        int requeuedNow = 0;
+        for (Delivery d : window) {
+          Instant due = now.plus(redeliveryPace.multipliedBy(count));
+          if (store.requeue(d.id(), due, now)) {
+            count++;
+            requeuedNow++;
+          }
+        }
+        // A full window can only be cut among rows of its oldest instant (more of them than a
+        // query returns): requeued rows leave FAILED, so asking again returns the rest.
+        if (requeuedNow == 0 || window.size() < WINDOW_LIMIT) {
+          break;
+        }
       }
     }
     log.info("failed deliveries requeued: webhook={} count={} since={}", webhookId, count, since);
     return count;
+  }
+
+  private static DeliveryQuery failedBetween(
+      String webhookId, Instant from, Optional<Instant> before, int limit) {
+    DeliveryQuery.Builder q =
+        DeliveryQuery.builder()
+            .webhook(webhookId)
+            .states(DeliveryState.FAILED)
+            .createdFrom(from)
+            .limit(limit);
+    before.ifPresent(q::createdBefore);
+    return q.build();
   }
 
   /**

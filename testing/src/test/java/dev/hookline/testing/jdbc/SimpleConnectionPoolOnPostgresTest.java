@@ -4,11 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -72,5 +83,44 @@ class SimpleConnectionPoolOnPostgresTest {
         }
       }
     }
+  }
+
+  /** The class's thread-safety claim: borrowers on many threads never share a connection. */
+  @Test
+  void concurrentBorrowersNeverShareAConnectionNorOpenMoreThanTheMaximum() throws Exception {
+    int threads = 8;
+    Set<Integer> inUse = ConcurrentHashMap.newKeySet();
+    Set<Integer> seen = ConcurrentHashMap.newKeySet();
+    ExecutorService workers = Executors.newFixedThreadPool(threads);
+    try (SimpleConnectionPool pool = SimpleConnectionPool.of(pg.getPostgresDatabase(), 3)) {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        done.add(
+            workers.submit(
+                () -> {
+                  start.await();
+                  for (int i = 0; i < 50; i++) {
+                    try (Connection c = pool.getConnection();
+                        Statement s = c.createStatement();
+                        ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+                      rs.next();
+                      int backend = rs.getInt(1);
+                      assertTrue(inUse.add(backend), "two borrowers on backend " + backend);
+                      seen.add(backend);
+                      inUse.remove(backend);
+                    }
+                  }
+                  return null;
+                }));
+      }
+      start.countDown();
+      for (Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      workers.shutdownNow();
+    }
+    assertTrue(seen.size() <= 3, "backends used: " + seen);
   }
 }

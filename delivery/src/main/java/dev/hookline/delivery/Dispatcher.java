@@ -85,7 +85,10 @@ import org.slf4j.LoggerFactory;
  *
  * At most {@link Builder#perEndpointConcurrency} attempts run per webhook at once, and first
  * attempts and retries are claimed in separate lanes, so a slow or dead endpoint holds at most its
- * own slots and a backlog of retries never starves fresh events.
+ * own slots and a backlog of retries never starves fresh events. The webhooks of one tenant hold at
+ * most {@link Builder#perTenantConcurrency} deliveries together (by default a quarter of {@link
+ * Builder#workers}), running or claimed and waiting behind their slots, so a tenant whose many
+ * webhooks point at slow endpoints cannot take every worker from the other tenants.
  *
  * <h2>Threads and slow endpoints</h2>
  *
@@ -105,7 +108,8 @@ import org.slf4j.LoggerFactory;
  *
  * Raise {@link Builder#workers} for more in flight (up to 10,000), or lower it to bound the threads
  * and connections a dispatcher may hold. {@link Builder#perEndpointConcurrency} (default 4) keeps
- * one slow endpoint, or one tenant's, from taking more than its own slots.
+ * one slow endpoint from taking more than its own slots, and {@link Builder#perTenantConcurrency}
+ * one tenant's endpoints from taking more than their share.
  *
  * <p>Thread-safe. {@link #close()} stops claiming, lets running attempts finish up to {@link
  * Builder#shutdownTimeout}, releases the rest back to the Store and stops every thread the
@@ -121,6 +125,7 @@ public final class Dispatcher implements AutoCloseable {
   private final HttpEndpointVerifier verifier;
   private final int workers;
   private final int perEndpointLimit;
+  private final int perTenantLimit;
   private final Duration pollInterval;
   private final Duration reloadInterval;
   private final Duration purgeInterval;
@@ -157,6 +162,10 @@ public final class Dispatcher implements AutoCloseable {
         b.index != null ? b.index : SubscriptionIndex.create(Filters.compiler());
     this.workers = b.workers;
     this.perEndpointLimit = b.perEndpointConcurrency;
+    this.perTenantLimit =
+        b.perTenantConcurrency != null
+            ? b.perTenantConcurrency
+            : Math.max(b.perEndpointConcurrency, b.workers / 4);
     this.pollInterval = b.pollInterval;
     this.reloadInterval = b.webhookReloadInterval;
     this.purgeInterval = b.purgeInterval;
@@ -213,7 +222,7 @@ public final class Dispatcher implements AutoCloseable {
     // Behind each endpoint's slots wait up to 8 claimed deliveries per slot (at most 64), so a
     // slot goes straight to the next delivery as an exchange ends instead of waiting for a claim.
     EndpointSlots<ClaimedDelivery> slots =
-        new EndpointSlots<>(perEndpointLimit, Math.min(64, 8 * perEndpointLimit));
+        new EndpointSlots<>(perEndpointLimit, Math.min(64, 8 * perEndpointLimit), perTenantLimit);
     AttemptObserver observer = b.observer;
     this.webhooks =
         new WebhookView(
@@ -611,11 +620,13 @@ public final class Dispatcher implements AutoCloseable {
                 }
               });
       log.info(
-          "dispatcher started: owner={} workers={} threads={} perEndpointConcurrency={}",
+          "dispatcher started: owner={} workers={} threads={} perEndpointConcurrency={}"
+              + " perTenantConcurrency={}",
           owner,
           workers,
           threads.kind(),
-          perEndpointLimit);
+          perEndpointLimit,
+          perTenantLimit);
     }
     return this;
   }
@@ -744,6 +755,7 @@ public final class Dispatcher implements AutoCloseable {
     private @Nullable PublishContextCapturer publishContext;
     private int workers = 1_000;
     private int perEndpointConcurrency = 4;
+    private @Nullable Integer perTenantConcurrency;
     private int maxPayloadBytes = 256 * 1024;
     private int maxResponseBytes = Attempt.MAX_BODY_CHARS;
     private Duration retention = Duration.ofDays(7);
@@ -965,6 +977,22 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
+     * Sets how many deliveries the webhooks of one tenant may hold at once, together: attempts
+     * running and deliveries claimed and waiting behind their endpoints' slots (up to 8 per slot).
+     * A tenant at its limit gets no more until one of its deliveries is recorded; the other
+     * tenants' webhooks, and webhooks without a tenant (the host's own), go on. This keeps one
+     * tenant whose many webhooks point at slow or dead endpoints from taking every worker.
+     *
+     * @param limit 1 to 10,000; default a quarter of {@link #workers} (250 of the default 1,000),
+     *     and at least {@link #perEndpointConcurrency}
+     * @return this builder
+     */
+    public Builder perTenantConcurrency(int limit) {
+      this.perTenantConcurrency = limit;
+      return this;
+    }
+
+    /**
      * Sets the largest notification body {@link Dispatcher#publish} accepts.
      *
      * @param bytes 1 KiB to 16 MiB; default 256 KiB
@@ -1171,6 +1199,9 @@ public final class Dispatcher implements AutoCloseable {
       }
       range("workers", workers, 1, 10_000);
       range("perEndpointConcurrency", perEndpointConcurrency, 1, 1_000);
+      if (perTenantConcurrency != null) {
+        range("perTenantConcurrency", perTenantConcurrency, 1, 10_000);
+      }
       range("maxPayloadBytes", maxPayloadBytes, 1024, 16 * 1024 * 1024);
       range("maxResponseBytes", maxResponseBytes, 0, 64 * 1024);
       range("retention", retention, Duration.ofMinutes(1), Duration.ofDays(3650));

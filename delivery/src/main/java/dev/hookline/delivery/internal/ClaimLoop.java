@@ -263,6 +263,7 @@ public final class ClaimLoop {
     }
     Set<String> chosen = new HashSet<>();
     Map<String, Integer> room = new HashMap<>();
+    Map<String, Integer> tenantRoom = new HashMap<>();
     Set<String> blocked = null;
     for (Delivery d : deliveries) {
       if (chosen.size() >= free) {
@@ -272,20 +273,30 @@ public final class ClaimLoop {
         continue;
       }
       String webhookId = d.webhookId();
+      Webhook w = webhooks.current(webhookId);
       Integer left = room.get(webhookId);
       if (left == null) {
-        Webhook w = webhooks.current(webhookId);
         if (blocked == null) {
           blocked = health.blocked(now);
         }
         left =
             w == null || !w.receivesEvents() || blocked.contains(webhookId)
                 ? 0
-                : slots.endpoint(webhookId).room();
+                : slots.endpoint(webhookId, w.tenant().orElse(null)).room();
       }
-      if (left > 0) {
+      // One tenant's webhooks share its limit: what one takes here, the others cannot.
+      String tenant = w == null ? null : w.tenant().orElse(null);
+      int tenantLeft =
+          tenant == null
+              ? Integer.MAX_VALUE
+              : tenantRoom.computeIfAbsent(
+                  tenant, t -> slots.tenantLimit() - slots.heldByTenant(t));
+      if (left > 0 && tenantLeft > 0) {
         chosen.add(d.id());
         left--;
+        if (tenant != null) {
+          tenantRoom.put(tenant, tenantLeft - 1);
+        }
       }
       room.put(webhookId, left);
     }
@@ -633,7 +644,8 @@ public final class ClaimLoop {
       }
       return;
     }
-    EndpointSlots<ClaimedDelivery>.Endpoint endpoint = slots.endpoint(webhookId);
+    EndpointSlots<ClaimedDelivery>.Endpoint endpoint =
+        slots.endpoint(webhookId, w.tenant().orElse(null));
     switch (endpoint.admit(cd)) {
       case RUN -> launch(cd, endpoint);
       case QUEUED -> {

@@ -3,6 +3,8 @@ package dev.hookline.delivery.internal;
 import dev.hookline.delivery.Dispatcher;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
@@ -25,6 +27,13 @@ import org.jspecify.annotations.Nullable;
  * not every webhook: those that filled up are kept in a set, and dropped from it once they are seen
  * with room again.
  *
+ * <p>The webhooks of one tenant hold at most {@link #tenantLimit()} deliveries together, running or
+ * waiting in their queues, so that one tenant's slow endpoints (however many webhooks point at
+ * them) cannot take every worker from the other tenants. Webhooks without a tenant (the host's own)
+ * are not limited this way. A tenant at its limit makes each of its endpoints refuse deliveries
+ * ({@link Admission#FULL}); an endpoint that refused joins the full set, so later claims exclude it
+ * until the tenant has room again.
+ *
  * <p>Invariant: an endpoint's queue holds deliveries only while all its slots are taken (a slot
  * freed takes the queue's head first), so nothing waits behind a free slot.
  *
@@ -41,12 +50,20 @@ public final class EndpointSlots<T> {
     RUN,
     /** All slots are taken: the delivery waits in the endpoint's queue. */
     QUEUED,
-    /** All slots are taken and the queue is full: nothing was taken; hand the delivery back. */
+    /**
+     * All slots are taken and the queue is full, or the webhook's tenant holds its limit: nothing
+     * was taken; hand the delivery back.
+     */
     FULL
   }
 
   private final int limit;
   private final int queueLimit;
+  private final int tenantLimit;
+
+  /** What each tenant's endpoints hold, running or waiting, by tenant. */
+  private final ConcurrentHashMap<String, AtomicInteger> heldByTenant = new ConcurrentHashMap<>();
+
   private final ConcurrentHashMap<String, Endpoint> endpoints = new ConcurrentHashMap<>();
   private final AtomicInteger taken = new AtomicInteger();
   private final AtomicInteger queued = new AtomicInteger();
@@ -63,14 +80,42 @@ public final class EndpointSlots<T> {
    *
    * @param limit attempts per endpoint at once, at least 1
    * @param queueLimit claimed deliveries that may wait per endpoint, at least 0
+   * @param tenantLimit deliveries the endpoints of one tenant may hold together, at least 1
    */
-  public EndpointSlots(int limit, int queueLimit) {
-    if (limit < 1 || queueLimit < 0) {
+  public EndpointSlots(int limit, int queueLimit, int tenantLimit) {
+    if (limit < 1 || queueLimit < 0 || tenantLimit < 1) {
       throw new IllegalArgumentException(
-          "limit must be at least 1 and queueLimit at least 0: " + limit + ", " + queueLimit);
+          "limit and tenantLimit must be at least 1 and queueLimit at least 0: "
+              + limit
+              + ", "
+              + queueLimit
+              + ", "
+              + tenantLimit);
     }
     this.limit = limit;
     this.queueLimit = queueLimit;
+    this.tenantLimit = tenantLimit;
+  }
+
+  /**
+   * The most deliveries the endpoints of one tenant hold at once, running or waiting.
+   *
+   * @return the per-tenant limit
+   */
+  public int tenantLimit() {
+    return tenantLimit;
+  }
+
+  /**
+   * How many deliveries the endpoints of {@code tenant} hold, running or waiting (a moment's
+   * count).
+   *
+   * @param tenant the tenant
+   * @return the count
+   */
+  public int heldByTenant(String tenant) {
+    AtomicInteger held = heldByTenant.get(tenant);
+    return held == null ? 0 : held.get();
   }
 
   /**
@@ -113,10 +158,21 @@ public final class EndpointSlots<T> {
    * Returns the webhook's slots and queue, created on first use.
    *
    * @param webhookId the webhook
+   * @param tenant the webhook's tenant (a webhook never changes tenant), or null for none
    * @return its endpoint
    */
-  public Endpoint endpoint(String webhookId) {
-    return endpoints.computeIfAbsent(webhookId, Endpoint::new);
+  public Endpoint endpoint(String webhookId, @Nullable String tenant) {
+    Endpoint e = endpoints.get(webhookId);
+    if (e != null) {
+      return e;
+    }
+    if (tenant == null) {
+      return endpoints.computeIfAbsent(webhookId, id -> new Endpoint(id, null));
+    }
+    synchronized (heldByTenant) { // with retainOnly, which drops tenants' unused counts
+      AtomicInteger held = heldByTenant.computeIfAbsent(tenant, t -> new AtomicInteger());
+      return endpoints.computeIfAbsent(webhookId, id -> new Endpoint(id, held));
+    }
   }
 
   /**
@@ -171,16 +227,55 @@ public final class EndpointSlots<T> {
   public void retainOnly(Set<String> ids) {
     endpoints.entrySet().removeIf(e -> !ids.contains(e.getKey()) && e.getValue().isIdle());
     mayBeFull.removeIf(id -> !endpoints.containsKey(id));
+    // A tenant's count is shared by its endpoints: dropped once no endpoint refers to it (then it
+    // holds nothing), under the lock that endpoint creation takes to find or make it.
+    synchronized (heldByTenant) {
+      Set<AtomicInteger> inUse = Collections.newSetFromMap(new IdentityHashMap<>());
+      for (Endpoint e : endpoints.values()) {
+        if (e.tenantHeld != null) {
+          inUse.add(e.tenantHeld);
+        }
+      }
+      heldByTenant.values().removeIf(h -> !inUse.contains(h));
+    }
   }
 
   /** One webhook's slots and queue. */
   public final class Endpoint {
     private final String webhookId;
+    private final @Nullable AtomicInteger tenantHeld;
     private int running;
     private final ArrayDeque<T> waiting = new ArrayDeque<>();
 
-    Endpoint(String webhookId) {
+    Endpoint(String webhookId, @Nullable AtomicInteger tenantHeld) {
       this.webhookId = webhookId;
+      this.tenantHeld = tenantHeld;
+    }
+
+    /** Takes one of the tenant's deliveries, unless the tenant holds its limit. */
+    private boolean takeTenantShare() {
+      if (tenantHeld == null) {
+        return true;
+      }
+      while (true) {
+        int held = tenantHeld.get();
+        if (held >= tenantLimit) {
+          return false;
+        }
+        if (tenantHeld.compareAndSet(held, held + 1)) {
+          return true;
+        }
+      }
+    }
+
+    private void giveTenantShare(int n) {
+      if (tenantHeld != null && n > 0) {
+        tenantHeld.addAndGet(-n);
+      }
+    }
+
+    private boolean tenantFull() {
+      return tenantHeld != null && tenantHeld.get() >= tenantLimit;
     }
 
     /**
@@ -192,18 +287,23 @@ public final class EndpointSlots<T> {
     public Admission admit(T item) {
       Admission a;
       synchronized (this) {
-        if (running < limit) {
+        if (running >= limit && waiting.size() >= queueLimit) {
+          return Admission.FULL;
+        }
+        if (!takeTenantShare()) {
+          a = Admission.FULL;
+        } else if (running < limit) {
           running++;
           taken.incrementAndGet();
           a = Admission.RUN;
-        } else if (waiting.size() < queueLimit) {
+        } else {
           waiting.addLast(item);
           queued.incrementAndGet();
           a = Admission.QUEUED;
-        } else {
-          return Admission.FULL;
         }
-        if (running < limit || waiting.size() < queueLimit) {
+        if (a != Admission.FULL
+            && (running < limit || waiting.size() < queueLimit)
+            && !tenantFull()) {
           return a;
         }
       }
@@ -218,6 +318,7 @@ public final class EndpointSlots<T> {
      * @return the delivery that now holds the slot, or null if the slot was freed
      */
     public synchronized @Nullable T free() {
+      giveTenantShare(1); // the delivery that held the slot leaves
       T next = waiting.pollFirst();
       if (next != null) {
         queued.decrementAndGet();
@@ -234,11 +335,13 @@ public final class EndpointSlots<T> {
      * @return the room, 0 if none
      */
     public synchronized int room() {
-      return Math.max(0, limit + queueLimit - running - waiting.size());
+      int own = limit + queueLimit - running - waiting.size();
+      int tenant = tenantHeld == null ? own : tenantLimit - tenantHeld.get();
+      return Math.max(0, Math.min(own, tenant));
     }
 
     synchronized boolean isFull() {
-      return running >= limit && waiting.size() >= queueLimit;
+      return (running >= limit && waiting.size() >= queueLimit) || tenantFull();
     }
 
     synchronized boolean isIdle() {
@@ -255,6 +358,7 @@ public final class EndpointSlots<T> {
 
     synchronized void drainTo(List<T> out) {
       queued.addAndGet(-waiting.size());
+      giveTenantShare(waiting.size());
       out.addAll(waiting);
       waiting.clear();
     }

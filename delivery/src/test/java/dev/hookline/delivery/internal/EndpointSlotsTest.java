@@ -30,10 +30,10 @@ class EndpointSlotsTest {
 
   @Test
   void slotsThenQueueThenFullAndAFreedSlotGoesToTheQueuesHead() {
-    EndpointSlots<String> slots = new EndpointSlots<>(2, 2);
-    EndpointSlots<String>.Endpoint a = slots.endpoint("a");
+    EndpointSlots<String> slots = new EndpointSlots<>(2, 2, Integer.MAX_VALUE);
+    EndpointSlots<String>.Endpoint a = slots.endpoint("a", null);
     assertEquals(Admission.RUN, a.admit("a1"));
-    assertEquals(Admission.RUN, slots.endpoint("b").admit("b1"));
+    assertEquals(Admission.RUN, slots.endpoint("b", null).admit("b1"));
     assertEquals(Admission.RUN, a.admit("a2"));
     assertEquals(Set.of(), full(slots), "slots taken but the queue has room: still claimable");
     assertEquals(Admission.QUEUED, a.admit("a3"));
@@ -56,8 +56,8 @@ class EndpointSlotsTest {
 
   @Test
   void withoutAQueueAWebhookIsFullWhileAllItsSlotsAreTaken() {
-    EndpointSlots<String> slots = new EndpointSlots<>(1, 0);
-    EndpointSlots<String>.Endpoint a = slots.endpoint("a");
+    EndpointSlots<String> slots = new EndpointSlots<>(1, 0, Integer.MAX_VALUE);
+    EndpointSlots<String>.Endpoint a = slots.endpoint("a", null);
     assertEquals(Admission.RUN, a.admit("a1"));
     assertEquals(Set.of("a"), full(slots));
     assertEquals(Admission.FULL, a.admit("a2"));
@@ -67,13 +67,13 @@ class EndpointSlotsTest {
 
   @Test
   void drainingTheQueuesReturnsEveryWaitingDelivery() {
-    EndpointSlots<String> slots = new EndpointSlots<>(1, 3);
-    EndpointSlots<String>.Endpoint a = slots.endpoint("a");
+    EndpointSlots<String> slots = new EndpointSlots<>(1, 3, Integer.MAX_VALUE);
+    EndpointSlots<String>.Endpoint a = slots.endpoint("a", null);
     a.admit("a1");
     a.admit("a2");
     a.admit("a3");
-    slots.endpoint("b").admit("b1");
-    slots.endpoint("b").admit("b2");
+    slots.endpoint("b", null).admit("b1");
+    slots.endpoint("b", null).admit("b2");
     List<String> drained = slots.drainQueues();
     assertEquals(Set.of("a2", "a3", "b2"), new HashSet<>(drained));
     assertEquals(0, slots.queued());
@@ -82,8 +82,8 @@ class EndpointSlotsTest {
 
   @Test
   void forgottenWebhooksAreDroppedOnlyOnceNoAttemptHoldsThem() {
-    EndpointSlots<String> slots = new EndpointSlots<>(1, 1);
-    EndpointSlots<String>.Endpoint gone = slots.endpoint("gone");
+    EndpointSlots<String> slots = new EndpointSlots<>(1, 1, Integer.MAX_VALUE);
+    EndpointSlots<String>.Endpoint gone = slots.endpoint("gone", null);
     gone.admit("g1");
     gone.admit("g2");
     slots.retainOnly(Set.of("kept"));
@@ -92,13 +92,54 @@ class EndpointSlotsTest {
     assertNull(gone.free());
     slots.retainOnly(Set.of("kept"));
     assertEquals(Set.of(), full(slots));
-    assertTrue(slots.endpoint("gone") != gone, "a fresh endpoint if it comes back");
+    assertTrue(slots.endpoint("gone", null) != gone, "a fresh endpoint if it comes back");
   }
 
   @Test
   void refusesLimitsOutOfRange() {
-    assertThrows(IllegalArgumentException.class, () -> new EndpointSlots<String>(0, 1));
-    assertThrows(IllegalArgumentException.class, () -> new EndpointSlots<String>(1, -1));
+    assertThrows(
+        IllegalArgumentException.class, () -> new EndpointSlots<String>(0, 1, Integer.MAX_VALUE));
+    assertThrows(
+        IllegalArgumentException.class, () -> new EndpointSlots<String>(1, -1, Integer.MAX_VALUE));
+  }
+
+  @Test
+  void aTenantsEndpointsHoldNoMoreThanTheTenantLimitTogether() {
+    EndpointSlots<String> slots = new EndpointSlots<>(2, 2, 5);
+    EndpointSlots<String>.Endpoint a = slots.endpoint("a", "acme");
+    EndpointSlots<String>.Endpoint b = slots.endpoint("b", "acme");
+    EndpointSlots<String>.Endpoint host = slots.endpoint("host", null);
+    EndpointSlots<String>.Endpoint other = slots.endpoint("other", "globex");
+    assertEquals(Admission.RUN, a.admit("a1"));
+    assertEquals(Admission.RUN, a.admit("a2"));
+    assertEquals(Admission.QUEUED, a.admit("a3"));
+    assertEquals(Admission.RUN, b.admit("b1"));
+    assertEquals(1, b.room(), "b's own room is 3, but acme has 1 left of 5");
+    assertEquals(Admission.RUN, b.admit("b2"));
+    assertEquals(5, slots.heldByTenant("acme"));
+    assertEquals(0, b.room());
+    assertEquals(Admission.FULL, b.admit("b3"), "acme holds its limit");
+    assertEquals(Admission.FULL, a.admit("a4"));
+    assertEquals(Set.of("a", "b"), full(slots), "both are excluded from claims");
+    // Other tenants and the host's own webhooks are not held back by acme.
+    for (int i = 0; i < 4; i++) {
+      assertEquals(i < 2 ? Admission.RUN : Admission.QUEUED, host.admit("h" + i));
+      assertEquals(i < 2 ? Admission.RUN : Admission.QUEUED, other.admit("o" + i));
+    }
+    // A delivery that leaves gives acme's share back; a queued one taking over a slot does not.
+    assertEquals("a3", a.free());
+    assertEquals(4, slots.heldByTenant("acme"));
+    assertEquals(Admission.QUEUED, b.admit("b3"));
+    assertEquals(5, slots.heldByTenant("acme"));
+    // Draining the queues (shutdown) gives their shares back too.
+    assertEquals(Set.of("b3", "h2", "h3", "o2", "o3"), Set.copyOf(slots.drainQueues()));
+    assertEquals(4, slots.heldByTenant("acme"));
+    for (EndpointSlots<String>.Endpoint e : List.of(a, a, b, b)) {
+      assertEquals(null, e.free());
+    }
+    assertEquals(0, slots.heldByTenant("acme"));
+    assertEquals(Set.of(), full(slots), "room again: no longer excluded");
+    assertEquals(Admission.RUN, b.admit("b4"));
   }
 
   /**
@@ -108,8 +149,8 @@ class EndpointSlotsTest {
   @Test
   void concurrentAdmitsAndFreesKeepTheLimitAndLoseNothing() throws Exception {
     int limit = 3;
-    EndpointSlots<Integer> slots = new EndpointSlots<>(limit, 5);
-    EndpointSlots<Integer>.Endpoint e = slots.endpoint("w");
+    EndpointSlots<Integer> slots = new EndpointSlots<>(limit, 5, Integer.MAX_VALUE);
+    EndpointSlots<Integer>.Endpoint e = slots.endpoint("w", null);
     AtomicInteger running = new AtomicInteger();
     AtomicInteger maxRunning = new AtomicInteger();
     ConcurrentLinkedQueue<Integer> ran = new ConcurrentLinkedQueue<>();

@@ -23,30 +23,18 @@ import org.springframework.context.annotation.Import;
  * Auto-configures Hookline: a {@link Store} (PostgreSQL when hookline-store-jdbc and a DataSource
  * are present, else an in-memory store with a warning), a {@link WebhookRegistry} with the filters
  * module's compiler, and a {@link Dispatcher} that starts with the context and closes with it. The
- * Micrometer and OpenTelemetry observers are added when their modules and registries are present.
- * Every bean backs off when the application defines its own of the same type; the {@code
- * hookline.*} properties are in {@link HooklineProperties}.
+ * observers come from {@link HooklineObservabilityAutoConfiguration}, which runs after this one. Every bean backs off when the application defines its own of the same type;
+ * the {@code hookline.*} properties are in {@link HooklineProperties}.
  *
  * <p>Spring creates and uses it at startup; it holds no state of its own.
  */
 @AutoConfiguration(
-    afterName = {
-      "org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration",
-      "org.springframework.boot.actuate.autoconfigure.observation.ObservationAutoConfiguration",
-      "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
-      "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
-      "org.springframework.boot.actuate.autoconfigure.opentelemetry.OpenTelemetryAutoConfiguration"
-    })
+    afterName = "org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration")
 @EnableConfigurationProperties(HooklineProperties.class)
 // The imported configurations are implementation, read by Spring only: not API, though javac sees
 // them named on a public type. Imported in this order, each Store one backs off for the one before.
 @SuppressWarnings("exports")
-@Import({
-  StoreConfigurations.Jdbc.class,
-  StoreConfigurations.InMemory.class,
-  ObserverConfigurations.Micrometer.class,
-  ObserverConfigurations.OpenTelemetry.class
-})
+@Import({StoreConfigurations.Jdbc.class, StoreConfigurations.InMemory.class})
 public final class HooklineAutoConfiguration {
   /** The dispatcher builder's setting names, by the property that sets them. */
   private static final Map<String, String> DISPATCHER_PROPERTIES =

@@ -12,12 +12,15 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The optional observers; the dispatcher takes every {@code AttemptObserver} bean (combined when
- * there are several). No tenant or webhook tag is turned on: see the micrometer module.
+ * The optional observers, imported by {@link HooklineObservabilityAutoConfiguration}: after the
+ * registry and dispatcher are defined, so that each bean here backs off unless there is exactly one
+ * to observe. The dispatcher takes every {@code AttemptObserver} bean (combined when there are
+ * several). No tenant or webhook tag is turned on: see the micrometer module.
  */
 final class ObserverConfigurations {
   private ObserverConfigurations() {}
@@ -45,6 +48,7 @@ final class ObserverConfigurations {
   static class Micrometer {
     @Bean
     @ConditionalOnMissingBean
+    @ConditionalOnSingleCandidate(WebhookRegistry.class)
     HooklineObservations hooklineObservations(
         ObservationRegistry observations, MeterRegistry meters, WebhookRegistry registry) {
       return HooklineObservations.builder(observations, meters).registry(registry).build();
@@ -52,6 +56,7 @@ final class ObserverConfigurations {
 
     @Bean
     @ConditionalOnMissingBean
+    @ConditionalOnSingleCandidate(Dispatcher.class)
     HooklineMeterBinder hooklineMeterBinder(Dispatcher dispatcher) {
       return HooklineMeterBinder.of(dispatcher);
     }
@@ -70,6 +75,7 @@ final class ObserverConfigurations {
   static class OpenTelemetry {
     @Bean
     @ConditionalOnMissingBean
+    @ConditionalOnSingleCandidate(WebhookRegistry.class)
     HooklineTelemetry hooklineTelemetry(
         io.opentelemetry.api.OpenTelemetry openTelemetry, WebhookRegistry registry) {
       return HooklineTelemetry.builder(openTelemetry).registry(registry).build();
@@ -77,6 +83,7 @@ final class ObserverConfigurations {
 
     @Bean
     @ConditionalOnMissingBean
+    @ConditionalOnSingleCandidate(HooklineTelemetry.class)
     PublishContextCapturer hooklinePublishContextCapturer(HooklineTelemetry telemetry) {
       return telemetry.publishContextCapturer();
     }

@@ -36,7 +36,9 @@ class EndToEndTest {
 
   private final ApplicationContextRunner runner =
       new ApplicationContextRunner()
-          .withConfiguration(AutoConfigurations.of(HooklineAutoConfiguration.class));
+          .withConfiguration(
+              AutoConfigurations.of(
+                  HooklineAutoConfiguration.class, HooklineObservabilityAutoConfiguration.class));
 
   @Test
   void anEventPublishedInTheContextReachesTheEndpointAndIsObservedByBothIntegrations()

@@ -38,7 +38,9 @@ class HooklineAutoConfigurationTest {
 
   private final ApplicationContextRunner runner =
       new ApplicationContextRunner()
-          .withConfiguration(AutoConfigurations.of(HooklineAutoConfiguration.class));
+          .withConfiguration(
+              AutoConfigurations.of(
+                  HooklineAutoConfiguration.class, HooklineObservabilityAutoConfiguration.class));
 
   @Test
   void withoutDataSourceTheStoreIsInMemoryAndSaysSoOnce(CapturedOutput output) {
@@ -220,6 +222,32 @@ class HooklineAutoConfigurationTest {
               assertEquals(null, context.getStartupFailure());
               assertEquals(2, context.getBeansOfType(Dispatcher.class).size());
               assertTrue(context.getBeansOfType(DispatcherLifecycle.class).isEmpty());
+            });
+  }
+
+  @Test
+  void twoDispatchersOfTheApplicationsOwnDoNotFailStartupBesideMicrometerAndOpenTelemetry() {
+    InMemoryStore a = new InMemoryStore();
+    InMemoryStore b = new InMemoryStore();
+    runner
+        .withBean(ObservationRegistry.class, ObservationRegistry::create)
+        .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+        .withBean(OpenTelemetry.class, OpenTelemetry::noop)
+        .withBean("storeA", Store.class, () -> a)
+        .withBean("storeB", Store.class, () -> b)
+        .withBean(
+            "dispatcherA",
+            Dispatcher.class,
+            () -> Dispatcher.builder().registry(WebhookRegistry.builder().store(a).build()).build())
+        .withBean(
+            "dispatcherB",
+            Dispatcher.class,
+            () -> Dispatcher.builder().registry(WebhookRegistry.builder().store(b).build()).build())
+        .run(
+            context -> {
+              assertEquals(null, context.getStartupFailure());
+              // no dispatcher of ours to observe, nor one Dispatcher to make gauges of
+              assertTrue(context.getBeansOfType(HooklineMeterBinder.class).isEmpty());
             });
   }
 

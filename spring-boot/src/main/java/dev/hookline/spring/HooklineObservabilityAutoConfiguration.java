@@ -1,0 +1,34 @@
+package dev.hookline.spring;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Import;
+
+/**
+ * Auto-configures what observes Hookline, each part only when its library is present: the
+ * Micrometer and OpenTelemetry observers. It runs after {@link HooklineAutoConfiguration}, so that
+ * it sees whether there is one {@code WebhookRegistry} and {@code Dispatcher} to observe, and backs
+ * off when there is not.
+ *
+ * <p>Spring creates and uses it at startup; it holds no state of its own.
+ */
+@AutoConfiguration(
+    after = HooklineAutoConfiguration.class,
+    afterName = {
+      "org.springframework.boot.actuate.autoconfigure.observation.ObservationAutoConfiguration",
+      "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
+      "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
+      "org.springframework.boot.actuate.autoconfigure.opentelemetry.OpenTelemetryAutoConfiguration"
+    })
+@EnableConfigurationProperties(HooklineProperties.class)
+// The imported configurations are implementation, read by Spring only: not API, though javac sees
+// them named on a public type.
+@SuppressWarnings("exports")
+@Import({
+  ObserverConfigurations.Micrometer.class,
+  ObserverConfigurations.OpenTelemetry.class
+})
+public final class HooklineObservabilityAutoConfiguration {
+  /** Created by Spring. */
+  public HooklineObservabilityAutoConfiguration() {}
+}

@@ -573,6 +573,7 @@ public final class WebhookVerifier {
   public static final class Builder {
     private final List<String> apiKeys = new ArrayList<>();
     private final List<String> signingSecrets = new ArrayList<>();
+    private boolean unsigned;
     private Duration tolerance = DEFAULT_TOLERANCE;
     private Clock clock = Clock.systemUTC();
     private @Nullable ReplayGuard replayGuard;
@@ -617,6 +618,21 @@ public final class WebhookVerifier {
     public Builder signingSecret(String secret) {
       StandardWebhooksSignature.decodeSecret(secret);
       signingSecrets.add(secret);
+      return this;
+    }
+
+    /**
+     * Accepts notifications checked by their API key alone when no signing secret is added. Their
+     * body, id and timestamp are then not authenticated, the timestamp is not checked, and anyone
+     * who learns the key (it travels in every request) can forge a notification. Only for a sender
+     * that does not sign; Hookline always signs, so configure its {@link #signingSecret} instead.
+     * Default: off, and {@link #build} requires a signing secret. Has no effect once a secret is
+     * added.
+     *
+     * @return this builder
+     */
+    public Builder allowUnsignedNotifications() {
+      this.unsigned = true;
       return this;
     }
 
@@ -722,13 +738,21 @@ public final class WebhookVerifier {
      * Builds the verifier.
      *
      * @return an immutable, thread-safe verifier
-     * @throws IllegalStateException if no API key was added
+     * @throws IllegalStateException if no API key was added, or no signing secret without {@link
+     *     #allowUnsignedNotifications}
      */
     public WebhookVerifier build() {
       if (apiKeys.isEmpty()) {
         throw new IllegalStateException(
             "at least one apiKey is required: every Hookline notification carries its API key"
                 + " in the Authorization header (scheme Bearer)");
+      }
+      if (signingSecrets.isEmpty() && !unsigned) {
+        throw new IllegalStateException(
+            "at least one signingSecret is required (the webhook's whsec_... secret): without it"
+                + " a notification's body, id and timestamp are not authenticated and anyone who"
+                + " learns the API key can forge one; call allowUnsignedNotifications() to accept"
+                + " that");
       }
       List<byte[]> digests = new ArrayList<>(apiKeys.size());
       for (String key : apiKeys) {

@@ -564,7 +564,8 @@ class WebhookVerifierTest {
 
   @Test
   void withApiKeysOnlyTheSignatureHeadersAreOptionalAndTheIdIsStillGuarded() {
-    WebhookVerifier keyOnly = WebhookVerifier.builder().apiKey(API_KEY).clock(clock).build();
+    WebhookVerifier keyOnly =
+        WebhookVerifier.builder().apiKey(API_KEY).allowUnsignedNotifications().clock(clock).build();
     assertFalse(keyOnly.checksSignatures());
     byte[] body = body("evt_k");
     Map<String, List<String>> h = new HashMap<>();
@@ -681,6 +682,30 @@ class WebhookVerifierTest {
             assertThrows(IllegalStateException.class, () -> WebhookVerifier.builder().build())
                 .getMessage());
     assertTrue(message.contains("apiKey"), message);
+  }
+
+  @Test
+  void aVerifierWithoutASigningSecretIsRefusedUnlessUnsignedNotificationsAreAllowed() {
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class, () -> WebhookVerifier.builder().apiKey(API_KEY).build());
+    assertTrue(e.getMessage().contains("signingSecret"), e.getMessage());
+    assertTrue(e.getMessage().contains("allowUnsignedNotifications()"), e.getMessage());
+    assertFalse(e.getMessage().contains(API_KEY), "no secret in the message");
+    assertFalse(
+        WebhookVerifier.builder()
+            .apiKey(API_KEY)
+            .allowUnsignedNotifications()
+            .build()
+            .checksSignatures());
+    assertTrue(
+        WebhookVerifier.builder()
+            .apiKey(API_KEY)
+            .allowUnsignedNotifications()
+            .signingSecret(SECRET)
+            .build()
+            .checksSignatures(),
+        "a secret added wins");
     assertNotEquals(
         WebhookVerifier.DEFAULT_TOLERANCE, Duration.ZERO, "defaults are documented constants");
   }

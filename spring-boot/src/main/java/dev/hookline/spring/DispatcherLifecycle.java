@@ -6,10 +6,10 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Starts the dispatcher when the context has started (in the last phase, after a web server) and
- * closes it first when the context stops, so that no attempt runs while the application's other
- * beans shut down. A closed dispatcher cannot start again: stopping the context ends delivery for
- * this context's life.
+ * Starts the dispatcher when the context starts, before the web server and message listeners (so
+ * that what they receive can publish), and closes it when the context stops, after them (so that a
+ * graceful drain can still publish) and before the application's beans are destroyed. A closed
+ * dispatcher cannot start again: stopping the context ends delivery for this context's life.
  *
  * <p>Thread-safe: Spring calls it from one thread at a time; the state is volatile.
  */
@@ -17,9 +17,9 @@ final class DispatcherLifecycle implements SmartLifecycle {
   private static final Logger log = LoggerFactory.getLogger(DispatcherLifecycle.class);
 
   /**
-   * Stops after everything that may still publish while shutting down: the web server's graceful
-   * drain ({@code DEFAULT_PHASE - 1024}), the server itself ({@code - 2048}) and message listener
-   * containers; still before beans (the DataSource) are destroyed.
+   * Below the web server's graceful drain ({@code DEFAULT_PHASE - 1024}), the server itself ({@code
+   * - 2048}) and message listener containers: a lower phase starts before them and stops after
+   * them; still before beans (the DataSource) are destroyed.
    */
   static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 

@@ -192,6 +192,63 @@ class HooklineAutoConfigurationTest {
     assertEquals(java.util.List.of(), late[0].failures, "published while the server drained");
   }
 
+  /** Starts in the web server's phase and fails, as a server whose port is taken does. */
+  static final class FailingServer
+      implements org.springframework.context.SmartLifecycle,
+          org.springframework.context.ApplicationContextAware {
+    private final java.util.concurrent.atomic.AtomicReference<Dispatcher> seen;
+    private final AtomicBoolean dispatcherRunning;
+    private org.springframework.context.@org.jspecify.annotations.Nullable ApplicationContext
+        context;
+
+    FailingServer(
+        java.util.concurrent.atomic.AtomicReference<Dispatcher> seen,
+        AtomicBoolean dispatcherRunning) {
+      this.seen = seen;
+      this.dispatcherRunning = dispatcherRunning;
+    }
+
+    @Override
+    public void setApplicationContext(org.springframework.context.ApplicationContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public void start() {
+      org.springframework.context.ApplicationContext c = java.util.Objects.requireNonNull(context);
+      seen.set(c.getBean(Dispatcher.class));
+      dispatcherRunning.set(c.getBean(DispatcherLifecycle.class).isRunning());
+      throw new IllegalStateException("the port is in use");
+    }
+
+    @Override
+    public void stop() {}
+
+    @Override
+    public boolean isRunning() {
+      return false;
+    }
+
+    @Override
+    public int getPhase() {
+      return DEFAULT_PHASE - 2048;
+    }
+  }
+
+  @Test
+  void theDispatcherRunsBeforeTheWebServerStartsAndAFailedStartClosesIt() {
+    java.util.concurrent.atomic.AtomicReference<Dispatcher> seen =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    AtomicBoolean runningFirst = new AtomicBoolean();
+    runner
+        .withBean(FailingServer.class, () -> new FailingServer(seen, runningFirst))
+        .run(context -> assertNotNull(context.getStartupFailure()));
+    assertTrue(runningFirst.get(), "the dispatcher was running when the server started");
+    IllegalStateException closed =
+        assertThrows(IllegalStateException.class, () -> seen.get().publish(Webhooks.event()));
+    assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+  }
+
   @Test
   void aContextStoppedAndStartedAgainDoesNotFailToStart() {
     runner.run(

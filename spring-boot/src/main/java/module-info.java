@@ -1,7 +1,7 @@
 /**
  * Hookline's Spring Boot auto-configuration: a Store, a WebhookRegistry and a started Dispatcher
  * from {@code hookline.*} properties, with the Micrometer and OpenTelemetry observers when those
- * modules and their registries are present.
+ * modules and their registries are present, and a health indicator when Spring Boot Actuator is.
  */
 module dev.hookline.spring {
   requires transitive dev.hookline.delivery;
@@ -16,6 +16,8 @@ module dev.hookline.spring {
   requires static dev.hookline.store.jdbc;
   requires static dev.hookline.micrometer;
   requires static dev.hookline.otel;
+  requires static spring.boot.actuator;
+  requires static spring.boot.actuator.autoconfigure;
   requires static transitive org.jspecify;
 
   exports dev.hookline.spring;

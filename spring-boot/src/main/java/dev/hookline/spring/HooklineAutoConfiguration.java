@@ -23,7 +23,8 @@ import org.springframework.context.annotation.Import;
  * Auto-configures Hookline: a {@link Store} (PostgreSQL when hookline-store-jdbc and a DataSource
  * are present, else an in-memory store with a warning), a {@link WebhookRegistry} with the filters
  * module's compiler, and a {@link Dispatcher} that starts with the context and closes with it. The
- * observers come from {@link HooklineObservabilityAutoConfiguration}, which runs after this one. Every bean backs off when the application defines its own of the same type;
+ * observers and the Actuator beans come from {@link HooklineObservabilityAutoConfiguration}, which
+ * runs after this one. Every bean backs off when the application defines its own of the same type;
  * the {@code hookline.*} properties are in {@link HooklineProperties}.
  *
  * <p>Spring creates and uses it at startup; it holds no state of its own.

@@ -27,6 +27,7 @@ public final class HooklineProperties {
   private final Dispatcher dispatcher = new Dispatcher();
   private final Integration micrometer = new Integration();
   private final Integration opentelemetry = new Integration();
+  private final Health health = new Health();
 
   /** Creates the properties with every default. */
   public HooklineProperties() {}
@@ -92,6 +93,15 @@ public final class HooklineProperties {
    */
   public Integration getOpentelemetry() {
     return opentelemetry;
+  }
+
+  /**
+   * Returns the {@code hookline.health.*} properties.
+   *
+   * @return the health indicator properties
+   */
+  public Health getHealth() {
+    return health;
   }
 
   @Override
@@ -340,6 +350,36 @@ public final class HooklineProperties {
      */
     public void setShutdownTimeout(@Nullable Duration shutdownTimeout) {
       this.shutdownTimeout = shutdownTimeout;
+    }
+  }
+
+  /**
+   * {@code hookline.health.*}: the Actuator health indicator, present when Spring Boot Actuator is
+   * (turned off with {@code management.health.hookline.enabled=false}).
+   */
+  public static final class Health {
+    /** How long a health check waits for the Store to answer a lookup, 1 ms to 1 min. */
+    private Duration storeTimeout = Duration.ofSeconds(2);
+
+    /** Creates the defaults. */
+    public Health() {}
+
+    /**
+     * Returns how long a health check waits for the Store.
+     *
+     * @return the timeout; default 2 seconds
+     */
+    public Duration getStoreTimeout() {
+      return storeTimeout;
+    }
+
+    /**
+     * Sets how long a health check waits for the Store; checked at startup.
+     *
+     * @param storeTimeout 1 ms to 1 minute
+     */
+    public void setStoreTimeout(Duration storeTimeout) {
+      this.storeTimeout = storeTimeout;
     }
   }
 

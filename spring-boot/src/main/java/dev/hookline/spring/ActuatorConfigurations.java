@@ -1,0 +1,48 @@
+package dev.hookline.spring;
+
+import dev.hookline.spi.Store;
+import java.time.Duration;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The Spring Boot Actuator beans, imported by {@link HooklineObservabilityAutoConfiguration} when
+ * Actuator is on the class path; the starter does not bring it.
+ */
+final class ActuatorConfigurations {
+  private static final Duration MIN_TIMEOUT = Duration.ofMillis(1);
+  private static final Duration MAX_TIMEOUT = Duration.ofMinutes(1);
+
+  private ActuatorConfigurations() {}
+
+  /**
+   * The {@code hookline} health indicator, unless {@code management.health.hookline.enabled=false}.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(
+      name = {
+        "org.springframework.boot.actuate.health.HealthIndicator",
+        "org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator"
+      })
+  static class Health {
+    @Bean
+    @ConditionalOnEnabledHealthIndicator("hookline")
+    @ConditionalOnMissingBean(name = "hooklineHealthIndicator")
+    @ConditionalOnSingleCandidate(Store.class)
+    HooklineHealthIndicator hooklineHealthIndicator(
+        Store store, ObjectProvider<DispatcherLifecycle> lifecycle, HooklineProperties properties) {
+      Duration timeout = properties.getHealth().getStoreTimeout();
+      if (timeout.compareTo(MIN_TIMEOUT) < 0 || timeout.compareTo(MAX_TIMEOUT) > 0) {
+        throw new InvalidConfigurationPropertyValueException(
+            "hookline.health.store-timeout", timeout, "it must be 1ms to 1m");
+      }
+      return new HooklineHealthIndicator(store, lifecycle.getIfUnique(), timeout);
+    }
+  }
+}

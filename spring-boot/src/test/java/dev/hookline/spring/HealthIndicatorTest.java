@@ -1,0 +1,213 @@
+package dev.hookline.spring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hookline.delivery.Dispatcher;
+import dev.hookline.spi.Store;
+import dev.hookline.store.InMemoryStore;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
+import org.springframework.boot.actuate.autoconfigure.health.HealthContributorAutoConfiguration;
+import org.springframework.boot.actuate.autoconfigure.health.HealthEndpointAutoConfiguration;
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.HealthEndpoint;
+import org.springframework.boot.actuate.health.Status;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+/** The {@code hookline} health indicator, read through Actuator's health endpoint. */
+class HealthIndicatorTest {
+  private static final String SECRET = "hunter2-db-password";
+
+  private final ApplicationContextRunner runner =
+      new ApplicationContextRunner()
+          .withConfiguration(
+              AutoConfigurations.of(
+                  HooklineAutoConfiguration.class,
+                  HooklineObservabilityAutoConfiguration.class,
+                  EndpointAutoConfiguration.class,
+                  HealthContributorAutoConfiguration.class,
+                  HealthEndpointAutoConfiguration.class))
+          .withPropertyValues("management.endpoint.health.show-details=always");
+
+  @Test
+  void aRunningDispatcherAndAnAnsweringStoreAreUp() {
+    runner.run(
+        context -> {
+          Health health = hookline(context);
+          assertEquals(Status.UP, health.getStatus(), health.toString());
+          assertEquals("running", health.getDetails().get("dispatcher"));
+          assertEquals(InMemoryStore.class.getName(), health.getDetails().get("store"));
+          assertFalse(health.getDetails().containsKey("storeError"), health.toString());
+        });
+  }
+
+  @Test
+  void aStoppedContextLeavesTheDispatcherClosedAndDown() {
+    runner.run(
+        context -> {
+          context.stop();
+          Health health = hookline(context);
+          assertEquals(Status.DOWN, health.getStatus(), health.toString());
+          assertEquals("closed", health.getDetails().get("dispatcher"));
+        });
+  }
+
+  @Test
+  void aDispatcherLeftToTheApplicationIsNotCountedAgainstHealth() {
+    runner
+        .withPropertyValues("hookline.dispatcher.auto-start=false")
+        .run(
+            context -> {
+              Health health = hookline(context);
+              assertEquals(Status.UP, health.getStatus(), health.toString());
+              assertEquals(
+                  "not started with the context (auto-start=false)",
+                  health.getDetails().get("dispatcher"));
+            });
+  }
+
+  @Test
+  void aFailingStoreIsDownAndItsMessageIsNotShown() {
+    Store failing =
+        store(
+            () -> {
+              throw new IllegalStateException(
+                  "cannot connect to jdbc:postgresql://db/app?user=app&password=" + SECRET,
+                  new java.sql.SQLException("password " + SECRET + " rejected"));
+            });
+    runner
+        .withBean(Store.class, () -> failing)
+        .run(
+            context -> {
+              Health health = hookline(context);
+              assertEquals(Status.DOWN, health.getStatus(), health.toString());
+              assertEquals(
+                  "java.lang.IllegalStateException caused by java.sql.SQLException",
+                  health.getDetails().get("storeError"));
+              assertFalse(health.toString().contains(SECRET), health.toString());
+            });
+  }
+
+  @Test
+  void aStoreThatDoesNotAnswerIsDownWithinTheTimeoutAndIsAskedOnceAtATime() {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger lookups = new AtomicInteger();
+    Store hanging =
+        store(
+            () -> {
+              lookups.incrementAndGet();
+              release.await();
+              return null;
+            });
+    try {
+      runner
+          .withPropertyValues("hookline.health.store-timeout=50ms")
+          .withBean(Store.class, () -> hanging)
+          .run(
+              context -> {
+                Health first = hookline(context);
+                assertEquals(Status.DOWN, first.getStatus(), first.toString());
+                assertEquals("no answer within 50ms", first.getDetails().get("storeError"));
+                Health second = hookline(context);
+                assertEquals(Status.DOWN, second.getStatus(), second.toString());
+                assertEquals(1, lookups.get(), "the second check waited for the first lookup");
+              });
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void anOutOfRangeTimeoutFailsStartupNamingTheProperty() {
+    runner
+        .withPropertyValues("hookline.health.store-timeout=0s")
+        .run(
+            context -> {
+              InvalidConfigurationPropertyValueException e =
+                  HooklineAutoConfigurationTest.cause(
+                      context.getStartupFailure(),
+                      InvalidConfigurationPropertyValueException.class);
+              assertEquals("hookline.health.store-timeout", e.getName());
+              assertTrue(e.getMessage().contains("it must be 1ms to 1m"), e.getMessage());
+            });
+  }
+
+  @Test
+  void itIsTurnedOffLikeEveryHealthIndicator() {
+    runner
+        .withPropertyValues("management.health.hookline.enabled=false")
+        .run(
+            context -> {
+              assertTrue(context.getBeansOfType(HooklineHealthIndicator.class).isEmpty());
+              assertNull(context.getBean(HealthEndpoint.class).healthForPath("hookline"));
+            });
+  }
+
+  @Test
+  void withoutActuatorTheStarterStillStarts() {
+    new ApplicationContextRunner()
+        .withConfiguration(
+            AutoConfigurations.of(
+                HooklineAutoConfiguration.class, HooklineObservabilityAutoConfiguration.class))
+        .withClassLoader(new FilteredClassLoader("org.springframework.boot.actuate"))
+        .run(
+            context -> {
+              assertNull(context.getStartupFailure());
+              assertNotNull(context.getBean(Dispatcher.class));
+              assertFalse(context.containsBean("hooklineHealthIndicator"));
+            });
+  }
+
+  /** The hookline component of the health endpoint. */
+  private static Health hookline(AssertableApplicationContext context) {
+    assertNull(context.getStartupFailure());
+    return assertInstanceOf(
+        Health.class, context.getBean(HealthEndpoint.class).healthForPath("hookline"));
+  }
+
+  /** What {@link Store#findWebhook} does in {@link #store}. */
+  @FunctionalInterface
+  interface Lookup {
+    Object find() throws Exception;
+  }
+
+  /** An in-memory Store whose webhook lookups (only the health check looks up) do as told. */
+  private static Store store(Lookup lookup) {
+    InMemoryStore delegate = new InMemoryStore();
+    InvocationHandler handler =
+        (proxy, method, args) -> {
+          if (method.getName().equals("findWebhook")) {
+            Object found = lookup.find();
+            return found != null ? found : java.util.Optional.empty();
+          }
+          if (method.getDeclaringClass() == Object.class) {
+            return method.getName().equals("equals")
+                ? proxy == args[0]
+                : method.getName().equals("hashCode")
+                    ? System.identityHashCode(proxy)
+                    : "TestStore";
+          }
+          try {
+            return method.invoke(delegate, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        };
+    return (Store)
+        Proxy.newProxyInstance(Store.class.getClassLoader(), new Class<?>[] {Store.class}, handler);
+  }
+}

@@ -4,6 +4,7 @@ import dev.hookline.spi.Store;
 import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
@@ -43,6 +44,21 @@ final class ActuatorConfigurations {
             "hookline.health.store-timeout", timeout, "it must be 1ms to 1m");
       }
       return new HooklineHealthIndicator(store, lifecycle.getIfUnique(), timeout);
+    }
+  }
+
+  /**
+   * Hides the {@code hookline.secrets.*} keys in {@code /actuator/env} and {@code
+   * /actuator/configprops} even where their values are shown ({@code show-values} {@code always} or
+   * {@code when-authorized}): Spring Boot 3 sanitizes no key by name on its own.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.SanitizingFunction")
+  static class Sanitizing {
+    @Bean
+    @ConditionalOnMissingBean(name = "hooklineSanitizingFunction")
+    SanitizingFunction hooklineSanitizingFunction() {
+      return data -> SecretProperties.isSecret(data.getKey()) ? data.withSanitizedValue() : data;
     }
   }
 }

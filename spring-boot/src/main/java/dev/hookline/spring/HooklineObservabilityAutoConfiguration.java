@@ -7,9 +7,10 @@ import org.springframework.context.annotation.Import;
 /**
  * Auto-configures what observes Hookline, each part only when its library is present: the
  * Micrometer and OpenTelemetry observers, and with Spring Boot Actuator the {@code hookline} health
- * indicator. It runs after {@link HooklineAutoConfiguration}, so that it sees whether there is one
- * {@code WebhookRegistry}, {@code Dispatcher} and {@code Store} to observe, and backs off when
- * there is not.
+ * indicator and the sanitizing of the {@code hookline.secrets.*} keys in {@code /actuator/env} and
+ * {@code /actuator/configprops}. It runs after {@link HooklineAutoConfiguration}, so that it sees
+ * whether there is one {@code WebhookRegistry}, {@code Dispatcher} and {@code Store} to observe,
+ * and backs off when there is not.
  *
  * <p>Spring creates and uses it at startup; it holds no state of its own.
  */
@@ -28,7 +29,8 @@ import org.springframework.context.annotation.Import;
 @Import({
   ObserverConfigurations.Micrometer.class,
   ObserverConfigurations.OpenTelemetry.class,
-  ActuatorConfigurations.Health.class
+  ActuatorConfigurations.Health.class,
+  ActuatorConfigurations.Sanitizing.class
 })
 public final class HooklineObservabilityAutoConfiguration {
   /** Created by Spring. */

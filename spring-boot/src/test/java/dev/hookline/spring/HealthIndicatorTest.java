@@ -169,6 +169,7 @@ class HealthIndicatorTest {
               assertNull(context.getStartupFailure());
               assertNotNull(context.getBean(Dispatcher.class));
               assertFalse(context.containsBean("hooklineHealthIndicator"));
+              assertFalse(context.containsBean("hooklineSanitizingFunction"));
             });
   }
 

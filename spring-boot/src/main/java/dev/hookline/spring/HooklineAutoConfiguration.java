@@ -42,6 +42,7 @@ public final class HooklineAutoConfiguration {
       Map.of(
           "workers", "hookline.dispatcher.workers",
           "perEndpointConcurrency", "hookline.dispatcher.per-endpoint-concurrency",
+          "perTenantConcurrency", "hookline.dispatcher.per-tenant-concurrency",
           "pollInterval", "hookline.dispatcher.poll-interval",
           "webhookReloadInterval", "hookline.dispatcher.webhook-reload-interval",
           "shutdownTimeout", "hookline.dispatcher.shutdown-timeout");
@@ -85,6 +86,10 @@ public final class HooklineAutoConfiguration {
     Integer perEndpoint = p.getPerEndpointConcurrency();
     if (perEndpoint != null) {
       builder.perEndpointConcurrency(perEndpoint);
+    }
+    Integer perTenant = p.getPerTenantConcurrency();
+    if (perTenant != null) {
+      builder.perTenantConcurrency(perTenant);
     }
     Duration poll = p.getPollInterval();
     if (poll != null) {
@@ -146,6 +151,7 @@ public final class HooklineAutoConfiguration {
     return switch (setting) {
       case "workers" -> p.getWorkers();
       case "perEndpointConcurrency" -> p.getPerEndpointConcurrency();
+      case "perTenantConcurrency" -> p.getPerTenantConcurrency();
       case "pollInterval" -> p.getPollInterval();
       case "webhookReloadInterval" -> p.getWebhookReloadInterval();
       case "shutdownTimeout" -> p.getShutdownTimeout();

@@ -232,6 +232,12 @@ public final class HooklineProperties {
     /** Attempts in flight at once against one webhook, 1 to 1,000 (library default 4). */
     private @Nullable Integer perEndpointConcurrency;
 
+    /**
+     * Deliveries the webhooks of one tenant hold at once, running or queued, 1 to 10,000 (library
+     * default a quarter of the workers).
+     */
+    private @Nullable Integer perTenantConcurrency;
+
     /** How often the Store is polled for due deliveries, 1 ms to 1 h (library default 1 s). */
     private @Nullable Duration pollInterval;
 
@@ -296,6 +302,24 @@ public final class HooklineProperties {
      */
     public void setPerEndpointConcurrency(@Nullable Integer perEndpointConcurrency) {
       this.perEndpointConcurrency = perEndpointConcurrency;
+    }
+
+    /**
+     * Returns the number of deliveries the webhooks of one tenant hold at once.
+     *
+     * @return the number, or null for the library's default
+     */
+    public @Nullable Integer getPerTenantConcurrency() {
+      return perTenantConcurrency;
+    }
+
+    /**
+     * Sets the number of deliveries the webhooks of one tenant hold at once, running or queued.
+     *
+     * @param perTenantConcurrency 1 to 10,000
+     */
+    public void setPerTenantConcurrency(@Nullable Integer perTenantConcurrency) {
+      this.perTenantConcurrency = perTenantConcurrency;
     }
 
     /**

@@ -93,6 +93,7 @@ class HooklineAutoConfigurationTest {
         .withPropertyValues(
             "hookline.dispatcher.workers=7",
             "hookline.dispatcher.per-endpoint-concurrency=2",
+            "hookline.dispatcher.per-tenant-concurrency=3",
             "hookline.dispatcher.poll-interval=250ms",
             "hookline.dispatcher.webhook-reload-interval=1m",
             "hookline.dispatcher.shutdown-timeout=2s")
@@ -106,6 +107,7 @@ class HooklineAutoConfigurationTest {
               assertTrue(customized.get());
               HooklineProperties p = context.getBean(HooklineProperties.class);
               assertEquals(2, p.getDispatcher().getPerEndpointConcurrency());
+              assertEquals(3, p.getDispatcher().getPerTenantConcurrency());
             });
   }
 
@@ -121,6 +123,21 @@ class HooklineAutoConfigurationTest {
                       InvalidConfigurationPropertyValueException.class);
               assertEquals("hookline.dispatcher.per-endpoint-concurrency", e.getName());
               assertTrue(e.getMessage().contains("it must be 1 to 1000"), e.getMessage());
+            });
+  }
+
+  @Test
+  void anOutOfRangeTenantLimitFailsStartupNamingTheProperty() {
+    runner
+        .withPropertyValues("hookline.dispatcher.per-tenant-concurrency=0")
+        .run(
+            context -> {
+              InvalidConfigurationPropertyValueException e =
+                  cause(
+                      context.getStartupFailure(),
+                      InvalidConfigurationPropertyValueException.class);
+              assertEquals("hookline.dispatcher.per-tenant-concurrency", e.getName());
+              assertTrue(e.getMessage().contains("it must be 1 to 10000"), e.getMessage());
             });
   }
 

@@ -9,13 +9,17 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A verified Security Event Token: its claims and its one event.
+ * A verified Security Event Token: its claims and its one event, in Hookline's shape or in that of
+ * Akamai Identity Cloud Webhooks v3 (Hookline's {@code SetClaims.AKAMAI_IDENTITY_CLOUD}). The
+ * accessors read both alike: {@link #type()} is Hookline's name for the event, {@link #eventId()}
+ * the event's id, {@link #subject()} whom it is about.
  *
  * <p>Immutable and thread-safe ({@link #data()} is a read-only copy by contract: do not change it).
  * {@link #toString()} shows ids, not data.
  */
 public final class SecurityEvent {
   private final String jti;
+  private final String eventId;
   private final String issuer;
   private final List<String> audience;
   private final Instant issuedAt;
@@ -31,6 +35,7 @@ public final class SecurityEvent {
 
   SecurityEvent(
       String jti,
+      String eventId,
       String issuer,
       List<String> audience,
       Instant issuedAt,
@@ -44,6 +49,7 @@ public final class SecurityEvent {
       String token,
       Instant guardedUntil) {
     this.jti = jti;
+    this.eventId = eventId;
     this.issuer = issuer;
     this.audience = List.copyOf(audience);
     this.issuedAt = issuedAt;
@@ -59,12 +65,24 @@ public final class SecurityEvent {
   }
 
   /**
-   * Returns the token id ({@code jti}): the event id, the same on every retry.
+   * Returns the token id ({@code jti}), the same on every retry of one notification, which the
+   * replay guard keys on. In Hookline's shape it is the event id; in Akamai's it identifies the
+   * notification (one per event and webhook) and {@link #eventId()} the event.
    *
    * @return the id
    */
   public String jti() {
     return jti;
+  }
+
+  /**
+   * Returns the event's id: the {@code jti} in Hookline's shape, the event's {@code id} member in
+   * Akamai's.
+   *
+   * @return the id
+   */
+  public String eventId() {
+    return eventId;
   }
 
   /**
@@ -104,7 +122,8 @@ public final class SecurityEvent {
   }
 
   /**
-   * Returns the event type's URI: the one member of {@code events}.
+   * Returns the event type's URI: the one member of {@code events}, as sent ({@code entityUpdated}
+   * in Akamai's shape).
    *
    * @return the URI
    */
@@ -114,7 +133,9 @@ public final class SecurityEvent {
 
   /**
    * Returns the event type: the URI without the verifier's event type prefix ({@code
-   * user.created}), or the whole URI when it does not start with the prefix.
+   * user.created}), or the whole URI when it does not start with the prefix. Akamai's {@code
+   * entityCreated}, {@code entityUpdated}, {@code entityDeleted} and {@code test} are given as
+   * {@code user.created}, {@code user.updated}, {@code user.deleted} and {@code webhook.test}.
    *
    * @return the type
    */
@@ -123,7 +144,8 @@ public final class SecurityEvent {
   }
 
   /**
-   * Returns whom the event is about, if the event has a {@code subject}.
+   * Returns whom the event is about, if the event says: its {@code subject}, or in Akamai's shape
+   * its {@code sub} (the user id) and {@code captureApplicationId} (the app id), with no tenant.
    *
    * @return the subject
    */
@@ -132,7 +154,8 @@ public final class SecurityEvent {
   }
 
   /**
-   * Returns the changed attributes, empty if none.
+   * Returns the changed attributes ({@code changed}, or {@code attributes} in Akamai's shape),
+   * empty if none.
    *
    * @return attribute names
    */
@@ -141,7 +164,9 @@ public final class SecurityEvent {
   }
 
   /**
-   * Returns the event's data, an empty object if it has none.
+   * Returns the event's data, an empty object if it has none. In Akamai's shape, which has no data,
+   * it is the event's whole object ({@code sub}, {@code id} and any member such as Akamai's {@code
+   * globalSub} or {@code credentialType}).
    *
    * @return the data
    */
@@ -183,6 +208,13 @@ public final class SecurityEvent {
 
   @Override
   public String toString() {
-    return "SecurityEvent[jti=" + jti + ", type=" + type + ", kid=" + keyId + "]";
+    return "SecurityEvent[jti="
+        + jti
+        + (eventId.equals(jti) ? "" : ", eventId=" + eventId)
+        + ", type="
+        + type
+        + ", kid="
+        + keyId
+        + "]";
   }
 }

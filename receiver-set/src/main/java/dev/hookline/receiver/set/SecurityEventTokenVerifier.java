@@ -75,6 +75,11 @@ import org.jspecify.annotations.Nullable;
  *       Reason#MALFORMED_BODY}).
  * </ol>
  *
+ * <p>The event may have either shape the sender writes: Hookline's own ({@code subject}, {@code
+ * changed}, {@code data}) or that of Akamai Identity Cloud Webhooks v3 ({@code sub}, {@code
+ * captureApplicationId}, {@code attributes}, {@code id}), recognised by an {@code id} and no {@code
+ * subject}. {@link SecurityEvent} gives both the same way: see its accessors.
+ *
  * <p>An event {@link #verify} returns counts as being processed until {@link #complete} or {@link
  * #release}, as with {@code WebhookVerifier}.
  *
@@ -109,6 +114,17 @@ public final class SecurityEventTokenVerifier {
   /** Duplicate members are refused: a header or claim must not mean two things. */
   private static final ObjectMapper MAPPER =
       JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+  /**
+   * Akamai Identity Cloud's event names (its "Security Event Token Payloads" page and the test
+   * notification of "What a Webhook event filter can filter on") and the Hookline types they are.
+   */
+  private static final Map<String, String> AKAMAI_NAMES =
+      Map.of(
+          "entityCreated", "user.created",
+          "entityUpdated", "user.updated",
+          "entityDeleted", "user.deleted",
+          "test", "webhook.test");
 
   /** NumericDate bounds accepted for iat and toe: years 1970 to about 5138. */
   private static final long MAX_EPOCH_SECONDS = 100_000_000_000L;
@@ -299,43 +315,65 @@ public final class SecurityEventTokenVerifier {
     if (!event.isObject()) {
       throw fail(Reason.MALFORMED_BODY, "the event's value must be an object");
     }
-    Optional<Notification.Subject> subject = Optional.empty();
-    JsonNode s = event.get("subject");
-    if (s != null) {
-      String userId = text(s, "user_id");
-      if (!s.isObject() || userId == null || userId.isEmpty()) {
-        throw fail(Reason.MALFORMED_BODY, "the event's subject has no user_id");
+    boolean akamai = !event.has("subject") && event.has("id");
+    Optional<Notification.Subject> subject;
+    List<String> changed;
+    JsonNode data;
+    String eventId;
+    String type;
+    if (akamai) {
+      // Akamai Identity Cloud Webhooks v3: {"sub","captureApplicationId"?,"attributes"?,"id",...}
+      String id = text(event, "id");
+      if (id == null || id.isBlank() || id.length() > MAX_JTI_LENGTH) {
+        throw fail(Reason.MALFORMED_BODY, "the event's id is not a string of 1 to 256 characters");
       }
-      subject =
-          Optional.of(
-              new Notification.Subject(
-                  userId,
-                  Optional.ofNullable(text(s, "app_id")),
-                  Optional.ofNullable(text(s, "tenant"))));
-    }
-    List<String> changed = new ArrayList<>();
-    JsonNode c = event.get("changed");
-    if (c != null) {
-      if (!c.isArray()) {
-        throw fail(Reason.MALFORMED_BODY, "the event's changed is not an array");
-      }
-      for (JsonNode n : c) {
-        if (!n.isTextual()) {
-          throw fail(Reason.MALFORMED_BODY, "the event's changed holds a non-string");
+      eventId = id;
+      subject = Optional.empty();
+      if (event.has("sub")) {
+        String sub = text(event, "sub");
+        if (sub == null || sub.isEmpty()) {
+          throw fail(Reason.MALFORMED_BODY, "the event's sub is not a non-empty string");
         }
-        changed.add(n.asText());
+        subject =
+            Optional.of(
+                new Notification.Subject(
+                    sub,
+                    Optional.ofNullable(text(event, "captureApplicationId")),
+                    Optional.empty()));
       }
-    }
-    JsonNode data = event.get("data");
-    if (data == null) {
-      data = JsonNodeFactory.instance.objectNode();
-    } else if (!data.isObject()) {
-      throw fail(Reason.MALFORMED_BODY, "the event's data is not an object");
+      changed = strings(event, "attributes");
+      data = event;
+      String hookline = AKAMAI_NAMES.get(typeUri);
+      type = hookline != null ? hookline : withoutPrefix(typeUri);
+    } else {
+      subject = Optional.empty();
+      JsonNode s = event.get("subject");
+      if (s != null) {
+        String userId = text(s, "user_id");
+        if (!s.isObject() || userId == null || userId.isEmpty()) {
+          throw fail(Reason.MALFORMED_BODY, "the event's subject has no user_id");
+        }
+        subject =
+            Optional.of(
+                new Notification.Subject(
+                    userId,
+                    Optional.ofNullable(text(s, "app_id")),
+                    Optional.ofNullable(text(s, "tenant"))));
+      }
+      changed = strings(event, "changed");
+      data = event.get("data");
+      if (data == null) {
+        data = JsonNodeFactory.instance.objectNode();
+      } else if (!data.isObject()) {
+        throw fail(Reason.MALFORMED_BODY, "the event's data is not an object");
+      }
+      eventId = jti;
+      type = withoutPrefix(typeUri);
     }
     Optional<Instant> occurredAt = epochSeconds(claims.get("toe"));
-    String type = typeUri.startsWith(prefix) ? typeUri.substring(prefix.length()) : typeUri;
     return new SecurityEvent(
         jti,
+        eventId,
         iss,
         aud,
         iat,
@@ -348,6 +386,28 @@ public final class SecurityEventTokenVerifier {
         kid,
         token,
         guardedUntil);
+  }
+
+  private String withoutPrefix(String typeUri) {
+    return typeUri.startsWith(prefix) ? typeUri.substring(prefix.length()) : typeUri;
+  }
+
+  /** The event's array of strings {@code name}, empty if absent. */
+  private static List<String> strings(JsonNode event, String name) {
+    List<String> out = new ArrayList<>();
+    JsonNode c = event.get(name);
+    if (c != null) {
+      if (!c.isArray()) {
+        throw fail(Reason.MALFORMED_BODY, "the event's " + name + " is not an array");
+      }
+      for (JsonNode n : c) {
+        if (!n.isTextual()) {
+          throw fail(Reason.MALFORMED_BODY, "the event's " + name + " holds a non-string");
+        }
+        out.add(n.asText());
+      }
+    }
+    return out;
   }
 
   /** Finds the key and pins the algorithm to its type. */

@@ -20,6 +20,7 @@ import dev.hookline.Webhook;
 import dev.hookline.WebhookFormat;
 import dev.hookline.delivery.spi.NotificationFormat;
 import dev.hookline.delivery.spi.RenderedNotification;
+import dev.hookline.set.internal.AkamaiClaims;
 import dev.hookline.set.spi.SigningKeys;
 import java.io.IOException;
 import java.net.URI;
@@ -38,9 +39,11 @@ import org.jspecify.annotations.Nullable;
  * iat} (the attempt's time), {@code jti} (the event id, the same on every retry), {@code aud} (the
  * webhook's audience, or its URI), {@code toe} (when the event occurred) and {@code events} with
  * exactly one member: the event type's URI ({@link Builder#eventTypePrefix prefix} + wire name)
- * mapped to {@code {"subject":{"user_id","app_id"?,"tenant"?},"changed":[...]?,"data":{...}}}.
- * POSTed as {@code application/secevent+jwt} (RFC 8935); any 2xx is success, and a 400 with an RFC
- * 8935 error body is recorded with its {@code err} code.
+ * mapped to {@code {"subject":{"user_id","app_id"?,"tenant"?},"changed":[...]?,"data":{...}}}. That
+ * is the default {@link SetClaims#HOOKLINE} shape; {@link Builder#claims} selects {@link
+ * SetClaims#AKAMAI_IDENTITY_CLOUD}, the shape of Akamai Identity Cloud Webhooks v3, instead. POSTed
+ * as {@code application/secevent+jwt} (RFC 8935); any 2xx is success, and a 400 with an RFC 8935
+ * error body is recorded with its {@code err} code.
  *
  * <pre>{@code
  * Dispatcher.builder().registry(registry)
@@ -66,11 +69,13 @@ public final class SecurityEventTokenFormat implements NotificationFormat {
   private final String issuer;
   private final SigningKeys keys;
   private final String prefix;
+  private final SetClaims shape;
 
   private SecurityEventTokenFormat(Builder b, String issuer, SigningKeys keys) {
     this.issuer = issuer;
     this.keys = keys;
     this.prefix = b.prefix;
+    this.shape = b.shape;
   }
 
   /**
@@ -139,6 +144,10 @@ public final class SecurityEventTokenFormat implements NotificationFormat {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("iss", issuer);
     root.put("iat", now.getEpochSecond());
+    if (shape == SetClaims.AKAMAI_IDENTITY_CLOUD) {
+      AkamaiClaims.write(root, event, webhook, prefix);
+      return serialise(root, event);
+    }
     root.put("jti", event.id());
     root.put("aud", webhook.audience().orElse(webhook.uri().toString()));
     root.put("toe", event.occurredAt().getEpochSecond());
@@ -153,6 +162,10 @@ public final class SecurityEventTokenFormat implements NotificationFormat {
       event.changedAttributes().forEach(changed::add);
     }
     payload.set("data", event.data());
+    return serialise(root, event);
+  }
+
+  private static byte[] serialise(ObjectNode root, Event event) {
     try {
       return MAPPER.writeValueAsBytes(root);
     } catch (IOException e) {
@@ -190,6 +203,7 @@ public final class SecurityEventTokenFormat implements NotificationFormat {
     private @Nullable String issuer;
     private @Nullable SigningKeys keys;
     private String prefix = DEFAULT_EVENT_TYPE_PREFIX;
+    private SetClaims shape = SetClaims.HOOKLINE;
 
     private Builder() {}
 
@@ -217,13 +231,27 @@ public final class SecurityEventTokenFormat implements NotificationFormat {
 
     /**
      * Sets the prefix of event type URIs: the member of {@code events} is this prefix followed by
-     * the type's wire name ({@code user.created}). Default {@link #DEFAULT_EVENT_TYPE_PREFIX}.
+     * the type's wire name ({@code user.created}); in the {@link SetClaims#AKAMAI_IDENTITY_CLOUD}
+     * shape, for the types Akamai has no name for. Default {@link #DEFAULT_EVENT_TYPE_PREFIX}.
      *
      * @param prefix an absolute URI prefix ({@code https://...} or {@code urn:...})
      * @return this builder
      */
     public Builder eventTypePrefix(String prefix) {
       this.prefix = Objects.requireNonNull(prefix, "prefix");
+      return this;
+    }
+
+    /**
+     * Sets the shape of the claims: {@link SetClaims#HOOKLINE} (the default) or {@link
+     * SetClaims#AKAMAI_IDENTITY_CLOUD} for listeners written for Akamai Identity Cloud Webhooks v3.
+     * Both are signed, sent and verified alike; {@code SecurityEventTokenVerifier} reads either.
+     *
+     * @param shape the shape
+     * @return this builder
+     */
+    public Builder claims(SetClaims shape) {
+      this.shape = Objects.requireNonNull(shape, "shape");
       return this;
     }
 

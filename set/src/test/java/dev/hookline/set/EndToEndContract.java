@@ -3,6 +3,7 @@ package dev.hookline.set;
 import static dev.hookline.set.Fixtures.ISSUER;
 import static dev.hookline.set.Fixtures.T0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -20,6 +21,8 @@ import dev.hookline.WebhookRegistry;
 import dev.hookline.delivery.Dispatcher;
 import dev.hookline.delivery.RetrySchedule;
 import dev.hookline.filter.Filters;
+import dev.hookline.receiver.Notification;
+import dev.hookline.receiver.WebhookVerificationException;
 import dev.hookline.receiver.set.SecurityEvent;
 import dev.hookline.receiver.set.SecurityEventTokenVerifier;
 import dev.hookline.spi.Store;
@@ -46,8 +49,16 @@ abstract class EndToEndContract {
   /** The store under test, empty. */
   protected abstract Store store();
 
-  @Test
-  void aSetWebhookReceivesAllTwelveUserEventsAndEachVerifies() {
+  /** What the listener got from the dispatcher for the twelve user events. */
+  private record Run(
+      String webhookId,
+      List<SecurityEvent> received,
+      List<WebhookVerificationException> refused,
+      List<String> contentTypes,
+      List<Delivery> deliveries) {}
+
+  /** Sends the twelve user events, in the given claims' shape, to a listener over loopback. */
+  private Run sendAllTwelve(SetClaims shape) {
     ManualClock clock = ManualClock.at(T0);
     InMemorySigningKeys keys = InMemorySigningKeys.of(Fixtures.RSA_1, clock, Duration.ofDays(1));
     WebhookRegistry registry =
@@ -62,7 +73,11 @@ abstract class EndToEndContract {
             Dispatcher.builder()
                 .registry(registry)
                 .notificationFormat(
-                    SecurityEventTokenFormat.builder().issuer(ISSUER).signingKeys(keys).build())
+                    SecurityEventTokenFormat.builder()
+                        .issuer(ISSUER)
+                        .signingKeys(keys)
+                        .claims(shape)
+                        .build())
                 .retrySchedule(
                     RetrySchedule.builder().attemptTimeout(Duration.ofSeconds(10)).build())
                 .jitter(() -> 0.5)
@@ -108,23 +123,6 @@ abstract class EndToEndContract {
         assertEquals(List.of(w.id()), dispatcher.publish(e.build()).webhookIds());
       }
       assertEquals(12, dispatcher.runDueNow());
-
-      assertEquals(List.of(), listener.refused, "every token verified");
-      assertEquals(12, listener.received.size());
-      assertEquals(
-          types.stream().map(EventType::wireName).collect(Collectors.toSet()),
-          listener.received.stream().map(SecurityEvent::type).collect(Collectors.toSet()));
-      Set<String> jtis = new HashSet<>();
-      for (SecurityEvent s : listener.received) {
-        jtis.add(s.jti());
-        assertEquals("user-42", s.subject().orElseThrow().userId());
-        assertEquals(Optional.of("app-7"), s.subject().orElseThrow().appId());
-        assertEquals("ada@example.com", s.data().get("email").asText());
-        assertEquals(s.type().equals("user.updated") ? List.of("email") : List.of(), s.changed());
-        assertEquals(List.of(AUDIENCE), s.audience());
-      }
-      assertEquals(12, jtis.size());
-      assertEquals(Set.of("application/secevent+jwt"), new HashSet<>(listener.contentTypes));
       List<Delivery> deliveries =
           registry.store().findDeliveries(DeliveryQuery.builder().webhook(w.id()).build());
       assertEquals(12, deliveries.size());
@@ -132,7 +130,67 @@ abstract class EndToEndContract {
         assertEquals(DeliveryState.SUCCEEDED, d.state(), d.toString());
         assertEquals(202, d.attempts().get(0).statusCode().getAsInt());
       }
+      return new Run(
+          w.id(),
+          List.copyOf(listener.received),
+          List.copyOf(listener.refused),
+          List.copyOf(listener.contentTypes),
+          deliveries);
     }
+  }
+
+  @Test
+  void aSetWebhookReceivesAllTwelveUserEventsAndEachVerifies() {
+    Run run = sendAllTwelve(SetClaims.HOOKLINE);
+
+    assertEquals(List.of(), run.refused(), "every token verified");
+    assertEquals(12, run.received().size());
+    assertEquals(
+        UserEvents.SUBSCRIBABLE.stream().map(EventType::wireName).collect(Collectors.toSet()),
+        run.received().stream().map(SecurityEvent::type).collect(Collectors.toSet()));
+    Set<String> jtis = new HashSet<>();
+    for (SecurityEvent s : run.received()) {
+      jtis.add(s.jti());
+      assertEquals("user-42", s.subject().orElseThrow().userId());
+      assertEquals(Optional.of("app-7"), s.subject().orElseThrow().appId());
+      assertEquals("ada@example.com", s.data().get("email").asText());
+      assertEquals(s.type().equals("user.updated") ? List.of("email") : List.of(), s.changed());
+      assertEquals(List.of(AUDIENCE), s.audience());
+    }
+    assertEquals(12, jtis.size());
+    assertEquals(Set.of("application/secevent+jwt"), new HashSet<>(run.contentTypes()));
+  }
+
+  @Test
+  void anAkamaiShapedSetWebhookReceivesAllTwelveUserEventsAndEachVerifies() {
+    Run run = sendAllTwelve(SetClaims.AKAMAI_IDENTITY_CLOUD);
+
+    assertEquals(List.of(), run.refused(), "every token verified");
+    assertEquals(12, run.received().size());
+    assertEquals(
+        UserEvents.SUBSCRIBABLE.stream().map(EventType::wireName).collect(Collectors.toSet()),
+        run.received().stream().map(SecurityEvent::type).collect(Collectors.toSet()),
+        "Akamai's names read as Hookline's types");
+    Set<String> jtis = new HashSet<>();
+    for (SecurityEvent s : run.received()) {
+      jtis.add(s.jti());
+      assertEquals("evt_e2e_" + s.type().replace('.', '_'), s.eventId());
+      assertEquals(
+          Optional.of(new Notification.Subject("user-42", Optional.of("app-7"), Optional.empty())),
+          s.subject());
+      assertEquals(s.type().equals("user.updated") ? List.of("email") : List.of(), s.changed());
+      assertFalse(s.data().has("email"), "no event data in Akamai's shape");
+      assertEquals(List.of(AUDIENCE), s.audience());
+    }
+    assertEquals(
+        Set.of("entityCreated", "entityUpdated", "entityDeleted"),
+        run.received().stream()
+            .map(SecurityEvent::typeUri)
+            .filter(u -> !u.startsWith(SecurityEventTokenFormat.DEFAULT_EVENT_TYPE_PREFIX))
+            .collect(Collectors.toSet()));
+    assertEquals(12, jtis.size());
+    assertFalse(jtis.contains("evt_e2e_user_updated"), "the jti names the notification");
+    assertEquals(Set.of("application/secevent+jwt"), new HashSet<>(run.contentTypes()));
   }
 
   @Test

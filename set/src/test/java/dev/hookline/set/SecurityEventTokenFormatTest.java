@@ -2,6 +2,7 @@ package dev.hookline.set;
 
 import static dev.hookline.set.Fixtures.ISSUER;
 import static dev.hookline.set.Fixtures.T0;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -109,6 +110,31 @@ class SecurityEventTokenFormatTest {
     assertEquals("acme", event.get("subject").get("tenant").asText());
     assertEquals("[\"email\",\"profile.locale\"]", event.get("changed").toString());
     assertEquals(e.data(), event.get("data"));
+  }
+
+  @Test
+  void theDefaultClaimsAreByteForByteHooklinesOwnShape() throws Exception {
+    Event e = Fixtures.updated("evt_golden", T0.minusSeconds(3));
+    Webhook w = Fixtures.webhook("https://rp.example/hook", Optional.of("urn:rp:aud"));
+    for (SecurityEventTokenFormat f :
+        List.of(
+            format(Fixtures.RSA_1),
+            SecurityEventTokenFormat.builder()
+                .issuer(ISSUER)
+                .signingKeys(InMemorySigningKeys.of(Fixtures.RSA_1, clock, Duration.ofDays(1)))
+                .claims(SetClaims.HOOKLINE)
+                .build())) {
+      String token = f.token(e, w, T0);
+      String claims = new String(Base64.getUrlDecoder().decode(token.split("\\.", -1)[1]), UTF_8);
+      assertEquals(
+          "{\"iss\":\"https://id.example.com\",\"iat\":1795341600,\"jti\":\"evt_golden\","
+              + "\"aud\":\"urn:rp:aud\",\"toe\":1795341597,\"events\":{"
+              + "\"https://schemas.hookline.dev/secevent/user.updated\":{"
+              + "\"subject\":{\"user_id\":\"user-42\",\"app_id\":\"app-7\",\"tenant\":\"acme\"},"
+              + "\"changed\":[\"email\",\"profile.locale\"],"
+              + "\"data\":{\"email\":\"ada@example.com\",\"profile\":{\"locale\":\"en-GB\"}}}}}",
+          claims);
+    }
   }
 
   @Test

@@ -94,15 +94,6 @@ public final class WebhookRegistry {
   }
 
   /**
-   * Returns the store this registry writes to.
-   *
-   * @return the store
-   */
-  public Store store() {
-    return store;
-  }
-
-  /**
    * Returns the clock this registry stamps changes with.
    *
    * @return the clock
@@ -652,6 +643,11 @@ public final class WebhookRegistry {
    * The system-driven state changes, handed to Hookline's own modules by {@link RegistryAccess}.
    */
   private final class StateChanges implements WebhookStateChanges {
+    @Override
+    public Store store() {
+      return store;
+    }
+
     @Override
     public VerificationResult recordVerification(Webhook checked, VerificationResult result) {
       return WebhookRegistry.this.recordVerification(checked, result);

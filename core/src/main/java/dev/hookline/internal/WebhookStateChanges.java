@@ -2,6 +2,7 @@ package dev.hookline.internal;
 
 import dev.hookline.VerificationResult;
 import dev.hookline.Webhook;
+import dev.hookline.spi.Store;
 import java.net.URI;
 import java.time.Instant;
 import java.util.Optional;
@@ -15,6 +16,15 @@ import java.util.Optional;
  * <p>Thread-safe: each change is an optimistic update that re-reads and retries.
  */
 public interface WebhookStateChanges {
+
+  /**
+   * Returns the Store the registry writes to: the dispatcher and the admin module read and write
+   * deliveries there. Not on the registry's public API, so that code handed a registry cannot write
+   * webhooks past its rules ({@code Store.updateWebhook} takes any state).
+   *
+   * @return the store
+   */
+  Store store();
 
   /**
    * Records the result of a handshake with {@code checked} (the webhook as it was when the

@@ -153,7 +153,7 @@ public final class Dispatcher implements AutoCloseable {
 
   private Dispatcher(Builder b, WebhookRegistry registry) {
     this.registry = registry;
-    this.store = registry.store();
+    this.store = RegistryAccess.stateChanges(registry).store();
     this.clock = b.clock != null ? b.clock : registry.clock();
     this.formats = Map.copyOf(b.formats);
     IdGenerator ids = b.ids;

@@ -58,6 +58,15 @@ class NoHandshakeBypassTest {
   }
 
   @Test
+  void theRegistryDoesNotHandOutItsStore() throws IOException {
+    // With the Store, any state could be written: store.updateWebhook(new Webhook(..., VERIFIED,
+    // ...)) skips the handshake and every rule of the registry.
+    Result r = compile("registry.store().updateWebhook(registry.require(id));");
+    assertFalse(r.ok);
+    assertTrue(r.output.contains("error:") && r.output.contains("store()"), r.output);
+  }
+
+  @Test
   void theInternalStateChangesAreNotVisibleToUserModules() throws IOException {
     Result r =
         compile(

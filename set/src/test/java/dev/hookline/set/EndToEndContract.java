@@ -124,7 +124,7 @@ abstract class EndToEndContract {
       }
       assertEquals(12, dispatcher.runDueNow());
       List<Delivery> deliveries =
-          registry.store().findDeliveries(DeliveryQuery.builder().webhook(w.id()).build());
+          dispatcher.deliveries(DeliveryQuery.builder().webhook(w.id()).build());
       assertEquals(12, deliveries.size());
       for (Delivery d : deliveries) {
         assertEquals(DeliveryState.SUCCEEDED, d.state(), d.toString());
@@ -241,8 +241,7 @@ abstract class EndToEndContract {
       dispatcher.publish(e);
       assertEquals(1, dispatcher.runDueNow());
 
-      Delivery d =
-          registry.store().findDeliveries(DeliveryQuery.builder().event(e.id()).build()).get(0);
+      Delivery d = dispatcher.deliveries(DeliveryQuery.builder().event(e.id()).build()).get(0);
       assertEquals(DeliveryState.RETRYING, d.state());
       assertEquals(400, d.attempts().get(0).statusCode().getAsInt());
       assertEquals("HTTP 400 err=invalid_audience", d.attempts().get(0).detail());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hookline.Webhook;
 import dev.hookline.WebhookRegistry;
 import dev.hookline.delivery.Dispatcher;
 import dev.hookline.micrometer.HooklineMeterBinder;
@@ -44,12 +45,19 @@ class HooklineAutoConfigurationTest {
 
   @Test
   void withoutDataSourceTheStoreIsInMemoryAndSaysSoOnce(CapturedOutput output) {
-    runner.run(
-        context -> {
-          assertInstanceOf(InMemoryStore.class, context.getBean(Store.class));
-          assertSame(context.getBean(Store.class), context.getBean(WebhookRegistry.class).store());
-          assertNotNull(context.getBean(Dispatcher.class));
-        });
+    runner
+        .withBean(
+            WebhookRegistryCustomizer.class, () -> b -> b.allowInsecureLoopbackForDevelopment(true))
+        .run(
+            context -> {
+              assertInstanceOf(InMemoryStore.class, context.getBean(Store.class));
+              // The registry writes to that Store.
+              Webhook w =
+                  Webhooks.receiving(
+                      context.getBean(WebhookRegistry.class), "http://127.0.0.1:9/hook");
+              assertTrue(context.getBean(Store.class).findWebhook(w.id()).isPresent());
+              assertNotNull(context.getBean(Dispatcher.class));
+            });
     String log = output.getAll();
     assertEquals(1, log.split(IN_MEMORY_WARNING, -1).length - 1, log);
     assertTrue(log.contains("WARN"), log);

@@ -32,6 +32,7 @@ import dev.hookline.admin.spi.StoredToken;
 import dev.hookline.delivery.Dispatcher;
 import dev.hookline.delivery.FormatUnavailableException;
 import dev.hookline.delivery.PublishResult;
+import dev.hookline.internal.RegistryAccess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -870,7 +871,7 @@ public final class AdminService {
     int count = 0;
     for (int i = failed.size() - 1; i >= 0; i--) { // oldest first
       Instant due = now.plus(settings.recoverPace().multipliedBy(count));
-      if (registry.store().requeue(failed.get(i).id(), due, now)) {
+      if (RegistryAccess.stateChanges(registry).store().requeue(failed.get(i).id(), due, now)) {
         count++;
       }
     }

@@ -1240,7 +1240,37 @@ public final class Dispatcher implements AutoCloseable {
     private static void range(String name, Duration value, Duration min, Duration max) {
       if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
         throw new IllegalArgumentException(
-            name + " is " + value + "; it must be " + min + " to " + max);
+            name
+                + " is "
+                + readable(value)
+                + "; it must be "
+                + readable(min)
+                + " to "
+                + readable(max));
+      }
+    }
+
+    /** A duration as people write it: {@code 1ms}, {@code 2m30s}, {@code 3650d}. */
+    static String readable(Duration d) {
+      if (d.isZero()) {
+        return "0s";
+      }
+      if (d.isNegative()) {
+        return d.toString(); // no period a setting takes is negative; keep the exact value
+      }
+      StringBuilder out = new StringBuilder();
+      part(out, d.toDaysPart(), "d");
+      part(out, d.toHoursPart(), "h");
+      part(out, d.toMinutesPart(), "m");
+      part(out, d.toSecondsPart(), "s");
+      part(out, d.toMillisPart(), "ms");
+      part(out, d.toNanosPart() % 1_000_000, "ns");
+      return out.toString();
+    }
+
+    private static void part(StringBuilder out, long amount, String unit) {
+      if (amount != 0) {
+        out.append(amount).append(unit);
       }
     }
   }

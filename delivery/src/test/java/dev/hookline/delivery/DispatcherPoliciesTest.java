@@ -74,14 +74,31 @@ class DispatcherPoliciesTest {
                 Dispatcher.builder()
                     .disableAfter(java.time.temporal.ChronoUnit.FOREVER.getDuration()));
     assertTrue(
-        forever.getMessage().startsWith("disableAfter is PT")
-            && forever.getMessage().endsWith("; it must be PT1M to PT87600H"),
+        forever.getMessage().startsWith("disableAfter is 106751991167300d")
+            && forever.getMessage().endsWith("; it must be 1m to 3650d"),
         forever.getMessage());
     IllegalArgumentException lease =
         assertThrows(
             IllegalArgumentException.class,
             () -> Dispatcher.builder().leaseDuration(Duration.ofDays(2)));
-    assertEquals("leaseDuration is PT48H; it must be PT0.001S to PT24H", lease.getMessage());
+    assertEquals("leaseDuration is 2d; it must be 1ms to 1d", lease.getMessage());
+  }
+
+  @Test
+  void durationsInMessagesReadAsPeopleWriteThem() {
+    IllegalArgumentException poll =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new Harness()
+                    .dispatcher(Duration.ofSeconds(1))
+                    .pollInterval(Duration.ZERO)
+                    .build());
+    assertEquals("pollInterval is 0s; it must be 1ms to 1h", poll.getMessage());
+    assertEquals("2m30s", Dispatcher.Builder.readable(Duration.ofSeconds(150)));
+    assertEquals(
+        "1d1h1m1s1ms1ns", Dispatcher.Builder.readable(Duration.parse("P1DT1H1M1.001000001S")));
+    assertEquals("PT-1S", Dispatcher.Builder.readable(Duration.ofSeconds(-1)));
   }
 
   private static void assertMessage(String expected, CircuitBreakerPolicy.Builder b) {

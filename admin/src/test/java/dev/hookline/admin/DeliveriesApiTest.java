@@ -227,6 +227,64 @@ class DeliveriesApiTest {
   }
 
   @Test
+  void recoverOfAWindowLongerThanAPageGoesOldestFirstAcrossPages() {
+    Webhook w = h.receiving("recover-many", "recover-many");
+    Instant start = h.clock.instant();
+    int n = 2_300; // more than two of the windowed recover's pages of 1,000
+    List<dev.hookline.Delivery> pending = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      if (i % 3 == 0) {
+        h.clock.advance(Duration.ofMillis(1)); // threes share an instant, across page boundaries
+      }
+      pending.add(
+          dev.hookline.Delivery.pending(
+              "dlv_many_" + i,
+              w.id(),
+              h.event(dev.hookline.UserEvents.CREATED, "recover-many"),
+              h.clock.instant()));
+    }
+    h.store.enqueue(pending);
+    Instant now = h.clock.instant();
+    while (true) {
+      List<dev.hookline.spi.ClaimedDelivery> claimed =
+          h.store.claim(dev.hookline.spi.ClaimRequest.of("test", now, Duration.ofMinutes(5), 500));
+      if (claimed.isEmpty()) {
+        break;
+      }
+      for (dev.hookline.spi.ClaimedDelivery cd : claimed) {
+        assertTrue(
+            h.store.fail(
+                cd.lease(), dev.hookline.Attempt.response(1, now, Duration.ZERO, 500, ""), now));
+      }
+    }
+    h.clock.advance(Duration.ofSeconds(1));
+    Instant until = h.clock.instant();
+    String recover = h.webhooks() + "/" + w.id() + "/recover";
+    Http.Exchange e =
+        http.post(recover, h.root, "{\"since\":\"" + start + "\",\"until\":\"" + until + "\"}");
+    assertEquals(202, e.status(), e::toString);
+    assertEquals(n, e.json().get("redelivered").asInt());
+    Instant requeuedAt = h.clock.instant();
+    for (int i = 0; i < n; i++) {
+      dev.hookline.Delivery d = h.store.findDelivery("dlv_many_" + i).orElseThrow();
+      assertEquals(DeliveryState.RETRYING, d.state(), d.id());
+    }
+    List<dev.hookline.Delivery> all = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      all.add(h.store.findDelivery("dlv_many_" + i).orElseThrow());
+    }
+    all.sort(
+        java.util.Comparator.comparing(dev.hookline.Delivery::createdAt)
+            .thenComparing(d -> d.nextAttemptAt().orElseThrow()));
+    for (int i = 0; i < n; i++) {
+      assertEquals(
+          requeuedAt.plusSeconds(i),
+          all.get(i).nextAttemptAt().orElseThrow(),
+          "oldest first, one second apart, at " + i);
+    }
+  }
+
+  @Test
   void recoverValidatesItsWindow() {
     Webhook w = h.receiving("recover-bad", "recover-bad");
     String recover = h.webhooks() + "/" + w.id() + "/recover";

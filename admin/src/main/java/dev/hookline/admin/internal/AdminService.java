@@ -33,6 +33,7 @@ import dev.hookline.delivery.Dispatcher;
 import dev.hookline.delivery.FormatUnavailableException;
 import dev.hookline.delivery.PublishResult;
 import dev.hookline.internal.RegistryAccess;
+import dev.hookline.spi.Store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -846,6 +847,9 @@ public final class AdminService {
     return ok(202, out);
   }
 
+  /** Deliveries read per page by a windowed recover. */
+  static final int RECOVER_PAGE = 1000;
+
   /** Requeues the failed deliveries created in [since, until), oldest first, paced apart. */
   private int requeueWindow(String webhookId, Instant since, Instant until) {
     DeliveryPager pager =
@@ -856,23 +860,34 @@ public final class AdminService {
             Optional.empty(),
             Optional.of(since),
             Optional.of(until));
-    List<Delivery> failed = new ArrayList<>();
+    // Walk the window newest to oldest keeping only where each page starts, not the deliveries
+    // (a window may hold a long outage's worth, each with its event), then requeue page by page
+    // from the oldest. A page read again from its start returns its own rows: the older ones are
+    // requeued by then, and no longer FAILED.
+    List<Optional<Cursor>> starts = new ArrayList<>();
     Optional<Cursor> position = Optional.empty();
     while (true) {
-      List<Delivery> batch = pager.fetch(position, 1000);
-      failed.addAll(batch);
-      if (batch.size() < 1000) {
+      List<Delivery> batch = pager.fetch(position, RECOVER_PAGE);
+      if (batch.isEmpty()) {
+        break;
+      }
+      starts.add(position);
+      if (batch.size() < RECOVER_PAGE) {
         break;
       }
       Delivery last = batch.get(batch.size() - 1);
       position = Optional.of(new Cursor(last.createdAt(), last.id()));
     }
+    Store store = RegistryAccess.stateChanges(registry).store();
     Instant now = settings.clock().instant();
     int count = 0;
-    for (int i = failed.size() - 1; i >= 0; i--) { // oldest first
-      Instant due = now.plus(settings.recoverPace().multipliedBy(count));
-      if (RegistryAccess.stateChanges(registry).store().requeue(failed.get(i).id(), due, now)) {
-        count++;
+    for (int k = starts.size() - 1; k >= 0; k--) {
+      List<Delivery> page = pager.fetch(starts.get(k), RECOVER_PAGE);
+      for (int i = page.size() - 1; i >= 0; i--) { // oldest first
+        Instant due = now.plus(settings.recoverPace().multipliedBy(count));
+        if (store.requeue(page.get(i).id(), due, now)) {
+          count++;
+        }
       }
     }
     return count;

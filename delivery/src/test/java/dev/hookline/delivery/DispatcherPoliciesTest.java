@@ -101,6 +101,15 @@ class DispatcherPoliciesTest {
     assertEquals("PT-1S", Dispatcher.Builder.readable(Duration.ofSeconds(-1)));
   }
 
+  @Test
+  void noMoreOfAResponseIsReadThanAnAttemptKeeps() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new Harness().dispatcher(Duration.ofSeconds(1)).maxResponseBytes(4097).build());
+    assertEquals("maxResponseBytes is 4097; it must be 0 to 4096", e.getMessage());
+  }
+
   private static void assertMessage(String expected, CircuitBreakerPolicy.Builder b) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build);
     assertEquals(expected, e.getMessage());

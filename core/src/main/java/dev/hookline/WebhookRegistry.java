@@ -510,7 +510,8 @@ public final class WebhookRegistry {
   /**
    * Adds a new signing secret. Until {@code overlap} has passed, notifications carry signatures by
    * both the old and the new secret, so listeners can switch without missing any; then the old
-   * secret stops signing and is dropped at the next rotation.
+   * secret stops signing, and it is deleted by the dispatcher's periodic purge or at the next
+   * rotation, whichever comes first.
    *
    * @param id the webhook id
    * @param overlap how long the old secrets keep signing; zero drops them at once

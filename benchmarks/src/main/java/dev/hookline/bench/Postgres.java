@@ -20,7 +20,8 @@ import java.sql.Statement;
  */
 final class Postgres implements AutoCloseable {
   /**
-   * Connections per store: the dispatcher's default 32 workers plus a few, as a user would size.
+   * Connections per store. A dispatcher needs about 8 whatever its workers (docs/production.md);
+   * the harness's publishers and the sized-up pool of earlier runs, kept so that runs compare.
    */
   static final int POOL = 40;
 

@@ -390,9 +390,10 @@ public final class PostgresStore implements TransactionalStore {
    *
    * <p>Over PostgreSQL's {@code LISTEN}/{@code NOTIFY}: every webhook write through any {@code
    * PostgresStore} on this schema notifies when it commits. The watch holds one connection of the
-   * pool for as long as it runs (size the pool one larger), reconnects with a back-off when the
-   * database goes away and then asks for a resync. A pool whose connections do not unwrap to
-   * pgjdbc's {@code PGConnection} gives no feed (logged once).
+   * pool for as long as it runs, beside those the claims, grouped writes and publishes borrow
+   * (docs/production.md sizes the pool), reconnects with a back-off when the database goes away and
+   * then asks for a resync. A pool whose connections do not unwrap to pgjdbc's {@code PGConnection}
+   * gives no feed (logged once).
    */
   @Override
   public Watch watchWebhooks(WebhookWatcher watcher) {

@@ -1,7 +1,8 @@
 /**
  * Hookline's Spring Boot auto-configuration: a Store, a WebhookRegistry and a started Dispatcher
  * from {@code hookline.*} properties, with the Micrometer and OpenTelemetry observers when those
- * modules and their registries are present, and a health indicator when Spring Boot Actuator is.
+ * modules and their registries are present, a health indicator when Spring Boot Actuator is, and
+ * the admin API's servlet mount when hookline-admin is present and turned on.
  */
 module dev.hookline.spring {
   requires transitive dev.hookline.delivery;
@@ -18,6 +19,8 @@ module dev.hookline.spring {
   requires static dev.hookline.otel;
   requires static spring.boot.actuator;
   requires static spring.boot.actuator.autoconfigure;
+  requires static transitive dev.hookline.admin;
+  requires static jakarta.servlet;
   requires static transitive org.jspecify;
 
   exports dev.hookline.spring;

@@ -28,6 +28,7 @@ public final class HooklineProperties {
   private final Integration micrometer = new Integration();
   private final Integration opentelemetry = new Integration();
   private final Health health = new Health();
+  private final Admin admin = new Admin();
 
   /** Creates the properties with every default. */
   public HooklineProperties() {}
@@ -104,6 +105,15 @@ public final class HooklineProperties {
     return health;
   }
 
+  /**
+   * Returns the {@code hookline.admin.*} properties.
+   *
+   * @return the admin API properties
+   */
+  public Admin getAdmin() {
+    return admin;
+  }
+
   @Override
   public String toString() {
     return "HooklineProperties[allowInsecureLoopbackForDevelopment="
@@ -114,6 +124,10 @@ public final class HooklineProperties {
         + secrets.primaryKeyId
         + ", secrets.decryptionKeyIds="
         + secrets.decryptionKeys.keySet()
+        + ", admin.enabled="
+        + admin.enabled
+        + ", admin.path="
+        + admin.path
         + "]";
   }
 
@@ -433,6 +447,61 @@ public final class HooklineProperties {
      */
     public void setEnabled(boolean enabled) {
       this.enabled = enabled;
+    }
+  }
+
+  /**
+   * {@code hookline.admin.*}: the management API and the Webhooks admin page, mounted as a servlet
+   * when hookline-admin is on the class path and the application is a servlet web application.
+   */
+  public static final class Admin {
+    /** Whether the admin API and page are mounted; off unless turned on. */
+    private boolean enabled;
+
+    /**
+     * Where they are mounted, below the servlet context path: the API at {@code <path>/api/v1}, the
+     * page at {@code <path>/admin/}. Starts with a slash, no trailing slash.
+     */
+    private String path = "/hookline";
+
+    /** Creates the defaults. */
+    public Admin() {}
+
+    /**
+     * Returns whether the admin API and page are mounted.
+     *
+     * @return whether they are; default false
+     */
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    /**
+     * Sets whether the admin API and page are mounted.
+     *
+     * @param enabled true to mount them
+     */
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    /**
+     * Returns the mount path.
+     *
+     * @return the path; default {@code /hookline}
+     */
+    public String getPath() {
+      return path;
+    }
+
+    /**
+     * Sets the mount path; checked at startup.
+     *
+     * @param path such as {@code /hookline}: segments of {@code A-Z a-z 0-9 . _ ~ -}, each after a
+     *     slash, no trailing slash
+     */
+    public void setPath(String path) {
+      this.path = path;
     }
   }
 }

@@ -7,6 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hookline.WebhookRegistry;
+import dev.hookline.admin.AdminApi;
+import dev.hookline.admin.AdminRequest;
+import dev.hookline.admin.AdminResponse;
+import dev.hookline.admin.Scope;
+import dev.hookline.admin.spi.AdminStore;
+import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.spi.SecretCipher;
 import dev.hookline.spi.Store;
 import dev.hookline.store.AesGcmSecretCipher;
@@ -15,6 +21,8 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.EnumSet;
+import java.util.Optional;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 
 /** The PostgreSQL store chosen for a DataSource, on an embedded PostgreSQL of this class's own. */
 class PostgresAutoConfigurationTest {
@@ -160,6 +169,43 @@ class PostgresAutoConfigurationTest {
               assertSame(own, context.getBean(SecretCipher.class));
               assertInstanceOf(PostgresStore.class, context.getBean(Store.class));
             });
+  }
+
+  @Test
+  void theAdminApiKeepsItsTokensInTheSameSchemaAcrossContexts() {
+    WebApplicationContextRunner web =
+        new WebApplicationContextRunner()
+            .withConfiguration(
+                AutoConfigurations.of(
+                    HooklineAutoConfiguration.class, HooklineAdminAutoConfiguration.class))
+            .withBean(DataSource.class, () -> postgres.getPostgresDatabase())
+            .withPropertyValues(
+                "hookline.store.schema=hookline_admin",
+                "hookline.secrets.primary-key-id=2026-01",
+                "hookline.secrets.primary-key=" + KEY,
+                "hookline.admin.enabled=true");
+    String[] token = new String[1];
+    web.run(
+        context -> {
+          assertInstanceOf(PostgresAdminStore.class, context.getBean(AdminStore.class));
+          token[0] =
+              context
+                  .getBean(AdminApi.class)
+                  .issueToken("ops", Optional.empty(), EnumSet.allOf(Scope.class), Optional.empty())
+                  .token()
+                  .reveal();
+        });
+    web.run(
+        context -> {
+          AdminResponse me =
+              context
+                  .getBean(AdminApi.class)
+                  .handle(
+                      AdminRequest.builder("GET", "/hookline/api/v1/me")
+                          .header("Authorization", "Bearer " + token[0])
+                          .build());
+          assertEquals(200, me.status(), me.bodyText());
+        });
   }
 
   private static byte[] filled(int length, int value) {

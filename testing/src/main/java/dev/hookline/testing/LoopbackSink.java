@@ -8,7 +8,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
@@ -52,9 +51,6 @@ public final class LoopbackSink implements AutoCloseable {
   private static final Pattern BODY_ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
   private static final byte[] NO_CONTENT =
       "HTTP/1.1 204 No Content\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-
-  /** How long a refused connection waits for the client to close its side. */
-  private static final int LINGER_MILLIS = 2000;
 
   /** How much of a refused request is read and dropped at most before closing anyway. */
   private static final long MAX_LINGER_BYTES = 1 << 20;
@@ -231,7 +227,7 @@ public final class LoopbackSink implements AutoCloseable {
         }
         if (refusal != null) {
           refuse(out, refusal);
-          lingeringClose(s, in);
+          Lingering.drain(s, in, MAX_LINGER_BYTES);
           return;
         }
         arrived(in, length, webhookId);
@@ -300,28 +296,6 @@ public final class LoopbackSink implements AutoCloseable {
         ("HTTP/1.1 " + status + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII));
     out.flush();
-  }
-
-  /**
-   * Ends a connection whose request was refused without cutting off the answer: closing a socket
-   * with unread bytes in its receive buffer (the rest of the refused request) sends a TCP reset,
-   * which may reach the client before it has read the answer, so the client would see the
-   * connection die instead of the status. So the sink stops sending, reads and drops what the
-   * client still sends until it closes its side (as it must after {@code Connection: close}), for
-   * at most {@link #LINGER_MILLIS}, and only then closes.
-   */
-  private static void lingeringClose(Socket s, InputStream in) throws IOException {
-    s.shutdownOutput();
-    s.setSoTimeout(LINGER_MILLIS);
-    byte[] drop = new byte[8192];
-    long dropped = 0;
-    try {
-      for (int n = in.read(drop); n >= 0 && dropped < MAX_LINGER_BYTES; n = in.read(drop)) {
-        dropped += n;
-      }
-    } catch (SocketTimeoutException e) {
-      // the client neither closed nor sent more in time: close anyway
-    }
   }
 
   /** Reads a request head up to the blank line; null at end of stream. */

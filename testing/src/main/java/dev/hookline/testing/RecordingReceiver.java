@@ -10,7 +10,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -31,7 +30,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -84,9 +82,6 @@ public final class RecordingReceiver implements AutoCloseable {
   private static final int MAX_VERIFICATION_KEY_LENGTH = 1024;
   private static final String BEARER = "Bearer ";
   private static final int MAX_HEAD_BYTES = 64 * 1024;
-
-  /** How long a refused connection waits for the client to close its side. */
-  private static final int LINGER_MILLIS = 2000;
 
   /** How much of a refused request is read and dropped at most before closing anyway. */
   private static final long MAX_LINGER_BYTES = 4L << 20;
@@ -385,7 +380,7 @@ public final class RecordingReceiver implements AutoCloseable {
           open = exchange(in, out);
         } catch (Refusal r) {
           write(out, Reply.status(r.status), true, false);
-          lingeringClose(s, in);
+          Lingering.drain(s, in, MAX_LINGER_BYTES);
           open = false;
         }
       }
@@ -686,29 +681,6 @@ public final class RecordingReceiver implements AutoCloseable {
       out.write(reply.body);
     }
     out.flush();
-  }
-
-  /**
-   * Ends a connection whose request was refused without cutting off the answer: closing a socket
-   * with unread bytes in its receive buffer (the rest of the refused request) sends a TCP reset,
-   * which may reach the client before it has read the answer. So the receiver stops sending, reads
-   * and drops what the client still sends until it closes its side (as it must after {@code
-   * Connection: close}), for at most {@link #LINGER_MILLIS}, and only then closes.
-   */
-  private static void lingeringClose(Socket s, InputStream in) throws IOException {
-    if (!(s instanceof SSLSocket)) {
-      s.shutdownOutput(); // TLS has no half-close to offer here; the client closes on the answer
-    }
-    s.setSoTimeout(LINGER_MILLIS);
-    byte[] drop = new byte[8192];
-    long dropped = 0;
-    try {
-      for (int n = in.read(drop); n >= 0 && dropped < MAX_LINGER_BYTES; n = in.read(drop)) {
-        dropped += n;
-      }
-    } catch (SocketTimeoutException e) {
-      // the client neither closed nor sent more in time: close anyway
-    }
   }
 
   private static String reasonPhrase(int status) {

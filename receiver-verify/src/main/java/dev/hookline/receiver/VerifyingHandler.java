@@ -99,7 +99,11 @@ public final class VerifyingHandler implements HttpHandler {
    * @param method the HTTP method
    * @param headers the request headers, matched case-insensitively
    * @param body the raw body as received (empty for a {@code GET})
-   * @return what to answer; a failing consumer or replay guard is answered 500, never thrown
+   * @return what to answer; a failing consumer or replay guard is answered 500, never thrown. A
+   *     consumer that throws {@link InterruptedException} is answered 500 too, and the calling
+   *     thread's interrupt flag is set again before this returns: a caller that writes the answer
+   *     on that thread through blocking NIO (which closes the channel of an interrupted thread)
+   *     should clear it first, as {@link #handle} does.
    */
   public Response respond(
       String method, Map<String, ? extends Collection<String>> headers, byte[] body) {
@@ -144,6 +148,7 @@ public final class VerifyingHandler implements HttpHandler {
 
   private Response deliver(Notification notification) {
     boolean processed = false;
+    boolean interrupted = false;
     try {
       consumer.accept(notification);
       processed = true;
@@ -153,9 +158,7 @@ public final class VerifyingHandler implements HttpHandler {
     } catch (Exception | AssertionError | LinkageError | StackOverflowError e) {
       // An Error a consumer's code throws (a failed assertion, a missing class) is answered like
       // an exception, so the sender retries; only the JVM's own failures (out of memory) pass.
-      if (e instanceof InterruptedException) {
-        Thread.currentThread().interrupt(); // answered all the same; the thread's owner decides
-      }
+      interrupted = e instanceof InterruptedException;
       LOG.warn(
           "The application failed to process notification {} ({}); answering 500 so the sender"
               + " retries",
@@ -165,7 +168,10 @@ public final class VerifyingHandler implements HttpHandler {
       return Response.error(500, "processing failed");
     } finally {
       if (!processed) {
-        release(notification);
+        release(notification); // before the interrupt is set again: a shared guard may do I/O
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt(); // answered all the same; the thread's owner decides
       }
     }
   }
@@ -219,6 +225,9 @@ public final class VerifyingHandler implements HttpHandler {
   public void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       Response response = respond(exchange);
+      // The server's thread, not the consumer's: writing on it while interrupted would close the
+      // connection (and, on the server's own dispatcher thread, every later one).
+      Thread.interrupted();
       response.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
       byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
       // A HEAD answer carries no body.

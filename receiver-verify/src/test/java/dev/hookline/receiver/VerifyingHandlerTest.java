@@ -34,6 +34,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -454,12 +455,47 @@ class VerifyingHandlerTest {
 
     private HttpResponse<String> post(Map<String, List<String>> headers, byte[] body)
         throws Exception {
+      return post(uri, headers, body);
+    }
+
+    private HttpResponse<String> post(URI to, Map<String, List<String>> headers, byte[] body)
+        throws Exception {
       HttpRequest.Builder b =
-          HttpRequest.newBuilder(uri)
+          HttpRequest.newBuilder(to)
               .timeout(Duration.ofSeconds(10))
               .POST(HttpRequest.BodyPublishers.ofByteArray(body));
       headers.forEach((name, values) -> values.forEach(v -> b.header(name, v)));
       return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aConsumerInterruptedOnTheServersOwnThreadIsAnswered500AndTheServerGoesOn()
+        throws Exception {
+      // No executor: handlers run on the server's dispatcher thread, as in the quick start.
+      AtomicBoolean once = new AtomicBoolean();
+      HttpServer plain =
+          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      plain.createContext(
+          "/hook",
+          VerifyingHandler.create(
+              verifier,
+              n -> {
+                if (once.compareAndSet(false, true)) {
+                  throw new InterruptedException("shutting down");
+                }
+                received.add(n);
+              }));
+      plain.start();
+      try {
+        URI at = URI.create("http://127.0.0.1:" + plain.getAddress().getPort() + "/hook");
+        byte[] first = body("evt_int_1");
+        assertEquals(500, post(at, headers("evt_int_1", first), first).statusCode());
+        byte[] second = body("evt_int_2");
+        assertEquals(204, post(at, headers("evt_int_2", second), second).statusCode());
+        assertEquals(204, post(at, headers("evt_int_1", first), first).statusCode(), "retried");
+      } finally {
+        plain.stop(0);
+      }
     }
 
     @Test

@@ -61,9 +61,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>It speaks HTTP/1.1 with keep-alive, over TLS when built with {@link
  * Builder#https(ServerCertificate)}; bodies framed by {@code Content-Length} or chunked. Malformed
- * requests are answered {@code 400} (or {@code 501} for an unknown transfer coding, {@code 431} for
- * an oversized head), not recorded, and their connection closed. It serves one thread per
- * connection.
+ * requests (among them one framed both ways at once, or with a bare CR or LF in its head: a
+ * sender's framing bug, shown rather than papered over) are answered {@code 400} (or {@code 501}
+ * for an unknown transfer coding, {@code 431} for an oversized head), not recorded, and their
+ * connection closed. It serves one thread per connection.
  *
  * <p>Thread-safe: requests may arrive on many connections at once, and every method may be called
  * from any thread while they do. {@link #close()} stops listening, releases held requests, closes
@@ -310,8 +311,9 @@ public final class RecordingReceiver implements AutoCloseable {
   }
 
   /**
-   * Stops listening, answers held requests, closes every connection and waits for the receiver's
-   * threads to end; the port is free when it returns. Idempotent.
+   * Stops listening, releases held requests (whose answers the closing connections may cut off),
+   * closes every connection and waits for the receiver's threads to end; the port is free when it
+   * returns. Idempotent.
    *
    * @throws IllegalStateException if a thread has not ended after waiting ten seconds for it
    */
@@ -322,7 +324,16 @@ public final class RecordingReceiver implements AutoCloseable {
       gate.countDown();
     }
     closeQuietly(server);
-    sockets.forEach(RecordingReceiver::closeQuietly);
+    for (Socket s : sockets) {
+      try {
+        // A TLS close waits, unbounded, for the record lock a thread stuck writing to a client that
+        // does not read holds; with a zero linger it only tries the lock, and resets.
+        s.setSoLinger(true, 0);
+      } catch (IOException e) {
+        // closed already
+      }
+      closeQuietly(s);
+    }
     try {
       acceptor.join(CLOSE_WAIT_MILLIS);
       // The acceptor has ended, so no connection thread starts after this snapshot.
@@ -399,6 +410,11 @@ public final class RecordingReceiver implements AutoCloseable {
       return false;
     }
     String[] lines = head.split("\r\n", -1);
+    for (String line : lines) {
+      if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
+        throw new Refusal(400); // a bare CR or LF: a sender's framing bug, not a header value
+      }
+    }
     String[] requestLine = lines[0].split(" ", -1);
     if (requestLine.length != 3
         || requestLine[0].isEmpty()
@@ -414,6 +430,9 @@ public final class RecordingReceiver implements AutoCloseable {
     byte[] body;
     boolean truncated;
     List<String> codings = headers.getOrDefault("Transfer-Encoding", List.of());
+    if (!codings.isEmpty() && headers.containsKey("Content-Length")) {
+      throw new Refusal(400); // RFC 9112 6.3: both framings at once, a sender's bug to show
+    }
     if (!codings.isEmpty()) {
       String all = String.join(",", codings);
       String last = all.substring(all.lastIndexOf(',') + 1).trim();
@@ -436,12 +455,15 @@ public final class RecordingReceiver implements AutoCloseable {
       body = truncated ? Arrays.copyOf(read, maxBodyBytes) : read;
     }
 
+    // The gate this request arrived under: a release() once it is recorded lets it go, even if a
+    // hold() follows before this thread reads the gate.
+    CountDownLatch arrivedUnder = gate;
     record(new RecordedRequest(method, target, headers, body, truncated, clock.instant()));
     if (truncated) {
       throw new Refusal(413);
     }
     Reply reply = answer(method, target, headers);
-    if (!awaitGate()) {
+    if (!awaitGate(arrivedUnder)) {
       return false;
     }
     boolean close =
@@ -517,9 +539,8 @@ public final class RecordingReceiver implements AutoCloseable {
     }
   }
 
-  /** Waits while held; false if interrupted. */
-  private boolean awaitGate() {
-    CountDownLatch current = gate;
+  /** Waits while {@code current} holds; false if interrupted. */
+  private boolean awaitGate(CountDownLatch current) {
     if (current.getCount() == 0) {
       return true;
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hookline.testing.RecordingReceiver.Reply;
@@ -36,6 +37,18 @@ import org.junit.jupiter.api.Test;
 
 class RecordingReceiverTest {
   private static final Duration LIMIT = Duration.ofSeconds(10);
+  private static final String BOTH_FRAMINGS =
+      String.join(
+          "\r\n",
+          "POST /x HTTP/1.1",
+          "Content-Length: 5",
+          "Transfer-Encoding: chunked",
+          "",
+          "0",
+          "",
+          "GET /smuggled HTTP/1.1",
+          "",
+          "");
   private static final TestCertificates CA = TestCertificates.authority("Recording receiver CA");
 
   private final HttpClient client =
@@ -162,6 +175,12 @@ class RecordingReceiverTest {
       assertEquals(
           "HTTP/1.1 501 Not Implemented",
           sendRaw(receiver, "POST /x HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"));
+      // Both framings at once (RFC 9112 6.3): the rest would be read as a second request.
+      assertEquals("HTTP/1.1 400 Bad Request", sendRaw(receiver, BOTH_FRAMINGS));
+      // A bare LF inside the head would hide a header inside another's value.
+      assertEquals(
+          "HTTP/1.1 400 Bad Request",
+          sendRaw(receiver, "POST /x HTTP/1.1\r\nHost: x\nX-Evil: 1\r\n\r\n"));
       assertEquals(List.of(), receiver.requests());
     }
   }
@@ -225,6 +244,53 @@ class RecordingReceiverTest {
       assertEquals(204, answer.get(LIMIT.toSeconds(), TimeUnit.SECONDS).statusCode());
       assertEquals(0, receiver.heldRequests());
       assertEquals(204, post(receiver, "/slow", "2").statusCode(), "released for good");
+    }
+  }
+
+  @Test
+  void aReleaseLetsGoARecordedRequestEvenIfAHoldFollowsAtOnce() throws Exception {
+    try (RecordingReceiver receiver = RecordingReceiver.start()) {
+      for (int i = 0; i < 50; i++) {
+        receiver.hold();
+        CompletableFuture<HttpResponse<String>> answer =
+            client.sendAsync(
+                request(receiver.url("/race"))
+                    .POST(HttpRequest.BodyPublishers.ofString("" + i))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        int n = i + 1;
+        // Spin, not poll: release the moment it is recorded, before its thread reads the gate.
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        while (receiver.requests().size() < n) {
+          assertTrue(System.nanoTime() < deadline, "request " + n + " not recorded");
+          Thread.onSpinWait();
+        }
+        receiver.release(); // recorded, perhaps not yet waiting: it must still go
+        receiver.hold();
+        assertEquals(204, answer.get(LIMIT.toSeconds(), TimeUnit.SECONDS).statusCode(), "at " + i);
+        receiver.release();
+      }
+    }
+  }
+
+  @Test
+  void closeReturnsWhileAThreadIsStuckWritingToATlsClientThatDoesNotRead() throws Exception {
+    byte[] big = new byte[32 << 20]; // more than the sockets' buffers hold
+    RecordingReceiver receiver = RecordingReceiver.builder().https(CA.issue("127.0.0.1")).start();
+    receiver.respondWith(RecordingReceiver.Reply.status(200).withBody(big));
+    javax.net.ssl.SSLSocket client =
+        (javax.net.ssl.SSLSocket)
+            CA.clientContext()
+                .getSocketFactory()
+                .createSocket(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), receiver.port());
+    try (client) {
+      client
+          .getOutputStream()
+          .write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      client.getOutputStream().flush();
+      receiver.awaitRequests(1, LIMIT);
+      // The client never reads: the receiver's thread fills the buffers and blocks in its write.
+      assertTimeoutPreemptively(Duration.ofSeconds(30), receiver::close);
     }
   }
 

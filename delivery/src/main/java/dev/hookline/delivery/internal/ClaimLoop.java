@@ -491,6 +491,8 @@ public final class ClaimLoop {
     // webhook this view does not know yet is still found.
     int perEndpoint = slots.limit() + slots.queueLimit();
     int room = webhooks.receivingCount() * perEndpoint - slots.taken() - slots.queued();
+    // Nor more than a tenant near its limit could take (see EndpointSlots#smallestTenantRoom).
+    room = Math.min(room, slots.smallestTenantRoom());
     if (!probe && (room < Math.max(1, perEndpoint / 2) || (firstDrained && retriesDrained))) {
       return 0;
     }
@@ -655,6 +657,7 @@ public final class ClaimLoop {
         idled();
         runner.release(cd.lease(), due, now, d);
         excluded.add(webhookId);
+        slots.addCrowdedTenantOf(webhookId, excluded); // its siblings would only come back too
         // Back in the Store, so its lane is not drained, even if this claim came back short:
         // otherwise it waited for the next poll (a second by default) instead of the next round
         // as the endpoint's slots free up.

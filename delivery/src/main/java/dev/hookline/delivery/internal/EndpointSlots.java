@@ -3,8 +3,6 @@ package dev.hookline.delivery.internal;
 import dev.hookline.delivery.Dispatcher;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
@@ -31,8 +29,10 @@ import org.jspecify.annotations.Nullable;
  * waiting in their queues, so that one tenant's slow endpoints (however many webhooks point at
  * them) cannot take every worker from the other tenants. Webhooks without a tenant (the host's own)
  * are not limited this way. A tenant at its limit makes each of its endpoints refuse deliveries
- * ({@link Admission#FULL}); an endpoint that refused joins the full set, so later claims exclude it
- * until the tenant has room again.
+ * ({@link Admission#FULL}). So that claims do not fetch deliveries only to hand them back, {@link
+ * #addFull} excludes every known webhook of a tenant that is <em>crowded</em> (less room left than
+ * {@link #tenantSlack()}), and keeps excluding them until it has that much room again: a claim then
+ * brings a batch for it, not one delivery per freed share.
  *
  * <p>Invariant: an endpoint's queue holds deliveries only while all its slots are taken (a slot
  * freed takes the queue's head first), so nothing waits behind a free slot.
@@ -61,8 +61,22 @@ public final class EndpointSlots<T> {
   private final int queueLimit;
   private final int tenantLimit;
 
-  /** What each tenant's endpoints hold, running or waiting, by tenant. */
+  /**
+   * What each tenant's endpoints hold, running or waiting, by tenant. Never dropped (one counter a
+   * tenant): an endpoint handed out just before a reload forgot it still counts against it.
+   */
   private final ConcurrentHashMap<String, AtomicInteger> heldByTenant = new ConcurrentHashMap<>();
+
+  /** The webhooks of each tenant that have an endpoint here, for excluding a crowded tenant. */
+  private final ConcurrentHashMap<String, Set<String>> webhooksByTenant = new ConcurrentHashMap<>();
+
+  /** Tenants that may be crowded: each joins as it crowds and leaves when addFull finds room. */
+  private final Set<String> mayBeCrowded = ConcurrentHashMap.newKeySet();
+
+  private final int tenantSlack;
+
+  /** Tenants whose endpoints hold something now (a moment's view, kept on each 0/1 crossing). */
+  private final Set<String> activeTenants = ConcurrentHashMap.newKeySet();
 
   private final ConcurrentHashMap<String, Endpoint> endpoints = new ConcurrentHashMap<>();
   private final AtomicInteger taken = new AtomicInteger();
@@ -95,6 +109,41 @@ public final class EndpointSlots<T> {
     this.limit = limit;
     this.queueLimit = queueLimit;
     this.tenantLimit = tenantLimit;
+    this.tenantSlack = Math.max(1, Math.min(tenantLimit / 2, (limit + queueLimit) / 2));
+  }
+
+  /**
+   * The room a tenant must have before its webhooks are claimed for again: half an endpoint's slots
+   * and queue (a good batch), or half the tenant's limit if that is less, at least 1.
+   *
+   * @return the slack
+   */
+  public int tenantSlack() {
+    return tenantSlack;
+  }
+
+  private boolean crowded(AtomicInteger held) {
+    return tenantLimit - held.get() < tenantSlack;
+  }
+
+  /**
+   * The least room of the tenants that hold deliveries and are not crowded, and at most the tenant
+   * limit once any webhook with a tenant is known: a claim round asks for no more, so that no
+   * tenant's deliveries come back beyond its room only to be handed back (crowded tenants' webhooks
+   * are excluded from claims instead).
+   *
+   * @return the room, or {@link Integer#MAX_VALUE} if no tenant limits it
+   */
+  public int smallestTenantRoom() {
+    // A tenant that holds nothing has the whole limit: no claim needs more than that either.
+    int smallest = webhooksByTenant.isEmpty() ? Integer.MAX_VALUE : tenantLimit;
+    for (String tenant : activeTenants) {
+      AtomicInteger held = heldByTenant.get(tenant);
+      if (held != null && !crowded(held)) {
+        smallest = Math.min(smallest, tenantLimit - held.get());
+      }
+    }
+    return smallest;
   }
 
   /**
@@ -167,21 +216,33 @@ public final class EndpointSlots<T> {
       return e;
     }
     if (tenant == null) {
-      return endpoints.computeIfAbsent(webhookId, id -> new Endpoint(id, null));
+      return endpoints.computeIfAbsent(webhookId, id -> new Endpoint(id, null, null));
     }
-    synchronized (heldByTenant) { // with retainOnly, which drops tenants' unused counts
-      AtomicInteger held = heldByTenant.computeIfAbsent(tenant, t -> new AtomicInteger());
-      return endpoints.computeIfAbsent(webhookId, id -> new Endpoint(id, held));
-    }
+    AtomicInteger held = heldByTenant.computeIfAbsent(tenant, t -> new AtomicInteger());
+    webhooksByTenant.computeIfAbsent(tenant, t -> ConcurrentHashMap.newKeySet()).add(webhookId);
+    return endpoints.computeIfAbsent(webhookId, id -> new Endpoint(id, tenant, held));
   }
 
   /**
    * Adds to {@code excluded} every webhook that can take no more claimed deliveries: all its slots
-   * taken and its queue full.
+   * taken and its queue full, or its tenant crowded (see the class comment).
    *
    * @param excluded the claim's exclusions
    */
   public void addFull(Set<String> excluded) {
+    for (Iterator<String> it = mayBeCrowded.iterator(); it.hasNext(); ) {
+      String tenant = it.next();
+      AtomicInteger held = heldByTenant.get(tenant);
+      if (held != null && crowded(held)) {
+        excluded.addAll(webhooksByTenant.getOrDefault(tenant, Set.of()));
+      } else {
+        it.remove();
+        if (held != null && crowded(held)) { // crowded again between the two reads
+          mayBeCrowded.add(tenant);
+          excluded.addAll(webhooksByTenant.getOrDefault(tenant, Set.of()));
+        }
+      }
+    }
     List<String> refilled = null;
     for (Iterator<String> it = mayBeFull.iterator(); it.hasNext(); ) {
       String id = it.next();
@@ -227,28 +288,37 @@ public final class EndpointSlots<T> {
   public void retainOnly(Set<String> ids) {
     endpoints.entrySet().removeIf(e -> !ids.contains(e.getKey()) && e.getValue().isIdle());
     mayBeFull.removeIf(id -> !endpoints.containsKey(id));
-    // A tenant's count is shared by its endpoints: dropped once no endpoint refers to it (then it
-    // holds nothing), under the lock that endpoint creation takes to find or make it.
-    synchronized (heldByTenant) {
-      Set<AtomicInteger> inUse = Collections.newSetFromMap(new IdentityHashMap<>());
-      for (Endpoint e : endpoints.values()) {
-        if (e.tenantHeld != null) {
-          inUse.add(e.tenantHeld);
-        }
-      }
-      heldByTenant.values().removeIf(h -> !inUse.contains(h));
+    for (Set<String> webhooks : webhooksByTenant.values()) {
+      webhooks.removeIf(id -> !endpoints.containsKey(id));
+    }
+  }
+
+  /**
+   * Adds every known webhook of {@code webhookId}'s tenant to {@code excluded} if that tenant is
+   * crowded: for the rest of a claim round in which one of its deliveries was refused.
+   *
+   * @param webhookId a webhook that has an endpoint here
+   * @param excluded the round's exclusions
+   */
+  public void addCrowdedTenantOf(String webhookId, Set<String> excluded) {
+    Endpoint e = endpoints.get(webhookId);
+    if (e != null && e.tenant != null && e.tenantHeld != null && crowded(e.tenantHeld)) {
+      mayBeCrowded.add(e.tenant);
+      excluded.addAll(webhooksByTenant.getOrDefault(e.tenant, Set.of()));
     }
   }
 
   /** One webhook's slots and queue. */
   public final class Endpoint {
     private final String webhookId;
+    private final @Nullable String tenant;
     private final @Nullable AtomicInteger tenantHeld;
     private int running;
     private final ArrayDeque<T> waiting = new ArrayDeque<>();
 
-    Endpoint(String webhookId, @Nullable AtomicInteger tenantHeld) {
+    Endpoint(String webhookId, @Nullable String tenant, @Nullable AtomicInteger tenantHeld) {
       this.webhookId = webhookId;
+      this.tenant = tenant;
       this.tenantHeld = tenantHeld;
     }
 
@@ -263,14 +333,20 @@ public final class EndpointSlots<T> {
           return false;
         }
         if (tenantHeld.compareAndSet(held, held + 1)) {
+          if (held == 0 && tenant != null) {
+            activeTenants.add(tenant);
+          }
           return true;
         }
       }
     }
 
     private void giveTenantShare(int n) {
-      if (tenantHeld != null && n > 0) {
-        tenantHeld.addAndGet(-n);
+      if (tenantHeld != null && n > 0 && tenantHeld.addAndGet(-n) == 0 && tenant != null) {
+        activeTenants.remove(tenant);
+        if (tenantHeld.get() > 0) {
+          activeTenants.add(tenant); // taken again meanwhile
+        }
       }
     }
 
@@ -300,6 +376,9 @@ public final class EndpointSlots<T> {
           waiting.addLast(item);
           queued.incrementAndGet();
           a = Admission.QUEUED;
+        }
+        if (tenant != null && tenantHeld != null && crowded(tenantHeld)) {
+          mayBeCrowded.add(tenant);
         }
         if (a != Admission.FULL
             && (running < limit || waiting.size() < queueLimit)

@@ -860,29 +860,50 @@ public final class AdminService {
             Optional.empty(),
             Optional.of(since),
             Optional.of(until));
-    // Walk the window newest to oldest keeping only where each page starts, not the deliveries
-    // (a window may hold a long outage's worth, each with its event), then requeue page by page
-    // from the oldest. A page read again from its start returns its own rows: the older ones are
-    // requeued by then, and no longer FAILED.
+    // Walk the window newest to oldest keeping only where each page starts and ends, not the
+    // deliveries (a window may hold a long outage's worth, each with its event), then requeue
+    // page by page from the oldest, each read again from its start down to its end: the older
+    // ones are requeued by then, and no longer FAILED; deliveries that failed since the walk and
+    // fall inside a page are read with it.
     List<Optional<Cursor>> starts = new ArrayList<>();
+    List<Cursor> ends = new ArrayList<>();
     Optional<Cursor> position = Optional.empty();
     while (true) {
       List<Delivery> batch = pager.fetch(position, RECOVER_PAGE);
       if (batch.isEmpty()) {
         break;
       }
+      Delivery last = batch.get(batch.size() - 1);
       starts.add(position);
+      ends.add(new Cursor(last.createdAt(), last.id()));
       if (batch.size() < RECOVER_PAGE) {
         break;
       }
-      Delivery last = batch.get(batch.size() - 1);
       position = Optional.of(new Cursor(last.createdAt(), last.id()));
     }
     Store store = RegistryAccess.stateChanges(registry).store();
     Instant now = settings.clock().instant();
     int count = 0;
     for (int k = starts.size() - 1; k >= 0; k--) {
-      List<Delivery> page = pager.fetch(starts.get(k), RECOVER_PAGE);
+      Cursor end = ends.get(k);
+      List<Delivery> page = new ArrayList<>();
+      Optional<Cursor> at = starts.get(k);
+      boolean past = false;
+      while (!past) {
+        List<Delivery> batch = pager.fetch(at, RECOVER_PAGE);
+        for (Delivery d : batch) {
+          if (olderThan(d, end)) {
+            past = true;
+            break;
+          }
+          page.add(d);
+        }
+        if (batch.size() < RECOVER_PAGE) {
+          break;
+        }
+        Delivery last = batch.get(batch.size() - 1);
+        at = Optional.of(new Cursor(last.createdAt(), last.id()));
+      }
       for (int i = page.size() - 1; i >= 0; i--) { // oldest first
         Instant due = now.plus(settings.recoverPace().multipliedBy(count));
         if (store.requeue(page.get(i).id(), due, now)) {
@@ -891,6 +912,12 @@ public final class AdminService {
       }
     }
     return count;
+  }
+
+  /** Whether {@code d} comes after {@code c} in the pages' order (created_at DESC, id DESC). */
+  private static boolean olderThan(Delivery d, Cursor c) {
+    int byTime = d.createdAt().compareTo(c.at());
+    return byTime < 0 || (byTime == 0 && d.id().compareTo(c.id()) < 0);
   }
 
   // ------------------------------------------------------------------ event types, tokens, audit

@@ -238,12 +238,14 @@ public final class AdminApi {
     /**
      * Sets the largest request body. Default 64 KiB.
      *
-     * @param bytes the limit, at least 1024
+     * @param bytes the limit, 1 KiB to 64 MiB (the adapters read one byte more to tell a body over
+     *     it)
      * @return this builder
      */
     public Builder maxBodyBytes(int bytes) {
-      if (bytes < 1024) {
-        throw new IllegalArgumentException("maxBodyBytes must be at least 1024, was " + bytes);
+      if (bytes < 1024 || bytes > 64 << 20) {
+        throw new IllegalArgumentException(
+            "maxBodyBytes must be 1024 to " + (64 << 20) + " (64 MiB), was " + bytes);
       }
       this.maxBodyBytes = bytes;
       return this;

@@ -357,6 +357,9 @@ class TokensAndAuthTest {
     assertTrue(h.api.revokeToken(t.id()));
     assertFalse(h.api.revokeToken(t.id()));
     assertNotNull(h.api.toString());
+    // The adapters read one byte past the limit: a limit near Integer.MAX_VALUE overflowed.
+    assertThrowsIae(() -> AdminApi.builder().maxBodyBytes(Integer.MAX_VALUE));
+    assertThrowsIae(() -> AdminApi.builder().maxBodyBytes(1023));
   }
 
   private static void assertThrowsIae(org.junit.jupiter.api.function.Executable e) {

@@ -1004,11 +1004,11 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * Sets how many bytes of an endpoint's response body are read and kept in the attempt record
-     * (which keeps at most {@link Attempt#MAX_BODY_CHARS} characters, so reading more would only be
-     * thrown away).
+     * Sets how many bytes of an endpoint's response body are read for the attempt record, which
+     * keeps at most {@link Attempt#MAX_BODY_CHARS} characters of them (a UTF-8 character takes up
+     * to 4 bytes, so reading more than 4 times that would only be thrown away).
      *
-     * @param bytes 0 to 4096; default 4096
+     * @param bytes 0 to 16384; default 4096
      * @return this builder
      */
     public Builder maxResponseBytes(int bytes) {
@@ -1205,7 +1205,7 @@ public final class Dispatcher implements AutoCloseable {
         range("perTenantConcurrency", perTenantConcurrency, 1, 10_000);
       }
       range("maxPayloadBytes", maxPayloadBytes, 1024, 16 * 1024 * 1024);
-      range("maxResponseBytes", maxResponseBytes, 0, Attempt.MAX_BODY_CHARS);
+      range("maxResponseBytes", maxResponseBytes, 0, 4 * Attempt.MAX_BODY_CHARS);
       range("retention", retention, Duration.ofMinutes(1), Duration.ofDays(3650));
       range("redeliveryPace", redeliveryPace, Duration.ZERO, Duration.ofHours(1));
       range("pollInterval", pollInterval, Duration.ofMillis(1), Duration.ofHours(1));

@@ -106,8 +106,8 @@ class DispatcherPoliciesTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new Harness().dispatcher(Duration.ofSeconds(1)).maxResponseBytes(4097).build());
-    assertEquals("maxResponseBytes is 4097; it must be 0 to 4096", e.getMessage());
+            () -> new Harness().dispatcher(Duration.ofSeconds(1)).maxResponseBytes(16385).build());
+    assertEquals("maxResponseBytes is 16385; it must be 0 to 16384", e.getMessage());
   }
 
   private static void assertMessage(String expected, CircuitBreakerPolicy.Builder b) {

@@ -264,6 +264,7 @@ public final class ClaimLoop {
     Set<String> chosen = new HashSet<>();
     Map<String, Integer> room = new HashMap<>();
     Map<String, Integer> tenantRoom = new HashMap<>();
+    Map<String, String> tenantOf = new HashMap<>(); // webhooks with a tenant, looked up once each
     Set<String> blocked = null;
     for (Delivery d : deliveries) {
       if (chosen.size() >= free) {
@@ -273,32 +274,37 @@ public final class ClaimLoop {
         continue;
       }
       String webhookId = d.webhookId();
-      Webhook w = webhooks.current(webhookId);
       Integer left = room.get(webhookId);
       if (left == null) {
+        Webhook w = webhooks.current(webhookId);
         if (blocked == null) {
           blocked = health.blocked(now);
+        }
+        String t = w == null ? null : w.tenant().orElse(null);
+        if (t != null) {
+          tenantOf.put(webhookId, t);
         }
         left =
             w == null || !w.receivesEvents() || blocked.contains(webhookId)
                 ? 0
-                : slots.endpoint(webhookId, w.tenant().orElse(null)).room();
+                : slots.endpoint(webhookId, t).room();
+      }
+      if (left <= 0) {
+        room.put(webhookId, 0);
+        continue;
       }
       // One tenant's webhooks share its limit: what one takes here, the others cannot.
-      String tenant = w == null ? null : w.tenant().orElse(null);
-      int tenantLeft =
-          tenant == null
-              ? Integer.MAX_VALUE
-              : tenantRoom.computeIfAbsent(
-                  tenant, t -> slots.tenantLimit() - slots.heldByTenant(t));
-      if (left > 0 && tenantLeft > 0) {
-        chosen.add(d.id());
-        left--;
-        if (tenant != null) {
-          tenantRoom.put(tenant, tenantLeft - 1);
+      String tenant = tenantOf.get(webhookId);
+      if (tenant != null) {
+        int tenantLeft =
+            tenantRoom.computeIfAbsent(tenant, t -> slots.tenantLimit() - slots.heldByTenant(t));
+        if (tenantLeft <= 0) {
+          continue;
         }
+        tenantRoom.put(tenant, tenantLeft - 1);
       }
-      room.put(webhookId, left);
+      chosen.add(d.id());
+      room.put(webhookId, left - 1);
     }
     int granted = reserve(chosen.size());
     if (granted < chosen.size()) {

@@ -92,6 +92,13 @@ public final class SecurityEventTokenVerifier {
   /** The default largest token accepted. */
   public static final int DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 
+  /** The largest {@link Builder#maxBodyBytes}, as receiver-verify's and the admin API's. */
+  private static final int MAX_BODY_BYTES_LIMIT = 64 << 20;
+
+  private static final Duration MAX_TOLERANCE = Duration.ofDays(1);
+  private static final Duration MAX_REMEMBER_PROCESSED_FOR = Duration.ofDays(7);
+  private static final Duration MAX_JWKS_FETCH_TIMEOUT = Duration.ofMinutes(5);
+
   /** The default prefix of event type URIs, as the sender's default. */
   public static final String DEFAULT_EVENT_TYPE_PREFIX = "https://schemas.hookline.dev/secevent/";
 
@@ -710,11 +717,19 @@ public final class SecurityEventTokenVerifier {
      * Sets the limit for one fetch of the key set, from sending the request to the last byte of the
      * body. Default 10 seconds.
      *
-     * @param timeout the limit
+     * @param timeout more than 0, at most 5 minutes
      * @return this builder
+     * @throws IllegalArgumentException if out of range
      */
     public Builder jwksFetchTimeout(Duration timeout) {
-      this.jwksFetchTimeout = positive(timeout, "jwksFetchTimeout");
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative()
+          || timeout.isZero()
+          || timeout.compareTo(MAX_JWKS_FETCH_TIMEOUT) > 0) {
+        throw new IllegalArgumentException(
+            "jwksFetchTimeout must be more than 0 and at most 5 minutes (got " + timeout + ")");
+      }
+      this.jwksFetchTimeout = timeout;
       return this;
     }
 
@@ -784,23 +799,37 @@ public final class SecurityEventTokenVerifier {
     /**
      * Sets how far {@code iat} may be from now, both directions. Default 5 minutes.
      *
-     * @param tolerance the tolerance
+     * @param tolerance 1 second to 1 day
      * @return this builder
+     * @throws IllegalArgumentException if out of range
      */
     public Builder tolerance(Duration tolerance) {
-      this.tolerance = positive(tolerance, "tolerance");
+      Objects.requireNonNull(tolerance, "tolerance");
+      if (tolerance.toSeconds() < 1 || tolerance.compareTo(MAX_TOLERANCE) > 0) {
+        throw new IllegalArgumentException(
+            "tolerance must be between 1 second and 1 day (got " + tolerance + ")");
+      }
+      this.tolerance = tolerance;
       return this;
     }
 
     /**
-     * Sets the largest token accepted. Default 256 KiB.
+     * Sets the largest token accepted. Default 256 KiB. An adapter reads at most one byte more
+     * ({@link SecurityEventTokenVerifier#maxBodyBytes}), which the upper bound keeps from
+     * overflowing.
      *
-     * @param bytes the limit, at least 1024
+     * @param bytes 1024 to 64 MiB (67,108,864)
      * @return this builder
+     * @throws IllegalArgumentException if out of range
      */
     public Builder maxBodyBytes(int bytes) {
-      if (bytes < 1024) {
-        throw new IllegalArgumentException("maxBodyBytes must be at least 1024, was " + bytes);
+      if (bytes < 1024 || bytes > MAX_BODY_BYTES_LIMIT) {
+        throw new IllegalArgumentException(
+            "maxBodyBytes must be between 1024 and "
+                + MAX_BODY_BYTES_LIMIT
+                + " (64 MiB) (got "
+                + bytes
+                + ")");
       }
       this.maxBodyBytes = bytes;
       return this;
@@ -820,11 +849,17 @@ public final class SecurityEventTokenVerifier {
     /**
      * Sets how long a processed {@code jti} is remembered. Default 10 minutes.
      *
-     * @param retention the time
+     * @param retention 1 second to 7 days
      * @return this builder
+     * @throws IllegalArgumentException if out of range
      */
     public Builder rememberProcessedFor(Duration retention) {
-      this.rememberProcessedFor = positive(retention, "rememberProcessedFor");
+      Objects.requireNonNull(retention, "retention");
+      if (retention.toSeconds() < 1 || retention.compareTo(MAX_REMEMBER_PROCESSED_FOR) > 0) {
+        throw new IllegalArgumentException(
+            "rememberProcessedFor must be between 1 second and 7 days (got " + retention + ")");
+      }
+      this.rememberProcessedFor = retention;
       return this;
     }
 

@@ -68,7 +68,10 @@ import org.jspecify.annotations.Nullable;
  *   <li>the signature ({@link Reason#INVALID_SIGNATURE});
  *   <li>the claims: {@code iss} ({@link Reason#WRONG_ISSUER}), {@code aud} ({@link
  *       Reason#WRONG_AUDIENCE}), {@code iat} within the tolerance ({@link
- *       Reason#TIMESTAMP_TOO_OLD}, {@link Reason#TIMESTAMP_IN_FUTURE}), a {@code jti};
+ *       Reason#TIMESTAMP_TOO_OLD}, {@link Reason#TIMESTAMP_IN_FUTURE}), and when present {@code
+ *       exp} and {@code nbf} (RFC 7519 section 4.1.4 and 4.1.5), with the same tolerance for clock
+ *       skew: refused from {@code exp} + tolerance on ({@link Reason#TIMESTAMP_TOO_OLD}) and before
+ *       {@code nbf} - tolerance ({@link Reason#TIMESTAMP_IN_FUTURE}); a {@code jti};
  *   <li>the {@code jti} through the {@link ReplayGuard} ({@link Reason#IN_PROGRESS}, {@link
  *       Reason#ALREADY_PROCESSED});
  *   <li>and only then the event: {@code events} with exactly one member ({@link
@@ -280,6 +283,22 @@ public final class SecurityEventTokenVerifier {
     if (iat.isAfter(now.plus(tolerance))) {
       throw fail(
           Reason.TIMESTAMP_IN_FUTURE, "the token's iat is more than " + tolerance + " ahead");
+    }
+    Optional<Instant> exp = optionalDate(claims, "exp");
+    if (exp.isPresent() && !now.isBefore(exp.get().plus(tolerance))) {
+      throw fail(
+          Reason.TIMESTAMP_TOO_OLD,
+          "the token expired (exp " + exp.get() + ") more than " + tolerance + " ago");
+    }
+    Optional<Instant> nbf = optionalDate(claims, "nbf");
+    if (nbf.isPresent() && now.isBefore(nbf.get().minus(tolerance))) {
+      throw fail(
+          Reason.TIMESTAMP_IN_FUTURE,
+          "the token is not valid before (nbf) "
+              + nbf.get()
+              + ", more than "
+              + tolerance
+              + " ahead");
     }
     String jti = text(claims, "jti");
     if (jti == null || jti.isBlank() || jti.length() > MAX_JTI_LENGTH) {
@@ -553,6 +572,19 @@ public final class SecurityEventTokenVerifier {
     } catch (IllegalArgumentException | IOException e) {
       throw fail(Reason.MALFORMED_BODY, "the token's " + what + " is not base64url JSON");
     }
+  }
+
+  /** An optional NumericDate claim: empty if absent, refused if present but not a NumericDate. */
+  private static Optional<Instant> optionalDate(JsonNode claims, String name) {
+    JsonNode node = claims.get(name);
+    if (node == null) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        epochSeconds(node)
+            .orElseThrow(
+                () ->
+                    fail(Reason.MALFORMED_BODY, "the token's " + name + " is not a NumericDate")));
   }
 
   private static Optional<Instant> epochSeconds(@Nullable JsonNode node) {

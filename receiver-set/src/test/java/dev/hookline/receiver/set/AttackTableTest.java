@@ -20,6 +20,7 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jwt.JWTClaimsSet;
 import dev.hookline.receiver.Notification;
 import dev.hookline.receiver.WebhookVerificationException;
 import dev.hookline.receiver.WebhookVerificationException.Reason;
@@ -32,6 +33,7 @@ import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -151,6 +153,54 @@ class AttackTableTest {
     // the tolerance's edges are accepted
     verifier.verify(bearer(), bytes(Tokens.rs256("evt_edge_old", NOW.minusSeconds(300))));
     verifier.verify(bearer(), bytes(Tokens.rs256("evt_edge_new", NOW.plusSeconds(300))));
+  }
+
+  private static String rs256(JWTClaimsSet claims) throws Exception {
+    return sign(header(JWSAlgorithm.RS256, RSA.getKeyID()).build(), claims, new RSASSASigner(RSA));
+  }
+
+  @Test
+  void aTokenOnOrAfterItsExpIsRefusedWithinTheTolerance() throws Exception {
+    Date exp = Date.from(NOW.plusSeconds(10));
+    // each token freshly issued (iat now), so that only exp can refuse it
+    assertEquals(
+        "evt_exp_1",
+        verifier
+            .verify(bearer(), bytes(rs256(claims("evt_exp_1", NOW).expirationTime(exp).build())))
+            .jti());
+    clock.set(NOW.plusSeconds(10 + 299));
+    SecurityEvent skewed =
+        verifier.verify(
+            bearer(),
+            bytes(rs256(claims("evt_exp_2", clock.instant()).expirationTime(exp).build())));
+    assertEquals("evt_exp_2", skewed.jti(), "past exp, but within the tolerance for clock skew");
+    clock.set(NOW.plusSeconds(10 + 300)); // exp + tolerance: RFC 7519's "on or after"
+    assertEquals(
+        Reason.TIMESTAMP_TOO_OLD,
+        refused(rs256(claims("evt_exp_3", clock.instant()).expirationTime(exp).build())));
+  }
+
+  @Test
+  void aTokenBeforeItsNbfIsRefusedWithinTheTolerance() throws Exception {
+    Date nbf = Date.from(NOW.plusSeconds(301));
+    assertEquals(
+        Reason.TIMESTAMP_IN_FUTURE,
+        refused(rs256(claims("evt_nbf", NOW).notBeforeTime(nbf).build())));
+    clock.advance(Duration.ofSeconds(1)); // nbf - tolerance: valid from then on
+    assertEquals(
+        "evt_nbf",
+        verifier
+            .verify(bearer(), bytes(rs256(claims("evt_nbf", NOW).notBeforeTime(nbf).build())))
+            .jti());
+  }
+
+  @Test
+  void anExpOrNbfThatIsNotANumericDateIsMalformed() throws Exception {
+    assertEquals(
+        Reason.MALFORMED_BODY,
+        refused(rs256(claims("evt_exp_text", NOW).claim("exp", "tomorrow").build())));
+    assertEquals(
+        Reason.MALFORMED_BODY, refused(rs256(claims("evt_nbf_neg", NOW).claim("nbf", -1).build())));
   }
 
   @Test

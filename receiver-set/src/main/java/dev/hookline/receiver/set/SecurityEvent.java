@@ -31,6 +31,7 @@ public final class SecurityEvent {
   private final JsonNode data;
   private final String keyId;
   private final String token;
+  private final String replayKey;
   private final Instant guardedUntil;
 
   SecurityEvent(
@@ -47,6 +48,7 @@ public final class SecurityEvent {
       JsonNode data,
       String keyId,
       String token,
+      String replayKey,
       Instant guardedUntil) {
     this.jti = jti;
     this.eventId = eventId;
@@ -61,13 +63,15 @@ public final class SecurityEvent {
     this.data = data;
     this.keyId = keyId;
     this.token = token;
+    this.replayKey = replayKey;
     this.guardedUntil = guardedUntil;
   }
 
   /**
    * Returns the token id ({@code jti}), the same on every retry of one notification, which the
-   * replay guard keys on. In Hookline's shape it is the event id; in Akamai's it identifies the
-   * notification (one per event and webhook) and {@link #eventId()} the event.
+   * replay guard keys on together with the issuer and the audience. In Hookline's shape it is the
+   * event id; in Akamai's it identifies the notification (one per event and webhook) and {@link
+   * #eventId()} the event.
    *
    * @return the id
    */
@@ -190,6 +194,10 @@ public final class SecurityEvent {
    */
   public String token() {
     return token;
+  }
+
+  String replayKey() {
+    return replayKey;
   }
 
   Instant guardedUntil() {

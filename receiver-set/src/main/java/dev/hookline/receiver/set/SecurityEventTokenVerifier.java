@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.JOSEException;
@@ -73,7 +74,10 @@ import org.jspecify.annotations.Nullable;
  *       skew: refused from {@code exp} + tolerance on ({@link Reason#TIMESTAMP_TOO_OLD}) and before
  *       {@code nbf} - tolerance ({@link Reason#TIMESTAMP_IN_FUTURE}); a {@code jti};
  *   <li>the {@code jti} through the {@link ReplayGuard} ({@link Reason#IN_PROGRESS}, {@link
- *       Reason#ALREADY_PROCESSED});
+ *       Reason#ALREADY_PROCESSED}), scoped to the token's {@code iss} and {@code aud}: RFC 7519
+ *       makes a {@code jti} unique per issuer only, and a sender may reuse one for another
+ *       audience, so the guard's key is a digest of all three, {@code set:} and 43 base64url
+ *       characters;
  *   <li>and only then the event: {@code events} with exactly one member ({@link
  *       Reason#MALFORMED_BODY}).
  * </ol>
@@ -306,7 +310,8 @@ public final class SecurityEventTokenVerifier {
     }
 
     Instant guardedUntil = iat.plus(tolerance);
-    switch (replayGuard.begin(jti, guardedUntil)) {
+    String replayKey = replayKey(issuer, aud, jti);
+    switch (replayGuard.begin(replayKey, guardedUntil)) {
       case NEW -> {}
       case IN_PROGRESS ->
           throw fail(Reason.IN_PROGRESS, "token " + printable(jti) + " is being processed");
@@ -314,9 +319,9 @@ public final class SecurityEventTokenVerifier {
           throw fail(Reason.ALREADY_PROCESSED, "token " + printable(jti) + " was processed");
     }
     try {
-      return parse(claims, jti, issuer, aud, iat, kid, token, guardedUntil);
+      return parse(claims, jti, issuer, aud, iat, kid, token, replayKey, guardedUntil);
     } catch (WebhookVerificationException e) {
-      replayGuard.abandon(jti);
+      replayGuard.abandon(replayKey);
       throw e;
     }
   }
@@ -329,6 +334,7 @@ public final class SecurityEventTokenVerifier {
       Instant iat,
       String kid,
       String token,
+      String replayKey,
       Instant guardedUntil) {
     JsonNode events = claims.get("events");
     if (events == null || !events.isObject() || events.size() != 1) {
@@ -411,7 +417,28 @@ public final class SecurityEventTokenVerifier {
         ((ObjectNode) data).deepCopy(),
         kid,
         token,
+        replayKey,
         guardedUntil);
+  }
+
+  /**
+   * The replay guard's key for a token: (iss, aud, jti), so that one {@code jti} sent to two
+   * audiences, or by two issuers to verifiers sharing a guard, is two notifications. A digest keeps
+   * it short and unambiguous; the prefix keeps it apart from receiver-verify's {@code webhook-id}s
+   * in a shared guard.
+   */
+  private static String replayKey(String iss, List<String> aud, String jti) {
+    ArrayNode parts = MAPPER.createArrayNode();
+    parts.add(iss);
+    aud.forEach(parts.addArray()::add);
+    parts.add(jti);
+    byte[] hash;
+    try {
+      hash = MessageDigest.getInstance("SHA-256").digest(MAPPER.writeValueAsBytes(parts));
+    } catch (java.security.NoSuchAlgorithmException | IOException e) {
+      throw new IllegalStateException("could not digest a replay key", e);
+    }
+    return "set:" + Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
   }
 
   private String withoutPrefix(String typeUri) {
@@ -476,8 +503,9 @@ public final class SecurityEventTokenVerifier {
   }
 
   /**
-   * Records that an event was processed: the sender's retries of its {@code jti} are acknowledged
-   * ({@link Reason#ALREADY_PROCESSED}) without processing it again.
+   * Records that an event was processed: the sender's retries of its token (the same {@code iss},
+   * {@code aud} and {@code jti}) are acknowledged ({@link Reason#ALREADY_PROCESSED}) without
+   * processing it again.
    *
    * @param event an event this verifier returned
    */
@@ -485,7 +513,7 @@ public final class SecurityEventTokenVerifier {
     Objects.requireNonNull(event, "event");
     Instant retained = clock.instant().plus(rememberProcessedFor);
     Instant until = event.guardedUntil();
-    replayGuard.complete(event.jti(), retained.isAfter(until) ? retained : until);
+    replayGuard.complete(event.replayKey(), retained.isAfter(until) ? retained : until);
   }
 
   /**
@@ -495,7 +523,7 @@ public final class SecurityEventTokenVerifier {
    * @param event an event this verifier returned
    */
   public void release(SecurityEvent event) {
-    replayGuard.abandon(Objects.requireNonNull(event, "event").jti());
+    replayGuard.abandon(Objects.requireNonNull(event, "event").replayKey());
   }
 
   /**
@@ -868,7 +896,10 @@ public final class SecurityEventTokenVerifier {
     }
 
     /**
-     * Sets the replay guard, shared by listener instances. Default: in memory, 100,000 ids.
+     * Sets the replay guard, shared by listener instances. Default: in memory, 100,000 ids. Its
+     * keys are {@code set:} and a digest of the token's {@code iss}, {@code aud} and {@code jti},
+     * so verifiers of other issuers or audiences, and a {@code WebhookVerifier}, can share one
+     * guard.
      *
      * @param guard the guard
      * @return this builder

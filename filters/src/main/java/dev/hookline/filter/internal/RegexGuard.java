@@ -1,6 +1,7 @@
 package dev.hookline.filter.internal;
 
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -131,37 +132,36 @@ public final class RegexGuard {
    * look-around, an anchor, an empty group): those repeat without reading a character, so the
    * match-time budget, which counts reads, could not stop them ({@code (?=){2147483647}} loops two
    * billion times at every position). Assumes {@code regex} compiles.
+   *
+   * <p>The check is only as good as its agreement with {@code java.util.regex} on where each token
+   * starts and ends: a class, a group or an escape that one of them sees and the other does not
+   * lets a forbidden shape through unseen. So it reads the pattern as the engine does: code points,
+   * {@code \Q...\E} rewritten first ({@link #unquote}), escapes that take more than one character
+   * ({@code \cX}, {@code \p{..}}, {@code \b{g}}) taken whole, and a {@code ]} that opens a class
+   * literal. The inline flags that change the syntax itself are refused instead.
    */
   private static void checkSafe(String regex) {
+    int[] p = unquote(regex.codePoints().toArray());
     // One frame per open group: [a quantifier occurs inside it, it is a look-around, something
     // inside it reads a character].
     Deque<boolean[]> groups = new ArrayDeque<>();
     groups.push(new boolean[3]);
+    // The engine lets a counted quantifier follow nothing (at the start, after '(' or '|', or
+    // after another quantifier) and applies it to an empty atom: "{5}", "a|{5}", "a{2}{3}".
     boolean lastAtomWasQuantifiedInside = false;
-    boolean lastAtomReadsNothing = false;
+    boolean lastAtomReadsNothing = true;
     int i = 0;
-    int n = regex.length();
+    int n = p.length;
     while (i < n) {
-      char c = regex.charAt(i);
+      int c = p[i];
       switch (c) {
         case '\\' -> {
-          char next = i + 1 < n ? regex.charAt(i + 1) : ' ';
+          int next = i + 1 < n ? p[i + 1] : ' ';
           if ((next >= '1' && next <= '9') || next == 'k') {
             throw unsafe(regex, "back-references are not allowed");
           }
           boolean anchor = "bBAGzZ".indexOf(next) >= 0;
-          if (next == 'Q') {
-            int end = regex.indexOf("\\E", i + 2);
-            anchor = end == i + 2 || (end < 0 && i + 2 >= n); // \Q\E quotes nothing
-            i = end < 0 ? n : end + 2;
-          } else if ((next == 'p' || next == 'P' || next == 'x' || next == 'N')
-              && i + 2 < n
-              && regex.charAt(i + 2) == '{') {
-            int end = regex.indexOf('}', i + 2);
-            i = end < 0 ? n : end + 1;
-          } else {
-            i += 2;
-          }
+          i = escapeEnd(p, i);
           lastAtomWasQuantifiedInside = false;
           lastAtomReadsNothing = anchor;
           if (!anchor) {
@@ -169,7 +169,7 @@ public final class RegexGuard {
           }
         }
         case '[' -> {
-          i = skipClass(regex, i);
+          i = classEnd(p, i);
           lastAtomWasQuantifiedInside = false;
           lastAtomReadsNothing = false;
           groups.peek()[2] = true;
@@ -177,25 +177,25 @@ public final class RegexGuard {
         case '(' -> {
           i++;
           boolean lookaround = false;
-          if (i < n && regex.charAt(i) == '?') {
+          if (at(p, i) == '?') {
             i++;
-            if (i < n
-                && regex.charAt(i) == '<'
-                && i + 1 < n
-                && Character.isLetter(regex.charAt(i + 1))) {
-              i = regex.indexOf('>', i) + 1; // named group
-            } else if (i < n && regex.charAt(i) == '<') {
+            int kind = at(p, i);
+            if (kind == '<' && at(p, i + 1) != '=' && at(p, i + 1) != '!') {
+              int end = indexOf(p, '>', i);
+              i = end < 0 ? n : end + 1; // named group
+            } else if (kind == '<') {
               i += 2; // look-behind (?<= or (?<!
               lookaround = true;
-            } else if (i < n && "=!>:".indexOf(regex.charAt(i)) >= 0) {
-              lookaround = regex.charAt(i) == '=' || regex.charAt(i) == '!';
+            } else if (kind == '=' || kind == '!' || kind == '>' || kind == ':') {
+              lookaround = kind == '=' || kind == '!';
               i++;
             } else {
               // inline flags: (?i) or (?i:...)
-              while (i < n && (Character.isLetter(regex.charAt(i)) || regex.charAt(i) == '-')) {
+              while (i < n && p[i] != ')' && p[i] != ':') {
+                refuseFlag(regex, p[i]);
                 i++;
               }
-              if (i < n && regex.charAt(i) == ')') {
+              if (at(p, i) == ')') {
                 i++;
                 lastAtomWasQuantifiedInside = false;
                 lastAtomReadsNothing = true;
@@ -205,6 +205,8 @@ public final class RegexGuard {
             }
           }
           groups.push(new boolean[] {false, lookaround, false});
+          lastAtomWasQuantifiedInside = false;
+          lastAtomReadsNothing = true;
         }
         case ')' -> {
           boolean[] group = groups.size() > 1 ? groups.pop() : new boolean[3];
@@ -220,7 +222,7 @@ public final class RegexGuard {
           i++;
         }
         case '*', '+', '?', '{' -> {
-          int end = c == '{' ? quantifierEnd(regex, i) : i + 1;
+          int end = c == '{' ? quantifierEnd(p, i) : i + 1;
           if (end < 0) {
             // a literal '{'
             lastAtomWasQuantifiedInside = false;
@@ -243,18 +245,19 @@ public final class RegexGuard {
                     + " look-around, an anchor or an empty group), which repeats without reading"
                     + " the input");
           }
-          if (c == '{' && largestCount(regex, i, end) > Limits.MAX_REGEX_REPEAT) {
+          if (c == '{' && largestCount(p, i, end) > Limits.MAX_REGEX_REPEAT) {
             throw unsafe(
                 regex,
                 "a repetition count is above " + Limits.MAX_REGEX_REPEAT + " (such as a{5000})");
           }
           groups.peek()[0] = true;
           i = end;
-          if (i < n && (regex.charAt(i) == '?' || regex.charAt(i) == '+')) {
+          if (at(p, i) == '?' || at(p, i) == '+') {
             i++; // lazy or possessive modifier
           }
+          // only a counted quantifier can follow, and the engine applies it to an empty atom
           lastAtomWasQuantifiedInside = false;
-          lastAtomReadsNothing = false;
+          lastAtomReadsNothing = true;
         }
         case '^', '$' -> {
           lastAtomWasQuantifiedInside = false;
@@ -263,7 +266,7 @@ public final class RegexGuard {
         }
         case '|' -> {
           lastAtomWasQuantifiedInside = false;
-          lastAtomReadsNothing = false;
+          lastAtomReadsNothing = true;
           i++;
         }
         default -> {
@@ -276,13 +279,171 @@ public final class RegexGuard {
     }
   }
 
-  /** The largest number in the counted quantifier {@code regex[start, end)}; saturates. */
-  private static long largestCount(String regex, int start, int end) {
+  /**
+   * Refuses the inline flags that change how the pattern is read or matched in ways this check does
+   * not model: {@code x} (comments: the engine then skips spaces and {@code #...} to the end of the
+   * line, which this check would read as characters, so {@code (a+) +} would pass as {@code (a+)}
+   * followed by a space) and {@code c} (canonical equivalence). The others ({@code i, d, m, s, u,
+   * U}) only change what a character or an anchor matches.
+   */
+  private static void refuseFlag(String regex, int flag) {
+    if (flag == 'x') {
+      throw unsafe(
+          regex,
+          "the inline flag x (comments: spaces, and # to the end of the line, are ignored) is"
+              + " refused, because the safety check would read them as characters and miss what"
+              + " they hide; write a space as \\x20 and leave comments out. Allowed inline flags:"
+              + " i, d, m, s, u, U");
+    }
+    if (flag == 'c') {
+      throw unsafe(
+          regex,
+          "the inline flag c (canonical equivalence) is refused, because the safety check does"
+              + " not model how it matches. Allowed inline flags: i, d, m, s, u, U");
+    }
+  }
+
+  /**
+   * The pattern as {@code java.util.regex} parses it (its {@code RemoveQEQuoting}): every {@code
+   * \Q...\E} replaced by its characters, each ASCII one that is not a letter or digit escaped, and
+   * a digit that opens a quote written in hex ({@code \Q1} as {@code \x31}). The engine does this
+   * before anything else, inside character classes too, so {@code [\Q[\E]} is the class {@code
+   * [\[]} and {@code [\Q\E]} leaves a {@code ]} that is the class's first, literal character.
+   */
+  private static int[] unquote(int[] p) {
+    int n = p.length;
+    int i = 0;
+    while (i < n - 1 && !(p[i] == '\\' && p[i + 1] == 'Q')) {
+      i += p[i] == '\\' ? 2 : 1;
+    }
+    if (i >= n - 1) {
+      return p;
+    }
+    int[] out = new int[i + 3 * n + 2];
+    System.arraycopy(p, 0, out, 0, i);
+    int j = i;
+    i += 2;
+    boolean inQuote = true;
+    boolean beginQuote = true;
+    while (i < n) {
+      int c = p[i++];
+      if (c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+        out[j++] = c;
+      } else if (c >= '0' && c <= '9') {
+        if (beginQuote) {
+          // an escape just before the quote (\0, \x) must not take the digit as its own
+          out[j++] = '\\';
+          out[j++] = 'x';
+          out[j++] = '3';
+        }
+        out[j++] = c;
+      } else if (c != '\\') {
+        if (inQuote) {
+          out[j++] = '\\';
+        }
+        out[j++] = c;
+      } else if (inQuote) {
+        if (i < n && p[i] == 'E') {
+          i++;
+          inQuote = false;
+        } else {
+          out[j++] = '\\';
+          out[j++] = '\\';
+        }
+      } else if (i < n && p[i] == 'Q') {
+        i++;
+        inQuote = true;
+        beginQuote = true;
+        continue;
+      } else {
+        out[j++] = c;
+        if (i < n) {
+          out[j++] = p[i++];
+        }
+      }
+      beginQuote = false;
+    }
+    return Arrays.copyOf(out, j);
+  }
+
+  /**
+   * End (exclusive) of the escape at {@code i}. Most take one character; {@code \cX} takes any
+   * character as X (so {@code \c[} is not a class and {@code \c\} is not an escape), {@code \pL}
+   * one letter, and {@code \p{..}}, {@code \P{..}}, {@code \x{..}}, {@code \N{..}} and {@code
+   * \b{g}} run to their brace.
+   */
+  private static int escapeEnd(int[] p, int i) {
+    int next = at(p, i + 1);
+    if (next == 'c' || ((next == 'p' || next == 'P') && at(p, i + 2) != '{')) {
+      return Math.min(i + 3, p.length); // \cX, \pL
+    }
+    boolean graphemeBound =
+        next == 'b' && at(p, i + 2) == '{' && at(p, i + 3) == 'g' && at(p, i + 4) == '}';
+    boolean braced =
+        (next == 'p' || next == 'P' || next == 'x' || next == 'N') && at(p, i + 2) == '{';
+    if (braced || graphemeBound) {
+      int end = indexOf(p, '}', i + 2);
+      return end < 0 ? p.length : end + 1;
+    }
+    return Math.min(i + 2, p.length);
+  }
+
+  /**
+   * End (exclusive) of the character class at {@code start}, following {@code Pattern.clazz}: a
+   * nested {@code [} opens a nested class (union, or an operand of {@code &&}), and a {@code ]}
+   * right after a class's {@code [} or {@code [^} is a literal, in nested classes too.
+   */
+  private static int classEnd(int[] p, int start) {
+    int i = start + 1;
+    int n = p.length;
+    if (at(p, i) == '^') {
+      i++;
+    }
+    if (at(p, i) == ']') {
+      i++;
+    }
+    while (i < n) {
+      int c = p[i];
+      if (c == '\\') {
+        i = escapeEnd(p, i);
+      } else if (c == '[') {
+        i = classEnd(p, i);
+      } else if (c == ']') {
+        return i + 1;
+      } else {
+        i++;
+      }
+    }
+    return n;
+  }
+
+  /** End index (exclusive) of {@code {n}}, {@code {n,}} or {@code {n,m}} at {@code i}, or -1. */
+  private static int quantifierEnd(int[] p, int i) {
+    int j = i + 1;
+    int digits = 0;
+    while (isDigit(at(p, j))) {
+      j++;
+      digits++;
+    }
+    if (digits == 0) {
+      return -1;
+    }
+    if (at(p, j) == ',') {
+      j++;
+      while (isDigit(at(p, j))) {
+        j++;
+      }
+    }
+    return at(p, j) == '}' ? j + 1 : -1;
+  }
+
+  /** The largest number in the counted quantifier {@code p[start, end)}; saturates. */
+  private static long largestCount(int[] p, int start, int end) {
     long largest = 0;
     long current = 0;
     for (int i = start + 1; i < end; i++) {
-      char c = regex.charAt(i);
-      if (c >= '0' && c <= '9') {
+      int c = p[i];
+      if (isDigit(c)) {
         current = Math.min(Integer.MAX_VALUE + 1L, current * 10 + (c - '0'));
         largest = Math.max(largest, current);
       } else {
@@ -292,51 +453,23 @@ public final class RegexGuard {
     return largest;
   }
 
-  private static int skipClass(String regex, int start) {
-    int i = start + 1;
-    int n = regex.length();
-    if (i < n && regex.charAt(i) == '^') {
-      i++;
-    }
-    if (i < n && regex.charAt(i) == ']') {
-      i++;
-    }
-    int depth = 1;
-    while (i < n && depth > 0) {
-      char c = regex.charAt(i);
-      if (c == '\\') {
-        i += 2;
-        continue;
-      }
-      if (c == '[') {
-        depth++;
-      } else if (c == ']') {
-        depth--;
-      }
-      i++;
-    }
-    return i;
+  /** ASCII only, as the engine's counted quantifiers. */
+  private static boolean isDigit(int c) {
+    return c >= '0' && c <= '9';
   }
 
-  /** End index (exclusive) of {@code {n}}, {@code {n,}} or {@code {n,m}} at {@code i}, or -1. */
-  private static int quantifierEnd(String regex, int i) {
-    int j = i + 1;
-    int n = regex.length();
-    int digits = 0;
-    while (j < n && Character.isDigit(regex.charAt(j))) {
-      j++;
-      digits++;
-    }
-    if (digits == 0) {
-      return -1;
-    }
-    if (j < n && regex.charAt(j) == ',') {
-      j++;
-      while (j < n && Character.isDigit(regex.charAt(j))) {
-        j++;
+  /** The code point at {@code i}, or -1 past the end. */
+  private static int at(int[] p, int i) {
+    return i < p.length ? p[i] : -1;
+  }
+
+  private static int indexOf(int[] p, int c, int from) {
+    for (int i = from; i < p.length; i++) {
+      if (p[i] == c) {
+        return i;
       }
     }
-    return j < n && regex.charAt(j) == '}' ? j + 1 : -1;
+    return -1;
   }
 
   private static dev.hookline.InvalidFilterException unsafe(String regex, String why) {

@@ -2,9 +2,11 @@ package dev.hookline.filter.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hookline.InvalidFilterException;
+import java.time.Duration;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,7 +61,12 @@ class RegexGuardTest {
         "\\b{3}",
         "^+a",
         "(?:$|\\b)*",
-        "(?i){9}"
+        "(?i){9}",
+        // the engine applies a counted quantifier that follows nothing to an empty atom
+        "{5}",
+        "a|{5}",
+        "a{2}{3}",
+        "\\b{g}{1000}"
       })
   void rejectsRepeatingWhatReadsNothing(String regex) {
     InvalidFilterException e =
@@ -81,6 +88,103 @@ class RegexGuardTest {
         InvalidFilterException.class,
         () ->
             dev.hookline.filter.Filters.parse("subject.user_id matches \"(?=){2147483647}(?!)\""));
+  }
+
+  /**
+   * In comments mode the engine skips spaces and {@code #...} to the end of the line, which the
+   * check read as characters: each of these was accepted and then ran for seconds, or forever, in
+   * {@code Filter.test}. The flag is refused wherever it is set, and so is {@code c}.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "(?x)#[\n((?=){2147483647}){2147483647}",
+        "(?x)#[\n(?=){2147483647}",
+        "(?x)(((?=) {1000}) {1000}) {1000}",
+        "(?x)(a+) +",
+        "(?x:a b)",
+        "a(?ix)b",
+        "(?i-x)a",
+        "(?x-i)a"
+      })
+  void refusesTheCommentsFlagThroughTheFilterApi(String regex) {
+    InvalidFilterException e =
+        assertThrows(
+            InvalidFilterException.class,
+            () -> dev.hookline.filter.Filters.field("data.name").matches(regex));
+    assertTrue(e.problem().contains("the inline flag x (comments"), e.problem());
+    assertTrue(e.problem().contains("Allowed inline flags: i, d, m, s, u, U"), e.problem());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"(?c)a\u030a", "(?ic:a)"})
+  void refusesCanonicalEquivalence(String regex) {
+    InvalidFilterException e =
+        assertThrows(
+            InvalidFilterException.class,
+            () -> dev.hookline.filter.Filters.field("data.name").matches(regex));
+    assertTrue(e.problem().contains("the inline flag c (canonical equivalence)"), e.problem());
+  }
+
+  /**
+   * The check must see classes, quotes and escapes where the engine does. It did not for these, and
+   * skipped the repeated look-ahead as part of a character class: {@code \Q...\E} is expanded
+   * before the class is parsed ({@code [\Q[\E]} is the class {@code [\[]}), and {@code \cX} takes
+   * any character as X ({@code \c[} is ESC, not a class).
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "[\\Q[\\E](?=){2147483647}]",
+        "[\\Q[\\E]((?=){1000}){1000}]",
+        "[\\c[](?=){2147483647}]",
+        "\\c[(?=){2147483647}]",
+        "[\\x01-\\c[](?=){2147483647}]"
+      })
+  void readsQuotesAndControlEscapesAsTheEngineDoes(String regex) {
+    InvalidFilterException e =
+        assertThrows(
+            InvalidFilterException.class,
+            () -> dev.hookline.filter.Filters.field("data.name").matches(regex));
+    assertTrue(e.problem().contains("is not allowed"), e.problem());
+  }
+
+  /** The check took the {@code (?<n} after {@code \c} for a named group and looped for ever. */
+  @Test
+  void aControlEscapeBeforeWhatLooksLikeANamedGroupCompiles() {
+    Pattern p =
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> RegexGuard.compile("\\c(?<n"));
+    assertTrue(p.matcher("h<n").find(), "\\c( is 'h'"); // '(' ^ 64
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "(?i)admin",
+        "(?i:abc)d",
+        "(?m)^x$",
+        "(?s)a.+b",
+        "(?U)\\w+",
+        "(?iu)stra\u00dfe",
+        "(?d)^a$",
+        "(?-i)a",
+        "(?is-m:a.b)",
+        "\\Qa.b*\\E+",
+        "[\\Q]\\E]+",
+        "[\\Q\\E]]+",
+        "[[^]a]]+",
+        "[a-z&&[^aeiou]]+",
+        "\\cM\\cJ",
+        "[\\c[]+",
+        "\\x{41}+\\N{LATIN SMALL LETTER A}?",
+        "\\p{IsLatin}+\\pL*",
+        "a #b",
+        "a\\b{g}b",
+        "x{2}?y{3}+"
+      })
+  void acceptsOrdinaryPatternsWithFlagsQuotesAndClasses(String regex) {
+    dev.hookline.filter.Filters.field("data.name").matches(regex);
+    assertEquals(regex, RegexGuard.compile(regex).pattern());
   }
 
   @ParameterizedTest
@@ -170,16 +274,18 @@ class RegexGuardTest {
   void filterWithBoundedRegexAnswersNoMatch() {
     dev.hookline.filter.Filter f =
         dev.hookline.filter.Filters.field("data.name").matches("(a|aa)*c");
-    dev.hookline.Event e =
-        dev.hookline.Event.builder(dev.hookline.UserEvents.CREATED)
-            .id("evt_1")
-            .occurredAt(java.time.Instant.EPOCH)
-            .user("u")
-            .data(
-                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
-                    .objectNode()
-                    .put("name", "a".repeat(3000)))
-            .build();
-    assertEquals(false, f.test(e));
+    assertEquals(false, f.test(event("a".repeat(3000))));
+  }
+
+  private static dev.hookline.Event event(String name) {
+    return dev.hookline.Event.builder(dev.hookline.UserEvents.CREATED)
+        .id("evt_1")
+        .occurredAt(java.time.Instant.EPOCH)
+        .user("u")
+        .data(
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                .objectNode()
+                .put("name", name))
+        .build();
   }
 }

@@ -17,7 +17,8 @@ import java.util.regex.PatternSyntaxException;
  *   <li>At match time, the input is capped at {@link Limits#MAX_REGEX_INPUT} characters and every
  *       match runs on a {@link CharSequence} that counts character reads and gives up after {@link
  *       Limits#REGEX_WORK_BUDGET} of them; a match that overflows the stack (deep recursion on
- *       {@code (a|b)*} over long input) also gives up. A match that gives up counts as no match.
+ *       {@code (a|b)*} over long input) also gives up, as does one the engine fails with an index
+ *       out of bounds (JDK 17's {@code \b{g}}). A match that gives up counts as no match.
  * </ol>
  *
  * <p>Thread-safe (stateless).
@@ -79,6 +80,10 @@ public final class RegexGuard {
     } catch (StackOverflowError e) {
       // java.util.regex recurses once per repetition of a group such as (a|b)*; on long input
       // that overflows the stack. The match is pure computation, so unwinding is safe.
+      return Outcome.GAVE_UP;
+    } catch (IndexOutOfBoundsException e) {
+      // JDK 17's grapheme boundary \b{g} can read past the end of the input ("\b{g}a*+\G" on
+      // "aa"); Filter.test must not throw, and this match cannot go on.
       return Outcome.GAVE_UP;
     }
   }

@@ -259,6 +259,17 @@ class RegexGuardTest {
     assertEquals(RegexGuard.Outcome.MATCH, RegexGuard.match(p, "aaac", Integer.MAX_VALUE));
   }
 
+  /** JDK 17 throws StringIndexOutOfBoundsException from Matcher.find here; Filter.test must not. */
+  @Test
+  void aMatchTheEngineFailsOnGivesUp() {
+    Pattern p = RegexGuard.compile("\\b{g}a*+\\G");
+    assertEquals(RegexGuard.Outcome.GAVE_UP, RegexGuard.match(p, "aa", Integer.MAX_VALUE));
+    assertEquals(RegexGuard.Outcome.MATCH, RegexGuard.match(p, "", Integer.MAX_VALUE));
+    dev.hookline.filter.Filter f =
+        dev.hookline.filter.Filters.field("data.name").matches(p.pattern());
+    assertEquals(false, f.test(event("aa")));
+  }
+
   @Test
   void longInputIsNotSearched() {
     Pattern p = RegexGuard.compile("x");

@@ -385,7 +385,8 @@ public final class SubscriptionIndex implements WebhookChangeListener {
         }
       }
       if (key instanceof Compare k) {
-        keys = k.values().stream().map(Literal::string).toList();
+        // in ("a", "a") files the webhook once: under a key twice, match would return it twice
+        keys = k.values().stream().map(Literal::string).distinct().toList();
       }
       // What the index decides (the type and the app/tenant key) is not evaluated again.
       List<Node> rest = new ArrayList<>();

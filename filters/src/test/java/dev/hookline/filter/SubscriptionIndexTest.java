@@ -73,6 +73,22 @@ class SubscriptionIndexTest {
     assertEquals(Set.of("all"), ids(index.match(event(CREATED))));
   }
 
+  /** The result is a list: ids(...) would hide a webhook returned twice. */
+  @Test
+  void aKeyListedTwiceStillMatchesTheWebhookOnce() {
+    index.put(webhook("app", "subject.app_id in (\"a\", \"a\")", CREATED));
+    index.put(webhook("apps", "subject.app_id in (\"a\", \"b\", \"a\")", CREATED));
+    index.put(webhook("tenant", "subject.tenant in (\"t1\", \"t1\")", CREATED));
+
+    Event e = event(CREATED, Subject.user("u").withApp("a").withTenant("t1"), "{}");
+    assertEquals(
+        List.of("app", "apps", "tenant"),
+        index.match(e).stream().map(Webhook::id).sorted().toList());
+    assertEquals(
+        List.of("tenant"),
+        index.match(tenantEvent(CREATED, "t1")).stream().map(Webhook::id).toList());
+  }
+
   @Test
   void aTenantsWebhookReceivesOnlyItsTenantsEventsWhateverItsFilterSays() {
     index.put(tenantWebhook("acme", "acme_all", null, 1, CREATED, UPDATED));

@@ -10,6 +10,7 @@ import dev.hookline.InvalidFilterException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class TextSyntaxTest {
 
@@ -60,6 +61,18 @@ class TextSyntaxTest {
     assertEquals(line, e.line(), e::getMessage);
     assertEquals(column, e.column(), e::getMessage);
     assertEquals("line " + line + ", column " + column + ": " + e.problem(), e.getMessage());
+  }
+
+  /** Integer.parseInt took a sign: "\\u-001" was U+FFFF. */
+  @ParameterizedTest
+  @ValueSource(strings = {"\\u+04A", "\\u-001", "\\u+7FF", "\\u\uFF10041"})
+  void unicodeEscapeTakesExactlyFourAsciiHexDigits(String escape) {
+    InvalidFilterException e =
+        assertThrows(
+            InvalidFilterException.class, () -> Filters.parse("data.x == \"" + escape + "\""));
+    assertEquals("\\u needs four hex digits", e.problem());
+    assertEquals(12, e.column());
+    assertEquals("data.x == \"J\"", Filters.parse("data.x == \"\\u004A\"").canonicalText());
   }
 
   @Test

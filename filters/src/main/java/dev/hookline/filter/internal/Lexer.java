@@ -171,11 +171,17 @@ final class Lexer {
             if (i + 4 > s.length()) {
               throw error("\\u needs four hex digits", at);
             }
-            try {
-              b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-            } catch (NumberFormatException ex) {
-              throw error("\\u needs four hex digits", at);
+            // Not Integer.parseInt, which also takes a sign ("\\u-001" as U+FFFF) and non-ASCII
+            // digits.
+            int code = 0;
+            for (int k = i; k < i + 4; k++) {
+              int digit = hexDigit(s.charAt(k));
+              if (digit < 0) {
+                throw error("\\u needs four hex digits", at);
+              }
+              code = code * 16 + digit;
             }
+            b.append((char) code);
             i += 4;
           }
           default ->
@@ -195,6 +201,20 @@ final class Lexer {
       }
     }
     return b.toString();
+  }
+
+  /** The value of an ASCII hex digit, or -1. */
+  private static int hexDigit(char c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    return -1;
   }
 
   private String number(int col) {

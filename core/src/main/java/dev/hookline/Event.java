@@ -187,6 +187,11 @@ public final class Event {
      * Sets the id. Leave unset to have one generated; set it when the host application already has
      * a stable id for the change, so that publishing twice is recognisably the same event.
      *
+     * <p>An id names one event across every tenant: while the Store keeps an event, publishing a
+     * different one under its id is refused ({@link EventConflictException}). Ids that the host
+     * makes unique per tenant only must be made unique across tenants, for example by prefixing the
+     * tenant.
+     *
      * @param id 1 to 100 characters from {@code A-Z a-z 0-9 _ -}
      * @return this builder
      */

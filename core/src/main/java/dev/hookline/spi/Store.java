@@ -100,8 +100,15 @@ public interface Store extends AutoCloseable {
    * Adds deliveries atomically: all of them or none. A delivery for an (event id, webhook id) pair
    * that is already stored is skipped, so enqueuing the same event twice is harmless.
    *
+   * <p>An event id names one event across the Store, every tenant included: a delivery whose event
+   * differs from the stored event of that id (or from another event of that id in the batch) in its
+   * tenant, type, subject, data, changed attributes or time (to the microsecond) fails the whole
+   * batch, so that no delivery is ever sent with another event's content.
+   *
    * @param deliveries new {@link DeliveryState#PENDING} deliveries
    * @return the deliveries actually added
+   * @throws dev.hookline.EventConflictException if an event's id names a different event, stored or
+   *     in the batch; nothing is added
    */
   List<Delivery> enqueue(List<Delivery> deliveries);
 

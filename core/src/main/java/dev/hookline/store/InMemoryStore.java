@@ -5,6 +5,8 @@ import dev.hookline.Delivery;
 import dev.hookline.DeliveryCounts;
 import dev.hookline.DeliveryQuery;
 import dev.hookline.DeliveryState;
+import dev.hookline.Event;
+import dev.hookline.EventConflictException;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookConflictException;
 import dev.hookline.WebhookNotFoundException;
@@ -47,6 +49,10 @@ public final class InMemoryStore implements Store {
   private final ConcurrentHashMap<String, Entry> deliveries = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Set<Entry>> byWebhook = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, List<Entry>> byEvent = new ConcurrentHashMap<>();
+
+  /** Held while a batch's events are checked against the stored ones and its entries added. */
+  private final Object addLock = new Object();
+
   private final ConcurrentSkipListSet<QueueKey> firstAttempts = new ConcurrentSkipListSet<>();
   private final ConcurrentSkipListSet<QueueKey> retries = new ConcurrentSkipListSet<>();
   private final ConcurrentSkipListSet<QueueKey> leases = new ConcurrentSkipListSet<>();
@@ -187,29 +193,33 @@ public final class InMemoryStore implements Store {
     }
     Map<String, List<Delivery>> perEvent = new HashMap<>();
     for (Delivery d : toAdd) {
-      perEvent.computeIfAbsent(d.event().id(), k -> new ArrayList<>()).add(d);
+      List<Delivery> group = perEvent.computeIfAbsent(d.event().id(), k -> new ArrayList<>());
+      if (!group.isEmpty() && !group.get(0).event().equals(d.event())) {
+        throw new EventConflictException(d.event().id());
+      }
+      group.add(d);
     }
     List<Entry> added = new ArrayList<>();
-    perEvent.forEach(
-        (eventId, group) ->
-            byEvent.compute(
-                eventId,
-                (k, existing) -> {
-                  List<Entry> entries = existing == null ? new ArrayList<>(1) : existing;
-                  for (Delivery d : group) {
-                    boolean duplicate =
-                        entries.stream().anyMatch(e -> e.webhookId.equals(d.webhookId()));
-                    if (duplicate
-                        || !webhooks.containsKey(d.webhookId())
-                        || deliveries.containsKey(d.id())) {
-                      continue;
-                    }
-                    Entry e = new Entry(d);
-                    entries.add(e);
-                    added.add(e);
-                  }
-                  return entries.isEmpty() ? null : entries;
-                }));
+    // Adds are checked and made under one lock, so that a batch whose event conflicts with a stored
+    // one adds nothing, even while another publish of that id races it (removals need no lock:
+    // taking entries away cannot make a conflict).
+    synchronized (addLock) {
+      for (Map.Entry<String, List<Delivery>> group : perEvent.entrySet()) {
+        Event event = group.getValue().get(0).event();
+        // Read under the key's lock: removals change the stored list in place.
+        byEvent.computeIfPresent(
+            group.getKey(),
+            (k, stored) -> {
+              for (Entry e : stored) {
+                if (!e.delivery.event().equals(event)) {
+                  throw new EventConflictException(event.id());
+                }
+              }
+              return stored;
+            });
+      }
+      addChecked(perEvent, added);
+    }
     List<Delivery> result = new ArrayList<>(added.size());
     for (Entry e : added) {
       deliveries.put(e.id, e);
@@ -230,6 +240,29 @@ public final class InMemoryStore implements Store {
       }
     }
     return result;
+  }
+
+  private void addChecked(Map<String, List<Delivery>> perEvent, List<Entry> added) {
+    perEvent.forEach(
+        (eventId, group) ->
+            byEvent.compute(
+                eventId,
+                (k, existing) -> {
+                  List<Entry> entries = existing == null ? new ArrayList<>(1) : existing;
+                  for (Delivery d : group) {
+                    boolean duplicate =
+                        entries.stream().anyMatch(e -> e.webhookId.equals(d.webhookId()));
+                    if (duplicate
+                        || !webhooks.containsKey(d.webhookId())
+                        || deliveries.containsKey(d.id())) {
+                      continue;
+                    }
+                    Entry e = new Entry(d);
+                    entries.add(e);
+                    added.add(e);
+                  }
+                  return entries.isEmpty() ? null : entries;
+                }));
   }
 
   @Override

@@ -288,6 +288,8 @@ public final class Dispatcher implements AutoCloseable {
    * @return what was enqueued (empty if no webhook wants the event)
    * @throws PayloadTooLargeException if the notification body exceeds the limit (nothing is
    *     enqueued)
+   * @throws dev.hookline.EventConflictException if the event's id names a different event the Store
+   *     keeps, of this or another tenant (nothing is enqueued)
    * @throws IllegalStateException if the dispatcher is closed
    */
   public PublishResult publish(Event event) {
@@ -301,6 +303,8 @@ public final class Dispatcher implements AutoCloseable {
    * @param events the events
    * @return what was enqueued
    * @throws PayloadTooLargeException if any event's body exceeds the limit (nothing is enqueued)
+   * @throws dev.hookline.EventConflictException if an event's id names a different event, stored or
+   *     in the list (nothing is enqueued)
    * @throws IllegalStateException if the dispatcher is closed
    */
   public PublishResult publish(List<Event> events) {
@@ -357,6 +361,8 @@ public final class Dispatcher implements AutoCloseable {
    *     the dispatcher is closed
    * @throws PayloadTooLargeException if the notification body exceeds the limit (nothing is
    *     enqueued)
+   * @throws dev.hookline.EventConflictException if the event's id names a different event the Store
+   *     keeps (what the call wrote is taken back; the caller's transaction may go on)
    */
   public PublishResult publish(Connection connection, Event event) {
     Objects.requireNonNull(connection, "connection");

@@ -15,8 +15,10 @@ import dev.hookline.DeliveryQuery;
 import dev.hookline.DeliveryState;
 import dev.hookline.ErrorKind;
 import dev.hookline.Event;
+import dev.hookline.EventConflictException;
 import dev.hookline.Secret;
 import dev.hookline.SigningSecret;
+import dev.hookline.Subject;
 import dev.hookline.UserEvents;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookConflictException;
@@ -570,6 +572,86 @@ public abstract class StoreContract {
     List<Delivery> again = store.enqueue(List.of(pending("wh_a", e), pending("wh_b", e)));
     assertTrue(again.isEmpty(), "the same (event, webhook) pair is stored once");
     assertEquals(2, store.findDeliveries(DeliveryQuery.builder().event("evt_1").build()).size());
+  }
+
+  @Test
+  void anotherTenantsEventUnderAStoredIdIsRefusedAndAddsNothing() {
+    store.insertWebhook(webhook("wh_acme", Optional.of("acme")));
+    store.insertWebhook(webhook("wh_globex", Optional.of("globex")));
+    Event acme = tenantEvent("evt_42", "acme");
+    Event globex = tenantEvent("evt_42", "globex");
+    store.enqueue(List.of(pending("wh_acme", acme)));
+    Delivery fresh = pending("wh_globex", event("evt_other"));
+    EventConflictException e =
+        assertThrows(
+            EventConflictException.class,
+            () -> store.enqueue(List.of(fresh, pending("wh_globex", globex))));
+    assertEquals("evt_42", e.eventId());
+    assertTrue(
+        store.findDeliveries(DeliveryQuery.builder().webhook("wh_globex").build()).isEmpty(),
+        "nothing of the batch is added, not even the delivery of the other event");
+    List<ClaimedDelivery> claimed = claimAll("node-1");
+    assertEquals(1, claimed.size());
+    assertEquals(acme, claimed.get(0).delivery().event(), "the stored event is unchanged");
+  }
+
+  @Test
+  void theSameEventPublishedAgainAddsItsNewDeliveriesWithTheStoredContent() {
+    store.insertWebhook(webhook("wh_a"));
+    store.insertWebhook(webhook("wh_b"));
+    Event e = event("evt_1");
+    store.enqueue(List.of(pending("wh_a", e)));
+    Event same = e.toBuilder().build();
+    List<Delivery> added = store.enqueue(List.of(pending("wh_a", same), pending("wh_b", same)));
+    assertEquals(List.of("wh_b"), added.stream().map(Delivery::webhookId).toList());
+    assertEquals(e, store.findDelivery(added.get(0).id()).orElseThrow().event());
+  }
+
+  @Test
+  void anEventWithOtherContentUnderAStoredIdIsRefused() {
+    store.insertWebhook(webhook("wh_a"));
+    store.insertWebhook(webhook("wh_b"));
+    Event e = event("evt_1");
+    store.enqueue(List.of(pending("wh_a", e)));
+    ObjectNode otherData = e.data().deepCopy();
+    otherData.put("email", "grace@example.com");
+    for (Event other :
+        List.of(
+            e.toBuilder().data(otherData).build(),
+            e.toBuilder().occurredAt(e.occurredAt().plusSeconds(1)).build(),
+            e.toBuilder().user("someone-else").build(),
+            e.toBuilder().changed("name").build())) {
+      assertThrows(
+          EventConflictException.class,
+          () -> store.enqueue(List.of(pending("wh_b", other))),
+          other::toString);
+    }
+    assertTrue(store.findDeliveries(DeliveryQuery.builder().webhook("wh_b").build()).isEmpty());
+  }
+
+  @Test
+  void twoDifferentEventsUnderOneIdInOneBatchAreRefused() {
+    store.insertWebhook(webhook("wh_acme", Optional.of("acme")));
+    store.insertWebhook(webhook("wh_globex", Optional.of("globex")));
+    assertThrows(
+        EventConflictException.class,
+        () ->
+            store.enqueue(
+                List.of(
+                    pending("wh_acme", tenantEvent("evt_42", "acme")),
+                    pending("wh_globex", tenantEvent("evt_42", "globex")))));
+    assertTrue(store.findDeliveries(DeliveryQuery.builder().event("evt_42").build()).isEmpty());
+  }
+
+  private Event tenantEvent(String id, String tenant) {
+    ObjectNode data = JsonNodeFactory.instance.objectNode();
+    data.put("secret_of", tenant);
+    return Event.builder(UserEvents.CREATED)
+        .id(id)
+        .occurredAt(clock.instant())
+        .subject(Subject.user("usr_" + tenant).withTenant(tenant))
+        .data(data)
+        .build();
   }
 
   @Test

@@ -25,9 +25,20 @@ public final class Sql {
 
   /**
    * Adds deliveries and their events in one statement, each delivery queued or, with a lease owner
-   * and expiry, claimed; returns the added delivery ids and the lease tokens of those claimed.
+   * and expiry, claimed; returns the added delivery ids and the lease tokens of those claimed
+   * (third column false), then the ids of the events it inserted (third column true).
    */
   public final String enqueue;
+
+  /**
+   * Returns the ids of the stored events that differ from the given ones (see {@code
+   * Store#enqueue}); parameters: ids, types, occurred at, user ids, app ids, tenants, data, changed
+   * attributes (a JSON array each).
+   */
+  public final String eventConflicts;
+
+  /** Deletes the deliveries and the events of the given ids (an enqueue taken back). */
+  public final String undoEnqueue;
 
   /** Records an attempt's outcome under the current lease. */
   public final String finish;
@@ -122,8 +133,31 @@ public final class Sql {
             + " ev.subject_tenant, ev.data::json,"
             + " ARRAY(SELECT jsonb_array_elements_text(ev.changed::jsonb)),"
             + " ev.created_at::timestamptz"
-            + " FROM ev WHERE ev.id IN (SELECT event_id FROM ins) ON CONFLICT (id) DO NOTHING)"
-            + " SELECT id, lease_token FROM ins";
+            + " FROM ev WHERE ev.id IN (SELECT event_id FROM ins) ON CONFLICT (id) DO NOTHING"
+            + " RETURNING id)"
+            + " SELECT id, lease_token, false FROM ins UNION ALL SELECT id, NULL, true FROM ins_events";
+    // The stored events, of those given, that differ from them (see Store#enqueue): run on the
+    // events an enqueue did not insert itself. Its own snapshot sees an event another transaction
+    // committed while the enqueue's insert waited for it.
+    this.eventConflicts =
+        "SELECT e.id FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
+            + " ?::text[], ?::text[]) AS v(id, type, occurred_at, subject_user_id, subject_app_id,"
+            + " subject_tenant, data, changed) JOIN "
+            + q
+            + ".events e ON e.id = v.id WHERE e.type <> v.type"
+            + " OR e.occurred_at <> v.occurred_at::timestamptz"
+            + " OR e.subject_user_id <> v.subject_user_id"
+            + " OR e.subject_app_id IS DISTINCT FROM v.subject_app_id"
+            + " OR e.subject_tenant IS DISTINCT FROM v.subject_tenant"
+            + " OR e.data::jsonb <> v.data::jsonb"
+            + " OR e.changed_attributes <> ARRAY(SELECT jsonb_array_elements_text(v.changed::jsonb))";
+    // Takes back what an enqueue on a caller's connection added, when it found a conflict after.
+    this.undoEnqueue =
+        "WITH d AS (DELETE FROM "
+            + q
+            + ".deliveries WHERE id = ANY(?::text[])) DELETE FROM "
+            + q
+            + ".events WHERE id = ANY(?::text[])";
     String clearLease = " lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,";
     String currentLease = " WHERE id = ? AND state = 'IN_FLIGHT' AND lease_token = ?";
     this.finish =

@@ -21,6 +21,7 @@ import dev.hookline.WebhookFormat;
 import dev.hookline.delivery.spi.NotificationFormat;
 import dev.hookline.delivery.spi.RenderedNotification;
 import dev.hookline.set.internal.AkamaiClaims;
+import dev.hookline.set.internal.TokenIds;
 import dev.hookline.set.spi.SigningKeys;
 import java.io.IOException;
 import java.net.URI;
@@ -36,11 +37,13 @@ import org.jspecify.annotations.Nullable;
  * Writes notifications as Security Event Tokens (RFC 8417) for {@link
  * WebhookFormat#SECURITY_EVENT_TOKEN} webhooks: a compact JWS with header {@code alg} (RS256 or
  * ES256, from the key), {@code kid} and {@code typ: secevent+jwt}, and claims {@code iss}, {@code
- * iat} (the attempt's time), {@code jti} (the event id, the same on every retry), {@code aud} (the
- * webhook's audience, or its URI), {@code toe} (when the event occurred) and {@code events} with
- * exactly one member: the event type's URI ({@link Builder#eventTypePrefix prefix} + wire name)
- * mapped to {@code {"subject":{"user_id","app_id"?,"tenant"?},"changed":[...]?,"data":{...}}}. That
- * is the default {@link SetClaims#HOOKLINE} shape; {@link Builder#claims} selects {@link
+ * iat} (the attempt's time), {@code jti} (the notification: a UUID derived from the event id and
+ * the webhook id, the same on every retry, another for each webhook), {@code aud} (the webhook's
+ * audience, or its URI), {@code txn} (the event id, the same in every webhook's notification of the
+ * event), {@code toe} (when the event occurred) and {@code events} with exactly one member: the
+ * event type's URI ({@link Builder#eventTypePrefix prefix} + wire name) mapped to {@code
+ * {"subject":{"user_id","app_id"?,"tenant"?},"changed":[...]?,"data":{...}}}. That is the default
+ * {@link SetClaims#HOOKLINE} shape; {@link Builder#claims} selects {@link
  * SetClaims#AKAMAI_IDENTITY_CLOUD}, the shape of Akamai Identity Cloud Webhooks v3, instead. POSTed
  * as {@code application/secevent+jwt} (RFC 8935); any 2xx is success, and a 400 with an RFC 8935
  * error body is recorded with its {@code err} code.
@@ -148,8 +151,9 @@ public final class SecurityEventTokenFormat implements NotificationFormat {
       AkamaiClaims.write(root, event, webhook, prefix);
       return serialise(root, event);
     }
-    root.put("jti", event.id());
+    root.put("jti", TokenIds.jti(event, webhook));
     root.put("aud", webhook.audience().orElse(webhook.uri().toString()));
+    root.put("txn", event.id());
     root.put("toe", event.occurredAt().getEpochSecond());
     ObjectNode payload = root.putObject("events").putObject(prefix + event.type().wireName());
     Subject subject = event.subject();

@@ -3,16 +3,16 @@ package dev.hookline.set;
 /**
  * The shape of a Security Event Token's claims, chosen with {@link
  * SecurityEventTokenFormat.Builder#claims}. Both are RFC 8417 SETs with {@code iss}, {@code iat},
- * {@code aud} and {@code toe} alike; they differ in {@code jti}, {@code txn} and the one member of
- * {@code events}.
+ * {@code jti}, {@code aud} and {@code toe} alike ({@code jti} a UUID per event and webhook, the
+ * same on every retry); they differ in {@code txn} and the one member of {@code events}.
  *
  * <p>Immutable and thread-safe.
  */
 public enum SetClaims {
   /**
-   * Hookline's own shape, the default: {@code jti} is the event id, and the member of {@code
-   * events} is the event type's URI mapped to {@code
-   * {"subject":{"user_id","app_id"?,"tenant"?},"changed":[...]?,"data":{...}}}.
+   * Hookline's own shape, the default: {@code txn} is the event id, the same in every webhook's
+   * notification of the event, and the member of {@code events} is the event type's URI mapped to
+   * {@code {"subject":{"user_id","app_id"?,"tenant"?},"changed":[...]?,"data":{...}}}.
    */
   HOOKLINE,
 

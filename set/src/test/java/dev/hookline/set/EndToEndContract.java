@@ -151,6 +151,7 @@ abstract class EndToEndContract {
     Set<String> jtis = new HashSet<>();
     for (SecurityEvent s : run.received()) {
       jtis.add(s.jti());
+      assertEquals("evt_e2e_" + s.type().replace('.', '_'), s.eventId(), "the event id, from txn");
       assertEquals("user-42", s.subject().orElseThrow().userId());
       assertEquals(Optional.of("app-7"), s.subject().orElseThrow().appId());
       assertEquals("ada@example.com", s.data().get("email").asText());
@@ -158,6 +159,7 @@ abstract class EndToEndContract {
       assertEquals(List.of(AUDIENCE), s.audience());
     }
     assertEquals(12, jtis.size());
+    assertFalse(jtis.contains("evt_e2e_user_updated"), "the jti names the notification");
     assertEquals(Set.of("application/secevent+jwt"), new HashSet<>(run.contentTypes()));
   }
 

@@ -42,8 +42,12 @@ final class Fixtures {
   }
 
   static Webhook webhook(String uri, Optional<String> audience) {
+    return webhook("wh_set", uri, audience);
+  }
+
+  static Webhook webhook(String id, String uri, Optional<String> audience) {
     return new Webhook(
-        "wh_set",
+        id,
         Optional.empty(),
         "set",
         "",

@@ -27,6 +27,7 @@ import dev.hookline.Event;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookFormat;
 import dev.hookline.delivery.spi.RenderedNotification;
+import dev.hookline.set.internal.TokenIds;
 import dev.hookline.testing.ManualClock;
 import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
@@ -92,10 +93,11 @@ class SecurityEventTokenFormatTest {
     assertEquals("secevent+jwt", header.get("typ").asText());
 
     JsonNode claims = part(token, 1);
-    assertEquals(Set.of("iss", "iat", "jti", "aud", "toe", "events"), fieldNames(claims));
+    assertEquals(Set.of("iss", "iat", "jti", "aud", "txn", "toe", "events"), fieldNames(claims));
     assertEquals(ISSUER, claims.get("iss").asText());
     assertEquals(clock.instant().getEpochSecond(), claims.get("iat").asLong());
-    assertEquals("evt_rfc", claims.get("jti").asText());
+    assertEquals(TokenIds.jti(e, w), claims.get("jti").asText(), "the notification");
+    assertEquals("evt_rfc", claims.get("txn").asText(), "the event");
     assertEquals("https://rp.example/hook", claims.get("aud").asText(), "default: the URI");
     assertEquals(T0.minusSeconds(3).getEpochSecond(), claims.get("toe").asLong());
     assertFalse(claims.has("exp"), "RFC 8417: a SET is not an access token");
@@ -127,8 +129,9 @@ class SecurityEventTokenFormatTest {
       String token = f.token(e, w, T0);
       String claims = new String(Base64.getUrlDecoder().decode(token.split("\\.", -1)[1]), UTF_8);
       assertEquals(
-          "{\"iss\":\"https://id.example.com\",\"iat\":1795341600,\"jti\":\"evt_golden\","
-              + "\"aud\":\"urn:rp:aud\",\"toe\":1795341597,\"events\":{"
+          "{\"iss\":\"https://id.example.com\",\"iat\":1795341600,"
+              + "\"jti\":\"90fa3d3b-5f66-8f02-86ca-85f3b5e407c8\","
+              + "\"aud\":\"urn:rp:aud\",\"txn\":\"evt_golden\",\"toe\":1795341597,\"events\":{"
               + "\"https://schemas.hookline.dev/secevent/user.updated\":{"
               + "\"subject\":{\"user_id\":\"user-42\",\"app_id\":\"app-7\",\"tenant\":\"acme\"},"
               + "\"changed\":[\"email\",\"profile.locale\"],"
@@ -149,7 +152,8 @@ class SecurityEventTokenFormatTest {
       JWSAlgorithm alg =
           key.algorithm() == SigningAlgorithm.RS256 ? JWSAlgorithm.RS256 : JWSAlgorithm.ES256;
       JWTClaimsSet claims = nimbusVerifies(token, keys.jwks().json(), alg, "urn:rp:aud");
-      assertEquals("evt_interop", claims.getJWTID());
+      assertEquals(TokenIds.jti(e, w), claims.getJWTID());
+      assertEquals("evt_interop", claims.getStringClaim("txn"));
       assertEquals(List.of("urn:rp:aud"), claims.getAudience());
       assertEquals(key.keyId(), SignedJWT.parse(token).getHeader().getKeyID());
 
@@ -193,7 +197,7 @@ class SecurityEventTokenFormatTest {
 
       JWTClaimsSet claims =
           nimbusVerifies(token, keys.jwks().json(), JWSAlgorithm.ES256, "urn:rp:aud");
-      assertEquals("evt_hsm", claims.getJWTID());
+      assertEquals("evt_hsm", claims.getStringClaim("txn"));
       assertEquals("hsm-1", SignedJWT.parse(token).getHeader().getKeyID());
       assertEquals("ES256", part(token, 0).get("alg").asText());
     } finally {
@@ -202,7 +206,7 @@ class SecurityEventTokenFormatTest {
   }
 
   @Test
-  void theJtiStaysTheEventIdAcrossRetriesWhileIatIsEachAttemptsTime() throws Exception {
+  void theJtiStaysTheSameAcrossRetriesWhileIatIsEachAttemptsTime() throws Exception {
     SecurityEventTokenFormat f = format(Fixtures.RSA_1);
     Event e = Fixtures.updated("evt_retry", T0);
     Webhook w = Fixtures.webhook("https://rp.example/hook", Optional.empty());
@@ -212,6 +216,24 @@ class SecurityEventTokenFormatTest {
     assertNotEquals(first, retry);
     assertEquals(part(first, 1).get("jti"), part(retry, 1).get("jti"));
     assertEquals(60, part(retry, 1).get("iat").asLong() - part(first, 1).get("iat").asLong());
+  }
+
+  @Test
+  void eachWebhooksTokenHasItsOwnJtiAndAllCarryTheEventIdAsTxn() throws Exception {
+    SecurityEventTokenFormat f = format(Fixtures.RSA_1);
+    Event e = Fixtures.updated("evt_fanout", T0);
+    // one listener behind two webhooks: same URI, so the same audience
+    Webhook one = Fixtures.webhook("wh_one", "https://rp.example/hook", Optional.empty());
+    Webhook two = Fixtures.webhook("wh_two", "https://rp.example/hook", Optional.empty());
+    JsonNode toOne = part(f.token(e, one, T0), 1);
+    JsonNode toTwo = part(f.token(e, two, T0), 1);
+
+    assertNotEquals(toOne.get("jti"), toTwo.get("jti"), "RFC 7519: a jti names one token");
+    assertEquals(toOne.get("aud"), toTwo.get("aud"));
+    assertEquals("evt_fanout", toOne.get("txn").asText());
+    assertEquals("evt_fanout", toTwo.get("txn").asText());
+    assertNotEquals(
+        toOne.get("jti"), part(f.token(Fixtures.updated("evt_other", T0), one, T0), 1).get("jti"));
   }
 
   @Test

@@ -69,9 +69,8 @@ public final class SecurityEvent {
 
   /**
    * Returns the token id ({@code jti}), the same on every retry of one notification, which the
-   * replay guard keys on together with the issuer and the audience. In Hookline's shape it is the
-   * event id; in Akamai's it identifies the notification (one per event and webhook) and {@link
-   * #eventId()} the event.
+   * replay guard keys on together with the issuer and the audience. Hookline's sender writes a UUID
+   * per event and webhook in both shapes; {@link #eventId()} is the event.
    *
    * @return the id
    */
@@ -80,8 +79,9 @@ public final class SecurityEvent {
   }
 
   /**
-   * Returns the event's id: the {@code jti} in Hookline's shape, the event's {@code id} member in
-   * Akamai's.
+   * Returns the event's id, the same in every webhook's notification of the event: in Hookline's
+   * shape the {@code txn} claim (or the {@code jti} of a token without one), in Akamai's the
+   * event's {@code id} member.
    *
    * @return the id
    */

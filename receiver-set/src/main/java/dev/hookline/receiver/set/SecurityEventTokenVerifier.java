@@ -399,7 +399,18 @@ public final class SecurityEventTokenVerifier {
       } else if (!data.isObject()) {
         throw fail(Reason.MALFORMED_BODY, "the event's data is not an object");
       }
-      eventId = jti;
+      // Hookline's sender writes the event id as txn (its jti names the notification); a token
+      // without txn, as older senders wrote them, has the event id as its jti.
+      JsonNode txn = claims.get("txn");
+      if (txn == null) {
+        eventId = jti;
+      } else if (txn.isTextual()
+          && !txn.asText().isBlank()
+          && txn.asText().length() <= MAX_JTI_LENGTH) {
+        eventId = txn.asText();
+      } else {
+        throw fail(Reason.MALFORMED_BODY, "the token's txn is not a string of 1 to 256 characters");
+      }
       type = withoutPrefix(typeUri);
     }
     Optional<Instant> occurredAt = epochSeconds(claims.get("toe"));

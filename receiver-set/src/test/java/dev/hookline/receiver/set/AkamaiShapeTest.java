@@ -179,9 +179,21 @@ class AkamaiShapeTest {
   }
 
   @Test
-  void inHooklinesShapeTheEventIdIsTheJti() {
-    SecurityEvent e = verifier.verify(bearer(), bytes(Tokens.rs256("evt_h", NOW)));
-    assertEquals("evt_h", e.eventId());
-    assertEquals("user.updated", e.type());
+  void inHooklinesShapeTheEventIdIsTheTxnOrWithoutOneTheJti() {
+    SecurityEvent old = verifier.verify(bearer(), bytes(Tokens.rs256("evt_h", NOW)));
+    assertEquals("evt_h", old.eventId(), "a token without txn");
+    assertEquals("user.updated", old.type());
+
+    SecurityEvent withTxn =
+        verifier.verify(
+            bearer(), bytes(token(Tokens.claims("ntf-h1", NOW).claim("txn", "evt_h2").build())));
+    assertEquals("ntf-h1", withTxn.jti());
+    assertEquals("evt_h2", withTxn.eventId());
+    assertEquals(
+        Reason.MALFORMED_BODY,
+        refused(token(Tokens.claims("ntf-h3", NOW).claim("txn", 42).build())));
+    assertEquals(
+        Reason.MALFORMED_BODY,
+        refused(token(Tokens.claims("ntf-h4", NOW).claim("txn", "").build())));
   }
 }

@@ -60,7 +60,7 @@ class ReceivingDocSnippetTest {
         // one byte over the limit at most: verify refuses a longer body (413) unread
         byte[] body = exchange.getRequestBody().readNBytes(verifier.maxBodyBytes() + 1);
         SecurityEvent event = verifier.verify(exchange.getRequestHeaders(), body);
-        System.out.println(event.type() + " " + event.jti() + " " + event.data());
+        System.out.println(event.type() + " " + event.eventId() + " " + event.data());
         verifier.complete(event); // a retry of this jti is acknowledged, not processed again
       } catch (WebhookVerificationException e) {
         status = e.reason().httpStatus() == 200 ? 202 : e.reason().httpStatus();

@@ -7,12 +7,7 @@ import dev.hookline.EventType;
 import dev.hookline.Subject;
 import dev.hookline.UserEvents;
 import dev.hookline.Webhook;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * Writes the {@code SetClaims.AKAMAI_IDENTITY_CLOUD} claims. The names follow Akamai's "Security
@@ -44,9 +39,9 @@ public final class AkamaiClaims {
    * @param prefix the URI prefix of event types Akamai has no name for
    */
   public static void write(ObjectNode root, Event event, Webhook webhook, String prefix) {
-    root.put("jti", uuid("jti", event.id(), webhook.id()));
+    root.put("jti", TokenIds.jti(event, webhook));
     root.put("aud", webhook.audience().orElse(webhook.uri().toString()));
-    root.put("txn", uuid("txn", event.id()));
+    root.put("txn", TokenIds.transaction(event));
     root.put("toe", event.occurredAt().getEpochSecond());
     String name = NAMES.get(event.type());
     ObjectNode payload =
@@ -65,29 +60,5 @@ public final class AkamaiClaims {
     payload.put("entityType", "user");
     payload.put("sub", subject.userId());
     payload.put("id", event.id());
-  }
-
-  /**
-   * A UUID (RFC 9562 version 8) from SHA-256 of the parts: the same parts give the same UUID, so a
-   * retry's token has the same {@code jti}, and it has the form of Akamai's ids.
-   */
-  static String uuid(String label, String... parts) {
-    MessageDigest sha256;
-    try {
-      sha256 = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform has SHA-256", e);
-    }
-    sha256.update(("hookline-set-" + label).getBytes(StandardCharsets.UTF_8));
-    for (String part : parts) {
-      byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
-      // length-prefixed, so that ("ab", "c") and ("a", "bc") differ
-      sha256.update(ByteBuffer.allocate(4).putInt(bytes.length).array());
-      sha256.update(bytes);
-    }
-    ByteBuffer hash = ByteBuffer.wrap(sha256.digest());
-    long high = (hash.getLong() & ~0xF000L) | 0x8000L; // version 8
-    long low = (hash.getLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L; // variant 10
-    return new UUID(high, low).toString();
   }
 }

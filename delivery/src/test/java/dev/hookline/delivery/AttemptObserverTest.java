@@ -204,6 +204,45 @@ class AttemptObserverTest {
     assertEquals(List.of("after", "before"), calls);
   }
 
+  /**
+   * A LinkageError from a tracing library of the wrong version is an Error, not a RuntimeException:
+   * it must not keep a delivered notification from being recorded (it was then sent again at every
+   * lease expiry) nor an attempt from being made.
+   */
+  @Test
+  void anObserverThrowingAnErrorDoesNotStopTheDeliveryNorItsRecord() {
+    server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(200)));
+    AttemptObserver errorAfter =
+        request ->
+            result -> {
+              throw new NoSuchMethodError("io.opentelemetry.api.trace.Span.end");
+            };
+    dispatcher =
+        h.dispatcher(Duration.ofSeconds(2))
+            .attemptObserver(AttemptObserver.composite(List.of(recording, errorAfter)))
+            .build();
+    hook("/ok");
+    Event e = h.event(UserEvents.CREATED);
+    dispatcher.publish(e);
+    dispatcher.runDueNow();
+    assertEquals(DeliveryState.SUCCEEDED, h.only(e.id()).state());
+    assertEquals(1, h.only(e.id()).attempts().size());
+    assertEquals(
+        List.of("before:1", "after:SUCCEEDED"), seen, "the other observer's scope was closed");
+
+    dispatcher.close();
+    AttemptObserver errorBefore =
+        request -> {
+          throw new NoClassDefFoundError("io/opentelemetry/api/trace/Span");
+        };
+    dispatcher = h.dispatcher(Duration.ofSeconds(2)).attemptObserver(errorBefore).build();
+    Event e2 = h.event(UserEvents.CREATED);
+    dispatcher.publish(e2);
+    dispatcher.runDueNow();
+    assertEquals(DeliveryState.SUCCEEDED, h.only(e2.id()).state());
+    assertEquals(2, server.getAllServeEvents().size(), "each event sent once");
+  }
+
   @Test
   void aCompositeStillClosesTheScopesItOpenedWhenAnotherObserverThrows() {
     server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(200)));

@@ -170,7 +170,10 @@ public final class AttemptRunner {
       AttemptObserver o, ObservedAttempt observed) {
     try {
       return o.beforeAttempt(observed);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // An Error too (a LinkageError from a mismatched tracing library, say): an observer must
+      // never keep an attempt from being made or recorded.
+      Threads.rethrowIfFatal(e);
       log.warn("attempt observer failed: observer={}", o.getClass().getName(), e);
       return null;
     } finally {
@@ -191,7 +194,8 @@ public final class AttemptRunner {
     }
     try {
       scope.afterAttempt(result);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      Threads.rethrowIfFatal(e);
       log.warn(
           "attempt observer failed: observer={}",
           observer == null ? "none" : observer.getClass().getName(),
@@ -731,7 +735,8 @@ public final class AttemptRunner {
   private void notify(Consumer<DeliveryListener> call) {
     try {
       call.accept(listener);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      Threads.rethrowIfFatal(e);
       log.warn("delivery listener failed: listener={}", listener.getClass().getName(), e);
     }
   }

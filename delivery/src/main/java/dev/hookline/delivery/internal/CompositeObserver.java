@@ -21,52 +21,63 @@ public final class CompositeObserver implements AttemptObserver {
 
   @Override
   public void webhookDeleted(String webhookId) {
-    RuntimeException first = null;
+    @Nullable Throwable first = null;
     for (AttemptObserver o : all) {
       try {
         o.webhookDeleted(webhookId);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        Threads.rethrowIfFatal(e);
         first = keep(first, e);
       }
     }
     if (first != null) {
-      throw first;
+      throw unchecked(first);
     }
   }
 
   @Override
   public Scope beforeAttempt(AttemptRequest request) {
     Scope[] scopes = new Scope[all.size()];
-    RuntimeException[] failedBefore = new RuntimeException[1];
+    Throwable[] failedBefore = new Throwable[1];
     for (int i = 0; i < scopes.length; i++) {
       try {
         scopes[i] = Objects.requireNonNull(all.get(i).beforeAttempt(request), "scope");
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        Threads.rethrowIfFatal(e);
         scopes[i] = Scope.none();
         failedBefore[0] = keep(failedBefore[0], e);
       }
     }
     return result -> {
-      RuntimeException first = failedBefore[0];
+      @Nullable Throwable first = failedBefore[0];
       for (int i = scopes.length - 1; i >= 0; i--) {
         try {
           scopes[i].afterAttempt(result);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+          Threads.rethrowIfFatal(e);
           first = keep(first, e);
         }
       }
       if (first != null) {
-        throw first;
+        throw unchecked(first);
       }
     };
   }
 
   /** The first failure, with the later ones suppressed in it: every observer runs regardless. */
-  private static RuntimeException keep(@Nullable RuntimeException first, RuntimeException e) {
+  private static Throwable keep(@Nullable Throwable first, Throwable e) {
     if (first == null) {
       return e;
     }
     first.addSuppressed(e);
     return first;
+  }
+
+  /** The failure as it was caught: only RuntimeExceptions and Errors are. */
+  private static RuntimeException unchecked(Throwable t) {
+    if (t instanceof Error e) {
+      throw e;
+    }
+    return (RuntimeException) t;
   }
 }

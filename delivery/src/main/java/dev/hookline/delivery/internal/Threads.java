@@ -27,6 +27,20 @@ public final class Threads {
   }
 
   /**
+   * Rethrows what no caller may swallow: the JVM out of memory or stack, or broken. Other failures
+   * of user code (an observer's or listener's {@code RuntimeException} or {@code Error}, such as a
+   * {@code LinkageError} from a mismatched library) are logged and ignored by their callers, so
+   * that they never keep an attempt from being made or recorded.
+   *
+   * @param t what was caught
+   */
+  public static void rethrowIfFatal(Throwable t) {
+    if (t instanceof VirtualMachineError fatal) {
+      throw fatal;
+    }
+  }
+
+  /**
    * Returns a thread-per-task executor of virtual threads on JDK 21+, or empty on older JDKs.
    * Looked up reflectively so the library still compiles for and runs on Java 17.
    *

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -51,6 +52,16 @@ public final class WebhookRegistry {
 
   /** The overlap during which old and new signing secrets both sign, when none is given. */
   public static final Duration DEFAULT_ROTATION_OVERLAP = Duration.ofHours(24);
+
+  /** The longest overlap {@link #rotateSigningSecret} takes: 30 days. */
+  public static final Duration MAX_ROTATION_OVERLAP = Duration.ofDays(30);
+
+  /**
+   * The most signing secrets that sign at once: the newest and the two before it. A rotation while
+   * as many sign ends the oldest one's overlap at once, so that rotating again and again cannot
+   * grow a webhook's secrets, and every notification's signature header, without bound.
+   */
+  public static final int MAX_ACTIVE_SIGNING_SECRETS = 3;
 
   private static final int SIGNING_SECRET_BYTES = 32;
   private static final int MAX_STATE_RETRIES = 100;
@@ -511,25 +522,34 @@ public final class WebhookRegistry {
    * Adds a new signing secret. Until {@code overlap} has passed, notifications carry signatures by
    * both the old and the new secret, so listeners can switch without missing any; then the old
    * secret stops signing, and it is deleted by the dispatcher's periodic purge or at the next
-   * rotation, whichever comes first.
+   * rotation, whichever comes first. At most {@link #MAX_ACTIVE_SIGNING_SECRETS} secrets sign at
+   * once: rotating while that many sign stops the oldest at once.
    *
    * @param id the webhook id
-   * @param overlap how long the old secrets keep signing; zero drops them at once
+   * @param overlap how long the old secrets keep signing, zero to {@link #MAX_ROTATION_OVERLAP};
+   *     zero drops them at once
    * @return the stored webhook
    * @throws WebhookNotFoundException if no webhook has that id
+   * @throws IllegalArgumentException if the overlap is negative or longer than 30 days
    */
   public Webhook rotateSigningSecret(String id, Duration overlap) {
     Objects.requireNonNull(overlap, "overlap");
-    if (overlap.isNegative()) {
-      throw new IllegalArgumentException("overlap must not be negative, was " + overlap);
+    if (overlap.isNegative() || overlap.compareTo(MAX_ROTATION_OVERLAP) > 0) {
+      throw new IllegalArgumentException(
+          "overlap must be between 0 and 30 days (PT720H), was " + overlap);
     }
     return changeState(
         id,
         w -> {
           Instant now = clock.instant();
           Instant oldUntil = now.plus(overlap);
+          List<SigningSecret> active = new ArrayList<>(w.activeSigningSecrets(now));
+          // The newest keep signing through the overlap; beyond the limit, the oldest stop now.
+          active.sort(Comparator.comparing(SigningSecret::createdAt));
           List<SigningSecret> secrets = new ArrayList<>();
-          for (SigningSecret s : w.activeSigningSecrets(now)) {
+          for (SigningSecret s :
+              active.subList(
+                  Math.max(0, active.size() - (MAX_ACTIVE_SIGNING_SECRETS - 1)), active.size())) {
             Instant until = s.expiresAt().filter(e -> e.isBefore(oldUntil)).orElse(oldUntil);
             if (until.isAfter(now)) {
               secrets.add(new SigningSecret(s.secret(), s.createdAt(), Optional.of(until)));

@@ -355,6 +355,40 @@ class WebhookRegistryTest {
   }
 
   @Test
+  void rotatingAgainAndAgainKeepsAtMostThreeSecretsSigning() {
+    Webhook w = create("a");
+    Webhook last = w;
+    for (int i = 0; i < 50; i++) {
+      clock.advance(Duration.ofSeconds(1));
+      last = registry.rotateSigningSecret(w.id(), WebhookRegistry.DEFAULT_ROTATION_OVERLAP);
+    }
+    List<SigningSecret> active = last.activeSigningSecrets(clock.instant());
+    assertEquals(WebhookRegistry.MAX_ACTIVE_SIGNING_SECRETS, active.size());
+    assertEquals(clock.instant(), active.get(active.size() - 1).createdAt(), "the newest signs");
+    assertEquals(
+        clock.instant().minusSeconds(2), active.get(0).createdAt(), "with the two before it");
+    assertTrue(last.signingSecrets().size() <= WebhookRegistry.MAX_ACTIVE_SIGNING_SECRETS);
+  }
+
+  @Test
+  void aRotationOverlapOutsideZeroToThirtyDaysIsRefusedNamingTheRange() {
+    Webhook w = create("a");
+    for (Duration bad :
+        List.of(Duration.ofSeconds(-1), Duration.ofDays(31), Duration.ofSeconds(Long.MAX_VALUE))) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class, () -> registry.rotateSigningSecret(w.id(), bad));
+      assertTrue(e.getMessage().contains("overlap must be between 0 and 30 days"), e.getMessage());
+    }
+    assertEquals(
+        2,
+        registry
+            .rotateSigningSecret(w.id(), WebhookRegistry.MAX_ROTATION_OVERLAP)
+            .activeSigningSecrets(clock.instant())
+            .size());
+  }
+
+  @Test
   void rotateApiKeyReplacesTheKeyOnlyAndNeverEchoesABadOne() {
     Webhook w = create("a");
     Webhook rotated = registry.rotateApiKey(w.id(), Secret.of("fresh-key-0123456789abcdef"));

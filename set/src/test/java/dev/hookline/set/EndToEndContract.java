@@ -195,8 +195,12 @@ abstract class EndToEndContract {
     assertEquals(Set.of("application/secevent+jwt"), new HashSet<>(run.contentTypes()));
   }
 
-  @Test
-  void aListenersRfc8935ErrorIsRecordedWithItsCode() {
+  /**
+   * Sends one user.created event, signed with EC_1 by issuer ISSUER, to a webhook with the given
+   * audience whose listener verifies with the given issuer and key set, and returns its delivery.
+   */
+  private Delivery sendOneRefused(
+      String eventId, String listenerIssuer, String listenerJwks, String webhookAudience) {
     ManualClock clock = ManualClock.at(T0);
     InMemorySigningKeys keys = InMemorySigningKeys.of(Fixtures.EC_1, clock, Duration.ofDays(1));
     WebhookRegistry registry =
@@ -216,38 +220,59 @@ abstract class EndToEndContract {
       listener.verifyWith(
           jwks ->
               SecurityEventTokenVerifier.builder()
-                  .jwks(keys.jwks().json())
-                  .issuer(ISSUER)
+                  .jwks(listenerJwks)
+                  .issuer(listenerIssuer)
                   .audience(AUDIENCE)
                   .clock(clock)
                   .build());
       Webhook w =
           registry.create(
               WebhookDefinition.builder()
-                  .name("SET listener, other audience")
+                  .name("SET listener that refuses")
                   .uri(listener.hook())
                   .apiKey(API_KEY)
                   .events(UserEvents.CREATED)
                   .format(WebhookFormat.SECURITY_EVENT_TOKEN)
-                  .audience("urn:someone-else")
+                  .audience(webhookAudience)
                   .build());
       TestWebhooks.markVerified(registry, w.id());
       registry.enable(w.id());
       Event e =
           Event.builder(UserEvents.CREATED)
-              .id("evt_e2e_wrong_aud")
+              .id(eventId)
               .occurredAt(clock.instant())
               .user("user-42")
               .data(JsonNodeFactory.instance.objectNode())
               .build();
       dispatcher.publish(e);
       assertEquals(1, dispatcher.runDueNow());
-
-      Delivery d = dispatcher.deliveries(DeliveryQuery.builder().event(e.id()).build()).get(0);
-      assertEquals(DeliveryState.RETRYING, d.state());
-      assertEquals(400, d.attempts().get(0).statusCode().getAsInt());
-      assertEquals("HTTP 400 err=invalid_audience", d.attempts().get(0).detail());
       assertEquals(List.of(), listener.received);
+      return dispatcher.deliveries(DeliveryQuery.builder().event(e.id()).build()).get(0);
     }
+  }
+
+  private static String ownKeys() {
+    return Jwks.of(List.of(Fixtures.EC_1)).json();
+  }
+
+  @Test
+  void aListenersRfc8935ErrorIsRecordedWithItsCode() {
+    Delivery wrongAudience =
+        sendOneRefused("evt_e2e_wrong_aud", ISSUER, ownKeys(), "urn:someone-else");
+    assertEquals(DeliveryState.RETRYING, wrongAudience.state());
+    assertEquals(400, wrongAudience.attempts().get(0).statusCode().getAsInt());
+    assertEquals("HTTP 400 err=invalid_audience", wrongAudience.attempts().get(0).detail());
+
+    Delivery wrongIssuer =
+        sendOneRefused("evt_e2e_wrong_iss", "https://another-sender.example", ownKeys(), AUDIENCE);
+    assertEquals(DeliveryState.RETRYING, wrongIssuer.state());
+    assertEquals("HTTP 400 err=invalid_issuer", wrongIssuer.attempts().get(0).detail());
+
+    // a listener with a fixed key set that lacks the signing key, as after a rotation it missed
+    Delivery unknownKey =
+        sendOneRefused(
+            "evt_e2e_unknown_kid", ISSUER, Jwks.of(List.of(Fixtures.RSA_2)).json(), AUDIENCE);
+    assertEquals(DeliveryState.RETRYING, unknownKey.state());
+    assertEquals("HTTP 400 err=invalid_key", unknownKey.attempts().get(0).detail());
   }
 }

@@ -23,7 +23,8 @@ import java.util.function.Supplier;
 /**
  * A listener on 127.0.0.1, written as a receiver would: it serves the sender's JWKS (as the
  * sender's host would at /.well-known/jwks.json) and at /hook verifies each SET, answering 202, or
- * 400 with the RFC 8935 error body.
+ * a refusal as docs/receiving.md's listener does: {@code SecurityEventTokenVerifier.httpStatus}
+ * with {@code errorBody} (a 400 with the RFC 8935 error body for a token that fails a check).
  */
 final class Listener implements AutoCloseable {
   private final HttpServer server;
@@ -66,8 +67,11 @@ final class Listener implements AutoCloseable {
             status = 202;
           } catch (WebhookVerificationException e) {
             refused.add(e);
-            status = e.reason().httpStatus() == 200 ? 202 : 400;
+            status = SecurityEventTokenVerifier.httpStatus(e);
             answer = SecurityEventTokenVerifier.errorBody(e).getBytes(StandardCharsets.UTF_8);
+          }
+          if (answer.length > 0) {
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
           }
           exchange.sendResponseHeaders(status, answer.length == 0 ? -1 : answer.length);
           try (OutputStream out = exchange.getResponseBody()) {

@@ -87,6 +87,9 @@ import org.jspecify.annotations.Nullable;
  * captureApplicationId}, {@code attributes}, {@code id}), recognised by an {@code id} and no {@code
  * subject}. {@link SecurityEvent} gives both the same way: see its accessors.
  *
+ * <p>Answer a refusal with {@link #httpStatus} and {@link #errorBody}, RFC 8935's answers (400 with
+ * an error code for a token that fails a check), not with {@link Reason#httpStatus()}.
+ *
  * <p>An event {@link #verify} returns counts as being processed until {@link #complete} or {@link
  * #release}, as with {@code WebhookVerifier}.
  *
@@ -538,14 +541,49 @@ public final class SecurityEventTokenVerifier {
   }
 
   /**
-   * Returns the RFC 8935 error body for a refused token, to send with a 400: {@code
-   * {"err":"...","description":"..."}} where {@code err} is one of RFC 8935's codes
-   * (invalid_request, invalid_key, invalid_issuer, invalid_audience, authentication_failed).
+   * Returns the HTTP status to answer a refused token with, as RFC 8935 section 2.3 asks, rather
+   * than {@link Reason#httpStatus()} (receiver-verify's answers for Standard Webhooks, such as 401,
+   * from which a SET sender reads no error code):
+   *
+   * <ul>
+   *   <li>400, with {@link #errorBody}, for a token that fails parsing, validation or
+   *       authentication: every reason but the four below. The sender records the body's {@code
+   *       err} code (Hookline's does, in the attempt's detail) and retries.
+   *   <li>202, RFC 8935's success, without a body, for {@link Reason#ALREADY_PROCESSED}: the sender
+   *       stops retrying a token that was processed.
+   *   <li>The status HTTP has for a condition that is no fault of the token, without a body, so
+   *       that the sender records the status alone and retries: 409 for {@link Reason#IN_PROGRESS}
+   *       (the same token is being processed), 413 for {@link Reason#BODY_TOO_LARGE}, 503 for
+   *       {@link Reason#KEY_SET_UNAVAILABLE}.
+   * </ul>
    *
    * @param e the refusal
-   * @return the JSON text
+   * @return the status code
+   */
+  public static int httpStatus(WebhookVerificationException e) {
+    return switch (e.reason()) {
+      case ALREADY_PROCESSED -> 202;
+      case IN_PROGRESS -> 409;
+      case BODY_TOO_LARGE -> 413;
+      case KEY_SET_UNAVAILABLE -> 503;
+      default -> 400;
+    };
+  }
+
+  /**
+   * Returns the body to answer a refused token with, beside {@link #httpStatus}: for a 400, RFC
+   * 8935's error body {@code {"err":"...","description":"..."}}, to send as {@code
+   * application/json}, where {@code err} is one of RFC 8935's codes (invalid_request, invalid_key,
+   * invalid_issuer, invalid_audience, authentication_failed); for any other status, the empty
+   * string: send no body.
+   *
+   * @param e the refusal
+   * @return the JSON text, or the empty string
    */
   public static String errorBody(WebhookVerificationException e) {
+    if (httpStatus(e) != 400) {
+      return "";
+    }
     String err =
         switch (e.reason()) {
           case ALGORITHM_NONE,

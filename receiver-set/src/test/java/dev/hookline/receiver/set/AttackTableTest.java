@@ -376,4 +376,34 @@ class AttackTableTest {
         SecurityEventTokenVerifier.errorBody(
             new WebhookVerificationException(Reason.UNKNOWN_KEY, "x")));
   }
+
+  @Test
+  void everyRefusalOfTheTokenIsA400WithAnErrorBodyAndTheRestHaveNoBody() {
+    Map<Reason, Integer> notTheTokensFault =
+        Map.of(
+            Reason.ALREADY_PROCESSED, 202,
+            Reason.IN_PROGRESS, 409,
+            Reason.BODY_TOO_LARGE, 413,
+            Reason.KEY_SET_UNAVAILABLE, 503);
+    for (Reason r : Reason.values()) {
+      WebhookVerificationException e = new WebhookVerificationException(r, "why");
+      int status = SecurityEventTokenVerifier.httpStatus(e);
+      String body = SecurityEventTokenVerifier.errorBody(e);
+      if (notTheTokensFault.containsKey(r)) {
+        assertEquals(notTheTokensFault.get(r), status, r.name());
+        assertEquals("", body, r.name());
+      } else {
+        assertEquals(400, status, r.name());
+        assertTrue(body.startsWith("{\"err\":\""), r + ": " + body);
+      }
+    }
+    assertEquals(
+        "{\"err\":\"invalid_issuer\",\"description\":\"x\"}",
+        SecurityEventTokenVerifier.errorBody(
+            new WebhookVerificationException(Reason.WRONG_ISSUER, "x")));
+    assertEquals(
+        "{\"err\":\"authentication_failed\",\"description\":\"x\"}",
+        SecurityEventTokenVerifier.errorBody(
+            new WebhookVerificationException(Reason.INVALID_API_KEY, "x")));
+  }
 }

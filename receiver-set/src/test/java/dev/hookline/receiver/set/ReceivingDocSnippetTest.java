@@ -3,6 +3,9 @@ package dev.hookline.receiver.set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.crypto.RSASSASigner;
 import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpHandler;
@@ -20,9 +23,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -32,6 +38,7 @@ import org.junit.jupiter.api.Test;
  * snippet regions below, joined). The part after the verifier and server runs in a test.
  */
 class ReceivingDocSnippetTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @SuppressWarnings("unused") // compiled, not run: it listens on a fixed port
   static void listener() throws IOException {
@@ -63,8 +70,11 @@ class ReceivingDocSnippetTest {
         System.out.println(event.type() + " " + event.eventId() + " " + event.data());
         verifier.complete(event); // a retry of this jti is acknowledged, not processed again
       } catch (WebhookVerificationException e) {
-        status = e.reason().httpStatus() == 200 ? 202 : e.reason().httpStatus();
+        status = SecurityEventTokenVerifier.httpStatus(e); // RFC 8935's: mostly 400, see below
         answer = SecurityEventTokenVerifier.errorBody(e).getBytes(StandardCharsets.UTF_8);
+      }
+      if (answer.length > 0) { // a 400's {"err","description"}
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
       }
       exchange.sendResponseHeaders(status, answer.length == 0 ? -1 : answer.length);
       exchange.getResponseBody().write(answer);
@@ -123,13 +133,66 @@ class ReceivingDocSnippetTest {
       Arrays.fill(oversized, (byte) 'a');
       HttpResponse<String> refused = post(client, hook, oversized);
       assertEquals(413, refused.statusCode());
-      assertTrue(refused.body().contains("4096"), refused.body());
+      assertEquals("", refused.body(), "no RFC 8935 error body but with a 400");
       assertTrue(read.get() <= 4097, "the handler read " + read.get() + " bytes");
 
       read.set(0);
       byte[] token = Tokens.bytes(Tokens.rs256("evt_doc", clock.instant()));
       assertEquals(202, post(client, hook, token).statusCode(), "a token within the limit");
       assertEquals(token.length, read.get());
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void theDocumentedHandlerAnswersAsRfc8935Asks() throws Exception {
+    ManualClock clock = ManualClock.at(Instant.parse("2026-11-22T10:00:00Z"));
+    SecurityEventTokenVerifier verifier =
+        SecurityEventTokenVerifier.builder()
+            .jwks(Tokens.jwks(Tokens.RSA))
+            .issuer(Tokens.ISSUER)
+            .audience(Tokens.AUDIENCE)
+            .clock(clock)
+            .build();
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    serve(verifier, server);
+    try {
+      URI hook = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hookline");
+      Instant now = clock.instant();
+      Map<String, String> refusals =
+          Map.of(
+              "invalid_issuer",
+              Tokens.sign(
+                  Tokens.header(JWSAlgorithm.RS256, Tokens.RSA.getKeyID()).build(),
+                  Tokens.claims("evt_iss", now).issuer("https://evil.example").build(),
+                  new RSASSASigner(Tokens.RSA)),
+              "invalid_audience",
+              Tokens.sign(
+                  Tokens.header(JWSAlgorithm.RS256, Tokens.RSA.getKeyID()).build(),
+                  Tokens.claims("evt_aud", now).audience("https://someone-else.example").build(),
+                  new RSASSASigner(Tokens.RSA)),
+              "invalid_key",
+              Tokens.sign(
+                  Tokens.header(JWSAlgorithm.RS256, Tokens.RSA_OTHER.getKeyID()).build(),
+                  Tokens.claims("evt_kid", now).build(),
+                  new RSASSASigner(Tokens.RSA_OTHER)),
+              "invalid_request",
+              Tokens.rs256("evt_old", now.minus(Duration.ofHours(1))));
+      for (Map.Entry<String, String> r : refusals.entrySet()) {
+        HttpResponse<String> answer = post(client, hook, Tokens.bytes(r.getValue()));
+        assertEquals(400, answer.statusCode(), r.getKey());
+        assertEquals(Optional.of("application/json"), answer.headers().firstValue("Content-Type"));
+        assertEquals(r.getKey(), JSON.readTree(answer.body()).get("err").asText(), answer.body());
+      }
+
+      byte[] token = Tokens.bytes(Tokens.rs256("evt_twice", now));
+      assertEquals(202, post(client, hook, token).statusCode());
+      HttpResponse<String> again = post(client, hook, token);
+      assertEquals(202, again.statusCode(), "processed: acknowledged");
+      assertEquals("", again.body(), "a success, without an error body");
     } finally {
       server.stop(0);
     }

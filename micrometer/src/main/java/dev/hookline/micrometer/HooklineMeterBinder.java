@@ -87,7 +87,6 @@ public final class HooklineMeterBinder implements MeterBinder {
       MeterRegistry registry, String name, String description, ToDoubleFunction<DeliveryCounts> f) {
     Gauge.builder(name, this, b -> f.applyAsDouble(b.counts()))
         .description(description)
-        .baseUnit("deliveries")
         .strongReference(true) // the registry keeps the binder, which nothing else may hold
         .register(registry);
   }

@@ -3,11 +3,16 @@ package dev.hookline.micrometer;
 import dev.hookline.DeliveryCounts;
 import dev.hookline.delivery.Dispatcher;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.lang.ref.WeakReference;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.ToDoubleFunction;
 import org.jspecify.annotations.Nullable;
@@ -19,9 +24,15 @@ import org.jspecify.annotations.Nullable;
  * half-open).
  *
  * <p>Counting deliveries costs a Store query per webhook, so the counts are cached: read at most
- * once per refresh interval (default 30 s), when a gauge is read. Thread-safe.
+ * once per refresh interval (default 30 s), when a gauge is read.
+ *
+ * <p>One dispatcher's gauges per registry: binding to a registry that has these gauges already
+ * (another binder's, say of the dispatcher a refreshed application context replaced) replaces them,
+ * so the registry reads the dispatcher bound last. {@link #close()} removes this binder's gauges
+ * again; close it with the dispatcher. The registry holds the dispatcher only weakly: once it is
+ * unreachable elsewhere, the gauges read NaN. Thread-safe.
  */
-public final class HooklineMeterBinder implements MeterBinder {
+public final class HooklineMeterBinder implements MeterBinder, AutoCloseable {
   /** Gauge of deliveries waiting for their first attempt. */
   public static final String PENDING = "hookline.deliveries.pending";
 
@@ -31,15 +42,33 @@ public final class HooklineMeterBinder implements MeterBinder {
   /** Gauge of circuit breakers that are open or half-open in this dispatcher. */
   public static final String OPEN_BREAKERS = "hookline.circuit.breakers.open";
 
-  private final Dispatcher dispatcher;
+  /**
+   * Held by every binder while it binds or unbinds: replacing another binder's gauge, or removing
+   * one's own only while it is still registered, must not interleave with another binder's turn.
+   */
+  private static final Object REGISTRATIONS = new Object();
+
+  /**
+   * Weak: the registry keeps this binder for as long as it keeps the gauges, and must not keep a
+   * closed dispatcher (and its Store) with it.
+   */
+  private final WeakReference<Dispatcher> dispatcher;
+
   private final Clock clock;
   private final Duration refresh;
   private final Object lock = new Object();
   private @Nullable DeliveryCounts counts;
   private Instant readAt = Instant.MIN;
 
+  /** The gauges this binder registered, with their registries; guarded by REGISTRATIONS. */
+  private final List<Registered> registered = new ArrayList<>();
+
+  private boolean closed; // guarded by REGISTRATIONS
+
+  private record Registered(MeterRegistry registry, Meter meter) {}
+
   private HooklineMeterBinder(Dispatcher dispatcher, Clock clock, Duration refresh) {
-    this.dispatcher = dispatcher;
+    this.dispatcher = new WeakReference<>(dispatcher);
     this.clock = clock;
     this.refresh = refresh;
   }
@@ -73,31 +102,104 @@ public final class HooklineMeterBinder implements MeterBinder {
     return new HooklineMeterBinder(dispatcher, clock, refresh);
   }
 
+  /**
+   * Registers the three gauges, replacing those of the same names the registry has already.
+   *
+   * @param registry the registry
+   * @throws IllegalStateException if this binder is closed
+   */
   @Override
   public void bindTo(MeterRegistry registry) {
-    gauge(registry, PENDING, "Deliveries waiting for their first attempt", c -> c.pending());
-    gauge(registry, RETRYING, "Deliveries waiting for a retry", c -> c.retrying());
-    Gauge.builder(OPEN_BREAKERS, dispatcher, Dispatcher::openCircuitBreakers)
-        .description("Circuit breakers open or half-open in this dispatcher")
-        .strongReference(true)
-        .register(registry);
+    Objects.requireNonNull(registry, "registry");
+    synchronized (REGISTRATIONS) {
+      if (closed) {
+        throw new IllegalStateException("This HooklineMeterBinder is closed");
+      }
+      registered.removeIf(r -> r.registry() == registry); // bound again: those are replaced now
+      register(
+          registry,
+          PENDING,
+          "Deliveries waiting for their first attempt",
+          b -> b.count(DeliveryCounts::pending));
+      register(
+          registry,
+          RETRYING,
+          "Deliveries waiting for a retry",
+          b -> b.count(DeliveryCounts::retrying));
+      register(
+          registry,
+          OPEN_BREAKERS,
+          "Circuit breakers open or half-open in this dispatcher",
+          HooklineMeterBinder::openBreakers);
+    }
   }
 
-  private void gauge(
-      MeterRegistry registry, String name, String description, ToDoubleFunction<DeliveryCounts> f) {
-    Gauge.builder(name, this, b -> f.applyAsDouble(b.counts()))
-        .description(description)
-        .strongReference(true) // the registry keeps the binder, which nothing else may hold
-        .register(registry);
+  private void register(
+      MeterRegistry registry,
+      String name,
+      String description,
+      ToDoubleFunction<HooklineMeterBinder> f) {
+    // Micrometer hands back a gauge already registered under the same id, still reading whatever
+    // it was built on (a closed dispatcher, after a context refresh): replace it instead.
+    registry.removeByPreFilterId(new Meter.Id(name, Tags.empty(), null, null, Meter.Type.GAUGE));
+    Gauge g =
+        Gauge.builder(name, this, f)
+            .description(description)
+            // The registry keeps this binder, which nothing else may hold; not the dispatcher.
+            .strongReference(true)
+            .register(registry);
+    registered.add(new Registered(registry, g));
   }
 
-  /** The cached counts, read again once the refresh interval has passed. */
-  DeliveryCounts counts() {
+  /**
+   * Removes the gauges this binder registered from every registry it was bound to (those another
+   * binder has replaced since stay), and stops reading the dispatcher. Idempotent.
+   */
+  @Override
+  public void close() {
+    synchronized (REGISTRATIONS) {
+      closed = true;
+      for (Registered r : registered) {
+        if (isStillRegistered(r)) {
+          r.registry().remove(r.meter());
+        }
+      }
+      registered.clear();
+    }
+    dispatcher.clear();
+  }
+
+  /** Whether the registry still holds this very meter: a replaced one's id names another's. */
+  private static boolean isStillRegistered(Registered r) {
+    for (Meter m : r.registry().find(r.meter().getId().getName()).meters()) {
+      if (m == r.meter()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private double openBreakers() {
+    Dispatcher d = dispatcher.get();
+    return d == null ? Double.NaN : d.openCircuitBreakers();
+  }
+
+  private double count(ToDoubleFunction<DeliveryCounts> f) {
+    DeliveryCounts c = counts();
+    return c == null ? Double.NaN : f.applyAsDouble(c);
+  }
+
+  /** The cached counts, read again once the refresh interval has passed; null once it is gone. */
+  private @Nullable DeliveryCounts counts() {
+    Dispatcher d = dispatcher.get();
+    if (d == null) {
+      return null;
+    }
     synchronized (lock) {
       Instant now = clock.instant();
       DeliveryCounts c = counts;
       if (c == null || !now.isBefore(readAt.plus(refresh))) {
-        c = dispatcher.summary();
+        c = d.summary();
         counts = c;
         readAt = now;
       }

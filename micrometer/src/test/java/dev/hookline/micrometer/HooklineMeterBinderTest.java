@@ -1,7 +1,14 @@
 package dev.hookline.micrometer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.hookline.Event;
+import dev.hookline.Subject;
 import dev.hookline.UserEvents;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookDefinition;
@@ -10,16 +17,24 @@ import dev.hookline.delivery.Dispatcher;
 import dev.hookline.filter.Filters;
 import dev.hookline.store.InMemoryStore;
 import dev.hookline.testing.ManualClock;
+import dev.hookline.testing.Poll;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The gauges of a dispatcher, as a registry names them. */
+/**
+ * The gauges' lifecycle in one registry: a dispatcher bound after another is the one they read, a
+ * closed binder takes its gauges away, and the registry does not keep a closed dispatcher.
+ */
 class HooklineMeterBinderTest {
+  private static final AtomicInteger EVENTS = new AtomicInteger();
   private static final List<String> GAUGES =
       List.of(
           HooklineMeterBinder.PENDING,
@@ -59,10 +74,88 @@ class HooklineMeterBinderTest {
     return d;
   }
 
+  private Event event() {
+    return Event.builder(UserEvents.CREATED)
+        .id("evt_binder_" + EVENTS.incrementAndGet())
+        .occurredAt(clock.instant())
+        .subject(Subject.user("u1"))
+        .data(JsonNodeFactory.instance.objectNode().put("user_id", "u1"))
+        .build();
+  }
+
+  private double gauge(String name) {
+    Gauge g = meters.find(name).gauge();
+    assertNotNull(g, name);
+    return g.value();
+  }
+
   private HooklineMeterBinder bind(Dispatcher d) {
     HooklineMeterBinder binder = HooklineMeterBinder.of(d, clock, Duration.ZERO);
     binder.bindTo(meters);
     return binder;
+  }
+
+  @Test
+  void aDispatcherBoundAfterAClosedOneIsTheOneTheGaugesRead() {
+    Dispatcher first = dispatcher();
+    bind(first);
+    first.publish(event());
+    first.publish(event());
+    assertEquals(2.0, gauge(HooklineMeterBinder.PENDING));
+    first.close(); // as a refreshed context does, without closing the binder
+
+    Dispatcher second = dispatcher();
+    bind(second);
+    second.publish(event());
+    assertEquals(1, second.summary().pending());
+    assertEquals(1.0, gauge(HooklineMeterBinder.PENDING), "the second dispatcher's");
+    assertEquals(1, meters.find(HooklineMeterBinder.PENDING).gauges().size());
+  }
+
+  @Test
+  void theRegistryDoesNotKeepAClosedDispatcher() {
+    WeakReference<Dispatcher> closed = bindAndClose();
+    Poll.until(
+        Duration.ofSeconds(10),
+        () -> {
+          System.gc(); // what is awaited is the collector; nothing else can drive it
+          return closed.get() == null;
+        },
+        "the closed dispatcher, bound but not unbound, is collected");
+    assertTrue(Double.isNaN(gauge(HooklineMeterBinder.PENDING)), "no dispatcher to read");
+    assertTrue(Double.isNaN(gauge(HooklineMeterBinder.OPEN_BREAKERS)), "no dispatcher to read");
+  }
+
+  /** Binds a dispatcher of its own and closes it; the binder stays bound. */
+  private WeakReference<Dispatcher> bindAndClose() {
+    Dispatcher d = dispatcher();
+    bind(d);
+    d.publish(event());
+    assertEquals(1.0, gauge(HooklineMeterBinder.PENDING));
+    d.close();
+    dispatchers.remove(d);
+    return new WeakReference<>(d);
+  }
+
+  @Test
+  void closingTheBinderRemovesItsGauges() {
+    HooklineMeterBinder binder = bind(dispatcher());
+    GAUGES.forEach(name -> assertNotNull(meters.find(name).gauge(), name));
+    binder.close();
+    binder.close();
+    GAUGES.forEach(name -> assertNull(meters.find(name).meter(), name));
+    assertThrows(IllegalStateException.class, () -> binder.bindTo(meters));
+  }
+
+  @Test
+  void closingAReplacedBinderLeavesTheGaugesOfTheOneThatReplacedIt() {
+    HooklineMeterBinder first = bind(dispatcher());
+    Dispatcher second = dispatcher();
+    bind(second);
+    second.publish(event());
+    first.close();
+    GAUGES.forEach(name -> assertNotNull(meters.find(name).gauge(), name));
+    assertEquals(1.0, gauge(HooklineMeterBinder.PENDING));
   }
 
   @Test

@@ -7,11 +7,17 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Signing keys held in memory, with rotation: {@link #rotate} makes a new key sign from now on,
- * while the previous signing key stays published for the overlap (so that receivers still holding
- * the old JWKS, and tokens signed just before, keep verifying), and is then dropped.
+ * Signing keys held in memory, with rotation in two steps, so that no receiver meets a key it does
+ * not know: {@link #publishNext} adds the next key to the published JWKS without signing with it;
+ * once receivers have it (those fetching the JWKS by URL after their cache time, 5 minutes with
+ * Hookline's verifier; those given a fixed JWKS once they were given the new one), {@link #rotate}
+ * makes it sign. The previous signing key stays published for the overlap (so that tokens signed
+ * just before, and their retries, keep verifying), and is then dropped. {@link #rotate} of a key
+ * not published before makes it sign at once: receivers with a fixed JWKS then refuse its tokens
+ * until they get the new one, and fetching receivers until they fetch again.
  *
  * <p>Thread-safe. {@link #toString()} shows key ids only.
  */
@@ -25,6 +31,7 @@ public final class InMemorySigningKeys implements SigningKeys {
   private final Clock clock;
   private final Duration overlap;
   private SigningKey current;
+  private @Nullable SigningKey next;
   private List<Retired> retired = List.of();
 
   private InMemorySigningKeys(SigningKey initial, Clock clock, Duration overlap) {
@@ -63,24 +70,70 @@ public final class InMemorySigningKeys implements SigningKeys {
   }
 
   /**
-   * Makes {@code next} the signing key from now on; the previous one stays published for the
-   * overlap.
+   * Publishes {@code next} in the JWKS, after the signing key, without signing with it: the first
+   * step of a rotation. Give receivers time to get the new JWKS, then call {@link #rotate} with the
+   * same key.
    *
-   * @param next the new key; its id must differ from every published key's
+   * @param next the next key; its id must differ from every published key's
    * @throws IllegalArgumentException if its id is already published
+   * @throws IllegalStateException if another next key is published and has not signed yet
+   */
+  public synchronized void publishNext(SigningKey next) {
+    Objects.requireNonNull(next, "next");
+    SigningKey pending = this.next;
+    if (pending != null) {
+      throw new IllegalStateException(
+          "key "
+              + pending.keyId()
+              + " is already published as the next key; rotate(...) to it before publishing"
+              + " another");
+    }
+    requireUnpublished(next, clock.instant());
+    this.next = next;
+  }
+
+  /**
+   * Makes {@code next} the signing key from now on; the previous one stays published for the
+   * overlap. If {@code next} was published with {@link #publishNext}, receivers may have it
+   * already; otherwise it is published and signs at once.
+   *
+   * @param next the new key: the one given to {@link #publishNext}, or one whose id differs from
+   *     every published key's
+   * @throws IllegalArgumentException if its id is already published for another key
+   * @throws IllegalStateException if another key was published with {@link #publishNext}
    */
   public synchronized void rotate(SigningKey next) {
     Objects.requireNonNull(next, "next");
     Instant now = clock.instant();
-    for (SigningKey k : publishedKeys(now)) {
-      if (k.keyId().equals(next.keyId())) {
-        throw new IllegalArgumentException("key id " + next.keyId() + " is already published");
+    SigningKey pending = this.next;
+    if (pending != null) {
+      if (!pending.keyId().equals(next.keyId())) {
+        throw new IllegalStateException(
+            "key "
+                + pending.keyId()
+                + " is published as the next key; rotate(...) to it, not to "
+                + next.keyId());
       }
+      if (!pending.publicKey().equals(next.publicKey())) {
+        throw new IllegalArgumentException(
+            "key id " + next.keyId() + " is published as the next key with another public key");
+      }
+    } else {
+      requireUnpublished(next, now);
     }
     List<Retired> kept = new ArrayList<>(live(now));
     kept.add(0, new Retired(current, now.plus(overlap)));
     retired = List.copyOf(kept);
     current = next;
+    this.next = null;
+  }
+
+  private void requireUnpublished(SigningKey key, Instant now) {
+    for (SigningKey k : publishedKeys(now)) {
+      if (k.keyId().equals(key.keyId())) {
+        throw new IllegalArgumentException("key id " + key.keyId() + " is already published");
+      }
+    }
   }
 
   @Override
@@ -88,10 +141,21 @@ public final class InMemorySigningKeys implements SigningKeys {
     return current;
   }
 
+  /**
+   * Returns the keys to publish: the signing key, the next key if one was published with {@link
+   * #publishNext}, and the previous signing keys whose overlap has not ended at {@code now}.
+   *
+   * @param now the time
+   * @return the published keys, the signing key first
+   */
   @Override
   public synchronized List<SigningKey> publishedKeys(Instant now) {
     List<SigningKey> keys = new ArrayList<>();
     keys.add(current);
+    SigningKey pending = next;
+    if (pending != null) {
+      keys.add(pending);
+    }
     for (Retired r : live(now)) {
       keys.add(r.key());
     }
@@ -123,6 +187,12 @@ public final class InMemorySigningKeys implements SigningKeys {
     for (Retired r : retired) {
       old.add(r.key().keyId());
     }
-    return "InMemorySigningKeys[signing=" + current.keyId() + ", retired=" + old + "]";
+    SigningKey pending = next;
+    return "InMemorySigningKeys[signing="
+        + current.keyId()
+        + (pending != null ? ", next=" + pending.keyId() : "")
+        + ", retired="
+        + old
+        + "]";
   }
 }

@@ -4,6 +4,7 @@ import static dev.hookline.set.Fixtures.ISSUER;
 import static dev.hookline.set.Fixtures.T0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hookline.Webhook;
 import dev.hookline.receiver.WebhookVerificationException;
@@ -20,9 +21,11 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
- * Rotation: the new key signs at once; during the overlap receivers holding the old JWKS (they
- * fetch again for the new kid) and receivers with the new JWKS both accept; after it the old kid is
- * gone from the JWKS and its tokens are refused.
+ * Rotation: published first (publishNext), the next key is in every receiver's key set before it
+ * signs; rotated at once, it is refused by fixed key sets and, until they fetch again, by fetching
+ * receivers. During the overlap receivers holding the old JWKS (they fetch again for the new kid)
+ * and receivers with the new JWKS both accept; after it the old kid is gone from the JWKS and its
+ * tokens are refused.
  */
 class RotationTest {
   private static final String AUD = "https://rp.example/hook";
@@ -89,9 +92,85 @@ class RotationTest {
   }
 
   @Test
+  void aKeyPublishedBeforeItSignsIsAcceptedAtOnceByFixedAndByFetchingReceivers() {
+    try (Listener host = new Listener(() -> keys.jwks().json())) {
+      keys.publishNext(Fixtures.RSA_2);
+      assertEquals(List.of("rsa-1", "rsa-2"), keys.jwks().keyIds());
+      assertEquals(Fixtures.RSA_1, keys.signingKey(clock.instant()), "published, not signing");
+
+      SecurityEventTokenVerifier fetching =
+          verifier()
+              .jwksUri(host.jwksUri(), HttpClient.newHttpClient())
+              .allowInsecureLoopbackJwksForDevelopment(true)
+              .build();
+      assertEquals("rsa-1", kid(fetching, token("evt_before"))); // fetches and caches the set
+      SecurityEventTokenVerifier fixed = verifier().jwks(keys.jwks().json()).build();
+
+      clock.advance(Duration.ofSeconds(1)); // well within the 30 s between fetches for a new kid
+      keys.rotate(Fixtures.RSA_2);
+      assertEquals(List.of("rsa-2", "rsa-1"), keys.jwks().keyIds());
+      String afterRotation = token("evt_after");
+      assertEquals("rsa-2", kid(fixed, afterRotation));
+      assertEquals("rsa-2", kid(fetching, afterRotation), "from the cached set: no fetch needed");
+    }
+  }
+
+  @Test
+  void aKeyRotatedAtOnceIsRefusedByAFixedKeySetAndUntilAFetchingReceiverFetchesAgain() {
+    try (Listener host = new Listener(() -> keys.jwks().json())) {
+      SecurityEventTokenVerifier fetching =
+          verifier()
+              .jwksUri(host.jwksUri(), HttpClient.newHttpClient())
+              .allowInsecureLoopbackJwksForDevelopment(true)
+              .build();
+      assertEquals("rsa-1", kid(fetching, token("evt_before")));
+      SecurityEventTokenVerifier fixed = verifier().jwks(keys.jwks().json()).build();
+
+      clock.advance(Duration.ofSeconds(1));
+      keys.rotate(Fixtures.RSA_2);
+      String afterRotation = token("evt_after");
+      assertEquals(Reason.UNKNOWN_KEY, refusal(fixed, afterRotation));
+      assertEquals(
+          Reason.UNKNOWN_KEY,
+          refusal(fetching, afterRotation),
+          "fetched 1 s ago: the next fetch for an unknown kid is 30 s after the last");
+      clock.advance(Duration.ofSeconds(29));
+      assertEquals("rsa-2", kid(fetching, afterRotation), "the sender's retry, after a fetch");
+      assertEquals(Reason.UNKNOWN_KEY, refusal(fixed, token("evt_later")), "until given the set");
+    }
+  }
+
+  private static Reason refusal(SecurityEventTokenVerifier v, String token) {
+    return assertThrows(WebhookVerificationException.class, () -> kid(v, token)).reason();
+  }
+
+  @Test
   void aKeyIdCannotBePublishedTwice() {
     keys.rotate(Fixtures.RSA_2);
     assertThrows(IllegalArgumentException.class, () -> keys.rotate(Fixtures.RSA_1));
+    assertThrows(IllegalArgumentException.class, () -> keys.publishNext(Fixtures.RSA_1));
+    assertThrows(IllegalArgumentException.class, () -> keys.publishNext(Fixtures.RSA_2));
     assertEquals(Fixtures.RSA_2, keys.signingKey(clock.instant()));
+  }
+
+  @Test
+  void oneNextKeyAtATimeAndOnlyItCanBeRotatedTo() {
+    keys.publishNext(Fixtures.RSA_2);
+    assertThrows(IllegalStateException.class, () -> keys.publishNext(Fixtures.EC_1));
+    assertThrows(IllegalStateException.class, () -> keys.rotate(Fixtures.EC_1));
+    SigningKey sameIdOtherKey =
+        SigningKey.of(
+            "rsa-2",
+            SigningAlgorithm.RS256,
+            Fixtures.RSA_1.privateKey(),
+            Fixtures.RSA_1.publicKey());
+    assertThrows(IllegalArgumentException.class, () -> keys.rotate(sameIdOtherKey));
+    assertEquals(Fixtures.RSA_1, keys.signingKey(clock.instant()));
+    assertTrue(keys.toString().contains("next=rsa-2"), keys.toString());
+
+    keys.rotate(Fixtures.RSA_2);
+    assertEquals(Fixtures.RSA_2, keys.signingKey(clock.instant()));
+    keys.publishNext(Fixtures.EC_1); // the next rotation may start
+    assertEquals(List.of("rsa-2", "ec-1", "rsa-1"), keys.jwks().keyIds());
   }
 }

@@ -36,9 +36,13 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>No webhook id, URL or tenant is a tag by default: on a multi-tenant platform they would make a
- * time series per customer. {@link Builder#tenantTag} and {@link Builder#webhookTag} turn them on;
- * then the meters of a deleted webhook (and of a tenant whose last webhook was deleted) are
- * removed, if the {@link Builder#registry} is set.
+ * time series per customer. {@link Builder#tenantTag} and {@link Builder#webhookTag} turn them on.
+ * A deleted webhook's meters are removed: every meter of the {@link MeterRegistry} tagged {@code
+ * webhook.id} with its id, whatever the meter's name (so a custom convention's timer goes too if it
+ * uses that key). With {@link Builder#tenantTag} and the {@link Builder#registry} set, so are a
+ * tenant's meters with its last webhook: those tagged {@code tenant} with it among the counters
+ * here and the attempts' timers (named as the observation, and the long task timer {@code
+ * .active}), never the application's own.
  *
  * <p>Thread-safe. The observation is opened and closed on the worker thread that makes the attempt
  * (see {@link AttemptObserver}), so a tracing handler's span is current while the request is sent.
@@ -51,11 +55,23 @@ public final class HooklineObservations
   /** Counter of webhooks that an attempt disabled (410 Gone, or failing too long). */
   public static final String WEBHOOKS_DISABLED = "hookline.webhooks.disabled";
 
+  /** The tag key of a webhook's id: a deleted webhook's meters are those with its id under it. */
+  private static final String WEBHOOK_ID = "webhook.id";
+
   private final ObservationRegistry observations;
   private final MeterRegistry meters;
   private final @Nullable AttemptObservationConvention custom;
   private final DefaultAttemptObservationConvention defaults;
   private final @Nullable WebhookRegistry registry;
+
+  /**
+   * Whether an attempt's meters may be tagged with its webhook or tenant (an opt-in tag, or a
+   * convention of the application's): then deletions are remembered for attempts still running.
+   */
+  private final boolean tagged;
+
+  /** The names of the attempts' observations (their timers' names), seen with tenant tags on. */
+  private final Set<String> observationNames = ConcurrentHashMap.newKeySet();
 
   /** The tenant of each webhook seen, to remove a tenant's meters with its last webhook. */
   private final ConcurrentHashMap<String, String> tenants = new ConcurrentHashMap<>();
@@ -83,6 +99,7 @@ public final class HooklineObservations
     this.custom = b.convention;
     this.defaults = DefaultAttemptObservationConvention.withTags(b.tenantTag, b.webhookTag);
     this.registry = b.registry;
+    this.tagged = b.tenantTag || b.webhookTag || b.convention != null;
     if (registry != null) {
       registry.addChangeListener(this);
     }
@@ -105,7 +122,6 @@ public final class HooklineObservations
     Observation observation =
         Observation.createNotStarted(custom, defaults, () -> context, observations).start();
     Observation.Scope scope = observation.openScope();
-    boolean tagged = defaults.tenantTag() || defaults.webhookTag();
     String webhookId = request.webhook().id();
     if (defaults.tenantTag()
         && request.webhook().tenant().isPresent()
@@ -118,6 +134,11 @@ public final class HooklineObservations
         scope.close();
       } finally {
         observation.stop();
+      }
+      // The convention in effect names the timers; it may be a global one, known only here.
+      String name = context.getName();
+      if (defaults.tenantTag() && name != null && !observationNames.contains(name)) {
+        observationNames.add(name);
       }
       if (result.outcome() == AttemptResult.Outcome.FAILED) {
         counter(DELIVERIES_FAILED, request, true).increment();
@@ -139,7 +160,7 @@ public final class HooklineObservations
       tags = tags.and("tenant", w.tenant().orElse("none"));
     }
     if (defaults.webhookTag()) {
-      tags = tags.and("webhook.id", w.id());
+      tags = tags.and(WEBHOOK_ID, w.id());
     }
     return Counter.builder(name)
         .description(
@@ -151,9 +172,9 @@ public final class HooklineObservations
   }
 
   /**
-   * Removes the meters of a deleted webhook (with {@link Builder#webhookTag}) and of a tenant whose
-   * last webhook was deleted (with {@link Builder#tenantTag}). Called by the registry set with
-   * {@link Builder#registry}.
+   * Removes the meters of a deleted webhook (those tagged {@code webhook.id} with its id) and, with
+   * {@link Builder#tenantTag}, of a tenant whose last webhook was deleted. Called by the registry
+   * set with {@link Builder#registry}.
    *
    * @param webhookId the changed webhook
    * @param current its state now; empty if deleted
@@ -163,7 +184,7 @@ public final class HooklineObservations
     if (current.isPresent()) {
       return;
     }
-    if (defaults.tenantTag() || defaults.webhookTag()) {
+    if (tagged) {
       long now = System.nanoTime();
       deleted.values().removeIf(at -> now - at > TOMBSTONE_NANOS);
       deleted.put(webhookId, now); // before the removal: see the scope's check in beforeAttempt
@@ -185,9 +206,9 @@ public final class HooklineObservations
 
   /** Removes the meters tagged with the webhook, and its tenant's if it was the tenant's last. */
   private void removeMetersOf(String webhookId, @Nullable String knownTenant) {
-    if (defaults.webhookTag()) {
-      removeTagged("webhook.id", webhookId);
-    }
+    // Whatever their names: a custom convention's timer, the counters here, the application's.
+    // Webhook ids are random and never reused, so no other webhook's meter carries this one.
+    removeTagged(WEBHOOK_ID, webhookId, true);
     String tenant = tenants.remove(webhookId);
     if (tenant == null) {
       tenant = knownTenant;
@@ -205,21 +226,36 @@ public final class HooklineObservations
         orphanedTenants.remove(t); // an observed webhook of t remains: its deletion looks again
       } else if (r.forTenant(t).list().isEmpty()) {
         orphanedTenants.remove(t);
-        removeTagged("tenant", t);
+        removeTagged("tenant", t, false); // a tenant name may tag the application's meters too
       } else {
         orphanedTenants.add(t);
       }
     }
   }
 
-  private void removeTagged(String key, String value) {
+  /**
+   * Removes the meters tagged {@code key=value}: of any name, or only the counters here and the
+   * attempts' timers.
+   */
+  private void removeTagged(String key, String value, boolean anyName) {
     List<Meter> gone = new ArrayList<>();
     for (Meter m : meters.getMeters()) {
-      if (m.getId().getName().startsWith("hookline.") && value.equals(m.getId().getTag(key))) {
+      if (value.equals(m.getId().getTag(key)) && (anyName || isOurs(m.getId().getName()))) {
         gone.add(m);
       }
     }
     gone.forEach(meters::remove);
+  }
+
+  private boolean isOurs(String name) {
+    if (name.startsWith("hookline.")) {
+      return true;
+    }
+    // The meter handler names the long task timer of running attempts "<observation>.active".
+    String active = ".active";
+    return observationNames.contains(name)
+        || (name.endsWith(active)
+            && observationNames.contains(name.substring(0, name.length() - active.length())));
   }
 
   /**
@@ -262,7 +298,9 @@ public final class HooklineObservations
 
     /**
      * Replaces the default convention ({@link DefaultAttemptObservationConvention}); a global
-     * convention registered on the ObservationRegistry takes precedence over both.
+     * convention registered on the ObservationRegistry takes precedence over both. Its key values
+     * alone tag the timers ({@link #tenantTag} and {@link #webhookTag} tag the counters); a key of
+     * the webhook's id named {@code webhook.id} lets a deleted webhook's timers be removed.
      *
      * @param convention the convention
      * @return this builder
@@ -273,8 +311,9 @@ public final class HooklineObservations
     }
 
     /**
-     * Tags the timer and counters with {@code tenant} ({@code none} for the host's webhooks).
-     * Default: off.
+     * Tags the counters, and the default convention's timers, with {@code tenant} ({@code none} for
+     * the host's webhooks); a {@link #convention} chooses its timers' key values itself. With the
+     * {@link #registry} set, a tenant's meters are removed with its last webhook. Default: off.
      *
      * @param on whether to tag
      * @return this builder
@@ -285,8 +324,9 @@ public final class HooklineObservations
     }
 
     /**
-     * Tags the timer and counters with {@code webhook.id}: a time series per webhook, for
-     * deployments with few webhooks. Default: off.
+     * Tags the counters, and the default convention's timers, with {@code webhook.id}: a time
+     * series per webhook, for deployments with few webhooks; a {@link #convention} chooses its
+     * timers' key values itself. Default: off.
      *
      * @param on whether to tag
      * @return this builder
@@ -298,7 +338,7 @@ public final class HooklineObservations
 
     /**
      * Listens to the registry, to remove the meters of deleted webhooks (and of tenants without
-     * webhooks) when {@link #tenantTag} or {@link #webhookTag} is on.
+     * webhooks, when {@link #tenantTag} is on).
      *
      * @param registry the registry the {@link Dispatcher} uses
      * @return this builder

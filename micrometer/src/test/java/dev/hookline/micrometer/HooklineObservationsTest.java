@@ -525,4 +525,91 @@ class HooklineObservationsTest {
     assertNull(meters.find(TIMER).timer());
     assertEquals(1, meters.get("webhooks.sent").tag("ok", "true").timer().count());
   }
+
+  /** A convention of its own name, tagging each attempt with the webhook's id or its tenant. */
+  private static AttemptObservationConvention sentBy(String key) {
+    return new AttemptObservationConvention() {
+      @Override
+      public String getName() {
+        return "webhooks.sent";
+      }
+
+      @Override
+      public io.micrometer.common.KeyValues getLowCardinalityKeyValues(
+          AttemptObservationContext context) {
+        Webhook w = context.request().webhook();
+        return io.micrometer.common.KeyValues.of(
+            key, key.equals("tenant") ? w.tenant().orElse("none") : w.id());
+      }
+    };
+  }
+
+  /** Every meter's "name{k=v,...}", whatever its name. */
+  private Set<String> meterIds() {
+    return meters.getMeters().stream()
+        .map(
+            m ->
+                m.getId().getName()
+                    + m.getId().getTags().stream()
+                        .filter(t -> !t.getKey().equals("error"))
+                        .map(t -> t.getKey() + "=" + t.getValue())
+                        .collect(Collectors.joining(",", "{", "}")))
+        .collect(Collectors.toCollection(java.util.TreeSet::new));
+  }
+
+  @Test
+  void aCustomConventionsMetersOfADeletedWebhookAreRemovedWhateverTheirName() {
+    server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(200)));
+    Dispatcher d =
+        dispatcher(
+            HooklineObservations.builder(observations, meters)
+                .convention(sentBy("webhook.id"))
+                .webhookTag(true)
+                .registry(registry),
+            RetrySchedule.defaults());
+    Webhook deleted = hook("/ok", null);
+    Webhook kept = hook("/ok", null);
+    d.publish(event(null));
+    d.runDueNow();
+    assertEquals(
+        Set.of(
+            "webhooks.sent{webhook.id=" + deleted.id() + "}",
+            "webhooks.sent.active{webhook.id=" + deleted.id() + "}",
+            "webhooks.sent{webhook.id=" + kept.id() + "}",
+            "webhooks.sent.active{webhook.id=" + kept.id() + "}"),
+        meterIds());
+
+    registry.delete(deleted.id());
+    assertEquals(
+        Set.of(
+            "webhooks.sent{webhook.id=" + kept.id() + "}",
+            "webhooks.sent.active{webhook.id=" + kept.id() + "}"),
+        meterIds(),
+        "the deleted webhook's timer and long task timer are gone, the other's stay");
+  }
+
+  @Test
+  void aCustomConventionsMetersOfATenantGoWithItsLastWebhookButNotTheApplications() {
+    server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(200)));
+    Dispatcher d =
+        dispatcher(
+            HooklineObservations.builder(observations, meters)
+                .convention(sentBy("tenant"))
+                .tenantTag(true)
+                .registry(registry),
+            RetrySchedule.defaults());
+    Webhook w = hook("/ok", "acme");
+    d.publish(event("acme"));
+    d.runDueNow();
+    meters.counter("app.requests", "tenant", "acme").increment(); // the application's own
+    assertEquals(
+        Set.of(
+            "app.requests{tenant=acme}",
+            "webhooks.sent{tenant=acme}",
+            "webhooks.sent.active{tenant=acme}"),
+        meterIds());
+
+    registry.delete(w.id());
+    assertEquals(Set.of("app.requests{tenant=acme}"), meterIds(), "acme's last webhook is gone");
+  }
 }

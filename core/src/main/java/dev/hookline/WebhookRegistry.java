@@ -63,6 +63,9 @@ public final class WebhookRegistry {
    */
   public static final int MAX_ACTIVE_SIGNING_SECRETS = 3;
 
+  /** The default of {@link Builder#maxWebhooksPerTenant}: 100. */
+  public static final int DEFAULT_MAX_WEBHOOKS_PER_TENANT = 100;
+
   private static final int SIGNING_SECRET_BYTES = 32;
   private static final int MAX_STATE_RETRIES = 100;
 
@@ -73,6 +76,7 @@ public final class WebhookRegistry {
   private final WebhookRules rules;
   private final AddressPolicy addressPolicy;
   private final HostResolver hostResolver;
+  private final int maxWebhooksPerTenant;
   private final List<WebhookChangeListener> listeners = new CopyOnWriteArrayList<>();
   private final WebhookStateChanges stateChanges = new StateChanges();
 
@@ -90,6 +94,7 @@ public final class WebhookRegistry {
     this.addressPolicy =
         b.allowInsecureLoopback ? b.addressPolicy.withLoopbackAllowed() : b.addressPolicy;
     this.hostResolver = b.hostResolver;
+    this.maxWebhooksPerTenant = b.maxWebhooksPerTenant;
     this.rules =
         new WebhookRules(
             b.catalogue, b.filterCompiler, b.allowInsecureLoopback, addressPolicy, hostResolver);
@@ -164,8 +169,11 @@ public final class WebhookRegistry {
    * disabled, with one new signing secret.
    *
    * @param definition what the customer asked for
+   *     <p>A tenant has at most {@link Builder#maxWebhooksPerTenant} webhooks (100 by default); the
+   *     host's own webhooks, without a tenant, are not counted.
    * @return the stored webhook
-   * @throws WebhookValidationException listing every field that breaks a rule
+   * @throws WebhookValidationException listing every field that breaks a rule, or naming {@code
+   *     tenant} when the tenant already has as many webhooks as it may (nothing is stored)
    */
   public Webhook create(WebhookDefinition definition) {
     Objects.requireNonNull(definition, "definition");
@@ -190,7 +198,16 @@ public final class WebhookRegistry {
             now,
             now,
             1);
-    store.insertWebhook(webhook);
+    if (!store.insertWebhook(webhook, maxWebhooksPerTenant)) {
+      throw new WebhookValidationException(
+          List.of(
+              new Violation(
+                  "tenant",
+                  "already has "
+                      + maxWebhooksPerTenant
+                      + " webhooks, the most a tenant may have; delete one first",
+                  "at most " + maxWebhooksPerTenant + " webhooks per tenant")));
+    }
     log.info("webhook created: webhook={} uri={}", webhook.id(), UriDisplay.of(webhook.uri()));
     notifyListeners(webhook.id(), Optional.of(webhook));
     return webhook;
@@ -707,8 +724,29 @@ public final class WebhookRegistry {
     private boolean allowInsecureLoopback;
     private AddressPolicy addressPolicy = AddressPolicy.defaults();
     private HostResolver hostResolver = HostResolver.system();
+    private int maxWebhooksPerTenant = DEFAULT_MAX_WEBHOOKS_PER_TENANT;
 
     private Builder() {}
+
+    /**
+     * Sets how many webhooks one tenant may have, so that no tenant can grow the Store, every
+     * instance's routing index and each event's routing without bound. {@link #create} beyond it is
+     * refused; the host's own webhooks (no tenant) are not counted. The Stores here count and
+     * insert atomically, across processes too. Default: {@value
+     * WebhookRegistry#DEFAULT_MAX_WEBHOOKS_PER_TENANT}.
+     *
+     * @param max 1 to 1,000,000
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder maxWebhooksPerTenant(int max) {
+      if (max < 1 || max > 1_000_000) {
+        throw new IllegalArgumentException(
+            "maxWebhooksPerTenant must be between 1 and 1,000,000, was " + max);
+      }
+      this.maxWebhooksPerTenant = max;
+      return this;
+    }
 
     /**
      * Sets the SSRF guard's rules. Default: {@link AddressPolicy#defaults()} (public unicast

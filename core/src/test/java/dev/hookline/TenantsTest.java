@@ -42,6 +42,46 @@ class TenantsTest {
   }
 
   @Test
+  void aTenantHasAtMostItsLimitOfWebhooksAndTheHostIsNotCounted() {
+    WebhookRegistry limited =
+        WebhookRegistry.builder().store(new InMemoryStore()).maxWebhooksPerTenant(3).build();
+    for (int i = 0; i < 3; i++) {
+      limited.create(definition("acme" + i).tenant("acme").build());
+    }
+    WebhookValidationException e =
+        assertThrows(
+            WebhookValidationException.class,
+            () -> limited.create(definition("acme3").tenant("acme").build()));
+    assertEquals(List.of("tenant"), fields(e));
+    assertTrue(e.getMessage().contains("at most 3 webhooks per tenant"), e.getMessage());
+    assertEquals(3, limited.forTenant("acme").list().size());
+    limited.create(definition("globex").tenant("globex").build());
+    for (int i = 0; i < 5; i++) {
+      limited.create(definition("host" + i).build());
+    }
+    limited.delete(limited.forTenant("acme").list().get(0).id());
+    limited.create(definition("acme3").tenant("acme").build());
+  }
+
+  @Test
+  void theDefaultWebhookLimitIsAHundredAndTheLimitIsBounded() {
+    WebhookRegistry byDefault = WebhookRegistry.builder().store(new InMemoryStore()).build();
+    for (int i = 0; i < WebhookRegistry.DEFAULT_MAX_WEBHOOKS_PER_TENANT; i++) {
+      byDefault.create(definition("n" + i).tenant("acme").build());
+    }
+    assertThrows(
+        WebhookValidationException.class,
+        () -> byDefault.create(definition("one-more").tenant("acme").build()));
+    for (int bad : new int[] {0, -1, 1_000_001}) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> WebhookRegistry.builder().maxWebhooksPerTenant(bad));
+      assertTrue(e.getMessage().contains("between 1 and 1,000,000"), e.getMessage());
+    }
+  }
+
+  @Test
   void aMalformedTenantIsReportedWithTheOtherViolations() {
     for (String bad : List.of("", "a b", "acme/corp", "x".repeat(129), "ténant", "a\nb")) {
       WebhookValidationException e =

@@ -52,6 +52,30 @@ public interface Store extends AutoCloseable {
   void insertWebhook(Webhook webhook);
 
   /**
+   * Stores a new webhook, unless its tenant already has {@code maxPerTenant} webhooks or more. The
+   * count and the insert are one atomic step in the Store's implementations here, so concurrent
+   * creations, in any number of processes, never take a tenant past the limit. A webhook without a
+   * tenant (the host's own) is always stored.
+   *
+   * <p>The default counts with {@link #listWebhooks(String)} and then inserts: concurrent creations
+   * may pass the limit by their number. A Store that can do both atomically overrides it.
+   *
+   * @param webhook the webhook, with version 1
+   * @param maxPerTenant the most webhooks one tenant may have, at least 1
+   * @return true if stored, false if its tenant is at the limit (nothing was written)
+   * @throws WebhookConflictException with reason {@code DUPLICATE_ID} if a webhook with that id
+   *     exists
+   */
+  default boolean insertWebhook(Webhook webhook, int maxPerTenant) {
+    if (webhook.tenant().isPresent()
+        && listWebhooks(webhook.tenant().get()).size() >= maxPerTenant) {
+      return false;
+    }
+    insertWebhook(webhook);
+    return true;
+  }
+
+  /**
    * Replaces a webhook if, and only if, the stored version is {@code updated.version() - 1}. The
    * tenant is fixed when the webhook is inserted: it never changes.
    *

@@ -50,6 +50,9 @@ public final class InMemoryStore implements Store {
   private final ConcurrentHashMap<String, Set<Entry>> byWebhook = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, List<Entry>> byEvent = new ConcurrentHashMap<>();
 
+  /** Held while a tenant's webhooks are counted and one is added. */
+  private final Object tenantInsertLock = new Object();
+
   /** Held while a batch's events are checked against the stored ones and its entries added. */
   private final Object addLock = new Object();
 
@@ -69,6 +72,31 @@ public final class InMemoryStore implements Store {
     Objects.requireNonNull(webhook, "webhook");
     if (webhooks.putIfAbsent(webhook.id(), webhook) != null) {
       throw WebhookConflictException.duplicateId(webhook.id());
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Atomic: creations of webhooks with a tenant take one lock for the count and the insert.
+   */
+  @Override
+  public boolean insertWebhook(Webhook webhook, int maxPerTenant) {
+    Objects.requireNonNull(webhook, "webhook");
+    if (maxPerTenant < 1) {
+      throw new IllegalArgumentException("maxPerTenant must be at least 1, was " + maxPerTenant);
+    }
+    if (webhook.tenant().isEmpty()) {
+      insertWebhook(webhook);
+      return true;
+    }
+    // Deletions need not take the lock: they only make room.
+    synchronized (tenantInsertLock) {
+      if (listWebhooks(webhook.tenant().get()).size() >= maxPerTenant) {
+        return false;
+      }
+      insertWebhook(webhook);
+      return true;
     }
   }
 

@@ -379,6 +379,51 @@ public abstract class StoreContract {
   }
 
   @Test
+  void aTenantAtItsWebhookLimitGetsNoMoreAndTheHostsWebhooksAreNotCounted() {
+    assertTrue(store.insertWebhook(webhook("wh_a1", Optional.of("acme")), 2));
+    assertTrue(store.insertWebhook(webhook("wh_a2", Optional.of("acme")), 2));
+    assertFalse(store.insertWebhook(webhook("wh_a3", Optional.of("acme")), 2));
+    assertTrue(store.findWebhook("wh_a3").isEmpty(), "nothing written");
+    assertTrue(store.insertWebhook(webhook("wh_g1", Optional.of("globex")), 2), "per tenant");
+    assertTrue(store.insertWebhook(webhook("wh_h1"), 1));
+    assertTrue(store.insertWebhook(webhook("wh_h2"), 1), "the host's own are not counted");
+    assertThrows(
+        WebhookConflictException.class,
+        () -> store.insertWebhook(webhook("wh_g1", Optional.of("globex")), 5),
+        "a duplicate id is still a conflict");
+    assertTrue(store.deleteWebhook("wh_a1"));
+    assertTrue(store.insertWebhook(webhook("wh_a3", Optional.of("acme")), 2), "room again");
+  }
+
+  @Test
+  void concurrentCreationsNeverTakeATenantPastItsWebhookLimit() throws Exception {
+    int threads = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<Boolean>> results = new ArrayList<>();
+      for (int i = 0; i < 24; i++) {
+        Webhook w = webhook("wh_race_" + i, Optional.of("acme"));
+        results.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return store.insertWebhook(w, 5);
+                }));
+      }
+      start.countDown();
+      int stored = 0;
+      for (Future<Boolean> r : results) {
+        stored += r.get(30, TimeUnit.SECONDS) ? 1 : 0;
+      }
+      assertEquals(5, stored);
+      assertEquals(5, store.listWebhooks("acme").size());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void listingByTenantReturnsOnlyThatTenantsWebhooksOldestFirst() {
     store.insertWebhook(webhook("wh_b", Optional.of("acme")));
     clock.advance(Duration.ofSeconds(1));

@@ -199,6 +199,57 @@ public final class PostgresStore implements TransactionalStore {
   }
 
   /**
+   * {@inheritDoc}
+   *
+   * <p>One transaction takes an advisory lock on the tenant's count, counts and inserts, so
+   * creations in any number of processes never pass the limit.
+   */
+  @Override
+  public boolean insertWebhook(Webhook webhook, int maxPerTenant) {
+    Objects.requireNonNull(webhook, "webhook");
+    if (maxPerTenant < 1) {
+      throw new IllegalArgumentException("maxPerTenant must be at least 1, was " + maxPerTenant);
+    }
+    if (webhook.tenant().isEmpty()) {
+      insertWebhook(webhook);
+      return true;
+    }
+    String tenant = webhook.tenant().get();
+    try {
+      return transaction(
+          "insert webhook " + webhook.id(),
+          c -> {
+            try (PreparedStatement lock = c.prepareStatement(sql.lockTenantWebhooks)) {
+              lock.setString(1, sql.tenantLockPrefix);
+              lock.setString(2, tenant);
+              lock.execute();
+            }
+            try (PreparedStatement count = c.prepareStatement(sql.countTenantWebhooks)) {
+              count.setString(1, tenant);
+              try (ResultSet rs = count.executeQuery()) {
+                rs.next();
+                if (rs.getLong(1) >= maxPerTenant) {
+                  return false;
+                }
+              }
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql.insertWebhook)) {
+              int next = bindWebhook(c, ps, webhook);
+              ps.setString(next, tenant);
+              ps.executeUpdate();
+            }
+            WebhookChangeFeed.notifyChange(c, channel, webhook.id());
+            return true;
+          });
+    } catch (StoreException e) {
+      if (e.sqlState().filter("23505"::equals).isPresent()) {
+        throw WebhookConflictException.duplicateId(webhook.id());
+      }
+      throw e;
+    }
+  }
+
+  /**
    * Binds every column but {@code id} and {@code tenant}, then the id (the statements name those
    * last); returns the next parameter index.
    */

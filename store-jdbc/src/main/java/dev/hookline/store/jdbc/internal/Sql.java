@@ -40,6 +40,18 @@ public final class Sql {
   /** Deletes the deliveries and the events of the given ids (an enqueue taken back). */
   public final String undoEnqueue;
 
+  /**
+   * Takes the transaction's lock on one tenant's webhook count (parameter: the tenant), so that
+   * concurrent creations count one after another.
+   */
+  public final String lockTenantWebhooks;
+
+  /** Counts a tenant's webhooks (parameter: the tenant). */
+  public final String countTenantWebhooks;
+
+  /** What {@link #lockTenantWebhooks} puts before the tenant in its key: names the schema. */
+  public final String tenantLockPrefix;
+
   /** Records an attempt's outcome under the current lease. */
   public final String finish;
 
@@ -151,6 +163,11 @@ public final class Sql {
             + " OR e.subject_tenant IS DISTINCT FROM v.subject_tenant"
             + " OR e.data::jsonb <> v.data::jsonb"
             + " OR e.changed_attributes <> ARRAY(SELECT jsonb_array_elements_text(v.changed::jsonb))";
+    // An advisory lock keyed by the schema and the tenant: two schemas' tenants of one name, or
+    // two tenants whose keys hash alike, only wait for each other a moment.
+    this.lockTenantWebhooks = "SELECT pg_advisory_xact_lock(hashtext(? || ?))";
+    this.countTenantWebhooks = "SELECT count(*) FROM " + q + ".webhooks WHERE tenant = ?";
+    this.tenantLockPrefix = "hookline webhooks of " + q + ": ";
     // Takes back what an enqueue on a caller's connection added, when it found a conflict after.
     this.undoEnqueue =
         "WITH d AS (DELETE FROM "

@@ -12,12 +12,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.hookline.Attempt;
+import dev.hookline.Delivery;
 import dev.hookline.DeliveryState;
 import dev.hookline.Event;
 import dev.hookline.UserEvents;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookStatus;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -241,6 +244,55 @@ class AttemptObserverTest {
     dispatcher.runDueNow();
     assertEquals(DeliveryState.SUCCEEDED, h.only(e2.id()).state());
     assertEquals(2, server.getAllServeEvents().size(), "each event sent once");
+  }
+
+  /**
+   * The listener's own work (an alert, a write) is not part of the attempt: on every failure path,
+   * as on success, it runs after the observer's scope has ended, so it is neither timed as the
+   * attempt nor inside its span.
+   */
+  @Test
+  void theListenerIsToldOfAFailureOnlyAfterTheScopeHasEnded() {
+    server.stubFor(post(urlEqualTo("/fails")).willReturn(aResponse().withStatus(500)));
+    server.stubFor(post(urlEqualTo("/gone")).willReturn(aResponse().withStatus(410)));
+    ThreadLocal<String> current = new ThreadLocal<>();
+    AttemptObserver scoped =
+        request -> {
+          current.set("attempt " + request.attemptNumber());
+          return result -> current.remove();
+        };
+    List<String> told = new CopyOnWriteArrayList<>();
+    DeliveryListener listener =
+        new DeliveryListener() {
+          @Override
+          public void attemptFailed(
+              Delivery delivery, Attempt attempt, Optional<Instant> nextAttemptAt) {
+            told.add("attemptFailed in scope=" + (current.get() != null));
+          }
+
+          @Override
+          public void deliveryFailed(Delivery delivery, Attempt lastAttempt) {
+            told.add("deliveryFailed in scope=" + (current.get() != null));
+          }
+
+          @Override
+          public void webhookDisabled(String webhookId, String reason) {
+            told.add("webhookDisabled in scope=" + (current.get() != null));
+          }
+        };
+    dispatcher =
+        h.dispatcher(Duration.ofSeconds(2)).attemptObserver(scoped).listener(listener).build();
+    hook("/fails");
+    hook("/gone");
+    dispatcher.publish(h.event(UserEvents.CREATED));
+    dispatcher.runDueNow();
+    assertEquals(
+        List.of(
+            "attemptFailed in scope=false",
+            "attemptFailed in scope=false",
+            "deliveryFailed in scope=false",
+            "webhookDisabled in scope=false"),
+        told.stream().sorted().toList());
   }
 
   @Test

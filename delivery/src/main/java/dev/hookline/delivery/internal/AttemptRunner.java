@@ -24,6 +24,7 @@ import java.net.http.HttpRequest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -146,6 +147,10 @@ public final class AttemptRunner {
       result = runGuarded(claimed, webhook, permit, observed, exchangeEnded, answer);
     } finally {
       endScope(answer, result);
+      List<Consumer<DeliveryListener>> told = answer.afterScope;
+      if (told != null) {
+        told.forEach(this::notify);
+      }
     }
     return answer.deferred;
   }
@@ -160,6 +165,9 @@ public final class AttemptRunner {
 
     /** The observer's scope, if any, until it was told the outcome. */
     AttemptObserver.@Nullable Scope scope;
+
+    /** Listener calls made while the scope was open, to make once it has ended. */
+    @Nullable List<Consumer<DeliveryListener>> afterScope;
 
     Answer(Runnable answered) {
       this.answered = answered;
@@ -537,11 +545,11 @@ public final class AttemptRunner {
           d.id(),
           disabled);
       if (recorded) {
-        notify(l -> l.attemptFailed(d, a, Optional.empty()));
-        notify(l -> l.deliveryFailed(d, a));
+        tell(answer, l -> l.attemptFailed(d, a, Optional.empty()));
+        tell(answer, l -> l.deliveryFailed(d, a));
       }
       if (disabled) {
-        notify(l -> l.webhookDisabled(w.id(), reason));
+        tell(answer, l -> l.webhookDisabled(w.id(), reason));
       }
       return result(
           recorded ? AttemptResult.Outcome.FAILED : AttemptResult.Outcome.NOT_ATTEMPTED,
@@ -550,7 +558,8 @@ public final class AttemptRunner {
           disabled);
     }
     Optional<Instant> failingSince = health.onFailure(w.id(), now);
-    boolean disabled = failingSince.isPresent() && disableFailing(w, failingSince.get(), now);
+    boolean disabled =
+        failingSince.isPresent() && disableFailing(w, failingSince.get(), now, answer);
     exchangeEnded.run();
     int failedInRound = attemptsInRound(d.attempts(), schedule) + 1;
     if (!schedule.hasRetryAfter(failedInRound)) {
@@ -563,8 +572,8 @@ public final class AttemptRunner {
             d.id(),
             failedInRound,
             outcome.detail());
-        notify(l -> l.attemptFailed(d, a, Optional.empty()));
-        notify(l -> l.deliveryFailed(d, a));
+        tell(answer, l -> l.attemptFailed(d, a, Optional.empty()));
+        tell(answer, l -> l.deliveryFailed(d, a));
         return result(AttemptResult.Outcome.FAILED, outcome, Optional.empty(), disabled);
       }
       leaseLost(d);
@@ -588,7 +597,7 @@ public final class AttemptRunner {
           a.number(),
           outcome.detail(),
           next);
-      notify(l -> l.attemptFailed(d, a, Optional.of(next)));
+      tell(answer, l -> l.attemptFailed(d, a, Optional.of(next)));
       return result(AttemptResult.Outcome.RETRY_SCHEDULED, outcome, Optional.of(next), disabled);
     }
     leaseLost(d);
@@ -605,7 +614,7 @@ public final class AttemptRunner {
    * Disables a webhook whose endpoint has failed without a success for {@code disableAfter};
    * returns whether this call disabled it.
    */
-  private boolean disableFailing(Webhook w, Instant since, Instant now) {
+  private boolean disableFailing(Webhook w, Instant since, Instant now, Answer answer) {
     String reason =
         "endpoint failing continuously since "
             + since
@@ -630,7 +639,7 @@ public final class AttemptRunner {
       log.warn("could not disable a failing webhook: webhook={}", w.id(), e);
       return false;
     }
-    notify(l -> l.webhookDisabled(w.id(), reason));
+    tell(answer, l -> l.webhookDisabled(w.id(), reason));
     return true;
   }
 
@@ -730,6 +739,22 @@ public final class AttemptRunner {
         d.webhookId(),
         d.event().id(),
         d.id());
+  }
+
+  /**
+   * Tells the listener once the observer's scope has ended, so that a listener's own work (an
+   * alert, a write) is never timed as the attempt nor runs inside its span; at once if no scope is
+   * open.
+   */
+  private void tell(Answer answer, Consumer<DeliveryListener> call) {
+    if (answer.scope == null) {
+      notify(call);
+    } else {
+      if (answer.afterScope == null) {
+        answer.afterScope = new ArrayList<>(2);
+      }
+      answer.afterScope.add(call);
+    }
   }
 
   private void notify(Consumer<DeliveryListener> call) {

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.doThrow;
+import static org.mockito.Mockito.spy;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
@@ -19,11 +22,13 @@ import dev.hookline.Event;
 import dev.hookline.UserEvents;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookStatus;
+import dev.hookline.store.InMemoryStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -293,6 +298,31 @@ class AttemptObserverTest {
             "deliveryFailed in scope=false",
             "webhookDisabled in scope=false"),
         told.stream().sorted().toList());
+  }
+
+  /**
+   * The endpoint answered 500 but the Store failed to record it: the attempt is not counted (the
+   * delivery is released for a later try), yet the observer still learns what the endpoint
+   * answered, so a span or a timer does not show a clean call.
+   */
+  @Test
+  void anOutcomeTheStoreFailedToRecordStillCarriesTheEndpointsStatus() {
+    server.stubFor(post(urlEqualTo("/fails")).willReturn(aResponse().withStatus(500)));
+    InMemoryStore failing = spy(new InMemoryStore());
+    doThrow(new IllegalStateException("database down"))
+        .when(failing)
+        .reschedule(any(), any(), any(), any());
+    h = new Harness(failing);
+    dispatcher = h.dispatcher(Duration.ofSeconds(2)).attemptObserver(recording).build();
+    hook("/fails");
+    Event e = h.event(UserEvents.CREATED);
+    dispatcher.publish(e);
+    dispatcher.runDueNow();
+    assertEquals(1, results.size());
+    AttemptResult result = results.get(0);
+    assertEquals(AttemptResult.Outcome.NOT_ATTEMPTED, result.outcome());
+    assertEquals(OptionalInt.of(500), result.statusCode());
+    assertTrue(h.only(e.id()).attempts().isEmpty(), "not counted: nothing was recorded");
   }
 
   @Test

@@ -166,6 +166,9 @@ public final class AttemptRunner {
     /** The observer's scope, if any, until it was told the outcome. */
     AttemptObserver.@Nullable Scope scope;
 
+    /** What the exchange came to, once the request was sent: kept if recording it fails. */
+    @Nullable SendOutcome sent;
+
     /** Listener calls made while the scope was open, to make once it has ended. */
     @Nullable List<Consumer<DeliveryListener>> afterScope;
 
@@ -231,7 +234,11 @@ public final class AttemptRunner {
           e);
       Instant now = clock.instant();
       release(claimed.lease(), now.plus(INTERNAL_ERROR_BACKOFF), now, d);
-      return NOT_ATTEMPTED;
+      SendOutcome sent = answer.sent;
+      // Not counted, but the observer still learns what the endpoint answered, if it did.
+      return sent == null
+          ? NOT_ATTEMPTED
+          : result(AttemptResult.Outcome.NOT_ATTEMPTED, sent, Optional.empty(), false);
     }
   }
 
@@ -296,6 +303,7 @@ public final class AttemptRunner {
           outcome.detail());
       return NOT_ATTEMPTED;
     }
+    answer.sent = outcome;
     return record(
         cd, w, schedule, outcome, outcome.toAttempt(number, startedAt), exchangeEnded, answer);
   }

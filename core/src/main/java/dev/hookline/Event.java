@@ -21,8 +21,11 @@ import org.jspecify.annotations.Nullable;
  * <p>The {@link #id()} is the listener's idempotency key: it is stable across retries and
  * redeliveries and travels as the {@code webhook-id} header.
  *
- * <p>Immutable and thread-safe. {@link #data()} returns a read-only view: Hookline never changes
- * it, and callers must not cast it back to {@link ObjectNode} to change it.
+ * <p>Immutable and thread-safe, provided nobody changes {@link #data()}: it returns the event's own
+ * tree (a copy of what the builder was given), not a copy per call, since it is read on every
+ * routing decision. Hookline never changes it; callers must not either, neither by a cast nor by
+ * {@link JsonNode}'s own methods that add to a tree ({@code withObject}, {@code withArray}), as
+ * many threads read it and a notification body written from it is cached.
  */
 public final class Event {
 
@@ -118,7 +121,8 @@ public final class Event {
   }
 
   /**
-   * Returns the event's payload, a JSON object. Read-only: do not change it.
+   * Returns the event's payload, a JSON object: the event's own tree, which must not be changed
+   * (see the class description).
    *
    * @return the data
    */

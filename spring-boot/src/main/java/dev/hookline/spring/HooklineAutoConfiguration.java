@@ -63,6 +63,18 @@ public final class HooklineAutoConfiguration {
             .filterCompiler(Filters.compiler())
             .allowInsecureLoopbackForDevelopment(
                 properties.isAllowInsecureLoopbackForDevelopment());
+    Integer maxPerTenant = properties.getMaxWebhooksPerTenant();
+    if (maxPerTenant != null) {
+      try {
+        builder.maxWebhooksPerTenant(maxPerTenant);
+      } catch (IllegalArgumentException e) {
+        InvalidConfigurationPropertyValueException named =
+            new InvalidConfigurationPropertyValueException(
+                "hookline.max-webhooks-per-tenant", maxPerTenant, e.getMessage());
+        named.addSuppressed(e);
+        throw named;
+      }
+    }
     customizers.orderedStream().forEach(c -> c.customize(builder));
     return builder.build();
   }

@@ -22,6 +22,9 @@ public final class HooklineProperties {
    */
   private boolean allowInsecureLoopbackForDevelopment;
 
+  /** Webhooks one tenant may have, 1 to 1,000,000 (library default 100). */
+  private @Nullable Integer maxWebhooksPerTenant;
+
   private final Store store = new Store();
   private final Secrets secrets = new Secrets();
   private final Dispatcher dispatcher = new Dispatcher();
@@ -49,6 +52,24 @@ public final class HooklineProperties {
    */
   public void setAllowInsecureLoopbackForDevelopment(boolean allow) {
     this.allowInsecureLoopbackForDevelopment = allow;
+  }
+
+  /**
+   * Returns {@code hookline.max-webhooks-per-tenant}, or null to keep the library's default (100).
+   *
+   * @return the limit, if set
+   */
+  public @Nullable Integer getMaxWebhooksPerTenant() {
+    return maxWebhooksPerTenant;
+  }
+
+  /**
+   * Sets how many webhooks one tenant may have (the host's own are not counted).
+   *
+   * @param maxWebhooksPerTenant 1 to 1,000,000, or null for the library's default
+   */
+  public void setMaxWebhooksPerTenant(@Nullable Integer maxWebhooksPerTenant) {
+    this.maxWebhooksPerTenant = maxWebhooksPerTenant;
   }
 
   /**

@@ -8,8 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hookline.UserEvents;
 import dev.hookline.Webhook;
+import dev.hookline.WebhookDefinition;
 import dev.hookline.WebhookRegistry;
+import dev.hookline.WebhookValidationException;
 import dev.hookline.delivery.Dispatcher;
 import dev.hookline.micrometer.HooklineMeterBinder;
 import dev.hookline.micrometer.HooklineObservations;
@@ -146,6 +149,37 @@ class HooklineAutoConfigurationTest {
                       InvalidConfigurationPropertyValueException.class);
               assertEquals("hookline.dispatcher.per-tenant-concurrency", e.getName());
               assertTrue(e.getMessage().contains("it must be 1 to 10000"), e.getMessage());
+            });
+  }
+
+  @Test
+  void theTenantWebhookLimitIsSetByItsPropertyAndAnOutOfRangeOneFailsStartup() {
+    runner
+        .withPropertyValues("hookline.max-webhooks-per-tenant=1")
+        .run(
+            context -> {
+              WebhookRegistry registry = context.getBean(WebhookRegistry.class);
+              WebhookDefinition acme =
+                  WebhookDefinition.builder()
+                      .name("acme")
+                      .uri("https://hooks.example.com/acme")
+                      .apiKey("test-api-key-0123456789")
+                      .events(UserEvents.CREATED)
+                      .tenant("acme")
+                      .build();
+              registry.create(acme);
+              assertThrows(WebhookValidationException.class, () -> registry.create(acme));
+            });
+    runner
+        .withPropertyValues("hookline.max-webhooks-per-tenant=0")
+        .run(
+            context -> {
+              InvalidConfigurationPropertyValueException e =
+                  cause(
+                      context.getStartupFailure(),
+                      InvalidConfigurationPropertyValueException.class);
+              assertEquals("hookline.max-webhooks-per-tenant", e.getName());
+              assertTrue(e.getMessage().contains("between 1 and 1,000,000"), e.getMessage());
             });
   }
 

@@ -12,10 +12,11 @@ module dev.hookline.core {
   exports dev.hookline;
   exports dev.hookline.spi;
   exports dev.hookline.store;
-  // System-driven state changes (handshake outcome, disabling by failure) and the registry's
-  // Store: Hookline's own modules only, never user code.
+  // System-driven state changes (handshake outcome, disabling by failure), the registry's Store
+  // and the Stores' event comparison: Hookline's own modules only, never user code.
   exports dev.hookline.internal to
       dev.hookline.delivery,
       dev.hookline.admin,
+      dev.hookline.store.jdbc,
       dev.hookline.testing;
 }

@@ -3,7 +3,6 @@ package dev.hookline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hookline.internal.WebhookRules;
 import dev.hookline.spi.IdGenerator;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -308,17 +307,7 @@ public final class Event {
       } else {
         checkSubjectPart("subject.user_id", subject.userId(), violations);
         subject.appId().ifPresent(a -> checkSubjectPart("subject.app_id", a, violations));
-        // The rule of a webhook's tenant: an event's tenant outside it could never reach one.
-        subject
-            .tenant()
-            .filter(t -> !WebhookRules.isTenant(t))
-            .ifPresent(
-                t ->
-                    violations.add(
-                        new Violation(
-                            "subject.tenant",
-                            "is not a valid tenant",
-                            "1 to 128 characters A-Z a-z 0-9 . _ : @ -")));
+        subject.tenant().ifPresent(t -> checkSubjectPart("subject.tenant", t, violations));
       }
       if (changedAttributes.size() > MAX_CHANGED_ATTRIBUTES) {
         violations.add(

@@ -10,6 +10,7 @@ import dev.hookline.EventConflictException;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookConflictException;
 import dev.hookline.WebhookNotFoundException;
+import dev.hookline.internal.SameEvent;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
 import dev.hookline.spi.Lane;
@@ -222,7 +223,7 @@ public final class InMemoryStore implements Store {
     Map<String, List<Delivery>> perEvent = new HashMap<>();
     for (Delivery d : toAdd) {
       List<Delivery> group = perEvent.computeIfAbsent(d.event().id(), k -> new ArrayList<>());
-      if (!group.isEmpty() && !group.get(0).event().equals(d.event())) {
+      if (!group.isEmpty() && !SameEvent.of(group.get(0).event(), d.event())) {
         throw new EventConflictException(d.event().id());
       }
       group.add(d);
@@ -239,7 +240,7 @@ public final class InMemoryStore implements Store {
             group.getKey(),
             (k, stored) -> {
               for (Entry e : stored) {
-                if (!e.delivery.event().equals(event)) {
+                if (!SameEvent.of(e.delivery.event(), event)) {
                   throw new EventConflictException(event.id());
                 }
               }

@@ -290,6 +290,8 @@ public final class Dispatcher implements AutoCloseable {
    *     enqueued)
    * @throws dev.hookline.EventConflictException if the event's id names a different event the Store
    *     keeps, of this or another tenant (nothing is enqueued)
+   * @throws dev.hookline.EventValidationException if the event's {@code subject.tenant} is not one
+   *     a webhook can have (1 to 128 characters {@code A-Z a-z 0-9 . _ : @ -})
    * @throws IllegalStateException if the dispatcher is closed
    */
   public PublishResult publish(Event event) {

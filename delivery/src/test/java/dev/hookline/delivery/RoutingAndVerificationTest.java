@@ -19,6 +19,8 @@ import dev.hookline.DeliveryQuery;
 import dev.hookline.DeliveryState;
 import dev.hookline.Event;
 import dev.hookline.EventType;
+import dev.hookline.EventValidationException;
+import dev.hookline.Subject;
 import dev.hookline.UserEvents;
 import dev.hookline.VerificationResult;
 import dev.hookline.Webhook;
@@ -173,6 +175,34 @@ class RoutingAndVerificationTest {
     assertTrue(String.valueOf(e.getMessage()).contains(big.id()), e.getMessage());
     assertTrue(
         h.store.findDeliveries(DeliveryQuery.builder().build()).isEmpty(), "batch is atomic");
+  }
+
+  /**
+   * An event whose tenant no webhook can have would reach the host's webhooks only: refused at
+   * publish, naming the field. Checked there, not when an Event is built, so that events stored
+   * before the rule still read back.
+   */
+  @Test
+  void anEventWithATenantNoWebhookCanHaveIsRefusedAtPublish() {
+    h.receiving(url("/a"), null, UserEvents.CREATED);
+    for (String bad : List.of("Acme Corp", "a/b", "x".repeat(129))) {
+      Event e =
+          Event.builder(UserEvents.CREATED)
+              .occurredAt(h.clock.instant())
+              .subject(Subject.user("u1").withTenant(bad))
+              .build();
+      EventValidationException refused =
+          assertThrows(EventValidationException.class, () -> dispatcher.publish(List.of(e)), bad);
+      assertEquals("subject.tenant", refused.violations().get(0).field());
+      assertTrue(refused.getMessage().contains("A-Z a-z 0-9 . _ : @ -"), refused.getMessage());
+    }
+    assertTrue(h.store.findDeliveries(DeliveryQuery.builder().build()).isEmpty());
+    Event good =
+        Event.builder(UserEvents.CREATED)
+            .occurredAt(h.clock.instant())
+            .subject(Subject.user("u1").withTenant("org:acme@eu-1"))
+            .build();
+    assertEquals(1, dispatcher.publish(good).count(), "the host's webhook receives it");
   }
 
   @Test

@@ -688,6 +688,74 @@ public abstract class StoreContract {
     assertTrue(store.findDeliveries(DeliveryQuery.builder().event("evt_42").build()).isEmpty());
   }
 
+  @Test
+  void anEventRebuiltFromItsJsonWithItsTimeToTheMicrosecondIsTheSameEvent() throws Exception {
+    store.insertWebhook(webhook("wh_a"));
+    store.insertWebhook(webhook("wh_b"));
+    ObjectNode data = JsonNodeFactory.instance.objectNode();
+    data.put("count", 5L);
+    data.put("ratio", 0.25d);
+    data.put("price", new java.math.BigDecimal("12.50"));
+    data.putObject("nested").put("flag", true);
+    Event original =
+        Event.builder(UserEvents.UPDATED)
+            .id("evt_relay")
+            .occurredAt(T0.plusNanos(123_456_789))
+            .user("u1")
+            .data(data)
+            .changed("email", "name")
+            .build();
+    store.enqueue(List.of(pending("wh_a", original)));
+    // As an outbox relay rebuilds it: data parsed back (numbers as the parser reads them), the
+    // time as a store of microseconds keeps it, the changed attributes in another order.
+    Event rebuilt =
+        Event.builder(UserEvents.UPDATED)
+            .id("evt_relay")
+            .occurredAt(T0.plusNanos(123_456_000))
+            .user("u1")
+            .data(
+                new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(
+                        "{\"count\":5.0,\"ratio\":0.250,\"price\":12.5,\"nested\":{\"flag\":true}}"))
+            .changed("name", "email")
+            .build();
+    List<Delivery> added =
+        store.enqueue(List.of(pending("wh_a", rebuilt), pending("wh_b", rebuilt)));
+    assertEquals(List.of("wh_b"), added.stream().map(Delivery::webhookId).toList());
+  }
+
+  @Test
+  void anEventWithAnEscapedNulCharacterCanBePublishedAgain() {
+    store.insertWebhook(webhook("wh_a"));
+    store.insertWebhook(webhook("wh_b"));
+    ObjectNode data = JsonNodeFactory.instance.objectNode();
+    data.put("name", "a\u0000b");
+    Event e =
+        Event.builder(UserEvents.CREATED)
+            .id("evt_nul")
+            .occurredAt(T0)
+            .user("u1")
+            .data(data)
+            .build();
+    store.enqueue(List.of(pending("wh_a", e)));
+    assertEquals(1, store.enqueue(List.of(pending("wh_a", e), pending("wh_b", e))).size());
+  }
+
+  @Test
+  void anEventWhoseTenantNoWebhookCanHaveIsStoredAndReadBack() {
+    store.insertWebhook(webhook("wh_host"));
+    Event e =
+        Event.builder(UserEvents.CREATED)
+            .id("evt_old_tenant")
+            .occurredAt(T0)
+            .subject(Subject.user("u1").withTenant("Acme Corp"))
+            .build();
+    store.enqueue(List.of(pending("wh_host", e)));
+    List<ClaimedDelivery> claimed = claimAll("node-1");
+    assertEquals(1, claimed.size());
+    assertEquals(Optional.of("Acme Corp"), claimed.get(0).delivery().event().subject().tenant());
+  }
+
   private Event tenantEvent(String id, String tenant) {
     ObjectNode data = JsonNodeFactory.instance.objectNode();
     data.put("secret_of", tenant);

@@ -6,12 +6,15 @@ import dev.hookline.DeliveryQuery;
 import dev.hookline.DeliveryState;
 import dev.hookline.Event;
 import dev.hookline.EventType;
+import dev.hookline.EventValidationException;
 import dev.hookline.Subject;
+import dev.hookline.Violation;
 import dev.hookline.Webhook;
 import dev.hookline.delivery.Dispatcher;
 import dev.hookline.delivery.PayloadTooLargeException;
 import dev.hookline.delivery.PublishContextCapturer;
 import dev.hookline.filter.SubscriptionIndex;
+import dev.hookline.internal.WebhookRules;
 import dev.hookline.spi.IdGenerator;
 import dev.hookline.spi.Store;
 import dev.hookline.spi.TransactionalStore;
@@ -280,6 +283,16 @@ public final class Outbox {
   }
 
   private void checkSize(Event e) {
+    // The webhook tenant rule, checked as an event is published rather than as it is built, so
+    // that events stored before the rule (up to 256 characters of any kind) still read back.
+    if (e.subject().tenant().filter(t -> !WebhookRules.isTenant(t)).isPresent()) {
+      throw new EventValidationException(
+          List.of(
+              new Violation(
+                  "subject.tenant",
+                  "is not a tenant any webhook can have",
+                  "1 to 128 characters A-Z a-z 0-9 . _ : @ -")));
+    }
     int size = Payloads.body(e).length;
     if (size > maxPayloadBytes) {
       throw new PayloadTooLargeException(e.id(), size, maxPayloadBytes);

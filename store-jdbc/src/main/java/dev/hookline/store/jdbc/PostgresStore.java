@@ -11,6 +11,7 @@ import dev.hookline.EventType;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookConflictException;
 import dev.hookline.WebhookNotFoundException;
+import dev.hookline.internal.SameEvent;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
 import dev.hookline.spi.Lane;
@@ -665,7 +666,7 @@ public final class PostgresStore implements TransactionalStore {
     Map<String, Delivery> added = new HashMap<>();
     try {
       for (Delivery d :
-          transaction("enqueue " + all.size() + " deliveries", c -> enqueueOn(c, all, claims))) {
+          run("enqueue " + all.size() + " deliveries", c -> enqueueOn(c, all, claims))) {
         added.put(d.id(), d);
       }
     } catch (RuntimeException e) {
@@ -712,8 +713,7 @@ public final class PostgresStore implements TransactionalStore {
   private void enqueueAlone(Enqueue r) {
     try {
       r.added =
-          transaction(
-              "enqueue " + r.batch.size() + " deliveries", c -> enqueueOn(c, r.batch, r.claims));
+          run("enqueue " + r.batch.size() + " deliveries", c -> enqueueOn(c, r.batch, r.claims));
     } catch (RuntimeException e) {
       r.failure = e;
     }
@@ -722,15 +722,14 @@ public final class PostgresStore implements TransactionalStore {
   /**
    * {@inheritDoc}
    *
-   * <p>The deliveries are written on the caller's connection, in whatever transaction it has open.
-   * On an auto-commit connection they are written in a transaction of their own, committed before
-   * this returns, and auto-commit is turned back on. The connection must reach the database this
-   * store was built for; the store never closes it, and commits or rolls back only the transaction
-   * it began on an auto-commit connection.
+   * <p>The deliveries are written by a single statement on the caller's connection, in whatever
+   * transaction it has open (on an auto-commit connection the statement commits by itself, still
+   * all or nothing). The connection must reach the database this store was built for; the store
+   * neither commits, rolls back nor closes it.
    *
    * @throws IllegalArgumentException if a delivery is not {@code PENDING} with a due time
    * @throws dev.hookline.EventConflictException if an event's id names a different event (see
-   *     {@link dev.hookline.spi.Store#enqueue(List)}); what this call wrote is taken back, and the
+   *     {@link dev.hookline.spi.Store#enqueue(List)}); nothing of this call is left, and the
    *     caller's transaction may go on
    * @throws StoreException if a statement fails (the caller's transaction is then aborted and must
    *     be rolled back)
@@ -743,21 +742,13 @@ public final class PostgresStore implements TransactionalStore {
       return List.of();
     }
     try {
-      if (!connection.getAutoCommit()) {
-        return enqueueInTransaction(connection, batch);
+      List<Delivery> added = enqueueOn(connection, batch, Map.of());
+      if (!added.isEmpty()) {
+        // Wakes every dispatcher on this schema when the caller commits, instead of at its next
+        // poll; nothing is sent if the caller rolls back.
+        WebhookChangeFeed.notifyDeliveriesQueued(connection, channel);
       }
-      // The events are checked after the insert (Store#enqueue), which must not commit before.
-      connection.setAutoCommit(false);
-      try {
-        List<Delivery> added = enqueueInTransaction(connection, batch);
-        connection.commit();
-        return added;
-      } catch (SQLException | RuntimeException e) {
-        SqlErrors.rollbackQuietly(connection, e);
-        throw e;
-      } finally {
-        restoreAutoCommit(connection);
-      }
+      return added;
     } catch (SQLException e) {
       throw SqlErrors.wrap(
           "enqueue " + batch.size() + " deliveries in the caller's transaction", e);
@@ -847,7 +838,7 @@ public final class PostgresStore implements TransactionalStore {
         leaseExpiries[i] = Rows.micros(claim.leaseExpiry()).toString();
       }
       Delivery first = firstByEvent.putIfAbsent(d.event().id(), d);
-      if (first != null && !first.event().equals(d.event())) {
+      if (first != null && !SameEvent.of(first.event(), d.event())) {
         throw new EventConflictException(d.event().id());
       }
     }
@@ -870,7 +861,8 @@ public final class PostgresStore implements TransactionalStore {
       types[j] = e.type().wireName();
       displayNames[j] = e.type().displayName();
       subscribable[j] = e.type().subscribable();
-      occurred[j] = times.text(e.occurredAt());
+      occurred[j] =
+          times.text(Rows.micros(e.occurredAt())); // truncated, as the in-memory store compares
       users[j] = e.subject().userId();
       apps[j] = e.subject().appId().orElse(null);
       tenants[j] = e.subject().tenant().orElse(null);
@@ -881,7 +873,8 @@ public final class PostgresStore implements TransactionalStore {
       j++;
     }
     Map<String, Long> added = new HashMap<>();
-    Set<String> insertedEvents = new HashSet<>();
+    List<String> insertedEvents = new ArrayList<>();
+    String refused = null;
     try (PreparedStatement ps = c.prepareStatement(sql.enqueue)) {
       int i = 1;
       for (Object[] column :
@@ -900,8 +893,13 @@ public final class PostgresStore implements TransactionalStore {
       }
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          if (rs.getBoolean(3)) {
+          int kind = rs.getInt(3);
+          if (kind == 1) {
             insertedEvents.add(rs.getString(1));
+            continue;
+          }
+          if (kind == 2) {
+            refused = rs.getString(1);
             continue;
           }
           long token = rs.getLong(2);
@@ -909,18 +907,16 @@ public final class PostgresStore implements TransactionalStore {
         }
       }
     }
-    if (insertedEvents.size() < m) {
-      // Some events were stored before (or are being stored by another transaction, which the
-      // insert waited for): each must be the same event, or its id names another one.
-      String conflict = firstConflict(c, firstByEvent, insertedEvents, times);
-      if (conflict != null) {
-        if (!c.getAutoCommit()) {
-          // On a caller's connection the caller owns the transaction: take back what this
-          // statement added, so that nothing of it is committed even if the caller commits.
-          undo(c, added.keySet(), insertedEvents);
+    if (refused != null) {
+      // No delivery was added; the events this statement inserted for the batch go again (a
+      // caller's transaction goes on without them).
+      if (!insertedEvents.isEmpty()) {
+        try (PreparedStatement drop = c.prepareStatement(sql.dropOrphanEvents)) {
+          drop.setArray(1, c.createArrayOf("text", insertedEvents.toArray(new String[0])));
+          drop.executeUpdate();
         }
-        throw new EventConflictException(conflict);
       }
+      throw new EventConflictException(refused);
     }
     List<Delivery> out = new ArrayList<>(added.size());
     for (Delivery d : batch) {
@@ -937,62 +933,6 @@ public final class PostgresStore implements TransactionalStore {
       }
     }
     return out;
-  }
-
-  private List<Delivery> enqueueInTransaction(Connection connection, List<Delivery> batch)
-      throws SQLException {
-    List<Delivery> added = enqueueOn(connection, batch, Map.of());
-    if (!added.isEmpty()) {
-      // Wakes every dispatcher on this schema when the transaction commits, instead of at its next
-      // poll; nothing is sent if it rolls back.
-      WebhookChangeFeed.notifyDeliveriesQueued(connection, channel);
-    }
-    return added;
-  }
-
-  /** The first event of those not inserted whose stored namesake differs from it, or null. */
-  private @Nullable String firstConflict(
-      Connection c,
-      Map<String, Delivery> firstByEvent,
-      Set<String> insertedEvents,
-      Rows.Timestamps times)
-      throws SQLException {
-    List<Event> toCheck = new ArrayList<>();
-    for (Map.Entry<String, Delivery> e : firstByEvent.entrySet()) {
-      if (!insertedEvents.contains(e.getKey())) {
-        toCheck.add(e.getValue().event());
-      }
-    }
-    int k = toCheck.size();
-    String[][] columns = new String[8][k];
-    for (int i = 0; i < k; i++) {
-      Event e = toCheck.get(i);
-      columns[0][i] = e.id();
-      columns[1][i] = e.type().wireName();
-      columns[2][i] = times.text(e.occurredAt());
-      columns[3][i] = e.subject().userId();
-      columns[4][i] = e.subject().appId().orElse(null);
-      columns[5][i] = e.subject().tenant().orElse(null);
-      columns[6][i] = Rows.json(e.data());
-      columns[7][i] = Rows.jsonArray(e.changedAttributes());
-    }
-    try (PreparedStatement ps = c.prepareStatement(sql.eventConflicts)) {
-      for (int i = 0; i < columns.length; i++) {
-        ps.setArray(i + 1, c.createArrayOf("text", columns[i]));
-      }
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rs.getString(1) : null;
-      }
-    }
-  }
-
-  private void undo(Connection c, Set<String> deliveryIds, Set<String> eventIds)
-      throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql.undoEnqueue)) {
-      ps.setArray(1, c.createArrayOf("text", deliveryIds.toArray(new String[0])));
-      ps.setArray(2, c.createArrayOf("text", eventIds.toArray(new String[0])));
-      ps.executeUpdate();
-    }
   }
 
   /**

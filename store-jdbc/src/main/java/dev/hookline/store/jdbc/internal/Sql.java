@@ -26,19 +26,16 @@ public final class Sql {
   /**
    * Adds deliveries and their events in one statement, each delivery queued or, with a lease owner
    * and expiry, claimed; returns the added delivery ids and the lease tokens of those claimed
-   * (third column false), then the ids of the events it inserted (third column true).
+   * (third column 0), then the ids of the events it inserted (1) and of the stored events that
+   * differ from the batch's (2: then no delivery was added).
    */
   public final String enqueue;
 
   /**
-   * Returns the ids of the stored events that differ from the given ones (see {@code
-   * Store#enqueue}); parameters: ids, types, occurred at, user ids, app ids, tenants, data, changed
-   * attributes (a JSON array each).
+   * Deletes the events of the given ids that no delivery refers to: those a refused enqueue
+   * inserted.
    */
-  public final String eventConflicts;
-
-  /** Deletes the deliveries and the events of the given ids (an enqueue taken back). */
-  public final String undoEnqueue;
+  public final String dropOrphanEvents;
 
   /**
    * Takes the transaction's lock on one tenant's webhook count (parameter: the tenant), so that
@@ -107,9 +104,16 @@ public final class Sql {
     // is gone are dropped by the join; FOR KEY SHARE keeps a webhook from being deleted until the
     // enqueuing transaction ends, and its deletion then deletes what was enqueued (there is no
     // foreign key to webhooks since migration 7: this lock is what keeps deliveries from
-    // outliving their webhook). Events are written only for deliveries actually added (the
-    // events foreign key is deferred to commit, so the order inside the statement does not
-    // matter).
+    // outliving their webhook). Events are written only for deliveries to webhooks that exist
+    // (the events foreign key is deferred to commit).
+    //
+    // An event id names one event (Store#enqueue). An event already stored under an id of the
+    // batch is compared by ON CONFLICT DO UPDATE's WHERE, which sees the latest committed row,
+    // also one that another transaction inserted after this statement's snapshot (the insert
+    // waits for it): a stored event that differs is "updated" to itself and returned as not
+    // inserted, and then no delivery of the batch is inserted at all. The data is compared as
+    // text first: the same event serialises the same way, and jsonb refuses some JSON (an escaped
+    // NUL character).
     this.enqueue =
         "WITH dv AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
             + " ?::text[], ?::text[], ?::text[], ?::text[]) AS v(id, event_id, webhook_id,"
@@ -119,6 +123,28 @@ public final class Sql {
             + " ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])"
             + " AS v(id, type, type_display_name, type_subscribable, occurred_at,"
             + " subject_user_id, subject_app_id, subject_tenant, data, changed, created_at)),"
+            + " ins_events AS (INSERT INTO "
+            + q
+            + ".events AS e (id, type, type_display_name, type_subscribable, occurred_at,"
+            + " subject_user_id, subject_app_id, subject_tenant, data, changed_attributes,"
+            + " created_at)"
+            + " SELECT ev.id, ev.type, ev.type_display_name, ev.type_subscribable,"
+            + " ev.occurred_at::timestamptz, ev.subject_user_id, ev.subject_app_id,"
+            + " ev.subject_tenant, ev.data::json,"
+            + " ARRAY(SELECT jsonb_array_elements_text(ev.changed::jsonb)),"
+            + " ev.created_at::timestamptz"
+            + " FROM ev WHERE ev.id IN (SELECT dv.event_id FROM dv JOIN "
+            + q
+            + ".webhooks w ON w.id = dv.webhook_id)"
+            + " ON CONFLICT (id) DO UPDATE SET type = e.type"
+            + " WHERE e.type <> excluded.type OR e.occurred_at <> excluded.occurred_at"
+            + " OR e.subject_user_id <> excluded.subject_user_id"
+            + " OR e.subject_app_id IS DISTINCT FROM excluded.subject_app_id"
+            + " OR e.subject_tenant IS DISTINCT FROM excluded.subject_tenant"
+            + " OR e.changed_attributes <> excluded.changed_attributes"
+            + " OR CASE WHEN e.data::text = excluded.data::text THEN false"
+            + " ELSE e.data::jsonb <> excluded.data::jsonb END"
+            + " RETURNING e.id, e.xmax = 0 AS inserted),"
             + " ins AS (INSERT INTO "
             + q
             + ".deliveries (id, event_id, webhook_id, state, attempt_count, attempts,"
@@ -133,48 +159,23 @@ public final class Sql {
             + ".lease_tokens') END, dv.lease_expires_at::timestamptz"
             + " FROM dv JOIN "
             + q
-            + ".webhooks w ON w.id = dv.webhook_id FOR KEY SHARE OF w"
-            + " ON CONFLICT DO NOTHING RETURNING id, event_id, lease_token),"
-            + " ins_events AS (INSERT INTO "
+            + ".webhooks w ON w.id = dv.webhook_id"
+            + " WHERE NOT EXISTS (SELECT 1 FROM ins_events WHERE NOT inserted) FOR KEY SHARE OF w"
+            + " ON CONFLICT DO NOTHING RETURNING id, lease_token)"
+            + " SELECT id, lease_token, 0 FROM ins"
+            + " UNION ALL SELECT id, NULL, CASE WHEN inserted THEN 1 ELSE 2 END FROM ins_events";
+    // Deletes events of a refused enqueue that it inserted itself and nothing refers to.
+    this.dropOrphanEvents =
+        "DELETE FROM "
             + q
-            + ".events (id, type, type_display_name, type_subscribable, occurred_at,"
-            + " subject_user_id, subject_app_id, subject_tenant, data, changed_attributes,"
-            + " created_at)"
-            + " SELECT ev.id, ev.type, ev.type_display_name, ev.type_subscribable,"
-            + " ev.occurred_at::timestamptz, ev.subject_user_id, ev.subject_app_id,"
-            + " ev.subject_tenant, ev.data::json,"
-            + " ARRAY(SELECT jsonb_array_elements_text(ev.changed::jsonb)),"
-            + " ev.created_at::timestamptz"
-            + " FROM ev WHERE ev.id IN (SELECT event_id FROM ins) ON CONFLICT (id) DO NOTHING"
-            + " RETURNING id)"
-            + " SELECT id, lease_token, false FROM ins UNION ALL SELECT id, NULL, true FROM ins_events";
-    // The stored events, of those given, that differ from them (see Store#enqueue): run on the
-    // events an enqueue did not insert itself. Its own snapshot sees an event another transaction
-    // committed while the enqueue's insert waited for it.
-    this.eventConflicts =
-        "SELECT e.id FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
-            + " ?::text[], ?::text[]) AS v(id, type, occurred_at, subject_user_id, subject_app_id,"
-            + " subject_tenant, data, changed) JOIN "
+            + ".events e WHERE e.id = ANY(?::text[]) AND NOT EXISTS (SELECT 1 FROM "
             + q
-            + ".events e ON e.id = v.id WHERE e.type <> v.type"
-            + " OR e.occurred_at <> v.occurred_at::timestamptz"
-            + " OR e.subject_user_id <> v.subject_user_id"
-            + " OR e.subject_app_id IS DISTINCT FROM v.subject_app_id"
-            + " OR e.subject_tenant IS DISTINCT FROM v.subject_tenant"
-            + " OR e.data::jsonb <> v.data::jsonb"
-            + " OR e.changed_attributes <> ARRAY(SELECT jsonb_array_elements_text(v.changed::jsonb))";
+            + ".deliveries d WHERE d.event_id = e.id)";
     // An advisory lock keyed by the schema and the tenant: two schemas' tenants of one name, or
     // two tenants whose keys hash alike, only wait for each other a moment.
     this.lockTenantWebhooks = "SELECT pg_advisory_xact_lock(hashtext(? || ?))";
     this.countTenantWebhooks = "SELECT count(*) FROM " + q + ".webhooks WHERE tenant = ?";
     this.tenantLockPrefix = "hookline webhooks of " + q + ": ";
-    // Takes back what an enqueue on a caller's connection added, when it found a conflict after.
-    this.undoEnqueue =
-        "WITH d AS (DELETE FROM "
-            + q
-            + ".deliveries WHERE id = ANY(?::text[])) DELETE FROM "
-            + q
-            + ".events WHERE id = ANY(?::text[])";
     String clearLease = " lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,";
     String currentLease = " WHERE id = ? AND state = 'IN_FLIGHT' AND lease_token = ?";
     this.finish =

@@ -57,9 +57,10 @@ public final class WebhookRegistry {
   public static final Duration MAX_ROTATION_OVERLAP = Duration.ofDays(30);
 
   /**
-   * The most signing secrets that sign at once: the newest and the two before it. A rotation while
-   * as many sign ends the oldest one's overlap at once, so that rotating again and again cannot
-   * grow a webhook's secrets, and every notification's signature header, without bound.
+   * The most signing secrets that sign at once: 3. A rotation while as many sign keeps the oldest
+   * (the one listeners were deployed with) and the newest and stops those in between at once, so
+   * that rotating again and again cannot grow a webhook's secrets, and every notification's
+   * signature header, without bound, nor take away the secret listeners still check.
    */
   public static final int MAX_ACTIVE_SIGNING_SECRETS = 3;
 
@@ -540,7 +541,8 @@ public final class WebhookRegistry {
    * both the old and the new secret, so listeners can switch without missing any; then the old
    * secret stops signing, and it is deleted by the dispatcher's periodic purge or at the next
    * rotation, whichever comes first. At most {@link #MAX_ACTIVE_SIGNING_SECRETS} secrets sign at
-   * once: rotating while that many sign stops the oldest at once.
+   * once: rotating while that many sign keeps the oldest and the newest, and stops those in between
+   * at once.
    *
    * @param id the webhook id
    * @param overlap how long the old secrets keep signing, zero to {@link #MAX_ROTATION_OVERLAP};
@@ -561,12 +563,18 @@ public final class WebhookRegistry {
           Instant now = clock.instant();
           Instant oldUntil = now.plus(overlap);
           List<SigningSecret> active = new ArrayList<>(w.activeSigningSecrets(now));
-          // The newest keep signing through the overlap; beyond the limit, the oldest stop now.
           active.sort(Comparator.comparing(SigningSecret::createdAt));
+          // Beyond the limit, the ones in between stop now: the oldest is what listeners were
+          // deployed with, the newest what they were told of last.
+          List<SigningSecret> kept = active;
+          if (active.size() > MAX_ACTIVE_SIGNING_SECRETS - 1) {
+            kept = new ArrayList<>();
+            kept.add(active.get(0));
+            kept.addAll(
+                active.subList(active.size() - (MAX_ACTIVE_SIGNING_SECRETS - 2), active.size()));
+          }
           List<SigningSecret> secrets = new ArrayList<>();
-          for (SigningSecret s :
-              active.subList(
-                  Math.max(0, active.size() - (MAX_ACTIVE_SIGNING_SECRETS - 1)), active.size())) {
+          for (SigningSecret s : kept) {
             Instant until = s.expiresAt().filter(e -> e.isBefore(oldUntil)).orElse(oldUntil);
             if (until.isAfter(now)) {
               secrets.add(new SigningSecret(s.secret(), s.createdAt(), Optional.of(until)));

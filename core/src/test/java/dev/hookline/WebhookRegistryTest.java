@@ -355,8 +355,9 @@ class WebhookRegistryTest {
   }
 
   @Test
-  void rotatingAgainAndAgainKeepsAtMostThreeSecretsSigning() {
+  void rotatingAgainAndAgainKeepsAtMostThreeSecretsSigningTheOriginalAmongThem() {
     Webhook w = create("a");
+    Secret original = w.signingSecrets().get(0).secret();
     Webhook last = w;
     for (int i = 0; i < 50; i++) {
       clock.advance(Duration.ofSeconds(1));
@@ -364,10 +365,14 @@ class WebhookRegistryTest {
     }
     List<SigningSecret> active = last.activeSigningSecrets(clock.instant());
     assertEquals(WebhookRegistry.MAX_ACTIVE_SIGNING_SECRETS, active.size());
-    assertEquals(clock.instant(), active.get(active.size() - 1).createdAt(), "the newest signs");
     assertEquals(
-        clock.instant().minusSeconds(2), active.get(0).createdAt(), "with the two before it");
+        original, active.get(0).secret(), "the one listeners were deployed with still signs");
+    assertEquals(
+        clock.instant().minusSeconds(1), active.get(1).createdAt(), "and the one announced last");
+    assertEquals(clock.instant(), active.get(2).createdAt(), "and the new one");
     assertTrue(last.signingSecrets().size() <= WebhookRegistry.MAX_ACTIVE_SIGNING_SECRETS);
+    clock.advance(WebhookRegistry.DEFAULT_ROTATION_OVERLAP);
+    assertEquals(1, last.activeSigningSecrets(clock.instant()).size(), "the overlap still ends");
   }
 
   @Test

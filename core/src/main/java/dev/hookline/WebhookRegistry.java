@@ -173,8 +173,9 @@ public final class WebhookRegistry {
    *     <p>A tenant has at most {@link Builder#maxWebhooksPerTenant} webhooks (100 by default); the
    *     host's own webhooks, without a tenant, are not counted.
    * @return the stored webhook
-   * @throws WebhookValidationException listing every field that breaks a rule, or naming {@code
-   *     tenant} when the tenant already has as many webhooks as it may (nothing is stored)
+   * @throws WebhookValidationException listing every field that breaks a rule
+   * @throws WebhookLimitException if the tenant already has as many webhooks as it may (nothing is
+   *     stored)
    */
   public Webhook create(WebhookDefinition definition) {
     Objects.requireNonNull(definition, "definition");
@@ -200,14 +201,7 @@ public final class WebhookRegistry {
             now,
             1);
     if (!store.insertWebhook(webhook, maxWebhooksPerTenant)) {
-      throw new WebhookValidationException(
-          List.of(
-              new Violation(
-                  "tenant",
-                  "already has "
-                      + maxWebhooksPerTenant
-                      + " webhooks, the most a tenant may have; delete one first",
-                  "at most " + maxWebhooksPerTenant + " webhooks per tenant")));
+      throw new WebhookLimitException(webhook.tenant().orElseThrow(), maxWebhooksPerTenant);
     }
     log.info("webhook created: webhook={} uri={}", webhook.id(), UriDisplay.of(webhook.uri()));
     notifyListeners(webhook.id(), Optional.of(webhook));

@@ -48,12 +48,13 @@ class TenantsTest {
     for (int i = 0; i < 3; i++) {
       limited.create(definition("acme" + i).tenant("acme").build());
     }
-    WebhookValidationException e =
+    WebhookLimitException e =
         assertThrows(
-            WebhookValidationException.class,
+            WebhookLimitException.class,
             () -> limited.create(definition("acme3").tenant("acme").build()));
-    assertEquals(List.of("tenant"), fields(e));
-    assertTrue(e.getMessage().contains("at most 3 webhooks per tenant"), e.getMessage());
+    assertEquals("acme", e.tenant());
+    assertEquals(3, e.limit());
+    assertTrue(e.getMessage().contains("already has 3 webhooks"), e.getMessage());
     assertEquals(3, limited.forTenant("acme").list().size());
     limited.create(definition("globex").tenant("globex").build());
     for (int i = 0; i < 5; i++) {
@@ -70,7 +71,7 @@ class TenantsTest {
       byDefault.create(definition("n" + i).tenant("acme").build());
     }
     assertThrows(
-        WebhookValidationException.class,
+        WebhookLimitException.class,
         () -> byDefault.create(definition("one-more").tenant("acme").build()));
     for (int bad : new int[] {0, -1, 1_000_001}) {
       IllegalArgumentException e =

@@ -11,8 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.hookline.UserEvents;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookDefinition;
+import dev.hookline.WebhookLimitException;
 import dev.hookline.WebhookRegistry;
-import dev.hookline.WebhookValidationException;
 import dev.hookline.delivery.Dispatcher;
 import dev.hookline.micrometer.HooklineMeterBinder;
 import dev.hookline.micrometer.HooklineObservations;
@@ -168,7 +168,7 @@ class HooklineAutoConfigurationTest {
                       .tenant("acme")
                       .build();
               registry.create(acme);
-              assertThrows(WebhookValidationException.class, () -> registry.create(acme));
+              assertThrows(WebhookLimitException.class, () -> registry.create(acme));
             });
     runner
         .withPropertyValues("hookline.max-webhooks-per-tenant=0")

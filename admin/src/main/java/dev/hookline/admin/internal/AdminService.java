@@ -16,6 +16,7 @@ import dev.hookline.Webhook;
 import dev.hookline.WebhookConflictException;
 import dev.hookline.WebhookDefinition;
 import dev.hookline.WebhookFormat;
+import dev.hookline.WebhookLimitException;
 import dev.hookline.WebhookNotFoundException;
 import dev.hookline.WebhookRegistry;
 import dev.hookline.WebhookStatus;
@@ -506,6 +507,8 @@ public final class AdminService {
     } catch (WebhookValidationException e) {
       throw Problem.validation(
           "the webhook is not valid", merge(violations, apiViolations(e.violations())));
+    } catch (WebhookLimitException e) {
+      throw Problem.conflict("webhook-limit", String.valueOf(e.getMessage()));
     }
     List<String> fields = new ArrayList<>();
     body.fieldNames().forEachRemaining(fields::add);

@@ -2,6 +2,7 @@ package dev.hookline.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hookline.Event;
+import java.math.BigDecimal;
 import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 
@@ -10,21 +11,30 @@ import java.util.Comparator;
  * names one event ({@code Store#enqueue}). Stateless.
  */
 public final class SameEvent {
+  /**
+   * Numbers by the value they are written as (a float 0.1 is written 0.1, and equals a decimal 0.1,
+   * as in the stored JSON); NaN and the infinities, which have no decimal value, only equal
+   * themselves; everything else by Jackson's equality.
+   */
   private static final Comparator<JsonNode> NUMBERS_BY_VALUE =
       (x, y) -> {
-        if (x.isNumber() && y.isNumber()) {
-          return x.decimalValue().compareTo(y.decimalValue());
+        if (x.isNumber() && y.isNumber() && finite(x) && finite(y)) {
+          return new BigDecimal(x.asText()).compareTo(new BigDecimal(y.asText()));
         }
         return x.equals(y) ? 0 : 1;
       };
+
+  private static boolean finite(JsonNode number) {
+    return !number.isFloatingPointNumber() || Double.isFinite(number.doubleValue());
+  }
 
   private SameEvent() {}
 
   /**
    * Whether {@code a} and {@code b} are the same event as the PostgreSQL store compares them: the
    * type by its wire name, the time to the microsecond it keeps, the subject and the changed
-   * attributes, and the data with numbers by value (5, 5.0 and a long 5 alike, as jsonb does).
-   * Called with events of one id.
+   * attributes, and the data with numbers by the value they are written as (5, 5.0 and a long 5
+   * alike, as jsonb compares them). Called with events of one id.
    *
    * @param a an event
    * @param b an event of the same id

@@ -742,6 +742,35 @@ public abstract class StoreContract {
   }
 
   @Test
+  void numbersAreComparedAsWrittenAndNonFiniteOnesOnlyEqualThemselves() {
+    store.insertWebhook(webhook("wh_a"));
+    store.insertWebhook(webhook("wh_b"));
+    store.insertWebhook(webhook("wh_c"));
+    ObjectNode data = JsonNodeFactory.instance.objectNode();
+    data.put("ratio", 0.1f);
+    data.put("limit", Double.POSITIVE_INFINITY);
+    data.put("missing", Double.NaN);
+    Event e =
+        Event.builder(UserEvents.CREATED)
+            .id("evt_num")
+            .occurredAt(T0)
+            .user("u1")
+            .data(data)
+            .build();
+    assertEquals(2, store.enqueue(List.of(pending("wh_a", e), pending("wh_b", e))).size());
+    ObjectNode rebuilt = data.deepCopy();
+    rebuilt.put("ratio", new java.math.BigDecimal("0.1"));
+    Event again = e.toBuilder().data(rebuilt).build();
+    assertEquals(1, store.enqueue(List.of(pending("wh_a", again), pending("wh_c", again))).size());
+    ObjectNode other = data.deepCopy();
+    other.put("limit", Double.NEGATIVE_INFINITY);
+    store.insertWebhook(webhook("wh_d"));
+    assertThrows(
+        EventConflictException.class,
+        () -> store.enqueue(List.of(pending("wh_d", e.toBuilder().data(other).build()))));
+  }
+
+  @Test
   void anEventWhoseTenantNoWebhookCanHaveIsStoredAndReadBack() {
     store.insertWebhook(webhook("wh_host"));
     Event e =

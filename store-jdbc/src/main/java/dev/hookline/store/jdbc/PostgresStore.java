@@ -36,6 +36,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -855,7 +856,11 @@ public final class PostgresStore implements TransactionalStore {
     String[] changed = new String[m];
     String[] evCreated = new String[m];
     int j = 0;
-    for (Delivery d : firstByEvent.values()) {
+    // In id order: a republished event's row is locked as it is compared (ON CONFLICT DO UPDATE),
+    // and enqueues that lock rows in one order cannot deadlock on them.
+    List<Delivery> byEventId = new ArrayList<>(firstByEvent.values());
+    byEventId.sort(Comparator.comparing(d -> d.event().id()));
+    for (Delivery d : byEventId) {
       Event e = d.event();
       evIds[j] = e.id();
       types[j] = e.type().wireName();
@@ -914,6 +919,12 @@ public final class PostgresStore implements TransactionalStore {
         try (PreparedStatement drop = c.prepareStatement(sql.dropOrphanEvents)) {
           drop.setArray(1, c.createArrayOf("text", insertedEvents.toArray(new String[0])));
           drop.executeUpdate();
+        } catch (SQLException e) {
+          // On an auto-commit connection the events were committed with the statement, and a
+          // publish of one of them may have used it meanwhile (23503): it stays, rightly.
+          if (!"23503".equals(e.getSQLState()) || !c.getAutoCommit()) {
+            throw e;
+          }
         }
       }
       throw new EventConflictException(refused);

@@ -112,8 +112,10 @@ public final class Sql {
     // also one that another transaction inserted after this statement's snapshot (the insert
     // waits for it): a stored event that differs is "updated" to itself and returned as not
     // inserted, and then no delivery of the batch is inserted at all. The data is compared as
-    // text first: the same event serialises the same way, and jsonb refuses some JSON (an escaped
-    // NUL character).
+    // text first: the same event serialises the same way; data that differs as text and holds an
+    // escaped NUL character, which jsonb refuses, counts as different. Rows are inserted, and so
+    // locked, in id order (the store sorts the events too), so that enqueues republishing the
+    // same events do not deadlock.
     this.enqueue =
         "WITH dv AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
             + " ?::text[], ?::text[], ?::text[], ?::text[]) AS v(id, event_id, webhook_id,"
@@ -135,7 +137,7 @@ public final class Sql {
             + " ev.created_at::timestamptz"
             + " FROM ev WHERE ev.id IN (SELECT dv.event_id FROM dv JOIN "
             + q
-            + ".webhooks w ON w.id = dv.webhook_id)"
+            + ".webhooks w ON w.id = dv.webhook_id) ORDER BY ev.id"
             + " ON CONFLICT (id) DO UPDATE SET type = e.type"
             + " WHERE e.type <> excluded.type OR e.occurred_at <> excluded.occurred_at"
             + " OR e.subject_user_id <> excluded.subject_user_id"
@@ -143,6 +145,8 @@ public final class Sql {
             + " OR e.subject_tenant IS DISTINCT FROM excluded.subject_tenant"
             + " OR e.changed_attributes <> excluded.changed_attributes"
             + " OR CASE WHEN e.data::text = excluded.data::text THEN false"
+            + " WHEN strpos(e.data::text, '\\u0000') > 0"
+            + " OR strpos(excluded.data::text, '\\u0000') > 0 THEN true"
             + " ELSE e.data::jsonb <> excluded.data::jsonb END"
             + " RETURNING e.id, e.xmax = 0 AS inserted),"
             + " ins AS (INSERT INTO "

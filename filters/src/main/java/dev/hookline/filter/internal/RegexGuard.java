@@ -1,8 +1,8 @@
 package dev.hookline.filter.internal;
 
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
+import java.util.List;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -13,7 +13,9 @@ import java.util.regex.PatternSyntaxException;
  * <ol>
  *   <li>At compile time, patterns with the usual catastrophic constructs are rejected: a quantified
  *       group that itself contains a quantifier ({@code (a+)+}, {@code (a*b?)*}, {@code (x{2,})+})
- *       and back-references ({@code \1}, {@code \k<name>}).
+ *       and back-references ({@code \1}, {@code \k<name>}); so is whatever lets the engine work
+ *       without reading a character, which the bound below, counting reads, could not stop ({@code
+ *       (|)(|)(|)(?!)}, {@code (?=){1000}}).
  *   <li>At match time, the input is capped at {@link Limits#MAX_REGEX_INPUT} characters and every
  *       match runs on a {@link CharSequence} that counts character reads and gives up after {@link
  *       Limits#REGEX_WORK_BUDGET} of them; a match that overflows the stack (deep recursion on
@@ -132,11 +134,24 @@ public final class RegexGuard {
   }
 
   /**
-   * Rejects nested quantifiers, back-references, repetition counts above {@link
-   * Limits#MAX_REGEX_REPEAT}, and repeating quantifiers on what matches no character (a
-   * look-around, an anchor, an empty group): those repeat without reading a character, so the
-   * match-time budget, which counts reads, could not stop them ({@code (?=){2147483647}} loops two
-   * billion times at every position). Assumes {@code regex} compiles.
+   * Rejects what makes {@code java.util.regex} work without reading the input, since the match-time
+   * budget counts reads and could not stop it, and the classic exponential shapes. Assumes {@code
+   * regex} compiles. Refused:
+   *
+   * <ul>
+   *   <li>back-references, and a group with a repeating quantifier that contains a quantifier;
+   *   <li>repetition counts above {@link Limits#MAX_REGEX_REPEAT};
+   *   <li>a repeating quantifier on what matches no character (a look-around, an anchor, an empty
+   *       group): {@code (?=){2147483647}(?!)} looped two billion times per start position;
+   *   <li>a choice between two ways to match without reading: two such alternatives ({@code (|)})
+   *       or a quantifier that is not possessive on something that can ({@code (a*)?}, {@code $?}).
+   *       Where what follows fails, the engine tries both ways, so k choices in a row cost 2^k
+   *       ({@code (|)(|)...(|)(?!)}), at every start position, without a single read;
+   * </ul>
+   *
+   * <p>A choice is fine where it is the last thing in an atomic group, a possessive quantifier or a
+   * look-ahead: the first way it matches there is final ({@code (?>|)}, {@code (a*)?+}). With these
+   * rules every part of a pattern has at most one way to match without reading.
    *
    * <p>The check is only as good as its agreement with {@code java.util.regex} on where each token
    * starts and ends: a class, a group or an escape that one of them sees and the other does not
@@ -146,140 +161,324 @@ public final class RegexGuard {
    * literal. The inline flags that change the syntax itself are refused instead.
    */
   private static void checkSafe(String regex) {
-    int[] p = unquote(regex.codePoints().toArray());
-    // One frame per open group: [a quantifier occurs inside it, it is a look-around, something
-    // inside it reads a character].
-    Deque<boolean[]> groups = new ArrayDeque<>();
-    groups.push(new boolean[3]);
-    // The engine lets a counted quantifier follow nothing (at the start, after '(' or '|', or
-    // after another quantifier) and applies it to an empty atom: "{5}", "a|{5}", "a{2}{3}".
-    boolean lastAtomWasQuantifiedInside = false;
-    boolean lastAtomReadsNothing = true;
-    int i = 0;
-    int n = p.length;
-    while (i < n) {
+    Parser parser = new Parser(regex, unquote(regex.codePoints().toArray()));
+    Node root = parser.alternation();
+    checkChoices(regex, root, false);
+  }
+
+  /** The count of an unbounded quantifier. */
+  private static final long UNBOUNDED = Long.MAX_VALUE / 4;
+
+  /** The shape of a part of a pattern, as far as the checks need it. */
+  private enum Kind {
+    /** A character, an anchor, or nothing. */
+    LEAF,
+    SEQUENCE,
+    ALTERNATION,
+    /** Capturing, non-capturing or with flags: the engine may come back into it. */
+    GROUP,
+    ATOMIC,
+    LOOKAHEAD,
+    LOOKBEHIND,
+    QUANTIFIED
+  }
+
+  /**
+   * A parsed part of a pattern. {@code reads}: it can consume input (a look-around does not);
+   * {@code nullable}: it may match without reading a character; {@code quantifierInside}: a
+   * quantifier occurs in it; {@code min}, {@code max}, {@code possessive}: the quantifier, for
+   * {@link Kind#QUANTIFIED}.
+   */
+  private record Node(
+      Kind kind,
+      List<Node> children,
+      boolean reads,
+      boolean nullable,
+      boolean quantifierInside,
+      long min,
+      long max,
+      boolean possessive) {
+
+    static final Node EMPTY = leaf(false);
+
+    static Node leaf(boolean reads) {
+      return new Node(Kind.LEAF, List.of(), reads, !reads, false, 1, 1, false);
+    }
+
+    static Node sequence(List<Node> items) {
+      if (items.size() == 1) {
+        return items.get(0);
+      }
+      return new Node(
+          Kind.SEQUENCE,
+          List.copyOf(items),
+          items.stream().anyMatch(Node::reads),
+          items.stream().allMatch(Node::nullable),
+          items.stream().anyMatch(Node::quantifierInside),
+          1,
+          1,
+          false);
+    }
+
+    static Node alternation(List<Node> branches) {
+      if (branches.size() == 1) {
+        return branches.get(0);
+      }
+      return new Node(
+          Kind.ALTERNATION,
+          List.copyOf(branches),
+          branches.stream().anyMatch(Node::reads),
+          branches.stream().anyMatch(Node::nullable),
+          branches.stream().anyMatch(Node::quantifierInside),
+          1,
+          1,
+          false);
+    }
+
+    static Node group(Kind kind, Node content) {
+      boolean lookaround = kind == Kind.LOOKAHEAD || kind == Kind.LOOKBEHIND;
+      return new Node(
+          kind,
+          List.of(content),
+          !lookaround && content.reads(),
+          lookaround || content.nullable(),
+          content.quantifierInside(),
+          1,
+          1,
+          false);
+    }
+
+    static Node quantified(Node atom, long min, long max, boolean possessive) {
+      return new Node(
+          Kind.QUANTIFIED,
+          List.of(atom),
+          atom.reads(),
+          min == 0 || atom.nullable(),
+          true,
+          min,
+          max,
+          possessive);
+    }
+
+    Node only() {
+      return children.get(0);
+    }
+  }
+
+  /**
+   * Reads the (unquoted) pattern into {@link Node}s. It refuses back-references, the flags {@code
+   * x} and {@code c}, nested quantifiers, repeats of what matches no character and counts above the
+   * limit where it meets them.
+   */
+  private static final class Parser {
+    private final String regex;
+    private final int[] p;
+    private int i;
+
+    Parser(String regex, int[] p) {
+      this.regex = regex;
+      this.p = p;
+    }
+
+    /** Alternatives up to an unmatched {@code )} or the end. */
+    Node alternation() {
+      List<Node> branches = new ArrayList<>();
+      branches.add(sequence());
+      while (at(p, i) == '|') {
+        i++;
+        branches.add(sequence());
+      }
+      return Node.alternation(branches);
+    }
+
+    private Node sequence() {
+      List<Node> items = new ArrayList<>();
+      // The engine lets a counted quantifier follow nothing (at the start, after '(' or '|', or
+      // after another quantifier) and applies it to an empty atom: "{5}", "a|{5}", "a{2}{3}".
+      boolean lastIsOperand = false;
+      while (i < p.length && p[i] != '|' && p[i] != ')') {
+        int c = p[i];
+        int end = c == '{' ? quantifierEnd(p, i) : i + 1;
+        if ((c == '*' || c == '+' || c == '?' || c == '{') && end >= 0) {
+          Node atom = lastIsOperand ? items.remove(items.size() - 1) : Node.EMPTY;
+          items.add(quantifier(atom, end));
+          lastIsOperand = false;
+        } else {
+          items.add(atom());
+          lastIsOperand = true;
+        }
+      }
+      return items.isEmpty() ? Node.EMPTY : Node.sequence(items);
+    }
+
+    private Node atom() {
       int c = p[i];
       switch (c) {
         case '\\' -> {
-          int next = i + 1 < n ? p[i + 1] : ' ';
+          int next = i + 1 < p.length ? p[i + 1] : ' ';
           if ((next >= '1' && next <= '9') || next == 'k') {
             throw unsafe(regex, "back-references are not allowed");
           }
-          boolean anchor = "bBAGzZ".indexOf(next) >= 0;
           i = escapeEnd(p, i);
-          lastAtomWasQuantifiedInside = false;
-          lastAtomReadsNothing = anchor;
-          if (!anchor) {
-            groups.peek()[2] = true;
+          if ("bBAGzZ".indexOf(next) >= 0) {
+            return Node.EMPTY;
           }
+          return Node.leaf(true);
         }
         case '[' -> {
           i = classEnd(p, i);
-          lastAtomWasQuantifiedInside = false;
-          lastAtomReadsNothing = false;
-          groups.peek()[2] = true;
+          return Node.leaf(true);
         }
         case '(' -> {
-          i++;
-          boolean lookaround = false;
-          if (at(p, i) == '?') {
-            i++;
-            int kind = at(p, i);
-            if (kind == '<' && at(p, i + 1) != '=' && at(p, i + 1) != '!') {
-              int end = indexOf(p, '>', i);
-              i = end < 0 ? n : end + 1; // named group
-            } else if (kind == '<') {
-              i += 2; // look-behind (?<= or (?<!
-              lookaround = true;
-            } else if (kind == '=' || kind == '!' || kind == '>' || kind == ':') {
-              lookaround = kind == '=' || kind == '!';
-              i++;
-            } else {
-              // inline flags: (?i) or (?i:...)
-              while (i < n && p[i] != ')' && p[i] != ':') {
-                refuseFlag(regex, p[i]);
-                i++;
-              }
-              if (at(p, i) == ')') {
-                i++;
-                lastAtomWasQuantifiedInside = false;
-                lastAtomReadsNothing = true;
-                continue;
-              }
-              i++; // ':'
-            }
-          }
-          groups.push(new boolean[] {false, lookaround, false});
-          lastAtomWasQuantifiedInside = false;
-          lastAtomReadsNothing = true;
-        }
-        case ')' -> {
-          boolean[] group = groups.size() > 1 ? groups.pop() : new boolean[3];
-          boolean inner = group[0];
-          lastAtomWasQuantifiedInside = inner;
-          lastAtomReadsNothing = group[1] || !group[2];
-          if (inner) {
-            groups.peek()[0] = true;
-          }
-          if (!lastAtomReadsNothing) {
-            groups.peek()[2] = true;
-          }
-          i++;
-        }
-        case '*', '+', '?', '{' -> {
-          int end = c == '{' ? quantifierEnd(p, i) : i + 1;
-          if (end < 0) {
-            // a literal '{'
-            lastAtomWasQuantifiedInside = false;
-            lastAtomReadsNothing = false;
-            groups.peek()[2] = true;
-            i++;
-            break;
-          }
-          // '?' does not repeat its operand, so (a+)? cannot blow up; only repeating ones can
-          if (lastAtomWasQuantifiedInside && c != '?') {
-            throw unsafe(
-                regex,
-                "a quantified group contains another quantifier (such as (a+)+), which can take"
-                    + " exponential time");
-          }
-          if (lastAtomReadsNothing && c != '?') {
-            throw unsafe(
-                regex,
-                "a repeating quantifier applies to something that matches no character (a"
-                    + " look-around, an anchor or an empty group), which repeats without reading"
-                    + " the input");
-          }
-          if (c == '{' && largestCount(p, i, end) > Limits.MAX_REGEX_REPEAT) {
-            throw unsafe(
-                regex,
-                "a repetition count is above " + Limits.MAX_REGEX_REPEAT + " (such as a{5000})");
-          }
-          groups.peek()[0] = true;
-          i = end;
-          if (at(p, i) == '?' || at(p, i) == '+') {
-            i++; // lazy or possessive modifier
-          }
-          // only a counted quantifier can follow, and the engine applies it to an empty atom
-          lastAtomWasQuantifiedInside = false;
-          lastAtomReadsNothing = true;
+          return group();
         }
         case '^', '$' -> {
-          lastAtomWasQuantifiedInside = false;
-          lastAtomReadsNothing = true;
           i++;
-        }
-        case '|' -> {
-          lastAtomWasQuantifiedInside = false;
-          lastAtomReadsNothing = true;
-          i++;
+          return Node.EMPTY;
         }
         default -> {
-          lastAtomWasQuantifiedInside = false;
-          lastAtomReadsNothing = false;
-          groups.peek()[2] = true;
-          i++;
+          i++; // a literal '{' too
+          return Node.leaf(true);
         }
+      }
+    }
+
+    private Node group() {
+      i++;
+      Kind kind = Kind.GROUP;
+      if (at(p, i) == '?') {
+        i++;
+        int type = at(p, i);
+        if (type == '<' && at(p, i + 1) != '=' && at(p, i + 1) != '!') {
+          int end = indexOf(p, '>', i);
+          i = end < 0 ? p.length : end + 1; // named group
+        } else if (type == '<') {
+          i += 2; // look-behind (?<= or (?<!
+          kind = Kind.LOOKBEHIND;
+        } else if (type == '=' || type == '!') {
+          i++;
+          kind = Kind.LOOKAHEAD;
+        } else if (type == '>') {
+          i++;
+          kind = Kind.ATOMIC;
+        } else if (type == ':') {
+          i++;
+        } else {
+          // inline flags: (?i) or (?i:...)
+          while (i < p.length && p[i] != ')' && p[i] != ':') {
+            refuseFlag(regex, p[i]);
+            i++;
+          }
+          if (at(p, i) == ')') {
+            i++;
+            return Node.EMPTY; // a quantifier after (?i) applies to nothing
+          }
+          i++; // ':'
+        }
+      }
+      Node content = alternation();
+      i++; // ')'
+      return Node.group(kind, content);
+    }
+
+    private Node quantifier(Node atom, int end) {
+      int c = p[i];
+      // '?' does not repeat its operand, so (a+)? cannot blow up; only repeating ones can
+      if (c != '?' && atom.kind() != Kind.LEAF && atom.quantifierInside()) {
+        throw unsafe(
+            regex,
+            "a quantified group contains another quantifier (such as (a+)+), which can take"
+                + " exponential time");
+      }
+      if (c != '?' && !atom.reads()) {
+        throw unsafe(
+            regex,
+            "a repeating quantifier applies to something that matches no character (a"
+                + " look-around, an anchor or an empty group), which repeats without reading"
+                + " the input");
+      }
+      long min;
+      long max;
+      if (c == '{') {
+        if (largestCount(p, i, end) > Limits.MAX_REGEX_REPEAT) {
+          throw unsafe(
+              regex,
+              "a repetition count is above " + Limits.MAX_REGEX_REPEAT + " (such as a{5000})");
+        }
+        int comma = indexOf(p, ',', i);
+        boolean range = comma >= 0 && comma < end;
+        min = number(i + 1, range ? comma : end - 1);
+        max = !range ? min : comma + 1 == end - 1 ? UNBOUNDED : number(comma + 1, end - 1);
+      } else {
+        min = c == '+' ? 1 : 0;
+        max = c == '?' ? 1 : UNBOUNDED;
+      }
+      i = end;
+      boolean possessive = at(p, i) == '+';
+      if (at(p, i) == '?' || possessive) {
+        i++; // lazy or possessive modifier
+      }
+      return Node.quantified(atom, min, max, possessive);
+    }
+
+    /** The decimal number in {@code p[from, to)}, which is at most the repeat limit. */
+    private long number(int from, int to) {
+      long n = 0;
+      for (int j = from; j < to; j++) {
+        n = n * 10 + (p[j] - '0');
+      }
+      return n;
+    }
+  }
+
+  /**
+   * Refuses the choices between two ways to match without reading. {@code committed}: nothing
+   * follows {@code node} before the end of an atomic group, a possessive quantifier or a
+   * look-ahead, so the first way {@code node} matches is final and the engine never comes back to
+   * try another.
+   */
+  private static void checkChoices(String regex, Node node, boolean committed) {
+    switch (node.kind()) {
+      case LEAF -> {}
+      case SEQUENCE -> {
+        List<Node> items = node.children();
+        for (int k = 0; k < items.size(); k++) {
+          checkChoices(regex, items.get(k), committed && k == items.size() - 1);
+        }
+      }
+      case ALTERNATION -> {
+        if (!committed && node.children().stream().filter(Node::nullable).count() > 1) {
+          throw unsafe(
+              regex,
+              "two or more alternatives can match without reading a character (an empty one, an"
+                  + " anchor such as ^, $ or \\b, a look-around, or something optional such as a?"
+                  + " or b*). Where what follows fails, the engine tries each of them, so a few"
+                  + " such choices in a row take exponential time without reading the input,"
+                  + " which the match-time bound cannot stop. Let at most one alternative match"
+                  + " nothing, as (a|b)? does for (a?|b?), or make the choice atomic: (?>a?|b?)");
+        }
+        for (Node branch : node.children()) {
+          checkChoices(regex, branch, committed);
+        }
+      }
+      case GROUP -> checkChoices(regex, node.only(), committed);
+      case ATOMIC, LOOKAHEAD -> checkChoices(regex, node.only(), true);
+      // the engine then checks that the look-behind ends where it started, which can fail
+      case LOOKBEHIND -> checkChoices(regex, node.only(), false);
+      case QUANTIFIED -> {
+        Node atom = node.only();
+        if (atom.nullable() && !node.possessive() && !committed) {
+          throw unsafe(
+              regex,
+              "a quantifier applies to something that can already match without reading a"
+                  + " character (such as (a*)?, (a|)?, $? or (?=a)?). Where what follows fails,"
+                  + " the engine tries both ways to match nothing, so a few of these in a row"
+                  + " take exponential time without reading the input, which the match-time"
+                  + " bound cannot stop. Drop the quantifier if the group already matches"
+                  + " nothing, or make it possessive: (a*)?+, or atomic: (?>(a*)?)");
+        }
+        // '?' adds a way to skip the atom, and a repeat may come back to it: only '?' passes on
+        checkChoices(regex, atom, node.possessive() || (committed && node.max() <= 1));
       }
     }
   }

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class RegexGuardTest {
@@ -72,6 +73,132 @@ class RegexGuardTest {
     InvalidFilterException e =
         assertThrows(InvalidFilterException.class, () -> RegexGuard.compile(regex));
     assertTrue(e.problem().contains("matches no character"), e.problem());
+  }
+
+  /**
+   * Backtracking that reads no character is not bounded by the budget, which counts reads. Each of
+   * these is a choice between two ways to match nothing, so where what follows fails without
+   * reading, the engine tried 2^k ways for k of them, at every start position. All were accepted,
+   * and each hung {@code Filter.test}: 28 {@code (|)} took 5 s on "", 80 ran for ever.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "(|)",
+        "(^|$)",
+        "(?:a|\\b|$)",
+        "(?:(?=a)|(?=b))a",
+        // a look-around's content is refused like any other
+        "(?=(|)(|)(|)(?!))",
+        "(?!(?:|)x)",
+        // an atomic group commits only to its last part, and a look-behind to nothing
+        "(?>(?:|)(?:|)(?!))",
+        "(?<=(?:|))"
+      })
+  void refusesAnAlternationWithTwoWaysToMatchNothing(String regex) {
+    InvalidFilterException e =
+        assertThrows(InvalidFilterException.class, () -> RegexGuard.compile(regex));
+    assertTrue(
+        e.problem().contains("two or more alternatives can match without reading a character"),
+        e.problem());
+    assertTrue(e.problem().contains("make the choice atomic: (?>a?|b?)"), e.problem());
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "(a|)?",
+        "(a*)??",
+        "\\b?",
+        "(?=a)?",
+        "(?:a|b?)?",
+        "(?:a|)*",
+        "(?:a|\\b)+x",
+        "(?:(?=a)|b){0,1}",
+        // an atomic group commits only to its last part
+        "(?>(a*)?x)"
+      })
+  void refusesANonPossessiveQuantifierOnWhatCanMatchNothing(String regex) {
+    InvalidFilterException e =
+        assertThrows(InvalidFilterException.class, () -> RegexGuard.compile(regex));
+    assertTrue(
+        e.problem().contains("a quantifier applies to something that can already match without"),
+        e.problem());
+    assertTrue(e.problem().contains("make it possessive: (a*)?+"), e.problem());
+  }
+
+  /**
+   * The reviewer's patterns, each repeated then made to fail: they ran for seconds, or for ever.
+   */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = ';',
+      value = {
+        "(|); 28; two or more alternatives",
+        "(|); 80; two or more alternatives",
+        "$?; 29; a quantifier applies",
+        "(a*)?; 30; a quantifier applies",
+        "(a?|b?); 24; two or more alternatives",
+        "(?:(?=)|\\G); 20; two or more alternatives"
+      })
+  void refusesTheReviewersPatternsThroughTheFilterApi(String unit, int times, String why) {
+    String regex = unit.repeat(times) + "(?!)";
+    InvalidFilterException e =
+        assertThrows(
+            InvalidFilterException.class,
+            () -> dev.hookline.filter.Filters.field("data.name").matches(regex));
+    assertTrue(e.problem().contains(why), e.problem());
+  }
+
+  /**
+   * The first way an atomic group, a possessive quantifier or a look-ahead matches is final, so a
+   * choice that ends one of them is never tried twice; these stay fast.
+   */
+  @Test
+  void atomicAndPossessiveChoicesStayAllowedAndFast() {
+    Pattern atomic = RegexGuard.compile("(?>|)".repeat(20) + "(?!)");
+    Pattern possessive = RegexGuard.compile("(a*)?+".repeat(30) + "(?!)");
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(10),
+        () -> {
+          for (String input : new String[] {"", "x", "x".repeat(4096), "a".repeat(4096)}) {
+            assertEquals(RegexGuard.Outcome.NO_MATCH, RegexGuard.match(atomic, input, 100_000));
+            assertTrue(RegexGuard.match(possessive, input, 100_000) != RegexGuard.Outcome.MATCH);
+          }
+        });
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "(a|)",
+        "(|a)",
+        "(a|(?:b|))",
+        "a?",
+        "^foo$",
+        "(\\d{3})?-?\\d+",
+        "(?i)abc",
+        "colou?r",
+        "(foo|bar)?baz",
+        "\\b(cat|dog)\\b",
+        "^[\\w.+-]+@[\\w-]+\\.[\\w.-]+$",
+        "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        "(https?://)?example\\.com",
+        "^\\s*(?:#|$)",
+        "^v?(\\d+)\\.(\\d+)(?:\\.(\\d+))?(?:-([\\w.]+))?$",
+        "(?<=^|\\s)#\\w+",
+        "(?<!\\d)\\d{3}(?!\\d)",
+        "(?>a?|b?)",
+        "(?>(a*)?)",
+        "(?=(|))",
+        "(?:|)?+",
+        "$?+",
+        "(?:a|){0,5}+",
+        "(?:a|)++"
+      })
+  void acceptsOrdinaryPatternsAndChoicesThatAreFinal(String regex) {
+    dev.hookline.filter.Filters.field("data.name").matches(regex);
+    assertEquals(regex, RegexGuard.compile(regex).pattern());
   }
 
   @ParameterizedTest
@@ -206,7 +333,7 @@ class RegexGuardTest {
         "(?=a)b",
         "(?!x)[a-z]+",
         "(?:^|,)a",
-        "(a|)?",
+        "(a|)",
         "(?:a|(?=b))c",
         "\\bword\\b",
         "(?:\\s*,\\s*)?x{0,3}"

@@ -147,6 +147,8 @@ public final class RegexGuard {
    *       or a quantifier that is not possessive on something that can ({@code (a*)?}, {@code $?}).
    *       Where what follows fails, the engine tries both ways, so k choices in a row cost 2^k
    *       ({@code (|)(|)...(|)(?!)}), at every start position, without a single read;
+   *   <li>a count of two or more on something that can match without reading, even possessive:
+   *       {@code (?:(?=)|a){1000}+} runs its atom a thousand times at every position;
    * </ul>
    *
    * <p>A choice is fine where it is the last thing in an atomic group, a possessive quantifier or a
@@ -467,6 +469,14 @@ public final class RegexGuard {
       case LOOKBEHIND -> checkChoices(regex, node.only(), false);
       case QUANTIFIED -> {
         Node atom = node.only();
+        if (atom.nullable() && node.min() > 1) {
+          throw unsafe(
+              regex,
+              "a count of two or more applies to something that can match without reading a"
+                  + " character (such as (a|){3} or (?:\\b|x){2,}+); the engine repeats it that"
+                  + " many times at every position without reading the input. Make what is"
+                  + " repeated read a character: a{0,3} rather than (a|){3}");
+        }
         if (atom.nullable() && !node.possessive() && !committed) {
           throw unsafe(
               regex,

@@ -149,11 +149,15 @@ public final class RegexGuard {
    *       ({@code (|)(|)...(|)(?!)}), at every start position, without a single read;
    *   <li>a count of two or more on something that can match without reading, even possessive:
    *       {@code (?:(?=)|a){1000}+} runs its atom a thousand times at every position;
+   *   <li>look-behinds that would make the pattern longer than {@link Limits#MAX_REGEX_LENGTH} if
+   *       each one's contents were written once for every start the engine may try it from: {@code
+   *       (?<!(?!).{0,1000})} tries a thousand starts at every position, none of which reads.
    * </ul>
    *
    * <p>A choice is fine where it is the last thing in an atomic group, a possessive quantifier or a
    * look-ahead: the first way it matches there is final ({@code (?>|)}, {@code (a*)?+}). With these
-   * rules every part of a pattern has at most one way to match without reading.
+   * rules every part of a pattern has at most one way to match without reading, so the work between
+   * two reads is at most about as many steps as the pattern has characters.
    *
    * <p>The check is only as good as its agreement with {@code java.util.regex} on where each token
    * starts and ends: a class, a group or an escape that one of them sees and the other does not
@@ -165,11 +169,36 @@ public final class RegexGuard {
   private static void checkSafe(String regex) {
     Parser parser = new Parser(regex, unquote(regex.codePoints().toArray()));
     Node root = parser.alternation();
+    long weighted = Math.min(UNBOUNDED, regex.length() + parser.lookbehindExtra);
+    if (weighted > Limits.MAX_REGEX_LENGTH) {
+      throw unsafe(
+          regex,
+          "its look-behinds make it count as "
+              + (weighted == UNBOUNDED ? "unboundedly many" : weighted)
+              + " characters, above the limit of "
+              + Limits.MAX_REGEX_LENGTH
+              + ". The engine tries a look-behind from every start its length allows, most of"
+              + " them without reading the input, so its contents count once per start:"
+              + " (?<=\\w{1,9}) counts its 6 characters 9 times, and (?<=a*) or a look-behind"
+              + " inside a look-behind can count far more. Give look-behinds a fixed or nearly"
+              + " fixed length");
+    }
     checkChoices(regex, root, false);
   }
 
-  /** The count of an unbounded quantifier. */
+  /** Unbounded, for lengths and counts; sums and products saturate here. */
   private static final long UNBOUNDED = Long.MAX_VALUE / 4;
+
+  private static long plus(long a, long b) {
+    return Math.min(UNBOUNDED, a + b);
+  }
+
+  private static long times(long a, long b) {
+    if (a == 0 || b == 0) {
+      return 0;
+    }
+    return a >= UNBOUNDED / b ? UNBOUNDED : a * b;
+  }
 
   /** The shape of a part of a pattern, as far as the checks need it. */
   private enum Kind {
@@ -188,8 +217,9 @@ public final class RegexGuard {
   /**
    * A parsed part of a pattern. {@code reads}: it can consume input (a look-around does not);
    * {@code nullable}: it may match without reading a character; {@code quantifierInside}: a
-   * quantifier occurs in it; {@code min}, {@code max}, {@code possessive}: the quantifier, for
-   * {@link Kind#QUANTIFIED}.
+   * quantifier occurs in it; {@code minLength}, {@code maxLength}: how many characters it matches,
+   * as the engine measures a look-behind; {@code min}, {@code max}, {@code possessive}: the
+   * quantifier, for {@link Kind#QUANTIFIED}.
    */
   private record Node(
       Kind kind,
@@ -197,19 +227,28 @@ public final class RegexGuard {
       boolean reads,
       boolean nullable,
       boolean quantifierInside,
+      long minLength,
+      long maxLength,
       long min,
       long max,
       boolean possessive) {
 
-    static final Node EMPTY = leaf(false);
+    static final Node EMPTY = leaf(false, 0, 0);
 
-    static Node leaf(boolean reads) {
-      return new Node(Kind.LEAF, List.of(), reads, !reads, false, 1, 1, false);
+    static Node leaf(boolean reads, long minLength, long maxLength) {
+      return new Node(
+          Kind.LEAF, List.of(), reads, !reads, false, minLength, maxLength, 1, 1, false);
     }
 
     static Node sequence(List<Node> items) {
       if (items.size() == 1) {
         return items.get(0);
+      }
+      long minLength = 0;
+      long maxLength = 0;
+      for (Node item : items) {
+        minLength = plus(minLength, item.minLength());
+        maxLength = plus(maxLength, item.maxLength());
       }
       return new Node(
           Kind.SEQUENCE,
@@ -217,6 +256,8 @@ public final class RegexGuard {
           items.stream().anyMatch(Node::reads),
           items.stream().allMatch(Node::nullable),
           items.stream().anyMatch(Node::quantifierInside),
+          minLength,
+          maxLength,
           1,
           1,
           false);
@@ -232,6 +273,8 @@ public final class RegexGuard {
           branches.stream().anyMatch(Node::reads),
           branches.stream().anyMatch(Node::nullable),
           branches.stream().anyMatch(Node::quantifierInside),
+          branches.stream().mapToLong(Node::minLength).min().orElse(0),
+          branches.stream().mapToLong(Node::maxLength).max().orElse(0),
           1,
           1,
           false);
@@ -245,6 +288,8 @@ public final class RegexGuard {
           !lookaround && content.reads(),
           lookaround || content.nullable(),
           content.quantifierInside(),
+          lookaround ? 0 : content.minLength(),
+          lookaround ? 0 : content.maxLength(),
           1,
           1,
           false);
@@ -257,6 +302,8 @@ public final class RegexGuard {
           atom.reads(),
           min == 0 || atom.nullable(),
           true,
+          times(atom.minLength(), min),
+          times(atom.maxLength(), max),
           min,
           max,
           possessive);
@@ -270,12 +317,15 @@ public final class RegexGuard {
   /**
    * Reads the (unquoted) pattern into {@link Node}s. It refuses back-references, the flags {@code
    * x} and {@code c}, nested quantifiers, repeats of what matches no character and counts above the
-   * limit where it meets them.
+   * limit where it meets them, and adds up what look-behinds cost.
    */
   private static final class Parser {
     private final String regex;
     private final int[] p;
     private int i;
+
+    /** How many characters the look-behinds add when each one's contents count once per start. */
+    long lookbehindExtra;
 
     Parser(String regex, int[] p) {
       this.regex = regex;
@@ -325,11 +375,12 @@ public final class RegexGuard {
           if ("bBAGzZ".indexOf(next) >= 0) {
             return Node.EMPTY;
           }
-          return Node.leaf(true);
+          // \R is a line break of one or two characters, \X a grapheme cluster of any length
+          return Node.leaf(true, 1, next == 'R' ? 2 : next == 'X' ? UNBOUNDED : 1);
         }
         case '[' -> {
           i = classEnd(p, i);
-          return Node.leaf(true);
+          return Node.leaf(true, 1, 1);
         }
         case '(' -> {
           return group();
@@ -340,7 +391,7 @@ public final class RegexGuard {
         }
         default -> {
           i++; // a literal '{' too
-          return Node.leaf(true);
+          return Node.leaf(true, Character.charCount(c), Character.charCount(c));
         }
       }
     }
@@ -378,7 +429,15 @@ public final class RegexGuard {
           i++; // ':'
         }
       }
+      long extraBefore = lookbehindExtra;
+      int start = i;
       Node content = alternation();
+      if (kind == Kind.LOOKBEHIND) {
+        // The engine tries the contents from each start between the shortest and longest length.
+        long starts = plus(content.maxLength() - content.minLength(), 1);
+        long once = plus(i - start, lookbehindExtra - extraBefore);
+        lookbehindExtra = plus(extraBefore, times(starts, once) - (i - start));
+      }
       i++; // ')'
       return Node.group(kind, content);
     }

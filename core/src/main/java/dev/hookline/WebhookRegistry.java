@@ -169,9 +169,10 @@ public final class WebhookRegistry {
    * Validates and registers a webhook. It starts {@link WebhookStatus#PENDING_VERIFICATION},
    * disabled, with one new signing secret.
    *
+   * <p>A tenant has at most {@link Builder#maxWebhooksPerTenant} webhooks (100 by default); the
+   * host's own webhooks, without a tenant, are not counted.
+   *
    * @param definition what the customer asked for
-   *     <p>A tenant has at most {@link Builder#maxWebhooksPerTenant} webhooks (100 by default); the
-   *     host's own webhooks, without a tenant, are not counted.
    * @return the stored webhook
    * @throws WebhookValidationException listing every field that breaks a rule
    * @throws WebhookLimitException if the tenant already has as many webhooks as it may (nothing is

@@ -15,11 +15,10 @@ public interface TransactionalStore extends Store {
 
   /**
    * Adds deliveries through the caller's connection, inside whatever transaction it has open. The
-   * implementation never closes the connection, and neither commits nor rolls back a transaction
-   * the caller opened (on an auto-commit connection it may write in a transaction of its own, and
-   * turns auto-commit back on). Same semantics as {@link #enqueue(List)} otherwise: duplicates of
-   * an (event id, webhook id) pair are skipped, and an event id that names a different event fails
-   * the call with nothing of it left in the caller's transaction.
+   * implementation neither commits, rolls back nor closes the connection. Same semantics as {@link
+   * #enqueue(List)} otherwise: duplicates of an (event id, webhook id) pair are skipped, and an
+   * event id that names a different event fails the call with nothing of it left in the caller's
+   * transaction.
    *
    * @param connection the caller's connection, normally with auto-commit off
    * @param deliveries new pending deliveries

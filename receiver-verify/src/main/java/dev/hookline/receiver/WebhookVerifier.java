@@ -53,7 +53,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A notification {@link #verify} returns counts as being processed until you call {@link
  * #complete} (processed: the sender's retries are acknowledged without processing) or {@link
- * #release} (failed: the sender's retry is processed), or until its replay window ends.
+ * #release} (failed: the sender's retry is processed), or until the later of its replay window's
+ * end and the tolerance after it arrived.
  *
  * <p>With API keys only (no signing secrets), the body and timestamp are not authenticated; the
  * {@code webhook-id} header, when present, still goes through the replay guard (remembered for the
@@ -165,6 +166,7 @@ public final class WebhookVerifier {
     }
 
     Instant rememberUntil;
+    Instant inProgressUntil;
     if (signature != null) {
       if (id == null
           || timestamp == null
@@ -197,15 +199,21 @@ public final class WebhookVerifier {
       // The check compares whole seconds, so the request stays acceptable until the end of the
       // second sentAt + tolerance: remember it until then.
       rememberUntil = Instant.ofEpochSecond(sentAt + toleranceSeconds + 1);
+      // While the application works on it, the id stays in progress for at least the tolerance
+      // from now, whatever the timestamp: a request that arrived late in its window (a listener
+      // clock ahead of the sender's) would otherwise leave its retry unguarded within seconds.
+      Instant workingUntil = clock.instant().plus(tolerance);
+      inProgressUntil = workingUntil.isAfter(rememberUntil) ? workingUntil : rememberUntil;
     } else {
       if (id != null) {
         checkId(id);
       }
       rememberUntil = clock.instant().plus(tolerance);
+      inProgressUntil = rememberUntil;
     }
 
     if (id != null) {
-      switch (replayGuard.begin(id, rememberUntil)) {
+      switch (replayGuard.begin(id, inProgressUntil)) {
         case NEW -> {}
         case IN_PROGRESS ->
             throw new WebhookVerificationException(
@@ -245,8 +253,8 @@ public final class WebhookVerifier {
    * it are answered {@link Reason#ALREADY_PROCESSED} (2xx, without processing it again) for the
    * longer of its replay window and {@link Builder#rememberProcessedFor}. Call it when your
    * processing succeeded, before answering 2xx ({@link VerifyingHandler} does this for you).
-   * Without it, the id counts as {@link Reason#IN_PROGRESS} until its replay window ends, and a
-   * retry after that is processed again.
+   * Without it, the id counts as {@link Reason#IN_PROGRESS} until the later of its replay window's
+   * end and the tolerance after the request arrived, and a retry after that is processed again.
    *
    * <p>Does nothing for a notification that came without a {@code webhook-id} header (only possible
    * without signing secrets): such a request is not guarded.

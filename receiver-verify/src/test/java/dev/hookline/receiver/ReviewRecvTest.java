@@ -1,0 +1,50 @@
+package dev.hookline.receiver;
+
+import static dev.hookline.receiver.Requests.API_KEY;
+import static dev.hookline.receiver.Requests.NOW;
+import static dev.hookline.receiver.Requests.SECRET;
+import static dev.hookline.receiver.Requests.body;
+import static dev.hookline.receiver.Requests.sign;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.hookline.receiver.WebhookVerificationException.Reason;
+import dev.hookline.testing.ManualClock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Findings of the receiver review round. */
+class ReviewRecvTest {
+  private final ManualClock clock = ManualClock.at(NOW);
+  private final WebhookVerifier verifier =
+      WebhookVerifier.builder().apiKey(API_KEY).signingSecret(SECRET).clock(clock).build();
+
+  private Map<String, List<String>> signedAt(String id, long timestamp, byte[] body) {
+    return Requests.headers(
+        API_KEY, id, Long.toString(timestamp), sign(SECRET, id, timestamp, body));
+  }
+
+  /**
+   * A request that arrives late in its replay window (the listener's clock a few minutes ahead of
+   * the sender's, within the tolerance) is being processed; the sender's retry 15 seconds later
+   * must be told to come back (409), not handed to the application a second time while the first
+   * run is still working.
+   */
+  @Test
+  void aRetryWhileALateArrivingRequestIsStillBeingProcessedIsInProgress() {
+    byte[] body = body("evt_late");
+    long sentAt = NOW.getEpochSecond() - 290; // 290 s old: accepted (tolerance 300 s)
+    Notification first = verifier.verify(signedAt("evt_late", sentAt, body), body);
+    assertEquals("evt_late", first.id());
+    // The application is still working on it 15 seconds later, when the sender's retry comes.
+    clock.advance(Duration.ofSeconds(15));
+    long retriedAt = clock.instant().getEpochSecond();
+    WebhookVerificationException e =
+        assertThrows(
+            WebhookVerificationException.class,
+            () -> verifier.verify(signedAt("evt_late", retriedAt, body), body));
+    assertEquals(Reason.IN_PROGRESS, e.reason());
+  }
+}

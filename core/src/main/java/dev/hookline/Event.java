@@ -1,14 +1,19 @@
 package dev.hookline;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BinaryNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.hookline.spi.IdGenerator;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -38,12 +43,12 @@ public final class Event {
   private final ObjectNode data;
   private final Set<String> changedAttributes;
 
-  private Event(Builder b, String id, Instant occurredAt, Subject subject) {
+  private Event(Builder b, String id, Instant occurredAt, Subject subject, ObjectNode data) {
     this.id = id;
     this.type = b.type;
     this.occurredAt = occurredAt;
     this.subject = subject;
-    this.data = b.data.deepCopy();
+    this.data = data;
     this.changedAttributes = Collections.unmodifiableSet(new TreeSet<>(b.changedAttributes));
   }
 
@@ -248,7 +253,9 @@ public final class Event {
     }
 
     /**
-     * Sets the payload; it is copied, so later changes to {@code data} do not reach the event.
+     * Sets the payload; it is copied on {@link #build()}, so later changes to {@code data} do not
+     * reach the event. Byte arrays in it become the base64 text they are written as; Java objects
+     * in it (POJO nodes, raw values) are refused on {@link #build()}: they are not JSON.
      *
      * @param data a JSON object
      * @return this builder
@@ -326,11 +333,94 @@ public final class Event {
           break;
         }
       }
-      if (!violations.isEmpty() || occurredAt == null || subject == null) {
+      ObjectNode copied = copyData(data, violations);
+      if (!violations.isEmpty() || occurredAt == null || subject == null || copied == null) {
         throw new EventValidationException(violations);
       }
-      return new Event(this, eventId, occurredAt, subject);
+      return new Event(this, eventId, occurredAt, subject, copied);
     }
+  }
+
+  /**
+   * A copy of {@code node} that shares nothing mutable with the caller: objects and arrays are
+   * copied, bytes become the base64 text they are written as, and a Java object held in the tree (a
+   * POJO node, a raw value) is refused, reported once with its JSON pointer: it is not JSON, its
+   * written form is whatever its class makes of it, and the copy would still share it.
+   */
+  private static @Nullable ObjectNode copyData(ObjectNode data, List<Violation> violations) {
+    ObjectNode copy = (ObjectNode) copy(data);
+    if (copy == null) {
+      String at = Objects.requireNonNullElse(javaObjectAt(data, ""), "");
+      violations.add(
+          new Violation(
+              "data",
+              "holds a Java object, not a JSON value, at "
+                  + (at.length() > 100 ? at.substring(0, 100) + "..." : at),
+              "JSON values only: objects, arrays, strings, numbers, booleans and null"));
+    }
+    return copy;
+  }
+
+  /** The copy, or null if the tree holds a Java object. */
+  private static @Nullable JsonNode copy(JsonNode node) {
+    if (node.isObject()) {
+      ObjectNode copy = JsonNodeFactory.instance.objectNode();
+      for (Map.Entry<String, JsonNode> e : node.properties()) {
+        JsonNode value = copy(e.getValue());
+        if (value == null) {
+          return null;
+        }
+        copy.set(e.getKey(), value);
+      }
+      return copy;
+    }
+    if (node.isArray()) {
+      ArrayNode copy = JsonNodeFactory.instance.arrayNode(node.size());
+      for (JsonNode element : node) {
+        JsonNode value = copy(element);
+        if (value == null) {
+          return null;
+        }
+        copy.add(value);
+      }
+      return copy;
+    }
+    if (node.isBinary()) {
+      return TextNode.valueOf(
+          Base64.getEncoder().encodeToString(((BinaryNode) node).binaryValue()));
+    }
+    if (node.isPojo() || node.isMissingNode()) {
+      return null;
+    }
+    return node; // text, numbers, booleans, null: immutable
+  }
+
+  /** The JSON pointer of the first Java object in the tree, or null if none. */
+  private static @Nullable String javaObjectAt(JsonNode node, String path) {
+    if (node.isPojo() || node.isMissingNode()) {
+      return path;
+    }
+    if (node.isObject()) {
+      for (Map.Entry<String, JsonNode> e : node.properties()) {
+        String at = javaObjectAt(e.getValue(), path + "/" + pointerToken(e.getKey()));
+        if (at != null) {
+          return at;
+        }
+      }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        String at = javaObjectAt(node.get(i), path + "/" + i);
+        if (at != null) {
+          return at;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** A JSON pointer reference token (RFC 6901): {@code ~} and {@code /} escaped. */
+  private static String pointerToken(String key) {
+    return key.replace("~", "~0").replace("/", "~1");
   }
 
   /** A subject's id: 1 to 256 characters, saying which rule it breaks. */

@@ -1,0 +1,47 @@
+package dev.hookline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The builder promises that the data is copied ("later changes to data do not reach the event") and
+ * the event is immutable; a tree holding Java objects (POJO nodes) or byte arrays (binary nodes)
+ * kept sharing them with the caller.
+ */
+class EventDataReviewTest {
+  private static Event.Builder event(ObjectNode data) {
+    return Event.builder(UserEvents.UPDATED)
+        .user("usr_1")
+        .occurredAt(Instant.parse("2026-11-22T10:15:30Z"))
+        .data(data);
+  }
+
+  @Test
+  void dataHoldingAJavaObjectIsRefusedNamingTheField() {
+    List<String> roles = new ArrayList<>(List.of("member"));
+    ObjectNode data = JsonNodeFactory.instance.objectNode();
+    data.putObject("profile").putPOJO("roles", roles);
+    EventValidationException e =
+        assertThrows(EventValidationException.class, () -> event(data).build());
+    assertTrue(e.hasViolation("data"), e.getMessage());
+    assertTrue(e.getMessage().contains("/profile/roles"), e.getMessage());
+  }
+
+  @Test
+  void dataHoldingBytesDoesNotShareThemWithTheCaller() {
+    byte[] blob = {1, 2, 3};
+    ObjectNode data = JsonNodeFactory.instance.objectNode().put("blob", blob);
+    Event e = event(data).build();
+    String before = e.data().toString();
+    blob[0] = 9; // a later change by the caller
+    assertEquals(before, e.data().toString(), "the caller's array reached the event");
+  }
+}

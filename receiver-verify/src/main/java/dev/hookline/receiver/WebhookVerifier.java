@@ -397,7 +397,10 @@ public final class WebhookVerifier {
               + (sentAt - now)
               + " s in the future; at most "
               + toleranceSeconds
-              + " s are allowed");
+              + " s are allowed"
+              + (Math.abs(sentAt / 1000 - now) <= toleranceSeconds
+                  ? " (it looks like milliseconds: it must be unix time in seconds)"
+                  : ""));
     }
     return sentAt;
   }

@@ -6,7 +6,9 @@ import static dev.hookline.receiver.Requests.SECRET;
 import static dev.hookline.receiver.Requests.body;
 import static dev.hookline.receiver.Requests.sign;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hookline.receiver.WebhookVerificationException.Reason;
 import dev.hookline.testing.ManualClock;
@@ -46,5 +48,32 @@ class ReviewRecvTest {
             WebhookVerificationException.class,
             () -> verifier.verify(signedAt("evt_late", retriedAt, body), body));
     assertEquals(Reason.IN_PROGRESS, e.reason());
+  }
+
+  /**
+   * A secret read from a file or an environment variable often ends with a line break; the message
+   * said only "must be 'whsec_' followed by standard base64", which the value looks like.
+   */
+  @Test
+  void aSecretWithATrailingLineBreakIsRefusedSayingSo() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> WebhookVerifier.builder().signingSecret(SECRET + "\n"));
+    assertTrue(e.getMessage().contains("whitespace"), e.getMessage());
+    assertFalse(e.getMessage().contains(SECRET.substring(6)), "never the secret");
+  }
+
+  /** A sender that writes milliseconds is told so, not that it is 56 years in the future. */
+  @Test
+  void aTimestampInMillisecondsIsRefusedSayingItLooksLikeMilliseconds() {
+    byte[] body = body("evt_ms");
+    long millis = NOW.toEpochMilli();
+    WebhookVerificationException e =
+        assertThrows(
+            WebhookVerificationException.class,
+            () -> verifier.verify(signedAt("evt_ms", millis, body), body));
+    assertEquals(Reason.TIMESTAMP_IN_FUTURE, e.reason());
+    assertTrue(e.getMessage().contains("milliseconds"), e.getMessage());
   }
 }

@@ -71,6 +71,17 @@ public final class StandardWebhooksSignature {
       throw new IllegalArgumentException(
           "a signing secret must start with '" + SECRET_PREFIX + "' followed by base64");
     }
+    for (int i = 0; i < secret.length(); i++) {
+      if (Character.isWhitespace(secret.charAt(i)) || Character.isSpaceChar(secret.charAt(i))) {
+        // The position only: whitespace is no part of the key, but say where it is.
+        throw new IllegalArgumentException(
+            "a signing secret must not contain whitespace; this one has some at position "
+                + (i + 1)
+                + " of "
+                + secret.length()
+                + " (a line break read from a file or an environment variable?)");
+      }
+    }
     byte[] key;
     try {
       key = Base64.getDecoder().decode(secret.substring(SECRET_PREFIX.length()));

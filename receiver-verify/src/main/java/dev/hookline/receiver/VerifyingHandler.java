@@ -183,7 +183,8 @@ public final class VerifyingHandler implements HttpHandler {
       // Processed all the same: answer 204. Only a retry (none follows a 2xx) would notice.
       LOG.warn(
           "Could not record notification {} as processed in the replay guard; a retry of it would"
-              + " be answered 409 until its replay window ends, then processed again",
+              + " be answered 409 while it counts as in progress (the later of its replay window's"
+              + " end and the tolerance after it arrived), then processed again",
           notification.id(),
           e);
     }

@@ -66,6 +66,15 @@ public final class AdminService {
   static final int DEFAULT_PAGE = 50;
   static final int MAX_PAGE = 200;
 
+  /** The earliest time the API takes from a client. */
+  static final Instant MIN_TIME = Instant.parse("0001-01-01T00:00:00Z");
+
+  /** The latest time the API takes from a client. */
+  static final Instant MAX_TIME = Instant.parse("9999-12-31T23:59:59.999999999Z");
+
+  private static final String TIME_RANGE =
+      "ISO-8601 from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z";
+
   /** Most deliveries one request reads to fill a page filtered by event type. */
   static final int TYPE_SCAN_ROWS = 1_000;
 
@@ -1343,11 +1352,25 @@ public final class AdminService {
   }
 
   private static Instant instant(String field, String v) {
+    Instant t;
     try {
-      return Instant.parse(v);
+      t = Instant.parse(v);
     } catch (DateTimeParseException e) {
       throw Problem.badRequest(field, "is not a time", "ISO-8601, such as 2026-11-30T00:00:00Z");
     }
+    if (!inRange(t)) {
+      throw Problem.badRequest(field, "is out of range", TIME_RANGE);
+    }
+    return t;
+  }
+
+  /**
+   * Whether a time is one the API takes: Java parses years up to a billion, which no store holds
+   * (PostgreSQL's {@code timestamptz} ends in the year 294276, a {@code java.sql.Timestamp} in
+   * about 292 million) and which overflow when a page's position is computed with.
+   */
+  static boolean inRange(Instant t) {
+    return !t.isBefore(MIN_TIME) && !t.isAfter(MAX_TIME);
   }
 
   private static <E extends Enum<E>> String names(E[] values) {

@@ -20,9 +20,12 @@ record Cursor(Instant at, String id) {
       if (parts.length != 3 || parts[2].isEmpty()) {
         throw invalid();
       }
-      return new Cursor(
-          Instant.ofEpochSecond(Long.parseLong(parts[0]), Long.parseLong(parts[1])), parts[2]);
-    } catch (IllegalArgumentException | java.time.DateTimeException e) {
+      Instant at = Instant.ofEpochSecond(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
+      if (!AdminService.inRange(at)) {
+        throw invalid(); // no page starts there, and the next page's bounds would overflow
+      }
+      return new Cursor(at, parts[2]);
+    } catch (IllegalArgumentException | ArithmeticException | java.time.DateTimeException e) {
       throw invalid();
     }
   }

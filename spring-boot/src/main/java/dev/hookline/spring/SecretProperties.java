@@ -10,6 +10,7 @@ package dev.hookline.spring;
 final class SecretProperties {
   private static final String PRIMARY_KEY = "hooklinesecretsprimarykey";
   private static final String DECRYPTION_KEYS = "hooklinesecretsdecryptionkeys";
+  private static final String SECRETS = "hooklinesecrets";
 
   private SecretProperties() {}
 
@@ -21,7 +22,23 @@ final class SecretProperties {
    * @return true for the primary key and the decryption keys; false for their ids and the rest
    */
   static boolean isSecret(String name) {
-    // Spring Boot binds all these forms to one property: compare without case or separators.
+    String n = letters(name);
+    return n.equals(PRIMARY_KEY) || n.startsWith(DECRYPTION_KEYS);
+  }
+
+  /**
+   * Whether a value bound at this name may be key material: a key's own property, or {@code
+   * hookline.secrets} itself (a value given there holds whatever was meant for its keys).
+   *
+   * @param name a property name in any of Spring Boot's forms
+   * @return true for the keys and for {@code hookline.secrets}
+   */
+  static boolean mayHoldSecret(String name) {
+    return isSecret(name) || letters(name).equals(SECRETS);
+  }
+
+  /** Spring Boot binds all these forms to one property: compare without case or separators. */
+  private static String letters(String name) {
     StringBuilder letters = new StringBuilder(name.length());
     for (int i = 0; i < name.length(); i++) {
       char c = Character.toLowerCase(name.charAt(i));
@@ -29,7 +46,6 @@ final class SecretProperties {
         letters.append(c);
       }
     }
-    String n = letters.toString();
-    return n.equals(PRIMARY_KEY) || n.startsWith(DECRYPTION_KEYS);
+    return letters.toString();
   }
 }

@@ -1,6 +1,7 @@
 package dev.hookline.admin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -207,10 +208,15 @@ class FullRunTest {
       JsonNode op =
           doc.get("paths").get(template).get(e.method().toLowerCase(java.util.Locale.ROOT));
       assertNotNull(op, () -> "undocumented method " + e.method() + " " + template);
-      JsonNode response = op.get("responses").get(Integer.toString(e.status()));
+      JsonNode documented = op.get("responses").get(Integer.toString(e.status()));
       assertNotNull(
-          response,
+          documented,
           () -> "undocumented status " + e.status() + " of " + e.method() + " " + template);
+      JsonNode response =
+          documented.has("$ref")
+              ? doc.at(documented.get("$ref").asText().substring(1)) // "#/components/responses/X"
+              : documented;
+      assertFalse(response.isMissingNode(), () -> "unresolved " + documented);
       if (e.status() < 300) {
         exercised.add(e.method() + " " + template);
       }

@@ -17,6 +17,7 @@ import java.util.Objects;
  *
  * <pre>{@code
  * HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 8080), 0);
+ * server.setExecutor(Executors.newFixedThreadPool(16)); // default: one request at a time
  * AdminHttpHandlers.mount(server, adminApi);
  * server.start();
  * }</pre>

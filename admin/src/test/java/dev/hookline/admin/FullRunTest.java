@@ -221,6 +221,9 @@ class FullRunTest {
         exercised.add(e.method() + " " + template);
       }
       JsonNode content = response.get("content");
+      if (!e.body().isEmpty()) { // JSON a browser must not sniff into something else
+        assertEquals("nosniff", e.header("X-Content-Type-Options"), e::toString);
+      }
       if (content == null) {
         assertEquals("", e.body(), "a response documented without content has none");
         continue;

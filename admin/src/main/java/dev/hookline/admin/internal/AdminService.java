@@ -1139,7 +1139,15 @@ public final class AdminService {
       openApi = doc;
     }
     return new AdminResponse(
-        200, Map.of("Content-Type", List.of(JSON_TYPE), "Cache-Control", List.of("no-cache")), doc);
+        200,
+        Map.of(
+            "Content-Type",
+            List.of(JSON_TYPE),
+            "Cache-Control",
+            List.of("no-cache"),
+            "X-Content-Type-Options",
+            List.of("nosniff")),
+        doc);
   }
 
   // ------------------------------------------------------------------ helpers
@@ -1409,6 +1417,7 @@ public final class AdminService {
     Map<String, List<String>> h = new LinkedHashMap<>();
     h.put("Content-Type", List.of(JSON_TYPE));
     h.put("Cache-Control", List.of("no-store"));
+    h.put("X-Content-Type-Options", List.of("nosniff"));
     try {
       return new AdminResponse(status, h, JSON.writeValueAsBytes(body));
     } catch (JsonProcessingException e) {
@@ -1456,6 +1465,7 @@ public final class AdminService {
     Map<String, List<String>> h = new LinkedHashMap<>();
     h.put("Content-Type", List.of("application/problem+json"));
     h.put("Cache-Control", List.of("no-store"));
+    h.put("X-Content-Type-Options", List.of("nosniff"));
     p.headers().forEach((k, v) -> h.put(k, List.of(v)));
     try {
       return new AdminResponse(p.status(), h, JSON.writeValueAsBytes(body));

@@ -3,6 +3,7 @@ package dev.hookline.admin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -301,6 +302,27 @@ class TokensAndAuthTest {
       limited.clock.advance(Duration.ofSeconds(1));
       assertEquals(401, limited.http.get(limited.webhooks(), "hkl_bad").status());
     }
+  }
+
+  @Test
+  void aPrincipalsTenantFollowsTheTenantRule() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new Principal(
+                    "session:bob",
+                    Optional.empty(),
+                    Optional.of("Acme Corp"),
+                    EnumSet.of(Scope.WEBHOOKS_READ)));
+    assertEquals(
+        "tenant is malformed: use 1 to 128 characters A-Z a-z 0-9 . _ : @ -", e.getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new Principal("x", Optional.empty(), Optional.of(""), Set.of()));
+    assertEquals(
+        Optional.of("acme:eu-1"),
+        new Principal("x", Optional.empty(), Optional.of("acme:eu-1"), Set.of()).tenant());
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.hookline.admin.Principal;
 import dev.hookline.admin.Scope;
 import dev.hookline.admin.spi.AdminStore;
 import dev.hookline.admin.spi.StoredToken;
+import dev.hookline.internal.WebhookRules;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -29,8 +30,6 @@ public final class TokenService {
 
   private static final int TOKEN_BYTES = 32;
   private static final Pattern TOKEN = Pattern.compile("hkl_[A-Za-z0-9_-]{43}");
-  private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9._:@-]{1,128}");
-
   private final AdminStore store;
   private final Clock clock;
   private final SecureRandom random;
@@ -106,7 +105,7 @@ public final class TokenService {
   }
 
   static boolean isTenant(String tenant) {
-    return TENANT.matcher(tenant).matches();
+    return WebhookRules.isTenant(tenant); // one rule for webhooks, tokens and principals
   }
 
   static String hash(String value) {

@@ -20,9 +20,16 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -144,6 +151,50 @@ class EndpointCacheTest {
     Endpoints.Endpoint moved = endpoints.of(attempt(a2));
     assertSame(moved, endpoints.of(attempt(a2)));
     assertEquals(2, endpoints.size());
+  }
+
+  @Test
+  void theBoundHoldsWhenManyWebhooksMissAtOnce() throws Exception {
+    int threads = 8;
+    AttemptRequest[] attempts = new AttemptRequest[threads];
+    for (int i = 0; i < threads; i++) {
+      attempts[i] = attempt(webhook("http://127.0.0.1:" + (8100 + i) + "/hook"));
+    }
+    AtomicReference<Endpoints> current = new AtomicReference<>();
+    CyclicBarrier start = new CyclicBarrier(threads + 1);
+    CyclicBarrier end = new CyclicBarrier(threads + 1);
+    int rounds = 2_000;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> workers = new ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        AttemptRequest mine = attempts[i];
+        workers.add(
+            pool.submit(
+                () -> {
+                  for (int r = 0; r < rounds; r++) {
+                    start.await(30, TimeUnit.SECONDS);
+                    current.get().of(mine);
+                    end.await(30, TimeUnit.SECONDS);
+                  }
+                  return null;
+                }));
+      }
+      int largest = 0;
+      for (int r = 0; r < rounds; r++) {
+        // each round, every thread misses a cache with room for one webhook
+        current.set(new Endpoints(1));
+        start.await(30, TimeUnit.SECONDS);
+        end.await(30, TimeUnit.SECONDS);
+        largest = Math.max(largest, current.get().size());
+      }
+      for (Future<?> w : workers) {
+        w.get(30, TimeUnit.SECONDS);
+      }
+      assertEquals(1, largest, "webhooks kept by a cache bounded to one");
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test

@@ -21,6 +21,9 @@ public final class Endpoints {
   private final int max;
   private final ConcurrentHashMap<String, Endpoint> byWebhook = new ConcurrentHashMap<>();
 
+  /** Held to add an entry, so that the size checked is the size added to; not to remove one. */
+  private final Object insertLock = new Object();
+
   /**
    * Creates an empty cache.
    *
@@ -63,10 +66,14 @@ public final class Endpoints {
     int port =
         uri.getPort() >= 0 ? uri.getPort() : "http".equalsIgnoreCase(uri.getScheme()) ? 80 : 443;
     Endpoint made = new Endpoint(w.version(), hash, request.redactedUri(), uri.getHost(), port);
-    if (e != null || byWebhook.size() < max) {
-      // A deletion racing with an attempt may leave an entry behind: it holds no secret, and the
-      // bound holds.
-      byWebhook.put(w.id(), made);
+    // The check and the put under one lock: misses of many webhooks at once (a worker each) would
+    // otherwise all see room for one more and all be kept. Hits take no lock; misses are once per
+    // webhook and version. A deletion racing with an attempt may leave an entry behind: it holds no
+    // secret, and the bound holds.
+    synchronized (insertLock) {
+      if (byWebhook.containsKey(w.id()) || byWebhook.size() < max) {
+        byWebhook.put(w.id(), made);
+      }
     }
     return made;
   }

@@ -230,8 +230,8 @@ public final class LoopbackSink implements AutoCloseable {
           Lingering.drain(s, in, MAX_LINGER_BYTES);
           return;
         }
-        arrived(in, length, webhookId);
-        if (!awaitGate()) {
+        CountDownLatch arrivedUnder = arrived(in, length, webhookId);
+        if (!awaitGate(arrivedUnder)) {
           return;
         }
         out.write(NO_CONTENT);
@@ -244,20 +244,27 @@ public final class LoopbackSink implements AutoCloseable {
     }
   }
 
-  /** Consumes the body, and records or reports the arrival. */
-  private void arrived(InputStream in, int length, @Nullable String webhookId) throws IOException {
+  /**
+   * Consumes the body, and records or reports the arrival. Returns the gate it arrived under, read
+   * just before it is recorded or reported: a {@link #resume()} once it is lets it go, even if a
+   * {@link #pause()} follows before this thread waits.
+   */
+  private CountDownLatch arrived(InputStream in, int length, @Nullable String webhookId)
+      throws IOException {
     Consumer<String> callback = onArrival;
     if (callback != null) {
       in.skipNBytes(length);
+      CountDownLatch arrivedUnder = gate;
       if (webhookId != null) {
         callback.accept(webhookId);
       }
-      return;
+      return arrivedUnder;
     }
     byte[] body = in.readNBytes(length);
     if (body.length < length) {
       throw new IOException("the connection closed inside a request body");
     }
+    CountDownLatch arrivedUnder = gate;
     if (webhookId != null) {
       // The total last: a test that waited for it reads every other count already updated.
       arrivals.computeIfAbsent(webhookId, k -> new AtomicInteger()).incrementAndGet();
@@ -267,12 +274,13 @@ public final class LoopbackSink implements AutoCloseable {
       }
       total.incrementAndGet();
     }
+    return arrivedUnder;
   }
 
-  /** Waits while paused; false if interrupted. */
-  private boolean awaitGate() {
+  /** Waits while {@code arrivedUnder} holds; false if interrupted. */
+  private static boolean awaitGate(CountDownLatch arrivedUnder) {
     try {
-      gate.await();
+      arrivedUnder.await();
       return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

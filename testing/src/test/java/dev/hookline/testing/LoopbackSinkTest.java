@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -78,6 +79,36 @@ class LoopbackSinkTest {
       sink.resume();
       assertEquals(204, held.get(10, TimeUnit.SECONDS).statusCode());
       assertEquals(204, send(post(sink, "evt_2", "{\"id\":\"evt_2\"}")), "answered at once");
+    }
+  }
+
+  @Test
+  void aRequestThatArrivedWhilePausedIsAnsweredByResumeEvenIfPausedAgainAtOnce() throws Exception {
+    CountDownLatch reported = new CountDownLatch(1);
+    CountDownLatch proceed = new CountDownLatch(1);
+    try (LoopbackSink sink =
+        LoopbackSink.reporting(
+            id -> {
+              reported.countDown();
+              try {
+                // the connection's thread, between reporting the arrival and waiting while paused
+                proceed.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            })) {
+      sink.pause();
+      CompletableFuture<HttpResponse<Void>> held =
+          client.sendAsync(post(sink, "evt_1", "{}"), HttpResponse.BodyHandlers.discarding());
+      assertTrue(reported.await(10, TimeUnit.SECONDS), "reported while paused");
+      sink.resume(); // answers the held request...
+      sink.pause(); // ...which this later pause must not take back
+      proceed.countDown();
+      try {
+        assertEquals(204, held.get(5, TimeUnit.SECONDS).statusCode());
+      } finally {
+        sink.resume();
+      }
     }
   }
 

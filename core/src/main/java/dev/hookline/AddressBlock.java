@@ -1,6 +1,10 @@
 package dev.hookline;
 
-/** Why the SSRF guard refuses an address. */
+/**
+ * Why the SSRF guard refuses an address.
+ *
+ * <p>Immutable and thread-safe.
+ */
 public enum AddressBlock {
   /** 127.0.0.0/8, ::1, localhost. */
   LOOPBACK("loopback address"),

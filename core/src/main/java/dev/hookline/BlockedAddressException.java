@@ -2,7 +2,11 @@ package dev.hookline;
 
 import java.util.Objects;
 
-/** The SSRF guard refused an endpoint's host or one of the addresses it resolves to. */
+/**
+ * The SSRF guard refused an endpoint's host or one of the addresses it resolves to.
+ *
+ * <p>Immutable and thread-safe.
+ */
 public final class BlockedAddressException extends HooklineException {
   private static final long serialVersionUID = 1L;
 

@@ -3,6 +3,8 @@ package dev.hookline;
 /**
  * How one webhook's deliveries stand, as counted by the Store at one moment.
  *
+ * <p>Immutable and thread-safe.
+ *
  * @param total every delivery still held (not yet purged)
  * @param pending enqueued, not yet attempted
  * @param inFlight being attempted now

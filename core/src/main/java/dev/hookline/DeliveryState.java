@@ -1,6 +1,10 @@
 package dev.hookline;
 
-/** Where one event's delivery to one webhook stands. */
+/**
+ * Where one event's delivery to one webhook stands.
+ *
+ * <p>Immutable and thread-safe.
+ */
 public enum DeliveryState {
   /** Enqueued, not yet attempted; due at {@link Delivery#nextAttemptAt()}. */
   PENDING,

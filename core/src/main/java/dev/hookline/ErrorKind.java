@@ -1,6 +1,10 @@
 package dev.hookline;
 
-/** Why an attempt failed without a usable HTTP status, or was not made at all. */
+/**
+ * Why an attempt failed without a usable HTTP status, or was not made at all.
+ *
+ * <p>Immutable and thread-safe.
+ */
 public enum ErrorKind {
   /** The attempt's deadline passed (connecting, waiting for headers, or reading the body). */
   TIMEOUT,

@@ -9,6 +9,8 @@ package dev.hookline;
  * adds only the deliveries not yet enqueued, but another event under that id is refused, so that no
  * webhook is ever sent one event's content as another's. Ids that are unique only within a tenant
  * must be made unique across tenants (for example, prefixed with the tenant).
+ *
+ * <p>Immutable and thread-safe.
  */
 public final class EventConflictException extends HooklineException {
   private static final long serialVersionUID = 1L;

@@ -7,6 +7,8 @@ package dev.hookline;
  * <p>Abstract: every exception is one of its subtypes, so a handler can tell the causes apart.
  *
  * <p>Messages never contain an API key, a signing secret or a signature.
+ *
+ * <p>Immutable and thread-safe, as are Hookline's subclasses.
  */
 public abstract class HooklineException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -4,6 +4,8 @@ package dev.hookline;
  * A filter expression could not be compiled: a syntax error, an unknown operator, a limit exceeded,
  * or an event type outside the webhook's subscription. Carries the 1-based line and column where
  * the problem was found (both 0 when the problem has no position).
+ *
+ * <p>Immutable and thread-safe.
  */
 public final class InvalidFilterException extends HooklineException {
   private static final long serialVersionUID = 1L;

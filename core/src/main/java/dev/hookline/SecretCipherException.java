@@ -5,6 +5,8 @@ import java.util.Objects;
 /**
  * A stored secret could not be decrypted. The message names the reason and the key id, never the
  * secret, the ciphertext or key material.
+ *
+ * <p>Immutable and thread-safe.
  */
 public final class SecretCipherException extends HooklineException {
   private static final long serialVersionUID = 1L;

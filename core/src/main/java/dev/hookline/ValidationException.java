@@ -6,6 +6,8 @@ import java.util.stream.Collectors;
 /**
  * Input broke one or more rules. Every broken rule is reported at once, as a {@link Violation} that
  * names the field, the problem and what is allowed.
+ *
+ * <p>Immutable and thread-safe: {@link #violations()} is a copy made when it is thrown.
  */
 public class ValidationException extends HooklineException {
   private static final long serialVersionUID = 1L;

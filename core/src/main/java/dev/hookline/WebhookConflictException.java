@@ -3,6 +3,8 @@ package dev.hookline;
 /**
  * A change to a webhook could not be made because of another change: see {@link #reason()}. Nothing
  * was written.
+ *
+ * <p>Immutable and thread-safe.
  */
 public final class WebhookConflictException extends HooklineException {
   private static final long serialVersionUID = 1L;

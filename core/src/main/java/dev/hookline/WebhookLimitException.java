@@ -4,6 +4,8 @@ package dev.hookline;
  * A webhook was not created because its tenant already has as many webhooks as it may ({@code
  * WebhookRegistry.Builder.maxWebhooksPerTenant}). Nothing was written: delete one of the tenant's
  * webhooks first, or raise the limit.
+ *
+ * <p>Immutable and thread-safe.
  */
 public final class WebhookLimitException extends HooklineException {
   private static final long serialVersionUID = 1L;

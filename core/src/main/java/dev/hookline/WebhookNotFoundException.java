@@ -1,6 +1,10 @@
 package dev.hookline;
 
-/** No webhook has the given id (it never existed, or it was deleted). */
+/**
+ * No webhook has the given id (it never existed, or it was deleted).
+ *
+ * <p>Immutable and thread-safe.
+ */
 public final class WebhookNotFoundException extends HooklineException {
   private static final long serialVersionUID = 1L;
 

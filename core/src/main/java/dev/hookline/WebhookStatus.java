@@ -3,6 +3,8 @@ package dev.hookline;
 /**
  * Where a webhook stands in its life. Independent of the {@linkplain Webhook#enabled() enabled}
  * flag: notifications go only to webhooks that are {@link #VERIFIED} and enabled.
+ *
+ * <p>Immutable and thread-safe.
  */
 public enum WebhookStatus {
   /** New, or its URI changed: the endpoint has not yet proved that it wants the notifications. */

@@ -10,6 +10,8 @@ import java.util.Set;
  * now} (and in-flight ones whose lease expired), in {@code lane}, not for any webhook in {@code
  * excludedWebhookIds}, leased to {@code owner} until {@code now + leaseDuration}.
  *
+ * <p>Immutable and thread-safe: the excluded ids are copied.
+ *
  * @param owner the claiming dispatcher instance's id
  * @param now the current time by the dispatcher's clock
  * @param leaseDuration how long the claim lasts before others may take it over

@@ -6,6 +6,8 @@ import java.util.Objects;
 /**
  * A delivery a worker now holds, with the lease it must present to record the outcome.
  *
+ * <p>Immutable and thread-safe.
+ *
  * @param delivery the delivery as it stood when claimed ({@code IN_FLIGHT})
  * @param lease the lease
  */

@@ -7,6 +7,8 @@ import dev.hookline.WebhookFormat;
  * Thrown by {@link Dispatcher#startVerification} and {@link Dispatcher#sendTest} for a webhook in a
  * {@link WebhookFormat} this dispatcher was built without: it could not send the webhook anything,
  * so it does not start the handshake that would let it receive events.
+ *
+ * <p>Immutable and thread-safe.
  */
 public final class FormatUnavailableException extends HooklineException {
   private static final long serialVersionUID = 1L;

@@ -5,6 +5,8 @@ import dev.hookline.HooklineException;
 /**
  * Thrown by {@link Dispatcher#publish} when an event's notification body is larger than the
  * dispatcher's limit; nothing is enqueued.
+ *
+ * <p>Immutable and thread-safe.
  */
 public final class PayloadTooLargeException extends HooklineException {
   private static final long serialVersionUID = 1L;

@@ -22,6 +22,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>One worker thread makes the attempt and observes it; changes to the key values are still
  * serialised, and visible to other threads, as with {@link Observation.Context}.
+ *
+ * <p>Otherwise not thread-safe: its {@link #result()} is set and read on that worker thread.
  */
 public final class AttemptObservationContext extends Observation.Context {
   private final AttemptRequest request;

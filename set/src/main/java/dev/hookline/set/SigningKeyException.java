@@ -6,6 +6,8 @@ import java.util.Objects;
 /**
  * A signing key could not be loaded or used. The message names the key id and what is wrong, never
  * key material.
+ *
+ * <p>Immutable and thread-safe.
  */
 public final class SigningKeyException extends HooklineException {
   private static final long serialVersionUID = 1L;

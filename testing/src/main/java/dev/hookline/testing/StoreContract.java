@@ -60,6 +60,8 @@ import org.junit.jupiter.api.Test;
  * database should give each call an empty schema or truncate its tables) and closes it afterwards.
  * Time is driven by {@link #clock}; the store must take time only from the {@code now} arguments of
  * its methods.
+ *
+ * <p>Not thread-safe: JUnit makes an instance per test, used by one thread.
  */
 public abstract class StoreContract {
   /** The time every test starts at. */

@@ -12,6 +12,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>{@link #isRetryable()} tells a caller's loop whether trying again later can help: a dispatcher
  * keeps its claim loop running, backing off, while the database is unreachable.
+ *
+ * <p>Immutable and thread-safe.
  */
 public final class StoreException extends HooklineException {
   private static final long serialVersionUID = 1L;

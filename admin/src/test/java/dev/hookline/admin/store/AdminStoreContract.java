@@ -11,12 +11,20 @@ import dev.hookline.admin.spi.AdminStoreException;
 import dev.hookline.admin.spi.AuditEntry;
 import dev.hookline.admin.spi.StoredToken;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** What every {@link AdminStore} does; each implementation's test extends it. */
@@ -111,6 +119,80 @@ abstract class AdminStoreContract {
     StoredToken t = s.findToken("tok_r").orElseThrow();
     assertEquals(Optional.of(T0.plusSeconds(5)), t.revokedAt());
     assertFalse(t.usableAt(T0.plusSeconds(5)));
+  }
+
+  @Test
+  void concurrentCallsLoseNoAuditEntryAndRevokeOrInsertEachTokenOnce() throws Exception {
+    AdminStore s = store();
+    int threads = 8;
+    int entriesPerThread = 50;
+    int contested = 10;
+    for (int i = 0; i < contested; i++) {
+      s.insertToken(token("tok_rev_" + i, null, Set.of(Scope.WEBHOOKS_READ)));
+    }
+    CyclicBarrier start = new CyclicBarrier(threads);
+    AtomicInteger[] revoked = new AtomicInteger[contested];
+    AtomicInteger[] inserted = new AtomicInteger[contested];
+    for (int i = 0; i < contested; i++) {
+      revoked[i] = new AtomicInteger();
+      inserted[i] = new AtomicInteger();
+    }
+    Set<Long> sequences = ConcurrentHashMap.newKeySet();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> workers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        workers.add(
+            pool.submit(
+                () -> {
+                  start.await(30, TimeUnit.SECONDS);
+                  for (int i = 0; i < entriesPerThread; i++) {
+                    AuditEntry e =
+                        s.appendAudit(
+                            new AuditEntry(
+                                0,
+                                T0.plusSeconds(i),
+                                Optional.empty(),
+                                "thread " + thread,
+                                Optional.empty(),
+                                "webhook.update",
+                                "wh_" + thread + "_" + i,
+                                List.of()));
+                    sequences.add(e.sequence());
+                    int k = (i + thread) % contested;
+                    if (s.revokeToken("tok_rev_" + k, T0.plusSeconds(thread))) {
+                      revoked[k].incrementAndGet();
+                    }
+                    try {
+                      // the same id from every thread, each with its own hash
+                      s.insertToken(token("tok_new_" + k, null, Set.of(Scope.WEBHOOKS_READ)));
+                      inserted[k].incrementAndGet();
+                    } catch (AdminStoreException dup) {
+                      assertEquals(AdminStoreException.Reason.DUPLICATE, dup.reason());
+                    }
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> w : workers) {
+        w.get(120, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    int total = threads * entriesPerThread;
+    assertEquals(total, sequences.size(), "every appended entry has its own sequence");
+    List<AuditEntry> log = s.listAudit(Optional.empty(), OptionalLong.empty(), total + 10);
+    assertEquals(total, log.size(), "every appended entry is listed");
+    for (int i = 1; i < log.size(); i++) {
+      assertTrue(log.get(i - 1).sequence() > log.get(i).sequence(), "newest first, no repeat");
+    }
+    for (int k = 0; k < contested; k++) {
+      assertEquals(1, revoked[k].get(), "tok_rev_" + k + " revoked by exactly one call");
+      assertTrue(s.findToken("tok_rev_" + k).orElseThrow().revokedAt().isPresent());
+      assertEquals(1, inserted[k].get(), "tok_new_" + k + " inserted by exactly one call");
+    }
   }
 
   @Test

@@ -31,6 +31,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -1542,8 +1543,13 @@ public final class PostgresStore implements TransactionalStore {
       boolean autoCommit = c.getAutoCommit();
       if (autoCommit) {
         c.setAutoCommit(false);
+      } else {
+        // A fresh transaction: a pool lending connections with auto-commit off may have begun one
+        // with its validation query (a no-op round trip otherwise: the driver sends nothing).
+        c.rollback();
       }
       try {
+        readCommitted(c);
         T result = work.run(c);
         c.commit();
         return result;
@@ -1559,6 +1565,19 @@ public final class PostgresStore implements TransactionalStore {
       }
     } catch (SQLException e) {
       throw SqlErrors.wrap(operation, e);
+    }
+  }
+
+  /**
+   * Makes the transaction just begun READ COMMITTED, whatever the session's default (a role, a
+   * database or a pool may default to REPEATABLE READ): the store's transactions rely on a
+   * statement that waited for another transaction seeing what it committed, as deleting a webhook
+   * relies on its second statement seeing the deliveries of the enqueues its first waited for.
+   * Scoped to this transaction; the connection's default is left as it was.
+   */
+  private static void readCommitted(Connection c) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
     }
   }
 

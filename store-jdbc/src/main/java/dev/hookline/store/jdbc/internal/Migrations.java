@@ -243,7 +243,11 @@ public final class Migrations {
     String op = apply ? "migrate the schema" : "check the schema version";
     try (Connection c = dataSource.getConnection()) {
       boolean autoCommit = c.getAutoCommit();
-      c.setAutoCommit(false);
+      if (autoCommit) {
+        c.setAutoCommit(false);
+      } else {
+        c.rollback(); // a fresh transaction, whatever the pool's validation query began
+      }
       try {
         int version = apply ? applyPending(c, schema) : currentVersion(c, schema);
         c.commit();
@@ -273,6 +277,12 @@ public final class Migrations {
   }
 
   private static int applyPending(Connection c, String schema) throws SQLException {
+    // READ COMMITTED whatever the session's default: under REPEATABLE READ the snapshot would be
+    // taken as the lock is requested, so an instance that waited for another's migration would
+    // not see it, and would fail creating what the other had just created.
+    try (Statement s = c.createStatement()) {
+      s.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    }
     try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
       lock.setInt(1, LOCK_CLASS);
       lock.setInt(2, schema.hashCode());

@@ -10,6 +10,8 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -217,7 +219,7 @@ public final class WebhookChangeFeed implements Store.Watch {
    */
   private boolean listen() throws SQLException, ReflectiveOperationException {
     try (Connection c = dataSource.getConnection()) {
-      Notifications notifications = Notifications.of(c, dataSource);
+      Notifications notifications = Notifications.of(c, dataSource, channel);
       if (notifications == null) {
         log.info(
             "webhook change feed unavailable: the pool's connections are not pgjdbc's; changes by"
@@ -292,16 +294,25 @@ public final class WebhookChangeFeed implements Store.Watch {
     private final Object pg;
     private final Method getNotifications;
 
-    private Notifications(Object pg, Method getNotifications) {
+    /**
+     * The feed's channel: the connection is the pool's, whose session state is not reset between
+     * borrowers, so it may also be listening on a channel the application once listened on, or hold
+     * notifications of one received before it was lent to the feed.
+     */
+    private final String channel;
+
+    private Notifications(Object pg, Method getNotifications, String channel) {
       this.pg = pg;
       this.getNotifications = getNotifications;
+      this.channel = channel;
     }
 
     /**
      * pgjdbc's API on {@code c}, or null. The driver class is looked up through every loader that
      * may see it: a pool's connection proxy is often defined by a loader that cannot.
      */
-    static @Nullable Notifications of(Connection c, DataSource dataSource) throws SQLException {
+    static @Nullable Notifications of(Connection c, DataSource dataSource, String channel)
+        throws SQLException {
       for (ClassLoader loader :
           new ClassLoader[] {
             c.getClass().getClassLoader(),
@@ -317,7 +328,8 @@ public final class WebhookChangeFeed implements Store.Watch {
         }
         if (c.isWrapperFor(type)) {
           try {
-            return new Notifications(c.unwrap(type), type.getMethod("getNotifications", int.class));
+            return new Notifications(
+                c.unwrap(type), type.getMethod("getNotifications", int.class), channel);
           } catch (NoSuchMethodException e) {
             return null;
           }
@@ -337,7 +349,10 @@ public final class WebhookChangeFeed implements Store.Watch {
       }
     }
 
-    /** Waits up to {@code millis} for notifications; returns their payloads (webhook ids). */
+    /**
+     * Waits up to {@code millis} for notifications; returns the payloads (webhook ids) of those on
+     * the feed's channel, dropping any other channel's.
+     */
     String[] next(int millis) throws SQLException, ReflectiveOperationException {
       Object[] received;
       try {
@@ -351,11 +366,14 @@ public final class WebhookChangeFeed implements Store.Watch {
       if (received == null) {
         return new String[0];
       }
-      String[] ids = new String[received.length];
-      for (int i = 0; i < received.length; i++) {
-        ids[i] = (String) received[i].getClass().getMethod("getParameter").invoke(received[i]);
+      List<String> ids = new ArrayList<>(received.length);
+      for (Object notification : received) {
+        Class<?> type = notification.getClass();
+        if (channel.equals(type.getMethod("getName").invoke(notification))) {
+          ids.add((String) type.getMethod("getParameter").invoke(notification));
+        }
       }
-      return ids;
+      return ids.toArray(new String[0]);
     }
   }
 }

@@ -672,7 +672,7 @@ public final class PostgresStore implements TransactionalStore {
         added.put(d.id(), d);
       }
     } catch (RuntimeException e) {
-      if (!oneCallersData(e)) {
+      if (!oneCallersData(e) && !lostAConflict(e)) {
         // The database is unreachable or timed out: each batch alone would fail the same way,
         // one connection timeout after another, while every caller waits for the last.
         for (Enqueue r : requests) {
@@ -710,6 +710,17 @@ public final class PostgresStore implements TransactionalStore {
     }
     String state = se.sqlState().orElse("");
     return state.startsWith("22") || state.startsWith("23");
+  }
+
+  /**
+   * Whether a joint write was cancelled by a conflict with another transaction (SQLState class 40:
+   * a deadlock or a serialization failure), such as a webhook's deletion locking some of the joint
+   * write's rows in another order. The write is atomic, so nothing of it stands; written alone,
+   * each request waits for its own rows at most, and the requests that had nothing to do with the
+   * conflict go through instead of all failing with it.
+   */
+  private static boolean lostAConflict(RuntimeException e) {
+    return e instanceof StoreException se && se.sqlState().orElse("").startsWith("40");
   }
 
   private void enqueueAlone(Enqueue r) {
@@ -1156,11 +1167,12 @@ public final class PostgresStore implements TransactionalStore {
     try {
       return finishTogether(batch);
     } catch (RuntimeException e) {
-      if (batch.size() == 1 || !oneCallersData(e)) {
+      if (batch.size() == 1 || !(oneCallersData(e) || lostAConflict(e))) {
         throw e;
       }
-      // One outcome's data was refused: the others are written alone, each with its own answer,
-      // rather than all failing (and being sent again) because of it.
+      // One outcome's data was refused, or the write lost a deadlock to another transaction
+      // holding some of its rows: the outcomes are written alone, each with its own answer, rather
+      // than all failing (and being sent again) because of it.
       boolean[] recorded = new boolean[batch.size()];
       @Nullable RuntimeException[] failures = new RuntimeException[batch.size()];
       for (int i = 0; i < batch.size(); i++) {

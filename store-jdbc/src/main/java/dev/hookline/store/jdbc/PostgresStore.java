@@ -91,6 +91,14 @@ public final class PostgresStore implements TransactionalStore {
   /** The schema used when none is set. */
   public static final String DEFAULT_SCHEMA = "hookline";
 
+  /**
+   * How long the store waits for the database to answer one of its statements, on a connection
+   * without a socket timeout of its own: far beyond any statement of the store's (a grouped write
+   * of 500 outcomes takes milliseconds), and short enough that a connection that stopped answering
+   * holds the workers' outcomes for seconds, not minutes.
+   */
+  private static final int DEFAULT_NETWORK_TIMEOUT_MILLIS = 30_000;
+
   private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
   private static final int REENCRYPT_PAGE = 100;
   private static final int MAX_OUTCOMES = 500;
@@ -98,6 +106,13 @@ public final class PostgresStore implements TransactionalStore {
   private final DataSource dataSource;
   private final SecretCipher cipher;
   private final String schema;
+
+  /**
+   * How long the store's own statements wait for the database to answer, on connections that come
+   * without a socket timeout of their own (pgjdbc's {@code socketTimeout}, 0 by default: forever).
+   */
+  private final int networkTimeoutMillis;
+
   private final String channel;
   private final String q;
   private final Sql sql;
@@ -144,6 +159,7 @@ public final class PostgresStore implements TransactionalStore {
     this.dataSource = b.dataSource;
     this.cipher = cipher;
     this.schema = b.schema;
+    this.networkTimeoutMillis = b.networkTimeoutMillis;
     this.q = Migrations.quote(b.schema);
     this.channel = WebhookChangeFeed.channel(b.schema);
     this.sql = new Sql(b.schema);
@@ -1533,25 +1549,56 @@ public final class PostgresStore implements TransactionalStore {
    */
   private <T> T run(String operation, Work<T> work) {
     try (Connection c = dataSource.getConnection()) {
-      if (c.getAutoCommit()) {
-        return work.run(c);
-      }
+      int before = bound(c);
       try {
-        T result = work.run(c);
-        c.commit();
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        SqlErrors.rollbackQuietly(c, e);
-        throw e;
+        if (c.getAutoCommit()) {
+          return work.run(c);
+        }
+        try {
+          T result = work.run(c);
+          c.commit();
+          return result;
+        } catch (SQLException | RuntimeException e) {
+          SqlErrors.rollbackQuietly(c, e);
+          throw e;
+        }
+      } finally {
+        unbind(c, before);
       }
     } catch (SQLException e) {
       throw SqlErrors.wrap(operation, e);
     }
   }
 
+  /**
+   * Bounds how long the store waits for an answer on a borrowed connection that has no socket
+   * timeout of its own, and returns the timeout it had. A connection that stops answering (its
+   * packets dropped by a failover or a firewall, a hung backend) would otherwise hold the statement
+   * for as long as TCP retries, forever behind a black hole that acknowledges packets: and a
+   * grouped outcome or enqueue write holds every worker's outcome or publish behind it, the claim
+   * loop every claim. On the timeout the driver closes the connection and the statement fails as
+   * {@code UNAVAILABLE}: nothing is acknowledged that was not committed, and the deliveries of a
+   * failed outcome write stay in flight, to be sent again when their leases expire.
+   */
+  private int bound(Connection c) throws SQLException {
+    int before = c.getNetworkTimeout();
+    if (before == 0) {
+      c.setNetworkTimeout(Runnable::run, networkTimeoutMillis);
+    }
+    return before;
+  }
+
+  /** Gives the connection back its own timeout (a pool may not reset it). */
+  private static void unbind(Connection c, int before) throws SQLException {
+    if (before == 0 && !c.isClosed()) {
+      c.setNetworkTimeout(Runnable::run, 0);
+    }
+  }
+
   /** Runs statements in one transaction on a borrowed connection. */
   private <T> T transaction(String operation, Work<T> work) {
     try (Connection c = dataSource.getConnection()) {
+      int before = bound(c);
       boolean autoCommit = c.getAutoCommit();
       if (autoCommit) {
         c.setAutoCommit(false);
@@ -1574,6 +1621,7 @@ public final class PostgresStore implements TransactionalStore {
         if (autoCommit) {
           restoreAutoCommit(c);
         }
+        unbind(c, before);
       }
     } catch (SQLException e) {
       throw SqlErrors.wrap(operation, e);
@@ -1611,6 +1659,7 @@ public final class PostgresStore implements TransactionalStore {
     private @Nullable SecretCipher cipher;
     private String schema = DEFAULT_SCHEMA;
     private boolean migrate = true;
+    private int networkTimeoutMillis = DEFAULT_NETWORK_TIMEOUT_MILLIS;
 
     private Builder(DataSource dataSource) {
       this.dataSource = dataSource;
@@ -1651,6 +1700,12 @@ public final class PostgresStore implements TransactionalStore {
      */
     public Builder migrateSchema(boolean migrate) {
       this.migrate = migrate;
+      return this;
+    }
+
+    /** Shortens the wait for an answer, for tests of a connection that stops answering. */
+    Builder networkTimeout(Duration timeout) {
+      this.networkTimeoutMillis = Math.toIntExact(timeout.toMillis());
       return this;
     }
 

@@ -349,7 +349,16 @@ public final class ClaimLoop {
         now = clock.instant();
       }
       taken++;
-      dispatch(new ClaimedDelivery(d, d.lease().get()), excluded, now);
+      try {
+        dispatch(new ClaimedDelivery(d, d.lease().get()), excluded, now);
+      } catch (RuntimeException e) {
+        // Handed back already (see dispatch); the publish itself was written, so it succeeds.
+        log.warn(
+            "a delivery claimed on publish could not be handed out, it was handed back: delivery={}"
+                + " error={}",
+            d.id(),
+            e.toString());
+      }
     }
     unreserve(chosen.size() - taken); // repeats the Store skipped
   }
@@ -641,7 +650,18 @@ public final class ClaimLoop {
     Delivery d = cd.delivery();
     String webhookId = d.webhookId();
     Instant due = d.nextAttemptAt().orElse(now);
-    Webhook w = webhooks.current(webhookId);
+    Webhook w;
+    try {
+      // A webhook the view does not know yet (made by another instance) is read from the Store.
+      w = webhooks.current(webhookId);
+    } catch (RuntimeException e) {
+      // The delivery went nowhere: its worker is given back (kept, it was never given back, and
+      // with every worker counted nothing was claimed again) and it goes back to the Store; the
+      // failure ends the round, so claims back off while the Store fails.
+      idled();
+      runner.release(cd.lease(), due, now, d);
+      throw e;
+    }
     if (w == null || !w.receivesEvents() || closing) {
       // Not sent and not failed: it goes out once the webhook is verified and enabled again.
       idled();

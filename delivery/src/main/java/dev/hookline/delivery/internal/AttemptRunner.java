@@ -223,7 +223,11 @@ public final class AttemptRunner {
       Answer answer) {
     try {
       return attempt(claimed, webhook, permit, observed, exchangeEnded, answer);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // An Error too (a NoClassDefFoundError from a format's or a schedule's library, say): left
+      // to the worker executor, it was never logged, and a half-open breaker's probe was never
+      // given back, so the endpoint was left out of every claim for good.
+      Threads.rethrowIfFatal(e);
       Delivery d = claimed.delivery();
       health.abandon(d.webhookId(), permit); // not the endpoint's fault
       log.error(

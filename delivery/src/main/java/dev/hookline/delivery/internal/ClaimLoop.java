@@ -86,7 +86,12 @@ public final class ClaimLoop {
   private final AtomicInteger claimFailures = new AtomicInteger();
   private volatile long claimBackoffUntilNanos;
 
-  private final ConcurrentHashMap<String, AttemptTask> active = new ConcurrentHashMap<>();
+  /**
+   * The attempts handed to the worker executor and not finished. A set of tasks, not a map by
+   * delivery id: the same delivery may be handed out twice (its task waited in a caller's executor
+   * past its lease and a claim took it again), and each task must still find only itself.
+   */
+  private final Set<AttemptTask> active = ConcurrentHashMap.newKeySet();
 
   /**
    * Whether a claim from the retries lane came back short since the last probing round: worker
@@ -213,7 +218,7 @@ public final class ClaimLoop {
    * one is interrupted, and an exchange cut off that way releases its delivery.
    */
   public void cancelRunning() {
-    for (AttemptTask t : active.values()) {
+    for (AttemptTask t : active) {
       t.cancel(true);
     }
   }
@@ -727,7 +732,7 @@ public final class ClaimLoop {
       }
       if (permit != null && w != null) {
         AttemptTask task = new AttemptTask(cd, w, endpoint, permit);
-        active.put(d.id(), task);
+        active.add(task);
         try {
           workerPool.execute(task);
           if (rejectionWarned.get()) {
@@ -794,7 +799,16 @@ public final class ClaimLoop {
         Webhook webhook,
         EndpointSlots<ClaimedDelivery>.Endpoint endpoint,
         EndpointHealth.Permit permit) {
-      super(new AttemptBody(claimed, webhook, permit), null);
+      this(new AttemptBody(claimed, webhook, permit), claimed, endpoint, permit);
+    }
+
+    private AttemptTask(
+        AttemptBody body,
+        ClaimedDelivery claimed,
+        EndpointSlots<ClaimedDelivery>.Endpoint endpoint,
+        EndpointHealth.Permit permit) {
+      super(body, null);
+      body.task = this;
       this.claimed = claimed;
       this.endpoint = endpoint;
       this.permit = permit;
@@ -875,10 +889,6 @@ public final class ClaimLoop {
     void finish() {
       finished(this);
     }
-
-    String deliveryId() {
-      return claimed.delivery().id();
-    }
   }
 
   /** The attempt itself; a separate object because FutureTask wants a Runnable up front. */
@@ -886,6 +896,10 @@ public final class ClaimLoop {
     private final ClaimedDelivery claimed;
     private final Webhook webhook;
     private final EndpointHealth.Permit permit;
+
+    /** The task running this body: set as the task is made, before it is handed to the executor. */
+    @SuppressWarnings("NullAway.Init")
+    private AttemptTask task;
 
     AttemptBody(ClaimedDelivery claimed, Webhook webhook, EndpointHealth.Permit permit) {
       this.claimed = claimed;
@@ -895,11 +909,22 @@ public final class ClaimLoop {
 
     @Override
     public void run() {
-      AttemptTask t = active.get(claimed.delivery().id());
-      if (t == null || !t.takeOwnership()) {
+      AttemptTask t = task;
+      if (!t.takeOwnership()) {
         return;
       }
       try {
+        // It may have waited in the worker executor's queue (a caller's executor with fewer threads
+        // than workers): once its lease has run out, another claim may hold the delivery.
+        if (!claimed.lease().expiresAt().isAfter(clock.instant())) {
+          log.debug(
+              "delivery waited past its lease for a worker thread, released: webhook={}"
+                  + " delivery={}",
+              webhook.id(),
+              claimed.delivery().id());
+          runner.handBack(claimed, permit);
+          return;
+        }
         // The webhook may have changed since the claim (here or, through the Store's change feed,
         // on another instance): send as it is now, or not at all if it stopped receiving.
         Webhook current = webhooks.current(webhook.id());
@@ -922,7 +947,7 @@ public final class ClaimLoop {
   }
 
   private void finished(AttemptTask task) {
-    active.remove(task.deliveryId(), task);
+    active.remove(task);
     task.freeSlot();
     if (task.deferred) {
       task.finishedDeferred();

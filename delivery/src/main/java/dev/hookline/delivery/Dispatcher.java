@@ -204,7 +204,7 @@ public final class Dispatcher implements AutoCloseable {
             b.httpClient, longestTimeout, b.virtualThreads, workers, b.scheduler, b.workerExecutor);
     HttpClient client = threads.client();
     DestinationCheck guard = new AddressGuard(registry.addressPolicy(), registry.hostResolver());
-    HttpSender sender = new HttpSender(client, b.maxResponseBytes, guard, threads.scheduler());
+    HttpSender sender = new HttpSender(client, b.maxResponseBytes, guard, threads.bodySweeper());
     this.verifier =
         HttpEndpointVerifier.create(
             client, b.verificationTimeout, Objects.requireNonNull(b.random), guard);
@@ -832,10 +832,10 @@ public final class Dispatcher implements AutoCloseable {
 
     /**
      * Sets a caller-owned scheduler for background work (claiming, polling, webhook reloads,
-     * purging, and a sweep every 50 ms while responses are read that ends bodies past their
-     * attempt's deadline); it should have one thread or more, should not be kept busy by long tasks
-     * (they delay that sweep) and is never shut down by the dispatcher. Default: a single daemon
-     * thread the dispatcher owns.
+     * purging); it should have one thread or more, should not be kept busy by long tasks (they
+     * delay claims) and is never shut down by the dispatcher. Response bodies' deadlines are
+     * watched on a thread of the dispatcher's own, whatever this scheduler does. Default: a single
+     * daemon thread the dispatcher owns.
      *
      * @param scheduler the scheduler
      * @return this builder

@@ -7,6 +7,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -52,6 +53,16 @@ public final class DispatcherThreads {
   private final @Nullable HttpClient ownedClient;
 
   /**
+   * Runs the sweep that ends response bodies past their attempt's deadline ({@link BodyDeadlines}),
+   * on a thread of its own: on the scheduler it waited behind whatever background work ran there (a
+   * purge of a large backlog, a reload, a claim from a slow Store), and no body was cut meanwhile.
+   * Its thread ends after {@link #SWEEPER_KEEP_ALIVE} without bodies to watch.
+   */
+  private final ScheduledThreadPoolExecutor bodySweeper;
+
+  static final Duration SWEEPER_KEEP_ALIVE = Duration.ofSeconds(10);
+
+  /**
    * Creates the threads (and the HTTP client) the caller did not pass in.
    *
    * @param callerClient the caller's HTTP client, or null to create one
@@ -78,6 +89,9 @@ public final class DispatcherThreads {
       this.ownedClient = null;
     }
     this.client = c;
+    this.bodySweeper = new ScheduledThreadPoolExecutor(1, Threads.named("hookline-body-deadlines"));
+    bodySweeper.setKeepAliveTime(SWEEPER_KEEP_ALIVE.toNanos(), TimeUnit.NANOSECONDS);
+    bodySweeper.allowCoreThreadTimeOut(true);
 
     boolean onVirtual = false;
     if (callerWorkers != null) {
@@ -151,8 +165,18 @@ public final class DispatcherThreads {
   }
 
   /**
+   * The scheduler of the sweep that ends response bodies past their deadline: never busy with
+   * anything else.
+   *
+   * @return the sweep's scheduler, owned here
+   */
+  public ScheduledExecutorService bodySweeper() {
+    return bodySweeper;
+  }
+
+  /**
    * Stops the worker pool (letting queued tasks run), then what was created here: the scheduler,
-   * the HTTP client and its executor. Waits up to 15 s for each.
+   * the body-deadline sweep's thread, the HTTP client and its executor. Waits up to 15 s for each.
    */
   public void shutdown() {
     ExecutorService owned = ownedWorkerPool;
@@ -164,6 +188,8 @@ public final class DispatcherThreads {
       scheduler.shutdownNow();
       awaitTermination(scheduler);
     }
+    bodySweeper.shutdownNow();
+    awaitTermination(bodySweeper);
     if (ownedClient != null) {
       closeClient(ownedClient);
     }

@@ -738,9 +738,12 @@ public final class ClaimLoop {
           if (rejectionWarned.get()) {
             rejectionWarned.set(false);
           }
-        } catch (RejectedExecutionException e) {
+        } catch (RuntimeException e) {
           // The worker executor (the caller's, or ours shut down) refused it: handed back for a
           // later try, not due at once, or the next round would claim it and be refused again.
+          // Any exception, not only RejectedExecutionException: a caller's executor may throw
+          // another (IllegalStateException as it closes), and the task, never run nor cancelled,
+          // kept its worker and its endpoint's slot for good.
           task.rejected = true;
           if (!closing) {
             warnRejected(e);
@@ -756,7 +759,7 @@ public final class ClaimLoop {
   }
 
   /** One WARN per streak of refusals by the worker executor; DEBUG for the rest. */
-  private void warnRejected(RejectedExecutionException e) {
+  private void warnRejected(RuntimeException e) {
     if (rejectionWarned.compareAndSet(false, true)) {
       log.warn(
           "the worker executor refused an attempt; its delivery is handed back for a later try:"

@@ -1,0 +1,67 @@
+package dev.hookline.delivery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hookline.Delivery;
+import dev.hookline.DeliveryState;
+import dev.hookline.Event;
+import dev.hookline.UserEvents;
+import dev.hookline.testing.LoopbackSink;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A caller's worker executor that fails a hand-off with something other than {@code
+ * RejectedExecutionException} (an executor closing down that throws {@code IllegalStateException},
+ * say) must not cost the dispatcher a worker and the endpoint a slot for good: the attempt is
+ * handed back, as after a refusal.
+ */
+class WorkerExecutorFailureTest {
+  private final Harness h = new Harness();
+
+  @Test
+  void anExecutorThatThrowsOnceLeavesNothingHeld() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    AtomicBoolean failOnce = new AtomicBoolean(true);
+    try (LoopbackSink sink = LoopbackSink.recording()) {
+      h.receiving(sink.uri("/hook"), null, UserEvents.CREATED);
+      try (Dispatcher d =
+          h.dispatcher(Duration.ofSeconds(2))
+              .workers(1)
+              .workerExecutor(
+                  task -> {
+                    if (failOnce.compareAndSet(true, false)) {
+                      throw new IllegalStateException("executor is closing (simulated)");
+                    }
+                    pool.execute(task);
+                  })
+              .build()) {
+        Event e = h.event(UserEvents.CREATED);
+        d.publish(e);
+        try {
+          d.runDueNow();
+        } catch (IllegalStateException expected) {
+          // either way: what matters is what the dispatcher still holds
+        }
+        assertTrue(d.toString().contains("busy=0]"), d.toString());
+
+        // Due again after the hand-back's short delay; a run then sends it and ends.
+        h.clock.advance(Duration.ofMinutes(2));
+        assertTimeoutPreemptively(Duration.ofSeconds(10), d::runDueNow);
+        Delivery delivery = h.only(e.id());
+        assertEquals(DeliveryState.SUCCEEDED, delivery.state(), delivery.toString());
+        assertEquals(Map.of(e.id(), 1), sink.counts());
+      }
+    } finally {
+      pool.shutdownNow();
+      assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+    }
+  }
+}

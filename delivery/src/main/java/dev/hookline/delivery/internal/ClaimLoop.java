@@ -713,10 +713,26 @@ public final class ClaimLoop {
       Delivery d = cd.delivery();
       String webhookId = d.webhookId();
       Instant now = clock.instant();
-      Webhook w = webhooks.current(webhookId);
+      Webhook w = null;
+      boolean looked = false;
+      try {
+        // From the Store if the view no longer knows the webhook (deleted while this waited).
+        w = webhooks.current(webhookId);
+        looked = true;
+      } catch (RuntimeException e) {
+        // Handed back below like any delivery that cannot start: thrown from here (often on the
+        // thread of the attempt whose slot it took over) it kept its worker, slot and tenant share
+        // for good.
+        log.warn(
+            "could not look up the webhook of a queued delivery, released: webhook={} delivery={}"
+                + " error={}",
+            webhookId,
+            d.id(),
+            e.toString());
+      }
       EndpointHealth.Permit permit = null;
-      if (closing) {
-        // Nothing starts once claiming stopped.
+      if (closing || !looked) {
+        // Nothing starts once claiming stopped, nor without knowing where to.
       } else if (w == null || !w.receivesEvents()) {
         parked.add(webhookId);
       } else if (cd.lease().expiresAt().isBefore(now.plus(maxQueueWait))) {

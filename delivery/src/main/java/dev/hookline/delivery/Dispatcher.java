@@ -291,7 +291,8 @@ public final class Dispatcher implements AutoCloseable {
    * @throws dev.hookline.EventConflictException if the event's id names a different event the Store
    *     keeps, of this or another tenant (nothing is enqueued)
    * @throws dev.hookline.EventValidationException if the event's {@code subject.tenant} is not one
-   *     a webhook can have (1 to 128 characters {@code A-Z a-z 0-9 . _ : @ -})
+   *     a webhook can have (1 to 128 characters {@code A-Z a-z 0-9 . _ : @ -}), or its {@code
+   *     subject.user_id} or {@code subject.app_id} holds a control character
    * @throws IllegalStateException if the dispatcher is closed
    */
   public PublishResult publish(Event event) {
@@ -307,6 +308,8 @@ public final class Dispatcher implements AutoCloseable {
    * @throws PayloadTooLargeException if any event's body exceeds the limit (nothing is enqueued)
    * @throws dev.hookline.EventConflictException if an event's id names a different event, stored or
    *     in the list (nothing is enqueued)
+   * @throws dev.hookline.EventValidationException if an event's subject breaks a rule of {@link
+   *     #publish(Event)} (nothing is enqueued)
    * @throws IllegalStateException if the dispatcher is closed
    */
   public PublishResult publish(List<Event> events) {
@@ -365,6 +368,8 @@ public final class Dispatcher implements AutoCloseable {
    *     enqueued)
    * @throws dev.hookline.EventConflictException if the event's id names a different event the Store
    *     keeps (what the call wrote is taken back; the caller's transaction may go on)
+   * @throws dev.hookline.EventValidationException if the event's subject breaks a rule of {@link
+   *     #publish(Event)} (nothing is written)
    */
   public PublishResult publish(Connection connection, Event event) {
     Objects.requireNonNull(connection, "connection");

@@ -205,6 +205,37 @@ class RoutingAndVerificationTest {
     assertEquals(1, dispatcher.publish(good).count(), "the host's webhook receives it");
   }
 
+  /**
+   * A subject id with a control character: PostgreSQL's text refuses U+0000 (the in-memory store
+   * took such an event, the PostgreSQL one failed its enqueue), and a line break forges log lines.
+   * Refused at publish on every store, naming the field and where.
+   */
+  @Test
+  void aSubjectIdWithAControlCharacterIsRefusedAtPublish() {
+    h.receiving(url("/a"), null, UserEvents.CREATED);
+    List<Subject> bad =
+        List.of(
+            Subject.user("u" + (char) 0 + "1"),
+            Subject.user("u1\nlevel=ERROR forged"),
+            Subject.user("u1").withApp("app" + (char) 0x7f));
+    for (Subject subject : bad) {
+      Event e =
+          Event.builder(UserEvents.CREATED).occurredAt(h.clock.instant()).subject(subject).build();
+      EventValidationException refused =
+          assertThrows(EventValidationException.class, () -> dispatcher.publish(e));
+      String field = subject.appId().isPresent() ? "subject.app_id" : "subject.user_id";
+      assertEquals(field, refused.violations().get(0).field());
+      assertTrue(refused.getMessage().contains("control character"), refused.getMessage());
+    }
+    assertTrue(h.store.findDeliveries(DeliveryQuery.builder().build()).isEmpty());
+    Event good =
+        Event.builder(UserEvents.CREATED)
+            .occurredAt(h.clock.instant())
+            .subject(Subject.user("user 1 " + (char) 0xe9).withApp("app-1"))
+            .build();
+    assertEquals(1, dispatcher.publish(good).count());
+  }
+
   @Test
   void sendTestDeliversAWebhookTestEventToThatWebhookOnly() {
     Webhook a = h.receiving(url("/a"), null, UserEvents.CREATED);

@@ -293,9 +293,27 @@ public final class Outbox {
                   "is not a tenant any webhook can have",
                   "1 to 128 characters A-Z a-z 0-9 . _ : @ -")));
     }
+    // Control characters likewise: PostgreSQL's text refuses U+0000, so such an event was taken
+    // by the in-memory store and failed the PostgreSQL enqueue with a StoreException; and a line
+    // break in a user id forges lines in the logs that name it.
+    checkNoControl("subject.user_id", e.subject().userId());
+    e.subject().appId().ifPresent(a -> checkNoControl("subject.app_id", a));
     int size = Payloads.body(e).length;
     if (size > maxPayloadBytes) {
       throw new PayloadTooLargeException(e.id(), size, maxPayloadBytes);
+    }
+  }
+
+  private static void checkNoControl(String field, String value) {
+    for (int i = 0; i < value.length(); i++) {
+      if (Character.isISOControl(value.charAt(i))) {
+        throw new EventValidationException(
+            List.of(
+                new Violation(
+                    field,
+                    "holds a control character at position " + (i + 1),
+                    "1 to 256 characters, none of them U+0000-U+001F or U+007F-U+009F")));
+      }
     }
   }
 

@@ -13,19 +13,10 @@ import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
 import dev.hookline.testing.Poll;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -44,7 +35,7 @@ class StalledOutcomeWriteTest {
 
   @Test
   void anOutcomeIsRecordedOnceAWriteOnADeadConnectionTimesOut() throws Exception {
-    try (Relay relay = new Relay(EmbeddedDb.server().getPort());
+    try (BlackHoleRelay relay = new BlackHoleRelay(EmbeddedDb.server().getPort());
         SimpleConnectionPool pool =
             SimpleConnectionPool.forUrl(
                 "jdbc:postgresql://127.0.0.1:"
@@ -122,88 +113,6 @@ class StalledOutcomeWriteTest {
           "not recorded, so sent again when its lease expires");
     } finally {
       EmbeddedDb.dropSchema(EmbeddedDb.dataSource(), SCHEMA);
-    }
-  }
-
-  /** A TCP relay that can start swallowing the traffic of the connections it has (see liveness). */
-  private static final class Relay implements AutoCloseable {
-    private final ServerSocket server;
-    private final int target;
-    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-    private final AtomicInteger generation = new AtomicInteger();
-    private final AtomicLong swallowed = new AtomicLong();
-
-    Relay(int target) throws IOException {
-      this.target = target;
-      this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-      Thread acceptor = new Thread(this::accept, "relay-accept");
-      acceptor.setDaemon(true);
-      acceptor.start();
-    }
-
-    int port() {
-      return server.getLocalPort();
-    }
-
-    long swallowed() {
-      return swallowed.get();
-    }
-
-    void blackHoleExisting() {
-      generation.incrementAndGet();
-    }
-
-    private void accept() {
-      while (!server.isClosed()) {
-        try {
-          Socket client = server.accept();
-          Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
-          sockets.add(client);
-          sockets.add(upstream);
-          int born = generation.get();
-          pump(client, upstream, born);
-          pump(upstream, client, born);
-        } catch (IOException e) {
-          return;
-        }
-      }
-    }
-
-    private void pump(Socket from, Socket to, int born) {
-      Thread t =
-          new Thread(
-              () -> {
-                byte[] buf = new byte[8192];
-                try (InputStream in = from.getInputStream()) {
-                  OutputStream out = to.getOutputStream();
-                  for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-                    if (generation.get() == born) {
-                      out.write(buf, 0, n);
-                      out.flush();
-                    } else {
-                      swallowed.addAndGet(n);
-                    }
-                  }
-                } catch (IOException e) {
-                  // closed
-                }
-              },
-              "relay-pump");
-      t.setDaemon(true);
-      t.start();
-    }
-
-    /** Closes every connection and stops accepting. */
-    void cut() throws IOException {
-      server.close();
-      for (Socket s : sockets) {
-        s.close();
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      cut();
     }
   }
 }

@@ -3,23 +3,17 @@ package dev.hookline.store.jdbc.internal;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hookline.spi.WebhookWatcher;
+import dev.hookline.store.jdbc.BlackHoleRelay;
 import dev.hookline.testing.Poll;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,7 +56,7 @@ class ChangeFeedLivenessTest {
             resyncs.incrementAndGet();
           }
         };
-    try (Relay relay = new Relay(pg.getPort());
+    try (BlackHoleRelay relay = new BlackHoleRelay(pg.getPort());
         SimpleConnectionPool viaRelay =
             SimpleConnectionPool.forUrl(
                 "jdbc:postgresql://127.0.0.1:"
@@ -102,86 +96,6 @@ class ChangeFeedLivenessTest {
       ps.setString(1, channel);
       ps.setString(2, id);
       ps.execute();
-    }
-  }
-
-  /**
-   * A TCP relay on loopback to the database. {@link #blackHoleExisting} makes every connection open
-   * at that moment swallow what either side sends, without closing anything; connections accepted
-   * later are relayed normally.
-   */
-  private static final class Relay implements AutoCloseable {
-    private final ServerSocket server;
-    private final int target;
-    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-    private final AtomicInteger generation = new AtomicInteger();
-    private final AtomicInteger accepted = new AtomicInteger();
-
-    Relay(int target) throws IOException {
-      this.target = target;
-      this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-      Thread acceptor = new Thread(this::accept, "relay-accept");
-      acceptor.setDaemon(true);
-      acceptor.start();
-    }
-
-    int port() {
-      return server.getLocalPort();
-    }
-
-    int connections() {
-      return accepted.get();
-    }
-
-    void blackHoleExisting() {
-      generation.incrementAndGet();
-    }
-
-    private void accept() {
-      while (!server.isClosed()) {
-        try {
-          Socket client = server.accept();
-          Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
-          sockets.add(client);
-          sockets.add(upstream);
-          accepted.incrementAndGet();
-          int born = generation.get();
-          pump(client, upstream, born);
-          pump(upstream, client, born);
-        } catch (IOException e) {
-          return; // closed
-        }
-      }
-    }
-
-    private void pump(Socket from, Socket to, int born) {
-      Thread t =
-          new Thread(
-              () -> {
-                byte[] buf = new byte[8192];
-                try (InputStream in = from.getInputStream()) {
-                  OutputStream out = to.getOutputStream();
-                  for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-                    if (generation.get() == born) {
-                      out.write(buf, 0, n);
-                      out.flush();
-                    } // else: swallowed, as by a network that drops the packets
-                  }
-                } catch (IOException e) {
-                  // either side closed
-                }
-              },
-              "relay-pump");
-      t.setDaemon(true);
-      t.start();
-    }
-
-    @Override
-    public void close() throws IOException {
-      server.close();
-      for (Socket s : sockets) {
-        s.close();
-      }
     }
   }
 }

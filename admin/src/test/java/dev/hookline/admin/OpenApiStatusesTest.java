@@ -118,14 +118,24 @@ class OpenApiStatusesTest {
 
   @Test
   void everyAuthenticatedOperationDocumentsTheStoreUnavailable503() {
+    everyOperationWithAFailingStoreIs(AdminStoreException.Reason.UNAVAILABLE, 503);
+  }
+
+  /** A store error that retrying cannot fix (a data or constraint error) is a 500 anywhere. */
+  @Test
+  void everyAuthenticatedOperationDocumentsTheInternalError500() {
+    everyOperationWithAFailingStoreIs(AdminStoreException.Reason.FAILED, 500);
+  }
+
+  private static void everyOperationWithAFailingStoreIs(
+      AdminStoreException.Reason reason, int status) {
     AdminStore down =
         (AdminStore)
             Proxy.newProxyInstance(
                 AdminStore.class.getClassLoader(),
                 new Class<?>[] {AdminStore.class},
                 (proxy, method, args) -> {
-                  throw new AdminStoreException(
-                      AdminStoreException.Reason.UNAVAILABLE, "database gone (test)");
+                  throw new AdminStoreException(reason, "database gone (test)");
                 });
     WebhookRegistry registry = WebhookRegistry.builder().store(new InMemoryStore()).build();
     List<String> undocumented = new ArrayList<>();
@@ -147,8 +157,8 @@ class OpenApiStatusesTest {
                       .header("Authorization", "Bearer hkl_" + "Q".repeat(43))
                       .remoteAddress("127.0.0.1")
                       .build());
-          assertEquals(503, r.status(), method + " " + p.getKey());
-          String missing = documented(method, p.getKey(), 503);
+          assertEquals(status, r.status(), method + " " + p.getKey());
+          String missing = documented(method, p.getKey(), status);
           if (missing != null) {
             undocumented.add(missing);
           }

@@ -165,7 +165,14 @@ public final class AdminService {
       return problem(p);
     } catch (AdminStoreException e) {
       if (e.reason() != AdminStoreException.Reason.UNAVAILABLE) {
-        log.error("admin API request failed: {} {}", request.method(), request.path(), e);
+        // Not worth retrying: a 500. The store's message names no value (AdminStoreException's
+        // contract); its cause's may (a driver's "Failing row contains (...)" holds a token hash),
+        // so of the causes only their types and SQLStates are logged.
+        log.error(
+            "admin API request failed, store error: {} {}: {}",
+            request.method(),
+            request.path(),
+            withoutCauseMessages(e));
         return problem(
             new Problem(
                 500, "internal", "Internal error", "the server failed; see its log", List.of()));
@@ -190,6 +197,19 @@ public final class AdminService {
           new Problem(
               500, "internal", "Internal error", "the server failed; see its log", List.of()));
     }
+  }
+
+  /** An exception's own message and the types (and SQLStates) of its causes, not their text. */
+  private static String withoutCauseMessages(AdminStoreException e) {
+    StringBuilder b = new StringBuilder(String.valueOf(e.getMessage()));
+    int depth = 0;
+    for (Throwable c = e.getCause(); c != null && depth < 10; c = c.getCause(), depth++) {
+      b.append("; caused by ").append(c.getClass().getName());
+      if (c instanceof java.sql.SQLException sql && sql.getSQLState() != null) {
+        b.append(" (SQLState ").append(sql.getSQLState()).append(')');
+      }
+    }
+    return b.toString();
   }
 
   // ------------------------------------------------------------------ authentication

@@ -17,8 +17,16 @@ public final class AdminStoreException extends HooklineException {
     DUPLICATE,
     /** The database schema lacks the store's tables: migrate it first. */
     SCHEMA_OUT_OF_DATE,
-    /** The database failed or could not be reached. */
-    UNAVAILABLE
+    /**
+     * The database could not be reached, or is shutting down, overloaded or timed out: trying again
+     * later may work.
+     */
+    UNAVAILABLE,
+    /**
+     * The database refused the request (a data or constraint error, or a bug): trying again does
+     * not help.
+     */
+    FAILED
   }
 
   private final Reason reason;

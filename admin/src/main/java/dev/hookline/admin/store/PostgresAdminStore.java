@@ -10,6 +10,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTimeoutException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
@@ -295,11 +299,48 @@ public final class PostgresAdminStore implements AdminStore {
     }
   }
 
+  /**
+   * A store failure: {@code UNAVAILABLE} (503, worth retrying) only when the database could not be
+   * reached or could not serve the request for now; a data or constraint error, which would fail
+   * again, is {@code FAILED} (500). The message holds the SQLState, never a value of the request.
+   */
   private static AdminStoreException failure(String what, SQLException e) {
+    boolean unavailable = unavailable(e);
     return new AdminStoreException(
-        AdminStoreException.Reason.UNAVAILABLE,
-        "the admin store could not " + what + " (SQLState " + e.getSQLState() + ")",
+        unavailable ? AdminStoreException.Reason.UNAVAILABLE : AdminStoreException.Reason.FAILED,
+        "the admin store could not "
+            + what
+            + (unavailable ? ", the database is unavailable" : ", the database refused it")
+            + " (SQLState "
+            + e.getSQLState()
+            + ")",
         e);
+  }
+
+  /**
+   * Whether a failure is the database being unreachable or unable to serve for now: connection
+   * exceptions (SQLState class 08), the server shutting down (57P01 to 57P05), insufficient
+   * resources (class 53), a statement or connection timeout (57014 and {@link SQLTimeoutException},
+   * a pool's {@link SQLTransientConnectionException}), or a connection the driver reports lost.
+   */
+  static boolean unavailable(SQLException e) {
+    for (SQLException x = e; x != null; x = x.getNextException()) {
+      if (x instanceof SQLTimeoutException
+          || x instanceof SQLTransientConnectionException
+          || x instanceof SQLNonTransientConnectionException
+          || x instanceof SQLRecoverableException) {
+        return true;
+      }
+      String state = x.getSQLState();
+      if (state != null
+          && (state.startsWith("08")
+              || state.startsWith("53")
+              || state.startsWith("57P0")
+              || state.equals("57014"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

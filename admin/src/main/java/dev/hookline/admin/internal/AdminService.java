@@ -138,7 +138,8 @@ public final class AdminService {
         requireMethod(request, "GET");
         return openApiDocument();
       }
-      OptionalLong blocked = authFailures.blockedFor(request.remoteAddress());
+      String client = ClientKey.of(request.remoteAddress());
+      OptionalLong blocked = authFailures.blockedFor(client);
       Authenticated who;
       if (blocked.isPresent()) {
         // A valid hkl_ token still works from a blocked address: behind a reverse proxy every
@@ -152,7 +153,7 @@ public final class AdminService {
                             "too many failed authentications from this address",
                             blocked.getAsLong()));
       } else {
-        who = authenticate(request);
+        who = authenticate(request, client);
       }
       if (!who.bearerToken()) {
         refuseCrossSite(request);
@@ -234,7 +235,7 @@ public final class AdminService {
     return Optional.empty();
   }
 
-  private Authenticated authenticate(AdminRequest request) {
+  private Authenticated authenticate(AdminRequest request, String client) {
     Optional<String> header = request.header("Authorization");
     Optional<Authenticated> token = byBearerToken(request);
     if (token.isPresent()) {
@@ -246,7 +247,7 @@ public final class AdminService {
         return new Authenticated(p.get(), false);
       }
     }
-    authFailures.record(request.remoteAddress());
+    authFailures.record(client);
     throw Problem.unauthorized(
         header.isPresent()
             ? "the token is not valid, expired or revoked"

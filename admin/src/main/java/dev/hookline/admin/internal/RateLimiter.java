@@ -9,8 +9,16 @@ import java.util.Map;
 import java.util.OptionalLong;
 
 /**
- * A fixed-window counter per key (a client address, a webhook id), on an injected clock. Holds at
- * most {@link #MAX_KEYS} keys, dropping finished windows first. Thread-safe.
+ * A fixed-window counter per key (a client address, a webhook id), on an injected clock.
+ * Thread-safe.
+ *
+ * <p>Holds at most {@link #MAX_KEYS} keys, in the order their windows started. To make room it
+ * drops finished windows first, then the oldest keys that have not used up their window. It never
+ * drops a key that is blocked: otherwise whoever can act from many keys (an attacker with many
+ * addresses) could push its own blocked key out by acting from others, and be let in again. While
+ * every key held is blocked, a key it does not hold is blocked too, until the earliest window ends
+ * ({@link #blockedFor}): failing closed is the safe side, and the table is full of blocked keys
+ * only while someone acts from {@link #MAX_KEYS} keys at once.
  */
 final class RateLimiter {
   static final int MAX_KEYS = 10_000;
@@ -30,25 +38,32 @@ final class RateLimiter {
   synchronized OptionalLong blockedFor(String key) {
     long now = clock.millis();
     long[] w = windows.get(key);
-    if (w == null || now >= w[0] + window.toMillis() || w[1] < max) {
+    if (w == null) {
+      // A key not held is blocked only while the table is full of blocked keys.
+      return windows.size() < MAX_KEYS || hasRoom(now)
+          ? OptionalLong.empty()
+          : OptionalLong.of(seconds(earliestEnd() - now));
+    }
+    if (now >= end(w) || w[1] < max) {
       return OptionalLong.empty();
     }
-    long waitMillis = w[0] + window.toMillis() - now;
-    return OptionalLong.of(Math.max(1, (waitMillis + 999) / 1000));
+    return OptionalLong.of(seconds(end(w) - now));
   }
 
   /** Counts one act of the key. */
   synchronized void record(String key) {
     long now = clock.millis();
     long[] w = windows.get(key);
-    if (w == null || now >= w[0] + window.toMillis()) {
-      if (windows.size() >= MAX_KEYS) {
-        evict(now);
-      }
-      windows.put(key, new long[] {now, 1});
-    } else {
+    if (w != null && now < end(w)) {
       w[1]++;
+      return;
     }
+    if (w != null) {
+      windows.remove(key); // a new window: to the end of the order
+    } else if (windows.size() >= MAX_KEYS && !makeRoom(now)) {
+      return; // every key held is blocked; blockedFor refuses keys not held meanwhile
+    }
+    windows.put(key, new long[] {now, 1});
   }
 
   /** Counts one act if the key may act; otherwise returns the seconds to wait. */
@@ -60,17 +75,49 @@ final class RateLimiter {
     return blocked;
   }
 
-  private void evict(long now) {
-    for (Iterator<long[]> it = windows.values().iterator(); it.hasNext(); ) {
-      if (now >= it.next()[0] + window.toMillis()) {
+  private long end(long[] w) {
+    return w[0] + window.toMillis();
+  }
+
+  private boolean blocked(long[] w, long now) {
+    return now < end(w) && w[1] >= max;
+  }
+
+  /** Whether a key could be dropped: a finished window, or one not used up. */
+  private boolean hasRoom(long now) {
+    for (long[] w : windows.values()) {
+      if (!blocked(w, now)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Drops finished windows, then the oldest keys not blocked, until there is room for one more.
+   * Returns false, dropping nothing blocked, if every key held is blocked.
+   */
+  private boolean makeRoom(long now) {
+    windows.values().removeIf(w -> now >= end(w));
+    for (Iterator<long[]> it = windows.values().iterator();
+        windows.size() >= MAX_KEYS && it.hasNext(); ) {
+      if (!blocked(it.next(), now)) {
         it.remove();
       }
     }
-    Iterator<String> oldest = windows.keySet().iterator();
-    while (windows.size() >= MAX_KEYS && oldest.hasNext()) {
-      oldest.next();
-      oldest.remove();
+    return windows.size() < MAX_KEYS;
+  }
+
+  private long earliestEnd() {
+    long earliest = Long.MAX_VALUE;
+    for (long[] w : windows.values()) {
+      earliest = Math.min(earliest, end(w));
     }
+    return earliest;
+  }
+
+  private static long seconds(long millis) {
+    return Math.max(1, (millis + 999) / 1000);
   }
 
   Instant now() {

@@ -708,9 +708,17 @@ public final class AdminService {
     } catch (IllegalStateException e) {
       throw Problem.conflict("not-receiving", String.valueOf(e.getMessage()));
     }
+    if (sent.deliveries().isEmpty()) {
+      // The Store adds no delivery for a webhook that is gone: another request deleted it after
+      // this one read it. That is the answer for a webhook deleted a moment earlier.
+      if (registry.get(w.id()).isEmpty()) {
+        throw Problem.notFound("the webhook " + w.id());
+      }
+      throw new IllegalStateException("the store queued no test delivery for " + w.id());
+    }
     audit(c, w.tenant(), "webhook.test", w.id(), List.of());
     ObjectNode out = JSON.createObjectNode();
-    out.put("delivery_id", sent.deliveries().isEmpty() ? "" : sent.deliveries().get(0).id());
+    out.put("delivery_id", sent.deliveries().get(0).id());
     return ok(202, out);
   }
 

@@ -556,11 +556,11 @@ public final class AdminService {
     Webhook current = visible(c, id);
     requireContentType(c.request, MERGE_PATCH);
     ObjectNode patch = object(c.request);
-    long expected =
-        c.request.header("If-Match").map(AdminService::version).orElse(current.version());
-    if (expected != current.version()) {
-      throw stale(expected, current.version());
+    Optional<String> ifMatch = c.request.header("If-Match");
+    if (ifMatch.isPresent()) {
+      requireMatch(ifMatch.get(), current.version());
     }
+    long expected = current.version(); // what the update checks again when it writes
     List<Violation> violations = new ArrayList<>();
     unknownFields(patch, PATCH_FIELDS, violations);
     WebhookDefinition.Builder b = current.definition().toBuilder();
@@ -1326,6 +1326,41 @@ public final class AdminService {
     Set<Violation> all = new LinkedHashSet<>(a);
     all.addAll(b);
     return List.copyOf(all);
+  }
+
+  /**
+   * Checks an {@code If-Match} header against the webhook's current version (RFC 9110 13.1.1):
+   * {@code *} matches any current webhook; a list of entity-tags matches if one of them is the
+   * version (empty list elements are ignored). A weak {@code W/"3"} counts as {@code "3"}, as the
+   * API has always taken it (a compressing proxy may weaken the ETag a client read).
+   *
+   * @throws Problem 412 if nothing matches; 400 if the header is neither {@code *} nor a list of
+   *     versions
+   */
+  private static void requireMatch(String ifMatch, long current) {
+    if (ifMatch.trim().equals("*")) {
+      return;
+    }
+    List<Long> versions = new ArrayList<>();
+    for (String element : ifMatch.split(",", -1)) {
+      if (!element.isBlank()) {
+        versions.add(version(element));
+      }
+    }
+    if (versions.isEmpty()) {
+      throw Problem.badRequest(
+          "If-Match", "is not a version", "the ETag of the webhook, such as \"3\", or *");
+    }
+    if (!versions.contains(current)) {
+      List<String> named = new ArrayList<>();
+      versions.forEach(v -> named.add(Long.toString(v)));
+      throw Problem.staleVersion(
+          "the webhook is at version "
+              + current
+              + ", not "
+              + String.join(" or ", named)
+              + ": read it again and reapply your change");
+    }
   }
 
   private static long version(String ifMatch) {

@@ -1005,12 +1005,43 @@ public final class AdminService {
         return ok(200, Render.token(t));
       }
       requireMethod(c.request, "GET", "DELETE");
+      requireRevocable(c.principal, t);
       if (tokens.revoke(t.id())) {
         audit(c, t.tenant(), "token.revoke", t.id(), List.of("revoked"));
       }
       return new AdminResponse(204, Map.of("Cache-Control", List.of("no-store")), new byte[0]);
     }
     throw Problem.notFound("the resource " + c.request.path());
+  }
+
+  /**
+   * A tenant-bound principal revokes only tokens whose scopes it holds all of, as it issues only
+   * such tokens: otherwise a token that may only manage tokens could cut off its tenant's wider
+   * ones. A host-level principal revokes any token.
+   */
+  private static void requireRevocable(Principal principal, StoredToken t) {
+    if (principal.tenant().isEmpty()) {
+      return;
+    }
+    List<String> lacking = new ArrayList<>();
+    for (Scope s : t.scopes()) {
+      if (!principal.has(s)) {
+        lacking.add(s.wireName());
+      }
+    }
+    if (!lacking.isEmpty()) {
+      throw new Problem(
+          403,
+          "token-scopes",
+          "Token holds more scopes",
+          "the token "
+              + t.id()
+              + " holds "
+              + String.join(", ", lacking)
+              + ", which this token does not: a tenant's token revokes only tokens whose scopes"
+              + " it holds all of",
+          List.of());
+    }
   }
 
   private AdminResponse listTokens(Call c) {

@@ -321,7 +321,9 @@ public final class PostgresAdminStore implements AdminStore {
    * Whether a failure is the database being unreachable or unable to serve for now: connection
    * exceptions (SQLState class 08), the server shutting down (57P01 to 57P05), insufficient
    * resources (class 53), a statement or connection timeout (57014 and {@link SQLTimeoutException},
-   * a pool's {@link SQLTransientConnectionException}), or a connection the driver reports lost.
+   * a pool's {@link SQLTransientConnectionException}), a connection the driver reports lost, or a
+   * conflict with another transaction that the same request survives when tried again (class 40, a
+   * deadlock or serialization failure; 55P03, a lock not available).
    */
   static boolean unavailable(SQLException e) {
     for (SQLException x = e; x != null; x = x.getNextException()) {
@@ -334,6 +336,8 @@ public final class PostgresAdminStore implements AdminStore {
       String state = x.getSQLState();
       if (state != null
           && (state.startsWith("08")
+              || state.startsWith("40")
+              || state.equals("55P03")
               || state.startsWith("53")
               || state.startsWith("57P0")
               || state.equals("57014"))) {

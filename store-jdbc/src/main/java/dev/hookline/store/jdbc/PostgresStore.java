@@ -1024,11 +1024,7 @@ public final class PostgresStore implements TransactionalStore {
       ps.setObject(i++, Rows.ts(request.leaseExpiry()));
       ps.setObject(i++, Rows.ts(request.now()));
       try (ResultSet rs = ps.executeQuery()) {
-        Map<String, Event> events = new HashMap<>();
-        while (rs.next()) {
-          Delivery d = Rows.delivery(rs, events, knownEvents);
-          out.add(new ClaimedDelivery(d, d.lease().orElseThrow()));
-        }
+        readClaimed(rs, out);
       }
     }
   }
@@ -1050,13 +1046,45 @@ public final class PostgresStore implements TransactionalStore {
       ps.setObject(i++, Rows.ts(request.leaseExpiry()));
       ps.setObject(i++, Rows.ts(request.now()));
       try (ResultSet rs = ps.executeQuery()) {
-        Map<String, Event> events = new HashMap<>();
-        while (rs.next()) {
-          Delivery d = Rows.delivery(rs, events, knownEvents);
-          out.add(new ClaimedDelivery(d, d.lease().orElseThrow()));
-        }
+        readClaimed(rs, out);
       }
     }
+  }
+
+  /**
+   * Reads the rows a claim statement returned. The claim committed with the statement
+   * (auto-commit), so a row that cannot be read back as a delivery (an attempt's error kind written
+   * by a newer library during a rolling upgrade, attempts not as this library writes them) must not
+   * fail the others: they are leased to the caller and would wait for their leases to expire, again
+   * at every expiry. Such a row is left out, logged by id only (never its data), and stays under
+   * the claim's lease: it is offered again once per lease, to any instance, one that can read it
+   * included.
+   */
+  private void readClaimed(ResultSet rs, List<ClaimedDelivery> out) throws SQLException {
+    Map<String, Event> events = new HashMap<>();
+    while (rs.next()) {
+      Delivery d;
+      try {
+        d = Rows.delivery(rs, events, knownEvents);
+      } catch (SQLException | RuntimeException e) {
+        if (e instanceof SQLException sql && !isRowData(sql)) {
+          throw sql; // the connection or the driver failed, not the row's data
+        }
+        log.error(
+            "claimed delivery {} cannot be read by this Hookline ({}); it is left in flight until"
+                + " its lease expires and is then claimed again, by this or another instance",
+            rs.getString("id"),
+            e.getClass().getName());
+        continue;
+      }
+      out.add(new ClaimedDelivery(d, d.lease().orElseThrow()));
+    }
+  }
+
+  /** Whether a mapping failure is the row's data: Rows' own (XX000) or a conversion (class 22). */
+  private static boolean isRowData(SQLException e) {
+    String state = e.getSQLState();
+    return state != null && (state.equals("XX000") || state.startsWith("22"));
   }
 
   /**

@@ -265,12 +265,18 @@ public final class Migrations {
               null,
               null);
         }
-      } catch (SQLException | RuntimeException e) {
+      } catch (SQLException | RuntimeException | Error e) {
+        // On a broken connection the rollback and the restore fail too; the first failure is the
+        // one to report (a restore in a finally block replaced it with "connection closed").
         SqlErrors.rollbackQuietly(c, e);
+        try {
+          c.setAutoCommit(autoCommit);
+        } catch (SQLException restoreFailure) {
+          e.addSuppressed(restoreFailure);
+        }
         throw e;
-      } finally {
-        c.setAutoCommit(autoCommit);
       }
+      c.setAutoCommit(autoCommit);
     } catch (SQLException e) {
       throw SqlErrors.wrap(op, e);
     }

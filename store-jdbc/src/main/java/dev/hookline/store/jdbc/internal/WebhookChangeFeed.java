@@ -230,6 +230,9 @@ public final class WebhookChangeFeed implements Store.Watch {
       if (!autoCommit) {
         c.setAutoCommit(true); // LISTEN takes effect when committed
       }
+      // Whether the connection no longer listens (or was closed): the pool lends it to others, and
+      // the driver would queue every notification of a channel still listened to on it.
+      boolean released = false;
       try {
         try (Statement st = c.createStatement()) {
           st.execute("LISTEN \"" + channel.replace("\"", "\"\"") + "\"");
@@ -259,17 +262,35 @@ public final class WebhookChangeFeed implements Store.Watch {
         try (Statement st = c.createStatement()) {
           st.execute("UNLISTEN *");
         }
+        released = true;
       } catch (SQLException | ReflectiveOperationException e) {
         // The failure went past the pool's proxy (through the unwrapped driver connection), so the
         // pool cannot know the connection broke: close it, so that it is not lent out again.
         notifications.discard();
+        released = true;
         throw e;
       } finally {
+        if (!released) {
+          // The watcher threw (or an Error): the connection works but still listens.
+          unlistenOrDiscard(c, notifications);
+        }
         if (!autoCommit && !c.isClosed()) {
           c.setAutoCommit(false);
         }
       }
       return true;
+    }
+  }
+
+  /**
+   * Stops the connection listening before it goes back to the pool; closes the physical connection
+   * if even that fails. Never throws: it runs while another failure is on its way out.
+   */
+  private static void unlistenOrDiscard(Connection c, Notifications notifications) {
+    try (Statement st = c.createStatement()) {
+      st.execute("UNLISTEN *");
+    } catch (SQLException | RuntimeException e) {
+      notifications.discard();
     }
   }
 

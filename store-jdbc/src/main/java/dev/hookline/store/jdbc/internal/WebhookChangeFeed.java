@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -50,6 +51,13 @@ public final class WebhookChangeFeed implements Store.Watch {
   private final String channel;
   private final WebhookWatcher watcher;
   private final CountDownLatch closed = new CountDownLatch(1);
+
+  /**
+   * Held by the feed's thread while it calls the watcher, which it does only while not closed; held
+   * by {@link #close} once closed, so that no call runs after {@code close()} returns.
+   */
+  private final ReentrantLock calling = new ReentrantLock();
+
   private final Thread thread;
   private final long healthCheckNanos;
   private final int checkTimeoutMillis;
@@ -159,6 +167,11 @@ public final class WebhookChangeFeed implements Store.Watch {
     notifyChange(c, channel, "");
   }
 
+  /**
+   * Stops the feed. It waits up to 5 s for the feed's thread to give its connection back (a thread
+   * still waiting for a connection, or for the database, then gives it back when it gets it), and
+   * for a call to the watcher in progress to end: the watcher is never called once this returns.
+   */
   @Override
   public void close() {
     closed.countDown();
@@ -166,6 +179,27 @@ public final class WebhookChangeFeed implements Store.Watch {
       thread.join(TimeUnit.SECONDS.toMillis(5));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    // Once this lock is ours, any call to the watcher that started before closed was set has ended.
+    calling.lock();
+    try {
+      log.debug("webhook change feed closed: channel={}", channel);
+    } finally {
+      calling.unlock();
+    }
+  }
+
+  /** Calls the watcher unless closed; returns false if closed. */
+  private boolean tell(Runnable call) {
+    calling.lock();
+    try {
+      if (isClosed()) {
+        return false;
+      }
+      call.run();
+      return true;
+    } finally {
+      calling.unlock();
     }
   }
 
@@ -219,6 +253,9 @@ public final class WebhookChangeFeed implements Store.Watch {
    */
   private boolean listen() throws SQLException, ReflectiveOperationException {
     try (Connection c = dataSource.getConnection()) {
+      if (isClosed()) {
+        return true; // closed while waiting for the connection (close() may have returned)
+      }
       Notifications notifications = Notifications.of(c, dataSource, channel);
       if (notifications == null) {
         log.info(
@@ -244,14 +281,14 @@ public final class WebhookChangeFeed implements Store.Watch {
         } else {
           log.debug("webhook change feed listening: channel={}", channel);
         }
-        watcher.resync(); // whatever changed before LISTEN took effect
+        tell(watcher::resync); // whatever changed before LISTEN took effect
         long checkAt = System.nanoTime() + healthCheckNanos;
         while (!isClosed()) {
           for (String id : notifications.next(WAIT_MILLIS)) {
             if (id.isEmpty()) {
-              watcher.deliveriesQueued();
+              tell(watcher::deliveriesQueued);
             } else {
-              watcher.changed(id);
+              tell(() -> watcher.changed(id));
             }
           }
           if (System.nanoTime() - checkAt >= 0) {

@@ -88,6 +88,9 @@ import org.slf4j.LoggerFactory;
 public final class PostgresStore implements TransactionalStore {
   private static final Logger log = LoggerFactory.getLogger(PostgresStore.class);
 
+  /** How many times {@link #runHot} runs a statement that keeps failing with 40001. */
+  private static final int SERIALIZATION_TRIES = 3;
+
   /** The schema used when none is set. */
   public static final String DEFAULT_SCHEMA = "hookline";
 
@@ -988,14 +991,20 @@ public final class PostgresStore implements TransactionalStore {
   public List<ClaimedDelivery> claim(ClaimRequest request) {
     Objects.requireNonNull(request, "request");
     boolean excluding = !request.excludedWebhookIds().isEmpty();
+    if (request.lane() != Lane.ANY) {
+      // One statement: nothing of it committed if it failed, so it may run again.
+      return runHot(
+          "claim deliveries",
+          c -> {
+            List<ClaimedDelivery> out = new ArrayList<>();
+            claimLane(c, sql.claimLane(request.lane(), excluding), request, out);
+            return out;
+          });
+    }
     return run(
         "claim deliveries",
         c -> {
           List<ClaimedDelivery> out = new ArrayList<>();
-          if (request.lane() != Lane.ANY) {
-            claimLane(c, sql.claimLane(request.lane(), excluding), request, out);
-            return out;
-          }
           claimInto(c, sql.claim(true, Lane.ANY, excluding), request, out);
           claimInto(c, sql.claim(false, Lane.FIRST_ATTEMPTS, excluding), request, out);
           claimInto(c, sql.claim(false, Lane.RETRIES, excluding), request, out);
@@ -1236,7 +1245,7 @@ public final class PostgresStore implements TransactionalStore {
             ? "record the outcome of delivery " + batch.get(0).deliveryId()
             : "record the outcomes of " + batch.size() + " deliveries";
     Set<Recorded> recorded =
-        run(
+        runHot(
             operation,
             c -> {
               int n = batch.size();
@@ -1575,6 +1584,31 @@ public final class PostgresStore implements TransactionalStore {
    * Runs statements on a borrowed connection, returned before this method returns. A connection the
    * pool hands out with auto-commit off is committed (or rolled back) here.
    */
+  /**
+   * Runs one of the hot path's single statements (a lane's claim, an outcome write) as {@link
+   * #run}, again with a fresh snapshot if it failed with a serialization failure (40001). That
+   * happens only where the session's default isolation is REPEATABLE READ or SERIALIZABLE (which
+   * {@code build()} warns about): the statement waited for a row another transaction then changed,
+   * where READ COMMITTED would have re-read the row. The failed statement committed nothing, and
+   * running it again is what READ COMMITTED does, without a round trip when nothing conflicts.
+   */
+  private <T> T runHot(String operation, Work<T> work) {
+    for (int tries = 1; ; tries++) {
+      try {
+        return run(operation, work);
+      } catch (StoreException e) {
+        if (tries >= SERIALIZATION_TRIES || !e.sqlState().filter("40001"::equals).isPresent()) {
+          throw e;
+        }
+        log.debug(
+            "{}: serialization failure, trying again ({} of {})",
+            operation,
+            tries,
+            SERIALIZATION_TRIES);
+      }
+    }
+  }
+
   private <T> T run(String operation, Work<T> work) {
     try (Connection c = dataSource.getConnection()) {
       int before = bound(c);

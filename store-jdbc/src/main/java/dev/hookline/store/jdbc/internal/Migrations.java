@@ -250,6 +250,7 @@ public final class Migrations {
       }
       try {
         int version = apply ? applyPending(c, schema) : currentVersion(c, schema);
+        warnUnlessReadCommitted(c); // after: applyPending sets the transaction's isolation first
         c.commit();
         if (!apply && version < latestVersion()) {
           throw new StoreException(
@@ -279,6 +280,34 @@ public final class Migrations {
       c.setAutoCommit(autoCommit);
     } catch (SQLException e) {
       throw SqlErrors.wrap(op, e);
+    }
+  }
+
+  /**
+   * Warns when the session's default isolation (the role's or database's {@code
+   * default_transaction_isolation}, or a pool's {@code transactionIsolation}) is not READ
+   * COMMITTED: the store's claims and outcome writes run in auto-commit and so take it, and under
+   * REPEATABLE READ or SERIALIZABLE they fail with serialization errors (40001) when deliveries are
+   * contended. The store tries those statements again, a few times; it cannot make them immune.
+   */
+  private static void warnUnlessReadCommitted(Connection c) throws SQLException {
+    String isolation;
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT current_setting('default_transaction_isolation')")) {
+      isolation = rs.next() ? rs.getString(1) : null;
+    }
+    // PostgreSQL runs READ UNCOMMITTED as READ COMMITTED.
+    if (isolation != null
+        && !isolation.equals("read committed")
+        && !isolation.equals("read uncommitted")) {
+      LOG.warn(
+          "The Hookline store's connections default to isolation '{}'"
+              + " (default_transaction_isolation); the store needs READ COMMITTED: its claims and"
+              + " outcome writes run in auto-commit and fail with serialization errors (SQLState"
+              + " 40001) when deliveries are contended. Set default_transaction_isolation ="
+              + " 'read committed' for the store's role or database (ALTER ROLE ... SET), or"
+              + " leave the pool's transaction isolation at its default",
+          isolation);
     }
   }
 

@@ -1581,10 +1581,6 @@ public final class PostgresStore implements TransactionalStore {
   }
 
   /**
-   * Runs statements on a borrowed connection, returned before this method returns. A connection the
-   * pool hands out with auto-commit off is committed (or rolled back) here.
-   */
-  /**
    * Runs one of the hot path's single statements (a lane's claim, an outcome write) as {@link
    * #run}, again with a fresh snapshot if it failed with a serialization failure (40001). That
    * happens only where the session's default isolation is REPEATABLE READ or SERIALIZABLE (which
@@ -1609,6 +1605,10 @@ public final class PostgresStore implements TransactionalStore {
     }
   }
 
+  /**
+   * Runs statements on a borrowed connection, returned before this method returns. A connection the
+   * pool hands out with auto-commit off is committed (or rolled back) here.
+   */
   private <T> T run(String operation, Work<T> work) {
     try (Connection c = dataSource.getConnection()) {
       int before = bound(c);

@@ -677,9 +677,16 @@ public final class ClaimLoop {
       }
       return;
     }
-    EndpointSlots<ClaimedDelivery>.Endpoint endpoint =
-        slots.endpoint(webhookId, w.tenant().orElse(null));
-    switch (endpoint.admit(cd)) {
+    EndpointSlots<ClaimedDelivery>.Endpoint endpoint;
+    EndpointSlots.Admission admission;
+    do {
+      // A reload may forget the endpoint between the lookup and the admission: look again, or
+      // this delivery ran on the forgotten endpoint beside those of the fresh one.
+      endpoint = slots.endpoint(webhookId, w.tenant().orElse(null));
+      admission = endpoint.admit(cd);
+    } while (admission == EndpointSlots.Admission.RETIRED);
+    switch (admission) {
+      case RETIRED -> throw new AssertionError("looked up again above");
       case RUN -> launch(cd, endpoint);
       case QUEUED -> {
         // started by launch when a slot of the endpoint frees up

@@ -54,7 +54,13 @@ public final class EndpointSlots<T> {
      * All slots are taken and the queue is full, or the webhook's tenant holds its limit: nothing
      * was taken; hand the delivery back.
      */
-    FULL
+    FULL,
+    /**
+     * The endpoint was forgotten ({@link #retainOnly}) after it was looked up: nothing was taken;
+     * look the webhook's endpoint up again and admit there. Admitting to a forgotten endpoint would
+     * run beside the attempts of the fresh one the next lookup makes, beyond the limit.
+     */
+    RETIRED
   }
 
   private final int limit;
@@ -286,7 +292,11 @@ public final class EndpointSlots<T> {
    * @param ids the webhooks that exist
    */
   public void retainOnly(Set<String> ids) {
-    endpoints.entrySet().removeIf(e -> !ids.contains(e.getKey()) && e.getValue().isIdle());
+    for (Endpoint e : endpoints.values()) {
+      if (!ids.contains(e.webhookId)) {
+        e.retireIfIdle();
+      }
+    }
     mayBeFull.removeIf(id -> !endpoints.containsKey(id));
     for (Set<String> webhooks : webhooksByTenant.values()) {
       webhooks.removeIf(id -> !endpoints.containsKey(id));
@@ -315,6 +325,9 @@ public final class EndpointSlots<T> {
     private final @Nullable AtomicInteger tenantHeld;
     private int running;
     private final ArrayDeque<T> waiting = new ArrayDeque<>();
+
+    /** Forgotten by {@link #retainOnly}: admits nothing more (guarded by this). */
+    private boolean retired;
 
     Endpoint(String webhookId, @Nullable String tenant, @Nullable AtomicInteger tenantHeld) {
       this.webhookId = webhookId;
@@ -363,6 +376,9 @@ public final class EndpointSlots<T> {
     public Admission admit(T item) {
       Admission a;
       synchronized (this) {
+        if (retired) {
+          return Admission.RETIRED;
+        }
         if (running >= limit && waiting.size() >= queueLimit) {
           return Admission.FULL;
         }
@@ -423,8 +439,16 @@ public final class EndpointSlots<T> {
       return (running >= limit && waiting.size() >= queueLimit) || tenantFull();
     }
 
-    synchronized boolean isIdle() {
-      return running == 0;
+    /**
+     * Forgets this endpoint if no attempt holds it (its queue is then empty, by the invariant).
+     * Marked and removed under its monitor, so an {@link #admit} through a reference looked up
+     * before either sees it retired or takes a slot first (and then it is not idle, and stays).
+     */
+    synchronized void retireIfIdle() {
+      if (running == 0) {
+        retired = true;
+        endpoints.remove(webhookId, this);
+      }
     }
 
     synchronized int running() {

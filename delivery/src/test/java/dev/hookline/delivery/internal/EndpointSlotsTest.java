@@ -185,6 +185,7 @@ class EndpointSlotsTest {
                       // run by whichever thread frees a slot next
                     }
                     case FULL -> refused.add(item);
+                    case RETIRED -> throw new AssertionError("nothing forgets this endpoint");
                   }
                 }
               });
@@ -200,5 +201,20 @@ class EndpointSlotsTest {
     assertEquals(ran.size(), new HashSet<>(ran).size(), "none ran twice");
     assertEquals(0, slots.taken());
     assertEquals(0, slots.queued());
+  }
+
+  @Test
+  void anEndpointForgottenByAReloadBetweenItsLookupAndAnAdmitTakesNothing() {
+    EndpointSlots<String> slots = new EndpointSlots<>(1, 0, Integer.MAX_VALUE);
+    // A claim round looks the endpoint up (idle)...
+    EndpointSlots<String>.Endpoint looked = slots.endpoint("a", null);
+    // ...a reload whose snapshot lacks the webhook forgets it...
+    slots.retainOnly(Set.of());
+    // ...and the round admits to what it looked up, while the next round gets a fresh endpoint.
+    Admission first = looked.admit("a1");
+    Admission second = slots.endpoint("a", null).admit("a2");
+    int running = (first == Admission.RUN ? 1 : 0) + (second == Admission.RUN ? 1 : 0);
+    assertTrue(running <= 1, "two attempts at once with a limit of 1: " + first + ", " + second);
+    assertEquals(1, slots.taken());
   }
 }

@@ -52,6 +52,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -146,6 +148,13 @@ public final class Dispatcher implements AutoCloseable {
   private final ClaimLoop claims;
 
   private final AtomicBoolean closed = new AtomicBoolean();
+
+  /** Held by start() throughout and by close() while it stops what start() set going. */
+  private final Object lifecycle = new Object();
+
+  /** Read-held by each background task's run; close() takes the write lock to wait for them. */
+  private final ReentrantReadWriteLock backgroundRuns = new ReentrantReadWriteLock();
+
   private volatile Store.Watch watch = Store.Watch.NONE;
   private final List<ScheduledFuture<?>> periodic = new CopyOnWriteArrayList<>();
   private final WebhookChangeListener changeListener;
@@ -586,6 +595,17 @@ public final class Dispatcher implements AutoCloseable {
    * @throws IllegalStateException if the dispatcher is closed
    */
   public Dispatcher start() {
+    // Under the lifecycle monitor: a close() running at the same time either comes first (then
+    // this throws) or waits until everything started here is in place, and stops it all. Without
+    // it, a start() between close()'s check and its cancelling left the periodic tasks (on a
+    // caller's scheduler, which close() does not shut down) and the Store's change feed running.
+    synchronized (lifecycle) {
+      startLocked();
+    }
+    return this;
+  }
+
+  private void startLocked() {
     requireOpen();
     if (claims.start()) {
       ScheduledExecutorService scheduler = threads.scheduler();
@@ -641,7 +661,6 @@ public final class Dispatcher implements AutoCloseable {
           perEndpointLimit,
           perTenantLimit);
     }
-    return this;
   }
 
   /**
@@ -683,15 +702,20 @@ public final class Dispatcher implements AutoCloseable {
    */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
+    synchronized (lifecycle) { // see start()
+      if (!closed.compareAndSet(false, true)) {
+        return;
+      }
+      claims.stopClaiming();
+      watch.close();
+      registry.removeChangeListener(changeListener);
+      for (ScheduledFuture<?> f : periodic) {
+        f.cancel(false);
+      }
     }
-    claims.stopClaiming();
-    watch.close();
-    registry.removeChangeListener(changeListener);
-    for (ScheduledFuture<?> f : periodic) {
-      f.cancel(false);
-    }
+    // A reload or purge already running on a caller's scheduler (which is not shut down here), or
+    // a change-feed callback, ends before close() returns.
+    awaitBackgroundRuns();
     // A pump in progress finishes handing out what it claimed before we wait for the workers.
     claims.awaitPumpInProgress();
     boolean drained = claims.awaitIdle(shutdownTimeout);
@@ -710,11 +734,43 @@ public final class Dispatcher implements AutoCloseable {
 
   // ---------------------------------------------------------------- internals
 
+  /**
+   * Runs a background task (a periodic one, or a change-feed callback), unless the dispatcher is
+   * closed; close() waits for the runs in progress, so that none outlives it on a caller's
+   * scheduler or on the feed's thread.
+   */
   private void safely(String what, Runnable task) {
+    Lock run = backgroundRuns.readLock();
+    if (!run.tryLock()) {
+      return; // close() holds the write lock: closed
+    }
     try {
+      if (closed.get()) {
+        return;
+      }
       task.run();
     } catch (RuntimeException e) {
       log.error("dispatcher background task failed: task={}", what, e);
+    } finally {
+      run.unlock();
+    }
+  }
+
+  /** Waits, bounded, for the background tasks still running as close() began (see safely). */
+  private void awaitBackgroundRuns() {
+    if (backgroundRuns.getReadHoldCount() > 0) {
+      return; // close() called from inside one of them: it cannot wait for itself
+    }
+    Duration bound = shutdownTimeout.plusSeconds(5);
+    Lock all = backgroundRuns.writeLock();
+    try {
+      if (all.tryLock(bound.toNanos(), TimeUnit.NANOSECONDS)) {
+        all.unlock();
+      } else {
+        log.warn("dispatcher closing: a background task still runs after {}", bound);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

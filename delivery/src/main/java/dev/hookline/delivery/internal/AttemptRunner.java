@@ -1,5 +1,7 @@
 package dev.hookline.delivery.internal;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.hookline.Attempt;
 import dev.hookline.Delivery;
 import dev.hookline.ErrorKind;
@@ -71,6 +73,13 @@ public final class AttemptRunner {
   private final Duration maxAttemptTimeout;
   private final Map<WebhookFormat, NotificationFormat> formats;
   private final Function<Webhook, String> missingFormat;
+
+  /**
+   * The version of each webhook whose cut attempt timeout was last logged at WARN (see {@link
+   * #scheduleFor}); bounded, so webhooks deleted long ago do not stay: one evicted is warned about
+   * once more.
+   */
+  private final Cache<String, Long> cutWarned = Caffeine.newBuilder().maximumSize(10_000).build();
 
   /** Null when none is set: then no observation work at all is done. */
   private final @Nullable AttemptObserver observer;
@@ -671,15 +680,41 @@ public final class AttemptRunner {
     return count;
   }
 
-  /** The webhook's schedule, its attempt timeout cut to half the lease so no lease runs out. */
+  /**
+   * The webhook's schedule, its attempt timeout cut to half the lease so no lease runs out. The cut
+   * is logged at WARN once per webhook version (the first attempt that sees it), then at DEBUG: a
+   * WARN on every attempt flooded the log of a busy webhook with the same line.
+   */
   private RetrySchedule scheduleFor(Webhook w) {
     RetrySchedule s = schedules.apply(w);
     if (s.attemptTimeout().compareTo(maxAttemptTimeout) > 0) {
-      log.warn(
-          "attempt timeout {} of webhook={} is cut to {} (half the lease): raise leaseDuration",
-          s.attemptTimeout(),
-          w.id(),
-          maxAttemptTimeout);
+      // The newest version warned about stays: an attempt still holding an older version (claimed
+      // before a change) neither warns again nor makes the newer one warn twice.
+      boolean[] fresh = {false};
+      cutWarned
+          .asMap()
+          .compute(
+              w.id(),
+              (id, warned) -> {
+                if (warned == null || warned < w.version()) {
+                  fresh[0] = true;
+                  return w.version();
+                }
+                return warned;
+              });
+      if (fresh[0]) {
+        log.warn(
+            "attempt timeout {} of webhook={} is cut to {} (half the lease): raise leaseDuration",
+            s.attemptTimeout(),
+            w.id(),
+            maxAttemptTimeout);
+      } else {
+        log.debug(
+            "attempt timeout {} of webhook={} is cut to {} (half the lease): raise leaseDuration",
+            s.attemptTimeout(),
+            w.id(),
+            maxAttemptTimeout);
+      }
       return s.toBuilder().attemptTimeout(maxAttemptTimeout).build();
     }
     return s;

@@ -4,7 +4,6 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.hookline.Attempt;
 import dev.hookline.Delivery;
-import dev.hookline.ErrorKind;
 import dev.hookline.SigningSecret;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookFormat;
@@ -318,7 +317,14 @@ public final class AttemptRunner {
     }
     answer.sent = outcome;
     return record(
-        cd, w, schedule, outcome, outcome.toAttempt(number, startedAt), exchangeEnded, answer);
+        cd,
+        w,
+        permit,
+        schedule,
+        outcome,
+        outcome.toAttempt(number, startedAt),
+        exchangeEnded,
+        answer);
   }
 
   private SendOutcome send(
@@ -333,7 +339,7 @@ public final class AttemptRunner {
     }
     List<SigningSecret> secrets = w.activeSigningSecrets(now);
     if (secrets.isEmpty()) {
-      return SendOutcome.failure(ErrorKind.INTERNAL, "webhook has no active signing secret", 0);
+      return SendOutcome.localFailure("webhook has no active signing secret", 0);
     }
     byte[] body = Payloads.body(d.event());
     long timestamp = now.getEpochSecond();
@@ -341,7 +347,7 @@ public final class AttemptRunner {
     try {
       signature = WebhookSigner.signatureHeader(secrets, d.event().id(), timestamp, body);
     } catch (IllegalArgumentException e) {
-      return SendOutcome.failure(ErrorKind.INTERNAL, e.getMessage() + "", 0);
+      return SendOutcome.localFailure(e.getMessage() + "", 0);
     }
     String apiKey = w.apiKey().reveal();
     if (!HttpFields.isVisibleAscii(apiKey)) {
@@ -365,10 +371,8 @@ public final class AttemptRunner {
               .build();
     } catch (IllegalArgumentException e) {
       // The JDK's message may quote a header value; say which parts to check instead.
-      return SendOutcome.failure(
-          ErrorKind.INTERNAL,
-          "the request could not be built: the URI or the event id is not valid in HTTP",
-          0);
+      return SendOutcome.localFailure(
+          "the request could not be built: the URI or the event id is not valid in HTTP", 0);
     }
     return sender.send(request, schedule.attemptTimeout());
   }
@@ -392,7 +396,7 @@ public final class AttemptRunner {
           w.id(),
           d.event().id(),
           w.format());
-      return SendOutcome.failure(ErrorKind.INTERNAL, missingFormat.apply(w), 0);
+      return SendOutcome.localFailure(missingFormat.apply(w), 0);
     }
     RenderedNotification rendered;
     try {
@@ -406,7 +410,7 @@ public final class AttemptRunner {
           e);
       String detail =
           "the " + w.format() + " notification could not be written: " + e.getClass().getName();
-      return SendOutcome.failure(ErrorKind.INTERNAL, detail, 0);
+      return SendOutcome.localFailure(detail, 0);
     }
     String apiKey = w.apiKey().reveal();
     if (!HttpFields.isVisibleAscii(apiKey)) {
@@ -426,8 +430,7 @@ public final class AttemptRunner {
       rendered.headers().forEach(b::header);
       request = b.POST(HttpRequest.BodyPublishers.ofByteArray(rendered.body())).build();
     } catch (IllegalArgumentException e) {
-      return SendOutcome.failure(
-          ErrorKind.INTERNAL,
+      return SendOutcome.localFailure(
           "the request could not be built: the URI or a header of the "
               + w.format()
               + " format is not valid in HTTP",
@@ -459,8 +462,7 @@ public final class AttemptRunner {
   private static SendOutcome badApiKey(String apiKey) {
     // Only a webhook stored past the registry's rules gets here. The JDK would refuse the header
     // with a message that quotes the value, that is the key: never let that reach a log.
-    return SendOutcome.failure(
-        ErrorKind.INTERNAL,
+    return SendOutcome.localFailure(
         "the webhook's API key is not a valid HTTP header value ("
             + apiKey.length()
             + " characters; keys must be printable ASCII without spaces): set a new key with"
@@ -471,6 +473,7 @@ public final class AttemptRunner {
   private AttemptResult record(
       ClaimedDelivery cd,
       Webhook w,
+      EndpointHealth.Permit permit,
       RetrySchedule schedule,
       SendOutcome outcome,
       Attempt a,
@@ -578,7 +581,18 @@ public final class AttemptRunner {
           Optional.empty(),
           disabled);
     }
-    Optional<Instant> failingSince = health.onFailure(w.id(), now);
+    Optional<Instant> failingSince;
+    if (outcome.local()) {
+      // A fault on this side (a format that could not render, no active signing secret, a key
+      // that is not valid HTTP), before anything went out: the delivery fails or retries on its
+      // schedule, but the endpoint did nothing wrong, so neither its breaker nor its failure clock
+      // hears of it (a half-open breaker's probe is given back). Counted against the endpoint, it
+      // opened the breaker and ended DISABLED_BY_FAILURE after disableAfter for the sender's fault.
+      health.abandon(w.id(), permit);
+      failingSince = Optional.empty();
+    } else {
+      failingSince = health.onFailure(w.id(), now);
+    }
     boolean disabled =
         failingSince.isPresent() && disableFailing(w, failingSince.get(), now, answer);
     exchangeEnded.run();
@@ -611,7 +625,10 @@ public final class AttemptRunner {
     Instant next = now.plus(delay);
     if (store.reschedule(lease, a, next, now)) {
       log.warn(
-          "endpoint failing: webhook={} event={} delivery={} attempt={} outcome={} next={}",
+          outcome.local()
+              ? "attempt failed on the sending side, not the endpoint's: webhook={} event={}"
+                  + " delivery={} attempt={} outcome={} next={}"
+              : "endpoint failing: webhook={} event={} delivery={} attempt={} outcome={} next={}",
           w.id(),
           d.event().id(),
           d.id(),

@@ -144,8 +144,8 @@ public final class HttpSender {
       try {
         timed = withTimeout(request, remaining);
       } catch (IllegalArgumentException e) {
-        return SendOutcome.failure(
-            ErrorKind.INTERNAL, "request rejected: " + e.getMessage(), System.nanoTime() - start);
+        return SendOutcome.localFailure(
+            "request rejected: " + e.getMessage(), System.nanoTime() - start);
       }
     }
     for (int sent = 1; ; sent++) {
@@ -211,8 +211,8 @@ public final class HttpSender {
         return noted(
             classify(e, String.valueOf(request.uri().getHost()), System.nanoTime() - start), sent);
       } catch (IllegalArgumentException e) {
-        return SendOutcome.failure(
-            ErrorKind.INTERNAL, "request rejected: " + e.getMessage(), System.nanoTime() - start);
+        return SendOutcome.localFailure(
+            "request rejected: " + e.getMessage(), System.nanoTime() - start);
       }
     }
   }

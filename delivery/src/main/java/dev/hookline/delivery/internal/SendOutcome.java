@@ -19,6 +19,10 @@ import java.util.OptionalInt;
  * @param elapsed how long the exchange took
  * @param notSent true when nothing was sent for a reason local to this process (not the endpoint's
  *     doing): the attempt is not counted and the delivery goes back to the queue
+ * @param local true when the attempt failed for a fault on the sending side, before a request went
+ *     out (a format that could not render, no active signing secret, an API key or request that is
+ *     not valid HTTP): the attempt counts and is retried on the schedule, but is not held against
+ *     the endpoint's health
  */
 public record SendOutcome(
     OptionalInt status,
@@ -27,7 +31,8 @@ public record SendOutcome(
     String detail,
     Optional<String> retryAfter,
     Duration elapsed,
-    boolean notSent) {
+    boolean notSent,
+    boolean local) {
 
   /** Checks the components. */
   public SendOutcome {
@@ -57,6 +62,7 @@ public record SendOutcome(
         "HTTP " + status,
         retryAfter,
         Duration.ofNanos(nanos),
+        false,
         false);
   }
 
@@ -76,7 +82,29 @@ public record SendOutcome(
         detail,
         Optional.empty(),
         Duration.ofNanos(nanos),
+        false,
         false);
+  }
+
+  /**
+   * An attempt that failed on the sending side before a request went out ({@link
+   * ErrorKind#INTERNAL}): it counts and is retried on the schedule, but the endpoint is not blamed
+   * for it.
+   *
+   * @param detail a short explanation, never a secret
+   * @param nanos how long it took
+   * @return the outcome
+   */
+  public static SendOutcome localFailure(String detail, long nanos) {
+    return new SendOutcome(
+        OptionalInt.empty(),
+        Optional.of(ErrorKind.INTERNAL),
+        "",
+        detail,
+        Optional.empty(),
+        Duration.ofNanos(nanos),
+        false,
+        true);
   }
 
   /**
@@ -95,6 +123,7 @@ public record SendOutcome(
         detail,
         Optional.empty(),
         Duration.ofNanos(nanos),
+        true,
         true);
   }
 
@@ -105,7 +134,7 @@ public record SendOutcome(
    * @return the copy
    */
   public SendOutcome withDetail(String newDetail) {
-    return new SendOutcome(status, error, body, newDetail, retryAfter, elapsed, notSent);
+    return new SendOutcome(status, error, body, newDetail, retryAfter, elapsed, notSent, local);
   }
 
   /**

@@ -34,7 +34,9 @@ public interface NotificationFormat {
    * @param now the attempt's time
    * @return what to POST
    * @throws RuntimeException if it cannot be rendered; the attempt fails as an internal error with
-   *     the exception's type and message in its detail, so the message must not hold a secret
+   *     the exception's type in its detail and is retried on the webhook's schedule; being a fault
+   *     on the sending side, it is not held against the endpoint (its circuit breaker and failure
+   *     clock do not count it). The message must not hold a secret
    */
   RenderedNotification render(Event event, Webhook webhook, Instant now);
 

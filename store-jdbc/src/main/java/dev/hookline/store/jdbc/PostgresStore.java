@@ -437,9 +437,13 @@ public final class PostgresStore implements TransactionalStore {
     // all there will ever be (READ COMMITTED: the second statement sees what the waited-for
     // transactions committed). No foreign key does this (migration 7: its check on every
     // enqueued delivery cost more than the lock the enqueue takes anyway). Their events, if no
-    // longer referenced, go by purge.
+    // longer referenced, go by purge. Not bounded by the network timeout: that wait includes a
+    // caller's own transaction that enqueued for the webhook (enqueue(Connection, ...)), open for
+    // as long as the caller keeps it, and cutting it off killed the connection and failed the
+    // delete as unavailable.
     return transaction(
         "delete webhook " + id,
+        false,
         c -> {
           boolean deleted;
           try (PreparedStatement ps =
@@ -1650,17 +1654,38 @@ public final class PostgresStore implements TransactionalStore {
     return before;
   }
 
-  /** Gives the connection back its own timeout (a pool may not reset it). */
-  private static void unbind(Connection c, int before) throws SQLException {
-    if (before == 0 && !c.isClosed()) {
-      c.setNetworkTimeout(Runnable::run, 0);
+  /**
+   * Gives the connection back its own timeout (a pool may not reset it). Quietly: called in a
+   * {@code finally}, a failure here (a connection the driver closed on the timeout, behind a pool's
+   * proxy that still reports it open) would replace the failure that broke it; and a broken
+   * connection is discarded by the pool anyway.
+   */
+  private static void unbind(Connection c, int before) {
+    if (before != 0) {
+      return;
+    }
+    try {
+      if (!c.isClosed()) {
+        c.setNetworkTimeout(Runnable::run, 0);
+      }
+    } catch (SQLException e) {
+      log.debug("could not restore the connection's network timeout: {}", e.toString());
     }
   }
 
   /** Runs statements in one transaction on a borrowed connection. */
   private <T> T transaction(String operation, Work<T> work) {
+    return transaction(operation, true, work);
+  }
+
+  /**
+   * Runs statements in one transaction on a borrowed connection; {@code bounded}: under the store's
+   * network timeout (see {@link #bound}), which a transaction that waits for other transactions'
+   * locks by design must not be.
+   */
+  private <T> T transaction(String operation, boolean bounded, Work<T> work) {
     try (Connection c = dataSource.getConnection()) {
-      int before = bound(c);
+      int before = bounded ? bound(c) : -1;
       boolean autoCommit = c.getAutoCommit();
       if (autoCommit) {
         c.setAutoCommit(false);

@@ -643,9 +643,33 @@ public final class ClaimLoop {
         firstDrained = true;
       }
     }
+    RuntimeException failure = null;
+    Set<String> lookupFailed = new HashSet<>();
     for (ClaimedDelivery cd : claimed) {
       r.dispatched++;
-      dispatch(cd, excluded, now);
+      String webhookId = cd.delivery().webhookId();
+      if (lookupFailed.contains(webhookId)) {
+        // Not looked up again (each lookup of a Store that fails may take a connection timeout):
+        // handed back as its sibling was.
+        idled();
+        runner.release(cd.lease(), cd.delivery().nextAttemptAt().orElse(now), now, cd.delivery());
+        continue;
+      }
+      try {
+        dispatch(cd, excluded, now);
+      } catch (RuntimeException e) {
+        // Handed back already (see dispatch). The rest of the claim is dispatched all the same:
+        // left undispatched, each held its lease, claimed by nobody, until the lease expired.
+        lookupFailed.add(webhookId);
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure; // ends the round: claims back off while the Store fails
     }
     return claimed.size();
   }

@@ -965,8 +965,10 @@ public final class ClaimLoop {
       }
       try {
         // It may have waited in the worker executor's queue (a caller's executor with fewer threads
-        // than workers): once its lease has run out, another claim may hold the delivery.
-        if (!claimed.lease().expiresAt().isAfter(clock.instant())) {
+        // than workers): once its lease has run out, another claim may hold the delivery; and with
+        // less than half of it left (as for a delivery waiting in its endpoint's queue, see
+        // launch), the attempt could outlive it and be sent again by another claim meanwhile.
+        if (claimed.lease().expiresAt().isBefore(clock.instant().plus(maxQueueWait))) {
           log.debug(
               "delivery waited past its lease for a worker thread, released: webhook={}"
                   + " delivery={}",

@@ -970,8 +970,8 @@ public final class ClaimLoop {
         // launch), the attempt could outlive it and be sent again by another claim meanwhile.
         if (claimed.lease().expiresAt().isBefore(clock.instant().plus(maxQueueWait))) {
           log.debug(
-              "delivery waited past its lease for a worker thread, released: webhook={}"
-                  + " delivery={}",
+              "delivery waited for a worker thread until less than half its lease was left,"
+                  + " released: webhook={} delivery={}",
               webhook.id(),
               claimed.delivery().id());
           runner.handBack(claimed, permit);
@@ -979,7 +979,22 @@ public final class ClaimLoop {
         }
         // The webhook may have changed since the claim (here or, through the Store's change feed,
         // on another instance): send as it is now, or not at all if it stopped receiving.
-        Webhook current = webhooks.current(webhook.id());
+        Webhook current;
+        try {
+          current = webhooks.current(webhook.id());
+        } catch (RuntimeException e) {
+          // From the Store (a webhook this view no longer knows) as it fails: handed back like a
+          // delivery that cannot start, its breaker permit too. Thrown, it went to the worker
+          // executor's future unlogged, and the delivery waited for its lease to expire.
+          log.warn(
+              "could not look up the webhook of a delivery about to be sent, released: webhook={}"
+                  + " delivery={} error={}",
+              webhook.id(),
+              claimed.delivery().id(),
+              e.toString());
+          runner.handBack(claimed, permit);
+          return;
+        }
         if (current == null || !current.receivesEvents()) {
           runner.handBack(claimed, permit);
           return;

@@ -31,6 +31,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -1647,11 +1648,15 @@ public final class PostgresStore implements TransactionalStore {
    * failed outcome write stay in flight, to be sent again when their leases expire.
    */
   private int bound(Connection c) throws SQLException {
-    int before = c.getNetworkTimeout();
-    if (before == 0) {
-      c.setNetworkTimeout(Runnable::run, networkTimeoutMillis);
+    try {
+      int before = c.getNetworkTimeout();
+      if (before == 0) {
+        c.setNetworkTimeout(Runnable::run, networkTimeoutMillis);
+      }
+      return before;
+    } catch (SQLFeatureNotSupportedException e) {
+      return -1; // a pool's wrapper without it: the connection's own settings apply, as before
     }
-    return before;
   }
 
   /**

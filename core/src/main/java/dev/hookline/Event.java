@@ -350,18 +350,43 @@ public final class Event {
   private static @Nullable ObjectNode copyData(ObjectNode data, List<Violation> violations) {
     ObjectNode copy = (ObjectNode) copy(data);
     if (copy == null) {
-      String at = Objects.requireNonNullElse(javaObjectAt(data, ""), "");
+      String[] problem = Objects.requireNonNull(problemAt(data, ""));
+      String at = problem[0].length() > 100 ? problem[0].substring(0, 100) + "..." : problem[0];
       violations.add(
-          new Violation(
-              "data",
-              "holds a Java object, not a JSON value, at "
-                  + (at.length() > 100 ? at.substring(0, 100) + "..." : at),
-              "JSON values only: objects, arrays, strings, numbers, booleans and null"));
+          problem[1].equals("number")
+              ? new Violation(
+                  "data",
+                  "holds a number longer than " + MAX_NUMBER_CHARS + " characters at " + at,
+                  "numbers of at most "
+                      + MAX_NUMBER_CHARS
+                      + " characters, which JSON parsers read (Jackson's default limit)")
+              : new Violation(
+                  "data",
+                  "holds a Java object, not a JSON value, at " + at,
+                  "JSON values only: objects, arrays, strings, numbers, booleans and null"));
     }
     return copy;
   }
 
-  /** The copy, or null if the tree holds a Java object. */
+  /**
+   * The longest number data may hold, in characters as written: what Jackson reads by default
+   * ({@code StreamReadConstraints}), so what a listener's parser, and the PostgreSQL store reading
+   * the event back for a claim, can read.
+   */
+  private static final int MAX_NUMBER_CHARS = 1000;
+
+  /** Whether a leaf cannot go into an event: a Java object, or a number too long to read back. */
+  private static @Nullable String unusable(JsonNode node) {
+    if (node.isPojo() || node.isMissingNode()) {
+      return "object";
+    }
+    if ((node.isBigInteger() || node.isBigDecimal()) && node.asText().length() > MAX_NUMBER_CHARS) {
+      return "number";
+    }
+    return null;
+  }
+
+  /** The copy, or null if the tree holds something {@link #unusable}. */
   private static @Nullable JsonNode copy(JsonNode node) {
     if (node.isObject()) {
       ObjectNode copy = JsonNodeFactory.instance.objectNode();
@@ -389,27 +414,28 @@ public final class Event {
       return TextNode.valueOf(
           Base64.getEncoder().encodeToString(((BinaryNode) node).binaryValue()));
     }
-    if (node.isPojo() || node.isMissingNode()) {
+    if (unusable(node) != null) {
       return null;
     }
     return node; // text, numbers, booleans, null: immutable
   }
 
-  /** The JSON pointer of the first Java object in the tree, or null if none. */
-  private static @Nullable String javaObjectAt(JsonNode node, String path) {
-    if (node.isPojo() || node.isMissingNode()) {
-      return path;
+  /** The JSON pointer of the first unusable leaf in the tree and why, or null if none. */
+  private static String @Nullable [] problemAt(JsonNode node, String path) {
+    String why = unusable(node);
+    if (why != null) {
+      return new String[] {path, why};
     }
     if (node.isObject()) {
       for (Map.Entry<String, JsonNode> e : node.properties()) {
-        String at = javaObjectAt(e.getValue(), path + "/" + pointerToken(e.getKey()));
+        String[] at = problemAt(e.getValue(), path + "/" + pointerToken(e.getKey()));
         if (at != null) {
           return at;
         }
       }
     } else if (node.isArray()) {
       for (int i = 0; i < node.size(); i++) {
-        String at = javaObjectAt(node.get(i), path + "/" + i);
+        String[] at = problemAt(node.get(i), path + "/" + i);
         if (at != null) {
           return at;
         }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,5 +45,24 @@ class EventDataReviewTest {
     String before = e.data().toString();
     blob[0] = 9; // a later change by the caller
     assertEquals(before, e.data().toString(), "the caller's array reached the event");
+  }
+
+  /**
+   * A number longer than JSON parsers read by default (Jackson's 1,000 characters) was written into
+   * the body and the PostgreSQL store, whose claims then could not read the event back.
+   */
+  @Test
+  void dataHoldingANumberTooLongToReadBackIsRefusedNamingTheField() {
+    ObjectNode data = JsonNodeFactory.instance.objectNode();
+    data.putArray("ids").add(new BigInteger("9".repeat(1001)));
+    EventValidationException e =
+        assertThrows(EventValidationException.class, () -> event(data).build());
+    assertTrue(e.hasViolation("data"), e.getMessage());
+    assertTrue(e.getMessage().contains("/ids/0"), e.getMessage());
+    assertTrue(e.getMessage().contains("1000 characters"), e.getMessage());
+
+    ObjectNode longest = JsonNodeFactory.instance.objectNode();
+    longest.put("n", new BigDecimal("1." + "5".repeat(998)));
+    assertEquals(1000, event(longest).build().data().get("n").asText().length());
   }
 }

@@ -168,24 +168,35 @@ public final class WebhookChangeFeed implements Store.Watch {
   }
 
   /**
-   * Stops the feed. It waits up to 5 s for the feed's thread to give its connection back (a thread
-   * still waiting for a connection, or for the database, then gives it back when it gets it), and
-   * for a call to the watcher in progress to end: the watcher is never called once this returns.
+   * Stops the feed. It waits up to 5 s in all for the feed's thread to give its connection back (a
+   * thread still waiting for a connection, or for the database, then gives it back when it gets
+   * it), and for a call to the watcher in progress to end: no call starts once this returns, and
+   * one in progress has ended unless it outlasted the wait (it may wait for something the closing
+   * thread holds: a Dispatcher closed by its observer during a reload, while the feed's resync
+   * waits for that reload). Called from the watcher, on the feed's thread, it waits for nothing.
    */
   @Override
   public void close() {
     closed.countDown();
+    if (Thread.currentThread() == thread) {
+      return; // from the watcher's call: the thread ends once that call returns
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     try {
       thread.join(TimeUnit.SECONDS.toMillis(5));
+      // Once this lock is ours, any call to the watcher that started before closed was set has
+      // ended. Bounded: waiting without end, a call waiting for this thread never returned.
+      if (calling.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        calling.unlock();
+        log.debug("webhook change feed closed: channel={}", channel);
+      } else {
+        log.warn(
+            "webhook change feed closed while a call to its watcher still runs (it may wait for"
+                + " the thread that closed the feed); no further call is made: channel={}",
+            channel);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-    // Once this lock is ours, any call to the watcher that started before closed was set has ended.
-    calling.lock();
-    try {
-      log.debug("webhook change feed closed: channel={}", channel);
-    } finally {
-      calling.unlock();
     }
   }
 

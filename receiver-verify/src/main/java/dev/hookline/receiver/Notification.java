@@ -24,6 +24,8 @@ public final class Notification {
   private final byte[] rawBody;
   // When the replay guard's entry for this id may end; null when no webhook-id was guarded.
   private final @Nullable Instant guardedUntil;
+  // The until the replay guard's begin was given: which entry this notification owns.
+  private final @Nullable Instant inProgressUntil;
 
   Notification(
       String id,
@@ -33,7 +35,8 @@ public final class Notification {
       List<String> changed,
       JsonNode data,
       byte[] rawBody,
-      @Nullable Instant guardedUntil) {
+      @Nullable Instant guardedUntil,
+      @Nullable Instant inProgressUntil) {
     this.id = Objects.requireNonNull(id, "id");
     this.type = Objects.requireNonNull(type, "type");
     this.timestamp = Objects.requireNonNull(timestamp, "timestamp");
@@ -42,6 +45,7 @@ public final class Notification {
     this.data = Objects.requireNonNull(data, "data");
     this.rawBody = rawBody.clone();
     this.guardedUntil = guardedUntil;
+    this.inProgressUntil = inProgressUntil;
   }
 
   /**
@@ -144,6 +148,10 @@ public final class Notification {
 
   @Nullable Instant guardedUntil() {
     return guardedUntil;
+  }
+
+  @Nullable Instant inProgressUntil() {
+    return inProgressUntil;
   }
 
   @Override

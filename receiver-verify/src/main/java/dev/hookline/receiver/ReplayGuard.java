@@ -81,6 +81,22 @@ public interface ReplayGuard {
   void abandon(String webhookId);
 
   /**
+   * Removes an id's entry only if it is still the one {@link #begin} made with {@code until} and it
+   * is in progress: a processor that outlived its entry (and so may fail after a retry of the same
+   * id began anew) must not remove the retry's entry, or a third delivery would be processed beside
+   * the retry. The verifier calls this one. The default removes the entry whatever it is, as {@link
+   * #abandon(String)} does; override it to compare (SQL: {@code DELETE ... WHERE id = ? AND state =
+   * 'IN_PROGRESS' AND until = ?}; Redis: a small Lua script that deletes the key only while it
+   * still holds that value).
+   *
+   * @param webhookId the id to remove; unknown ids are ignored
+   * @param until the {@code until} its {@link #begin} was given
+   */
+  default void abandon(String webhookId, Instant until) {
+    abandon(webhookId);
+  }
+
+  /**
    * The default guard: an in-memory Caffeine cache whose entries expire at their {@code until},
    * bounded in size. When more ids must be remembered than {@code maximumSize}, some are evicted
    * early and a warning is logged: size it above your peak rate of notifications times how long

@@ -225,13 +225,15 @@ public final class WebhookVerifier {
     }
     boolean parsed = false;
     try {
-      Notification notification = parse(rawBody, id, id == null ? null : rememberUntil);
+      Notification notification =
+          parse(
+              rawBody, id, id == null ? null : rememberUntil, id == null ? null : inProgressUntil);
       parsed = true;
       return notification;
     } finally {
       if (!parsed && id != null) {
         // Remember only accepted notifications: a malformed one is answered 400 each time.
-        replayGuard.abandon(id);
+        replayGuard.abandon(id, inProgressUntil);
       }
     }
   }
@@ -284,8 +286,11 @@ public final class WebhookVerifier {
    */
   public void release(Notification notification) {
     Objects.requireNonNull(notification, "notification");
-    if (notification.guardedUntil() != null) {
-      replayGuard.abandon(notification.id());
+    Instant began = notification.inProgressUntil();
+    if (began != null) {
+      // Only the entry this notification's verify began: if it outlived that entry and a retry
+      // of the id began anew meanwhile, the retry's entry stays.
+      replayGuard.abandon(notification.id(), began);
     }
   }
 
@@ -406,7 +411,10 @@ public final class WebhookVerifier {
   }
 
   private static Notification parse(
-      byte[] rawBody, @Nullable String webhookId, @Nullable Instant guardedUntil) {
+      byte[] rawBody,
+      @Nullable String webhookId,
+      @Nullable Instant guardedUntil,
+      @Nullable Instant inProgressUntil) {
     JsonNode root;
     try {
       root = JSON.readTree(rawBody);
@@ -453,7 +461,8 @@ public final class WebhookVerifier {
         changed(root.get("changed")),
         data,
         rawBody,
-        guardedUntil);
+        guardedUntil,
+        inProgressUntil);
   }
 
   /** The optional {@code subject}; older senders do not send it. */

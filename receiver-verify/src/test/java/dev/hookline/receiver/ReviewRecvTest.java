@@ -51,6 +51,33 @@ class ReviewRecvTest {
   }
 
   /**
+   * A run that outlives its in-progress entry may fail after the sender's retry began anew; its
+   * release must not remove the retry's entry, or a third delivery would be processed beside the
+   * retry.
+   */
+  @Test
+  void aRunThatOutlivedItsEntryDoesNotReleaseTheEntryOfTheRetryBehindIt() {
+    byte[] body = body("evt_slow");
+    Notification slow =
+        verifier.verify(signedAt("evt_slow", clock.instant().getEpochSecond(), body), body);
+    // The application works past its entry's end (the tolerance, 300 s, and a second).
+    clock.advance(Duration.ofSeconds(302));
+    Notification retry =
+        verifier.verify(signedAt("evt_slow", clock.instant().getEpochSecond(), body), body);
+    verifier.release(slow); // the slow run fails at last
+    clock.advance(Duration.ofSeconds(5));
+    long thirdAt = clock.instant().getEpochSecond();
+    WebhookVerificationException e =
+        assertThrows(
+            WebhookVerificationException.class,
+            () -> verifier.verify(signedAt("evt_slow", thirdAt, body), body));
+    assertEquals(Reason.IN_PROGRESS, e.reason(), "the retry is still being processed");
+
+    verifier.release(retry); // the retry's own release still frees the id
+    assertEquals("evt_slow", verifier.verify(signedAt("evt_slow", thirdAt, body), body).id());
+  }
+
+  /**
    * A secret read from a file or an environment variable often ends with a line break; the message
    * said only "must be 'whsec_' followed by standard base64", which the value looks like.
    */

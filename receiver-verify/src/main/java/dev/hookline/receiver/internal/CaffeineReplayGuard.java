@@ -81,6 +81,17 @@ public final class CaffeineReplayGuard implements ReplayGuard {
     seen.invalidate(Objects.requireNonNull(webhookId, "webhookId"));
   }
 
+  @Override
+  public void abandon(String webhookId, Instant until) {
+    Objects.requireNonNull(webhookId, "webhookId");
+    Objects.requireNonNull(until, "until");
+    // Only the entry this processor began: a retry's, begun after it expired, stays.
+    seen.asMap()
+        .computeIfPresent(
+            webhookId,
+            (id, e) -> e.state() == State.IN_PROGRESS && e.until().equals(until) ? null : e);
+  }
+
   /**
    * Returns how many ids are held after pending maintenance (expiry, eviction) has run.
    *

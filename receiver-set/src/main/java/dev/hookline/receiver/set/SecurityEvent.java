@@ -33,6 +33,7 @@ public final class SecurityEvent {
   private final String token;
   private final String replayKey;
   private final Instant guardedUntil;
+  private final Instant inProgressUntil;
 
   SecurityEvent(
       String jti,
@@ -49,7 +50,8 @@ public final class SecurityEvent {
       String keyId,
       String token,
       String replayKey,
-      Instant guardedUntil) {
+      Instant guardedUntil,
+      Instant inProgressUntil) {
     this.jti = jti;
     this.eventId = eventId;
     this.issuer = issuer;
@@ -65,6 +67,7 @@ public final class SecurityEvent {
     this.token = token;
     this.replayKey = replayKey;
     this.guardedUntil = guardedUntil;
+    this.inProgressUntil = inProgressUntil;
   }
 
   /**
@@ -202,6 +205,11 @@ public final class SecurityEvent {
 
   Instant guardedUntil() {
     return guardedUntil;
+  }
+
+  /** The until the replay guard's begin was given: which entry this event owns. */
+  Instant inProgressUntil() {
+    return inProgressUntil;
   }
 
   @Override

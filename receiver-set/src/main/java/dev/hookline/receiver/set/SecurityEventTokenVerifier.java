@@ -313,8 +313,13 @@ public final class SecurityEventTokenVerifier {
     }
 
     Instant guardedUntil = iat.plus(tolerance);
+    // While the application works on it, the token stays in progress for at least the tolerance
+    // from now: a token that arrived late in its window (a listener clock ahead of the sender's)
+    // would otherwise leave its retry unguarded within seconds, as in WebhookVerifier.
+    Instant workingUntil = now.plus(tolerance);
+    Instant inProgressUntil = workingUntil.isAfter(guardedUntil) ? workingUntil : guardedUntil;
     String replayKey = replayKey(issuer, aud, jti);
-    switch (replayGuard.begin(replayKey, guardedUntil)) {
+    switch (replayGuard.begin(replayKey, inProgressUntil)) {
       case NEW -> {}
       case IN_PROGRESS ->
           throw fail(Reason.IN_PROGRESS, "token " + printable(jti) + " is being processed");
@@ -322,9 +327,10 @@ public final class SecurityEventTokenVerifier {
           throw fail(Reason.ALREADY_PROCESSED, "token " + printable(jti) + " was processed");
     }
     try {
-      return parse(claims, jti, issuer, aud, iat, kid, token, replayKey, guardedUntil);
+      return parse(
+          claims, jti, issuer, aud, iat, kid, token, replayKey, guardedUntil, inProgressUntil);
     } catch (WebhookVerificationException e) {
-      replayGuard.abandon(replayKey);
+      replayGuard.abandon(replayKey, inProgressUntil);
       throw e;
     }
   }
@@ -338,7 +344,8 @@ public final class SecurityEventTokenVerifier {
       String kid,
       String token,
       String replayKey,
-      Instant guardedUntil) {
+      Instant guardedUntil,
+      Instant inProgressUntil) {
     JsonNode events = claims.get("events");
     if (events == null || !events.isObject() || events.size() != 1) {
       throw fail(
@@ -432,7 +439,8 @@ public final class SecurityEventTokenVerifier {
         kid,
         token,
         replayKey,
-        guardedUntil);
+        guardedUntil,
+        inProgressUntil);
   }
 
   /**
@@ -537,7 +545,10 @@ public final class SecurityEventTokenVerifier {
    * @param event an event this verifier returned
    */
   public void release(SecurityEvent event) {
-    replayGuard.abandon(Objects.requireNonNull(event, "event").replayKey());
+    Objects.requireNonNull(event, "event");
+    // Only the entry this event's verify began: if it outlived that entry and a retry of the
+    // token began anew meanwhile, the retry's entry stays.
+    replayGuard.abandon(event.replayKey(), event.inProgressUntil());
   }
 
   /**

@@ -76,6 +76,44 @@ class ReplayScopeTest {
         "B's was released: its retry is processed, whatever A's state");
   }
 
+  /**
+   * A token that arrives late in its window (a listener clock ahead of the sender's) stays in
+   * progress while the application works on it: guarded only until its iat plus the tolerance, its
+   * retry 15 seconds later was processed a second time beside it.
+   */
+  @Test
+  void aRetryWhileALateArrivingTokenIsStillBeingProcessedIsInProgress() {
+    SecurityEventTokenVerifier v = builder().issuer(ISSUER).audience(A).build();
+    Duration tolerance = SecurityEventTokenVerifier.DEFAULT_TOLERANCE;
+    SecurityEvent late =
+        v.verify(Map.of(), token(ISSUER, A, "evt_late", NOW.minus(tolerance).plusSeconds(10)));
+    assertEquals("evt_late", late.jti());
+    clock.advance(Duration.ofSeconds(15));
+    assertEquals(Reason.IN_PROGRESS, refused(v, token(ISSUER, A, "evt_late", clock.instant())));
+  }
+
+  /**
+   * A run that outlived its in-progress entry may fail after the sender's retry began anew; its
+   * release must not remove the retry's entry, or a third delivery runs beside the retry.
+   */
+  @Test
+  void aRunThatOutlivedItsEntryDoesNotReleaseTheEntryOfTheRetryBehindIt() {
+    SecurityEventTokenVerifier v = builder().issuer(ISSUER).audience(A).build();
+    SecurityEvent slow = v.verify(Map.of(), token(ISSUER, A, "evt_slow", NOW));
+    clock.advance(
+        SecurityEventTokenVerifier.DEFAULT_TOLERANCE.plusSeconds(2)); // outlives its entry
+    SecurityEvent retry = v.verify(Map.of(), token(ISSUER, A, "evt_slow", clock.instant()));
+    v.release(slow); // and fails at last
+    clock.advance(Duration.ofSeconds(5));
+    assertEquals(
+        Reason.IN_PROGRESS,
+        refused(v, token(ISSUER, A, "evt_slow", clock.instant())),
+        "the retry is still being processed");
+    v.release(retry); // the retry's own release still frees the token
+    assertEquals(
+        "evt_slow", v.verify(Map.of(), token(ISSUER, A, "evt_slow", clock.instant())).jti());
+  }
+
   @Test
   void verifiersSharingAGuardKeepTheirIssuersAndAudiencesApart() {
     ReplayGuard shared = ReplayGuard.inMemory(clock, 1000);

@@ -13,17 +13,18 @@ import java.util.Objects;
  *
  * <p>Each id has at most one entry: a {@link State state} and an expiry. The verifier calls {@link
  * #begin} when a request arrives, then {@link #complete} when the application processed it or
- * {@link #abandon} when it failed. An entry whose application died in between (no {@code complete}
- * nor {@code abandon}) ends at its expiry, after which the sender's next retry is processed.
+ * {@link #abandon(String, Instant)} when it failed. An entry whose application died in between (no
+ * {@code complete} nor {@code abandon}) ends at its expiry, after which the sender's next retry is
+ * processed.
  *
  * <p>The default, {@link #inMemory}, guards one JVM. Listener instances behind a load balancer
  * share one guard in a store they all reach, for example:
  *
  * <ul>
- *   <li>Redis: {@code begin} is {@code SET id IN_PROGRESS NX PXAT until}; if that set nothing,
- *       {@code GET id} gives the state (if the key expired in between, try the {@code SET} again);
- *       {@code complete} is {@code SET id DONE PXAT until}; {@code abandon} is {@code DEL id}. A
- *       small Lua script makes {@code begin} one round trip.
+ *   <li>Redis: {@code begin} is {@code SET id IN_PROGRESS:until NX PXAT until}; if that set
+ *       nothing, {@code GET id} gives the state (if the key expired in between, try the {@code SET}
+ *       again); {@code complete} is {@code SET id DONE PXAT until}; {@code abandon} is {@code DEL
+ *       id}. A small Lua script makes {@code begin} one round trip.
  *   <li>SQL: a table {@code (id primary key, state, until)}; {@code begin} is an {@code INSERT ...
  *       ON CONFLICT (id) DO UPDATE SET state = 'IN_PROGRESS', until = excluded.until WHERE until <
  *       now}, and when it changed no row, a {@code SELECT state}; {@code complete} is an upsert to
@@ -72,9 +73,9 @@ public interface ReplayGuard {
   void complete(String webhookId, Instant until);
 
   /**
-   * Removes an id's entry, so that the sender's retry of the same notification is processed. Called
-   * when the application failed to process a notification it had begun, or when the body turned out
-   * malformed.
+   * Removes an id's entry, whatever it is, so that the sender's retry of the same notification is
+   * processed. The verifiers call {@link #abandon(String, Instant)} instead, whose default calls
+   * this one.
    *
    * @param webhookId the id to remove; unknown ids are ignored
    */
@@ -86,8 +87,10 @@ public interface ReplayGuard {
    * id began anew) must not remove the retry's entry, or a third delivery would be processed beside
    * the retry. The verifier calls this one. The default removes the entry whatever it is, as {@link
    * #abandon(String)} does; override it to compare (SQL: {@code DELETE ... WHERE id = ? AND state =
-   * 'IN_PROGRESS' AND until = ?}; Redis: a small Lua script that deletes the key only while it
-   * still holds that value).
+   * 'IN_PROGRESS' AND until = ?}; Redis: {@code begin} stores {@code IN_PROGRESS:<until ms>}, and a
+   * small Lua script deletes the key only while it still holds that value). The verifiers give
+   * {@link #begin} whole seconds, which a store keeping milliseconds keeps exactly; a guard that
+   * converts {@code until} must convert it the same way in both methods.
    *
    * @param webhookId the id to remove; unknown ids are ignored
    * @param until the {@code until} its {@link #begin} was given

@@ -211,6 +211,9 @@ public final class WebhookVerifier {
       rememberUntil = clock.instant().plus(tolerance);
       inProgressUntil = rememberUntil;
     }
+    // A whole second, so that a shared guard whose store keeps less than nanoseconds (Redis
+    // milliseconds, a SQL timestamp column) finds the same value again in abandon(id, until).
+    inProgressUntil = wholeSecondAtOrAfter(inProgressUntil);
 
     if (id != null) {
       switch (replayGuard.begin(id, inProgressUntil)) {
@@ -408,6 +411,11 @@ public final class WebhookVerifier {
                   : ""));
     }
     return sentAt;
+  }
+
+  /** The instant itself if it is a whole second, else the next whole second. */
+  static Instant wholeSecondAtOrAfter(Instant instant) {
+    return instant.getNano() == 0 ? instant : Instant.ofEpochSecond(instant.getEpochSecond() + 1);
   }
 
   private static Notification parse(

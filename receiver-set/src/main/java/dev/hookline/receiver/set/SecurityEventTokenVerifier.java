@@ -317,7 +317,10 @@ public final class SecurityEventTokenVerifier {
     // from now: a token that arrived late in its window (a listener clock ahead of the sender's)
     // would otherwise leave its retry unguarded within seconds, as in WebhookVerifier.
     Instant workingUntil = now.plus(tolerance);
-    Instant inProgressUntil = workingUntil.isAfter(guardedUntil) ? workingUntil : guardedUntil;
+    // A whole second, so that a shared guard whose store keeps less than nanoseconds (Redis
+    // milliseconds, a SQL timestamp column) finds the same value again in abandon(id, until).
+    Instant inProgressUntil =
+        wholeSecondAtOrAfter(workingUntil.isAfter(guardedUntil) ? workingUntil : guardedUntil);
     String replayKey = replayKey(issuer, aud, jti);
     switch (replayGuard.begin(replayKey, inProgressUntil)) {
       case NEW -> {}
@@ -673,6 +676,11 @@ public final class SecurityEventTokenVerifier {
             .orElseThrow(
                 () ->
                     fail(Reason.MALFORMED_BODY, "the token's " + name + " is not a NumericDate")));
+  }
+
+  /** The instant itself if it is a whole second, else the next whole second. */
+  private static Instant wholeSecondAtOrAfter(Instant instant) {
+    return instant.getNano() == 0 ? instant : Instant.ofEpochSecond(instant.getEpochSecond() + 1);
   }
 
   private static Optional<Instant> epochSeconds(@Nullable JsonNode node) {

@@ -414,7 +414,7 @@ public final class WebhookVerifier {
   }
 
   /** The instant itself if it is a whole second, else the next whole second. */
-  static Instant wholeSecondAtOrAfter(Instant instant) {
+  private static Instant wholeSecondAtOrAfter(Instant instant) {
     return instant.getNano() == 0 ? instant : Instant.ofEpochSecond(instant.getEpochSecond() + 1);
   }
 

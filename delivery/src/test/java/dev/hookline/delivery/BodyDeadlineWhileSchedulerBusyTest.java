@@ -16,8 +16,6 @@ import dev.hookline.testing.TestWebhooks;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -43,21 +41,14 @@ class BodyDeadlineWhileSchedulerBusyTest {
 
   /** The harness's store, whose purge takes as long as the test says (a large backlog). */
   private final Store store =
-      (Store)
-          Proxy.newProxyInstance(
-              Store.class.getClassLoader(),
-              new Class<?>[] {Store.class},
-              (proxy, method, args) -> {
-                if (method.getName().equals("purge")) {
-                  purgeStarted.countDown();
-                  purgeMayEnd.await(60, TimeUnit.SECONDS);
-                }
-                try {
-                  return method.invoke(h.store, args);
-                } catch (InvocationTargetException e) {
-                  throw e.getCause();
-                }
-              });
+      StoreSpy.around(
+          h.store,
+          (method, args) -> {
+            if (method.equals("purge")) {
+              purgeStarted.countDown();
+              purgeMayEnd.await(60, TimeUnit.SECONDS);
+            }
+          });
 
   private final WebhookRegistry registry =
       WebhookRegistry.builder()

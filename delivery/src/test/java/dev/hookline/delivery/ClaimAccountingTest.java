@@ -18,8 +18,6 @@ import dev.hookline.spi.Lane;
 import dev.hookline.spi.Store;
 import dev.hookline.testing.LoopbackSink;
 import dev.hookline.testing.TestWebhooks;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -45,24 +43,17 @@ class ClaimAccountingTest {
 
   /** The harness's store, with claims counted and a retries-lane claim that fails once on cue. */
   private final Store store =
-      (Store)
-          Proxy.newProxyInstance(
-              Store.class.getClassLoader(),
-              new Class<?>[] {Store.class},
-              (proxy, method, args) -> {
-                if (method.getName().equals("claim")) {
-                  claims.incrementAndGet();
-                  if (((ClaimRequest) args[0]).lane() == Lane.RETRIES
-                      && failRetriesClaimOnce.compareAndSet(true, false)) {
-                    throw new IllegalStateException("connection lost (simulated)");
-                  }
-                }
-                try {
-                  return method.invoke(h.store, args);
-                } catch (InvocationTargetException e) {
-                  throw e.getCause();
-                }
-              });
+      StoreSpy.around(
+          h.store,
+          (method, args) -> {
+            if (method.equals("claim")) {
+              claims.incrementAndGet();
+              if (((ClaimRequest) args[0]).lane() == Lane.RETRIES
+                  && failRetriesClaimOnce.compareAndSet(true, false)) {
+                throw new IllegalStateException("connection lost (simulated)");
+              }
+            }
+          });
 
   private final WebhookRegistry registry =
       WebhookRegistry.builder()

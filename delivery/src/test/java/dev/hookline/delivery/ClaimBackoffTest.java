@@ -8,8 +8,6 @@ import dev.hookline.Webhook;
 import dev.hookline.spi.Store;
 import dev.hookline.testing.LoopbackSink;
 import dev.hookline.testing.TestWebhooks;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,21 +43,14 @@ class ClaimBackoffTest {
   private final ManualScheduler scheduler = new ManualScheduler(POLL);
 
   private final Store flaky =
-      (Store)
-          Proxy.newProxyInstance(
-              Store.class.getClassLoader(),
-              new Class<?>[] {Store.class},
-              (proxy, method, args) -> {
-                if (method.getName().equals("claim") && down.get()) {
-                  failedClaimsAt.add(ticker.get());
-                  throw new IllegalStateException("database unreachable (simulated)");
-                }
-                try {
-                  return method.invoke(h.store, args);
-                } catch (InvocationTargetException e) {
-                  throw e.getCause();
-                }
-              });
+      StoreSpy.around(
+          h.store,
+          (method, args) -> {
+            if (method.equals("claim") && down.get()) {
+              failedClaimsAt.add(ticker.get());
+              throw new IllegalStateException("database unreachable (simulated)");
+            }
+          });
 
   @Test
   void claimsBackOffExactlyWhileTheStoreFailsAndStartOverOnceItWorks() throws Exception {

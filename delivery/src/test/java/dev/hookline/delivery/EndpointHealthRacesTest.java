@@ -17,8 +17,6 @@ import dev.hookline.spi.Store;
 import dev.hookline.store.InMemoryStore;
 import dev.hookline.testing.ManualClock;
 import dev.hookline.testing.TestWebhooks;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -47,24 +45,17 @@ class EndpointHealthRacesTest {
   final AtomicReference<CountDownLatch> holdClear = new AtomicReference<>();
   final CountDownLatch clearEntered = new CountDownLatch(1);
   final Store store =
-      (Store)
-          Proxy.newProxyInstance(
-              Store.class.getClassLoader(),
-              new Class<?>[] {Store.class},
-              (p, m, a) -> {
-                if (m.getName().equals("updateWebhook") && failUpdates.get()) {
-                  throw new IllegalStateException("db down");
-                }
-                if (m.getName().equals("clearEndpointFailing") && holdClear.get() != null) {
-                  clearEntered.countDown();
-                  holdClear.get().await();
-                }
-                try {
-                  return m.invoke(real, a);
-                } catch (InvocationTargetException e) {
-                  throw e.getCause();
-                }
-              });
+      StoreSpy.around(
+          real,
+          (method, args) -> {
+            if (method.equals("updateWebhook") && failUpdates.get()) {
+              throw new IllegalStateException("db down");
+            }
+            if (method.equals("clearEndpointFailing") && holdClear.get() != null) {
+              clearEntered.countDown();
+              holdClear.get().await();
+            }
+          });
   final WebhookRegistry registry =
       WebhookRegistry.builder()
           .store(store)

@@ -14,8 +14,6 @@ import dev.hookline.spi.Lease;
 import dev.hookline.spi.Store;
 import dev.hookline.testing.LoopbackSink;
 import dev.hookline.testing.TestWebhooks;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,23 +38,16 @@ class LookupFailureBeforeSendTest {
   private final List<String> released = new CopyOnWriteArrayList<>();
 
   private final Store store =
-      (Store)
-          Proxy.newProxyInstance(
-              Store.class.getClassLoader(),
-              new Class<?>[] {Store.class},
-              (proxy, method, args) -> {
-                if (method.getName().equals("findWebhook") && failFindWebhook.get()) {
-                  throw new IllegalStateException("connection lost (simulated)");
-                }
-                if (method.getName().equals("release")) {
-                  released.add(((Lease) args[0]).deliveryId());
-                }
-                try {
-                  return method.invoke(h.store, args);
-                } catch (InvocationTargetException e) {
-                  throw e.getCause();
-                }
-              });
+      StoreSpy.around(
+          h.store,
+          (method, args) -> {
+            if (method.equals("findWebhook") && failFindWebhook.get()) {
+              throw new IllegalStateException("connection lost (simulated)");
+            }
+            if (method.equals("release")) {
+              released.add(((Lease) args[0]).deliveryId());
+            }
+          });
 
   private final WebhookRegistry registry =
       WebhookRegistry.builder()

@@ -13,8 +13,6 @@ import dev.hookline.filter.Filters;
 import dev.hookline.spi.Store;
 import dev.hookline.testing.LoopbackSink;
 import dev.hookline.testing.TestWebhooks;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -30,21 +28,13 @@ class LookupFailureStrandsRestOfClaimTest {
   private final AtomicBoolean failFindWebhookOnce = new AtomicBoolean();
 
   private final Store store =
-      (Store)
-          Proxy.newProxyInstance(
-              Store.class.getClassLoader(),
-              new Class<?>[] {Store.class},
-              (proxy, method, args) -> {
-                if (method.getName().equals("findWebhook")
-                    && failFindWebhookOnce.compareAndSet(true, false)) {
-                  throw new IllegalStateException("connection lost (simulated)");
-                }
-                try {
-                  return method.invoke(h.store, args);
-                } catch (InvocationTargetException e) {
-                  throw e.getCause();
-                }
-              });
+      StoreSpy.around(
+          h.store,
+          (method, args) -> {
+            if (method.equals("findWebhook") && failFindWebhookOnce.compareAndSet(true, false)) {
+              throw new IllegalStateException("connection lost (simulated)");
+            }
+          });
 
   private final WebhookRegistry registry =
       WebhookRegistry.builder()

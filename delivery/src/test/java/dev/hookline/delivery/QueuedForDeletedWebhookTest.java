@@ -13,8 +13,6 @@ import dev.hookline.filter.Filters;
 import dev.hookline.spi.Store;
 import dev.hookline.testing.LoopbackSink;
 import dev.hookline.testing.TestWebhooks;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -29,20 +27,13 @@ class QueuedForDeletedWebhookTest {
   private final AtomicBoolean failFindWebhook = new AtomicBoolean();
 
   private final Store store =
-      (Store)
-          Proxy.newProxyInstance(
-              Store.class.getClassLoader(),
-              new Class<?>[] {Store.class},
-              (proxy, method, args) -> {
-                if (method.getName().equals("findWebhook") && failFindWebhook.get()) {
-                  throw new IllegalStateException("connection lost (simulated)");
-                }
-                try {
-                  return method.invoke(h.store, args);
-                } catch (InvocationTargetException e) {
-                  throw e.getCause();
-                }
-              });
+      StoreSpy.around(
+          h.store,
+          (method, args) -> {
+            if (method.equals("findWebhook") && failFindWebhook.get()) {
+              throw new IllegalStateException("connection lost (simulated)");
+            }
+          });
 
   private final WebhookRegistry registry =
       WebhookRegistry.builder()

@@ -18,8 +18,6 @@ import dev.hookline.filter.Filters;
 import dev.hookline.spi.Store;
 import dev.hookline.store.InMemoryStore;
 import dev.hookline.testing.TestWebhooks;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,20 +40,13 @@ class TenantLimitChurnTest {
     AtomicInteger releases = new AtomicInteger();
     InMemoryStore real = new InMemoryStore();
     Store store =
-        (Store)
-            Proxy.newProxyInstance(
-                Store.class.getClassLoader(),
-                new Class<?>[] {Store.class},
-                (proxy, method, args) -> {
-                  if (method.getName().equals("release")) {
-                    releases.incrementAndGet();
-                  }
-                  try {
-                    return method.invoke(real, args);
-                  } catch (InvocationTargetException e) {
-                    throw e.getCause();
-                  }
-                });
+        StoreSpy.around(
+            real,
+            (method, args) -> {
+              if (method.equals("release")) {
+                releases.incrementAndGet();
+              }
+            });
     WebhookRegistry registry =
         WebhookRegistry.builder()
             .store(store)

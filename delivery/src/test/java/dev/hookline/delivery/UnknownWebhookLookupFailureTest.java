@@ -14,8 +14,6 @@ import dev.hookline.filter.Filters;
 import dev.hookline.spi.Store;
 import dev.hookline.testing.LoopbackSink;
 import dev.hookline.testing.TestWebhooks;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,21 +32,13 @@ class UnknownWebhookLookupFailureTest {
 
   /** The harness's store, as this instance sees it: one findWebhook fails on cue. */
   private final Store store =
-      (Store)
-          Proxy.newProxyInstance(
-              Store.class.getClassLoader(),
-              new Class<?>[] {Store.class},
-              (proxy, method, args) -> {
-                if (method.getName().equals("findWebhook")
-                    && failFindWebhookOnce.compareAndSet(true, false)) {
-                  throw new IllegalStateException("connection lost (simulated)");
-                }
-                try {
-                  return method.invoke(h.store, args);
-                } catch (InvocationTargetException e) {
-                  throw e.getCause();
-                }
-              });
+      StoreSpy.around(
+          h.store,
+          (method, args) -> {
+            if (method.equals("findWebhook") && failFindWebhookOnce.compareAndSet(true, false)) {
+              throw new IllegalStateException("connection lost (simulated)");
+            }
+          });
 
   /** This instance's registry. */
   private final WebhookRegistry registry =

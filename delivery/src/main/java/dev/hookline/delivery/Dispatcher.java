@@ -1089,7 +1089,7 @@ public final class Dispatcher implements AutoCloseable {
      * Sets how long finished deliveries are kept before {@link Dispatcher#purgeExpired()} deletes
      * them.
      *
-     * @param retention at least 1 minute; default 7 days
+     * @param retention 1 minute to 3,650 days; default 7 days
      * @return this builder
      */
     public Builder retention(Duration retention) {

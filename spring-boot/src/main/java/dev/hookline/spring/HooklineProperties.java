@@ -269,7 +269,7 @@ public final class HooklineProperties {
 
     /**
      * Deliveries the webhooks of one tenant hold at once, running or queued, 1 to 10,000 (library
-     * default a quarter of the workers).
+     * default a quarter of the workers, at least the per-endpoint concurrency).
      */
     private @Nullable Integer perTenantConcurrency;
 

@@ -84,8 +84,8 @@ class DefaultBodyLimitsTest {
             .audience(AUDIENCE)
             .clock(clock)
             .build();
-    // Fails on the current defaults: a 328 KB token against 262,144 bytes, BODY_TOO_LARGE (413 on
-    // every attempt, until the delivery fails).
+    // About 328 KB: with the receiver's default at 256 KiB this was BODY_TOO_LARGE (413 on every
+    // attempt, until the delivery failed).
     SecurityEvent received = verifier.verify(Map.of(), token.getBytes(StandardCharsets.US_ASCII));
     assertEquals("evt_limits", received.eventId());
   }

@@ -99,8 +99,12 @@ public final class SecurityEventTokenVerifier {
   /** The default tolerance for {@code iat}, both directions. */
   public static final Duration DEFAULT_TOLERANCE = Duration.ofMinutes(5);
 
-  /** The default largest token accepted. */
-  public static final int DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+  /**
+   * The default largest token accepted: 1 MiB, as receiver-verify's. A token is about a third larger
+   * than the JSON it carries, so a sender's default {@code maxPayloadBytes} (256 KiB of JSON) gives
+   * tokens up to about 340 KiB.
+   */
+  public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
   /** The largest {@link Builder#maxBodyBytes}, as receiver-verify's and the admin API's. */
   private static final int MAX_BODY_BYTES_LIMIT = 64 << 20;
@@ -942,7 +946,7 @@ public final class SecurityEventTokenVerifier {
     }
 
     /**
-     * Sets the largest token accepted. Default 256 KiB. An adapter reads at most one byte more
+     * Sets the largest token accepted. Default 1 MiB. An adapter reads at most one byte more
      * ({@link SecurityEventTokenVerifier#maxBodyBytes}), which the upper bound keeps from
      * overflowing.
      *

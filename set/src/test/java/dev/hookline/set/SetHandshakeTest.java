@@ -5,13 +5,13 @@ import static dev.hookline.set.Fixtures.T0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hookline.UserEvents;
 import dev.hookline.VerificationResult;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookDefinition;
 import dev.hookline.WebhookFormat;
 import dev.hookline.WebhookRegistry;
 import dev.hookline.WebhookStatus;
-import dev.hookline.UserEvents;
 import dev.hookline.delivery.Dispatcher;
 import dev.hookline.receiver.set.SecurityEventTokenVerifier;
 import dev.hookline.store.InMemoryStore;

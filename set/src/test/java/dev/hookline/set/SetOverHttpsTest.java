@@ -182,8 +182,7 @@ class SetOverHttpsTest {
           assertThrows(
               WebhookVerificationException.class,
               () ->
-                  untrusting.verify(
-                      java.util.Map.of(), token.getBytes(StandardCharsets.US_ASCII)));
+                  untrusting.verify(java.util.Map.of(), token.getBytes(StandardCharsets.US_ASCII)));
       assertEquals(WebhookVerificationException.Reason.KEY_SET_UNAVAILABLE, e.reason());
       assertEquals(503, SecurityEventTokenVerifier.httpStatus(e));
     } finally {
@@ -191,5 +190,4 @@ class SetOverHttpsTest {
       executor.shutdownNow();
     }
   }
-
 }

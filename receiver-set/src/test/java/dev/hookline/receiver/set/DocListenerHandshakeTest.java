@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * docs/receiving.md's complete SET listener (run verbatim through {@link
  * ReceivingDocSnippetTest#serve}) must answer the verification handshake Hookline sends before a
- * webhook, SET ones included, receives anything: {@code GET} with {@code X-Verification-Key} and the
- * webhook's {@code Authorization: Bearer}, answered 2xx with {@code {"key":"<value>"}}.
+ * webhook, SET ones included, receives anything: {@code GET} with {@code X-Verification-Key} and
+ * the webhook's {@code Authorization: Bearer}, answered 2xx with {@code {"key":"<value>"}}.
  */
 class DocListenerHandshakeTest {
   @Test
@@ -46,8 +46,7 @@ class DocListenerHandshakeTest {
                       .GET()
                       .build(),
                   HttpResponse.BodyHandlers.ofString());
-      assertEquals(
-          200, answer.statusCode(), "the handshake was answered " + answer.body());
+      assertEquals(200, answer.statusCode(), "the handshake was answered " + answer.body());
       assertEquals("{\"key\":\"challenge-123\"}", answer.body());
     } finally {
       server.stop(0);

@@ -61,10 +61,17 @@ final class Listener implements AutoCloseable {
           byte[] answer = new byte[0];
           try {
             SecurityEventTokenVerifier v = verifier.get();
-            SecurityEvent event = v.verify(exchange.getRequestHeaders(), token);
-            received.add(event);
-            v.complete(event);
-            status = 202;
+            java.util.Optional<String> handshake =
+                v.handshake(exchange.getRequestMethod(), exchange.getRequestHeaders());
+            if (handshake.isPresent()) {
+              status = 200;
+              answer = handshake.get().getBytes(StandardCharsets.UTF_8);
+            } else {
+              SecurityEvent event = v.verify(exchange.getRequestHeaders(), token);
+              received.add(event);
+              v.complete(event);
+              status = 202;
+            }
           } catch (WebhookVerificationException e) {
             refused.add(e);
             status = SecurityEventTokenVerifier.httpStatus(e);

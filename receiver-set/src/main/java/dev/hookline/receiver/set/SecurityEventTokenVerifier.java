@@ -20,6 +20,7 @@ import com.nimbusds.jose.jwk.KeyType;
 import com.nimbusds.jose.jwk.RSAKey;
 import dev.hookline.receiver.Notification;
 import dev.hookline.receiver.ReplayGuard;
+import dev.hookline.receiver.VerificationChallenge;
 import dev.hookline.receiver.WebhookVerificationException;
 import dev.hookline.receiver.WebhookVerificationException.Reason;
 import dev.hookline.receiver.set.internal.KeySource;
@@ -529,6 +530,39 @@ public final class SecurityEventTokenVerifier {
     } catch (JOSEException e) {
       throw fail(Reason.ALGORITHM_KEY_MISMATCH, "key " + kid + " cannot verify " + algorithm);
     }
+  }
+
+  /**
+   * Answers Hookline's verification handshake, which a webhook of any format, SET ones included,
+   * must pass before it receives anything: a {@code GET} with {@code X-Verification-Key} and the
+   * webhook's {@code Authorization: Bearer <apiKey>}. Only a request carrying an accepted API key
+   * is answered, so nobody else can point a webhook of theirs at this endpoint and have it
+   * verified; a verifier without {@link Builder#apiKey} therefore answers no handshake.
+   *
+   * @param method the HTTP method
+   * @param headers the request headers; names are matched case-insensitively
+   * @return the JSON body to answer 200 with, as {@code application/json}, if the request is a
+   *     handshake; empty for any other request (verify it as a token)
+   * @throws WebhookVerificationException if it is a handshake whose API key is missing or not
+   *     accepted ({@link Reason#MISSING_API_KEY}, {@link Reason#INVALID_API_KEY}), or whose
+   *     challenge or {@code Authorization} header is malformed ({@link Reason#MALFORMED_HEADER});
+   *     answer it with {@link #httpStatus} and {@link #errorBody}
+   */
+  public Optional<String> handshake(
+      String method, Map<String, ? extends Collection<String>> headers) {
+    Objects.requireNonNull(method, "method");
+    Objects.requireNonNull(headers, "headers");
+    Optional<VerificationChallenge> challenge = VerificationChallenge.detect(method, headers);
+    if (challenge.isEmpty()) {
+      return Optional.empty();
+    }
+    if (apiKeyDigests.isEmpty()) {
+      throw fail(
+          Reason.MISSING_API_KEY,
+          "the verification handshake is answered only with an API key; configure apiKey(...)");
+    }
+    checkApiKey(header(headers, "Authorization"));
+    return Optional.of(challenge.get().responseBody());
   }
 
   /**

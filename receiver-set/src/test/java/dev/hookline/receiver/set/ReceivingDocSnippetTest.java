@@ -64,16 +64,24 @@ class ReceivingDocSnippetTest {
       byte[] answer = new byte[0];
       int status = 202;
       try {
-        // one byte over the limit at most: verify refuses a longer body (413) unread
-        byte[] body = exchange.getRequestBody().readNBytes(verifier.maxBodyBytes() + 1);
-        SecurityEvent event = verifier.verify(exchange.getRequestHeaders(), body);
-        System.out.println(event.type() + " " + event.eventId() + " " + event.data());
-        verifier.complete(event); // a retry of this jti is acknowledged, not processed again
+        // the verification handshake (GET), answered only with the API key
+        Optional<String> handshake =
+            verifier.handshake(exchange.getRequestMethod(), exchange.getRequestHeaders());
+        if (handshake.isPresent()) {
+          status = 200;
+          answer = handshake.get().getBytes(StandardCharsets.UTF_8);
+        } else {
+          // one byte over the limit at most: verify refuses a longer body (413) unread
+          byte[] body = exchange.getRequestBody().readNBytes(verifier.maxBodyBytes() + 1);
+          SecurityEvent event = verifier.verify(exchange.getRequestHeaders(), body);
+          System.out.println(event.type() + " " + event.eventId() + " " + event.data());
+          verifier.complete(event); // a retry of this jti is acknowledged, not processed again
+        }
       } catch (WebhookVerificationException e) {
         status = SecurityEventTokenVerifier.httpStatus(e); // RFC 8935's: mostly 400, see below
         answer = SecurityEventTokenVerifier.errorBody(e).getBytes(StandardCharsets.UTF_8);
       }
-      if (answer.length > 0) { // a 400's {"err","description"}
+      if (answer.length > 0) { // the handshake's {"key"}, or a 400's {"err","description"}
         exchange.getResponseHeaders().set("Content-Type", "application/json");
       }
       exchange.sendResponseHeaders(status, answer.length == 0 ? -1 : answer.length);

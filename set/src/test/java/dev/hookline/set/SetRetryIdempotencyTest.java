@@ -67,7 +67,8 @@ class SetRetryIdempotencyTest {
     SecurityEvent failed = verify(verifier, format.token(other, w, clock.instant()));
     verifier.release(failed);
     clock.advance(Duration.ofSeconds(3));
-    assertEquals("evt_retry_2", verify(verifier, format.token(other, w, clock.instant())).eventId());
+    assertEquals(
+        "evt_retry_2", verify(verifier, format.token(other, w, clock.instant())).eventId());
   }
 
   private static SecurityEvent verify(SecurityEventTokenVerifier v, String token) {

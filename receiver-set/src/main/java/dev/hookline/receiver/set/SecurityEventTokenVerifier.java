@@ -498,7 +498,7 @@ public final class SecurityEventTokenVerifier {
     JWK key;
     try {
       key =
-          keys.find(kid)
+          keys.find(kid, algorithm.equals("RS256") ? KeyType.RSA : KeyType.EC)
               .orElseThrow(
                   () -> fail(Reason.UNKNOWN_KEY, "the sender's key set has no key " + kid));
     } catch (KeySource.KeySetUnavailableException e) {

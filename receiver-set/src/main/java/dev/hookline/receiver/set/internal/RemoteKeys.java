@@ -2,6 +2,7 @@ package dev.hookline.receiver.set.internal;
 
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyType;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -102,11 +103,11 @@ public final class RemoteKeys implements KeySource {
   }
 
   @Override
-  public Optional<JWK> find(String keyId) {
+  public Optional<JWK> find(String keyId, KeyType type) {
     State seen = state;
     Instant now = clock.instant();
     JWKSet keys = seen.keys();
-    JWK key = keys != null ? keys.getKeyByKeyId(keyId) : null;
+    JWK key = KeySource.select(keys, keyId, type);
     if (key != null && now.isBefore(expiry(seen))) {
       return Optional.of(key);
     }
@@ -117,17 +118,17 @@ public final class RemoteKeys implements KeySource {
       fetching.lock();
     }
     try {
-      return findWhileFetching(keyId, seen);
+      return findWhileFetching(keyId, type, seen);
     } finally {
       fetching.unlock();
     }
   }
 
-  private Optional<JWK> findWhileFetching(String keyId, State seen) {
+  private Optional<JWK> findWhileFetching(String keyId, KeyType type, State seen) {
     Instant now = clock.instant();
     State s = state;
     JWKSet keys = s.keys();
-    JWK key = keys != null ? keys.getKeyByKeyId(keyId) : null;
+    JWK key = KeySource.select(keys, keyId, type);
     boolean fresh = now.isBefore(expiry(s));
     if (key != null && fresh) {
       return Optional.of(key); // another caller fetched it while this one waited
@@ -139,7 +140,7 @@ public final class RemoteKeys implements KeySource {
             || (fresh && s.attemptedWithin(now, minRefetch)) // an unknown id is no rotation yet
             || (s.failure() != null && s.attemptedWithin(now, minRefetch));
     if (!backOff) {
-      return fetchFor(keyId, s, now);
+      return fetchFor(keyId, type, s, now);
     }
     String failure = s.failure();
     if (failure == null) {
@@ -151,7 +152,7 @@ public final class RemoteKeys implements KeySource {
     throw unavailable(s, failure, key != null);
   }
 
-  private Optional<JWK> fetchFor(String keyId, State before, Instant now) {
+  private Optional<JWK> fetchFor(String keyId, KeyType type, State before, Instant now) {
     JWKSet fetched;
     try {
       fetched = fetch();
@@ -161,7 +162,7 @@ public final class RemoteKeys implements KeySource {
           new State(before.keys(), before.fetchedAt(), now, failure, before.fetches() + 1);
       state = failed;
       JWKSet last = failed.keys();
-      JWK key = last != null ? last.getKeyByKeyId(keyId) : null;
+      JWK key = KeySource.select(last, keyId, type);
       Instant usableUntil = graceEnd(failed);
       if (last != null && now.isBefore(usableUntil)) {
         // Logged, not thrown: other tokens are still verified with the last good set.
@@ -179,7 +180,7 @@ public final class RemoteKeys implements KeySource {
       throw unavailable(failed, failure, key != null);
     }
     state = new State(fetched, now, now, null, before.fetches() + 1);
-    return Optional.ofNullable(fetched.getKeyByKeyId(keyId));
+    return Optional.ofNullable(KeySource.select(fetched, keyId, type));
   }
 
   private Instant expiry(State s) {

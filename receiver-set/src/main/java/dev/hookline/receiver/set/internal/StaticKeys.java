@@ -2,6 +2,7 @@ package dev.hookline.receiver.set.internal;
 
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyType;
 import java.util.Optional;
 
 /** A key set given at build time. Immutable and thread-safe. */
@@ -18,7 +19,7 @@ public final class StaticKeys implements KeySource {
   }
 
   @Override
-  public Optional<JWK> find(String keyId) {
-    return Optional.ofNullable(keys.getKeyByKeyId(keyId));
+  public Optional<JWK> find(String keyId, KeyType type) {
+    return Optional.ofNullable(KeySource.select(keys, keyId, type));
   }
 }

@@ -53,11 +53,24 @@ class CrossTenantAudienceTest {
             .events(UserEvents.CREATED)
             .format(WebhookFormat.SECURITY_EVENT_TOKEN)
             .build());
+    // A listener that checks iss, aud and the signature only is refused when built (it would
+    // accept what follows); acme's listener checks its webhook's API key too.
+    assertThrows(
+        IllegalStateException.class,
+        () ->
+            SecurityEventTokenVerifier.builder()
+                .jwks(keys.jwks().json())
+                .issuer(ISSUER)
+                .audience(ACME_HOOK)
+                .clock(clock)
+                .build(),
+        "a listener without the API key accepts tokens made for another tenant's webhook");
     SecurityEventTokenVerifier acmeListener =
         SecurityEventTokenVerifier.builder()
             .jwks(keys.jwks().json())
             .issuer(ISSUER)
             .audience(ACME_HOOK)
+            .apiKey("acme-api-key-0123456789")
             .clock(clock)
             .build();
 
@@ -87,7 +100,9 @@ class CrossTenantAudienceTest {
         WebhookVerificationException.class,
         () ->
             acmeListener.verify(
-                Map.of("Content-Type", List.of("application/secevent+jwt")),
+                Map.of(
+                    "Content-Type", List.of("application/secevent+jwt"),
+                    "Authorization", List.of("Bearer mallory-api-key-0123456789")),
                 token.getBytes(StandardCharsets.US_ASCII)),
         "acme's listener accepted a token the host signed for another tenant's webhook");
   }

@@ -220,6 +220,7 @@ abstract class EndToEndContract {
       listener.verifyWith(
           jwks ->
               SecurityEventTokenVerifier.builder()
+                  .allowWithoutApiKey()
                   .jwks(listenerJwks)
                   .issuer(listenerIssuer)
                   .audience(AUDIENCE)

@@ -41,7 +41,11 @@ class RotationTest {
   }
 
   private SecurityEventTokenVerifier.Builder verifier() {
-    return SecurityEventTokenVerifier.builder().issuer(ISSUER).audience(AUD).clock(clock);
+    return SecurityEventTokenVerifier.builder()
+        .allowWithoutApiKey()
+        .issuer(ISSUER)
+        .audience(AUD)
+        .clock(clock);
   }
 
   private static String kid(SecurityEventTokenVerifier v, String token) {

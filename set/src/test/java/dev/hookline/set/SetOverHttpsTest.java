@@ -164,6 +164,7 @@ class SetOverHttpsTest {
       // The same key set fetched by a client that does not trust the CA: no keys, so 503.
       SecurityEventTokenVerifier untrusting =
           SecurityEventTokenVerifier.builder()
+              .allowWithoutApiKey()
               .jwksUri(URI.create(base + "/.well-known/jwks.json"), HttpClient.newHttpClient())
               .issuer(ISSUER)
               .audience(AUDIENCE)

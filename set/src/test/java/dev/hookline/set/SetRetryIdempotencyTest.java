@@ -34,6 +34,7 @@ class SetRetryIdempotencyTest {
         SecurityEventTokenFormat.builder().issuer(ISSUER).signingKeys(keys).build();
     SecurityEventTokenVerifier verifier =
         SecurityEventTokenVerifier.builder()
+            .allowWithoutApiKey()
             .jwks(keys.jwks().json())
             .issuer(ISSUER)
             .audience(AUDIENCE)

@@ -798,6 +798,7 @@ public final class SecurityEventTokenVerifier {
     private Duration jwksRefetchAtMostEvery = Duration.ofSeconds(30);
     private Duration jwksFetchTimeout = Duration.ofSeconds(10);
     private boolean allowInsecureLoopbackJwks;
+    private boolean withoutApiKey;
 
     private Builder() {}
 
@@ -936,8 +937,12 @@ public final class SecurityEventTokenVerifier {
     }
 
     /**
-     * Adds an accepted API key, checked in {@code Authorization: Bearer} before the token.
-     * Optional: without one the token's signature alone authenticates the request.
+     * Adds an accepted API key, checked in {@code Authorization: Bearer} before the token: the
+     * webhook's API key, which Hookline sends with every token. At least one is required unless
+     * {@link #allowWithoutApiKey} is called: the signature alone does not tell this listener's
+     * tokens from those the same sender signs for another webhook whose creator chose this
+     * listener's audience (any tenant of a multi-tenant sender can), which could then be replayed
+     * here.
      *
      * @param apiKey the key
      * @return this builder
@@ -948,6 +953,19 @@ public final class SecurityEventTokenVerifier {
         throw new IllegalArgumentException("apiKey must not be blank");
       }
       apiKeyDigests.add(digest(apiKey));
+      return this;
+    }
+
+    /**
+     * Accepts tokens without an API key when none is added, for a sender that sends none: then the
+     * signature, {@code iss} and {@code aud} alone authenticate a token, and a token the sender
+     * made for another webhook with this listener's audience is accepted. Default: off, and {@link
+     * #build} requires an {@link #apiKey}. Has no effect once a key is added.
+     *
+     * @return this builder
+     */
+    public Builder allowWithoutApiKey() {
+      this.withoutApiKey = true;
       return this;
     }
 
@@ -1048,7 +1066,8 @@ public final class SecurityEventTokenVerifier {
      * Builds the verifier.
      *
      * @return the verifier
-     * @throws IllegalStateException if the keys, issuer or audience are missing
+     * @throws IllegalStateException if the keys, issuer or audience are missing, or the API key
+     *     without {@link #allowWithoutApiKey}
      * @throws IllegalArgumentException if the {@link #jwksUri} is not an https URI with a host and
      *     no user-info (or, with {@link #allowInsecureLoopbackJwksForDevelopment}, http to a
      *     loopback host)
@@ -1058,6 +1077,13 @@ public final class SecurityEventTokenVerifier {
       if (iss == null || audiences.isEmpty()) {
         throw new IllegalStateException(
             "SecurityEventTokenVerifier needs issuer(...) and at least one audience(...)");
+      }
+      if (apiKeyDigests.isEmpty() && !withoutApiKey) {
+        throw new IllegalStateException(
+            "SecurityEventTokenVerifier needs the webhook's apiKey(...), which Hookline sends as"
+                + " Authorization: Bearer: without it a token the sender signed for another"
+                + " webhook with this audience (any tenant may choose it) is accepted; call"
+                + " allowWithoutApiKey() to accept that");
       }
       Clock c = clock != null ? clock : Clock.systemUTC();
       KeySource source = keys;

@@ -37,6 +37,7 @@ class AkamaiShapeTest {
   private final ManualClock clock = ManualClock.at(NOW);
   private final SecurityEventTokenVerifier verifier =
       SecurityEventTokenVerifier.builder()
+          .allowWithoutApiKey()
           .jwks(Tokens.jwks(RSA))
           .issuer(ISSUER)
           .audience(AUDIENCE)

@@ -299,6 +299,7 @@ class AttackTableTest {
     try (JwksServer server = new JwksServer(Tokens.jwks(RSA, weakJwk))) {
       SecurityEventTokenVerifier fetching =
           SecurityEventTokenVerifier.builder()
+              .allowWithoutApiKey()
               .jwksUri(server.uri(), server.client())
               .allowInsecureLoopbackJwksForDevelopment(true)
               .issuer(ISSUER)

@@ -30,6 +30,7 @@ class BuilderBoundsTest {
 
   private SecurityEventTokenVerifier.Builder builder() {
     return SecurityEventTokenVerifier.builder()
+        .allowWithoutApiKey()
         .jwks(Tokens.jwks(RSA))
         .issuer(ISSUER)
         .audience(AUDIENCE)

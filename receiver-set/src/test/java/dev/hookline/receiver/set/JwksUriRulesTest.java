@@ -20,6 +20,7 @@ class JwksUriRulesTest {
 
   private static SecurityEventTokenVerifier.Builder builder(String uri) {
     return SecurityEventTokenVerifier.builder()
+        .allowWithoutApiKey()
         .jwksUri(URI.create(uri), CLIENT)
         .issuer(ISSUER)
         .audience(AUDIENCE);

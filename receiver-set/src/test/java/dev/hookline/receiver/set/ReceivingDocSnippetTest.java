@@ -122,6 +122,7 @@ class ReceivingDocSnippetTest {
     ManualClock clock = ManualClock.at(Instant.parse("2026-11-22T10:00:00Z"));
     SecurityEventTokenVerifier verifier =
         SecurityEventTokenVerifier.builder()
+            .allowWithoutApiKey()
             .jwks(Tokens.jwks(Tokens.RSA))
             .issuer(Tokens.ISSUER)
             .audience(Tokens.AUDIENCE)
@@ -158,6 +159,7 @@ class ReceivingDocSnippetTest {
     ManualClock clock = ManualClock.at(Instant.parse("2026-11-22T10:00:00Z"));
     SecurityEventTokenVerifier verifier =
         SecurityEventTokenVerifier.builder()
+            .allowWithoutApiKey()
             .jwks(Tokens.jwks(Tokens.RSA))
             .issuer(Tokens.ISSUER)
             .audience(Tokens.AUDIENCE)

@@ -48,6 +48,7 @@ class RemoteJwksTest {
 
   private SecurityEventTokenVerifier.Builder builder(URI uri, HttpClient client) {
     return SecurityEventTokenVerifier.builder()
+        .allowWithoutApiKey()
         .jwksUri(uri, client)
         .allowInsecureLoopbackJwksForDevelopment(true) // the test server is http on loopback
         .issuer(ISSUER)

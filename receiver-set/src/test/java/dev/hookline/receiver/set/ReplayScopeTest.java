@@ -33,7 +33,10 @@ class ReplayScopeTest {
   private final ManualClock clock = ManualClock.at(NOW);
 
   private SecurityEventTokenVerifier.Builder builder() {
-    return SecurityEventTokenVerifier.builder().jwks(Tokens.jwks(RSA)).clock(clock);
+    return SecurityEventTokenVerifier.builder()
+        .allowWithoutApiKey()
+        .jwks(Tokens.jwks(RSA))
+        .clock(clock);
   }
 
   private static byte[] token(String issuer, String audience, String jti, Instant iat) {

@@ -26,6 +26,7 @@ class SharedKeyIdTest {
     ECKey ec = Tokens.generateEc("k1");
     SecurityEventTokenVerifier verifier =
         SecurityEventTokenVerifier.builder()
+            .allowWithoutApiKey()
             .jwks(Tokens.jwks(rsa, ec))
             .issuer(Tokens.ISSUER)
             .audience(Tokens.AUDIENCE)

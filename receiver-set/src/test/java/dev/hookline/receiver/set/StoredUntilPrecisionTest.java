@@ -91,6 +91,7 @@ class StoredUntilPrecisionTest {
   void aReleasedTokenIsProcessedOnRetryWithAStoreKeepingMilliseconds() {
     SecurityEventTokenVerifier v =
         SecurityEventTokenVerifier.builder()
+            .allowWithoutApiKey()
             .jwks(Tokens.jwks(RSA))
             .clock(clock)
             .issuer(ISSUER)

@@ -22,6 +22,7 @@ import dev.hookline.testing.ManualClock;
 import dev.hookline.testing.TestWebhooks;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -82,11 +83,15 @@ class DefaultBodyLimitsTest {
             .jwks(keys.jwks().json())
             .issuer(ISSUER)
             .audience(AUDIENCE)
+            .apiKey("limits-api-key-0123456789")
             .clock(clock)
             .build();
     // About 328 KB: with the receiver's default at 256 KiB this was BODY_TOO_LARGE (413 on every
     // attempt, until the delivery failed).
-    SecurityEvent received = verifier.verify(Map.of(), token.getBytes(StandardCharsets.US_ASCII));
+    SecurityEvent received =
+        verifier.verify(
+            Map.of("Authorization", List.of("Bearer limits-api-key-0123456789")),
+            token.getBytes(StandardCharsets.US_ASCII));
     assertEquals("evt_limits", received.eventId());
   }
 }

@@ -101,9 +101,9 @@ public final class SecurityEventTokenVerifier {
   public static final Duration DEFAULT_TOLERANCE = Duration.ofMinutes(5);
 
   /**
-   * The default largest token accepted: 1 MiB, as receiver-verify's. A token is about a third larger
-   * than the JSON it carries, so a sender's default {@code maxPayloadBytes} (256 KiB of JSON) gives
-   * tokens up to about 340 KiB.
+   * The default largest token accepted: 1 MiB, as receiver-verify's. A token is about a third
+   * larger than the JSON it carries, so a sender's default {@code maxPayloadBytes} (256 KiB of
+   * JSON) gives tokens up to about 340 KiB.
    */
   public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
 

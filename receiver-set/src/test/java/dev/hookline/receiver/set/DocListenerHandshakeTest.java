@@ -33,7 +33,7 @@ class DocListenerHandshakeTest {
             .build();
     HttpServer server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    ReceivingDocSnippetTest.serve(verifier, server);
+    ReceivingDocSnippetTest.serve(verifier, server, event -> {});
     try {
       URI hook = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hookline");
       HttpResponse<String> answer =

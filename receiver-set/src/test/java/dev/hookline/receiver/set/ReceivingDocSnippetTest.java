@@ -30,7 +30,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,13 +53,16 @@ class ReceivingDocSnippetTest {
         .apiKey(System.getenv("HOOKLINE_API_KEY"))   // still sent as Authorization: Bearer
         .build();
     HttpServer server = HttpServer.create(new InetSocketAddress(8443), 0); // put TLS in front
+    Consumer<SecurityEvent> process = event -> // your code; throw to have the sender retry
+        System.out.println(event.type() + " " + event.eventId() + " " + event.data());
     // snippet:end
     // spotless:on
-    serve(verifier, server);
+    serve(verifier, server, process);
   }
 
   /** The rest of the documented listener, apart so that a test can run it on its own server. */
-  static void serve(SecurityEventTokenVerifier verifier, HttpServer server) {
+  static void serve(
+      SecurityEventTokenVerifier verifier, HttpServer server, Consumer<SecurityEvent> process) {
     // spotless:off
     // snippet:start
     server.createContext("/hookline", exchange -> {
@@ -74,8 +79,13 @@ class ReceivingDocSnippetTest {
           // one byte over the limit at most: verify refuses a longer body (413) unread
           byte[] body = exchange.getRequestBody().readNBytes(verifier.maxBodyBytes() + 1);
           SecurityEvent event = verifier.verify(exchange.getRequestHeaders(), body);
-          System.out.println(event.type() + " " + event.eventId() + " " + event.data());
-          verifier.complete(event); // a retry of this jti is acknowledged, not processed again
+          try {
+            process.accept(event);
+            verifier.complete(event); // a retry of this jti is acknowledged, not processed again
+          } catch (RuntimeException failed) {
+            verifier.release(event); // the sender's retry is processed, not answered 409
+            status = 500;
+          }
         }
       } catch (WebhookVerificationException e) {
         status = SecurityEventTokenVerifier.httpStatus(e); // RFC 8935's: mostly 400, see below
@@ -134,7 +144,7 @@ class ReceivingDocSnippetTest {
         new CountingServer(
             HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0), read);
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    serve(verifier, server);
+    serve(verifier, server, event -> {});
     try {
       URI hook = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hookline");
 
@@ -168,7 +178,7 @@ class ReceivingDocSnippetTest {
     HttpServer server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    serve(verifier, server);
+    serve(verifier, server, event -> {});
     try {
       URI hook = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hookline");
       Instant now = clock.instant();
@@ -203,6 +213,42 @@ class ReceivingDocSnippetTest {
       HttpResponse<String> again = post(client, hook, token);
       assertEquals(202, again.statusCode(), "processed: acknowledged");
       assertEquals("", again.body(), "a success, without an error body");
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void theDocumentedHandlerHasAFailedEventRetriedAndAProcessedOneAcknowledged() throws Exception {
+    ManualClock clock = ManualClock.at(Instant.parse("2026-11-22T10:00:00Z"));
+    SecurityEventTokenVerifier verifier =
+        SecurityEventTokenVerifier.builder()
+            .allowWithoutApiKey()
+            .jwks(Tokens.jwks(Tokens.RSA))
+            .issuer(Tokens.ISSUER)
+            .audience(Tokens.AUDIENCE)
+            .clock(clock)
+            .build();
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    AtomicInteger runs = new AtomicInteger();
+    serve(
+        verifier,
+        server,
+        event -> {
+          if (runs.incrementAndGet() == 1) {
+            throw new IllegalStateException("the application's database is down");
+          }
+        });
+    try {
+      URI hook = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hookline");
+      byte[] token = Tokens.bytes(Tokens.rs256("evt_retried", clock.instant()));
+      assertEquals(500, post(client, hook, token).statusCode(), "processing failed");
+      assertEquals(202, post(client, hook, token).statusCode(), "the retry is processed");
+      assertEquals(2, runs.get(), "not answered 409 as if still in progress");
+      assertEquals(202, post(client, hook, token).statusCode(), "processed: acknowledged");
+      assertEquals(2, runs.get(), "not processed a third time");
     } finally {
       server.stop(0);
     }

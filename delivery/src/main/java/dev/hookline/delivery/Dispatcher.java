@@ -17,6 +17,7 @@ import dev.hookline.delivery.internal.AttemptRunner;
 import dev.hookline.delivery.internal.ClaimLoop;
 import dev.hookline.delivery.internal.DestinationCheck;
 import dev.hookline.delivery.internal.DispatcherThreads;
+import dev.hookline.delivery.internal.Threads;
 import dev.hookline.delivery.internal.EndpointHealth;
 import dev.hookline.delivery.internal.EndpointSlots;
 import dev.hookline.delivery.internal.HttpClients;
@@ -784,7 +785,11 @@ public final class Dispatcher implements AutoCloseable {
   private static void tellDeleted(AttemptObserver observer, String webhookId) {
     try {
       observer.webhookDeleted(webhookId);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // An Error too (a LinkageError from a metrics library of another version): thrown, it
+      // reached the caller of WebhookRegistry.delete, or cut a reload short and, on the
+      // scheduler, stopped the periodic reload for good. Only the JVM's own errors propagate.
+      Threads.rethrowIfFatal(e);
       log.warn(
           "attempt observer failed on a deleted webhook: webhook={} observer={}",
           webhookId,

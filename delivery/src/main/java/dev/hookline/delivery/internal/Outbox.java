@@ -353,7 +353,10 @@ public final class Outbox {
         return Optional.empty();
       }
       return c;
-    } catch (RuntimeException ex) {
+    } catch (RuntimeException | Error ex) {
+      // An Error too (a LinkageError from a tracing library of another version): a capturer
+      // costs the context, never the publish. Only the JVM's own errors propagate.
+      Threads.rethrowIfFatal(ex);
       log.warn(
           "publish context capturer failed, event published without a context: capturer={}"
               + " event={}",

@@ -5,6 +5,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -29,6 +30,9 @@ import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -52,6 +56,8 @@ class ThrowingHandlerReviewTest {
           .allowInsecureLoopbackForDevelopment(true)
           .build();
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private final ObservationRegistry observations = ObservationRegistry.create();
+  private final ExecutorService worker = Executors.newSingleThreadExecutor();
   private @Nullable Dispatcher dispatcher;
 
   @BeforeAll
@@ -70,6 +76,7 @@ class ThrowingHandlerReviewTest {
     if (dispatcher != null) {
       dispatcher.close();
     }
+    worker.shutdownNow();
   }
 
   /** Throws in the one callback named. */
@@ -108,7 +115,6 @@ class ThrowingHandlerReviewTest {
   }
 
   private Dispatcher dispatcher(String throwIn) {
-    ObservationRegistry observations = ObservationRegistry.create();
     observations
         .observationConfig()
         .observationHandler(new DefaultMeterObservationHandler(meters))
@@ -122,6 +128,8 @@ class ThrowingHandlerReviewTest {
                     .delays(Duration.ofSeconds(10))
                     .attemptTimeout(Duration.ofSeconds(5))
                     .build())
+            .workers(1)
+            .workerExecutor(worker)
             .attemptObserver(HooklineObservations.builder(observations, meters).build())
             .shutdownTimeout(Duration.ofSeconds(2))
             .build();
@@ -158,7 +166,7 @@ class ThrowingHandlerReviewTest {
   }
 
   @Test
-  void aHandlerFailingAsTheScopeOpensLeavesNoAttemptRunningForever() {
+  void aHandlerFailingAsTheScopeOpensLeavesNoAttemptRunningForever() throws Exception {
     server.stubFor(post(urlEqualTo("/ok1")).willReturn(aResponse().withStatus(200)));
     Dispatcher d = dispatcher("scopeOpened");
     hook("/ok1");
@@ -166,6 +174,12 @@ class ThrowingHandlerReviewTest {
     d.runDueNow();
 
     assertEquals(1, server.getAllServeEvents().size(), "delivered");
+    // Nor may the attempt's observation stay current on the thread that ran it: the next attempt
+    // there (and with micrometer-tracing, its span) would be its child.
+    assertNull(observations.getCurrentObservation(), "current on the calling thread");
+    assertNull(
+        worker.submit(observations::getCurrentObservation).get(10, TimeUnit.SECONDS),
+        "the failed attempt's observation is still current on the worker thread");
     assertEquals(
         0,
         activeAttempts(),

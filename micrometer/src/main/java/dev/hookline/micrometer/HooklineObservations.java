@@ -120,8 +120,25 @@ public final class HooklineObservations
   public Scope beforeAttempt(AttemptRequest request) {
     AttemptObservationContext context = new AttemptObservationContext(request);
     Observation observation =
-        Observation.createNotStarted(custom, defaults, () -> context, observations).start();
-    Observation.Scope scope = observation.openScope();
+        Observation.createNotStarted(custom, defaults, () -> context, observations);
+    // An application's handler may throw: Micrometer does not catch it. Whatever failed, the
+    // observation is stopped (or the meter handler's long task timer counts the attempt as running
+    // for ever) and the thread's current scope is put back (or the observation stays current on
+    // the worker thread, the parent of every later attempt there).
+    Observation.@Nullable Scope outer = observations.getCurrentObservationScope();
+    Observation.Scope scope;
+    try {
+      observation.start();
+      scope = observation.openScope();
+    } catch (RuntimeException | Error e) {
+      restoreScope(outer);
+      try {
+        observation.stop();
+      } catch (RuntimeException | Error stopFailed) {
+        e.addSuppressed(stopFailed);
+      }
+      throw e;
+    }
     String webhookId = request.webhook().id();
     if (defaults.tenantTag()
         && request.webhook().tenant().isPresent()
@@ -129,28 +146,75 @@ public final class HooklineObservations
       tenants.put(webhookId, request.webhook().tenant().get());
     }
     return result -> {
+      @Nullable Throwable failure = null;
       try {
         context.result(result);
         scope.close();
+      } catch (RuntimeException | Error e) {
+        failure = e;
       } finally {
+        restoreScope(outer);
+      }
+      try {
         observation.stop();
+      } catch (RuntimeException | Error e) {
+        failure = keep(failure, e);
       }
-      // The convention in effect names the timers; it may be a global one, known only here.
-      String name = context.getName();
-      if (defaults.tenantTag() && name != null && !observationNames.contains(name)) {
-        observationNames.add(name);
+      // Hookline's own meters below are counted whatever a handler did above.
+      try {
+        counted(context, request, result, webhookId);
+      } catch (RuntimeException | Error e) {
+        failure = keep(failure, e);
       }
-      if (result.outcome() == AttemptResult.Outcome.FAILED) {
-        counter(DELIVERIES_FAILED, request, true).increment();
-      }
-      if (result.webhookDisabled()) {
-        counter(WEBHOOKS_DISABLED, request, false).increment();
-      }
-      if (tagged && deleted.containsKey(webhookId)) {
-        // Deleted while this attempt ran: the meters it just registered go again.
-        removeMetersOf(webhookId, request.webhook().tenant().orElse(null));
+      if (failure != null) {
+        throw unchecked(failure); // logged by the dispatcher
       }
     };
+  }
+
+  /** Puts back the thread's current scope, if a handler's failure left another one current. */
+  private void restoreScope(Observation.@Nullable Scope outer) {
+    if (observations.getCurrentObservationScope() != outer) {
+      observations.setCurrentObservationScope(outer);
+    }
+  }
+
+  private static Throwable keep(@Nullable Throwable first, Throwable e) {
+    if (first == null) {
+      return e;
+    }
+    first.addSuppressed(e);
+    return first;
+  }
+
+  private static RuntimeException unchecked(Throwable t) {
+    if (t instanceof Error e) {
+      throw e;
+    }
+    return (RuntimeException) t;
+  }
+
+  /** Counts the ended attempt in Hookline's own counters, and drops a deleted webhook's meters. */
+  private void counted(
+      AttemptObservationContext context,
+      AttemptRequest request,
+      AttemptResult result,
+      String webhookId) {
+    // The convention in effect names the timers; it may be a global one, known only here.
+    String name = context.getName();
+    if (defaults.tenantTag() && name != null && !observationNames.contains(name)) {
+      observationNames.add(name);
+    }
+    if (result.outcome() == AttemptResult.Outcome.FAILED) {
+      counter(DELIVERIES_FAILED, request, true).increment();
+    }
+    if (result.webhookDisabled()) {
+      counter(WEBHOOKS_DISABLED, request, false).increment();
+    }
+    if (tagged && deleted.containsKey(webhookId)) {
+      // Deleted while this attempt ran: the meters it just registered go again.
+      removeMetersOf(webhookId, request.webhook().tenant().orElse(null));
+    }
   }
 
   private Counter counter(String name, AttemptRequest request, boolean byEventType) {

@@ -60,6 +60,9 @@ public final class HooklineMeterBinder implements MeterBinder, AutoCloseable {
   private @Nullable DeliveryCounts counts;
   private Instant readAt = Instant.MIN;
 
+  /** Whether the last read failed: then nothing is read again until {@code refresh} passed. */
+  private boolean lastReadFailed; // guarded by lock
+
   /** The gauges this binder registered, with their registries; guarded by REGISTRATIONS. */
   private final List<Registered> registered = new ArrayList<>();
 
@@ -198,11 +201,23 @@ public final class HooklineMeterBinder implements MeterBinder, AutoCloseable {
     synchronized (lock) {
       Instant now = clock.instant();
       DeliveryCounts c = counts;
-      if (c == null || !now.isBefore(readAt.plus(refresh))) {
-        c = d.summary();
-        counts = c;
-        readAt = now;
+      boolean fresh = now.isBefore(readAt.plus(refresh));
+      if (fresh && (c != null || lastReadFailed)) {
+        return c; // null after a failed read: NaN until the next refresh
       }
+      try {
+        c = d.summary();
+      } catch (RuntimeException e) {
+        // The Store is failing (PostgreSQL down: each query waits for a connection): asked again
+        // only after the refresh, as when it answers, not on every gauge read of every scrape.
+        counts = null;
+        readAt = now;
+        lastReadFailed = true;
+        throw e;
+      }
+      counts = c;
+      readAt = now;
+      lastReadFailed = false;
       return c;
     }
   }

@@ -12,10 +12,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Review (obs): PublishContextCapturer's contract says a capturer that throws is logged and the
- * event is published without a context, and the dispatcher treats an observer's or listener's
- * Error (a LinkageError from a tracing library of another version) like a RuntimeException. The
- * Outbox's capture() catches RuntimeException only: the same LinkageError from the OpenTelemetry
- * capturer fails the application's publish, so events are not enqueued at all.
+ * event is published without a context, and the dispatcher treats an observer's or listener's Error
+ * (a LinkageError from a tracing library of another version) like a RuntimeException. The Outbox's
+ * capture() catches RuntimeException only: the same LinkageError from the OpenTelemetry capturer
+ * fails the application's publish, so events are not enqueued at all.
  */
 class CapturerErrorReviewTest {
   private final Harness h = new Harness();
@@ -43,8 +43,7 @@ class CapturerErrorReviewTest {
     Event e = h.event(UserEvents.CREATED);
 
     assertDoesNotThrow(
-        () -> dispatcher.publish(e),
-        "a failing capturer must cost the context, not the publish");
+        () -> dispatcher.publish(e), "a failing capturer must cost the context, not the publish");
     assertEquals(Optional.empty(), h.only(e.id()).publishContext());
   }
 }

@@ -23,10 +23,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Review (obs): the gauges' Store read is cached for {@code refresh} (30 s) only when it succeeds.
- * While the Store fails (PostgreSQL down: each query waits for the pool's connection timeout), every
- * gauge read runs the whole {@code Dispatcher.summary()} again, one Store query per webhook, holding
- * the binder's lock: a scrape of the two count gauges does it twice, and scrapes queue up behind
- * each other on the lock.
+ * While the Store fails (PostgreSQL down: each query waits for the pool's connection timeout),
+ * every gauge read runs the whole {@code Dispatcher.summary()} again, one Store query per webhook,
+ * holding the binder's lock: a scrape of the two count gauges does it twice, and scrapes queue up
+ * behind each other on the lock.
  */
 class GaugeStoreOutageReviewTest {
 

@@ -91,7 +91,8 @@ class ObservationChainReviewTest {
                     .build())
             .attemptObserver(
                 HooklineObservations.builder(
-                        observations, new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+                        observations,
+                        new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
                     .build())
             .build();
     try {

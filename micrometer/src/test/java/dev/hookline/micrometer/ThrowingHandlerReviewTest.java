@@ -195,7 +195,10 @@ class ThrowingHandlerReviewTest {
     d.runDueNow();
 
     Counter failed =
-        meters.find(HooklineObservations.DELIVERIES_FAILED).tag("event.type", "user.created").counter();
+        meters
+            .find(HooklineObservations.DELIVERIES_FAILED)
+            .tag("event.type", "user.created")
+            .counter();
     assertEquals(
         1.0,
         failed == null ? 0.0 : failed.count(),

@@ -23,11 +23,11 @@ import org.junit.jupiter.api.Test;
  * Review (obs): when an attempt's exchange ends, its endpoint slot goes to the next queued delivery
  * ({@code exchangeEnded} → {@code ClaimLoop.freeSlot} → {@code launch} → {@code
  * workerPool.execute}) while the attempt's span is still current on the worker thread. A worker
- * executor that carries the submitter's context into the task, as the OpenTelemetry Java agent
- * does to every executor and {@code Context.taskWrapping} does on purpose, runs the next
- * delivery's attempt inside the previous, unrelated attempt's CLIENT span: the instrumentation
- * API then suppresses the nested CLIENT span, so that attempt has no span at all (and an opted-in
- * endpoint no traceparent). On a busy endpoint most attempts start this way.
+ * executor that carries the submitter's context into the task, as the OpenTelemetry Java agent does
+ * to every executor and {@code Context.taskWrapping} does on purpose, runs the next delivery's
+ * attempt inside the previous, unrelated attempt's CLIENT span: the instrumentation API then
+ * suppresses the nested CLIENT span, so that attempt has no span at all (and an opted-in endpoint
+ * no traceparent). On a busy endpoint most attempts start this way.
  */
 class SpanChainReviewTest {
 
@@ -59,7 +59,8 @@ class SpanChainReviewTest {
       try {
         Fixture.receiving(registry, "busy", listener.uri("/busy"));
         for (int i = 0; i < 6; i++) {
-          d.publish(Fixture.event(Instant.now())); // claimed together: one in the slot, the rest queued
+          d.publish(
+              Fixture.event(Instant.now())); // claimed together: one in the slot, the rest queued
         }
         d.start();
         Poll.until(

@@ -23,5 +23,11 @@ public enum ErrorKind {
   /** The endpoint's circuit breaker was open, so no request was made. */
   CIRCUIT_OPEN,
   /** A fault inside the sender (a bug, an unexpected exception). */
-  INTERNAL
+  INTERNAL,
+  /**
+   * The sender's shutdown cut the attempt off before the endpoint answered: the request may have
+   * gone out. The delivery is handed back and sent again; no attempt is recorded, so only an
+   * attempt observer sees this kind.
+   */
+  CANCELLED
 }

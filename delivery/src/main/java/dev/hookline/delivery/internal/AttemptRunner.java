@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.hookline.Attempt;
 import dev.hookline.Delivery;
+import dev.hookline.ErrorKind;
 import dev.hookline.SigningSecret;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookFormat;
@@ -88,6 +89,16 @@ public final class AttemptRunner {
           AttemptResult.Outcome.NOT_ATTEMPTED,
           OptionalInt.empty(),
           Optional.empty(),
+          Duration.ZERO,
+          Optional.empty(),
+          false);
+
+  /** An attempt that close() cut off: the request may have gone out, no answer came. */
+  private static final AttemptResult CUT_OFF =
+      new AttemptResult(
+          AttemptResult.Outcome.NOT_ATTEMPTED,
+          OptionalInt.empty(),
+          Optional.of(ErrorKind.CANCELLED),
           Duration.ZERO,
           Optional.empty(),
           false);
@@ -300,7 +311,9 @@ public final class AttemptRunner {
           w.id(),
           d.event().id(),
           d.id());
-      return NOT_ATTEMPTED;
+      // Not NOT_ATTEMPTED's "nothing was sent": an observer's span ends as an error, not as a
+      // request that went well.
+      return CUT_OFF;
     }
     if (outcome.notSent()) {
       // Nothing went out, for a reason of this process's own: not an attempt, not a failure.

@@ -674,7 +674,12 @@ public final class WebhookRegistry {
     for (WebhookChangeListener l : listeners) {
       try {
         l.onChange(id, current);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        // An Error too (a LinkageError from a tracing library of the wrong version): the change is
+        // made and the other listeners are told; only the JVM's own errors go on.
+        if (e instanceof VirtualMachineError fatal) {
+          throw fatal;
+        }
         log.warn("webhook change listener failed: webhook={} listener={}", id, l.getClass(), e);
       }
     }

@@ -307,7 +307,11 @@ public final class Event {
             new Violation("id", "is not a valid event id", "1 to 100 characters A-Z a-z 0-9 _ -"));
       }
       if (occurredAt == null) {
-        violations.add(new Violation("occurredAt", "is required", "any instant"));
+        violations.add(new Violation("occurredAt", "is required", OCCURRED_AT_RANGE));
+      } else if (occurredAt.isBefore(EARLIEST) || occurredAt.isAfter(LATEST)) {
+        violations.add(
+            new Violation(
+                "occurredAt", "is " + occurredAt + ", outside years 1 to 9999", OCCURRED_AT_RANGE));
       }
       if (subject == null) {
         violations.add(new Violation("subject", "is required", "a subject with a user id"));
@@ -352,20 +356,35 @@ public final class Event {
     if (copy == null) {
       String[] problem = Objects.requireNonNull(problemAt(data, ""));
       String at = problem[0].length() > 100 ? problem[0].substring(0, 100) + "..." : problem[0];
-      violations.add(
-          problem[1].equals("number")
-              ? new Violation(
-                  "data",
-                  "holds a number longer than " + MAX_NUMBER_CHARS + " characters at " + at,
-                  "numbers of at most "
-                      + MAX_NUMBER_CHARS
-                      + " characters, which JSON parsers read (Jackson's default limit)")
-              : new Violation(
-                  "data",
-                  "holds a Java object, not a JSON value, at " + at,
-                  "JSON values only: objects, arrays, strings, numbers, booleans and null"));
+      violations.add(dataViolation(problem[1], at));
     }
     return copy;
+  }
+
+  /** The violation for an unusable leaf of the given kind ({@link #unusable}) at a JSON pointer. */
+  private static Violation dataViolation(String kind, String at) {
+    return switch (kind) {
+      case "number" ->
+          new Violation(
+              "data",
+              "holds a number longer than " + MAX_NUMBER_CHARS + " characters at " + at,
+              "numbers of at most "
+                  + MAX_NUMBER_CHARS
+                  + " characters, which JSON parsers read (Jackson's default limit)");
+      case "surrogate", "key" ->
+          new Violation(
+              "data",
+              "holds an unpaired UTF-16 surrogate in "
+                  + (kind.equals("key") ? "a key of the object" : "the string")
+                  + " at "
+                  + (at.isEmpty() ? "/" : at),
+              "Unicode text: a surrogate only as half of a pair");
+      default ->
+          new Violation(
+              "data",
+              "holds a Java object, not a JSON value, at " + at,
+              "JSON values only: objects, arrays, strings, numbers, booleans and null");
+    };
   }
 
   /**
@@ -380,6 +399,9 @@ public final class Event {
     if (node.isPojo() || node.isMissingNode()) {
       return "object";
     }
+    if (node.isTextual() && unpairedSurrogateAt(node.textValue()) >= 0) {
+      return "surrogate";
+    }
     if ((node.isBigInteger() || node.isBigDecimal()) && node.asText().length() > MAX_NUMBER_CHARS) {
       return "number";
     }
@@ -391,6 +413,9 @@ public final class Event {
     if (node.isObject()) {
       ObjectNode copy = JsonNodeFactory.instance.objectNode();
       for (Map.Entry<String, JsonNode> e : node.properties()) {
+        if (unpairedSurrogateAt(e.getKey()) >= 0) {
+          return null;
+        }
         JsonNode value = copy(e.getValue());
         if (value == null) {
           return null;
@@ -428,6 +453,9 @@ public final class Event {
     }
     if (node.isObject()) {
       for (Map.Entry<String, JsonNode> e : node.properties()) {
+        if (unpairedSurrogateAt(e.getKey()) >= 0) {
+          return new String[] {path, "key"};
+        }
         String[] at = problemAt(e.getValue(), path + "/" + pointerToken(e.getKey()));
         if (at != null) {
           return at;
@@ -456,6 +484,44 @@ public final class Event {
     } else if (value.length() > 256) {
       violations.add(
           new Violation(field, "is " + value.length() + " characters long", "1 to 256 characters"));
+    } else if (unpairedSurrogateAt(value) >= 0) {
+      violations.add(
+          new Violation(
+              field,
+              "holds an unpaired UTF-16 surrogate at position " + (unpairedSurrogateAt(value) + 1),
+              "1 to 256 Unicode characters"));
     }
+  }
+
+  /**
+   * The earliest and latest times an event may carry: years 1 to 9999, what the notification body's
+   * {@code yyyy-MM-dd...} timestamp and PostgreSQL's {@code timestamptz} both hold.
+   */
+  private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+
+  private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
+
+  private static final String OCCURRED_AT_RANGE =
+      "an instant from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z";
+
+  /**
+   * The index of the first UTF-16 surrogate in {@code s} that is not half of a pair, or -1: such a
+   * string is no Unicode text (PostgreSQL's driver stores it as '?', strict JSON parsers refuse it).
+   */
+  private static int unpairedSurrogateAt(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+          i++;
+          continue;
+        }
+        return i;
+      }
+      if (Character.isLowSurrogate(c)) {
+        return i;
+      }
+    }
+    return -1;
   }
 }

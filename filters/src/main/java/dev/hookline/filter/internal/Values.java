@@ -14,7 +14,8 @@ final class Values {
 
   /**
    * The exact decimal a JSON number means as written: a double is read through its shortest decimal
-   * form, so {@code 0.1} equals the literal {@code 0.1}.
+   * form, so {@code 0.1} equals the literal {@code 0.1}; a float likewise through its own
+   * shortest form ({@code 0.1f} is written {@code 0.1}, not as the double it widens to).
    */
   static BigDecimal decimal(JsonNode node) {
     if (node.isBigDecimal()) {
@@ -22,6 +23,13 @@ final class Values {
     }
     if (node.isIntegralNumber()) {
       return new BigDecimal(node.bigIntegerValue());
+    }
+    if (node.isFloat()) {
+      float f = node.floatValue();
+      if (!Float.isFinite(f)) {
+        throw Problem.of("number " + f + " is not finite");
+      }
+      return new BigDecimal(Float.toString(f));
     }
     double d = node.doubleValue();
     if (!Double.isFinite(d)) {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -80,6 +81,25 @@ public final class WebhookRegistry {
   private final int maxWebhooksPerTenant;
   private final List<WebhookChangeListener> listeners = new CopyOnWriteArrayList<>();
   private final WebhookStateChanges stateChanges = new StateChanges();
+
+  /**
+   * Held from a webhook's Store write until its listeners have been told, so that they learn the
+   * changes of one webhook in the order they were written: an update told after a delete that
+   * followed it would bring the webhook back into a listener's view (a {@code SubscriptionIndex}
+   * would route events to it). Striped by id; locks, not monitors, so a virtual thread waiting on
+   * the Store is not pinned.
+   */
+  private final ReentrantLock[] writeOrder = new ReentrantLock[64];
+
+  {
+    for (int i = 0; i < writeOrder.length; i++) {
+      writeOrder[i] = new ReentrantLock();
+    }
+  }
+
+  private ReentrantLock writeOrder(String id) {
+    return writeOrder[Math.floorMod(id.hashCode(), writeOrder.length)];
+  }
 
   static {
     // System-driven state changes are reachable only through a package that core exports to
@@ -201,11 +221,17 @@ public final class WebhookRegistry {
             now,
             now,
             1);
-    if (!store.insertWebhook(webhook, maxWebhooksPerTenant)) {
-      throw new WebhookLimitException(webhook.tenant().orElseThrow(), maxWebhooksPerTenant);
+    ReentrantLock order = writeOrder(webhook.id());
+    order.lock();
+    try {
+      if (!store.insertWebhook(webhook, maxWebhooksPerTenant)) {
+        throw new WebhookLimitException(webhook.tenant().orElseThrow(), maxWebhooksPerTenant);
+      }
+      log.info("webhook created: webhook={} uri={}", webhook.id(), UriDisplay.of(webhook.uri()));
+      notifyListeners(webhook.id(), Optional.of(webhook));
+    } finally {
+      order.unlock();
     }
-    log.info("webhook created: webhook={} uri={}", webhook.id(), UriDisplay.of(webhook.uri()));
-    notifyListeners(webhook.id(), Optional.of(webhook));
     return webhook;
   }
 
@@ -300,12 +326,18 @@ public final class WebhookRegistry {
             current.createdAt(),
             clock.instant(),
             expectedVersion + 1);
-    store.updateWebhook(updated);
-    if (uriChanged) {
-      store.clearEndpointFailing(id); // a new endpoint: the old one's failures do not count
+    ReentrantLock order = writeOrder(id);
+    order.lock();
+    try {
+      store.updateWebhook(updated);
+      if (uriChanged) {
+        store.clearEndpointFailing(id); // a new endpoint: the old one's failures do not count
+      }
+      log.info("webhook updated: webhook={} version={}", id, updated.version());
+      notifyListeners(id, Optional.of(updated));
+    } finally {
+      order.unlock();
     }
-    log.info("webhook updated: webhook={} version={}", id, updated.version());
-    notifyListeners(id, Optional.of(updated));
     return updated;
   }
 
@@ -316,12 +348,19 @@ public final class WebhookRegistry {
    * @return true if it existed
    */
   public boolean delete(String id) {
-    boolean deleted = store.deleteWebhook(Objects.requireNonNull(id, "id"));
-    if (deleted) {
-      log.info("webhook deleted: webhook={}", id);
-      notifyListeners(id, Optional.empty());
+    Objects.requireNonNull(id, "id");
+    ReentrantLock order = writeOrder(id);
+    order.lock();
+    try {
+      boolean deleted = store.deleteWebhook(id);
+      if (deleted) {
+        log.info("webhook deleted: webhook={}", id);
+        notifyListeners(id, Optional.empty());
+      }
+      return deleted;
+    } finally {
+      order.unlock();
     }
-    return deleted;
   }
 
   /**
@@ -653,13 +692,19 @@ public final class WebhookRegistry {
         return current; // already in the requested state
       }
       Webhook changed = maybeChanged.get();
+      ReentrantLock order = writeOrder(id);
+      order.lock();
       try {
-        store.updateWebhook(changed);
-      } catch (WebhookConflictException e) {
-        continue; // someone changed it meanwhile: re-read and apply again
+        try {
+          store.updateWebhook(changed);
+        } catch (WebhookConflictException e) {
+          continue; // someone changed it meanwhile: re-read and apply again
+        }
+        notifyListeners(id, Optional.of(changed));
+        return changed;
+      } finally {
+        order.unlock();
       }
-      notifyListeners(id, Optional.of(changed));
-      return changed;
     }
     throw WebhookConflictException.contended(id, MAX_STATE_RETRIES);
   }

@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -96,7 +97,9 @@ class RegistryIndexRaceReviewTest {
     Poll.until(
         Duration.ofSeconds(10),
         () ->
-            delete.isDone() || deleter.getState() == Thread.State.BLOCKED,
+            delete.isDone()
+                || deleter.getState() == Thread.State.BLOCKED
+                || LockSupport.getBlocker(deleter) != null,
         "the delete completes or waits for the update");
     goOn.countDown();
     update.get(10, TimeUnit.SECONDS);

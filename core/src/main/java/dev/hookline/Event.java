@@ -352,9 +352,9 @@ public final class Event {
    * written form is whatever its class makes of it, and the copy would still share it.
    */
   private static @Nullable ObjectNode copyData(ObjectNode data, List<Violation> violations) {
-    ObjectNode copy = (ObjectNode) copy(data);
+    ObjectNode copy = (ObjectNode) copy(data, 1);
     if (copy == null) {
-      String[] problem = Objects.requireNonNull(problemAt(data, ""));
+      String[] problem = Objects.requireNonNull(problemAt(data, "", 1));
       String at = problem[0].length() > 100 ? problem[0].substring(0, 100) + "..." : problem[0];
       violations.add(dataViolation(problem[1], at));
     }
@@ -371,6 +371,14 @@ public final class Event {
               "numbers of at most "
                   + MAX_NUMBER_CHARS
                   + " characters, which JSON parsers read (Jackson's default limit)");
+      case "depth" ->
+          new Violation(
+              "data",
+              "nests objects and arrays deeper than " + MAX_DATA_DEPTH + " levels at " + at,
+              "at most "
+                  + MAX_DATA_DEPTH
+                  + " levels, so that the notification body, one level more, stays within what"
+                  + " JSON parsers read (Jackson's default limit: 1,000)");
       case "surrogate", "key" ->
           new Violation(
               "data",
@@ -394,6 +402,13 @@ public final class Event {
    */
   private static final int MAX_NUMBER_CHARS = 1000;
 
+  /**
+   * The deepest nesting of objects and arrays data may hold, the data object itself being level 1:
+   * the notification body puts the data one level down, and Jackson (a listener's, and the one that
+   * writes the body) handles at most 1,000 levels by default. Also bounds the recursion of the copy.
+   */
+  private static final int MAX_DATA_DEPTH = 999;
+
   /** Whether a leaf cannot go into an event: a Java object, or a number too long to read back. */
   private static @Nullable String unusable(JsonNode node) {
     if (node.isPojo() || node.isMissingNode()) {
@@ -409,14 +424,17 @@ public final class Event {
   }
 
   /** The copy, or null if the tree holds something {@link #unusable}. */
-  private static @Nullable JsonNode copy(JsonNode node) {
+  private static @Nullable JsonNode copy(JsonNode node, int depth) {
+    if (node.isContainerNode() && depth > MAX_DATA_DEPTH) {
+      return null;
+    }
     if (node.isObject()) {
       ObjectNode copy = JsonNodeFactory.instance.objectNode();
       for (Map.Entry<String, JsonNode> e : node.properties()) {
         if (unpairedSurrogateAt(e.getKey()) >= 0) {
           return null;
         }
-        JsonNode value = copy(e.getValue());
+        JsonNode value = copy(e.getValue(), depth + 1);
         if (value == null) {
           return null;
         }
@@ -427,7 +445,7 @@ public final class Event {
     if (node.isArray()) {
       ArrayNode copy = JsonNodeFactory.instance.arrayNode(node.size());
       for (JsonNode element : node) {
-        JsonNode value = copy(element);
+        JsonNode value = copy(element, depth + 1);
         if (value == null) {
           return null;
         }
@@ -446,7 +464,10 @@ public final class Event {
   }
 
   /** The JSON pointer of the first unusable leaf in the tree and why, or null if none. */
-  private static String @Nullable [] problemAt(JsonNode node, String path) {
+  private static String @Nullable [] problemAt(JsonNode node, String path, int depth) {
+    if (node.isContainerNode() && depth > MAX_DATA_DEPTH) {
+      return new String[] {path, "depth"};
+    }
     String why = unusable(node);
     if (why != null) {
       return new String[] {path, why};
@@ -456,14 +477,14 @@ public final class Event {
         if (unpairedSurrogateAt(e.getKey()) >= 0) {
           return new String[] {path, "key"};
         }
-        String[] at = problemAt(e.getValue(), path + "/" + pointerToken(e.getKey()));
+        String[] at = problemAt(e.getValue(), path + "/" + pointerToken(e.getKey()), depth + 1);
         if (at != null) {
           return at;
         }
       }
     } else if (node.isArray()) {
       for (int i = 0; i < node.size(); i++) {
-        String[] at = problemAt(node.get(i), path + "/" + i);
+        String[] at = problemAt(node.get(i), path + "/" + i, depth + 1);
         if (at != null) {
           return at;
         }

@@ -405,7 +405,8 @@ public final class Event {
   /**
    * The deepest nesting of objects and arrays data may hold, the data object itself being level 1:
    * the notification body puts the data one level down, and Jackson (a listener's, and the one that
-   * writes the body) handles at most 1,000 levels by default. Also bounds the recursion of the copy.
+   * writes the body) handles at most 1,000 levels by default. Also bounds the recursion of the
+   * copy.
    */
   private static final int MAX_DATA_DEPTH = 999;
 
@@ -527,7 +528,8 @@ public final class Event {
 
   /**
    * The index of the first UTF-16 surrogate in {@code s} that is not half of a pair, or -1: such a
-   * string is no Unicode text (PostgreSQL's driver stores it as '?', strict JSON parsers refuse it).
+   * string is no Unicode text (PostgreSQL's driver stores it as '?', strict JSON parsers refuse
+   * it).
    */
   private static int unpairedSurrogateAt(String s) {
     for (int i = 0; i < s.length(); i++) {

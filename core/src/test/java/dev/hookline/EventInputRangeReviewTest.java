@@ -11,10 +11,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Values that {@code Event.build()} accepted but that cannot travel: the in-memory store takes them,
- * the PostgreSQL store refuses the enqueue with a {@code StoreException} (or silently changes
- * them), and the notification body breaks docs/notification.schema.json. See
- * store-jdbc's {@code EventInputRangeStoreTest} for what PostgreSQL does with them.
+ * Values that {@code Event.build()} accepted but that cannot travel: the in-memory store takes
+ * them, the PostgreSQL store refuses the enqueue with a {@code StoreException} (or silently changes
+ * them), and the notification body breaks docs/notification.schema.json. See store-jdbc's {@code
+ * EventInputRangeStoreTest} for what PostgreSQL does with them.
  */
 class EventInputRangeReviewTest {
   private static Event.Builder event() {
@@ -27,8 +27,9 @@ class EventInputRangeReviewTest {
   /**
    * The body's {@code timestamp} is {@code yyyy-MM-ddTHH:mm:ss.SSSZ} (schema pattern {@code
    * ^[0-9]{4}-...}) and PostgreSQL's timestamptz takes years 1 to 9999 written that way: year 0,
-   * negative years and years past 9999 failed the PostgreSQL enqueue with SQLState 22008/22007/22009
-   * (a StoreException, which reads as an outage) and went out in a body the schema refuses.
+   * negative years and years past 9999 failed the PostgreSQL enqueue with SQLState
+   * 22008/22007/22009 (a StoreException, which reads as an outage) and went out in a body the
+   * schema refuses.
    */
   @Test
   void anOccurredAtOutsideYears1To9999IsRefusedNamingTheField() {

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A {@code float} in event data ({@code data.put("price", 0.1f)}, or a POJO field of type float
  * turned into a tree) is written into the notification body as its shortest decimal, {@code 0.1},
- * but filters compared the float's exact binary value widened to double, 0.10000000149011612: {@code
- * data.price == 0.1} did not match an event whose body says {@code "price":0.1}, and {@code
+ * but filters compared the float's exact binary value widened to double, 0.10000000149011612:
+ * {@code data.price == 0.1} did not match an event whose body says {@code "price":0.1}, and {@code
  * data.price > 0.1} did.
  */
 class FloatDataReviewTest {

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The registry tells its listeners of a change after the Store write, outside any lock. An update
  * whose notification is still on its way when a delete of the same webhook completes reaches the
- * index after the delete's: the index, which holds nothing for the id any more, takes the update
- * as new and routes events to a webhook that no longer exists, for good (until a full reload).
+ * index after the delete's: the index, which holds nothing for the id any more, takes the update as
+ * new and routes events to a webhook that no longer exists, for good (until a full reload).
  * docs/filters.md tells hosts to follow the registry exactly this way ({@code
  * registry.addChangeListener(index)}).
  */

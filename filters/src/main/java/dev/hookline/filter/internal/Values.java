@@ -14,8 +14,8 @@ final class Values {
 
   /**
    * The exact decimal a JSON number means as written: a double is read through its shortest decimal
-   * form, so {@code 0.1} equals the literal {@code 0.1}; a float likewise through its own
-   * shortest form ({@code 0.1f} is written {@code 0.1}, not as the double it widens to).
+   * form, so {@code 0.1} equals the literal {@code 0.1}; a float likewise through its own shortest
+   * form ({@code 0.1f} is written {@code 0.1}, not as the double it widens to).
    */
   static BigDecimal decimal(JsonNode node) {
     if (node.isBigDecimal()) {

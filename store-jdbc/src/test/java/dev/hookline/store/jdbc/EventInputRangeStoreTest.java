@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * An event that {@code Event.build()} accepts must be stored by PostgreSQL as it was published (the
  * in-memory store keeps it as it is): either the builder refuses it, or the store keeps it whole.
- * Before, some such events failed the enqueue with a StoreException (which reads as an outage, so
- * a publisher retries for ever), and others were stored changed, so a claim that reads the row back
+ * Before, some such events failed the enqueue with a StoreException (which reads as an outage, so a
+ * publisher retries for ever), and others were stored changed, so a claim that reads the row back
  * (another instance, a restart) sent a different notification under the same webhook-id.
  */
 class EventInputRangeStoreTest {
@@ -61,7 +61,8 @@ class EventInputRangeStoreTest {
         Instant at = Instant.parse(times[i]);
         String id = "evt_t" + i;
         // fails now with StoreException: SQLState 22008 / 22007 / 22009
-        assertStoredAsPublished(store, "t" + i, buildOrNull(() -> event(id).occurredAt(at).build()));
+        assertStoredAsPublished(
+            store, "t" + i, buildOrNull(() -> event(id).occurredAt(at).build()));
       }
     } finally {
       EmbeddedDb.dropSchema(ds, "event_range_time");
@@ -89,10 +90,10 @@ class EventInputRangeStoreTest {
   /**
    * The store reads data back with a default ObjectMapper, which makes every non-integer number a
    * double: a decimal with more than 17 significant digits loses them (an amount of
-   * 12345678901234567.89 comes back as 1.2345678901234568E16), and one beyond a double's range comes
-   * back as Infinity, which the notification body then writes as the string "Infinity". A claim that
-   * reads the row (another instance, after a restart) sends those numbers instead of the published
-   * ones, under the same webhook-id.
+   * 12345678901234567.89 comes back as 1.2345678901234568E16), and one beyond a double's range
+   * comes back as Infinity, which the notification body then writes as the string "Infinity". A
+   * claim that reads the row (another instance, after a restart) sends those numbers instead of the
+   * published ones, under the same webhook-id.
    */
   @Test
   void decimalNumbersReadBackAsPublished() throws Exception {
@@ -102,7 +103,9 @@ class EventInputRangeStoreTest {
     try {
       store.insertWebhook(webhook("wh_a", T0));
       ObjectNode amount =
-          JsonNodeFactory.instance.objectNode().put("amount", new BigDecimal("12345678901234567.89"));
+          JsonNodeFactory.instance
+              .objectNode()
+              .put("amount", new BigDecimal("12345678901234567.89"));
       assertStoredAsPublished(store, "n1", buildOrNull(() -> event("evt_n1").data(amount).build()));
       ObjectNode huge = JsonNodeFactory.instance.objectNode().put("x", new BigDecimal("1e400"));
       assertStoredAsPublished(store, "n2", buildOrNull(() -> event("evt_n2").data(huge).build()));

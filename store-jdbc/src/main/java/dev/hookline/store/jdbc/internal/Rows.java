@@ -2,9 +2,12 @@ package dev.hookline.store.jdbc.internal;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hookline.Attempt;
 import dev.hookline.Delivery;
@@ -24,6 +27,7 @@ import dev.hookline.spi.SecretCipher;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.sql.Array;
 import java.sql.ResultSet;
@@ -134,6 +138,59 @@ public final class Rows {
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("event data cannot be serialised as JSON", e);
     }
+  }
+
+  /**
+   * Reads floating-point numbers as decimals: a double would round a number with more than 17
+   * significant digits (an amount of 12345678901234567.89) and turn one beyond its range (1e400)
+   * into Infinity, which the notification body writes as the string "Infinity". A claim reading the
+   * row (another instance, after a restart) would send those instead of the published numbers.
+   */
+  private static final ObjectMapper DATA_JSON =
+      JsonMapper.builder().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
+
+  /**
+   * Parses stored event data: each floating-point number a double holds as written (which is what
+   * it was published as, mostly) is read as that double, as before; any other keeps its exact
+   * decimal value.
+   */
+  static JsonNode parseData(String text) throws SQLException {
+    try {
+      return doublesWhereExact(DATA_JSON.readTree(text));
+    } catch (JsonProcessingException e) {
+      throw new SQLException("stored event data is not valid JSON", "XX000", e);
+    }
+  }
+
+  private static JsonNode doublesWhereExact(JsonNode node) {
+    if (node.isObject()) {
+      ObjectNode o = (ObjectNode) node;
+      for (Map.Entry<String, JsonNode> e : o.properties()) {
+        JsonNode v = e.getValue();
+        if (v.isContainerNode() || v.isBigDecimal()) {
+          e.setValue(doublesWhereExact(v));
+        }
+      }
+      return o;
+    }
+    if (node.isArray()) {
+      ArrayNode a = (ArrayNode) node;
+      for (int i = 0; i < a.size(); i++) {
+        JsonNode v = a.get(i);
+        if (v.isContainerNode() || v.isBigDecimal()) {
+          a.set(i, doublesWhereExact(v));
+        }
+      }
+      return a;
+    }
+    if (node.isBigDecimal()) {
+      BigDecimal exact = node.decimalValue();
+      double d = exact.doubleValue();
+      if (Double.isFinite(d) && new BigDecimal(Double.toString(d)).compareTo(exact) == 0) {
+        return DoubleNode.valueOf(d);
+      }
+    }
+    return node;
   }
 
   private static JsonNode parse(String text, String what) throws SQLException {
@@ -454,7 +511,7 @@ public final class Rows {
     if (written != null) {
       return written;
     }
-    JsonNode data = parse(rs.getString("data"), "event data");
+    JsonNode data = parseData(rs.getString("data"));
     Subject subject =
         new Subject(
             rs.getString("subject_user_id"),

@@ -16,7 +16,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -81,25 +83,6 @@ public final class WebhookRegistry {
   private final int maxWebhooksPerTenant;
   private final List<WebhookChangeListener> listeners = new CopyOnWriteArrayList<>();
   private final WebhookStateChanges stateChanges = new StateChanges();
-
-  /**
-   * Held from a webhook's Store write until its listeners have been told, so that they learn the
-   * changes of one webhook in the order they were written: an update told after a delete that
-   * followed it would bring the webhook back into a listener's view (a {@code SubscriptionIndex}
-   * would route events to it). Striped by id; locks, not monitors, so a virtual thread waiting on
-   * the Store is not pinned.
-   */
-  private final ReentrantLock[] writeOrder = new ReentrantLock[64];
-
-  {
-    for (int i = 0; i < writeOrder.length; i++) {
-      writeOrder[i] = new ReentrantLock();
-    }
-  }
-
-  private ReentrantLock writeOrder(String id) {
-    return writeOrder[Math.floorMod(id.hashCode(), writeOrder.length)];
-  }
 
   static {
     // System-driven state changes are reachable only through a package that core exports to
@@ -221,17 +204,11 @@ public final class WebhookRegistry {
             now,
             now,
             1);
-    ReentrantLock order = writeOrder(webhook.id());
-    order.lock();
-    try {
-      if (!store.insertWebhook(webhook, maxWebhooksPerTenant)) {
-        throw new WebhookLimitException(webhook.tenant().orElseThrow(), maxWebhooksPerTenant);
-      }
-      log.info("webhook created: webhook={} uri={}", webhook.id(), UriDisplay.of(webhook.uri()));
-      notifyListeners(webhook.id(), Optional.of(webhook));
-    } finally {
-      order.unlock();
+    if (!store.insertWebhook(webhook, maxWebhooksPerTenant)) {
+      throw new WebhookLimitException(webhook.tenant().orElseThrow(), maxWebhooksPerTenant);
     }
+    log.info("webhook created: webhook={} uri={}", webhook.id(), UriDisplay.of(webhook.uri()));
+    notifyListeners(webhook.id(), Optional.of(webhook));
     return webhook;
   }
 
@@ -326,18 +303,12 @@ public final class WebhookRegistry {
             current.createdAt(),
             clock.instant(),
             expectedVersion + 1);
-    ReentrantLock order = writeOrder(id);
-    order.lock();
-    try {
-      store.updateWebhook(updated);
-      if (uriChanged) {
-        store.clearEndpointFailing(id); // a new endpoint: the old one's failures do not count
-      }
-      log.info("webhook updated: webhook={} version={}", id, updated.version());
-      notifyListeners(id, Optional.of(updated));
-    } finally {
-      order.unlock();
+    store.updateWebhook(updated);
+    if (uriChanged) {
+      store.clearEndpointFailing(id); // a new endpoint: the old one's failures do not count
     }
+    log.info("webhook updated: webhook={} version={}", id, updated.version());
+    notifyListeners(id, Optional.of(updated));
     return updated;
   }
 
@@ -348,19 +319,12 @@ public final class WebhookRegistry {
    * @return true if it existed
    */
   public boolean delete(String id) {
-    Objects.requireNonNull(id, "id");
-    ReentrantLock order = writeOrder(id);
-    order.lock();
-    try {
-      boolean deleted = store.deleteWebhook(id);
-      if (deleted) {
-        log.info("webhook deleted: webhook={}", id);
-        notifyListeners(id, Optional.empty());
-      }
-      return deleted;
-    } finally {
-      order.unlock();
+    boolean deleted = store.deleteWebhook(Objects.requireNonNull(id, "id"));
+    if (deleted) {
+      log.info("webhook deleted: webhook={}", id);
+      notifyListeners(id, Optional.empty());
     }
+    return deleted;
   }
 
   /**
@@ -692,19 +656,13 @@ public final class WebhookRegistry {
         return current; // already in the requested state
       }
       Webhook changed = maybeChanged.get();
-      ReentrantLock order = writeOrder(id);
-      order.lock();
       try {
-        try {
-          store.updateWebhook(changed);
-        } catch (WebhookConflictException e) {
-          continue; // someone changed it meanwhile: re-read and apply again
-        }
-        notifyListeners(id, Optional.of(changed));
-        return changed;
-      } finally {
-        order.unlock();
+        store.updateWebhook(changed);
+      } catch (WebhookConflictException e) {
+        continue; // someone changed it meanwhile: re-read and apply again
       }
+      notifyListeners(id, Optional.of(changed));
+      return changed;
     }
     throw WebhookConflictException.contended(id, MAX_STATE_RETRIES);
   }
@@ -715,19 +673,77 @@ public final class WebhookRegistry {
     return Secret.of("whsec_" + Base64.getEncoder().encodeToString(key));
   }
 
+  /**
+   * Tells the listeners of a change, one webhook's changes in the order they were written: two
+   * changes of one webhook made at once on two threads may reach this in either order, and an
+   * update told after a delete that followed it would bring the webhook back into a listener's view
+   * (a {@code SubscriptionIndex} would route events to it again). A change older than one already
+   * told (a lower version, or any change after the delete) is not told. The Store write itself is
+   * not held up: only the telling is ordered, under a lock striped by id.
+   */
   private void notifyListeners(String id, Optional<Webhook> current) {
-    for (WebhookChangeListener l : listeners) {
-      try {
-        l.onChange(id, current);
-      } catch (RuntimeException | Error e) {
-        // An Error too (a LinkageError from a tracing library of the wrong version): the change is
-        // made and the other listeners are told; only the JVM's own errors go on.
-        if (e instanceof VirtualMachineError fatal) {
-          throw fatal;
-        }
-        log.warn("webhook change listener failed: webhook={} listener={}", id, l.getClass(), e);
-      }
+    if (listeners.isEmpty()) {
+      return;
     }
+    NotifyOrder order = notifyOrder[Math.floorMod(id.hashCode(), notifyOrder.length)];
+    order.lock.lock();
+    try {
+      long version = current.map(Webhook::version).orElse(DELETED);
+      Long told = order.told.get(id);
+      if (told != null && told >= version) {
+        log.debug("webhook change told out of order, skipped as stale: webhook={}", id);
+        return;
+      }
+      order.told.put(id, version);
+      for (WebhookChangeListener l : listeners) {
+        try {
+          l.onChange(id, current);
+        } catch (RuntimeException | Error e) {
+          // An Error too (a LinkageError from a tracing library of the wrong version): the change
+          // is made and the other listeners are told; only the JVM's own errors go on.
+          if (e instanceof VirtualMachineError fatal) {
+            throw fatal;
+          }
+          log.warn("webhook change listener failed: webhook={} listener={}", id, l.getClass(), e);
+        }
+      }
+    } finally {
+      order.lock.unlock();
+    }
+  }
+
+  /** The version told for a deleted webhook: after it, no change of that webhook is told. */
+  private static final long DELETED = Long.MAX_VALUE;
+
+  /**
+   * One stripe of the telling order: the last version told per webhook, for the most recently told
+   * {@link #TOLD_PER_STRIPE} webhooks of the stripe (changes race within moments, so an older entry
+   * is not needed). A lock, not a monitor, so that a virtual thread in a listener is not pinned.
+   */
+  private static final class NotifyOrder {
+    final ReentrantLock lock = new ReentrantLock();
+
+    final Map<String, Long> told =
+        new LinkedHashMap<>(16, 0.75f, true) {
+          private static final long serialVersionUID = 1L;
+
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > TOLD_PER_STRIPE;
+          }
+        };
+  }
+
+  private static final int TOLD_PER_STRIPE = 1_024;
+
+  private final NotifyOrder[] notifyOrder = newNotifyOrder();
+
+  private static NotifyOrder[] newNotifyOrder() {
+    NotifyOrder[] stripes = new NotifyOrder[64];
+    for (int i = 0; i < stripes.length; i++) {
+      stripes[i] = new NotifyOrder();
+    }
+    return stripes;
   }
 
   /**

@@ -19,6 +19,8 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The SSRF guard at send time: before every request the destination's host is resolved again and
@@ -45,6 +47,12 @@ public final class AddressGuard implements DestinationCheck {
   /** At most this many lookups at once; more fail fast instead of piling up threads. */
   static final int MAX_LOOKUPS = 64;
 
+  /**
+   * At most this many of the {@link #MAX_LOOKUPS} for the destinations of one tenant's webhooks (a
+   * quarter), so that one tenant's hanging DNS leaves the others most of the threads.
+   */
+  static final int MAX_LOOKUPS_PER_TENANT = MAX_LOOKUPS / 4;
+
   private static final int MAX_REMEMBERED_LITERALS = 10_000;
 
   private final AddressPolicy policy;
@@ -52,6 +60,10 @@ public final class AddressGuard implements DestinationCheck {
   private final ThreadPoolExecutor lookups;
   private final ConcurrentHashMap<String, Optional<Refusal>> literals = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Future<Optional<Refusal>>> inFlight =
+      new ConcurrentHashMap<>();
+
+  /** Lookups running that a tenant's attempt started, by tenant (one counter a tenant). */
+  private final ConcurrentHashMap<String, AtomicInteger> lookupsByTenant =
       new ConcurrentHashMap<>();
 
   /**
@@ -75,6 +87,21 @@ public final class AddressGuard implements DestinationCheck {
 
   @Override
   public Optional<Refusal> refusal(URI uri, Duration timeout) throws InterruptedException {
+    return refusal(uri, null, timeout);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The lookups one tenant's destinations start hold at most {@link #MAX_LOOKUPS_PER_TENANT}
+   * of the {@link #MAX_LOOKUPS} threads: a lookup that hangs keeps its thread after the attempt
+   * gives up on it, and a tenant's own DNS server that never answers, behind as many host names as
+   * the tenant has webhooks, would otherwise hold every thread, and every other tenant's attempts
+   * to host names would be handed back unsent for as long as it hangs.
+   */
+  @Override
+  public Optional<Refusal> refusal(URI uri, @Nullable String tenant, Duration timeout)
+      throws InterruptedException {
     String host = uri.getHost();
     if (host == null) {
       return Optional.of(new Refusal(ErrorKind.BLOCKED_ADDRESS, "the URI has no host"));
@@ -92,28 +119,56 @@ public final class AddressGuard implements DestinationCheck {
       return known;
     }
     // One lookup per host at a time: attempts to a host whose DNS hangs share its lookup (each
-    // waiting at most its own deadline), so one tenant's DNS holds one lookup thread, not many.
-    FutureTask<Optional<Refusal>> mine = new FutureTask<>(() -> check(host));
-    Future<Optional<Refusal>> running = inFlight.putIfAbsent(host, mine);
-    Future<Optional<Refusal>> lookup = running != null ? running : mine;
-    if (running == null) {
-      try {
-        lookups.execute(
-            () -> {
-              try {
-                mine.run();
-              } finally {
-                inFlight.remove(host, mine);
-              }
-            });
-      } catch (RejectedExecutionException e) {
-        inFlight.remove(host, mine);
-        // Every lookup thread is held by other hosts' hanging DNS: not this endpoint's doing.
+    // waiting at most its own deadline), so one host name holds one lookup thread, not many.
+    Future<Optional<Refusal>> lookup = inFlight.get(host);
+    if (lookup == null) {
+      // A new lookup takes a thread: from this tenant's share, checked before the lookup is
+      // published, so that no attempt joins one that is then not run.
+      AtomicInteger tenantLookups =
+          tenant == null ? null : lookupsByTenant.computeIfAbsent(tenant, t -> new AtomicInteger());
+      if (tenantLookups != null && tenantLookups.incrementAndGet() > MAX_LOOKUPS_PER_TENANT) {
+        tenantLookups.decrementAndGet();
         return Optional.of(
             new Refusal(
                 ErrorKind.CONNECT_FAILED,
-                "not sent: " + MAX_LOOKUPS + " DNS lookups of other hosts are still waiting",
+                "not sent: "
+                    + MAX_LOOKUPS_PER_TENANT
+                    + " DNS lookups of this tenant's other hosts are still waiting",
                 true));
+      }
+      FutureTask<Optional<Refusal>> mine = new FutureTask<>(() -> check(host));
+      Future<Optional<Refusal>> running = inFlight.putIfAbsent(host, mine);
+      if (running != null) {
+        if (tenantLookups != null) {
+          tenantLookups.decrementAndGet(); // another attempt started one meanwhile: join it
+        }
+        lookup = running;
+      } else {
+        lookup = mine;
+        try {
+          lookups.execute(
+              () -> {
+                try {
+                  mine.run();
+                } finally {
+                  inFlight.remove(host, mine);
+                  if (tenantLookups != null) {
+                    tenantLookups.decrementAndGet();
+                  }
+                }
+              });
+        } catch (RejectedExecutionException e) {
+          inFlight.remove(host, mine);
+          if (tenantLookups != null) {
+            tenantLookups.decrementAndGet();
+          }
+          // Every lookup thread is held by other hosts' hanging DNS: not this endpoint's doing.
+          return Optional.of(
+              new Refusal(
+                  ErrorKind.CONNECT_FAILED,
+                  "not sent: " + MAX_LOOKUPS + " DNS lookups of other hosts are still waiting",
+                  true));
+        }
       }
     }
     // An interrupted caller leaves the shared lookup running (InterruptedException passes up):

@@ -387,7 +387,7 @@ public final class AttemptRunner {
       return SendOutcome.localFailure(
           "the request could not be built: the URI or the event id is not valid in HTTP", 0);
     }
-    return sender.send(request, schedule.attemptTimeout());
+    return sender.send(request, schedule.attemptTimeout(), w.tenant().orElse(null));
   }
 
   /**
@@ -449,7 +449,8 @@ public final class AttemptRunner {
               + " format is not valid in HTTP",
           0);
     }
-    SendOutcome outcome = sender.send(request, schedule.attemptTimeout());
+    SendOutcome outcome =
+        sender.send(request, schedule.attemptTimeout(), w.tenant().orElse(null));
     if (outcome.status().isPresent() && !outcome.succeeded()) {
       Optional<String> code;
       try {

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decides, just before a request goes out, whether its destination may be contacted. This is the
@@ -56,4 +57,20 @@ public interface DestinationCheck {
    * @throws InterruptedException if the calling thread is interrupted while waiting
    */
   Optional<Refusal> refusal(URI uri, Duration timeout) throws InterruptedException;
+
+  /**
+   * Checks a destination of a webhook of {@code tenant}. By default the same as {@link
+   * #refusal(URI, Duration)}; a check that holds shared resources (lookup threads) limits what one
+   * tenant's destinations may hold of them, so that one tenant cannot hold back the others.
+   *
+   * @param uri the request URI
+   * @param tenant the webhook's tenant, or null for the host's own
+   * @param timeout the longest the check may take (it is part of the attempt's deadline)
+   * @return why the destination is refused, or empty if it may be contacted
+   * @throws InterruptedException if the calling thread is interrupted while waiting
+   */
+  default Optional<Refusal> refusal(URI uri, @Nullable String tenant, Duration timeout)
+      throws InterruptedException {
+    return refusal(uri, timeout);
+  }
 }

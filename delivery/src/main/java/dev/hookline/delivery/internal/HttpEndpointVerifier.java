@@ -98,7 +98,7 @@ public final class HttpEndpointVerifier {
             .build();
     SendOutcome outcome;
     try {
-      outcome = sender.send(request, timeout);
+      outcome = sender.send(request, timeout, webhook.tenant().orElse(null));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new VerificationResult(false, "interrupted before the endpoint answered");

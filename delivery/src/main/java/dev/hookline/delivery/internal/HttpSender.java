@@ -122,8 +122,25 @@ public final class HttpSender {
    * @throws InterruptedException if the calling thread was interrupted (the exchange is cancelled)
    */
   public SendOutcome send(HttpRequest request, Duration deadline) throws InterruptedException {
+    return send(request, deadline, null);
+  }
+
+  /**
+   * Sends the request for a webhook of {@code tenant} and waits for the outcome, at most {@code
+   * deadline}: the destination check may limit what one tenant's destinations hold (see {@link
+   * DestinationCheck#refusal(java.net.URI, String, Duration)}).
+   *
+   * @param request the request
+   * @param deadline the hard limit for the whole exchange
+   * @param tenant the tenant of the webhook the request is for, or null for none
+   * @return the outcome; never throws for network failures
+   * @throws InterruptedException if the calling thread was interrupted (the exchange is cancelled)
+   */
+  public SendOutcome send(HttpRequest request, Duration deadline, @Nullable String tenant)
+      throws InterruptedException {
     long start = System.nanoTime();
-    Optional<DestinationCheck.Refusal> refusal = destinationCheck.refusal(request.uri(), deadline);
+    Optional<DestinationCheck.Refusal> refusal =
+        destinationCheck.refusal(request.uri(), tenant, deadline);
     if (refusal.isPresent()) {
       return refusal.get().local()
           ? SendOutcome.notSent(refusal.get().detail(), System.nanoTime() - start)
@@ -203,7 +220,9 @@ public final class HttpSender {
           // The attempt's detail says it was sent twice, so the history accounts for every request.
           // The destination is checked again, as before every request; refused now, the attempt
           // ends with the first request's failure (that request did go out).
-          if (destinationCheck.refusal(request.uri(), Duration.ofNanos(left)).isPresent()) {
+          if (destinationCheck
+              .refusal(request.uri(), tenant, Duration.ofNanos(left))
+              .isPresent()) {
             return classify(e, String.valueOf(request.uri().getHost()), System.nanoTime() - start);
           }
           continue;

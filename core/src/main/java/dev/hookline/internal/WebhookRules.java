@@ -387,9 +387,23 @@ public final class WebhookRules {
                     "points at a refused address: "
                         + e.block().describe()
                         + " ("
-                        + e.address()
+                        + shownAddress(e.address())
                         + ")",
                     allowed)));
+  }
+
+  /**
+   * The refused address as the customer may see it: a literal as written, a host name without what
+   * the host's DNS answered for it. The answer is the host's own (split-horizon names, internal
+   * addresses) and goes to whoever registers the URI, a tenant included: quoting it made every
+   * create a lookup in the host's internal DNS.
+   *
+   * @param address the refusal's address: a literal, or {@code "name -> resolved address"}
+   * @return the literal or the name
+   */
+  public static String shownAddress(String address) {
+    int arrow = address.indexOf(" -> ");
+    return arrow < 0 ? address : address.substring(0, arrow) + " resolves to such an address";
   }
 
   /** How long registration waits for a host name's DNS lookup. */

@@ -3,6 +3,7 @@ package dev.hookline.delivery.internal;
 import dev.hookline.AddressPolicy;
 import dev.hookline.BlockedAddressException;
 import dev.hookline.ErrorKind;
+import dev.hookline.internal.WebhookRules;
 import dev.hookline.spi.HostResolver;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -203,7 +204,11 @@ public final class AddressGuard implements DestinationCheck {
       return Optional.of(
           new Refusal(
               ErrorKind.BLOCKED_ADDRESS,
-              "refused by the SSRF guard: " + e.block().describe() + " (" + e.address() + ")"));
+              "refused by the SSRF guard: "
+                  + e.block().describe()
+                  + " ("
+                  + WebhookRules.shownAddress(e.address())
+                  + ")"));
     } catch (UnknownHostException e) {
       if (policy.isHostAllowed(host)) {
         return Optional.empty(); // allow-listed by name: nothing to check, the connect decides

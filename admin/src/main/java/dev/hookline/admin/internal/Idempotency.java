@@ -7,6 +7,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -126,14 +127,38 @@ final class Idempotency {
   }
 
   /**
-   * Drops the oldest remembered responses beyond {@link #MAX_KEYS} (never one in flight, nor the
-   * one just remembered); called holding {@code slots}.
+   * Drops remembered responses beyond {@link #MAX_KEYS} (never one in flight, nor the one just
+   * remembered): each time the oldest of the owner that holds the most, so that one owner's many
+   * creates push out its own keys first, never those of an owner holding fewer (another tenant's
+   * retry would otherwise make a second webhook); called holding {@code slots}.
    */
   private void evictOldest(Slot keep) {
-    for (Iterator<Slot> it = slots.values().iterator(); slots.size() > MAX_KEYS && it.hasNext(); ) {
-      Slot s = it.next();
-      if (s.expires != null && s != keep) {
-        it.remove();
+    while (slots.size() > MAX_KEYS) {
+      Map<Owner, Integer> held = new HashMap<>();
+      for (Map.Entry<Key, Slot> e : slots.entrySet()) {
+        if (e.getValue().expires != null && e.getValue() != keep) {
+          held.merge(e.getKey().owner(), 1, Integer::sum);
+        }
+      }
+      Owner most = null;
+      int count = 0;
+      for (Map.Entry<Owner, Integer> e : held.entrySet()) {
+        if (e.getValue() > count) {
+          most = e.getKey();
+          count = e.getValue();
+        }
+      }
+      if (most == null) {
+        return; // only requests in flight (and the one just remembered) remain
+      }
+      for (Iterator<Map.Entry<Key, Slot>> it = slots.entrySet().iterator(); it.hasNext(); ) {
+        Map.Entry<Key, Slot> e = it.next();
+        if (e.getKey().owner().equals(most)
+            && e.getValue().expires != null
+            && e.getValue() != keep) {
+          it.remove();
+          break;
+        }
       }
     }
   }

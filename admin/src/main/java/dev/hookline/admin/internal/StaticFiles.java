@@ -88,26 +88,36 @@ final class StaticFiles {
   }
 
   private Optional<byte[]> load(String name) {
-    return cache.computeIfAbsent(
-        name,
-        n -> {
-          try (InputStream in = StaticFiles.class.getResourceAsStream(ROOT + n)) {
-            if (in == null) {
-              return Optional.empty();
-            }
-            byte[] bytes = in.readAllBytes();
-            if (!n.equals("index.html")) {
-              return Optional.of(bytes);
-            }
-            // The page calls the REST API where the host mounted it, not only at the default.
-            String html = new String(bytes, StandardCharsets.UTF_8);
-            String meta =
-                "<meta name=\"hookline-api-base\" content=\"" + attribute(apiBasePath) + "\">";
-            return Optional.of(html.replace(API_BASE_META, meta).getBytes(StandardCharsets.UTF_8));
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        });
+    // Only files that exist are remembered: the page is served before authentication, so a miss
+    // remembered per name asked for would let anyone grow the map without bound.
+    Optional<byte[]> cached = cache.get(name);
+    if (cached != null) {
+      return cached;
+    }
+    Optional<byte[]> read = read(name);
+    if (read.isPresent()) {
+      cache.putIfAbsent(name, read);
+    }
+    return read;
+  }
+
+  private Optional<byte[]> read(String n) {
+    try (InputStream in = StaticFiles.class.getResourceAsStream(ROOT + n)) {
+      if (in == null) {
+        return Optional.empty();
+      }
+      byte[] bytes = in.readAllBytes();
+      if (!n.equals("index.html")) {
+        return Optional.of(bytes);
+      }
+      // The page calls the REST API where the host mounted it, not only at the default.
+      String html = new String(bytes, StandardCharsets.UTF_8);
+      String meta =
+          "<meta name=\"hookline-api-base\" content=\"" + attribute(apiBasePath) + "\">";
+      return Optional.of(html.replace(API_BASE_META, meta).getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static String attribute(String value) {

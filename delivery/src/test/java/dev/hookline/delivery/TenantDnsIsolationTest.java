@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
 /**
  * One tenant whose webhooks' host names never resolve must not hold back another tenant's
  * deliveries. The send-time SSRF guard resolves names on a pool of at most 64 lookup threads shared
- * by every tenant ("one tenant's DNS holds one lookup thread, not many" holds per host name only); a
- * lookup that hangs keeps its thread after the attempt gives up on it. A tenant with 64 webhooks
+ * by every tenant ("one tenant's DNS holds one lookup thread, not many" holds per host name only);
+ * a lookup that hangs keeps its thread after the attempt gives up on it. A tenant with 64 webhooks
  * (under the default limit of 100 per tenant) on distinct names served by a DNS server of its own
  * that does not answer holds every thread. Every other tenant's attempt to a host name is then
  * released unsent ("not sent: 64 DNS lookups of other hosts are still waiting") and tried again 5 s

@@ -22,6 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The SSRF guard at send time: before every request the destination's host is resolved again and
@@ -45,6 +47,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe. Idle lookup threads end by themselves, so the guard needs no closing.
  */
 public final class AddressGuard implements DestinationCheck {
+  private static final Logger log = LoggerFactory.getLogger(AddressGuard.class);
+
   /** At most this many lookups at once; more fail fast instead of piling up threads. */
   static final int MAX_LOOKUPS = 64;
 
@@ -94,11 +98,11 @@ public final class AddressGuard implements DestinationCheck {
   /**
    * {@inheritDoc}
    *
-   * <p>The lookups one tenant's destinations start hold at most {@link #MAX_LOOKUPS_PER_TENANT}
-   * of the {@link #MAX_LOOKUPS} threads: a lookup that hangs keeps its thread after the attempt
-   * gives up on it, and a tenant's own DNS server that never answers, behind as many host names as
-   * the tenant has webhooks, would otherwise hold every thread, and every other tenant's attempts
-   * to host names would be handed back unsent for as long as it hangs.
+   * <p>The lookups one tenant's destinations start hold at most {@link #MAX_LOOKUPS_PER_TENANT} of
+   * the {@link #MAX_LOOKUPS} threads: a lookup that hangs keeps its thread after the attempt gives
+   * up on it, and a tenant's own DNS server that never answers, behind as many host names as the
+   * tenant has webhooks, would otherwise hold every thread, and every other tenant's attempts to
+   * host names would be handed back unsent for as long as it hangs.
    */
   @Override
   public Optional<Refusal> refusal(URI uri, @Nullable String tenant, Duration timeout)
@@ -201,6 +205,9 @@ public final class AddressGuard implements DestinationCheck {
       policy.resolveAndCheck(host, resolver);
       return Optional.empty();
     } catch (BlockedAddressException e) {
+      // The address the host's DNS gave goes to the host's own log only: the refusal's detail is
+      // the attempt's, which the webhook's tenant reads.
+      log.debug("SSRF guard refused: host={} address={}", host, e.address());
       return Optional.of(
           new Refusal(
               ErrorKind.BLOCKED_ADDRESS,

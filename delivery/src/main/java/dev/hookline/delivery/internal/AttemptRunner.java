@@ -449,8 +449,7 @@ public final class AttemptRunner {
               + " format is not valid in HTTP",
           0);
     }
-    SendOutcome outcome =
-        sender.send(request, schedule.attemptTimeout(), w.tenant().orElse(null));
+    SendOutcome outcome = sender.send(request, schedule.attemptTimeout(), w.tenant().orElse(null));
     if (outcome.status().isPresent() && !outcome.succeeded()) {
       Optional<String> code;
       try {

@@ -220,9 +220,7 @@ public final class HttpSender {
           // The attempt's detail says it was sent twice, so the history accounts for every request.
           // The destination is checked again, as before every request; refused now, the attempt
           // ends with the first request's failure (that request did go out).
-          if (destinationCheck
-              .refusal(request.uri(), tenant, Duration.ofNanos(left))
-              .isPresent()) {
+          if (destinationCheck.refusal(request.uri(), tenant, Duration.ofNanos(left)).isPresent()) {
             return classify(e, String.valueOf(request.uri().getHost()), System.nanoTime() - start);
           }
           continue;

@@ -11,10 +11,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A tenant's token must not learn what the host's own DNS says about its internal names. The SSRF
- * guard refuses a webhook URI whose host resolves to a private address, which is right, but the
- * 400 it answers quotes the address ("points at a refused address: ... (db.corp.internal ->
- * 10.20.30.40)"): a tenant can map the host's internal network (split-horizon names, which
- * internal services exist and where) one create request at a time, nothing being stored.
+ * guard refuses a webhook URI whose host resolves to a private address, which is right, but the 400
+ * it answers quotes the address ("points at a refused address: ... (db.corp.internal ->
+ * 10.20.30.40)"): a tenant can map the host's internal network (split-horizon names, which internal
+ * services exist and where) one create request at a time, nothing being stored.
  */
 class InternalDnsDisclosureTest {
 

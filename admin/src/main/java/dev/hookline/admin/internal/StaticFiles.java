@@ -112,8 +112,7 @@ final class StaticFiles {
       }
       // The page calls the REST API where the host mounted it, not only at the default.
       String html = new String(bytes, StandardCharsets.UTF_8);
-      String meta =
-          "<meta name=\"hookline-api-base\" content=\"" + attribute(apiBasePath) + "\">";
+      String meta = "<meta name=\"hookline-api-base\" content=\"" + attribute(apiBasePath) + "\">";
       return Optional.of(html.replace(API_BASE_META, meta).getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException(e);

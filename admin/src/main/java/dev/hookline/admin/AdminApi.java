@@ -266,7 +266,9 @@ public final class AdminApi {
     }
 
     /**
-     * Sets how many single redeliveries one webhook may get per window. Default 30 per minute.
+     * Sets how many single redeliveries and test events ({@code POST /webhooks/{id}/test}),
+     * together, one webhook may get per window; more are answered 429 with {@code Retry-After}.
+     * Default 30 per minute.
      *
      * @param maxRedeliveries redeliveries allowed per window
      * @param window the window

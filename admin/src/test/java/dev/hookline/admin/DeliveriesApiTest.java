@@ -198,6 +198,21 @@ class DeliveriesApiTest {
   }
 
   @Test
+  void testEventsAreRateLimitedWithTheWebhooksRedeliveries() {
+    Webhook w = h.receiving("tested", "tested");
+    String test = h.webhooks() + "/" + w.id() + "/test";
+    for (int i = 0; i < 3; i++) {
+      assertEquals(202, http.post(test, h.root, null).status(), "test event " + i);
+    }
+    Http.Exchange limited = http.post(test, h.root, null);
+    assertEquals(429, limited.status(), limited::toString);
+    long retryAfter = Long.parseLong(limited.header("Retry-After"));
+    assertTrue(retryAfter >= 1 && retryAfter <= 60, "Retry-After " + retryAfter);
+    h.clock.advance(Duration.ofSeconds(retryAfter));
+    assertEquals(202, http.post(test, h.root, null).status(), "a new window");
+  }
+
+  @Test
   void recoverRequeuesEveryFailedDeliveryInTheWindowPaced() {
     Webhook w = h.receiving("recover", "recover");
     Instant start = h.clock.instant();

@@ -47,7 +47,9 @@ class FullRunTest {
             new InMemoryAdminStore(),
             b ->
                 b.authFailureLimit(4, Duration.ofMinutes(1))
-                    .redeliveryLimit(1, Duration.ofMinutes(1)));
+                    // two: one test event and one redelivery go through, the second redelivery is
+                    // 429
+                    .redeliveryLimit(2, Duration.ofMinutes(1)));
     Http http = h.http;
     tokens.add(h.root);
     String base = h.base();

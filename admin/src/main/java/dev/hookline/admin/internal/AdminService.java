@@ -702,6 +702,14 @@ public final class AdminService {
   }
 
   private AdminResponse sendTest(Call c, Webhook w) {
+    // Counted with the webhook's single redeliveries: each adds an event and a delivery, and
+    // without a bound a tenant could add rows (and queue behind every claim) without end.
+    OptionalLong wait = redeliveries.tryAcquire(w.id());
+    if (wait.isPresent()) {
+      throw Problem.tooManyRequests(
+          "this webhook's test events and redeliveries are rate-limited; try again later",
+          wait.getAsLong());
+    }
     PublishResult sent;
     try {
       sent = dispatcher.sendTest(w.id());

@@ -20,7 +20,11 @@ import org.springframework.context.annotation.Import;
       "org.springframework.boot.actuate.autoconfigure.observation.ObservationAutoConfiguration",
       "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
       "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
-      "org.springframework.boot.actuate.autoconfigure.opentelemetry.OpenTelemetryAutoConfiguration"
+      "org.springframework.boot.actuate.autoconfigure.opentelemetry.OpenTelemetryAutoConfiguration",
+      // The OpenTelemetry project's own starter (opentelemetry-spring-boot-starter), which makes
+      // the OpenTelemetry bean when Boot's does not: without this, the OpenTelemetry observer's
+      // condition on that bean could be read before the bean exists, and quietly back off.
+      "io.opentelemetry.instrumentation.spring.autoconfigure.OpenTelemetryAutoConfiguration"
     })
 @EnableConfigurationProperties(HooklineProperties.class)
 // The imported configurations are implementation, read by Spring only: not API, though javac sees

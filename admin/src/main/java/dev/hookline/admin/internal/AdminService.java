@@ -1171,20 +1171,35 @@ public final class AdminService {
                 : Optional.of(Cursor.encodeText(Long.toString(shown.get(limit - 1).sequence())))));
   }
 
+  /**
+   * Records a change that is already made. A store failure here is logged, not answered: a 503
+   * would tell the client to retry a change that happened (a retried create, even with its {@code
+   * Idempotency-Key}, made a second webhook) and withhold what the change returned (a new signing
+   * secret or token, shown only in this answer).
+   */
   private void audit(
       Call c, Optional<String> tenant, String action, String target, List<String> fields) {
-    settings
-        .store()
-        .appendAudit(
-            new AuditEntry(
-                0,
-                settings.clock().instant(),
-                c.principal.tokenId(),
-                c.principal.name(),
-                tenant,
-                action,
-                target,
-                fields));
+    try {
+      settings
+          .store()
+          .appendAudit(
+              new AuditEntry(
+                  0,
+                  settings.clock().instant(),
+                  c.principal.tokenId(),
+                  c.principal.name(),
+                  tenant,
+                  action,
+                  target,
+                  fields));
+    } catch (AdminStoreException e) {
+      log.error(
+          "admin API change made but its audit entry was not written: {} {} by token {}: {}",
+          action,
+          target,
+          c.principal.tokenId().orElse("(host principal)"),
+          withoutCauseMessages(e));
+    }
   }
 
   // ------------------------------------------------------------------ OpenAPI

@@ -15,8 +15,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
@@ -35,6 +37,9 @@ class PostgresStoreErrorsTest {
 
   /** The SQLState every new connection fails with, or null while the database is reachable. */
   static final AtomicReference<String> down = new AtomicReference<>();
+
+  /** Whether the database refuses the next token insert for its data (SQLState 22021). */
+  static final AtomicBoolean refuseTokenInsert = new AtomicBoolean();
 
   @BeforeAll
   static void start() throws IOException {
@@ -57,18 +62,42 @@ class PostgresStoreErrorsTest {
                   if (state != null && method.getName().equals("getConnection")) {
                     throw new SQLException("connection refused (test)", state);
                   }
+                  Object result;
                   try {
-                    return method.invoke(real, args);
+                    result = method.invoke(real, args);
                   } catch (InvocationTargetException e) {
                     throw e.getCause();
                   }
+                  return result instanceof Connection c ? refusing(c) : result;
                 });
     h = new AdminHarness(PostgresAdminStore.create(switchable, "admin_errors"), b -> {});
+  }
+
+  /** A connection that refuses a token insert, as PostgreSQL refuses text it cannot hold. */
+  private static Connection refusing(Connection real) {
+    return (Connection)
+        Proxy.newProxyInstance(
+            Connection.class.getClassLoader(),
+            new Class<?>[] {Connection.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("prepareStatement")
+                  && String.valueOf(args[0]).contains(".admin_tokens (id")
+                  && refuseTokenInsert.getAndSet(false)) {
+                throw new SQLException(
+                    "invalid byte sequence for encoding \"UTF8\": 0x00 (test)", "22021");
+              }
+              try {
+                return method.invoke(real, args);
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
   }
 
   @AfterEach
   void up() {
     down.set(null);
+    refuseTokenInsert.set(false);
   }
 
   @AfterAll
@@ -79,12 +108,11 @@ class PostgresStoreErrorsTest {
 
   @Test
   void aRequestTheDatabaseRefusesIsA500WithoutRetryAfter() throws IOException {
-    // PostgreSQL text cannot hold a NUL character; the API's checks let it through to the store.
+    // the database refuses the insert for its data (as it would text holding a NUL character)
+    refuseTokenInsert.set(true);
     Http.Exchange e =
         h.http.post(
-            h.base() + "/tokens",
-            h.root,
-            "{\"name\":\"nul\\u0000name\",\"scopes\":[\"webhooks:read\"]}");
+            h.base() + "/tokens", h.root, "{\"name\":\"refused\",\"scopes\":[\"webhooks:read\"]}");
     assertEquals(500, e.status(), e::toString);
     assertNull(e.header("Retry-After"), "retrying cannot help");
     assertTrue(e.contentType().startsWith("application/problem+json"), e::toString);

@@ -339,7 +339,8 @@ public final class AdminService {
 
   private AdminResponse route(Call c) {
     List<String> s = c.seg;
-    if (s.isEmpty()) {
+    if (s.isEmpty() || s.stream().anyMatch(AdminService::hasNul)) {
+      // No id holds U+0000, and PostgreSQL refuses it in text: not found, as on any store.
       throw Problem.notFound("the resource " + c.request.path());
     }
     String first = s.get(0);
@@ -801,6 +802,9 @@ public final class AdminService {
             });
     Optional<String> type = r.queryParameter("type").map(this::wireName);
     Optional<String> eventId = r.queryParameter("event_id");
+    if (eventId.isPresent() && hasNul(eventId.get())) {
+      throw Problem.badRequest("event_id", "contains a NUL character", "an event id");
+    }
     Optional<Instant> since = r.queryParameter("since").map(v -> instant("since", v));
     Optional<Instant> until = r.queryParameter("until").map(v -> instant("until", v));
     int limit = limit(r);
@@ -1075,6 +1079,8 @@ public final class AdminService {
     Optional<String> name = required(body, "name", violations);
     if (name.isPresent() && (name.get().isBlank() || name.get().length() > 200)) {
       violations.add(new Violation("name", "is blank or too long", "1 to 200 characters"));
+    } else if (name.isPresent() && name.get().chars().anyMatch(Character::isISOControl)) {
+      violations.add(new Violation("name", "contains a control character", "printable characters"));
     }
     Optional<String> tenant = tenantOf(body, c.principal, violations);
     if (c.principal.tenant().isEmpty()
@@ -1234,6 +1240,10 @@ public final class AdminService {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  static boolean hasNul(String s) {
+    return s.indexOf('\u0000') >= 0;
+  }
 
   private static List<String> segments(String rest) {
     List<String> out = new ArrayList<>();

@@ -17,7 +17,7 @@ record Cursor(Instant at, String id) {
     try {
       String raw = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8);
       String[] parts = raw.split(":", 3);
-      if (parts.length != 3 || parts[2].isEmpty()) {
+      if (parts.length != 3 || parts[2].isEmpty() || AdminService.hasNul(parts[2])) {
         throw invalid();
       }
       Instant at = Instant.ofEpochSecond(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
@@ -37,11 +37,16 @@ record Cursor(Instant at, String id) {
   }
 
   static String decodeText(String text) {
+    String decoded;
     try {
-      return new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8);
+      decoded = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
       throw invalid();
     }
+    if (AdminService.hasNul(decoded)) {
+      throw invalid(); // no id holds one, and PostgreSQL refuses it in text
+    }
+    return decoded;
   }
 
   private static Problem invalid() {

@@ -50,6 +50,9 @@ public final class TokenService {
     if (name.isBlank() || name.length() > 200) {
       throw new IllegalArgumentException("token name must be 1 to 200 characters");
     }
+    if (name.chars().anyMatch(Character::isISOControl)) {
+      throw new IllegalArgumentException("token name contains a control character");
+    }
     if (tenant.isPresent() && !isTenant(tenant.get())) {
       throw new IllegalArgumentException(
           "tenant is malformed: use 1 to 128 characters A-Z a-z 0-9 . _ : @ -");

@@ -700,6 +700,9 @@
       } else {
         await create(v);
       }
+    } catch (err) {
+      // never a silent failure: whatever went wrong in the page is said
+      showError(describe(err, state.editing ? 'Saving' : 'Adding the webhook'));
     } finally {
       submit.disabled = false;
     }
@@ -710,7 +713,7 @@
     if (v.description) body.description = v.description;
     if (v.filter) body.filter = v.filter;
     if (v.tenant && !(state.me && state.me.tenant)) body.tenant = v.tenant;
-    if (!state.idempotencyKey) state.idempotencyKey = crypto.randomUUID();
+    if (!state.idempotencyKey) state.idempotencyKey = newIdempotencyKey();
     let created;
     try {
       created = (await api('POST', '/webhooks', { body, headers: { 'Idempotency-Key': state.idempotencyKey } })).data || {};
@@ -727,6 +730,19 @@
     await showSecret(name, created.signing_secret || '', handshake);
     await handshake;
     go('#/');
+  }
+
+  /**
+   * A random version-4 UUID. crypto.randomUUID exists only in secure contexts (https, localhost);
+   * crypto.getRandomValues everywhere, so the page also works over plain http on a LAN.
+   */
+  function newIdempotencyKey() {
+    if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
   }
 
   /** Runs the handshake after a create; resolves to a sentence for the secret dialog. */

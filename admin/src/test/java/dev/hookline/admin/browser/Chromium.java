@@ -61,6 +61,17 @@ final class Chromium {
    * @return the driver; the caller quits it
    */
   static ChromeDriver start(Path profile) {
+    return start(profile, new String[0]);
+  }
+
+  /**
+   * Starts one headless Chromium as {@link #start(Path)} does, with more command-line switches.
+   *
+   * @param profile an empty directory for --user-data-dir
+   * @param extraArguments more switches, such as {@code --host-resolver-rules=...}
+   * @return the driver; the caller quits it
+   */
+  static ChromeDriver start(Path profile, String... extraArguments) {
     ChromeDriverService service =
         new ChromeDriverService.Builder()
             .usingDriverExecutable(driver().toFile())
@@ -84,6 +95,7 @@ final class Chromium {
         "--password-store=basic",
         "--window-size=1280,800",
         "--user-data-dir=" + profile.toAbsolutePath());
+    options.addArguments(extraArguments);
     // an alert must stay open so that a test can see it (the XSS test), not be dismissed silently
     options.setUnhandledPromptBehaviour(UnexpectedAlertBehaviour.IGNORE);
     LoggingPreferences logs = new LoggingPreferences();

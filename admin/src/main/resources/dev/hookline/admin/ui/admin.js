@@ -837,10 +837,12 @@
     const path = '/webhooks/' + encodeURIComponent(id);
     try {
       const w = (await api('GET', path)).data || {};
+      // the user may have opened another webhook's log meanwhile: this answer is not for it
+      if (state.deliveries.webhookId !== id) return;
       $('deliveries-heading').textContent = 'Deliveries of ' + quoted(w.name || id);
       $('deliveries-heading').setAttribute('data-name', w.name || id);
     } catch (err) {
-      fail(err, 'Loading the webhook');
+      if (state.deliveries.webhookId === id) fail(err, 'Loading the webhook');
       return;
     }
     await Promise.all([loadSummary(id), loadDeliveries(false)]);
@@ -849,9 +851,10 @@
   async function loadSummary(id) {
     try {
       const s = (await api('GET', '/webhooks/' + encodeURIComponent(id) + '/summary')).data || {};
+      if (state.deliveries.webhookId !== id) return; // another webhook's log is shown now
       $('deliveries-summary').replaceChildren(countsText(s));
     } catch (err) {
-      $('deliveries-summary').textContent = '';
+      if (state.deliveries.webhookId === id) $('deliveries-summary').textContent = '';
     }
   }
 

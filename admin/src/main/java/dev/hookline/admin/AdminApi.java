@@ -311,13 +311,18 @@ public final class AdminApi {
      * Returns the API.
      *
      * @return the API
-     * @throws IllegalStateException if the registry or dispatcher is missing
+     * @throws IllegalStateException if the registry or dispatcher is missing, or the base path is
+     *     the page path without its slash
      */
     public AdminApi build() {
       WebhookRegistry r = registry;
       Dispatcher d = dispatcher;
       if (r == null || d == null) {
         throw new IllegalStateException("AdminApi needs registry(...) and dispatcher(...)");
+      }
+      if (basePath.equals(pagePath.substring(0, pagePath.length() - 1))) {
+        throw new IllegalStateException(
+            "basePath and pagePath are both " + basePath + ": give the page or the API another");
       }
       Clock c = clock == null ? r.clock() : clock;
       return new AdminApi(
@@ -346,6 +351,9 @@ public final class AdminApi {
       }
       String p =
           path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
+      if (p.equals("/")) {
+        return p; // the root: "/" either way, never "//"
+      }
       return trailingSlash ? p + "/" : p;
     }
 

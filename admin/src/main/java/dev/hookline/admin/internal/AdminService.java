@@ -126,11 +126,14 @@ public final class AdminService {
   public AdminResponse handle(AdminRequest request) {
     try {
       String path = request.path();
-      if (page.handles(path)) {
+      String base = settings.basePath();
+      boolean apiPath = path.equals(base) || path.startsWith(base + "/");
+      // The longer of the two paths decides: the page may hold the API (a page at "/", an API at
+      // "/admin/api" beside the page at "/admin/") or the API the page ("/api/v1/ui/").
+      if (page.handles(path) && !(apiPath && base.length() >= settings.pagePath().length() - 1)) {
         return page.serve(request);
       }
-      String base = settings.basePath();
-      if (!path.equals(base) && !path.startsWith(base + "/")) {
+      if (!apiPath) {
         throw Problem.notFound("the resource " + path);
       }
       List<String> segments = segments(path.substring(base.length()));

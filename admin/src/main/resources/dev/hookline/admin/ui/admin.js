@@ -40,6 +40,7 @@
     eventTypes: [],
     listCursor: null,
     editing: null, // {id, version, name} while the Edit form is open
+    formMode: null, // 'add' or 'edit': an Edit form whose webhook did not load has no `editing`
     idempotencyKey: null, // one per create attempt, kept across a network failure
     deliveries: { webhookId: null, cursor: null },
     busy: 0,
@@ -606,6 +607,7 @@
   async function openForm(id) {
     resetForm();
     state.editing = null;
+    state.formMode = id ? 'edit' : 'add';
     state.idempotencyKey = null;
     $('f-tenant-field').hidden = !!id || !!(state.me && state.me.tenant);
     if (!id) {
@@ -633,6 +635,7 @@
       w = (await api('GET', '/webhooks/' + encodeURIComponent(id))).data || {};
     } catch (err) {
       fail(err, 'Loading the webhook');
+      $('form-submit').disabled = true; // nothing to save changes to
       return;
     }
     state.editing = { id: w.id || id, version: w.version, name: w.name };
@@ -689,6 +692,11 @@
 
   async function submitForm(event) {
     event.preventDefault();
+    if (state.formMode === 'edit' && !state.editing) {
+      // the webhook never loaded: saving must not turn into creating another one
+      showError('Not saved: the webhook was not loaded. Go back to the list and open it again.');
+      return;
+    }
     clearFieldErrors();
     $('conflict').hidden = true;
     const v = formValues();

@@ -1,0 +1,46 @@
+package dev.hookline.admin.browser;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+
+/**
+ * An Edit form whose webhook could not be loaded (deleted meanwhile, a 503, the network) still said
+ * "Edit webhook" and "Save changes", but with nothing loaded the page treated it as the Add form:
+ * filling it in and choosing "Save changes" created a new webhook.
+ */
+class EditFormLoadFailureTest extends BrowserTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static int webhookCount() throws Exception {
+    HttpResponse<String> r = server.get("/webhooks?limit=200");
+    assertEquals(200, r.statusCode(), r.body());
+    return JSON.readTree(r.body()).get("data").size();
+  }
+
+  @Test
+  void saveChangesOnAFormThatFailedToLoadCreatesNothing() throws Exception {
+    String id = createWebhook("Gone soon", "\"user.created\"");
+    HttpResponse<String> deleted =
+        server.call("DELETE", "/webhooks/" + id, server.adminToken, null, null);
+    assertEquals(204, deleted.statusCode(), deleted.body());
+    int before = webhookCount();
+
+    openSignedIn(server.adminToken);
+    js("location.hash = arguments[0];", "#/webhooks/" + id + "/edit"); // an Edit link kept open
+    waitText(By.id("error"), "404");
+    waitText(By.id("form-submit"), "Save changes");
+    driver.findElement(By.id("f-name")).sendKeys("Gone soon");
+    driver.findElement(By.id("f-uri")).sendKeys(server.listener.uri("/gone"));
+    driver.findElement(By.id("f-api-key")).sendKeys("gone-api-key-0123456789");
+    driver.findElement(By.id("ev-user-created")).click();
+    if (driver.findElement(By.id("form-submit")).isEnabled()) {
+      driver.findElement(By.id("form-submit")).click();
+    }
+    waitIdle();
+    assertEquals(before, webhookCount(), "Save changes on an Edit form created a webhook");
+  }
+}

@@ -469,8 +469,20 @@ public final class AdminService {
             ? registry.forTenant(c.principal.tenant().get()).list()
             : registry.list();
     List<Webhook> page = new ArrayList<>();
-    for (Webhook w : all) { // oldest first: (created_at, id) ascending
-      if (after.isPresent() && !isAfter(w, after.get())) {
+    // The rows after the cursor's own, in the Store's order (created_at, id): PostgreSQL orders
+    // ids by the database's collation, which need not be Java's; only when that webhook is gone
+    // are ids compared here.
+    int own = -1;
+    if (after.isPresent()) {
+      for (int i = 0; i < all.size() && own < 0; i++) {
+        if (all.get(i).id().equals(after.get().id())) {
+          own = i;
+        }
+      }
+    }
+    for (int i = own + 1; i < all.size(); i++) { // oldest first
+      Webhook w = all.get(i);
+      if (own < 0 && after.isPresent() && !isAfter(w, after.get())) {
         continue;
       }
       if (status.isPresent() && w.status() != status.get()) {
@@ -948,7 +960,15 @@ public final class AdminService {
       while (!past) {
         List<Delivery> batch = pager.fetch(at, RECOVER_PAGE);
         for (Delivery d : batch) {
-          if (olderThan(d, end)) {
+          // The page ends at its own last row, in the Store's order (a database's collation of
+          // ids need not be Java's), or at the first row older than it if that row is gone (a
+          // row of its instant read twice is requeued once: the second requeue finds it queued).
+          if (d.id().equals(end.id())) {
+            page.add(d);
+            past = true;
+            break;
+          }
+          if (d.createdAt().isBefore(end.at())) {
             past = true;
             break;
           }
@@ -968,12 +988,6 @@ public final class AdminService {
       }
     }
     return count;
-  }
-
-  /** Whether {@code d} comes after {@code c} in the pages' order (created_at DESC, id DESC). */
-  private static boolean olderThan(Delivery d, Cursor c) {
-    int byTime = d.createdAt().compareTo(c.at());
-    return byTime < 0 || (byTime == 0 && d.id().compareTo(c.id()) < 0);
   }
 
   // ------------------------------------------------------------------ event types, tokens, audit

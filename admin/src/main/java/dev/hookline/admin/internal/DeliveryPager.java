@@ -14,9 +14,10 @@ import java.util.Set;
 /**
  * Keyset pages of one webhook's deliveries, newest first, over the public {@link DeliveryQuery}:
  * both stores order by (created_at DESC, id DESC), so a page after the position (t, id) is the rest
- * of the rows created at t with a smaller id, then the rows created before t. The stores keep times
- * to the microsecond (PostgreSQL) or finer (in memory): the rows "at t" are read with the window
- * [t, t + 1 µs) and filtered here, which is exact for both. Thread-safe (immutable).
+ * of the rows created at t after the position's own row (ids in the store's order: a database's
+ * collation need not be Java's), then the rows created before t. The stores keep times to the
+ * microsecond (PostgreSQL) or finer (in memory): the rows "at t" are read with the window [t, t + 1
+ * µs) and filtered here, which is exact for both. Thread-safe (immutable).
  */
 final class DeliveryPager {
   /** Most rows created at one instant that a page boundary can fall among. */
@@ -55,8 +56,20 @@ final class DeliveryPager {
     Optional<Instant> tieUntil = Optional.of(until.filter(u -> u.isBefore(tieEnd)).orElse(tieEnd));
     Optional<Instant> tieFrom = Optional.of(since.filter(s -> s.isAfter(c.at())).orElse(c.at()));
     if (tieFrom.get().isBefore(tieUntil.get())) {
-      for (Delivery d : dispatcher.deliveries(query(tieFrom, tieUntil, MAX_TIES))) {
-        if (d.createdAt().equals(c.at()) && d.id().compareTo(c.id()) < 0) {
+      List<Delivery> ties = dispatcher.deliveries(query(tieFrom, tieUntil, MAX_TIES));
+      // In the store's own order: PostgreSQL orders ids by the database's collation, which need
+      // not be Java's (en_US.UTF-8 is not), so the rows after the position are those after its
+      // own row; only when that row is gone (purged, or no longer in the states asked for) are
+      // ids compared here.
+      int own = -1;
+      for (int i = 0; i < ties.size() && own < 0; i++) {
+        if (ties.get(i).id().equals(c.id())) {
+          own = i;
+        }
+      }
+      for (int i = 0; i < ties.size(); i++) {
+        Delivery d = ties.get(i);
+        if (d.createdAt().equals(c.at()) && (own >= 0 ? i > own : d.id().compareTo(c.id()) < 0)) {
           out.add(d);
         }
       }

@@ -180,9 +180,9 @@ abstract class BrowserTest {
 
   /**
    * The browser console's errors since the last call (CSP violations show up here too), but for
-   * Chromium's own probe of {@code /favicon.ico} (a 404 outside the page's path), which it makes for
-   * the bare {@code favicon.svg} document {@link #openPage} opens and may log after that page was
-   * left: it is no error of the page, which names its icon.
+   * Chromium's own probe of {@code /favicon.ico} (a 404 outside the page's path), which it makes
+   * for the bare {@code favicon.svg} document {@link #openPage} opens and may log after that page
+   * was left: it is no error of the page, which names its icon.
    */
   static List<String> consoleErrors() {
     return driver.manage().logs().get(LogType.BROWSER).getAll().stream()

@@ -10,8 +10,8 @@ import java.util.Optional;
  * AttemptRequest#publishContext()}. Set with {@link Dispatcher.Builder#publishContext}.
  *
  * <p>Called on the publishing thread, once per published event, before the Store write; it must be
- * thread-safe and quick. A capturer that throws, or returns a context that is too long, is logged
- * and the event is published without a context.
+ * thread-safe and quick. A capturer that throws, or returns a context that is too long or holds a
+ * control character, is logged and the event is published without a context.
  */
 @FunctionalInterface
 public interface PublishContextCapturer {
@@ -20,8 +20,8 @@ public interface PublishContextCapturer {
    * Captures the context of the calling thread for an event being published.
    *
    * @param event the event
-   * @return the context, 1 to {@value dev.hookline.Delivery#MAX_PUBLISH_CONTEXT_CHARS} characters,
-   *     or empty for none
+   * @return the context, 1 to {@value dev.hookline.Delivery#MAX_PUBLISH_CONTEXT_CHARS} characters
+   *     without control characters, or empty for none
    */
   Optional<String> capture(Event event);
 }

@@ -352,6 +352,12 @@ public final class Outbox {
             e.id());
         return Optional.empty();
       }
+      if (c.isPresent() && c.get().chars().anyMatch(Character::isISOControl)) {
+        // PostgreSQL's text refuses U+0000 (the whole publish failed there), and no header an
+        // observer could make of it may hold a control character.
+        log.warn("publish context dropped, it holds a control character: event={}", e.id());
+        return Optional.empty();
+      }
       return c;
     } catch (RuntimeException | Error ex) {
       // An Error too (a LinkageError from a tracing library of another version): a capturer

@@ -182,6 +182,8 @@ public final class WebhookRules {
               "1 to " + NAME_MAX + " characters"));
     } else if (hasControlCharacter(name)) {
       violations.add(new Violation("name", "contains a control character", "printable characters"));
+    } else if (hasUnpairedSurrogate(name)) {
+      violations.add(new Violation("name", UNPAIRED, "printable characters"));
     }
     String description = d.description().strip();
     if (description.length() > DESCRIPTION_MAX) {
@@ -196,6 +198,9 @@ public final class WebhookRules {
               "description",
               "contains a control character",
               "printable characters, tabs and line breaks"));
+    } else if (hasUnpairedSurrogate(description)) {
+      violations.add(
+          new Violation("description", UNPAIRED, "printable characters, tabs and line breaks"));
     }
     URI uri = checkUri(d.uri(), violations);
     checkApiKey(d.apiKey(), violations);
@@ -227,6 +232,8 @@ public final class WebhookRules {
       violations.add(new Violation("audience", "is " + a.length() + " characters long", allowed));
     } else if (hasControlCharacter(a)) {
       violations.add(new Violation("audience", "contains a control character", allowed));
+    } else if (hasUnpairedSurrogate(a)) {
+      violations.add(new Violation("audience", UNPAIRED, allowed));
     }
   }
 
@@ -291,6 +298,10 @@ public final class WebhookRules {
     }
     if (text.length() > URI_MAX) {
       violations.add(new Violation("uri", "is " + text.length() + " characters long", allowed));
+      return null;
+    }
+    if (hasUnpairedSurrogate(text)) {
+      violations.add(new Violation("uri", UNPAIRED, allowed));
       return null;
     }
     URI uri;
@@ -590,6 +601,29 @@ public final class WebhookRules {
 
   private List<String> subscribableNames() {
     return catalogue.subscribable().stream().map(EventType::wireName).toList();
+  }
+
+  /**
+   * Half of a UTF-16 surrogate pair is no character: UTF-8 cannot hold it, and the PostgreSQL store
+   * kept a '?' in its place (a SET webhook's tokens then carried another audience).
+   */
+  private static final String UNPAIRED = "contains half of a surrogate pair (not valid Unicode)";
+
+  private static boolean hasUnpairedSurrogate(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+          i++; // a pair
+          continue;
+        }
+        return true;
+      }
+      if (Character.isLowSurrogate(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean hasControlCharacter(String s) {

@@ -377,8 +377,9 @@ public final class Event {
               "nests objects and arrays deeper than " + MAX_DATA_DEPTH + " levels at " + at,
               "at most "
                   + MAX_DATA_DEPTH
-                  + " levels, so that the notification body, one level more, stays within what"
-                  + " JSON parsers read (Jackson's default limit: 1,000)");
+                  + " levels, so that every notification format (a body puts the data one to"
+                  + " three levels down) stays within what JSON parsers read (Jackson's default"
+                  + " limit: 1,000)");
       case "surrogate", "key" ->
           new Violation(
               "data",
@@ -404,11 +405,11 @@ public final class Event {
 
   /**
    * The deepest nesting of objects and arrays data may hold, the data object itself being level 1:
-   * the notification body puts the data one level down, and Jackson (a listener's, and the one that
-   * writes the body) handles at most 1,000 levels by default. Also bounds the recursion of the
-   * copy.
+   * the notification body puts the data one level down and a Security Event Token three, and
+   * Jackson (a listener's, and the one that writes the body) handles at most 1,000 levels by
+   * default; 900 leaves room for any format. Also bounds the recursion of the copy.
    */
-  private static final int MAX_DATA_DEPTH = 999;
+  private static final int MAX_DATA_DEPTH = 900;
 
   /** Whether a leaf cannot go into an event: a Java object, or a number too long to read back. */
   private static @Nullable String unusable(JsonNode node) {

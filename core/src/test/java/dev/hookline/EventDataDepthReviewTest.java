@@ -51,7 +51,7 @@ class EventDataDepthReviewTest {
   @Test
   void dataTooDeepForTheBodyToBeReadIsRefusedNamingTheField() {
     EventValidationException e =
-        assertThrows(EventValidationException.class, () -> event(nested(1000)).build());
+        assertThrows(EventValidationException.class, () -> event(nested(901)).build());
     assertTrue(e.hasViolation("data"), e.getMessage());
   }
 
@@ -65,7 +65,7 @@ class EventDataDepthReviewTest {
 
   @Test
   void dataAsDeepAsABodyCanCarryIsAcceptedAndItsBodyReads() throws Exception {
-    Event e = assertDoesNotThrow(() -> event(nested(999)).build());
+    Event e = assertDoesNotThrow(() -> event(nested(900)).build());
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("id", e.id());
     body.set("data", e.data());

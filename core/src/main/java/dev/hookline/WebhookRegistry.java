@@ -16,14 +16,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -674,76 +671,24 @@ public final class WebhookRegistry {
   }
 
   /**
-   * Tells the listeners of a change, one webhook's changes in the order they were written: two
-   * changes of one webhook made at once on two threads may reach this in either order, and an
-   * update told after a delete that followed it would bring the webhook back into a listener's view
-   * (a {@code SubscriptionIndex} would route events to it again). A change older than one already
-   * told (a lower version, or any change after the delete) is not told. The Store write itself is
-   * not held up: only the telling is ordered, under a lock striped by id.
+   * Tells the listeners of a change, on the thread that made it, with no lock held: a listener may
+   * take its own locks and call the registry. Two changes of one webhook made at once on two
+   * threads may be told in either order; {@link WebhookChangeListener} says how a listener keeps
+   * the latest.
    */
   private void notifyListeners(String id, Optional<Webhook> current) {
-    if (listeners.isEmpty()) {
-      return;
-    }
-    NotifyOrder order = notifyOrder[Math.floorMod(id.hashCode(), notifyOrder.length)];
-    order.lock.lock();
-    try {
-      long version = current.map(Webhook::version).orElse(DELETED);
-      Long told = order.told.get(id);
-      if (told != null && told >= version) {
-        log.debug("webhook change told out of order, skipped as stale: webhook={}", id);
-        return;
-      }
-      order.told.put(id, version);
-      for (WebhookChangeListener l : listeners) {
-        try {
-          l.onChange(id, current);
-        } catch (RuntimeException | Error e) {
-          // An Error too (a LinkageError from a tracing library of the wrong version): the change
-          // is made and the other listeners are told; only the JVM's own errors go on.
-          if (e instanceof VirtualMachineError fatal) {
-            throw fatal;
-          }
-          log.warn("webhook change listener failed: webhook={} listener={}", id, l.getClass(), e);
+    for (WebhookChangeListener l : listeners) {
+      try {
+        l.onChange(id, current);
+      } catch (RuntimeException | Error e) {
+        // An Error too (a LinkageError from a tracing library of the wrong version): the change is
+        // made and the other listeners are told; only the JVM's own errors go on.
+        if (e instanceof VirtualMachineError fatal) {
+          throw fatal;
         }
+        log.warn("webhook change listener failed: webhook={} listener={}", id, l.getClass(), e);
       }
-    } finally {
-      order.lock.unlock();
     }
-  }
-
-  /** The version told for a deleted webhook: after it, no change of that webhook is told. */
-  private static final long DELETED = Long.MAX_VALUE;
-
-  /**
-   * One stripe of the telling order: the last version told per webhook, for the most recently told
-   * {@link #TOLD_PER_STRIPE} webhooks of the stripe (changes race within moments, so an older entry
-   * is not needed). A lock, not a monitor, so that a virtual thread in a listener is not pinned.
-   */
-  private static final class NotifyOrder {
-    final ReentrantLock lock = new ReentrantLock();
-
-    final Map<String, Long> told =
-        new LinkedHashMap<>(16, 0.75f, true) {
-          private static final long serialVersionUID = 1L;
-
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-            return size() > TOLD_PER_STRIPE;
-          }
-        };
-  }
-
-  private static final int TOLD_PER_STRIPE = 1_024;
-
-  private final NotifyOrder[] notifyOrder = newNotifyOrder();
-
-  private static NotifyOrder[] newNotifyOrder() {
-    NotifyOrder[] stripes = new NotifyOrder[64];
-    for (int i = 0; i < stripes.length; i++) {
-      stripes[i] = new NotifyOrder();
-    }
-    return stripes;
   }
 
   /**

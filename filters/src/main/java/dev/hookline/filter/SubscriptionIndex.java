@@ -61,6 +61,23 @@ public final class SubscriptionIndex implements WebhookChangeListener {
   private final Object writeLock = new Object();
   // Guarded by writeLock; the current entry of every webhook, for finding what a change replaces.
   private final Map<String, Entry> byId = new HashMap<>();
+
+  /**
+   * Guarded by writeLock: webhooks the registry told deleted, the latest {@link #MAX_DELETED}, so
+   * that an update told after its delete (two threads changing one webhook at once) does not bring
+   * it back, nor a list read from the Store before the delete ({@link #replaceAll}).
+   */
+  private final Map<String, Boolean> deleted =
+      new LinkedHashMap<>(16, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > MAX_DELETED;
+        }
+      };
+
+  private static final int MAX_DELETED = 65_536;
   private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), 0, Map.of());
 
   private SubscriptionIndex(FilterCompiler compiler) {
@@ -88,13 +105,18 @@ public final class SubscriptionIndex implements WebhookChangeListener {
   public void put(Webhook webhook) {
     Entry entry = entry(Objects.requireNonNull(webhook, "webhook"));
     synchronized (writeLock) {
-      Entry old = byId.get(webhook.id());
-      if (old != null && old.webhook.version() > webhook.version()) {
-        return;
-      }
-      byId.put(webhook.id(), entry);
-      publish(old, entry);
+      putLocked(entry);
     }
+  }
+
+  private void putLocked(Entry entry) {
+    Webhook webhook = entry.webhook;
+    Entry old = byId.get(webhook.id());
+    if (old != null && old.webhook.version() > webhook.version()) {
+      return;
+    }
+    byId.put(webhook.id(), entry);
+    publish(old, entry);
   }
 
   /**
@@ -106,13 +128,17 @@ public final class SubscriptionIndex implements WebhookChangeListener {
   public boolean remove(String webhookId) {
     Objects.requireNonNull(webhookId, "webhookId");
     synchronized (writeLock) {
-      Entry old = byId.remove(webhookId);
-      if (old == null) {
-        return false;
-      }
-      publish(old, null);
-      return true;
+      return removeLocked(webhookId);
     }
+  }
+
+  private boolean removeLocked(String webhookId) {
+    Entry old = byId.remove(webhookId);
+    if (old == null) {
+      return false;
+    }
+    publish(old, null);
+    return true;
   }
 
   /**
@@ -130,6 +156,8 @@ public final class SubscriptionIndex implements WebhookChangeListener {
       entries.put(w.id(), entry(w));
     }
     synchronized (writeLock) {
+      // a webhook the registry deleted while the caller was reading the store stays gone
+      entries.keySet().removeAll(deleted.keySet());
       // a change put while the caller was reading the store is newer than what it read
       for (Entry held : byId.values()) {
         Entry read = entries.get(held.webhook.id());
@@ -235,9 +263,17 @@ public final class SubscriptionIndex implements WebhookChangeListener {
   @Override
   public void onChange(String webhookId, Optional<Webhook> current) {
     if (current.isPresent()) {
-      put(current.get());
+      Entry entry = entry(current.get());
+      synchronized (writeLock) {
+        if (!deleted.containsKey(webhookId)) { // an update told after its delete: stays gone
+          putLocked(entry);
+        }
+      }
     } else {
-      remove(webhookId);
+      synchronized (writeLock) {
+        deleted.put(webhookId, Boolean.TRUE);
+        removeLocked(webhookId);
+      }
     }
   }
 

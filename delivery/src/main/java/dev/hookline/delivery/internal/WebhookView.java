@@ -7,6 +7,7 @@ import dev.hookline.spi.Store;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -45,6 +46,17 @@ public final class WebhookView {
 
   /** The latest known state of every webhook, by id: for attempts and for claim exclusions. */
   private final ConcurrentHashMap<String, Webhook> webhooks = new ConcurrentHashMap<>();
+
+  /** The latest webhooks the registry told deleted: see {@link #applyChange}. */
+  private final Map<String, Boolean> deletedLocally = // guarded by itself
+      new LinkedHashMap<>(16, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > 65_536;
+        }
+      };
 
   /** Webhooks not verified and enabled (or gone): their deliveries stay queued, unclaimed. */
   private final Set<String> notReceiving = ConcurrentHashMap.newKeySet();
@@ -192,16 +204,30 @@ public final class WebhookView {
   private record Change(String webhookId, Optional<Webhook> current) {}
 
   private void applyChange(String webhookId, Optional<Webhook> current) {
+    Webhook before;
+    Webhook w = null;
+    synchronized (deletedLocally) {
+      if (current.isPresent() && deletedLocally.containsKey(webhookId)) {
+        // An update told after the delete that followed it (two threads changing one webhook at
+        // once): the webhook stays gone; ids are never reused.
+        return;
+      }
+      before = webhooks.get(webhookId);
+      if (current.isEmpty()) {
+        deletedLocally.put(webhookId, Boolean.TRUE);
+        webhooks.remove(webhookId);
+        notReceiving.remove(webhookId);
+      } else {
+        w = webhooks.merge(webhookId, current.get(), WebhookView::newer);
+      }
+    }
     index.onChange(webhookId, current);
-    resetHealthIfFresh(webhookId, webhooks.get(webhookId), current);
-    if (current.isEmpty()) {
+    resetHealthIfFresh(webhookId, before, current);
+    if (w == null) {
       changes.incrementAndGet();
-      webhooks.remove(webhookId);
-      notReceiving.remove(webhookId);
       deleted.accept(webhookId);
       return;
     }
-    Webhook w = webhooks.merge(webhookId, current.get(), WebhookView::newer);
     track(w);
     if (w.receivesEvents()) {
       requestPump.run(); // its queued deliveries may go out now

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.BinaryNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.hookline.internal.StoredEvents;
 import dev.hookline.spi.IdGenerator;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,6 +33,18 @@ import org.jspecify.annotations.Nullable;
  * many threads read it and a notification body written from it is cached.
  */
 public final class Event {
+
+  /**
+   * The deepest data an event read back from a Store may hold: what a Store could write and read
+   * before the {@link #MAX_DATA_DEPTH} rule (Jackson's default limit), so that such a row is still
+   * delivered (or fails and is purged) instead of being skipped at every claim.
+   */
+  private static final int STORED_MAX_DATA_DEPTH = 1000;
+
+  static {
+    // An event a Store wrote before the depth rule (or under a larger one) still reads back.
+    StoredEvents.install(b -> b.build(STORED_MAX_DATA_DEPTH));
+  }
 
   /** Most attributes one event may list as changed. */
   public static final int MAX_CHANGED_ATTRIBUTES = 100;
@@ -300,6 +313,14 @@ public final class Event {
      * @throws EventValidationException listing every field that is missing or malformed
      */
     public Event build() {
+      return build(MAX_DATA_DEPTH);
+    }
+
+    /**
+     * Builds the event with data up to {@code maxDepth} levels deep: {@link #MAX_DATA_DEPTH} for a
+     * new event, more for one a Store reads back ({@link StoredEvents}).
+     */
+    private Event build(int maxDepth) {
       List<Violation> violations = new ArrayList<>();
       String eventId = id != null ? id : ids.next("evt");
       if (!isToken(eventId, false)) {
@@ -337,7 +358,7 @@ public final class Event {
           break;
         }
       }
-      ObjectNode copied = copyData(data, violations);
+      ObjectNode copied = copyData(data, maxDepth, violations);
       if (!violations.isEmpty() || occurredAt == null || subject == null || copied == null) {
         throw new EventValidationException(violations);
       }
@@ -351,18 +372,19 @@ public final class Event {
    * POJO node, a raw value) is refused, reported once with its JSON pointer: it is not JSON, its
    * written form is whatever its class makes of it, and the copy would still share it.
    */
-  private static @Nullable ObjectNode copyData(ObjectNode data, List<Violation> violations) {
-    ObjectNode copy = (ObjectNode) copy(data, 1);
+  private static @Nullable ObjectNode copyData(
+      ObjectNode data, int maxDepth, List<Violation> violations) {
+    ObjectNode copy = (ObjectNode) copy(data, 1, maxDepth);
     if (copy == null) {
-      String[] problem = Objects.requireNonNull(problemAt(data, "", 1));
+      String[] problem = Objects.requireNonNull(problemAt(data, "", 1, maxDepth));
       String at = problem[0].length() > 100 ? problem[0].substring(0, 100) + "..." : problem[0];
-      violations.add(dataViolation(problem[1], at));
+      violations.add(dataViolation(problem[1], at, maxDepth));
     }
     return copy;
   }
 
   /** The violation for an unusable leaf of the given kind ({@link #unusable}) at a JSON pointer. */
-  private static Violation dataViolation(String kind, String at) {
+  private static Violation dataViolation(String kind, String at, int maxDepth) {
     return switch (kind) {
       case "number" ->
           new Violation(
@@ -374,9 +396,9 @@ public final class Event {
       case "depth" ->
           new Violation(
               "data",
-              "nests objects and arrays deeper than " + MAX_DATA_DEPTH + " levels at " + at,
+              "nests objects and arrays deeper than " + maxDepth + " levels at " + at,
               "at most "
-                  + MAX_DATA_DEPTH
+                  + maxDepth
                   + " levels, so that every notification format (a body puts the data one to"
                   + " three levels down) stays within what JSON parsers read (Jackson's default"
                   + " limit: 1,000)");
@@ -426,8 +448,8 @@ public final class Event {
   }
 
   /** The copy, or null if the tree holds something {@link #unusable}. */
-  private static @Nullable JsonNode copy(JsonNode node, int depth) {
-    if (node.isContainerNode() && depth > MAX_DATA_DEPTH) {
+  private static @Nullable JsonNode copy(JsonNode node, int depth, int maxDepth) {
+    if (node.isContainerNode() && depth > maxDepth) {
       return null;
     }
     if (node.isObject()) {
@@ -436,7 +458,7 @@ public final class Event {
         if (unpairedSurrogateAt(e.getKey()) >= 0) {
           return null;
         }
-        JsonNode value = copy(e.getValue(), depth + 1);
+        JsonNode value = copy(e.getValue(), depth + 1, maxDepth);
         if (value == null) {
           return null;
         }
@@ -447,7 +469,7 @@ public final class Event {
     if (node.isArray()) {
       ArrayNode copy = JsonNodeFactory.instance.arrayNode(node.size());
       for (JsonNode element : node) {
-        JsonNode value = copy(element, depth + 1);
+        JsonNode value = copy(element, depth + 1, maxDepth);
         if (value == null) {
           return null;
         }
@@ -466,8 +488,9 @@ public final class Event {
   }
 
   /** The JSON pointer of the first unusable leaf in the tree and why, or null if none. */
-  private static String @Nullable [] problemAt(JsonNode node, String path, int depth) {
-    if (node.isContainerNode() && depth > MAX_DATA_DEPTH) {
+  private static String @Nullable [] problemAt(
+      JsonNode node, String path, int depth, int maxDepth) {
+    if (node.isContainerNode() && depth > maxDepth) {
       return new String[] {path, "depth"};
     }
     String why = unusable(node);
@@ -479,14 +502,15 @@ public final class Event {
         if (unpairedSurrogateAt(e.getKey()) >= 0) {
           return new String[] {path, "key"};
         }
-        String[] at = problemAt(e.getValue(), path + "/" + pointerToken(e.getKey()), depth + 1);
+        String[] at =
+            problemAt(e.getValue(), path + "/" + pointerToken(e.getKey()), depth + 1, maxDepth);
         if (at != null) {
           return at;
         }
       }
     } else if (node.isArray()) {
       for (int i = 0; i < node.size(); i++) {
-        String[] at = problemAt(node.get(i), path + "/" + i, depth + 1);
+        String[] at = problemAt(node.get(i), path + "/" + i, depth + 1, maxDepth);
         if (at != null) {
           return at;
         }

@@ -22,6 +22,7 @@ import dev.hookline.Subject;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookFormat;
 import dev.hookline.WebhookStatus;
+import dev.hookline.internal.StoredEvents;
 import dev.hookline.spi.Lease;
 import dev.hookline.spi.SecretCipher;
 import java.io.IOException;
@@ -517,17 +518,18 @@ public final class Rows {
             rs.getString("subject_user_id"),
             Optional.ofNullable(rs.getString("subject_app_id")),
             Optional.ofNullable(rs.getString("subject_tenant")));
-    return Event.builder(
-            eventType(
-                rs.getString("type"),
-                rs.getString("type_display_name"),
-                rs.getBoolean("type_subscribable")))
-        .id(rs.getString("event_id"))
-        .occurredAt(instant(rs, "occurred_at"))
-        .subject(subject)
-        .data(data)
-        .changed(textArray(rs.getArray("changed_attributes")))
-        .build();
+    // Built as a stored event: data written under an earlier, looser rule still reads back.
+    return StoredEvents.build(
+        Event.builder(
+                eventType(
+                    rs.getString("type"),
+                    rs.getString("type_display_name"),
+                    rs.getBoolean("type_subscribable")))
+            .id(rs.getString("event_id"))
+            .occurredAt(instant(rs, "occurred_at"))
+            .subject(subject)
+            .data(data)
+            .changed(textArray(rs.getArray("changed_attributes"))));
   }
 
   static List<String> textArray(@Nullable Array array) throws SQLException {

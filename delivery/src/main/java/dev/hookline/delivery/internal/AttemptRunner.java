@@ -166,6 +166,10 @@ public final class AttemptRunner {
       result = runGuarded(claimed, webhook, permit, observed, exchangeEnded, answer);
     } finally {
       endScope(answer, result);
+      Runnable passOn = answer.exchangeEndedAfterScope;
+      if (passOn != null) {
+        passOn.run();
+      }
       List<Consumer<DeliveryListener>> told = answer.afterScope;
       if (told != null) {
         told.forEach(this::notify);
@@ -187,6 +191,9 @@ public final class AttemptRunner {
 
     /** What the exchange came to, once the request was sent: kept if recording it fails. */
     @Nullable SendOutcome sent;
+
+    /** The endpoint's slot passing on, held until the observer's scope has ended. */
+    @Nullable Runnable exchangeEndedAfterScope;
 
     /** Listener calls made while the scope was open, to make once it has ended. */
     @Nullable List<Consumer<DeliveryListener>> afterScope;
@@ -503,13 +510,15 @@ public final class AttemptRunner {
         outcome.detail());
     if (outcome.succeeded()) {
       health.onSuccess(w.id(), now);
-      exchangeEnded.run();
       AttemptResult succeeded =
           result(AttemptResult.Outcome.SUCCEEDED, outcome, Optional.empty(), false);
       // The observer's scope is told first: its span and timer cover the exchange, not the
       // Store's write, and nothing of it is current while this thread records (on PostgreSQL,
-      // perhaps other workers' outcomes too).
+      // perhaps other workers' outcomes too), nor as the slot passes to the endpoint's next
+      // delivery: a worker executor that carries the submitter's context (the OpenTelemetry
+      // agent's) would start that one inside this one's span.
       endScope(answer, succeeded);
+      exchangeEnded.run();
       CompletionStage<Boolean> answered = store.completeAsync(lease, a, now);
       // A Store that answered at once (the in-memory one, or a PostgreSQL caller that led the
       // write itself) is settled here: handing its answer back through the deferred path costs
@@ -608,7 +617,13 @@ public final class AttemptRunner {
     }
     boolean disabled =
         failingSince.isPresent() && disableFailing(w, failingSince.get(), now, answer);
-    exchangeEnded.run();
+    if (answer.scope != null) {
+      // The slot passes on once the observer's scope has ended (after the outcome is recorded),
+      // not inside it: see the success above.
+      answer.exchangeEndedAfterScope = exchangeEnded;
+    } else {
+      exchangeEnded.run();
+    }
     int failedInRound = attemptsInRound(d.attempts(), schedule) + 1;
     if (!schedule.hasRetryAfter(failedInRound)) {
       if (store.fail(lease, a, now)) {

@@ -26,12 +26,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The delivery log over PostgreSQL whose ids sort by a collation that is not Java's (an ICU
- * en-US collation, as a production database's en_US.UTF-8 does): rows of one instant (one
- * publish(List)) come back in the database's order. The fix of the fourth review round follows
- * that order only while the cursor's own row is still in the listing; once it is gone (redelivered
- * out of a state=failed view, or purged) the next page compares ids in Java's order again and skips
- * or repeats rows.
+ * The delivery log over PostgreSQL whose ids sort by a collation that is not Java's (an ICU en-US
+ * collation, as a production database's en_US.UTF-8 does): rows of one instant (one publish(List))
+ * come back in the database's order. The fix of the fourth review round follows that order only
+ * while the cursor's own row is still in the listing; once it is gone (redelivered out of a
+ * state=failed view, or purged) the next page compares ids in Java's order again and skips or
+ * repeats rows.
  */
 class ForeignCollationPagingTest {
   static EmbeddedPostgres pg;

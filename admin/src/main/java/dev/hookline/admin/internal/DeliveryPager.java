@@ -7,6 +7,7 @@ import dev.hookline.delivery.Dispatcher;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -61,15 +62,27 @@ final class DeliveryPager {
       // not be Java's (en_US.UTF-8 is not), so the rows after the position are those after its
       // own row; only when that row is gone (purged, or no longer in the states asked for) are
       // ids compared here.
-      int own = -1;
-      for (int i = 0; i < ties.size() && own < 0; i++) {
-        if (ties.get(i).id().equals(c.id())) {
-          own = i;
+      int own = indexOf(ties, c.id());
+      Set<String> after = null;
+      if (own < 0 && !states.isEmpty()) {
+        // The position's row left the states asked for (redelivered out of a FAILED view, say):
+        // its place is found among the rows of every state, which the store orders alike.
+        List<Delivery> every = dispatcher.deliveries(query(tieFrom, tieUntil, MAX_TIES, Set.of()));
+        int at = indexOf(every, c.id());
+        if (at >= 0) {
+          after = new HashSet<>();
+          for (Delivery d : every.subList(at + 1, every.size())) {
+            after.add(d.id());
+          }
         }
       }
       for (int i = 0; i < ties.size(); i++) {
         Delivery d = ties.get(i);
-        if (d.createdAt().equals(c.at()) && (own >= 0 ? i > own : d.id().compareTo(c.id()) < 0)) {
+        boolean next =
+            own >= 0
+                ? i > own
+                : after != null ? after.contains(d.id()) : d.id().compareTo(c.id()) < 0;
+        if (d.createdAt().equals(c.at()) && next) {
           out.add(d);
         }
       }
@@ -84,10 +97,24 @@ final class DeliveryPager {
     return out;
   }
 
+  private static int indexOf(List<Delivery> rows, String id) {
+    for (int i = 0; i < rows.size(); i++) {
+      if (rows.get(i).id().equals(id)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   private DeliveryQuery query(Optional<Instant> from, Optional<Instant> before, int limit) {
+    return query(from, before, limit, states);
+  }
+
+  private DeliveryQuery query(
+      Optional<Instant> from, Optional<Instant> before, int limit, Set<DeliveryState> in) {
     DeliveryQuery.Builder b = DeliveryQuery.builder().webhook(webhookId).limit(limit);
-    if (!states.isEmpty()) {
-      b.states(states.toArray(new DeliveryState[0]));
+    if (!in.isEmpty()) {
+      b.states(in.toArray(new DeliveryState[0]));
     }
     eventId.ifPresent(b::event);
     from.ifPresent(b::createdFrom);

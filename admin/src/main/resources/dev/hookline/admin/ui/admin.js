@@ -41,6 +41,7 @@
     listCursor: null,
     editing: null, // {id, version, name} while the Edit form is open
     formMode: null, // 'add' or 'edit': an Edit form whose webhook did not load has no `editing`
+    formOpened: 0, // counts forms opened: an answer for a form since left is not applied
     idempotencyKey: null, // one per create attempt, kept across a network failure
     deliveries: { webhookId: null, cursor: null },
     busy: 0,
@@ -608,6 +609,7 @@
     resetForm();
     state.editing = null;
     state.formMode = id ? 'edit' : 'add';
+    state.formOpened++;
     state.idempotencyKey = null;
     $('f-tenant-field').hidden = !!id || !!(state.me && state.me.tenant);
     if (!id) {
@@ -630,10 +632,14 @@
   }
 
   async function fillForm(id) {
+    const opened = state.formOpened;
     let w;
     try {
       w = (await api('GET', '/webhooks/' + encodeURIComponent(id))).data || {};
+      // the user may have left this form (for the Add form, or another's Edit form) meanwhile
+      if (state.formOpened !== opened) return;
     } catch (err) {
+      if (state.formOpened !== opened) return;
       fail(err, 'Loading the webhook');
       $('form-submit').disabled = true; // nothing to save changes to
       return;

@@ -1,6 +1,7 @@
 package dev.hookline.admin.browser;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpResponse;
@@ -42,5 +43,25 @@ class EditFormLoadFailureTest extends BrowserTest {
     }
     waitIdle();
     assertEquals(before, webhookCount(), "Save changes on an Edit form created a webhook");
+  }
+
+  @Test
+  void aFormThatFailedToLoadLeavesTheNextFormsButtonUsable() throws Exception {
+    String id = createWebhook("Gone before edit", "\"user.created\"");
+    HttpResponse<String> deleted =
+        server.call("DELETE", "/webhooks/" + id, server.adminToken, null, null);
+    assertEquals(204, deleted.statusCode(), deleted.body());
+
+    openSignedIn(server.adminToken);
+    js("location.hash = arguments[0];", "#/webhooks/" + id + "/edit");
+    waitText(By.id("error"), "404");
+    waitIdle();
+    // The user goes back and chooses "+ Add webhook": that form must be usable.
+    js("location.hash = arguments[0];", "#/new");
+    waitText(By.id("form-submit"), "Add webhook");
+    waitIdle();
+    assertTrue(
+        driver.findElement(By.id("form-submit")).isEnabled(),
+        "the Add form's button stays disabled after an Edit form failed to load");
   }
 }

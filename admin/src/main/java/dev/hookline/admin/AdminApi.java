@@ -216,10 +216,16 @@ public final class AdminApi {
      *
      * @param path the path, such as {@code /api/v1}
      * @return this builder
-     * @throws IllegalArgumentException if it does not start with {@code /}
+     * @throws IllegalArgumentException if it does not start with {@code /}, or is the root {@code
+     *     /} (the API needs a path of its own: the page calls {@code <base>/webhooks})
      */
     public Builder basePath(String path) {
-      this.basePath = normalize(path, false);
+      String p = normalize(path, false);
+      if (p.equals("/")) {
+        throw new IllegalArgumentException(
+            "basePath must not be the root '/': give the API a path of its own, such as /api/v1");
+      }
+      this.basePath = p;
       return this;
     }
 

@@ -39,4 +39,20 @@ class PagePathOverlapTest {
       assertTrue(page.body().contains("content=\"/admin/api\""), page::toString);
     }
   }
+
+  @Test
+  void anApiAtTheRootIsReachableOrRefusedAtBuild() {
+    // basePath("/") was taken, and then no API request matched it ("/me" is not "/" nor under
+    // "//"): every call, the page's too, was a 404 with nothing saying why.
+    AdminHarness h;
+    try {
+      h = new AdminHarness(new InMemoryAdminStore(), b -> b.basePath("/"));
+    } catch (IllegalArgumentException | IllegalStateException refused) {
+      return; // refused at build: fine
+    }
+    try (h) {
+      Http.Exchange me = h.http.get("/me", h.root);
+      assertEquals(200, me.status(), me::toString);
+    }
+  }
 }

@@ -12,8 +12,8 @@ import org.openqa.selenium.WebElement;
  * The late-answer fix of the fourth review round covered the delivery log, not the Edit form: when
  * the read of webhook A (its Edit form opened first) answers after the user has gone on to "+ Add
  * webhook", the page fills the Add form with A's values and makes it A's Edit form underneath (the
- * button still says "Add webhook"): what the user then adds overwrites A, and nothing is created.
- * A slow answer is simulated by holding the one fetch of A's webhook until the Add form is shown.
+ * button still says "Add webhook"): what the user then adds overwrites A, and nothing is created. A
+ * slow answer is simulated by holding the one fetch of A's webhook until the Add form is shown.
  */
 class EditFormLateAnswerTest extends BrowserTest {
 

@@ -48,6 +48,38 @@ class IdempotencyTenantIsolationTest {
     }
   }
 
+  @Test
+  void anotherTenantsCreatesSpreadOverManyTokensDoNotEvictATenantsRememberedCreate() {
+    // As above, but A spreads its creates over tokens of its own (POST /tokens with tokens:admin
+    // makes as many as it likes), each holding one remembered answer: no owner then holds more
+    // than B, and the owner evicted among equals is whichever a HashMap lists first.
+    try (AdminHarness h = new AdminHarness()) {
+      String tokenB = h.tenantToken("tenant-b");
+      String bodyB = h.createBody("B's CRM sync");
+      AdminResponse first = create(h, tokenB, "crm-sync-1", bodyB);
+      assertEquals(201, first.status(), first::bodyText);
+      String idB = json(first).get("id").asText();
+
+      for (int i = 0; i < 30_000; i++) {
+        String tokenA = h.tenantToken("tenant-a");
+        AdminResponse created = create(h, tokenA, "a-" + i, h.createBody("A " + i));
+        assertEquals(201, created.status(), created::bodyText);
+        AdminResponse deleted =
+            h.api.handle(
+                request("DELETE", h.webhooks() + "/" + json(created).get("id").asText(), tokenA)
+                    .build());
+        assertEquals(204, deleted.status(), deleted::bodyText);
+      }
+
+      AdminResponse retry = create(h, tokenB, "crm-sync-1", bodyB);
+      assertEquals(
+          idB,
+          json(retry).get("id").asText(),
+          "B's retry with the same key and body gets the webhook its first request made");
+      assertEquals(1, h.registry.forTenant("tenant-b").list().size(), "B has one webhook");
+    }
+  }
+
   private static AdminResponse create(AdminHarness h, String token, String key, String body) {
     return h.api.handle(
         request("POST", h.webhooks(), token)

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -121,6 +122,15 @@ final class Idempotency {
     }
   }
 
+  /**
+   * Whose share of the remembered responses an owner's count against: its tenant's, for a tenant's
+   * token (a tenant makes tokens at will, and spread over many its creates would each hold one
+   * answer, no more than the tenant it pushes out), else the owner's own.
+   */
+  private static Object group(Owner owner) {
+    return owner.tenant().isPresent() ? List.of("tenant", owner.tenant().get()) : owner;
+  }
+
   /** Drops remembered responses whose retention has passed; called holding {@code slots}. */
   private void evictExpired(Instant now) {
     slots.values().removeIf(s -> s.expires != null && !now.isBefore(s.expires));
@@ -128,21 +138,22 @@ final class Idempotency {
 
   /**
    * Drops remembered responses beyond {@link #MAX_KEYS} (never one in flight, nor the one just
-   * remembered): each time the oldest of the owner that holds the most, so that one owner's many
-   * creates push out its own keys first, never those of an owner holding fewer (another tenant's
-   * retry would otherwise make a second webhook); called holding {@code slots}.
+   * remembered): each time the oldest of the owner (a tenant's tokens together) that holds the
+   * most, so that one owner's many creates push out its own keys first, never those of an owner
+   * holding fewer (another tenant's retry would otherwise make a second webhook); called holding
+   * {@code slots}.
    */
   private void evictOldest(Slot keep) {
     while (slots.size() > MAX_KEYS) {
-      Map<Owner, Integer> held = new HashMap<>();
+      Map<Object, Integer> held = new HashMap<>();
       for (Map.Entry<Key, Slot> e : slots.entrySet()) {
         if (e.getValue().expires != null && e.getValue() != keep) {
-          held.merge(e.getKey().owner(), 1, Integer::sum);
+          held.merge(group(e.getKey().owner()), 1, Integer::sum);
         }
       }
-      Owner most = null;
+      Object most = null;
       int count = 0;
-      for (Map.Entry<Owner, Integer> e : held.entrySet()) {
+      for (Map.Entry<Object, Integer> e : held.entrySet()) {
         if (e.getValue() > count) {
           most = e.getKey();
           count = e.getValue();
@@ -153,7 +164,7 @@ final class Idempotency {
       }
       for (Iterator<Map.Entry<Key, Slot>> it = slots.entrySet().iterator(); it.hasNext(); ) {
         Map.Entry<Key, Slot> e = it.next();
-        if (e.getKey().owner().equals(most)
+        if (group(e.getKey().owner()).equals(most)
             && e.getValue().expires != null
             && e.getValue() != keep) {
           it.remove();

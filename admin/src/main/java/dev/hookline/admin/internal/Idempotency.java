@@ -67,9 +67,17 @@ final class Idempotency {
   /** Oldest first; guarded by itself, held only to look up, add and drop slots. */
   private final Map<Key, Slot> slots = new LinkedHashMap<>();
 
+  private final int maxKeys;
+
   Idempotency(Duration retention, Clock clock) {
+    this(retention, clock, MAX_KEYS);
+  }
+
+  /** With another bound than {@link #MAX_KEYS}: for tests, which would otherwise fill 10,000. */
+  Idempotency(Duration retention, Clock clock, int maxKeys) {
     this.retention = retention;
     this.clock = clock;
+    this.maxKeys = maxKeys;
   }
 
   /**
@@ -144,7 +152,7 @@ final class Idempotency {
    * {@code slots}.
    */
   private void evictOldest(Slot keep) {
-    while (slots.size() > MAX_KEYS) {
+    while (slots.size() > maxKeys) {
       Map<Object, Integer> held = new HashMap<>();
       for (Map.Entry<Key, Slot> e : slots.entrySet()) {
         if (e.getValue().expires != null && e.getValue() != keep) {

@@ -128,4 +128,36 @@ class IdempotencyTest {
       throw new AssertionError(e);
     }
   }
+
+  @Test
+  void anotherTenantsManyKeysDoNotPushOutATenantsRememberedAnswer() {
+    Idempotency small = new Idempotency(Duration.ofHours(24), clock, 50);
+    Idempotency.Owner bob =
+        new Idempotency.Owner(true, Optional.of("tok_b"), Optional.of("b"), "b");
+    Idempotency.Owner mallory =
+        new Idempotency.Owner(true, Optional.of("tok_m"), Optional.of("m"), "m");
+    small.run(bob, "create-1", BODY, () -> answer(201));
+    for (int i = 0; i < 500; i++) { // far past the bound, oldest first out
+      small.run(mallory, "m-" + i, BODY, () -> answer(201));
+    }
+    int before = runs.get();
+    small.run(bob, "create-1", BODY, () -> answer(201));
+    assertEquals(before, runs.get(), "bob's retry is replayed, not run again");
+  }
+
+  @Test
+  void aTenantSpreadingItsKeysOverManyTokensCountsAsOne() {
+    Idempotency small = new Idempotency(Duration.ofHours(24), clock, 50);
+    Idempotency.Owner bob =
+        new Idempotency.Owner(true, Optional.of("tok_b"), Optional.of("b"), "b");
+    small.run(bob, "create-1", BODY, () -> answer(201));
+    for (int i = 0; i < 30_000; i++) { // one token per request, each holding one answer, as bob
+      Idempotency.Owner token =
+          new Idempotency.Owner(true, Optional.of("tok_m" + i), Optional.of("m"), "m" + i);
+      small.run(token, "m", BODY, () -> answer(201));
+    }
+    int before = runs.get();
+    small.run(bob, "create-1", BODY, () -> answer(201));
+    assertEquals(before, runs.get(), "bob's retry is replayed, not run again");
+  }
 }

@@ -15,7 +15,6 @@ import dev.hookline.Webhook;
 import dev.hookline.WebhookDefinition;
 import dev.hookline.WebhookRegistry;
 import dev.hookline.delivery.Dispatcher;
-import dev.hookline.store.jdbc.PostgresStore;
 import dev.hookline.testing.ManualClock;
 import dev.hookline.testing.RecordedRequest;
 import dev.hookline.testing.RecordingReceiver;
@@ -31,11 +30,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * An event's data reaches the endpoint as published, whichever instance sends it. The instance that
- * published an event sends the very object it published; any other (another instance, the same
- * one after a restart) reads the event back from PostgreSQL with a plain {@code ObjectMapper},
- * which reads every decimal as a {@code double}: {@code 19.990000000000000001} was sent as {@code
- * 19.99}, and {@code 1E+400} as the string {@code "Infinity"}. Publishing accepts decimals of up to
- * 1,000 characters for exactly this read (CHANGELOG), so the read must keep them.
+ * published an event sends the very object it published; any other (another instance, the same one
+ * after a restart) reads the event back from PostgreSQL with a plain {@code ObjectMapper}, which
+ * reads every decimal as a {@code double}: {@code 19.990000000000000001} was sent as {@code 19.99},
+ * and {@code 1E+400} as the string {@code "Infinity"}. Publishing accepts decimals of up to 1,000
+ * characters for exactly this read (CHANGELOG), so the read must keep them.
  */
 class EventDataFidelityTest {
   private static final String SCHEMA = "event_data_fidelity";

@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The registry tells listeners on the thread that made a change, with no lock held (a listener may
- * take its own locks), so an update whose thread is held up between its Store write and telling
- * may be told after the delete that followed it. The index keeps the webhook gone: it neither
- * routes to it again nor takes it back from a list read before the delete.
+ * take its own locks), so an update whose thread is held up between its Store write and telling may
+ * be told after the delete that followed it. The index keeps the webhook gone: it neither routes to
+ * it again nor takes it back from a list read before the delete.
  */
 class LateUpdateAfterDeleteTest {
   private static WebhookDefinition definition(String name) {

@@ -13,7 +13,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
-import io.micrometer.observation.ObservationView;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -122,15 +121,6 @@ public final class HooklineObservations
     AttemptObservationContext context = new AttemptObservationContext(request);
     Observation observation =
         Observation.createNotStarted(custom, defaults, () -> context, observations);
-    ObservationView parent = observation.getContext().getParentObservation();
-    if (parent != null && parent.getContextView() instanceof AttemptObservationContext earlier) {
-      // An earlier attempt's observation, current here because its thread handed this attempt to
-      // a worker executor that carries the current observation into its tasks: not this
-      // attempt's parent (its span would nest in an unrelated delivery's), but what was current
-      // around that attempt is.
-      ObservationView outside = earlier.getParentObservation();
-      observation.parentObservation(outside instanceof Observation o ? o : null);
-    }
     // An application's handler may throw: Micrometer does not catch it. Whatever failed, the
     // observation is stopped (or the meter handler's long task timer counts the attempt as running
     // for ever) and the thread's current scope is put back (or the observation stays current on

@@ -18,7 +18,6 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.ContextKey;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import io.opentelemetry.instrumentation.api.instrumenter.AttributesExtractor;
@@ -85,10 +84,6 @@ public final class HooklineTelemetry
   static final AttributeKey<Long> RESEND_COUNT = AttributeKey.longKey("http.request.resend_count");
 
   private static final W3CTraceContextPropagator W3C = W3CTraceContextPropagator.getInstance();
-
-  /** In an attempt's context: the context it started in, for attempts started from within it. */
-  private static final ContextKey<Context> OUTSIDE_ATTEMPT =
-      ContextKey.named("dev.hookline.otel.outside-attempt");
 
   private final Instrumenter<Call, AttemptResult> instrumenter;
   private final Predicate<? super Webhook> propagateTo;
@@ -166,22 +161,13 @@ public final class HooklineTelemetry
   @Override
   public AttemptObserver.Scope beforeAttempt(AttemptRequest request) {
     Context parent = Context.current();
-    Context outside = parent.get(OUTSIDE_ATTEMPT);
-    if (outside != null) {
-      // An earlier attempt's context, current here because its thread handed this attempt to a
-      // worker executor that carries the submitter's context (the OpenTelemetry Java agent's, or
-      // Context.taskWrapping): as parent, it made this span its child, and the Instrumenter
-      // suppresses a CLIENT span nested in another, so this attempt had no span and no
-      // traceparent. What was current around that attempt is this one's parent too.
-      parent = outside;
-    }
     Call call = new Call(request, endpoints.of(request));
     if (!instrumenter.shouldStart(parent, call)) {
       return AttemptObserver.Scope.none();
     }
     // Asked before the span starts: a predicate that throws leaves no span unended.
     boolean propagate = propagateTo.test(request.webhook());
-    Context context = instrumenter.start(parent, call).with(OUTSIDE_ATTEMPT, parent);
+    Context context = instrumenter.start(parent, call);
     if (propagate) {
       // Only traceparent: the setter drops tracestate, and baggage is never injected.
       W3C.inject(context, request, HEADER_SETTER);

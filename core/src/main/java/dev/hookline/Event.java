@@ -268,7 +268,8 @@ public final class Event {
     /**
      * Sets the payload; it is copied on {@link #build()}, so later changes to {@code data} do not
      * reach the event. Byte arrays in it become the base64 text they are written as; Java objects
-     * in it (POJO nodes, raw values) are refused on {@link #build()}: they are not JSON.
+     * in it (POJO nodes, raw values) are refused on {@link #build()}: they are not JSON; so are NaN
+     * and the infinities, which JSON has no number for.
      *
      * @param data a JSON object
      * @return this builder
@@ -402,6 +403,12 @@ public final class Event {
                   + " levels, so that every notification format (a body puts the data one to"
                   + " three levels down) stays within what JSON parsers read (Jackson's default"
                   + " limit: 1,000)");
+      case "nonfinite" ->
+          new Violation(
+              "data",
+              "holds NaN or an infinity at " + at + ", which JSON has no number for",
+              "finite numbers only (RFC 8259, section 6); send null or a string for a value that"
+                  + " is missing or unbounded");
       case "surrogate", "key" ->
           new Violation(
               "data",
@@ -433,7 +440,10 @@ public final class Event {
    */
   private static final int MAX_DATA_DEPTH = 900;
 
-  /** Whether a leaf cannot go into an event: a Java object, or a number too long to read back. */
+  /**
+   * Whether a leaf cannot go into an event: a Java object, a number too long to read back, NaN or
+   * an infinity (which Jackson writes as a string), or text with an unpaired surrogate.
+   */
   private static @Nullable String unusable(JsonNode node) {
     if (node.isPojo() || node.isMissingNode()) {
       return "object";
@@ -443,6 +453,9 @@ public final class Event {
     }
     if ((node.isBigInteger() || node.isBigDecimal()) && node.asText().length() > MAX_NUMBER_CHARS) {
       return "number";
+    }
+    if ((node.isDouble() || node.isFloat()) && !Double.isFinite(node.doubleValue())) {
+      return "nonfinite";
     }
     return null;
   }

@@ -85,4 +85,28 @@ class EventInputRangeReviewTest {
     ObjectNode emoji = JsonNodeFactory.instance.objectNode().put("mood", "\uD83D\uDE00");
     assertDoesNotThrow(() -> event().user("usr_\uD83D\uDE00").data(emoji).build());
   }
+
+  /**
+   * JSON has no NaN or infinity (RFC 8259, section 6): Jackson writes a double NaN as the string
+   * {@code "NaN"}, so a listener expecting a number got a string, and a receiver whose parser
+   * refuses non-numbers in a numeric field failed on every attempt.
+   */
+  @Test
+  void nanAndTheInfinitiesInDataAreRefusedNamingWhere() {
+    for (double bad :
+        new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+      ObjectNode data = JsonNodeFactory.instance.objectNode();
+      data.putObject("stats").put("ratio", bad);
+      EventValidationException e =
+          assertThrows(EventValidationException.class, () -> event().data(data).build());
+      assertTrue(e.hasViolation("data"), e.getMessage());
+      assertTrue(e.getMessage().contains("/stats/ratio"), e.getMessage());
+    }
+    ObjectNode floats = JsonNodeFactory.instance.objectNode();
+    floats.putArray("list").add(Float.NaN);
+    assertThrows(EventValidationException.class, () -> event().data(floats).build());
+    ObjectNode finite = JsonNodeFactory.instance.objectNode();
+    finite.put("max", Double.MAX_VALUE).put("min", -Float.MAX_VALUE).put("tiny", Double.MIN_VALUE);
+    assertDoesNotThrow(() -> event().data(finite).build());
+  }
 }

@@ -16,6 +16,7 @@ import dev.hookline.spi.FilterCompiler;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,6 +25,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,6 +80,13 @@ public final class SubscriptionIndex implements WebhookChangeListener {
       };
 
   private static final int MAX_DELETED = 65_536;
+
+  /**
+   * Guarded by writeLock: for each {@link #replaceAll(Supplier)} running, the ids put while its
+   * load reads, which it keeps even if the list it read does not hold them.
+   */
+  private final List<Set<String>> loading = new ArrayList<>();
+
   private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), 0, Map.of());
 
   private SubscriptionIndex(FilterCompiler compiler) {
@@ -116,6 +125,9 @@ public final class SubscriptionIndex implements WebhookChangeListener {
       return;
     }
     byId.put(webhook.id(), entry);
+    for (Set<String> putDuringLoad : loading) {
+      putDuringLoad.add(webhook.id());
+    }
     publish(old, entry);
   }
 
@@ -144,48 +156,91 @@ public final class SubscriptionIndex implements WebhookChangeListener {
   /**
    * Replaces the whole content at once, for example after loading every webhook from the store. A
    * concurrent {@link #match} sees the old content or the new, never a mix. A webhook held at a
-   * higher version than the one given is kept (a change that raced with the load); a webhook
-   * deleted while the caller was reading the store is not known here, so register this index as the
-   * registry's listener before reading the store and reload on a quiet moment if in doubt.
+   * higher version than the one given is kept (a change that raced with the load), and one this
+   * index was told deleted stays gone. A webhook created while the caller was reading the store is
+   * not in the list and is dropped: to keep it, use {@link #replaceAll(Supplier)}.
    *
    * @param webhooks the webhooks; ids must be distinct (the last one wins)
    */
   public void replaceAll(Collection<Webhook> webhooks) {
+    Map<String, Entry> entries = entries(webhooks);
+    synchronized (writeLock) {
+      replaceLocked(entries, Set.of());
+    }
+  }
+
+  /**
+   * Replaces the whole content with what {@code load} reads, keeping every change this index is
+   * told while it reads: register the index as the registry's listener first, then call {@code
+   * index.replaceAll(registry::list)}. A webhook created, updated or deleted by another thread
+   * while the list was read is kept as it was told here, whatever the list says; a webhook the list
+   * lacks and nobody told this index about is dropped (deleted where this index was not listening,
+   * for example on another instance).
+   *
+   * @param load reads every webhook, for example {@code registry::list}; ids must be distinct (the
+   *     last one wins); called once, on this thread, holding no lock of this index
+   */
+  public void replaceAll(Supplier<? extends Collection<Webhook>> load) {
+    Objects.requireNonNull(load, "load");
+    Set<String> putDuringLoad = new HashSet<>();
+    synchronized (writeLock) {
+      loading.add(putDuringLoad);
+    }
+    Map<String, Entry> entries;
+    try {
+      entries = entries(Objects.requireNonNull(load.get(), "the list load returned"));
+    } catch (RuntimeException | Error e) {
+      synchronized (writeLock) {
+        loading.remove(putDuringLoad);
+      }
+      throw e;
+    }
+    synchronized (writeLock) {
+      loading.remove(putDuringLoad);
+      replaceLocked(entries, putDuringLoad);
+    }
+  }
+
+  private Map<String, Entry> entries(Collection<Webhook> webhooks) {
     Map<String, Entry> entries = new LinkedHashMap<>();
     for (Webhook w : List.copyOf(webhooks)) {
       entries.put(w.id(), entry(w));
     }
-    synchronized (writeLock) {
-      // a webhook the registry deleted while the caller was reading the store stays gone
-      entries.keySet().removeAll(deleted.keySet());
-      // a change put while the caller was reading the store is newer than what it read
-      for (Entry held : byId.values()) {
-        Entry read = entries.get(held.webhook.id());
-        if (read != null && held.webhook.version() > read.webhook.version()) {
-          entries.put(held.webhook.id(), held);
-        }
+    return entries;
+  }
+
+  private void replaceLocked(Map<String, Entry> entries, Set<String> putDuringLoad) {
+    // a webhook the registry deleted while the caller was reading the store stays gone
+    entries.keySet().removeAll(deleted.keySet());
+    // a change put while the caller was reading the store is newer than what it read
+    for (Entry held : byId.values()) {
+      Entry read = entries.get(held.webhook.id());
+      if (read == null
+          ? putDuringLoad.contains(held.webhook.id())
+          : held.webhook.version() > read.webhook.version()) {
+        entries.put(held.webhook.id(), held);
       }
-      Map<String, Map<String, Entry>> hostMembers = new HashMap<>();
-      Map<String, Map<String, Map<String, Entry>>> tenantMembers = new HashMap<>();
-      Map<String, String> rejected = new HashMap<>();
-      for (Entry e : entries.values()) {
-        Map<String, Map<String, Entry>> members =
-            e.tenant == null
-                ? hostMembers
-                : tenantMembers.computeIfAbsent(e.tenant, t -> new HashMap<>());
-        for (String type : e.types) {
-          members.computeIfAbsent(type, t -> new LinkedHashMap<>()).put(e.webhook.id(), e);
-        }
-        addRejection(rejected, e);
-      }
-      Map<String, Map<String, Bucket>> tenants = new HashMap<>();
-      tenantMembers.forEach((tenant, members) -> tenants.put(tenant, buckets(members)));
-      byId.clear();
-      byId.putAll(entries);
-      snapshot =
-          new Snapshot(
-              buckets(hostMembers), Map.copyOf(tenants), entries.size(), Map.copyOf(rejected));
     }
+    Map<String, Map<String, Entry>> hostMembers = new HashMap<>();
+    Map<String, Map<String, Map<String, Entry>>> tenantMembers = new HashMap<>();
+    Map<String, String> rejected = new HashMap<>();
+    for (Entry e : entries.values()) {
+      Map<String, Map<String, Entry>> members =
+          e.tenant == null
+              ? hostMembers
+              : tenantMembers.computeIfAbsent(e.tenant, t -> new HashMap<>());
+      for (String type : e.types) {
+        members.computeIfAbsent(type, t -> new LinkedHashMap<>()).put(e.webhook.id(), e);
+      }
+      addRejection(rejected, e);
+    }
+    Map<String, Map<String, Bucket>> tenants = new HashMap<>();
+    tenantMembers.forEach((tenant, members) -> tenants.put(tenant, buckets(members)));
+    byId.clear();
+    byId.putAll(entries);
+    snapshot =
+        new Snapshot(
+            buckets(hostMembers), Map.copyOf(tenants), entries.size(), Map.copyOf(rejected));
   }
 
   private static Map<String, Bucket> buckets(Map<String, Map<String, Entry>> membersByType) {

@@ -120,6 +120,7 @@ public final class SecurityEventTokenVerifier {
   private static final String BEARER = "Bearer ";
   private static final int MAX_HEADER_BYTES = 4096;
   private static final int MAX_JTI_LENGTH = 256;
+  private static final int MAX_API_KEY_LENGTH = 1024;
   private static final int MIN_RSA_BITS = 2048;
   private static final Pattern KEY_ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}");
   private static final Pattern IPV4_LOOPBACK =
@@ -944,13 +945,38 @@ public final class SecurityEventTokenVerifier {
      * listener's audience (any tenant of a multi-tenant sender can), which could then be replayed
      * here.
      *
-     * @param apiKey the key
+     * @param apiKey the key, 1 to 1024 visible ASCII characters (as the sender sends it, and as
+     *     receiver-verify's {@code WebhookVerifier} takes it)
      * @return this builder
+     * @throws IllegalArgumentException if the key is blank, too long, or holds whitespace (a line
+     *     break read from a file?) or other characters; the message never contains the key
      */
     public Builder apiKey(String apiKey) {
       Objects.requireNonNull(apiKey, "apiKey");
       if (apiKey.isBlank()) {
         throw new IllegalArgumentException("apiKey must not be blank");
+      }
+      if (apiKey.length() > MAX_API_KEY_LENGTH) {
+        throw new IllegalArgumentException(
+            "apiKey must be at most "
+                + MAX_API_KEY_LENGTH
+                + " characters (this one has "
+                + apiKey.length()
+                + ")");
+      }
+      for (int i = 0; i < apiKey.length(); i++) {
+        char c = apiKey.charAt(i);
+        if (c < 0x21 || c > 0x7E) {
+          // The position only: the presented key is stripped, so such a key could never match.
+          throw new IllegalArgumentException(
+              "apiKey must be visible ASCII without whitespace; this one has "
+                  + (Character.isWhitespace(c) ? "whitespace" : "another character")
+                  + " at position "
+                  + (i + 1)
+                  + " of "
+                  + apiKey.length()
+                  + " (a line break read from a file or an environment variable?)");
+        }
       }
       apiKeyDigests.add(digest(apiKey));
       return this;

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,13 @@ import org.slf4j.LoggerFactory;
 public final class VerifyingHandler implements HttpHandler {
   private static final Logger LOG = LoggerFactory.getLogger(VerifyingHandler.class);
   private static final String JSON = "application/json";
+
+  /**
+   * The most of a refused request's body read and dropped before answering: the largest
+   * notification a Hookline sender sends ({@code Dispatcher.Builder.maxPayloadBytes} is at most 16
+   * MiB).
+   */
+  private static final long MAX_DRAIN_BYTES = 16L << 20;
 
   private final WebhookVerifier verifier;
   private final NotificationConsumer consumer;
@@ -249,30 +257,52 @@ public final class VerifyingHandler implements HttpHandler {
     if (!"POST".equals(upper)) {
       return respond(method, exchange.getRequestHeaders(), new byte[0]);
     }
+    // Not closed here: closing the JDK server's request stream ends the exchange's reading, and a
+    // refused body is still to be drained (exchange.close() closes it).
+    InputStream in = exchange.getRequestBody();
+    String declared = exchange.getRequestHeaders().getFirst("Content-Length");
     try {
       verifier.checkApiKey(exchange.getRequestHeaders());
     } catch (WebhookVerificationException e) {
       LOG.debug("Rejected a request: {}: {}", e.reason(), e.getMessage());
+      // None of its body is read, by design, so a sender still writing it may see a reset.
       return rejection(e.reason());
     }
     int max = verifier.maxBodyBytes();
-    String declared = exchange.getRequestHeaders().getFirst("Content-Length");
     if (declared != null && isLongerThan(declared, max)) {
       LOG.debug("Rejected a request: Content-Length {} is over {} bytes", declared.strip(), max);
+      drain(in, declared);
       return rejection(WebhookVerificationException.Reason.BODY_TOO_LARGE);
     }
-    byte[] body;
-    try (InputStream in = exchange.getRequestBody()) {
-      body = in.readNBytes(max + 1);
-    }
+    byte[] body = in.readNBytes(max + 1);
     if (body.length > max) {
       LOG.debug("Rejected a request: the body is over {} bytes", max);
+      drain(in, declared);
       return rejection(WebhookVerificationException.Reason.BODY_TOO_LARGE);
     }
     return respond(method, exchange.getRequestHeaders(), body);
   }
 
-  private static boolean isLongerThan(String contentLength, int max) {
+  /**
+   * Reads and drops the rest of a refused request's body, at most {@link #MAX_DRAIN_BYTES}, before
+   * the refusal is answered. The JDK server closes a connection whose request body was left
+   * unread, and closing a socket with unread bytes makes the kernel send a TCP reset, which reaches
+   * a sender still writing its body (the JDK client reads the answer only once its body is sent)
+   * before it has read the status: it would see a broken connection instead of 413. Only for a
+   * request whose API key was accepted.
+   */
+  private static void drain(InputStream in, @Nullable String declared) throws IOException {
+    if (declared != null && isLongerThan(declared, MAX_DRAIN_BYTES)) {
+      return; // too much to read for a refusal: the sender may see the connection reset
+    }
+    byte[] drop = new byte[8192];
+    long left = MAX_DRAIN_BYTES;
+    for (int n = in.read(drop); n >= 0 && left > 0; n = in.read(drop)) {
+      left -= n;
+    }
+  }
+
+  private static boolean isLongerThan(String contentLength, long max) {
     try {
       return Long.parseLong(contentLength.strip()) > max;
     } catch (NumberFormatException e) {

@@ -285,9 +285,9 @@ public final class VerifyingHandler implements HttpHandler {
 
   /**
    * Reads and drops the rest of a refused request's body, at most {@link #MAX_DRAIN_BYTES}, before
-   * the refusal is answered. The JDK server closes a connection whose request body was left
-   * unread, and closing a socket with unread bytes makes the kernel send a TCP reset, which reaches
-   * a sender still writing its body (the JDK client reads the answer only once its body is sent)
+   * the refusal is answered. The JDK server closes a connection whose request body was left unread,
+   * and closing a socket with unread bytes makes the kernel send a TCP reset, which reaches a
+   * sender still writing its body (the JDK client reads the answer only once its body is sent)
    * before it has read the status: it would see a broken connection instead of 413. Only for a
    * request whose API key was accepted.
    */

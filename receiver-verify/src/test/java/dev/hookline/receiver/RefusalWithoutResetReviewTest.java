@@ -29,10 +29,10 @@ import org.junit.jupiter.api.Test;
  * Hookline's dispatcher's, reads the answer only once its body is sent) before it has read the
  * status: the sender sees "connection reset" or "fixed content-length: 24, bytes received: 0"
  * instead of 401 or 413. Hookline's dispatcher then records a connection failure instead of the
- * status an operator needs to see (a wrong API key reads as a network problem), and, when the
- * reset comes before the status line, sends the request a second time at once. Measured on
- * loopback: about one request in ten refused on its API key with a 256 KiB body (the sender's
- * default {@code maxPayloadBytes}), and a quarter to a half of 4 MiB bodies refused with 413.
+ * status an operator needs to see (a wrong API key reads as a network problem), and, when the reset
+ * comes before the status line, sends the request a second time at once. Measured on loopback:
+ * about one request in ten refused on its API key with a 256 KiB body (the sender's default {@code
+ * maxPayloadBytes}), and a quarter to a half of 4 MiB bodies refused with 413.
  */
 class RefusalWithoutResetReviewTest {
   private static final int ROUNDS = 40;
@@ -45,8 +45,7 @@ class RefusalWithoutResetReviewTest {
 
   @BeforeEach
   void start() throws IOException {
-    server =
-        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     executor = Executors.newFixedThreadPool(4);
     server.setExecutor(executor);
     server.createContext("/hooks", VerifyingHandler.create(verifier, n -> {}));

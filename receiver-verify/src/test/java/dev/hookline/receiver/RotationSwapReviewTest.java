@@ -22,12 +22,12 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * docs/receiving.md, "Rotating keys and secrets": "Build a new WebhookVerifier (it is immutable) and
- * swap it in". A verifier built without {@code replayGuard(...)} makes its own in-memory guard, so
- * the swapped-in verifier knows nothing of the notifications the old one processed or is still
- * processing: at every rotation, the sender's retry of a notification processed a moment before
- * (it did not get the 204 in time) is processed a second time, one still being processed runs
- * twice at once, and a captured request can be replayed within its window.
+ * docs/receiving.md, "Rotating keys and secrets": "Build a new WebhookVerifier (it is immutable)
+ * and swap it in". A verifier built without {@code replayGuard(...)} makes its own in-memory guard,
+ * so the swapped-in verifier knows nothing of the notifications the old one processed or is still
+ * processing: at every rotation, the sender's retry of a notification processed a moment before (it
+ * did not get the 204 in time) is processed a second time, one still being processed runs twice at
+ * once, and a captured request can be replayed within its window.
  */
 class RotationSwapReviewTest {
   private final ManualClock clock = ManualClock.at(NOW);

@@ -32,7 +32,8 @@ class ApiKeyWhitespaceReviewTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> builder().apiKey(API_KEY + "\n"));
     assertFalse(e.getMessage().contains(API_KEY), e.getMessage());
-    assertTrue(e.getMessage().contains("whitespace") || e.getMessage().contains("visible ASCII"),
+    assertTrue(
+        e.getMessage().contains("whitespace") || e.getMessage().contains("visible ASCII"),
         e.getMessage());
   }
 

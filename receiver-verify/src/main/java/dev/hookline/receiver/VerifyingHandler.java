@@ -57,6 +57,14 @@ public final class VerifyingHandler implements HttpHandler {
    */
   private static final long MAX_DRAIN_BYTES = 16L << 20;
 
+  /**
+   * The most of a request refused on its API key read and dropped before answering 401: the size of
+   * a notification at the sender's default limit with room to spare, so that a sender whose key is
+   * wrong reads 401 rather than a reset connection, while nobody without a key makes the listener
+   * read more than this per request (and none of it is kept).
+   */
+  private static final long MAX_UNAUTHENTICATED_DRAIN_BYTES = 1L << 20;
+
   private final WebhookVerifier verifier;
   private final NotificationConsumer consumer;
 
@@ -265,38 +273,39 @@ public final class VerifyingHandler implements HttpHandler {
       verifier.checkApiKey(exchange.getRequestHeaders());
     } catch (WebhookVerificationException e) {
       LOG.debug("Rejected a request: {}: {}", e.reason(), e.getMessage());
-      // None of its body is read, by design, so a sender still writing it may see a reset.
+      // Read and dropped, never kept, so a sender still writing it reads the 401.
+      drain(in, declared, MAX_UNAUTHENTICATED_DRAIN_BYTES);
       return rejection(e.reason());
     }
     int max = verifier.maxBodyBytes();
     if (declared != null && isLongerThan(declared, max)) {
       LOG.debug("Rejected a request: Content-Length {} is over {} bytes", declared.strip(), max);
-      drain(in, declared);
+      drain(in, declared, MAX_DRAIN_BYTES);
       return rejection(WebhookVerificationException.Reason.BODY_TOO_LARGE);
     }
     byte[] body = in.readNBytes(max + 1);
     if (body.length > max) {
       LOG.debug("Rejected a request: the body is over {} bytes", max);
-      drain(in, declared);
+      drain(in, declared, MAX_DRAIN_BYTES);
       return rejection(WebhookVerificationException.Reason.BODY_TOO_LARGE);
     }
     return respond(method, exchange.getRequestHeaders(), body);
   }
 
   /**
-   * Reads and drops the rest of a refused request's body, at most {@link #MAX_DRAIN_BYTES}, before
-   * the refusal is answered. The JDK server closes a connection whose request body was left unread,
-   * and closing a socket with unread bytes makes the kernel send a TCP reset, which reaches a
-   * sender still writing its body (the JDK client reads the answer only once its body is sent)
-   * before it has read the status: it would see a broken connection instead of 413. Only for a
-   * request whose API key was accepted.
+   * Reads and drops the rest of a refused request's body, at most {@code limit} bytes, before the
+   * refusal is answered. The JDK server closes a connection whose request body was left unread, and
+   * closing a socket with unread bytes makes the kernel send a TCP reset, which reaches a sender
+   * still writing its body (the JDK client reads the answer only once its body is sent) before it
+   * has read the status: it would see a broken connection instead of 401 or 413.
    */
-  private static void drain(InputStream in, @Nullable String declared) throws IOException {
-    if (declared != null && isLongerThan(declared, MAX_DRAIN_BYTES)) {
+  private static void drain(InputStream in, @Nullable String declared, long limit)
+      throws IOException {
+    if (declared != null && isLongerThan(declared, limit)) {
       return; // too much to read for a refusal: the sender may see the connection reset
     }
     byte[] drop = new byte[8192];
-    long left = MAX_DRAIN_BYTES;
+    long left = limit;
     for (int n = in.read(drop); n >= 0 && left > 0; n = in.read(drop)) {
       left -= n;
     }

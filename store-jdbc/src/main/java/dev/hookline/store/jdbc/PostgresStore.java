@@ -199,25 +199,26 @@ public final class PostgresStore implements TransactionalStore {
   @Override
   public void insertWebhook(Webhook webhook) {
     Objects.requireNonNull(webhook, "webhook");
-    boolean inserted =
-        run(
-            "insert webhook " + webhook.id(),
-            c -> {
-              try (PreparedStatement ps = c.prepareStatement(sql.insertWebhook)) {
-                int next = bindWebhook(c, ps, webhook);
-                ps.setString(next, webhook.tenant().orElse(null));
-                ps.executeUpdate();
-                WebhookChangeFeed.notifyChange(c, channel, webhook.id());
-                return true;
-              } catch (SQLException e) {
-                if ("23505".equals(e.getSQLState())) {
-                  return false;
-                }
-                throw e;
-              }
-            });
-    if (!inserted) {
-      throw WebhookConflictException.duplicateId(webhook.id());
+    try {
+      // One transaction with its notification: on auto-commit the insert committed by itself, and
+      // a connection that broke before the notification left a webhook no other instance heard of
+      // while the caller was told the insert failed.
+      transaction(
+          "insert webhook " + webhook.id(),
+          c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.insertWebhook)) {
+              int next = bindWebhook(c, ps, webhook);
+              ps.setString(next, webhook.tenant().orElse(null));
+              ps.executeUpdate();
+            }
+            WebhookChangeFeed.notifyChange(c, channel, webhook.id());
+            return true;
+          });
+    } catch (StoreException e) {
+      if (e.sqlState().filter("23505"::equals).isPresent()) {
+        throw WebhookConflictException.duplicateId(webhook.id());
+      }
+      throw e;
     }
   }
 
@@ -308,8 +309,10 @@ public final class PostgresStore implements TransactionalStore {
   public void updateWebhook(Webhook updated) {
     Objects.requireNonNull(updated, "updated");
     long expected = updated.version() - 1;
+    // One transaction with its notification (see insertWebhook): an update that committed without
+    // it was reported failed, and a retry ("already enabled") changed and notified nothing.
     Optional<StoredVersion> stored =
-        run(
+        transaction(
             "update webhook " + updated.id(),
             c -> {
               try (PreparedStatement ps = c.prepareStatement(sql.updateWebhook)) {

@@ -48,6 +48,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -157,6 +158,14 @@ public final class Dispatcher implements AutoCloseable {
   private final ReentrantReadWriteLock backgroundRuns = new ReentrantReadWriteLock();
 
   private volatile Store.Watch watch = Store.Watch.NONE;
+
+  /** How soon a change-feed lookup or resync that failed is made good by a reload. */
+  private static final Duration FEED_RETRY = Duration.ofSeconds(1);
+
+  /** Whether a resync is scheduled (see resyncLater): one at a time. */
+  private final AtomicBoolean resyncScheduled = new AtomicBoolean();
+
+  private volatile @Nullable ScheduledFuture<?> resyncTask;
   private final List<ScheduledFuture<?>> periodic = new CopyOnWriteArrayList<>();
   private final WebhookChangeListener changeListener;
   private final Map<WebhookFormat, NotificationFormat> formats;
@@ -640,12 +649,30 @@ public final class Dispatcher implements AutoCloseable {
                 public void changed(String webhookId) {
                   safely(
                       "webhook change",
-                      () -> webhooks.onChange(webhookId, store.findWebhook(webhookId)));
+                      () -> {
+                        Optional<Webhook> current;
+                        try {
+                          current = store.findWebhook(webhookId);
+                        } catch (RuntimeException e) {
+                          // Dropped, the change waited for the periodic reload (30 s by default):
+                          // the feed still listens, so nothing else resyncs, and meanwhile this
+                          // instance routed by, and sent to, the webhook as it was.
+                          log.warn(
+                              "could not read a webhook the change feed reported changed;"
+                                  + " reloading every webhook in {}: webhook={} error={}",
+                              FEED_RETRY,
+                              webhookId,
+                              e.toString());
+                          resyncLater(FEED_RETRY);
+                          return;
+                        }
+                        webhooks.onChange(webhookId, current);
+                      });
                 }
 
                 @Override
                 public void resync() {
-                  safely("webhook resync", Dispatcher.this::reloadWebhooks);
+                  safely("webhook resync", () -> reloadOrRetry(FEED_RETRY));
                 }
 
                 @Override
@@ -713,6 +740,10 @@ public final class Dispatcher implements AutoCloseable {
       for (ScheduledFuture<?> f : periodic) {
         f.cancel(false);
       }
+      ScheduledFuture<?> resync = resyncTask;
+      if (resync != null) {
+        resync.cancel(false);
+      }
     }
     // A reload or purge already running on a caller's scheduler (which is not shut down here), or
     // a change-feed callback, ends before close() returns.
@@ -754,6 +785,43 @@ public final class Dispatcher implements AutoCloseable {
       log.error("dispatcher background task failed: task={}", what, e);
     } finally {
       run.unlock();
+    }
+  }
+
+  /**
+   * Reloads every webhook; if that fails, tries again after {@code retryIn} (a resync the change
+   * feed asked for, or one standing in for a change it told of, is not left to the periodic
+   * reload).
+   */
+  private void reloadOrRetry(Duration retryIn) {
+    try {
+      reloadWebhooks();
+    } catch (RuntimeException e) {
+      resyncLater(retryIn);
+      throw e;
+    }
+  }
+
+  /** Schedules one resync after {@code delay} unless one is scheduled; backs off if it fails. */
+  private void resyncLater(Duration delay) {
+    if (closed.get() || !resyncScheduled.compareAndSet(false, true)) {
+      return;
+    }
+    Duration next = delay.multipliedBy(2);
+    Duration retryIn = next.compareTo(reloadInterval) < 0 ? next : reloadInterval;
+    try {
+      resyncTask =
+          threads
+              .scheduler()
+              .schedule(
+                  () -> {
+                    resyncScheduled.set(false);
+                    safely("webhook resync", () -> reloadOrRetry(retryIn));
+                  },
+                  delay.toNanos(),
+                  TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      resyncScheduled.set(false); // the scheduler is shutting down: so is the dispatcher
     }
   }
 

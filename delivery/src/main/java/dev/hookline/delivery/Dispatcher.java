@@ -166,6 +166,19 @@ public final class Dispatcher implements AutoCloseable {
   private final AtomicBoolean resyncScheduled = new AtomicBoolean();
 
   private volatile @Nullable ScheduledFuture<?> resyncTask;
+
+  /**
+   * Set by start(): from then on the periodic reload and the Store's feed keep the view current.
+   */
+  private volatile boolean background;
+
+  /** When the view was last reloaded from the Store, by {@link #ticker}. */
+  private volatile long reloadedAtNanos;
+
+  /** Held by the one publishing thread that reloads a stale view (see reloadIfStale). */
+  private final AtomicBoolean reloadingStale = new AtomicBoolean();
+
+  private final LongSupplier ticker;
   private final List<ScheduledFuture<?>> periodic = new CopyOnWriteArrayList<>();
   private final WebhookChangeListener changeListener;
   private final Map<WebhookFormat, NotificationFormat> formats;
@@ -187,6 +200,7 @@ public final class Dispatcher implements AutoCloseable {
             : Math.max(b.perEndpointConcurrency, b.workers / 4);
     this.pollInterval = b.pollInterval;
     this.reloadInterval = b.webhookReloadInterval;
+    this.ticker = b.ticker;
     this.purgeInterval = b.purgeInterval;
     this.shutdownTimeout = b.shutdownTimeout;
     CircuitBreakerPolicy breaker = b.circuitBreaker;
@@ -334,6 +348,7 @@ public final class Dispatcher implements AutoCloseable {
   public PublishResult publish(List<Event> events) {
     List<Event> batch = List.copyOf(events);
     requireOpen();
+    reloadIfStale();
     // Deliveries this dispatcher can send now are claimed as they are enqueued, and handed to the
     // claim loop without a claim round trip; the rest wait for a claim round.
     List<Delivery> added = outbox.enqueue(batch, claims);
@@ -401,6 +416,7 @@ public final class Dispatcher implements AutoCloseable {
               + store.getClass().getName()
               + ", so use publish(Event)");
     }
+    reloadIfStale();
     List<Delivery> added = outbox.enqueue(transactional, connection, event);
     return new PublishResult(added);
   }
@@ -618,6 +634,7 @@ public final class Dispatcher implements AutoCloseable {
   private void startLocked() {
     requireOpen();
     if (claims.start()) {
+      background = true;
       ScheduledExecutorService scheduler = threads.scheduler();
       periodic.add(
           scheduler.scheduleWithFixedDelay(
@@ -701,6 +718,7 @@ public final class Dispatcher implements AutoCloseable {
    */
   public int runDueNow() {
     requireOpen();
+    reloadIfStale();
     long before = claims.attemptsStarted();
     while (!claims.closing()) {
       int claimed = claims.pump();
@@ -720,7 +738,34 @@ public final class Dispatcher implements AutoCloseable {
    * without it.
    */
   public void reloadWebhooks() {
+    long started = ticker.getAsLong();
     webhooks.reload();
+    reloadedAtNanos = started;
+  }
+
+  /**
+   * Before {@link #start()}, nothing keeps the view current but this process's own registry: no
+   * periodic reload and no change feed. A dispatcher that is never started (it only publishes, or
+   * its host drives delivery with {@link #runDueNow()}) routed by the webhooks it read when it was
+   * built, so a webhook made or enabled on another instance never got its events. So, until
+   * started, a publish or a run finding the view older than the reload interval reloads it first
+   * (one caller at a time; the others go on with the view as it is). A failed reload is logged and
+   * tried again by the next caller.
+   */
+  private void reloadIfStale() {
+    if (background || ticker.getAsLong() - reloadedAtNanos < reloadInterval.toNanos()) {
+      return;
+    }
+    if (!reloadingStale.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      reloadWebhooks();
+    } catch (RuntimeException e) {
+      log.warn("webhook reload before a publish failed; routing by the webhooks as last read", e);
+    } finally {
+      reloadingStale.set(false);
+    }
   }
 
   /**

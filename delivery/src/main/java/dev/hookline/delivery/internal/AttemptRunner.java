@@ -645,9 +645,12 @@ public final class AttemptRunner {
     Duration delay = schedule.delayAfter(failedInRound, jitterUnit());
     if ((outcome.hasStatus(429) || outcome.hasStatus(503)) && outcome.retryAfter().isPresent()) {
       Optional<Duration> asked = RetryAfter.parse(outcome.retryAfter().get(), now);
-      if (asked.isPresent()) {
+      // The endpoint may ask for a longer wait (up to the schedule's longest delay), never a
+      // shorter one: "Retry-After: 0" on every 503 used up all the attempts within seconds.
+      if (asked.isPresent() && asked.get().compareTo(delay) > 0) {
         Duration bound = schedule.maxDelay();
-        delay = asked.get().compareTo(bound) > 0 ? bound : asked.get();
+        Duration longer = asked.get().compareTo(bound) > 0 ? bound : asked.get();
+        delay = longer.compareTo(delay) > 0 ? longer : delay;
       }
     }
     Instant next = now.plus(delay);

@@ -108,8 +108,8 @@ class StatusBeforeSlowBodyReviewTest {
       Webhook w = h.receiving(url(), null, UserEvents.CREATED);
       Delivery d = deliverOnce(dispatcher);
       assertEquals(
-          "HTTP 410",
-          d.attempts().get(0).detail(),
+          410,
+          d.attempts().get(0).statusCode().orElse(-1),
           "the endpoint answered 410; recorded: " + d.attempts().get(0));
       assertEquals(WebhookStatus.DISABLED_BY_FAILURE, h.registry.require(w.id()).status());
       assertEquals(DeliveryState.FAILED, d.state());

@@ -117,6 +117,15 @@ final class BoundedBodySubscriber implements HttpResponse.BodySubscriber<byte[]>
         && result.handle((body, failure) -> failure).getNow(null) instanceof TimeoutException;
   }
 
+  /**
+   * Returns the bytes kept so far: of a body cut at its deadline, what arrived before it.
+   *
+   * @return a copy of the bytes kept
+   */
+  byte[] keptSoFar() {
+    return kept.toByteArray(); // ByteArrayOutputStream's methods are synchronized
+  }
+
   @Override
   public CompletionStage<byte[]> getBody() {
     return result;

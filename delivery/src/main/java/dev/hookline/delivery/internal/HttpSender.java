@@ -167,6 +167,7 @@ public final class HttpSender {
     }
     for (int sent = 1; ; sent++) {
       AtomicReference<@Nullable BoundedBodySubscriber> body = new AtomicReference<>();
+      AtomicReference<HttpResponse.@Nullable ResponseInfo> answered = new AtomicReference<>();
       try {
         if (sent > 1) {
           timed = withTimeout(request, deadline.toNanos() - (System.nanoTime() - start));
@@ -175,6 +176,7 @@ public final class HttpSender {
             client.send(
                 timed,
                 info -> {
+                  answered.set(info);
                   BoundedBodySubscriber b =
                       new BoundedBodySubscriber(
                           maxResponseBytes,
@@ -193,12 +195,23 @@ public final class HttpSender {
             sent);
       } catch (IOException e) {
         BoundedBodySubscriber b = body.get();
-        if (b != null && b.timedOut()) {
+        HttpResponse.ResponseInfo info = answered.get(); // set before the body subscriber
+        if (b != null && info != null && b.timedOut()) {
+          // The status line and headers came in time: they are the endpoint's answer (a 2xx
+          // accepted the notification, a 410 says it is gone, a 503 may ask to wait), whatever
+          // became of the body, which is only kept for the record. Decided by the body, the same
+          // answer was a success when its first maxResponseBytes came in time and a TIMEOUT
+          // otherwise. (A body that ends malformed or cut short by its connection still fails the
+          // attempt as before.)
+          int status = info.statusCode();
+          String why = "not complete within " + deadline.toMillis() + " ms, body too slow";
           return noted(
-              SendOutcome.failure(
-                  ErrorKind.TIMEOUT,
-                  "no complete response within " + deadline.toMillis() + " ms (body too slow)",
-                  System.nanoTime() - start),
+              SendOutcome.response(
+                      status,
+                      redactCredentials(decode(b.keptSoFar()), timed.headers(), true),
+                      info.headers().firstValue("Retry-After"),
+                      System.nanoTime() - start)
+                  .withDetail("HTTP " + status + " (body cut: " + why + ")"),
               sent);
         }
         if (e instanceof HttpTimeoutException && !(e instanceof HttpConnectTimeoutException)) {

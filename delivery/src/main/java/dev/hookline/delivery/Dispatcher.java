@@ -751,9 +751,9 @@ public final class Dispatcher implements AutoCloseable {
    * built, so a webhook made or enabled on another instance never got its events. So, until
    * started, a publish or a run finding the view older than the reload interval reloads it first
    * (one caller at a time; the others go on with the view as it is). A failed reload is logged and
-   * tried again by the next caller. A transactional publish does not reload (it would take a
-   * second connection while the caller holds one): a host that only publishes that way and never
-   * starts the dispatcher calls {@link #reloadWebhooks()} itself.
+   * tried again by the next caller. A transactional publish does not reload (it would take a second
+   * connection while the caller holds one): a host that only publishes that way and never starts
+   * the dispatcher calls {@link #reloadWebhooks()} itself.
    */
   private void reloadIfStale() {
     if (background || ticker.getAsLong() - reloadedAtNanos < reloadInterval.toNanos()) {

@@ -21,10 +21,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Review (round 5): a {@code Retry-After} shorter than the schedule's delay replaced it. An endpoint
- * (or the proxy in front of it) that answers 503 with {@code Retry-After: 0} or {@code 1} during an
- * outage of a few minutes used up all six attempts of the default schedule within seconds, and the
- * delivery ended {@code FAILED} instead of being retried over the schedule's 25 hours.
+ * Review (round 5): a {@code Retry-After} shorter than the schedule's delay replaced it. An
+ * endpoint (or the proxy in front of it) that answers 503 with {@code Retry-After: 0} or {@code 1}
+ * during an outage of a few minutes used up all six attempts of the default schedule within
+ * seconds, and the delivery ended {@code FAILED} instead of being retried over the schedule's 25
+ * hours.
  */
 class RetryAfterShortensScheduleReviewTest {
   private static WireMockServer server;

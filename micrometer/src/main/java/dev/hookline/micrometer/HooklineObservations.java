@@ -66,9 +66,11 @@ public final class HooklineObservations
 
   /**
    * Whether an attempt's meters may be tagged with its webhook or tenant (an opt-in tag, or a
-   * convention of the application's): then deletions are remembered for attempts still running.
+   * convention of the application's, given to the builder or registered on the ObservationRegistry
+   * as a global one, seen once an attempt's key values held {@code webhook.id}): then deletions are
+   * remembered for attempts still running.
    */
-  private final boolean tagged;
+  private volatile boolean tagged;
 
   /** The names of the attempts' observations (their timers' names), seen with tenant tags on. */
   private final Set<String> observationNames = ConcurrentHashMap.newKeySet();
@@ -138,6 +140,10 @@ public final class HooklineObservations
         e.addSuppressed(stopFailed);
       }
       throw e;
+    }
+    if (!tagged && context.getLowCardinalityKeyValue(WEBHOOK_ID) != null) {
+      // A global convention of the application's tags the webhook: one not known at build time.
+      tagged = true;
     }
     String webhookId = request.webhook().id();
     if (defaults.tenantTag()

@@ -149,14 +149,44 @@ public final class HooklineAutoConfiguration {
     String setting = space > 0 ? message.substring(0, space) : message;
     String property = DISPATCHER_PROPERTIES.get(setting);
     Object value = property == null ? null : valueOf(setting, p);
-    // Only when the value refused is the property's: a customizer may have set another.
-    if (property == null || value == null || !message.startsWith(setting + " is " + value + ";")) {
+    // Only when the value refused is the property's: a customizer may have set another. The
+    // builder writes a period as people do (0s, 2h), not as Duration.toString() (PT0S, PT2H).
+    if (property == null
+        || value == null
+        || !message.startsWith(setting + " is " + shown(value) + ";")) {
       return e;
     }
     InvalidConfigurationPropertyValueException named =
         new InvalidConfigurationPropertyValueException(property, value, message);
     named.addSuppressed(e); // it takes no cause: its constructor sets none
     return named;
+  }
+
+  /** A value as the builder's message shows it: a period as {@code Dispatcher.Builder} writes it. */
+  static String shown(Object value) {
+    if (!(value instanceof Duration d)) {
+      return String.valueOf(value);
+    }
+    if (d.isZero()) {
+      return "0s";
+    }
+    if (d.isNegative()) {
+      return d.toString(); // the builder keeps a negative period's exact form
+    }
+    StringBuilder out = new StringBuilder();
+    part(out, d.toDaysPart(), "d");
+    part(out, d.toHoursPart(), "h");
+    part(out, d.toMinutesPart(), "m");
+    part(out, d.toSecondsPart(), "s");
+    part(out, d.toMillisPart(), "ms");
+    part(out, d.toNanosPart() % 1_000_000, "ns");
+    return out.toString();
+  }
+
+  private static void part(StringBuilder out, long amount, String unit) {
+    if (amount != 0) {
+      out.append(amount).append(unit);
+    }
   }
 
   private static @Nullable Object valueOf(String setting, HooklineProperties.Dispatcher p) {

@@ -7,6 +7,7 @@ import dev.hookline.admin.spi.AdminStore;
 import dev.hookline.admin.store.InMemoryAdminStore;
 import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.delivery.Dispatcher;
+import dev.hookline.spi.Store;
 import dev.hookline.store.jdbc.PostgresStore;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -37,7 +38,9 @@ final class AdminConfigurations {
 
   /**
    * Tokens and the audit log in the tables migration 6 adds to the starter's PostgreSQL schema,
-   * when the Store is a PostgresStore over the one DataSource.
+   * when the Store is a PostgresStore over the one DataSource; else in memory. Whether the Store is
+   * one is known only once it is made: an application's {@code @Bean Store} that returns a
+   * PostgresStore is declared as a Store, which a condition on the type PostgresStore never sees.
    */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(name = "dev.hookline.store.jdbc.PostgresStore")
@@ -45,11 +48,14 @@ final class AdminConfigurations {
   @ConditionalOnMissingBean({AdminStore.class, AdminApi.class})
   static class Postgres {
     @Bean
-    @ConditionalOnSingleCandidate(type = "dev.hookline.store.jdbc.PostgresStore")
-    PostgresAdminStore hooklineAdminStore(PostgresStore store, DataSource dataSource) {
-      // The PostgresStore parameter also orders this after it: it migrates the schema, and create
-      // refuses a schema below version 6.
-      return PostgresAdminStore.create(dataSource, store.schema());
+    @ConditionalOnSingleCandidate(Store.class)
+    AdminStore hooklineAdminStore(Store store, DataSource dataSource) {
+      // The Store parameter also orders this after it: a PostgresStore migrates the schema, and
+      // create refuses a schema below version 6.
+      if (store instanceof PostgresStore postgres) {
+        return PostgresAdminStore.create(dataSource, postgres.schema());
+      }
+      return inMemory();
     }
   }
 
@@ -59,12 +65,16 @@ final class AdminConfigurations {
   static class InMemory {
     @Bean
     InMemoryAdminStore hooklineAdminStore() {
-      log.warn(
-          "Hookline's admin API keeps its tokens and audit log in memory: they are lost when the"
-              + " application stops. Use the PostgreSQL store (hookline-store-jdbc and a"
-              + " DataSource), or define an AdminStore bean, for durable ones");
-      return new InMemoryAdminStore();
+      return inMemory();
     }
+  }
+
+  private static InMemoryAdminStore inMemory() {
+    log.warn(
+        "Hookline's admin API keeps its tokens and audit log in memory: they are lost when the"
+            + " application stops. Use the PostgreSQL store (hookline-store-jdbc and a"
+            + " DataSource), or define an AdminStore bean, for durable ones");
+    return new InMemoryAdminStore();
   }
 
   /** The API over the one registry and dispatcher, unless the application defines its own. */

@@ -162,7 +162,9 @@ public final class HooklineAutoConfiguration {
     return named;
   }
 
-  /** A value as the builder's message shows it: a period as {@code Dispatcher.Builder} writes it. */
+  /**
+   * A value as the builder's message shows it: a period as {@code Dispatcher.Builder} writes it.
+   */
   static String shown(Object value) {
     if (!(value instanceof Duration d)) {
       return String.valueOf(value);

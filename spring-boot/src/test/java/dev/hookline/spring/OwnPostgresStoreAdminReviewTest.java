@@ -21,8 +21,8 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
  * Review r73: the README says the admin API keeps its tokens and audit log in PostgreSQL "when the
  * {@code Store} bean is a {@code PostgresStore} over the one {@code DataSource}", and the README
  * tells applications to define a {@code Store} bean to replace the starter's. An application's
- * {@code @Bean Store store(DataSource ds) { return PostgresStore.builder(ds)...build(); }} is such a
- * bean, but the condition looks for a bean <em>declared</em> as {@code PostgresStore}: the admin
+ * {@code @Bean Store store(DataSource ds) { return PostgresStore.builder(ds)...build(); }} is such
+ * a bean, but the condition looks for a bean <em>declared</em> as {@code PostgresStore}: the admin
  * store falls back to memory (with a WARN telling the application to use the PostgreSQL store it
  * uses), and every admin token and the audit log are lost at the next restart.
  */

@@ -7,9 +7,11 @@ import dev.hookline.delivery.PublishContextCapturer;
 import dev.hookline.filter.Filters;
 import dev.hookline.spi.Store;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -46,6 +48,10 @@ public final class HooklineAutoConfiguration {
           "pollInterval", "hookline.dispatcher.poll-interval",
           "webhookReloadInterval", "hookline.dispatcher.webhook-reload-interval",
           "shutdownTimeout", "hookline.dispatcher.shutdown-timeout");
+
+  /** The bean names of the observers the starter makes (ObserverConfigurations). */
+  private static final List<String> OWN_OBSERVERS =
+      List.of("hooklineObservations", "hooklineTelemetry");
 
   /** Created by Spring. */
   public HooklineAutoConfiguration() {}
@@ -87,7 +93,8 @@ public final class HooklineAutoConfiguration {
       HooklineProperties properties,
       ObjectProvider<AttemptObserver> observers,
       ObjectProvider<PublishContextCapturer> publishContext,
-      ObjectProvider<DispatcherCustomizer> customizers) {
+      ObjectProvider<DispatcherCustomizer> customizers,
+      BeanFactory beans) {
     HooklineProperties.Dispatcher p = properties.getDispatcher();
     Dispatcher.Builder builder = Dispatcher.builder().registry(registry);
     // Only what is set: an unset property keeps the library's default.
@@ -115,7 +122,7 @@ public final class HooklineAutoConfiguration {
     if (shutdown != null) {
       builder.shutdownTimeout(shutdown);
     }
-    List<AttemptObserver> all = observers.orderedStream().toList();
+    List<AttemptObserver> all = withoutReplaced(observers.orderedStream().toList(), beans);
     if (all.size() == 1) {
       builder.attemptObserver(all.get(0));
     } else if (all.size() > 1) {
@@ -128,6 +135,31 @@ public final class HooklineAutoConfiguration {
     } catch (IllegalArgumentException e) {
       throw byProperty(e, p);
     }
+  }
+
+  /**
+   * The observers without the starter's own Micrometer or OpenTelemetry one when the application
+   * defines another of its class: declared as an {@code AttemptObserver} (what the dispatcher
+   * takes), the application's bean is not seen by the starter's {@code @ConditionalOnMissingBean},
+   * and both would observe every attempt (each recorded twice, once without the application's
+   * tags).
+   */
+  static List<AttemptObserver> withoutReplaced(List<AttemptObserver> all, BeanFactory beans) {
+    List<AttemptObserver> kept = new ArrayList<>(all);
+    for (String name : OWN_OBSERVERS) {
+      if (!beans.containsBean(name)) {
+        continue;
+      }
+      Object own = beans.getBean(name);
+      boolean replaced = false;
+      for (AttemptObserver o : all) {
+        replaced |= o != own && o.getClass() == own.getClass();
+      }
+      if (replaced) {
+        kept.removeIf(o -> o == own);
+      }
+    }
+    return kept;
   }
 
   @Bean

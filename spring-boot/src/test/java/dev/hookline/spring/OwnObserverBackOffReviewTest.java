@@ -22,8 +22,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
  * the starter's (to opt in to the tenant tag, say). Declared as the {@code AttemptObserver} the
  * dispatcher takes, it is not seen by the starter's {@code @ConditionalOnMissingBean}: the starter
  * adds its own as well, the dispatcher combines both, and every attempt is recorded twice, once
- * with the application's tags and once without (on Prometheus, which refuses one name with two
- * sets of tag keys, one of the two timers is dropped).
+ * with the application's tags and once without (on Prometheus, which refuses one name with two sets
+ * of tag keys, one of the two timers is dropped).
  */
 class OwnObserverBackOffReviewTest {
 

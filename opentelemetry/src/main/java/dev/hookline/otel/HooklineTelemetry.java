@@ -161,6 +161,12 @@ public final class HooklineTelemetry
   @Override
   public AttemptObserver.Scope beforeAttempt(AttemptRequest request) {
     Context parent = Context.current();
+    if (isPublishingSpan(parent, request)) {
+      // Handed off at publish to a worker executor that carries the submitter's context (the Java
+      // agent does so to every executor): the publishing span is current here. The attempt links
+      // to it (its traceparent is kept with the delivery); it is not its child, nor in its trace.
+      parent = Context.root();
+    }
     Call call = new Call(request, endpoints.of(request));
     if (!instrumenter.shouldStart(parent, call)) {
       return AttemptObserver.Scope.none();
@@ -177,6 +183,18 @@ public final class HooklineTelemetry
       scope.close();
       instrumenter.end(context, call, result, null);
     };
+  }
+
+  /** Whether the context's span is the one the delivery was published in. */
+  private static boolean isPublishingSpan(Context context, AttemptRequest request) {
+    SpanContext current = Span.fromContext(context).getSpanContext();
+    if (!current.isValid()) {
+      return false; // the usual case: nothing current on a worker thread
+    }
+    Optional<SpanContext> publish = publishSpan(request);
+    return publish.isPresent()
+        && publish.get().getSpanId().equals(current.getSpanId())
+        && publish.get().getTraceId().equals(current.getTraceId());
   }
 
   private static final TextMapSetter<AttemptRequest> HEADER_SETTER =

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
  * A request body is one JSON object, read whole. Jackson's {@code readTree} stops after the first
  * value and keeps the last of repeated members, so a body with more after its object (a second
  * object, a stray character) or a member given twice was accepted, one reading of it silently
- * chosen: {@code {"name":..,"scopes":[..]}{"tenant":"acme"}} made a host-level token instead of
- * one bound to tenant acme. A malformed body is answered saying where it breaks.
+ * chosen: {@code {"name":..,"scopes":[..]}{"tenant":"acme"}} made a host-level token instead of one
+ * bound to tenant acme. A malformed body is answered saying where it breaks.
  */
 class JsonBodyStrictnessTest {
   static AdminHarness h;
@@ -36,11 +36,7 @@ class JsonBodyStrictnessTest {
   void aSecondValueAfterTheObjectIsRefusedNotIgnored() {
     List<String> accepted = new ArrayList<>();
     for (String body :
-        List.of(
-            TOKEN + "{\"tenant\":\"acme\"}",
-            TOKEN + " trailing",
-            TOKEN + "]",
-            TOKEN + " 1")) {
+        List.of(TOKEN + "{\"tenant\":\"acme\"}", TOKEN + " trailing", TOKEN + "]", TOKEN + " 1")) {
       Http.Exchange e = h.http.post(h.base() + "/tokens", h.root, body);
       if (e.status() != 400 || !"body".equals(e.json().at("/errors/0/field").asText())) {
         accepted.add(body + " -> " + e);

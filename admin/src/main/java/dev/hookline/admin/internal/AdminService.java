@@ -1,6 +1,9 @@
 package dev.hookline.admin.internal;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -1290,17 +1293,62 @@ public final class AdminService {
     }
   }
 
+  /**
+   * The body as one JSON object, read whole: nothing may follow it (Jackson's {@code readTree}
+   * stops after the first value) and no member may be given twice (Jackson keeps the last), so a
+   * body is never read one way of two. A malformed body is answered saying where it breaks, never
+   * quoting it (it may hold an API key).
+   */
   private static ObjectNode object(AdminRequest r) {
+    byte[] body = r.body();
     JsonNode node;
-    try {
-      node = JSON.readTree(r.body());
+    try (JsonParser p = JSON.getFactory().createParser(body)) {
+      node = JSON.readTree(p);
+      if (node != null && p.nextToken() != null) {
+        throw Problem.badRequest(
+            "body",
+            "has more after the JSON object, " + where(p.currentTokenLocation()),
+            "one JSON object");
+      }
+    } catch (JsonProcessingException e) {
+      throw Problem.badRequest(
+          "body", "is not valid JSON, " + where(e.getLocation()), "a JSON object");
     } catch (IOException e) {
       throw Problem.badRequest("body", "is not valid JSON", "a JSON object");
     }
     if (node == null || !node.isObject()) {
       throw Problem.badRequest("body", "is not a JSON object", "a JSON object");
     }
+    Optional<String> repeated = repeatedMember(body);
+    if (repeated.isPresent()) {
+      throw Problem.badRequest(repeated.get(), "is given more than once", "each member once");
+    }
     return (ObjectNode) node;
+  }
+
+  private static String where(@Nullable JsonLocation at) {
+    return at == null
+        ? "at an unknown place"
+        : "at line " + at.getLineNr() + ", column " + at.getColumnNr();
+  }
+
+  /** The first member name an object of a (valid) body repeats. */
+  private static Optional<String> repeatedMember(byte[] body) {
+    try (JsonParser p = JSON.getFactory().createParser(body)) {
+      java.util.Deque<Set<String>> objects = new java.util.ArrayDeque<>();
+      for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+        if (t == JsonToken.START_OBJECT) {
+          objects.push(new java.util.HashSet<>());
+        } else if (t == JsonToken.END_OBJECT) {
+          objects.pop();
+        } else if (t == JsonToken.FIELD_NAME && !objects.element().add(p.currentName())) {
+          return Optional.of(p.currentName());
+        }
+      }
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // parsed once already
+    }
   }
 
   private static void unknownFields(ObjectNode body, Set<String> known, List<Violation> out) {

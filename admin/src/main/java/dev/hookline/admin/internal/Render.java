@@ -75,12 +75,7 @@ final class Render {
         }
         a.error().ifPresent(e -> an.put("error_kind", e.name()));
         if (!a.responseBody().isEmpty()) {
-          String body = a.responseBody();
-          an.put(
-              "response_excerpt",
-              body.length() > RESPONSE_EXCERPT_CHARS
-                  ? body.substring(0, RESPONSE_EXCERPT_CHARS)
-                  : body);
+          an.put("response_excerpt", excerpt(a.responseBody()));
         }
         if (!a.detail().isEmpty()) {
           an.put("detail", a.detail());
@@ -88,6 +83,23 @@ final class Render {
       }
     }
     return n;
+  }
+
+  /**
+   * The first {@link #RESPONSE_EXCERPT_CHARS} UTF-16 units of a response, one fewer if the cut
+   * would split a surrogate pair: half a pair is not a character, and strict JSON readers refuse
+   * it.
+   */
+  static String excerpt(String body) {
+    if (body.length() <= RESPONSE_EXCERPT_CHARS) {
+      return body;
+    }
+    int end = RESPONSE_EXCERPT_CHARS;
+    if (Character.isHighSurrogate(body.charAt(end - 1))
+        && Character.isLowSurrogate(body.charAt(end))) {
+      end--;
+    }
+    return body.substring(0, end);
   }
 
   static ObjectNode summary(DeliveryCounts c) {

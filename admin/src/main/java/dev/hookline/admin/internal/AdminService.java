@@ -452,6 +452,7 @@ public final class AdminService {
   // ------------------------------------------------------------------ webhooks
 
   private AdminResponse listWebhooks(Call c) {
+    onlyParameters(c.request, "status", "enabled", "limit", "cursor");
     Optional<WebhookStatus> status =
         c.request
             .queryParameter("status")
@@ -805,6 +806,7 @@ public final class AdminService {
 
   private AdminResponse listDeliveries(Call c, Webhook w) {
     AdminRequest r = c.request;
+    onlyParameters(r, "state", "type", "event_id", "since", "until", "limit", "cursor");
     Set<DeliveryState> states = EnumSet.noneOf(DeliveryState.class);
     r.queryParameter("state")
         .ifPresent(
@@ -1077,6 +1079,7 @@ public final class AdminService {
   }
 
   private AdminResponse listTokens(Call c) {
+    onlyParameters(c.request, "limit", "cursor");
     int limit = limit(c.request);
     Optional<String> after = c.request.queryParameter("cursor").map(Cursor::decodeText);
     List<StoredToken> found = settings.store().listTokens(c.principal.tenant(), after, limit + 1);
@@ -1172,6 +1175,7 @@ public final class AdminService {
   }
 
   private AdminResponse auditLog(Call c) {
+    onlyParameters(c.request, "limit", "cursor");
     int limit = limit(c.request);
     OptionalLong before = OptionalLong.empty();
     Optional<String> cursor = c.request.queryParameter("cursor");
@@ -1527,6 +1531,19 @@ public final class AdminService {
       case CONTENDED -> Problem.conflict("contended", String.valueOf(e.getMessage()));
       case DUPLICATE_ID -> Problem.conflict("duplicate-id", String.valueOf(e.getMessage()));
     };
+  }
+
+  /**
+   * Refuses a query parameter a list does not take: ignored, a misnamed filter (webhooks filter by
+   * {@code status}, deliveries by {@code state}) answered the whole list as if it were filtered.
+   */
+  private static void onlyParameters(AdminRequest r, String... known) {
+    List<String> names = List.of(known);
+    for (String name : r.queryParameterNames()) {
+      if (!names.contains(name)) {
+        throw Problem.badRequest(name, "is not a parameter of this list", String.join(", ", names));
+      }
+    }
   }
 
   private static int limit(AdminRequest r) {

@@ -1115,8 +1115,10 @@ public final class AdminService {
     Set<Scope> scopes = EnumSet.noneOf(Scope.class);
     JsonNode scopeNode = body.get("scopes");
     String allowedScopes = names(Scope.values(), Scope::wireName);
-    if (scopeNode == null || !scopeNode.isArray() || scopeNode.isEmpty()) {
+    if (scopeNode == null || scopeNode.isNull() || (scopeNode.isArray() && scopeNode.isEmpty())) {
       violations.add(new Violation("scopes", "is required: at least one scope", allowedScopes));
+    } else if (!scopeNode.isArray()) {
+      violations.add(new Violation("scopes", "is not an array", "an array of: " + allowedScopes));
     } else {
       for (JsonNode s : scopeNode) {
         Optional<Scope> scope = s.isTextual() ? Scope.fromWireName(s.asText()) : Optional.empty();

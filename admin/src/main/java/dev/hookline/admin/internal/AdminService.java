@@ -1104,6 +1104,12 @@ public final class AdminService {
       violations.add(new Violation("name", "is blank or too long", "1 to 200 characters"));
     } else if (name.isPresent() && name.get().chars().anyMatch(Character::isISOControl)) {
       violations.add(new Violation("name", "contains a control character", "printable characters"));
+    } else if (name.isPresent() && TokenService.hasUnpairedSurrogate(name.get())) {
+      violations.add(
+          new Violation(
+              "name",
+              "contains half of a surrogate pair (not valid Unicode)",
+              "printable characters"));
     }
     Optional<String> tenant = tenantOf(body, c.principal, violations);
     if (c.principal.tenant().isEmpty()

@@ -53,6 +53,10 @@ public final class TokenService {
     if (name.chars().anyMatch(Character::isISOControl)) {
       throw new IllegalArgumentException("token name contains a control character");
     }
+    if (hasUnpairedSurrogate(name)) {
+      throw new IllegalArgumentException(
+          "token name contains half of a surrogate pair (not valid Unicode)");
+    }
     if (tenant.isPresent() && !isTenant(tenant.get())) {
       throw new IllegalArgumentException(
           "tenant is malformed: use 1 to 128 characters A-Z a-z 0-9 . _ : @ -");
@@ -105,6 +109,24 @@ public final class TokenService {
             Optional.of(t.id()),
             t.tenant(),
             t.scopes()));
+  }
+
+  /**
+   * Whether text holds half of a surrogate pair, which is no character: PostgreSQL's driver sends
+   * {@code ?} in its place, so the text stored is not the text given.
+   */
+  static boolean hasUnpairedSurrogate(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static boolean isTenant(String tenant) {

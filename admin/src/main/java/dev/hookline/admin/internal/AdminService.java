@@ -330,8 +330,9 @@ public final class AdminService {
 
   private record Call(
       AdminRequest request, Principal principal, boolean bearerToken, List<String> seg) {
+    /** The method, with HEAD routed as GET (the adapters send no body for HEAD). */
     String method() {
-      return request.method();
+      return routedMethod(request);
     }
 
     int size() {
@@ -1287,13 +1288,27 @@ public final class AdminService {
     return out;
   }
 
+  /**
+   * A request's method as routed: HEAD is GET without a body (RFC 9110 section 9.3.2), which the
+   * adapters leave out; everything else as sent.
+   */
+  private static String routedMethod(AdminRequest r) {
+    return r.method().equals("HEAD") ? "GET" : r.method();
+  }
+
   private static void requireMethod(AdminRequest r, String... allowed) {
+    String method = routedMethod(r);
+    List<String> allow = new ArrayList<>();
     for (String m : allowed) {
-      if (m.equals(r.method())) {
+      if (m.equals(method)) {
         return;
       }
+      allow.add(m);
+      if (m.equals("GET")) {
+        allow.add("HEAD");
+      }
     }
-    throw Problem.methodNotAllowed(String.join(", ", allowed));
+    throw Problem.methodNotAllowed(String.join(", ", allow));
   }
 
   private static void requireContentType(AdminRequest r, String expected) {

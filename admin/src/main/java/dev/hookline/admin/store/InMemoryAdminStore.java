@@ -14,13 +14,24 @@ import java.util.TreeMap;
 
 /**
  * An {@link AdminStore} in memory: for tests, development and single-instance hosts that accept
- * losing tokens and the audit log on restart.
+ * losing tokens and the audit log on restart. Keeps the newest 100,000 audit entries.
  *
  * <p>Thread-safe (every method synchronizes on the store).
  */
 public final class InMemoryAdminStore implements AdminStore {
   private final TreeMap<String, StoredToken> tokens = new TreeMap<>();
+
+  /**
+   * Most audit entries kept: any tenant token that may write webhooks adds entries at will (a
+   * create-and-delete loop), so all of them would grow the heap without bound. Past it the oldest
+   * tenth is dropped at once.
+   */
+  static final int MAX_AUDIT_ENTRIES = 100_000;
+
+  /** The kept entries, oldest first; the first has sequence {@code dropped + 1}. */
   private final List<AuditEntry> audit = new ArrayList<>();
+
+  private long dropped;
 
   /** Creates an empty store. */
   public InMemoryAdminStore() {}
@@ -80,8 +91,13 @@ public final class InMemoryAdminStore implements AdminStore {
 
   @Override
   public synchronized AuditEntry appendAudit(AuditEntry entry) {
-    AuditEntry stored = entry.withSequence(audit.size() + 1L);
+    AuditEntry stored = entry.withSequence(dropped + audit.size() + 1L);
     audit.add(stored);
+    if (audit.size() > MAX_AUDIT_ENTRIES) {
+      int drop = audit.size() - MAX_AUDIT_ENTRIES + MAX_AUDIT_ENTRIES / 10;
+      audit.subList(0, drop).clear();
+      dropped += drop;
+    }
     return stored;
   }
 
@@ -89,9 +105,10 @@ public final class InMemoryAdminStore implements AdminStore {
   public synchronized List<AuditEntry> listAudit(
       Optional<String> tenant, OptionalLong beforeSequence, int limit) {
     List<AuditEntry> out = new ArrayList<>();
+    // entry i has sequence dropped + i + 1: those before sequence b end at index b - 1 - dropped
     int start =
         beforeSequence.isPresent()
-            ? (int) Math.min(beforeSequence.getAsLong() - 1, audit.size())
+            ? (int) Math.max(0, Math.min(beforeSequence.getAsLong() - 1 - dropped, audit.size()))
             : audit.size();
     for (int i = start - 1; i >= 0 && out.size() < limit; i--) {
       AuditEntry e = audit.get(i);

@@ -6,7 +6,9 @@ import dev.hookline.admin.spi.AuditEntry;
 import dev.hookline.admin.spi.StoredToken;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -20,6 +22,12 @@ import java.util.TreeMap;
  */
 public final class InMemoryAdminStore implements AdminStore {
   private final TreeMap<String, StoredToken> tokens = new TreeMap<>();
+
+  /**
+   * Token ids by hash: a token is looked up by its hash on every request, under this store's lock,
+   * and a tenant may make tokens without limit, so a scan of them all would slow every tenant.
+   */
+  private final Map<String, String> idsByHash = new HashMap<>();
 
   /**
    * Most audit entries kept: any tenant token that may write webhooks adds entries at will (a
@@ -39,23 +47,19 @@ public final class InMemoryAdminStore implements AdminStore {
   @Override
   public synchronized void insertToken(StoredToken token) {
     Objects.requireNonNull(token, "token");
-    if (tokens.containsKey(token.id()) || findTokenByHash(token.hash()).isPresent()) {
+    if (tokens.containsKey(token.id()) || idsByHash.containsKey(token.hash())) {
       throw new AdminStoreException(
           AdminStoreException.Reason.DUPLICATE,
           "a token with id " + token.id() + " or its hash exists");
     }
     tokens.put(token.id(), token);
+    idsByHash.put(token.hash(), token.id());
   }
 
   @Override
   public synchronized Optional<StoredToken> findTokenByHash(String hash) {
-    Objects.requireNonNull(hash, "hash");
-    for (StoredToken t : tokens.values()) {
-      if (t.hash().equals(hash)) {
-        return Optional.of(t);
-      }
-    }
-    return Optional.empty();
+    String id = idsByHash.get(Objects.requireNonNull(hash, "hash"));
+    return id == null ? Optional.empty() : Optional.ofNullable(tokens.get(id));
   }
 
   @Override

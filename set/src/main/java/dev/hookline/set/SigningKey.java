@@ -67,11 +67,7 @@ public final class SigningKey {
     Objects.requireNonNull(algorithm, "algorithm");
     Objects.requireNonNull(privateKey, "privateKey");
     Objects.requireNonNull(publicKey, "publicKey");
-    if (!isKeyId(keyId)) {
-      throw new SigningKeyException(
-          Reason.MALFORMED_KEY_ID,
-          "a key id must be 1 to 128 characters A-Z a-z 0-9 . _ - without \"..\"");
-    }
+    requireKeyId(keyId);
     switch (algorithm) {
       case RS256 -> {
         if (!(publicKey instanceof RSAPublicKey rsa)) {
@@ -193,6 +189,7 @@ public final class SigningKey {
    */
   public static SigningKey fromKeyStore(
       String keyId, KeyStore store, String alias, char[] password) {
+    requireKeyId(keyId);
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(alias, "alias");
     Objects.requireNonNull(password, "password");
@@ -224,8 +221,22 @@ public final class SigningKey {
     return KEY_ID.matcher(keyId).matches() && !keyId.contains("..");
   }
 
-  private static PrivateKey parsePrivate(String keyId, String pkcs8Pem, String type) {
+  /**
+   * Refuses a malformed key id before anything quotes it: every message below begins {@code "key "
+   * + keyId}, and a PEM passed as the key id (the two string arguments swapped) would otherwise be
+   * quoted whole. The message never quotes the text.
+   */
+  private static void requireKeyId(String keyId) {
     Objects.requireNonNull(keyId, "keyId");
+    if (!isKeyId(keyId)) {
+      throw new SigningKeyException(
+          Reason.MALFORMED_KEY_ID,
+          "a key id must be 1 to 128 characters A-Z a-z 0-9 . _ - without \"..\"");
+    }
+  }
+
+  private static PrivateKey parsePrivate(String keyId, String pkcs8Pem, String type) {
+    requireKeyId(keyId);
     Objects.requireNonNull(pkcs8Pem, "pkcs8Pem");
     try {
       return KeyFactory.getInstance(type)

@@ -2,6 +2,7 @@ package dev.hookline.set;
 
 import dev.hookline.set.spi.SigningKeys;
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -122,10 +123,22 @@ public final class InMemorySigningKeys implements SigningKeys {
       requireUnpublished(next, now);
     }
     List<Retired> kept = new ArrayList<>(live(now));
-    kept.add(0, new Retired(current, now.plus(overlap)));
+    kept.add(0, new Retired(current, later(now, overlap)));
     retired = List.copyOf(kept);
     current = next;
     this.next = null;
+  }
+
+  /**
+   * {@code t + d}, saturating at {@link Instant#MAX}: any overlap is accepted, and one reaching
+   * past the last instant (kept "for ever") must not make every rotation throw.
+   */
+  private static Instant later(Instant t, Duration d) {
+    try {
+      return t.plus(d);
+    } catch (DateTimeException | ArithmeticException e) {
+      return Instant.MAX;
+    }
   }
 
   private void requireUnpublished(SigningKey key, Instant now) {

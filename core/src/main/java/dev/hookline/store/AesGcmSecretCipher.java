@@ -257,8 +257,12 @@ public final class AesGcmSecretCipher implements SecretCipher {
       Objects.requireNonNull(keyId, "keyId");
       Objects.requireNonNull(key, "key");
       if (!KEY_ID.matcher(keyId).matches()) {
+        // Not quoted: a key pasted where its id goes (base64 is never a well-formed id) would be
+        // printed in the failure.
         throw new IllegalArgumentException(
-            "Key id '" + keyId + "' is malformed: use 1 to 64 characters A-Z a-z 0-9 _ -");
+            "A key id is malformed ("
+                + keyId.length()
+                + " characters): use 1 to 64 characters A-Z a-z 0-9 _ -");
       }
       if (key.length != 16 && key.length != 24 && key.length != 32) {
         throw new IllegalArgumentException(

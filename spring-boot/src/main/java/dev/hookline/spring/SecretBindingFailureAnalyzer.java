@@ -47,8 +47,9 @@ final class SecretBindingFailureAnalyzer extends AbstractFailureAnalyzer<BindExc
         description.toString(),
         "Set hookline.secrets.primary-key-id and hookline.secrets.primary-key to one key id and"
             + " its base64 key, and each former key as hookline.secrets.decryption-keys.<key id>"
-            + " (environment: HOOKLINE_SECRETS_DECRYPTIONKEYS_<KEYID>), or define a SecretCipher"
-            + " bean",
+            + " in a properties or YAML file, SPRING_APPLICATION_JSON or a config tree (not in an"
+            + " environment variable's name, which Spring Boot lower-cases and reads '_' as '.',"
+            + " so the key id would change), or define a SecretCipher bean",
         cause);
   }
 

@@ -51,6 +51,13 @@ class SecretBindingFailureTest {
         output.getAll().contains("hookline.secrets.decryption-keys"),
         "the failure names the property");
     assertFalse(output.getAll().contains(KEY), "the key is not in the output");
+    // Spring Boot lower-cases a map key read from an environment variable's name and reads '_' as
+    // '.': HOOKLINE_SECRETS_DECRYPTIONKEYS_PROD binds key id "prod", so the hint must not send
+    // anyone there (a value stored under "PROD" would then fail to decrypt).
+    assertFalse(
+        output.getAll().contains("HOOKLINE_SECRETS_DECRYPTIONKEYS_"),
+        "the action does not suggest an environment variable name per key id");
+    assertTrue(output.getAll().contains("SPRING_APPLICATION_JSON"), "it says where ids keep case");
     assertEquals(-1, messages.indexOf(KEY), messages::toString);
   }
 

@@ -1414,9 +1414,9 @@ public final class PostgresStore implements TransactionalStore {
     StringBuilder filters = new StringBuilder();
     List<Object> filterParams = new ArrayList<>();
     query.createdFrom().ifPresent(x -> filters.append(" AND d.created_at >= ?"));
-    query.createdFrom().ifPresent(x -> filterParams.add(Rows.ts(x)));
+    query.createdFrom().ifPresent(x -> filterParams.add(Rows.bound(x)));
     query.createdBefore().ifPresent(x -> filters.append(" AND d.created_at < ?"));
-    query.createdBefore().ifPresent(x -> filterParams.add(Rows.ts(x)));
+    query.createdBefore().ifPresent(x -> filterParams.add(Rows.bound(x)));
     query.tenant().ifPresent(x -> filters.append(" AND d.tenant = ?"));
     query.tenant().ifPresent(filterParams::add);
     String order = " ORDER BY d.created_at DESC, d.id DESC LIMIT ?";
@@ -1535,7 +1535,7 @@ public final class PostgresStore implements TransactionalStore {
                       + q
                       + ".deliveries WHERE state IN ('SUCCEEDED', 'FAILED') AND updated_at < ?"
                       + " ORDER BY updated_at LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING event_id")) {
-            ps.setObject(1, Rows.ts(finishedBefore));
+            ps.setObject(1, Rows.bound(finishedBefore));
             ps.setInt(2, maxDeliveries);
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {
@@ -1564,7 +1564,7 @@ public final class PostgresStore implements TransactionalStore {
                       + ".events e WHERE e.created_at < ? AND NOT EXISTS (SELECT 1 FROM "
                       + q
                       + ".deliveries d WHERE d.event_id = e.id) LIMIT ? FOR UPDATE SKIP LOCKED)")) {
-            ps.setObject(1, Rows.ts(finishedBefore));
+            ps.setObject(1, Rows.bound(finishedBefore));
             ps.setInt(2, maxDeliveries);
             ps.executeUpdate();
           }

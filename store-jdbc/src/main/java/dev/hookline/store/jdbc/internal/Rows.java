@@ -87,6 +87,35 @@ public final class Rows {
     return OffsetDateTime.ofInstant(micros(t), ZoneOffset.UTC);
   }
 
+  /** The latest instant a {@code timestamptz} holds (294276 AD); no stored time is later. */
+  private static final Instant LATEST_STORABLE = Instant.parse("+294276-12-31T23:59:59.999999Z");
+
+  /** The earliest instant a {@code timestamptz} holds (4714 BC); no stored time is earlier. */
+  private static final Instant EARLIEST_STORABLE = Instant.parse("-4713-11-24T00:00:00Z");
+
+  /**
+   * Returns a {@code timestamptz} parameter for a bound that stored times are compared with ({@code
+   * >= t} or {@code < t}), giving the answer the exact instant gives: stored times are whole
+   * microseconds, so a finer {@code t} is rounded up (truncating it made {@code created_at < t}
+   * miss a row created in the microsecond just before {@code t}, and {@code >= t} take it), and a
+   * {@code t} beyond what PostgreSQL holds ({@link Instant#MIN}, {@link Instant#MAX}) becomes
+   * {@code -infinity} or {@code infinity} instead of failing.
+   *
+   * @param t the bound
+   * @return the parameter value
+   */
+  public static OffsetDateTime bound(Instant t) {
+    if (t.isAfter(LATEST_STORABLE)) {
+      return OffsetDateTime.MAX; // the driver sends infinity
+    }
+    if (t.isBefore(EARLIEST_STORABLE)) {
+      return OffsetDateTime.MIN; // the driver sends -infinity
+    }
+    Instant down = micros(t);
+    return OffsetDateTime.ofInstant(
+        down.equals(t) ? down : down.plus(1, ChronoUnit.MICROS), ZoneOffset.UTC);
+  }
+
   /**
    * Formats instants as {@code timestamptz} text parameters, each distinct one once: the deliveries
    * of a batch share their times, and {@link Instant#toString()} measured as a visible share of an

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -221,7 +222,15 @@ public final class InMemoryStore implements Store {
       }
     }
     Map<String, List<Delivery>> perEvent = new HashMap<>();
+    // A delivery id repeated within the batch is added once, the first wins (as on PostgreSQL):
+    // the index by id holds only stored entries, and a second entry under the id stayed queued and
+    // claimable under a lease whose outcome reached the other entry, so it was sent again at every
+    // lease expiry.
+    Set<String> batchIds = new HashSet<>();
     for (Delivery d : toAdd) {
+      if (!batchIds.add(d.id())) {
+        continue;
+      }
       List<Delivery> group = perEvent.computeIfAbsent(d.event().id(), k -> new ArrayList<>());
       if (!group.isEmpty() && !SameEvent.of(group.get(0).event(), d.event())) {
         throw new EventConflictException(d.event().id());

@@ -22,7 +22,10 @@ public final class StoreException extends HooklineException {
   public enum Reason {
     /** The database could not be reached, refused the connection, or the connection broke. */
     UNAVAILABLE,
-    /** A transient conflict (serialization failure, deadlock, lock timeout); retry. */
+    /**
+     * A transient conflict (serialization failure, deadlock, lock timeout) or a statement timeout;
+     * retry.
+     */
     TRANSIENT,
     /** The schema is missing, newer than this library, or could not be migrated. */
     SCHEMA,

@@ -18,7 +18,13 @@ import org.jspecify.annotations.Nullable;
  * Thread- safe (stateless).
  */
 public final class SqlErrors {
-  private static final Set<String> UNAVAILABLE_STATES = Set.of("57P01", "57P02", "57P03", "53300");
+  /**
+   * The server is shutting down or restarting, the database went away, or the session was ended
+   * (57P0x); class 53 (insufficient resources: too many connections, out of memory, disk full) is
+   * added below.
+   */
+  private static final Set<String> UNAVAILABLE_STATES =
+      Set.of("57P01", "57P02", "57P03", "57P04", "57P05");
   private static final Set<String> SCHEMA_STATES = Set.of("42P01", "3F000", "42703", "42883");
   private static final int MAX_DRIVER_MESSAGE = 300;
 
@@ -40,8 +46,8 @@ public final class SqlErrors {
               "the database is unreachable or the connection broke; check that"
                   + " PostgreSQL is running and that the DataSource points at it";
           case TRANSIENT ->
-              "a transient conflict (serialization failure, deadlock or lock"
-                  + " timeout); the operation can be retried";
+              "a transient conflict (serialization failure, deadlock, lock timeout or"
+                  + " statement timeout); the operation can be retried";
           case SCHEMA ->
               "the Hookline tables are missing or were changed outside Hookline's" + " migrations";
           case FAILED -> "the statement failed";
@@ -65,11 +71,17 @@ public final class SqlErrors {
     if (e instanceof SQLTransientConnectionException
         || e instanceof SQLNonTransientConnectionException
         || e instanceof SQLRecoverableException
-        || (state != null && (state.startsWith("08") || UNAVAILABLE_STATES.contains(state)))) {
+        || (state != null
+            && (state.startsWith("08")
+                || state.startsWith("53")
+                || UNAVAILABLE_STATES.contains(state)))) {
       return StoreException.Reason.UNAVAILABLE;
     }
     if (e instanceof SQLTransactionRollbackException
-        || (state != null && (state.startsWith("40") || state.equals("55P03")))) {
+        // 57014: cancelled, by the session's statement_timeout (a setting many production roles
+        // and poolers have) or an operator: a timeout, worth trying again as a lock timeout is.
+        || (state != null
+            && (state.startsWith("40") || state.equals("55P03") || state.equals("57014")))) {
       return StoreException.Reason.TRANSIENT;
     }
     if (state != null && SCHEMA_STATES.contains(state)) {

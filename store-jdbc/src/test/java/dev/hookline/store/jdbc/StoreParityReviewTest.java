@@ -101,6 +101,23 @@ class StoreParityReviewTest {
   }
 
   @Test
+  void boundsBeyondYear9999AndBeforeYear1AreComparedAsInstants() {
+    Instant far = Instant.parse("+20000-01-01T00:00:00.0000001Z");
+    Instant early = Instant.parse("-2000-01-01T00:00:00Z");
+    List<Integer> answers =
+        onBoth(
+            s -> {
+              withOneFinishedDelivery(s);
+              return found(s, DeliveryQuery.builder().createdBefore(far).build())
+                  + 10 * found(s, DeliveryQuery.builder().createdFrom(far).build())
+                  + 100 * found(s, DeliveryQuery.builder().createdFrom(early).build())
+                  + 1000 * found(s, DeliveryQuery.builder().createdBefore(early).build())
+                  + 10000 * s.purge(far, 100);
+            });
+    assertEquals(List.of(10101, 10101), answers, "{in memory, PostgreSQL}");
+  }
+
+  @Test
   void aPurgeWithTheLatestCutOffPurgesEveryFinishedDelivery() {
     List<Integer> answers = onBoth(s -> withOneFinishedDelivery(s).purge(Instant.MAX, 100));
     assertEquals(List.of(1, 1), answers, "{in memory, PostgreSQL}");

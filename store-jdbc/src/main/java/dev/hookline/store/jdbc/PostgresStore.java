@@ -790,8 +790,23 @@ public final class PostgresStore implements TransactionalStore {
       }
       return added;
     } catch (SQLException e) {
-      throw SqlErrors.wrap(
-          "enqueue " + batch.size() + " deliveries in the caller's transaction", e);
+      StoreException wrapped =
+          SqlErrors.wrap("enqueue " + batch.size() + " deliveries in the caller's transaction", e);
+      if (wrapped.reason() != StoreException.Reason.SCHEMA) {
+        throw wrapped;
+      }
+      // The store found its tables when it was built: through the caller's connection they are
+      // missing, most likely because it reaches another database (the application's own).
+      throw new StoreException(
+          wrapped.reason(),
+          wrapped.operation(),
+          wrapped.getMessage()
+              + "; the caller's connection does not see them: check that it reaches the database"
+              + " this store was built for (schema "
+              + schema
+              + ")",
+          wrapped.sqlState().orElse(null),
+          e);
     }
   }
 

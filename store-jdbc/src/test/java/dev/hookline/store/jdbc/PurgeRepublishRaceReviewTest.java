@@ -68,7 +68,9 @@ class PurgeRepublishRaceReviewTest {
                   || EmbeddedDb.count(
                           DS,
                           "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                              + " AND query LIKE 'DELETE FROM \"" + SCHEMA + "\".events%'")
+                              + " AND query LIKE 'DELETE FROM \""
+                              + SCHEMA
+                              + "\".events%'")
                       > 0,
           "the purge reaches the event");
       caller.commit();

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A statement cut off by the database's {@code statement_timeout} (a production setting on many
- * roles, or a pooler's) is a timeout: trying again later can succeed, as after a lock timeout or
- * a network timeout, which the store already reports as retryable.
+ * roles, or a pooler's) is a timeout: trying again later can succeed, as after a lock timeout or a
+ * network timeout, which the store already reports as retryable.
  */
 class StatementTimeoutReviewTest {
   private static final String SCHEMA = "statement_timeout_review";
@@ -75,12 +75,13 @@ class StatementTimeoutReviewTest {
       try (Statement s = holder.createStatement()) {
         s.execute("SELECT 1 FROM " + SCHEMA + ".deliveries WHERE id = 'dlv_1' FOR UPDATE");
       }
-      StoreException e =
-          assertThrows(StoreException.class, () -> store.requeue("dlv_1", T0, T0));
+      StoreException e = assertThrows(StoreException.class, () -> store.requeue("dlv_1", T0, T0));
       assertEquals("57014", e.sqlState().orElse(""), e.getMessage());
       assertTrue(
           e.isRetryable(),
-          "a statement timeout is worth retrying, but the store said " + e.reason() + ": "
+          "a statement timeout is worth retrying, but the store said "
+              + e.reason()
+              + ": "
               + e.getMessage());
       holder.rollback();
     }

@@ -141,7 +141,8 @@ class StoreParityReviewTest {
                 s.complete(c.lease(), Fixtures.ok(1, T0), T0);
               }
               // Every claimed delivery was completed: none is claimed again once leases expire.
-              int again = s.claim(ClaimRequest.of("w", T0.plus(LEASE.multipliedBy(2)), LEASE, 10)).size();
+              int again =
+                  s.claim(ClaimRequest.of("w", T0.plus(LEASE.multipliedBy(2)), LEASE, 10)).size();
               return added.size() + 10 * stored + 100 * again;
             });
     assertEquals(

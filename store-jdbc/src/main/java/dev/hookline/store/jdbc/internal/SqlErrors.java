@@ -25,6 +25,7 @@ public final class SqlErrors {
    */
   private static final Set<String> UNAVAILABLE_STATES =
       Set.of("57P01", "57P02", "57P03", "57P04", "57P05");
+
   private static final Set<String> SCHEMA_STATES = Set.of("42P01", "3F000", "42703", "42883");
   private static final int MAX_DRIVER_MESSAGE = 300;
 

@@ -7,6 +7,7 @@ import dev.hookline.spi.Store;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,8 +93,18 @@ public final class WebhookView {
       changesDuringReload.clear();
       reloading = true;
       try {
-        List<Webhook> all = store.listWebhooks();
-        index.replaceAll(all);
+        // The index keeps what it was told while the list was read (a webhook created and enabled
+        // here meanwhile is not in the list): with the list alone, replaceAll took such a webhook
+        // out of routing until the changes were applied again below, and an event published in
+        // between, after enable() had returned, was never enqueued for it.
+        List<List<Webhook>> read = new ArrayList<>(1);
+        index.replaceAll(
+            () -> {
+              List<Webhook> listed = store.listWebhooks();
+              read.add(listed);
+              return listed;
+            });
+        List<Webhook> all = read.get(0);
         Map<String, Webhook> snapshot = new HashMap<>();
         for (Webhook w : all) {
           snapshot.put(w.id(), w);
@@ -102,18 +113,28 @@ public final class WebhookView {
           resetHealthIfFresh(w.id(), before, Optional.of(after));
           track(after);
         }
-        health.retainOnly(snapshot.keySet());
+        // Kept too: webhooks this process told of while the list was read (created here
+        // meanwhile): neither gone nor to be reported deleted.
+        Set<String> keep = new HashSet<>(snapshot.keySet());
+        for (Change c : changesDuringReload) {
+          if (c.current().isPresent()) {
+            keep.add(c.webhookId());
+          } else {
+            keep.remove(c.webhookId());
+          }
+        }
+        health.retainOnly(keep);
         List<String> gone = new ArrayList<>();
         for (String id : webhooks.keySet()) {
-          if (!snapshot.containsKey(id)) {
+          if (!keep.contains(id)) {
             gone.add(id);
           }
         }
-        webhooks.keySet().retainAll(snapshot.keySet());
+        webhooks.keySet().retainAll(keep);
         gone.forEach(deleted);
         changes.incrementAndGet();
-        notReceiving.removeIf(id -> !snapshot.containsKey(id));
-        slots.retainOnly(snapshot.keySet());
+        notReceiving.removeIf(id -> !keep.contains(id));
+        slots.retainOnly(keep);
         // Local changes made while the snapshot was read may be missing from it, or have been
         // wiped from the index by replaceAll: apply them again unless the snapshot is newer.
         Change c;

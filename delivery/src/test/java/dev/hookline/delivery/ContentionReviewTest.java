@@ -417,4 +417,117 @@ class ContentionReviewTest {
       assertEquals(stored.size(), arrivedDistinct(), "each stored delivery arrived");
     }
   }
+  /**
+   * Webhooks disabled and enabled again, and moved to another URI and verified there, while events
+   * are published: queued deliveries stay queued while a webhook does not receive and all go out
+   * once it receives again; none is lost, none is sent twice.
+   */
+  @RepeatedTest(3)
+  void deliveriesQueuedWhileAWebhookIsToggledAllGoOutOnceItReceivesAgain() throws Exception {
+    Harness h = new Harness();
+    List<Webhook> hooks = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      hooks.add(tenantWebhook(h, "t0", i));
+    }
+    Map<String, Set<String>> enqueued = new ConcurrentHashMap<>();
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    AtomicBoolean publishing = new AtomicBoolean(true);
+    try (Dispatcher dispatcher =
+        h.dispatcher(Duration.ofSeconds(5))
+            .perEndpointConcurrency(PER_ENDPOINT)
+            .perTenantConcurrency(8)
+            .workers(32)
+            .pollInterval(Duration.ofMillis(20))
+            .leaseDuration(Duration.ofSeconds(60))
+            .build()) {
+      dispatcher.start();
+      CyclicBarrier go = new CyclicBarrier(4);
+      List<Thread> threads = new ArrayList<>();
+      for (int p = 0; p < 2; p++) {
+        threads.add(
+            new Thread(
+                () -> {
+                  try {
+                    go.await();
+                    for (int n = 0; n < 200; n++) {
+                      for (Delivery d : dispatcher.publish(event("t0", n)).deliveries()) {
+                        enqueued
+                            .computeIfAbsent(d.webhookId(), k -> ConcurrentHashMap.newKeySet())
+                            .add(d.event().id());
+                      }
+                    }
+                  } catch (Throwable e) {
+                    failures.add(e);
+                  }
+                }));
+      }
+      threads.add(
+          new Thread(
+              () -> {
+                try {
+                  go.await();
+                  int k = 0;
+                  while (publishing.get()) {
+                    Webhook w = hooks.get(k % 2);
+                    h.registry.disable(w.id());
+                    h.registry.enable(w.id());
+                    k++;
+                  }
+                } catch (Throwable e) {
+                  failures.add(e);
+                }
+              }));
+      threads.add(
+          new Thread(
+              () -> {
+                try {
+                  go.await();
+                  int k = 0;
+                  Webhook w = hooks.get(2);
+                  while (publishing.get()) {
+                    Webhook cur = h.registry.require(w.id());
+                    h.registry.update(
+                        w.id(),
+                        cur.version(),
+                        cur.definition().toBuilder()
+                            .uri(base + "/t0/w2" + (k % 2 == 0 ? "b" : ""))
+                            .build());
+                    TestWebhooks.markVerified(h.registry, w.id());
+                    k++;
+                  }
+                } catch (Throwable e) {
+                  failures.add(e);
+                }
+              }));
+      threads.forEach(Thread::start);
+      threads.get(0).join(TimeUnit.SECONDS.toMillis(60));
+      threads.get(1).join(TimeUnit.SECONDS.toMillis(60));
+      publishing.set(false);
+      for (Thread t : threads) {
+        t.join(TimeUnit.SECONDS.toMillis(60));
+      }
+      assertEquals(List.of(), failures);
+      for (Webhook w : hooks) {
+        Webhook now = h.registry.require(w.id());
+        assertTrue(now.receivesEvents(), "receives at the end: " + now);
+      }
+      int expected = enqueued.values().stream().mapToInt(Set::size).sum();
+      Poll.until(
+          Duration.ofSeconds(20),
+          () -> dispatcher.summary().succeeded() == expected,
+          () -> "all " + expected + " succeed: " + dispatcher.summary());
+      Map<String, Set<String>> byWebhook = new HashMap<>();
+      for (Map.Entry<String, List<String>> e : arrived.entrySet()) {
+        String path = e.getKey();
+        String webhookPath = path.endsWith("b") ? path.substring(0, path.length() - 1) : path;
+        byWebhook.computeIfAbsent(webhookPath, k -> new HashSet<>()).addAll(e.getValue());
+      }
+      for (int i = 0; i < hooks.size(); i++) {
+        assertEquals(
+            enqueued.getOrDefault(hooks.get(i).id(), Set.of()),
+            byWebhook.getOrDefault("/t0/w" + i, Set.of()),
+            "events that reached webhook " + i);
+      }
+    }
+  }
 }

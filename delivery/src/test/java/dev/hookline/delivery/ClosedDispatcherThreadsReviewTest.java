@@ -1,0 +1,41 @@
+package dev.hookline.delivery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Dispatcher's javadoc: {@code close()} "stops every thread the dispatcher started". A host that
+ * keeps a reference to a closed dispatcher (a container holding its beans until it is discarded, a
+ * test class's field, a registry of instances) must not keep threads of it running.
+ */
+class ClosedDispatcherThreadsReviewTest {
+
+  private static Set<String> liveThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .map(t -> t.getName() + "#" + t.getId())
+        .collect(Collectors.toSet());
+  }
+
+  @Test
+  void aClosedDispatcherStillReferencedLeavesNoThreadRunning() {
+    Harness h = new Harness();
+    Set<String> before = liveThreads();
+    List<Dispatcher> kept = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Dispatcher d = h.dispatcher(Duration.ofSeconds(2)).build();
+      d.start();
+      d.close();
+      kept.add(d);
+    }
+    Set<String> left = liveThreads();
+    left.removeAll(before);
+    assertEquals(Set.of(), left, "threads left running by " + kept.size() + " closed dispatchers");
+  }
+}

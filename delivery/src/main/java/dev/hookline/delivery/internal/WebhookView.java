@@ -107,9 +107,16 @@ public final class WebhookView {
         List<Webhook> all = read.get(0);
         Map<String, Webhook> snapshot = new HashMap<>();
         for (Webhook w : all) {
+          Webhook before;
+          Webhook after;
+          synchronized (deletedLocally) {
+            if (deletedLocally.containsKey(w.id())) {
+              continue; // deleted here after the list was read: not put back, not even for now
+            }
+            before = webhooks.get(w.id());
+            after = webhooks.merge(w.id(), w, WebhookView::newer);
+          }
           snapshot.put(w.id(), w);
-          Webhook before = webhooks.get(w.id());
-          Webhook after = webhooks.merge(w.id(), w, WebhookView::newer);
           resetHealthIfFresh(w.id(), before, Optional.of(after));
           track(after);
         }
@@ -169,7 +176,16 @@ public final class WebhookView {
       notReceiving.add(webhookId); // deleted: the Store drops its deliveries
       return null;
     }
-    Webhook current = webhooks.merge(webhookId, loaded.get(), WebhookView::newer);
+    Webhook current;
+    synchronized (deletedLocally) {
+      // Deleted while it was read (applyChange removes under this lock): merged back, it stayed in
+      // the view as receiving until the next reload, and deliveries claimed for it were sent.
+      if (deletedLocally.containsKey(webhookId)) {
+        notReceiving.add(webhookId);
+        return null;
+      }
+      current = webhooks.merge(webhookId, loaded.get(), WebhookView::newer);
+    }
     track(current);
     return current;
   }

@@ -43,8 +43,8 @@ import org.junit.jupiter.api.RepeatedTest;
 
 /**
  * Public classes under real contention: publishers, reloads, webhook changes, start() and close()
- * racing each other, against a loopback endpoint that counts requests in flight per webhook and
- * per tenant. Each run is bounded (a few seconds) and uses no sleeps.
+ * racing each other, against a loopback endpoint that counts requests in flight per webhook and per
+ * tenant. Each run is bounded (a few seconds) and uses no sleeps.
  */
 class ContentionReviewTest {
   private static final int TENANTS = 3;
@@ -417,6 +417,7 @@ class ContentionReviewTest {
       assertEquals(stored.size(), arrivedDistinct(), "each stored delivery arrived");
     }
   }
+
   /**
    * Webhooks disabled and enabled again, and moved to another URI and verified there, while events
    * are published: queued deliveries stay queued while a webhook does not receive and all go out

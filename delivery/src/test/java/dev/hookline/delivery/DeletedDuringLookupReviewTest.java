@@ -24,9 +24,9 @@ import org.junit.jupiter.api.Test;
 /**
  * A webhook made on another instance (this dispatcher's view does not know it yet) is deleted here
  * while the dispatcher reads it from the Store for a delivery it claimed. Once {@code delete}
- * returned, nothing more is sent to it: the lookup that raced the deletion must not put the
- * deleted webhook back into the view, where the claimed delivery (and any other already claimed)
- * then finds it and is sent.
+ * returned, nothing more is sent to it: the lookup that raced the deletion must not put the deleted
+ * webhook back into the view, where the claimed delivery (and any other already claimed) then finds
+ * it and is sent.
  */
 class DeletedDuringLookupReviewTest {
 

@@ -69,8 +69,7 @@ class PublishDuringReloadReviewTest {
             }
           }
         };
-    try (Dispatcher d =
-        h.dispatcher(Duration.ofSeconds(2)).attemptObserver(observer).build()) {
+    try (Dispatcher d = h.dispatcher(Duration.ofSeconds(2)).attemptObserver(observer).build()) {
       dispatcher[0] = d;
       store.deleteWebhook(elsewhere.id());
       // While the reload reads the webhook list, this process creates, verifies and enables one.

@@ -117,7 +117,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. {@link #close()} stops claiming, lets running attempts finish up to {@link
  * Builder#shutdownTimeout}, releases the rest back to the Store and stops every thread the
- * dispatcher started; resources the caller passed in (HTTP client, scheduler, Store) stay open.
+ * dispatcher started (on JDK 17, whose {@code HttpClient} cannot be closed, the selector thread of
+ * the client the dispatcher made for itself ends once the closed dispatcher is no longer
+ * referenced); resources the caller passed in (HTTP client, scheduler, Store) stay open.
  */
 public final class Dispatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
@@ -773,8 +775,9 @@ public final class Dispatcher implements AutoCloseable {
 
   /**
    * Stops claiming, lets running attempts finish up to the shutdown timeout, releases the rest to
-   * the Store, and stops every thread the dispatcher started. Caller-owned resources stay open.
-   * Idempotent.
+   * the Store, and stops every thread the dispatcher started (on JDK 17, the selector thread of the
+   * HTTP client it made for itself ends once this dispatcher is no longer referenced: that JDK's
+   * {@code HttpClient} has no {@code close()}). Caller-owned resources stay open. Idempotent.
    */
   @Override
   public void close() {

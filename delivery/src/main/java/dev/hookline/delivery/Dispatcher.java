@@ -180,6 +180,11 @@ public final class Dispatcher implements AutoCloseable {
   /** Held by the one publishing thread that reloads a stale view (see reloadIfStale). */
   private final AtomicBoolean reloadingStale = new AtomicBoolean();
 
+  /** Whether the last reload reloadIfStale tried failed, at {@link #staleFailedAtNanos}. */
+  private volatile boolean staleReloadFailed;
+
+  private volatile long staleFailedAtNanos;
+
   private final LongSupplier ticker;
   private final List<ScheduledFuture<?>> periodic = new CopyOnWriteArrayList<>();
   private final WebhookChangeListener changeListener;
@@ -753,20 +758,31 @@ public final class Dispatcher implements AutoCloseable {
    * built, so a webhook made or enabled on another instance never got its events. So, until
    * started, a publish or a run finding the view older than the reload interval reloads it first
    * (one caller at a time; the others go on with the view as it is). A failed reload is logged and
-   * tried again by the next caller. A transactional publish does not reload (it would take a second
-   * connection while the caller holds one): a host that only publishes that way and never starts
-   * the dispatcher calls {@link #reloadWebhooks()} itself.
+   * tried again by the first caller a second (at most the reload interval) later, not by every
+   * caller meanwhile (each would read every webhook and log a stack trace). A transactional publish
+   * does not reload (it would take a second connection while the caller holds one): a host that
+   * only publishes that way and never starts the dispatcher calls {@link #reloadWebhooks()}
+   * itself.
    */
   private void reloadIfStale() {
-    if (background || ticker.getAsLong() - reloadedAtNanos < reloadInterval.toNanos()) {
+    if (background) {
       return;
+    }
+    long now = ticker.getAsLong();
+    if (now - reloadedAtNanos < reloadInterval.toNanos()
+        || (staleReloadFailed
+            && now - staleFailedAtNanos < Math.min(FEED_RETRY.toNanos(), reloadInterval.toNanos()))) {
+      return; // fresh, or a reload failed a moment ago: not tried again by every publish
     }
     if (!reloadingStale.compareAndSet(false, true)) {
       return;
     }
     try {
       reloadWebhooks();
+      staleReloadFailed = false;
     } catch (RuntimeException e) {
+      staleFailedAtNanos = ticker.getAsLong();
+      staleReloadFailed = true;
       log.warn("webhook reload before a publish failed; routing by the webhooks as last read", e);
     } finally {
       reloadingStale.set(false);

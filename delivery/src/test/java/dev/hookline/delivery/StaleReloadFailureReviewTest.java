@@ -68,6 +68,14 @@ class StaleReloadFailureReviewTest {
               + " reload: "
               + lists.get()
               + " full reloads");
+      // tried again a little later, by the next publish
+      failList.set(false);
+      int before = lists.get();
+      nanos.addAndGet(Duration.ofSeconds(1).toNanos() + 1);
+      d.publish(h.event(dev.hookline.UserEvents.CREATED));
+      assertTrue(lists.get() == before + 1, "a failed reload was never tried again");
+      d.publish(h.event(dev.hookline.UserEvents.CREATED));
+      assertTrue(lists.get() == before + 1, "a fresh view was reloaded again");
     }
   }
 }

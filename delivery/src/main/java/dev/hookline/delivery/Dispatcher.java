@@ -761,8 +761,7 @@ public final class Dispatcher implements AutoCloseable {
    * tried again by the first caller a second (at most the reload interval) later, not by every
    * caller meanwhile (each would read every webhook and log a stack trace). A transactional publish
    * does not reload (it would take a second connection while the caller holds one): a host that
-   * only publishes that way and never starts the dispatcher calls {@link #reloadWebhooks()}
-   * itself.
+   * only publishes that way and never starts the dispatcher calls {@link #reloadWebhooks()} itself.
    */
   private void reloadIfStale() {
     if (background) {
@@ -771,7 +770,8 @@ public final class Dispatcher implements AutoCloseable {
     long now = ticker.getAsLong();
     if (now - reloadedAtNanos < reloadInterval.toNanos()
         || (staleReloadFailed
-            && now - staleFailedAtNanos < Math.min(FEED_RETRY.toNanos(), reloadInterval.toNanos()))) {
+            && now - staleFailedAtNanos
+                < Math.min(FEED_RETRY.toNanos(), reloadInterval.toNanos()))) {
       return; // fresh, or a reload failed a moment ago: not tried again by every publish
     }
     if (!reloadingStale.compareAndSet(false, true)) {

@@ -10,7 +10,6 @@ import dev.hookline.delivery.Dispatcher;
 import dev.hookline.spi.Store;
 import dev.hookline.store.jdbc.PostgresStore;
 import java.util.regex.Pattern;
-import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -38,22 +37,24 @@ final class AdminConfigurations {
 
   /**
    * Tokens and the audit log in the tables migration 6 adds to the starter's PostgreSQL schema,
-   * when the Store is a PostgresStore over the one DataSource; else in memory. Whether the Store is
-   * one is known only once it is made: an application's {@code @Bean Store} that returns a
-   * PostgresStore is declared as a Store, which a condition on the type PostgresStore never sees.
+   * when the Store is a PostgresStore (over its own DataSource, in its schema); else in memory.
+   * Whether the Store is one is known only once it is made: an application's {@code @Bean Store}
+   * that returns a PostgresStore is declared as a Store, which a condition on the type
+   * PostgresStore never sees.
    */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(name = "dev.hookline.store.jdbc.PostgresStore")
-  @ConditionalOnSingleCandidate(DataSource.class)
   @ConditionalOnMissingBean({AdminStore.class, AdminApi.class})
   static class Postgres {
     @Bean
     @ConditionalOnSingleCandidate(Store.class)
-    AdminStore hooklineAdminStore(Store store, DataSource dataSource) {
+    AdminStore hooklineAdminStore(Store store) {
       // The Store parameter also orders this after it: a PostgresStore migrates the schema, and
-      // create refuses a schema below version 6.
+      // create refuses a schema below version 6. The store's own DataSource, not the DataSource
+      // bean: an application's Store bean may be a PostgresStore over another database (the
+      // README's advice for several DataSources), whose schema the DataSource bean does not have.
       if (store instanceof PostgresStore postgres) {
-        return PostgresAdminStore.create(dataSource, postgres.schema());
+        return PostgresAdminStore.create(postgres.dataSource(), postgres.schema());
       }
       return inMemory();
     }

@@ -1,7 +1,10 @@
 package dev.hookline.spring;
 
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.hookline.admin.spi.AdminStore;
+import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.spi.Store;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
@@ -21,8 +24,8 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 /**
  * Review r78, of round 5's fix for OwnPostgresStoreAdminReviewTest: the admin store is now a
  * PostgresAdminStore over the one {@code DataSource} bean whenever the {@code Store} bean is a
- * PostgresStore, also one the application built over another database. The README's own advice
- * for an application with several DataSources ("mark one {@code @Primary} or define a {@code Store}
+ * PostgresStore, also one the application built over another database. The README's own advice for
+ * an application with several DataSources ("mark one {@code @Primary} or define a {@code Store}
  * bean") leads there: the application's primary DataSource is its own database, and its {@code
  * Store} bean is a PostgresStore over Hookline's. The admin store then looks for Hookline's schema
  * in the application's database and the application no longer starts (before round 5 it started,
@@ -65,10 +68,11 @@ class StoreOnOtherDataSourceAdminReviewTest {
                     .build())
         .withPropertyValues("hookline.admin.enabled=true")
         .run(
-            context ->
-                assertNull(
-                    context.getStartupFailure(),
-                    "the admin store looked for Hookline's schema in the application's"
-                        + " database"));
+            context -> {
+              assertNull(
+                  context.getStartupFailure(),
+                  "the admin store looked for Hookline's schema in the application's database");
+              assertInstanceOf(PostgresAdminStore.class, context.getBean(AdminStore.class));
+            });
   }
 }

@@ -181,6 +181,17 @@ public final class PostgresStore implements TransactionalStore {
   }
 
   /**
+   * Returns the DataSource this store connects through (the caller's: this store never closes it),
+   * for components that keep their tables beside this store's, such as the admin module's {@code
+   * PostgresAdminStore}.
+   *
+   * @return the DataSource given to {@link #builder(DataSource)}
+   */
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
+  /**
    * Returns the schema holding this store's tables.
    *
    * @return the schema name

@@ -2,6 +2,7 @@ package dev.hookline.admin.spi;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -19,6 +20,52 @@ public interface AdminStore {
    * @throws AdminStoreException if a token with that id or hash exists ({@code DUPLICATE})
    */
   void insertToken(StoredToken token);
+
+  /**
+   * Stores a new token, unless its tenant already has {@code maxLivePerTenant} live tokens or more:
+   * tokens of that tenant that are neither revoked nor expired at the new token's {@link
+   * StoredToken#createdAt()}. A token without a tenant (a host-level token) is always stored. The
+   * built-in stores count and insert in one atomic step, so concurrent creations, in any number of
+   * processes, never take a tenant past the limit.
+   *
+   * <p>The default counts with {@link #listTokens} and then calls {@link
+   * #insertToken(StoredToken)}: it is <b>not atomic</b>, so concurrent creations may pass the limit
+   * by their number. A store that can do both atomically overrides it.
+   *
+   * @param token the token's metadata and hash
+   * @param maxLivePerTenant the most live tokens one tenant may have, at least 1
+   * @return true if stored, false if its tenant is at the limit (nothing was written)
+   * @throws IllegalArgumentException if {@code maxLivePerTenant} is less than 1
+   * @throws AdminStoreException if a token with that id or hash exists ({@code DUPLICATE})
+   */
+  default boolean insertToken(StoredToken token, int maxLivePerTenant) {
+    Objects.requireNonNull(token, "token");
+    if (maxLivePerTenant < 1) {
+      throw new IllegalArgumentException(
+          "maxLivePerTenant must be at least 1, was " + maxLivePerTenant);
+    }
+    if (token.tenant().isPresent()) {
+      long live = 0;
+      Optional<String> after = Optional.empty();
+      while (true) {
+        List<StoredToken> page = listTokens(token.tenant(), after, 500);
+        for (StoredToken t : page) {
+          if (t.usableAt(token.createdAt())) {
+            live++;
+          }
+        }
+        if (live >= maxLivePerTenant) {
+          return false;
+        }
+        if (page.size() < 500) {
+          break;
+        }
+        after = Optional.of(page.get(page.size() - 1).id());
+      }
+    }
+    insertToken(token);
+    return true;
+  }
 
   /**
    * Finds a token by the hash of its value.

@@ -25,7 +25,8 @@ public final class InMemoryAdminStore implements AdminStore {
 
   /**
    * Token ids by hash: a token is looked up by its hash on every request, under this store's lock,
-   * and a tenant may make tokens without limit, so a scan of them all would slow every tenant.
+   * and revoked and expired tokens are kept (only live ones are limited), so a scan of them all
+   * would slow every tenant.
    */
   private final Map<String, String> idsByHash = new HashMap<>();
 
@@ -54,6 +55,33 @@ public final class InMemoryAdminStore implements AdminStore {
     }
     tokens.put(token.id(), token);
     idsByHash.put(token.hash(), token.id());
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Atomic: the count and the insert hold this store's lock.
+   */
+  @Override
+  public synchronized boolean insertToken(StoredToken token, int maxLivePerTenant) {
+    Objects.requireNonNull(token, "token");
+    if (maxLivePerTenant < 1) {
+      throw new IllegalArgumentException(
+          "maxLivePerTenant must be at least 1, was " + maxLivePerTenant);
+    }
+    if (token.tenant().isPresent()) {
+      long live = 0;
+      for (StoredToken t : tokens.values()) {
+        if (t.tenant().equals(token.tenant()) && t.usableAt(token.createdAt())) {
+          live++;
+        }
+      }
+      if (live >= maxLivePerTenant) {
+        return false;
+      }
+    }
+    insertToken(token);
+    return true;
   }
 
   @Override

@@ -100,13 +100,86 @@ public final class PostgresAdminStore implements AdminStore {
   @Override
   public void insertToken(StoredToken token) {
     Objects.requireNonNull(token, "token");
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement s =
+    try (Connection c = dataSource.getConnection()) {
+      insert(c, token);
+    } catch (SQLException e) {
+      throw insertFailure(token, e);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One transaction takes an advisory lock on the tenant's tokens, counts its live ones and
+   * inserts, so creations in any number of processes never pass the limit.
+   */
+  @Override
+  public boolean insertToken(StoredToken token, int maxLivePerTenant) {
+    Objects.requireNonNull(token, "token");
+    if (maxLivePerTenant < 1) {
+      throw new IllegalArgumentException(
+          "maxLivePerTenant must be at least 1, was " + maxLivePerTenant);
+    }
+    if (token.tenant().isEmpty()) {
+      insertToken(token);
+      return true;
+    }
+    String tenant = token.tenant().get();
+    try (Connection c = dataSource.getConnection()) {
+      boolean autoCommit = c.getAutoCommit();
+      c.setAutoCommit(false);
+      try {
+        try (PreparedStatement lock =
+            c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(? || ?))")) {
+          lock.setString(1, "hookline admin tokens of " + q + ": ");
+          lock.setString(2, tenant);
+          lock.execute();
+        }
+        try (PreparedStatement count =
             c.prepareStatement(
-                "INSERT INTO "
+                "SELECT count(*) FROM "
                     + q
-                    + ".admin_tokens (id, name, tenant, scopes, token_hash, created_at,"
-                    + " expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + ".admin_tokens WHERE tenant = ? AND revoked_at IS NULL"
+                    + " AND (expires_at IS NULL OR expires_at > ?)")) {
+          count.setString(1, tenant);
+          count.setTimestamp(2, Timestamp.from(token.createdAt()));
+          try (ResultSet rs = count.executeQuery()) {
+            rs.next();
+            if (rs.getLong(1) >= maxLivePerTenant) {
+              c.rollback();
+              return false;
+            }
+          }
+        }
+        insert(c, token);
+        c.commit();
+        return true;
+      } catch (SQLException | RuntimeException e) {
+        try {
+          c.rollback();
+        } catch (SQLException r) {
+          e.addSuppressed(r);
+        }
+        throw e;
+      } finally {
+        try {
+          c.setAutoCommit(autoCommit);
+        } catch (SQLException ignored) {
+          // the connection is broken; the pool discards it
+        }
+      }
+    } catch (SQLException e) {
+      throw insertFailure(token, e);
+    }
+  }
+
+  private void insert(Connection c, StoredToken token) throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "INSERT INTO "
+                + q
+                + ".admin_tokens (id, name, tenant, scopes, token_hash, created_at,"
+                + " expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
       s.setString(1, token.id());
       s.setString(2, token.name());
       s.setString(3, token.tenant().orElse(null));
@@ -118,15 +191,17 @@ public final class PostgresAdminStore implements AdminStore {
       setInstant(s, 7, token.expiresAt());
       setInstant(s, 8, token.revokedAt());
       s.executeUpdate();
-    } catch (SQLException e) {
-      if ("23505".equals(e.getSQLState())) {
-        throw new AdminStoreException(
-            AdminStoreException.Reason.DUPLICATE,
-            "a token with id " + token.id() + " or its hash exists",
-            e);
-      }
-      throw failure("insert a token", e);
     }
+  }
+
+  private static AdminStoreException insertFailure(StoredToken token, SQLException e) {
+    if ("23505".equals(e.getSQLState())) {
+      return new AdminStoreException(
+          AdminStoreException.Reason.DUPLICATE,
+          "a token with id " + token.id() + " or its hash exists",
+          e);
+    }
+    return failure("insert a token", e);
   }
 
   @Override

@@ -195,6 +195,98 @@ abstract class AdminStoreContract {
     }
   }
 
+  private static StoredToken live(String id, String tenant, Instant at, Optional<Instant> expires) {
+    return new StoredToken(
+        id,
+        "name " + id,
+        Optional.ofNullable(tenant),
+        Set.of(Scope.WEBHOOKS_READ),
+        UUID.randomUUID().toString().replace("-", "") + id,
+        at,
+        expires,
+        Optional.empty());
+  }
+
+  @Test
+  void theLiveTokenLimitRefusesPastItAndCountsNeitherRevokedNorExpiredNorOthers() {
+    AdminStore s = store();
+    Instant now = T0.plusSeconds(600);
+    s.insertToken(live("tok_l1", "acme", T0, Optional.empty()));
+    // expired at or before now: does not count
+    s.insertToken(live("tok_l2", "acme", T0, Optional.of(now)));
+    s.insertToken(live("tok_l3", "acme", T0, Optional.of(T0.plusSeconds(1))));
+    s.insertToken(live("tok_l4", "acme", T0, Optional.of(now.plusSeconds(1))));
+    assertTrue(s.revokeToken("tok_l4", T0.plusSeconds(2))); // revoked: does not count
+    assertTrue(s.insertToken(live("tok_l5", "acme", now, Optional.of(now.plusSeconds(60))), 3));
+    assertTrue(s.insertToken(live("tok_l6", "acme", now, Optional.empty()), 3));
+    // three live at now: tok_l1, tok_l5, tok_l6
+    assertFalse(s.insertToken(live("tok_l7", "acme", now, Optional.empty()), 3));
+    assertEquals(Optional.empty(), s.findToken("tok_l7"), "nothing written when refused");
+    // another tenant and the host are not affected
+    for (int i = 0; i < 3; i++) {
+      assertTrue(s.insertToken(live("tok_o" + i, "other", now, Optional.empty()), 3));
+      assertTrue(s.insertToken(live("tok_h" + i, null, now, Optional.empty()), 3));
+    }
+    assertTrue(s.insertToken(live("tok_h3", null, now, Optional.empty()), 3));
+    assertFalse(s.insertToken(live("tok_o3", "other", now, Optional.empty()), 3));
+    // revoking one makes room for exactly one
+    assertTrue(s.revokeToken("tok_l1", now));
+    assertTrue(s.insertToken(live("tok_l8", "acme", now, Optional.empty()), 3));
+    assertFalse(s.insertToken(live("tok_l9", "acme", now, Optional.empty()), 3));
+    // a token that expires later frees room once the insert time is past its expiry
+    assertTrue(
+        s.insertToken(live("tok_l10", "acme", now.plusSeconds(61), Optional.empty()), 3),
+        "tok_l5 expired at now + 60s");
+    // a duplicate is still a duplicate
+    StoredToken dup = live("tok_o0", "fresh", now, Optional.empty());
+    AdminStoreException e = assertThrows(AdminStoreException.class, () -> s.insertToken(dup, 3));
+    assertEquals(AdminStoreException.Reason.DUPLICATE, e.reason());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> s.insertToken(live("tok_z", "acme", now, Optional.empty()), 0));
+  }
+
+  @Test
+  void concurrentCreatesNeverPassTheLiveTokenLimit() throws Exception {
+    AdminStore s = store();
+    int threads = 8;
+    int perThread = 4;
+    int limit = 5;
+    CyclicBarrier start = new CyclicBarrier(threads);
+    AtomicInteger stored = new AtomicInteger();
+    AtomicInteger refused = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> workers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        workers.add(
+            pool.submit(
+                () -> {
+                  start.await(30, TimeUnit.SECONDS);
+                  for (int i = 0; i < perThread; i++) {
+                    if (s.insertToken(
+                        live("tok_race_" + thread + "_" + i, "acme", T0, Optional.empty()),
+                        limit)) {
+                      stored.incrementAndGet();
+                    } else {
+                      refused.incrementAndGet();
+                    }
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> w : workers) {
+        w.get(120, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(limit, stored.get(), "exactly the limit stored");
+    assertEquals(threads * perThread - limit, refused.get());
+    assertEquals(limit, s.listTokens(Optional.of("acme"), Optional.empty(), 100).size());
+  }
+
   @Test
   void theAuditLogListsNewestFirstByTenantBeforeASequence() {
     AdminStore s = store();

@@ -38,6 +38,9 @@ public final class AdminApi {
   /** The default largest request body: 64 KiB. */
   public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
+  /** The default of {@link Builder#maxTokensPerTenant}: 100. */
+  public static final int DEFAULT_MAX_TOKENS_PER_TENANT = 100;
+
   private final AdminService service;
   private final AdminSettings settings;
 
@@ -75,6 +78,8 @@ public final class AdminApi {
    * @param expiresAt when it stops working; empty for never
    * @return the token
    * @throws IllegalArgumentException if the name or tenant is malformed, or no scope is given
+   * @throws IllegalStateException if the tenant already has {@link Builder#maxTokensPerTenant} live
+   *     tokens (neither revoked nor expired); nothing was written: revoke one first
    */
   public IssuedToken issueToken(
       String name, Optional<String> tenant, Set<Scope> scopes, Optional<Instant> expiresAt) {
@@ -140,6 +145,7 @@ public final class AdminApi {
     private Duration redeliveryWindow = Duration.ofMinutes(1);
     private Duration recoverPace = Duration.ofMillis(200);
     private Duration idempotencyRetention = Duration.ofHours(24);
+    private int maxTokensPerTenant = DEFAULT_MAX_TOKENS_PER_TENANT;
 
     private Builder() {}
 
@@ -314,6 +320,27 @@ public final class AdminApi {
     }
 
     /**
+     * Sets how many live tokens (neither revoked nor expired) one tenant may have. Past it {@code
+     * POST /tokens} for that tenant is answered 409 ({@code .../problems/token-limit}) and {@link
+     * AdminApi#issueToken} throws {@link IllegalStateException}, until one is revoked or expires.
+     * Host-level tokens (no tenant) are not limited. The {@link AdminStore} counts and inserts
+     * atomically (both built-in stores do), so concurrent creations never pass it. Default {@value
+     * AdminApi#DEFAULT_MAX_TOKENS_PER_TENANT}.
+     *
+     * @param max the limit, 1 to 100,000
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder maxTokensPerTenant(int max) {
+      if (max < 1 || max > 100_000) {
+        throw new IllegalArgumentException(
+            "maxTokensPerTenant must be between 1 and 100,000, was " + max);
+      }
+      this.maxTokensPerTenant = max;
+      return this;
+    }
+
+    /**
      * Returns the API.
      *
      * @return the API
@@ -347,7 +374,8 @@ public final class AdminApi {
               maxRedeliveries,
               redeliveryWindow,
               recoverPace,
-              idempotencyRetention));
+              idempotencyRetention,
+              maxTokensPerTenant));
     }
 
     private static String normalize(String path, boolean trailingSlash) {

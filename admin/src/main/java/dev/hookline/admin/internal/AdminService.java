@@ -114,7 +114,9 @@ public final class AdminService {
     this.registry = settings.registry();
     this.dispatcher = settings.dispatcher();
     this.page = new StaticFiles(settings.pagePath(), settings.basePath());
-    this.tokens = new TokenService(settings.store(), settings.clock(), settings.random());
+    this.tokens =
+        new TokenService(
+            settings.store(), settings.clock(), settings.random(), settings.maxTokensPerTenant());
     this.authFailures =
         new RateLimiter(settings.maxAuthFailures(), settings.authFailureWindow(), settings.clock());
     this.redeliveries =
@@ -1170,7 +1172,12 @@ public final class AdminService {
     if (!violations.isEmpty() || name.isEmpty()) {
       throw Problem.validation("the token is not valid", violations);
     }
-    IssuedToken issued = tokens.issue(name.get(), tenant, scopes, expires);
+    IssuedToken issued;
+    try {
+      issued = tokens.issue(name.get(), tenant, scopes, expires);
+    } catch (TokenLimitException e) {
+      throw Problem.conflict("token-limit", String.valueOf(e.getMessage()));
+    }
     StoredToken stored = settings.store().findToken(issued.id()).orElseThrow();
     List<String> fields = new ArrayList<>();
     body.fieldNames().forEachRemaining(fields::add);

@@ -25,4 +25,5 @@ public record AdminSettings(
     int maxRedeliveries,
     Duration redeliveryWindow,
     Duration recoverPace,
-    Duration idempotencyRetention) {}
+    Duration idempotencyRetention,
+    int maxTokensPerTenant) {}

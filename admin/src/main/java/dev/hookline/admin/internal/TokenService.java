@@ -33,11 +33,13 @@ public final class TokenService {
   private final AdminStore store;
   private final Clock clock;
   private final SecureRandom random;
+  private final int maxTokensPerTenant;
 
-  TokenService(AdminStore store, Clock clock, SecureRandom random) {
+  TokenService(AdminStore store, Clock clock, SecureRandom random, int maxTokensPerTenant) {
     this.store = store;
     this.clock = clock;
     this.random = random;
+    this.maxTokensPerTenant = maxTokensPerTenant;
   }
 
   /** Makes a token; see {@code AdminApi.issueToken}. */
@@ -70,9 +72,12 @@ public final class TokenService {
     byte[] idBytes = new byte[12];
     random.nextBytes(idBytes);
     String id = "tok_" + HexFormat.of().formatHex(idBytes);
-    store.insertToken(
+    StoredToken token =
         new StoredToken(
-            id, name, tenant, scopes, hash(value), clock.instant(), expiresAt, Optional.empty()));
+            id, name, tenant, scopes, hash(value), clock.instant(), expiresAt, Optional.empty());
+    if (!store.insertToken(token, maxTokensPerTenant)) {
+      throw new TokenLimitException(tenant.orElseThrow(), maxTokensPerTenant);
+    }
     return new IssuedToken(id, Secret.of(value));
   }
 

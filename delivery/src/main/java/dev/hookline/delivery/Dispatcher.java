@@ -1188,8 +1188,10 @@ public final class Dispatcher implements AutoCloseable {
     /**
      * Sets how many deliveries the webhooks of one tenant may hold at once, together: attempts
      * running and deliveries claimed and waiting behind their endpoints' slots (up to 8 per slot).
-     * A tenant at its limit gets no more until one of its deliveries is recorded; the other
-     * tenants' webhooks, and webhooks without a tenant (the host's own), go on. This keeps one
+     * A tenant at its limit gets no more until one of its deliveries lets go of its share: as its
+     * exchange with the endpoint ends (before the outcome is written to the Store), or as it is
+     * handed back to the Store unsent. The other tenants' webhooks, and webhooks without a tenant
+     * (the host's own), go on. This keeps one
      * tenant whose many webhooks point at slow or dead endpoints from taking every worker.
      *
      * @param limit 1 to 10,000; default a quarter of {@link #workers} (250 of the default 1,000),

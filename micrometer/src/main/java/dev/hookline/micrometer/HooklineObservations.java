@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.observation.NullObservation;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import java.util.ArrayList;
@@ -43,6 +44,13 @@ import org.jspecify.annotations.Nullable;
  * tenant's meters with its last webhook: those tagged {@code tenant} with it among the counters
  * here and the attempts' timers (named as the observation, and the long task timer {@code
  * .active}), never the application's own.
+ *
+ * <p>An attempt's observation has no parent, so with micrometer-tracing each attempt starts its own
+ * trace: an observation current on the worker thread (carried there by an executor that propagates
+ * the submitter's, for an attempt handed off at publish the publishing request's) is set aside, as
+ * context-propagation clears a thread, while the attempt runs and is current again after it. The
+ * publish context kept with the delivery is {@code context.request().publishContext()}, for a
+ * handler that links the attempt to it.
  *
  * <p>Thread-safe. The observation is opened and closed on the worker thread that makes the attempt
  * (see {@link AttemptObserver}), so a tracing handler's span is current while the request is sent.
@@ -123,16 +131,30 @@ public final class HooklineObservations
     AttemptObservationContext context = new AttemptObservationContext(request);
     Observation observation =
         Observation.createNotStarted(custom, defaults, () -> context, observations);
+    // An attempt has no parent: an observation current here was carried in by a worker executor
+    // that propagates the submitter's (context-propagation's ContextExecutorService), and for an
+    // attempt handed off at publish that is the publishing request's, whose trace the attempt's
+    // span would join. The attempt starts its own; the publish context kept with the delivery
+    // (AttemptRequest.publishContext) is what it relates to.
+    observation.parentObservation(null);
     // An application's handler may throw: Micrometer does not catch it. Whatever failed, the
     // observation is stopped (or the meter handler's long task timer counts the attempt as running
     // for ever) and the thread's current scope is put back (or the observation stays current on
     // the worker thread, the parent of every later attempt there).
     Observation.@Nullable Scope outer = observations.getCurrentObservationScope();
+    Observation.@Nullable Scope cleared = null;
     Observation.Scope scope;
     try {
+      if (outer != null && !outer.isNoop() && !observation.isNoop()) {
+        // Set aside what is current, telling the handlers, as context-propagation clears a thread:
+        // a tracing handler's current span (made current by the carried scope) is what it parents
+        // a span on when the observation has no parent.
+        cleared = new NullObservation(observations).start().openScope();
+      }
       observation.start();
       scope = observation.openScope();
     } catch (RuntimeException | Error e) {
+      closeQuietly(cleared, e);
       restoreScope(outer);
       try {
         observation.stop();
@@ -141,6 +163,7 @@ public final class HooklineObservations
       }
       throw e;
     }
+    Observation.@Nullable Scope aside = cleared;
     if (!tagged && context.getLowCardinalityKeyValue(WEBHOOK_ID) != null) {
       // A global convention of the application's tags the webhook: one not known at build time.
       tagged = true;
@@ -158,9 +181,15 @@ public final class HooklineObservations
         scope.close();
       } catch (RuntimeException | Error e) {
         failure = e;
-      } finally {
-        restoreScope(outer);
       }
+      if (aside != null) {
+        try {
+          aside.close(); // the carried observation, and a tracing handler's span, current again
+        } catch (RuntimeException | Error e) {
+          failure = keep(failure, e);
+        }
+      }
+      restoreScope(outer);
       try {
         observation.stop();
       } catch (RuntimeException | Error e) {
@@ -176,6 +205,18 @@ public final class HooklineObservations
         throw unchecked(failure); // logged by the dispatcher
       }
     };
+  }
+
+  /** Closes the scope that set aside the current observation, after {@code e}. */
+  private static void closeQuietly(Observation.@Nullable Scope cleared, Throwable e) {
+    if (cleared == null) {
+      return;
+    }
+    try {
+      cleared.close();
+    } catch (RuntimeException | Error closeFailed) {
+      e.addSuppressed(closeFailed);
+    }
   }
 
   /** Puts back the thread's current scope, if a handler's failure left another one current. */

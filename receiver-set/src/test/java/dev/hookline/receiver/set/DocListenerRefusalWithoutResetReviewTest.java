@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * same in the fifth review round ({@code RefusalWithoutResetReviewTest}).
  */
 class DocListenerRefusalWithoutResetReviewTest {
-  private static final int ROUNDS = 40;
+  private static final int ROUNDS = 100;
 
   private HttpServer server;
   private ExecutorService executor;

@@ -719,7 +719,9 @@ public final class Dispatcher implements AutoCloseable {
   /**
    * Attempts every delivery due by the dispatcher's clock, and returns when those attempts (and any
    * that became due meanwhile) are recorded. For tests with a manual clock, and for hosts that
-   * drive delivery from their own scheduler.
+   * drive delivery from their own scheduler. Called from a callback of this dispatcher (a {@link
+   * DeliveryListener}), it does not wait for the attempt it was called from, which cannot end
+   * before it returns.
    *
    * @return how many attempts were started
    * @throws IllegalStateException if the dispatcher is closed
@@ -730,7 +732,7 @@ public final class Dispatcher implements AutoCloseable {
     long before = claims.attemptsStarted();
     while (!claims.closing()) {
       int claimed = claims.pump();
-      if (claimed == 0 && claims.busy() == 0) {
+      if (claimed == 0 && claims.idle()) {
         break;
       }
       if (!claims.awaitIdle(Duration.ofDays(1))) {
@@ -794,6 +796,18 @@ public final class Dispatcher implements AutoCloseable {
    * the Store, and stops every thread the dispatcher started (on JDK 17, the selector thread of the
    * HTTP client it made for itself ends once this dispatcher is no longer referenced: that JDK's
    * {@code HttpClient} has no {@code close()}). Caller-owned resources stay open. Idempotent.
+   *
+   * <p>May be called from a callback of this dispatcher, such as a {@link DeliveryListener} or an
+   * {@link AttemptObserver} ("stop sending when this happens"). It never waits for the attempt it
+   * was called from, which cannot end before it returns: it stops claiming, waits up to the
+   * shutdown timeout for the other attempts in flight (not for successes only waiting for the
+   * Store's answer, which the calling thread may be the one to give), cuts off those still running,
+   * and returns; the calling thread's worker ends once the callback returns. The calling attempt is
+   * not lost: a listener is told only after its outcome is recorded; an observer's scope may be
+   * told a success before it is recorded, and it is recorded on the calling thread once the
+   * callback returns (the Store stays open); and an attempt whose observer's {@code beforeAttempt}
+   * closed the dispatcher sends nothing and hands its delivery back to the Store, to be sent by the
+   * next dispatcher that claims it.
    */
   @Override
   public void close() {

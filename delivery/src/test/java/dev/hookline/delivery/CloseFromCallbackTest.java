@@ -207,8 +207,7 @@ class CloseFromCallbackTest {
 
   @ParameterizedTest(name = "virtual threads {0}")
   @ValueSource(booleans = {true, false})
-  void closeInAListenerCutsOffTheOthersAtTheTimeoutButNotItself(boolean virtual)
-      throws Exception {
+  void closeInAListenerCutsOffTheOthersAtTheTimeoutButNotItself(boolean virtual) throws Exception {
     try (RecordingReceiver never = RecordingReceiver.start()) {
       h.receiving(receiver.url("/fast"), null, UserEvents.CREATED);
       Webhook deadHook = h.receiving(never.url("/never"), null, UserEvents.UPDATED);
@@ -224,10 +223,7 @@ class CloseFromCallbackTest {
             }
           };
       Dispatcher d =
-          dispatcher(virtual)
-              .shutdownTimeout(Duration.ofMillis(300))
-              .listener(stopOnFast)
-              .build();
+          dispatcher(virtual).shutdownTimeout(Duration.ofMillis(300)).listener(stopOnFast).build();
       ref.set(d);
       d.start();
       never.hold();
@@ -281,9 +277,35 @@ class CloseFromCallbackTest {
     awaitOwnThreadsGone();
   }
 
+  @ParameterizedTest(name = "virtual threads {0}")
+  @ValueSource(booleans = {true, false})
+  void closeInAnObserversAfterAttemptReturnsPromptlyAndTheSuccessIsStillRecorded(boolean virtual)
+      throws Exception {
+    h.receiving(receiver.url("/hook"), null, UserEvents.CREATED);
+    AtomicReference<Dispatcher> ref = new AtomicReference<>();
+    CompletableFuture<Closed> closed = new CompletableFuture<>();
+    AttemptObserver stopAfter = request -> result -> closeAndReport(ref, closed);
+    Dispatcher d = dispatcher(virtual).attemptObserver(stopAfter).build();
+    ref.set(d);
+    d.start();
+    Event e = h.event(UserEvents.CREATED);
+    d.publish(e);
+
+    Closed c = closed.get(BOUND_SECONDS, TimeUnit.SECONDS);
+    assertTrue(c.millis() < 5_000, "close() from afterAttempt took " + c.millis() + " ms");
+    // The scope is told a success before the Store records it: recorded once the callback returns.
+    Poll.until(
+        Duration.ofSeconds(BOUND_SECONDS),
+        () -> h.only(e.id()).state() == DeliveryState.SUCCEEDED,
+        () -> "the success is recorded: " + h.only(e.id()));
+    assertEquals(1, h.only(e.id()).attemptCount());
+    assertEquals(1, receiver.requests().size());
+    awaitOwnThreadsGone();
+  }
+
   /**
-   * A Store that answers successes later (as PostgreSQL's grouped write does) tells the listener
-   * on the thread that recorded the outcome; close() there must not wait for that outcome, whose
+   * A Store that answers successes later (as PostgreSQL's grouped write does) tells the listener on
+   * the thread that recorded the outcome; close() there must not wait for that outcome, whose
    * attempt counts as running until the listener returns.
    */
   @Test
@@ -339,8 +361,8 @@ class CloseFromCallbackTest {
 
   /**
    * runDueNow() from a listener (a host that drives delivery itself, "send what is due now, too")
-   * waited a day for the attempt whose listener called it; while the caller's own runDueNow() waited
-   * for that attempt in turn.
+   * waited a day for the attempt whose listener called it; while the caller's own runDueNow()
+   * waited for that attempt in turn.
    */
   @Test
   void runDueNowInAListenerDoesNotWaitForItsOwnAttempt() throws Exception {

@@ -84,6 +84,21 @@ public final class AttemptRunner {
   /** Null when none is set: then no observation work at all is done. */
   private final @Nullable AttemptObserver observer;
 
+  /**
+   * What the claim loop is told of a successful outcome left with the Store to answer later (see
+   * {@link #run}).
+   */
+  public interface Answered {
+    /**
+     * The Store's answer arrived: the listener is told on the calling thread, until {@link
+     * #handled()}.
+     */
+    void arrived();
+
+    /** The answer was handled: the attempt is all done. */
+    void handled();
+  }
+
   private static final AttemptResult NOT_ATTEMPTED =
       new AttemptResult(
           AttemptResult.Outcome.NOT_ATTEMPTED,
@@ -138,7 +153,8 @@ public final class AttemptRunner {
    *     before the outcome is written to the Store, so the endpoint's slot can go to its next
    *     delivery while the outcome is recorded; not run when the attempt was not made, nor after a
    *     {@code 410 Gone} (the slot is freed once the webhook is disabled)
-   * @param answered run once, on the thread the Store answers on, if this returns true
+   * @param answered told once, on the thread the Store answers on, if this returns true: {@link
+   *     Answered#arrived()} before the listener is told, {@link Answered#handled()} after
    * @return true if a successful outcome was handed to the Store to be answered later ({@link
    *     Store#completeAsync}): {@code answered} then runs once it is answered (perhaps already),
    *     and the listener is told then, while the observer's scope (if any) was told {@code
@@ -150,7 +166,7 @@ public final class AttemptRunner {
       Webhook webhook,
       EndpointHealth.Permit permit,
       Runnable exchangeEnded,
-      Runnable answered) {
+      Answered answered) {
     Answer answer = new Answer(answered);
     AttemptObserver o = observer;
     if (o == null) {
@@ -183,7 +199,7 @@ public final class AttemptRunner {
    * then. {@code deferred} is read and written by the attempt's thread only.
    */
   private static final class Answer {
-    final Runnable answered;
+    final Answered answered;
     boolean deferred;
 
     /** The observer's scope, if any, until it was told the outcome. */
@@ -198,7 +214,7 @@ public final class AttemptRunner {
     /** Listener calls made while the scope was open, to make once it has ended. */
     @Nullable List<Consumer<DeliveryListener>> afterScope;
 
-    Answer(Runnable answered) {
+    Answer(Answered answered) {
       this.answered = answered;
     }
   }
@@ -303,6 +319,21 @@ public final class AttemptRunner {
       Answer answer) {
     Delivery d = cd.delivery();
     RetrySchedule schedule = scheduleFor(w);
+    if (ClaimLoop.stoppedHere()) {
+      // The dispatcher was closed from this very thread (the observer's beforeAttempt): close() did
+      // not wait for this attempt and has shut its threads down. Nothing has gone out, and nothing
+      // is sent now; the delivery goes back to the Store.
+      health.abandon(w.id(), permit);
+      Instant now = clock.instant();
+      release(cd.lease(), d.nextAttemptAt().orElse(now), now, d);
+      log.debug(
+          "dispatcher closing, attempt not made, delivery released: webhook={} event={}"
+              + " delivery={}",
+          w.id(),
+          d.event().id(),
+          d.id());
+      return NOT_ATTEMPTED;
+    }
     int number = d.attemptCount() + 1;
     Instant startedAt = clock.instant();
     SendOutcome outcome;
@@ -539,6 +570,7 @@ public final class AttemptRunner {
       try {
         answered.whenComplete(
             (done, failure) -> {
+              answer.answered.arrived();
               try {
                 if (failure != null) {
                   unrecorded(cd, unwrap(failure));
@@ -548,7 +580,7 @@ public final class AttemptRunner {
                   leaseLost(d);
                 }
               } finally {
-                answer.answered.run();
+                answer.answered.handled();
               }
             });
       } catch (RuntimeException e) {
@@ -556,7 +588,8 @@ public final class AttemptRunner {
         // the delivery stays in flight under its lease (sent again when it expires), as after a
         // failed record; nothing is released here, as the write may still land.
         unrecorded(cd, e);
-        answer.answered.run();
+        answer.answered.arrived();
+        answer.answered.handled();
       }
       answer.deferred = true; // only now: had anything failed before, the caller settles as usual
       return succeeded;

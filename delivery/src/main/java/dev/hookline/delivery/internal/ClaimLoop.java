@@ -10,6 +10,7 @@ import dev.hookline.spi.Store;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -26,6 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,7 +113,7 @@ public final class ClaimLoop {
   /**
    * Deliveries handed out and not done: claimed or waiting in an endpoint's queue, being attempted,
    * or attempted with their outcome still being recorded by the Store ({@link
-   * AttemptTask#answered}), though no thread waits on those. So at most {@link #workers} deliveries
+   * AttemptTask#handled}), though no thread waits on those. So at most {@link #workers} deliveries
    * are ever sent and not yet recorded.
    */
   private final AtomicInteger busy = new AtomicInteger();
@@ -126,6 +128,29 @@ public final class ClaimLoop {
 
   /** The strongest kind of round asked for and not yet run: WORKER, NEW_EVENTS or PROBE. */
   private final AtomicInteger probeRequested = new AtomicInteger();
+
+  /**
+   * The attempt the current thread runs, if it is a worker inside one: callbacks on it (a listener,
+   * an observer) may call close() or runDueNow(), which must not wait for that attempt.
+   */
+  private static final ThreadLocal<@Nullable AttemptTask> RUNNING_HERE = new ThreadLocal<>();
+
+  /**
+   * The deferred attempts whose Store answer the current thread is handling (the listener is told
+   * there): each counts as busy until its callback returns, so a close() it calls must not wait for
+   * it. A list, as one thread may answer for several loops' attempts, nested (a PostgreSQL worker
+   * leading a grouped write answers other workers' outcomes, of other dispatchers too).
+   */
+  private static final ThreadLocal<@Nullable ArrayList<AttemptTask>> ANSWERING_HERE =
+      new ThreadLocal<>();
+
+  /**
+   * Deferred attempts whose thread has returned and whose Store answer has not arrived: nothing but
+   * the Store (on PostgreSQL, the worker leading the grouped write, perhaps the one waiting in
+   * close()) settles them, so a close() or runDueNow() called back on a dispatcher thread does not
+   * wait for them (see awaitIdle).
+   */
+  private final AtomicInteger awaitingAnswer = new AtomicInteger();
 
   private final ReentrantLock idleLock = new ReentrantLock();
   private final Condition idle = idleLock.newCondition();
@@ -175,9 +200,29 @@ public final class ClaimLoop {
     return started.compareAndSet(false, true);
   }
 
-  /** Stops claiming for good: no round claims anything from now on. */
+  /**
+   * Stops claiming for good: no round claims anything from now on. Called back from inside an
+   * attempt (an observer's {@code beforeAttempt} closing the dispatcher), that attempt sends
+   * nothing either: see {@link #stoppedHere()}.
+   */
   public void stopClaiming() {
     closing = true;
+    AttemptTask mine = RUNNING_HERE.get();
+    if (mine != null && mine.loop() == this) {
+      mine.stoppedHere = true;
+    }
+  }
+
+  /**
+   * Whether the attempt running on the calling thread stopped its claim loop (its observer closed
+   * the dispatcher): it must not send now, as close() did not wait for it (it cannot wait for
+   * itself) and has shut the HTTP client's threads down.
+   *
+   * @return true if the calling thread runs an attempt whose own thread stopped claiming
+   */
+  static boolean stoppedHere() {
+    AttemptTask mine = RUNNING_HERE.get();
+    return mine != null && mine.stoppedHere;
   }
 
   /**
@@ -218,8 +263,11 @@ public final class ClaimLoop {
    * one is interrupted, and an exchange cut off that way releases its delivery.
    */
   public void cancelRunning() {
+    AttemptTask mine = RUNNING_HERE.get(); // close() called back from inside this attempt
     for (AttemptTask t : active) {
-      t.cancel(true);
+      if (t != mine) {
+        t.cancel(true);
+      }
     }
   }
 
@@ -821,7 +869,7 @@ public final class ClaimLoop {
   // ---------------------------------------------------------------- attempts
 
   /** One attempt on a worker thread; cleans up exactly once, whether it ran or was cancelled. */
-  private final class AttemptTask extends FutureTask<Void> {
+  private final class AttemptTask extends FutureTask<Void> implements AttemptRunner.Answered {
     private final ClaimedDelivery claimed;
     private final EndpointSlots<ClaimedDelivery>.Endpoint endpoint;
     private final EndpointHealth.Permit permit;
@@ -836,9 +884,16 @@ public final class ClaimLoop {
      */
     private volatile boolean deferred;
 
+    /** Phase bits of a deferred attempt, for {@link #awaitingAnswer}. */
+    private static final int THREAD_DONE = 1;
+
+    private static final int ANSWER_ARRIVED = 2;
+
+    private final AtomicInteger phase = new AtomicInteger();
+
     /**
      * What a deferred attempt still waits for before it stops counting as busy: the Store's answer
-     * ({@link #answered}) and the attempt's own thread returning ({@link #finishedDeferred}).
+     * ({@link #handled}) and the attempt's own thread returning ({@link #finishedDeferred}).
      * Whichever comes last settles, so {@code runDueNow} and {@code close} return only once every
      * attempt is recorded and its thread is done with it.
      */
@@ -888,11 +943,38 @@ public final class ClaimLoop {
       }
     }
 
+    ClaimLoop loop() {
+      return ClaimLoop.this;
+    }
+
     /**
-     * The Store answered the outcome this attempt left with it (on the Store's thread, perhaps
-     * before the attempt's thread returned): see {@link #toSettle}.
+     * The Store's answer to the outcome this attempt left with it arrived (on the Store's thread,
+     * perhaps before the attempt's thread returned): the listener is told on the calling thread
+     * until {@link #handled}.
      */
-    void answered() {
+    @Override
+    public void arrived() {
+      ArrayList<AttemptTask> here = ANSWERING_HERE.get();
+      if (here == null) {
+        here = new ArrayList<>(2);
+        ANSWERING_HERE.set(here);
+      }
+      here.add(this);
+      if ((phase.getAndUpdate(p -> p | ANSWER_ARRIVED) & THREAD_DONE) != 0) {
+        awaitingAnswer.decrementAndGet();
+      }
+    }
+
+    /** The answer was handled: see {@link #toSettle}. */
+    @Override
+    public void handled() {
+      ArrayList<AttemptTask> here = ANSWERING_HERE.get();
+      if (here != null) {
+        here.remove(this);
+        if (here.isEmpty()) {
+          ANSWERING_HERE.remove();
+        }
+      }
       if (toSettle.decrementAndGet() == 0) {
         settle(true);
       }
@@ -900,6 +982,10 @@ public final class ClaimLoop {
 
     /** The attempt's thread returned from a deferred attempt: see {@link #toSettle}. */
     void finishedDeferred() {
+      if ((phase.getAndUpdate(p -> p | THREAD_DONE) & ANSWER_ARRIVED) == 0) {
+        awaitingAnswer.incrementAndGet();
+        wakeIdleWaiters();
+      }
       if (toSettle.decrementAndGet() == 0) {
         settle(false);
       }
@@ -922,6 +1008,12 @@ public final class ClaimLoop {
 
     /** Set before cancelling when the worker executor refused the task. */
     boolean rejected;
+
+    /**
+     * Set by this attempt's own thread when it stopped claiming: see {@link
+     * ClaimLoop#stoppedHere()}.
+     */
+    boolean stoppedHere;
 
     @Override
     protected void done() {
@@ -963,6 +1055,7 @@ public final class ClaimLoop {
       if (!t.takeOwnership()) {
         return;
       }
+      RUNNING_HERE.set(t);
       try {
         // It may have waited in the worker executor's queue (a caller's executor with fewer threads
         // than workers): once its lease has run out, another claim may hold the delivery; and with
@@ -1006,8 +1099,9 @@ public final class ClaimLoop {
                 current.version() > webhook.version() ? current : webhook,
                 permit,
                 t::freeSlot,
-                t::answered);
+                t);
       } finally {
+        RUNNING_HERE.remove();
         t.finish();
       }
     }
@@ -1070,17 +1164,58 @@ public final class ClaimLoop {
   // ---------------------------------------------------------------- waiting
 
   /**
-   * Waits until no attempt runs.
+   * How many of this loop's deliveries the calling thread holds: the attempt it runs (a callback on
+   * a worker thread), and the Store answers it is handling (a listener told on the Store's thread).
+   * A wait for idle on this thread cannot wait for them: they end only once it returns.
+   */
+  private int heldHere() {
+    int held = 0;
+    AttemptTask running = RUNNING_HERE.get();
+    if (running != null && running.loop() == this) {
+      held++;
+    }
+    ArrayList<AttemptTask> answering = ANSWERING_HERE.get();
+    if (answering != null) {
+      for (AttemptTask t : answering) {
+        // Not twice for an answer told on the attempt's own thread (a stage completed meanwhile).
+        if (t.loop() == this && t != running) {
+          held++;
+        }
+      }
+    }
+    return held;
+  }
+
+  /**
+   * Whether no attempt runs, but those the calling thread cannot wait for: on a thread that holds
+   * none ({@link #heldHere}), whether none runs at all and every outcome is recorded; on a thread
+   * called back from inside an attempt or a Store answer, whether the other attempts have ended,
+   * their outcomes recorded or left with the Store (the thread may be the one that answers them).
+   *
+   * @return true if idle, as far as the calling thread can wait for
+   */
+  public boolean idle() {
+    return idle(heldHere());
+  }
+
+  private boolean idle(int held) {
+    return held == 0 ? busy.get() <= 0 : busy.get() - awaitingAnswer.get() <= held;
+  }
+
+  /**
+   * Waits until {@link #idle()}: until no attempt runs, or, on a thread called back from inside an
+   * attempt or a Store answer (a listener or observer), until no other attempt runs.
    *
    * @param max how long to wait at most
-   * @return true if none runs; false on timeout or interrupt (the interrupt is kept)
+   * @return true if idle; false on timeout or interrupt (the interrupt is kept)
    */
   public boolean awaitIdle(Duration max) {
     long nanos = max.toNanos();
+    int held = heldHere();
     idleWaiters.incrementAndGet(); // before reading busy: see finished()
     idleLock.lock();
     try {
-      while (busy.get() > 0) {
+      while (!idle(held)) {
         if (nanos <= 0) {
           return false;
         }

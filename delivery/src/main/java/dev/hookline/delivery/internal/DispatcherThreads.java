@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -63,6 +64,17 @@ public final class DispatcherThreads {
   static final Duration SWEEPER_KEEP_ALIVE = Duration.ofSeconds(10);
 
   /**
+   * The mark of the executor the current thread belongs to, if it is one of a dispatcher's own
+   * worker or scheduler threads: {@link #shutdown()} called on such a thread (close() from a
+   * listener or an observer) cannot wait for that executor to terminate, as it never will while the
+   * caller waits.
+   */
+  private static final ThreadLocal<@Nullable Object> EXECUTOR_HERE = new ThreadLocal<>();
+
+  private final Object workerMark = new Object();
+  private final Object schedulerMark = new Object();
+
+  /**
    * Creates the threads (and the HTTP client) the caller did not pass in.
    *
    * @param callerClient the caller's HTTP client, or null to create one
@@ -100,7 +112,9 @@ public final class DispatcherThreads {
     } else {
       ExecutorService pool = null;
       if (virtualThreads) {
-        pool = Threads.virtualPerTask("hookline-delivery-worker").orElse(null);
+        pool =
+            Threads.virtualPerTask("hookline-delivery-worker", f -> marking(f, workerMark))
+                .orElse(null);
         onVirtual = pool != null;
         if (pool == null) {
           log.debug("virtual threads are not available in this JVM; using platform worker threads");
@@ -113,7 +127,7 @@ public final class DispatcherThreads {
                   CORE_WORKERS,
                   workers,
                   IDLE_WORKER_KEEP_ALIVE.toNanos(),
-                  Threads.named("hookline-delivery-worker"));
+                  marking(Threads.named("hookline-delivery-worker"), workerMark));
       this.workerPool = owned;
       this.ownedWorkerPool = owned;
     }
@@ -123,7 +137,8 @@ public final class DispatcherThreads {
       this.ownsScheduler = false;
     } else {
       this.scheduler =
-          Executors.newSingleThreadScheduledExecutor(Threads.named("hookline-dispatcher"));
+          Executors.newSingleThreadScheduledExecutor(
+              marking(Threads.named("hookline-dispatcher"), schedulerMark));
       this.ownsScheduler = true;
     }
   }
@@ -174,19 +189,44 @@ public final class DispatcherThreads {
     return bodySweeper;
   }
 
+  /** Makes the threads of {@code factory} carry {@code mark} (see {@link #EXECUTOR_HERE}). */
+  private static ThreadFactory marking(ThreadFactory factory, Object mark) {
+    return r ->
+        factory.newThread(
+            () -> {
+              EXECUTOR_HERE.set(mark);
+              r.run();
+            });
+  }
+
+  private static boolean onThreadOf(Object mark) {
+    return EXECUTOR_HERE.get() == mark;
+  }
+
   /**
    * Stops the worker pool (letting queued tasks run), then what was created here: the scheduler,
-   * the body-deadline sweep's thread, the HTTP client and its executor. Waits up to 15 s for each.
+   * the body-deadline sweep's thread, the HTTP client and its executor. Waits up to 15 s for each,
+   * but for the executor the calling thread belongs to (a close() called back on a worker or on the
+   * scheduler thread): that one is shut down, and its threads end once their tasks, the caller's
+   * among them, return.
    */
   public void shutdown() {
     ExecutorService owned = ownedWorkerPool;
     if (owned != null) {
       owned.shutdown();
-      awaitTermination(owned);
+      if (!onThreadOf(workerMark)) {
+        awaitTermination(owned);
+      }
     }
     if (ownsScheduler) {
-      scheduler.shutdownNow();
-      awaitTermination(scheduler);
+      if (onThreadOf(schedulerMark)) {
+        // Not shutdownNow(): it would interrupt the calling thread. The periodic tasks were
+        // cancelled already, and a delayed one still due finds the dispatcher closed.
+        scheduler.shutdown();
+      } else {
+        scheduler.shutdownNow();
+        awaitTermination(scheduler);
+      }
     }
     bodySweeper.shutdownNow();
     awaitTermination(bodySweeper);

@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 
 /** Thread factories and executors for the threads a dispatcher owns. Stateless. */
 public final class Threads {
@@ -45,9 +46,11 @@ public final class Threads {
    * Looked up reflectively so the library still compiles for and runs on Java 17.
    *
    * @param prefix the thread name prefix
+   * @param wrap wraps the factory of virtual threads (to run code on each thread first, say)
    * @return the executor, if this JVM has virtual threads
    */
-  public static Optional<ExecutorService> virtualPerTask(String prefix) {
+  public static Optional<ExecutorService> virtualPerTask(
+      String prefix, UnaryOperator<ThreadFactory> wrap) {
     try {
       Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
       Class<?> builderType = Class.forName("java.lang.Thread$Builder");
@@ -55,7 +58,7 @@ public final class Threads {
       builder = name.invoke(builder, prefix + "-", 1L);
       ThreadFactory factory = (ThreadFactory) builderType.getMethod("factory").invoke(builder);
       Method perTask = Executors.class.getMethod("newThreadPerTaskExecutor", ThreadFactory.class);
-      return Optional.of((ExecutorService) perTask.invoke(null, factory));
+      return Optional.of((ExecutorService) perTask.invoke(null, wrap.apply(factory)));
     } catch (ReflectiveOperationException | ClassCastException e) {
       return Optional.empty();
     }

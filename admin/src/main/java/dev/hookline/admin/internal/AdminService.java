@@ -1150,12 +1150,26 @@ public final class AdminService {
       violations.add(new Violation("expires_at", "is not in the future", "a future time"));
     }
     // A token never makes one that outlives it: without expires_at the new token ends with the
-    // one making it; a later expires_at is refused.
-    Optional<Instant> parentExpiry =
-        c.principal
-            .tokenId()
-            .flatMap(id -> settings.store().findToken(id))
-            .flatMap(StoredToken::expiresAt);
+    // one making it; a later expires_at is refused. The maker is read again: revoked since it
+    // authenticated, and its row deleted (a store keeps a tenant's newest dead tokens only), its
+    // expiry would be unknown, and the new token would have none.
+    Optional<Instant> parentExpiry;
+    if (c.bearerToken && c.principal.tokenId().isPresent()) {
+      parentExpiry =
+          settings
+              .store()
+              .findToken(c.principal.tokenId().get())
+              .filter(t -> t.usableAt(settings.clock().instant()))
+              .orElseThrow(() -> Problem.unauthorized("the token is not valid, expired or revoked"))
+              .expiresAt();
+    } else {
+      // a host Authenticator's principal: a token id it names, if any, is only looked up
+      parentExpiry =
+          c.principal
+              .tokenId()
+              .flatMap(id -> settings.store().findToken(id))
+              .flatMap(StoredToken::expiresAt);
+    }
     boolean expiryDefaulted = false;
     if (parentExpiry.isPresent()) {
       if (expires.isEmpty()) {

@@ -14,7 +14,7 @@ import java.util.OptionalLong;
  */
 public interface AdminStore {
   /**
-   * Stores a new token.
+   * Stores a new token as given, checking no limit and deleting nothing.
    *
    * @param token the token's metadata and hash
    * @throws AdminStoreException if a token with that id or hash exists ({@code DUPLICATE})
@@ -28,9 +28,17 @@ public interface AdminStore {
    * built-in stores count and insert in one atomic step, so concurrent creations, in any number of
    * processes, never take a tenant past the limit.
    *
+   * <p>Only live tokens are limited, so the built-in stores also bound the dead ones: in the same
+   * atomic step as a successful insert they delete the dead tokens (revoked, or expired at the new
+   * token's {@code createdAt}) of its tenant, or of the host for a host-level token, past the
+   * newest 100 by when they died (revocation or expiry, whichever came first), leaving the new
+   * token. A deleted token is found neither by id nor by hash, so it still fails authentication;
+   * the audit log keeps its entries. A refused insert deletes nothing.
+   *
    * <p>The default counts with {@link #listTokens} and then calls {@link
    * #insertToken(StoredToken)}: it is <b>not atomic</b>, so concurrent creations may pass the limit
-   * by their number. A store that can do both atomically overrides it.
+   * by their number, and it deletes no dead token (this interface has no deletion), so such a store
+   * keeps them all. A store that can do both atomically overrides it.
    *
    * @param token the token's metadata and hash
    * @param maxLivePerTenant the most live tokens one tenant may have, at least 1

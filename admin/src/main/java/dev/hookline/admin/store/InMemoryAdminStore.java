@@ -16,7 +16,9 @@ import java.util.TreeMap;
 
 /**
  * An {@link AdminStore} in memory: for tests, development and single-instance hosts that accept
- * losing tokens and the audit log on restart. Keeps the newest 100,000 audit entries.
+ * losing tokens and the audit log on restart. Keeps the newest 100,000 audit entries, and per
+ * tenant (and for the host) the newest 100 revoked or expired tokens (see {@link
+ * AdminStore#insertToken(StoredToken, int)}).
  *
  * <p>Thread-safe (every method synchronizes on the store).
  */
@@ -25,8 +27,8 @@ public final class InMemoryAdminStore implements AdminStore {
 
   /**
    * Token ids by hash: a token is looked up by its hash on every request, under this store's lock,
-   * and revoked and expired tokens are kept (only live ones are limited), so a scan of them all
-   * would slow every tenant.
+   * and a tenant may hold up to its live limit and {@link DeadTokens#KEPT} dead tokens, so a scan
+   * of them all would slow every tenant.
    */
   private final Map<String, String> idsByHash = new HashMap<>();
 
@@ -60,7 +62,8 @@ public final class InMemoryAdminStore implements AdminStore {
   /**
    * {@inheritDoc}
    *
-   * <p>Atomic: the count and the insert hold this store's lock.
+   * <p>Atomic: the count, the insert and the deletion of the tenant's (or the host's) dead tokens
+   * past the newest 100 hold this store's lock.
    */
   @Override
   public synchronized boolean insertToken(StoredToken token, int maxLivePerTenant) {
@@ -69,18 +72,28 @@ public final class InMemoryAdminStore implements AdminStore {
       throw new IllegalArgumentException(
           "maxLivePerTenant must be at least 1, was " + maxLivePerTenant);
     }
-    if (token.tenant().isPresent()) {
-      long live = 0;
-      for (StoredToken t : tokens.values()) {
-        if (t.tenant().equals(token.tenant()) && t.usableAt(token.createdAt())) {
+    long live = 0;
+    List<StoredToken> dead = new ArrayList<>();
+    for (StoredToken t : tokens.values()) {
+      if (t.tenant().equals(token.tenant())) {
+        if (t.usableAt(token.createdAt())) {
           live++;
+        } else {
+          dead.add(t);
         }
       }
-      if (live >= maxLivePerTenant) {
-        return false;
+    }
+    if (token.tenant().isPresent() && live >= maxLivePerTenant) {
+      return false;
+    }
+    insertToken(token); // a duplicate throws here, before anything is deleted
+    if (dead.size() > DeadTokens.KEPT) {
+      dead.sort(DeadTokens.NEWEST_FIRST);
+      for (StoredToken t : dead.subList(DeadTokens.KEPT, dead.size())) {
+        tokens.remove(t.id());
+        idsByHash.remove(t.hash());
       }
     }
-    insertToken(token);
     return true;
   }
 

@@ -110,8 +110,10 @@ public final class PostgresAdminStore implements AdminStore {
   /**
    * {@inheritDoc}
    *
-   * <p>One transaction takes an advisory lock on the tenant's tokens, counts its live ones and
-   * inserts, so creations in any number of processes never pass the limit.
+   * <p>One transaction takes an advisory lock on the tenant's tokens (or the host's), counts its
+   * live ones, inserts, and deletes its dead tokens past the newest 100, so creations in any number
+   * of processes never pass the limit. For a host-level token that deletion scans the table (the
+   * tenant index leaves host rows out), which is bounded per tenant; host tokens are made rarely.
    */
   @Override
   public boolean insertToken(StoredToken token, int maxLivePerTenant) {
@@ -120,38 +122,39 @@ public final class PostgresAdminStore implements AdminStore {
       throw new IllegalArgumentException(
           "maxLivePerTenant must be at least 1, was " + maxLivePerTenant);
     }
-    if (token.tenant().isEmpty()) {
-      insertToken(token);
-      return true;
-    }
-    String tenant = token.tenant().get();
+    Optional<String> tenant = token.tenant();
     try (Connection c = dataSource.getConnection()) {
       boolean autoCommit = c.getAutoCommit();
       c.setAutoCommit(false);
       try {
         try (PreparedStatement lock =
             c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(? || ?))")) {
-          lock.setString(1, "hookline admin tokens of " + q + ": ");
-          lock.setString(2, tenant);
+          // the host's key differs from every tenant's, which have ": " after the schema
+          lock.setString(
+              1, "hookline admin tokens of " + q + (tenant.isPresent() ? ": " : " host"));
+          lock.setString(2, tenant.orElse(""));
           lock.execute();
         }
-        try (PreparedStatement count =
-            c.prepareStatement(
-                "SELECT count(*) FROM "
-                    + q
-                    + ".admin_tokens WHERE tenant = ? AND revoked_at IS NULL"
-                    + " AND (expires_at IS NULL OR expires_at > ?)")) {
-          count.setString(1, tenant);
-          count.setTimestamp(2, Timestamp.from(token.createdAt()));
-          try (ResultSet rs = count.executeQuery()) {
-            rs.next();
-            if (rs.getLong(1) >= maxLivePerTenant) {
-              c.rollback();
-              return false;
+        if (tenant.isPresent()) {
+          try (PreparedStatement count =
+              c.prepareStatement(
+                  "SELECT count(*) FROM "
+                      + q
+                      + ".admin_tokens WHERE tenant = ? AND revoked_at IS NULL"
+                      + " AND (expires_at IS NULL OR expires_at > ?)")) {
+            count.setString(1, tenant.get());
+            count.setTimestamp(2, Timestamp.from(token.createdAt()));
+            try (ResultSet rs = count.executeQuery()) {
+              rs.next();
+              if (rs.getLong(1) >= maxLivePerTenant) {
+                c.rollback();
+                return false;
+              }
             }
           }
         }
         insert(c, token);
+        deleteDeadPastKept(c, token);
         c.commit();
         return true;
       } catch (SQLException | RuntimeException e) {
@@ -170,6 +173,34 @@ public final class PostgresAdminStore implements AdminStore {
       }
     } catch (SQLException e) {
       throw insertFailure(token, e);
+    }
+  }
+
+  /**
+   * Deletes the dead tokens (revoked, or expired at the new token's creation) of the new token's
+   * tenant, or of the host, past the newest {@link DeadTokens#KEPT} by when they died (ties by id),
+   * leaving the new token itself. Dead is the negation of the live count's condition.
+   */
+  private void deleteDeadPastKept(Connection c, StoredToken token) throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "DELETE FROM "
+                + q
+                + ".admin_tokens WHERE id IN (SELECT id FROM "
+                + q
+                + ".admin_tokens WHERE "
+                + (token.tenant().isPresent() ? "tenant = ?" : "tenant IS NULL")
+                + " AND id <> ? AND (revoked_at IS NOT NULL OR expires_at <= ?)"
+                + " ORDER BY least(revoked_at, expires_at) DESC, id COLLATE \"C\" DESC"
+                + " OFFSET ?)")) {
+      int i = 1;
+      if (token.tenant().isPresent()) {
+        s.setString(i++, token.tenant().get());
+      }
+      s.setString(i++, token.id());
+      s.setTimestamp(i++, Timestamp.from(token.createdAt()));
+      s.setInt(i, DeadTokens.KEPT);
+      s.executeUpdate();
     }
   }
 

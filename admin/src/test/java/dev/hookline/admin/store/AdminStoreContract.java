@@ -287,6 +287,141 @@ abstract class AdminStoreContract {
     assertEquals(limit, s.listTokens(Optional.of("acme"), Optional.empty(), 100).size());
   }
 
+  /** How many dead tokens the built-in stores keep per tenant, and for the host. */
+  static final int DEAD_KEPT = DeadTokens.KEPT;
+
+  private static StoredToken at(String id, String tenant, Instant created) {
+    return live(id, tenant, created, Optional.empty());
+  }
+
+  private static List<String> ids(AdminStore s, String tenant) {
+    return s.listTokens(Optional.ofNullable(tenant), Optional.empty(), 5_000).stream()
+        .filter(t -> tenant != null || t.tenant().isEmpty())
+        .map(StoredToken::id)
+        .sorted() // in Java's order: the database's collation may sort ids otherwise
+        .toList();
+  }
+
+  /** The bucket's ids are {@code expected}, compared by size first (the lists are long). */
+  private static void assertIds(List<String> expected, AdminStore s, String tenant) {
+    List<String> actual = ids(s, tenant);
+    assertEquals(
+        expected.size(), actual.size(), "tokens of " + (tenant == null ? "the host" : tenant));
+    assertEquals(expected.stream().sorted().toList(), actual);
+  }
+
+  private static List<String> churned(int from, int to) {
+    List<String> out = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      out.add(String.format("tok_c%04d", i));
+    }
+    return out;
+  }
+
+  /**
+   * A tenant's token with {@code tokens:admin} creating and revoking in a loop grew the store
+   * without bound: only live tokens were limited. Inserting a token now also deletes its tenant's
+   * dead (revoked or expired) tokens past the newest {@link #DEAD_KEPT}, by when they died; its
+   * live tokens, other tenants' and the host's are kept, and a deleted token is not found by its
+   * hash.
+   */
+  @Test
+  void aCreateAndRevokeLoopKeepsOnlyTheNewestDeadTokensOfItsTenant() {
+    assertEquals(100, DEAD_KEPT, "docs/admin.md and AdminStore's javadoc say 100");
+    AdminStore s = store();
+    assertTrue(s.insertToken(at("tok_keep", "acme", T0), 3)); // live throughout
+    assertTrue(s.insertToken(at("tok_late", "acme", T0), 3)); // revoked after the loop
+    for (int i = 0; i < 5; i++) {
+      assertTrue(s.insertToken(at("tok_g" + i, "globex", T0), 3));
+      assertTrue(s.revokeToken("tok_g" + i, T0.plusMillis(1)));
+      assertTrue(s.insertToken(at("tok_h" + i, null, T0), 3));
+      assertTrue(s.revokeToken("tok_h" + i, T0.plusMillis(1)));
+    }
+    int loops = 1_000;
+    List<String> hashes = new ArrayList<>();
+    for (int i = 0; i < loops; i++) {
+      Instant created = T0.plusSeconds(1 + i);
+      StoredToken t = at(String.format("tok_c%04d", i), "acme", created);
+      hashes.add(t.hash());
+      assertTrue(s.insertToken(t, 3), "inserted " + i);
+      assertTrue(s.revokeToken(t.id(), created.plusMillis(500)));
+    }
+    // at the last insert the newest DEAD_KEPT dead were kept; the last one died after it
+    List<String> kept = new ArrayList<>(List.of("tok_keep", "tok_late"));
+    kept.addAll(churned(loops - DEAD_KEPT - 1, loops));
+    assertIds(kept, s, "acme");
+    assertTrue(ids(s, "acme").size() <= DEAD_KEPT + 3, "at most the dead kept and the live limit");
+    // a deleted token is gone by id and by hash; a kept one is still found, revoked
+    assertEquals(Optional.empty(), s.findToken("tok_c0000"));
+    assertEquals(Optional.empty(), s.findTokenByHash(hashes.get(0)));
+    assertEquals(Optional.empty(), s.findTokenByHash(hashes.get(loops - DEAD_KEPT - 2)));
+    StoredToken oldestKept = s.findTokenByHash(hashes.get(loops - DEAD_KEPT - 1)).orElseThrow();
+    assertTrue(oldestKept.revokedAt().isPresent());
+    // other tenants and the host keep their dead tokens
+    assertEquals(List.of("tok_g0", "tok_g1", "tok_g2", "tok_g3", "tok_g4"), ids(s, "globex"));
+    assertEquals(List.of("tok_h0", "tok_h1", "tok_h2", "tok_h3", "tok_h4"), ids(s, null));
+    // newest by when it died, not when it was made: tok_late, made first, died last
+    Instant after = T0.plusSeconds(1 + loops);
+    assertTrue(s.revokeToken("tok_late", after));
+    assertTrue(s.insertToken(at("tok_next", "acme", after.plusSeconds(1)), 3));
+    kept = new ArrayList<>(List.of("tok_keep", "tok_late", "tok_next"));
+    kept.addAll(churned(loops - DEAD_KEPT + 1, loops));
+    assertIds(kept, s, "acme");
+  }
+
+  @Test
+  void expiredTokensAreDeadAtTheInsertTimeAndTheHostHasItsOwnBound() {
+    AdminStore s = store();
+    assertTrue(s.insertToken(at("tok_acme", "acme", T0), 3));
+    assertTrue(s.revokeToken("tok_acme", T0.plusSeconds(1)));
+    int loops = DEAD_KEPT + 50;
+    for (int i = 0; i < loops; i++) {
+      Instant created = T0.plusSeconds(10L * (i + 1));
+      // each expires before the next is made; host tokens, which have no live limit
+      assertTrue(
+          s.insertToken(
+              live(
+                  String.format("tok_c%04d", i),
+                  null,
+                  created,
+                  Optional.of(created.plusSeconds(5))),
+              1));
+    }
+    // at the last insert the newest DEAD_KEPT expired ones were kept, and the last one was live
+    assertIds(churned(loops - DEAD_KEPT - 1, loops), s, null);
+    // a tenant's dead token is not the host's
+    assertEquals(List.of("tok_acme"), ids(s, "acme"));
+    // a token that expires exactly at the insert time is dead then
+    Instant last = T0.plusSeconds(10L * loops);
+    assertTrue(s.insertToken(live("tok_edge", null, last.plusSeconds(5), Optional.empty()), 1));
+    List<String> kept = new ArrayList<>(churned(loops - DEAD_KEPT, loops));
+    kept.add("tok_edge");
+    assertIds(kept, s, null);
+  }
+
+  @Test
+  void aRefusedInsertDeletesNothing() {
+    AdminStore s = store();
+    for (int i = 0; i < DEAD_KEPT + 10; i++) {
+      s.insertToken(
+          new StoredToken(
+              String.format("tok_c%04d", i),
+              "dead",
+              Optional.of("acme"),
+              Set.of(Scope.WEBHOOKS_READ),
+              "hash" + i,
+              T0,
+              Optional.empty(),
+              Optional.of(T0.plusSeconds(i))));
+    }
+    assertTrue(s.insertToken(at("tok_live", "acme", T0), 1)); // deletes the 10 oldest dead
+    assertEquals(DEAD_KEPT + 1, ids(s, "acme").size());
+    assertFalse(s.insertToken(at("tok_refused", "acme", T0.plusSeconds(1)), 1));
+    assertEquals(DEAD_KEPT + 1, ids(s, "acme").size());
+    assertEquals(Optional.empty(), s.findToken("tok_c0009"));
+    assertTrue(s.findToken("tok_c0010").isPresent());
+  }
+
   @Test
   void theAuditLogListsNewestFirstByTenantBeforeASequence() {
     AdminStore s = store();

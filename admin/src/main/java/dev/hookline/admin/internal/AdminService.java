@@ -476,9 +476,9 @@ public final class AdminService {
             ? registry.forTenant(c.principal.tenant().get()).list()
             : registry.list();
     List<Webhook> page = new ArrayList<>();
-    // The rows after the cursor's own, in the Store's order (created_at, id): PostgreSQL orders
-    // ids by the database's collation, which need not be Java's; only when that webhook is gone
-    // are ids compared here.
+    // The rows after the cursor's own, in the Store's order (created_at, id); only when that
+    // webhook is gone are ids compared here, in Java's order, which is the Store's (PostgreSQL
+    // orders ids byte-wise, COLLATE "C", whatever the database's collation).
     int own = -1;
     if (after.isPresent()) {
       for (int i = 0; i < all.size() && own < 0; i++) {

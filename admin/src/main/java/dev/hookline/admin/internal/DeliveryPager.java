@@ -15,10 +15,12 @@ import java.util.Set;
 /**
  * Keyset pages of one webhook's deliveries, newest first, over the public {@link DeliveryQuery}:
  * both stores order by (created_at DESC, id DESC), so a page after the position (t, id) is the rest
- * of the rows created at t after the position's own row (ids in the store's order: a database's
- * collation need not be Java's), then the rows created before t. The stores keep times to the
- * microsecond (PostgreSQL) or finer (in memory): the rows "at t" are read with the window [t, t + 1
- * µs) and filtered here, which is exact for both. Thread-safe (immutable).
+ * of the rows created at t after the position's own row, then the rows created before t. The
+ * PostgreSQL store compares ids byte-wise ({@code COLLATE "C"}), whatever the database's collation,
+ * which for Hookline's ASCII ids is Java's order: so when the position's row is gone (purged
+ * between two pages) its place among the rows at t is found by comparing ids here. The stores keep
+ * times to the microsecond (PostgreSQL) or finer (in memory): the rows "at t" are read with the
+ * window [t, t + 1 µs) and filtered here, which is exact for both. Thread-safe (immutable).
  */
 final class DeliveryPager {
   /** Most rows created at one instant that a page boundary can fall among. */
@@ -58,10 +60,10 @@ final class DeliveryPager {
     Optional<Instant> tieFrom = Optional.of(since.filter(s -> s.isAfter(c.at())).orElse(c.at()));
     if (tieFrom.get().isBefore(tieUntil.get())) {
       List<Delivery> ties = dispatcher.deliveries(query(tieFrom, tieUntil, MAX_TIES));
-      // In the store's own order: PostgreSQL orders ids by the database's collation, which need
-      // not be Java's (en_US.UTF-8 is not), so the rows after the position are those after its
-      // own row; only when that row is gone (purged, or no longer in the states asked for) are
-      // ids compared here.
+      // In the store's own order: the rows after the position are those after its own row; only
+      // when that row is gone (purged, or no longer in the states asked for) are ids compared
+      // here, in Java's order, which is the stores' (PostgreSQL's listings order ids byte-wise,
+      // not by the database's collation).
       int own = indexOf(ties, c.id());
       Set<String> after = null;
       if (own < 0 && !states.isEmpty()) {

@@ -80,6 +80,31 @@ class IndexUsageTest {
     assertTrue(plan.contains(index), "expected " + index + " in\n" + plan);
   }
 
+  /**
+   * No sort of the whole input: the listings order ids byte-wise ({@code COLLATE "C"}) while the
+   * indexes keep them in the database's collation, so the only sort allowed is an Incremental Sort
+   * whose presorted key is the index's created_at: it sorts the rows of one instant at a time and
+   * stops with the limit.
+   */
+  private static void assertNoFullSort(String plan) {
+    int incremental = 0;
+    int presorted = 0;
+    for (String line : plan.lines().toList()) {
+      if (line.contains("Incremental Sort  (")) {
+        incremental++;
+      } else if (line.contains("Sort  (")) {
+        throw new AssertionError("a full sort in\n" + plan);
+      }
+      if (line.contains("Presorted Key: ")) {
+        presorted++;
+        assertTrue(
+            line.trim().matches("Presorted Key: (\\w+\\.)?created_at"),
+            "presorted by more or less than created_at in\n" + plan);
+      }
+    }
+    assertEquals(incremental, presorted, "an incremental sort without a presorted key in\n" + plan);
+  }
+
   @Test
   void eachClaimLaneScansItsOwnPartialIndex() throws SQLException {
     Sql sql = new Sql(SCHEMA);
@@ -172,7 +197,9 @@ class IndexUsageTest {
   @Test
   void aWebhooksDeliveriesOfAnyStatesAreListedFromItsOneIndexWithoutASort() throws SQLException {
     // Migration 7 left one per-webhook index, (webhook_id, state, created_at, id): a listing reads
-    // it once per state asked for, each branch newest first and stopped at the limit, merged.
+    // it once per state asked for, each branch newest first and stopped at the limit, merged. Ids
+    // are ordered byte-wise, not in the index's collation: each branch sorts the rows of one
+    // instant (an Incremental Sort presorted by created_at), never its whole input.
     List<DeliveryQuery> queries =
         List.of(
             DeliveryQuery.builder().webhook("wh_a").limit(50).build(),
@@ -193,7 +220,7 @@ class IndexUsageTest {
       if (branches > 1) {
         assertUses("Merge Append", plan);
       }
-      assertFalse(plan.contains("Sort  ("), "a sort in\n" + plan);
+      assertNoFullSort(plan);
       assertFalse(plan.contains("Seq Scan"), "a sequential scan in\n" + plan);
       // (On this empty table the planner may read FAILED from deliveries_failed, filtered by
       // webhook: an index scan newest first too.)
@@ -210,13 +237,14 @@ class IndexUsageTest {
     assertUses(
         "deliveries_webhook_state",
         plan("SELECT state, count(*) FROM " + d + " WHERE webhook_id = ? GROUP BY state", "wh_a"));
-    assertUses(
-        "deliveries_failed",
+    String failed =
         plan(
             "SELECT id FROM "
                 + d
-                + " WHERE state = 'FAILED' ORDER BY created_at DESC, id DESC"
-                + " LIMIT 100"));
+                + " WHERE state = 'FAILED' ORDER BY created_at DESC, id COLLATE \"C\" DESC"
+                + " LIMIT 100");
+    assertUses("deliveries_failed", failed);
+    assertNoFullSort(failed);
     assertUses(
         "deliveries_finished",
         plan(
@@ -225,18 +253,38 @@ class IndexUsageTest {
                 + " WHERE state IN ('SUCCEEDED', 'FAILED') AND updated_at < ?"
                 + " ORDER BY updated_at LIMIT 1000",
             NOW));
-    assertUses(
-        "deliveries_tenant_created",
+    String tenant =
         plan(
-            "SELECT id FROM " + d + " WHERE tenant = ? ORDER BY created_at DESC, id DESC LIMIT 100",
-            "acme"));
-    assertUses(
-        "webhooks_tenant",
+            "SELECT id FROM "
+                + d
+                + " WHERE tenant = ? ORDER BY created_at DESC, id COLLATE \"C\" DESC LIMIT 100",
+            "acme");
+    assertUses("deliveries_tenant_created", tenant);
+    assertNoFullSort(tenant);
+    // The store's own statements: a tenant's deliveries, and failed ones of every webhook.
+    for (DeliveryQuery query :
+        List.of(
+            DeliveryQuery.builder().tenant("acme").limit(100).build(),
+            DeliveryQuery.builder().states(DeliveryState.FAILED).limit(100).build())) {
+      List<Object> params = new ArrayList<>();
+      String sql = PostgresStore.findDeliveriesSql("\"" + SCHEMA + "\"", query, params);
+      String plan = plan(sql, params.toArray());
+      assertUses(
+          query.tenant().isPresent() ? "deliveries_tenant_created" : "deliveries_failed", plan);
+      assertNoFullSort(plan);
+      assertFalse(plan.contains("Seq Scan"), "a sequential scan in\n" + plan);
+    }
+    String tenantWebhooks =
         plan(
-            "SELECT * FROM \"" + SCHEMA + "\".webhooks WHERE tenant = ? ORDER BY created_at, id",
-            "acme"));
-    assertUses(
-        "webhooks_created",
-        plan("SELECT * FROM \"" + SCHEMA + "\".webhooks ORDER BY created_at, id"));
+            "SELECT * FROM \""
+                + SCHEMA
+                + "\".webhooks WHERE tenant = ? ORDER BY created_at, id COLLATE \"C\"",
+            "acme");
+    assertUses("webhooks_tenant", tenantWebhooks);
+    assertNoFullSort(tenantWebhooks);
+    String webhooks =
+        plan("SELECT * FROM \"" + SCHEMA + "\".webhooks ORDER BY created_at, id COLLATE \"C\"");
+    assertUses("webhooks_created", webhooks);
+    assertNoFullSort(webhooks);
   }
 }

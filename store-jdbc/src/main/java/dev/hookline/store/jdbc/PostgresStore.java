@@ -8,6 +8,7 @@ import dev.hookline.DeliveryState;
 import dev.hookline.Event;
 import dev.hookline.EventConflictException;
 import dev.hookline.EventType;
+import dev.hookline.SecretCipherException;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookConflictException;
 import dev.hookline.WebhookNotFoundException;
@@ -397,41 +398,98 @@ public final class PostgresStore implements TransactionalStore {
   /**
    * {@inheritDoc}
    *
+   * <p>A webhook whose stored secret fails authentication or is malformed under a key the cipher
+   * has (a row edited by hand, a bit flip, a value copied from another webhook) is left out, with
+   * an ERROR naming it, so that one corrupt row does not stop every dispatcher and every tenant.
+   * Left out, it is not routed to: events published meanwhile are not enqueued for it. {@link
+   * #findWebhook} still fails for it.
+   *
    * @throws StoreException if the database fails
-   * @throws dev.hookline.SecretCipherException if a stored secret cannot be decrypted
+   * @throws dev.hookline.SecretCipherException if a stored secret names a key id the cipher does
+   *     not have, or if every webhook listed fails to decrypt (a wrong key, not a corrupt row)
    */
   @Override
   public List<Webhook> listWebhooks() {
     return queryWebhooks(
-        "list webhooks", "SELECT * FROM " + q + ".webhooks ORDER BY created_at, id " + BYTEWISE);
+        "list webhooks",
+        true,
+        "SELECT * FROM " + q + ".webhooks ORDER BY created_at, id " + BYTEWISE);
   }
 
   /**
    * Runs a query of whole webhook rows.
    *
+   * <p>With {@code leaveOutUnreadable}, a row whose secret fails authentication or is malformed
+   * under a key the cipher has is left out, and each such row is logged (ERROR, once per call,
+   * naming the webhook, its tenant, the column and the key id, never a secret or ciphertext): a
+   * single corrupt row made every list fail, and with it every dispatcher's build and reload, so
+   * one row stopped every instance and every tenant. Left out, the webhook is not routed to, and
+   * its events are not enqueued for it, until its secret is stored again. A value under a key id
+   * the cipher does not have still fails the call (a decryption key is missing from the
+   * configuration: every such row would be left out), and so does a call in which every row read
+   * failed (a wrong key configured under the right id, not a corrupt row).
+   *
    * @param operation what is done, for the error
+   * @param leaveOutUnreadable whether to leave out rows whose secrets fail authentication
    * @param sql the query, selecting every column of {@code webhooks}
    * @param parameters its parameters, in order (strings and integers)
    * @return the webhooks, in the query's order
    */
-  private List<Webhook> queryWebhooks(String operation, String sql, Object... parameters) {
-    return run(
-        operation,
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.length; i++) {
-              ps.setObject(i + 1, parameters[i]);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-              List<Webhook> out = new ArrayList<>();
-              while (rs.next()) {
-                out.add(Rows.webhook(rs, cipher));
+  private List<Webhook> queryWebhooks(
+      String operation, boolean leaveOutUnreadable, String sql, Object... parameters) {
+    List<Unreadable> leftOut = new ArrayList<>();
+    List<Webhook> listed =
+        run(
+            operation,
+            c -> {
+              leftOut.clear();
+              try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < parameters.length; i++) {
+                  ps.setObject(i + 1, parameters[i]);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                  List<Webhook> out = new ArrayList<>();
+                  while (rs.next()) {
+                    if (!leaveOutUnreadable) {
+                      out.add(Rows.webhook(rs, cipher));
+                      continue;
+                    }
+                    try {
+                      out.add(Rows.webhook(rs, cipher));
+                    } catch (SecretCipherException e) {
+                      if (e.reason() == SecretCipherException.Reason.UNKNOWN_KEY) {
+                        throw e;
+                      }
+                      leftOut.add(
+                          new Unreadable(
+                              rs.getString("id"), Optional.ofNullable(rs.getString("tenant")), e));
+                    }
+                  }
+                  if (out.isEmpty() && !leftOut.isEmpty()) {
+                    throw leftOut.get(0).failure();
+                  }
+                  return out;
+                }
               }
-              return out;
-            }
-          }
-        });
+            });
+    for (Unreadable u : leftOut) {
+      // The failure's message names the webhook, the column and the key id (the cipher's messages
+      // never hold a secret or a ciphertext), not the value.
+      log.error(
+          "{}: a webhook is left out, its stored secret cannot be decrypted; it receives no events"
+              + " until its secret is stored again: webhook={} tenant={} reason={} error={}",
+          operation,
+          u.webhookId(),
+          u.tenant().orElse("-"),
+          u.failure().reason(),
+          u.failure().getMessage());
+    }
+    return listed;
   }
+
+  /** A webhook row {@link #queryWebhooks} left out, and why. */
+  private record Unreadable(
+      String webhookId, Optional<String> tenant, SecretCipherException failure) {}
 
   /** A stored webhook's version and tenant, read when an update matched no row. */
   private record StoredVersion(long version, Optional<String> tenant) {}
@@ -439,14 +497,19 @@ public final class PostgresStore implements TransactionalStore {
   /**
    * {@inheritDoc}
    *
+   * <p>A webhook whose stored secret fails authentication is left out, as by {@link
+   * #listWebhooks()}.
+   *
    * @throws StoreException if the database fails
-   * @throws dev.hookline.SecretCipherException if a stored secret cannot be decrypted
+   * @throws dev.hookline.SecretCipherException if a stored secret names a key id the cipher does
+   *     not have, or if every one of the tenant's webhooks fails to decrypt
    */
   @Override
   public List<Webhook> listWebhooks(String tenant) {
     Objects.requireNonNull(tenant, "tenant");
     return queryWebhooks(
         "list webhooks of a tenant",
+        true,
         "SELECT * FROM " + q + ".webhooks WHERE tenant = ? ORDER BY created_at, id " + BYTEWISE,
         tenant);
   }
@@ -587,6 +650,7 @@ public final class PostgresStore implements TransactionalStore {
       List<Webhook> page =
           queryWebhooks(
               "re-encrypt secrets",
+              false, // every row or a failure: a row left out would stay under the old key
               "SELECT * FROM " + q + ".webhooks WHERE id > ? ORDER BY id LIMIT ?",
               after,
               REENCRYPT_PAGE);

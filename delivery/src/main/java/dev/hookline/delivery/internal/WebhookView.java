@@ -1,5 +1,6 @@
 package dev.hookline.delivery.internal;
 
+import dev.hookline.SecretCipherException;
 import dev.hookline.Webhook;
 import dev.hookline.delivery.Dispatcher;
 import dev.hookline.filter.SubscriptionIndex;
@@ -18,6 +19,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The dispatcher's view of the webhooks: the latest known state of each, for attempts and for claim
@@ -34,6 +37,8 @@ import org.jspecify.annotations.Nullable;
  * and changes may arrive on any thread at any time, also during a reload.
  */
 public final class WebhookView {
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
   private final Store store;
   private final SubscriptionIndex index;
   private final EndpointHealth health;
@@ -164,14 +169,33 @@ public final class WebhookView {
    * The webhook's latest known state, loaded from the Store if the view does not know it yet.
    *
    * @param webhookId the webhook
-   * @return its state; null if it was deleted
+   * @return its state; null if it was deleted, or if its stored secret cannot be decrypted (then it
+   *     counts as not receiving until the next reload)
    */
   public @Nullable Webhook current(String webhookId) {
     Webhook w = webhooks.get(webhookId);
     if (w != null) {
       return w;
     }
-    Optional<Webhook> loaded = store.findWebhook(webhookId);
+    Optional<Webhook> loaded;
+    try {
+      loaded = store.findWebhook(webhookId);
+    } catch (SecretCipherException e) {
+      // Its stored secret cannot be decrypted (a corrupt row, which the Store's list leaves out):
+      // its queued deliveries stay queued, unclaimed like those of a webhook that does not
+      // receive, until a reload forgets this and the next claim looks it up again. Thrown, it
+      // ended every claim round that took one of them: runDueNow() threw it on every call, and
+      // the background claims backed off as from a failing database, up to 30 s a round.
+      if (notReceiving.add(webhookId)) {
+        log.warn(
+            "a queued delivery's webhook cannot be read, its deliveries stay queued: webhook={}"
+                + " reason={} error={}",
+            webhookId,
+            e.reason(),
+            e.getMessage());
+      }
+      return null;
+    }
     if (loaded.isEmpty()) {
       notReceiving.add(webhookId); // deleted: the Store drops its deliveries
       return null;

@@ -278,6 +278,80 @@ class UnreadableWebhookRowTest {
     }
   }
 
+  private Event event(String id) {
+    return Event.builder(UserEvents.CREATED)
+        .id(id)
+        .occurredAt(clock.instant())
+        .user("user-" + id)
+        .data(JsonNodeFactory.instance.objectNode().put("id", id))
+        .build();
+  }
+
+  /**
+   * Deliveries queued for the webhook before its row became unreadable: looking the webhook up
+   * failed, and that failure ended the whole claim round. {@code runDueNow()} threw it on every
+   * call (the delivery went back to the Store and came first again).
+   */
+  @Test
+  void deliveriesQueuedForTheUnreadableWebhookDoNotFailRunDueNow() throws Exception {
+    try (LoopbackSink sinkA = LoopbackSink.recording();
+        LoopbackSink sinkB = LoopbackSink.recording();
+        LoopbackSink sinkC = LoopbackSink.recording()) {
+      PostgresStore store = store();
+      WebhookRegistry setup = registry(store);
+      Webhook a = receiving(setup, "a", sinkA.uri("/a"));
+      Webhook b = receiving(setup, "b", sinkB.uri("/b"));
+      Webhook c = receiving(setup, "c", sinkC.uri("/c"));
+      try (Dispatcher before = dispatcher(setup)) { // never started: it only enqueues
+        before.publish(List.of(event("evt_q1"), event("evt_q2")));
+      }
+      corruptApiKey(b.id());
+
+      try (Dispatcher d = dispatcher(registry(store()))) { // driven by its host, not started
+        d.runDueNow();
+        d.runDueNow();
+        assertEquals(2, sinkA.distinct(), "a's queued deliveries went out");
+        assertEquals(2, sinkC.distinct(), "c's queued deliveries went out");
+        assertEquals(0, sinkB.total(), "nothing went to the unreadable webhook");
+        assertEquals(2, store.countDeliveries(b.id()).pending(), "b's stay queued");
+        assertEquals(2, store.countDeliveries(a.id()).succeeded());
+        assertEquals(2, store.countDeliveries(c.id()).succeeded());
+      }
+    }
+  }
+
+  /**
+   * The same in the background: every claim round that took the unreadable webhook's queued
+   * delivery failed and backed off, doubling up to 30 s, as if the database were down, so
+   * deliveries enqueued by other instances waited longer and longer.
+   */
+  @Test
+  void deliveriesQueuedForTheUnreadableWebhookDoNotSlowClaimingForTheOthers() throws Exception {
+    try (LoopbackSink sinkA = LoopbackSink.recording();
+        LoopbackSink sinkB = LoopbackSink.recording()) {
+      PostgresStore store = store();
+      WebhookRegistry setup = registry(store);
+      receiving(setup, "a", sinkA.uri("/a"));
+      Webhook b = receiving(setup, "b", sinkB.uri("/b"));
+      try (Dispatcher other = dispatcher(setup)) { // another instance: it only enqueues
+        other.publish(event("evt_queued"));
+        corruptApiKey(b.id());
+        other.reloadWebhooks(); // routes to a only from here on
+        try (Dispatcher d = dispatcher(registry(store())).start()) {
+          for (int n = 1; n <= 10; n++) {
+            int want = n + 1; // evt_queued too
+            other.publish(event("evt_" + n));
+            Poll.until(
+                Duration.ofSeconds(5),
+                () -> sinkA.distinct() >= want,
+                () -> "event " + want + " reached a within 5 s: " + sinkA.distinct());
+          }
+          assertEquals(0, sinkB.total(), d::toString);
+        }
+      }
+    }
+  }
+
   @Test
   void aDispatcherOverAValueUnderAnUnknownKeyIdFailsToBuildNamingIt() throws Exception {
     try (LoopbackSink sink = LoopbackSink.recording()) {

@@ -424,8 +424,8 @@ public final class PostgresStore implements TransactionalStore {
    * naming the webhook, its tenant, the column and the key id, never a secret or ciphertext): a
    * single corrupt row made every list fail, and with it every dispatcher's build and reload, so
    * one row stopped every instance and every tenant. Left out, the webhook is not routed to, and
-   * its events are not enqueued for it, until its secret is stored again. A value under a key id
-   * the cipher does not have still fails the call (a decryption key is missing from the
+   * its events are not enqueued for it, until its row is repaired (or it is deleted). A value under
+   * a key id the cipher does not have still fails the call (a decryption key is missing from the
    * configuration: every such row would be left out), and so does a call in which every row read
    * failed (a wrong key configured under the right id, not a corrupt row).
    *
@@ -476,8 +476,9 @@ public final class PostgresStore implements TransactionalStore {
       // The failure's message names the webhook, the column and the key id (the cipher's messages
       // never hold a secret or a ciphertext), not the value.
       log.error(
-          "{}: a webhook is left out, its stored secret cannot be decrypted; it receives no events"
-              + " until its secret is stored again: webhook={} tenant={} reason={} error={}",
+          "{}: a webhook is left out, its stored secret cannot be decrypted; no events are"
+              + " enqueued for it until its row is repaired or it is deleted: webhook={} tenant={}"
+              + " reason={} error={}",
           operation,
           u.webhookId(),
           u.tenant().orElse("-"),

@@ -1205,8 +1205,8 @@ public final class Dispatcher implements AutoCloseable {
      * A tenant at its limit gets no more until one of its deliveries lets go of its share: as its
      * exchange with the endpoint ends (before the outcome is written to the Store), or as it is
      * handed back to the Store unsent. The other tenants' webhooks, and webhooks without a tenant
-     * (the host's own), go on. This keeps one
-     * tenant whose many webhooks point at slow or dead endpoints from taking every worker.
+     * (the host's own), go on. This keeps one tenant whose many webhooks point at slow or dead
+     * endpoints from taking every worker.
      *
      * @param limit 1 to 10,000; default a quarter of {@link #workers} (250 of the default 1,000),
      *     but not below {@link #perEndpointConcurrency}

@@ -698,7 +698,10 @@ public final class PostgresStore implements TransactionalStore {
    * nothing: should the joint statement fail, each batch is written again on its own, so that one
    * caller's failure is never another's. Besides saving round trips, this keeps concurrent
    * publishers from piling row locks onto the same webhook rows (each enqueue locks its webhooks
-   * {@code FOR KEY SHARE}, and many lockers of one row at once contend on its page).
+   * {@code FOR KEY SHARE}, and many lockers of one row at once contend on its page). A grouped
+   * statement waits at most a few hundred milliseconds for a lock: a batch that must wait for
+   * another transaction (a caller's own, still open, that enqueued the same event through {@link
+   * #enqueue(Connection, List)}) is then written by its own caller, who alone waits for it.
    *
    * @throws IllegalArgumentException if a delivery is not {@code PENDING} with a due time
    * @throws StoreException if the database fails
@@ -711,7 +714,7 @@ public final class PostgresStore implements TransactionalStore {
     }
     Enqueue request = new Enqueue(batch, Map.of());
     enqueues.submit(request);
-    return request.result();
+    return answer(request);
   }
 
   /**
@@ -740,7 +743,23 @@ public final class PostgresStore implements TransactionalStore {
     }
     Enqueue request = new Enqueue(batch, claims);
     enqueues.submit(request);
-    return request.result();
+    return answer(request);
+  }
+
+  /**
+   * The deliveries a grouped write added for a request, or its failure; or, if its grouped write
+   * gave up on a lock (another transaction, such as a caller's own that enqueued the same event and
+   * has not ended, holds a row the batch must wait for), those of the batch written now on its own,
+   * waiting as long as any single statement of the store would: only this caller waits for that
+   * transaction, not the publishes grouped with it or queued behind its flush.
+   */
+  private List<Delivery> answer(Enqueue r) {
+    if (!r.contended) {
+      return r.result();
+    }
+    return run(
+        "enqueue " + r.batch.size() + " deliveries",
+        c -> enqueueOn(c, r.batch, r.claims, sql.enqueue));
   }
 
   /**
@@ -753,6 +772,9 @@ public final class PostgresStore implements TransactionalStore {
     final Map<String, ClaimRequest> claims;
     @Nullable List<Delivery> added;
     @Nullable RuntimeException failure;
+
+    /** Its grouped write gave up waiting for a lock: its caller writes it alone (see answer). */
+    boolean contended;
 
     Enqueue(List<Delivery> batch, Map<String, ClaimRequest> claims) {
       this.batch = batch;
@@ -767,7 +789,14 @@ public final class PostgresStore implements TransactionalStore {
     }
   }
 
-  /** Flushes the batches of many callers: one statement, or one each if that fails. */
+  /**
+   * Flushes the batches of many callers: one statement, or one each if that fails. Each statement
+   * waits at most {@link Sql#GROUPED_LOCK_TIMEOUT} for a lock: a batch that must wait longer (for
+   * another transaction holding a row it inserts, such as a caller's own transaction that enqueued
+   * the same event and is still open) would hold every batch of its flush, and every publish queued
+   * behind the flush, for as long as that transaction stays open. Such a batch is handed back to
+   * its caller to write alone ({@link #answer}).
+   */
   private boolean[] enqueueAll(List<Enqueue> requests) {
     boolean[] done = new boolean[requests.size()];
     Arrays.fill(done, true);
@@ -784,11 +813,13 @@ public final class PostgresStore implements TransactionalStore {
     Map<String, Delivery> added = new HashMap<>();
     try {
       for (Delivery d :
-          run("enqueue " + all.size() + " deliveries", c -> enqueueOn(c, all, claims))) {
+          run(
+              "enqueue " + all.size() + " deliveries",
+              c -> enqueueOn(c, all, claims, sql.enqueueBounded))) {
         added.put(d.id(), d);
       }
     } catch (RuntimeException e) {
-      if (!oneCallersData(e) && !lostAConflict(e)) {
+      if (!oneCallersData(e) && !lostAConflict(e) && !waitedForALock(e)) {
         // The database is unreachable or timed out: each batch alone would fail the same way,
         // one connection timeout after another, while every caller waits for the last.
         for (Enqueue r : requests) {
@@ -839,12 +870,27 @@ public final class PostgresStore implements TransactionalStore {
     return e instanceof StoreException se && se.sqlState().orElse("").startsWith("40");
   }
 
+  /**
+   * Whether a grouped write gave up waiting for a lock (SQLState 55P03, after {@link
+   * Sql#GROUPED_LOCK_TIMEOUT}). Written alone, each batch then waits at most that long again, and
+   * the ones that did not conflict go through.
+   */
+  private static boolean waitedForALock(RuntimeException e) {
+    return e instanceof StoreException se && se.sqlState().filter("55P03"::equals).isPresent();
+  }
+
   private void enqueueAlone(Enqueue r) {
     try {
       r.added =
-          run("enqueue " + r.batch.size() + " deliveries", c -> enqueueOn(c, r.batch, r.claims));
+          run(
+              "enqueue " + r.batch.size() + " deliveries",
+              c -> enqueueOn(c, r.batch, r.claims, sql.enqueueBounded));
     } catch (RuntimeException e) {
-      r.failure = e;
+      if (waitedForALock(e)) {
+        r.contended = true;
+      } else {
+        r.failure = e;
+      }
     }
   }
 
@@ -871,7 +917,7 @@ public final class PostgresStore implements TransactionalStore {
       return List.of();
     }
     try {
-      List<Delivery> added = enqueueOn(connection, batch, Map.of());
+      List<Delivery> added = enqueueOn(connection, batch, Map.of(), sql.enqueue);
       if (!added.isEmpty()) {
         // Wakes every dispatcher on this schema when the caller commits, instead of at its next
         // poll; nothing is sent if the caller rolls back.
@@ -953,8 +999,13 @@ public final class PostgresStore implements TransactionalStore {
         d.publishContext());
   }
 
+  /**
+   * Writes a batch on {@code c} by {@code statement}: {@link Sql#enqueue}, or {@link
+   * Sql#enqueueBounded} on the store's own connections for a grouped write.
+   */
   private List<Delivery> enqueueOn(
-      Connection c, List<Delivery> batch, Map<String, ClaimRequest> claims) throws SQLException {
+      Connection c, List<Delivery> batch, Map<String, ClaimRequest> claims, String statement)
+      throws SQLException {
     int n = batch.size();
     @Nullable String[] leaseOwners = new String[n];
     @Nullable String[] leaseExpiries = new String[n];
@@ -1023,7 +1074,7 @@ public final class PostgresStore implements TransactionalStore {
     Map<String, Long> added = new HashMap<>();
     List<String> insertedEvents = new ArrayList<>();
     String refused = null;
-    try (PreparedStatement ps = c.prepareStatement(sql.enqueue)) {
+    try (PreparedStatement ps = c.prepareStatement(statement)) {
       int i = 1;
       for (Object[] column :
           new Object[][] {

@@ -14,6 +14,8 @@ import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -231,5 +233,23 @@ class CallerTransactionConflictTest {
     assertEquals(1, e1.size(), "one delivery of the event to its webhook: " + e1);
     assertEquals("dlv_plain", e1.get(0).id());
     assertEquals(UNRELATED + 1, store.countDeliveries("wh_b").total());
+  }
+
+  /**
+   * The grouped write's lock timeout is its own transaction's: the pool's next borrower finds the
+   * session's setting as it was.
+   */
+  @Test
+  void theGroupedWritesLockTimeoutDoesNotOutliveIt() throws Exception {
+    try (SimpleConnectionPool one = SimpleConnectionPool.of(EmbeddedDb.dataSource(), 1)) {
+      PostgresStore alone = EmbeddedDb.store(one, SCHEMA);
+      assertEquals(1, alone.enqueue(List.of(pending("dlv_1", "wh_a", "evt_1", T0))).size());
+      try (Connection c = one.getConnection();
+          Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SHOW lock_timeout")) {
+        assertTrue(rs.next());
+        assertEquals("0", rs.getString(1));
+      }
+    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.hookline.store.jdbc.internal;
 
 import dev.hookline.spi.Lane;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -30,6 +31,20 @@ public final class Sql {
    * differ from the batch's (2: then no delivery was added).
    */
   public final String enqueue;
+
+  /**
+   * {@link #enqueue}, waiting at most {@link #GROUPED_LOCK_TIMEOUT} for any lock (then failing with
+   * SQLState 55P03): for the store's grouped writes, which must not hold every publish grouped with
+   * them behind one conflicting transaction. Only on the store's own connections: the setting lasts
+   * until the transaction ends.
+   */
+  public final String enqueueBounded;
+
+  /**
+   * How long {@link #enqueueBounded} waits for a lock: well above a conflicting statement's usual
+   * run (another instance's grouped write of the same event), far below a transaction left open.
+   */
+  public static final Duration GROUPED_LOCK_TIMEOUT = Duration.ofMillis(300);
 
   /**
    * Deletes the events of the given ids that no delivery refers to: those a refused enqueue
@@ -116,12 +131,13 @@ public final class Sql {
     // escaped NUL character, which jsonb refuses, counts as different. Rows are inserted, and so
     // locked, in id order (the store sorts the events too), so that enqueues republishing the
     // same events do not deadlock.
-    this.enqueue =
+    String deliveries =
         "WITH dv AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
             + " ?::text[], ?::text[], ?::text[], ?::text[]) AS v(id, event_id, webhook_id,"
             + " next_attempt_at, created_at, updated_at, publish_context, lease_owner,"
-            + " lease_expires_at)),"
-            + " ev AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::boolean[],"
+            + " lease_expires_at)";
+    String rest =
+        " ev AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::boolean[],"
             + " ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])"
             + " AS v(id, type, type_display_name, type_subscribable, occurred_at,"
             + " subject_user_id, subject_app_id, subject_tenant, data, changed, created_at)),"
@@ -168,6 +184,19 @@ public final class Sql {
             + " ON CONFLICT DO NOTHING RETURNING id, lease_token)"
             + " SELECT id, lease_token, 0 FROM ins"
             + " UNION ALL SELECT id, NULL, CASE WHEN inserted THEN 1 ELSE 2 END FROM ins_events";
+    this.enqueue = deliveries + ")," + rest;
+    // The same, giving up on a lock after GROUPED_LOCK_TIMEOUT (55P03). The setting is made by an
+    // InitPlan in dv's WHERE, so before dv yields its first row; every row the statement inserts
+    // or locks comes from a row of dv (events only for deliveries of the batch), so no lock is
+    // waited for before it is made. It is local to the transaction: it ends with the statement on
+    // an auto-commit connection, and at the commit or rollback the store makes otherwise. One
+    // statement, no round trip added.
+    this.enqueueBounded =
+        deliveries
+            + " WHERE (SELECT set_config('lock_timeout', '"
+            + GROUPED_LOCK_TIMEOUT.toMillis()
+            + "ms', true)) IS NOT NULL),"
+            + rest;
     // Deletes events of a refused enqueue that it inserted itself and nothing refers to.
     this.dropOrphanEvents =
         "DELETE FROM "

@@ -289,9 +289,36 @@ public final class HttpSender {
     Throwable t = unwrap(failure);
     ErrorKind kind = kindOf(t);
     if (kind == ErrorKind.TLS_FAILED) {
-      return SendOutcome.failure(kind, describeTls(t, host), nanos);
+      return SendOutcome.failure(kind, printable(describeTls(t, host)), nanos);
     }
-    return SendOutcome.failure(kind, describe(t), nanos);
+    return SendOutcome.failure(kind, printable(describe(t)), nanos);
+  }
+
+  /**
+   * The detail with each control character replaced by U+FFFD. An exception's message may quote
+   * what the endpoint sent (the JDK client's {@code Invalid status line: "..."} holds the status
+   * line as it came, U+0000 and terminal escapes included), and the detail becomes an attempt's
+   * detail and a failed handshake's status reason: stored (PostgreSQL's {@code text} refuses
+   * U+0000, so the handshake's result could not be recorded there), shown to the webhook's owner
+   * and logged.
+   *
+   * @param detail the detail
+   * @return the detail without control characters
+   */
+  static String printable(String detail) {
+    @Nullable StringBuilder out = null;
+    for (int i = 0; i < detail.length(); i++) {
+      char c = detail.charAt(i);
+      if (Character.isISOControl(c)) {
+        if (out == null) {
+          out = new StringBuilder(detail.length()).append(detail, 0, i);
+        }
+        out.append('\uFFFD');
+      } else if (out != null) {
+        out.append(c);
+      }
+    }
+    return out == null ? detail : out.toString();
   }
 
   /**

@@ -544,22 +544,46 @@ public final class WebhookRules {
           new Violation("events", "is required: subscribe to at least one event type", allowed));
       return events;
     }
+    int refused = 0;
     for (String name : names) {
       Optional<EventType> type = catalogue.find(name);
+      if (type.isPresent() && type.get().subscribable()) {
+        events.add(type.get());
+        continue;
+      }
+      // Beyond the first few, counted and reported together below.
+      if (++refused > MAX_EVENT_VIOLATIONS) {
+        continue;
+      }
       if (type.isEmpty()) {
         violations.add(
             new Violation(
                 "events", "names an unknown event type '" + printable(name) + "'", allowed));
-      } else if (!type.get().subscribable()) {
+      } else {
         violations.add(
             new Violation(
                 "events", "'" + name + "' is not currently supported for subscription", allowed));
-      } else {
-        events.add(type.get());
       }
+    }
+    if (refused > MAX_EVENT_VIOLATIONS) {
+      violations.add(
+          new Violation(
+              "events",
+              String.format(
+                  Locale.ROOT,
+                  "names %,d more event types that are unknown or not supported",
+                  refused - MAX_EVENT_VIOLATIONS),
+              allowed));
     }
     return events;
   }
+
+  /**
+   * The most names of unknown or unsupported event types reported one by one; the rest are counted
+   * in one more violation. Each violation lists the subscribable types, so one per name made a list
+   * of thousands of names (a request of some 64 KiB) a report of megabytes.
+   */
+  static final int MAX_EVENT_VIOLATIONS = 10;
 
   private Optional<String> checkFilter(
       Optional<String> filter, Set<EventType> events, List<Violation> violations) {

@@ -1400,17 +1400,32 @@ public final class AdminService {
   }
 
   private static void unknownFields(ObjectNode body, Set<String> known, List<Violation> out) {
+    String allowed = String.join(", ", new java.util.TreeSet<>(known));
+    int unknown = 0;
     for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
       String f = it.next();
-      if (!known.contains(f)) {
-        out.add(
-            new Violation(
-                f,
-                "is not a field of this request",
-                String.join(", ", new java.util.TreeSet<>(known))));
+      if (!known.contains(f) && ++unknown <= MAX_UNKNOWN_FIELDS_NAMED) {
+        out.add(new Violation(f, "is not a field of this request", allowed));
       }
     }
+    if (unknown > MAX_UNKNOWN_FIELDS_NAMED) {
+      out.add(
+          new Violation(
+              "body",
+              String.format(
+                  Locale.ROOT,
+                  "holds %,d more fields that are not fields of this request",
+                  unknown - MAX_UNKNOWN_FIELDS_NAMED),
+              allowed));
+    }
   }
+
+  /**
+   * The most unknown fields of a body named one by one; the rest are counted in one more error, so
+   * that a body of thousands of them is not answered with an error, and the list of known fields,
+   * for each.
+   */
+  static final int MAX_UNKNOWN_FIELDS_NAMED = 10;
 
   /** A string field, absent if missing or null. */
   private static Optional<String> text(ObjectNode body, String field, List<Violation> out) {

@@ -815,9 +815,7 @@ public final class AttemptRunner {
    */
   public void release(Lease lease, Instant due, Instant now, Delivery d) {
     try {
-      if (!store.release(lease, due, now)) {
-        leaseLost(d);
-      }
+      releaseOrThrow(lease, due, now, d);
     } catch (RuntimeException e) {
       // The lease expires on its own and the delivery is claimed again: nothing is lost.
       log.warn(
@@ -827,6 +825,19 @@ public final class AttemptRunner {
           d.event().id(),
           d.id(),
           e);
+    }
+  }
+
+  /**
+   * Hands a claimed delivery back to the Store, due at {@code due}, and throws the Store's failure
+   * instead of logging it: for a caller handing back many, which stops at the first failure rather
+   * than wait for the Store once per delivery.
+   *
+   * @throws RuntimeException if the Store failed (the lease then expires on its own)
+   */
+  public void releaseOrThrow(Lease lease, Instant due, Instant now, Delivery d) {
+    if (!store.release(lease, due, now)) {
+      leaseLost(d);
     }
   }
 

@@ -251,10 +251,33 @@ public final class ClaimLoop {
    */
   private void releaseQueued() {
     Instant now = clock.instant();
+    RuntimeException failure = null;
+    int left = 0;
     for (ClaimedDelivery cd : slots.drainQueues()) {
       Delivery d = cd.delivery();
-      runner.release(cd.lease(), d.nextAttemptAt().orElse(now), now, d);
+      if (failure == null) {
+        try {
+          runner.releaseOrThrow(cd.lease(), d.nextAttemptAt().orElse(now), now, d);
+        } catch (RuntimeException e) {
+          failure = e;
+        }
+      }
+      if (failure != null) {
+        // The Store failed (unreachable, it may have taken a connection timeout to say so): the
+        // others are not tried, each would wait as long again on the closing thread (one
+        // connection timeout per queued delivery, up to 64 per endpoint). Their leases expire and
+        // they are claimed again; nothing is lost.
+        left++;
+      }
       idled();
+    }
+    if (failure != null) {
+      log.warn(
+          "dispatcher closing: could not hand back {} queued deliveries, they are claimed again"
+              + " when their leases expire: owner={} error={}",
+          left,
+          owner,
+          failure.toString());
     }
   }
 

@@ -20,7 +20,10 @@ public final class StoreException extends HooklineException {
 
   /** Why the operation failed. */
   public enum Reason {
-    /** The database could not be reached, refused the connection, or the connection broke. */
+    /**
+     * The database could not be reached, refused the connection, or the connection broke; or it
+     * takes no writes for now (a standby, a database turned read-only).
+     */
     UNAVAILABLE,
     /**
      * A transient conflict (serialization failure, deadlock, lock timeout) or a statement timeout;

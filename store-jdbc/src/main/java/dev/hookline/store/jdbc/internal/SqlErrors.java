@@ -26,6 +26,14 @@ public final class SqlErrors {
   private static final Set<String> UNAVAILABLE_STATES =
       Set.of("57P01", "57P02", "57P03", "57P04", "57P05");
 
+  /**
+   * A write refused because the database takes none (25006, read_only_sql_transaction): a hot
+   * standby, which is what a pool reaches after a failover until it connects to the new primary, or
+   * a database set read-only, as managed PostgreSQL services do when its storage runs out. Both
+   * pass, and the write can succeed later: it is reported {@code UNAVAILABLE}.
+   */
+  private static final String READ_ONLY = "25006";
+
   private static final Set<String> SCHEMA_STATES = Set.of("42P01", "3F000", "42703", "42883");
   private static final int MAX_DRIVER_MESSAGE = 300;
 
@@ -42,17 +50,22 @@ public final class SqlErrors {
     String state = e.getSQLState();
     StoreException.Reason reason = classify(e, state);
     String why =
-        switch (reason) {
-          case UNAVAILABLE ->
-              "the database is unreachable or the connection broke; check that"
-                  + " PostgreSQL is running and that the DataSource points at it";
-          case TRANSIENT ->
-              "a transient conflict (serialization failure, deadlock, lock timeout or"
-                  + " statement timeout); the operation can be retried";
-          case SCHEMA ->
-              "the Hookline tables are missing or were changed outside Hookline's" + " migrations";
-          case FAILED -> "the statement failed";
-        };
+        READ_ONLY.equals(state)
+            ? "the database takes no writes for now (a standby, as after a failover, or a database"
+                + " turned read-only, as a managed one is when its storage runs out); check that"
+                + " the DataSource reaches the primary and that it has space"
+            : switch (reason) {
+              case UNAVAILABLE ->
+                  "the database is unreachable or the connection broke; check that"
+                      + " PostgreSQL is running and that the DataSource points at it";
+              case TRANSIENT ->
+                  "a transient conflict (serialization failure, deadlock, lock timeout or"
+                      + " statement timeout); the operation can be retried";
+              case SCHEMA ->
+                  "the Hookline tables are missing or were changed outside Hookline's"
+                      + " migrations";
+              case FAILED -> "the statement failed";
+            };
     return new StoreException(
         reason,
         operation,
@@ -75,7 +88,8 @@ public final class SqlErrors {
         || (state != null
             && (state.startsWith("08")
                 || state.startsWith("53")
-                || UNAVAILABLE_STATES.contains(state)))) {
+                || UNAVAILABLE_STATES.contains(state)
+                || state.equals(READ_ONLY)))) {
       return StoreException.Reason.UNAVAILABLE;
     }
     if (e instanceof SQLTransactionRollbackException

@@ -698,6 +698,10 @@ public final class Dispatcher implements AutoCloseable {
                 @Override
                 public void resync() {
                   safely("webhook resync", () -> reloadOrRetry(FEED_RETRY));
+                  // The feed was not listening: a transactional publish's wake-up sent meanwhile
+                  // reached nobody, and its deliveries would wait for the next poll (an hour, for
+                  // a host that relies on the wake-ups). Look for them now.
+                  requestPump();
                 }
 
                 @Override

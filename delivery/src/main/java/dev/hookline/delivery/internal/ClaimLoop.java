@@ -21,6 +21,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -87,6 +89,11 @@ public final class ClaimLoop {
 
   private final AtomicInteger claimFailures = new AtomicInteger();
   private volatile long claimBackoffUntilNanos;
+
+  /** Whether a round asked for during the back-off is scheduled for its end (one at a time). */
+  private final AtomicBoolean deferredPump = new AtomicBoolean();
+
+  private volatile @Nullable ScheduledFuture<?> deferredPumpTask;
 
   /**
    * The attempts handed to the worker executor and not finished. A set of tasks, not a map by
@@ -210,6 +217,10 @@ public final class ClaimLoop {
     AttemptTask mine = RUNNING_HERE.get();
     if (mine != null && mine.loop() == this) {
       mine.stoppedHere = true;
+    }
+    ScheduledFuture<?> deferred = deferredPumpTask;
+    if (deferred != null) {
+      deferred.cancel(false);
     }
   }
 
@@ -497,7 +508,9 @@ public final class ClaimLoop {
    * instead of an error on every poll. The background mode never dies of it.
    */
   private void claimWithBackoff(int kind) {
-    if (ticker.getAsLong() - claimBackoffUntilNanos < 0) {
+    long left = claimBackoffUntilNanos - ticker.getAsLong();
+    if (left > 0) {
+      deferUntilBackoffEnds(kind, left);
       return;
     }
     try {
@@ -525,6 +538,33 @@ public final class ClaimLoop {
             backoff / 1_000_000L,
             e);
       }
+    }
+  }
+
+  /**
+   * Runs a round asked for during the back-off once the back-off ends. Dropped, it waited for the
+   * next poll: a transactional publish's wake-up, or the change feed's resync as it reconnects,
+   * arriving just as the database came back, and the deliveries waited for the poll interval (an
+   * hour, for a host relying on the wake-ups), though the database answered again.
+   */
+  private void deferUntilBackoffEnds(int kind, long nanos) {
+    if (kind > WORKER) {
+      probeRequested.accumulateAndGet(kind, Math::max); // taken by the deferred round
+    }
+    if (closing || !deferredPump.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      deferredPumpTask =
+          scheduler.schedule(
+              () -> {
+                deferredPump.set(false);
+                requestPump(WORKER);
+              },
+              nanos,
+              TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      deferredPump.set(false); // the scheduler is shutting down: so is the dispatcher
     }
   }
 

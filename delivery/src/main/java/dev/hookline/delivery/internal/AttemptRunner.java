@@ -34,6 +34,7 @@ import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
@@ -98,6 +99,16 @@ public final class AttemptRunner {
     /** The answer was handled: the attempt is all done. */
     void handled();
   }
+
+  /**
+   * Whether a success the Store could not record was logged at ERROR since one was last recorded:
+   * while the database is down every success in flight fails so, and one line tells the outage (the
+   * rest go to DEBUG) instead of one stack trace per delivery.
+   */
+  private final AtomicBoolean unrecordedLogged = new AtomicBoolean();
+
+  /** Likewise for hand-backs the Store failed (WARN once per streak). */
+  private final AtomicBoolean releaseFailureLogged = new AtomicBoolean();
 
   private static final AttemptResult NOT_ATTEMPTED =
       new AttemptResult(
@@ -558,6 +569,7 @@ public final class AttemptRunner {
           && done.isDone()
           && !done.isCompletedExceptionally()) {
         if (Boolean.TRUE.equals(done.join())) {
+          unrecordedLogged.set(false);
           notify(l -> l.attemptSucceeded(d, a));
           return succeeded;
         }
@@ -575,6 +587,7 @@ public final class AttemptRunner {
                 if (failure != null) {
                   unrecorded(cd, unwrap(failure));
                 } else if (Boolean.TRUE.equals(done)) {
+                  unrecordedLogged.set(false);
                   notify(l -> l.attemptSucceeded(d, a));
                 } else {
                   leaseLost(d);
@@ -816,15 +829,28 @@ public final class AttemptRunner {
   public void release(Lease lease, Instant due, Instant now, Delivery d) {
     try {
       releaseOrThrow(lease, due, now, d);
+      releaseFailureLogged.set(false);
     } catch (RuntimeException e) {
-      // The lease expires on its own and the delivery is claimed again: nothing is lost.
-      log.warn(
-          "could not release delivery, it will be retried when its lease expires: webhook={}"
-              + " event={} delivery={}",
-          d.webhookId(),
-          d.event().id(),
-          d.id(),
-          e);
+      // The lease expires on its own and the delivery is claimed again: nothing is lost. One WARN
+      // per streak of failures (a database outage fails every one), the rest at DEBUG.
+      if (releaseFailureLogged.compareAndSet(false, true)) {
+        log.warn(
+            "could not release delivery, it will be retried when its lease expires (further"
+                + " failures to release are logged at DEBUG until one succeeds): webhook={}"
+                + " event={} delivery={}",
+            d.webhookId(),
+            d.event().id(),
+            d.id(),
+            e);
+      } else {
+        log.debug(
+            "could not release delivery, it will be retried when its lease expires: webhook={}"
+                + " event={} delivery={} error={}",
+            d.webhookId(),
+            d.event().id(),
+            d.id(),
+            e.toString());
+      }
     }
   }
 
@@ -861,15 +887,26 @@ public final class AttemptRunner {
    * a crash. Nothing is lost, and nothing is written here: this runs on the thread that answered,
    * which must not wait on the Store again.
    */
-  private static void unrecorded(ClaimedDelivery cd, RuntimeException e) {
+  private void unrecorded(ClaimedDelivery cd, RuntimeException e) {
     Delivery d = cd.delivery();
-    log.error(
-        "could not record a successful attempt, the delivery will be sent again when its lease"
-            + " expires: webhook={} event={} delivery={}",
-        d.webhookId(),
-        d.event().id(),
-        d.id(),
-        e);
+    if (unrecordedLogged.compareAndSet(false, true)) {
+      log.error(
+          "could not record a successful attempt, the delivery will be sent again when its lease"
+              + " expires (further ones are logged at DEBUG until a success is recorded):"
+              + " webhook={} event={} delivery={}",
+          d.webhookId(),
+          d.event().id(),
+          d.id(),
+          e);
+    } else {
+      log.debug(
+          "could not record a successful attempt, the delivery will be sent again when its lease"
+              + " expires: webhook={} event={} delivery={} error={}",
+          d.webhookId(),
+          d.event().id(),
+          d.id(),
+          e.toString());
+    }
   }
 
   private static void leaseLost(Delivery d) {

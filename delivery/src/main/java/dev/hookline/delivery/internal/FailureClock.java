@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +38,12 @@ public final class FailureClock {
   private final Duration disableAfter;
   private final Duration syncInterval;
   private final ConcurrentHashMap<String, State> states = new ConcurrentHashMap<>();
+
+  /**
+   * Whether a failure to stop the Store's clock was logged at WARN since one last succeeded: while
+   * the database is down every success fails so, one line tells it (the rest go to DEBUG).
+   */
+  private final AtomicBoolean clearFailureLogged = new AtomicBoolean();
 
   /**
    * Creates the clock.
@@ -103,13 +110,25 @@ public final class FailureClock {
   private boolean clearInStore(String id, State s) {
     try {
       store.clearEndpointFailing(id);
+      clearFailureLogged.set(false);
       return true;
     } catch (RuntimeException e) {
       synchronized (s) {
         s.lastCleared = null; // try again on the next success...
         s.clearPending = true; // ...and before the next mark
       }
-      log.warn("could not stop the endpoint's failure clock in the store: webhook={}", id, e);
+      if (clearFailureLogged.compareAndSet(false, true)) {
+        log.warn(
+            "could not stop the endpoint's failure clock in the store (further failures are logged"
+                + " at DEBUG until one succeeds): webhook={}",
+            id,
+            e);
+      } else {
+        log.debug(
+            "could not stop the endpoint's failure clock in the store: webhook={} error={}",
+            id,
+            e.toString());
+      }
       return false;
     }
   }

@@ -7,6 +7,7 @@ import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -282,6 +283,8 @@ public final class WebhookChangeFeed implements Store.Watch {
       // the driver would queue every notification of a channel still listened to on it.
       boolean released = false;
       try {
+        // Before LISTEN: the session's last statement then shows it listening (pg_stat_activity).
+        long checkEvery = checkInterval(c);
         try (Statement st = c.createStatement()) {
           st.execute("LISTEN \"" + channel.replace("\"", "\"\"") + "\"");
         }
@@ -293,7 +296,7 @@ public final class WebhookChangeFeed implements Store.Watch {
           log.debug("webhook change feed listening: channel={}", channel);
         }
         tell(watcher::resync); // whatever changed before LISTEN took effect
-        long checkAt = System.nanoTime() + healthCheckNanos;
+        long checkAt = System.nanoTime() + checkEvery;
         while (!isClosed()) {
           for (String id : notifications.next(WAIT_MILLIS)) {
             if (id.isEmpty()) {
@@ -304,7 +307,7 @@ public final class WebhookChangeFeed implements Store.Watch {
           }
           if (System.nanoTime() - checkAt >= 0) {
             check(c);
-            checkAt = System.nanoTime() + healthCheckNanos;
+            checkAt = System.nanoTime() + checkEvery;
           }
         }
         try (Statement st = c.createStatement()) {
@@ -340,6 +343,30 @@ public final class WebhookChangeFeed implements Store.Watch {
     } catch (SQLException | RuntimeException e) {
       notifications.discard();
     }
+  }
+
+  /**
+   * How often to check the listening connection: every {@link #HEALTH_CHECK} (as given), or within
+   * half the session's {@code idle_session_timeout} if that is shorter. The connection sends
+   * nothing between checks, so a database that ends idle sessions (PostgreSQL 14+, often set on a
+   * role to reap idle pooled connections) ended the feed's again and again: a lost feed, a reload
+   * of every webhook and missed notifications each time. The check's round trip keeps the session
+   * active.
+   */
+  private long checkInterval(Connection c) throws SQLException {
+    long idleMillis;
+    try (Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT (extract(epoch FROM current_setting('idle_session_timeout', true)::interval)"
+                    + " * 1000)::bigint")) {
+      idleMillis = rs.next() ? rs.getLong(1) : 0; // NULL (before PostgreSQL 14) reads 0
+    }
+    if (idleMillis <= 0) {
+      return healthCheckNanos;
+    }
+    long half = TimeUnit.MILLISECONDS.toNanos(Math.max(idleMillis / 2, 100));
+    return Math.min(healthCheckNanos, half);
   }
 
   /**

@@ -171,7 +171,8 @@ public final class PostgresStore implements TransactionalStore {
    */
   private static final int MAX_ENQUEUES = 64;
 
-  private final GroupCommit<Enqueue> enqueues = new GroupCommit<>(MAX_ENQUEUES, this::enqueueAll);
+  private final GroupCommit<Enqueue> enqueues =
+      new GroupCommit<>(MAX_ENQUEUES, this::enqueueAll, PostgresStore::unreachable);
 
   private PostgresStore(Builder b, SecretCipher cipher) {
     this.dataSource = b.dataSource;
@@ -801,7 +802,16 @@ public final class PostgresStore implements TransactionalStore {
     boolean[] done = new boolean[requests.size()];
     Arrays.fill(done, true);
     if (requests.size() == 1) {
-      enqueueAlone(requests.get(0));
+      Enqueue r = requests.get(0);
+      try {
+        r.added =
+            run("enqueue " + r.batch.size() + " deliveries", c -> enqueueOn(c, r.batch, r.claims));
+      } catch (RuntimeException e) {
+        if (unreachable(e)) {
+          throw e; // the group commit answers the callers queued meanwhile with it too
+        }
+        r.failure = e;
+      }
       return done;
     }
     List<Delivery> all = new ArrayList<>();
@@ -822,6 +832,9 @@ public final class PostgresStore implements TransactionalStore {
       if (!oneCallersData(e) && !lostAConflict(e) && !waitedForALock(e)) {
         // The database is unreachable or timed out: each batch alone would fail the same way,
         // one connection timeout after another, while every caller waits for the last.
+        if (unreachable(e)) {
+          throw e; // the group commit answers the callers queued meanwhile with it too
+        }
         for (Enqueue r : requests) {
           r.failure = e;
         }
@@ -866,6 +879,14 @@ public final class PostgresStore implements TransactionalStore {
    * each request waits for its own rows at most, and the requests that had nothing to do with the
    * conflict go through instead of all failing with it.
    */
+  /**
+   * Whether a write failed because the database is unreachable ({@code UNAVAILABLE}): the grouped
+   * enqueues queued behind it would fail the same way, each group after another connection timeout.
+   */
+  private static boolean unreachable(RuntimeException e) {
+    return e instanceof StoreException se && se.reason() == StoreException.Reason.UNAVAILABLE;
+  }
+
   private static boolean lostAConflict(RuntimeException e) {
     return e instanceof StoreException se && se.sqlState().orElse("").startsWith("40");
   }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -105,6 +106,12 @@ public final class GroupCommit<R> {
   private final int busyBatch;
   private final long busyLingerNanos;
   private final Flusher<R> flusher;
+
+  /**
+   * Failures of a whole flush that answer every request queued meanwhile too: see the constructor.
+   */
+  private final Predicate<? super RuntimeException> failQueued;
+
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<Pending<R>> queue = new ArrayDeque<>(); // guarded by lock
   private boolean flushing; // guarded by lock
@@ -124,6 +131,22 @@ public final class GroupCommit<R> {
    */
   public GroupCommit(int maxBatch, Flusher<R> flusher) {
     this(maxBatch, Duration.ZERO, flusher);
+  }
+
+  /**
+   * Creates a group commit whose flush, failing whole with a failure {@code failQueued} accepts
+   * (the database unreachable), answers every request queued meanwhile with it too, instead of
+   * flushing them {@code maxBatch} at a time, each flush failing the same way after the same wait:
+   * while every flush waits a connection timeout, a caller behind {@code n} others learned of the
+   * outage after {@code n / maxBatch} timeouts, and callers arriving faster than that piled up.
+   *
+   * @param maxBatch the most requests one flush takes
+   * @param flusher writes a batch
+   * @param failQueued which failures of a whole flush also answer the requests queued
+   */
+  public GroupCommit(
+      int maxBatch, Flusher<R> flusher, Predicate<? super RuntimeException> failQueued) {
+    this(maxBatch, Duration.ZERO, Integer.MAX_VALUE, Duration.ZERO, flusher, failQueued);
   }
 
   /**
@@ -151,6 +174,16 @@ public final class GroupCommit<R> {
    */
   public GroupCommit(
       int maxBatch, Duration linger, int busyBatch, Duration busyLinger, Flusher<R> flusher) {
+    this(maxBatch, linger, busyBatch, busyLinger, flusher, e -> false);
+  }
+
+  private GroupCommit(
+      int maxBatch,
+      Duration linger,
+      int busyBatch,
+      Duration busyLinger,
+      Flusher<R> flusher,
+      Predicate<? super RuntimeException> failQueued) {
     if (maxBatch < 1) {
       throw new IllegalArgumentException("maxBatch must be at least 1, was " + maxBatch);
     }
@@ -169,6 +202,7 @@ public final class GroupCommit<R> {
     this.busyBatch = busyBatch;
     this.busyLingerNanos = busyLinger.toNanos();
     this.flusher = flusher;
+    this.failQueued = failQueued;
   }
 
   /**
@@ -431,6 +465,19 @@ public final class GroupCommit<R> {
         }
       }
       lastBatch = batch.size();
+      if (failure != null && failQueued.test(failure)) {
+        // Every request queued meanwhile would fail the same way, each batch after the same wait.
+        for (Pending<R> p = queue.poll(); p != null; p = queue.poll()) {
+          p.done = true;
+          p.failure = failure;
+          if (p.wake != null) {
+            p.wake.signal();
+          }
+          if (p.callback != null) {
+            told.add(p);
+          }
+        }
+      }
     }
   }
 

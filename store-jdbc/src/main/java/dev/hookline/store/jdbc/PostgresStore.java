@@ -805,12 +805,18 @@ public final class PostgresStore implements TransactionalStore {
       Enqueue r = requests.get(0);
       try {
         r.added =
-            run("enqueue " + r.batch.size() + " deliveries", c -> enqueueOn(c, r.batch, r.claims));
+            run(
+                "enqueue " + r.batch.size() + " deliveries",
+                c -> enqueueOn(c, r.batch, r.claims, sql.enqueueBounded));
       } catch (RuntimeException e) {
         if (unreachable(e)) {
           throw e; // the group commit answers the callers queued meanwhile with it too
         }
-        r.failure = e;
+        if (waitedForALock(e)) {
+          r.contended = true; // its caller writes it alone, waiting for the lock (see answer)
+        } else {
+          r.failure = e;
+        }
       }
       return done;
     }

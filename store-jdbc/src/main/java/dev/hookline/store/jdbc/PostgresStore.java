@@ -428,7 +428,10 @@ public final class PostgresStore implements TransactionalStore {
    * its events are not enqueued for it, until its row is repaired (or it is deleted). A value under
    * a key id the cipher does not have still fails the call (a decryption key is missing from the
    * configuration: every such row would be left out), and so does a call in which every row read
-   * failed (a wrong key configured under the right id, not a corrupt row).
+   * failed (a wrong key configured under the right id, not a corrupt row), or in which a row failed
+   * authentication under a key header (AesGcmSecretCipher's {@code v2:<keyId>:}) that no row read
+   * had: in a key rotation, the rows under the old key read, and an instance with wrong material
+   * under the new key id would leave out every webhook written under it.
    *
    * @param operation what is done, for the error
    * @param leaveOutUnreadable whether to leave out rows whose secrets fail authentication
@@ -450,6 +453,9 @@ public final class PostgresStore implements TransactionalStore {
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                   List<Webhook> out = new ArrayList<>();
+                  // The key headers of the values that decrypted, and of rows that failed theirs.
+                  Set<String> readable = new HashSet<>();
+                  Map<SecretCipherException, Set<String>> unauthentic = new LinkedHashMap<>();
                   while (rs.next()) {
                     if (!leaveOutUnreadable) {
                       out.add(Rows.webhook(rs, cipher));
@@ -457,6 +463,7 @@ public final class PostgresStore implements TransactionalStore {
                     }
                     try {
                       out.add(Rows.webhook(rs, cipher));
+                      readable.addAll(Rows.keyHeaders(rs));
                     } catch (SecretCipherException e) {
                       if (e.reason() == SecretCipherException.Reason.UNKNOWN_KEY) {
                         throw e;
@@ -464,10 +471,21 @@ public final class PostgresStore implements TransactionalStore {
                       leftOut.add(
                           new Unreadable(
                               rs.getString("id"), Optional.ofNullable(rs.getString("tenant")), e));
+                      if (e.reason() == SecretCipherException.Reason.AUTHENTICATION_FAILED) {
+                        unauthentic.put(e, Rows.keyHeaders(rs));
+                      }
                     }
                   }
                   if (out.isEmpty() && !leftOut.isEmpty()) {
                     throw leftOut.get(0).failure();
+                  }
+                  // A key under which nothing read, and something failed, is a wrong key (one
+                  // instance configured with other material under a key id, in a rotation), not a
+                  // corrupt row: not one row fails, but every row under that key id.
+                  for (Map.Entry<SecretCipherException, Set<String>> f : unauthentic.entrySet()) {
+                    if (!readable.containsAll(f.getValue())) {
+                      throw f.getKey();
+                    }
                   }
                   return out;
                 }

@@ -40,6 +40,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -377,6 +378,31 @@ public final class Rows {
       index++;
     }
     return out;
+  }
+
+  /**
+   * The key headers of a webhook row's stored secrets: each value's text up to and including its
+   * last {@code ':'} ({@code "v2:<keyId>:"} for {@code AesGcmSecretCipher}; empty for a cipher
+   * whose values hold no colon). Never a secret: a header precedes the encrypted body.
+   *
+   * @param rs positioned on a webhook row
+   * @return the headers of its API key and signing secrets; those it could read
+   */
+  public static Set<String> keyHeaders(ResultSet rs) {
+    Set<String> out = new HashSet<>();
+    try {
+      out.add(keyHeader(rs.getString("api_key_enc")));
+      for (JsonNode o : parse(rs.getString("signing_secrets"), "signing secrets")) {
+        out.add(keyHeader(o.path("secret_enc").asText()));
+      }
+    } catch (SQLException | RuntimeException e) {
+      // a row that cannot even be read this far fails (or is left out) for that reason anyway
+    }
+    return out;
+  }
+
+  private static String keyHeader(@Nullable String value) {
+    return value == null ? "" : value.substring(0, value.lastIndexOf(':') + 1);
   }
 
   /** Decrypts one stored secret; a failure names the webhook and the column (never the value). */

@@ -155,18 +155,10 @@ class OneInstantListingPlanReviewTest {
     assertReadsAboutItsLimit("a tenant's failed deliveries", failedOfTenant(), "events");
   }
 
-  // The index entries read: every delivery of the instant, whatever the limit, as long as the
-  // indexes keep ids in the database's collation (round 6 chose not to rebuild them).
-
-  @Test
-  void theNewestPageOfAWebhooksDeliveryLogReadsAboutItsLimitFromTheIndex() throws SQLException {
-    assertReadsAboutItsLimit("a webhook's deliveries", ofWebhook(), "deliveries");
-  }
-
-  @Test
-  void theNewestPageOfATenantsDeliveryLogReadsAboutItsLimitFromTheIndex() throws SQLException {
-    assertReadsAboutItsLimit("a tenant's deliveries", ofTenant(), "deliveries");
-  }
+  // Not asserted: the index entries a page reads. While the indexes keep ids in the database's
+  // collation, every listing reads and sorts all the index entries of the newest instant (20,000
+  // here for a page of 51, about 11 ms): round 6 chose not to rebuild them (no concurrent
+  // migration step yet). docs: store-jdbc/README.md.
 
   @Test
   void theBulkIsListed() {

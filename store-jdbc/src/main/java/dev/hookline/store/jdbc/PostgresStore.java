@@ -769,15 +769,21 @@ public final class PostgresStore implements TransactionalStore {
    * The deliveries a grouped write added for a request, or its failure; or, if its grouped write
    * gave up on a lock (another transaction, such as a caller's own that enqueued the same event and
    * has not ended, holds a row the batch must wait for), those of the batch written now on its own,
-   * waiting as long as any single statement of the store would: only this caller waits for that
-   * transaction, not the publishes grouped with it or queued behind its flush.
+   * waiting for that transaction as long as it stays open (not cut off by the network timeout):
+   * only this caller waits for that transaction, not the publishes grouped with it or queued behind
+   * its flush.
    */
   private List<Delivery> answer(Enqueue r) {
     if (!r.contended) {
       return r.result();
     }
+    // Not bounded by the network timeout, as deleteWebhook is not: this write waits for another
+    // transaction by design (the database answered the grouped write a moment ago), and a caller's
+    // transaction left open longer than that timeout made the driver kill the connection and fail
+    // the publish as UNAVAILABLE, "the database is unreachable", while it was not.
     return run(
         "enqueue " + r.batch.size() + " deliveries",
+        false,
         c -> enqueueOn(c, r.batch, r.claims, sql.enqueue));
   }
 
@@ -1829,8 +1835,17 @@ public final class PostgresStore implements TransactionalStore {
    * pool hands out with auto-commit off is committed (or rolled back) here.
    */
   private <T> T run(String operation, Work<T> work) {
+    return run(operation, true, work);
+  }
+
+  /**
+   * Runs statements as {@link #run(String, Work)}; {@code bounded}: under the store's network
+   * timeout (see {@link #bound}), which a statement that waits for another transaction's locks by
+   * design must not be.
+   */
+  private <T> T run(String operation, boolean bounded, Work<T> work) {
     try (Connection c = dataSource.getConnection()) {
-      int before = bound(c);
+      int before = bounded ? bound(c) : -1;
       try {
         if (c.getAutoCommit()) {
           return work.run(c);

@@ -812,23 +812,38 @@ public final class Dispatcher implements AutoCloseable {
    * callback returns (the Store stays open); and an attempt whose observer's {@code beforeAttempt}
    * closed the dispatcher sends nothing and hands its delivery back to the Store, to be sent by the
    * next dispatcher that claims it.
+   *
+   * <p>Called again from an ordinary thread, once closed or while closing, it waits as the first
+   * call does, up to the shutdown timeout, for the attempts in flight and their outcomes: a close()
+   * called back from a callback did not wait for all of them, and the host's own close() after it
+   * must not return before they are recorded. Called again from a callback, it returns at once.
    */
   @Override
   public void close() {
+    boolean again;
     synchronized (lifecycle) { // see start()
-      if (!closed.compareAndSet(false, true)) {
-        return;
+      again = !closed.compareAndSet(false, true);
+      if (!again) {
+        claims.stopClaiming();
+        watch.close();
+        registry.removeChangeListener(changeListener);
+        for (ScheduledFuture<?> f : periodic) {
+          f.cancel(false);
+        }
+        ScheduledFuture<?> resync = resyncTask;
+        if (resync != null) {
+          resync.cancel(false);
+        }
       }
-      claims.stopClaiming();
-      watch.close();
-      registry.removeChangeListener(changeListener);
-      for (ScheduledFuture<?> f : periodic) {
-        f.cancel(false);
+    }
+    if (again) {
+      // Closed already, perhaps by a callback that did not wait for every outcome: from an ordinary
+      // thread, wait for them (outside the lifecycle lock), as the first close() does there. Not
+      // from a callback: the first close() may be another callback's, waiting for this attempt.
+      if (!claims.calledBackHere()) {
+        claims.awaitIdle(shutdownTimeout);
       }
-      ScheduledFuture<?> resync = resyncTask;
-      if (resync != null) {
-        resync.cancel(false);
-      }
+      return;
     }
     // A reload or purge already running on a caller's scheduler (which is not shut down here), or
     // a change-feed callback, ends before close() returns.

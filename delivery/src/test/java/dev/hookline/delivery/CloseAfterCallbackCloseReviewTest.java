@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -126,5 +127,49 @@ class CloseAfterCallbackCloseReviewTest {
         hostClose.get(BOUND_SECONDS, TimeUnit.SECONDS),
         "the host's close() returned before the second outcome was recorded");
     assertTrue(receiver.requests().size() >= 2);
+  }
+
+  /**
+   * A listener that closes the dispatcher on every success, told for two attempts at once: the
+   * first close() waits for the other attempt, whose listener's close() (a second call) must not
+   * wait for the first attempt in turn.
+   */
+  @Test
+  void twoListenersClosingAtOnceDoNotWaitForEachOther() throws Exception {
+    Harness h = new Harness();
+    h.receiving(receiver.url("/hook"), null, UserEvents.CREATED);
+    AtomicReference<Dispatcher> ref = new AtomicReference<>();
+    CyclicBarrier both = new CyclicBarrier(2);
+    CopyOnWriteArrayList<Long> millis = new CopyOnWriteArrayList<>();
+    Dispatcher d =
+        h.dispatcher(Duration.ofSeconds(20))
+            .clock(Clock.systemUTC())
+            .workers(4)
+            .perEndpointConcurrency(4)
+            .shutdownTimeout(Duration.ofSeconds(30))
+            .listener(
+                new DeliveryListener() {
+                  @Override
+                  public void attemptSucceeded(Delivery delivery, Attempt attempt) {
+                    try {
+                      both.await(BOUND_SECONDS, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                      throw new IllegalStateException(e);
+                    }
+                    long start = System.nanoTime();
+                    ref.get().close();
+                    millis.add((System.nanoTime() - start) / 1_000_000);
+                  }
+                })
+            .build();
+    ref.set(d);
+    d.publish(h.event(UserEvents.CREATED));
+    d.publish(h.event(UserEvents.CREATED));
+    d.start();
+    Poll.until(
+        Duration.ofSeconds(45), () -> millis.size() == 2, "both listeners' close() returned");
+    for (long ms : millis) {
+      assertTrue(ms < 5_000, "a listener's close() took " + ms + " ms: " + millis);
+    }
   }
 }

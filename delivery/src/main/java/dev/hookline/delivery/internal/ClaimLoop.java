@@ -1250,6 +1250,16 @@ public final class ClaimLoop {
   }
 
   /**
+   * Whether the calling thread is inside one of this loop's attempts or Store answers (a callback:
+   * a listener, an observer), so that a wait for idle there waits for the other attempts only.
+   *
+   * @return true on a thread called back from inside an attempt or a Store answer of this loop
+   */
+  public boolean calledBackHere() {
+    return heldHere() > 0;
+  }
+
+  /**
    * Whether no attempt runs, but those the calling thread cannot wait for: on a thread that holds
    * none ({@link #heldHere}), whether none runs at all and every outcome is recorded; on a thread
    * called back from inside an attempt or a Store answer, whether the other attempts have ended,

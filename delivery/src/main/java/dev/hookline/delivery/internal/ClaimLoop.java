@@ -1033,10 +1033,7 @@ public final class ClaimLoop {
     public void handled() {
       ArrayList<AttemptTask> here = ANSWERING_HERE.get();
       if (here != null) {
-        here.remove(this);
-        if (here.isEmpty()) {
-          ANSWERING_HERE.remove();
-        }
+        here.remove(this); // the empty list stays with the thread: no allocation per answer
       }
       if (toSettle.decrementAndGet() == 0) {
         settle(true);
@@ -1164,7 +1161,7 @@ public final class ClaimLoop {
                 t::freeSlot,
                 t);
       } finally {
-        RUNNING_HERE.remove();
+        RUNNING_HERE.set(null); // not remove(): set() would make a new map entry per attempt
         t.finish();
       }
     }

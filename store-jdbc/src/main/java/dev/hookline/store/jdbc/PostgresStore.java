@@ -826,22 +826,8 @@ public final class PostgresStore implements TransactionalStore {
     boolean[] done = new boolean[requests.size()];
     Arrays.fill(done, true);
     if (requests.size() == 1) {
-      Enqueue r = requests.get(0);
-      try {
-        r.added =
-            run(
-                "enqueue " + r.batch.size() + " deliveries",
-                c -> enqueueOn(c, r.batch, r.claims, sql.enqueueBounded));
-      } catch (RuntimeException e) {
-        if (unreachable(e)) {
-          throw e; // the group commit answers the callers queued meanwhile with it too
-        }
-        if (waitedForALock(e)) {
-          r.contended = true; // its caller writes it alone, waiting for the lock (see answer)
-        } else {
-          r.failure = e;
-        }
-      }
+      // Unreachable: rethrown, so the group commit answers the callers queued meanwhile with it.
+      enqueueAlone(requests.get(0), true);
       return done;
     }
     List<Delivery> all = new ArrayList<>();
@@ -871,7 +857,7 @@ public final class PostgresStore implements TransactionalStore {
         return done;
       }
       for (Enqueue r : requests) {
-        enqueueAlone(r);
+        enqueueAlone(r, false);
       }
       return done;
     }
@@ -930,15 +916,25 @@ public final class PostgresStore implements TransactionalStore {
     return e instanceof StoreException se && se.sqlState().filter("55P03"::equals).isPresent();
   }
 
-  private void enqueueAlone(Enqueue r) {
+  /**
+   * Writes one caller's batch alone, with the grouped writes' lock bound: a batch that waited too
+   * long for a lock goes back to its caller ({@code contended}), any other failure is its own.
+   *
+   * @param rethrowUnreachable whether a failure to reach the database is thrown instead (so that
+   *     the group commit answers the callers queued meanwhile with it too)
+   */
+  private void enqueueAlone(Enqueue r, boolean rethrowUnreachable) {
     try {
       r.added =
           run(
               "enqueue " + r.batch.size() + " deliveries",
               c -> enqueueOn(c, r.batch, r.claims, sql.enqueueBounded));
     } catch (RuntimeException e) {
+      if (rethrowUnreachable && unreachable(e)) {
+        throw e;
+      }
       if (waitedForALock(e)) {
-        r.contended = true;
+        r.contended = true; // its caller writes it alone, waiting for the lock (see answer)
       } else {
         r.failure = e;
       }

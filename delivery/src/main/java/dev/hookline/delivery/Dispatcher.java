@@ -15,7 +15,6 @@ import dev.hookline.WebhookRegistry;
 import dev.hookline.delivery.internal.AddressGuard;
 import dev.hookline.delivery.internal.AttemptRunner;
 import dev.hookline.delivery.internal.ClaimLoop;
-import dev.hookline.delivery.internal.DestinationCheck;
 import dev.hookline.delivery.internal.DispatcherThreads;
 import dev.hookline.delivery.internal.EndpointHealth;
 import dev.hookline.delivery.internal.EndpointSlots;
@@ -143,6 +142,8 @@ public final class Dispatcher implements AutoCloseable {
   /** The worker pool, the scheduler and the HTTP client; those the caller did not pass, owned. */
   private final DispatcherThreads threads;
 
+  private final AddressGuard addressGuard;
+
   /** The webhooks as this dispatcher knows them; kept current by the listener and reloads. */
   private final WebhookView webhooks;
 
@@ -243,7 +244,8 @@ public final class Dispatcher implements AutoCloseable {
         new DispatcherThreads(
             b.httpClient, longestTimeout, b.virtualThreads, workers, b.scheduler, b.workerExecutor);
     HttpClient client = threads.client();
-    DestinationCheck guard = new AddressGuard(registry.addressPolicy(), registry.hostResolver());
+    AddressGuard guard = new AddressGuard(registry.addressPolicy(), registry.hostResolver());
+    this.addressGuard = guard;
     HttpSender sender = new HttpSender(client, b.maxResponseBytes, guard, threads.bodySweeper());
     this.verifier =
         HttpEndpointVerifier.create(
@@ -861,6 +863,7 @@ public final class Dispatcher implements AutoCloseable {
       claims.awaitIdle(Duration.ofSeconds(5));
     }
     threads.shutdown();
+    addressGuard.close();
     log.info("dispatcher closed: owner={}", owner);
   }
 

@@ -90,6 +90,15 @@ public final class AddressGuard implements DestinationCheck {
             Threads.named("hookline-dns"));
   }
 
+  /**
+   * Stops the lookup threads: a lookup still running ends with its thread (the JDK's resolver does
+   * not answer interrupts), and none starts after. For the dispatcher's close(), so that no thread
+   * of a closed dispatcher waits out its idle time.
+   */
+  public void close() {
+    lookups.shutdownNow();
+  }
+
   @Override
   public Optional<Refusal> refusal(URI uri, Duration timeout) throws InterruptedException {
     return refusal(uri, null, timeout);

@@ -20,6 +20,9 @@ class DispatcherThreadsTest {
         .filter(Thread::isAlive)
         .map(Thread::getName)
         .filter(n -> n.startsWith("hookline-"))
+        // The registries' registration lookups share one process-wide pool (core's WebhookRules),
+        // no dispatcher's: its idle threads, left by other tests in this JVM, end after 10 s.
+        .filter(n -> !n.equals("hookline-registration-dns"))
         .toList();
   }
 

@@ -889,13 +889,6 @@ public final class PostgresStore implements TransactionalStore {
   }
 
   /**
-   * Whether a joint write was cancelled by a conflict with another transaction (SQLState class 40:
-   * a deadlock or a serialization failure), such as a webhook's deletion locking some of the joint
-   * write's rows in another order. The write is atomic, so nothing of it stands; written alone,
-   * each request waits for its own rows at most, and the requests that had nothing to do with the
-   * conflict go through instead of all failing with it.
-   */
-  /**
    * Whether a write failed because the database is unreachable ({@code UNAVAILABLE}): the grouped
    * enqueues queued behind it would fail the same way, each group after another connection timeout.
    */
@@ -903,6 +896,13 @@ public final class PostgresStore implements TransactionalStore {
     return e instanceof StoreException se && se.reason() == StoreException.Reason.UNAVAILABLE;
   }
 
+  /**
+   * Whether a joint write was cancelled by a conflict with another transaction (SQLState class 40:
+   * a deadlock or a serialization failure), such as a webhook's deletion locking some of the joint
+   * write's rows in another order. The write is atomic, so nothing of it stands; written alone,
+   * each request waits for its own rows at most, and the requests that had nothing to do with the
+   * conflict go through instead of all failing with it.
+   */
   private static boolean lostAConflict(RuntimeException e) {
     return e instanceof StoreException se && se.sqlState().orElse("").startsWith("40");
   }

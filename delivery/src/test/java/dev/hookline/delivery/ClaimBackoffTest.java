@@ -140,6 +140,68 @@ class ClaimBackoffTest {
   }
 
   /**
+   * A round asked for during the back-off (a transactional publish's wake-up, the change feed's
+   * resync as it reconnects) runs when the back-off ends. Dropped, it waited for the next poll:
+   * with a poll interval of an hour, the deliveries waited an hour though the Store answered again.
+   */
+  @Test
+  void aRoundAskedForDuringTheBackOffRunsWhenItEnds() throws Exception {
+    ManualScheduler hourly = new ManualScheduler(Duration.ofHours(1));
+    dev.hookline.WebhookRegistry registry =
+        dev.hookline.WebhookRegistry.builder()
+            .store(flaky)
+            .clock(h.clock)
+            .filterCompiler(dev.hookline.filter.Filters.compiler())
+            .allowInsecureLoopbackForDevelopment(true)
+            .build();
+    try (LoopbackSink sink = LoopbackSink.recording()) {
+      Webhook w =
+          registry.create(
+              dev.hookline.WebhookDefinition.builder()
+                  .name("wake-up")
+                  .uri(sink.uri("/hook"))
+                  .apiKey(Harness.API_KEY)
+                  .events(UserEvents.CREATED)
+                  .build());
+      TestWebhooks.markVerified(registry, w.id());
+      registry.enable(w.id());
+      try (Dispatcher d =
+          Dispatcher.builder()
+              .registry(registry)
+              .pollInterval(Duration.ofHours(1)) // only the poll at start claims by itself
+              .scheduler(hourly)
+              .ticker(ticker::get)
+              .shutdownTimeout(Duration.ofSeconds(2))
+              .build()
+              .start()) {
+        down.set(true);
+        Event first = h.event(UserEvents.CREATED);
+        d.publish(first); // its wake-up's claim fails: a back-off of 30 s (the poll interval's cap)
+        hourly.runQueued();
+        assertEquals(List.of(ticker.get()), failedClaimsAt, "one claim tried, and refused");
+        assertEquals(List.of(), hourly.oneShotDelaysNanos(), "no round deferred yet");
+
+        down.set(false); // the Store is back; a publish during the back-off asks for a round
+        ticker.addAndGet(1_000 * MS);
+        Event second = h.event(UserEvents.CREATED);
+        d.publish(second);
+        hourly.runQueued();
+        assertEquals(
+            List.of(29_000 * MS),
+            hourly.oneShotDelaysNanos(),
+            "the round is deferred to the back-off's end, 29 s away");
+        assertEquals(0, sink.total(), "nothing is claimed during the back-off");
+
+        ticker.addAndGet(29_000 * MS);
+        hourly.runOneShots(); // the back-off's end: no poll is due for another hour
+        Harness.await(Duration.ofSeconds(10), () -> d.summary(w.id()).succeeded() == 2);
+        assertEquals(Map.of(first.id(), 1, second.id(), 1), sink.counts());
+        assertEquals(1, failedClaimsAt.size(), "no claim was tried during the back-off");
+      }
+    }
+  }
+
+  /**
    * A scheduler whose tasks run only when the test says so, on the test's thread: {@link #poll()}
    * runs the periodic tasks of the poll interval, then everything they queued.
    */
@@ -148,6 +210,7 @@ class ClaimBackoffTest {
     private final long pollNanos;
     private final ConcurrentLinkedQueue<Runnable> queued = new ConcurrentLinkedQueue<>();
     private final List<Periodic> periodic = new CopyOnWriteArrayList<>();
+    private final ConcurrentLinkedQueue<Periodic> oneShots = new ConcurrentLinkedQueue<>();
     private volatile boolean shutdown;
 
     ManualScheduler(Duration pollInterval) {
@@ -160,9 +223,35 @@ class ClaimBackoffTest {
           p.task.run();
         }
       }
+      runQueued();
+    }
+
+    /** Runs what was handed to {@link #execute}, and what that queued in turn. */
+    void runQueued() {
       for (Runnable r = queued.poll(); r != null; r = queued.poll()) {
         r.run();
       }
+    }
+
+    /** The delays of the one-shot tasks scheduled and not yet run or cancelled. */
+    List<Long> oneShotDelaysNanos() {
+      List<Long> delays = new ArrayList<>();
+      for (Periodic p : oneShots) {
+        if (!p.isCancelled()) {
+          delays.add(p.periodNanos);
+        }
+      }
+      return delays;
+    }
+
+    /** Runs the one-shot tasks scheduled so far (whatever their delay), then what they queued. */
+    void runOneShots() {
+      for (Periodic p = oneShots.poll(); p != null; p = oneShots.poll()) {
+        if (!p.isCancelled()) {
+          p.task.run();
+        }
+      }
+      runQueued();
     }
 
     @Override
@@ -172,7 +261,9 @@ class ClaimBackoffTest {
 
     @Override
     public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
-      return add(command, -1);
+      Periodic p = new Periodic(command, unit.toNanos(delay)); // one shot: the period is its delay
+      oneShots.add(p);
+      return p;
     }
 
     @Override

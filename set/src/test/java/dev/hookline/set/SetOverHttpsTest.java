@@ -58,7 +58,8 @@ class SetOverHttpsTest {
     HttpClient client =
         HttpClient.newBuilder()
             .sslContext(ca.clientContext())
-            .connectTimeout(Duration.ofSeconds(5))
+            // The connect timeout covers the TLS handshake: generous, for a loaded CI machine.
+            .connectTimeout(Duration.ofSeconds(30))
             .build();
     HttpsServer server =
         HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);

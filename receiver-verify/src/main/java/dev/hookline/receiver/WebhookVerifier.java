@@ -340,6 +340,11 @@ public final class WebhookVerifier {
       throw new WebhookVerificationException(
           Reason.MISSING_API_KEY, "the request has no " + AUTHORIZATION + " header");
     }
+    // "Bearer " with no key reaches us as "Bearer": HTTP servers drop the trailing space.
+    if (authorization.strip().equalsIgnoreCase(BEARER.strip())) {
+      throw new WebhookVerificationException(
+          Reason.MISSING_API_KEY, "the " + AUTHORIZATION + " header has no API key after Bearer");
+    }
     if (!authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       throw new WebhookVerificationException(
           Reason.INVALID_API_KEY, "the scheme of the " + AUTHORIZATION + " header is not Bearer");

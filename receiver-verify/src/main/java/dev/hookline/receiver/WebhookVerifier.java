@@ -25,6 +25,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Checks that a request is a genuine, unaltered, fresh Hookline notification, and parses it.
@@ -65,6 +67,8 @@ import org.jspecify.annotations.Nullable;
  * never keys or secrets.
  */
 public final class WebhookVerifier {
+  private static final Logger LOG = LoggerFactory.getLogger(WebhookVerifier.class);
+
   /** The header carrying the message id. */
   public static final String WEBHOOK_ID = "webhook-id";
 
@@ -226,18 +230,27 @@ public final class WebhookVerifier {
                 Reason.ALREADY_PROCESSED, "notification " + id + " was already processed");
       }
     }
-    boolean parsed = false;
     try {
-      Notification notification =
-          parse(
-              rawBody, id, id == null ? null : rememberUntil, id == null ? null : inProgressUntil);
-      parsed = true;
-      return notification;
-    } finally {
-      if (!parsed && id != null) {
+      return parse(
+          rawBody, id, id == null ? null : rememberUntil, id == null ? null : inProgressUntil);
+    } catch (RuntimeException | Error refused) {
+      if (id != null) {
         // Remember only accepted notifications: a malformed one is answered 400 each time.
-        replayGuard.abandon(id, inProgressUntil);
+        try {
+          replayGuard.abandon(id, inProgressUntil);
+        } catch (RuntimeException guardFailed) {
+          // The refusal stays what it is (the body, not the store, is wrong: a retry cannot fix
+          // it); the id stays in progress until its entry expires.
+          refused.addSuppressed(guardFailed);
+          LOG.warn(
+              "Could not forget refused notification {} in the replay guard; it counts as in"
+                  + " progress until {}",
+              id,
+              inProgressUntil,
+              guardFailed);
+        }
       }
+      throw refused;
     }
   }
 

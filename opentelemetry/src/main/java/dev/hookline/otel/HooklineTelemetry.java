@@ -102,7 +102,7 @@ public final class HooklineTelemetry
                 b.openTelemetry, INSTRUMENTATION_NAME, HttpSpanNameExtractor.create(getter))
             .setSpanStatusExtractor(
                 (status, request, result, error) -> {
-                  if (result != null && result.errorKind().isPresent()) {
+                  if (result != null && (result.errorKind().isPresent() || failedUnsent(result))) {
                     status.setStatus(StatusCode.ERROR); // no answer: timeout, refused, ...
                   } else {
                     httpStatus.extract(status, request, result, error);
@@ -183,6 +183,18 @@ public final class HooklineTelemetry
       scope.close();
       instrumenter.end(context, call, result, null);
     };
+  }
+
+  /**
+   * Whether the attempt ended before a request went out, for a reason of Hookline's own (a failure
+   * inside the dispatcher, a send refused for a local reason): not made, with no status and no
+   * {@link ErrorKind} to tell. Its span is an error ({@code error.type=internal}), not a request
+   * that went well.
+   */
+  static boolean failedUnsent(AttemptResult result) {
+    return result.outcome() == AttemptResult.Outcome.NOT_ATTEMPTED
+        && result.statusCode().isEmpty()
+        && result.errorKind().isEmpty();
   }
 
   /** Whether the context's span is the one the delivery was published in. */
@@ -335,8 +347,11 @@ public final class HooklineTelemetry
     @Override
     public @Nullable String getErrorType(
         Call call, @Nullable AttemptResult result, @Nullable Throwable error) {
-      if (result == null || result.errorKind().isEmpty()) {
+      if (result == null) {
         return null;
+      }
+      if (result.errorKind().isEmpty()) {
+        return failedUnsent(result) ? ERROR_TYPES.get(ErrorKind.INTERNAL) : null;
       }
       return ERROR_TYPES.get(result.errorKind().get());
     }

@@ -58,7 +58,12 @@ final class ActuatorConfigurations {
     @Bean
     @ConditionalOnMissingBean(name = "hooklineSanitizingFunction")
     SanitizingFunction hooklineSanitizingFunction() {
-      return data -> SecretProperties.isSecret(data.getKey()) ? data.withSanitizedValue() : data;
+      // By name, and by value: a copy of a key in SPRING_APPLICATION_JSON (which the starter's
+      // failure analysis suggests for decryption keys) or on the command line (sun.java.command).
+      return data ->
+          SecretProperties.isSecret(data.getKey()) || SecretProperties.mayCopyKeys(data.getValue())
+              ? data.withSanitizedValue()
+              : data;
     }
   }
 }

@@ -1,5 +1,7 @@
 package dev.hookline.spring;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Which {@code hookline.*} property names carry key material, however the name is written: {@code
  * hookline.secrets.primary-key}, {@code hookline.secrets.primaryKey}, {@code
@@ -35,6 +37,26 @@ final class SecretProperties {
    */
   static boolean mayHoldSecret(String name) {
     return isSecret(name) || letters(name).equals(SECRETS);
+  }
+
+  /**
+   * Whether a value, whatever its property's name, may hold a copy of key material: text that sets
+   * {@code hookline.secrets.primary-key} or a decryption key, as {@code SPRING_APPLICATION_JSON}
+   * does (flat or nested JSON) or a command line in {@code sun.java.command} ({@code
+   * --hookline.secrets.primary-key=...}). Errs on the side of hiding: a value that names only the
+   * key id is hidden too.
+   *
+   * @param value a property's value
+   * @return true if it mentions hookline's secrets and a key among them
+   */
+  static boolean mayCopyKeys(@Nullable Object value) {
+    if (!(value instanceof CharSequence text)) {
+      return false;
+    }
+    String n = letters(text.toString());
+    return n.contains("hookline")
+        && n.contains("secrets")
+        && (n.contains("primarykey") || n.contains("decryptionkeys"));
   }
 
   /** Spring Boot binds all these forms to one property: compare without case or separators. */

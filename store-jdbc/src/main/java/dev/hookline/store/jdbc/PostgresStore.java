@@ -414,6 +414,7 @@ public final class PostgresStore implements TransactionalStore {
     return queryWebhooks(
         "list webhooks",
         true,
+        null,
         "SELECT * FROM " + q + ".webhooks ORDER BY created_at, id " + BYTEWISE);
   }
 
@@ -433,14 +434,24 @@ public final class PostgresStore implements TransactionalStore {
    * had: in a key rotation, the rows under the old key read, and an instance with wrong material
    * under the new key id would leave out every webhook written under it.
    *
+   * <p>A list of one tenant's webhooks holds too few rows to tell (its only webhook may be the
+   * corrupt one, and its tenant got a 500 from the admin API's list): for a key header under which
+   * none of its rows read, and when none read at all, up to {@value #KEY_EVIDENCE_ROWS} rows of
+   * other tenants under that header are tried, and one that reads shows the key is right.
+   *
    * @param operation what is done, for the error
    * @param leaveOutUnreadable whether to leave out rows whose secrets fail authentication
+   * @param tenant the tenant whose rows the query selects, or null for a query across tenants
    * @param sql the query, selecting every column of {@code webhooks}
    * @param parameters its parameters, in order (strings and integers)
    * @return the webhooks, in the query's order
    */
   private List<Webhook> queryWebhooks(
-      String operation, boolean leaveOutUnreadable, String sql, Object... parameters) {
+      String operation,
+      boolean leaveOutUnreadable,
+      @Nullable String tenant,
+      String sql,
+      Object... parameters) {
     List<Unreadable> leftOut = new ArrayList<>();
     List<Webhook> listed =
         run(
@@ -476,7 +487,21 @@ public final class PostgresStore implements TransactionalStore {
                       }
                     }
                   }
-                  if (out.isEmpty() && !leftOut.isEmpty()) {
+                  boolean readSome = !out.isEmpty();
+                  if (tenant != null && !leftOut.isEmpty()) {
+                    // One tenant's rows are too few to tell a wrong key from a corrupt row (its
+                    // only webhook): the evidence comes from the other tenants' rows.
+                    Set<String> unproven = new HashSet<>();
+                    unauthentic.values().forEach(unproven::addAll);
+                    unproven.removeAll(readable);
+                    if (!readSome && unproven.isEmpty()) {
+                      unproven.add(""); // only malformed values: any readable row will do
+                    }
+                    for (String header : unproven) {
+                      readSome |= readsElsewhere(c, tenant, header, readable);
+                    }
+                  }
+                  if (!readSome && !leftOut.isEmpty()) {
                     throw leftOut.get(0).failure();
                   }
                   // A key under which nothing read, and something failed, is a wrong key (one
@@ -507,6 +532,50 @@ public final class PostgresStore implements TransactionalStore {
     return listed;
   }
 
+  /**
+   * Whether a webhook of another tenant (or the host's) whose API key is stored under {@code
+   * header} reads with the configured cipher; the key headers of those that read are added to
+   * {@code readable}. At most {@value #KEY_EVIDENCE_ROWS} rows are tried.
+   *
+   * @param c the connection
+   * @param tenant the tenant whose own rows were read already
+   * @param header a key header ({@code v2:<keyId>:}), or empty for any row
+   * @param readable the key headers known to read
+   * @return true if one row read
+   */
+  private boolean readsElsewhere(Connection c, String tenant, String header, Set<String> readable)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT * FROM "
+                + q
+                + ".webhooks WHERE tenant IS DISTINCT FROM ? AND left(api_key_enc, ?) = ?"
+                + " LIMIT "
+                + KEY_EVIDENCE_ROWS)) {
+      ps.setString(1, tenant);
+      ps.setInt(2, header.length());
+      ps.setString(3, header);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          try {
+            Rows.webhook(rs, cipher);
+          } catch (SecretCipherException e) {
+            if (e.reason() == SecretCipherException.Reason.UNKNOWN_KEY) {
+              throw e;
+            }
+            continue;
+          }
+          readable.addAll(Rows.keyHeaders(rs));
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** How many other rows {@link #readsElsewhere} tries before it calls a key wrong. */
+  private static final int KEY_EVIDENCE_ROWS = 16;
+
   /** A webhook row {@link #queryWebhooks} left out, and why. */
   private record Unreadable(
       String webhookId, Optional<String> tenant, SecretCipherException failure) {}
@@ -518,11 +587,13 @@ public final class PostgresStore implements TransactionalStore {
    * {@inheritDoc}
    *
    * <p>A webhook whose stored secret fails authentication is left out, as by {@link
-   * #listWebhooks()}.
+   * #listWebhooks()}, also when it is the tenant's only one: whether the key is right is judged by
+   * the other tenants' rows under the same key id too.
    *
    * @throws StoreException if the database fails
    * @throws dev.hookline.SecretCipherException if a stored secret names a key id the cipher does
-   *     not have, or if every one of the tenant's webhooks fails to decrypt
+   *     not have, or if the tenant's webhooks under a key id fail to decrypt and no other webhook
+   *     under that key id reads (a wrong key)
    */
   @Override
   public List<Webhook> listWebhooks(String tenant) {
@@ -530,6 +601,7 @@ public final class PostgresStore implements TransactionalStore {
     return queryWebhooks(
         "list webhooks of a tenant",
         true,
+        tenant,
         "SELECT * FROM " + q + ".webhooks WHERE tenant = ? ORDER BY created_at, id " + BYTEWISE,
         tenant);
   }
@@ -671,6 +743,7 @@ public final class PostgresStore implements TransactionalStore {
           queryWebhooks(
               "re-encrypt secrets",
               false, // every row or a failure: a row left out would stay under the old key
+              null,
               "SELECT * FROM " + q + ".webhooks WHERE id > ? ORDER BY id LIMIT ?",
               after,
               REENCRYPT_PAGE);

@@ -12,6 +12,7 @@ import dev.hookline.Delivery;
 import dev.hookline.DeliveryState;
 import dev.hookline.EventType;
 import dev.hookline.Secret;
+import dev.hookline.SecretCipherException;
 import dev.hookline.SigningSecret;
 import dev.hookline.VerificationResult;
 import dev.hookline.Violation;
@@ -37,6 +38,7 @@ import dev.hookline.delivery.Dispatcher;
 import dev.hookline.delivery.FormatUnavailableException;
 import dev.hookline.delivery.PublishResult;
 import dev.hookline.internal.RegistryAccess;
+import dev.hookline.internal.UnreadableWebhook;
 import dev.hookline.spi.Store;
 import java.io.IOException;
 import java.io.InputStream;
@@ -436,13 +438,59 @@ public final class AdminService {
     throw Problem.notFound("the resource " + c.request.path());
   }
 
-  /** The webhook, if the principal may see it: another tenant's is exactly like a missing one. */
+  /**
+   * The webhook, if the principal may see it: another tenant's is exactly like a missing one. One
+   * whose stored secrets cannot be decrypted (a row edited by hand, a bit flip) is a 409 naming no
+   * secret: it can be deleted, not read or changed. Under a key id the cipher lacks (a decryption
+   * key missing from the configuration) it stays a server error.
+   */
   private Webhook visible(Call c, String id) {
-    Optional<Webhook> w =
-        c.principal.tenant().isPresent()
-            ? registry.forTenant(c.principal.tenant().get()).get(id)
-            : registry.get(id);
-    return w.orElseThrow(() -> Problem.notFound("the webhook " + id));
+    try {
+      return lookUp(c, id).orElseThrow(() -> Problem.notFound("the webhook " + id));
+    } catch (SecretCipherException e) {
+      unreadableTenant(c, id, e); // a 404 if the principal may not see it
+      if (e.reason() == SecretCipherException.Reason.UNKNOWN_KEY) {
+        throw e;
+      }
+      throw Problem.conflict(
+          "webhook-unreadable",
+          "the webhook "
+              + id
+              + " cannot be read: its stored API key or signing secret fails to decrypt (the row"
+              + " was altered, or the key configured under its key id is not the one that wrote"
+              + " it); restore its row from a backup, or delete it");
+    }
+  }
+
+  /**
+   * The tenant of a webhook the principal may see, read without its secrets if they cannot be
+   * decrypted, so that such a webhook can still be deleted.
+   */
+  private Optional<String> visibleTenant(Call c, String id) {
+    try {
+      return lookUp(c, id).orElseThrow(() -> Problem.notFound("the webhook " + id)).tenant();
+    } catch (SecretCipherException e) {
+      return unreadableTenant(c, id, e);
+    }
+  }
+
+  private Optional<Webhook> lookUp(Call c, String id) {
+    return c.principal.tenant().isPresent()
+        ? registry.forTenant(c.principal.tenant().get()).get(id)
+        : registry.get(id);
+  }
+
+  /**
+   * The tenant of the webhook whose row {@code e} failed to decrypt, as its Store recorded it (a
+   * 404 if the principal may not see that webhook); {@code e} itself if the Store did not say.
+   */
+  private static Optional<String> unreadableTenant(Call c, String id, SecretCipherException e) {
+    UnreadableWebhook u =
+        UnreadableWebhook.of(e).filter(x -> x.webhookId().equals(id)).orElseThrow(() -> e);
+    if (c.principal.tenant().isPresent() && !c.principal.tenant().equals(u.tenant())) {
+      throw Problem.notFound("the webhook " + id);
+    }
+    return u.tenant();
   }
 
   private Delivery visibleDelivery(Webhook w, String deliveryId) {
@@ -676,11 +724,11 @@ public final class AdminService {
   }
 
   private AdminResponse deleteWebhook(Call c, String id) {
-    Webhook w = visible(c, id);
+    Optional<String> tenant = visibleTenant(c, id); // deleting needs no secret: nor does this
     if (!registry.delete(id)) {
       throw Problem.notFound("the webhook " + id);
     }
-    audit(c, w.tenant(), "webhook.delete", id, List.of());
+    audit(c, tenant, "webhook.delete", id, List.of());
     return new AdminResponse(204, Map.of("Cache-Control", List.of("no-store")), new byte[0]);
   }
 

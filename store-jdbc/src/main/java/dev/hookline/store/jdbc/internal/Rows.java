@@ -23,6 +23,7 @@ import dev.hookline.Webhook;
 import dev.hookline.WebhookFormat;
 import dev.hookline.WebhookStatus;
 import dev.hookline.internal.StoredEvents;
+import dev.hookline.internal.UnreadableWebhook;
 import dev.hookline.spi.Lease;
 import dev.hookline.spi.SecretCipher;
 import java.io.IOException;
@@ -462,9 +463,19 @@ public final class Rows {
    * @return the webhook
    * @throws SQLException if a column cannot be read
    * @throws SecretCipherException if a secret cannot be decrypted, including one copied from
-   *     another webhook or column; the message names the webhook and the column
+   *     another webhook or column; the message names the webhook and the column, and the row's id
+   *     and tenant are attached ({@link UnreadableWebhook}) so that the admin API can delete it
    */
   public static Webhook webhook(ResultSet rs, SecretCipher cipher) throws SQLException {
+    try {
+      return readWebhook(rs, cipher);
+    } catch (SecretCipherException e) {
+      throw UnreadableWebhook.attach(
+          e, rs.getString("id"), Optional.ofNullable(rs.getString("tenant")));
+    }
+  }
+
+  private static Webhook readWebhook(ResultSet rs, SecretCipher cipher) throws SQLException {
     String id = rs.getString("id");
     URI uri = URI.create(rs.getString("uri"));
     return new Webhook(

@@ -264,7 +264,8 @@ public final class SecurityEventTokenFormat implements NotificationFormat {
      *
      * @return the format
      * @throws IllegalStateException if the issuer or the keys are missing
-     * @throws IllegalArgumentException if the issuer is blank or the prefix is not an absolute URI
+     * @throws IllegalArgumentException if the issuer is blank, has leading or trailing whitespace
+     *     or a control character, or the prefix is not an absolute URI
      */
     public SecurityEventTokenFormat build() {
       String iss = issuer;
@@ -276,6 +277,15 @@ public final class SecurityEventTokenFormat implements NotificationFormat {
       if (iss.isBlank()) {
         throw new IllegalArgumentException("issuer must not be blank");
       }
+      // Receivers compare iss exactly: a line break read from a file would fail every token.
+      String problem = untrimmed(iss);
+      if (problem != null) {
+        throw new IllegalArgumentException(
+            "issuer has "
+                + problem
+                + "; receivers compare it exactly and would refuse every token (a line break"
+                + " read from a file or an environment variable?)");
+      }
       try {
         if (!new URI(prefix + "x").isAbsolute()) {
           throw new IllegalArgumentException("eventTypePrefix must start an absolute URI");
@@ -284,6 +294,19 @@ public final class SecurityEventTokenFormat implements NotificationFormat {
         throw new IllegalArgumentException("eventTypePrefix must start an absolute URI", e);
       }
       return new SecurityEventTokenFormat(this, iss, k);
+    }
+
+    /** What is wrong with a claim value's characters, or null: surrounding whitespace, controls. */
+    private static @Nullable String untrimmed(String value) {
+      if (!value.equals(value.strip())) {
+        return "leading or trailing whitespace";
+      }
+      for (int i = 0; i < value.length(); i++) {
+        if (Character.isISOControl(value.charAt(i))) {
+          return "a control character at position " + (i + 1) + " of " + value.length();
+        }
+      }
+      return null;
     }
   }
 }

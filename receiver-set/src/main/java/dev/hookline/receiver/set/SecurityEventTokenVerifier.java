@@ -917,11 +917,13 @@ public final class SecurityEventTokenVerifier {
     /**
      * Sets the expected issuer ({@code iss}). Required.
      *
-     * @param issuer the issuer
+     * @param issuer the issuer, compared exactly
      * @return this builder
+     * @throws IllegalArgumentException if it is blank or has leading or trailing whitespace or a
+     *     control character (a line break read from a file?), which no token's {@code iss} has
      */
     public Builder issuer(String issuer) {
-      this.issuer = Objects.requireNonNull(issuer, "issuer");
+      this.issuer = claimValue(Objects.requireNonNull(issuer, "issuer"), "issuer");
       return this;
     }
 
@@ -929,12 +931,44 @@ public final class SecurityEventTokenVerifier {
      * Adds an accepted audience ({@code aud}): the webhook's configured audience, or its endpoint
      * URI. At least one is required.
      *
-     * @param audience the audience
+     * @param audience the audience, compared exactly
      * @return this builder
+     * @throws IllegalArgumentException if it is blank or has leading or trailing whitespace or a
+     *     control character (a line break read from a file?), which no token's {@code aud} has
      */
     public Builder audience(String audience) {
-      audiences.add(Objects.requireNonNull(audience, "audience"));
+      audiences.add(claimValue(Objects.requireNonNull(audience, "audience"), "audience"));
       return this;
+    }
+
+    /**
+     * Refuses an expected {@code iss} or {@code aud} that no sender writes: blank, with surrounding
+     * whitespace or with control characters. Compared exactly, it would refuse every token as the
+     * sender's fault ({@code invalid_issuer}, {@code invalid_audience}).
+     */
+    private static String claimValue(String value, String name) {
+      if (value.isBlank()) {
+        throw new IllegalArgumentException(name + " must not be blank");
+      }
+      String problem = null;
+      if (!value.equals(value.strip())) {
+        problem = "leading or trailing whitespace";
+      } else {
+        for (int i = 0; i < value.length() && problem == null; i++) {
+          if (Character.isISOControl(value.charAt(i))) {
+            problem = "a control character at position " + (i + 1) + " of " + value.length();
+          }
+        }
+      }
+      if (problem != null) {
+        throw new IllegalArgumentException(
+            name
+                + " has "
+                + problem
+                + "; tokens are compared with it exactly and would all be refused (a line break"
+                + " read from a file or an environment variable?)");
+      }
+      return value;
     }
 
     /**

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * ids or a sender that is down cannot make the verifier hammer the sender. One fetch at a time:
  * callers that arrive during it share its outcome. A fetch, body included, ends within {@code
  * timeout}. When a refresh fails, the last good set is still used for up to {@code grace} after it
- * expired, and a WARN says so once per failed fetch. Time comes from the verifier's clock.
+ * expired; every failed fetch is logged at WARN, whether or not a last good set carries on. Time
+ * comes from the verifier's clock.
  *
  * <p>Thread-safe.
  */
@@ -176,6 +177,15 @@ public final class RemoteKeys implements KeySource {
         if (key != null) {
           return Optional.of(key);
         }
+      } else {
+        // Nothing carries the verifier: every token is refused (503 without a body), and this
+        // line is the only place that says why (a wrong URI, an untrusted certificate).
+        LOG.warn(
+            "Could not fetch the sender's key set: {}; {}: tokens are refused (KEY_SET_UNAVAILABLE)"
+                + " until a fetch succeeds, tried again after {}",
+            failure,
+            last == null ? "no key set was fetched before" : "the last good one is too old",
+            minRefetch);
       }
       throw unavailable(failed, failure, key != null);
     }

@@ -11,6 +11,7 @@ import dev.hookline.testing.RecordingReceiver;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -69,6 +70,11 @@ class CloseWhileDatabaseDownReviewTest {
                         "SELECT count(*) FROM " + SCHEMA + ".deliveries WHERE state = 'IN_FLIGHT'")
                     == 27,
             "27 deliveries claimed");
+        // The claim round that took the last leases may still be handing them to their endpoints
+        // (on the scheduler's thread: the held attempts start no rounds). close() would hand back
+        // each one it has not reached, one connection timeout apiece while the database is down:
+        // wait until a task queued behind that round has run.
+        app.scheduler.submit(() -> {}).get(20, TimeUnit.SECONDS);
 
         db.down(1_000); // every borrow now waits the pool's timeout (1 s here), then fails
 

@@ -4,28 +4,34 @@ import dev.hookline.admin.spi.AdminStore;
 import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-/** {@link TokenRetentionTest} over {@link PostgresAdminStore}, one fresh schema per test. */
+/**
+ * {@link TokenRetentionTest} over {@link PostgresAdminStore}, one fresh schema per test. The store
+ * gets its connections from a small pool: the embedded server's own DataSource opens a new
+ * connection (a new server process) for each statement, which made the hundreds of token requests
+ * take seconds and is not what the test is about.
+ */
 class PostgresTokenRetentionTest extends TokenRetentionTest {
   static EmbeddedPostgres pg;
-  static DataSource ds;
+  static SimpleConnectionPool ds;
   private static final AtomicInteger SCHEMAS = new AtomicInteger();
 
   @BeforeAll
   static void start() throws IOException {
     pg = EmbeddedPostgres.builder().start();
-    ds = pg.getPostgresDatabase();
+    ds = SimpleConnectionPool.of(pg.getPostgresDatabase(), 4);
   }
 
   @AfterAll
   static void stop() throws IOException {
+    ds.close();
     pg.close();
   }
 

@@ -38,6 +38,14 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 @ExtendWith({RequiresChromium.class, SharedBrowser.class})
 abstract class BrowserTest {
   static final Duration WAIT = Duration.ofSeconds(30);
+
+  /**
+   * How often a wait checks its condition again. Selenium's default, 500 ms, made each wait whose
+   * condition was not met at once last half a second or more after it was (seconds per test); each
+   * check is one WebDriver round trip, so checking sooner costs little.
+   */
+  static final Duration POLL = Duration.ofMillis(25);
+
   private static final Pattern WEBHOOK_ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
   private static final Pattern VERSION = Pattern.compile("\"version\"\\s*:\\s*(\\d+)");
 
@@ -104,6 +112,7 @@ abstract class BrowserTest {
   static <T> T until(Function<WebDriver, T> condition, String what) {
     // the page re-renders its rows after each action: an element found a moment ago may be gone
     return new WebDriverWait(driver, WAIT)
+        .pollingEvery(POLL)
         .withMessage(what)
         .ignoring(StaleElementReferenceException.class)
         .until(condition);

@@ -52,6 +52,14 @@ class ContentionReviewTest {
   private static final int PER_ENDPOINT = 2;
   private static final int PER_TENANT_LIMIT = 3;
 
+  /**
+   * A tenant limit this far below an endpoint's slots and queue leaves claiming to the polls (a
+   * worker's round waits for room for a batch), so the backlog the publishers leave drains at about
+   * a tenant's limit per poll: a short poll drains it sooner, and races more claim rounds against
+   * the reloads and webhook changes.
+   */
+  private static final Duration POLL = Duration.ofMillis(5);
+
   private final Map<String, AtomicInteger> inFlightByPath = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> inFlightByTenant = new ConcurrentHashMap<>();
   private final AtomicInteger mostAtOnePath = new AtomicInteger();
@@ -152,7 +160,7 @@ class ContentionReviewTest {
             .perEndpointConcurrency(PER_ENDPOINT)
             .perTenantConcurrency(PER_TENANT_LIMIT)
             .workers(32)
-            .pollInterval(Duration.ofMillis(20))
+            .pollInterval(POLL)
             .leaseDuration(Duration.ofSeconds(60))
             .build()) {
       CyclicBarrier go = new CyclicBarrier(publishers + 4);
@@ -309,7 +317,7 @@ class ContentionReviewTest {
             .perEndpointConcurrency(PER_ENDPOINT)
             .perTenantConcurrency(PER_TENANT_LIMIT)
             .workers(32)
-            .pollInterval(Duration.ofMillis(20))
+            .pollInterval(POLL)
             .leaseDuration(Duration.ofSeconds(120))
             .shutdownTimeout(Duration.ofSeconds(3))
             .build();
@@ -394,7 +402,7 @@ class ContentionReviewTest {
     try (Dispatcher second =
         h.dispatcher(Duration.ofSeconds(5))
             .workers(32)
-            .pollInterval(Duration.ofMillis(20))
+            .pollInterval(POLL)
             .build()) {
       second.start();
       Poll.until(
@@ -438,7 +446,7 @@ class ContentionReviewTest {
             .perEndpointConcurrency(PER_ENDPOINT)
             .perTenantConcurrency(8)
             .workers(32)
-            .pollInterval(Duration.ofMillis(20))
+            .pollInterval(POLL)
             .leaseDuration(Duration.ofSeconds(60))
             .build()) {
       dispatcher.start();

@@ -57,7 +57,9 @@ class TenantLimitChurnTest {
     WireMockServer server = Harness.wireMock();
     try {
       server.stubFor(
-          post(urlMatching("/slow/.*")).willReturn(aResponse().withStatus(200).withFixedDelay(50)));
+          // Slow enough that the tenant is at its limit whenever a share frees (its 20 webhooks
+          // always have more due than its 2 shares); each freed share is a chance to churn.
+          post(urlMatching("/slow/.*")).willReturn(aResponse().withStatus(200).withFixedDelay(10)));
       for (int i = 0; i < WEBHOOKS; i++) {
         Webhook w =
             registry.create(
@@ -78,7 +80,10 @@ class TenantLimitChurnTest {
               .workers(16)
               .perEndpointConcurrency(4)
               .perTenantConcurrency(2)
-              .pollInterval(Duration.ofMillis(20))
+              // With a limit of 2, only the polls claim (a worker's round waits for room for a
+              // batch), 2 at a time: a short poll drains the 200 sooner and is more claim rounds
+              // that could each bring back more than the tenant's room.
+              .pollInterval(Duration.ofMillis(5))
               .shutdownTimeout(Duration.ofSeconds(2))
               .build()
               .start()) {

@@ -1,57 +1,106 @@
 package dev.hookline.delivery;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
+import com.sun.net.httpserver.HttpServer;
 import dev.hookline.Event;
 import dev.hookline.UserEvents;
 import dev.hookline.Webhook;
+import dev.hookline.testing.Poll;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** One endpoint that never answers cannot starve twenty healthy ones. */
+/**
+ * One endpoint that does not answer cannot starve twenty healthy ones. The dead endpoint holds
+ * every request until the healthy endpoints have all their events (there is no timeout to wait
+ * out): were its deliveries to take more than their own slots, the healthy ones would get no
+ * worker and the wait would fail; and it is counted at the client that it never has more than its
+ * limit in flight, also once it answers and its queued deliveries take the freed slots.
+ */
 class IsolationTest {
   private static final int HEALTHY = 20;
   private static final int EVENTS = 10;
   private static final int LIMIT = 2;
+  private static final int WORKERS = LIMIT + 8 * LIMIT + 6;
 
   @Test
   void aDeadEndpointHoldsOnlyItsOwnSlotsAndHealthyEndpointsGetEverything() throws Exception {
-    WireMockServer server = Harness.wireMock();
-    HttpClient base = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
-    CountingHttpClient client = new CountingHttpClient(base);
+    Map<String, AtomicInteger> okRequests = new ConcurrentHashMap<>();
+    HttpClient jdkClient =
+        HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+    CountingHttpClient client = new CountingHttpClient(jdkClient);
     Harness h = new Harness();
-    try (Blackhole dead = new Blackhole()) {
-      server.stubFor(post(urlPathMatching("/ok/.*")).willReturn(aResponse().withStatus(200)));
-      Webhook deadHook = h.receiving(dead.url("/dead"), null, UserEvents.CREATED);
+    CountDownLatch deadAnswers = new CountDownLatch(1);
+    AtomicInteger deadHeld = new AtomicInteger();
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    ExecutorService serverThreads = Executors.newCachedThreadPool();
+    server.setExecutor(serverThreads);
+    server.createContext(
+        "/ok/",
+        x -> {
+          try (x) {
+            x.getRequestBody().readAllBytes();
+            okRequests
+                .computeIfAbsent(x.getRequestURI().getPath(), k -> new AtomicInteger())
+                .incrementAndGet();
+            x.sendResponseHeaders(200, -1);
+          }
+        });
+    server.createContext(
+        "/dead",
+        x -> {
+          try (x) {
+            x.getRequestBody().readAllBytes();
+            deadHeld.incrementAndGet();
+            try {
+              // Bounded only so that a broken run ends; the test opens it long before.
+              deadAnswers.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            x.sendResponseHeaders(503, -1);
+          }
+        });
+    server.start();
+    String base = "http://127.0.0.1:" + server.getAddress().getPort();
+    try {
+      Webhook deadHook = h.receiving(base + "/dead", null, UserEvents.CREATED);
       List<Webhook> healthy = new ArrayList<>();
       for (int i = 0; i < HEALTHY; i++) {
-        healthy.add(h.receiving(server.baseUrl() + "/ok/" + i, null, UserEvents.CREATED));
+        healthy.add(h.receiving(base + "/ok/" + i, null, UserEvents.CREATED));
       }
       RetrySchedule fastRetries =
           RetrySchedule.builder()
               .delays(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(100))
-              // Long enough that a healthy endpoint on a loaded machine answers within it (a
-              // timed-out answer is sent again, and each healthy endpoint must get each event
-              // exactly once); the dead endpoint holds its slots this long per attempt.
-              .attemptTimeout(Duration.ofSeconds(2))
+              // Longer than the test: no attempt times out, so the dead endpoint's attempts hold
+              // their slots until it is told to answer, and a healthy endpoint on a loaded machine
+              // is never sent an event twice (it must get each exactly once).
+              .attemptTimeout(Duration.ofSeconds(90))
               .build();
       try (Dispatcher dispatcher =
-          h.dispatcher(Duration.ofSeconds(2))
+          h.dispatcher(Duration.ofSeconds(90))
               .clock(Clock.systemUTC())
               .retrySchedule(fastRetries)
               .httpClient(client)
-              .workers(8)
+              // More than the dead endpoint can hold: its LIMIT slots and, claimed behind them,
+              // up to 8 per slot (each counts against the workers). Fewer, and the healthy ones
+              // waited for its attempts to time out.
+              .workers(WORKERS)
               .perEndpointConcurrency(LIMIT)
               .pollInterval(Duration.ofMillis(20))
               .build()
@@ -62,13 +111,25 @@ class IsolationTest {
         }
         assertEquals((HEALTHY + 1) * EVENTS, dispatcher.publish(events).count());
 
-        Harness.await(
-            Duration.ofSeconds(60),
-            () -> healthy.stream().allMatch(w -> dispatcher.summary(w.id()).succeeded() == EVENTS));
+        // While every request at the dead endpoint is held: the healthy ones get everything.
+        Poll.until(
+            Duration.ofSeconds(30),
+            () -> healthy.stream().allMatch(w -> dispatcher.summary(w.id()).succeeded() == EVENTS),
+            () -> "healthy endpoints get every event while the dead one holds " + deadHeld.get());
         for (int i = 0; i < HEALTHY; i++) {
-          server.verify(EVENTS, postRequestedFor(urlEqualTo("/ok/" + i)));
+          AtomicInteger got = okRequests.get("/ok/" + i);
+          assertEquals(EVENTS, got == null ? 0 : got.get(), "requests at /ok/" + i);
         }
-        assertTrue(client.total("/dead") >= LIMIT, "the dead endpoint was tried");
+        assertEquals(LIMIT, client.total("/dead"), "the dead endpoint was tried, up to its limit");
+        assertEquals(0, dispatcher.summary(deadHook.id()).succeeded());
+
+        // It answers (503) at last: its queued deliveries take the freed slots, still at most
+        // LIMIT at once, until each of its deliveries has been tried.
+        deadAnswers.countDown();
+        Poll.until(
+            Duration.ofSeconds(30),
+            () -> client.total("/dead") >= EVENTS,
+            () -> "each dead delivery tried: " + client.total("/dead"));
         assertTrue(
             client.maxInFlight("/dead") <= LIMIT,
             "dead endpoint had " + client.maxInFlight("/dead") + " in flight");
@@ -76,7 +137,9 @@ class IsolationTest {
       }
       assertTrue(client.maxInFlight("/dead") <= LIMIT);
     } finally {
-      server.stop();
+      deadAnswers.countDown();
+      server.stop(0);
+      serverThreads.shutdownNow();
     }
   }
 }

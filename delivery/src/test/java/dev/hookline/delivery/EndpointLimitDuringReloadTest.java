@@ -87,7 +87,7 @@ class EndpointLimitDuringReloadTest {
     doReturn(List.of()).when(store).listWebhooks();
     AtomicBoolean reloading = new AtomicBoolean(true);
     try (Dispatcher dispatcher =
-        h.dispatcher(Duration.ofSeconds(5))
+        h.dispatcher(Duration.ofSeconds(60))
             .perEndpointConcurrency(1)
             .workers(4 * WEBHOOKS)
             .pollInterval(Duration.ofMillis(5))

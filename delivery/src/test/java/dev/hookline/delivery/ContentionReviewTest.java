@@ -403,10 +403,7 @@ class ContentionReviewTest {
 
     // Nothing leased by the closed dispatcher: a second one sends every delivery at once.
     try (Dispatcher second =
-        h.dispatcher(Duration.ofSeconds(5))
-            .workers(32)
-            .pollInterval(POLL)
-            .build()) {
+        h.dispatcher(Duration.ofSeconds(5)).workers(32).pollInterval(POLL).build()) {
       second.start();
       Poll.until(
           Duration.ofSeconds(20),

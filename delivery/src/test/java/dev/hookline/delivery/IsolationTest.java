@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
 /**
  * One endpoint that does not answer cannot starve twenty healthy ones. The dead endpoint holds
  * every request until the healthy endpoints have all their events (there is no timeout to wait
- * out): were its deliveries to take more than their own slots, the healthy ones would get no
- * worker and the wait would fail; and it is counted at the client that it never has more than its
- * limit in flight, also once it answers and its queued deliveries take the freed slots.
+ * out): were its deliveries to take more than their own slots, the healthy ones would get no worker
+ * and the wait would fail; and it is counted at the client that it never has more than its limit in
+ * flight, also once it answers and its queued deliveries take the freed slots.
  */
 class IsolationTest {
   private static final int HEALTHY = 20;

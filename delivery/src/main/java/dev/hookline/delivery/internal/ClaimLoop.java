@@ -617,14 +617,19 @@ public final class ClaimLoop {
     // Claim no more than the receiving webhooks' free slots and queues can take: a delivery
     // claimed past them would only be released again, one Store write each. A worker's round after
     // its attempt claims only once the queues have room for a good batch (half an endpoint's slots
-    // and queue), so a busy endpoint is refilled a batch at a time, not one claim per delivery; a
-    // probing round (publish, poll, a webhook that receives again) claims at least one, so that a
-    // webhook this view does not know yet is still found.
+    // and queue, or half the tenant limit if that is less: see EndpointSlots#tenantSlack), so a
+    // busy endpoint is refilled a batch at a time, not one claim per delivery; a probing round
+    // (publish, poll, a webhook that receives again) claims at least one, so that a webhook this
+    // view does not know yet is still found. Measured against half an endpoint's slots alone, a
+    // tenant limit below that left every worker's round claiming nothing: only the polls claimed.
     int perEndpoint = slots.limit() + slots.queueLimit();
     int room = webhooks.receivingCount() * perEndpoint - slots.taken() - slots.queued();
     // Nor more than a tenant near its limit could take (see EndpointSlots#smallestTenantRoom).
-    room = Math.min(room, slots.smallestTenantRoom());
-    if (!probe && (room < Math.max(1, perEndpoint / 2) || (firstDrained && retriesDrained))) {
+    int tenantRoom = slots.smallestTenantRoom();
+    room = Math.min(room, tenantRoom);
+    int batch =
+        tenantRoom == Integer.MAX_VALUE ? Math.max(1, perEndpoint / 2) : slots.tenantSlack();
+    if (!probe && (room < batch || (firstDrained && retriesDrained))) {
       return 0;
     }
     // The free workers are reserved before the claim (see reserve), and what the claim did not

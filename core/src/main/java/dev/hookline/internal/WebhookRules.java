@@ -218,7 +218,8 @@ public final class WebhookRules {
     if (audience.isEmpty()) {
       return;
     }
-    String allowed = "1 to " + AUDIENCE_MAX + " printable characters";
+    String allowed =
+        "1 to " + AUDIENCE_MAX + " printable characters, no leading or trailing whitespace";
     String a = audience.get();
     if (format != WebhookFormat.SECURITY_EVENT_TOKEN) {
       violations.add(
@@ -232,6 +233,10 @@ public final class WebhookRules {
       violations.add(new Violation("audience", "is " + a.length() + " characters long", allowed));
     } else if (hasControlCharacter(a)) {
       violations.add(new Violation("audience", "contains a control character", allowed));
+    } else if (!a.equals(a.strip())) {
+      // Sent in aud exactly: receivers compare it exactly, and Hookline's refuses to be configured
+      // with such a value (a line break or space read from a file), so no token would be accepted.
+      violations.add(new Violation("audience", "has leading or trailing whitespace", allowed));
     } else if (hasUnpairedSurrogate(a)) {
       violations.add(new Violation("audience", UNPAIRED, allowed));
     }

@@ -26,7 +26,8 @@ class IssuerWhitespaceReviewTest {
   private static SecurityEventTokenFormat.Builder builder(String issuer) {
     return SecurityEventTokenFormat.builder()
         .issuer(issuer)
-        .signingKeys(InMemorySigningKeys.of(
+        .signingKeys(
+            InMemorySigningKeys.of(
                 KEY, ManualClock.at(Instant.parse("2026-11-22T10:00:00Z")), Duration.ofDays(1)));
   }
 

@@ -30,12 +30,12 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Review round 7: a key set that could never be fetched (a typo in {@code jwksUri} answering 404,
- * a certificate the JVM does not trust) made every token fail with {@code KEY_SET_UNAVAILABLE},
+ * Review round 7: a key set that could never be fetched (a typo in {@code jwksUri} answering 404, a
+ * certificate the JVM does not trust) made every token fail with {@code KEY_SET_UNAVAILABLE},
  * answered 503 without a body as RFC 8935 leaves it, and nothing said why: the WARN line was
- * written only while a last good set carried the verifier, and the documented listener does not
- * log refusals, so the sender saw bare 503s and the listener's log stayed empty. Every failed fetch
- * is now logged (at most once per refetch interval), with the URI and the failure.
+ * written only while a last good set carried the verifier, and the documented listener does not log
+ * refusals, so the sender saw bare 503s and the listener's log stayed empty. Every failed fetch is
+ * now logged (at most once per refetch interval), with the URI and the failure.
  */
 class FirstJwksFetchFailureLogReviewTest {
 
@@ -77,9 +77,7 @@ class FirstJwksFetchFailureLogReviewTest {
       System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
       WebhookVerificationException e;
       try {
-        e =
-            assertThrows(
-                WebhookVerificationException.class, () -> v.verify(headers, token));
+        e = assertThrows(WebhookVerificationException.class, () -> v.verify(headers, token));
       } finally {
         System.setErr(original);
       }

@@ -344,7 +344,7 @@ public final class RecordingReceiver implements AutoCloseable {
       Thread.currentThread().interrupt();
       return;
     }
-    if (acceptor.isAlive() || !connectionThreads.isEmpty()) {
+    if (acceptor.isAlive() || connectionThreads.stream().anyMatch(Thread::isAlive)) {
       throw new IllegalStateException(
           "threads of " + this + " did not end within " + CLOSE_WAIT_MILLIS + " ms");
     }
@@ -375,6 +375,7 @@ public final class RecordingReceiver implements AutoCloseable {
       }
       Thread t = new Thread(() -> serve(s), threadName("conn-" + connections.incrementAndGet()));
       t.setDaemon(true);
+      connectionThreads.removeIf(ended -> !ended.isAlive());
       connectionThreads.add(t);
       t.start();
     }
@@ -399,7 +400,8 @@ public final class RecordingReceiver implements AutoCloseable {
       // the client closed the connection, or the receiver is closing
     } finally {
       sockets.remove(s);
-      connectionThreads.remove(Thread.currentThread());
+      // Not removed from connectionThreads here: still alive after that, a thread close() no longer
+      // saw would outlive it. The accept loop drops the threads that have ended.
     }
   }
 

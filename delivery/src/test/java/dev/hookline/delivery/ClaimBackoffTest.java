@@ -54,24 +54,9 @@ class ClaimBackoffTest {
 
   @Test
   void claimsBackOffExactlyWhileTheStoreFailsAndStartOverOnceItWorks() throws Exception {
-    dev.hookline.WebhookRegistry registry =
-        dev.hookline.WebhookRegistry.builder()
-            .store(flaky)
-            .clock(h.clock)
-            .filterCompiler(dev.hookline.filter.Filters.compiler())
-            .allowInsecureLoopbackForDevelopment(true)
-            .build();
+    dev.hookline.WebhookRegistry registry = registry();
     try (LoopbackSink sink = LoopbackSink.recording()) {
-      Webhook w =
-          registry.create(
-              dev.hookline.WebhookDefinition.builder()
-                  .name("backoff")
-                  .uri(sink.uri("/hook"))
-                  .apiKey(Harness.API_KEY)
-                  .events(UserEvents.CREATED)
-                  .build());
-      TestWebhooks.markVerified(registry, w.id());
-      registry.enable(w.id());
+      Webhook w = receivingWebhook(registry, sink);
       try (Dispatcher d =
           Dispatcher.builder()
               .registry(registry)
@@ -147,24 +132,9 @@ class ClaimBackoffTest {
   @Test
   void aRoundAskedForDuringTheBackOffRunsWhenItEnds() throws Exception {
     ManualScheduler hourly = new ManualScheduler(Duration.ofHours(1));
-    dev.hookline.WebhookRegistry registry =
-        dev.hookline.WebhookRegistry.builder()
-            .store(flaky)
-            .clock(h.clock)
-            .filterCompiler(dev.hookline.filter.Filters.compiler())
-            .allowInsecureLoopbackForDevelopment(true)
-            .build();
+    dev.hookline.WebhookRegistry registry = registry();
     try (LoopbackSink sink = LoopbackSink.recording()) {
-      Webhook w =
-          registry.create(
-              dev.hookline.WebhookDefinition.builder()
-                  .name("wake-up")
-                  .uri(sink.uri("/hook"))
-                  .apiKey(Harness.API_KEY)
-                  .events(UserEvents.CREATED)
-                  .build());
-      TestWebhooks.markVerified(registry, w.id());
-      registry.enable(w.id());
+      Webhook w = receivingWebhook(registry, sink);
       try (Dispatcher d =
           Dispatcher.builder()
               .registry(registry)
@@ -199,6 +169,32 @@ class ClaimBackoffTest {
         assertEquals(1, failedClaimsAt.size(), "no claim was tried during the back-off");
       }
     }
+  }
+
+  /** A registry over the Store that fails claims while {@link #down} is set. */
+  private dev.hookline.WebhookRegistry registry() {
+    return dev.hookline.WebhookRegistry.builder()
+        .store(flaky)
+        .clock(h.clock)
+        .filterCompiler(dev.hookline.filter.Filters.compiler())
+        .allowInsecureLoopbackForDevelopment(true)
+        .build();
+  }
+
+  /** A verified and enabled webhook for user.created, sending to the sink. */
+  private static Webhook receivingWebhook(
+      dev.hookline.WebhookRegistry registry, LoopbackSink sink) {
+    Webhook w =
+        registry.create(
+            dev.hookline.WebhookDefinition.builder()
+                .name("backoff")
+                .uri(sink.uri("/hook"))
+                .apiKey(Harness.API_KEY)
+                .events(UserEvents.CREATED)
+                .build());
+    TestWebhooks.markVerified(registry, w.id());
+    registry.enable(w.id());
+    return w;
   }
 
   /**

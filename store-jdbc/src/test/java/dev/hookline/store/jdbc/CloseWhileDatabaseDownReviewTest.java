@@ -62,14 +62,7 @@ class CloseWhileDatabaseDownReviewTest {
                   .build());
         }
         Poll.until(Duration.ofSeconds(20), () -> receiver.heldRequests() == 3, "3 attempts held");
-        Poll.until(
-            Duration.ofSeconds(20),
-            () ->
-                EmbeddedDb.count(
-                        ADMIN,
-                        "SELECT count(*) FROM " + SCHEMA + ".deliveries WHERE state = 'IN_FLIGHT'")
-                    == 27,
-            "27 deliveries claimed");
+        EmbeddedDb.awaitInFlight(ADMIN, SCHEMA, 27);
         // The claim round that took the last leases may still be handing them to their endpoints
         // (on the scheduler's thread: the held attempts start no rounds). close() would hand back
         // each one it has not reached, one connection timeout apiece while the database is down:

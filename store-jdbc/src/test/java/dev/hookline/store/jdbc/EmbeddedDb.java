@@ -2,6 +2,7 @@ package dev.hookline.store.jdbc;
 
 import dev.hookline.spi.SecretCipher;
 import dev.hookline.store.AesGcmSecretCipher;
+import dev.hookline.testing.Poll;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Arrays;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -115,5 +117,18 @@ final class EmbeddedDb {
     } catch (SQLException e) {
       throw new IllegalStateException("query failed: " + sql, e);
     }
+  }
+
+  /**
+   * Waits, up to 20 s, until {@code n} deliveries of the schema are in flight (claimed: leased, and
+   * perhaps not yet handed to a worker).
+   */
+  static void awaitInFlight(DataSource ds, String schema, long n) {
+    Poll.until(
+        Duration.ofSeconds(20),
+        () ->
+            count(ds, "SELECT count(*) FROM " + schema + ".deliveries WHERE state = 'IN_FLIGHT'")
+                == n,
+        n + " deliveries claimed");
   }
 }

@@ -66,14 +66,7 @@ class OutageLogFloodReviewTest {
         Poll.until(Duration.ofSeconds(20), () -> receiver.heldRequests() == 3, "3 attempts held");
         // Claiming goes on in rounds after the first attempts are held: wait for all 27 leases, or
         // the outage below would leave some in the store, never sent.
-        Poll.until(
-            Duration.ofSeconds(20),
-            () ->
-                EmbeddedDb.count(
-                        ADMIN,
-                        "SELECT count(*) FROM " + SCHEMA + ".deliveries WHERE state = 'IN_FLIGHT'")
-                    == 27,
-            "27 deliveries claimed");
+        EmbeddedDb.awaitInFlight(ADMIN, SCHEMA, 27);
 
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         db.down(0); // the database refuses every new borrow

@@ -15,19 +15,16 @@ import dev.hookline.testing.LoopbackSink;
 import dev.hookline.testing.Poll;
 import dev.hookline.testing.TestWebhooks;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -164,13 +161,12 @@ class FeedGapWakeUpReviewTest {
   /**
    * Refuses every borrow made on the change feed's thread while closed, as a pool that has none.
    */
-  static final class FeedGate implements DataSource {
-    final DataSource delegate;
+  static final class FeedGate extends ForwardingDataSource {
     final AtomicBoolean closed = new AtomicBoolean();
     final AtomicInteger refused = new AtomicInteger();
 
     FeedGate(DataSource delegate) {
-      this.delegate = delegate;
+      super(delegate);
     }
 
     @Override
@@ -180,46 +176,6 @@ class FeedGapWakeUpReviewTest {
         throw new SQLTransientConnectionException("the database is unreachable", "08001");
       }
       return delegate.getConnection();
-    }
-
-    @Override
-    public Connection getConnection(String username, String password) throws SQLException {
-      return getConnection();
-    }
-
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-      return delegate.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-      delegate.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-      delegate.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-      return delegate.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-      return delegate.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-      return delegate.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-      return delegate.isWrapperFor(iface);
     }
   }
 }

@@ -307,25 +307,64 @@ public final class InMemoryStore implements Store {
   public List<ClaimedDelivery> claim(ClaimRequest request) {
     Objects.requireNonNull(request, "request");
     List<ClaimedDelivery> claimed = new ArrayList<>();
+    Scan scan = new Scan(request);
     // Expired leases first: those deliveries have waited longest.
-    takeFrom(leases, request, claimed, true);
+    takeFrom(leases, request, claimed, true, scan);
     if (request.lane() != Lane.RETRIES) {
-      takeFrom(firstAttempts, request, claimed, false);
+      takeFrom(firstAttempts, request, claimed, false, scan);
     }
     if (request.lane() != Lane.FIRST_ATTEMPTS) {
-      takeFrom(retries, request, claimed, false);
+      takeFrom(retries, request, claimed, false, scan);
     }
     return claimed;
+  }
+
+  /**
+   * One claim's candidates so far and what it took of each webhook, for {@link
+   * ClaimRequest#maxPerWebhook}: at most {@code maxDeliveries} candidates are looked at, as the
+   * PostgreSQL store does, so one webhook's long backlog costs a claim no more than that.
+   */
+  private static final class Scan {
+    private final @Nullable Map<String, Integer> perWebhook;
+    private final int maxPerWebhook;
+    private final int maxCandidates;
+    private int candidates;
+
+    Scan(ClaimRequest request) {
+      this.perWebhook = request.capsWebhooks() ? new HashMap<>() : null;
+      this.maxPerWebhook = request.maxPerWebhook();
+      this.maxCandidates = request.maxDeliveries();
+    }
+
+    boolean done() {
+      return perWebhook != null && candidates >= maxCandidates;
+    }
+
+    /** Counts a candidate of {@code webhookId}; false if its webhook has its cap already. */
+    boolean admits(String webhookId) {
+      if (perWebhook == null) {
+        return true;
+      }
+      candidates++;
+      return perWebhook.getOrDefault(webhookId, 0) < maxPerWebhook;
+    }
+
+    void took(String webhookId) {
+      if (perWebhook != null) {
+        perWebhook.merge(webhookId, 1, Integer::sum);
+      }
+    }
   }
 
   private void takeFrom(
       ConcurrentSkipListSet<QueueKey> queue,
       ClaimRequest request,
       List<ClaimedDelivery> claimed,
-      boolean expiredLeases) {
+      boolean expiredLeases,
+      Scan scan) {
     Instant now = request.now();
     for (QueueKey key : queue) {
-      if (claimed.size() >= request.maxDeliveries() || key.at.isAfter(now)) {
+      if (claimed.size() >= request.maxDeliveries() || scan.done() || key.at.isAfter(now)) {
         return;
       }
       Entry e = key.entry;
@@ -335,6 +374,9 @@ public final class InMemoryStore implements Store {
       if (expiredLeases && !laneAccepts(request.lane(), e)) {
         continue;
       }
+      if (!scan.admits(e.webhookId)) {
+        continue; // its webhook has all this claim may take of it
+      }
       if (!queue.remove(key)) {
         continue; // another claimer took it
       }
@@ -343,6 +385,7 @@ public final class InMemoryStore implements Store {
           continue; // completed, rescheduled or deleted meanwhile
         }
         claimed.add(leaseTo(e, request, now));
+        scan.took(e.webhookId);
       }
     }
   }

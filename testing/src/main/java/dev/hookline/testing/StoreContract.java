@@ -970,6 +970,99 @@ public abstract class StoreContract {
   }
 
   @Test
+  void aCappedClaimTakesAtMostTheCapOfEachWebhookAndLeavesTheRestQueued() {
+    store.insertWebhook(webhook("wh_a"));
+    store.insertWebhook(webhook("wh_b"));
+    // Interleaved due times: a0 b0 a1 b1 ... a4 b4.
+    for (int i = 0; i < 5; i++) {
+      for (String w : List.of("wh_a", "wh_b")) {
+        store.enqueue(
+            List.of(
+                Delivery.pending(
+                    "dlv_" + w + "_" + i,
+                    w,
+                    event("evt_" + w + "_" + i),
+                    T0.minusSeconds(100 - 2L * i - (w.equals("wh_b") ? 1 : 0)))));
+      }
+    }
+    List<ClaimedDelivery> claimed =
+        store.claim(
+            new ClaimRequest("w", clock.instant(), LEASE, 10, Lane.FIRST_ATTEMPTS, Set.of(), 3));
+    assertEquals(
+        List.of("dlv_wh_a_0", "dlv_wh_a_1", "dlv_wh_a_2", "dlv_wh_b_0", "dlv_wh_b_1", "dlv_wh_b_2"),
+        claimed.stream().map(c -> c.delivery().id()).sorted().toList(),
+        "the first three of each webhook, in due order");
+    // What the cap left out is still queued, untouched: the next claims take it.
+    List<ClaimedDelivery> rest = claimAll("w2");
+    assertEquals(
+        List.of("dlv_wh_a_3", "dlv_wh_a_4", "dlv_wh_b_3", "dlv_wh_b_4"),
+        rest.stream().map(c -> c.delivery().id()).sorted().toList());
+    assertTrue(rest.stream().allMatch(c -> c.lease().owner().equals("w2")));
+  }
+
+  @Test
+  void oneWebhooksBacklogFillsACappedClaimOnlyToTheCap() {
+    store.insertWebhook(webhook("wh_slow"));
+    store.insertWebhook(webhook("wh_b"));
+    for (int i = 0; i < 20; i++) {
+      store.enqueue(
+          List.of(
+              Delivery.pending(
+                  "dlv_s" + i, "wh_slow", event("evt_s" + i), T0.minusSeconds(100 - i))));
+    }
+    Delivery b = enqueueOne("wh_b", "evt_b");
+    List<ClaimedDelivery> first =
+        store.claim(
+            new ClaimRequest("w", clock.instant(), LEASE, 10, Lane.FIRST_ATTEMPTS, Set.of(), 4));
+    List<String> slow =
+        first.stream()
+            .map(c -> c.delivery().id())
+            .filter(id -> id.startsWith("dlv_s"))
+            .sorted()
+            .toList();
+    assertEquals(List.of("dlv_s0", "dlv_s1", "dlv_s2", "dlv_s3"), slow, "the backlog's head only");
+    // The claim may come back short; with the full webhook excluded, the next one takes the rest.
+    List<ClaimedDelivery> next =
+        store.claim(
+            new ClaimRequest(
+                "w", clock.instant(), LEASE, 10, Lane.FIRST_ATTEMPTS, Set.of("wh_slow"), 4));
+    List<String> all = new ArrayList<>();
+    first.forEach(c -> all.add(c.delivery().id()));
+    next.forEach(c -> all.add(c.delivery().id()));
+    assertTrue(all.contains(b.id()), "the other webhook's delivery: " + all);
+  }
+
+  @Test
+  void aCappedClaimInAnyLaneCountsBothLanesAgainstTheCap() {
+    store.insertWebhook(webhook("wh_a"));
+    enqueueOne("wh_a", "evt_r1");
+    enqueueOne("wh_a", "evt_r2");
+    for (ClaimedDelivery c : claimAll("w")) {
+      assertTrue(store.reschedule(c.lease(), failed(1), clock.instant(), clock.instant()));
+    }
+    enqueueOne("wh_a", "evt_f1");
+    enqueueOne("wh_a", "evt_f2");
+    List<ClaimedDelivery> claimed =
+        store.claim(new ClaimRequest("w", clock.instant(), LEASE, 10, Lane.ANY, Set.of(), 3));
+    assertEquals(3, claimed.size(), "two lanes, one webhook, a cap of 3");
+    assertEquals(1, claimAll("w2").size(), "the fourth stays queued");
+  }
+
+  @Test
+  void aClaimRequestRefusesACapOutsideOneToTheBatch() {
+    IllegalArgumentException zero =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new ClaimRequest("w", clock.instant(), LEASE, 10, Lane.ANY, Set.of(), 0));
+    assertTrue(String.valueOf(zero.getMessage()).contains("maxPerWebhook"), zero.getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new ClaimRequest("w", clock.instant(), LEASE, 10, Lane.ANY, Set.of(), 11));
+    assertEquals(
+        10, new ClaimRequest("w", clock.instant(), LEASE, 10, Lane.ANY, Set.of()).maxPerWebhook());
+  }
+
+  @Test
   void lanesSeparateFirstAttemptsFromRetries() {
     store.insertWebhook(webhook("wh_a"));
     Delivery retry = enqueueOne("wh_a", "evt_1");

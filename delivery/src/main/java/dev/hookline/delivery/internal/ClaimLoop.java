@@ -750,9 +750,15 @@ public final class ClaimLoop {
       return 0;
     }
     int asked = Math.min(max, MAX_CLAIM_BATCH);
+    // No more of one webhook than an endpoint that claims do not leave out can take (half its
+    // slots and queue, see EndpointSlots#refillAt): a webhook whose backlog is due first (a slow
+    // endpoint behind on its deliveries) filled the whole claim, and all but what its endpoint
+    // took went back to the Store, one write each, at every slot it freed.
+    int cap = Math.min(asked, slots.refillAt());
     List<ClaimedDelivery> claimed =
-        store.claim(new ClaimRequest(owner, now, leaseDuration, asked, lane, excluded));
-    if (claimed.size() < asked) {
+        store.claim(new ClaimRequest(owner, now, leaseDuration, asked, lane, excluded, cap));
+    // Short because of the cap is not drained: later deliveries of other webhooks may be due.
+    if (claimed.size() < asked && !reachedCap(claimed, cap)) {
       if (lane == Lane.RETRIES) {
         retriesDrained = true;
       } else if (!anyFull) {
@@ -790,6 +796,20 @@ public final class ClaimLoop {
     return claimed.size();
   }
 
+  /** Whether a claim brought {@code cap} deliveries of some webhook (it may have been cut). */
+  private static boolean reachedCap(List<ClaimedDelivery> claimed, int cap) {
+    if (claimed.size() < cap) {
+      return false;
+    }
+    Map<String, Integer> per = new HashMap<>();
+    for (ClaimedDelivery cd : claimed) {
+      if (per.merge(cd.delivery().webhookId(), 1, Integer::sum) >= cap) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Takes a claimed delivery, which holds one reserved count of {@link #busy}. */
   private void dispatch(ClaimedDelivery cd, Set<String> excluded, Instant now) {
     Delivery d = cd.delivery();
@@ -825,6 +845,17 @@ public final class ClaimLoop {
       endpoint = slots.endpoint(webhookId, w.tenant().orElse(null));
       admission = endpoint.admit(cd);
     } while (admission == EndpointSlots.Admission.RETIRED);
+    if (admission != EndpointSlots.Admission.FULL && endpoint.isFull()) {
+      // Full now: the round's next claims leave it out rather than bring back what it cannot take,
+      // and, as for a webhook left out for being full at the round's start, a claim that comes
+      // back short does not make its lane drained (more of its deliveries may wait in the Store).
+      excluded.add(webhookId);
+      if (d.attemptCount() == 0) {
+        firstDrained = false;
+      } else {
+        retriesDrained = false;
+      }
+    }
     switch (admission) {
       case RETIRED -> throw new AssertionError("looked up again above");
       case RUN -> launch(cd, endpoint);

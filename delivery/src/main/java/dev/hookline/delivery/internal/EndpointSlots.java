@@ -20,10 +20,14 @@ import org.jspecify.annotations.Nullable;
  * the Store in between. A claim round so fetches an endpoint's next deliveries while its current
  * ones are being sent, instead of each slot doing claim, send and record one after another.
  *
- * <p>Every claim round asks for the full webhooks ({@link #addFull}: every slot taken and the queue
- * full), up to one round per finished attempt, so that costs only the webhooks that may be full,
- * not every webhook: those that filled up are kept in a set, and dropped from it once they are seen
- * with room again.
+ * <p>Every claim round asks for the full webhooks ({@link #addFull}: less room in slots and queue
+ * than half of both, see {@link Endpoint#isFull}), up to one round per finished attempt, so that
+ * costs only the webhooks that may be full, not every webhook: those that filled up are kept in a
+ * set, and dropped from it once they are seen with room again. An endpoint is left out of claims
+ * until it has room for half its slots and queue, not merely one: a claim takes deliveries in due
+ * order, and for a webhook whose backlog is due first (a slow endpoint behind on its deliveries) it
+ * brings as many as the claim's per-webhook cap allows, so a claim for one free place handed back
+ * all the others, one Store write each, at every slot the endpoint freed.
  *
  * <p>The webhooks of one tenant hold at most {@link #tenantLimit()} deliveries together, running or
  * waiting in their queues, so that one tenant's slow endpoints (however many webhooks point at
@@ -81,6 +85,9 @@ public final class EndpointSlots<T> {
 
   private final int tenantSlack;
 
+  /** The room an endpoint must have before claims bring it deliveries again: see addFull. */
+  private final int refillAt;
+
   /** Tenants whose endpoints hold something now (a moment's view, kept on each 0/1 crossing). */
   private final Set<String> activeTenants = ConcurrentHashMap.newKeySet();
 
@@ -116,6 +123,7 @@ public final class EndpointSlots<T> {
     this.queueLimit = queueLimit;
     this.tenantLimit = tenantLimit;
     this.tenantSlack = Math.max(1, Math.min(tenantLimit / 2, (limit + queueLimit) / 2));
+    this.refillAt = Math.max(1, (limit + queueLimit) / 2);
   }
 
   /**
@@ -171,6 +179,16 @@ public final class EndpointSlots<T> {
   public int heldByTenant(String tenant) {
     AtomicInteger held = heldByTenant.get(tenant);
     return held == null ? 0 : held.get();
+  }
+
+  /**
+   * The room an endpoint needs before claims bring it deliveries again, and the most one claim
+   * brings of one webhook: half its slots and queue, at least 1 (see {@link Endpoint#isFull}).
+   *
+   * @return the refill size
+   */
+  public int refillAt() {
+    return refillAt;
   }
 
   /**
@@ -396,9 +414,7 @@ public final class EndpointSlots<T> {
         if (tenant != null && tenantHeld != null && crowded(tenantHeld)) {
           mayBeCrowded.add(tenant);
         }
-        if (a != Admission.FULL
-            && (running < limit || waiting.size() < queueLimit)
-            && !tenantFull()) {
+        if (a != Admission.FULL && !isFull()) {
           return a;
         }
       }
@@ -435,8 +451,15 @@ public final class EndpointSlots<T> {
       return Math.max(0, Math.min(own, tenant));
     }
 
+    /**
+     * Whether claims should leave this endpoint out: its slots and queue have less room than half
+     * of both (so a claim for it would bring back more than it takes), or its tenant is at its
+     * limit. An endpoint that is full this way may still {@link #admit} up to its slots and queue.
+     *
+     * @return true to leave it out of claims
+     */
     synchronized boolean isFull() {
-      return (running >= limit && waiting.size() >= queueLimit) || tenantFull();
+      return limit + queueLimit - running - waiting.size() < refillAt || tenantFull();
     }
 
     /**

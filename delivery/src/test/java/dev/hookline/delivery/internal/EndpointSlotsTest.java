@@ -37,7 +37,12 @@ class EndpointSlotsTest {
     assertEquals(Admission.RUN, a.admit("a2"));
     assertEquals(Set.of(), full(slots), "slots taken but the queue has room: still claimable");
     assertEquals(Admission.QUEUED, a.admit("a3"));
-    assertEquals(Admission.QUEUED, a.admit("a4"));
+    assertEquals(
+        Set.of("a"),
+        full(slots),
+        "room for less than half its slots and queue: left out of claims, which would bring back"
+            + " more than it takes");
+    assertEquals(Admission.QUEUED, a.admit("a4"), "but it still takes what comes");
     assertEquals(Set.of("a"), full(slots));
     assertEquals(Admission.FULL, a.admit("a5"), "queue full: refused");
     assertEquals(3, slots.taken());
@@ -46,8 +51,9 @@ class EndpointSlotsTest {
     assertEquals("a3", a.free(), "the slot passes to the first waiting, in order");
     assertEquals(3, slots.taken(), "passed on, not freed");
     assertEquals(1, slots.queued());
-    assertEquals(Set.of(), full(slots), "room in the queue again");
+    assertEquals(Set.of("a"), full(slots), "one place free: still left out");
     assertEquals("a4", a.free());
+    assertEquals(Set.of(), full(slots), "room for half its slots and queue again");
     assertNull(a.free(), "nothing waits: the slot is freed");
     assertEquals(2, slots.taken());
     assertEquals(0, slots.queued());

@@ -1280,7 +1280,18 @@ public final class PostgresStore implements TransactionalStore {
           "claim deliveries",
           c -> {
             List<ClaimedDelivery> out = new ArrayList<>();
-            claimLane(c, sql.claimLane(request.lane(), excluding), request, out);
+            claimLane(c, request.lane(), request, out);
+            return out;
+          });
+    }
+    if (request.capsWebhooks()) {
+      // Capped across both lanes: first attempts, then retries counting what the first took.
+      return run(
+          "claim deliveries",
+          c -> {
+            List<ClaimedDelivery> out = new ArrayList<>();
+            claimLane(c, Lane.FIRST_ATTEMPTS, request, out);
+            claimLane(c, Lane.RETRIES, request, out);
             return out;
           });
     }
@@ -1295,10 +1306,20 @@ public final class PostgresStore implements TransactionalStore {
         });
   }
 
-  /** A lane's expired leases and queued deliveries, in one statement. */
-  private void claimLane(Connection c, String sql, ClaimRequest request, List<ClaimedDelivery> out)
+  /**
+   * A lane's expired leases and queued deliveries, in one statement, up to what the request has
+   * left after {@code out}; capped per webhook if the request caps, counting what {@code out} holds
+   * of each webhook.
+   */
+  private void claimLane(Connection c, Lane lane, ClaimRequest request, List<ClaimedDelivery> out)
       throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
+    int remaining = request.maxDeliveries() - out.size();
+    if (remaining <= 0) {
+      return;
+    }
+    boolean capped = request.capsWebhooks();
+    String statement = sql.claimLane(lane, !request.excludedWebhookIds().isEmpty(), capped);
+    try (PreparedStatement ps = c.prepareStatement(statement)) {
       java.sql.Array excluded =
           request.excludedWebhookIds().isEmpty()
               ? null
@@ -1309,9 +1330,18 @@ public final class PostgresStore implements TransactionalStore {
         if (excluded != null) {
           ps.setArray(i++, excluded);
         }
-        ps.setInt(i++, request.maxDeliveries());
+        ps.setInt(i++, remaining);
       }
-      ps.setInt(i++, request.maxDeliveries());
+      if (capped) {
+        Map<String, Integer> taken = new HashMap<>();
+        for (ClaimedDelivery cd : out) {
+          taken.merge(cd.delivery().webhookId(), 1, Integer::sum);
+        }
+        ps.setArray(i++, c.createArrayOf("text", taken.keySet().toArray()));
+        ps.setArray(i++, c.createArrayOf("integer", taken.values().toArray()));
+        ps.setInt(i++, request.maxPerWebhook());
+      }
+      ps.setInt(i++, remaining);
       ps.setString(i++, request.owner());
       ps.setObject(i++, Rows.ts(request.leaseExpiry()));
       ps.setObject(i++, Rows.ts(request.now()));

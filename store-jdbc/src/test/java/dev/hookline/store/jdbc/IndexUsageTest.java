@@ -124,12 +124,41 @@ class IndexUsageTest {
       throws SQLException {
     Sql sql = new Sql(SCHEMA);
     String first =
-        plan(sql.claimLane(Lane.FIRST_ATTEMPTS, false), NOW, 10, NOW, 10, 10, "w", NOW, NOW);
+        plan(sql.claimLane(Lane.FIRST_ATTEMPTS, false, false), NOW, 10, NOW, 10, 10, "w", NOW, NOW);
     assertUses("deliveries_leases", first);
     assertUses("deliveries_due_first", first);
-    String retries = plan(sql.claimLane(Lane.RETRIES, false), NOW, 10, NOW, 10, 10, "w", NOW, NOW);
+    String retries =
+        plan(sql.claimLane(Lane.RETRIES, false, false), NOW, 10, NOW, 10, 10, "w", NOW, NOW);
     assertUses("deliveries_leases", retries);
     assertUses("deliveries_due_retry", retries);
+  }
+
+  @Test
+  void aCappedLaneClaimReadsTheSamePartialIndexes() throws SQLException {
+    // The cap numbers the candidates per webhook after they are read: the reads stay those of the
+    // uncapped claim, in due order from the partial indexes.
+    Sql sql = new Sql(SCHEMA);
+    try (Connection c = DS.getConnection()) {
+      for (Lane lane : List.of(Lane.FIRST_ATTEMPTS, Lane.RETRIES)) {
+        String plan =
+            plan(
+                sql.claimLane(lane, false, true),
+                NOW,
+                10,
+                NOW,
+                10,
+                c.createArrayOf("text", new Object[] {"wh_a"}),
+                c.createArrayOf("integer", new Object[] {1}),
+                4,
+                10,
+                "w",
+                NOW,
+                NOW);
+        assertUses("deliveries_leases", plan);
+        assertUses(
+            lane == Lane.FIRST_ATTEMPTS ? "deliveries_due_first" : "deliveries_due_retry", plan);
+      }
+    }
   }
 
   @Test

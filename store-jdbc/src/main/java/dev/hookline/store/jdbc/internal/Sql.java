@@ -96,7 +96,9 @@ public final class Sql {
     }
     for (Lane lane : new Lane[] {Lane.FIRST_ATTEMPTS, Lane.RETRIES}) {
       for (boolean excluding : new boolean[] {true, false}) {
-        claimLane.put(key(false, lane, excluding), buildLaneClaim(lane, excluding));
+        for (boolean capped : new boolean[] {true, false}) {
+          claimLane.put(key(capped, lane, excluding), buildLaneClaim(lane, excluding, capped));
+        }
       }
     }
     this.insertWebhook =
@@ -273,11 +275,15 @@ public final class Sql {
    *
    * @param lane {@link Lane#FIRST_ATTEMPTS} or {@link Lane#RETRIES}
    * @param excluding whether the statement takes an array of excluded webhook ids
-   * @return the SQL; parameters: now, [excluded ids], limit, now, [excluded ids], limit, limit,
-   *     owner, lease expiry, now
+   * @param capped whether the statement takes at most a given number per webhook ({@link
+   *     dev.hookline.spi.ClaimRequest#maxPerWebhook}), counting what the same claim took of each
+   *     before
+   * @return the SQL; parameters: now, [excluded ids], limit, now, [excluded ids], limit, [if
+   *     capped: webhook ids taken before, how many of each, the cap], limit, owner, lease expiry,
+   *     now
    */
-  public String claimLane(Lane lane, boolean excluding) {
-    String key = key(false, lane, excluding);
+  public String claimLane(Lane lane, boolean excluding, boolean capped) {
+    String key = key(capped, lane, excluding);
     return Objects.requireNonNull(claimLane.get(key), key);
   }
 
@@ -285,27 +291,45 @@ public final class Sql {
     return expired + "/" + lane + "/" + excluding;
   }
 
-  private String buildLaneClaim(Lane lane, boolean excluding) {
+  private String buildLaneClaim(Lane lane, boolean excluding, boolean capped) {
     String laneFilter =
         lane == Lane.FIRST_ATTEMPTS ? " AND attempt_count = 0" : " AND attempt_count > 0";
     String exclude = excluding ? " AND NOT (webhook_id = ANY(?::text[]))" : "";
     // Each branch keeps the exact predicate of its partial index (deliveries_leases,
     // deliveries_due_first / deliveries_due_retry), so each reads only due rows in due order.
     // Expired leases come first; the outer LIMIT keeps the total at the request's maximum.
-    return "WITH expired AS (SELECT id FROM "
+    // Capped, the candidates are numbered per webhook in that order (after what the same claim
+    // took of each before) and only those within the cap are claimed: the others were locked for
+    // this statement only and stay queued, untouched.
+    String columns = capped ? "id, webhook_id, " : "id ";
+    String due =
+        capped
+            ? " due AS (SELECT id FROM (SELECT u.id, u.k, u.at, row_number() OVER (PARTITION BY"
+                + " u.webhook_id ORDER BY u.k, u.at, u.id) + coalesce(t.n, 0) AS rn FROM (SELECT"
+                + " id, webhook_id, at, 0 AS k FROM expired UNION ALL SELECT id, webhook_id, at, 1"
+                + " AS k FROM queued) u LEFT JOIN unnest(?::text[], ?::int[]) AS t(webhook_id, n)"
+                + " ON t.webhook_id = u.webhook_id) r WHERE rn <= ? ORDER BY k, at LIMIT ?),"
+            : " due AS (SELECT id FROM (SELECT id, 0 AS k FROM expired UNION ALL"
+                + " SELECT id, 1 AS k FROM queued) u ORDER BY k LIMIT ?),";
+    return "WITH expired AS (SELECT "
+        + columns
+        + (capped ? "lease_expires_at AS at " : "")
+        + "FROM "
         + q
         + ".deliveries WHERE state = 'IN_FLIGHT' AND lease_expires_at <= ?"
         + laneFilter
         + exclude
         + " ORDER BY lease_expires_at LIMIT ? FOR UPDATE SKIP LOCKED),"
-        + " queued AS (SELECT id FROM "
+        + " queued AS (SELECT "
+        + columns
+        + (capped ? "next_attempt_at AS at " : "")
+        + "FROM "
         + q
         + ".deliveries WHERE state IN ('PENDING', 'RETRYING') AND next_attempt_at <= ?"
         + laneFilter
         + exclude
         + " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED),"
-        + " due AS (SELECT id FROM (SELECT id, 0 AS k FROM expired UNION ALL"
-        + " SELECT id, 1 AS k FROM queued) u ORDER BY k LIMIT ?),"
+        + due
         + " claimed AS (UPDATE "
         + q
         + ".deliveries d SET state = 'IN_FLIGHT', lease_owner = ?, lease_token = nextval('"

@@ -65,8 +65,9 @@ import org.jspecify.annotations.Nullable;
  *   <li>the key: found in the key set, which is fetched again (rate-limited) for an unknown id
  *       ({@link Reason#UNKNOWN_KEY}, {@link Reason#KEY_SET_UNAVAILABLE}); strong enough ({@link
  *       Reason#WEAK_KEY}: RSA under 2048 bits); of the type the algorithm is pinned to (RSA for
- *       RS256, EC P-256 for ES256, and the key's own {@code alg} if it has one: {@link
- *       Reason#ALGORITHM_KEY_MISMATCH});
+ *       RS256, EC P-256 for ES256, and the key's own {@code alg} if it has one), and for signatures
+ *       (no {@code use} but {@code sig}, no {@code key_ops} without {@code verify}: RFC 7517
+ *       sections 4.2 and 4.3) ({@link Reason#ALGORITHM_KEY_MISMATCH});
  *   <li>the signature ({@link Reason#INVALID_SIGNATURE});
  *   <li>the claims: {@code iss} ({@link Reason#WRONG_ISSUER}), {@code aud} ({@link
  *       Reason#WRONG_AUDIENCE}), {@code iat} within the tolerance ({@link
@@ -504,6 +505,12 @@ public final class SecurityEventTokenVerifier {
                   () -> fail(Reason.UNKNOWN_KEY, "the sender's key set has no key " + kid));
     } catch (KeySource.KeySetUnavailableException e) {
       throw fail(Reason.KEY_SET_UNAVAILABLE, e.getMessage() + "");
+    }
+    String notForVerifying = KeySource.notForVerifying(key);
+    if (notForVerifying != null) {
+      throw fail(
+          Reason.ALGORITHM_KEY_MISMATCH,
+          "key " + kid + " is not for verifying signatures: it has " + notForVerifying);
     }
     if (key.getAlgorithm() != null && !key.getAlgorithm().getName().equals(algorithm)) {
       throw fail(

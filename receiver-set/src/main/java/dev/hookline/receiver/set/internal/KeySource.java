@@ -2,8 +2,11 @@ package dev.hookline.receiver.set.internal;
 
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyOperation;
 import com.nimbusds.jose.jwk.KeyType;
+import com.nimbusds.jose.jwk.KeyUse;
 import java.util.Optional;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /** Where the verifier finds the sender's public keys. Implementations are thread-safe. */
@@ -21,8 +24,9 @@ public interface KeySource {
   Optional<JWK> find(String keyId, KeyType type);
 
   /**
-   * The key with the id and the type in a set; else the first with the id (which the verifier then
-   * refuses for its type); else null.
+   * The key with the id and the type in a set that may verify signatures; else the first with the
+   * id and the type; else the first with the id (which the verifier then refuses for its use or its
+   * type); else null.
    *
    * @param set the key set, or null
    * @param keyId the key id
@@ -34,17 +38,55 @@ public interface KeySource {
       return null;
     }
     JWK first = null;
+    JWK ofType = null;
     for (JWK k : set.getKeys()) {
       if (keyId.equals(k.getKeyID())) {
         if (type.equals(k.getKeyType())) {
-          return k;
+          if (notForVerifying(k) == null) {
+            return k;
+          }
+          if (ofType == null) {
+            ofType = k;
+          }
         }
         if (first == null) {
           first = k;
         }
       }
     }
-    return first;
+    return ofType != null ? ofType : first;
+  }
+
+  /**
+   * Why a key must not verify signatures, or null if it may: RFC 7517 section 4.2 ({@code use}
+   * other than {@code sig}) and section 4.3 ({@code key_ops} without {@code verify}). A key with
+   * neither member may be used for anything.
+   *
+   * @param key the key
+   * @return the reason, naming the member and its value, or null
+   */
+  static @Nullable String notForVerifying(JWK key) {
+    KeyUse use = key.getKeyUse();
+    if (use != null && !KeyUse.SIGNATURE.equals(use)) {
+      return "\"use\":\""
+          + printable(use.getValue())
+          + "\" (RFC 7517 section 4.2: only \"sig\" keys verify signatures)";
+    }
+    Set<KeyOperation> ops = key.getKeyOperations();
+    if (ops != null && !ops.contains(KeyOperation.VERIFY)) {
+      return "\"key_ops\" "
+          + ops.stream().map(KeyOperation::identifier).sorted().toList()
+          + " without \"verify\" (RFC 7517 section 4.3)";
+    }
+    return null;
+  }
+
+  /** A value from the sender's key set, clipped and without control characters, for a message. */
+  private static String printable(String s) {
+    String clipped = s.length() > 32 ? s.substring(0, 32) + "…" : s;
+    StringBuilder b = new StringBuilder();
+    clipped.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+    return b.toString();
   }
 
   /** The key set could not be fetched or parsed; the message never holds key material. */

@@ -68,7 +68,9 @@ import org.jspecify.annotations.Nullable;
  *       RS256, EC P-256 for ES256, and the key's own {@code alg} if it has one), and for signatures
  *       (no {@code use} but {@code sig}, no {@code key_ops} without {@code verify}: RFC 7517
  *       sections 4.2 and 4.3) ({@link Reason#ALGORITHM_KEY_MISMATCH});
- *   <li>the signature ({@link Reason#INVALID_SIGNATURE});
+ *   <li>the signature ({@link Reason#INVALID_SIGNATURE}); with a fetched key set, a signature that
+ *       does not match has the set fetched again (rate-limited as for an unknown id) and is checked
+ *       with the key then under its id, if the sender replaced it;
  *   <li>the claims: {@code iss} ({@link Reason#WRONG_ISSUER}), {@code aud} ({@link
  *       Reason#WRONG_AUDIENCE}), {@code iat} within the tolerance ({@link
  *       Reason#TIMESTAMP_TOO_OLD}, {@link Reason#TIMESTAMP_IN_FUTURE}), and when present {@code
@@ -260,7 +262,9 @@ public final class SecurityEventTokenVerifier {
           Reason.MALFORMED_KEY_ID,
           "the kid header is missing or not 1 to 128 characters A-Z a-z 0-9 . _ - without \"..\"");
     }
-    JWSVerifier verifier = verifierFor(kid, algorithm);
+    KeyType keyType = algorithm.equals("RS256") ? KeyType.RSA : KeyType.EC;
+    JWK key = findKey(kid, keyType);
+    JWSVerifier verifier = verifierFor(kid, algorithm, key);
 
     JWSObject jws;
     try {
@@ -268,14 +272,18 @@ public final class SecurityEventTokenVerifier {
     } catch (ParseException e) {
       throw fail(Reason.MALFORMED_BODY, "the token is not a well-formed JWS");
     }
-    boolean valid;
-    try {
-      valid = jws.verify(verifier);
-    } catch (JOSEException | IllegalStateException e) {
-      valid = false;
-    }
-    if (!valid) {
-      throw fail(Reason.INVALID_SIGNATURE, "the signature does not match key " + kid);
+    if (!verifies(jws, verifier)) {
+      // The sender may have replaced the key under this kid: a fetched set is fetched again
+      // (rate-limited as for an unknown kid), and the token verified with the key found there.
+      Optional<JWK> replacement;
+      try {
+        replacement = keys.findReplacement(kid, keyType, key);
+      } catch (KeySource.KeySetUnavailableException e) {
+        replacement = Optional.empty();
+      }
+      if (replacement.isEmpty() || !verifies(jws, verifierFor(kid, algorithm, replacement.get()))) {
+        throw fail(Reason.INVALID_SIGNATURE, "the signature does not match key " + kid);
+      }
     }
 
     JsonNode claims = decodeJson(parts[1], "claims");
@@ -495,17 +503,26 @@ public final class SecurityEventTokenVerifier {
     return out;
   }
 
-  /** Finds the key and pins the algorithm to its type. */
-  private JWSVerifier verifierFor(String kid, String algorithm) {
-    JWK key;
+  private static boolean verifies(JWSObject jws, JWSVerifier verifier) {
     try {
-      key =
-          keys.find(kid, algorithm.equals("RS256") ? KeyType.RSA : KeyType.EC)
-              .orElseThrow(
-                  () -> fail(Reason.UNKNOWN_KEY, "the sender's key set has no key " + kid));
+      return jws.verify(verifier);
+    } catch (JOSEException | IllegalStateException e) {
+      return false;
+    }
+  }
+
+  /** Finds the key with the token's kid, of the algorithm's key type if the set has one. */
+  private JWK findKey(String kid, KeyType type) {
+    try {
+      return keys.find(kid, type)
+          .orElseThrow(() -> fail(Reason.UNKNOWN_KEY, "the sender's key set has no key " + kid));
     } catch (KeySource.KeySetUnavailableException e) {
       throw fail(Reason.KEY_SET_UNAVAILABLE, e.getMessage() + "");
     }
+  }
+
+  /** Checks the key's use, strength and type, pinning the algorithm to the type. */
+  private static JWSVerifier verifierFor(String kid, String algorithm, JWK key) {
     String notForVerifying = KeySource.notForVerifying(key);
     if (notForVerifying != null) {
       throw fail(
@@ -839,8 +856,9 @@ public final class SecurityEventTokenVerifier {
 
     /**
      * Fetches the sender's key set from its URL, caches it for {@link #jwksCacheFor}, and fetches
-     * it again when a token names an unknown key id, at most every {@link #jwksRefetchAtMostEvery}.
-     * One fetch runs at a time, and each ends within {@link #jwksFetchTimeout}, body included.
+     * it again when a token names an unknown key id or its signature does not match the key under
+     * its id (a sender that replaced that key), at most every {@link #jwksRefetchAtMostEvery}. One
+     * fetch runs at a time, and each ends within {@link #jwksFetchTimeout}, body included.
      *
      * <p>A failed fetch is not retried for {@link #jwksRefetchAtMostEvery} either, so a sender that
      * is down gets no request per token. Until a fetch succeeds, the last set fetched is still used
@@ -874,8 +892,8 @@ public final class SecurityEventTokenVerifier {
     }
 
     /**
-     * Sets the least time between two fetches caused by unknown key ids, and after a failed fetch.
-     * Default 30 seconds.
+     * Sets the least time between two fetches caused by unknown key ids or signatures that do not
+     * match, and after a failed fetch. Default 30 seconds.
      *
      * @param interval the time
      * @return this builder

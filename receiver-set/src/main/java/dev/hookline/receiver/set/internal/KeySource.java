@@ -24,6 +24,21 @@ public interface KeySource {
   Optional<JWK> find(String keyId, KeyType type);
 
   /**
+   * After a signature did not match the key {@link #find} gave: the key now under the id, if the
+   * set may have changed since and now holds another one there (a sender that replaced the key
+   * under an existing id). A fetched set is fetched again for this, at most as often as for an
+   * unknown id; a fixed set never changes.
+   *
+   * @param keyId the key id
+   * @param type the key type the token's algorithm needs
+   * @param mismatched the key the signature did not match
+   * @return another key under the id, or empty if there is none or the set was not fetched again
+   */
+  default Optional<JWK> findReplacement(String keyId, KeyType type, JWK mismatched) {
+    return Optional.empty();
+  }
+
+  /**
    * The key with the id and the type in a set that may verify signatures; else the first with the
    * id and the type; else the first with the id (which the verifier then refuses for its use or its
    * type); else null.

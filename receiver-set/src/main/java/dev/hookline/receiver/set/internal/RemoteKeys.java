@@ -25,13 +25,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The sender's key set fetched from its URL with {@link HttpClient} and used for {@code cacheFor};
- * fetched again when it has expired, or when a token names a key id it lacks (a rotation) — but at
- * most once per {@code minRefetch} after an unknown key id or a failed fetch, so that made-up key
- * ids or a sender that is down cannot make the verifier hammer the sender. One fetch at a time:
- * callers that arrive during it share its outcome. A fetch, body included, ends within {@code
- * timeout}. When a refresh fails, the last good set is still used for up to {@code grace} after it
- * expired; every failed fetch is logged at WARN, whether or not a last good set carries on. Time
- * comes from the verifier's clock.
+ * fetched again when it has expired, when a token names a key id it lacks (a rotation), or when a
+ * signature does not match the key under its id (a sender that replaced the key under that id) —
+ * but at most once per {@code minRefetch} after any fetch for an unknown key id or a mismatched
+ * signature, or a failed fetch, so that made-up key ids, bad signatures or a sender that is down
+ * cannot make the verifier hammer the sender. One fetch at a time: callers that arrive during it
+ * share its outcome. A fetch, body included, ends within {@code timeout}. When a refresh fails, the
+ * last good set is still used for up to {@code grace} after it expired; every failed fetch is
+ * logged at WARN, whether or not a last good set carries on. Time comes from the verifier's clock.
  *
  * <p>Thread-safe.
  */
@@ -82,7 +83,8 @@ public final class RemoteKeys implements KeySource {
    * @param client the caller's client
    * @param clock the verifier's clock
    * @param cacheFor how long a fetched set is used
-   * @param minRefetch the least time between two fetches caused by unknown key ids or failures
+   * @param minRefetch the least time between two fetches caused by unknown key ids, mismatched
+   *     signatures or failures
    * @param timeout the limit for one fetch, from sending the request to the body's last byte
    * @param grace how long after it expired the last good set is still used while fetches fail
    */
@@ -120,6 +122,30 @@ public final class RemoteKeys implements KeySource {
     }
     try {
       return findWhileFetching(keyId, type, seen);
+    } finally {
+      fetching.unlock();
+    }
+  }
+
+  @Override
+  public Optional<JWK> findReplacement(String keyId, KeyType type, JWK mismatched) {
+    fetching.lock(); // a fetch under way may bring the new key: wait for its outcome
+    try {
+      Instant now = clock.instant();
+      State s = state;
+      JWK key = KeySource.select(s.keys(), keyId, type);
+      if (key != null && !key.equals(mismatched)) {
+        return Optional.of(key); // another caller's fetch brought it since
+      }
+      if (s.attemptedWithin(now, minRefetch)) {
+        return Optional.empty(); // as for an unknown id: bad signatures must not fetch in a loop
+      }
+      try {
+        key = fetchFor(keyId, type, s, now).orElse(null);
+      } catch (KeySetUnavailableException e) {
+        return Optional.empty(); // logged in fetchFor; the token is refused for its signature
+      }
+      return key != null && !key.equals(mismatched) ? Optional.of(key) : Optional.empty();
     } finally {
       fetching.unlock();
     }

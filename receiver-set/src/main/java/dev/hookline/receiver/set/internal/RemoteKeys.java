@@ -3,6 +3,7 @@ package dev.hookline.receiver.set.internal;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyType;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,6 +42,10 @@ public final class RemoteKeys implements KeySource {
   private static final int MAX_JWKS_BYTES = 64 * 1024;
 
   private final URI uri;
+
+  /** The URI as messages and logs show it: without its query, which may carry a token. */
+  private final String shownUri;
+
   private final HttpClient client;
   private final Clock clock;
   private final Duration cacheFor;
@@ -97,6 +102,7 @@ public final class RemoteKeys implements KeySource {
       Duration timeout,
       Duration grace) {
     this.uri = uri;
+    this.shownUri = shown(uri);
     this.client = client;
     this.clock = clock;
     this.cacheFor = cacheFor;
@@ -271,31 +277,82 @@ public final class RemoteKeys implements KeySource {
       exchange.cancel(true);
       body.abort();
       throw new KeySetUnavailableException(
-          "the key set at " + uri + " was not received within " + timeout);
+          "the key set at " + shownUri + " was not received within " + timeout);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      throw new KeySetUnavailableException(
-          "the key set at " + uri + " could not be read: " + cause.getClass().getSimpleName());
+      // The HTTP client's ConnectException has no message, nor has its cause: say what it means.
+      String what =
+          cause instanceof ConnectException
+              ? " could not be fetched: could not connect to " + hostAndPort(uri) + ": "
+              : " could not be read: ";
+      throw new KeySetUnavailableException("the key set at " + shownUri + what + describe(cause));
     } catch (InterruptedException e) {
       exchange.cancel(true);
       body.abort();
       Thread.currentThread().interrupt();
-      throw new KeySetUnavailableException("interrupted fetching the key set at " + uri);
+      throw new KeySetUnavailableException("interrupted fetching the key set at " + shownUri);
     }
     if (response.statusCode() != 200) {
       throw new KeySetUnavailableException(
-          "the key set at " + uri + " answered HTTP " + response.statusCode());
+          "the key set at " + shownUri + " answered HTTP " + response.statusCode());
     }
     byte[] bytes = response.body();
     if (bytes.length > MAX_JWKS_BYTES) {
       throw new KeySetUnavailableException(
-          "the key set at " + uri + " is larger than " + MAX_JWKS_BYTES + " bytes");
+          "the key set at " + shownUri + " is larger than " + MAX_JWKS_BYTES + " bytes");
     }
     try {
       return JWKSet.parse(new String(bytes, StandardCharsets.UTF_8)).toPublicJWKSet();
     } catch (ParseException e) {
       throw new KeySetUnavailableException(
-          "the key set at " + uri + " could not be read: " + e.getClass().getSimpleName());
+          "the key set at " + shownUri + " is not a JSON Web Key Set: " + describe(e));
     }
+  }
+
+  /**
+   * The URI's scheme, host, port and path; a query is shown as {@code ?…}. {@code jwksUri} refuses
+   * user-info at build, and the host and port are given as parsed, so none can show here.
+   */
+  private static String shown(URI uri) {
+    StringBuilder b = new StringBuilder().append(uri.getScheme()).append("://");
+    b.append(hostAndPort(uri));
+    b.append(uri.getRawPath() == null ? "" : uri.getRawPath());
+    if (uri.getRawQuery() != null) {
+      b.append("?…");
+    }
+    return b.toString();
+  }
+
+  /** The host, and the port if the URI gives one. */
+  private static String hostAndPort(URI uri) {
+    return uri.getPort() == -1 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
+  }
+
+  /**
+   * What went wrong: the failure's class and message, and when it has no message its causes' until
+   * one has. Messages are clipped and control characters replaced.
+   */
+  private static String describe(Throwable failure) {
+    StringBuilder b = new StringBuilder();
+    Throwable t = failure;
+    for (int depth = 0; t != null && depth < 4; depth++) {
+      if (depth > 0) {
+        b.append(", caused by ");
+      }
+      b.append(t.getClass().getName());
+      String message = t.getMessage();
+      if (message != null && !message.isBlank()) {
+        return b.append(": ").append(printable(message)).toString();
+      }
+      t = t.getCause() == t ? null : t.getCause();
+    }
+    return b.toString();
+  }
+
+  private static String printable(String s) {
+    String clipped = s.length() > 300 ? s.substring(0, 300) + "…" : s;
+    StringBuilder b = new StringBuilder();
+    clipped.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? ' ' : c));
+    return b.toString();
   }
 }

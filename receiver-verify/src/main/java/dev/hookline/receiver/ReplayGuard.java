@@ -1,6 +1,6 @@
 package dev.hookline.receiver;
 
-import dev.hookline.receiver.internal.CaffeineReplayGuard;
+import dev.hookline.receiver.internal.InMemoryReplayGuard;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Objects;
@@ -100,10 +100,22 @@ public interface ReplayGuard {
   }
 
   /**
-   * The default guard: an in-memory Caffeine cache whose entries expire at their {@code until},
-   * bounded in size. When more ids must be remembered than {@code maximumSize}, some are evicted
-   * early and a warning is logged: size it above your peak rate of notifications times how long
-   * entries live (about 10 minutes with the verifier's defaults).
+   * The default guard: one JVM's memory, each entry expiring at its {@code until}, holding at most
+   * {@code maximumSize} ids, kept in the order they were written ({@link #begin} of a new id,
+   * {@link #complete}; a replay, which only reads, does not move its id). When a new id finds it
+   * full, it drops the entries written longest ago: expired ones, and then, if it is still full,
+   * one live entry, which with the verifiers' expiries is the one closest to its expiry. So the
+   * {@code maximumSize} ids written last are never forgotten before they expire. A replay of a
+   * forgotten id within its timestamp tolerance is accepted, though, and a retry of it processed
+   * again: each id forgotten before its expiry is counted and logged under {@code
+   * dev.hookline.receiver}, at WARN the first time and then at most once a minute with how many
+   * were forgotten since the last warning and in all (counts only: no id, header or body), and at
+   * DEBUG in between. Size it above your peak rate of notifications times how long entries live
+   * (about 10 minutes with the verifier's defaults), with some slack: an expired entry written
+   * after a live one is dropped only when that one leaves or its id comes again, and takes room
+   * until then.
+   *
+   * <p>Thread-safe: each call holds one lock for a few O(1) map operations.
    *
    * @param clock the time source; use the verifier's clock
    * @param maximumSize the most ids held; at least 1
@@ -116,6 +128,6 @@ public interface ReplayGuard {
       throw new IllegalArgumentException(
           "maximumSize must be at least 1 (got " + maximumSize + ")");
     }
-    return new CaffeineReplayGuard(clock, maximumSize);
+    return new InMemoryReplayGuard(clock, maximumSize);
   }
 }

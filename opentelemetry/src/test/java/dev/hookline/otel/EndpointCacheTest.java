@@ -105,6 +105,19 @@ class EndpointCacheTest {
   }
 
   @Test
+  void anIpv6LiteralIsTheServerAddressWithoutItsBrackets() {
+    // server.address is the IP address; the brackets are the URI's syntax, kept in url.full
+    Endpoints endpoints = new Endpoints(10);
+    Endpoints.Endpoint withPort = endpoints.of(attempt(webhook("http://[::1]:8080/hook")));
+    assertEquals("::1", withPort.host());
+    assertEquals(8080, withPort.port());
+    assertEquals("http://[::1]:8080/…", withPort.urlFull());
+    Endpoints.Endpoint defaultPort = endpoints.of(attempt(webhook("http://[0:0:0:0:0:0:0:1]/h")));
+    assertEquals("0:0:0:0:0:0:0:1", defaultPort.host(), "as written, not rewritten");
+    assertEquals(80, defaultPort.port());
+  }
+
+  @Test
   void aChangedUriWithTheSameVersionIsNotServedFromTheCache() {
     Endpoints endpoints = new Endpoints(10);
     Webhook w = webhook("http://127.0.0.1:8080/hook");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hookline.DeliveryQuery;
 import dev.hookline.Event;
@@ -27,6 +28,7 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -155,6 +157,33 @@ class HooklineTelemetryTest {
     assertEquals(1L, second.getAttributes().get(HooklineTelemetry.RESEND_COUNT));
     assertNull(second.getAttributes().get(AttributeKey.stringKey("error.type")));
     assertEquals(StatusCode.UNSET, second.getStatus().getStatusCode());
+  }
+
+  @Test
+  void anIpv6EndpointsServerAddressIsTheAddressWithoutBrackets() {
+    Listener v6;
+    try {
+      v6 = new Listener("::1");
+    } catch (UncheckedIOException e) {
+      assumeTrue(false, "no IPv6 loopback here: " + e.getCause());
+      return;
+    }
+    try (v6) {
+      Dispatcher d = dispatcher(HooklineTelemetry.builder(f.otel).build(), Dispatcher.builder());
+      Fixture.receiving(registry, "v6", v6.uri("/v6/secret-token"));
+      d.publish(Fixture.event(clock.instant()));
+      d.runDueNow();
+
+      assertEquals(1, v6.requests("/v6/secret-token").size(), "delivered over ::1");
+      SpanData s = attemptSpans().get(0);
+      assertEquals(200L, s.getAttributes().get(AttributeKey.longKey("http.response.status_code")));
+      assertEquals("::1", s.getAttributes().get(AttributeKey.stringKey("server.address")));
+      assertEquals((long) v6.port(), s.getAttributes().get(AttributeKey.longKey("server.port")));
+      assertEquals(
+          "http://[::1]:" + v6.port() + "/…",
+          s.getAttributes().get(AttributeKey.stringKey("url.full")),
+          "a URI keeps its brackets");
+    }
   }
 
   @Test

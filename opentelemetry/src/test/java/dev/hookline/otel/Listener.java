@@ -13,8 +13,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A loopback HTTP listener (127.0.0.1) that records each request's headers by path, and answers
- * each path with the statuses given to it in turn (the last one repeated), 200 by default.
+ * A loopback HTTP listener (127.0.0.1, or {@code ::1} if asked) that records each request's headers
+ * by path, and answers each path with the statuses given to it in turn (the last one repeated), 200
+ * by default.
  */
 final class Listener implements AutoCloseable {
   private final HttpServer server;
@@ -22,9 +23,21 @@ final class Listener implements AutoCloseable {
   private final Map<String, int[]> statuses = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
 
+  private final String host;
+
   Listener() {
+    this("127.0.0.1");
+  }
+
+  /**
+   * Listens on a loopback address given as a literal ({@code 127.0.0.1}, {@code ::1}); an IPv6 one
+   * is written in brackets in {@link #uri}.
+   */
+  Listener(String loopbackLiteral) {
+    host = loopbackLiteral.contains(":") ? "[" + loopbackLiteral + "]" : loopbackLiteral;
     try {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+      server =
+          HttpServer.create(new InetSocketAddress(InetAddress.getByName(loopbackLiteral), 0), 16);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -49,7 +62,7 @@ final class Listener implements AutoCloseable {
   }
 
   String uri(String path) {
-    return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    return "http://" + host + ":" + server.getAddress().getPort() + path;
   }
 
   int port() {

@@ -42,7 +42,7 @@ public final class Endpoints {
    * @param version the webhook version it was made from
    * @param uriHash the hash of the URI it was made from
    * @param urlFull the redacted URI: {@code url.full}
-   * @param host the host: {@code server.address}
+   * @param host the host, an IPv6 literal without its brackets: {@code server.address}
    * @param port the port, the scheme's default if the URI has none: {@code server.port}
    */
   public record Endpoint(
@@ -65,7 +65,8 @@ public final class Endpoints {
     }
     int port =
         uri.getPort() >= 0 ? uri.getPort() : "http".equalsIgnoreCase(uri.getScheme()) ? 80 : 443;
-    Endpoint made = new Endpoint(w.version(), hash, request.redactedUri(), uri.getHost(), port);
+    Endpoint made =
+        new Endpoint(w.version(), hash, request.redactedUri(), serverAddress(uri.getHost()), port);
     // The check and the put under one lock: misses of many webhooks at once (a worker each) would
     // otherwise all see room for one more and all be kept. Hits take no lock; misses are once per
     // webhook and version. A deletion racing with an attempt may leave an entry behind: it holds no
@@ -76,6 +77,18 @@ public final class Endpoints {
       }
     }
     return made;
+  }
+
+  /**
+   * Returns a URI's host as {@code server.address}: an IPv6 literal without the brackets that only
+   * the URI's syntax needs ({@code [::1]} is {@code ::1}), as the semantic conventions want the IP
+   * address; any other host as it is.
+   */
+  private static @Nullable String serverAddress(@Nullable String host) {
+    if (host != null && host.length() > 2 && host.startsWith("[") && host.endsWith("]")) {
+      return host.substring(1, host.length() - 1);
+    }
+    return host;
   }
 
   /**

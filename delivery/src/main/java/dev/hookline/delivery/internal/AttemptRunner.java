@@ -98,6 +98,15 @@ public final class AttemptRunner {
 
     /** The answer was handled: the attempt is all done. */
     void handled();
+
+    /**
+     * How the exchange with the endpoint ended, told on the attempt's thread before {@code
+     * exchangeEnded} runs; not told when nothing was sent (a failure inside Hookline).
+     *
+     * @param answered true if the endpoint answered with an HTTP status (any), false if the attempt
+     *     timed out or the connection was refused or broken
+     */
+    default void exchanged(boolean answered) {}
   }
 
   /**
@@ -544,6 +553,9 @@ public final class AttemptRunner {
     Delivery d = cd.delivery();
     Lease lease = cd.lease();
     Instant now = clock.instant();
+    if (!outcome.local()) {
+      answer.answered.exchanged(outcome.status().isPresent());
+    }
     log.debug(
         "delivery attempted: webhook={} event={} delivery={} status={}",
         w.id(),

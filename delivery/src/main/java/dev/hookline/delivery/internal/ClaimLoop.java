@@ -952,6 +952,24 @@ public final class ClaimLoop {
     }
   }
 
+  /**
+   * Hands back to the Store the deliveries that waited behind an endpoint that stopped answering
+   * (see {@link EndpointSlots.Endpoint#ended}); each gives back its worker. They are due again at
+   * once: its circuit breaker, or its answering again, decides when they go out.
+   */
+  private void handBackUnanswered(List<ClaimedDelivery> shed) {
+    Instant now = clock.instant();
+    log.debug(
+        "endpoint does not answer, {} deliveries waiting for it handed back: webhook={}",
+        shed.size(),
+        shed.get(0).delivery().webhookId());
+    for (ClaimedDelivery cd : shed) {
+      Delivery d = cd.delivery();
+      runner.release(cd.lease(), d.nextAttemptAt().orElse(now), now, d);
+      idled();
+    }
+  }
+
   /** One WARN per streak of refusals by the worker executor; DEBUG for the rest. */
   private void warnRejected(RuntimeException e) {
     if (rejectionWarned.compareAndSet(false, true)) {
@@ -1022,8 +1040,25 @@ public final class ClaimLoop {
      * Gives the endpoint's slot to the next delivery waiting for it, or frees it; once, whether
      * called as the exchange ends or when the task finishes.
      */
+    /** How the exchange ended, if one was made: see {@link AttemptRunner.Answered#exchanged}. */
+    private volatile EndpointSlots.@Nullable Exchange exchange;
+
+    @Override
+    public void exchanged(boolean answered) {
+      exchange = answered ? EndpointSlots.Exchange.ANSWERED : EndpointSlots.Exchange.UNANSWERED;
+    }
+
     void freeSlot() {
       if (slotFreed.compareAndSet(false, true)) {
+        EndpointSlots.Exchange how = exchange;
+        if (how != null) {
+          // An endpoint that stopped answering hands back what waits for it: each would only
+          // wait out the same timeouts, holding a worker.
+          List<ClaimedDelivery> shed = endpoint.ended(how);
+          if (!shed.isEmpty()) {
+            handBackUnanswered(shed);
+          }
+        }
         ClaimedDelivery next = endpoint.free();
         if (next != null) {
           launch(next, endpoint);

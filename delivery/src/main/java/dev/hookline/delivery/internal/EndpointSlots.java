@@ -38,6 +38,13 @@ import org.jspecify.annotations.Nullable;
  * {@link #tenantSlack()}), and keeps excluding them until it has that much room again: a claim then
  * brings a batch for it, not one delivery per freed share.
  *
+ * <p>An endpoint whose last {@link #limit()} exchanges all went unanswered (timed out, refused,
+ * broken) is <em>unanswered</em>: deliveries wait behind its slots only to wait out the same
+ * timeouts, each holding a worker meanwhile, so it queues nothing, the exchange that made it so
+ * hands its queue back ({@link Endpoint#ended}), and claims leave it out while any of its attempts
+ * runs. An endpoint that never answers so holds its slots' worth of workers, not its slots and
+ * queue (4 of the 1,000 default workers instead of 36). One answer, of any status, ends it.
+ *
  * <p>Invariant: an endpoint's queue holds deliveries only while all its slots are taken (a slot
  * freed takes the queue's head first), so nothing waits behind a free slot.
  *
@@ -65,6 +72,14 @@ public final class EndpointSlots<T> {
      * run beside the attempts of the fresh one the next lookup makes, beyond the limit.
      */
     RETIRED
+  }
+
+  /** How an attempt's exchange with the endpoint ended, for {@link Endpoint#ended}. */
+  public enum Exchange {
+    /** The endpoint answered with an HTTP status, whatever it was. */
+    ANSWERED,
+    /** No answer: the attempt timed out, or the connection was refused or broken. */
+    UNANSWERED
   }
 
   private final int limit;
@@ -344,6 +359,9 @@ public final class EndpointSlots<T> {
     private int running;
     private final ArrayDeque<T> waiting = new ArrayDeque<>();
 
+    /** Exchanges in a row that went unanswered (guarded by this). */
+    private int unansweredInARow;
+
     /** Forgotten by {@link #retainOnly}: admits nothing more (guarded by this). */
     private boolean retired;
 
@@ -397,10 +415,9 @@ public final class EndpointSlots<T> {
         if (retired) {
           return Admission.RETIRED;
         }
-        if (running >= limit && waiting.size() >= queueLimit) {
-          return Admission.FULL;
-        }
-        if (!takeTenantShare()) {
+        if (running >= limit && (waiting.size() >= queueLimit || unanswered())) {
+          a = Admission.FULL; // an unanswered endpoint queues nothing
+        } else if (!takeTenantShare()) {
           a = Admission.FULL;
         } else if (running < limit) {
           running++;
@@ -420,6 +437,39 @@ public final class EndpointSlots<T> {
       }
       mayBeFull.add(webhookId);
       return a;
+    }
+
+    /**
+     * Tells how an attempt's exchange ended, before its slot is {@link #free freed}. If this makes
+     * the endpoint unanswered (its last {@link #limit()} exchanges went unanswered), everything
+     * waiting in its queue is taken out and returned, for the caller to hand back to the Store:
+     * each would only wait out the same timeouts, holding a worker.
+     *
+     * @param how how the exchange ended
+     * @return what waited and must be handed back; empty unless the endpoint is unanswered
+     */
+    public List<T> ended(Exchange how) {
+      synchronized (this) {
+        if (how == Exchange.ANSWERED) {
+          unansweredInARow = 0;
+          return List.of();
+        }
+        if (unansweredInARow < Integer.MAX_VALUE) {
+          unansweredInARow++;
+        }
+        if (!unanswered() || waiting.isEmpty()) {
+          return List.of();
+        }
+      }
+      List<T> out = new ArrayList<>();
+      drainTo(out);
+      mayBeFull.add(webhookId); // left out of claims while its attempts run
+      return out;
+    }
+
+    /** Whether the last {@link #limit} exchanges all went unanswered (guarded by this). */
+    private boolean unanswered() {
+      return unansweredInARow >= limit;
     }
 
     /**
@@ -446,20 +496,24 @@ public final class EndpointSlots<T> {
      * @return the room, 0 if none
      */
     public synchronized int room() {
-      int own = limit + queueLimit - running - waiting.size();
+      int own = (unanswered() ? limit : limit + queueLimit) - running - waiting.size();
       int tenant = tenantHeld == null ? own : tenantLimit - tenantHeld.get();
       return Math.max(0, Math.min(own, tenant));
     }
 
     /**
      * Whether claims should leave this endpoint out: its slots and queue have less room than half
-     * of both (so a claim for it would bring back more than it takes), or its tenant is at its
-     * limit. An endpoint that is full this way may still {@link #admit} up to its slots and queue.
+     * of both (so a claim for it would bring back more than it takes), or it is unanswered and any
+     * of its attempts runs, or its tenant is at its limit. An endpoint that is full this way may
+     * still {@link #admit} up to its slots and queue (an unanswered one, its slots).
      *
      * @return true to leave it out of claims
      */
     synchronized boolean isFull() {
-      return limit + queueLimit - running - waiting.size() < refillAt || tenantFull();
+      if (tenantFull()) {
+        return true;
+      }
+      return unanswered() ? running > 0 : limit + queueLimit - running - waiting.size() < refillAt;
     }
 
     /**

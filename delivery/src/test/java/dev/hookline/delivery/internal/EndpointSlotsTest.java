@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hookline.delivery.internal.EndpointSlots.Admission;
+import dev.hookline.delivery.internal.EndpointSlots.Exchange;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -58,6 +59,46 @@ class EndpointSlotsTest {
     assertEquals(2, slots.taken());
     assertEquals(0, slots.queued());
     assertEquals(Admission.RUN, a.admit("a6"), "a freed slot is taken at once");
+  }
+
+  @Test
+  void anEndpointWhoseLastExchangesWentUnansweredHandsBackItsQueueAndQueuesNothing() {
+    EndpointSlots<String> slots = new EndpointSlots<>(2, 4, Integer.MAX_VALUE);
+    EndpointSlots<String>.Endpoint a = slots.endpoint("a", null);
+    assertEquals(Admission.RUN, a.admit("a1"));
+    assertEquals(Admission.RUN, a.admit("a2"));
+    assertEquals(Admission.QUEUED, a.admit("a3"));
+    assertEquals(Admission.QUEUED, a.admit("a4"));
+    assertEquals(Admission.QUEUED, a.admit("a5"));
+
+    assertEquals(List.of(), a.ended(Exchange.UNANSWERED), "one of the last two: not yet");
+    assertEquals("a3", a.free());
+    assertEquals(
+        List.of("a4", "a5"), a.ended(Exchange.UNANSWERED), "the last two unanswered: handed back");
+    assertEquals(0, slots.queued());
+    assertNull(a.free(), "nothing waits: the slot is freed");
+    assertEquals(1, slots.taken());
+    assertEquals(Set.of("a"), full(slots), "left out of claims while an attempt runs");
+    assertEquals(1, a.room(), "its free slots only");
+    assertEquals(Admission.RUN, a.admit("a6"), "a free slot is still taken");
+    assertEquals(Admission.FULL, a.admit("a7"), "but nothing queues behind the slots");
+
+    assertEquals(List.of(), a.ended(Exchange.UNANSWERED));
+    assertNull(a.free());
+    assertEquals(List.of(), a.ended(Exchange.UNANSWERED));
+    assertNull(a.free());
+    assertEquals(Set.of(), full(slots), "nothing runs: claims may bring it its slots' worth");
+
+    assertEquals(Admission.RUN, a.admit("a8"));
+    assertEquals(Admission.RUN, a.admit("a9"));
+    assertEquals(List.of(), a.ended(Exchange.ANSWERED), "one answer, of any status, ends it");
+    assertEquals("a10", queueAndFree(a, "a10"));
+    assertEquals(Admission.QUEUED, a.admit("a11"), "it queues again");
+  }
+
+  private static String queueAndFree(EndpointSlots<String>.Endpoint e, String item) {
+    assertEquals(Admission.QUEUED, e.admit(item));
+    return e.free();
   }
 
   @Test

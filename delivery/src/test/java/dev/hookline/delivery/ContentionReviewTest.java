@@ -45,6 +45,11 @@ import org.junit.jupiter.api.RepeatedTest;
  * Public classes under real contention: publishers, reloads, webhook changes, start() and close()
  * racing each other, against a loopback endpoint that counts requests in flight per webhook and per
  * tenant. Each run is bounded (a few seconds) and uses no sleeps.
+ *
+ * <p>The endpoint answers at once, so attempts seldom overlap there and its counts of requests in
+ * flight hardly test the per-endpoint and per-tenant limits (a dispatcher ignoring either still
+ * passed). {@link ContentionLimitsReviewTest} holds the requests, so that attempts do overlap, and
+ * shows the limits, and close() with deliveries queued behind busy endpoints, under contention.
  */
 class ContentionReviewTest {
   private static final int TENANTS = 3;

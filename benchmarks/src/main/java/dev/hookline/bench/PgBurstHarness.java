@@ -257,7 +257,7 @@ public final class PgBurstHarness {
       explainOne(
           c,
           "claim (lane FIRST_ATTEMPTS, 24, no exclusions)",
-          sql.claimLane(dev.hookline.spi.Lane.FIRST_ATTEMPTS, false),
+          sql.claimLane(dev.hookline.spi.Lane.FIRST_ATTEMPTS, false, false),
           now,
           24,
           now,
@@ -269,7 +269,7 @@ public final class PgBurstHarness {
       explainGeneric(
           c,
           "claim (lane FIRST_ATTEMPTS, 24), generic plan",
-          sql.claimLane(dev.hookline.spi.Lane.FIRST_ATTEMPTS, false),
+          sql.claimLane(dev.hookline.spi.Lane.FIRST_ATTEMPTS, false, false),
           "'" + now + "'",
           "24",
           "'" + now + "'",

@@ -103,6 +103,9 @@ public final class EndpointSlots<T> {
   /** The room an endpoint must have before claims bring it deliveries again: see addFull. */
   private final int refillAt;
 
+  /** Whether endpoints are refilled only with room for {@link #refillAt} (see isFull). */
+  private volatile boolean refillInBatches;
+
   /** Tenants whose endpoints hold something now (a moment's view, kept on each 0/1 crossing). */
   private final Set<String> activeTenants = ConcurrentHashMap.newKeySet();
 
@@ -204,6 +207,19 @@ public final class EndpointSlots<T> {
    */
   public int refillAt() {
     return refillAt;
+  }
+
+  /**
+   * Makes claims leave an endpoint out until it has room for {@link #refillAt()} (true), or only
+   * while it has no room at all (false, the default). The claim loop turns it on while one
+   * webhook's backlog fills its claims (a claim for one free place would bring back many that its
+   * endpoint cannot take) and off again after: leaving endpoints out costs each claim a longer
+   * scan, past the rows of the webhooks left out.
+   *
+   * @param on whether to refill in batches
+   */
+  public void refillInBatches(boolean on) {
+    refillInBatches = on;
   }
 
   /**
@@ -513,7 +529,11 @@ public final class EndpointSlots<T> {
       if (tenantFull()) {
         return true;
       }
-      return unanswered() ? running > 0 : limit + queueLimit - running - waiting.size() < refillAt;
+      if (unanswered()) {
+        return running > 0;
+      }
+      int room = limit + queueLimit - running - waiting.size();
+      return refillInBatches ? room < refillAt : room <= 0;
     }
 
     /**

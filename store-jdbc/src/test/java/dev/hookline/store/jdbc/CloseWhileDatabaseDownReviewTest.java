@@ -52,9 +52,9 @@ class CloseWhileDatabaseDownReviewTest {
         for (int i = 0; i < 3; i++) {
           Webhook unused = app.receivingWebhook(receiver.url("/hook" + i));
         }
-        // Each endpoint: one attempt in its slot (held), five claimed deliveries queued behind it
-        // (claims leave an endpoint out once it has room for fewer than half its slot and queue of
-        // 9: 6 held).
+        // Each endpoint: one attempt in its slot (held), five claimed deliveries queued behind it:
+        // 6, which claims bring whether they refill endpoints in batches (of half the slot and
+        // queue, 9 here) or to the brim.
         for (int n = 0; n < 6; n++) {
           app.dispatcher.publish(
               Event.builder(UserEvents.CREATED)

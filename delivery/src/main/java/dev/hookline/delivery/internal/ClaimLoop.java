@@ -1060,10 +1060,6 @@ public final class ClaimLoop {
       this.permit = permit;
     }
 
-    /**
-     * Gives the endpoint's slot to the next delivery waiting for it, or frees it; once, whether
-     * called as the exchange ends or when the task finishes.
-     */
     /** How the exchange ended, if one was made: see {@link AttemptRunner.Answered#exchanged}. */
     private volatile EndpointSlots.@Nullable Exchange exchange;
 
@@ -1072,6 +1068,10 @@ public final class ClaimLoop {
       exchange = answered ? EndpointSlots.Exchange.ANSWERED : EndpointSlots.Exchange.UNANSWERED;
     }
 
+    /**
+     * Gives the endpoint's slot to the next delivery waiting for it, or frees it; once, whether
+     * called as the exchange ends or when the task finishes.
+     */
     void freeSlot() {
       if (slotFreed.compareAndSet(false, true)) {
         EndpointSlots.Exchange how = exchange;

@@ -62,12 +62,15 @@ class SlowBacklogClaimsTest {
   @Test
   void aBackloggedWebhookIsClaimedAsItsEndpointHasRoomNotHandedBackAtEverySlot() throws Exception {
     AtomicInteger releases = new AtomicInteger();
+    AtomicInteger claims = new AtomicInteger();
     Store store =
         StoreSpy.around(
             new InMemoryStore(),
             (method, args) -> {
               if (method.equals("release")) {
                 releases.incrementAndGet();
+              } else if (method.equals("claim")) {
+                claims.incrementAndGet();
               }
             });
     WebhookRegistry registry =
@@ -106,6 +109,14 @@ class SlowBacklogClaimsTest {
     assertTrue(
         releases.get() <= EVENTS,
         releases.get() + " deliveries handed back unsent for " + EVENTS + " sent to " + slow.id());
+    // Nor is the Store asked at every slot the endpoint frees while it has no room for a batch:
+    // with the others' lanes drained, a round that would leave the full endpoint out can only
+    // come back empty (one statement each on PostgreSQL). Found in review: 433 claims for 400
+    // deliveries. Batches of half the endpoint's slots and queue take about EVENTS / 18 claims,
+    // and the polls and the publish a few more.
+    assertTrue(
+        claims.get() <= EVENTS / 4,
+        claims.get() + " claims for " + EVENTS + " deliveries to one backlogged endpoint");
   }
 
   private Webhook webhook(WebhookRegistry registry, String name, String path, EventType type) {

@@ -120,6 +120,17 @@ public final class ClaimLoop {
    */
   private volatile boolean firstDrained;
 
+  /**
+   * The webhooks left out of the first-attempts claim that came back short while some were left out
+   * for being full (or were handed back for it), since the last probing round or round for new
+   * events; null if there is none. Everything else due was claimed, so worker rounds skip the lane
+   * while every one of these is still left out (full, blocked or not receiving): a round would only
+   * come back empty, a statement each on PostgreSQL at every slot a backlogged endpoint frees.
+   * Written by claim rounds only (under pumpLock); reset by the probes that reset {@link
+   * #firstDrained}.
+   */
+  private volatile @Nullable Set<String> firstDrainedExcept;
+
   /** Webhooks not receiving events for which a claim returned deliveries: see dispatchDue. */
   private final Set<String> parked = ConcurrentHashMap.newKeySet();
 
@@ -613,8 +624,10 @@ public final class ClaimLoop {
     if (kind == PROBE) {
       retriesDrained = false;
       firstDrained = false;
+      firstDrainedExcept = null;
     } else if (kind == NEW_EVENTS) {
       firstDrained = false;
+      firstDrainedExcept = null;
     }
     // busy counts the deliveries waiting in the endpoints' queues too: each will need a worker.
     if (closing || workers - busy.get() <= 0) {
@@ -669,7 +682,12 @@ public final class ClaimLoop {
     int beforeFull = excluded.size();
     slots.addFull(excluded);
     boolean anyFull = excluded.size() > beforeFull;
-    if (retriesDrained && firstDrained) {
+    Set<String> except = firstDrainedExcept;
+    if (except != null && excluded.containsAll(except)) {
+      // Drained but for webhooks that are all still left out: their deliveries wait in the Store
+      // until one of them has room again (or is unblocked, or receives again).
+      return retriesDrained ? 0 : claimLane(Lane.RETRIES, budget, excluded, now, true, r);
+    } else if (retriesDrained && firstDrained) {
       return 0;
     } else if (retriesDrained) {
       // The retries lane came back short since the last probing round: a round asks first
@@ -777,12 +795,16 @@ public final class ClaimLoop {
       slots.refillInBatches(false);
     }
     // Short because of the cap is not drained: later deliveries of other webhooks may be due.
-    if (claimed.size() < asked && !cutByCap) {
+    boolean short_ = claimed.size() < asked && !cutByCap;
+    if (short_) {
       if (lane == Lane.RETRIES) {
         retriesDrained = true;
       } else if (!anyFull) {
         firstDrained = true;
       }
+    }
+    if (lane == Lane.FIRST_ATTEMPTS) {
+      firstDrainedExcept = null; // set again below, once this claim's deliveries are dispatched
     }
     RuntimeException failure = null;
     Set<String> lookupFailed = new HashSet<>();
@@ -811,6 +833,11 @@ public final class ClaimLoop {
     }
     if (failure != null) {
       throw failure; // ends the round: claims back off while the Store fails
+    }
+    if (short_ && lane == Lane.FIRST_ATTEMPTS && anyFull) {
+      // Everything due but the left-out webhooks' deliveries was claimed. Taken after dispatching,
+      // so that it also holds the webhooks this claim filled up or had to hand back.
+      firstDrainedExcept = Set.copyOf(excluded);
     }
     return claimed.size();
   }

@@ -280,6 +280,36 @@ public final class PgBurstHarness {
           "'" + now + "'");
       explainOne(
           c,
+          "claim (lane FIRST_ATTEMPTS, 36, capped at 18 per webhook)",
+          sql.claimLane(dev.hookline.spi.Lane.FIRST_ATTEMPTS, false, true),
+          now,
+          36,
+          now,
+          36,
+          c.createArrayOf("text", new Object[0]),
+          c.createArrayOf("integer", new Object[0]),
+          18,
+          36,
+          owner,
+          expiry,
+          now);
+      explainGeneric(
+          c,
+          "claim (lane FIRST_ATTEMPTS, 36, capped at 18 per webhook), generic plan",
+          sql.claimLane(dev.hookline.spi.Lane.FIRST_ATTEMPTS, false, true),
+          "'" + now + "'",
+          "36",
+          "'" + now + "'",
+          "36",
+          "ARRAY[]::text[]",
+          "ARRAY[]::integer[]",
+          "18",
+          "36",
+          "'" + owner + "'",
+          "'" + expiry + "'",
+          "'" + now + "'");
+      explainOne(
+          c,
           "claim, before: expired leases statement",
           sql.claim(true, dev.hookline.spi.Lane.FIRST_ATTEMPTS, false),
           now,

@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>header sizes and duplicates (every header it reads is capped, so a 100 KB header is refused
  *       before any work);
- *   <li>{@code Authorization: Bearer <apiKey>} against every accepted key, in constant time;
+ *   <li>{@code Authorization: Bearer <apiKey>} against every accepted key, in constant time ({@link
+ *       #checkApiKey} runs this check alone: call it before reading the body);
  *   <li>the body size;
  *   <li>when signing secrets are configured: {@code webhook-id}, {@code webhook-timestamp} (within
  *       the tolerance, both directions) and {@code webhook-signature} (Standard Webhooks v1, any
@@ -338,13 +339,28 @@ public final class WebhookVerifier {
   }
 
   /**
-   * Checks the API key alone: of a verification handshake (only the webhook's owner, who holds the
-   * key, may have this endpoint verified), and of a notification before its body is read.
+   * Checks the API key alone, from the headers: call it before reading a notification's body, so
+   * that a request without an accepted key is refused before it costs a buffer of up to {@link
+   * #maxBodyBytes()} ({@link VerifyingHandler} does, and so does its verification handshake: only
+   * the webhook's owner, who holds the key, may have this endpoint verified).
    *
-   * @param headers the request headers
-   * @throws WebhookVerificationException if the key is missing, duplicated or not accepted
+   * <p>It is the check {@link #verify} runs (step 2 of the class description, after the size and
+   * duplicate checks of step 1 on this one header): {@code Authorization: Bearer <apiKey>} against
+   * every accepted key, compared in constant time over SHA-256 digests; {@link #verify} runs it
+   * again, so a request that passes here is still checked in full there. It reads only the {@code
+   * Authorization} header (matched case-insensitively; it must appear once), touches neither the
+   * body nor the replay guard, and logs nothing. A verifier always has at least one accepted key
+   * ({@link Builder#build} requires one), so it never accepts a request without a key. Like every
+   * refusal, the exception's message never contains a key or the header's value.
+   *
+   * @param headers the request headers, as for {@link #verify}
+   * @throws WebhookVerificationException {@link Reason#MISSING_API_KEY} if the header is absent or
+   *     holds no key, {@link Reason#INVALID_API_KEY} if its scheme is not {@code Bearer} or its key
+   *     is not accepted, {@link Reason#MALFORMED_HEADER} if it appears more than once or is longer
+   *     than 1088 characters
    */
-  void checkApiKey(Map<String, ? extends Collection<String>> headers) {
+  public void checkApiKey(Map<String, ? extends Collection<String>> headers) {
+    Objects.requireNonNull(headers, "headers");
     checkApiKey(HeaderReader.single(headers, AUTHORIZATION, MAX_AUTHORIZATION_LENGTH));
   }
 

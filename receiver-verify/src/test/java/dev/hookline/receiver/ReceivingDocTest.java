@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hookline.testing.ManualClock;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The listener for other frameworks in docs/receiving.md, and what its body handling does. */
@@ -47,10 +49,7 @@ class ReceivingDocTest {
 
   @Test
   void theFrameworkSnippetReadsAtMostOneByteOverTheLimitWhichIsRefusedWith413() throws IOException {
-    String docs = Files.readString(Path.of("../docs/receiving.md"), StandardCharsets.UTF_8);
-    int from = docs.indexOf("### From any other framework");
-    int code = docs.indexOf("```java", from);
-    String snippet = docs.substring(code, docs.indexOf("```\n", code + 7));
+    String snippet = snippet();
     assertFalse(snippet.contains("@RequestBody"), "reads the whole body before verifying it");
     assertTrue(snippet.contains("in.readNBytes(verifier.maxBodyBytes() + 1)"), snippet);
 
@@ -64,5 +63,56 @@ class ReceivingDocTest {
     assertEquals(413, r.status());
     assertEquals(verifier.maxBodyBytes() + 1L, in.read);
     assertTrue(received.isEmpty());
+  }
+
+  /**
+   * Ninth review round: the snippet read up to {@code maxBodyBytes + 1} bytes of every request
+   * before the handler looked at its API key, so anyone could make the listener buffer 1 MiB per
+   * request. It now checks the key first, and a refused request's body is never read.
+   */
+  @Test
+  void theFrameworkSnippetChecksTheApiKeyBeforeReadingTheBody() throws IOException {
+    String snippet = snippet();
+    int check = snippet.indexOf("verifier.checkApiKey(headers)");
+    assertTrue(check >= 0, snippet);
+    assertTrue(check < snippet.indexOf("in.readNBytes("), "the key is checked first: " + snippet);
+
+    // What the snippet does: a wrong key reads nothing and is answered 401 ...
+    List<Notification> received = new ArrayList<>();
+    VerifyingHandler handler = VerifyingHandler.create(verifier, received::add);
+    byte[] genuine = Requests.body("evt_doc");
+    Map<String, List<String>> wrong = Requests.headers("evt_doc", genuine);
+    wrong.put("Authorization", List.of("Bearer " + Requests.OTHER_API_KEY));
+    EndlessBody in = new EndlessBody();
+    assertEquals(401, asTheSnippetDoes(handler, wrong, in).status());
+    assertEquals(0, in.read, "none of the body was read");
+    assertTrue(received.isEmpty());
+
+    // ... and the right one reads the body and is processed.
+    ByteArrayInputStream ok = new ByteArrayInputStream(genuine);
+    assertEquals(204, asTheSnippetDoes(handler, Requests.headers("evt_doc", genuine), ok).status());
+    assertEquals(0, ok.available());
+    assertEquals(1, received.size());
+  }
+
+  /** The snippet's body, with the framework's parts passed in. */
+  private VerifyingHandler.Response asTheSnippetDoes(
+      VerifyingHandler handler, Map<String, List<String>> headers, InputStream in)
+      throws IOException {
+    byte[] body = new byte[0];
+    try {
+      verifier.checkApiKey(headers);
+      body = in.readNBytes(verifier.maxBodyBytes() + 1);
+    } catch (WebhookVerificationException refused) {
+      // respond answers it from the headers alone
+    }
+    return handler.respond("POST", headers, body);
+  }
+
+  private static String snippet() throws IOException {
+    String docs = Files.readString(Path.of("../docs/receiving.md"), StandardCharsets.UTF_8);
+    int from = docs.indexOf("### From any other framework");
+    int code = docs.indexOf("```java", from);
+    return docs.substring(code, docs.indexOf("```\n", code + 7));
   }
 }

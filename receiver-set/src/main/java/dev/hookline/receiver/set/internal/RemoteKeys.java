@@ -16,6 +16,7 @@ import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,8 +56,14 @@ public final class RemoteKeys implements KeySource {
 
   private final URI uri;
 
-  /** The URI as messages and logs show it: without its query, which may carry a token. */
+  /**
+   * The URI as messages and logs show it: scheme, host and port, without its path or query, which
+   * may carry a token.
+   */
   private final String shownUri;
+
+  /** The URI's path, query and fragment, raw and decoded, longest first: never shown. */
+  private final List<String> hiddenParts;
 
   private final HttpClient client;
   private final Clock clock;
@@ -115,6 +122,7 @@ public final class RemoteKeys implements KeySource {
       Duration grace) {
     this.uri = uri;
     this.shownUri = shown(uri);
+    this.hiddenParts = hiddenParts(uri);
     this.client = client;
     this.clock = clock;
     this.cacheFor = cacheFor;
@@ -407,17 +415,54 @@ public final class RemoteKeys implements KeySource {
   }
 
   /**
-   * The URI's scheme, host, port and path; a query is shown as {@code ?…}. {@code jwksUri} refuses
-   * user-info at build, and the host and port are given as parsed, so none can show here.
+   * The URI's scheme, host and port, with {@code /…} when a path (other than {@code /}), a query or
+   * a fragment followed: capability URLs carry their token in the path as well as in the query.
+   * This is the form core's {@code UriDisplay} gives a webhook endpoint in Hookline's logs; this
+   * module may not depend on core (the enforcer rule in its pom keeps the sender off a listener's
+   * class path), so the rule is repeated here. {@code jwksUri} refuses user-info and a URI without
+   * a host at build, and the host and port are given as parsed, so no user-info can show here.
    */
   private static String shown(URI uri) {
     StringBuilder b = new StringBuilder().append(uri.getScheme()).append("://");
     b.append(hostAndPort(uri));
-    b.append(uri.getRawPath() == null ? "" : uri.getRawPath());
-    if (uri.getRawQuery() != null) {
-      b.append("?…");
+    String path = uri.getRawPath();
+    if ((path != null && !path.isEmpty() && !path.equals("/"))
+        || uri.getRawQuery() != null
+        || uri.getRawFragment() != null) {
+      b.append("/…");
     }
     return b.toString();
+  }
+
+  private static List<String> hiddenParts(URI uri) {
+    List<String> parts = new ArrayList<>();
+    for (String part :
+        new String[] {
+          uri.getRawPath(),
+          uri.getPath(),
+          uri.getRawQuery(),
+          uri.getQuery(),
+          uri.getRawFragment(),
+          uri.getFragment()
+        }) {
+      if (part != null && part.length() > 1 && !parts.contains(part)) {
+        parts.add(part);
+      }
+    }
+    parts.sort(Comparator.comparingInt(String::length).reversed());
+    return List.copyOf(parts);
+  }
+
+  /**
+   * A message from the HTTP client, which may be the caller's own wrapper quoting the request's
+   * URI: the URI is replaced by {@link #shownUri}, and its path, query and fragment by {@code …}.
+   */
+  private String withoutHiddenParts(String message) {
+    String out = message.replace(uri.toString(), shownUri);
+    for (String part : hiddenParts) {
+      out = out.replace(part, "…");
+    }
+    return out;
   }
 
   /** The host, and the port if the URI gives one. */
@@ -427,9 +472,10 @@ public final class RemoteKeys implements KeySource {
 
   /**
    * What went wrong: the failure's class and message, and when it has no message its causes' until
-   * one has. Messages are clipped and control characters replaced.
+   * one has. Messages lose the URI's path and query, and are clipped and control characters
+   * replaced.
    */
-  private static String describe(Throwable failure) {
+  private String describe(Throwable failure) {
     StringBuilder b = new StringBuilder();
     Throwable t = failure;
     for (int depth = 0; t != null && depth < 4; depth++) {
@@ -439,7 +485,7 @@ public final class RemoteKeys implements KeySource {
       b.append(t.getClass().getName());
       String message = t.getMessage();
       if (message != null && !message.isBlank()) {
-        return b.append(": ").append(printable(message)).toString();
+        return b.append(": ").append(printable(withoutHiddenParts(message))).toString();
       }
       t = t.getCause() == t ? null : t.getCause();
     }

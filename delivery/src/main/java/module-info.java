@@ -2,6 +2,7 @@
  * Hookline delivery: the {@link dev.hookline.delivery.Dispatcher} that turns published events into
  * signed HTTP notifications, retries them, and verifies endpoints.
  */
+@SuppressWarnings("module") // the qualified export names a module built after delivery
 module dev.hookline.delivery {
   requires transitive dev.hookline.core;
   requires transitive dev.hookline.filters;
@@ -13,4 +14,7 @@ module dev.hookline.delivery {
 
   exports dev.hookline.delivery;
   exports dev.hookline.delivery.spi;
+  // A dispatcher's lifecycle state, for the starter's health indicator: not API.
+  exports dev.hookline.delivery.internal.access to
+      dev.hookline.spring;
 }

@@ -24,6 +24,7 @@ import dev.hookline.delivery.internal.HttpSender;
 import dev.hookline.delivery.internal.Outbox;
 import dev.hookline.delivery.internal.Threads;
 import dev.hookline.delivery.internal.WebhookView;
+import dev.hookline.delivery.internal.access.DispatcherAccess;
 import dev.hookline.delivery.spi.NotificationFormat;
 import dev.hookline.filter.Filters;
 import dev.hookline.filter.SubscriptionIndex;
@@ -123,6 +124,12 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
+  static {
+    // The lifecycle state is read by Hookline's own modules (the starter's health indicator)
+    // through a package delivery exports to them only, not through this class's public API.
+    DispatcherAccess.install(Dispatcher::state);
+  }
+
   private final WebhookRegistry registry;
   private final Store store;
   private final Clock clock;
@@ -153,6 +160,9 @@ public final class Dispatcher implements AutoCloseable {
   private final ClaimLoop claims;
 
   private final AtomicBoolean closed = new AtomicBoolean();
+
+  /** Set as the first close() returns: the dispatcher has drained and stopped its threads. */
+  private volatile boolean terminated;
 
   /** Held by start() throughout and by close() while it stops what start() set going. */
   private final Object lifecycle = new Object();
@@ -864,7 +874,16 @@ public final class Dispatcher implements AutoCloseable {
     }
     threads.shutdown();
     addressGuard.close();
+    terminated = true;
     log.info("dispatcher closed: owner={}", owner);
+  }
+
+  /** Where this dispatcher is in its life, whoever started or closed it; see DispatcherAccess. */
+  private DispatcherAccess.State state() {
+    if (closed.get()) {
+      return terminated ? DispatcherAccess.State.CLOSED : DispatcherAccess.State.CLOSING;
+    }
+    return background ? DispatcherAccess.State.RUNNING : DispatcherAccess.State.NOT_STARTED;
   }
 
   // ---------------------------------------------------------------- internals

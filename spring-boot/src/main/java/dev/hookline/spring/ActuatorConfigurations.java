@@ -1,5 +1,6 @@
 package dev.hookline.spring;
 
+import dev.hookline.delivery.Dispatcher;
 import dev.hookline.spi.Store;
 import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
@@ -37,13 +38,17 @@ final class ActuatorConfigurations {
     @ConditionalOnMissingBean(name = "hooklineHealthIndicator")
     @ConditionalOnSingleCandidate(Store.class)
     HooklineHealthIndicator hooklineHealthIndicator(
-        Store store, ObjectProvider<DispatcherLifecycle> lifecycle, HooklineProperties properties) {
+        Store store,
+        ObjectProvider<Dispatcher> dispatcher,
+        ObjectProvider<DispatcherLifecycle> lifecycle,
+        HooklineProperties properties) {
       Duration timeout = properties.getHealth().getStoreTimeout();
       if (timeout.compareTo(MIN_TIMEOUT) < 0 || timeout.compareTo(MAX_TIMEOUT) > 0) {
         throw new InvalidConfigurationPropertyValueException(
             "hookline.health.store-timeout", timeout, "it must be 1ms to 1m");
       }
-      return new HooklineHealthIndicator(store, lifecycle.getIfUnique(), timeout);
+      return new HooklineHealthIndicator(
+          store, dispatcher.getIfUnique(), lifecycle.getIfUnique(), timeout);
     }
   }
 

@@ -11,8 +11,9 @@ import org.springframework.context.SmartLifecycle;
  * graceful drain can still publish) and before the application's beans are destroyed. A closed
  * dispatcher cannot start again: stopping the context ends delivery for this context's life.
  *
- * <p>Thread-safe: Spring calls it from one thread at a time; the state is volatile, read by the
- * health indicator on other threads.
+ * <p>Thread-safe: Spring calls it from one thread at a time; the state is volatile. The health
+ * indicator reads the dispatcher's own state, not this, which knows nothing of a start or close the
+ * application makes.
  */
 final class DispatcherLifecycle implements SmartLifecycle {
   private static final Logger log = LoggerFactory.getLogger(DispatcherLifecycle.class);
@@ -52,11 +53,6 @@ final class DispatcherLifecycle implements SmartLifecycle {
     running = false;
     closed = true;
     dispatcher.close();
-  }
-
-  // Whether the context stopped: the dispatcher is closed for good.
-  boolean isClosed() {
-    return closed;
   }
 
   @Override

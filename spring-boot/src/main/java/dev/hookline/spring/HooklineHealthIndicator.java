@@ -1,5 +1,7 @@
 package dev.hookline.spring;
 
+import dev.hookline.delivery.Dispatcher;
+import dev.hookline.delivery.internal.access.DispatcherAccess;
 import dev.hookline.spi.Store;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,8 +20,9 @@ import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
 
 /**
- * The {@code hookline} health: DOWN when the dispatcher is closed or the Store does not answer a
- * lookup within the timeout. The details give the dispatcher's state, the Store's class and, when
+ * The {@code hookline} health: DOWN when the dispatcher is closing or closed or the Store does not
+ * answer a lookup within the timeout. The details give the dispatcher's state (as the dispatcher
+ * has it, whether the context or the application started or closed it), the Store's class and, when
  * the Store failed, the classes of the exception and its causes: never a message, which may carry a
  * JDBC URL or a password (the exception itself is logged).
  *
@@ -34,6 +37,7 @@ final class HooklineHealthIndicator implements HealthIndicator, AutoCloseable {
   static final String PROBE_ID = "hookline-health-probe";
 
   private final Store store;
+  private final @Nullable Dispatcher dispatcher;
   private final @Nullable DispatcherLifecycle lifecycle;
   private final Duration timeout;
   private final ThreadPoolExecutor probes;
@@ -42,8 +46,18 @@ final class HooklineHealthIndicator implements HealthIndicator, AutoCloseable {
   /** The latest lookup; guarded by {@link #lock}. */
   private @Nullable Future<?> probe;
 
-  HooklineHealthIndicator(Store store, @Nullable DispatcherLifecycle lifecycle, Duration timeout) {
+  /**
+   * @param dispatcher the dispatcher to report on, or null to leave it out (there are several)
+   * @param lifecycle the starter's lifecycle of that dispatcher, or null if the application
+   *     replaced it: whether the context starts the dispatcher
+   */
+  HooklineHealthIndicator(
+      Store store,
+      @Nullable Dispatcher dispatcher,
+      @Nullable DispatcherLifecycle lifecycle,
+      Duration timeout) {
     this.store = store;
+    this.dispatcher = dispatcher;
     this.lifecycle = lifecycle;
     this.timeout = timeout;
     this.probes =
@@ -64,17 +78,13 @@ final class HooklineHealthIndicator implements HealthIndicator, AutoCloseable {
   @Override
   public Health health() {
     Health.Builder health = Health.up();
-    DispatcherLifecycle l = lifecycle;
-    if (l != null) {
-      if (l.isClosed()) {
-        health.down().withDetail("dispatcher", "closed");
-      } else if (l.isRunning()) {
-        health.withDetail("dispatcher", "running");
-      } else if (!l.isAutoStartup()) {
-        // The application starts it, or drives it with runDueNow(): nothing to judge here.
-        health.withDetail("dispatcher", "not started with the context (auto-start=false)");
-      } else {
-        health.unknown().withDetail("dispatcher", "not started yet");
+    Dispatcher d = dispatcher;
+    if (d != null) {
+      switch (DispatcherAccess.state(d)) {
+        case RUNNING -> health.withDetail("dispatcher", "running");
+        case CLOSING -> health.down().withDetail("dispatcher", "closing");
+        case CLOSED -> health.down().withDetail("dispatcher", "closed");
+        case NOT_STARTED -> notStarted(health);
       }
     }
     health.withDetail("store", store.getClass().getName());
@@ -83,6 +93,20 @@ final class HooklineHealthIndicator implements HealthIndicator, AutoCloseable {
       health.down().withDetail("storeError", failure);
     }
     return health.build();
+  }
+
+  /** Whether a dispatcher not started yet counts against health: only if the context starts it. */
+  private void notStarted(Health.Builder health) {
+    DispatcherLifecycle l = lifecycle;
+    if (l == null) {
+      // The application's own lifecycle bean (or its code) starts it: nothing to judge here.
+      health.withDetail("dispatcher", "not started");
+    } else if (!l.isAutoStartup()) {
+      // The application starts it, or drives it with runDueNow(): nothing to judge here.
+      health.withDetail("dispatcher", "not started (auto-start=false)");
+    } else {
+      health.unknown().withDetail("dispatcher", "not started yet");
+    }
   }
 
   /** Looks a webhook up in the Store; returns null if it answered, else what went wrong. */

@@ -27,6 +27,9 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 /** The {@code hookline} health indicator, read through Actuator's health endpoint. */
 class HealthIndicatorTest {
@@ -67,17 +70,101 @@ class HealthIndicatorTest {
   }
 
   @Test
-  void aDispatcherLeftToTheApplicationIsNotCountedAgainstHealth() {
+  void aDispatcherLeftToTheApplicationIsNotCountedAgainstHealthUntilItStarts() {
     runner
         .withPropertyValues("hookline.dispatcher.auto-start=false")
         .run(
             context -> {
               Health health = hookline(context);
               assertEquals(Status.UP, health.getStatus(), health.toString());
-              assertEquals(
-                  "not started with the context (auto-start=false)",
-                  health.getDetails().get("dispatcher"));
+              assertEquals("not started (auto-start=false)", health.getDetails().get("dispatcher"));
             });
+  }
+
+  /**
+   * Review r105: with {@code auto-start=false} the application starts the dispatcher itself; the
+   * health said "not started with the context" however long it had been delivering, and went on
+   * saying so (UP) once the application closed it.
+   */
+  @Test
+  void aDispatcherTheApplicationStartedIsRunningAndOnceItClosesItIsDown() {
+    runner
+        .withPropertyValues("hookline.dispatcher.auto-start=false")
+        .run(
+            context -> {
+              Dispatcher dispatcher = context.getBean(Dispatcher.class);
+              dispatcher.start();
+              Health running = hookline(context);
+              assertEquals(Status.UP, running.getStatus(), running.toString());
+              assertEquals("running", running.getDetails().get("dispatcher"));
+              assertEquals(InMemoryStore.class.getName(), running.getDetails().get("store"));
+              assertFalse(running.getDetails().containsKey("storeError"), running.toString());
+
+              dispatcher.close();
+              Health closed = hookline(context);
+              assertEquals(Status.DOWN, closed.getStatus(), closed.toString());
+              assertEquals("closed", closed.getDetails().get("dispatcher"));
+            });
+  }
+
+  /** Review r105: a dispatcher the application closed while the context runs is not "running". */
+  @Test
+  void aDispatcherTheApplicationClosedWhileTheContextRunsIsDown() {
+    runner.run(
+        context -> {
+          context.getBean(Dispatcher.class).close();
+          Health health = hookline(context);
+          assertEquals(Status.DOWN, health.getStatus(), health.toString());
+          assertEquals("closed", health.getDetails().get("dispatcher"));
+        });
+  }
+
+  /**
+   * Review r105: the application's own {@code hooklineDispatcherLifecycle} bean replaces the
+   * starter's; the indicator left the dispatcher out of its details, though it can read its state.
+   */
+  @Test
+  void aDispatcherRunByTheApplicationsOwnLifecycleBeanIsReported() {
+    runner
+        .withUserConfiguration(OwnLifecycle.class)
+        .run(
+            context -> {
+              Health running = hookline(context);
+              assertEquals(Status.UP, running.getStatus(), running.toString());
+              assertEquals("running", running.getDetails().get("dispatcher"));
+              context.stop();
+              Health closed = hookline(context);
+              assertEquals(Status.DOWN, closed.getStatus(), closed.toString());
+              assertEquals("closed", closed.getDetails().get("dispatcher"));
+            });
+  }
+
+  /** An application's own lifecycle for the dispatcher, in place of the starter's. */
+  @Configuration(proxyBeanMethods = false)
+  static class OwnLifecycle {
+    @Bean
+    SmartLifecycle hooklineDispatcherLifecycle(Dispatcher dispatcher) {
+      return new SmartLifecycle() {
+        private volatile boolean running;
+
+        @Override
+        public void start() {
+          dispatcher.start();
+          running = true;
+        }
+
+        @Override
+        public void stop() {
+          running = false;
+          dispatcher.close();
+        }
+
+        @Override
+        public boolean isRunning() {
+          return running;
+        }
+      };
+    }
   }
 
   @Test

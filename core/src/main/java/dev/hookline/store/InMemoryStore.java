@@ -10,6 +10,7 @@ import dev.hookline.EventConflictException;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookConflictException;
 import dev.hookline.WebhookNotFoundException;
+import dev.hookline.internal.DeliveryKeyset;
 import dev.hookline.internal.SameEvent;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
@@ -46,6 +47,14 @@ import org.jspecify.annotations.Nullable;
 public final class InMemoryStore implements Store {
   private static final Comparator<Delivery> NEWEST_FIRST =
       Comparator.comparing(Delivery::createdAt).thenComparing(Delivery::id).reversed();
+
+  static {
+    // The admin API's pages of a delivery log start after a position (created_at, id): see
+    // DeliveryKeyset.
+    DeliveryKeyset.install(
+        InMemoryStore.class,
+        (store, query, createdAt, id) -> ((InMemoryStore) store).find(query, createdAt, id));
+  }
 
   private final ConcurrentHashMap<String, Webhook> webhooks = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Entry> deliveries = new ConcurrentHashMap<>();
@@ -568,7 +577,15 @@ public final class InMemoryStore implements Store {
 
   @Override
   public List<Delivery> findDeliveries(DeliveryQuery query) {
-    Objects.requireNonNull(query, "query");
+    return find(Objects.requireNonNull(query, "query"), null, null);
+  }
+
+  /**
+   * The deliveries matching {@code query}, newest first; with a position, only those after it in
+   * that order (created before {@code createdAt}, or at it with a smaller id).
+   */
+  private List<Delivery> find(
+      DeliveryQuery query, @Nullable Instant createdAt, @Nullable String afterId) {
     Iterable<Entry> candidates;
     if (query.eventId().isPresent()) {
       candidates = snapshot(query.eventId().get());
@@ -590,6 +607,12 @@ public final class InMemoryStore implements Store {
       Delivery d = e.delivery;
       if (e.removed || !query.matches(d, tenantOf(d.webhookId()))) {
         continue;
+      }
+      if (createdAt != null && afterId != null) {
+        int cmp = d.createdAt().compareTo(createdAt);
+        if (cmp > 0 || (cmp == 0 && d.id().compareTo(afterId) >= 0)) {
+          continue;
+        }
       }
       newest.add(d);
       if (newest.size() > query.limit()) {

@@ -880,7 +880,9 @@ public final class AdminService {
     Optional<Instant> until = r.queryParameter("until").map(v -> instant("until", v));
     int limit = limit(r);
     Optional<Cursor> after = r.queryParameter("cursor").map(Cursor::decode);
-    DeliveryPager pager = new DeliveryPager(dispatcher, w.id(), states, eventId, since, until);
+    DeliveryPager pager =
+        new DeliveryPager(
+            RegistryAccess.stateChanges(registry).store(), w.id(), states, eventId, since, until);
     List<Delivery> found = new ArrayList<>();
     Optional<Cursor> position = after;
     boolean exhausted = false;
@@ -895,7 +897,18 @@ public final class AdminService {
       }
       // Filtered by type, read in larger steps: few rows of a long history may match.
       int step = type.isPresent() ? Math.max(limit + 1, 200) : limit + 1;
-      List<Delivery> batch = pager.fetch(position, step);
+      List<Delivery> batch;
+      try {
+        batch = pager.fetch(position, step);
+      } catch (DeliveryPager.TooManyTies e) {
+        throw Problem.badRequest(
+            "cursor",
+            "points among more than "
+                + DeliveryPager.MAX_TIES
+                + " deliveries created at one instant, past which this Store (not one of"
+                + " Hookline's) cannot page",
+            "a next_cursor of a narrower list: filter by state or event_id");
+      }
       scanned += batch.size();
       exhausted = batch.size() < step;
       for (Delivery d : batch) {
@@ -963,7 +976,19 @@ public final class AdminService {
     if (until.isEmpty()) {
       count = dispatcher.redeliverFailed(w.id(), since); // paced by the dispatcher
     } else {
-      count = requeueWindow(w.id(), since, until.get());
+      try {
+        count = requeueWindow(w.id(), since, until.get());
+      } catch (DeliveryPager.TooManyTies e) {
+        // Thrown by the walk of the window, before anything is requeued (unless deliveries of
+        // that instant failed meanwhile, between the walk and the requeues).
+        throw Problem.conflict(
+            "too-many-at-one-instant",
+            "the window holds more than "
+                + DeliveryPager.MAX_TIES
+                + " failed deliveries created at one instant, which this Store (not one of"
+                + " Hookline's) cannot page through; recover without until, which requeues"
+                + " every failed delivery since the time given");
+      }
     }
     audit(c, w.tenant(), "webhook.recover", w.id(), List.of());
     ObjectNode out = JSON.createObjectNode();
@@ -978,7 +1003,7 @@ public final class AdminService {
   private int requeueWindow(String webhookId, Instant since, Instant until) {
     DeliveryPager pager =
         new DeliveryPager(
-            dispatcher,
+            RegistryAccess.stateChanges(registry).store(),
             webhookId,
             EnumSet.of(DeliveryState.FAILED),
             Optional.empty(),

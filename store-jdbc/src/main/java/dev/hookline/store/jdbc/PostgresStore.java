@@ -12,6 +12,7 @@ import dev.hookline.SecretCipherException;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookConflictException;
 import dev.hookline.WebhookNotFoundException;
+import dev.hookline.internal.DeliveryKeyset;
 import dev.hookline.internal.SameEvent;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
@@ -120,6 +121,15 @@ public final class PostgresStore implements TransactionalStore {
   private static final String BYTEWISE = "COLLATE \"C\"";
 
   private static final int MAX_OUTCOMES = 500;
+
+  static {
+    // The admin API's pages of a delivery log start after a position (created_at, id): see
+    // DeliveryKeyset.
+    DeliveryKeyset.install(
+        PostgresStore.class,
+        (store, query, createdAt, id) ->
+            ((PostgresStore) store).findDeliveries(query, createdAt, id));
+  }
 
   private final DataSource dataSource;
   private final SecretCipher cipher;
@@ -1683,9 +1693,14 @@ public final class PostgresStore implements TransactionalStore {
    */
   @Override
   public List<Delivery> findDeliveries(DeliveryQuery query) {
-    Objects.requireNonNull(query, "query");
+    return findDeliveries(Objects.requireNonNull(query, "query"), null, null);
+  }
+
+  /** The deliveries of a query, after the position (createdAt, afterId) if one is given. */
+  private List<Delivery> findDeliveries(
+      DeliveryQuery query, @Nullable Instant createdAt, @Nullable String afterId) {
     List<Object> params = new ArrayList<>();
-    String sql = findDeliveriesSql(q, query, params);
+    String sql = findDeliveriesSql(q, query, createdAt, afterId, params);
     return run(
         "find deliveries",
         c -> {
@@ -1716,8 +1731,33 @@ public final class PostgresStore implements TransactionalStore {
    * for one per-webhook index instead of two (every update of a delivery adds an entry to each).
    */
   static String findDeliveriesSql(String q, DeliveryQuery query, List<Object> params) {
+    return findDeliveriesSql(q, query, null, null, params);
+  }
+
+  /**
+   * The listing statement of a query after a position, newest first: with {@code createdAt} and
+   * {@code afterId}, only the rows after ({@code createdAt}, {@code afterId}) in the listing's
+   * order, created before {@code createdAt} or at it with an id byte-wise smaller. The index reads
+   * start at {@code createdAt} (a range condition on the indexes' created_at); only the rows of
+   * that one instant are compared by id, as the listing's Incremental Sort sorts them anyway, so a
+   * page deep among the many rows of one instant costs what the first page of them does.
+   */
+  static String findDeliveriesSql(
+      String q,
+      DeliveryQuery query,
+      @Nullable Instant createdAt,
+      @Nullable String afterId,
+      List<Object> params) {
     StringBuilder filters = new StringBuilder();
     List<Object> filterParams = new ArrayList<>();
+    if (createdAt != null && afterId != null) {
+      // Stored times are whole microseconds: "at or before" a finer createdAt is at or before its
+      // microsecond, and no row is at it exactly (the second bound, rounded up, is then true).
+      filters.append(" AND d.created_at <= ? AND (d.created_at < ? OR d.id " + BYTEWISE + " < ?)");
+      filterParams.add(Rows.atOrBefore(createdAt));
+      filterParams.add(Rows.bound(createdAt));
+      filterParams.add(afterId);
+    }
     query.createdFrom().ifPresent(x -> filters.append(" AND d.created_at >= ?"));
     query.createdFrom().ifPresent(x -> filterParams.add(Rows.bound(x)));
     query.createdBefore().ifPresent(x -> filters.append(" AND d.created_at < ?"));

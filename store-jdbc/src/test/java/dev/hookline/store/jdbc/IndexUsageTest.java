@@ -261,6 +261,69 @@ class IndexUsageTest {
   }
 
   @Test
+  void aPageAfterAPositionStartsEachIndexReadAtThePositionsInstant() throws SQLException {
+    // The admin API's next pages (DeliveryKeyset): the listings' statements with a position
+    // (created_at, id). Each index scan starts at the position's instant (created_at <= t in its
+    // Index Cond, not a filter over every newer entry); the ids of that one instant are compared
+    // byte-wise in a filter, and sorted by the same Incremental Sort as the first page's. (On this
+    // empty table the planner may read a webhook's FAILED rows from deliveries_failed, filtered by
+    // webhook: an index scan from t down too.)
+    Instant t = NOW.toInstant();
+    List<DeliveryQuery> queries =
+        List.of(
+            DeliveryQuery.builder().webhook("wh_a").limit(51).build(),
+            DeliveryQuery.builder()
+                .webhook("wh_a")
+                .states(DeliveryState.SUCCEEDED)
+                .limit(51)
+                .build(),
+            DeliveryQuery.builder()
+                .webhook("wh_a")
+                .states(DeliveryState.PENDING, DeliveryState.FAILED)
+                .createdFrom(t.minusSeconds(86_400))
+                .createdBefore(t.plusSeconds(60))
+                .limit(201)
+                .build(),
+            DeliveryQuery.builder().tenant("acme").limit(100).build(),
+            DeliveryQuery.builder().states(DeliveryState.FAILED).limit(100).build());
+    for (DeliveryQuery query : queries) {
+      List<Object> params = new ArrayList<>();
+      String sql = PostgresStore.findDeliveriesSql("\"" + SCHEMA + "\"", query, t, "dlv_x", params);
+      String plan = plan(sql, params.toArray());
+      String index =
+          query.webhookId().isPresent()
+              ? "deliveries_webhook_state"
+              : query.tenant().isPresent() ? "deliveries_tenant_created" : "deliveries_failed";
+      assertUses(index, plan);
+      assertNoFullSort(plan);
+      assertFalse(plan.contains("Seq Scan"), "a sequential scan in\n" + plan);
+      // The index conditions of the scans of deliveries (the events are joined by primary key).
+      List<String> conds = new ArrayList<>();
+      boolean ofDeliveries = false;
+      for (String line : plan.lines().toList()) {
+        if (line.contains("Scan ")) {
+          ofDeliveries = line.contains(" on deliveries ");
+        } else if (ofDeliveries && line.contains("Index Cond:")) {
+          conds.add(line.trim());
+        }
+      }
+      assertFalse(conds.isEmpty(), "no index condition in\n" + plan);
+      for (String cond : conds) {
+        assertTrue(
+            cond.contains("created_at <= "), "the read starts newest, not at t, in\n" + plan);
+      }
+      if (query.webhookId().isPresent()) {
+        int branches =
+            query.states().isEmpty() ? DeliveryState.values().length : query.states().size();
+        assertEquals(
+            branches,
+            plan.split("Index Scan using deliveries_", -1).length - 1,
+            "one index scan per state in\n" + plan);
+      }
+    }
+  }
+
+  @Test
   void listingsCountsAndPurgeHaveIndexes() throws SQLException {
     String d = "\"" + SCHEMA + "\".deliveries";
     assertUses(

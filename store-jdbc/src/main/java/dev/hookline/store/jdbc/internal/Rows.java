@@ -96,6 +96,25 @@ public final class Rows {
   private static final Instant EARLIEST_STORABLE = Instant.parse("-4713-11-24T00:00:00Z");
 
   /**
+   * Returns a {@code timestamptz} parameter {@code p} for which {@code created_at <= p} holds of
+   * exactly the stored times at or before {@code t}: stored times are whole microseconds, so a
+   * finer {@code t} is truncated, and a {@code t} beyond what PostgreSQL holds becomes {@code
+   * -infinity} or {@code infinity}.
+   *
+   * @param t the bound, inclusive
+   * @return the parameter value
+   */
+  public static OffsetDateTime atOrBefore(Instant t) {
+    if (t.isAfter(LATEST_STORABLE)) {
+      return OffsetDateTime.MAX; // the driver sends infinity
+    }
+    if (t.isBefore(EARLIEST_STORABLE)) {
+      return OffsetDateTime.MIN; // the driver sends -infinity
+    }
+    return OffsetDateTime.ofInstant(micros(t), ZoneOffset.UTC);
+  }
+
+  /**
    * Returns a {@code timestamptz} parameter for a bound that stored times are compared with ({@code
    * >= t} or {@code < t}), giving the answer the exact instant gives: stored times are whole
    * microseconds, so a finer {@code t} is rounded up (truncating it made {@code created_at < t}

@@ -55,8 +55,9 @@ import org.jspecify.annotations.Nullable;
  * WebhookVerificationException} whose {@link Reason} names it:
  *
  * <ol>
- *   <li>the body size ({@link Reason#BODY_TOO_LARGE}), then the API key in {@code Authorization:
- *       Bearer}, when keys are configured;
+ *   <li>the API key in {@code Authorization: Bearer}, when keys are configured ({@link
+ *       #checkApiKey} runs this check alone: call it before reading the body), then the body size
+ *       ({@link Reason#BODY_TOO_LARGE});
  *   <li>the header: {@code alg} on the allow-list, RS256 or ES256 only ({@link
  *       Reason#ALGORITHM_NONE}, {@link Reason#SYMMETRIC_ALGORITHM}, {@link
  *       Reason#UNSUPPORTED_ALGORITHM}), {@code typ} {@code secevent+jwt} ({@link
@@ -190,9 +191,10 @@ public final class SecurityEventTokenVerifier {
   }
 
   /**
-   * Returns the largest token accepted, so that an adapter can bound its read of the body: read at
-   * most {@code maxBodyBytes() + 1} bytes and pass them to {@link #verify}, which refuses a body
-   * over the limit with {@link Reason#BODY_TOO_LARGE} (413), without reading the rest.
+   * Returns the largest token accepted, so that an adapter can bound its read of the body: once
+   * {@link #checkApiKey} has accepted the request, read at most {@code maxBodyBytes() + 1} bytes
+   * and pass them to {@link #verify}, which refuses a body over the limit with {@link
+   * Reason#BODY_TOO_LARGE} (413), without reading the rest.
    *
    * @return the limit in bytes, as set by {@link Builder#maxBodyBytes}
    */
@@ -211,13 +213,11 @@ public final class SecurityEventTokenVerifier {
   public SecurityEvent verify(Map<String, ? extends Collection<String>> headers, byte[] rawBody) {
     Objects.requireNonNull(headers, "headers");
     Objects.requireNonNull(rawBody, "rawBody");
+    checkApiKey(headers);
     if (rawBody.length > maxBodyBytes) {
       throw fail(
           Reason.BODY_TOO_LARGE,
           "the token is " + rawBody.length + " bytes; the limit is " + maxBodyBytes);
-    }
-    if (!apiKeyDigests.isEmpty()) {
-      checkApiKey(header(headers, "Authorization"));
     }
     String token = new String(rawBody, StandardCharsets.US_ASCII).strip();
     String[] parts = token.split("\\.", -1);
@@ -586,8 +586,42 @@ public final class SecurityEventTokenVerifier {
           Reason.MISSING_API_KEY,
           "the verification handshake is answered only with an API key; configure apiKey(...)");
     }
-    checkApiKey(header(headers, "Authorization"));
+    checkApiKey(headers);
     return Optional.of(challenge.get().responseBody());
+  }
+
+  /**
+   * Checks the API key alone, from the headers: call it before reading a token's body, so that a
+   * request without an accepted key is refused before it costs a buffer of up to {@link
+   * #maxBodyBytes()}.
+   *
+   * <p>It is the check {@link #verify} runs first (step 1 of the class description): {@code
+   * Authorization: Bearer <apiKey>} against every key added with {@link Builder#apiKey}, compared
+   * in constant time over SHA-256 digests; {@link #verify} runs it again, so a request that passes
+   * here is still checked in full there. It reads only the {@code Authorization} header (matched
+   * case-insensitively; it must appear once, at most 4096 characters), touches neither the body nor
+   * the replay guard, and logs nothing. Like every refusal, the exception's message never contains
+   * a key or the header's value; answer it with {@link #httpStatus} and {@link #errorBody} (400,
+   * {@code authentication_failed} or {@code invalid_request}).
+   *
+   * <p>A verifier built with {@link Builder#allowWithoutApiKey} and no {@link Builder#apiKey} has
+   * no key to check: then this accepts every request, whatever its {@code Authorization} header,
+   * and returns without reading it, as {@link #verify} does (the signature, {@code iss} and {@code
+   * aud} alone authenticate its tokens, and only once the body is read). {@link #handshake} still
+   * answers no handshake for such a verifier.
+   *
+   * @param headers the request headers, as for {@link #verify}; names are matched
+   *     case-insensitively
+   * @throws WebhookVerificationException when keys are configured: {@link Reason#MISSING_API_KEY}
+   *     if the header is absent or blank, {@link Reason#INVALID_API_KEY} if its scheme is not
+   *     {@code Bearer} or its key is not accepted, {@link Reason#MALFORMED_HEADER} if it appears
+   *     more than once or is longer than 4096 characters
+   */
+  public void checkApiKey(Map<String, ? extends Collection<String>> headers) {
+    Objects.requireNonNull(headers, "headers");
+    if (!apiKeyDigests.isEmpty()) {
+      checkAuthorization(header(headers, "Authorization"));
+    }
   }
 
   /**
@@ -683,7 +717,7 @@ public final class SecurityEventTokenVerifier {
     return body.toString();
   }
 
-  private void checkApiKey(@Nullable String authorization) {
+  private void checkAuthorization(@Nullable String authorization) {
     if (authorization == null || authorization.isBlank()) {
       throw fail(Reason.MISSING_API_KEY, "the request has no Authorization header");
     }

@@ -12,6 +12,7 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import dev.hookline.receiver.WebhookVerificationException;
 import dev.hookline.testing.ManualClock;
+import dev.hookline.testing.Poll;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -68,6 +69,8 @@ class ReceivingDocSnippetTest {
     server.createContext("/hookline", exchange -> {
       byte[] answer = new byte[0];
       int status = 202;
+      InputStream in = exchange.getRequestBody();
+      long drop = 1L << 20; // at most this much of a body refused on its API key is read, below
       try {
         // the verification handshake (GET), answered only with the API key
         Optional<String> handshake =
@@ -76,22 +79,12 @@ class ReceivingDocSnippetTest {
           status = 200;
           answer = handshake.get().getBytes(StandardCharsets.UTF_8);
         } else {
+          // the API key before the body: a request without it is refused (400), none of its
+          // body kept (with allowWithoutApiKey() and no apiKey(...), every request passes)
+          verifier.checkApiKey(exchange.getRequestHeaders());
+          drop = 16L << 20; // the most a Hookline sender sends
           // one byte over the limit at most: verify refuses a longer body (413)
-          InputStream in = exchange.getRequestBody();
           byte[] body = in.readNBytes(verifier.maxBodyBytes() + 1);
-          if (body.length > verifier.maxBodyBytes()) {
-            // read and drop the rest first, 16 MiB at most (the most a Hookline sender sends):
-            // a sender still writing its body reads a reset connection, not 413, if it is left
-            byte[] drop = new byte[8192];
-            long left = 16L << 20;
-            while (left > 0) {
-              int n = in.read(drop);
-              if (n < 0) {
-                break;
-              }
-              left -= n;
-            }
-          }
           SecurityEvent event = verifier.verify(exchange.getRequestHeaders(), body);
           boolean processed = false;
           try {
@@ -108,6 +101,16 @@ class ReceivingDocSnippetTest {
       } catch (WebhookVerificationException e) {
         status = SecurityEventTokenVerifier.httpStatus(e); // RFC 8935's: mostly 400, see below
         answer = SecurityEventTokenVerifier.errorBody(e).getBytes(StandardCharsets.UTF_8);
+      }
+      // read and drop the rest of a refused body, none of it kept: a sender still writing its body
+      // reads a reset connection, not the answer, if it is left
+      byte[] rest = new byte[8192];
+      while (drop > 0) {
+        int n = in.read(rest);
+        if (n < 0) {
+          break;
+        }
+        drop -= n;
       }
       if (answer.length > 0) { // the handshake's {"key"}, or a 400's {"err","description"}
         exchange.getResponseHeaders().set("Content-Type", "application/json");
@@ -273,21 +276,111 @@ class ReceivingDocSnippetTest {
     }
   }
 
+  /**
+   * Ninth review round: the listener read up to {@code maxBodyBytes + 1} bytes of every request,
+   * and kept them, before {@code verify} looked at the API key, so anyone without the key could
+   * make it buffer 1 MiB (by default) per request. It now checks the key first ({@code
+   * checkApiKey}) and keeps none of a refused body: it reads and drops 1 MiB of it at most, so that
+   * a sender whose key is wrong reads the 400 rather than a reset connection.
+   */
+  @Test
+  void theDocumentedHandlerChecksTheApiKeyBeforeReadingTheBody() throws Exception {
+    String docs = Files.readString(Path.of("../docs/receiving.md"), StandardCharsets.UTF_8);
+    int listener = docs.indexOf("server.createContext(\"/hookline\", exchange -> {");
+    int check = docs.indexOf("verifier.checkApiKey(exchange.getRequestHeaders());", listener);
+    int body = docs.indexOf("in.readNBytes(", listener);
+    assertTrue(listener >= 0 && check > listener && check < body, "the key is checked first");
+
+    ManualClock clock = ManualClock.at(Instant.parse("2026-11-22T10:00:00Z"));
+    SecurityEventTokenVerifier verifier =
+        SecurityEventTokenVerifier.builder()
+            .apiKey(Tokens.API_KEY)
+            .jwks(Tokens.jwks(Tokens.RSA))
+            .issuer(Tokens.ISSUER)
+            .audience(Tokens.AUDIENCE)
+            .clock(clock)
+            .maxBodyBytes(4 << 20)
+            .build();
+    AtomicLong read = new AtomicLong();
+    AtomicInteger handled = new AtomicInteger();
+    HttpServer server =
+        new CountingServer(
+            HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0),
+            read,
+            handled);
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    serve(verifier, server, event -> {});
+    try {
+      URI hook = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hookline");
+      String wrong = "Bearer " + Tokens.API_KEY + "-not";
+
+      // Within maxBodyBytes but over 1 MiB: at most 1 MiB of it is read, and none of it kept.
+      byte[] large = new byte[3 << 20];
+      try {
+        assertEquals(400, post(client, hook, large, wrong).statusCode());
+      } catch (IOException reset) {
+        // the listener stopped reading: the connection may be reset before the 400 is read
+      }
+      Poll.until(Duration.ofSeconds(10), () -> handled.get() == 1, "the request is handled");
+      assertTrue(read.get() <= (1 << 20) + 8192, "read " + read.get() + " bytes of a refused body");
+
+      // A sender whose key is wrong reads the 400 with its error code, not a reset connection.
+      byte[] sized = new byte[256 << 10];
+      Arrays.fill(sized, (byte) 'a');
+      for (int i = 0; i < 10; i++) {
+        read.set(0);
+        HttpResponse<String> refused = post(client, hook, sized, wrong);
+        assertEquals(400, refused.statusCode());
+        assertEquals("authentication_failed", JSON.readTree(refused.body()).get("err").asText());
+        assertEquals(sized.length, read.get(), "read and dropped");
+      }
+      read.set(0);
+      HttpResponse<String> missing = post(client, hook, sized, null);
+      assertEquals(400, missing.statusCode());
+      assertEquals("authentication_failed", JSON.readTree(missing.body()).get("err").asText());
+
+      read.set(0);
+      byte[] token = Tokens.bytes(Tokens.rs256("evt_keyed", clock.instant()));
+      assertEquals(202, post(client, hook, token, "Bearer " + Tokens.API_KEY).statusCode());
+      assertEquals(token.length, read.get());
+    } finally {
+      server.stop(0);
+    }
+  }
+
   private static HttpResponse<String> post(HttpClient client, URI uri, byte[] body)
       throws IOException, InterruptedException {
-    return client.send(
-        HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return post(client, uri, body, null);
+  }
+
+  private static HttpResponse<String> post(
+      HttpClient client, URI uri, byte[] body, String authorization)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri)
+            .timeout(Duration.ofSeconds(30))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
+    return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   /** A server whose contexts count the request body bytes their handler reads. */
   private static final class CountingServer extends HttpServer {
     private final HttpServer server;
     private final AtomicLong read;
+    private final AtomicInteger handled;
 
     CountingServer(HttpServer server, AtomicLong read) {
+      this(server, read, new AtomicInteger());
+    }
+
+    /** Also counts the requests whose handler has returned in {@code handled}. */
+    CountingServer(HttpServer server, AtomicLong read, AtomicInteger handled) {
       this.server = server;
       this.read = read;
+      this.handled = handled;
     }
 
     @Override
@@ -299,6 +392,9 @@ class ReceivingDocSnippetTest {
               Filter.beforeHandler(
                   "counts the body bytes read",
                   e -> e.setStreams(new CountingInput(e.getRequestBody(), read), null)));
+      context
+          .getFilters()
+          .add(Filter.afterHandler("counts the requests handled", e -> handled.incrementAndGet()));
       return context;
     }
 

@@ -10,6 +10,7 @@ import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
 import dev.hookline.testing.Poll;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.sql.Connection;
@@ -31,24 +32,29 @@ import org.junit.jupiter.api.Test;
  * come back in the database's order. The fix of the fourth review round follows that order only
  * while the cursor's own row is still in the listing; once it is gone (redelivered out of a
  * state=failed view, or purged) the next page compares ids in Java's order again and skips or
- * repeats rows.
+ * repeats rows. The stores get their connections from a small pool: the embedded server's own
+ * DataSource starts a server process per connection, 20 to 40 ms a Store call, which made the wait
+ * for forty failures (one per half-open probe of the endpoint's breaker) outlast its bound on a
+ * loaded machine.
  */
 class ForeignCollationPagingTest {
   static EmbeddedPostgres pg;
+  static SimpleConnectionPool ds;
   static PostgresStore store;
   static AdminHarness h;
 
   @BeforeAll
   static void start() throws IOException, SQLException {
     pg = EmbeddedPostgres.builder().start();
+    ds = SimpleConnectionPool.of(pg.getPostgresDatabase(), 8);
     byte[] key = new byte[32];
     Arrays.fill(key, (byte) 7);
     store =
-        PostgresStore.builder(pg.getPostgresDatabase())
+        PostgresStore.builder(ds)
             .schema("icu_paging")
             .secretCipher(AesGcmSecretCipher.builder().primaryKey("test-1", key).build())
             .build();
-    try (Connection c = pg.getPostgresDatabase().getConnection();
+    try (Connection c = ds.getConnection();
         Statement s = c.createStatement()) {
       // A production database's collation (en_US.UTF-8) puts 'a' before 'B', '_' and '-' before
       // letters: not Java's code-unit order.
@@ -57,18 +63,14 @@ class ForeignCollationPagingTest {
       s.execute(
           "ALTER TABLE icu_paging.webhooks ALTER COLUMN id TYPE text COLLATE \"en-US-x-icu\"");
     }
-    h =
-        new AdminHarness(
-            PostgresAdminStore.create(pg.getPostgresDatabase(), "icu_paging"),
-            s -> store,
-            r -> {},
-            b -> {});
+    h = new AdminHarness(PostgresAdminStore.create(ds, "icu_paging"), s -> store, r -> {}, b -> {});
   }
 
   @AfterAll
   static void stop() throws IOException {
     h.close();
     store.close();
+    ds.close();
     pg.close();
   }
 

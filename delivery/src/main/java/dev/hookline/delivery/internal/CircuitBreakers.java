@@ -115,6 +115,31 @@ public final class CircuitBreakers {
   }
 
   /**
+   * The endpoints whose breaker would grant a probe now: open with its cool-down over, or half-open
+   * with no probe out. A claim should bring one delivery of each, not as many as the endpoint could
+   * take: all but the probe would go back to the Store, one write each.
+   *
+   * @param now the time
+   * @return webhook ids
+   */
+  public Set<String> awaitingProbe(Instant now) {
+    Set<String> out = new HashSet<>();
+    for (String id : notClosed) {
+      State s = states.get(id);
+      if (s == null) {
+        continue;
+      }
+      synchronized (s) {
+        if ((s.circuit == Circuit.OPEN && !now.isBefore(s.openedAt.plus(coolDown)))
+            || (s.circuit == Circuit.HALF_OPEN && !s.probing)) {
+          out.add(id);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
    * Asks to send one request to an endpoint now. A closed breaker always grants; an open one whose
    * cool-down is over grants exactly one probe. A granted request that is then not sent must be
    * {@linkplain #abandon abandoned}.

@@ -682,6 +682,40 @@ public final class ClaimLoop {
     int beforeFull = excluded.size();
     slots.addFull(excluded);
     boolean anyFull = excluded.size() > beforeFull;
+    // An endpoint whose breaker would grant a probe is left out of the round's claims and gets a
+    // claim of its own, of one delivery: claimed with the others, its backlog came back as far as
+    // its slots and queue reached, one went out as the probe and the rest went back to the Store,
+    // one write each, at every cool-down of every broken endpoint.
+    Set<String> probes = health.awaitingProbe(now);
+    probes.removeAll(excluded);
+    excluded.addAll(probes);
+    // Left out as a full endpoint is: a first-attempts claim that comes back short has not drained
+    // the lane of the probes' deliveries.
+    int claimed = claimLanes(budget, excluded, now, anyFull || !probes.isEmpty(), r);
+    if (!probes.isEmpty() && r.dispatched < budget && !closing) {
+      claimed +=
+          claimProbes(Math.min(budget - r.dispatched, probes.size()), probes, excluded, now, r);
+    }
+    return claimed;
+  }
+
+  /**
+   * One delivery at most of each endpoint in {@code probes}, from both lanes: the other webhooks
+   * left out of the round stay left out, and those the round's claims could take were taken (or
+   * their claims came back short), so this claim brings mostly the probes' deliveries; what it
+   * brings of others is due, and dispatched as usual.
+   */
+  private int claimProbes(int max, Set<String> probes, Set<String> excluded, Instant now, Round r) {
+    Set<String> others = new HashSet<>(excluded);
+    others.removeAll(probes);
+    List<ClaimedDelivery> claimed =
+        store.claim(new ClaimRequest(owner, now, leaseDuration, max, Lane.ANY, others, 1));
+    dispatchClaimed(claimed, excluded, now, r);
+    return claimed.size();
+  }
+
+  /** The lanes' claims of one round; see {@link #claimRound}. */
+  private int claimLanes(int budget, Set<String> excluded, Instant now, boolean anyFull, Round r) {
     Set<String> except = firstDrainedExcept;
     if (except != null && excluded.containsAll(except)) {
       // Drained but for webhooks that are all still left out: their deliveries wait in the Store
@@ -806,6 +840,21 @@ public final class ClaimLoop {
     if (lane == Lane.FIRST_ATTEMPTS) {
       firstDrainedExcept = null; // set again below, once this claim's deliveries are dispatched
     }
+    dispatchClaimed(claimed, excluded, now, r);
+    if (short_ && lane == Lane.FIRST_ATTEMPTS && anyFull) {
+      // Everything due but the left-out webhooks' deliveries was claimed. Taken after dispatching,
+      // so that it also holds the webhooks this claim filled up or had to hand back.
+      firstDrainedExcept = Set.copyOf(excluded);
+    }
+    return claimed.size();
+  }
+
+  /**
+   * Dispatches a claim's deliveries, each holding one of the round's reserved workers; rethrows the
+   * first failure to look up a webhook once all are dispatched or handed back.
+   */
+  private void dispatchClaimed(
+      List<ClaimedDelivery> claimed, Set<String> excluded, Instant now, Round r) {
     RuntimeException failure = null;
     Set<String> lookupFailed = new HashSet<>();
     for (ClaimedDelivery cd : claimed) {
@@ -834,12 +883,6 @@ public final class ClaimLoop {
     if (failure != null) {
       throw failure; // ends the round: claims back off while the Store fails
     }
-    if (short_ && lane == Lane.FIRST_ATTEMPTS && anyFull) {
-      // Everything due but the left-out webhooks' deliveries was claimed. Taken after dispatching,
-      // so that it also holds the webhooks this claim filled up or had to hand back.
-      firstDrainedExcept = Set.copyOf(excluded);
-    }
-    return claimed.size();
   }
 
   /**

@@ -62,6 +62,17 @@ public final class EndpointHealth {
   }
 
   /**
+   * The endpoints whose breaker would grant a probe now.
+   *
+   * @param now the time
+   * @return webhook ids to claim one delivery of at most
+   * @see CircuitBreakers#awaitingProbe
+   */
+  public Set<String> awaitingProbe(Instant now) {
+    return breakers.awaitingProbe(now);
+  }
+
+  /**
    * Asks to send one request to an endpoint now.
    *
    * @param id the webhook id

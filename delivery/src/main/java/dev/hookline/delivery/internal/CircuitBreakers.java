@@ -98,20 +98,7 @@ public final class CircuitBreakers {
    * @return webhook ids to leave out of claims
    */
   public Set<String> blocked(Instant now) {
-    Set<String> out = new HashSet<>();
-    for (String id : notClosed) {
-      State s = states.get(id);
-      if (s == null) {
-        continue;
-      }
-      synchronized (s) {
-        if ((s.circuit == Circuit.OPEN && now.isBefore(s.openedAt.plus(coolDown)))
-            || (s.circuit == Circuit.HALF_OPEN && s.probing)) {
-          out.add(id);
-        }
-      }
-    }
-    return out;
+    return notClosed(now, false);
   }
 
   /**
@@ -123,6 +110,14 @@ public final class CircuitBreakers {
    * @return webhook ids
    */
   public Set<String> awaitingProbe(Instant now) {
+    return notClosed(now, true);
+  }
+
+  /**
+   * The endpoints whose breaker is not closed and would grant a probe now ({@code grantsProbe}), or
+   * would not (blocked: open and cooling down, or half-open with its probe out).
+   */
+  private Set<String> notClosed(Instant now, boolean grantsProbe) {
     Set<String> out = new HashSet<>();
     for (String id : notClosed) {
       State s = states.get(id);
@@ -130,8 +125,10 @@ public final class CircuitBreakers {
         continue;
       }
       synchronized (s) {
-        if ((s.circuit == Circuit.OPEN && !now.isBefore(s.openedAt.plus(coolDown)))
-            || (s.circuit == Circuit.HALF_OPEN && !s.probing)) {
+        boolean blocked =
+            (s.circuit == Circuit.OPEN && now.isBefore(s.openedAt.plus(coolDown)))
+                || (s.circuit == Circuit.HALF_OPEN && s.probing);
+        if (s.circuit != Circuit.CLOSED && blocked != grantsProbe) {
           out.add(id);
         }
       }

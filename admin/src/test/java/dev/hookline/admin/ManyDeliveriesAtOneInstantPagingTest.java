@@ -15,6 +15,7 @@ import dev.hookline.spi.ClaimedDelivery;
 import dev.hookline.spi.Store;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
@@ -62,6 +63,7 @@ class ManyDeliveriesAtOneInstantPagingTest {
   private static final int START = NEWER + 10_000 - 2 * PAGE - 1;
 
   static EmbeddedPostgres pg;
+  static SimpleConnectionPool ds;
   static PostgresStore pgStore;
   static AdminHarness onPg;
   static AdminHarness inMemory;
@@ -72,19 +74,15 @@ class ManyDeliveriesAtOneInstantPagingTest {
   @BeforeAll
   static void start() throws IOException, SQLException {
     pg = EmbeddedPostgres.builder().start();
+    ds = SimpleConnectionPool.of(pg.getPostgresDatabase(), 8);
     byte[] key = new byte[32];
     Arrays.fill(key, (byte) 7);
     pgStore =
-        PostgresStore.builder(pg.getPostgresDatabase())
+        PostgresStore.builder(ds)
             .schema(SCHEMA)
             .secretCipher(AesGcmSecretCipher.builder().primaryKey("test-1", key).build())
             .build();
-    onPg =
-        new AdminHarness(
-            PostgresAdminStore.create(pg.getPostgresDatabase(), SCHEMA),
-            s -> pgStore,
-            r -> {},
-            b -> {});
+    onPg = new AdminHarness(PostgresAdminStore.create(ds, SCHEMA), s -> pgStore, r -> {}, b -> {});
     inMemory = new AdminHarness(new InMemoryAdminStore(), b -> {});
     memWebhook = inMemory.receiving(null, "mem");
     instant = fill(inMemory, inMemory.store, memWebhook, "t");
@@ -97,6 +95,7 @@ class ManyDeliveriesAtOneInstantPagingTest {
     onPg.close();
     inMemory.close();
     pgStore.close();
+    ds.close();
     pg.close();
   }
 
@@ -177,7 +176,7 @@ class ManyDeliveriesAtOneInstantPagingTest {
     batch.add(template);
     pgStore.enqueue(batch);
     String s = SCHEMA;
-    try (Connection c = pg.getPostgresDatabase().getConnection()) {
+    try (Connection c = ds.getConnection()) {
       String copyEvents =
           "INSERT INTO "
               + s

@@ -7,13 +7,13 @@ import dev.hookline.admin.store.InMemoryAdminStore;
 import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,13 +27,14 @@ class OutOfRangeTimeTest {
   static AdminHarness h;
   static AdminHarness pgHarness;
   static EmbeddedPostgres pg;
+  static SimpleConnectionPool ds;
   static PostgresStore pgStore;
 
   @BeforeAll
   static void start() throws IOException {
     h = new AdminHarness(new InMemoryAdminStore(), b -> {});
     pg = EmbeddedPostgres.builder().start();
-    DataSource ds = pg.getPostgresDatabase();
+    ds = SimpleConnectionPool.of(pg.getPostgresDatabase(), 8);
     byte[] key = new byte[32];
     Arrays.fill(key, (byte) 7);
     pgStore =
@@ -52,6 +53,7 @@ class OutOfRangeTimeTest {
     h.close();
     pgHarness.close();
     pgStore.close();
+    ds.close();
     pg.close();
   }
 

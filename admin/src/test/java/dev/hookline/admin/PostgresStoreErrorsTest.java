@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.Test;
  */
 class PostgresStoreErrorsTest {
   static EmbeddedPostgres pg;
+  static SimpleConnectionPool pool;
   static AdminHarness h;
 
   /** The SQLState every new connection fails with, or null while the database is reachable. */
@@ -44,7 +46,9 @@ class PostgresStoreErrorsTest {
   @BeforeAll
   static void start() throws IOException {
     pg = EmbeddedPostgres.builder().start();
-    DataSource real = pg.getPostgresDatabase();
+    pool = SimpleConnectionPool.of(pg.getPostgresDatabase(), 8);
+    // An outage is simulated below the store, at getConnection, so pooling is transparent.
+    DataSource real = pool;
     byte[] key = new byte[32];
     Arrays.fill(key, (byte) 7);
     PostgresStore.builder(real)
@@ -103,6 +107,7 @@ class PostgresStoreErrorsTest {
   @AfterAll
   static void stop() throws IOException {
     h.close();
+    pool.close();
     pg.close();
   }
 

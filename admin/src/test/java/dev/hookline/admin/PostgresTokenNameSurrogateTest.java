@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.util.Arrays;
@@ -24,31 +25,31 @@ import org.junit.jupiter.api.Test;
  */
 class PostgresTokenNameSurrogateTest {
   static EmbeddedPostgres pg;
+  static SimpleConnectionPool ds;
   static PostgresStore store;
   static AdminHarness h;
 
   @BeforeAll
   static void start() throws IOException {
     pg = EmbeddedPostgres.builder().start();
+    ds = SimpleConnectionPool.of(pg.getPostgresDatabase(), 8);
     byte[] key = new byte[32];
     Arrays.fill(key, (byte) 7);
     store =
-        PostgresStore.builder(pg.getPostgresDatabase())
+        PostgresStore.builder(ds)
             .schema("admin_surrogate")
             .secretCipher(AesGcmSecretCipher.builder().primaryKey("test-1", key).build())
             .build();
     h =
         new AdminHarness(
-            PostgresAdminStore.create(pg.getPostgresDatabase(), "admin_surrogate"),
-            s -> store,
-            r -> {},
-            b -> {});
+            PostgresAdminStore.create(ds, "admin_surrogate"), s -> store, r -> {}, b -> {});
   }
 
   @AfterAll
   static void stop() throws IOException {
     h.close();
     store.close();
+    ds.close();
     pg.close();
   }
 

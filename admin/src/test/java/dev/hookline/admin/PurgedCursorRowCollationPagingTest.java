@@ -12,6 +12,7 @@ import dev.hookline.spi.IdGenerator;
 import dev.hookline.spi.Store;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.sql.Connection;
@@ -50,6 +51,7 @@ class PurgedCursorRowCollationPagingTest {
       List.of("a", "B", "c", "D", "_e", "-f", "G", "h", "Ab", "aC", "x_", "X-", "0z", "Z0");
 
   static EmbeddedPostgres pg;
+  static SimpleConnectionPool ds;
   static PostgresStore pgStore;
   static Deque<String> pgIds = new ArrayDeque<>();
   static Deque<String> memIds = new ArrayDeque<>();
@@ -59,14 +61,15 @@ class PurgedCursorRowCollationPagingTest {
   @BeforeAll
   static void start() throws IOException, SQLException {
     pg = EmbeddedPostgres.builder().start();
+    ds = SimpleConnectionPool.of(pg.getPostgresDatabase(), 8);
     byte[] key = new byte[32];
     Arrays.fill(key, (byte) 7);
     pgStore =
-        PostgresStore.builder(pg.getPostgresDatabase())
+        PostgresStore.builder(ds)
             .schema(SCHEMA)
             .secretCipher(AesGcmSecretCipher.builder().primaryKey("test-1", key).build())
             .build();
-    try (Connection c = pg.getPostgresDatabase().getConnection();
+    try (Connection c = ds.getConnection();
         Statement s = c.createStatement()) {
       s.execute(
           "ALTER TABLE "
@@ -77,7 +80,7 @@ class PurgedCursorRowCollationPagingTest {
     }
     onPg =
         new AdminHarness(
-            PostgresAdminStore.create(pg.getPostgresDatabase(), SCHEMA),
+            PostgresAdminStore.create(ds, SCHEMA),
             s -> pgStore,
             r -> r.idGenerator(chosen(pgIds)),
             b -> {});
@@ -94,6 +97,7 @@ class PurgedCursorRowCollationPagingTest {
     onPg.close();
     inMemory.close();
     pgStore.close();
+    ds.close();
     pg.close();
   }
 
@@ -108,7 +112,7 @@ class PurgedCursorRowCollationPagingTest {
 
   /** Deletes one row by id, as a retention purge (or a webhook's deletion) does between pages. */
   private static void deleteRow(String table, String id) {
-    try (Connection c = pg.getPostgresDatabase().getConnection();
+    try (Connection c = ds.getConnection();
         PreparedStatement s =
             c.prepareStatement("DELETE FROM " + SCHEMA + "." + table + " WHERE id = ?")) {
       s.setString(1, id);

@@ -10,6 +10,7 @@ import dev.hookline.Webhook;
 import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.sql.Connection;
@@ -32,19 +33,16 @@ import org.junit.jupiter.api.Test;
 class UnreadableOnlyWebhookListReviewTest {
   static final String SCHEMA = "unreadable_only";
   static EmbeddedPostgres pg;
+  static SimpleConnectionPool ds;
   static PostgresStore store;
   static AdminHarness h;
 
   @BeforeAll
   static void start() throws IOException {
     pg = EmbeddedPostgres.builder().start();
+    ds = SimpleConnectionPool.of(pg.getPostgresDatabase(), 8);
     store = store((byte) 7);
-    h =
-        new AdminHarness(
-            PostgresAdminStore.create(pg.getPostgresDatabase(), SCHEMA),
-            s -> store,
-            r -> {},
-            b -> {});
+    h = new AdminHarness(PostgresAdminStore.create(ds, SCHEMA), s -> store, r -> {}, b -> {});
     // The first request of a run loads the HTTP client and the API: a cost of the set-up.
     assertEquals(200, h.http.get(h.webhooks(), h.root).status());
   }
@@ -52,7 +50,7 @@ class UnreadableOnlyWebhookListReviewTest {
   private static PostgresStore store(byte material) {
     byte[] key = new byte[32];
     Arrays.fill(key, material);
-    return PostgresStore.builder(pg.getPostgresDatabase())
+    return PostgresStore.builder(ds)
         .schema(SCHEMA)
         .secretCipher(AesGcmSecretCipher.builder().primaryKey("test-1", key).build())
         .build();
@@ -62,12 +60,13 @@ class UnreadableOnlyWebhookListReviewTest {
   static void stop() throws IOException {
     h.close();
     store.close();
+    ds.close();
     pg.close();
   }
 
   /** Changes one base64url character of the webhook's stored API key: it fails authentication. */
   static void corruptApiKey(String id) throws SQLException {
-    try (Connection c = pg.getPostgresDatabase().getConnection()) {
+    try (Connection c = ds.getConnection()) {
       String value;
       try (PreparedStatement ps =
           c.prepareStatement("SELECT api_key_enc FROM " + SCHEMA + ".webhooks WHERE id = ?")) {
@@ -85,7 +84,7 @@ class UnreadableOnlyWebhookListReviewTest {
   }
 
   static void setApiKey(String id, String value) throws SQLException {
-    try (Connection c = pg.getPostgresDatabase().getConnection();
+    try (Connection c = ds.getConnection();
         PreparedStatement ps =
             c.prepareStatement("UPDATE " + SCHEMA + ".webhooks SET api_key_enc = ? WHERE id = ?")) {
       ps.setString(1, value);

@@ -9,6 +9,7 @@ import dev.hookline.Webhook;
 import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,25 +37,22 @@ import org.junit.jupiter.api.Test;
 class UnreadableWebhookChangesReviewTest {
   static final String SCHEMA = "unreadable_changes";
   static EmbeddedPostgres pg;
+  static SimpleConnectionPool ds;
   static PostgresStore store;
   static AdminHarness h;
 
   @BeforeAll
   static void start() throws IOException {
     pg = EmbeddedPostgres.builder().start();
+    ds = SimpleConnectionPool.of(pg.getPostgresDatabase(), 8);
     byte[] key = new byte[32];
     Arrays.fill(key, (byte) 7);
     store =
-        PostgresStore.builder(pg.getPostgresDatabase())
+        PostgresStore.builder(ds)
             .schema(SCHEMA)
             .secretCipher(AesGcmSecretCipher.builder().primaryKey("test-1", key).build())
             .build();
-    h =
-        new AdminHarness(
-            PostgresAdminStore.create(pg.getPostgresDatabase(), SCHEMA),
-            s -> store,
-            r -> {},
-            b -> {});
+    h = new AdminHarness(PostgresAdminStore.create(ds, SCHEMA), s -> store, r -> {}, b -> {});
     // The first request of a run loads the HTTP client and the API: a cost of the set-up.
     assertEquals(200, h.http.get(h.webhooks(), h.root).status());
   }
@@ -63,11 +61,12 @@ class UnreadableWebhookChangesReviewTest {
   static void stop() throws IOException {
     h.close();
     store.close();
+    ds.close();
     pg.close();
   }
 
   private static String apiKeyColumn(String id) throws SQLException {
-    try (Connection c = pg.getPostgresDatabase().getConnection();
+    try (Connection c = ds.getConnection();
         PreparedStatement ps =
             c.prepareStatement("SELECT api_key_enc FROM " + SCHEMA + ".webhooks WHERE id = ?")) {
       ps.setString(1, id);
@@ -78,7 +77,7 @@ class UnreadableWebhookChangesReviewTest {
   }
 
   private static void setApiKeyColumn(String id, String value) throws SQLException {
-    try (Connection c = pg.getPostgresDatabase().getConnection();
+    try (Connection c = ds.getConnection();
         PreparedStatement ps =
             c.prepareStatement("UPDATE " + SCHEMA + ".webhooks SET api_key_enc = ? WHERE id = ?")) {
       ps.setString(1, value);

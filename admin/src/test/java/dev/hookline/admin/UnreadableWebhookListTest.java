@@ -8,6 +8,7 @@ import dev.hookline.Webhook;
 import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.sql.Connection;
@@ -30,37 +31,37 @@ import org.junit.jupiter.api.Test;
  */
 class UnreadableWebhookListTest {
   static EmbeddedPostgres pg;
+  static SimpleConnectionPool ds;
   static PostgresStore store;
   static AdminHarness h;
 
   @BeforeAll
   static void start() throws IOException {
     pg = EmbeddedPostgres.builder().start();
+    ds = SimpleConnectionPool.of(pg.getPostgresDatabase(), 8);
     byte[] key = new byte[32];
     Arrays.fill(key, (byte) 7);
     store =
-        PostgresStore.builder(pg.getPostgresDatabase())
+        PostgresStore.builder(ds)
             .schema("unreadable_list")
             .secretCipher(AesGcmSecretCipher.builder().primaryKey("test-1", key).build())
             .build();
     h =
         new AdminHarness(
-            PostgresAdminStore.create(pg.getPostgresDatabase(), "unreadable_list"),
-            s -> store,
-            r -> {},
-            b -> {});
+            PostgresAdminStore.create(ds, "unreadable_list"), s -> store, r -> {}, b -> {});
   }
 
   @AfterAll
   static void stop() throws IOException {
     h.close();
     store.close();
+    ds.close();
     pg.close();
   }
 
   /** Changes one base64url character of the webhook's stored API key: it fails authentication. */
   private static void corruptApiKey(String id) throws SQLException {
-    try (Connection c = pg.getPostgresDatabase().getConnection()) {
+    try (Connection c = ds.getConnection()) {
       String value;
       try (PreparedStatement ps =
           c.prepareStatement("SELECT api_key_enc FROM unreadable_list.webhooks WHERE id = ?")) {

@@ -7,13 +7,13 @@ import dev.hookline.admin.spi.AdminStore;
 import dev.hookline.admin.spi.AdminStoreException;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,19 +24,20 @@ import org.junit.jupiter.api.Test;
  */
 class PostgresAdminStoreTest extends AdminStoreContract {
   static EmbeddedPostgres pg;
-  static DataSource ds;
+  static SimpleConnectionPool ds;
   static String shared;
   private static final AtomicInteger SCHEMAS = new AtomicInteger();
 
   @BeforeAll
   static void start() throws IOException {
     pg = EmbeddedPostgres.builder().start();
-    ds = pg.getPostgresDatabase();
+    ds = SimpleConnectionPool.of(pg.getPostgresDatabase(), 8);
     shared = migratedSchema();
   }
 
   @AfterAll
   static void stop() throws IOException {
+    ds.close();
     pg.close();
   }
 

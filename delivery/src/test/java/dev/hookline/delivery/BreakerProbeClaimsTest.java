@@ -40,6 +40,8 @@ class BreakerProbeClaimsTest {
 
   private WireMockServer server;
   private final AtomicInteger releases = new AtomicInteger();
+  private final AtomicInteger probeClaims = new AtomicInteger();
+  private WebhookRegistry registry;
   private final ManualClock clock = ManualClock.at(Instant.parse("2026-12-02T00:00:00Z"));
   private Webhook webhook;
   private Dispatcher dispatcher;
@@ -55,9 +57,12 @@ class BreakerProbeClaimsTest {
             (method, args) -> {
               if (method.equals("release")) {
                 releases.incrementAndGet();
+              } else if (method.equals("claim")
+                  && ((dev.hookline.spi.ClaimRequest) args[0]).maxPerWebhook() == 1) {
+                probeClaims.incrementAndGet();
               }
             });
-    WebhookRegistry registry =
+    registry =
         WebhookRegistry.builder()
             .store(store)
             .clock(clock)
@@ -129,5 +134,47 @@ class BreakerProbeClaimsTest {
     clock.advance(Duration.ofMinutes(1));
     dispatcher.runDueNow(); // the probe succeeds, and the same run sends the rest
     assertEquals(EVENTS - failed, (int) dispatcher.summary(webhook.id()).succeeded());
+  }
+
+  @Test
+  void anEndpointAwaitingAProbeWithNothingDueCostsNoClaimPerRound() {
+    for (int i = 0; i < EVENTS && dispatcher.summary(webhook.id()).failed() < EVENTS; i++) {
+      dispatcher.runDueNow();
+      clock.advance(Duration.ofMinutes(1));
+    }
+    assertEquals(EVENTS, (int) dispatcher.summary(webhook.id()).failed());
+    // Its breaker would grant a probe now, and it has nothing due. Another webhook's backlog
+    // makes many claim rounds as its attempts end.
+    server.stubFor(
+        post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(204).withFixedDelay(5)));
+    Webhook healthy =
+        registry.create(
+            WebhookDefinition.builder()
+                .name("healthy")
+                .uri("http://127.0.0.1:" + server.port() + "/ok")
+                .apiKey(Harness.API_KEY)
+                .events(UserEvents.DELETED)
+                .build());
+    TestWebhooks.markVerified(registry, healthy.id());
+    registry.enable(healthy.id());
+    List<Event> events = new ArrayList<>();
+    for (int i = 0; i < 120; i++) {
+      events.add(
+          Event.builder(UserEvents.DELETED)
+              .id("evt_ok_" + i)
+              .occurredAt(clock.instant())
+              .user("u" + i)
+              .data(JsonNodeFactory.instance.objectNode())
+              .build());
+    }
+    dispatcher.publish(events);
+    probeClaims.set(0);
+    dispatcher.start();
+    dev.hookline.testing.Poll.until(
+        Duration.ofSeconds(60),
+        () -> dispatcher.summary(healthy.id()).succeeded() == 120,
+        () -> "delivered " + dispatcher.summary(healthy.id()).succeeded());
+    // A probe claim per probing round (the start, the polls: a second apart), not one per round.
+    assertTrue(probeClaims.get() <= 20, probeClaims.get() + " probe claims for 120 deliveries");
   }
 }

@@ -131,6 +131,14 @@ public final class ClaimLoop {
    */
   private volatile @Nullable Set<String> firstDrainedExcept;
 
+  /**
+   * Webhooks whose breaker would grant a probe and for which a probe claim found nothing due (their
+   * retries are due later), since the last probing round or round for new events: left out of
+   * claims all the same, but not claimed for again until then, so that a broken endpoint with
+   * nothing due does not cost every round a claim (see claimRound).
+   */
+  private final Set<String> noProbeDue = ConcurrentHashMap.newKeySet();
+
   /** Webhooks not receiving events for which a claim returned deliveries: see dispatchDue. */
   private final Set<String> parked = ConcurrentHashMap.newKeySet();
 
@@ -625,9 +633,11 @@ public final class ClaimLoop {
       retriesDrained = false;
       firstDrained = false;
       firstDrainedExcept = null;
+      noProbeDue.clear();
     } else if (kind == NEW_EVENTS) {
       firstDrained = false;
       firstDrainedExcept = null;
+      noProbeDue.clear();
     }
     // busy counts the deliveries waiting in the endpoints' queues too: each will need a worker.
     if (closing || workers - busy.get() <= 0) {
@@ -692,9 +702,11 @@ public final class ClaimLoop {
     // Left out as a full endpoint is: a first-attempts claim that comes back short has not drained
     // the lane of the probes' deliveries.
     int claimed = claimLanes(budget, excluded, now, anyFull || !probes.isEmpty(), r);
-    if (!probes.isEmpty() && r.dispatched < budget && !closing) {
+    Set<String> toProbe = new HashSet<>(probes);
+    toProbe.removeAll(noProbeDue);
+    if (!toProbe.isEmpty() && r.dispatched < budget && !closing) {
       claimed +=
-          claimProbes(Math.min(budget - r.dispatched, probes.size()), probes, excluded, now, r);
+          claimProbes(Math.min(budget - r.dispatched, toProbe.size()), toProbe, excluded, now, r);
     }
     return claimed;
   }
@@ -710,6 +722,18 @@ public final class ClaimLoop {
     others.removeAll(probes);
     List<ClaimedDelivery> claimed =
         store.claim(new ClaimRequest(owner, now, leaseDuration, max, Lane.ANY, others, 1));
+    if (claimed.size() < max) {
+      // Short: what did not come back has nothing due now.
+      Set<String> found = new HashSet<>();
+      for (ClaimedDelivery cd : claimed) {
+        found.add(cd.delivery().webhookId());
+      }
+      for (String id : probes) {
+        if (!found.contains(id)) {
+          noProbeDue.add(id);
+        }
+      }
+    }
     dispatchClaimed(claimed, excluded, now, r);
     return claimed.size();
   }

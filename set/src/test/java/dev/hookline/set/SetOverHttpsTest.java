@@ -18,6 +18,7 @@ import dev.hookline.WebhookDefinition;
 import dev.hookline.WebhookFormat;
 import dev.hookline.WebhookRegistry;
 import dev.hookline.delivery.Dispatcher;
+import dev.hookline.delivery.RetrySchedule;
 import dev.hookline.receiver.WebhookVerificationException;
 import dev.hookline.receiver.set.SecurityEvent;
 import dev.hookline.receiver.set.SecurityEventTokenVerifier;
@@ -130,6 +131,10 @@ class SetOverHttpsTest {
               .notificationFormat(
                   SecurityEventTokenFormat.builder().issuer(ISSUER).signingKeys(keys).build())
               .jitter(() -> 0.5)
+              // The attempt covers two TLS handshakes (the send, and the listener's key set fetch
+              // inside it): generous, as the connect timeout above, for a loaded CI machine (3 s,
+              // the default, timed out once under a load average of 14).
+              .retrySchedule(RetrySchedule.builder().attemptTimeout(Duration.ofSeconds(30)).build())
               .build()) {
         Webhook w =
             registry.create(

@@ -4,6 +4,7 @@ import static dev.hookline.receiver.Requests.API_KEY;
 import static dev.hookline.receiver.Requests.NOW;
 import static dev.hookline.receiver.Requests.SECRET;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
@@ -13,6 +14,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Seventh review round: an Authorization header of "Bearer" alone. */
@@ -63,6 +66,39 @@ class BearerWithoutKeyReviewTest {
           response.substring(response.indexOf("\r\n\r\n") + 4));
     } finally {
       server.stop(0);
+    }
+  }
+
+  /**
+   * Tenth review round: only whitespace after {@code Bearer} (a map from a framework that keeps it,
+   * a tab) is the same missing key, in {@code checkApiKey}, {@code verify} and the handler's answer
+   * (401); receiver-set's {@code SecurityEventTokenVerifier} now says the same
+   * (BearerWithoutKeyAgreementReviewTest there compares the two on every header).
+   */
+  @Test
+  void onlyWhitespaceAfterBearerIsAMissingKeyEverywhere() {
+    WebhookVerifier verifier =
+        WebhookVerifier.builder().apiKey(API_KEY).signingSecret(SECRET).clock(clock).build();
+    VerifyingHandler handler = VerifyingHandler.create(verifier, n -> {});
+    byte[] body = Requests.body("msg_blank_key");
+    for (String authorization :
+        new String[] {
+          "Bearer", "Bearer ", "Bearer    ", "Bearer\t", "Bearer \t ", "bearer", "BEARER  "
+        }) {
+      Map<String, List<String>> h = Requests.headers("msg_blank_key", body);
+      h.put("Authorization", List.of(authorization));
+      String shown = authorization.replace("\t", "\\t");
+      WebhookVerificationException checked =
+          assertThrows(WebhookVerificationException.class, () -> verifier.checkApiKey(h), shown);
+      assertEquals(WebhookVerificationException.Reason.MISSING_API_KEY, checked.reason(), shown);
+      assertEquals(
+          "the Authorization header has no API key after Bearer", checked.getMessage(), shown);
+      WebhookVerificationException verified =
+          assertThrows(WebhookVerificationException.class, () -> verifier.verify(h, body), shown);
+      assertEquals(WebhookVerificationException.Reason.MISSING_API_KEY, verified.reason(), shown);
+      VerifyingHandler.Response answer = handler.respond("POST", h, body);
+      assertEquals(401, answer.status(), shown);
+      assertEquals("{\"error\":\"unauthorized\"}", answer.body(), shown);
     }
   }
 }

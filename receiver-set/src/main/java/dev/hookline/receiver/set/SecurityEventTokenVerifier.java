@@ -613,7 +613,8 @@ public final class SecurityEventTokenVerifier {
    * @param headers the request headers, as for {@link #verify}; names are matched
    *     case-insensitively
    * @throws WebhookVerificationException when keys are configured: {@link Reason#MISSING_API_KEY}
-   *     if the header is absent or blank, {@link Reason#INVALID_API_KEY} if its scheme is not
+   *     if the header is absent or blank or holds no key after {@code Bearer} (as receiver-verify's
+   *     {@code WebhookVerifier.checkApiKey}), {@link Reason#INVALID_API_KEY} if its scheme is not
    *     {@code Bearer} or its key is not accepted, {@link Reason#MALFORMED_HEADER} if it appears
    *     more than once or is longer than 4096 characters
    */
@@ -721,10 +722,20 @@ public final class SecurityEventTokenVerifier {
     if (authorization == null || authorization.isBlank()) {
       throw fail(Reason.MISSING_API_KEY, "the request has no Authorization header");
     }
+    // "Bearer " with no key reaches us as "Bearer": HTTP servers drop the trailing space. A key
+    // that is missing is MISSING_API_KEY, as in receiver-verify's WebhookVerifier, not a wrong
+    // scheme or a wrong key.
+    if (authorization.strip().equalsIgnoreCase(BEARER.strip())) {
+      throw fail(Reason.MISSING_API_KEY, "the Authorization header has no API key after Bearer");
+    }
     if (!authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       throw fail(Reason.INVALID_API_KEY, "the scheme of the Authorization header is not Bearer");
     }
-    byte[] presented = digest(authorization.substring(BEARER.length()).strip());
+    String key = authorization.substring(BEARER.length()).strip();
+    if (key.isEmpty()) {
+      throw fail(Reason.MISSING_API_KEY, "the Authorization header has no API key after Bearer");
+    }
+    byte[] presented = digest(key);
     boolean match = false;
     for (byte[] accepted : apiKeyDigests) {
       match |= MessageDigest.isEqual(presented, accepted); // every key, in constant time

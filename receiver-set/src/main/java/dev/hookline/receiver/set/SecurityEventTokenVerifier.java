@@ -876,18 +876,20 @@ public final class SecurityEventTokenVerifier {
      * Uses a given key set, such as the sender's published JWKS document. Either this or {@link
      * #jwksUri} is required. Every RSA key must have at least 2048 bits.
      *
+     * <p>The set is read as a fetched one is: a key that cannot be parsed (a {@code kty} not
+     * understood, a required member missing or malformed, EC coordinates off the curve) is skipped,
+     * as RFC 7517 section 5 asks, and named in one WARN line by index and {@code kid} with the
+     * reason (never key material); a token under its {@code kid} is refused as {@link
+     * Reason#UNKNOWN_KEY}. A set none of whose keys can be read is refused here.
+     *
      * @param jwksJson the JSON Web Key Set
      * @return this builder
-     * @throws IllegalArgumentException if it is not a key set or holds a weak RSA key
+     * @throws IllegalArgumentException if it is not a key set, has keys none of which can be read
+     *     (the message names each by index and kid, and why), or holds a weak RSA key
      */
     public Builder jwks(String jwksJson) {
       Objects.requireNonNull(jwksJson, "jwksJson");
-      JWKSet set;
-      try {
-        set = JWKSet.parse(jwksJson);
-      } catch (ParseException e) {
-        throw new IllegalArgumentException("not a JSON Web Key Set: " + e.getMessage(), e);
-      }
+      JWKSet set = StaticKeys.read(jwksJson);
       for (JWK k : set.getKeys()) {
         if (k instanceof RSAKey rsa && rsa.size() < MIN_RSA_BITS) {
           throw new IllegalArgumentException(

@@ -3,7 +3,6 @@ package dev.hookline.receiver.set.internal;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyType;
-import com.nimbusds.jose.util.JSONObjectUtils;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,14 +17,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,11 +45,6 @@ import org.slf4j.LoggerFactory;
 public final class RemoteKeys implements KeySource {
   private static final Logger LOG = LoggerFactory.getLogger(RemoteKeys.class);
   private static final int MAX_JWKS_BYTES = 64 * 1024;
-
-  /** How many skipped keys a message names; a key set of 64 KiB may hold hundreds. */
-  private static final int MAX_SKIPPED_SHOWN = 10;
-
-  private static final Pattern BASE64_RUN = Pattern.compile("[A-Za-z0-9+/_-]{20,}=*");
 
   private final URI uri;
 
@@ -321,97 +313,45 @@ public final class RemoteKeys implements KeySource {
       throw new KeySetUnavailableException(
           "the key set at " + shownUri + " is larger than " + MAX_JWKS_BYTES + " bytes");
     }
-    List<Object> entries;
+    ReadableKeys.Read read;
     try {
-      entries =
-          JSONObjectUtils.getJSONArray(
-              JSONObjectUtils.parse(new String(bytes, StandardCharsets.UTF_8)), "keys");
-      if (entries == null) {
-        throw new ParseException("Missing required \"keys\" member", 0);
-      }
+      read = ReadableKeys.read(new String(bytes, StandardCharsets.UTF_8));
     } catch (ParseException e) {
       throw new KeySetUnavailableException(
           "the key set at " + shownUri + " is not a JSON Web Key Set: " + describe(e));
     }
-    return readable(entries);
+    return readable(read);
   }
 
   /**
-   * The keys that parse, as public keys. Nimbus's {@code JWKSet.parse} refuses the whole set for
-   * one key it cannot parse; RFC 7517 section 5 asks to ignore such keys (a {@code kty} not
-   * understood, a required member missing, a value out of range), so that a sender adding one does
-   * not break every receiver. Those skipped are logged in one WARN line, by index and kid, with the
-   * parser's reason and no key material; if none is left, the fetch failed.
+   * The keys that parse, as public keys ({@link ReadableKeys}: RFC 7517 section 5 asks to ignore
+   * the others, so that a sender adding one does not break every receiver). Those skipped are
+   * logged in one WARN line, by index and kid, with the parser's reason and no key material; if
+   * none is left, the fetch failed.
    */
-  private JWKSet readable(List<Object> entries) {
-    List<JWK> keys = new ArrayList<>();
-    List<String> skipped = new ArrayList<>();
-    for (int i = 0; i < entries.size(); i++) {
-      Object entry = entries.get(i);
-      String why;
-      if (entry instanceof Map<?, ?> member) {
-        try {
-          @SuppressWarnings("unchecked") // a JSON object parsed by nimbus: its names are strings
-          Map<String, Object> object = (Map<String, Object>) member;
-          keys.add(JWK.parse(object));
-          continue;
-        } catch (ParseException e) {
-          why = withoutKeyMaterial(e.getMessage());
-        } catch (RuntimeException e) { // one key, whatever its fault, must not fail the set
-          why = e.getClass().getSimpleName() + ": " + withoutKeyMaterial(e.getMessage());
-        }
-      } else {
-        why = "not a JSON object";
-      }
-      skipped.add("keys[" + i + "] (" + keyId(entry) + "): " + why);
+  private JWKSet readable(ReadableKeys.Read read) {
+    if (read.skipped().isEmpty()) {
+      return read.keys();
     }
-    if (skipped.isEmpty()) {
-      return new JWKSet(keys).toPublicJWKSet();
-    }
-    String listed =
-        String.join("; ", skipped.subList(0, Math.min(skipped.size(), MAX_SKIPPED_SHOWN)))
-            + (skipped.size() > MAX_SKIPPED_SHOWN
-                ? "; and " + (skipped.size() - MAX_SKIPPED_SHOWN) + " more"
-                : "");
-    if (keys.isEmpty()) {
+    int kept = read.keys().size();
+    if (kept == 0) {
       throw new KeySetUnavailableException(
           "the key set at "
               + shownUri
               + " has no key that could be read ("
-              + skipped.size()
+              + read.skipped().size()
               + " skipped as RFC 7517 section 5 asks: "
-              + listed
+              + read.listed()
               + ")");
     }
     LOG.warn(
         "The sender's key set at {} has {} key(s) that could not be read, skipped as RFC 7517"
             + " section 5 asks: {}; its other {} key(s) are kept",
         shownUri,
-        skipped.size(),
-        listed,
-        keys.size());
-    return new JWKSet(keys).toPublicJWKSet();
-  }
-
-  /** How a skipped entry is named: its kid, quoted, if it has one. */
-  private static String keyId(Object entry) {
-    if (!(entry instanceof Map<?, ?> member) || member.get("kid") == null) {
-      return "no kid";
-    }
-    return member.get("kid") instanceof String kid
-        ? "kid \"" + printable(kid, 64) + "\""
-        : "kid not a string";
-  }
-
-  /**
-   * A parser's message, clipped and printable, with any run of 20 or more base64 characters (a key
-   * member's value, should a message quote one) replaced by {@code …}.
-   */
-  private static String withoutKeyMaterial(@Nullable String message) {
-    if (message == null || message.isBlank()) {
-      return "(no reason given)";
-    }
-    return printable(BASE64_RUN.matcher(message).replaceAll("…"), 160);
+        read.skipped().size(),
+        read.listed(),
+        kept);
+    return read.keys();
   }
 
   /**

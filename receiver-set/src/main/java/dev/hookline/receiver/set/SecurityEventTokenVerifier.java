@@ -749,8 +749,13 @@ public final class SecurityEventTokenVerifier {
       Map<String, ? extends Collection<String>> headers, String name) {
     String found = null;
     for (Map.Entry<String, ? extends Collection<String>> e : headers.entrySet()) {
-      if (e.getKey() != null && e.getKey().equalsIgnoreCase(name)) {
+      // A null name, list or value is no header, as receiver-verify's reader has it: an adapter
+      // that maps a servlet's getHeader(name), null when absent, must see MISSING_API_KEY.
+      if (e.getKey() != null && e.getValue() != null && e.getKey().equalsIgnoreCase(name)) {
         for (String v : e.getValue()) {
+          if (v == null) {
+            continue;
+          }
           if (found != null || v.length() > MAX_HEADER_BYTES) {
             throw fail(Reason.MALFORMED_HEADER, "the " + name + " header is repeated or too long");
           }

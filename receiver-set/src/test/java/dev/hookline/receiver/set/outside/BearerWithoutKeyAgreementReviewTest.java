@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
@@ -203,5 +204,43 @@ class BearerWithoutKeyAgreementReviewTest {
       shown.add("\"" + v.replace("\t", "\\t") + "\"");
     }
     return shown.toString();
+  }
+
+  /**
+   * A header map an adapter builds from a servlet-style {@code getHeader(name)}, which is null when
+   * the header is absent ({@code Map.of("Authorization",
+   * Collections.singletonList(request.getHeader("Authorization")))}), or that maps a name to null:
+   * receiver-verify's header reader skips such entries, and a request without the header is {@code
+   * MISSING_API_KEY}. {@code SecurityEventTokenVerifier} threw a NullPointerException from {@code
+   * checkApiKey} and {@code verify}, which the documented listener does not catch: the sender saw
+   * its connection closed (or a framework's 500) instead of 400 {@code authentication_failed}.
+   */
+  @Test
+  void nullsInTheHeaderMapAreSkippedByBothVerifiers() throws Exception {
+    SecurityEventTokenVerifier set = set();
+    WebhookVerifier webhooks = webhooks();
+    List<Map<String, List<String>>> maps = new ArrayList<>();
+    maps.add(Map.of("Authorization", Collections.singletonList(null)));
+    Map<String, List<String>> nullList = new HashMap<>();
+    nullList.put("Authorization", null);
+    maps.add(nullList);
+    Map<String, List<String>> nullName = new HashMap<>();
+    nullName.put(null, List.of("Bearer " + API_KEY));
+    maps.add(nullName);
+    List<String> messages = new ArrayList<>();
+    for (Map<String, List<String>> h : maps) {
+      byte[] body = token();
+      assertEquals(
+          Reason.MISSING_API_KEY, reason(() -> webhooks.checkApiKey(h), messages), h.toString());
+      assertEquals(
+          Reason.MISSING_API_KEY, reason(() -> set.checkApiKey(h), messages), h.toString());
+      assertEquals(
+          Reason.MISSING_API_KEY, reason(() -> set.verify(h, body), messages), h.toString());
+    }
+    // ... and a null beside the real value is no second value
+    Map<String, List<String>> beside = new HashMap<>();
+    beside.put("Authorization", Arrays.asList(null, "Bearer " + API_KEY));
+    assertEquals(null, reason(() -> webhooks.checkApiKey(beside), messages));
+    assertEquals(null, reason(() -> set.checkApiKey(beside), messages));
   }
 }

@@ -47,6 +47,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Checks that a request carries a genuine, fresh Security Event Token (RFC 8417) from the expected
@@ -101,6 +103,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Immutable and thread-safe: one instance serves all requests.
  */
 public final class SecurityEventTokenVerifier {
+  private static final Logger LOG = LoggerFactory.getLogger(SecurityEventTokenVerifier.class);
+
   /** The default tolerance for {@code iat}, both directions. */
   public static final Duration DEFAULT_TOLERANCE = Duration.ofMinutes(5);
 
@@ -347,9 +351,22 @@ public final class SecurityEventTokenVerifier {
     try {
       return parse(
           claims, jti, issuer, aud, iat, kid, token, replayKey, guardedUntil, inProgressUntil);
-    } catch (WebhookVerificationException e) {
-      replayGuard.abandon(replayKey, inProgressUntil);
-      throw e;
+    } catch (RuntimeException | Error refused) {
+      // Remember only accepted tokens: a malformed one is answered 400 each time.
+      try {
+        replayGuard.abandon(replayKey, inProgressUntil);
+      } catch (RuntimeException guardFailed) {
+        // The refusal stays what it is (the token, not the store, is wrong: a retry cannot fix
+        // it), as in WebhookVerifier; the entry stays in progress until it expires.
+        refused.addSuppressed(guardFailed);
+        LOG.warn(
+            "Could not forget refused token {} in the replay guard; it counts as in progress"
+                + " until {}",
+            printable(jti),
+            inProgressUntil,
+            guardFailed);
+      }
+      throw refused;
     }
   }
 

@@ -419,6 +419,15 @@ public final class ClaimLoop {
       room.put(webhookId, left - 1);
     }
     int granted = reserve(chosen.size());
+    if (closing) {
+      // close() began since the check above, perhaps ended (a lookup of a webhook this view did not
+      // know yet may have waited on the Store meanwhile). It sets closing before it reads busy and
+      // this read follows the reservation, so either it waits for the reserved workers or this
+      // sees it: nothing is claimed on enqueue after close() returned, to be written and handed
+      // back after it, on a Store the host may have closed by then.
+      unreserve(granted);
+      return Set.of();
+    }
     if (granted < chosen.size()) {
       Set<String> trimmed = new HashSet<>();
       for (String id : chosen) {
@@ -887,8 +896,7 @@ public final class ClaimLoop {
       if (lookupFailed.contains(webhookId)) {
         // Not looked up again (each lookup of a Store that fails may take a connection timeout):
         // handed back as its sibling was.
-        idled();
-        runner.release(cd.lease(), cd.delivery().nextAttemptAt().orElse(now), now, cd.delivery());
+        handBackHeld(cd, cd.delivery().nextAttemptAt().orElse(now), now);
         continue;
       }
       try {
@@ -938,17 +946,16 @@ public final class ClaimLoop {
       // A webhook the view does not know yet (made by another instance) is read from the Store.
       w = webhooks.current(webhookId);
     } catch (RuntimeException e) {
-      // The delivery went nowhere: its worker is given back (kept, it was never given back, and
-      // with every worker counted nothing was claimed again) and it goes back to the Store; the
+      // The delivery went nowhere: it goes back to the Store and its worker is given back (kept,
+      // it was never given back, and with every worker counted nothing was claimed again); the
       // failure ends the round, so claims back off while the Store fails.
-      idled();
-      runner.release(cd.lease(), due, now, d);
+      handBackHeld(cd, due, now);
       throw e;
     }
     if (w == null || !w.receivesEvents() || closing) {
-      // Not sent and not failed: it goes out once the webhook is verified and enabled again.
-      idled();
-      runner.release(cd.lease(), due, now, d);
+      // Not sent and not failed: it goes out once the webhook is verified and enabled again (or,
+      // claimed on publish as close() began, by the next dispatcher).
+      handBackHeld(cd, due, now);
       excluded.add(webhookId);
       if (!closing) {
         parked.add(webhookId);
@@ -981,8 +988,7 @@ public final class ClaimLoop {
         // started by launch when a slot of the endpoint frees up
       }
       case FULL -> {
-        idled();
-        runner.release(cd.lease(), due, now, d);
+        handBackHeld(cd, due, now);
         excluded.add(webhookId);
         slots.addCrowdedTenantOf(webhookId, excluded); // its siblings would only come back too
         // Back in the Store, so its lane is not drained, even if this claim came back short:
@@ -994,6 +1000,22 @@ public final class ClaimLoop {
           retriesDrained = false;
         }
       }
+    }
+  }
+
+  /**
+   * Hands back a claimed delivery that holds one count of {@link #busy} and is not started, then
+   * gives that count back: in this order, so that a close() waiting for the count (a delivery a
+   * publish claimed as close() began, which no pump lock covers) returns only once the delivery is
+   * back in the Store. Given back first, close() returned with the release still on its way, and a
+   * host that closed its DataSource next left the delivery in flight, claimed by nobody, for its
+   * whole lease.
+   */
+  private void handBackHeld(ClaimedDelivery cd, Instant due, Instant now) {
+    try {
+      runner.release(cd.lease(), due, now, cd.delivery());
+    } finally {
+      idled();
     }
   }
 
@@ -1064,8 +1086,7 @@ public final class ClaimLoop {
         }
         return;
       }
-      runner.release(cd.lease(), d.nextAttemptAt().orElse(now), now, d);
-      idled();
+      handBackHeld(cd, d.nextAttemptAt().orElse(now), now);
       cd = endpoint.free();
     }
   }
@@ -1082,9 +1103,7 @@ public final class ClaimLoop {
         shed.size(),
         shed.get(0).delivery().webhookId());
     for (ClaimedDelivery cd : shed) {
-      Delivery d = cd.delivery();
-      runner.release(cd.lease(), d.nextAttemptAt().orElse(now), now, d);
-      idled();
+      handBackHeld(cd, cd.delivery().nextAttemptAt().orElse(now), now);
     }
   }
 

@@ -297,6 +297,30 @@ class HandoffCloseRaceReviewTest {
   }
 
   /**
+   * A Store whose hand-off write throws an Error (a LinkageError from a driver of another version)
+   * must not keep the reserved worker: with one worker, that dispatcher never claimed again.
+   */
+  @Test
+  void aHandoffWriteThatThrowsAnErrorGivesItsWorkerBack() throws Exception {
+    try (LoopbackSink sink = LoopbackSink.recording()) {
+      receiving(registry, sink.uri("/write-error"));
+      try (Dispatcher d = started(dispatcher().workers(1).build())) {
+        LinkageError broken = new LinkageError("a Store built against another version (simulated)");
+        failHandoffWrite = broken;
+        Event first = h.event(UserEvents.CREATED);
+        assertSame(broken, assertThrows(LinkageError.class, () -> d.publish(first)));
+        assertEquals(0, busy(d), d.toString());
+
+        failHandoffWrite = null;
+        Event second = h.event(UserEvents.CREATED);
+        d.publish(second);
+        Harness.await(BOUND, () -> sink.counts().containsKey(second.id()));
+        assertEquals(Map.of(second.id(), 1), sink.counts());
+      }
+    }
+  }
+
+  /**
    * The hand-off's attempt reaches the worker executor as close() begins: it is sent, and close()
    * waits for its outcome to be recorded.
    */

@@ -120,7 +120,10 @@ public final class Outbox {
       } else {
         try {
           added = store.enqueueClaiming(deliveries, claim, handoff.handoffLease(now));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+          // An Error too (a LinkageError from a driver of another version): the reserved workers
+          // were kept for good, and a dispatcher with as many workers as were chosen never claimed
+          // again.
           handoff.cancelHandoff(claim);
           throw e;
         }

@@ -28,6 +28,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -363,6 +364,50 @@ class HandoffCloseRaceReviewTest {
     } finally {
       pool.shutdownNow();
       assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+    }
+  }
+
+  /**
+   * The worker executor refuses the hand-off's attempt (a caller's executor shutting down) as
+   * close() begins: the delivery is handed back due at once, for the next instance to send; the
+   * short delay after a refusal keeps a running dispatcher from claiming it straight back into the
+   * same refusal, and a closing one claims nothing again.
+   */
+  @Test
+  void anAttemptRefusedAsCloseBeginsIsHandedBackDueAtOnce() throws Exception {
+    CountDownLatch executeEntered = new CountDownLatch(1);
+    CountDownLatch refuse = new CountDownLatch(1);
+    try (LoopbackSink sink = LoopbackSink.recording()) {
+      receiving(registry, sink.uri("/refused"));
+      Dispatcher d =
+          started(
+              dispatcher()
+                  .workerExecutor(
+                      task -> {
+                        executeEntered.countDown();
+                        try {
+                          await(refuse);
+                        } catch (InterruptedException ex) {
+                          Thread.currentThread().interrupt();
+                        }
+                        throw new RejectedExecutionException("executor shut down (simulated)");
+                      })
+                  .build());
+      Event e = h.event(UserEvents.CREATED);
+      CompletableFuture<PublishResult> publish =
+          CompletableFuture.supplyAsync(() -> d.publish(e), callers);
+      await(executeEntered);
+      AtomicReference<String> id = new AtomicReference<>(handedOff.get(0).id());
+      CompletableFuture<DeliveryState> close = closeAsync(d, id);
+      Harness.await(BOUND, () -> closing(d));
+      refuse.countDown();
+
+      assertEquals(DeliveryState.PENDING, get(close));
+      assertEquals(1, get(publish).count());
+      Delivery after = h.store.findDelivery(id.get()).orElseThrow();
+      assertEquals(h.clock.instant(), after.nextAttemptAt().orElseThrow(), "due at once");
+      assertEquals(0, busy(d), d.toString());
+      assertEquals(Map.of(), sink.counts());
     }
   }
 }

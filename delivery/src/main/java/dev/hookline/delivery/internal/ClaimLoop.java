@@ -1074,7 +1074,8 @@ public final class ClaimLoop {
           }
         } catch (RuntimeException e) {
           // The worker executor (the caller's, or ours shut down) refused it: handed back for a
-          // later try, not due at once, or the next round would claim it and be refused again.
+          // later try, not due at once, or the next round would claim it and be refused again
+          // (due at once if claiming stopped: see AttemptTask#done).
           // Any exception, not only RejectedExecutionException: a caller's executor may throw
           // another (IllegalStateException as it closes), and the task, never run nor cancelled,
           // kept its worker and its endpoint's slot for good.
@@ -1286,8 +1287,11 @@ public final class ClaimLoop {
     @Override
     protected void done() {
       if (isCancelled() && takeOwnership()) {
-        // Cancelled before it started: nothing was sent, so hand the delivery back.
-        if (rejected) {
+        // Cancelled before it started: nothing was sent, so hand the delivery back. Refused by the
+        // worker executor, it is due again a little later, so that this dispatcher does not claim
+        // it straight back into the same refusal; unless it is closing and claims nothing again:
+        // then the next instance may send it at once.
+        if (rejected && !closing) {
           runner.handBackLater(claimed, permit);
         } else {
           runner.handBack(claimed, permit);

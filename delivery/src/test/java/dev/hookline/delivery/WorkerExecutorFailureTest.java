@@ -1,6 +1,7 @@
 package dev.hookline.delivery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,6 +54,47 @@ class WorkerExecutorFailureTest {
         assertTrue(d.toString().contains("busy=0]"), d.toString());
 
         // Due again after the hand-back's short delay; a run then sends it and ends.
+        h.clock.advance(Duration.ofMinutes(2));
+        assertTimeoutPreemptively(Duration.ofSeconds(10), d::runDueNow);
+        Delivery delivery = h.only(e.id());
+        assertEquals(DeliveryState.SUCCEEDED, delivery.state(), delivery.toString());
+        assertEquals(Map.of(e.id(), 1), sink.counts());
+      }
+    } finally {
+      pool.shutdownNow();
+      assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+    }
+  }
+
+  /**
+   * An executor that cannot start a thread throws {@code OutOfMemoryError: unable to create native
+   * thread}. The Error goes on to the caller, as errors do here, but the attempt it refused is
+   * handed back first: the task, never run nor cancelled, kept its worker and its endpoint's slot
+   * for good, and with one worker nothing was claimed again.
+   */
+  @Test
+  void anExecutorThatCannotStartAThreadLeavesNothingHeld() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    AtomicBoolean failOnce = new AtomicBoolean(true);
+    try (LoopbackSink sink = LoopbackSink.recording()) {
+      h.receiving(sink.uri("/hook"), null, UserEvents.CREATED);
+      try (Dispatcher d =
+          h.dispatcher(Duration.ofSeconds(2))
+              .workers(1)
+              .workerExecutor(
+                  task -> {
+                    if (failOnce.compareAndSet(true, false)) {
+                      throw new OutOfMemoryError("unable to create native thread (simulated)");
+                    }
+                    pool.execute(task);
+                  })
+              .build()) {
+        Event e = h.event(UserEvents.CREATED);
+        d.publish(e);
+        OutOfMemoryError thrown = assertThrows(OutOfMemoryError.class, d::runDueNow);
+        assertTrue(thrown.getMessage().contains("simulated"), thrown.toString());
+        assertTrue(d.toString().contains("busy=0]"), d.toString());
+
         h.clock.advance(Duration.ofMinutes(2));
         assertTimeoutPreemptively(Duration.ofSeconds(10), d::runDueNow);
         Delivery delivery = h.only(e.id());

@@ -1084,6 +1084,13 @@ public final class ClaimLoop {
             warnRejected(e);
           }
           task.cancel(false);
+        } catch (Error e) {
+          // An executor that cannot start a thread (OutOfMemoryError: unable to create native
+          // thread): the Error goes on, as errors do, but the task is handed back first, or it kept
+          // its worker and its endpoint's slot for good.
+          task.rejected = true;
+          task.cancel(false);
+          throw e;
         }
         return;
       }

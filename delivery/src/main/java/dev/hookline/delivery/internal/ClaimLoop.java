@@ -109,27 +109,24 @@ public final class ClaimLoop {
   private final Set<AttemptTask> active = ConcurrentHashMap.newKeySet();
 
   /**
-   * Whether a claim from the retries lane came back short since the last probing round: worker
-   * rounds then skip that lane (see dispatchDue).
+   * What the last claim from the first-attempts lane that came back short left in the Store, since
+   * the last probing round or round for new events: null if none came back short (the lane may hold
+   * deliveries due); empty if it is drained; otherwise drained but for these webhooks, left out of
+   * that claim for being full (or handed back for it), with those left out beside them (blocked,
+   * not receiving, awaiting a probe). Worker rounds skip the lane while every one of these is still
+   * left out: a round would only come back empty, a statement each on PostgreSQL at every slot a
+   * backlogged endpoint frees; and claim again as soon as one has room, is unblocked or receives
+   * again. Written by claim rounds (under pumpLock) and reset to null where a delivery goes back to
+   * the Store for want of room (see dispatch).
    */
-  private volatile boolean retriesDrained;
+  private volatile @Nullable Set<String> firstDrainedBut;
 
   /**
-   * Whether a claim from the first-attempts lane came back short, with no webhook excluded for
-   * being full, since the last probing round: worker rounds then skip that lane (see dispatchDue).
+   * The same for the retries lane, reset by probing rounds only (a publish adds first attempts
+   * only): an endpoint back from an outage, its retries due at once beside idle webhooks, is left
+   * out while its slots and queue are full and claimed again as it has room, not at the next poll.
    */
-  private volatile boolean firstDrained;
-
-  /**
-   * The webhooks left out of the first-attempts claim that came back short while some were left out
-   * for being full (or were handed back for it), since the last probing round or round for new
-   * events; null if there is none. Everything else due was claimed, so worker rounds skip the lane
-   * while every one of these is still left out (full, blocked or not receiving): a round would only
-   * come back empty, a statement each on PostgreSQL at every slot a backlogged endpoint frees.
-   * Written by claim rounds only (under pumpLock); reset by the probes that reset {@link
-   * #firstDrained}.
-   */
-  private volatile @Nullable Set<String> firstDrainedExcept;
+  private volatile @Nullable Set<String> retriesDrainedBut;
 
   /**
    * Webhooks whose breaker would grant a probe and for which a probe claim found nothing due (their
@@ -366,7 +363,7 @@ public final class ClaimLoop {
    * @return the ids to claim on enqueue; empty for none
    */
   public Set<String> chooseHandoff(List<Delivery> deliveries, Instant now) {
-    if (closing || !started.get() || !firstDrained) {
+    if (closing || !started.get() || !drainedOutright(firstDrainedBut)) {
       return Set.of();
     }
     int free = workers - busy.get();
@@ -639,13 +636,11 @@ public final class ClaimLoop {
     // attempt ends, then claims what the publish or poll found (rather than the next poll, up to
     // a second later).
     if (kind == PROBE) {
-      retriesDrained = false;
-      firstDrained = false;
-      firstDrainedExcept = null;
+      retriesDrainedBut = null;
+      firstDrainedBut = null;
       noProbeDue.clear();
     } else if (kind == NEW_EVENTS) {
-      firstDrained = false;
-      firstDrainedExcept = null;
+      firstDrainedBut = null;
       noProbeDue.clear();
     }
     // busy counts the deliveries waiting in the endpoints' queues too: each will need a worker.
@@ -667,7 +662,9 @@ public final class ClaimLoop {
     room = Math.min(room, tenantRoom);
     int batch =
         tenantRoom == Integer.MAX_VALUE ? Math.max(1, perEndpoint / 2) : slots.tenantSlack();
-    if (!probe && (room < batch || (firstDrained && retriesDrained))) {
+    if (!probe
+        && (room < batch
+            || (drainedOutright(firstDrainedBut) && drainedOutright(retriesDrainedBut)))) {
       return 0;
     }
     // The free workers are reserved before the claim (see reserve), and what the claim did not
@@ -708,8 +705,8 @@ public final class ClaimLoop {
     Set<String> probes = health.awaitingProbe(now);
     probes.removeAll(excluded);
     excluded.addAll(probes);
-    // Left out as a full endpoint is: a first-attempts claim that comes back short has not drained
-    // the lane of the probes' deliveries.
+    // Left out as a full endpoint is: a claim that comes back short has not drained its lane of the
+    // probes' deliveries.
     int claimed = claimLanes(budget, excluded, now, anyFull || !probes.isEmpty(), r);
     Set<String> toProbe = new HashSet<>(probes);
     toProbe.removeAll(noProbeDue);
@@ -749,21 +746,17 @@ public final class ClaimLoop {
 
   /** The lanes' claims of one round; see {@link #claimRound}. */
   private int claimLanes(int budget, Set<String> excluded, Instant now, boolean anyFull, Round r) {
-    Set<String> except = firstDrainedExcept;
-    if (except != null && excluded.containsAll(except)) {
-      // Drained but for webhooks that are all still left out: their deliveries wait in the Store
-      // until one of them has room again (or is unblocked, or receives again).
-      return retriesDrained ? 0 : claimLane(Lane.RETRIES, budget, excluded, now, true, r);
-    } else if (retriesDrained && firstDrained) {
+    // A lane drained (but for webhooks all still left out: their deliveries wait in the Store until
+    // one of them has room again, is unblocked or receives again) is skipped: one statement a
+    // round, or none, rather than two that can only come back empty.
+    boolean skipFirst = skips(firstDrainedBut, excluded);
+    boolean skipRetries = skips(retriesDrainedBut, excluded);
+    if (skipFirst && skipRetries) {
       return 0;
-    } else if (retriesDrained) {
-      // The retries lane came back short since the last probing round: a round asks first
-      // attempts only, one statement; the next poll looks at retries again (and a round for new
-      // events need not: a publish adds first attempts only).
+    } else if (skipRetries) {
       return claimLane(Lane.FIRST_ATTEMPTS, budget, excluded, now, anyFull, r);
-    } else if (firstDrained) {
-      // Likewise, the first-attempts lane came back short with nothing left out for being full.
-      return claimLane(Lane.RETRIES, budget, excluded, now, true, r);
+    } else if (skipFirst) {
+      return claimLane(Lane.RETRIES, budget, excluded, now, anyFull, r);
     }
     // First attempts get most of the budget; retries always get a share, and every fourth round go
     // first, so neither lane can starve the other. The first lane is asked again only if it filled
@@ -830,10 +823,23 @@ public final class ClaimLoop {
   }
 
   /**
+   * Whether a lane drained but for {@code drainedBut} is skipped by a round leaving out {@code
+   * excluded}.
+   */
+  private static boolean skips(@Nullable Set<String> drainedBut, Set<String> excluded) {
+    return drainedBut != null && excluded.containsAll(drainedBut);
+  }
+
+  /** Whether a lane is drained with nothing left out (see {@link #firstDrainedBut}). */
+  private static boolean drainedOutright(@Nullable Set<String> drainedBut) {
+    return drainedBut != null && drainedBut.isEmpty();
+  }
+
+  /**
    * Claims up to {@code max} from a lane and dispatches them. A short answer marks the lane drained
-   * until the next probing round, unless webhooks were left out for being full ({@code anyFull}):
-   * their deliveries are still queued in the Store, for the rounds that follow as their slots free
-   * up.
+   * until the next probing round; if webhooks were left out for being full ({@code anyFull}),
+   * drained but for those left out: their deliveries are still queued in the Store, for the rounds
+   * that follow as their slots free up.
    */
   private int claimLane(
       Lane lane, int max, Set<String> excluded, Instant now, boolean anyFull, Round r) {
@@ -863,23 +869,33 @@ public final class ClaimLoop {
     }
     // Short because of the cap is not drained: later deliveries of other webhooks may be due.
     boolean short_ = claimed.size() < asked && !cutByCap;
-    if (short_) {
-      if (lane == Lane.RETRIES) {
-        retriesDrained = true;
-      } else if (!anyFull) {
-        firstDrained = true;
-      }
-    }
-    if (lane == Lane.FIRST_ATTEMPTS) {
-      firstDrainedExcept = null; // set again below, once this claim's deliveries are dispatched
-    }
+    // Drained outright is set before dispatching, so that a delivery this claim hands back for want
+    // of room (see dispatch) leaves the lane not drained.
+    setDrainedBut(lane, short_ && !anyFull ? Set.of() : null);
     dispatchClaimed(claimed, excluded, now, r);
-    if (short_ && lane == Lane.FIRST_ATTEMPTS && anyFull) {
+    if (short_ && anyFull) {
       // Everything due but the left-out webhooks' deliveries was claimed. Taken after dispatching,
       // so that it also holds the webhooks this claim filled up or had to hand back.
-      firstDrainedExcept = Set.copyOf(excluded);
+      setDrainedBut(lane, Set.copyOf(excluded));
     }
     return claimed.size();
+  }
+
+  private void setDrainedBut(Lane lane, @Nullable Set<String> drainedBut) {
+    if (lane == Lane.RETRIES) {
+      retriesDrainedBut = drainedBut;
+    } else {
+      firstDrainedBut = drainedBut;
+    }
+  }
+
+  /** Marks the lane of {@code d} not drained: it is (back) in the Store, due. */
+  private void notDrained(Delivery d) {
+    if (d.attemptCount() == 0) {
+      firstDrainedBut = null;
+    } else {
+      retriesDrainedBut = null;
+    }
   }
 
   /**
@@ -975,11 +991,7 @@ public final class ClaimLoop {
       // and, as for a webhook left out for being full at the round's start, a claim that comes
       // back short does not make its lane drained (more of its deliveries may wait in the Store).
       excluded.add(webhookId);
-      if (d.attemptCount() == 0) {
-        firstDrained = false;
-      } else {
-        retriesDrained = false;
-      }
+      notDrained(d);
     }
     switch (admission) {
       case RETIRED -> throw new AssertionError("looked up again above");
@@ -994,11 +1006,7 @@ public final class ClaimLoop {
         // Back in the Store, so its lane is not drained, even if this claim came back short:
         // otherwise it waited for the next poll (a second by default) instead of the next round
         // as the endpoint's slots free up.
-        if (d.attemptCount() == 0) {
-          firstDrained = false;
-        } else {
-          retriesDrained = false;
-        }
+        notDrained(d);
       }
     }
   }

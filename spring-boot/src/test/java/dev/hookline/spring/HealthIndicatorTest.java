@@ -7,13 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hookline.WebhookRegistry;
 import dev.hookline.delivery.Dispatcher;
+import dev.hookline.delivery.RetrySchedule;
 import dev.hookline.spi.Store;
 import dev.hookline.store.InMemoryStore;
+import dev.hookline.testing.Poll;
+import dev.hookline.testing.RecordingReceiver;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
@@ -34,6 +41,7 @@ import org.springframework.context.annotation.Configuration;
 /** The {@code hookline} health indicator, read through Actuator's health endpoint. */
 class HealthIndicatorTest {
   private static final String SECRET = "hunter2-db-password";
+  private static final Duration WAIT = Duration.ofSeconds(20);
 
   private final ApplicationContextRunner runner =
       new ApplicationContextRunner()
@@ -105,6 +113,51 @@ class HealthIndicatorTest {
               assertEquals(Status.DOWN, closed.getStatus(), closed.toString());
               assertEquals("closed", closed.getDetails().get("dispatcher"));
             });
+  }
+
+  /**
+   * Review r111: while the context closes, the dispatcher drains an attempt held by a slow
+   * endpoint; the health, still answered (over JMX, or a management server that outlives the
+   * application's), is DOWN with "closing" until the drain ends, then "closed". A latch in the
+   * endpoint, no sleeps.
+   */
+  @Test
+  void aDispatcherDrainingAnAttemptWhileTheContextClosesIsClosingAndDown() throws Exception {
+    try (RecordingReceiver receiver = RecordingReceiver.start()) {
+      receiver.hold();
+      runner
+          .withPropertyValues(
+              "hookline.allow-insecure-loopback-for-development=true",
+              "hookline.dispatcher.poll-interval=20ms",
+              "hookline.dispatcher.shutdown-timeout=1m")
+          // the held attempt is not cut off by its own deadline (3 s by default) on a slow machine
+          .withBean(
+              DispatcherCustomizer.class,
+              () ->
+                  b ->
+                      b.retrySchedule(
+                          RetrySchedule.builder().attemptTimeout(Duration.ofMinutes(1)).build()))
+          .run(
+              context -> {
+                HealthEndpoint endpoint = context.getBean(HealthEndpoint.class);
+                Webhooks.receiving(context.getBean(WebhookRegistry.class), receiver.url("/hooks"));
+                context.getBean(Dispatcher.class).publish(Webhooks.event());
+                Poll.until(WAIT, () -> receiver.heldRequests() == 1, "the attempt is held");
+
+                CompletableFuture<Void> closing = CompletableFuture.runAsync(context::close);
+                Poll.until(
+                    WAIT,
+                    () -> "closing".equals(hookline(endpoint).getDetails().get("dispatcher")),
+                    () -> "the health reports the drain: " + hookline(endpoint));
+                Health drained = hookline(endpoint);
+                assertEquals(Status.DOWN, drained.getStatus(), drained.toString());
+                assertFalse(closing.isDone(), "the context waits for the drain");
+
+                receiver.release();
+                closing.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                assertEquals(1, receiver.requestsTo("/hooks").size(), "the attempt was sent once");
+              });
+    }
   }
 
   /** Review r105: a dispatcher the application closed while the context runs is not "running". */
@@ -263,8 +316,11 @@ class HealthIndicatorTest {
   /** The hookline component of the health endpoint. */
   private static Health hookline(AssertableApplicationContext context) {
     assertNull(context.getStartupFailure());
-    return assertInstanceOf(
-        Health.class, context.getBean(HealthEndpoint.class).healthForPath("hookline"));
+    return hookline(context.getBean(HealthEndpoint.class));
+  }
+
+  private static Health hookline(HealthEndpoint endpoint) {
+    return assertInstanceOf(Health.class, endpoint.healthForPath("hookline"));
   }
 
   /** What {@link Store#findWebhook} does in {@link #store}. */

@@ -55,20 +55,29 @@ final class ActuatorConfigurations {
   /**
    * Hides the {@code hookline.secrets.*} keys in {@code /actuator/env} and {@code
    * /actuator/configprops} even where their values are shown ({@code show-values} {@code always} or
-   * {@code when-authorized}): Spring Boot 3 sanitizes no key by name on its own.
+   * {@code when-authorized}): Spring Boot 3 sanitizes no key by name on its own. Also every value,
+   * under any name, that holds one of the keys as bound.
    */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.SanitizingFunction")
   static class Sanitizing {
     @Bean
     @ConditionalOnMissingBean(name = "hooklineSanitizingFunction")
-    SanitizingFunction hooklineSanitizingFunction() {
+    SanitizingFunction hooklineSanitizingFunction(ObjectProvider<HooklineProperties> properties) {
       // By name, and by value: a copy of a key in SPRING_APPLICATION_JSON (which the starter's
-      // failure analysis suggests for decryption keys) or on the command line (sun.java.command).
-      return data ->
-          SecretProperties.isSecret(data.getKey()) || SecretProperties.mayCopyKeys(data.getValue())
-              ? data.withSanitizedValue()
-              : data;
+      // failure analysis suggests for decryption keys) or on the command line (sun.java.command),
+      // and any value that holds a key as bound: the variable a placeholder such as
+      // hookline.secrets.primary-key=${APP_AES_KEY} reads, which names no hookline.secrets.
+      return data -> {
+        if (SecretProperties.isSecret(data.getKey())
+            || SecretProperties.mayCopyKeys(data.getValue())) {
+          return data.withSanitizedValue();
+        }
+        HooklineProperties p = properties.getIfUnique();
+        return SecretProperties.holdsKey(data.getValue(), p == null ? null : p.getSecrets())
+            ? data.withSanitizedValue()
+            : data;
+      };
     }
   }
 }

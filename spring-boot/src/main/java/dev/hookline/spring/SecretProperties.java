@@ -1,5 +1,7 @@
 package dev.hookline.spring;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,6 +15,9 @@ final class SecretProperties {
   private static final String PRIMARY_KEY = "hooklinesecretsprimarykey";
   private static final String DECRYPTION_KEYS = "hooklinesecretsdecryptionkeys";
   private static final String SECRETS = "hooklinesecrets";
+
+  /** Below this a value is no key: base64 of 16 bytes, the shortest AES key, is 22 or 24. */
+  private static final int MIN_KEY_CHARS = 16;
 
   private SecretProperties() {}
 
@@ -57,6 +62,48 @@ final class SecretProperties {
     return n.contains("hookline")
         && n.contains("secrets")
         && (n.contains("primarykey") || n.contains("decryptionkeys"));
+  }
+
+  /**
+   * Whether a value, whatever its property's name, holds one of the keys as bound: a variable that
+   * {@code hookline.secrets.primary-key=${APP_AES_KEY}} reads, or a command line or option list
+   * that carries the key under a name of the application's own.
+   *
+   * @param value a property's value
+   * @param secrets the bound {@code hookline.secrets.*} properties, or null if there are none
+   * @return true if the value contains the primary key or a decryption key
+   */
+  static boolean holdsKey(@Nullable Object value, HooklineProperties.@Nullable Secrets secrets) {
+    if (!(value instanceof CharSequence text) || secrets == null) {
+      return false;
+    }
+    String s = text.toString();
+    for (String key : keys(secrets)) {
+      if (s.contains(key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The bound keys, stripped as the cipher reads them; without values too short to be a key (base64
+   * of 16 bytes is 22 characters or more), which an in-memory application may leave set to anything
+   * and which would hide unrelated values.
+   */
+  private static List<String> keys(HooklineProperties.Secrets secrets) {
+    List<String> keys = new ArrayList<>();
+    addKey(keys, secrets.getPrimaryKey());
+    for (String key : secrets.getDecryptionKeys().values()) {
+      addKey(keys, key);
+    }
+    return keys;
+  }
+
+  private static void addKey(List<String> keys, @Nullable String key) {
+    if (key != null && key.strip().length() >= MIN_KEY_CHARS) {
+      keys.add(key.strip());
+    }
   }
 
   /** Spring Boot binds all these forms to one property: compare without case or separators. */

@@ -7,12 +7,9 @@ import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.spi.Store;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.util.Arrays;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
@@ -27,31 +24,27 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
  * uses), and every admin token and the audit log are lost at the next restart.
  */
 class OwnPostgresStoreAdminReviewTest {
-  private static EmbeddedPostgres postgres;
-
-  @BeforeAll
-  static void start() throws IOException {
-    postgres = EmbeddedPostgres.builder().start();
-  }
-
-  @AfterAll
-  static void stop() throws IOException {
-    postgres.close();
-  }
-
   @Test
   void anApplicationsPostgresStoreDeclaredAsStoreKeepsTheAdminTokensInPostgres() {
     byte[] key = new byte[32];
     Arrays.fill(key, (byte) 7);
+    // Pools over the tests' shared server (EmbeddedDb): the DataSource bean's is closed with the
+    // context, the Store's here.
+    try (SimpleConnectionPool storeDatabase = EmbeddedDb.pool()) {
+      run(key, storeDatabase);
+    }
+  }
+
+  private static void run(byte[] key, DataSource storeDatabase) {
     new WebApplicationContextRunner()
         .withConfiguration(
             AutoConfigurations.of(
                 HooklineAutoConfiguration.class, HooklineAdminAutoConfiguration.class))
-        .withBean(DataSource.class, () -> postgres.getPostgresDatabase())
+        .withBean(DataSource.class, EmbeddedDb::pool)
         .withBean(
             Store.class,
             () ->
-                PostgresStore.builder(postgres.getPostgresDatabase())
+                PostgresStore.builder(storeDatabase)
                     .schema("hookline_own")
                     .secretCipher(AesGcmSecretCipher.builder().primaryKey("k1", key).build())
                     .build())

@@ -17,41 +17,25 @@ import dev.hookline.spi.SecretCipher;
 import dev.hookline.spi.Store;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.EnumSet;
 import java.util.Optional;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 
-/** The PostgreSQL store chosen for a DataSource, on an embedded PostgreSQL of this class's own. */
+/** The PostgreSQL store chosen for a DataSource, on the tests' shared embedded PostgreSQL. */
 class PostgresAutoConfigurationTest {
   private static final String KEY = Base64.getEncoder().encodeToString(filled(32, 7));
-
-  private static EmbeddedPostgres postgres;
 
   private final ApplicationContextRunner runner =
       new ApplicationContextRunner()
           .withConfiguration(AutoConfigurations.of(HooklineAutoConfiguration.class))
-          .withBean(DataSource.class, () -> postgres.getPostgresDatabase());
-
-  @BeforeAll
-  static void start() throws IOException {
-    postgres = EmbeddedPostgres.builder().start();
-  }
-
-  @AfterAll
-  static void stop() throws IOException {
-    postgres.close();
-  }
+          .withBean(DataSource.class, EmbeddedDb::pool);
 
   @Test
   void aDataSourceGivesThePostgresStoreInTheConfiguredSchemaAndWebhooksSurviveTheContext() {
@@ -178,7 +162,7 @@ class PostgresAutoConfigurationTest {
             .withConfiguration(
                 AutoConfigurations.of(
                     HooklineAutoConfiguration.class, HooklineAdminAutoConfiguration.class))
-            .withBean(DataSource.class, () -> postgres.getPostgresDatabase())
+            .withBean(DataSource.class, EmbeddedDb::pool)
             .withPropertyValues(
                 "hookline.store.schema=hookline_admin",
                 "hookline.secrets.primary-key-id=2026-01",

@@ -8,15 +8,9 @@ import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.spi.Store;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
+import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.util.Arrays;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
@@ -32,33 +26,23 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
  * with the admin tokens in memory and a WARN).
  */
 class StoreOnOtherDataSourceAdminReviewTest {
-  private static EmbeddedPostgres postgres;
-
-  @BeforeAll
-  static void start() throws IOException, SQLException {
-    postgres = EmbeddedPostgres.builder().start();
-    try (Connection c = postgres.getPostgresDatabase().getConnection();
-        Statement s = c.createStatement()) {
-      s.execute("CREATE DATABASE app");
-    }
-  }
-
-  @AfterAll
-  static void stop() throws IOException {
-    postgres.close();
-  }
-
   @Test
   void aPostgresStoreOverAnotherDatabaseThanTheDataSourceBeanStillStarts() {
     byte[] key = new byte[32];
     Arrays.fill(key, (byte) 7);
-    DataSource appDatabase = postgres.getDatabase("postgres", "app");
-    DataSource hooklineDatabase = postgres.getPostgresDatabase();
+    // Pools over the tests' shared server (EmbeddedDb): the DataSource bean's is closed with the
+    // context, the Store's here.
+    try (SimpleConnectionPool hooklineDatabase = EmbeddedDb.pool()) {
+      run(key, hooklineDatabase);
+    }
+  }
+
+  private static void run(byte[] key, DataSource hooklineDatabase) {
     new WebApplicationContextRunner()
         .withConfiguration(
             AutoConfigurations.of(
                 HooklineAutoConfiguration.class, HooklineAdminAutoConfiguration.class))
-        .withBean(DataSource.class, () -> appDatabase)
+        .withBean(DataSource.class, () -> EmbeddedDb.pool("app"))
         .withBean(
             Store.class,
             () ->

@@ -28,8 +28,8 @@ import java.util.Set;
 /**
  * The real thing the page talks to: an in-memory Store, a registry and a running dispatcher (with
  * quick retries), the admin API mounted on a JDK HttpServer on 127.0.0.1, two tokens (every scope;
- * read-only) and a loopback listener. One per test class. Not thread-safe to build; the running
- * server is.
+ * read-only) and a loopback listener. One per test JVM ({@link SharedBrowser}). Not thread-safe to
+ * build; the running server is.
  */
 final class AdminServer implements AutoCloseable {
   final InMemoryStore store = new InMemoryStore();

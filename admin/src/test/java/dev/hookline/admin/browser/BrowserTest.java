@@ -3,6 +3,8 @@ package dev.hookline.admin.browser;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
@@ -31,8 +33,8 @@ import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * What every browser test class shares: one admin server and one headless Chromium for the whole
- * run ({@link SharedBrowser} starts them before the first class and stops them after the last), and
+ * What every browser test class shares: one admin server and one headless Chromium per test JVM
+ * ({@link SharedBrowser} starts them before the first class and stops them after the last), and
  * small helpers over the page. Waits are Selenium's bounded {@link WebDriverWait}s.
  */
 @ExtendWith({RequiresChromium.class, SharedBrowser.class})
@@ -52,10 +54,17 @@ abstract class BrowserTest {
   static AdminServer server;
   static ChromeDriver driver;
 
-  /** Each test sees only its own console messages. */
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * Each test sees only its own console messages, and starts on a server without webhooks: the
+   * server outlives the test class, and what earlier tests left would lengthen every list (and
+   * every per-row request the page makes for it).
+   */
   @BeforeEach
-  void drainConsole() {
+  void startClean() throws IOException, InterruptedException {
     consoleErrors();
+    deleteEveryWebhook();
   }
 
   // ------------------------------------------------------------------ navigation
@@ -224,6 +233,24 @@ abstract class BrowserTest {
   /** The listener path of the webhook {@link #createWebhook} made for {@code name}. */
   static String path(String name) {
     return "/hooks/" + Integer.toHexString(name.hashCode());
+  }
+
+  /** Deletes every webhook of the server through the API. */
+  static void deleteEveryWebhook() throws IOException, InterruptedException {
+    while (true) {
+      HttpResponse<String> list = server.get("/webhooks?limit=200");
+      assertEquals(200, list.statusCode(), list.body());
+      JsonNode data = JSON.readTree(list.body()).get("data");
+      if (data.isEmpty()) {
+        return;
+      }
+      for (JsonNode w : data) {
+        HttpResponse<String> d =
+            server.call(
+                "DELETE", "/webhooks/" + w.get("id").asText(), server.adminToken, null, null);
+        assertEquals(204, d.statusCode(), d.body());
+      }
+    }
   }
 
   /** Runs the handshake and enables the webhook through the API. */

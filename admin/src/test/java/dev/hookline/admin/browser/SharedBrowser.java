@@ -10,9 +10,13 @@ import org.openqa.selenium.chrome.ChromeDriver;
 
 /**
  * Starts the admin server and one headless Chromium (with a fresh profile) before the first browser
- * test class, and stops them when the whole run ends (JUnit closes what the root store holds):
- * starting Chromium is the slowest step, so the suite pays for it once. Each test still opens the
- * page afresh, with its own token in sessionStorage.
+ * test class of a test JVM, and stops them when that JVM's tests end: starting Chromium is the
+ * slowest step (5 to 12 s on a loaded CI machine), so each JVM pays for it once. They are kept in
+ * the launcher session's store, not the root context's: with more than one fork, surefire runs each
+ * test class as a request of its own, and the root context (with what its store holds) is closed
+ * after every class, which started a new Chromium and server for each. Each test still opens the
+ * page afresh, with its own token in sessionStorage, on a server without webhooks ({@link
+ * BrowserTest#startClean}).
  */
 final class SharedBrowser implements BeforeAllCallback {
   private static final ExtensionContext.Namespace NAMESPACE =
@@ -22,14 +26,13 @@ final class SharedBrowser implements BeforeAllCallback {
   public void beforeAll(ExtensionContext context) {
     Resources r =
         context
-            .getRoot()
-            .getStore(NAMESPACE)
+            .getStore(ExtensionContext.StoreScope.LAUNCHER_SESSION, NAMESPACE)
             .getOrComputeIfAbsent(Resources.class, k -> new Resources(), Resources.class);
     BrowserTest.server = r.server;
     BrowserTest.driver = r.driver;
   }
 
-  /** The server, the browser and its profile directory; closed once, at the end of the run. */
+  /** The server, the browser and its profile directory; closed once, when the session ends. */
   static final class Resources implements AutoCloseable {
     final AdminServer server;
     final Path profile;

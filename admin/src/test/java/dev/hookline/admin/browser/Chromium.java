@@ -58,16 +58,6 @@ final class Chromium {
    * Starts one headless Chromium with a fresh profile in {@code profile}, at 1280×800.
    *
    * @param profile an empty directory for --user-data-dir
-   * @return the driver; the caller quits it
-   */
-  static ChromeDriver start(Path profile) {
-    return start(profile, new String[0]);
-  }
-
-  /**
-   * Starts one headless Chromium as {@link #start(Path)} does, with more command-line switches.
-   *
-   * @param profile an empty directory for --user-data-dir
    * @param extraArguments more switches, such as {@code --host-resolver-rules=...}
    * @return the driver; the caller quits it
    */

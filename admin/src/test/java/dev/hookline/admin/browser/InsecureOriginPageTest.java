@@ -3,19 +3,12 @@ package dev.hookline.admin.browser;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -26,50 +19,24 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * contexts: submitting the form threw, and the page showed nothing at all, neither a result nor an
  * error.
  */
-@ExtendWith(RequiresChromium.class)
-class InsecureOriginPageTest {
-  private static final String HOST = "hookline-admin.test";
-  static AdminServer server;
-  static Path profile;
-  static ChromeDriver driver;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = new AdminServer();
-    profile = Files.createTempDirectory("hookline-chromium-insecure-");
-    driver =
-        Chromium.start(
-            profile, "--host-resolver-rules=MAP " + HOST + " 127.0.0.1", "--no-proxy-server");
-  }
-
-  @AfterAll
-  static void stop() {
-    try {
-      if (driver != null) {
-        driver.quit();
-      }
-    } finally {
-      server.close();
-      Chromium.deleteTree(profile);
-    }
-  }
-
-  private static Object js(String script, Object... args) {
-    return ((JavascriptExecutor) driver).executeScript(script, args);
-  }
+class InsecureOriginPageTest extends BrowserTest {
+  /** A name the shared Chromium maps to 127.0.0.1 ({@link SharedBrowser}). */
+  static final String HOST = "hookline-admin.test";
 
   @Test
   void addWebhookWorksOrSaysWhyOnAPlainHttpOrigin() {
     String origin = "http://" + HOST + ":" + server.server.getAddress().getPort();
+    viewport(1280, 800);
     driver.get(origin + "/admin/favicon.svg");
-    js("sessionStorage.setItem('hookline.admin.token', arguments[0]);", server.adminToken);
+    js(
+        "sessionStorage.clear(); sessionStorage.setItem('hookline.admin.token', arguments[0]);",
+        server.adminToken);
     driver.get(origin + "/admin/");
-    WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30));
-    wait.until(d -> d.findElement(By.id("view-list")).isDisplayed());
+    waitVisible(By.id("view-list"));
     assertEquals(false, js("return window.isSecureContext;"), "the premise");
 
     driver.findElement(By.id("add-webhook")).click();
-    wait.until(d -> d.findElement(By.id("view-form")).isDisplayed());
+    waitVisible(By.id("view-form"));
     driver.findElement(By.id("f-name")).sendKeys("Over the LAN");
     driver.findElement(By.id("f-uri")).sendKeys(server.listener.uri("/lan"));
     driver.findElement(By.id("f-api-key")).sendKeys("lan-api-key-0123456789");
@@ -77,6 +44,7 @@ class InsecureOriginPageTest {
     driver.findElement(By.id("form-submit")).click();
     try {
       new WebDriverWait(driver, Duration.ofSeconds(15))
+          .pollingEvery(POLL)
           .until(
               d -> {
                 WebElement secret = d.findElement(By.id("secret-value"));

@@ -47,7 +47,13 @@ final class SharedBrowser implements BeforeAllCallback {
       }
       ChromeDriver started;
       try {
-        started = Chromium.start(profile);
+        // InsecureOriginPageTest's host name, on loopback (and never through a proxy); no other
+        // test uses it, so they can share this browser rather than start one of their own
+        started =
+            Chromium.start(
+                profile,
+                "--host-resolver-rules=MAP " + InsecureOriginPageTest.HOST + " 127.0.0.1",
+                "--no-proxy-server");
       } catch (RuntimeException e) {
         server.close();
         Chromium.deleteTree(profile);

@@ -97,8 +97,9 @@ abstract class BrowserTest {
    * (headless Chromium's window is larger than its viewport).
    */
   static void viewport(int width, int height) {
-    driver.manage().window().setSize(new Dimension(width, height));
-    for (int i = 0; i < 3; i++) {
+    // measured first: the window is nearly always the right size already, and a resize is a round
+    // trip that takes up to a second on a loaded machine
+    for (int i = 0; i < 4; i++) {
       @SuppressWarnings("unchecked")
       List<Number> inner = (List<Number>) js("return [window.innerWidth, window.innerHeight];");
       int dw = width - inner.get(0).intValue();
@@ -114,7 +115,10 @@ abstract class BrowserTest {
   /** Waits until no request of the page is in flight. */
   static void waitIdle() {
     until(
-        d -> "false".equals(d.findElement(By.id("main")).getAttribute("aria-busy")),
+        d ->
+            js(
+                "const m = document.getElementById('main');"
+                    + " return !!m && m.getAttribute('aria-busy') === 'false';"),
         "the page is idle");
   }
 
@@ -127,25 +131,58 @@ abstract class BrowserTest {
         .until(condition);
   }
 
-  static WebElement waitVisible(By by) {
-    return until(
-        d -> {
-          List<WebElement> found = d.findElements(by);
-          return found.isEmpty() || !found.get(0).isDisplayed() ? null : found.get(0);
-        },
-        by + " is visible");
+  /**
+   * Page script that sets {@code e} to the first element found by the locator in arguments[0] and
+   * [1] (see {@link #locator}) and {@code shown} to whether it is displayed: rendered (neither it
+   * nor an ancestor has display: none, as a closed dialog's content has), not visibility: hidden
+   * and not at opacity 0, what Selenium's isDisplayed checks for this page's elements. The waits
+   * below check the page in one script call each time: finding the element, asking whether it is
+   * displayed and reading its text were three WebDriver round trips, 50 to 300 ms each on a loaded
+   * machine.
+   */
+  private static final String FIND =
+      "const e = arguments[0] === 'id' ? document.getElementById(arguments[1])"
+          + " : document.querySelector(arguments[1]);"
+          + " const shown = !!e"
+          + " && e.checkVisibility({checkOpacity: true, checkVisibilityCSS: true});";
+
+  /** {@code by} (a By.id or By.cssSelector) as the two script arguments {@link #FIND} reads. */
+  private static Object[] locator(By by, Object... more) {
+    By.Remotable.Parameters p = ((By.Remotable) by).getRemoteParameters();
+    if (!p.using().equals("id") && !p.using().equals("css selector")) {
+      throw new IllegalArgumentException("only By.id and By.cssSelector: " + by);
+    }
+    Object[] args = new Object[2 + more.length];
+    args[0] = p.using();
+    args[1] = p.value();
+    System.arraycopy(more, 0, args, 2, more.length);
+    return args;
   }
 
+  /** The first element {@code by} finds, once it is displayed. */
+  static WebElement waitVisible(By by) {
+    return until(
+        d -> (WebElement) js(FIND + " return shown ? e : null;", locator(by)), by + " is visible");
+  }
+
+  /**
+   * The text of the first element {@code by} finds, once it is displayed and its text contains
+   * {@code part}: its text as rendered, each line with runs of spaces and tabs (between table
+   * cells) as one space and trimmed, without empty lines and with no-break spaces as spaces, as
+   * Selenium's getText gives it.
+   */
   static String waitText(By by, String part) {
     return until(
-        d -> {
-          List<WebElement> found = d.findElements(by);
-          if (found.isEmpty() || !found.get(0).isDisplayed()) {
-            return null;
-          }
-          String text = found.get(0).getText();
-          return text.contains(part) ? text : null;
-        },
+        d ->
+            (String)
+                js(
+                    FIND
+                        + " if (!shown) { return null; }"
+                        + " const t = e.innerText.replace(/\\u00a0/g, ' ').split('\\n')"
+                        + ".map((l) => l.replace(/[ \\t]+/g, ' ').trim())"
+                        + ".filter((l) => l).join('\\n');"
+                        + " return t.includes(arguments[2]) ? t : null;",
+                    locator(by, part)),
         by + " shows \"" + part + "\"");
   }
 
@@ -153,15 +190,15 @@ abstract class BrowserTest {
     return ((JavascriptExecutor) driver).executeScript(script, args);
   }
 
+  /** Page script that sets {@code row} to the list's row of the webhook named arguments[0]. */
+  private static final String ROW =
+      "const row = Array.from(document.querySelectorAll('#webhook-rows tr[data-id]'))"
+          + ".find((r) => r.getAttribute('data-name') === arguments[0]);";
+
   /** The list's row of the webhook named {@code name}, once it is shown. */
   static WebElement row(String name) {
-    return until(
-        d ->
-            d.findElements(By.cssSelector("#webhook-rows tr[data-id]")).stream()
-                .filter(r -> name.equals(r.getAttribute("data-name")))
-                .findFirst()
-                .orElse(null),
-        "a row for " + name);
+    // one script call, not a round trip per row to read its name
+    return until(d -> (WebElement) js(ROW + " return row || null;", name), "a row for " + name);
   }
 
   /**
@@ -171,7 +208,14 @@ abstract class BrowserTest {
   static void clickAction(String name, String action) {
     until(
         d -> {
-          WebElement button = action(row(name), action).orElse(null);
+          WebElement button =
+              (WebElement)
+                  js(
+                      ROW
+                          + " return row ? row.querySelector("
+                          + "'button[data-action=\"' + CSS.escape(arguments[1]) + '\"]') : null;",
+                      name,
+                      action);
           if (button == null) {
             return null;
           }

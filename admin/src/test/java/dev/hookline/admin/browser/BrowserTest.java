@@ -190,6 +190,48 @@ abstract class BrowserTest {
     return ((JavascriptExecutor) driver).executeScript(script, args);
   }
 
+  /**
+   * Gives the field {@code id} the value {@code value} in one script call, with the input and
+   * change events that typing fires, if a user could type there (it is displayed and neither
+   * disabled nor read-only). For tests about what the page does with a value, not about typing it:
+   * sendKeys sends events per character and takes up to a second per field on a loaded machine. The
+   * keyboard test ({@code WebhooksPageTest}) and the sign-in tests type for real.
+   */
+  static void fill(String id, String value) {
+    Object refused =
+        js(
+            FIND
+                + " if (!shown) { return 'is not displayed'; }"
+                + " if (e.disabled || e.readOnly) { return 'is disabled or read-only'; }"
+                + " e.value = arguments[2];"
+                + " e.dispatchEvent(new Event('input', {bubbles: true}));"
+                + " e.dispatchEvent(new Event('change', {bubbles: true}));"
+                + " return null;",
+            locator(By.id(id), value));
+    assertEquals(null, refused, "#" + id + " cannot be filled in");
+  }
+
+  /**
+   * Chooses the option of the select {@code id} whose value (or, with {@code byText}, whose text)
+   * is {@code option}, with the input and change events, in one script call (Selenium's Select
+   * takes six round trips).
+   */
+  static void choose(String id, String option, boolean byText) {
+    Object refused =
+        js(
+            FIND
+                + " if (!shown || e.disabled) { return 'is not displayed or disabled'; }"
+                + " const o = Array.from(e.options).find((x) =>"
+                + "   (arguments[3] ? x.text.trim() : x.value) === arguments[2]);"
+                + " if (!o || o.disabled) { return 'has no enabled option ' + arguments[2]; }"
+                + " e.value = o.value;"
+                + " e.dispatchEvent(new Event('input', {bubbles: true}));"
+                + " e.dispatchEvent(new Event('change', {bubbles: true}));"
+                + " return null;",
+            locator(By.id(id), option, byText));
+    assertEquals(null, refused, "#" + id);
+  }
+
   /** Page script that sets {@code row} to the list's row of the webhook named arguments[0]. */
   private static final String ROW =
       "const row = Array.from(document.querySelectorAll('#webhook-rows tr[data-id]'))"

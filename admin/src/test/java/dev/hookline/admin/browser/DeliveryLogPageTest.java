@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hookline.UserEvents;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.support.ui.Select;
 
 /** One webhook's delivery log: deliveries, attempt timelines, failures and redelivery. */
 class DeliveryLogPageTest extends BrowserTest {
@@ -62,7 +60,7 @@ class DeliveryLogPageTest extends BrowserTest {
       server.listener.succeed(path("Flaky endpoint"));
       failed.findElement(By.cssSelector("button[data-action='redeliver']")).click();
       waitText(By.id("message"), "Redelivery queued");
-      new Select(driver.findElement(By.id("d-state"))).selectByValue("SUCCEEDED");
+      choose("d-state", "SUCCEEDED", false);
       driver.findElement(By.cssSelector("#deliveries-filter button[type='submit']")).click();
       WebElement succeeded = deliveryIn("SUCCEEDED");
       assertTrue(succeeded.getText().contains("204"), succeeded.getText());
@@ -83,7 +81,7 @@ class DeliveryLogPageTest extends BrowserTest {
       openSignedIn(server.adminToken);
       clickAction("Outage", "deliveries");
       waitText(By.id("deliveries-heading"), "Outage");
-      new Select(driver.findElement(By.id("d-state"))).selectByValue("FAILED");
+      choose("d-state", "FAILED", false);
       until(
           d -> {
             refresh();
@@ -95,7 +93,7 @@ class DeliveryLogPageTest extends BrowserTest {
       assertTrue(!driver.findElement(By.id("recover-since")).getAttribute("value").isEmpty());
       driver.findElement(By.id("recover-submit")).click();
       waitText(By.id("message"), "Redelivering 2 failed deliveries");
-      new Select(driver.findElement(By.id("d-state"))).selectByValue("");
+      choose("d-state", "", false);
       until(
           d -> {
             refresh();
@@ -125,14 +123,14 @@ class DeliveryLogPageTest extends BrowserTest {
         },
         "both deliveries succeed");
 
-    new Select(driver.findElement(By.id("d-type"))).selectByVisibleText("User deleted");
+    choose("d-type", "User deleted", true);
     refresh();
     List<String> types = types();
     assertEquals(List.of("user.deleted"), types);
     screenshot("16-delivery-log-filtered-by-type");
 
     // a window that starts in an hour holds nothing
-    new Select(driver.findElement(By.id("d-type"))).selectByValue("");
+    choose("d-type", "", false);
     js(
         "arguments[0].value = arguments[1];",
         driver.findElement(By.id("d-since")),
@@ -154,9 +152,17 @@ class DeliveryLogPageTest extends BrowserTest {
   // ------------------------------------------------------------------ helpers
 
   private static List<String> types() {
-    return driver.findElements(By.cssSelector("#delivery-rows tr[data-delivery]")).stream()
-        .map(r -> r.getAttribute("data-event-type"))
-        .collect(Collectors.toList());
+    return rowAttributes("data-event-type");
+  }
+
+  /** The attribute {@code name} of each listed delivery, in one script call. */
+  @SuppressWarnings("unchecked")
+  private static List<String> rowAttributes(String name) {
+    return (List<String>)
+        js(
+            "return Array.from(document.querySelectorAll('#delivery-rows tr[data-delivery]'),"
+                + " (r) => r.getAttribute(arguments[0]));",
+            name);
   }
 
   private static void refresh() {
@@ -166,9 +172,7 @@ class DeliveryLogPageTest extends BrowserTest {
   }
 
   private static List<String> states() {
-    return driver.findElements(By.cssSelector("#delivery-rows tr[data-delivery]")).stream()
-        .map(r -> r.getAttribute("data-state"))
-        .collect(Collectors.toList());
+    return rowAttributes("data-state");
   }
 
   /** Refreshes the log until a delivery in {@code state} is listed; returns its row. */
@@ -176,10 +180,11 @@ class DeliveryLogPageTest extends BrowserTest {
     return until(
         d -> {
           refresh();
-          return d.findElements(By.cssSelector("#delivery-rows tr[data-delivery]")).stream()
-              .filter(r -> state.equals(r.getAttribute("data-state")))
-              .findFirst()
-              .orElse(null);
+          return (WebElement)
+              js(
+                  "return Array.from(document.querySelectorAll('#delivery-rows tr[data-delivery]'))"
+                      + ".find((r) => r.getAttribute('data-state') === arguments[0]) || null;",
+                  state);
         },
         "a " + state + " delivery in the log");
   }

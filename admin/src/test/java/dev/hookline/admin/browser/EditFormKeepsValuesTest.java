@@ -34,8 +34,7 @@ class EditFormKeepsValuesTest extends BrowserTest {
     clickAction("Multi-line", "edit");
     WebElement name = waitVisible(By.id("f-name"));
     until(d -> "Multi-line".equals(name.getAttribute("value")), "the form is filled");
-    name.clear();
-    name.sendKeys("Multi-line renamed");
+    fill("f-name", "Multi-line renamed");
     driver.findElement(By.id("form-submit")).click();
     waitVisible(By.id("view-list"));
     waitText(By.id("message"), "Saved");

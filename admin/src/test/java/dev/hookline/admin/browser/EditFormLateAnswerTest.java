@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
-import org.openqa.selenium.WebElement;
 
 /**
  * The late-answer fix of the fourth review round covered the delivery log, not the Edit form: when
@@ -40,13 +39,9 @@ class EditFormLateAnswerTest extends BrowserTest {
     js("window.__release();");
     waitIdle();
 
-    WebElement name = driver.findElement(By.id("f-name"));
-    name.clear();
-    name.sendKeys("Brand new");
-    WebElement uri = driver.findElement(By.id("f-uri"));
-    uri.clear();
-    uri.sendKeys(server.listener.uri("/brand-new"));
-    driver.findElement(By.id("f-api-key")).sendKeys("brand-new-api-key-0123456789");
+    fill("f-name", "Brand new");
+    fill("f-uri", server.listener.uri("/brand-new"));
+    fill("f-api-key", "brand-new-api-key-0123456789");
     if (!driver.findElement(By.id("ev-user-created")).isSelected()) {
       driver.findElement(By.id("ev-user-created")).click();
     }

@@ -34,9 +34,9 @@ class EditFormLoadFailureTest extends BrowserTest {
     js("location.hash = arguments[0];", "#/webhooks/" + id + "/edit"); // an Edit link kept open
     waitText(By.id("error"), "404");
     waitText(By.id("form-submit"), "Save changes");
-    driver.findElement(By.id("f-name")).sendKeys("Gone soon");
-    driver.findElement(By.id("f-uri")).sendKeys(server.listener.uri("/gone"));
-    driver.findElement(By.id("f-api-key")).sendKeys("gone-api-key-0123456789");
+    fill("f-name", "Gone soon");
+    fill("f-uri", server.listener.uri("/gone"));
+    fill("f-api-key", "gone-api-key-0123456789");
     driver.findElement(By.id("ev-user-created")).click();
     if (driver.findElement(By.id("form-submit")).isEnabled()) {
       driver.findElement(By.id("form-submit")).click();

@@ -37,9 +37,9 @@ class InsecureOriginPageTest extends BrowserTest {
 
     driver.findElement(By.id("add-webhook")).click();
     waitVisible(By.id("view-form"));
-    driver.findElement(By.id("f-name")).sendKeys("Over the LAN");
-    driver.findElement(By.id("f-uri")).sendKeys(server.listener.uri("/lan"));
-    driver.findElement(By.id("f-api-key")).sendKeys("lan-api-key-0123456789");
+    fill("f-name", "Over the LAN");
+    fill("f-uri", server.listener.uri("/lan"));
+    fill("f-api-key", "lan-api-key-0123456789");
     driver.findElement(By.id("ev-user-created")).click();
     driver.findElement(By.id("form-submit")).click();
     try {

@@ -23,10 +23,11 @@ class WebhooksPageTest extends BrowserTest {
     int handshakes = server.listener.handshakes();
     driver.findElement(By.id("add-webhook")).click();
     waitVisible(By.id("view-form"));
-    driver.findElement(By.id("f-name")).sendKeys("CRM sync");
-    driver.findElement(By.id("f-description")).sendKeys("Every sign-up");
-    driver.findElement(By.id("f-uri")).sendKeys(server.listener.uri("/crm"));
-    driver.findElement(By.id("f-api-key")).sendKeys("crm-api-key-0123456789");
+    // typing into these fields is aWebhookCanBeAddedWithTheKeyboardAlone's
+    fill("f-name", "CRM sync");
+    fill("f-description", "Every sign-up");
+    fill("f-uri", server.listener.uri("/crm"));
+    fill("f-api-key", "crm-api-key-0123456789");
     WebElement created = driver.findElement(By.id("ev-user-created"));
     created.click();
     assertTrue(created.isSelected());
@@ -78,8 +79,7 @@ class WebhooksPageTest extends BrowserTest {
             "{\"description\":\"changed elsewhere\"}");
     assertEquals(200, other.statusCode(), other.body());
 
-    description.clear();
-    description.sendKeys("my change");
+    fill("f-description", "my change");
     driver.findElement(By.id("form-submit")).click();
     String conflict = waitText(By.id("conflict-text"), "Conflict");
     assertTrue(conflict.contains("changed by someone else"), conflict);
@@ -95,9 +95,7 @@ class WebhooksPageTest extends BrowserTest {
         d ->
             "changed elsewhere".equals(d.findElement(By.id("f-description")).getAttribute("value")),
         "the current version is loaded");
-    WebElement again = driver.findElement(By.id("f-description"));
-    again.clear();
-    again.sendKeys("my change");
+    fill("f-description", "my change");
     driver.findElement(By.id("form-submit")).click();
     waitVisible(By.id("view-list"));
     waitText(By.id("message"), "Saved");
@@ -131,29 +129,29 @@ class WebhooksPageTest extends BrowserTest {
   void aWebhookCanBeAddedWithTheKeyboardAlone() {
     openSignedIn(server.adminToken);
     tabTo("add-webhook");
-    active().sendKeys(Keys.ENTER);
+    press(Keys.ENTER);
     waitVisible(By.id("view-form"));
-    until(d -> "f-name".equals(active().getAttribute("id")), "focus moves to the Name field");
-    active().sendKeys("Keyboard only");
+    until(d -> "f-name".equals(focused()), "focus moves to the Name field");
+    press("Keyboard only");
     tabTo("f-description");
-    active().sendKeys("Added without a mouse");
+    press("Added without a mouse");
     tabTo("f-uri");
-    active().sendKeys(server.listener.uri("/keyboard"));
+    press(server.listener.uri("/keyboard"));
     tabTo("f-api-key");
-    active().sendKeys("keyboard-api-key-0123456789");
+    press("keyboard-api-key-0123456789");
     tabTo("ev-user-created");
-    active().sendKeys(Keys.SPACE);
+    press(Keys.SPACE);
     tabTo("ev-user-updated");
-    active().sendKeys(Keys.SPACE);
+    press(Keys.SPACE);
     assertTrue(driver.findElement(By.id("ev-user-created")).isSelected());
     assertTrue(driver.findElement(By.id("ev-user-updated")).isSelected());
     tabTo("form-submit");
-    active().sendKeys(Keys.ENTER);
+    press(Keys.ENTER);
     // the secret dialog takes the focus; Tab reaches its button, Enter closes it
     waitVisible(By.id("secret-value"));
     waitText(By.id("secret-handshake"), "Handshake passed");
     tabTo("secret-done");
-    active().sendKeys(Keys.ENTER);
+    press(Keys.ENTER);
     waitVisible(By.id("view-list"));
     WebElement row = row("Keyboard only");
     until(d -> row.getText().contains("Verified"), "the new webhook is verified");
@@ -189,16 +187,17 @@ class WebhooksPageTest extends BrowserTest {
   void aBadFilterIsReportedAtTheFilterField() {
     openSignedIn(server.adminToken);
     driver.findElement(By.id("add-webhook")).click();
-    waitVisible(By.id("f-name")).sendKeys("Bad filter");
-    driver.findElement(By.id("f-uri")).sendKeys(server.listener.uri("/bad-filter"));
-    driver.findElement(By.id("f-api-key")).sendKeys("filter-api-key-0123456789");
+    waitVisible(By.id("f-name"));
+    fill("f-name", "Bad filter");
+    fill("f-uri", server.listener.uri("/bad-filter"));
+    fill("f-api-key", "filter-api-key-0123456789");
     driver.findElement(By.id("ev-user-updated")).click();
-    driver.findElement(By.id("f-filter")).sendKeys("type == ");
+    fill("f-filter", "type == ");
     driver.findElement(By.id("form-submit")).click();
     WebElement error = waitVisible(By.id("f-filter-error"));
     assertFalse(error.getText().isBlank());
     assertEquals("true", driver.findElement(By.id("f-filter")).getAttribute("aria-invalid"));
-    assertEquals("f-filter", active().getAttribute("id"), "focus goes to the field in error");
+    assertEquals("f-filter", focused(), "focus goes to the field in error");
     screenshot("09-filter-error-at-field");
     assertTrue(driver.findElement(By.id("view-form")).isDisplayed(), "still on the form");
   }
@@ -246,19 +245,24 @@ class WebhooksPageTest extends BrowserTest {
 
   // ------------------------------------------------------------------ keyboard helpers
 
-  private static WebElement active() {
-    return driver.switchTo().activeElement();
+  /** The id of the element that has the focus (one script call). */
+  private static String focused() {
+    return (String) js("const a = document.activeElement; return a ? a.id : null;");
+  }
+
+  /** Types {@code keys} into whatever has the focus, as a keyboard does. */
+  private static void press(CharSequence... keys) {
+    new Actions(driver).sendKeys(keys).perform();
   }
 
   /** Presses Tab until the element with {@code id} has the focus: reachable by keyboard. */
   private static void tabTo(String id) {
     for (int i = 0; i < 60; i++) {
-      if (id.equals(active().getAttribute("id"))) {
+      if (id.equals(focused())) {
         return;
       }
-      new Actions(driver).sendKeys(Keys.TAB).perform();
+      press(Keys.TAB);
     }
-    throw new AssertionError(
-        "Tab never reaches #" + id + "; stuck at " + active().getAttribute("id"));
+    throw new AssertionError("Tab never reaches #" + id + "; stuck at " + focused());
   }
 }

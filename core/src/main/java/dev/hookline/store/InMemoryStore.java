@@ -61,6 +61,13 @@ public final class InMemoryStore implements Store {
   private final ConcurrentHashMap<String, Set<Entry>> byWebhook = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, List<Entry>> byEvent = new ConcurrentHashMap<>();
 
+  /**
+   * The ids of each tenant's webhooks. A tenant's count and list read these, not every webhook:
+   * creating 45,000 webhooks of 3,000 tenants, each creation counting by a scan and a sort of all,
+   * took four minutes.
+   */
+  private final ConcurrentHashMap<String, Set<String>> byTenant = new ConcurrentHashMap<>();
+
   /** Held while a tenant's webhooks are counted and one is added. */
   private final Object tenantInsertLock = new Object();
 
@@ -84,6 +91,19 @@ public final class InMemoryStore implements Store {
     if (webhooks.putIfAbsent(webhook.id(), webhook) != null) {
       throw WebhookConflictException.duplicateId(webhook.id());
     }
+    // Added and removed under the tenant's key: a deletion that emptied the set dropped it from
+    // the map, and an id added to the set it had just dropped was lost.
+    webhook
+        .tenant()
+        .ifPresent(
+            t ->
+                byTenant.compute(
+                    t,
+                    (k, ids) -> {
+                      Set<String> owned = ids == null ? ConcurrentHashMap.newKeySet() : ids;
+                      owned.add(webhook.id());
+                      return owned;
+                    }));
   }
 
   /**
@@ -103,7 +123,7 @@ public final class InMemoryStore implements Store {
     }
     // Deletions need not take the lock: they only make room.
     synchronized (tenantInsertLock) {
-      if (listWebhooks(webhook.tenant().get()).size() >= maxPerTenant) {
+      if (countOf(webhook.tenant().get()) >= maxPerTenant) {
         return false;
       }
       insertWebhook(webhook);
@@ -148,8 +168,9 @@ public final class InMemoryStore implements Store {
   public List<Webhook> listWebhooks(String tenant) {
     Objects.requireNonNull(tenant, "tenant");
     List<Webhook> owned = new ArrayList<>();
-    for (Webhook w : webhooks.values()) {
-      if (w.tenant().filter(tenant::equals).isPresent()) {
+    for (String id : byTenant.getOrDefault(tenant, Set.of())) {
+      Webhook w = webhooks.get(id);
+      if (w != null) { // null: deleted, its id not yet taken out of the tenant's
         owned.add(w);
       }
     }
@@ -157,12 +178,34 @@ public final class InMemoryStore implements Store {
     return owned;
   }
 
+  /** How many webhooks the tenant has; the caller holds tenantInsertLock. */
+  private int countOf(String tenant) {
+    int n = 0;
+    for (String id : byTenant.getOrDefault(tenant, Set.of())) {
+      if (webhooks.containsKey(id)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   @Override
   public boolean deleteWebhook(String id) {
     Objects.requireNonNull(id, "id");
-    if (webhooks.remove(id) == null) {
+    Webhook removed = webhooks.remove(id);
+    if (removed == null) {
       return false;
     }
+    removed
+        .tenant()
+        .ifPresent(
+            t ->
+                byTenant.computeIfPresent(
+                    t,
+                    (k, ids) -> {
+                      ids.remove(id);
+                      return ids.isEmpty() ? null : ids;
+                    }));
     failingSince.remove(id);
     Set<Entry> owned = byWebhook.remove(id);
     if (owned != null) {
@@ -296,16 +339,23 @@ public final class InMemoryStore implements Store {
                 eventId,
                 (k, existing) -> {
                   List<Entry> entries = existing == null ? new ArrayList<>(1) : existing;
+                  // The event's webhooks in a set: compared with the list, each delivery of an
+                  // event fanned out to 20,000 webhooks was checked against every one added before
+                  // it (200 million comparisons, 3.8 s under the lock every publish waits for).
+                  Set<String> webhooksOfEvent = new HashSet<>();
+                  for (Entry e : entries) {
+                    webhooksOfEvent.add(e.webhookId);
+                  }
                   for (Delivery d : group) {
-                    boolean duplicate =
-                        entries.stream().anyMatch(e -> e.webhookId.equals(d.webhookId()));
-                    if (duplicate
-                        || !webhooks.containsKey(d.webhookId())
+                    String webhookId = d.webhookId();
+                    if (webhooksOfEvent.contains(webhookId)
+                        || !webhooks.containsKey(webhookId)
                         || deliveries.containsKey(d.id())) {
                       continue;
                     }
                     Entry e = new Entry(d);
                     entries.add(e);
+                    webhooksOfEvent.add(webhookId);
                     added.add(e);
                   }
                   return entries.isEmpty() ? null : entries;

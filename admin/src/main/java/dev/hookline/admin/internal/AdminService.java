@@ -37,6 +37,7 @@ import dev.hookline.admin.spi.StoredToken;
 import dev.hookline.delivery.Dispatcher;
 import dev.hookline.delivery.FormatUnavailableException;
 import dev.hookline.delivery.PublishResult;
+import dev.hookline.internal.DeliveryRequeue;
 import dev.hookline.internal.RegistryAccess;
 import dev.hookline.internal.UnreadableWebhook;
 import dev.hookline.spi.Store;
@@ -1033,6 +1034,7 @@ public final class AdminService {
     Store store = RegistryAccess.stateChanges(registry).store();
     Instant now = settings.clock().instant();
     int count = 0;
+    long slot = 0; // each delivery's place in the pace; one requeued meanwhile leaves its place
     for (int k = starts.size() - 1; k >= 0; k--) {
       Cursor end = ends.get(k);
       List<Delivery> page = new ArrayList<>();
@@ -1061,12 +1063,14 @@ public final class AdminService {
         Delivery last = batch.get(batch.size() - 1);
         at = Optional.of(new Cursor(last.createdAt(), last.id()));
       }
+      List<String> ids = new ArrayList<>(page.size());
+      List<Instant> dues = new ArrayList<>(page.size());
       for (int i = page.size() - 1; i >= 0; i--) { // oldest first
-        Instant due = now.plus(settings.recoverPace().multipliedBy(count));
-        if (store.requeue(page.get(i).id(), due, now)) {
-          count++;
-        }
+        ids.add(page.get(i).id());
+        dues.add(now.plus(settings.recoverPace().multipliedBy(slot++)));
       }
+      // A page at once: one statement on PostgreSQL, not one per delivery.
+      count += DeliveryRequeue.requeue(store, ids, dues, now);
     }
     return count;
   }

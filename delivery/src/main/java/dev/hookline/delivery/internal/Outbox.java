@@ -14,6 +14,7 @@ import dev.hookline.delivery.Dispatcher;
 import dev.hookline.delivery.PayloadTooLargeException;
 import dev.hookline.delivery.PublishContextCapturer;
 import dev.hookline.filter.SubscriptionIndex;
+import dev.hookline.internal.DeliveryRequeue;
 import dev.hookline.internal.WebhookRules;
 import dev.hookline.spi.IdGenerator;
 import dev.hookline.spi.Store;
@@ -227,6 +228,7 @@ public final class Outbox {
       before = Optional.of(oldest);
     }
     int count = 0;
+    long slot = 0; // each delivery's place in the pace; one requeued meanwhile leaves its place
     for (int k = bounds.size() - 1; k >= 0; k--) {
       Optional<Instant> upTo = k == 0 ? Optional.empty() : Optional.of(bounds.get(k - 1));
       while (true) {
@@ -234,14 +236,15 @@ public final class Outbox {
             new ArrayList<>(
                 store.findDeliveries(failedBetween(webhookId, bounds.get(k), upTo, WINDOW_LIMIT)));
         Collections.reverse(window);
-        int requeuedNow = 0;
+        List<String> ids = new ArrayList<>(window.size());
+        List<Instant> dues = new ArrayList<>(window.size());
         for (Delivery d : window) {
-          Instant due = now.plus(redeliveryPace.multipliedBy(count));
-          if (store.requeue(d.id(), due, now)) {
-            count++;
-            requeuedNow++;
-          }
+          ids.add(d.id());
+          dues.add(now.plus(redeliveryPace.multipliedBy(slot++)));
         }
+        // A window at once: one statement per thousand on PostgreSQL, not one per delivery.
+        int requeuedNow = DeliveryRequeue.requeue(store, ids, dues, now);
+        count += requeuedNow;
         // A full window can only be cut among rows of its oldest instant (more of them than a
         // query returns): requeued rows leave FAILED, so asking again returns the rest.
         if (requeuedNow == 0 || window.size() < WINDOW_LIMIT) {

@@ -13,6 +13,7 @@ import dev.hookline.Webhook;
 import dev.hookline.WebhookConflictException;
 import dev.hookline.WebhookNotFoundException;
 import dev.hookline.internal.DeliveryKeyset;
+import dev.hookline.internal.DeliveryRequeue;
 import dev.hookline.internal.SameEvent;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
@@ -129,6 +130,10 @@ public final class PostgresStore implements TransactionalStore {
         PostgresStore.class,
         (store, query, createdAt, id) ->
             ((PostgresStore) store).findDeliveries(query, createdAt, id));
+    // A bulk redelivery's requeues: see DeliveryRequeue.
+    DeliveryRequeue.install(
+        PostgresStore.class,
+        (store, ids, dues, now) -> ((PostgresStore) store).requeueAll(ids, dues, now));
   }
 
   private final DataSource dataSource;
@@ -1654,6 +1659,45 @@ public final class PostgresStore implements TransactionalStore {
             return ps.executeUpdate() == 1;
           }
         });
+  }
+
+  /** How many deliveries one statement of {@link #requeueAll} requeues at most. */
+  private static final int REQUEUE_BATCH = 1_000;
+
+  /**
+   * Requeues each finished delivery of {@code ids} due at its time in {@code dues}, a thousand per
+   * statement (each committed on its own, as {@link #requeue} is); a row another transaction holds
+   * at that moment is skipped.
+   */
+  private int requeueAll(List<String> ids, List<Instant> dues, Instant now) {
+    int requeued = 0;
+    for (int from = 0; from < ids.size(); from += REQUEUE_BATCH) {
+      int to = Math.min(ids.size(), from + REQUEUE_BATCH);
+      String[] batch = ids.subList(from, to).toArray(new String[0]);
+      String[] due = new String[batch.length];
+      Rows.Timestamps times = new Rows.Timestamps();
+      for (int i = 0; i < batch.length; i++) {
+        due[i] = times.text(Rows.micros(dues.get(from + i)));
+      }
+      requeued +=
+          run(
+              "requeue " + batch.length + " deliveries",
+              c -> {
+                int n = 0;
+                try (PreparedStatement ps = c.prepareStatement(sql.requeueMany)) {
+                  ps.setArray(1, c.createArrayOf("text", batch));
+                  ps.setArray(2, c.createArrayOf("text", due));
+                  ps.setObject(3, Rows.ts(now));
+                  try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                      n++;
+                    }
+                  }
+                }
+                return n;
+              });
+    }
+    return requeued;
   }
 
   // ---- queries and housekeeping ----

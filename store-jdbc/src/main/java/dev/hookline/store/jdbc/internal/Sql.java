@@ -81,6 +81,12 @@ public final class Sql {
   public final String requeue;
 
   /**
+   * Queues finished deliveries again, each due at its own time: arrays of delivery ids and due
+   * times, then the time; returns the ids requeued. A row another transaction holds is skipped.
+   */
+  public final String requeueMany;
+
+  /**
    * Builds the statements.
    *
    * @param schema the validated schema name
@@ -253,6 +259,19 @@ public final class Sql {
             + q
             + ".deliveries SET state = 'RETRYING', next_attempt_at = ?, updated_at = ?"
             + " WHERE id = ? AND state IN ('SUCCEEDED', 'FAILED')";
+    // The rows are locked before they are changed, skipping any another transaction holds: a
+    // purge or a webhook's deletion (which delete them), another requeue. Waited for, a purge
+    // that locks the same rows in another order could deadlock with it.
+    this.requeueMany =
+        "WITH v AS (SELECT * FROM unnest(?::text[], ?::text[]) AS v(id, due)),"
+            + " locked AS (SELECT d.id, v.due FROM "
+            + q
+            + ".deliveries d JOIN v ON d.id = v.id WHERE d.state IN ('SUCCEEDED', 'FAILED')"
+            + " FOR UPDATE OF d SKIP LOCKED)"
+            + " UPDATE "
+            + q
+            + ".deliveries d SET state = 'RETRYING', next_attempt_at = locked.due::timestamptz,"
+            + " updated_at = ? FROM locked WHERE d.id = locked.id RETURNING d.id";
   }
 
   /**

@@ -28,6 +28,7 @@ import dev.hookline.delivery.internal.access.DispatcherAccess;
 import dev.hookline.delivery.spi.NotificationFormat;
 import dev.hookline.filter.Filters;
 import dev.hookline.filter.SubscriptionIndex;
+import dev.hookline.internal.DeliveryTotals;
 import dev.hookline.internal.RegistryAccess;
 import dev.hookline.spi.ClaimedDelivery;
 import dev.hookline.spi.IdGenerator;
@@ -534,29 +535,15 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   /**
-   * Counts the deliveries of every webhook this dispatcher knows, by state: one {@link
-   * #summary(String)} per webhook, so as costly as that many Store queries. For gauges, read it
+   * Counts the deliveries of every webhook this dispatcher knows, by state. The PostgreSQL store
+   * counts them in one query (over the whole delivery table); any other Store is asked one {@link
+   * #summary(String)} per webhook, as costly as that many Store queries. For gauges, read it
    * through a cache (as {@code hookline-micrometer} does), not on every scrape.
    *
    * @return the counts, summed over the webhooks
    */
   public DeliveryCounts summary() {
-    long total = 0;
-    long pending = 0;
-    long inFlight = 0;
-    long succeeded = 0;
-    long retrying = 0;
-    long failed = 0;
-    for (String id : webhooks.knownIds()) {
-      DeliveryCounts c = store.countDeliveries(id);
-      total += c.total();
-      pending += c.pending();
-      inFlight += c.inFlight();
-      succeeded += c.succeeded();
-      retrying += c.retrying();
-      failed += c.failed();
-    }
-    return new DeliveryCounts(total, pending, inFlight, succeeded, retrying, failed);
+    return DeliveryTotals.count(store, webhooks.knownIds());
   }
 
   /**

@@ -14,6 +14,7 @@ import dev.hookline.WebhookConflictException;
 import dev.hookline.WebhookNotFoundException;
 import dev.hookline.internal.DeliveryKeyset;
 import dev.hookline.internal.DeliveryRequeue;
+import dev.hookline.internal.DeliveryTotals;
 import dev.hookline.internal.SameEvent;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
@@ -130,6 +131,10 @@ public final class PostgresStore implements TransactionalStore {
         PostgresStore.class,
         (store, query, createdAt, id) ->
             ((PostgresStore) store).findDeliveries(query, createdAt, id));
+    // The summary of every webhook's deliveries: see DeliveryTotals.
+    DeliveryTotals.install(
+        PostgresStore.class,
+        (store, webhookIds) -> ((PostgresStore) store).countDeliveries(webhookIds));
     // A bulk redelivery's requeues: see DeliveryRequeue.
     DeliveryRequeue.install(
         PostgresStore.class,
@@ -1889,6 +1894,36 @@ public final class PostgresStore implements TransactionalStore {
                 }
               }
             });
+    return counts(counts);
+  }
+
+  /** The deliveries of the webhooks, counted by state and summed, in one statement. */
+  private DeliveryCounts countDeliveries(List<String> webhookIds) {
+    String[] ids = webhookIds.toArray(new String[0]);
+    Map<DeliveryState, Long> counts =
+        run(
+            "count deliveries of " + ids.length + " webhooks",
+            c -> {
+              try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "SELECT d.state, count(*) FROM "
+                          + q
+                          + ".deliveries d JOIN unnest(?::text[]) AS k(id) ON d.webhook_id = k.id"
+                          + " GROUP BY d.state")) {
+                ps.setArray(1, c.createArrayOf("text", ids));
+                try (ResultSet rs = ps.executeQuery()) {
+                  Map<DeliveryState, Long> m = new EnumMap<>(DeliveryState.class);
+                  while (rs.next()) {
+                    m.put(DeliveryState.valueOf(rs.getString(1)), rs.getLong(2));
+                  }
+                  return m;
+                }
+              }
+            });
+    return counts(counts);
+  }
+
+  private static DeliveryCounts counts(Map<DeliveryState, Long> counts) {
     long total = counts.values().stream().mapToLong(Long::longValue).sum();
     return new DeliveryCounts(
         total,

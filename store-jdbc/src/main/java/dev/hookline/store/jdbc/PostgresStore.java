@@ -16,6 +16,7 @@ import dev.hookline.internal.DeliveryKeyset;
 import dev.hookline.internal.DeliveryRequeue;
 import dev.hookline.internal.DeliveryTotals;
 import dev.hookline.internal.SameEvent;
+import dev.hookline.internal.WebhookKeyset;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
 import dev.hookline.spi.Lane;
@@ -135,6 +136,9 @@ public final class PostgresStore implements TransactionalStore {
     DeliveryTotals.install(
         PostgresStore.class,
         (store, webhookIds) -> ((PostgresStore) store).countDeliveries(webhookIds));
+    // The admin API's pages of webhooks: see WebhookKeyset.
+    WebhookKeyset.install(
+        PostgresStore.class, (store, query) -> ((PostgresStore) store).webhookPage(query));
     // A bulk redelivery's requeues: see DeliveryRequeue.
     DeliveryRequeue.install(
         PostgresStore.class,
@@ -461,9 +465,10 @@ public final class PostgresStore implements TransactionalStore {
    *
    * @param operation what is done, for the error
    * @param leaveOutUnreadable whether to leave out rows whose secrets fail authentication
-   * @param tenant the tenant whose rows the query selects, or null for a query across tenants
+   * @param tenant the tenant whose rows the query selects, the empty string (no tenant's name) for
+   *     a page of rows across tenants, as few as one tenant's, or null for every row
    * @param sql the query, selecting every column of {@code webhooks}
-   * @param parameters its parameters, in order (strings and integers)
+   * @param parameters its parameters, in order (strings, integers, booleans, times, string arrays)
    * @return the webhooks, in the query's order
    */
   private List<Webhook> queryWebhooks(
@@ -480,7 +485,11 @@ public final class PostgresStore implements TransactionalStore {
               leftOut.clear();
               try (PreparedStatement ps = c.prepareStatement(sql)) {
                 for (int i = 0; i < parameters.length; i++) {
-                  ps.setObject(i + 1, parameters[i]);
+                  if (parameters[i] instanceof String[] texts) {
+                    ps.setArray(i + 1, c.createArrayOf("text", texts));
+                  } else {
+                    ps.setObject(i + 1, parameters[i]);
+                  }
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                   List<Webhook> out = new ArrayList<>();
@@ -624,6 +633,96 @@ public final class PostgresStore implements TransactionalStore {
         tenant,
         "SELECT * FROM " + q + ".webhooks WHERE tenant = ? ORDER BY created_at, id " + BYTEWISE,
         tenant);
+  }
+
+  /**
+   * A page of webhooks for {@link WebhookKeyset}, in the lists' order. The next rows' keys are read
+   * first, without their secrets, then those rows in full: a row left out there (its secret cannot
+   * be decrypted) does not end the page early, the keys go on from the last key read.
+   */
+  private List<Webhook> webhookPage(WebhookKeyset.Query query) {
+    StringBuilder where = new StringBuilder(" WHERE true");
+    List<Object> filters = new ArrayList<>();
+    query
+        .tenant()
+        .ifPresent(
+            t -> {
+              where.append(" AND tenant = ?");
+              filters.add(t);
+            });
+    query
+        .status()
+        .ifPresent(
+            st -> {
+              where.append(" AND status = ?");
+              filters.add(st.name());
+            });
+    query
+        .enabled()
+        .ifPresent(
+            e -> {
+              where.append(" AND enabled = ?");
+              filters.add(e);
+            });
+    String order = " ORDER BY created_at, id " + BYTEWISE;
+    List<Webhook> out = new ArrayList<>();
+    Optional<WebhookKeyset.Position> after = query.after();
+    while (out.size() < query.limit()) {
+      int wanted = query.limit() - out.size();
+      List<Object> parameters = new ArrayList<>(filters);
+      String position = "";
+      if (after.isPresent()) {
+        Instant t = after.get().createdAt();
+        if (Rows.micros(t).equals(t)) {
+          position = " AND (created_at > ? OR (created_at = ? AND id " + BYTEWISE + " > ?))";
+          parameters.add(Rows.ts(t));
+          parameters.add(Rows.ts(t));
+          parameters.add(after.get().id());
+        } else {
+          position = " AND created_at > ?"; // finer than a stored time: none is at it
+          parameters.add(Rows.atOrBefore(t));
+        }
+      }
+      String keys =
+          "SELECT id, created_at FROM " + q + ".webhooks" + where + position + order + " LIMIT ?";
+      parameters.add(wanted);
+      List<WebhookKeyset.Position> next =
+          run(
+              "list webhooks",
+              c -> {
+                try (PreparedStatement ps = c.prepareStatement(keys)) {
+                  for (int i = 0; i < parameters.size(); i++) {
+                    ps.setObject(i + 1, parameters.get(i));
+                  }
+                  try (ResultSet rs = ps.executeQuery()) {
+                    List<WebhookKeyset.Position> read = new ArrayList<>();
+                    while (rs.next()) {
+                      read.add(
+                          new WebhookKeyset.Position(
+                              rs.getObject(2, OffsetDateTime.class).toInstant(), rs.getString(1)));
+                    }
+                    return read;
+                  }
+                }
+              });
+      if (next.isEmpty()) {
+        break;
+      }
+      List<Object> rowParameters = new ArrayList<>(filters);
+      rowParameters.add(next.stream().map(WebhookKeyset.Position::id).toArray(String[]::new));
+      out.addAll(
+          queryWebhooks(
+              "list webhooks",
+              true,
+              query.tenant().orElse(""),
+              "SELECT * FROM " + q + ".webhooks" + where + " AND id = ANY(?::text[])" + order,
+              rowParameters.toArray()));
+      if (next.size() < wanted) {
+        break;
+      }
+      after = Optional.of(next.get(next.size() - 1));
+    }
+    return out;
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.hookline.SecretCipherException;
 import dev.hookline.Webhook;
 import dev.hookline.delivery.Dispatcher;
 import dev.hookline.filter.SubscriptionIndex;
+import dev.hookline.internal.WebhookVersions;
 import dev.hookline.spi.Store;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -77,6 +78,9 @@ public final class WebhookView {
   private final ConcurrentLinkedQueue<Change> changesDuringReload = new ConcurrentLinkedQueue<>();
   private volatile boolean reloading;
 
+  /** Whether a full load has succeeded: {@link #refresh()} reads only changes after one. */
+  private boolean loadedInFull; // guarded by reloadMonitor
+
   public WebhookView(
       Store store,
       SubscriptionIndex index,
@@ -94,22 +98,60 @@ public final class WebhookView {
 
   /** Reloads every webhook from the Store: see {@link Dispatcher#reloadWebhooks()}. */
   public void reload() {
+    load(false);
+  }
+
+  /**
+   * Brings the view up to date with the Store: as {@link #reload()}, but if the Store can list
+   * webhook versions ({@link WebhookVersions}) and the view has been loaded in full before, it
+   * reads in full only the webhooks whose versions it does not know (new, or changed since it saw
+   * them), and drops those no longer listed. Every write of a webhook through a Store raises its
+   * version; a row changed in the database by hand without that is seen by the next {@link
+   * #reload()}.
+   */
+  public void refresh() {
+    load(true);
+  }
+
+  private void load(boolean onlyChanged) {
     synchronized (reloadMonitor) {
       changesDuringReload.clear();
       reloading = true;
       try {
-        // The index keeps what it was told while the list was read (a webhook created and enabled
-        // here meanwhile is not in the list): with the list alone, replaceAll took such a webhook
-        // out of routing until the changes were applied again below, and an event published in
-        // between, after enable() had returned, was never enqueued for it.
-        List<List<Webhook>> read = new ArrayList<>(1);
-        index.replaceAll(
-            () -> {
-              List<Webhook> listed = store.listWebhooks();
-              read.add(listed);
-              return listed;
-            });
-        List<Webhook> all = read.get(0);
+        WebhookVersions.Reader versions =
+            onlyChanged && loadedInFull ? WebhookVersions.of(store).orElse(null) : null;
+        List<Webhook> all;
+        Set<String> listed;
+        if (versions == null) {
+          // The index keeps what it was told while the list was read (a webhook created and
+          // enabled here meanwhile is not in the list): with the list alone, replaceAll took such
+          // a webhook out of routing until the changes were applied again below, and an event
+          // published in between, after enable() had returned, was never enqueued for it.
+          List<List<Webhook>> read = new ArrayList<>(1);
+          index.replaceAll(
+              () -> {
+                List<Webhook> l = store.listWebhooks();
+                read.add(l);
+                return l;
+              });
+          all = read.get(0);
+          listed = null;
+        } else {
+          Map<String, Long> stored = versions.versions(store);
+          List<String> unknown = new ArrayList<>();
+          for (Map.Entry<String, Long> e : stored.entrySet()) {
+            Webhook known = webhooks.get(e.getKey());
+            if (known == null || known.version() != e.getValue()) {
+              unknown.add(e.getKey());
+            }
+          }
+          all = unknown.isEmpty() ? List.of() : versions.read(store, unknown);
+          // Listed and unchanged: kept as the view has them. Read again but not returned (deleted
+          // since the versions were listed, or unreadable): not kept, as a full list leaves them
+          // out.
+          listed = new HashSet<>(stored.keySet());
+          listed.removeAll(unknown);
+        }
         Map<String, Webhook> snapshot = new HashMap<>();
         for (Webhook w : all) {
           Webhook before;
@@ -122,12 +164,18 @@ public final class WebhookView {
             after = webhooks.merge(w.id(), w, WebhookView::newer);
           }
           snapshot.put(w.id(), w);
+          if (listed != null) {
+            index.put(w); // as a full load's replaceAll; the index keeps a newer state it holds
+          }
           resetHealthIfFresh(w.id(), before, Optional.of(after));
           track(after);
         }
         // Kept too: webhooks this process told of while the list was read (created here
         // meanwhile): neither gone nor to be reported deleted.
         Set<String> keep = new HashSet<>(snapshot.keySet());
+        if (listed != null) {
+          keep.addAll(listed);
+        }
         for (Change c : changesDuringReload) {
           if (c.current().isPresent()) {
             keep.add(c.webhookId());
@@ -143,6 +191,9 @@ public final class WebhookView {
           }
         }
         webhooks.keySet().retainAll(keep);
+        if (listed != null) {
+          gone.forEach(index::remove); // a full load's replaceAll leaves them out
+        }
         gone.forEach(deleted);
         changes.incrementAndGet();
         notReceiving.removeIf(id -> !keep.contains(id));
@@ -158,6 +209,9 @@ public final class WebhookView {
               || current.get().version() >= inSnapshot.version()) {
             applyChange(c.webhookId(), current);
           }
+        }
+        if (versions == null) {
+          loadedInFull = true;
         }
       } finally {
         reloading = false;

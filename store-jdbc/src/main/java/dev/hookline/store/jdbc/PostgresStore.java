@@ -17,11 +17,13 @@ import dev.hookline.internal.DeliveryRequeue;
 import dev.hookline.internal.DeliveryTotals;
 import dev.hookline.internal.SameEvent;
 import dev.hookline.internal.WebhookKeyset;
+import dev.hookline.internal.WebhookVersions;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
 import dev.hookline.spi.Lane;
 import dev.hookline.spi.Lease;
 import dev.hookline.spi.SecretCipher;
+import dev.hookline.spi.Store;
 import dev.hookline.spi.TransactionalStore;
 import dev.hookline.spi.WebhookWatcher;
 import dev.hookline.store.jdbc.internal.CustomPlans;
@@ -43,6 +45,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -143,6 +146,20 @@ public final class PostgresStore implements TransactionalStore {
     DeliveryRequeue.install(
         PostgresStore.class,
         (store, ids, dues, now) -> ((PostgresStore) store).requeueAll(ids, dues, now));
+    // A dispatcher's periodic reload reads only the webhooks that changed: see WebhookVersions.
+    WebhookVersions.install(
+        PostgresStore.class,
+        new WebhookVersions.Reader() {
+          @Override
+          public Map<String, Long> versions(Store store) {
+            return ((PostgresStore) store).webhookVersions();
+          }
+
+          @Override
+          public List<Webhook> read(Store store, Collection<String> ids) {
+            return ((PostgresStore) store).webhooksById(ids);
+          }
+        });
   }
 
   private final DataSource dataSource;
@@ -634,6 +651,48 @@ public final class PostgresStore implements TransactionalStore {
         "SELECT * FROM " + q + ".webhooks WHERE tenant = ? ORDER BY created_at, id " + BYTEWISE,
         tenant);
   }
+
+  /** Every webhook's id and version, for {@link WebhookVersions}: no secret is read. */
+  private Map<String, Long> webhookVersions() {
+    return run(
+        "list webhook versions",
+        c -> {
+          try (PreparedStatement ps =
+                  c.prepareStatement("SELECT id, version FROM " + q + ".webhooks");
+              ResultSet rs = ps.executeQuery()) {
+            Map<String, Long> versions = new HashMap<>();
+            while (rs.next()) {
+              versions.put(rs.getString(1), rs.getLong(2));
+            }
+            return versions;
+          }
+        });
+  }
+
+  /**
+   * The webhooks of the ids that exist, for {@link WebhookVersions}, {@value #WEBHOOKS_BY_ID} per
+   * statement; a row whose secret cannot be decrypted is left out as {@link #listWebhooks()} leaves
+   * it out (with the evidence of other rows that the key is right, as a few rows cannot tell).
+   */
+  private List<Webhook> webhooksById(Collection<String> ids) {
+    List<String> all = new ArrayList<>(ids);
+    List<Webhook> out = new ArrayList<>(all.size());
+    for (int from = 0; from < all.size(); from += WEBHOOKS_BY_ID) {
+      String[] chunk =
+          all.subList(from, Math.min(all.size(), from + WEBHOOKS_BY_ID)).toArray(String[]::new);
+      out.addAll(
+          queryWebhooks(
+              "reload webhooks",
+              true,
+              "",
+              "SELECT * FROM " + q + ".webhooks WHERE id = ANY(?::text[])",
+              (Object) chunk));
+    }
+    return out;
+  }
+
+  /** How many webhooks {@link #webhooksById} reads per statement. */
+  private static final int WEBHOOKS_BY_ID = 1_000;
 
   /**
    * A page of webhooks for {@link WebhookKeyset}, in the lists' order. The next rows' keys are read

@@ -906,7 +906,8 @@ public final class ClaimLoop {
       List<ClaimedDelivery> claimed, Set<String> excluded, Instant now, Round r) {
     RuntimeException failure = null;
     Set<String> lookupFailed = new HashSet<>();
-    for (ClaimedDelivery cd : claimed) {
+    for (int i = 0; i < claimed.size(); i++) {
+      ClaimedDelivery cd = claimed.get(i);
       r.dispatched++;
       String webhookId = cd.delivery().webhookId();
       if (lookupFailed.contains(webhookId)) {
@@ -917,6 +918,22 @@ public final class ClaimLoop {
       }
       try {
         dispatch(cd, excluded, now);
+      } catch (Error e) {
+        // A Store's LinkageError, an OutOfMemoryError: the rest of the claim goes back undispatched
+        // (left, each held its lease and its worker until the lease expired), then the Error goes
+        // on, after any earlier failure of this claim.
+        for (ClaimedDelivery rest : claimed.subList(i + 1, claimed.size())) {
+          r.dispatched++;
+          try {
+            handBackHeld(rest, rest.delivery().nextAttemptAt().orElse(now), now);
+          } catch (RuntimeException releaseFailed) {
+            e.addSuppressed(releaseFailed); // its worker is given back; its lease runs out
+          }
+        }
+        if (failure != null) {
+          e.addSuppressed(failure);
+        }
+        throw e;
       } catch (RuntimeException e) {
         // Handed back already (see dispatch). The rest of the claim is dispatched all the same:
         // left undispatched, each held its lease, claimed by nobody, until the lease expired.
@@ -961,7 +978,7 @@ public final class ClaimLoop {
     try {
       // A webhook the view does not know yet (made by another instance) is read from the Store.
       w = webhooks.current(webhookId);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       // The delivery went nowhere: it goes back to the Store and its worker is given back (kept,
       // it was never given back, and with every worker counted nothing was claimed again); the
       // failure ends the round, so claims back off while the Store fails.
@@ -1035,6 +1052,7 @@ public final class ClaimLoop {
    */
   private void launch(ClaimedDelivery first, EndpointSlots<ClaimedDelivery>.Endpoint endpoint) {
     ClaimedDelivery cd = first;
+    Error lookupError = null;
     while (cd != null) {
       Delivery d = cd.delivery();
       String webhookId = d.webhookId();
@@ -1045,10 +1063,13 @@ public final class ClaimLoop {
         // From the Store if the view no longer knows the webhook (deleted while this waited).
         w = webhooks.current(webhookId);
         looked = true;
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
         // Handed back below like any delivery that cannot start: thrown from here (often on the
         // thread of the attempt whose slot it took over) it kept its worker, slot and tenant share
-        // for good.
+        // for good. An Error (a Store's LinkageError) goes on once the slot has passed on.
+        if (e instanceof Error error && lookupError == null) {
+          lookupError = error;
+        }
         log.warn(
             "could not look up the webhook of a queued delivery, released: webhook={} delivery={}"
                 + " error={}",
@@ -1098,12 +1119,21 @@ public final class ClaimLoop {
           // its worker and its endpoint's slot for good.
           task.rejected = true;
           task.cancel(false);
+          if (lookupError != null) {
+            e.addSuppressed(lookupError);
+          }
           throw e;
+        }
+        if (lookupError != null) {
+          throw lookupError;
         }
         return;
       }
       handBackHeld(cd, d.nextAttemptAt().orElse(now), now);
       cd = endpoint.free();
+    }
+    if (lookupError != null) {
+      throw lookupError;
     }
   }
 

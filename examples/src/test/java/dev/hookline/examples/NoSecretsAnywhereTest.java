@@ -101,6 +101,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.logging.Handler;
@@ -129,6 +130,15 @@ import org.junit.jupiter.api.function.Executable;
 class NoSecretsAnywhereTest {
   private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
   private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(3);
+
+  /**
+   * The timeout of the "slow" webhook's first attempt alone, whose answer is held back {@link
+   * #SLOW_MILLIS}: it times out after this long, not after {@link #ATTEMPT_TIMEOUT}. Every other
+   * attempt, the slow webhook's retry among them, keeps {@link #ATTEMPT_TIMEOUT}, so a loaded
+   * machine does not time them out.
+   */
+  private static final Duration SLOW_TIMEOUT = Duration.ofMillis(300);
+
   private static final int SLOW_MILLIS = 6_000;
   private static final String REBIND_HOST = "rebind.example.test";
   private static final String USERINFO_PASSWORD = "Pa55-in-the-userinfo-9kT3";
@@ -268,16 +278,30 @@ class NoSecretsAnywhereTest {
               .allowInsecureLoopbackForDevelopment(true) // the endpoints are plain http, loopback
               .build();
       String wmBase = base(wm);
+      RetrySchedule schedule =
+          RetrySchedule.builder()
+              .delays(Duration.ofSeconds(1), Duration.ofSeconds(2))
+              .attemptTimeout(ATTEMPT_TIMEOUT)
+              .build();
+      // The slow endpoint's first attempt waits for its timeout in real time: a short one, for
+      // that attempt only (the function is asked once per attempt, before it starts).
+      AtomicBoolean slowFirstAttempt = new AtomicBoolean(true);
+      RetrySchedule slowSchedule =
+          RetrySchedule.builder()
+              .delays(Duration.ofSeconds(1), Duration.ofSeconds(2))
+              .attemptTimeout(SLOW_TIMEOUT)
+              .build();
       try (Dispatcher dispatcher =
           Dispatcher.builder()
               .registry(registry)
               .clock(clock)
               .jitter(() -> 0.5)
-              .retrySchedule(
-                  RetrySchedule.builder()
-                      .delays(Duration.ofSeconds(1), Duration.ofSeconds(2))
-                      .attemptTimeout(ATTEMPT_TIMEOUT)
-                      .build())
+              .retrySchedule(schedule)
+              .retrySchedules(
+                  w ->
+                      w.name().equals("slow") && slowFirstAttempt.getAndSet(false)
+                          ? slowSchedule
+                          : schedule)
               .verificationTimeout(ATTEMPT_TIMEOUT)
               .shutdownTimeout(Duration.ofSeconds(5))
               .listener(listener)

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.hookline.Attempt;
 import dev.hookline.Delivery;
 import dev.hookline.DeliveryCounts;
@@ -113,13 +115,21 @@ public final class Demo {
       try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
         byte[] masterKey = new byte[32];
         new SecureRandom().nextBytes(masterKey); // in production: from your key management
-        PostgresStore postgres =
-            PostgresStore.builder(pg.getPostgresDatabase())
-                .secretCipher(
-                    AesGcmSecretCipher.builder().primaryKey("demo-key-1", masterKey).build())
-                .build();
-        try (postgres) {
-          return new Demo(out).run(postgres, "PostgreSQL store, embedded");
+        // A connection pool, as in production: the embedded server's own DataSource opens a new
+        // connection (a server process) on every borrowing.
+        HikariConfig pool = new HikariConfig();
+        pool.setDataSource(pg.getPostgresDatabase());
+        pool.setMaximumPoolSize(10);
+        pool.setPoolName("hookline-demo");
+        try (HikariDataSource dataSource = new HikariDataSource(pool)) {
+          PostgresStore postgres =
+              PostgresStore.builder(dataSource)
+                  .secretCipher(
+                      AesGcmSecretCipher.builder().primaryKey("demo-key-1", masterKey).build())
+                  .build();
+          try (postgres) {
+            return new Demo(out).run(postgres, "PostgreSQL store, embedded");
+          }
         }
       }
     }

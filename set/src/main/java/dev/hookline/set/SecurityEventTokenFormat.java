@@ -1,6 +1,7 @@
 package dev.hookline.set;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -178,7 +179,8 @@ public final class SecurityEventTokenFormat implements NotificationFormat {
   }
 
   /**
-   * Reads RFC 8935's {@code err} from a 400 answer's {@code {"err","description"}} body.
+   * Reads RFC 8935's {@code err} from a 400 answer's {@code {"err","description"}} body, also when
+   * the body is cut short after {@code err} (the dispatcher keeps only its start).
    *
    * @param status the status
    * @param body the start of the body
@@ -189,11 +191,24 @@ public final class SecurityEventTokenFormat implements NotificationFormat {
     if (status != 400 || body.isBlank()) {
       return Optional.empty();
     }
-    try {
-      JsonNode err = MAPPER.readTree(body).path("err");
-      return err.isTextual() ? Optional.of(err.asText()) : Optional.empty();
+    // The body is the start the dispatcher kept (maxResponseBytes): a long description can cut
+    // the document short, so the top-level members are read one by one up to err, which comes
+    // first in RFC 8935's examples, rather than the whole document.
+    try (JsonParser p = MAPPER.getFactory().createParser(body)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return Optional.empty();
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if ("err".equals(name)) {
+          return value == JsonToken.VALUE_STRING ? Optional.of(p.getText()) : Optional.empty();
+        }
+        p.skipChildren();
+      }
+      return Optional.empty();
     } catch (IOException e) {
-      return Optional.empty(); // not JSON: the status alone is recorded
+      return Optional.empty(); // not JSON, or cut before err ended: the status alone is recorded
     }
   }
 

@@ -21,6 +21,7 @@ import java.security.spec.RSAPublicKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.Objects;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -33,6 +34,9 @@ import java.util.regex.Pattern;
 public final class SigningKey {
   /** The key id rule, shared with the receiver: no path separators, no "..", nothing to escape. */
   private static final Pattern KEY_ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}");
+
+  /** A PEM block's opening line; its label is all a message quotes of the text. */
+  private static final Pattern PEM_BEGIN = Pattern.compile("-----BEGIN ([A-Z0-9 ]{1,40})-----");
 
   private static final int MIN_RSA_BITS = 2048;
   private static final byte[] PAIR_CHECK = {'h', 'o', 'o', 'k', 'l', 'i', 'n', 'e'};
@@ -251,10 +255,15 @@ public final class SigningKey {
     String begin = "-----BEGIN " + label + "-----";
     String end = "-----END " + label + "-----";
     int from = text.indexOf(begin);
-    int to = text.indexOf(end);
-    if (from < 0 || to < from) {
+    int to = from < 0 ? -1 : text.indexOf(end, from);
+    if (from >= 0 && to < 0) {
       throw new SigningKeyException(
-          Reason.MALFORMED_PEM, "key " + keyId + ": no " + begin + " ... " + end + " block");
+          Reason.MALFORMED_PEM,
+          "key " + keyId + ": the " + begin + " block has no " + end + " after it (cut short?)");
+    }
+    if (from < 0) {
+      throw new SigningKeyException(
+          Reason.MALFORMED_PEM, "key " + keyId + ": " + otherKind(text, label, begin, end));
     }
     String base64 = text.substring(from + begin.length(), to).replaceAll("\\s", "");
     try {
@@ -263,6 +272,49 @@ public final class SigningKey {
       throw new SigningKeyException(
           Reason.MALFORMED_PEM, "key " + keyId + ": the " + label + " block is not base64");
     }
+  }
+
+  /**
+   * Why a PEM without the wanted block is refused: the kind of block it has instead, named by its
+   * label only (never its base64), and how to get the kind that is read.
+   */
+  private static String otherKind(String text, String label, String begin, String end) {
+    String what = label.equals("PRIVATE KEY") ? "the private key" : "the public key";
+    String found = null;
+    Matcher m = PEM_BEGIN.matcher(text);
+    // openssl ecparam -genkey writes EC PARAMETERS before the EC PRIVATE KEY: name the key
+    while ((found == null || found.equals("EC PARAMETERS")) && m.find()) {
+      found = m.group(1);
+    }
+    if (found == null) {
+      return "no " + begin + " ... " + end + " block";
+    }
+    String toPkcs8 = "convert it with openssl pkcs8 -topk8 -nocrypt -in <file>";
+    String hint =
+        switch (label + "/" + found) {
+          case "PRIVATE KEY/RSA PRIVATE KEY" ->
+              " (PKCS#1); only PKCS#8, " + begin + ", is read: " + toPkcs8;
+          case "PRIVATE KEY/EC PRIVATE KEY" ->
+              " (SEC1); only PKCS#8, " + begin + ", is read: " + toPkcs8;
+          case "PRIVATE KEY/ENCRYPTED PRIVATE KEY" ->
+              " (encrypted PKCS#8); only an unencrypted "
+                  + begin
+                  + " is read: decrypt it with openssl pkcs8 -topk8 -nocrypt -in <file>, or keep"
+                  + " it in a KeyStore and use fromKeyStore";
+          case "PUBLIC KEY/CERTIFICATE" ->
+              "; give the certificate's public key, "
+                  + begin
+                  + " (openssl x509 -pubkey -noout -in <file>), or load the key and certificate"
+                  + " with fromKeyStore";
+          case "PUBLIC KEY/RSA PUBLIC KEY" ->
+              " (PKCS#1); only X.509, "
+                  + begin
+                  + ", is read: convert it with openssl rsa -RSAPublicKey_in -pubout -in <file>";
+          case "PUBLIC KEY/PRIVATE KEY" ->
+              "; give the public key, " + begin + " (openssl pkey -pubout -in <file>)";
+          default -> "; only " + begin + " ... " + end + " is read";
+        };
+    return what + " is a -----BEGIN " + found + "----- block" + hint;
   }
 
   private static boolean isP256(ECParameterSpec params) {

@@ -182,7 +182,7 @@ public final class SigningKey {
 
   /**
    * Loads a key from a key store entry (PKCS#12 or JKS): the private key and its certificate's
-   * public key. The algorithm follows the key type: RS256 for RSA, ES256 for EC.
+   * public key. The algorithm follows the certificate's key type: RS256 for RSA, ES256 for EC.
    *
    * @param keyId the key id to publish it under
    * @param store the loaded key store
@@ -205,9 +205,24 @@ public final class SigningKey {
             Reason.KEY_STORE,
             "key " + keyId + ": the key store has no private key with a certificate at that alias");
       }
-      SigningAlgorithm algorithm =
-          "EC".equals(privateKey.getAlgorithm()) ? SigningAlgorithm.ES256 : SigningAlgorithm.RS256;
-      return of(keyId, algorithm, privateKey, cert.getPublicKey());
+      // By the certificate's key type, not the private key's algorithm name, which a provider
+      // may spell otherwise (BouncyCastle keys can say "ECDSA"); a type neither uses is named.
+      PublicKey publicKey = cert.getPublicKey();
+      SigningAlgorithm algorithm;
+      if (publicKey instanceof ECPublicKey) {
+        algorithm = SigningAlgorithm.ES256;
+      } else if (publicKey instanceof RSAPublicKey) {
+        algorithm = SigningAlgorithm.RS256;
+      } else {
+        throw new SigningKeyException(
+            Reason.WRONG_KEY_TYPE,
+            "key "
+                + keyId
+                + ": the key store entry holds a "
+                + publicKey.getAlgorithm()
+                + " key; tokens are signed with RSA keys (RS256) or EC keys on P-256 (ES256)");
+      }
+      return of(keyId, algorithm, privateKey, publicKey);
     } catch (GeneralSecurityException e) {
       throw new SigningKeyException(
           Reason.KEY_STORE, "key " + keyId + ": the key store entry could not be read", e);

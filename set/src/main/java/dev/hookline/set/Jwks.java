@@ -38,9 +38,17 @@ public final class Jwks {
    * @param keys the signing keys
    * @param now the time
    * @return the public key set
+   * @throws IllegalStateException if {@code keys} publishes no key
+   * @throws IllegalArgumentException if two published keys have the same key id
    */
   public static Jwks of(SigningKeys keys, Instant now) {
-    return of(keys.publishedKeys(Objects.requireNonNull(now, "now")));
+    @Nullable List<SigningKey> published = keys.publishedKeys(Objects.requireNonNull(now, "now"));
+    if (published == null || published.isEmpty()) {
+      // every receiver would refuse every token; an error keeps them on the last set they read
+      throw new IllegalStateException(
+          "signingKeys " + keys.getClass().getName() + " published no keys at " + now);
+    }
+    return of(published);
   }
 
   /**
@@ -48,11 +56,19 @@ public final class Jwks {
    *
    * @param keys the keys
    * @return the public key set
+   * @throws IllegalArgumentException if two keys have the same key id: a receiver would verify
+   *     tokens under it with whichever it found first
    */
   public static Jwks of(List<SigningKey> keys) {
     List<JWK> jwks = new ArrayList<>();
     List<String> ids = new ArrayList<>();
     for (SigningKey k : keys) {
+      if (ids.contains(k.keyId())) {
+        throw new IllegalArgumentException(
+            "key id \""
+                + k.keyId()
+                + "\" is on two keys; each key in a key set needs its own (RFC 7517 section 4.5)");
+      }
       jwks.add(publicJwk(k));
       ids.add(k.keyId());
     }

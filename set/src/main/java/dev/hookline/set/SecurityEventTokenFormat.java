@@ -114,7 +114,13 @@ public final class SecurityEventTokenFormat implements NotificationFormat {
     Objects.requireNonNull(event, "event");
     Objects.requireNonNull(webhook, "webhook");
     Objects.requireNonNull(now, "now");
-    SigningKey key = keys.signingKey(now);
+    // A host's SigningKeys may break its contract: say whose, not "key is null".
+    @Nullable SigningKey found = keys.signingKey(now);
+    if (found == null) {
+      throw new IllegalStateException(
+          "signingKeys " + keys.getClass().getName() + " returned no signing key for " + now);
+    }
+    SigningKey key = found;
     JWSHeader header =
         new JWSHeader.Builder(
                 key.algorithm() == SigningAlgorithm.RS256 ? JWSAlgorithm.RS256 : JWSAlgorithm.ES256)

@@ -197,7 +197,7 @@ public final class InMemorySigningKeys implements SigningKeys {
   @Override
   public synchronized String toString() {
     List<String> old = new ArrayList<>();
-    for (Retired r : retired) {
+    for (Retired r : live(clock.instant())) { // as published: not those whose overlap ended
       old.add(r.key().keyId());
     }
     SigningKey pending = next;

@@ -166,6 +166,8 @@ public final class SigningKey {
    */
   public static SigningKey fromPem(
       String keyId, SigningAlgorithm algorithm, String pkcs8Pem, String publicPem) {
+    Objects.requireNonNull(algorithm, "algorithm");
+    Objects.requireNonNull(publicPem, "publicPem");
     String type = algorithm == SigningAlgorithm.RS256 ? "RSA" : "EC";
     PrivateKey privateKey = parsePrivate(keyId, pkcs8Pem, type);
     PublicKey publicKey;

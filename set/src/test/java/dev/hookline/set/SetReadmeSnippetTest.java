@@ -77,4 +77,33 @@ class SetReadmeSnippetTest {
             Base64.getUrlDecoder().decode(token.split("\\.", -1)[0]), StandardCharsets.UTF_8);
     assertTrue(header.contains("\"kid\":\"2026-12\"") && header.contains("RS256"), header);
   }
+
+  /** The README's restart recipe, one InMemorySigningKeys per step as a fresh process makes it. */
+  private static InMemorySigningKeys step(int n, SigningKey old, SigningKey next) {
+    InMemorySigningKeys keys = InMemorySigningKeys.of(n == 4 ? next : old);
+    if (n == 2) {
+      keys.publishNext(next);
+    } else if (n == 3) {
+      keys.rotate(next);
+    }
+    return keys;
+  }
+
+  @Test
+  void duringARollingDeploymentOfEachStepEitherSetVerifiesWhatEitherSigns() {
+    SigningKey old = Fixtures.RSA_1;
+    SigningKey next = Fixtures.EC_1;
+    for (int n = 1; n < 4; n++) {
+      InMemorySigningKeys before = step(n, old, next);
+      InMemorySigningKeys after = step(n + 1, old, next);
+      for (InMemorySigningKeys signer : List.of(before, after)) {
+        String kid = signer.signingKey(Fixtures.T0).keyId();
+        for (InMemorySigningKeys publisher : List.of(before, after)) {
+          assertTrue(
+              publisher.jwks().keyIds().contains(kid),
+              "step " + n + " to " + (n + 1) + ": " + kid + " not in " + publisher.jwks());
+        }
+      }
+    }
+  }
 }

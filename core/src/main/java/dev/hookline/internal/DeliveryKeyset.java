@@ -7,8 +7,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 /**
  * Keyset reads of deliveries: the rows a {@link DeliveryQuery} lists that come after a position
@@ -42,7 +40,7 @@ public final class DeliveryKeyset {
     List<Delivery> after(Store store, DeliveryQuery query, Instant createdAt, String id);
   }
 
-  private static final ConcurrentMap<Class<?>, Reader> READERS = new ConcurrentHashMap<>();
+  private static final StoreHooks<Reader> READERS = new StoreHooks<>("a keyset read");
 
   private DeliveryKeyset() {}
 
@@ -54,11 +52,7 @@ public final class DeliveryKeyset {
    * @throws IllegalStateException if a read is installed for the class already
    */
   public static void install(Class<? extends Store> type, Reader reader) {
-    Objects.requireNonNull(type, "type");
-    Objects.requireNonNull(reader, "reader");
-    if (READERS.putIfAbsent(type, reader) != null) {
-      throw new IllegalStateException("a keyset read is installed for " + type.getName());
-    }
+    READERS.install(type, reader);
   }
 
   /**
@@ -77,7 +71,7 @@ public final class DeliveryKeyset {
     Objects.requireNonNull(query, "query");
     Objects.requireNonNull(createdAt, "createdAt");
     Objects.requireNonNull(id, "id");
-    Reader reader = READERS.get(store.getClass());
+    Reader reader = READERS.of(store);
     return reader == null
         ? Optional.empty()
         : Optional.of(reader.after(store, query, createdAt, id));

@@ -4,8 +4,6 @@ import dev.hookline.spi.Store;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 /**
  * Requeues of many finished deliveries at once, each due at its own time: what a bulk redelivery
@@ -39,7 +37,7 @@ public final class DeliveryRequeue {
     int requeue(Store store, List<String> ids, List<Instant> dues, Instant now);
   }
 
-  private static final ConcurrentMap<Class<?>, Writer> WRITERS = new ConcurrentHashMap<>();
+  private static final StoreHooks<Writer> WRITERS = new StoreHooks<>("a requeue");
 
   private DeliveryRequeue() {}
 
@@ -51,11 +49,7 @@ public final class DeliveryRequeue {
    * @throws IllegalStateException if a write is installed for the class already
    */
   public static void install(Class<? extends Store> type, Writer writer) {
-    Objects.requireNonNull(type, "type");
-    Objects.requireNonNull(writer, "writer");
-    if (WRITERS.putIfAbsent(type, writer) != null) {
-      throw new IllegalStateException("a requeue is installed for " + type.getName());
-    }
+    WRITERS.install(type, writer);
   }
 
   /**
@@ -79,7 +73,7 @@ public final class DeliveryRequeue {
     if (ids.isEmpty()) {
       return 0;
     }
-    Writer writer = WRITERS.get(store.getClass());
+    Writer writer = WRITERS.of(store);
     if (writer != null) {
       return writer.requeue(store, List.copyOf(ids), List.copyOf(dues), now);
     }

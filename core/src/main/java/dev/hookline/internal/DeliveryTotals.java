@@ -5,8 +5,6 @@ import dev.hookline.spi.Store;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 /**
  * The deliveries of many webhooks counted by state at once: what {@code Dispatcher.summary()} (and
@@ -35,7 +33,7 @@ public final class DeliveryTotals {
     DeliveryCounts count(Store store, List<String> webhookIds);
   }
 
-  private static final ConcurrentMap<Class<?>, Counter> COUNTERS = new ConcurrentHashMap<>();
+  private static final StoreHooks<Counter> COUNTERS = new StoreHooks<>("a delivery count");
 
   private DeliveryTotals() {}
 
@@ -47,11 +45,7 @@ public final class DeliveryTotals {
    * @throws IllegalStateException if a count is installed for the class already
    */
   public static void install(Class<? extends Store> type, Counter counter) {
-    Objects.requireNonNull(type, "type");
-    Objects.requireNonNull(counter, "counter");
-    if (COUNTERS.putIfAbsent(type, counter) != null) {
-      throw new IllegalStateException("a delivery count is installed for " + type.getName());
-    }
+    COUNTERS.install(type, counter);
   }
 
   /**
@@ -68,7 +62,7 @@ public final class DeliveryTotals {
     if (ids.isEmpty()) {
       return DeliveryCounts.EMPTY;
     }
-    Counter counter = COUNTERS.get(store.getClass());
+    Counter counter = COUNTERS.of(store);
     if (counter != null) {
       return counter.count(store, ids);
     }

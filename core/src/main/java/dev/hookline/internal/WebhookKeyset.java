@@ -7,8 +7,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 /**
  * Keyset reads of webhooks: a page of the webhooks {@link Store#listWebhooks()} (or {@link
@@ -80,7 +78,7 @@ public final class WebhookKeyset {
     List<Webhook> page(Store store, Query query);
   }
 
-  private static final ConcurrentMap<Class<?>, Reader> READERS = new ConcurrentHashMap<>();
+  private static final StoreHooks<Reader> READERS = new StoreHooks<>("a keyset read");
 
   private WebhookKeyset() {}
 
@@ -92,11 +90,7 @@ public final class WebhookKeyset {
    * @throws IllegalStateException if a read is installed for the class already
    */
   public static void install(Class<? extends Store> type, Reader reader) {
-    Objects.requireNonNull(type, "type");
-    Objects.requireNonNull(reader, "reader");
-    if (READERS.putIfAbsent(type, reader) != null) {
-      throw new IllegalStateException("a keyset read is installed for " + type.getName());
-    }
+    READERS.install(type, reader);
   }
 
   /**
@@ -109,7 +103,7 @@ public final class WebhookKeyset {
   public static Optional<List<Webhook>> page(Store store, Query query) {
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(query, "query");
-    Reader reader = READERS.get(store.getClass());
+    Reader reader = READERS.of(store);
     return reader == null ? Optional.empty() : Optional.of(reader.page(store, query));
   }
 }

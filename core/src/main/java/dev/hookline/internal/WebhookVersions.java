@@ -7,8 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 /**
  * What a dispatcher's periodic webhook reload reads when its Store can say which webhooks changed:
@@ -48,7 +46,7 @@ public final class WebhookVersions {
     List<Webhook> read(Store store, Collection<String> ids);
   }
 
-  private static final ConcurrentMap<Class<?>, Reader> READERS = new ConcurrentHashMap<>();
+  private static final StoreHooks<Reader> READERS = new StoreHooks<>("webhook version reads");
 
   private WebhookVersions() {}
 
@@ -60,11 +58,7 @@ public final class WebhookVersions {
    * @throws IllegalStateException if reads are installed for the class already
    */
   public static void install(Class<? extends Store> type, Reader reader) {
-    Objects.requireNonNull(type, "type");
-    Objects.requireNonNull(reader, "reader");
-    if (READERS.putIfAbsent(type, reader) != null) {
-      throw new IllegalStateException("webhook version reads are installed for " + type.getName());
-    }
+    READERS.install(type, reader);
   }
 
   /**
@@ -75,6 +69,6 @@ public final class WebhookVersions {
    */
   public static Optional<Reader> of(Store store) {
     Objects.requireNonNull(store, "store");
-    return Optional.ofNullable(READERS.get(store.getClass()));
+    return Optional.ofNullable(READERS.of(store));
   }
 }

@@ -2033,42 +2033,39 @@ public final class PostgresStore implements TransactionalStore {
   @Override
   public DeliveryCounts countDeliveries(String webhookId) {
     Objects.requireNonNull(webhookId, "webhookId");
-    Map<DeliveryState, Long> counts =
-        run(
-            "count deliveries of webhook " + webhookId,
-            c -> {
-              try (PreparedStatement ps =
-                  c.prepareStatement(
-                      "SELECT state, count(*) FROM "
-                          + q
-                          + ".deliveries WHERE webhook_id = ? GROUP BY state")) {
-                ps.setString(1, webhookId);
-                try (ResultSet rs = ps.executeQuery()) {
-                  Map<DeliveryState, Long> m = new EnumMap<>(DeliveryState.class);
-                  while (rs.next()) {
-                    m.put(DeliveryState.valueOf(rs.getString(1)), rs.getLong(2));
-                  }
-                  return m;
-                }
-              }
-            });
-    return counts(counts);
+    return countByState(
+        "count deliveries of webhook " + webhookId,
+        "SELECT state, count(*) FROM " + q + ".deliveries WHERE webhook_id = ? GROUP BY state",
+        webhookId);
   }
 
   /** The deliveries of the webhooks, counted by state and summed, in one statement. */
   private DeliveryCounts countDeliveries(List<String> webhookIds) {
     String[] ids = webhookIds.toArray(new String[0]);
+    return countByState(
+        "count deliveries of " + ids.length + " webhooks",
+        "SELECT d.state, count(*) FROM "
+            + q
+            + ".deliveries d JOIN unnest(?::text[]) AS k(id) ON d.webhook_id = k.id"
+            + " GROUP BY d.state",
+        ids);
+  }
+
+  /**
+   * Runs a count of deliveries by state ({@code state, count} rows) with one parameter, a text or
+   * (a {@code String[]}) a text array.
+   */
+  private DeliveryCounts countByState(String operation, String sql, Object parameter) {
     Map<DeliveryState, Long> counts =
         run(
-            "count deliveries of " + ids.length + " webhooks",
+            operation,
             c -> {
-              try (PreparedStatement ps =
-                  c.prepareStatement(
-                      "SELECT d.state, count(*) FROM "
-                          + q
-                          + ".deliveries d JOIN unnest(?::text[]) AS k(id) ON d.webhook_id = k.id"
-                          + " GROUP BY d.state")) {
-                ps.setArray(1, c.createArrayOf("text", ids));
+              try (PreparedStatement ps = c.prepareStatement(sql)) {
+                if (parameter instanceof String[] texts) {
+                  ps.setArray(1, c.createArrayOf("text", texts));
+                } else {
+                  ps.setObject(1, parameter);
+                }
                 try (ResultSet rs = ps.executeQuery()) {
                   Map<DeliveryState, Long> m = new EnumMap<>(DeliveryState.class);
                   while (rs.next()) {

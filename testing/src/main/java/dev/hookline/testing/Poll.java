@@ -22,12 +22,17 @@ public final class Poll {
   /** How long the caller parks between two checks. */
   private static final long PAUSE_NANOS = Duration.ofMillis(5).toNanos();
 
+  /** The longest bound that is measured; a longer one (such as {@code FOREVER}) waits unbounded. */
+  private static final Duration LONGEST = Duration.ofNanos(Long.MAX_VALUE);
+
   private Poll() {}
 
   /**
    * Waits until {@code condition} holds, checking it at once and then every few milliseconds.
    *
-   * @param max how long to wait at most; the condition is checked once more after it has passed
+   * @param max how long to wait at most; the condition is checked once more after it has passed. A
+   *     bound of about 292 years or more (such as {@code ChronoUnit.FOREVER.getDuration()}) waits
+   *     until the condition holds or the thread is interrupted
    * @param condition what to wait for; it should be quick and free of side effects
    * @param description what is awaited, for the failure message ("the delivery succeeds")
    * @throws AssertionError if the condition does not hold within {@code max}, or the thread is
@@ -42,7 +47,9 @@ public final class Poll {
    * Waits until {@code condition} holds, checking it at once and then every few milliseconds; the
    * description is computed only on failure, so it may report the state the wait ended in.
    *
-   * @param max how long to wait at most; the condition is checked once more after it has passed
+   * @param max how long to wait at most; the condition is checked once more after it has passed. A
+   *     bound of about 292 years or more (such as {@code ChronoUnit.FOREVER.getDuration()}) waits
+   *     until the condition holds or the thread is interrupted
    * @param condition what to wait for; it should be quick and free of side effects
    * @param description what is awaited, for the failure message
    * @throws AssertionError if the condition does not hold within {@code max}, or the thread is
@@ -57,7 +64,8 @@ public final class Poll {
     }
     // Real elapsed time is the point here: the awaited work runs on other threads and sockets.
     long start = System.nanoTime();
-    long limit = max.toNanos();
+    // Beyond Long.MAX_VALUE ns (about 292 years) toNanos() overflows: such a bound means no bound.
+    long limit = max.compareTo(LONGEST) >= 0 ? Long.MAX_VALUE : max.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - start > limit) {
         if (condition.getAsBoolean()) {

@@ -56,6 +56,12 @@ public final class SimpleConnectionPool implements DataSource, AutoCloseable {
   private static final int DEFAULT_WAIT_SECONDS = 30;
   private static final Executor DIRECT = Runnable::run;
 
+  /**
+   * The permits {@link #close()} adds once, so that every borrower waiting for a connection wakes
+   * and fails at once; far from overflow, even with every borrowed connection given back later.
+   */
+  private static final int WAKE_ALL = Integer.MAX_VALUE / 2;
+
   /** Opens a physical connection. */
   @FunctionalInterface
   private interface Opener {
@@ -111,9 +117,9 @@ public final class SimpleConnectionPool implements DataSource, AutoCloseable {
    * Borrows a connection: an idle one, or a new one if fewer than {@code maxConnections} are open,
    * else the next one returned. Closing it returns it to the pool.
    *
-   * @throws SQLException if the pool is closed (SQLState 08003), if none was free within {@link
-   *     #getLoginTimeout()} seconds (an {@link SQLTransientConnectionException}, SQLState 08001),
-   *     if interrupted, or as the driver fails to open a connection
+   * @throws SQLException if the pool is closed, also while waiting (SQLState 08003), if none was
+   *     free within {@link #getLoginTimeout()} seconds (an {@link SQLTransientConnectionException},
+   *     SQLState 08001), if interrupted, or as the driver fails to open a connection
    */
   @Override
   public Connection getConnection() throws SQLException {
@@ -135,6 +141,9 @@ public final class SimpleConnectionPool implements DataSource, AutoCloseable {
       throw new SQLException("interrupted waiting for a connection", "08001", e);
     }
     try {
+      if (closed) { // closed while this borrower waited: close() woke it
+        throw new SQLException("pool closed", "08003");
+      }
       Connection physical = idle.pollFirst();
       if (physical == null) {
         physical = target.open();
@@ -305,12 +314,16 @@ public final class SimpleConnectionPool implements DataSource, AutoCloseable {
 
   /**
    * Closes every physical connection this pool opened, borrowed ones included; later {@link
-   * #getConnection()} calls fail. Idempotent.
+   * #getConnection()} calls fail, and so do those waiting for a free connection, at once.
+   * Idempotent.
    */
   @Override
   public void close() {
-    closed = true;
     synchronized (open) {
+      if (!closed) {
+        closed = true;
+        permits.release(WAKE_ALL);
+      }
       open.forEach(SimpleConnectionPool::closeQuietly);
       open.clear();
     }

@@ -9,8 +9,11 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransientConnectionException;
+import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executor;
@@ -40,8 +43,11 @@ import org.jspecify.annotations.Nullable;
  *       schema, network timeout) is set back to what it was when it borrowed the connection, and
  *       warnings are cleared, as HikariCP does; a connection that fails this reset is closed, not
  *       reused. Session state changed with SQL ({@code SET ...}) is not reset.
- *   <li>{@link Connection#close()} on a borrowed connection returns it; any later use of that
- *       handle fails, so a test cannot reach a connection another thread has since borrowed.
+ *   <li>{@link Connection#close()} on a borrowed connection returns it and closes the statements
+ *       opened through it; any later use of that handle or of those statements fails, so a test
+ *       cannot reach a connection another thread has since borrowed. (A statement's {@code
+ *       getConnection()} answers the driver's connection, not the handle: a borrower that closes
+ *       that one has it dropped on return.)
  *   <li>A borrower waits for a free connection at most {@link #getLoginTimeout()} seconds (30
  *       unless set), then gets an {@link SQLTransientConnectionException}: a leak fails the test
  *       instead of hanging it.
@@ -166,6 +172,7 @@ public final class SimpleConnectionPool implements DataSource, AutoCloseable {
   private Connection borrowed(Connection physical) {
     AtomicBoolean returned = new AtomicBoolean();
     Changes changes = new Changes();
+    Statements statements = new Statements();
     return (Connection)
         Proxy.newProxyInstance(
             Connection.class.getClassLoader(),
@@ -174,6 +181,7 @@ public final class SimpleConnectionPool implements DataSource, AutoCloseable {
               return switch (method.getName()) {
                 case "close" -> {
                   if (returned.compareAndSet(false, true)) {
+                    statements.closeAll();
                     giveBack(physical, changes);
                   }
                   yield null;
@@ -188,10 +196,52 @@ public final class SimpleConnectionPool implements DataSource, AutoCloseable {
                         "connection already returned to the pool: " + method.getName(), "08003");
                   }
                   changes.beforeCall(physical, method.getName());
-                  yield invoke(physical, method, args);
+                  yield statements.track(invoke(physical, method, args));
                 }
               };
             });
+  }
+
+  /**
+   * The statements one borrower opened through its handle, closed when it returns the connection
+   * (as HikariCP does): a statement kept past {@code close()} would otherwise run on the physical
+   * connection the next borrower has. Used by the borrowing thread, then by the one returning it.
+   */
+  private static final class Statements {
+    /** Past this many, the ones the borrower closed itself are dropped before another is added. */
+    private static final int PRUNE_AT = 64;
+
+    private final List<Statement> open = new ArrayList<>();
+
+    /** Remembers {@code result} if it is a statement; returns it. */
+    @Nullable Object track(@Nullable Object result) {
+      if (result instanceof Statement statement) {
+        if (open.size() >= PRUNE_AT) {
+          open.removeIf(Statements::closed);
+        }
+        open.add(statement);
+      }
+      return result;
+    }
+
+    void closeAll() {
+      for (Statement statement : open) {
+        try {
+          statement.close();
+        } catch (SQLException | RuntimeException ignored) {
+          // the connection is reset or dropped next
+        }
+      }
+      open.clear();
+    }
+
+    private static boolean closed(Statement statement) {
+      try {
+        return statement.isClosed();
+      } catch (SQLException | RuntimeException e) {
+        return false; // kept, and closed again on return, quietly
+      }
+    }
   }
 
   private static @Nullable Object invoke(

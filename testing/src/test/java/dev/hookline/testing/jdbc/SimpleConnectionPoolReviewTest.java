@@ -2,6 +2,7 @@ package dev.hookline.testing.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hookline.testing.Poll;
 import java.io.PrintWriter;
@@ -155,5 +156,25 @@ class SimpleConnectionPoolReviewTest {
     SQLException cause = (SQLException) e.getCause().getCause();
     assertEquals("08003", cause.getSQLState(), cause.getMessage());
     assertEquals(1, db.opened.get(), "no connection is opened for a closed pool");
+  }
+
+  @Test
+  void statementsOpenedThroughAReturnedHandleAreClosedWithIt() throws Exception {
+    try (SimpleConnectionPool pool = SimpleConnectionPool.of(db, 1)) {
+      Connection first = pool.getConnection();
+      Statement kept = first.createStatement();
+      PreparedStatement keptPrepared = first.prepareStatement("select 1");
+      first.close();
+      assertTrue(
+          db.statements.stream().allMatch(s -> s.closed),
+          "a statement kept past close() would run on the connection the next borrower gets");
+      assertThrows(SQLException.class, () -> kept.execute("select 1"));
+      assertThrows(SQLException.class, keptPrepared::execute);
+
+      try (Connection second = pool.getConnection();
+          Statement s = second.createStatement()) {
+        s.execute("select 1"); // the next borrower's own statements work
+      }
+    }
   }
 }

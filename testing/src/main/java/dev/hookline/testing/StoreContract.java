@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -54,7 +55,11 @@ import org.junit.jupiter.api.Test;
  * The contract every {@link Store} implementation must meet. Extend it, implement {@link
  * #createStore()}, and the implementation is checked for webhook CRUD with version conflicts,
  * atomic and idempotent enqueue, lease exclusivity (also under 8 concurrent claimers), lease expiry
- * and re-claim, refusal of stale-lease results, queries, counts and purge.
+ * and re-claim, refusal of stale-lease results, queries, counts and purge. A store that overrides
+ * {@link Store#insertWebhook(Webhook, int)} is also checked to never take a tenant past its limit
+ * under concurrent creations; one that keeps the default (count, then insert, which may pass the
+ * limit, as its javadoc says) has that test skipped, with the reason, rather than failing it now
+ * and then.
  *
  * <p>Each test gets a fresh store from {@link #createStore()} (an implementation backed by a shared
  * database should give each call an empty schema or truncate its tables) and closes it afterwards.
@@ -399,6 +404,11 @@ public abstract class StoreContract {
 
   @Test
   void concurrentCreationsNeverTakeATenantPastItsWebhookLimit() throws Exception {
+    assumeFalse(
+        keepsTheDefaultTenantLimit(),
+        "not checked: the store keeps Store.insertWebhook(Webhook, int)'s default, which counts,"
+            + " then inserts, and so may pass the limit under concurrent creations, as its javadoc"
+            + " says; a store that overrides it is checked to be atomic");
     int threads = 8;
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
@@ -423,6 +433,11 @@ public abstract class StoreContract {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** Whether the store under test keeps the non-atomic default of the tenant-limited insert. */
+  private boolean keepsTheDefaultTenantLimit() throws NoSuchMethodException {
+    return store.getClass().getMethod("insertWebhook", Webhook.class, int.class).isDefault();
   }
 
   @Test

@@ -66,7 +66,8 @@ import org.junit.jupiter.api.Test;
  * Time is driven by {@link #clock}; the store must take time only from the {@code now} arguments of
  * its methods.
  *
- * <p>Not thread-safe: JUnit makes an instance per test, used by one thread.
+ * <p>Not thread-safe: JUnit makes an instance per test (or one for all, with {@code PER_CLASS}),
+ * used by one thread.
  */
 public abstract class StoreContract {
   /** The time every test starts at. */
@@ -96,12 +97,15 @@ public abstract class StoreContract {
   protected abstract Store createStore() throws Exception;
 
   /**
-   * Creates the store for a test.
+   * Sets {@link #clock} back to {@link #T0} and creates the store for a test. A subclass with one
+   * instance for all tests ({@code @TestInstance(PER_CLASS)}, as a non-static {@code @BeforeAll}
+   * needs) thus starts each test at {@code T0} too.
    *
    * @throws Exception if it cannot be created
    */
   @BeforeEach
   protected void createStoreUnderTest() throws Exception {
+    clock.set(T0);
     store = createStore();
   }
 

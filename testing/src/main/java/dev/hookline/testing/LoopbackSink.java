@@ -41,7 +41,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>It is a fixture, not a server: it serves one thread per connection, checks no signature, and
  * understands only requests whose body is framed by {@code Content-Length}: a chunked request gets
- * {@code 501}, a malformed length {@code 400}, and the connection is closed. Requests without a
+ * {@code 501}, a malformed length {@code 400}, and the connection is closed. A request with {@code
+ * Expect: 100-continue} gets {@code 100 Continue} before its body is read. Requests without a
  * {@code webhook-id} header are answered but neither recorded nor reported.
  *
  * <p>Thread-safe: the accessors may be called from any thread while requests arrive. {@link
@@ -51,6 +52,8 @@ public final class LoopbackSink implements AutoCloseable {
   private static final Pattern BODY_ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
   private static final byte[] NO_CONTENT =
       "HTTP/1.1 204 No Content\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CONTINUE =
+      "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
   /** How much of a refused request is read and dropped at most before closing anyway. */
   private static final long MAX_LINGER_BYTES = 1 << 20;
@@ -207,6 +210,7 @@ public final class LoopbackSink implements AutoCloseable {
         int length = 0;
         String webhookId = null;
         String refusal = null;
+        boolean expectsContinue = false;
         for (String line : head.split("\r\n", -1)) {
           int colon = line.indexOf(':');
           if (colon <= 0) {
@@ -223,12 +227,18 @@ public final class LoopbackSink implements AutoCloseable {
             webhookId = value;
           } else if (name.equals("transfer-encoding")) {
             refusal = "501 Not Implemented";
+          } else if (name.equals("expect") && value.equalsIgnoreCase("100-continue")) {
+            expectsContinue = true;
           }
         }
         if (refusal != null) {
           refuse(out, refusal);
           Lingering.drain(s, in, MAX_LINGER_BYTES);
           return;
+        }
+        if (expectsContinue && length > 0) { // the client sends the body only after this
+          out.write(CONTINUE);
+          out.flush();
         }
         CountDownLatch arrivedUnder = arrived(in, length, webhookId);
         if (!awaitGate(arrivedUnder)) {

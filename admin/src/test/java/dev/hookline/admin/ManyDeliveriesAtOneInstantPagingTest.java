@@ -16,7 +16,6 @@ import dev.hookline.spi.Store;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -62,7 +61,6 @@ class ManyDeliveriesAtOneInstantPagingTest {
   /** Where the walks start: after the row two pages before the instant's 10,000th. */
   private static final int START = NEWER + 10_000 - 2 * PAGE - 1;
 
-  static EmbeddedPostgres pg;
   static SimpleConnectionPool ds;
   static PostgresStore pgStore;
   static AdminHarness onPg;
@@ -73,8 +71,7 @@ class ManyDeliveriesAtOneInstantPagingTest {
 
   @BeforeAll
   static void start() throws IOException, SQLException {
-    pg = EmbeddedPostgres.builder().start();
-    ds = SimpleConnectionPool.of(pg.getPostgresDatabase(), 8);
+    ds = SimpleConnectionPool.of(SharedPostgres.database(), 8);
     byte[] key = new byte[32];
     Arrays.fill(key, (byte) 7);
     pgStore =
@@ -96,7 +93,6 @@ class ManyDeliveriesAtOneInstantPagingTest {
     inMemory.close();
     pgStore.close();
     ds.close();
-    pg.close();
   }
 
   private static String tie(String tag, int i) {

@@ -8,7 +8,6 @@ import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -26,15 +25,13 @@ import org.junit.jupiter.api.Test;
 class OutOfRangeTimeTest {
   static AdminHarness h;
   static AdminHarness pgHarness;
-  static EmbeddedPostgres pg;
   static SimpleConnectionPool ds;
   static PostgresStore pgStore;
 
   @BeforeAll
   static void start() throws IOException {
     h = new AdminHarness(new InMemoryAdminStore(), b -> {});
-    pg = EmbeddedPostgres.builder().start();
-    ds = SimpleConnectionPool.of(pg.getPostgresDatabase(), 8);
+    ds = SimpleConnectionPool.of(SharedPostgres.database(), 8);
     byte[] key = new byte[32];
     Arrays.fill(key, (byte) 7);
     pgStore =
@@ -54,7 +51,6 @@ class OutOfRangeTimeTest {
     pgHarness.close();
     pgStore.close();
     ds.close();
-    pg.close();
   }
 
   private static String cursor(String raw) {

@@ -6,7 +6,6 @@ import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,15 +21,13 @@ import org.junit.jupiter.api.Test;
  * bad token name 400. Any token with {@code webhooks:read} could provoke them at will.
  */
 class PostgresNulCharacterTest {
-  static EmbeddedPostgres pg;
   static SimpleConnectionPool ds;
   static PostgresStore store;
   static AdminHarness h;
 
   @BeforeAll
   static void start() throws IOException {
-    pg = EmbeddedPostgres.builder().start();
-    ds = SimpleConnectionPool.of(pg.getPostgresDatabase(), 8);
+    ds = SimpleConnectionPool.of(SharedPostgres.database(), 8);
     byte[] key = new byte[32];
     Arrays.fill(key, (byte) 7);
     store =
@@ -46,7 +43,6 @@ class PostgresNulCharacterTest {
     h.close();
     store.close();
     ds.close();
-    pg.close();
   }
 
   @Test

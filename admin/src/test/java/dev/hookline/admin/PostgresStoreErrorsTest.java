@@ -11,7 +11,6 @@ import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.InvocationTargetException;
@@ -33,7 +32,6 @@ import org.junit.jupiter.api.Test;
  * fail the same way again, so it is a 500 without {@code Retry-After}, with a generic body.
  */
 class PostgresStoreErrorsTest {
-  static EmbeddedPostgres pg;
   static SimpleConnectionPool pool;
   static AdminHarness h;
 
@@ -45,8 +43,7 @@ class PostgresStoreErrorsTest {
 
   @BeforeAll
   static void start() throws IOException {
-    pg = EmbeddedPostgres.builder().start();
-    pool = SimpleConnectionPool.of(pg.getPostgresDatabase(), 8);
+    pool = SimpleConnectionPool.of(SharedPostgres.database(), 8);
     // An outage is simulated below the store, at getConnection, so pooling is transparent.
     DataSource real = pool;
     byte[] key = new byte[32];
@@ -108,7 +105,6 @@ class PostgresStoreErrorsTest {
   static void stop() throws IOException {
     h.close();
     pool.close();
-    pg.close();
   }
 
   @Test

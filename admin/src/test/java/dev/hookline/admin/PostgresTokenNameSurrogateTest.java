@@ -7,7 +7,6 @@ import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Optional;
@@ -24,15 +23,13 @@ import org.junit.jupiter.api.Test;
  * (WebhookTextSurrogateTest); a token name now does too, on every store.
  */
 class PostgresTokenNameSurrogateTest {
-  static EmbeddedPostgres pg;
   static SimpleConnectionPool ds;
   static PostgresStore store;
   static AdminHarness h;
 
   @BeforeAll
   static void start() throws IOException {
-    pg = EmbeddedPostgres.builder().start();
-    ds = SimpleConnectionPool.of(pg.getPostgresDatabase(), 8);
+    ds = SimpleConnectionPool.of(SharedPostgres.database(), 8);
     byte[] key = new byte[32];
     Arrays.fill(key, (byte) 7);
     store =
@@ -50,7 +47,6 @@ class PostgresTokenNameSurrogateTest {
     h.close();
     store.close();
     ds.close();
-    pg.close();
   }
 
   @Test

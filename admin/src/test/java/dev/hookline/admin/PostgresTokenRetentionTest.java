@@ -5,7 +5,6 @@ import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,20 +18,17 @@ import org.junit.jupiter.api.BeforeAll;
  * take seconds and is not what the test is about.
  */
 class PostgresTokenRetentionTest extends TokenRetentionTest {
-  static EmbeddedPostgres pg;
   static SimpleConnectionPool ds;
   private static final AtomicInteger SCHEMAS = new AtomicInteger();
 
   @BeforeAll
   static void start() throws IOException {
-    pg = EmbeddedPostgres.builder().start();
-    ds = SimpleConnectionPool.of(pg.getPostgresDatabase(), 4);
+    ds = SimpleConnectionPool.of(SharedPostgres.database(), 4);
   }
 
   @AfterAll
   static void stop() throws IOException {
     ds.close();
-    pg.close();
   }
 
   @Override

@@ -13,7 +13,6 @@ import dev.hookline.spi.Store;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -50,7 +49,6 @@ class PurgedCursorRowCollationPagingTest {
   private static final List<String> SUFFIXES =
       List.of("a", "B", "c", "D", "_e", "-f", "G", "h", "Ab", "aC", "x_", "X-", "0z", "Z0");
 
-  static EmbeddedPostgres pg;
   static SimpleConnectionPool ds;
   static PostgresStore pgStore;
   static Deque<String> pgIds = new ArrayDeque<>();
@@ -60,8 +58,7 @@ class PurgedCursorRowCollationPagingTest {
 
   @BeforeAll
   static void start() throws IOException, SQLException {
-    pg = EmbeddedPostgres.builder().start();
-    ds = SimpleConnectionPool.of(pg.getPostgresDatabase(), 8);
+    ds = SimpleConnectionPool.of(SharedPostgres.database(), 8);
     byte[] key = new byte[32];
     Arrays.fill(key, (byte) 7);
     pgStore =
@@ -98,7 +95,6 @@ class PurgedCursorRowCollationPagingTest {
     inMemory.close();
     pgStore.close();
     ds.close();
-    pg.close();
   }
 
   /** The next chosen id if one is queued, else a counter. */

@@ -11,7 +11,6 @@ import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -32,15 +31,13 @@ import org.junit.jupiter.api.Test;
  */
 class UnreadableOnlyWebhookListReviewTest {
   static final String SCHEMA = "unreadable_only";
-  static EmbeddedPostgres pg;
   static SimpleConnectionPool ds;
   static PostgresStore store;
   static AdminHarness h;
 
   @BeforeAll
   static void start() throws IOException {
-    pg = EmbeddedPostgres.builder().start();
-    ds = SimpleConnectionPool.of(pg.getPostgresDatabase(), 8);
+    ds = SimpleConnectionPool.of(SharedPostgres.database(), 8);
     store = store((byte) 7);
     h = new AdminHarness(PostgresAdminStore.create(ds, SCHEMA), s -> store, r -> {}, b -> {});
     // The first request of a run loads the HTTP client and the API: a cost of the set-up.
@@ -61,7 +58,6 @@ class UnreadableOnlyWebhookListReviewTest {
     h.close();
     store.close();
     ds.close();
-    pg.close();
   }
 
   /** Changes one base64url character of the webhook's stored API key: it fails authentication. */

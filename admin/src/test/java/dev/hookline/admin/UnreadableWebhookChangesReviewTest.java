@@ -10,7 +10,6 @@ import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.InputStream;
 import java.sql.Connection;
@@ -36,15 +35,13 @@ import org.junit.jupiter.api.Test;
  */
 class UnreadableWebhookChangesReviewTest {
   static final String SCHEMA = "unreadable_changes";
-  static EmbeddedPostgres pg;
   static SimpleConnectionPool ds;
   static PostgresStore store;
   static AdminHarness h;
 
   @BeforeAll
   static void start() throws IOException {
-    pg = EmbeddedPostgres.builder().start();
-    ds = SimpleConnectionPool.of(pg.getPostgresDatabase(), 8);
+    ds = SimpleConnectionPool.of(SharedPostgres.database(), 8);
     byte[] key = new byte[32];
     Arrays.fill(key, (byte) 7);
     store =
@@ -62,7 +59,6 @@ class UnreadableWebhookChangesReviewTest {
     h.close();
     store.close();
     ds.close();
-    pg.close();
   }
 
   private static String apiKeyColumn(String id) throws SQLException {

@@ -9,7 +9,6 @@ import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -30,15 +29,13 @@ import org.junit.jupiter.api.Test;
  * by id, it is an error (a 409 since review round 7: UnreadableWebhookChangesReviewTest).
  */
 class UnreadableWebhookListTest {
-  static EmbeddedPostgres pg;
   static SimpleConnectionPool ds;
   static PostgresStore store;
   static AdminHarness h;
 
   @BeforeAll
   static void start() throws IOException {
-    pg = EmbeddedPostgres.builder().start();
-    ds = SimpleConnectionPool.of(pg.getPostgresDatabase(), 8);
+    ds = SimpleConnectionPool.of(SharedPostgres.database(), 8);
     byte[] key = new byte[32];
     Arrays.fill(key, (byte) 7);
     store =
@@ -56,7 +53,6 @@ class UnreadableWebhookListTest {
     h.close();
     store.close();
     ds.close();
-    pg.close();
   }
 
   /** Changes one base64url character of the webhook's stored API key: it fails authentication. */

@@ -14,7 +14,6 @@ import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -45,16 +44,13 @@ class WebhookListPageCostTest {
   private static final int WEBHOOKS = 120;
   private static final Instant T0 = Instant.parse("2026-11-01T00:00:00Z");
   private static final AtomicLong ROWS = new AtomicLong();
-
-  static EmbeddedPostgres pg;
   static SimpleConnectionPool ds;
   static PostgresStore store;
   static AdminHarness h;
 
   @BeforeAll
   static void start() throws IOException {
-    pg = EmbeddedPostgres.builder().start();
-    ds = SimpleConnectionPool.of(pg.getPostgresDatabase(), 8);
+    ds = SimpleConnectionPool.of(SharedPostgres.database(), 8);
     byte[] key = new byte[32];
     Arrays.fill(key, (byte) 7);
     store =
@@ -80,7 +76,6 @@ class WebhookListPageCostTest {
     h.close();
     store.close();
     ds.close();
-    pg.close();
   }
 
   private static Webhook webhook(

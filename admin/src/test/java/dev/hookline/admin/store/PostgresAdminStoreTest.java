@@ -3,12 +3,12 @@ package dev.hookline.admin.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.hookline.admin.SharedPostgres;
 import dev.hookline.admin.spi.AdminStore;
 import dev.hookline.admin.spi.AdminStoreException;
 import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.jdbc.PostgresStore;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -23,22 +23,19 @@ import org.junit.jupiter.api.Test;
  * (migrating a schema per test would cost a second each).
  */
 class PostgresAdminStoreTest extends AdminStoreContract {
-  static EmbeddedPostgres pg;
   static SimpleConnectionPool ds;
   static String shared;
   private static final AtomicInteger SCHEMAS = new AtomicInteger();
 
   @BeforeAll
   static void start() throws IOException {
-    pg = EmbeddedPostgres.builder().start();
-    ds = SimpleConnectionPool.of(pg.getPostgresDatabase(), 8);
+    ds = SimpleConnectionPool.of(SharedPostgres.database(), 8);
     shared = migratedSchema();
   }
 
   @AfterAll
   static void stop() throws IOException {
     ds.close();
-    pg.close();
   }
 
   static String migratedSchema() {

@@ -1184,6 +1184,9 @@ public final class ClaimLoop {
      */
     private volatile boolean deferred;
 
+    /** Set by {@link #freeSlotKeepingError} on the attempt's thread, read there after the run. */
+    private @Nullable Error slotError;
+
     /** Phase bits of a deferred attempt, for {@link #awaitingAnswer}. */
     private static final int THREAD_DONE = 1;
 
@@ -1246,6 +1249,21 @@ public final class ClaimLoop {
         if (next != null) {
           launch(next, endpoint);
         }
+      }
+    }
+
+    /**
+     * {@link #freeSlot} as the exchange ends, inside the attempt's record: an Error from starting
+     * the endpoint's next delivery (its webhook's lookup in the Store, see {@link #launch}) is kept
+     * for the attempt's thread to throw once this attempt is recorded. Thrown from here, it went
+     * through this attempt's record, which then handed back a delivery the endpoint had already
+     * accepted: sent again, and its success never recorded.
+     */
+    void freeSlotKeepingError() {
+      try {
+        freeSlot();
+      } catch (Error e) {
+        slotError = e;
       }
     }
 
@@ -1392,10 +1410,11 @@ public final class ClaimLoop {
         Webhook current;
         try {
           current = webhooks.current(webhook.id());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
           // From the Store (a webhook this view no longer knows) as it fails: handed back like a
           // delivery that cannot start, its breaker permit too. Thrown, it went to the worker
-          // executor's future unlogged, and the delivery waited for its lease to expire.
+          // executor's future unlogged, and the delivery waited for its lease to expire. An Error
+          // (a Store's LinkageError) goes on once the delivery is back.
           log.warn(
               "could not look up the webhook of a delivery about to be sent, released: webhook={}"
                   + " delivery={} error={}",
@@ -1403,6 +1422,9 @@ public final class ClaimLoop {
               claimed.delivery().id(),
               e.toString());
           runner.handBack(claimed, permit);
+          if (e instanceof Error error) {
+            throw error;
+          }
           return;
         }
         if (current == null || !current.receivesEvents()) {
@@ -1415,8 +1437,12 @@ public final class ClaimLoop {
                 claimed,
                 current.version() > webhook.version() ? current : webhook,
                 permit,
-                t::freeSlot,
+                t::freeSlotKeepingError,
                 t);
+        Error slotError = t.slotError;
+        if (slotError != null) {
+          throw slotError; // this attempt is recorded (or with the Store to record) by now
+        }
       } finally {
         RUNNING_HERE.set(null); // not remove(): set() would make a new map entry per attempt
         t.finish();
@@ -1426,11 +1452,19 @@ public final class ClaimLoop {
 
   private void finished(AttemptTask task) {
     active.remove(task);
-    task.freeSlot();
+    Error slotError = null;
+    try {
+      task.freeSlot();
+    } catch (Error e) {
+      slotError = e; // the slot passed on and what waited was handed back (see launch)
+    }
     if (task.deferred) {
       task.finishedDeferred();
     } else {
       task.idleOnce();
+    }
+    if (slotError != null) {
+      throw slotError;
     }
     pumpOnThisThread();
   }

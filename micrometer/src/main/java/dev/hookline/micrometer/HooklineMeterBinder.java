@@ -201,7 +201,9 @@ public final class HooklineMeterBinder implements MeterBinder, AutoCloseable {
     synchronized (lock) {
       Instant now = clock.instant();
       DeliveryCounts c = counts;
-      boolean fresh = now.isBefore(readAt.plus(refresh));
+      // A clock stepped back (NTP, a resumed VM) puts the last read in the future: that read is
+      // not fresh, or the counts would stay as they were until the clock caught up with it.
+      boolean fresh = !now.isBefore(readAt) && now.isBefore(readAt.plus(refresh));
       if (fresh && (c != null || lastReadFailed)) {
         return c; // null after a failed read: NaN until the next refresh
       }

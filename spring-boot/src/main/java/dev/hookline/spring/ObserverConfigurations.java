@@ -26,7 +26,9 @@ final class ObserverConfigurations {
   private ObserverConfigurations() {}
 
   /**
-   * Micrometer, when hookline-micrometer is present with an ObservationRegistry and MeterRegistry.
+   * Micrometer, when hookline-micrometer is present with one ObservationRegistry and one
+   * MeterRegistry (or one of several {@code @Primary}): with several and none primary, it backs off
+   * rather than fail startup on the ambiguity, as the observers do for the beans they observe.
    */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(
@@ -35,11 +37,8 @@ final class ObserverConfigurations {
         "io.micrometer.observation.ObservationRegistry",
         "io.micrometer.core.instrument.MeterRegistry"
       })
-  @ConditionalOnBean(
-      type = {
-        "io.micrometer.observation.ObservationRegistry",
-        "io.micrometer.core.instrument.MeterRegistry"
-      })
+  @ConditionalOnBean(type = "io.micrometer.observation.ObservationRegistry")
+  @ConditionalOnSingleCandidate(type = "io.micrometer.core.instrument.MeterRegistry")
   @ConditionalOnProperty(
       prefix = "hookline.micrometer",
       name = "enabled",
@@ -48,25 +47,33 @@ final class ObserverConfigurations {
   static class Micrometer {
     @Bean
     @ConditionalOnMissingBean
-    @ConditionalOnSingleCandidate(WebhookRegistry.class)
-    HooklineObservations hooklineObservations(
-        ObservationRegistry observations, MeterRegistry meters, WebhookRegistry registry) {
-      return HooklineObservations.builder(observations, meters).registry(registry).build();
-    }
-
-    @Bean
-    @ConditionalOnMissingBean
     @ConditionalOnSingleCandidate(Dispatcher.class)
     HooklineMeterBinder hooklineMeterBinder(Dispatcher dispatcher) {
       return HooklineMeterBinder.of(dispatcher);
     }
+
+    /** The observer, with one ObservationRegistry (the condition annotation is not repeatable). */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnSingleCandidate(type = "io.micrometer.observation.ObservationRegistry")
+    static class Observations {
+      @Bean
+      @ConditionalOnMissingBean
+      @ConditionalOnSingleCandidate(WebhookRegistry.class)
+      HooklineObservations hooklineObservations(
+          ObservationRegistry observations, MeterRegistry meters, WebhookRegistry registry) {
+        return HooklineObservations.builder(observations, meters).registry(registry).build();
+      }
+    }
   }
 
-  /** OpenTelemetry, when hookline-opentelemetry is present with an OpenTelemetry bean. */
+  /**
+   * OpenTelemetry, when hookline-opentelemetry is present with one OpenTelemetry bean (or one of
+   * several {@code @Primary}).
+   */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(
       name = {"dev.hookline.otel.HooklineTelemetry", "io.opentelemetry.api.OpenTelemetry"})
-  @ConditionalOnBean(type = "io.opentelemetry.api.OpenTelemetry")
+  @ConditionalOnSingleCandidate(type = "io.opentelemetry.api.OpenTelemetry")
   @ConditionalOnProperty(
       prefix = "hookline.opentelemetry",
       name = "enabled",

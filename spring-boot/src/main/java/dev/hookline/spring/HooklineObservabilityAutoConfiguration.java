@@ -33,6 +33,7 @@ import org.springframework.context.annotation.Import;
 @Import({
   ObserverConfigurations.Micrometer.class,
   ObserverConfigurations.OpenTelemetry.class,
+  ObserverConfigurations.OpenTelemetryPublishContext.class,
   ActuatorConfigurations.Health.class,
   ActuatorConfigurations.Sanitizing.class
 })

@@ -87,7 +87,23 @@ final class ObserverConfigurations {
         io.opentelemetry.api.OpenTelemetry openTelemetry, WebhookRegistry registry) {
       return HooklineTelemetry.builder(openTelemetry).registry(registry).build();
     }
+  }
 
+  /**
+   * The publish-context capturer of the one {@link HooklineTelemetry}: the starter's, or the
+   * application's own, also without an OpenTelemetry bean (under the Java agent, an application
+   * builds its telemetry over {@code GlobalOpenTelemetry}). Imported after {@link OpenTelemetry},
+   * so that it sees the starter's telemetry.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(
+      name = {"dev.hookline.otel.HooklineTelemetry", "io.opentelemetry.api.OpenTelemetry"})
+  @ConditionalOnProperty(
+      prefix = "hookline.opentelemetry",
+      name = "enabled",
+      havingValue = "true",
+      matchIfMissing = true)
+  static class OpenTelemetryPublishContext {
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnSingleCandidate(HooklineTelemetry.class)

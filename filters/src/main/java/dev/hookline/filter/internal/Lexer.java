@@ -203,6 +203,10 @@ final class Lexer {
     return b.toString();
   }
 
+  private static boolean isAsciiDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
   /** The value of an ASCII hex digit, or -1. */
   private static int hexDigit(char c) {
     if (c >= '0' && c <= '9') {
@@ -223,7 +227,7 @@ final class Lexer {
       i++;
     }
     int digits = i;
-    while (i < s.length() && Character.isDigit(s.charAt(i))) {
+    while (i < s.length() && isAsciiDigit(s.charAt(i))) {
       i++;
     }
     if (i == digits) {
@@ -232,10 +236,10 @@ final class Lexer {
     if (i < s.length() && s.charAt(i) == '.') {
       i++;
       int frac = i;
-      while (i < s.length() && Character.isDigit(s.charAt(i))) {
+      while (i < s.length() && isAsciiDigit(s.charAt(i))) {
         i++;
       }
-      if (i == frac) {
+      if (i == frac && !(i < s.length() && Character.isDigit(s.charAt(i)))) {
         throw error("expected a digit after the decimal point", col);
       }
     }
@@ -245,15 +249,18 @@ final class Lexer {
         i++;
       }
       int exp = i;
-      while (i < s.length() && Character.isDigit(s.charAt(i))) {
+      while (i < s.length() && isAsciiDigit(s.charAt(i))) {
         i++;
       }
-      if (i == exp) {
+      if (i == exp && !(i < s.length() && Character.isDigit(s.charAt(i)))) {
         throw error("expected a digit in the exponent", col);
       }
     }
-    if (i < s.length() && isIdentPart(s.charAt(i))) {
-      throw error("malformed number; expected digits, '.', or an exponent such as e3", col);
+    // Digits are ASCII, as in JSON: Character.isDigit took any script's, which BigDecimal reads
+    // too, so "1\u0663" (an Arabic-Indic three) was 13.
+    if (i < s.length() && (isIdentPart(s.charAt(i)) || Character.isLetterOrDigit(s.charAt(i)))) {
+      throw error(
+          "malformed number; expected ASCII digits 0-9, '.', or an exponent such as e3", col);
     }
     String text = s.substring(start, i);
     if (text.length() > Limits.MAX_NUMBER_LENGTH) {

@@ -51,9 +51,13 @@ final class Values {
     return decimal(node);
   }
 
-  /** Parses an ISO-8601 timestamp with an offset ({@code 2026-01-02T03:04:05Z}), or null. */
+  /**
+   * Parses an ISO-8601 timestamp with an offset ({@code 2026-01-02T03:04:05Z}, seconds optional as
+   * ISO-8601 allows: {@code 2026-01-02T03:04Z}), or null. The length check only spares the parser
+   * what cannot be one: the shortest is 17 characters.
+   */
   static @Nullable Instant timestamp(String s) {
-    if (s.length() < 20 || s.length() > 40 || s.charAt(4) != '-') {
+    if (s.length() < 17 || s.length() > 40 || s.charAt(4) != '-') {
       return null;
     }
     try {

@@ -151,7 +151,7 @@ public final class JsonForm {
             throw error(
                 here,
                 "unknown operator "
-                    + key
+                    + Problem.clip(key)
                     + " here; expected $and, $or, $not, $changed, $const or a field such as"
                     + " \"data.plan\"");
           }
@@ -199,7 +199,8 @@ public final class JsonForm {
       }
       Op op = Op.fromJson(key);
       if (op == null) {
-        throw error(here, "unknown operator " + key + "; expected one of " + OPERATORS);
+        throw error(
+            here, "unknown operator " + Problem.clip(key) + "; expected one of " + OPERATORS);
       }
       List<Literal> values = new ArrayList<>();
       if (op.takesList()) {
@@ -250,8 +251,13 @@ public final class JsonForm {
     return Problem.of("at " + (at.isEmpty() ? "/" : at) + ": " + problem);
   }
 
+  /**
+   * A key as a JSON pointer's reference token, for messages: escaped, and clipped as other quoted
+   * input ({@link Problem#clip}), so that a long key or one holding a line break does not reach the
+   * message whole.
+   */
   private static String escape(String key) {
-    return key.replace("~", "~0").replace("/", "~1");
+    return Problem.clip(key.replace("~", "~0").replace("/", "~1"));
   }
 
   private static String describe(JsonNode n) {

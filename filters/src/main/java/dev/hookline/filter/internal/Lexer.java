@@ -33,7 +33,7 @@ final class Lexer {
         case EOF -> "the end of the filter";
         case STRING -> "the string " + Problem.quote(text);
         case NUMBER -> "the number " + text;
-        default -> "'" + text + "'";
+        default -> "'" + Problem.clip(text) + "'";
       };
     }
   }
@@ -107,7 +107,7 @@ final class Lexer {
           default ->
               throw error(
                   "unexpected character "
-                      + describeChar(c)
+                      + describeChar(s.codePointAt(i))
                       + "; expected a field, a value, an operator or a parenthesis",
                   col);
         }
@@ -274,10 +274,13 @@ final class Lexer {
     return text;
   }
 
-  private static String describeChar(char c) {
-    return Character.isISOControl(c) || Character.isWhitespace(c)
-        ? String.format(java.util.Locale.ROOT, "U+%04X", (int) c)
-        : "'" + c + "'";
+  /** A character for a message: itself in quotes, whole, or its code for a control or a space. */
+  private static String describeChar(int c) {
+    return Character.isISOControl(c)
+            || Character.isWhitespace(c)
+            || Character.getType(c) == Character.SURROGATE
+        ? String.format(java.util.Locale.ROOT, "U+%04X", c)
+        : "'" + Character.toString(c) + "'";
   }
 
   private InvalidFilterException error(String problem, int col) {

@@ -217,7 +217,7 @@ public final class Parser {
           default -> null;
         };
     if (op == null) {
-      throw expected(OPERATORS + " after " + path.text());
+      throw expected(OPERATORS + " after " + Problem.clip(path.text()));
     }
     p++;
     return op;
@@ -333,7 +333,7 @@ public final class Parser {
       default ->
           throw new InvalidFilterException(
               "unknown field '"
-                  + t.text()
+                  + Problem.clip(t.text())
                   + "'; expected type, subject.user_id, subject.app_id, subject.tenant, occurred_at"
                   + " or data.<key>",
               t.line(),

@@ -10,11 +10,24 @@ final class Problem {
     return new InvalidFilterException(problem, 0, 0);
   }
 
-  /** Returns a printable, clipped form of user input for messages. */
+  /** Returns a printable, clipped form of user input for messages, in double quotes. */
   static String quote(String s) {
-    String clipped = s.length() > 60 ? s.substring(0, 60) + "…" : s;
-    StringBuilder b = new StringBuilder(clipped.length() + 2).append('"');
-    clipped.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
-    return b.append('"').toString();
+    return '"' + clip(s) + '"';
+  }
+
+  /**
+   * Returns user input as a message may show it: at most 60 characters (then "…"), never half of a
+   * surrogate pair, control characters (a line break that would forge a log line) as '?'.
+   */
+  static String clip(String s) {
+    int end = s.length();
+    if (end > 60) {
+      end = Character.isHighSurrogate(s.charAt(59)) ? 59 : 60;
+    }
+    StringBuilder b = new StringBuilder(end + 1);
+    s.substring(0, end)
+        .codePoints()
+        .forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+    return end < s.length() ? b.append('…').toString() : b.toString();
   }
 }

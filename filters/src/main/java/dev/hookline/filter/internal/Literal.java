@@ -46,12 +46,30 @@ public final class Literal {
 
   /** A number literal. */
   public static Literal of(BigDecimal n) {
-    BigDecimal stripped = n.signum() == 0 ? BigDecimal.ZERO : n.stripTrailingZeros();
-    if (stripped.precision() > 40 || Math.abs(stripped.scale()) > 1000) {
-      throw Problem.of(
-          "number " + n.toString() + " is out of range: at most 40 digits, exponent within ±1000");
+    if (n.signum() == 0) {
+      return new Literal(Kind.NUMBER, BigDecimal.ZERO);
+    }
+    // The exponent is checked in long before the trailing zeros are dropped: dropping them moves
+    // the scale down by up to the precision, which overflows an int near its end (100e2147483647
+    // threw ArithmeticException), and Math.abs(Integer.MIN_VALUE) is negative.
+    long scale = n.scale();
+    if (scale > MAX_EXPONENT + n.precision() || scale < -MAX_EXPONENT - n.precision()) {
+      throw outOfRange(n);
+    }
+    BigDecimal stripped = n.stripTrailingZeros();
+    if (stripped.precision() > 40 || Math.abs((long) stripped.scale()) > MAX_EXPONENT) {
+      throw outOfRange(n);
     }
     return new Literal(Kind.NUMBER, stripped);
+  }
+
+  private static final long MAX_EXPONENT = 1000;
+
+  private static dev.hookline.InvalidFilterException outOfRange(BigDecimal n) {
+    return Problem.of(
+        "number "
+            + Problem.clip(n.toString())
+            + " is out of range: at most 40 digits, exponent within ±1000");
   }
 
   /** A boolean literal. */

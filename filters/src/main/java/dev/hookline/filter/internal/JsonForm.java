@@ -77,6 +77,12 @@ public final class JsonForm {
           "malformed JSON: " + e.getOriginalMessage(),
           loc == null ? 0 : Math.max(loc.getLineNr(), 0),
           loc == null ? 0 : Math.max(loc.getColumnNr(), 0));
+    } catch (NumberFormatException e) {
+      // Jackson's reading of a number whose exponent does not fit an int (1e21474836470), with no
+      // location; not a JsonProcessingException
+      throw Problem.of(
+          "malformed JSON: a number's exponent is out of range; numbers in a filter have at most"
+              + " 40 digits and an exponent within ±1000");
     }
     if (tree == null || tree.isMissingNode()) {
       throw Problem.of(

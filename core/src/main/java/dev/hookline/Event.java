@@ -403,6 +403,12 @@ public final class Event {
                   + " levels, so that every notification format (a body puts the data one to"
                   + " three levels down) stays within what JSON parsers read (Jackson's default"
                   + " limit: 1,000)");
+      case "exponent" ->
+          new Violation(
+              "data",
+              "holds a number whose exponent is beyond 2147483647 at " + at,
+              "numbers whose exponent as written is at most 2147483647 (1E+2147483647), which"
+                  + " JSON parsers read back");
       case "nonfinite" ->
           new Violation(
               "data",
@@ -453,6 +459,13 @@ public final class Event {
     }
     if ((node.isBigInteger() || node.isBigDecimal()) && node.asText().length() > MAX_NUMBER_CHARS) {
       return "number";
+    }
+    // Written as d.dddE+n with n = precision - 1 - scale, which for a scale near Integer.MIN_VALUE
+    // is beyond int: neither BigDecimal nor Jackson reads that back (a stored row could not be).
+    if (node.isBigDecimal()
+        && (long) node.decimalValue().precision() - 1 - node.decimalValue().scale()
+            > Integer.MAX_VALUE) {
+      return "exponent";
     }
     if ((node.isDouble() || node.isFloat()) && !Double.isFinite(node.doubleValue())) {
       return "nonfinite";

@@ -120,7 +120,7 @@ public final class Filters {
   public static Filter type(EventType... types) {
     String[] names = new String[types.length];
     for (int i = 0; i < types.length; i++) {
-      names[i] = types[i].wireName();
+      names[i] = Objects.requireNonNull(types[i], "type").wireName();
     }
     return type(names);
   }
@@ -132,7 +132,11 @@ public final class Filters {
    * @return the filter
    */
   public static Filter changed(String... attributes) {
-    return new Filter(Changed.of(List.of(attributes)));
+    List<String> names = new ArrayList<>(Objects.requireNonNull(attributes, "attributes").length);
+    for (String a : attributes) {
+      names.add(Objects.requireNonNull(a, "attribute"));
+    }
+    return new Filter(Changed.of(names));
   }
 
   /**

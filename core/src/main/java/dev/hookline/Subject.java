@@ -39,7 +39,7 @@ public record Subject(String userId, Optional<String> appId, Optional<String> te
    * @return a new subject
    */
   public Subject withApp(String appId) {
-    return new Subject(userId, Optional.of(appId), tenant);
+    return new Subject(userId, Optional.of(Objects.requireNonNull(appId, "appId")), tenant);
   }
 
   /**
@@ -49,6 +49,6 @@ public record Subject(String userId, Optional<String> appId, Optional<String> te
    * @return a new subject
    */
   public Subject withTenant(String tenant) {
-    return new Subject(userId, appId, Optional.of(tenant));
+    return new Subject(userId, appId, Optional.of(Objects.requireNonNull(tenant, "tenant")));
   }
 }

@@ -14,6 +14,7 @@ import dev.hookline.filter.internal.Op;
 import dev.hookline.spi.CompiledFilter;
 import dev.hookline.spi.FilterCompiler;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -61,8 +63,10 @@ public final class SubscriptionIndex implements WebhookChangeListener {
 
   private final FilterCompiler compiler;
   private final Object writeLock = new Object();
-  // Guarded by writeLock; the current entry of every webhook, for finding what a change replaces.
-  private final Map<String, Entry> byId = new HashMap<>();
+  // Written under writeLock; the current entry of every webhook, for finding what a change
+  // replaces.
+  // Concurrent so that entry() may look for a held entry to reuse without the lock.
+  private final Map<String, Entry> byId = new ConcurrentHashMap<>();
 
   /**
    * Guarded by writeLock: webhooks the registry told deleted, the latest {@link #MAX_DELETED}, so
@@ -87,7 +91,26 @@ public final class SubscriptionIndex implements WebhookChangeListener {
    */
   private final List<Set<String>> loading = new ArrayList<>();
 
-  private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), 0, Map.of());
+  /** Tenants' partitions are kept in this many maps, so a change copies one, not all. */
+  private static final int TENANT_SHARDS = 64;
+
+  private volatile Snapshot snapshot = new Snapshot(Map.of(), noTenants(), 0, 0, Map.of());
+
+  private static Map<String, Map<String, Bucket>>[] noTenants() {
+    Map<String, Map<String, Bucket>>[] none = newShards();
+    Arrays.fill(none, Map.of());
+    return none;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"}) // an array of a generic type
+  private static Map<String, Map<String, Bucket>>[] newShards() {
+    return new Map[TENANT_SHARDS];
+  }
+
+  private static int shard(String tenant) {
+    int h = tenant.hashCode();
+    return (h ^ (h >>> 16)) & (TENANT_SHARDS - 1);
+  }
 
   private SubscriptionIndex(FilterCompiler compiler) {
     this.compiler = compiler;
@@ -234,18 +257,30 @@ public final class SubscriptionIndex implements WebhookChangeListener {
       }
       addRejection(rejected, e);
     }
-    Map<String, Map<String, Bucket>> tenants = new HashMap<>();
-    tenantMembers.forEach((tenant, members) -> tenants.put(tenant, buckets(members)));
+    List<Map<String, Map<String, Bucket>>> shards = new ArrayList<>(TENANT_SHARDS);
+    for (int i = 0; i < TENANT_SHARDS; i++) {
+      shards.add(new HashMap<>());
+    }
+    tenantMembers.forEach(
+        (tenant, members) -> shards.get(shard(tenant)).put(tenant, buckets(members)));
+    Map<String, Map<String, Bucket>>[] tenants = newShards();
+    for (int i = 0; i < TENANT_SHARDS; i++) {
+      tenants[i] = Map.copyOf(shards.get(i));
+    }
     byId.clear();
     byId.putAll(entries);
     snapshot =
         new Snapshot(
-            buckets(hostMembers), Map.copyOf(tenants), entries.size(), Map.copyOf(rejected));
+            buckets(hostMembers),
+            tenants,
+            tenantMembers.size(),
+            entries.size(),
+            Map.copyOf(rejected));
   }
 
   private static Map<String, Bucket> buckets(Map<String, Map<String, Entry>> membersByType) {
     Map<String, Bucket> out = new HashMap<>();
-    membersByType.forEach((type, m) -> out.put(type, new Bucket(m)));
+    membersByType.forEach((type, m) -> out.put(type, Bucket.of(m.values())));
     return Map.copyOf(out);
   }
 
@@ -267,8 +302,8 @@ public final class SubscriptionIndex implements WebhookChangeListener {
       collect(host, event, out);
     }
     Optional<String> tenant = event.subject().tenant();
-    if (tenant.isPresent() && !s.tenants.isEmpty()) {
-      Map<String, Bucket> own = s.tenants.get(tenant.get());
+    if (tenant.isPresent() && s.tenantCount > 0) {
+      Map<String, Bucket> own = s.tenants[shard(tenant.get())].get(tenant.get());
       Bucket bucket = own == null ? null : own.get(type);
       if (bucket != null) {
         collect(bucket, event, out);
@@ -366,8 +401,8 @@ public final class SubscriptionIndex implements WebhookChangeListener {
   private void publish(@Nullable Entry old, @Nullable Entry now) {
     Snapshot s = snapshot;
     Map<String, Bucket> host = s.host;
-    Map<String, Map<String, Bucket>> tenants = s.tenants;
-    String id = old != null ? old.webhook.id() : Objects.requireNonNull(now).webhook.id();
+    Map<String, Map<String, Bucket>>[] tenants = s.tenants;
+    int tenantCount = s.tenantCount;
     // A webhook's tenant never changes; should a change move one all the same, it leaves the old
     // partition and joins the new one.
     List<Move> moves =
@@ -377,17 +412,23 @@ public final class SubscriptionIndex implements WebhookChangeListener {
     for (Move move : moves) {
       String tenant = move.tenant();
       if (tenant == null) {
-        host = changed(host, id, move.from, move.to);
+        host = changed(host, move.from, move.to);
       } else {
+        // Only the tenant's shard is copied, not the map of every tenant (thousands of them on a
+        // multi-tenant platform, copied at each change of any tenant's webhook).
+        int i = shard(tenant);
+        Map<String, Bucket> before = tenants[i].get(tenant);
         Map<String, Bucket> partition =
-            changed(tenants.getOrDefault(tenant, Map.of()), id, move.from, move.to);
-        Map<String, Map<String, Bucket>> next = new HashMap<>(tenants);
+            changed(before == null ? Map.of() : before, move.from, move.to);
+        Map<String, Map<String, Bucket>> next = new HashMap<>(tenants[i]);
         if (partition.isEmpty()) {
           next.remove(tenant);
         } else {
           next.put(tenant, partition);
         }
-        tenants = Map.copyOf(next);
+        tenantCount += (before == null ? 0 : -1) + (partition.isEmpty() ? 0 : 1);
+        tenants = tenants.clone();
+        tenants[i] = Map.copyOf(next);
       }
     }
     Map<String, String> rejected = new HashMap<>(s.rejected);
@@ -397,15 +438,18 @@ public final class SubscriptionIndex implements WebhookChangeListener {
     if (now != null) {
       addRejection(rejected, now);
     }
-    snapshot = new Snapshot(host, tenants, byId.size(), Map.copyOf(rejected));
+    snapshot = new Snapshot(host, tenants, tenantCount, byId.size(), Map.copyOf(rejected));
   }
 
   /**
    * Returns one partition's buckets after the webhook {@code id} changed from {@code old} to {@code
-   * now} within it (either may be null), copying only the buckets of the types involved.
+   * now} within it (either may be null). Only the buckets of the types involved change, and each by
+   * a copy of the arrays the webhook is in: rebuilt from their members, a change cost every member
+   * of each bucket it touched (a host webhook subscribed to all twelve types among 5,000: twelve
+   * buckets of 5,000, hashed again), so creating webhooks one by one grew with their square.
    */
   private static Map<String, Bucket> changed(
-      Map<String, Bucket> partition, String id, @Nullable Entry old, @Nullable Entry now) {
+      Map<String, Bucket> partition, @Nullable Entry old, @Nullable Entry now) {
     Set<String> types = new LinkedHashSet<>();
     if (old != null) {
       types.addAll(old.types);
@@ -415,17 +459,15 @@ public final class SubscriptionIndex implements WebhookChangeListener {
     }
     Map<String, Bucket> buckets = new HashMap<>(partition);
     for (String type : types) {
-      Bucket b = buckets.get(type);
-      Map<String, Entry> members =
-          b == null ? new LinkedHashMap<>() : new LinkedHashMap<>(b.members);
-      members.remove(id);
-      if (now != null && now.types.contains(type)) {
-        members.put(id, now);
-      }
-      if (members.isEmpty()) {
+      Bucket b = buckets.getOrDefault(type, Bucket.EMPTY);
+      Bucket next =
+          b.with(
+              old != null && old.types.contains(type) ? old : null,
+              now != null && now.types.contains(type) ? now : null);
+      if (next.isEmpty()) {
         buckets.remove(type);
       } else {
-        buckets.put(type, new Bucket(members));
+        buckets.put(type, next);
       }
     }
     return Map.copyOf(buckets);
@@ -438,8 +480,20 @@ public final class SubscriptionIndex implements WebhookChangeListener {
     }
   }
 
-  /** Compiles the webhook's filter and works out where it is filed. */
+  /**
+   * Compiles the webhook's filter and works out where it is filed; or, if the index holds the
+   * webhook with the same filter, event types and tenant (a rename, a new URI or key, an enable, a
+   * reload that finds it unchanged), reuses what was worked out then. A reload compiled every
+   * webhook's filter again, changed or not.
+   */
   private Entry entry(Webhook webhook) {
+    Entry held = byId.get(webhook.id());
+    if (held != null
+        && held.webhook.filter().equals(webhook.filter())
+        && held.webhook.events().equals(webhook.events())
+        && Objects.equals(held.tenant, webhook.tenant().orElse(null))) {
+      return new Entry(webhook, held.filter, held.types, held.route, held.keys, held.problem);
+    }
     Optional<String> text = webhook.filter();
     if (text.isEmpty() || text.get().isBlank()) {
       return new Entry(webhook, null, wireNames(webhook.events()), Route.ANY, List.of(), null);
@@ -561,19 +615,29 @@ public final class SubscriptionIndex implements WebhookChangeListener {
     }
   }
 
-  /** The webhooks of one event type, grouped for lookup. Immutable. */
+  /**
+   * The webhooks of one event type, grouped for lookup. Immutable: a change makes a new bucket that
+   * shares the arrays it does not touch.
+   */
   private static final class Bucket {
-    final Map<String, Entry> members;
+    static final Bucket EMPTY = new Bucket(NONE, Map.of(), Map.of());
+
     final Entry[] any;
     final Map<String, Entry[]> byApp;
     final Map<String, Entry[]> byTenant;
 
-    Bucket(Map<String, Entry> members) {
-      this.members = members;
+    private Bucket(Entry[] any, Map<String, Entry[]> byApp, Map<String, Entry[]> byTenant) {
+      this.any = any;
+      this.byApp = byApp;
+      this.byTenant = byTenant;
+    }
+
+    /** A bucket of these entries, filed at once (a whole load). */
+    static Bucket of(Collection<Entry> members) {
       List<Entry> anyList = new ArrayList<>();
       Map<String, List<Entry>> apps = new HashMap<>();
       Map<String, List<Entry>> tenants = new HashMap<>();
-      for (Entry e : members.values()) {
+      for (Entry e : members) {
         switch (e.route) {
           case ANY -> anyList.add(e);
           case APP -> e.keys.forEach(k -> apps.computeIfAbsent(k, x -> new ArrayList<>()).add(e));
@@ -581,9 +645,91 @@ public final class SubscriptionIndex implements WebhookChangeListener {
               e.keys.forEach(k -> tenants.computeIfAbsent(k, x -> new ArrayList<>()).add(e));
         }
       }
-      this.any = anyList.toArray(NONE);
-      this.byApp = freeze(apps);
-      this.byTenant = freeze(tenants);
+      return new Bucket(anyList.toArray(NONE), freeze(apps), freeze(tenants));
+    }
+
+    boolean isEmpty() {
+      return any.length == 0 && byApp.isEmpty() && byTenant.isEmpty();
+    }
+
+    /**
+     * This bucket with {@code old} (filed here, or null) replaced by {@code now} (or null): only
+     * the arrays either is filed in are copied.
+     */
+    Bucket with(@Nullable Entry old, @Nullable Entry now) {
+      return new Bucket(
+          replaced(any, on(old, Route.ANY), on(now, Route.ANY)),
+          rekeyed(byApp, on(old, Route.APP), on(now, Route.APP)),
+          rekeyed(byTenant, on(old, Route.TENANT), on(now, Route.TENANT)));
+    }
+
+    private static @Nullable Entry on(@Nullable Entry e, Route route) {
+      return e != null && e.route == route ? e : null;
+    }
+
+    private static Map<String, Entry[]> rekeyed(
+        Map<String, Entry[]> byKey, @Nullable Entry old, @Nullable Entry now) {
+      if (old == null && now == null) {
+        return byKey;
+      }
+      Set<String> keys = new LinkedHashSet<>();
+      if (old != null) {
+        keys.addAll(old.keys);
+      }
+      if (now != null) {
+        keys.addAll(now.keys);
+      }
+      Map<String, Entry[]> out = new HashMap<>(byKey);
+      for (String k : keys) {
+        Entry[] next =
+            replaced(
+                out.getOrDefault(k, NONE),
+                old != null && old.keys.contains(k) ? old : null,
+                now != null && now.keys.contains(k) ? now : null);
+        if (next.length == 0) {
+          out.remove(k);
+        } else {
+          out.put(k, next);
+        }
+      }
+      return out;
+    }
+
+    /**
+     * The array with {@code old}'s webhook replaced by {@code now} in its place, removed (now
+     * null), or {@code now} added at the end (old null or not in it).
+     */
+    private static Entry[] replaced(Entry[] a, @Nullable Entry old, @Nullable Entry now) {
+      int at = -1;
+      if (old != null) {
+        String id = old.webhook.id();
+        for (int i = 0; i < a.length; i++) {
+          if (a[i].webhook.id().equals(id)) {
+            at = i;
+            break;
+          }
+        }
+      }
+      if (at >= 0 && now != null) {
+        Entry[] out = a.clone();
+        out[at] = now;
+        return out;
+      }
+      if (at >= 0) {
+        if (a.length == 1) {
+          return NONE;
+        }
+        Entry[] out = new Entry[a.length - 1];
+        System.arraycopy(a, 0, out, 0, at);
+        System.arraycopy(a, at + 1, out, at, a.length - at - 1);
+        return out;
+      }
+      if (now == null) {
+        return a;
+      }
+      Entry[] out = Arrays.copyOf(a, a.length + 1);
+      out[a.length] = now;
+      return out;
     }
 
     private static Map<String, Entry[]> freeze(Map<String, List<Entry>> m) {
@@ -596,17 +742,21 @@ public final class SubscriptionIndex implements WebhookChangeListener {
   /** What {@link #match} reads: immutable, replaced as a whole. */
   private static final class Snapshot {
     final Map<String, Bucket> host; // by event type: webhooks without a tenant
-    final Map<String, Map<String, Bucket>> tenants; // by tenant, then by event type
+    // by tenant (in TENANT_SHARDS shards, by the tenant's hash), then by event type
+    final Map<String, Map<String, Bucket>>[] tenants;
+    final int tenantCount; // tenants with a webhook filed
     final int size;
     final Map<String, String> rejected;
 
     Snapshot(
         Map<String, Bucket> host,
-        Map<String, Map<String, Bucket>> tenants,
+        Map<String, Map<String, Bucket>>[] tenants,
+        int tenantCount,
         int size,
         Map<String, String> rejected) {
       this.host = host;
       this.tenants = tenants;
+      this.tenantCount = tenantCount;
       this.size = size;
       this.rejected = rejected;
     }

@@ -556,10 +556,11 @@ public final class SecurityEventTokenVerifier {
           throw fail(Reason.ALGORITHM_KEY_MISMATCH, "RS256 needs an RSA key; " + kid + " is not");
         }
         RSAKey rsa = key.toRSAKey();
-        if (rsa.size() < MIN_RSA_BITS) {
+        int bits = modulusBits(rsa);
+        if (bits < MIN_RSA_BITS) {
           throw fail(
               Reason.WEAK_KEY,
-              "key " + kid + " has " + rsa.size() + " bits; at least " + MIN_RSA_BITS + " needed");
+              "key " + kid + " has " + bits + " bits; at least " + MIN_RSA_BITS + " needed");
         }
         return new RSASSAVerifier(rsa);
       }
@@ -850,6 +851,15 @@ public final class SecurityEventTokenVerifier {
     }
   }
 
+  /**
+   * The RSA key's strength: its modulus's bit length. Not nimbus's {@code RSAKey.size()}, which
+   * counts the octets of {@code n} as written, so that a 1024-bit modulus with leading zero octets
+   * (RFC 7518 section 6.3.1.1 forbids them; a key set may still carry them) would count as 2048.
+   */
+  private static int modulusBits(RSAKey rsa) {
+    return rsa.getModulus().decodeToBigInteger().bitLength();
+  }
+
   private static String printable(String s) {
     String clipped = s.length() > 64 ? s.substring(0, 64) + "…" : s;
     StringBuilder b = new StringBuilder();
@@ -913,9 +923,13 @@ public final class SecurityEventTokenVerifier {
       Objects.requireNonNull(jwksJson, "jwksJson");
       JWKSet set = StaticKeys.read(jwksJson);
       for (JWK k : set.getKeys()) {
-        if (k instanceof RSAKey rsa && rsa.size() < MIN_RSA_BITS) {
+        if (k instanceof RSAKey rsa && modulusBits(rsa) < MIN_RSA_BITS) {
           throw new IllegalArgumentException(
-              "key " + k.getKeyID() + " has " + rsa.size() + " bits; at least 2048 are needed");
+              "key "
+                  + k.getKeyID()
+                  + " has "
+                  + modulusBits(rsa)
+                  + " bits; at least 2048 are needed");
         }
       }
       this.keys = new StaticKeys(set);

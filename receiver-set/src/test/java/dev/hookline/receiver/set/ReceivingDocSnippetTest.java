@@ -101,6 +101,9 @@ class ReceivingDocSnippetTest {
       } catch (WebhookVerificationException e) {
         status = SecurityEventTokenVerifier.httpStatus(e); // RFC 8935's: mostly 400, see below
         answer = SecurityEventTokenVerifier.errorBody(e).getBytes(StandardCharsets.UTF_8);
+      } catch (RuntimeException e) { // a shared replay guard whose store is down, say
+        status = 500; // the sender retries; logged, since the 500 says nothing of why
+        System.getLogger("hookline").log(System.Logger.Level.WARNING, "answered 500", e);
       }
       // read and drop the rest of a refused body, none of it kept: a sender still writing its body
       // reads a reset connection, not the answer, if it is left

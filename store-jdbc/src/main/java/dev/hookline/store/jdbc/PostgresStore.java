@@ -1566,25 +1566,23 @@ public final class PostgresStore implements TransactionalStore {
       Delivery d;
       try {
         d = Rows.delivery(rs, events, knownEvents);
-      } catch (SQLException | RuntimeException e) {
-        if (e instanceof SQLException sql && !isRowData(sql)) {
-          throw sql; // the connection or the driver failed, not the row's data
+      } catch (SQLException e) {
+        if (!Rows.isRowData(e)) {
+          throw e; // the connection or the driver failed, not the row's data
         }
+        // The message names the delivery, its event and the class of the failure, never the
+        // row's data.
         log.error(
-            "claimed delivery {} cannot be read by this Hookline ({}); it is left in flight until"
-                + " its lease expires and is then claimed again, by this or another instance",
+            "claimed delivery {} of event {} cannot be read by this Hookline; it is left in flight"
+                + " until its lease expires and is then claimed again, by this or another"
+                + " instance: {}",
             rs.getString("id"),
-            e.getClass().getName());
+            rs.getString("event_id"),
+            e.getMessage());
         continue;
       }
       out.add(new ClaimedDelivery(d, d.lease().orElseThrow()));
     }
-  }
-
-  /** Whether a mapping failure is the row's data: Rows' own (XX000) or a conversion (class 22). */
-  private static boolean isRowData(SQLException e) {
-    String state = e.getSQLState();
-    return state != null && (state.equals("XX000") || state.startsWith("22"));
   }
 
   /**
@@ -1903,27 +1901,80 @@ public final class PostgresStore implements TransactionalStore {
     return findDeliveries(Objects.requireNonNull(query, "query"), null, null);
   }
 
-  /** The deliveries of a query, after the position (createdAt, afterId) if one is given. */
+  /**
+   * The deliveries of a query, after the position (createdAt, afterId) if one is given.
+   *
+   * <p>A row this library cannot read back (event data holding a number Jackson cannot read, such
+   * as {@code 1E+2147483648}, written by an older version or another writer; an attempt's error
+   * kind from a newer library) is left out, with an ERROR naming the delivery and its event (never
+   * the data), as {@link #listWebhooks()} leaves out a webhook whose secret does not decrypt: it
+   * failed the whole listing, and with it every page of the admin API's delivery log that reached
+   * it. The rows after it are read in its place, so that a page is short only at the end of the
+   * listing (a short page is its end to the admin API's pager).
+   */
   private List<Delivery> findDeliveries(
       DeliveryQuery query, @Nullable Instant createdAt, @Nullable String afterId) {
-    List<Object> params = new ArrayList<>();
-    String sql = findDeliveriesSql(q, query, createdAt, afterId, params);
-    return run(
-        "find deliveries",
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < params.size(); i++) {
-              ps.setObject(i + 1, params.get(i));
-            }
-            try (ResultSet rs = ps.executeQuery()) {
+    List<String> leftOut = new ArrayList<>();
+    List<Delivery> found =
+        run(
+            "find deliveries",
+            c -> {
+              leftOut.clear();
               List<Delivery> out = new ArrayList<>();
-              while (rs.next()) {
-                out.add(Rows.delivery(rs));
+              Instant at = createdAt;
+              String after = afterId;
+              while (true) {
+                int wanted = query.limit() - out.size();
+                List<Object> params = new ArrayList<>();
+                String sql = findDeliveriesSql(q, withLimit(query, wanted), at, after, params);
+                int read = 0;
+                boolean skipped = false;
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                  for (int i = 0; i < params.size(); i++) {
+                    ps.setObject(i + 1, params.get(i));
+                  }
+                  try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                      read++;
+                      try {
+                        out.add(Rows.delivery(rs));
+                      } catch (SQLException e) {
+                        if (!Rows.isRowData(e)) {
+                          throw e;
+                        }
+                        leftOut.add(e.getMessage()); // ids and a class name, never the data
+                        skipped = true;
+                      }
+                      at = rs.getObject("created_at", OffsetDateTime.class).toInstant();
+                      after = rs.getString("id");
+                    }
+                  }
+                }
+                if (!skipped || read < wanted) {
+                  return out;
+                }
               }
-              return out;
-            }
-          }
-        });
+            });
+    for (String why : leftOut) {
+      log.error(
+          "find deliveries: a delivery is left out of the listing until its row is repaired: {}",
+          why);
+    }
+    return found;
+  }
+
+  /** The query with another limit. */
+  private static DeliveryQuery withLimit(DeliveryQuery query, int limit) {
+    return limit == query.limit()
+        ? query
+        : new DeliveryQuery(
+            query.webhookId(),
+            query.eventId(),
+            query.states(),
+            query.createdFrom(),
+            query.createdBefore(),
+            query.tenant(),
+            limit);
   }
 
   /**

@@ -557,6 +557,58 @@ public final class Rows {
   public static Delivery delivery(
       ResultSet rs, @Nullable Map<String, Event> events, @Nullable KnownEvents known)
       throws SQLException {
+    try {
+      return readDelivery(rs, events, known);
+    } catch (SQLException e) {
+      if (!isRowData(e)) {
+        throw e; // the connection or the driver failed, not the row's data
+      }
+      throw unreadable(rs, e.getSQLState(), e, e);
+    } catch (RuntimeException e) {
+      // Jackson's NumberFormatException for a number it cannot read back (1E+2147483648), an
+      // enum constant or a time this library does not know: the message can quote the row's
+      // data, so only the class is named, and the cause is not kept.
+      throw unreadable(rs, UNREADABLE_ROW, e, null);
+    }
+  }
+
+  /** The SQLState of a row this library cannot read back (XX000, internal_error). */
+  public static final String UNREADABLE_ROW = "XX000";
+
+  /**
+   * Whether a failure to read a row is the row's data: an unreadable row ({@link #UNREADABLE_ROW})
+   * or a conversion the driver refused (class 22), not the connection or the driver.
+   *
+   * @param e the failure
+   * @return true if it is the row's data
+   */
+  public static boolean isRowData(SQLException e) {
+    String state = e.getSQLState();
+    return state != null && (state.equals(UNREADABLE_ROW) || state.startsWith("22"));
+  }
+
+  /**
+   * A failure naming the delivery and its event, and the class of what failed; never the row's data
+   * (the failure's own message can quote it).
+   */
+  private static SQLException unreadable(
+      ResultSet rs, String state, Exception failure, @Nullable Throwable cause)
+      throws SQLException {
+    return new SQLException(
+        "stored delivery "
+            + rs.getString("id")
+            + " of event "
+            + rs.getString("event_id")
+            + " cannot be read by this Hookline ("
+            + failure.getClass().getName()
+            + ")",
+        state,
+        cause);
+  }
+
+  private static Delivery readDelivery(
+      ResultSet rs, @Nullable Map<String, Event> events, @Nullable KnownEvents known)
+      throws SQLException {
     String id = rs.getString("id");
     DeliveryState state = DeliveryState.valueOf(rs.getString("state"));
     Optional<Lease> lease = Optional.empty();

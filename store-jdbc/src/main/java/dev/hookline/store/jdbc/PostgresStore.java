@@ -495,11 +495,13 @@ public final class PostgresStore implements TransactionalStore {
       String sql,
       Object... parameters) {
     List<Unreadable> leftOut = new ArrayList<>();
+    List<Malformed> malformed = new ArrayList<>();
     List<Webhook> listed =
         run(
             operation,
             c -> {
               leftOut.clear();
+              malformed.clear();
               try (PreparedStatement ps = c.prepareStatement(sql)) {
                 for (int i = 0; i < parameters.length; i++) {
                   if (parameters[i] instanceof String[] texts) {
@@ -531,6 +533,17 @@ public final class PostgresStore implements TransactionalStore {
                       if (e.reason() == SecretCipherException.Reason.AUTHENTICATION_FAILED) {
                         unauthentic.put(e, Rows.keyHeaders(rs));
                       }
+                    } catch (SQLException e) {
+                      if (!Rows.isRowData(e)) {
+                        throw e;
+                      }
+                      // Its secrets are not in question (no evidence about the key either way):
+                      // a value this library cannot read back, which one row's edit explains.
+                      malformed.add(
+                          new Malformed(
+                              rs.getString("id"),
+                              Optional.ofNullable(rs.getString("tenant")),
+                              String.valueOf(e.getMessage())));
                     }
                   }
                   boolean readSome = !out.isEmpty();
@@ -562,6 +575,16 @@ public final class PostgresStore implements TransactionalStore {
                 }
               }
             });
+    for (Malformed m : malformed) {
+      // The message names the webhook and the class of the failure, never the row's values.
+      log.error(
+          "{}: a webhook is left out, its stored row cannot be read back; no events are enqueued"
+              + " for it until its row is repaired or it is deleted: webhook={} tenant={} error={}",
+          operation,
+          m.webhookId(),
+          m.tenant().orElse("-"),
+          m.why());
+    }
     for (Unreadable u : leftOut) {
       // The failure's message names the webhook, the column and the key id (the cipher's messages
       // never hold a secret or a ciphertext), not the value.
@@ -610,6 +633,11 @@ public final class PostgresStore implements TransactionalStore {
               throw e;
             }
             continue;
+          } catch (SQLException e) {
+            if (!Rows.isRowData(e)) {
+              throw e;
+            }
+            continue; // a value it cannot read: no evidence about the key
           }
           readable.addAll(Rows.keyHeaders(rs));
           return true;
@@ -621,6 +649,9 @@ public final class PostgresStore implements TransactionalStore {
 
   /** How many other rows {@link #readsElsewhere} tries before it calls a key wrong. */
   private static final int KEY_EVIDENCE_ROWS = 16;
+
+  /** A webhook row {@link #queryWebhooks} left out for a value it cannot read, and why. */
+  private record Malformed(String webhookId, Optional<String> tenant, String why) {}
 
   /** A webhook row {@link #queryWebhooks} left out, and why. */
   private record Unreadable(

@@ -480,7 +480,8 @@ public final class Rows {
    * @param rs positioned on a row of {@code webhooks}
    * @param cipher decrypts the secrets
    * @return the webhook
-   * @throws SQLException if a column cannot be read
+   * @throws SQLException if a column cannot be read; with SQLState {@link #UNREADABLE_ROW}, naming
+   *     the webhook (never a value), if the row's values cannot be read back
    * @throws SecretCipherException if a secret cannot be decrypted, including one copied from
    *     another webhook or column; the message names the webhook and the column, and the row's id
    *     and tenant are attached ({@link UnreadableWebhook}) so that the admin API can delete it
@@ -491,7 +492,29 @@ public final class Rows {
     } catch (SecretCipherException e) {
       throw UnreadableWebhook.attach(
           e, rs.getString("id"), Optional.ofNullable(rs.getString("tenant")));
+    } catch (SQLException e) {
+      if (!isRowData(e)) {
+        throw e; // the connection or the driver failed, not the row's data
+      }
+      throw malformedWebhook(rs, e, e);
+    } catch (RuntimeException e) {
+      // A time, an enum constant or a URI this library cannot read (a row edited by hand or
+      // written by another tool): the message can quote the row's values, so only the class is
+      // named, and the cause is not kept.
+      throw malformedWebhook(rs, e, null);
     }
+  }
+
+  private static SQLException malformedWebhook(
+      ResultSet rs, Exception failure, @Nullable Throwable cause) throws SQLException {
+    return new SQLException(
+        "stored webhook "
+            + rs.getString("id")
+            + " cannot be read by this Hookline ("
+            + failure.getClass().getName()
+            + ")",
+        UNREADABLE_ROW,
+        cause);
   }
 
   private static Webhook readWebhook(ResultSet rs, SecretCipher cipher) throws SQLException {

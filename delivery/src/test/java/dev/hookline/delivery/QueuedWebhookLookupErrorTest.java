@@ -53,6 +53,34 @@ import org.junit.jupiter.api.Test;
  */
 class QueuedWebhookLookupErrorTest {
 
+  /** An in-memory Store whose webhook lookups throw a LinkageError while {@code fail} is set. */
+  private static InMemoryStore failingLookups(AtomicBoolean fail) {
+    InMemoryStore store = spy(new InMemoryStore());
+    doAnswer(
+            inv -> {
+              if (fail.get()) {
+                throw new LinkageError("a Store class failed to link (simulated)");
+              }
+              return inv.callRealMethod();
+            })
+        .when(store)
+        .findWebhook(anyString());
+    return store;
+  }
+
+  /**
+   * A registry of "this instance" over the Store: webhooks made through the harness's registry are
+   * not told to its dispatcher's view, as if made on another instance.
+   */
+  private static WebhookRegistry registry(InMemoryStore store, Harness h) {
+    return WebhookRegistry.builder()
+        .store(store)
+        .clock(h.clock)
+        .filterCompiler(Filters.compiler())
+        .allowInsecureLoopbackForDevelopment(true)
+        .build();
+  }
+
   @Test
   void anErrorLookingUpAQueuedDeliverysWebhookHandsItBackAndFreesTheSlot() throws Exception {
     AtomicInteger requests = new AtomicInteger();
@@ -79,27 +107,12 @@ class QueuedWebhookLookupErrorTest {
           }
         });
     server.start();
-    InMemoryStore store = spy(new InMemoryStore());
     AtomicBoolean fail = new AtomicBoolean();
-    doAnswer(
-            inv -> {
-              if (fail.get()) {
-                throw new LinkageError("a Store class failed to link (simulated)");
-              }
-              return inv.callRealMethod();
-            })
-        .when(store)
-        .findWebhook(anyString());
+    InMemoryStore store = failingLookups(fail);
     Harness h = new Harness(store);
     ExecutorService caller = Executors.newSingleThreadExecutor();
     try {
-      WebhookRegistry here =
-          WebhookRegistry.builder()
-              .store(store)
-              .clock(h.clock)
-              .filterCompiler(Filters.compiler())
-              .allowInsecureLoopbackForDevelopment(true)
-              .build();
+      WebhookRegistry here = registry(store, h);
       try (Dispatcher d =
           Dispatcher.builder()
               .registry(here)
@@ -194,29 +207,14 @@ class QueuedWebhookLookupErrorTest {
           }
         });
     server.start();
-    InMemoryStore store = spy(new InMemoryStore());
     AtomicBoolean fail = new AtomicBoolean();
-    doAnswer(
-            inv -> {
-              if (fail.get()) {
-                throw new LinkageError("a Store class failed to link (simulated)");
-              }
-              return inv.callRealMethod();
-            })
-        .when(store)
-        .findWebhook(anyString());
+    InMemoryStore store = failingLookups(fail);
     Harness h = new Harness(store);
     // The worker executor holds each attempt until the test runs it.
     BlockingQueue<Runnable> held = new LinkedBlockingQueue<>();
     ExecutorService caller = Executors.newSingleThreadExecutor();
     try {
-      WebhookRegistry here =
-          WebhookRegistry.builder()
-              .store(store)
-              .clock(h.clock)
-              .filterCompiler(Filters.compiler())
-              .allowInsecureLoopbackForDevelopment(true)
-              .build();
+      WebhookRegistry here = registry(store, h);
       try (Dispatcher d =
           Dispatcher.builder()
               .registry(here)

@@ -496,25 +496,13 @@ public final class Rows {
       if (!isRowData(e)) {
         throw e; // the connection or the driver failed, not the row's data
       }
-      throw malformedWebhook(rs, e, e);
+      throw unreadable("stored webhook " + rs.getString("id"), UNREADABLE_ROW, e, e);
     } catch (RuntimeException e) {
       // A time, an enum constant or a URI this library cannot read (a row edited by hand or
       // written by another tool): the message can quote the row's values, so only the class is
       // named, and the cause is not kept.
-      throw malformedWebhook(rs, e, null);
+      throw unreadable("stored webhook " + rs.getString("id"), UNREADABLE_ROW, e, null);
     }
-  }
-
-  private static SQLException malformedWebhook(
-      ResultSet rs, Exception failure, @Nullable Throwable cause) throws SQLException {
-    return new SQLException(
-        "stored webhook "
-            + rs.getString("id")
-            + " cannot be read by this Hookline ("
-            + failure.getClass().getName()
-            + ")",
-        UNREADABLE_ROW,
-        cause);
   }
 
   private static Webhook readWebhook(ResultSet rs, SecretCipher cipher) throws SQLException {
@@ -586,12 +574,12 @@ public final class Rows {
       if (!isRowData(e)) {
         throw e; // the connection or the driver failed, not the row's data
       }
-      throw unreadable(rs, e.getSQLState(), e, e);
+      throw unreadable(deliveryOf(rs), e.getSQLState(), e, e);
     } catch (RuntimeException e) {
       // Jackson's NumberFormatException for a number it cannot read back (1E+2147483648), an
       // enum constant or a time this library does not know: the message can quote the row's
       // data, so only the class is named, and the cause is not kept.
-      throw unreadable(rs, UNREADABLE_ROW, e, null);
+      throw unreadable(deliveryOf(rs), UNREADABLE_ROW, e, null);
     }
   }
 
@@ -610,21 +598,19 @@ public final class Rows {
     return state != null && (state.equals(UNREADABLE_ROW) || state.startsWith("22"));
   }
 
+  private static String deliveryOf(ResultSet rs) throws SQLException {
+    return "stored delivery " + rs.getString("id") + " of event " + rs.getString("event_id");
+  }
+
   /**
-   * A failure naming the delivery and its event, and the class of what failed; never the row's data
-   * (the failure's own message can quote it).
+   * A failure naming the row ({@code row}: "stored webhook wh_…", "stored delivery dlv_… of event
+   * evt_…") and the class of what failed; never the row's values (the failure's own message can
+   * quote them).
    */
   private static SQLException unreadable(
-      ResultSet rs, String state, Exception failure, @Nullable Throwable cause)
-      throws SQLException {
+      String row, String state, Exception failure, @Nullable Throwable cause) {
     return new SQLException(
-        "stored delivery "
-            + rs.getString("id")
-            + " of event "
-            + rs.getString("event_id")
-            + " cannot be read by this Hookline ("
-            + failure.getClass().getName()
-            + ")",
+        row + " cannot be read by this Hookline (" + failure.getClass().getName() + ")",
         state,
         cause);
   }

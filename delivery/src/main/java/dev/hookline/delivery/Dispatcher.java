@@ -184,6 +184,13 @@ public final class Dispatcher implements AutoCloseable {
   /** How soon a change-feed lookup or resync that failed is made good by a reload. */
   private static final Duration FEED_RETRY = Duration.ofSeconds(1);
 
+  /**
+   * Set when a change-feed read or resync fails, cleared when one succeeds: an outage logs its
+   * first failure at WARN and the rest at DEBUG, not a line (and a stack trace) per change
+   * reported.
+   */
+  private final AtomicBoolean feedReadsFailing = new AtomicBoolean();
+
   /** Whether a resync is scheduled (see resyncLater): one at a time. */
   private final AtomicBoolean resyncScheduled = new AtomicBoolean();
 
@@ -689,15 +696,26 @@ public final class Dispatcher implements AutoCloseable {
                           // Dropped, the change waited for the periodic reload (30 s by default):
                           // the feed still listens, so nothing else resyncs, and meanwhile this
                           // instance routed by, and sent to, the webhook as it was.
-                          log.warn(
-                              "could not read a webhook the change feed reported changed;"
-                                  + " reloading every webhook in {}: webhook={} error={}",
-                              FEED_RETRY,
-                              webhookId,
-                              e.toString());
+                          if (feedReadsFailing.compareAndSet(false, true)) {
+                            log.warn(
+                                "could not read a webhook the change feed reported changed;"
+                                    + " reloading every webhook in {} (further failures are"
+                                    + " logged at DEBUG until a read succeeds): webhook={}"
+                                    + " error={}",
+                                FEED_RETRY,
+                                webhookId,
+                                e.toString());
+                          } else {
+                            log.debug(
+                                "could not read a webhook the change feed reported changed:"
+                                    + " webhook={} error={}",
+                                webhookId,
+                                e.toString());
+                          }
                           resyncLater(FEED_RETRY);
                           return;
                         }
+                        feedReadsFailing.set(false);
                         webhooks.onChange(webhookId, current);
                       });
                 }
@@ -930,9 +948,18 @@ public final class Dispatcher implements AutoCloseable {
   private void reloadOrRetry(Duration retryIn) {
     try {
       refreshWebhooks();
+      feedReadsFailing.set(false);
     } catch (RuntimeException e) {
       resyncLater(retryIn);
-      throw e;
+      if (feedReadsFailing.compareAndSet(false, true)) {
+        log.warn(
+            "webhook reload for the change feed failed; trying again in {} (further failures are"
+                + " logged at DEBUG until a read succeeds)",
+            retryIn,
+            e);
+      } else {
+        log.debug("webhook reload for the change feed failed: error={}", e.toString());
+      }
     }
   }
 

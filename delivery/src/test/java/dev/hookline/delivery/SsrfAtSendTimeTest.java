@@ -116,7 +116,9 @@ class SsrfAtSendTimeTest {
         .proxy(
             ProxySelector.of(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), listener.getLocalPort())))
-        .connectTimeout(Duration.ofSeconds(2))
+        // Generous: on a loaded machine (CI, 2 cores) a first connection can take seconds, and a
+        // connect that timed out before reaching the listener failed the control case below.
+        .connectTimeout(Duration.ofSeconds(20))
         .build();
   }
 
@@ -148,7 +150,7 @@ class SsrfAtSendTimeTest {
         .registry(registry)
         .httpClient(clientRoutedToTheListener())
         .jitter(() -> 0.5)
-        .retrySchedule(RetrySchedule.builder().attemptTimeout(Duration.ofMillis(800)).build())
+        .retrySchedule(RetrySchedule.builder().attemptTimeout(Duration.ofSeconds(20)).build())
         .shutdownTimeout(Duration.ofSeconds(2))
         .build();
   }
@@ -192,7 +194,7 @@ class SsrfAtSendTimeTest {
           d.deliveries(DeliveryQuery.builder().event(e.id()).build()).get(0).attempts().get(0);
       assertNotEquals(java.util.Optional.of(ErrorKind.BLOCKED_ADDRESS), attempt.error());
     }
-    Harness.await(Duration.ofSeconds(5), () -> connections.get() > 0);
+    Harness.await(Duration.ofSeconds(30), () -> connections.get() > 0);
   }
 
   @Test
@@ -204,7 +206,7 @@ class SsrfAtSendTimeTest {
       d.publish(event());
       d.runDueNow();
     }
-    Harness.await(Duration.ofSeconds(5), () -> !firstLines.isEmpty());
+    Harness.await(Duration.ofSeconds(30), () -> !firstLines.isEmpty());
     assertEquals("CONNECT " + HOST + ":443 HTTP/1.1", firstLines.get(0), firstLines.toString());
   }
 

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
@@ -175,6 +176,17 @@ class BoundedBodySubscriberTest {
 
   @Test
   void withASweeperAnIncompleteBodyJoinsItAndIsEndedByTheSweepNotByATimer() throws Exception {
+    // The sweep's thread is held until the body is seen joining it: free, it could end the body
+    // 20 ms on and stop sweeping before this thread, descheduled on a loaded machine, looked.
+    CountDownLatch looked = new CountDownLatch(1);
+    scheduler.execute(
+        () -> {
+          try {
+            looked.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
     BodyDeadlines sweeper = new BodyDeadlines(scheduler, Duration.ofMillis(5));
     BoundedBodySubscriber s =
         new BoundedBodySubscriber(64, Duration.ofMillis(20).toNanos(), sweeper);
@@ -182,6 +194,8 @@ class BoundedBodySubscriberTest {
     s.onSubscribe(sub);
     assertFalse(s.timerArmed(), "the sweep watches it");
     assertTrue(sweeper.sweeping());
+    assertFalse(s.timedOut());
+    looked.countDown();
     Poll.until(BOUND, s::timedOut, "the sweep ended the body");
     assertEquals(1, sub.cancels.get(), "the subscription (the connection) is cancelled");
     Poll.until(BOUND, () -> !sweeper.sweeping(), "the sweep stops with nothing open");

@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.mockito.stubbing.Answer;
 
 /**
  * The Store down while its change feed still reports webhook changes (notifications already on
@@ -42,24 +43,15 @@ class ChangeFeedOutageLogTest {
             })
         .when(store)
         .watchWebhooks(any());
-    doAnswer(
-            inv -> {
-              if (down.get()) {
-                throw new IllegalStateException("store unreachable (test)");
-              }
-              return inv.callRealMethod();
-            })
-        .when(store)
-        .findWebhook(anyString());
-    doAnswer(
-            inv -> {
-              if (down.get()) {
-                throw new IllegalStateException("store unreachable (test)");
-              }
-              return inv.callRealMethod();
-            })
-        .when(store)
-        .listWebhooks();
+    Answer<Object> unlessDown =
+        inv -> {
+          if (down.get()) {
+            throw new IllegalStateException("store unreachable (test)");
+          }
+          return inv.callRealMethod();
+        };
+    doAnswer(unlessDown).when(store).findWebhook(anyString());
+    doAnswer(unlessDown).when(store).listWebhooks();
     Harness h = new Harness(store);
     Webhook w = h.receiving("http://127.0.0.1:9/hook", null, UserEvents.CREATED);
     PrintStream originalErr = System.err;

@@ -1,5 +1,6 @@
 package dev.hookline.filter;
 
+import dev.hookline.InvalidFilterException;
 import dev.hookline.filter.internal.Compare;
 import dev.hookline.filter.internal.Exists;
 import dev.hookline.filter.internal.FieldPath;
@@ -177,11 +178,12 @@ public final class Field {
   /**
    * Matches when the field is an ISO-8601 timestamp after {@code value}.
    *
-   * @param value the bound
+   * @param value the bound, in the years 0000 to 9999 (those filter text can write)
    * @return the filter
+   * @throws dev.hookline.InvalidFilterException if {@code value} lies outside those years
    */
   public Filter gt(Instant value) {
-    return compare(Op.GT, Literal.of(Objects.requireNonNull(value, "value").toString()));
+    return compare(Op.GT, timestamp(value));
   }
 
   /**
@@ -207,11 +209,12 @@ public final class Field {
   /**
    * Matches when the field is an ISO-8601 timestamp at or after {@code value}.
    *
-   * @param value the bound
+   * @param value the bound, in the years 0000 to 9999 (those filter text can write)
    * @return the filter
+   * @throws dev.hookline.InvalidFilterException if {@code value} lies outside those years
    */
   public Filter gte(Instant value) {
-    return compare(Op.GTE, Literal.of(Objects.requireNonNull(value, "value").toString()));
+    return compare(Op.GTE, timestamp(value));
   }
 
   /**
@@ -237,11 +240,12 @@ public final class Field {
   /**
    * Matches when the field is an ISO-8601 timestamp before {@code value}.
    *
-   * @param value the bound
+   * @param value the bound, in the years 0000 to 9999 (those filter text can write)
    * @return the filter
+   * @throws dev.hookline.InvalidFilterException if {@code value} lies outside those years
    */
   public Filter lt(Instant value) {
-    return compare(Op.LT, Literal.of(Objects.requireNonNull(value, "value").toString()));
+    return compare(Op.LT, timestamp(value));
   }
 
   /**
@@ -267,11 +271,12 @@ public final class Field {
   /**
    * Matches when the field is an ISO-8601 timestamp at or before {@code value}.
    *
-   * @param value the bound
+   * @param value the bound, in the years 0000 to 9999 (those filter text can write)
    * @return the filter
+   * @throws dev.hookline.InvalidFilterException if {@code value} lies outside those years
    */
   public Filter lte(Instant value) {
-    return compare(Op.LTE, Literal.of(Objects.requireNonNull(value, "value").toString()));
+    return compare(Op.LTE, timestamp(value));
   }
 
   /**
@@ -303,6 +308,26 @@ public final class Field {
    */
   public Filter matches(String regex) {
     return compare(Op.MATCHES, Literal.of(Objects.requireNonNull(regex, "regex")));
+  }
+
+  /** The years filter text can write: ISO-8601 with four digits, 0000 to 9999. */
+  private static final Instant FIRST_INSTANT = Instant.parse("0000-01-01T00:00:00Z");
+
+  private static final Instant AFTER_LAST_INSTANT = Instant.parse("+10000-01-01T00:00:00Z");
+
+  /** A timestamp bound as filter text writes it, refused outside the four-digit years. */
+  private Literal timestamp(Instant value) {
+    Objects.requireNonNull(value, "value");
+    if (value.isBefore(FIRST_INSTANT) || !value.isBefore(AFTER_LAST_INSTANT)) {
+      throw new InvalidFilterException(
+          path.text()
+              + " compares timestamps in the years 0000 to 9999 (as filter text writes them); "
+              + value
+              + " is outside them",
+          0,
+          0);
+    }
+    return Literal.of(value.toString());
   }
 
   private Filter compare(Op op, Literal value) {

@@ -1720,7 +1720,10 @@ public final class PostgresStore implements TransactionalStore {
         se);
   }
 
-  /** A delivery id and lease token the grouped outcome statement returned as recorded. */
+  /**
+   * A delivery id and lease token: a lease an outcome of the grouped statement is written under, or
+   * one the statement returned as recorded.
+   */
   private record Recorded(String deliveryId, long token) {}
 
   /** One attempt's outcome, as the group-commit statement takes it. */
@@ -1759,16 +1762,33 @@ public final class PostgresStore implements TransactionalStore {
     }
   }
 
+  /**
+   * Writes the outcomes in one statement. Of several outcomes under one lease (a {@link
+   * #completeAsync} and then a {@link #complete} for it, or two threads finishing it at once), only
+   * the first is written and each later one is answered false, as if it came after the first had
+   * ended the lease: the statement would update the row once, with whichever of them PostgreSQL met
+   * first, and return it once, which told every one of them it was recorded.
+   */
   private boolean[] finishTogether(List<Outcome> batch) {
+    List<Outcome> writes = new ArrayList<>(batch.size());
+    boolean[] first = new boolean[batch.size()];
+    Set<Recorded> leases = new HashSet<>(2 * batch.size());
+    for (int i = 0; i < batch.size(); i++) {
+      Outcome o = batch.get(i);
+      if (leases.add(new Recorded(o.deliveryId(), o.token()))) {
+        first[i] = true;
+        writes.add(o);
+      }
+    }
     String operation =
-        batch.size() == 1
-            ? "record the outcome of delivery " + batch.get(0).deliveryId()
-            : "record the outcomes of " + batch.size() + " deliveries";
+        writes.size() == 1
+            ? "record the outcome of delivery " + writes.get(0).deliveryId()
+            : "record the outcomes of " + writes.size() + " deliveries";
     Set<Recorded> recorded =
         runHot(
             operation,
             c -> {
-              int n = batch.size();
+              int n = writes.size();
               String[] ids = new String[n];
               Long[] tokens = new Long[n];
               String[] states = new String[n];
@@ -1776,7 +1796,7 @@ public final class PostgresStore implements TransactionalStore {
               @Nullable String[] next = new String[n];
               String[] times = new String[n];
               for (int i = 0; i < n; i++) {
-                Outcome o = batch.get(i);
+                Outcome o = writes.get(i);
                 ids[i] = o.deliveryId();
                 tokens[i] = o.token();
                 states[i] = o.state();
@@ -1803,7 +1823,9 @@ public final class PostgresStore implements TransactionalStore {
             });
     boolean[] result = new boolean[batch.size()];
     for (int i = 0; i < result.length; i++) {
-      result[i] = recorded.contains(new Recorded(batch.get(i).deliveryId(), batch.get(i).token()));
+      result[i] =
+          first[i]
+              && recorded.contains(new Recorded(batch.get(i).deliveryId(), batch.get(i).token()));
     }
     return result;
   }

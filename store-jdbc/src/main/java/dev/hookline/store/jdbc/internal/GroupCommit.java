@@ -229,12 +229,20 @@ public final class GroupCommit<R> {
    * interrupt while waiting is kept and the wait goes on: the request may already be in a statement
    * on its way, and its caller must learn whether it was recorded.
    *
+   * <p>A caller that leads a flush which ends in an Error gets that Error if its own request was in
+   * the flush (the other requests of the flush fail with an IllegalStateException caused by it); an
+   * Error in a flush of other callers' requests alone is their answer, not this caller's, which
+   * still gets its own.
+   *
    * @param request the request
    * @return whether it was recorded
    * @throws RuntimeException the flush's failure, if the statement carrying the request failed
+   * @throws Error the Error the flush carrying the request ended in, if this caller led it; or one
+   *     a callback threw while this caller led
    */
   public boolean submit(R request) {
     boolean interrupted = false;
+    Error error = null;
     lock.lock();
     try {
       Condition wake = lock.newCondition();
@@ -242,7 +250,13 @@ public final class GroupCommit<R> {
       add(mine);
       while (!mine.done) {
         if (!flushing) {
-          interrupted |= lead(wake);
+          try {
+            interrupted |= lead(wake, mine);
+          } catch (Error e) {
+            // A callback's Error, or this request's flush's: if the request is still queued (the
+            // callback's came first), it still gets its answer before the Error is thrown.
+            error = merged(error, e);
+          }
         } else {
           try {
             wake.await();
@@ -250,6 +264,9 @@ public final class GroupCommit<R> {
             interrupted = true;
           }
         }
+      }
+      if (error != null) {
+        throw error;
       }
       if (mine.failure != null) {
         throw mine.failure;
@@ -276,14 +293,18 @@ public final class GroupCommit<R> {
    *
    * @param request the request
    * @param callback told whether it was recorded, or the flush's failure
+   * @throws Error once every request this caller led was answered: the Error its own request's
+   *     flush ended in (the callback is told an IllegalStateException caused by it), or one a
+   *     callback threw
    */
   public void submitAsync(R request, Callback callback) {
     boolean interrupted = false;
     lock.lock();
     try {
-      add(new Pending<>(request, null, callback));
+      Pending<R> mine = new Pending<>(request, null, callback);
+      add(mine);
       if (!flushing) {
-        interrupted = lead(asyncLeader);
+        interrupted = lead(asyncLeader, mine);
       }
     } finally {
       lock.unlock();
@@ -325,10 +346,18 @@ public final class GroupCommit<R> {
    * the head is woken to lead before they run. An asynchronous request at the head is led by
    * whoever submits next, or else by this thread once its callbacks ran.
    *
+   * <p>A flush that ends in an Error fails each of its requests with an IllegalStateException
+   * caused by it; the Error is thrown, once this thread is done leading, only if {@code mine} was
+   * in that flush: a flush this thread led for others alone is theirs to learn of, and this
+   * thread's own request may still be queued (a caller that came while nobody flushed leads the
+   * queue's head, maybe without its own request).
+   *
    * @param linger the condition this leader lingers on
+   * @param mine the leader's own request
    * @return whether the leader was interrupted while it lingered (it then flushed at once)
+   * @throws Error the Error {@code mine}'s flush ended in, or a callback's
    */
-  private boolean lead(Condition linger) {
+  private boolean lead(Condition linger, Pending<R> mine) {
     boolean interrupted = false;
     Error error = null;
     flushing = true;
@@ -337,7 +366,7 @@ public final class GroupCommit<R> {
       try {
         try {
           interrupted |= lingerForMore(linger);
-          flushHead(told);
+          flushHead(told, mine);
         } finally {
           // Also on an Error: the next caller can lead, and every callback of the batch is told.
           flushing = false;
@@ -354,11 +383,7 @@ public final class GroupCommit<R> {
       } catch (Error e) {
         // Thrown once this thread is done leading: asynchronous requests queued behind this batch
         // have nobody else to lead them, and would wait for the next caller (forever, if idle).
-        if (error == null) {
-          error = e;
-        } else if (error != e) {
-          error.addSuppressed(e);
-        }
+        error = merged(error, e);
       }
       Pending<R> next = queue.peek();
       if (flushing || next == null) {
@@ -371,9 +396,22 @@ public final class GroupCommit<R> {
       flushing = true; // a request submitted without waiting, and nobody leads it: this thread does
     }
     if (error != null) {
+      if (interrupted) {
+        Thread.currentThread().interrupt(); // not lost with the return value
+      }
       throw error;
     }
     return interrupted;
+  }
+
+  private static Error merged(@Nullable Error first, Error next) {
+    if (first == null) {
+      return next;
+    }
+    if (first != next) {
+      first.addSuppressed(next);
+    }
+    return first;
   }
 
   /** Wakes the caller at the head of the queue, if it is one that waits, to lead. */
@@ -409,8 +447,10 @@ public final class GroupCommit<R> {
    * Flushes up to {@code maxBatch} requests from the queue's head and answers them: wakes the
    * waiting callers, and adds the others to {@code told}, in batch order, for the caller to call
    * back once it released the lock. Called and returns with the lock held.
+   *
+   * @throws Error the flush's, once its requests are answered, if {@code mine} was among them
    */
-  private void flushHead(List<Pending<R>> told) {
+  private void flushHead(List<Pending<R>> told, Pending<R> mine) {
     List<Pending<R>> batch = new ArrayList<>(Math.min(queue.size(), maxBatch));
     while (!queue.isEmpty() && batch.size() < maxBatch) {
       batch.add(queue.poll());
@@ -422,6 +462,7 @@ public final class GroupCommit<R> {
     boolean[] recorded = null;
     RuntimeException failure = null;
     @Nullable RuntimeException[] failures = null;
+    Error error = null;
     lock.unlock();
     try {
       recorded = flusher.flush(requests);
@@ -441,6 +482,9 @@ public final class GroupCommit<R> {
       }
     } catch (RuntimeException e) {
       failure = e;
+    } catch (Error e) {
+      error = e;
+      failure = new IllegalStateException("group commit: the flush ended abruptly", e);
     } finally {
       // Also on an Error: every caller in the batch gets an answer, none waits forever.
       lock.lock();
@@ -478,6 +522,9 @@ public final class GroupCommit<R> {
           }
         }
       }
+    }
+    if (error != null && batch.contains(mine)) {
+      throw error; // the leader's own answer; the others of the batch have theirs
     }
   }
 

@@ -540,6 +540,118 @@ class GroupCommitTest {
   }
 
   @Test
+  void aLeaderWhoseOwnRequestWasRecordedReturnsThatThoughALaterFlushItLedEndedInAnError()
+      throws Exception {
+    AssertionError broke = new AssertionError("flush broke");
+    CountDownLatch firstFlushMayEnd = new CountDownLatch(1);
+    GroupCommit<Integer> g =
+        holdingFirstThen(
+            firstFlushMayEnd,
+            GroupCommitTest::evens,
+            requests -> {
+              throw broke;
+            });
+    Future<Boolean> leader = threads.submit(() -> g.submit(0));
+    Poll.until(Duration.ofSeconds(10), () -> !batches.isEmpty(), "the leader flushes");
+    g.submitAsync(2, tell(2)); // led by the leader once its own flush is done
+    firstFlushMayEnd.countDown();
+    assertTrue(
+        leader.get(10, TimeUnit.SECONDS),
+        "the leader's request was recorded: the Error of the flush it led for another is not its"
+            + " answer");
+    assertEquals(List.of(List.of(0), List.of(2)), batches);
+    assertEquals(1, told.size(), told.toString());
+    assertFalse(told.get(0).recorded());
+    assertTrue(told.get(0).failure() instanceof IllegalStateException, told.toString());
+    assertSame(broke, told.get(0).failure().getCause(), "the request it failed learns the Error");
+    assertEquals(0, g.queued());
+  }
+
+  @Test
+  void aCallerThatLeadsOthersRequestsIntoAnErrorStillGetsItsOwnAnswerAndLeavesNothingQueued()
+      throws Exception {
+    AssertionError broke = new AssertionError("flush broke");
+    CountDownLatch firstFlushMayEnd = new CountDownLatch(1);
+    CountDownLatch inCallback = new CountDownLatch(1);
+    CountDownLatch callbackMayEnd = new CountDownLatch(1);
+    GroupCommit<Integer> g =
+        new GroupCommit<>(
+            2,
+            requests -> {
+              boolean first = batches.isEmpty();
+              batches.add(List.copyOf(requests));
+              if (first) {
+                awaitQuietly(firstFlushMayEnd);
+              } else if (requests.contains(1)) {
+                throw broke;
+              }
+              return evens(requests);
+            });
+    // X's flush of 0 is held while 1 and 3 queue behind it; then X's callback is held, with
+    // nobody flushing: the next caller to come leads 1 and 3 (a full batch), not its own request.
+    Future<?> x =
+        threads.submit(
+            () ->
+                g.submitAsync(
+                    0,
+                    (recorded, failure) -> {
+                      inCallback.countDown();
+                      awaitQuietly(callbackMayEnd);
+                    }));
+    Poll.until(Duration.ofSeconds(10), () -> !batches.isEmpty(), "X flushes");
+    g.submitAsync(1, tell(1));
+    g.submitAsync(3, tell(3));
+    firstFlushMayEnd.countDown();
+    awaitQuietly(inCallback);
+    Future<Boolean> w = threads.submit(() -> g.submit(4));
+    Poll.until(Duration.ofSeconds(10), () -> told.size() == 2, "1 and 3 are answered");
+    callbackMayEnd.countDown();
+    x.get(10, TimeUnit.SECONDS);
+    assertTrue(w.get(10, TimeUnit.SECONDS), "W's own request, 4, was recorded");
+    assertEquals(List.of(List.of(0), List.of(1, 3), List.of(4)), batches);
+    assertEquals(0, g.queued(), "nothing left behind");
+    for (Told t : told) {
+      assertFalse(t.recorded(), t.toString());
+      assertSame(broke, t.failure().getCause(), t.toString());
+    }
+  }
+
+  @Test
+  void aLeaderWhoseOwnFlushEndsInAnErrorGetsThatErrorOnceAndTheOthersAFailureCausedByIt()
+      throws Exception {
+    AssertionError broke = new AssertionError("flush broke");
+    CountDownLatch firstFlushMayEnd = new CountDownLatch(1);
+    GroupCommit<Integer> g =
+        holdingFirstThen(
+            firstFlushMayEnd,
+            GroupCommitTest::evens,
+            requests -> {
+              throw broke;
+            });
+    Future<Boolean> x = threads.submit(() -> g.submit(100));
+    Poll.until(Duration.ofSeconds(10), () -> !batches.isEmpty(), "X flushes");
+    List<Future<Boolean>> waiting = submitWaiting(g, List.of(2, 4), 2, "two callers wait");
+    Poll.until(Duration.ofSeconds(10), () -> g.queued() == 2, "both are queued");
+    firstFlushMayEnd.countDown();
+    assertTrue(x.get(10, TimeUnit.SECONDS));
+    // One of the two leads the flush of both, which ends in the Error.
+    int errors = 0;
+    for (Future<Boolean> f : waiting) {
+      ExecutionException e =
+          assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+      if (e.getCause() == broke) {
+        errors++;
+      } else {
+        assertTrue(e.getCause() instanceof IllegalStateException, e.toString());
+        assertSame(broke, e.getCause().getCause(), e.toString());
+      }
+    }
+    assertEquals(1, errors, "the leader gets the Error itself, the other a failure caused by it");
+    assertEquals(2, batches.size(), batches.toString());
+    assertEquals(0, g.queued());
+  }
+
+  @Test
   void aPartialFailureGivesEachCallerItsOwnAnswerOrFailure() throws Exception {
     IllegalArgumentException refused = new IllegalArgumentException("13's data refused");
     CountDownLatch firstFlushMayEnd = new CountDownLatch(1);

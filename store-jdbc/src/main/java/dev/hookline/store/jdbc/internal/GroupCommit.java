@@ -41,6 +41,12 @@ import org.jspecify.annotations.Nullable;
  * after its flush, so a process that dies with requests queued or in flight has told none of their
  * callers they were recorded, exactly as if each had run its own statement.
  *
+ * <p>A leader writes with its thread's interrupt status cleared, and restores it afterwards: the
+ * write carries other callers' requests, and a leader interrupted (a dispatcher shutting down
+ * interrupts its workers) must not fail them all, as a pool that waits interruptibly for a
+ * connection does for an interrupted thread. An interrupt that arrives during the write is kept
+ * too, but may still break it.
+ *
  * <p>Thread-safe.
  *
  * @param <R> a request
@@ -463,6 +469,7 @@ public final class GroupCommit<R> {
     RuntimeException failure = null;
     @Nullable RuntimeException[] failures = null;
     Error error = null;
+    boolean interrupted = Thread.interrupted(); // see the class comment
     lock.unlock();
     try {
       recorded = flusher.flush(requests);
@@ -486,6 +493,9 @@ public final class GroupCommit<R> {
       error = e;
       failure = new IllegalStateException("group commit: the flush ended abruptly", e);
     } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
       // Also on an Error: every caller in the batch gets an answer, none waits forever.
       lock.lock();
       if (failure == null && recorded == null) {

@@ -652,6 +652,28 @@ class GroupCommitTest {
   }
 
   @Test
+  void anInterruptedLeaderFlushesUninterruptedAndKeepsItsInterrupt() {
+    List<Boolean> interruptedInFlush = new CopyOnWriteArrayList<>();
+    GroupCommit<Integer> g =
+        new GroupCommit<>(
+            10,
+            requests -> {
+              interruptedInFlush.add(Thread.currentThread().isInterrupted());
+              return evens(requests);
+            });
+    Thread.currentThread().interrupt();
+    try {
+      assertTrue(g.submit(2));
+      g.submitAsync(4, tell(4));
+      assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept");
+    } finally {
+      Thread.interrupted();
+    }
+    assertEquals(List.of(false, false), interruptedInFlush, "each flush ran uninterrupted");
+    assertTrue(told.get(0).recorded());
+  }
+
+  @Test
   void aPartialFailureGivesEachCallerItsOwnAnswerOrFailure() throws Exception {
     IllegalArgumentException refused = new IllegalArgumentException("13's data refused");
     CountDownLatch firstFlushMayEnd = new CountDownLatch(1);

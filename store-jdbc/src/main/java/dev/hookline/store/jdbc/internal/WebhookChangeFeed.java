@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * out exactly when the change commits. A watch holds one connection of the caller's pool in {@code
  * LISTEN} on a daemon thread and passes each id to the watcher; whenever it (re)connects it asks
  * the watcher to resync, since changes may have been missed meanwhile. It backs off from 1 s to 30
- * s while the database is unreachable.
+ * s while the database is unreachable. Every round trip on the listening connection ({@code
+ * LISTEN}, the health check, {@code UNLISTEN}) waits at most the check timeout for its answer.
  *
  * <p>The notification API is pgjdbc's ({@code PGConnection.getNotifications(int)}), reached by
  * reflection through {@link Connection#unwrap} so that the store keeps compiling against {@code
@@ -170,11 +172,12 @@ public final class WebhookChangeFeed implements Store.Watch {
 
   /**
    * Stops the feed. It waits up to 5 s in all for the feed's thread to give its connection back (a
-   * thread still waiting for a connection, or for the database, then gives it back when it gets
-   * it), and for a call to the watcher in progress to end: no call starts once this returns, and
-   * one in progress has ended unless it outlasted the wait (it may wait for something the closing
-   * thread holds: a Dispatcher closed by its observer during a reload, while the feed's resync
-   * waits for that reload). Called from the watcher, on the feed's thread, it waits for nothing.
+   * thread still waiting for a connection, or for the database's answer (at most the check
+   * timeout), then gives it back when it gets it), and for a call to the watcher in progress to
+   * end: no call starts once this returns, and one in progress has ended unless it outlasted the
+   * wait (it may wait for something the closing thread holds: a Dispatcher closed by its observer
+   * during a reload, while the feed's resync waits for that reload). Called from the watcher, on
+   * the feed's thread, it waits for nothing.
    */
   @Override
   public void close() {
@@ -241,7 +244,8 @@ public final class WebhookChangeFeed implements Store.Watch {
         if (!warned) {
           log.warn(
               "webhook change feed lost; changes by other instances arrive with the periodic"
-                  + " reload until it is back: {}",
+                  + " reload until it is back: channel={} error={}",
+              channel,
               String.valueOf(e));
           warned = true;
           lost = true;
@@ -275,14 +279,17 @@ public final class WebhookChangeFeed implements Store.Watch {
                 + " other instances arrive with the periodic reload");
         return false;
       }
+      // Before the first round trip: the pool's connection may have no network timeout, and one
+      // whose server stopped answering would hold LISTEN or UNLISTEN, and the feed, forever.
+      NetworkTimeout bound = NetworkTimeout.set(c, notifications, checkTimeoutMillis);
       boolean autoCommit = c.getAutoCommit();
-      if (!autoCommit) {
-        c.setAutoCommit(true); // LISTEN takes effect when committed
-      }
       // Whether the connection no longer listens (or was closed): the pool lends it to others, and
       // the driver would queue every notification of a channel still listened to on it.
       boolean released = false;
       try {
+        if (!autoCommit) {
+          c.setAutoCommit(true); // LISTEN takes effect when committed
+        }
         // Before LISTEN: the session's last statement then shows it listening (pg_stat_activity).
         long checkEvery = checkInterval(c);
         try (Statement st = c.createStatement()) {
@@ -325,6 +332,7 @@ public final class WebhookChangeFeed implements Store.Watch {
           // The watcher threw (or an Error): the connection works but still listens.
           unlistenOrDiscard(c, notifications);
         }
+        bound.restore();
         if (!autoCommit && !c.isClosed()) {
           c.setAutoCommit(false);
         }
@@ -370,17 +378,67 @@ public final class WebhookChangeFeed implements Store.Watch {
   }
 
   /**
-   * One round trip, answered within the check timeout or the connection counts as lost (the driver
-   * then closes it). The timeout applies to this statement only.
+   * One round trip, answered within the check timeout (the connection's network timeout while the
+   * feed holds it) or the connection counts as lost (the driver then closes it).
    */
-  private void check(Connection c) throws SQLException {
-    int before = c.getNetworkTimeout();
-    c.setNetworkTimeout(Runnable::run, checkTimeoutMillis);
+  private static void check(Connection c) throws SQLException {
     try (Statement st = c.createStatement()) {
       st.execute("SELECT 1");
-    } finally {
-      if (!c.isClosed()) {
-        c.setNetworkTimeout(Runnable::run, before);
+    }
+  }
+
+  /**
+   * The network timeout the feed sets on its connection for as long as it holds it, and the one to
+   * give back. A statement timeout would not do: the driver enforces it by sending a cancel request
+   * on another connection and still waits for the answer on this one, which a server that stopped
+   * answering (or a network that drops its packets) never sends. Reading notifications, pgjdbc sets
+   * its own, shorter, socket timeout and then restores this one.
+   */
+  private record NetworkTimeout(@Nullable Connection on, int before) {
+
+    /**
+     * Sets it on the pool's connection, or else, if the pool's wrapper does not support network
+     * timeouts, on the driver's connection under it (which the pool then knows nothing of: {@link
+     * #restore} gives it back).
+     */
+    static NetworkTimeout set(Connection c, Notifications notifications, int millis)
+        throws SQLException {
+      try {
+        return set(c, millis);
+      } catch (SQLFeatureNotSupportedException e) {
+        Connection driver = notifications.driverConnection();
+        if (driver != null) {
+          try {
+            return set(driver, millis);
+          } catch (SQLFeatureNotSupportedException unsupported) {
+            // below
+          }
+        }
+        log.debug(
+            "the listening connection supports no network timeout; its round trips are"
+                + " unbounded");
+        return new NetworkTimeout(null, 0);
+      }
+    }
+
+    private static NetworkTimeout set(Connection c, int millis) throws SQLException {
+      int before = c.getNetworkTimeout();
+      c.setNetworkTimeout(Runnable::run, millis);
+      return new NetworkTimeout(c, before);
+    }
+
+    /** Quietly: a connection that broke is closed, and the pool does not lend it again. */
+    void restore() {
+      Connection c = on;
+      if (c == null) {
+        return;
+      }
+      try {
+        if (!c.isClosed()) {
+          c.setNetworkTimeout(Runnable::run, before);
+        }
+      } catch (SQLException | RuntimeException e) {
+        log.debug("could not restore the listening connection's network timeout: {}", e.toString());
       }
     }
   }
@@ -432,6 +490,11 @@ public final class WebhookChangeFeed implements Store.Watch {
         }
       }
       return null;
+    }
+
+    /** The driver's connection under the pool's handle, if pgjdbc's API is on a connection. */
+    @Nullable Connection driverConnection() {
+      return pg instanceof Connection physical ? physical : null;
     }
 
     /** Closes the driver's physical connection under the pool's handle; ignores failures. */

@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
  * s while the database is unreachable. Every round trip on the listening connection ({@code
  * LISTEN}, the health check, {@code UNLISTEN}) waits at most the check timeout for its answer.
  *
+ * <p>A watcher that throws does not end the feed: it keeps listening and asks the watcher to resync
+ * (which may have missed the change it failed on), retrying a resync that throws from 1 s to 30 s.
+ *
  * <p>The notification API is pgjdbc's ({@code PGConnection.getNotifications(int)}), reached by
  * reflection through {@link Connection#unwrap} so that the store keeps compiling against {@code
  * java.sql} only. A pool whose connections do not unwrap to pgjdbc's gives no feed: the watch says
@@ -43,6 +46,13 @@ public final class WebhookChangeFeed implements Store.Watch {
   private static final int WAIT_MILLIS = 250;
   private static final long MIN_BACKOFF_MILLIS = 1_000;
   private static final long MAX_BACKOFF_MILLIS = 30_000;
+
+  /**
+   * A watcher failure within this long of the last one is part of the same episode: longer than the
+   * longest wait between two resyncs, so that a watcher that keeps failing is one episode.
+   */
+  private static final long WATCHER_EPISODE_NANOS =
+      TimeUnit.MILLISECONDS.toNanos(2 * MAX_BACKOFF_MILLIS);
 
   /** How often an idle listening connection is checked: reads alone never notice a dead one. */
   static final Duration HEALTH_CHECK = Duration.ofSeconds(30);
@@ -70,6 +80,20 @@ public final class WebhookChangeFeed implements Store.Watch {
 
   /** Whether the current connection got as far as listening; the feed's thread only. */
   private boolean listened;
+
+  /** Whether the watcher is owed a resync; the feed's thread only. */
+  private boolean resyncDue;
+
+  /** When the resync owed is due ({@link System#nanoTime}); the feed's thread only. */
+  private long resyncAt;
+
+  /** The wait before the next resync after the watcher threw; the feed's thread only. */
+  private long watcherBackoffMillis = MIN_BACKOFF_MILLIS;
+
+  /**
+   * When the watcher last threw ({@link System#nanoTime}), if it ever did; the feed's thread only.
+   */
+  private @Nullable Long watcherFailedAt;
 
   private WebhookChangeFeed(
       DataSource dataSource,
@@ -204,18 +228,56 @@ public final class WebhookChangeFeed implements Store.Watch {
     }
   }
 
-  /** Calls the watcher unless closed; returns false if closed. */
-  private boolean tell(Runnable call) {
+  /**
+   * Calls the watcher unless closed; a call that throws is logged and owes the watcher a resync.
+   */
+  private void tell(String what, Runnable call) {
     calling.lock();
     try {
-      if (isClosed()) {
-        return false;
+      if (!isClosed()) {
+        call.run();
       }
-      call.run();
-      return true;
+    } catch (Exception e) { // a checked one too, thrown by a watcher not written in Java
+      watcherFailed(what, e);
     } finally {
       calling.unlock();
     }
+  }
+
+  /**
+   * The watcher threw. The feed goes on listening (reconnecting would not mend the watcher, and
+   * would miss changes meanwhile) and owes the watcher a resync, since it may have missed the
+   * change it failed on: in 1 s, doubling up to 30 s while it keeps failing, so that a watcher that
+   * always fails is not reloading all the time. One WARN per episode: a failure within a minute of
+   * the last one belongs to the same episode and is logged at DEBUG.
+   */
+  private void watcherFailed(String what, Exception e) {
+    long now = System.nanoTime();
+    Long last = watcherFailedAt;
+    watcherFailedAt = now;
+    if (last == null || now - last > WATCHER_EPISODE_NANOS) {
+      watcherBackoffMillis = MIN_BACKOFF_MILLIS;
+      log.warn(
+          "webhook watcher failed in {}; the change feed goes on and asks it to resync (further"
+              + " failures within a minute of each other are logged at DEBUG): channel={}",
+          what,
+          channel,
+          e);
+    } else {
+      log.debug(
+          "webhook watcher failed again in {}: channel={} error={}", what, channel, e.toString());
+    }
+    if (!resyncDue) {
+      resyncDue = true;
+      resyncAt = now + TimeUnit.MILLISECONDS.toNanos(watcherBackoffMillis);
+      watcherBackoffMillis = Math.min(watcherBackoffMillis * 2, MAX_BACKOFF_MILLIS);
+    }
+  }
+
+  /** Asks the watcher to resync; on a failure, {@link #watcherFailed} owes it another. */
+  private void resync() {
+    resyncDue = false;
+    tell("resync", watcher::resync);
   }
 
   private boolean isClosed() {
@@ -302,15 +364,18 @@ public final class WebhookChangeFeed implements Store.Watch {
         } else {
           log.debug("webhook change feed listening: channel={}", channel);
         }
-        tell(watcher::resync); // whatever changed before LISTEN took effect
+        resync(); // whatever changed before LISTEN took effect
         long checkAt = System.nanoTime() + checkEvery;
         while (!isClosed()) {
           for (String id : notifications.next(WAIT_MILLIS)) {
             if (id.isEmpty()) {
-              tell(watcher::deliveriesQueued);
+              tell("deliveriesQueued", watcher::deliveriesQueued);
             } else {
-              tell(() -> watcher.changed(id));
+              tell("changed", () -> watcher.changed(id));
             }
+          }
+          if (resyncDue && System.nanoTime() - resyncAt >= 0) {
+            resync();
           }
           if (System.nanoTime() - checkAt >= 0) {
             check(c);
@@ -329,7 +394,7 @@ public final class WebhookChangeFeed implements Store.Watch {
         throw e;
       } finally {
         if (!released) {
-          // The watcher threw (or an Error): the connection works but still listens.
+          // An Error (from the watcher, say): the connection works but still listens.
           unlistenOrDiscard(c, notifications);
         }
         bound.restore();

@@ -160,6 +160,14 @@ public final class WebhookChangeFeed implements Store.Watch {
     if (name.getBytes(StandardCharsets.UTF_8).length <= 63) {
       return name;
     }
+    // A longer name (a schema over 45 bytes) is hashed, so two schemas may share a channel: two
+    // long names with equal String hashes (a 1 in 2^32 chance for a pair, unless made on purpose),
+    // or a long one whose hash reads as a short one's name ("cafe1234"). That is harmless: both
+    // feeds listen on the shared channel, so neither misses its own changes, and neither resyncs
+    // because of the other. Each also hears the other's: a webhook id its watcher re-reads and does
+    // not find (as one created and deleted before it read it; a Dispatcher then tells its observer
+    // the id was deleted), and an empty payload, a claim that finds nothing. The hash stays as it
+    // is: instances of different versions then keep sharing their schema's channel.
     return "hookline_webhooks_" + Integer.toHexString(schema.hashCode());
   }
 

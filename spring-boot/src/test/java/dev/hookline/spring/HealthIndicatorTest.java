@@ -262,6 +262,10 @@ class HealthIndicatorTest {
                 Health first = hookline(context);
                 assertEquals(Status.DOWN, first.getStatus(), first.toString());
                 assertEquals("no answer within 50ms", first.getDetails().get("storeError"));
+                // The lookup runs on the indicator's own thread, which a loaded machine may not
+                // have started within the first check's 50 ms: the second check below must find
+                // it hanging in the Store, not yet to start.
+                Poll.until(WAIT, () -> lookups.get() == 1, "the first lookup hangs in the Store");
                 Health second = hookline(context);
                 assertEquals(Status.DOWN, second.getStatus(), second.toString());
                 assertEquals(1, lookups.get(), "the second check waited for the first lookup");

@@ -16,11 +16,11 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -298,15 +298,21 @@ class RecordingReceiverTest {
   void aHeldRequestLetsTheSendersTimeoutFire() throws Exception {
     try (RecordingReceiver receiver = RecordingReceiver.start()) {
       receiver.hold();
-      HttpRequest slow =
-          HttpRequest.newBuilder(URI.create(receiver.url("/slow")))
-              .timeout(Duration.ofMillis(200))
-              .POST(HttpRequest.BodyPublishers.ofString("{}"))
-              .build();
-      assertThrows(
-          HttpTimeoutException.class,
-          () -> client.send(slow, HttpResponse.BodyHandlers.discarding()));
-      assertEquals(1, receiver.requests().size());
+      try (Socket sender =
+          new Socket(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), receiver.port())) {
+        OutputStream out = sender.getOutputStream();
+        out.write(
+            "POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
+                .getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        Poll.until(LIMIT, () -> receiver.heldRequests() == 1, "the request is held");
+        assertEquals(1, receiver.requests().size());
+        // The sender's timeout starts once the request is held, so only the hold can make it
+        // fire: an HTTP client's 200 ms from the send could end before the request was recorded.
+        sender.setSoTimeout(200);
+        InputStream in = sender.getInputStream();
+        assertThrows(SocketTimeoutException.class, in::read, "no answer while held");
+      } // the sender gives up and closes, as an HTTP client does when its timeout fires
       receiver.release();
       Poll.until(LIMIT, () -> receiver.heldRequests() == 0, "the held request is let go");
     }

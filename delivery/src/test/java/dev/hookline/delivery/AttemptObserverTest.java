@@ -41,6 +41,13 @@ class AttemptObserverTest {
   private static final String TRACEPARENT =
       "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
+  /**
+   * No attempt here is meant to time out: each endpoint answers at once, so the deadline only
+   * bounds a failure. It was 2 s, which a fresh client's first exchange on a loaded machine could
+   * use up, failing an attempt that should have been answered.
+   */
+  private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(30);
+
   private static WireMockServer server;
   private Harness h;
   private Dispatcher dispatcher;
@@ -104,7 +111,7 @@ class AttemptObserverTest {
   @Test
   void anObserverAddsAHeaderButCannotOverrideHooklinesOwn() {
     server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(204)));
-    dispatcher = h.dispatcher(Duration.ofSeconds(2)).attemptObserver(recording).build();
+    dispatcher = h.dispatcher(ATTEMPT_TIMEOUT).attemptObserver(recording).build();
     Webhook w = hook("/ok");
     Event e = h.event(UserEvents.CREATED);
     dispatcher.publish(e);
@@ -152,7 +159,7 @@ class AttemptObserverTest {
             .whenScenarioStateIs("up")
             .willReturn(aResponse().withStatus(200)));
     server.stubFor(post(urlEqualTo("/gone")).willReturn(aResponse().withStatus(410)));
-    dispatcher = h.dispatcher(Duration.ofSeconds(2)).attemptObserver(recording).build();
+    dispatcher = h.dispatcher(ATTEMPT_TIMEOUT).attemptObserver(recording).build();
     Webhook flaky = hook("/flaky");
     dispatcher.publish(h.event(UserEvents.CREATED));
     dispatcher.runDueNow();
@@ -192,7 +199,7 @@ class AttemptObserverTest {
               throw new IllegalStateException("observer bug");
             };
     dispatcher =
-        h.dispatcher(Duration.ofSeconds(2))
+        h.dispatcher(ATTEMPT_TIMEOUT)
             .attemptObserver(AttemptObserver.composite(List.of(throwsAfter, recording)))
             .build();
     hook("/ok");
@@ -204,7 +211,7 @@ class AttemptObserverTest {
     assertEquals(List.of("before:1", "after:SUCCEEDED"), seen, "the other observer still ran");
 
     dispatcher.close();
-    dispatcher = h.dispatcher(Duration.ofSeconds(2)).attemptObserver(throwsBefore).build();
+    dispatcher = h.dispatcher(ATTEMPT_TIMEOUT).attemptObserver(throwsBefore).build();
     Event e2 = h.event(UserEvents.CREATED);
     dispatcher.publish(e2);
     dispatcher.runDueNow();
@@ -226,7 +233,7 @@ class AttemptObserverTest {
               throw new NoSuchMethodError("io.opentelemetry.api.trace.Span.end");
             };
     dispatcher =
-        h.dispatcher(Duration.ofSeconds(2))
+        h.dispatcher(ATTEMPT_TIMEOUT)
             .attemptObserver(AttemptObserver.composite(List.of(recording, errorAfter)))
             .build();
     hook("/ok");
@@ -243,7 +250,7 @@ class AttemptObserverTest {
         request -> {
           throw new NoClassDefFoundError("io/opentelemetry/api/trace/Span");
         };
-    dispatcher = h.dispatcher(Duration.ofSeconds(2)).attemptObserver(errorBefore).build();
+    dispatcher = h.dispatcher(ATTEMPT_TIMEOUT).attemptObserver(errorBefore).build();
     Event e2 = h.event(UserEvents.CREATED);
     dispatcher.publish(e2);
     dispatcher.runDueNow();
@@ -285,8 +292,7 @@ class AttemptObserverTest {
             told.add("webhookDisabled in scope=" + (current.get() != null));
           }
         };
-    dispatcher =
-        h.dispatcher(Duration.ofSeconds(2)).attemptObserver(scoped).listener(listener).build();
+    dispatcher = h.dispatcher(ATTEMPT_TIMEOUT).attemptObserver(scoped).listener(listener).build();
     hook("/fails");
     hook("/gone");
     dispatcher.publish(h.event(UserEvents.CREATED));
@@ -313,7 +319,7 @@ class AttemptObserverTest {
         .when(failing)
         .reschedule(any(), any(), any(), any());
     h = new Harness(failing);
-    dispatcher = h.dispatcher(Duration.ofSeconds(2)).attemptObserver(recording).build();
+    dispatcher = h.dispatcher(ATTEMPT_TIMEOUT).attemptObserver(recording).build();
     hook("/fails");
     Event e = h.event(UserEvents.CREATED);
     dispatcher.publish(e);
@@ -333,7 +339,7 @@ class AttemptObserverTest {
           throw new IllegalStateException("observer bug");
         };
     dispatcher =
-        h.dispatcher(Duration.ofSeconds(2))
+        h.dispatcher(ATTEMPT_TIMEOUT)
             .attemptObserver(AttemptObserver.composite(List.of(recording, throwsBefore)))
             .build();
     hook("/ok");
@@ -349,7 +355,7 @@ class AttemptObserverTest {
     server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(200)));
     List<String> capturedFor = new CopyOnWriteArrayList<>();
     dispatcher =
-        h.dispatcher(Duration.ofSeconds(2))
+        h.dispatcher(ATTEMPT_TIMEOUT)
             .publishContext(
                 event -> {
                   capturedFor.add(event.id());
@@ -373,7 +379,7 @@ class AttemptObserverTest {
   @Test
   void aFailingOrOversizedCaptureStillPublishesTheEvent() {
     dispatcher =
-        h.dispatcher(Duration.ofSeconds(2))
+        h.dispatcher(ATTEMPT_TIMEOUT)
             .publishContext(
                 event -> {
                   if (event.data().get("user_id").asText().equals("boom")) {
@@ -416,7 +422,7 @@ class AttemptObserverTest {
     AttemptObserver a = deletionsInto(deletedA, false);
     AttemptObserver b = deletionsInto(deletedB, true);
     dispatcher =
-        h.dispatcher(Duration.ofSeconds(2))
+        h.dispatcher(ATTEMPT_TIMEOUT)
             .attemptObserver(AttemptObserver.composite(List.of(b, a)))
             .build();
     Webhook here = hook("/here");
@@ -436,7 +442,7 @@ class AttemptObserverTest {
   @Test
   void withoutAnObserverNothingIsObservedAndCountsAreReadable() {
     server.stubFor(post(urlEqualTo("/down")).willReturn(aResponse().withStatus(500)));
-    dispatcher = h.dispatcher(Duration.ofSeconds(2)).build();
+    dispatcher = h.dispatcher(ATTEMPT_TIMEOUT).build();
     hook("/down");
     dispatcher.publish(h.event(UserEvents.CREATED));
     dispatcher.publish(h.event(UserEvents.CREATED));

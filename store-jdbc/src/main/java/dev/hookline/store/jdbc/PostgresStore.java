@@ -1103,14 +1103,46 @@ public final class PostgresStore implements TransactionalStore {
    * the same event and is still open) would hold every batch of its flush, and every publish queued
    * behind the flush, for as long as that transaction stays open. Such a batch is handed back to
    * its caller to write alone ({@link #answer}).
+   *
+   * <p>A batch that repeats a delivery id of an earlier batch of the flush (the same prepared batch
+   * published again from another thread, or delivery ids derived from the event and the webhook) is
+   * written after the joint statement, on its own. In the joint statement PostgreSQL stored the id
+   * once (ON CONFLICT DO NOTHING) and returned it once, but the answers are matched to the callers
+   * by delivery id, so every caller whose batch held it was told its delivery was added: both of
+   * two callers publishing the same deliveries, or a second caller told of a delivery of its event
+   * to its webhook that was stored as the first caller's, of another event to another webhook, and
+   * never sent. Written after it, the repeat is answered as when the calls come one after the
+   * other: already stored, not added.
    */
   private boolean[] enqueueAll(List<Enqueue> requests) {
     boolean[] done = new boolean[requests.size()];
     Arrays.fill(done, true);
+    List<Enqueue> together = new ArrayList<>(requests.size());
+    List<Enqueue> after = new ArrayList<>();
+    Set<String> ids = new HashSet<>();
+    for (Enqueue r : requests) {
+      boolean repeats = false;
+      for (Delivery d : r.batch) {
+        repeats |= !ids.add(d.id()); // ids are unique within a batch: a repeat is another's
+      }
+      (repeats ? after : together).add(r);
+    }
+    enqueueTogether(together);
+    for (Enqueue r : after) {
+      enqueueAlone(r, false);
+    }
+    return done;
+  }
+
+  /**
+   * Writes batches in one statement, or one each if that fails on one caller's data or a conflict;
+   * a failure to reach the database is thrown, so that the group commit answers the callers queued
+   * meanwhile with it too.
+   */
+  private void enqueueTogether(List<Enqueue> requests) {
     if (requests.size() == 1) {
-      // Unreachable: rethrown, so the group commit answers the callers queued meanwhile with it.
       enqueueAlone(requests.get(0), true);
-      return done;
+      return;
     }
     List<Delivery> all = new ArrayList<>();
     Map<String, ClaimRequest> claims = new HashMap<>();
@@ -1136,12 +1168,12 @@ public final class PostgresStore implements TransactionalStore {
         for (Enqueue r : requests) {
           r.failure = e;
         }
-        return done;
+        return;
       }
       for (Enqueue r : requests) {
         enqueueAlone(r, false);
       }
-      return done;
+      return;
     }
     for (Enqueue r : requests) {
       List<Delivery> mine = new ArrayList<>();
@@ -1153,7 +1185,6 @@ public final class PostgresStore implements TransactionalStore {
       }
       r.added = mine;
     }
-    return done;
   }
 
   /**

@@ -1189,16 +1189,18 @@ public final class PostgresStore implements TransactionalStore {
 
   /**
    * Whether a joint write of many callers' requests may have failed on one caller's data: a data
-   * exception or an integrity constraint (SQLState classes 22 and 23), or an error raised before
-   * the database answered. Writing each request alone then lets the others through. Any other
-   * failure (the database unreachable, a timeout, a deadlock) would only repeat for each.
+   * exception, an integrity constraint or a value beyond one of PostgreSQL's limits (SQLState
+   * classes 22, 23 and 54: a delivery id too long for an index entry, which the Store's contract
+   * does not bound, failed every caller of the write with 54000), or an error raised before the
+   * database answered. Writing each request alone then lets the others through. Any other failure
+   * (the database unreachable, a timeout, a deadlock) would only repeat for each.
    */
   private static boolean oneCallersData(RuntimeException e) {
     if (!(e instanceof StoreException se)) {
       return true;
     }
     String state = se.sqlState().orElse("");
-    return state.startsWith("22") || state.startsWith("23");
+    return state.startsWith("22") || state.startsWith("23") || state.startsWith("54");
   }
 
   /**

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
@@ -224,6 +225,30 @@ class RepeatsInOneGroupedEnqueueTest {
     assertStored(answers, Map.of("wh_2", "dlv_y"), "evt_gone");
     assertStored(answers, Map.of("wh_1", "dlv_0"), "evt_stored");
     assertStored(answers, Map.of(), "evt_nul");
+  }
+
+  @Test
+  void aDeliveryBeyondPostgresLimitsFailsOnlyItsOwnCaller() throws Exception {
+    // An id longer than a btree index entry may be (program_limit_exceeded, 54000): the in-memory
+    // store takes it, PostgreSQL refuses it, and that must be this caller's failure alone.
+    Random random = new Random(42);
+    byte[] bytes = new byte[4000];
+    random.nextBytes(bytes);
+    String huge = "dlv_" + java.util.Base64.getUrlEncoder().encodeToString(bytes);
+    Event good = event("evt_good", "x");
+    Event big = event("evt_big", "x");
+    List<Object> answers =
+        together(
+            s -> s.enqueue(List.of(dlv("dlv_g", "wh_1", good))),
+            s -> s.enqueue(List.of(dlv(huge, "wh_2", big))),
+            s -> s.enqueue(List.of(dlv("dlv_h", "wh_3", good))));
+
+    assertEquals("[dlv_g]", shown(answers.get(0)), "not failed by another caller's delivery");
+    StoreException e = assertInstanceOf(StoreException.class, answers.get(1));
+    assertEquals("54000", e.sqlState().orElse(""), e.getMessage());
+    assertTrue(e.getMessage().contains("enqueue 1 deliveries"), "its own write's: " + e);
+    assertEquals("[dlv_h]", shown(answers.get(2)));
+    assertStored(answers, Map.of("wh_1", "dlv_g", "wh_3", "dlv_h"), "evt_good");
   }
 
   // ---- helpers ----

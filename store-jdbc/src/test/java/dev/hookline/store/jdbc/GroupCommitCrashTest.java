@@ -114,9 +114,9 @@ class GroupCommitCrashTest {
           () -> outcomeStatements("wait_event_type = 'Lock'") == 1,
           "one grouped statement waits for the rows");
 
-      // The process dies: its connections are gone, and the statement on its way is killed with
-      // its backend, so it never commits.
-      a.pool.close();
+      // The process dies: its connections are gone and its threads stopped, and the statement on
+      // its way is killed with its backend, so it never commits.
+      a.crash();
       try (Statement s = blocker.createStatement()) {
         s.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE"

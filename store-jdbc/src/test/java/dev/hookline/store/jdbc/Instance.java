@@ -10,23 +10,43 @@ import dev.hookline.delivery.Dispatcher;
 import dev.hookline.delivery.RetrySchedule;
 import dev.hookline.filter.Filters;
 import dev.hookline.spi.Store;
+import dev.hookline.testing.Poll;
 import dev.hookline.testing.TestWebhooks;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 /**
  * One application instance as the multi-instance tests see it: its own connection pool, store,
- * registry and started dispatcher (with a scheduler the test owns, so that a crash can stop its
- * claim loop without {@code close()}).
+ * registry and started dispatcher (with a scheduler and workers the test owns, so that a crash can
+ * stop its claim loop and attempts without {@code close()}). Instances are built one at a time.
  */
 final class Instance implements AutoCloseable {
   static final Duration LEASE = Duration.ofSeconds(30);
   static final String API_KEY = "test-api-key-0123456789";
+
+  /** The name {@code WebhookChangeFeed} gives its thread. */
+  private static final String FEED_THREAD = "hookline-webhook-changes";
+
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  private final String name = "instance-" + INSTANCES.incrementAndGet();
+
+  /**
+   * The threads that claim, send and listen for this instance: its scheduler's, its workers' and
+   * its change feed's. A crash ends them all.
+   */
+  private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
   final SimpleConnectionPool pool;
   final Store store;
@@ -34,7 +54,7 @@ final class Instance implements AutoCloseable {
   final ScheduledExecutorService scheduler;
 
   /** Runs the attempts, so that a crash can stop them too. */
-  final ExecutorService workers = Executors.newCachedThreadPool();
+  final ExecutorService workers = Executors.newCachedThreadPool(recorded("worker"));
 
   final Dispatcher dispatcher;
   final AtomicInteger succeeded = new AtomicInteger();
@@ -63,7 +83,8 @@ final class Instance implements AutoCloseable {
             .filterCompiler(Filters.compiler())
             .allowInsecureLoopbackForDevelopment(true)
             .build();
-    this.scheduler = Executors.newSingleThreadScheduledExecutor();
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(recorded("scheduler"));
+    Set<Thread> feedsBefore = feedThreads();
     this.dispatcher =
         Dispatcher.builder()
             .registry(registry)
@@ -86,6 +107,33 @@ final class Instance implements AutoCloseable {
                 })
             .build()
             .start();
+    // start() started the change feed's thread: the one that was not running before.
+    Set<Thread> feeds = feedThreads();
+    feeds.removeAll(feedsBefore);
+    threads.addAll(feeds);
+  }
+
+  private ThreadFactory recorded(String role) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + role + "-" + n.incrementAndGet());
+      threads.add(t);
+      return t;
+    };
+  }
+
+  private static Set<Thread> feedThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().equals(FEED_THREAD))
+        .collect(Collectors.toSet());
+  }
+
+  /** This instance's claiming, sending and listening threads still running, with their stacks. */
+  private List<String> running() {
+    return threads.stream()
+        .filter(Thread::isAlive)
+        .map(t -> t.getName() + " " + Arrays.toString(t.getStackTrace()))
+        .toList();
   }
 
   /** Registers a verified, enabled webhook for {@code user.created} through this instance. */
@@ -103,10 +151,13 @@ final class Instance implements AutoCloseable {
   }
 
   /**
-   * Simulates a crash: the claim loop and the attempts stop and every database connection is gone,
-   * without {@code close()}, so nothing is released: attempts in flight are cut off (their requests
-   * may have reached the endpoint), the deliveries claimed but not yet started never go out, and
-   * nothing can be recorded.
+   * Simulates a crash: every database connection is gone and the claim loop, the attempts and the
+   * change feed stop, without {@code close()}, so nothing is released: attempts in flight are cut
+   * off (their requests may have reached the endpoint), the deliveries claimed but not yet started
+   * never go out, and nothing can be recorded. Returns once none of those threads runs (as after a
+   * kill), so that nothing of this instance claims, sends or listens beside the next one.
+   *
+   * @throws AssertionError if one of them still runs 10 s after the crash
    */
   void crash() {
     // The database goes first, so that nothing the stopping threads try is written (an attempt cut
@@ -114,6 +165,14 @@ final class Instance implements AutoCloseable {
     pool.close();
     scheduler.shutdownNow();
     workers.shutdownNow(); // attempts in flight are cut off; none starts
+    // The change feed, having lost its connection, would try the closed pool again and again (from
+    // 1 s to 30 s apart) until close(). Interrupted, its wait ends and the thread with it; unlike
+    // close(), that tells the dispatcher nothing.
+    threads.stream().filter(t -> t.getName().equals(FEED_THREAD)).forEach(Thread::interrupt);
+    Poll.until(
+        Duration.ofSeconds(10),
+        () -> threads.stream().noneMatch(Thread::isAlive),
+        () -> name + " still runs after its crash: " + running());
   }
 
   @Override

@@ -56,9 +56,15 @@ public final class BlackHoleRelay implements AutoCloseable {
     return swallowed.get();
   }
 
-  /** Makes every connection open now swallow all traffic from here on. */
-  public void blackHoleExisting() {
+  /**
+   * Makes every connection open now swallow all traffic from here on.
+   *
+   * @return how many connections were accepted until now: those numbered up to this one (by {@link
+   *     #connections()} as each was accepted) swallow, those accepted later relay
+   */
+  public synchronized int blackHoleExisting() {
     generation.incrementAndGet();
+    return accepted.get();
   }
 
   private void accept() {
@@ -68,8 +74,11 @@ public final class BlackHoleRelay implements AutoCloseable {
         Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
         sockets.add(client);
         sockets.add(upstream);
-        accepted.incrementAndGet();
-        int born = generation.get();
+        int born;
+        synchronized (this) { // a connection counted before a black hole is in it
+          accepted.incrementAndGet();
+          born = generation.get();
+        }
         pump(client, upstream, born);
         pump(upstream, client, born);
       } catch (IOException e) {

@@ -41,7 +41,9 @@ class ChangeFeedIdleTimeoutReviewTest {
   @Test
   void aFeedOnADatabaseThatEndsIdleSessionsStaysConnected() throws Exception {
     DataSource plain = pg.getPostgresDatabase();
-    // As `ALTER ROLE app SET idle_session_timeout = '2s'` would (shortened for the test).
+    // As `ALTER ROLE app SET idle_session_timeout = '4s'` would (shortened for the test). The feed
+    // checks every 2 s, a check due waiting up to 250 ms behind a read: only a feed thread held up
+    // for over 1.7 s lets the session time out (at 2 s, 0.7 s did, on a loaded machine).
     DataSource reaping =
         (DataSource)
             Proxy.newProxyInstance(
@@ -52,7 +54,7 @@ class ChangeFeedIdleTimeoutReviewTest {
                     Object result = method.invoke(plain, args);
                     if (result instanceof Connection c) {
                       try (Statement s = c.createStatement()) {
-                        s.execute("SET idle_session_timeout = '2s'");
+                        s.execute("SET idle_session_timeout = '4s'");
                       }
                     }
                     return result;
@@ -75,12 +77,13 @@ class ChangeFeedIdleTimeoutReviewTest {
       WebhookChangeFeed feed =
           WebhookChangeFeed.start(pool, WebhookChangeFeed.channel("idle_timeout"), watcher);
       try {
-        Poll.until(Duration.ofSeconds(10), () -> resyncs.get() == 1, "the feed listens");
-        // Three idle timeouts' worth (the unfixed feed reconnected within about 3 s): a feed that
-        // stays connected never resyncs again.
+        // Not == 1: a second resync already (a reconnect) must fail the assertion below, not this.
+        Poll.until(Duration.ofSeconds(30), () -> resyncs.get() >= 1, "the feed listens");
+        // Two idle timeouts' worth (the unfixed feed reconnected within about 5 s, 1 s after the
+        // server ended its session): a feed that stays connected never resyncs again.
         assertThrows(
             AssertionError.class,
-            () -> Poll.until(Duration.ofSeconds(6), () -> resyncs.get() > 1, "a reconnect"),
+            () -> Poll.until(Duration.ofSeconds(8), () -> resyncs.get() > 1, "a reconnect"),
             () ->
                 "the feed lost its connection to the idle-session timeout and reconnected ("
                     + resyncs.get()

@@ -39,10 +39,18 @@ import org.junit.jupiter.api.Test;
  */
 class FeedLookupFailureTest {
   private static final String SCHEMA = "feed_lookup";
-  private static final Duration SETTLE = Duration.ofSeconds(10);
 
-  /** Far below the 30 s periodic reload, far above a retry after a failed lookup. */
-  private static final Duration SOON = Duration.ofSeconds(5);
+  /** Far above what the feed takes to tell B of a change, even on a loaded machine. */
+  private static final Duration SETTLE = Duration.ofSeconds(30);
+
+  /**
+   * B reloads every webhook only this often, so that only the feed (and its retry after a failed
+   * lookup) can tell it of a change within {@link #SOON}.
+   */
+  private static final Duration B_RELOAD = Duration.ofHours(1);
+
+  /** Far below B's periodic reload, far above the retry 1 s after a failed lookup. */
+  private static final Duration SOON = Duration.ofSeconds(30);
 
   private static final SimpleConnectionPool ADMIN =
       SimpleConnectionPool.of(EmbeddedDb.dataSource(), 2);
@@ -65,7 +73,9 @@ class FeedLookupFailureTest {
     resources.add(0, a);
     SimpleConnectionPool bPool = SimpleConnectionPool.of(EmbeddedDb.dataSource(), 5);
     bData = new FailingOnFeedThread(bPool);
-    b = new Instance(bPool, EmbeddedDb.store(bData, SCHEMA), clock, 2);
+    b =
+        new Instance(
+            bPool, EmbeddedDb.store(bData, SCHEMA), clock, 2, 2, Duration.ofSeconds(5), B_RELOAD);
     resources.add(0, b);
     // B's feed is listening once B routes to a webhook created on A after B started.
     Webhook probe = a.receivingWebhook(sink.uri("/probe"));

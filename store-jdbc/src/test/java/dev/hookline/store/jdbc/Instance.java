@@ -74,6 +74,18 @@ final class Instance implements AutoCloseable {
       int workers,
       int perEndpoint,
       Duration attemptTimeout) {
+    this(pool, store, clock, workers, perEndpoint, attemptTimeout, Duration.ofSeconds(30));
+  }
+
+  /** One whose dispatcher reloads every webhook every {@code webhookReload} (by default 30 s). */
+  Instance(
+      SimpleConnectionPool pool,
+      Store store,
+      Clock clock,
+      int workers,
+      int perEndpoint,
+      Duration attemptTimeout,
+      Duration webhookReload) {
     this.pool = pool;
     this.store = store;
     this.registry =
@@ -98,6 +110,7 @@ final class Instance implements AutoCloseable {
             .jitter(() -> 0.5)
             .retrySchedule(RetrySchedule.builder().attemptTimeout(attemptTimeout).build())
             .shutdownTimeout(Duration.ofSeconds(2))
+            .webhookReloadInterval(webhookReload)
             .listener(
                 new DeliveryListener() {
                   @Override

@@ -44,10 +44,18 @@ import org.junit.jupiter.api.Test;
  */
 class WebhookChangeNotifyAtomicityTest {
   private static final String SCHEMA = "notify_atomic";
-  private static final Duration SETTLE = Duration.ofSeconds(10);
 
-  /** Far below the 30 s periodic reload. */
-  private static final Duration SOON = Duration.ofSeconds(5);
+  /** Far above what the feed takes to tell B of a change, even on a loaded machine. */
+  private static final Duration SETTLE = Duration.ofSeconds(30);
+
+  /**
+   * B reloads every webhook only this often, so that only the feed can tell it within {@link
+   * #SOON}.
+   */
+  private static final Duration B_RELOAD = Duration.ofHours(1);
+
+  /** Far below B's periodic reload. */
+  private static final Duration SOON = Duration.ofSeconds(30);
 
   private static final SimpleConnectionPool ADMIN =
       SimpleConnectionPool.of(EmbeddedDb.dataSource(), 2);
@@ -70,7 +78,9 @@ class WebhookChangeNotifyAtomicityTest {
     a = new Instance(aPool, EmbeddedDb.store(breakingBeforeNotify(aPool), SCHEMA), clock, 2);
     resources.add(0, a);
     SimpleConnectionPool bPool = SimpleConnectionPool.of(EmbeddedDb.dataSource(), 5);
-    b = new Instance(bPool, EmbeddedDb.store(bPool, SCHEMA), clock, 2);
+    b =
+        new Instance(
+            bPool, EmbeddedDb.store(bPool, SCHEMA), clock, 2, 2, Duration.ofSeconds(5), B_RELOAD);
     resources.add(0, b);
     Webhook probe = a.receivingWebhook(sink.uri("/probe"));
     Poll.until(

@@ -119,10 +119,12 @@ class FeedGapWakeUpReviewTest {
               .pollInterval(Duration.ofHours(1)) // only the poll at start claims by itself
               .build()
               .start()) {
-        Poll.until(Duration.ofSeconds(10), () -> listening() >= 1, "the change feed listens");
+        // Bounds far above what each step takes on a loaded machine, far below the hour-long poll:
+        // only the wake-ups (and the resync) can send within them.
+        Poll.until(Duration.ofSeconds(30), () -> listening() >= 1, "the change feed listens");
         publishInTransaction(dispatcher);
         Poll.until(
-            Duration.ofSeconds(10),
+            Duration.ofSeconds(30),
             () -> store.countDeliveries(w.id()).succeeded() == 1,
             "the first publish is sent as it commits");
 
@@ -130,18 +132,19 @@ class FeedGapWakeUpReviewTest {
         gate.closed.set(true);
         assertEquals(1, terminateListeners());
         Poll.until(
-            Duration.ofSeconds(10),
+            Duration.ofSeconds(30),
             () -> gate.refused.get() >= 1 && listening() == 0,
             "the feed is down and tried to reconnect");
         publishInTransaction(dispatcher); // its NOTIFY reaches no dispatcher
         gate.closed.set(false);
-        Poll.until(Duration.ofSeconds(40), () -> listening() >= 1, "the feed listens again");
+        // Its back-off between attempts is at most 30 s.
+        Poll.until(Duration.ofSeconds(60), () -> listening() >= 1, "the feed listens again");
 
         Poll.until(
-            Duration.ofSeconds(10),
+            Duration.ofSeconds(30),
             () -> store.countDeliveries(w.id()).succeeded() == 2,
             () ->
-                "the publish committed while the feed was down is still not sent 10 s after the"
+                "the publish committed while the feed was down is still not sent 30 s after the"
                     + " feed came back (it waits for the next poll, an hour away): "
                     + store.countDeliveries(w.id()));
         assertEquals(2, sink.total());

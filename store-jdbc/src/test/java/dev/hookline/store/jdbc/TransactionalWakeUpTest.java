@@ -95,7 +95,9 @@ class TransactionalWakeUpTest {
               .pollInterval(Duration.ofHours(1)) // only the poll at start claims by itself
               .build()
               .start()) {
-        Poll.until(Duration.ofSeconds(10), () -> listening() >= 1, "the change feed listens");
+        // Bounds far above what each step takes on a loaded machine, far below the hour-long poll:
+        // only the wake-up can send within them.
+        Poll.until(Duration.ofSeconds(30), () -> listening() >= 1, "the change feed listens");
 
         try (Connection c = POOL.getConnection()) {
           c.setAutoCommit(false);
@@ -106,7 +108,7 @@ class TransactionalWakeUpTest {
           c.commit();
         }
         Poll.until(
-            Duration.ofSeconds(10),
+            Duration.ofSeconds(30),
             () -> store.countDeliveries(w.id()).succeeded() == 1,
             () -> "sent as the transaction committed: " + store.countDeliveries(w.id()));
         assertEquals(1, sink.total(), "the rolled-back publish sent nothing");

@@ -7,9 +7,7 @@ import dev.hookline.store.jdbc.internal.WebhookChangeFeed;
 import dev.hookline.testing.Poll;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Set;
@@ -47,7 +45,7 @@ class ChangeFeedUnansweredStatementTest {
             Duration.ofSeconds(20),
             () -> watcher.resyncs.get() == 1,
             "the feed gives up the unanswered LISTENs and listens on a third connection");
-        notify(channel, "wh_1");
+        EmbeddedDb.notify(channel, "wh_1");
         Poll.until(
             Duration.ofSeconds(10), () -> watcher.changed.contains("wh_1"), "a change is heard");
         assertEquals(3, relay.connections(), "connections opened");
@@ -111,7 +109,7 @@ class ChangeFeedUnansweredStatementTest {
             Duration.ofSeconds(10),
             () -> watcher.resyncs.get() == 2,
             "the check that gets no answer is given up and the feed listens again");
-        notify(channel, "wh_after");
+        EmbeddedDb.notify(channel, "wh_after");
         Poll.until(
             Duration.ofSeconds(10),
             () -> watcher.changed.contains("wh_after"),
@@ -121,15 +119,6 @@ class ChangeFeedUnansweredStatementTest {
       } finally {
         feed.close();
       }
-    }
-  }
-
-  private static void notify(String channel, String id) throws SQLException {
-    try (Connection c = EmbeddedDb.dataSource().getConnection();
-        PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
-      ps.setString(1, channel);
-      ps.setString(2, id);
-      ps.execute();
     }
   }
 

@@ -129,7 +129,7 @@ class ChangeFeedWatcherFailureTest {
       WebhookChangeFeed feed = WebhookChangeFeed.start(counting, channel, watcher);
       try {
         Poll.until(Duration.ofSeconds(10), () -> attempts.size() == 1, "the feed resyncs");
-        notify(channel, "wh_1");
+        EmbeddedDb.notify(channel, "wh_1");
         Poll.until(
             Duration.ofSeconds(10),
             () -> changed.contains("wh_1"),
@@ -187,12 +187,12 @@ class ChangeFeedWatcherFailureTest {
       WebhookChangeFeed feed = WebhookChangeFeed.start(counting, channel, watcher);
       try {
         Poll.until(Duration.ofSeconds(10), () -> resyncs.get() == 1, "the feed listens");
-        notify(channel, "wh_bad");
+        EmbeddedDb.notify(channel, "wh_bad");
         Poll.until(
             Duration.ofSeconds(10),
             () -> resyncs.get() == 2,
             "the watcher, which may have missed the change it failed on, is asked to resync");
-        notify(channel, "wh_good");
+        EmbeddedDb.notify(channel, "wh_good");
         Poll.until(
             Duration.ofSeconds(10), () -> changed.contains("wh_good"), "a later change is heard");
         assertEquals(1, borrows.get(), "connections borrowed");
@@ -202,15 +202,6 @@ class ChangeFeedWatcherFailureTest {
       } finally {
         feed.close();
       }
-    }
-  }
-
-  private static void notify(String channel, String id) throws SQLException {
-    try (Connection c = EmbeddedDb.dataSource().getConnection();
-        PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
-      ps.setString(1, channel);
-      ps.setString(2, id);
-      ps.execute();
     }
   }
 

@@ -8,6 +8,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -130,5 +131,28 @@ final class EmbeddedDb {
             count(ds, "SELECT count(*) FROM " + schema + ".deliveries WHERE state = 'IN_FLIGHT'")
                 == n,
         n + " deliveries claimed");
+  }
+
+  /**
+   * Returns how many grouped outcome writes are waiting for a row lock: a test holding a delivery's
+   * row from another connection sees the write it holds up.
+   */
+  static long outcomeWritesWaiting(DataSource ds) {
+    return count(
+        ds,
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            + " AND query LIKE 'UPDATE%deliveries d SET state = v.state%'");
+  }
+
+  /** Sends {@code payload} on the notification channel, from a connection of its own. */
+  static void notify(String channel, String payload) {
+    try (Connection c = dataSource().getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+      ps.setString(1, channel);
+      ps.setString(2, payload);
+      ps.execute();
+    } catch (SQLException e) {
+      throw new IllegalStateException("pg_notify on " + channel + " failed", e);
+    }
   }
 }

@@ -14,7 +14,6 @@ import dev.hookline.testing.Poll;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -88,7 +87,10 @@ class GroupedOutcomeDeadlockTest {
       Thread leader =
           new Thread(() -> first.set(answer(() -> store.complete(d0.lease(), ok(1, T0), T0))));
       leader.start();
-      Poll.until(Duration.ofSeconds(10), () -> outcomeWritesWaiting() == 1, "dlv_0's write waits");
+      Poll.until(
+          Duration.ofSeconds(10),
+          () -> EmbeddedDb.outcomeWritesWaiting(DS) == 1,
+          "dlv_0's write waits");
 
       CompletableFuture<Boolean> second =
           store.completeAsync(d2.lease(), ok(1, T0), T0).toCompletableFuture();
@@ -98,7 +100,7 @@ class GroupedOutcomeDeadlockTest {
       holder.commit(); // the first write goes; the next carries dlv_2 and dlv_1, in that order
       Poll.until(
           Duration.ofSeconds(10),
-          () -> outcomeWritesWaiting() == 1,
+          () -> EmbeddedDb.outcomeWritesWaiting(DS) == 1,
           "the write of dlv_2 and dlv_1 waits for dlv_1");
       lock(other, "dlv_2"); // a deadlock: the outcome write detects it and is cancelled
       other.rollback();
@@ -142,20 +144,6 @@ class GroupedOutcomeDeadlockTest {
   private static void execute(Connection c, String sql) throws SQLException {
     try (Statement s = c.createStatement()) {
       s.execute(sql);
-    }
-  }
-
-  private static int outcomeWritesWaiting() {
-    try (Connection c = DS.getConnection();
-        Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                    + " AND query LIKE 'UPDATE%deliveries d SET state = v.state%'")) {
-      rs.next();
-      return rs.getInt(1);
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

@@ -20,9 +20,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -189,7 +187,10 @@ class GroupedOutcomeErrorTest {
       ps.executeQuery().close();
     }
     Future<Boolean> leader = threads.submit(() -> store.complete(lease(id), ok(1, T0), T0));
-    Poll.until(Duration.ofSeconds(10), () -> outcomeWritesWaiting() == 1, "the write waits");
+    Poll.until(
+        Duration.ofSeconds(10),
+        () -> EmbeddedDb.outcomeWritesWaiting(POOL) == 1,
+        "the write waits");
     return leader;
   }
 
@@ -223,19 +224,5 @@ class GroupedOutcomeErrorTest {
 
   private DeliveryState state(String id) {
     return store.findDelivery(id).orElseThrow().state();
-  }
-
-  private static int outcomeWritesWaiting() {
-    try (Connection c = POOL.getConnection();
-        Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                    + " AND query LIKE 'UPDATE%deliveries d SET state = v.state%'")) {
-      rs.next();
-      return rs.getInt(1);
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -15,9 +15,6 @@ import dev.hookline.testing.Poll;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -84,7 +81,10 @@ class InterruptedOutcomeLeaderTest {
               },
               "worker");
       worker.start();
-      Poll.until(Duration.ofSeconds(10), () -> outcomeWritesWaiting() == 1, "dlv_0's write waits");
+      Poll.until(
+          Duration.ofSeconds(10),
+          () -> EmbeddedDb.outcomeWritesWaiting(POOL) == 1,
+          "dlv_0's write waits");
       // Queued behind it: the worker leads their write once its own is done.
       second = store.completeAsync(lease(claimed, "dlv_1"), ok(1, T0), T0).toCompletableFuture();
       third = store.completeAsync(lease(claimed, "dlv_2"), ok(1, T0), T0).toCompletableFuture();
@@ -115,19 +115,5 @@ class InterruptedOutcomeLeaderTest {
         .findFirst()
         .orElseThrow()
         .lease();
-  }
-
-  private static int outcomeWritesWaiting() {
-    try (Connection c = POOL.getConnection();
-        Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                    + " AND query LIKE 'UPDATE%deliveries d SET state = v.state%'")) {
-      rs.next();
-      return rs.getInt(1);
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

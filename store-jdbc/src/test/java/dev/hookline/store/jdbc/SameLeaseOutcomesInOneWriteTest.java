@@ -17,9 +17,7 @@ import dev.hookline.testing.Poll;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -133,7 +131,8 @@ class SameLeaseOutcomesInOneWriteTest {
       ps.executeQuery().close();
     }
     Future<Boolean> leader = threads.submit(() -> store.complete(held.lease(), ok(1, T0), T0));
-    Poll.until(Duration.ofSeconds(10), () -> outcomeWritesWaiting() == 1, "the write waits");
+    Poll.until(
+        Duration.ofSeconds(10), () -> EmbeddedDb.outcomeWritesWaiting(DS) == 1, "the write waits");
     return leader;
   }
 
@@ -158,19 +157,5 @@ class SameLeaseOutcomesInOneWriteTest {
 
   private static ClaimedDelivery byId(List<ClaimedDelivery> claimed, String id) {
     return claimed.stream().filter(c -> c.delivery().id().equals(id)).findFirst().orElseThrow();
-  }
-
-  private static int outcomeWritesWaiting() {
-    try (Connection c = DS.getConnection();
-        Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                    + " AND query LIKE 'UPDATE%deliveries d SET state = v.state%'")) {
-      rs.next();
-      return rs.getInt(1);
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

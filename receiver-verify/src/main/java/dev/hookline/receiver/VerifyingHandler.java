@@ -171,9 +171,13 @@ public final class VerifyingHandler implements HttpHandler {
       LOG.debug("Processed notification {} ({})", notification.id(), notification.type());
       complete(notification);
       return new Response(204, Map.of(), "");
-    } catch (Exception | AssertionError | LinkageError | StackOverflowError e) {
-      // An Error a consumer's code throws (a failed assertion, a missing class) is answered like
-      // an exception, so the sender retries; only the JVM's own failures (out of memory) pass.
+    } catch (Exception | Error e) {
+      // An Error a consumer's code throws (a failed assertion, a missing class, an IOError, a
+      // ServiceLoader's, its own) is answered like an exception, so the sender retries; only the
+      // JVM's own failures (out of memory) pass, the id released all the same.
+      if (e instanceof VirtualMachineError jvm && !(e instanceof StackOverflowError)) {
+        throw jvm;
+      }
       interrupted = e instanceof InterruptedException;
       LOG.warn(
           "The application failed to process notification {} ({}); answering 500 so the sender"

@@ -148,7 +148,8 @@ public final class WebhookVerifier {
    *
    * @param headers the request headers; names are matched case-insensitively, and a header this
    *     method reads must appear once (com.sun.net.httpserver {@code Headers}, {@code
-   *     HttpHeaders.map()}, Spring's {@code HttpHeaders} and plain maps all fit)
+   *     HttpHeaders.map()}, Spring's {@code @RequestHeader MultiValueMap<String, String>} and plain
+   *     maps all fit; Spring 7's {@code HttpHeaders} is no longer a {@code Map})
    * @param rawBody the body exactly as received, before any parsing
    * @return the verified notification
    * @throws WebhookVerificationException if any check fails; see the class description for the

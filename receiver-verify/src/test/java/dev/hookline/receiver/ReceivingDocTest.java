@@ -95,6 +95,21 @@ class ReceivingDocTest {
     assertEquals(1, received.size());
   }
 
+  /**
+   * Fourteenth review round: the snippet took the headers as {@code @RequestHeader HttpHeaders},
+   * passed as a {@code Map} to {@code checkApiKey} and {@code respond}. Spring Framework 7 (Spring
+   * Boot 4) made {@code HttpHeaders} no longer a {@code MultiValueMap} nor a {@code Map}, so there
+   * the snippet does not compile. A {@code @RequestHeader MultiValueMap<String, String>} holds
+   * every value of every header on Spring 6 and 7 alike (names as the server reports them; the
+   * verifier matches them case-insensitively and refuses a repeated one).
+   */
+  @Test
+  void theFrameworkSnippetTakesTheHeadersAsAMapThatEverySpringVersionGives() throws IOException {
+    String snippet = snippet();
+    assertFalse(snippet.contains("HttpHeaders headers"), snippet);
+    assertTrue(snippet.contains("@RequestHeader MultiValueMap<String, String> headers"), snippet);
+  }
+
   /** The snippet's body, with the framework's parts passed in. */
   private VerifyingHandler.Response asTheSnippetDoes(
       VerifyingHandler handler, Map<String, List<String>> headers, InputStream in)

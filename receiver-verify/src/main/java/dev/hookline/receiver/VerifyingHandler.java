@@ -154,11 +154,24 @@ public final class VerifyingHandler implements HttpHandler {
         LOG.debug("Rejected a request: {}: {}", e.reason(), e.getMessage());
       }
       return rejection(e.reason());
-    } catch (RuntimeException e) {
-      // Only a pluggable part can fail this way (e.g. a shared replay guard's store being down):
-      // answer 500 so the sender retries, rather than dropping the connection.
+    } catch (RuntimeException | Error e) {
+      // Only a pluggable part can fail this way (e.g. a shared replay guard's store being down, or
+      // its client's class missing): answer 500 so the sender retries, rather than dropping the
+      // connection.
+      rethrowIfJvmFailure(e);
       LOG.warn("Could not verify a request; answering 500 so the sender retries", e);
       return Response.error(500, "internal error");
+    }
+  }
+
+  /**
+   * Lets the JVM's own failures (out of memory, an internal error) pass; any other Error came from
+   * code the handler calls (a consumer's, a replay guard's: a failed assertion, a missing class, a
+   * ServiceLoader's) and is answered like an exception. StackOverflowError is the code's too.
+   */
+  private static void rethrowIfJvmFailure(Throwable e) {
+    if (e instanceof VirtualMachineError jvm && !(e instanceof StackOverflowError)) {
+      throw jvm;
     }
   }
 
@@ -172,12 +185,10 @@ public final class VerifyingHandler implements HttpHandler {
       complete(notification);
       return new Response(204, Map.of(), "");
     } catch (Exception | Error e) {
-      // An Error a consumer's code throws (a failed assertion, a missing class, an IOError, a
-      // ServiceLoader's, its own) is answered like an exception, so the sender retries; only the
-      // JVM's own failures (out of memory) pass, the id released all the same.
-      if (e instanceof VirtualMachineError jvm && !(e instanceof StackOverflowError)) {
-        throw jvm;
-      }
+      // An Error a consumer's code throws (a failed assertion, a missing class, an IOError, its
+      // own) is answered like an exception, so the sender retries; the JVM's own failures pass,
+      // the id released all the same.
+      rethrowIfJvmFailure(e);
       interrupted = e instanceof InterruptedException;
       LOG.warn(
           "The application failed to process notification {} ({}); answering 500 so the sender"
@@ -199,7 +210,8 @@ public final class VerifyingHandler implements HttpHandler {
   private void complete(Notification notification) {
     try {
       verifier.complete(notification);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      rethrowIfJvmFailure(e);
       // Processed all the same: answer 204. Only a retry (none follows a 2xx) would notice.
       LOG.warn(
           "Could not record notification {} as processed in the replay guard; a retry of it would"
@@ -213,7 +225,8 @@ public final class VerifyingHandler implements HttpHandler {
   private void release(Notification notification) {
     try {
       verifier.release(notification);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      rethrowIfJvmFailure(e);
       LOG.warn(
           "Could not release notification {} from the replay guard; the sender's retry may be"
               + " refused as a replay until its timestamp is stale",

@@ -10,6 +10,9 @@ import dev.hookline.UserEvents;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookFormat;
 import dev.hookline.WebhookStatus;
+import dev.hookline.spi.ClaimRequest;
+import dev.hookline.spi.ClaimedDelivery;
+import dev.hookline.spi.Store;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,5 +72,24 @@ final class Fixtures {
 
   static Attempt ok(int n, Instant now) {
     return Attempt.response(n, now, Duration.ofMillis(3), 204, "");
+  }
+
+  /**
+   * Inserts webhook {@code wh_a} and three deliveries of it ({@code dlv_0} to {@code dlv_2}),
+   * claims them, and returns the three claimed: what the grouped outcome write's tests start from.
+   */
+  static List<ClaimedDelivery> claimThree(Store store) {
+    store.insertWebhook(webhook("wh_a", T0));
+    store.enqueue(
+        List.of(
+            pending("dlv_0", "wh_a", "evt_0", T0),
+            pending("dlv_1", "wh_a", "evt_1", T0),
+            pending("dlv_2", "wh_a", "evt_2", T0)));
+    List<ClaimedDelivery> claimed =
+        store.claim(ClaimRequest.of("w", T0, Duration.ofMinutes(5), 10));
+    if (claimed.size() != 3) {
+      throw new AssertionError("claimed " + claimed.size() + " of the 3 deliveries");
+    }
+    return claimed;
   }
 }

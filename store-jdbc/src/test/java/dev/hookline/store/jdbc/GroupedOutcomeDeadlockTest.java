@@ -2,13 +2,10 @@ package dev.hookline.store.jdbc;
 
 import static dev.hookline.store.jdbc.Fixtures.T0;
 import static dev.hookline.store.jdbc.Fixtures.ok;
-import static dev.hookline.store.jdbc.Fixtures.pending;
-import static dev.hookline.store.jdbc.Fixtures.webhook;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
 import dev.hookline.testing.Poll;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
@@ -57,15 +54,7 @@ class GroupedOutcomeDeadlockTest {
   void anOutcomeWriteThatLosesADeadlockStillRecordsEachOutcome() throws Exception {
     EmbeddedDb.dropSchema(DS, SCHEMA);
     PostgresStore store = EmbeddedDb.store(DS, SCHEMA);
-    store.insertWebhook(webhook("wh_a", T0));
-    store.enqueue(
-        List.of(
-            pending("dlv_0", "wh_a", "evt_0", T0),
-            pending("dlv_1", "wh_a", "evt_1", T0),
-            pending("dlv_2", "wh_a", "evt_2", T0)));
-    List<ClaimedDelivery> claimed =
-        store.claim(ClaimRequest.of("w", T0, Duration.ofMinutes(5), 10));
-    assertEquals(3, claimed.size());
+    List<ClaimedDelivery> claimed = Fixtures.claimThree(store);
     ClaimedDelivery d0 = byId(claimed, "dlv_0");
     ClaimedDelivery d1 = byId(claimed, "dlv_1");
     ClaimedDelivery d2 = byId(claimed, "dlv_2");

@@ -2,13 +2,10 @@ package dev.hookline.store.jdbc;
 
 import static dev.hookline.store.jdbc.Fixtures.T0;
 import static dev.hookline.store.jdbc.Fixtures.ok;
-import static dev.hookline.store.jdbc.Fixtures.pending;
-import static dev.hookline.store.jdbc.Fixtures.webhook;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hookline.DeliveryState;
-import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
 import dev.hookline.spi.Lease;
 import dev.hookline.testing.Poll;
@@ -47,15 +44,7 @@ class InterruptedOutcomeLeaderTest {
   void outcomesLedByAnInterruptedWorkerAreRecorded() throws Exception {
     EmbeddedDb.dropSchema(POOL, SCHEMA);
     PostgresStore store = EmbeddedDb.store(POOL, SCHEMA);
-    store.insertWebhook(webhook("wh_a", T0));
-    store.enqueue(
-        List.of(
-            pending("dlv_0", "wh_a", "evt_0", T0),
-            pending("dlv_1", "wh_a", "evt_1", T0),
-            pending("dlv_2", "wh_a", "evt_2", T0)));
-    List<ClaimedDelivery> claimed =
-        store.claim(ClaimRequest.of("w", T0, Duration.ofMinutes(5), 10));
-    assertEquals(3, claimed.size());
+    List<ClaimedDelivery> claimed = Fixtures.claimThree(store);
 
     AtomicReference<Object> own = new AtomicReference<>();
     AtomicBoolean stillInterrupted = new AtomicBoolean();

@@ -35,6 +35,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -1230,6 +1231,48 @@ public abstract class StoreContract {
     assertEquals(1, again.delivery().attemptCount());
     assertTrue(store.complete(again.lease(), ok(2), clock.instant()));
     assertEquals(2, store.findDelivery(d.id()).orElseThrow().attemptCount());
+  }
+
+  @Test
+  void requeueTakesBackASucceededDeliveryButNeverAQueuedOrInFlightOne() {
+    store.insertWebhook(webhook("wh_a"));
+    Delivery d = enqueueOne("wh_a", "evt_1");
+    Instant later = clock.instant().plusSeconds(30);
+    assertFalse(store.requeue(d.id(), later, clock.instant()), "pending: not finished");
+    assertEquals(DeliveryState.PENDING, store.findDelivery(d.id()).orElseThrow().state());
+    ClaimedDelivery c = claimAll("w").get(0);
+    assertFalse(store.requeue(d.id(), later, clock.instant()), "in flight: not finished");
+    assertEquals(DeliveryState.IN_FLIGHT, store.findDelivery(d.id()).orElseThrow().state());
+    assertTrue(store.complete(c.lease(), ok(1), clock.instant()), "the lease still holds");
+
+    assertTrue(store.requeue(d.id(), later, clock.instant()), "succeeded: finished");
+    Delivery requeued = store.findDelivery(d.id()).orElseThrow();
+    assertEquals(DeliveryState.RETRYING, requeued.state());
+    assertEquals(Optional.of(later), requeued.nextAttemptAt());
+    assertEquals(1, requeued.attemptCount(), "the history is kept");
+    assertTrue(claimAll("w").isEmpty(), "due only at nextAttemptAt");
+    clock.advance(Duration.ofSeconds(30));
+    assertEquals(List.of(d.id()), claimAll("w").stream().map(x -> x.delivery().id()).toList());
+  }
+
+  @Test
+  void deliveriesCreatedAtOneInstantAreListedByIdNewestFirst() {
+    store.insertWebhook(webhook("wh_a"));
+    List<Delivery> batch = new ArrayList<>();
+    for (int i = 0; i < 12; i++) { // dlv_10 sorts before dlv_2: ids compare as text
+      batch.add(pending("wh_a", event("evt_" + i)));
+    }
+    store.enqueue(batch);
+    List<String> expected = new ArrayList<>(ids(batch));
+    expected.sort(Comparator.reverseOrder());
+    assertEquals(
+        expected,
+        ids(store.findDeliveries(DeliveryQuery.builder().webhook("wh_a").build())),
+        "one creation time: by id, descending");
+    assertEquals(
+        expected.subList(0, 5),
+        ids(store.findDeliveries(DeliveryQuery.builder().webhook("wh_a").limit(5).build())),
+        "the limit keeps the first of that order");
   }
 
   @Test

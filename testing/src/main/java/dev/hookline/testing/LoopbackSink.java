@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -58,9 +59,14 @@ public final class LoopbackSink implements AutoCloseable {
   /** How much of a refused request is read and dropped at most before closing anyway. */
   private static final long MAX_LINGER_BYTES = 1 << 20;
 
+  /** How long {@link #close()} waits for each of the sink's threads to end. */
+  private static final long CLOSE_WAIT_MILLIS = 10_000;
+
   private final @Nullable Consumer<String> onArrival; // null: this sink records
   private final ServerSocket server;
+  private final Thread acceptor;
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+  private final Set<Thread> connectionThreads = ConcurrentHashMap.newKeySet();
   private final Map<String, AtomicInteger> arrivals = new ConcurrentHashMap<>();
   private final AtomicInteger total = new AtomicInteger();
   private final AtomicInteger mismatched = new AtomicInteger();
@@ -71,7 +77,7 @@ public final class LoopbackSink implements AutoCloseable {
     this.onArrival = onArrival;
     // 127.0.0.1, as uri() says, also where the JVM prefers IPv6 (getLoopbackAddress() is ::1 then)
     this.server = new ServerSocket(0, 200, InetAddress.getByAddress(new byte[] {127, 0, 0, 1}));
-    Thread acceptor = new Thread(this::acceptLoop, "loopback-sink-accept");
+    this.acceptor = new Thread(this::acceptLoop, threadName("accept"));
     acceptor.setDaemon(true);
     acceptor.start();
   }
@@ -179,6 +185,10 @@ public final class LoopbackSink implements AutoCloseable {
     }
   }
 
+  private String threadName(String role) {
+    return "loopback-sink-" + server.getLocalPort() + "-" + role;
+  }
+
   private void acceptLoop() {
     while (!closed) {
       try {
@@ -189,8 +199,11 @@ public final class LoopbackSink implements AutoCloseable {
           closeQuietly(s); // close() may have missed it
           return;
         }
-        Thread t = new Thread(() -> serve(s), "loopback-sink-conn");
+        Thread t = new Thread(() -> serve(s), threadName("conn"));
         t.setDaemon(true);
+        // Kept until the accept loop sees it ended: close() must see every thread still alive.
+        connectionThreads.removeIf(ended -> !ended.isAlive());
+        connectionThreads.add(t);
         t.start();
       } catch (IOException e) {
         return; // closed
@@ -339,7 +352,14 @@ public final class LoopbackSink implements AutoCloseable {
     }
   }
 
-  /** Stops listening, releases held requests and closes every connection. Idempotent. */
+  /**
+   * Stops listening, releases held requests, closes every connection and waits for the sink's
+   * threads to end, so no {@link #reporting(Consumer) callback} runs once it has returned.
+   * Idempotent.
+   *
+   * @throws IllegalStateException if a thread has not ended after waiting ten seconds for it (a
+   *     callback that does not return)
+   */
   @Override
   public void close() {
     synchronized (this) {
@@ -352,5 +372,27 @@ public final class LoopbackSink implements AutoCloseable {
       // closing anyway
     }
     sockets.forEach(LoopbackSink::closeQuietly);
+    try {
+      acceptor.join(CLOSE_WAIT_MILLIS);
+      // The acceptor has ended, so no connection thread starts after this snapshot.
+      for (Thread t : List.copyOf(connectionThreads)) {
+        if (t
+            != Thread.currentThread()) { // a callback that closes the sink does not wait for itself
+          t.join(CLOSE_WAIT_MILLIS);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    if (acceptor.isAlive()
+        || connectionThreads.stream().anyMatch(t -> t.isAlive() && t != Thread.currentThread())) {
+      throw new IllegalStateException(
+          "threads of the sink at "
+              + uri("/")
+              + " did not end within "
+              + CLOSE_WAIT_MILLIS
+              + " ms");
+    }
   }
 }

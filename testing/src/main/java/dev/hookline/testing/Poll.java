@@ -37,6 +37,8 @@ public final class Poll {
    * @param description what is awaited, for the failure message ("the delivery succeeds")
    * @throws AssertionError if the condition does not hold within {@code max}, or the thread is
    *     interrupted (the interrupt is kept)
+   * @throws IllegalArgumentException if {@code max} is negative
+   * @throws RuntimeException what the condition throws: the wait ends at once, with that exception
    */
   public static void until(Duration max, BooleanSupplier condition, String description) {
     Objects.requireNonNull(description, "description");
@@ -54,6 +56,8 @@ public final class Poll {
    * @param description what is awaited, for the failure message
    * @throws AssertionError if the condition does not hold within {@code max}, or the thread is
    *     interrupted (the interrupt is kept)
+   * @throws IllegalArgumentException if {@code max} is negative
+   * @throws RuntimeException what the condition throws: the wait ends at once, with that exception
    */
   public static void until(Duration max, BooleanSupplier condition, Supplier<String> description) {
     Objects.requireNonNull(max, "max");

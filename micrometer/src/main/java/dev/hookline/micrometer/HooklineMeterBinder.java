@@ -63,6 +63,9 @@ public final class HooklineMeterBinder implements MeterBinder, AutoCloseable {
   /** Whether the last read failed: then nothing is read again until {@code refresh} passed. */
   private boolean lastReadFailed; // guarded by lock
 
+  /** Whether a thread is reading the Store now. */
+  private boolean reading; // guarded by lock
+
   /** The gauges this binder registered, with their registries; guarded by REGISTRATIONS. */
   private final List<Registered> registered = new ArrayList<>();
 
@@ -192,35 +195,41 @@ public final class HooklineMeterBinder implements MeterBinder, AutoCloseable {
     return c == null ? Double.NaN : f.applyAsDouble(c);
   }
 
-  /** The cached counts, read again once the refresh interval has passed; null once it is gone. */
+  /**
+   * The cached counts, read again once the refresh interval has passed; null once it is gone. One
+   * thread at a time reads the Store, outside the lock: a gauge read meanwhile gets the last counts
+   * (null after a failed read) instead of waiting, so a hanging Store holds one scrape, not all.
+   */
   private @Nullable DeliveryCounts counts() {
     Dispatcher d = dispatcher.get();
     if (d == null) {
       return null;
     }
+    Instant now;
     synchronized (lock) {
-      Instant now = clock.instant();
+      now = clock.instant();
       DeliveryCounts c = counts;
       // A clock stepped back (NTP, a resumed VM) puts the last read in the future: that read is
       // not fresh, or the counts would stay as they were until the clock caught up with it.
       boolean fresh = !now.isBefore(readAt) && now.isBefore(readAt.plus(refresh));
-      if (fresh && (c != null || lastReadFailed)) {
+      if ((fresh && (c != null || lastReadFailed)) || reading) {
         return c; // null after a failed read: NaN until the next refresh
       }
-      try {
-        c = d.summary();
-      } catch (RuntimeException e) {
-        // The Store is failing (PostgreSQL down: each query waits for a connection): asked again
-        // only after the refresh, as when it answers, not on every gauge read of every scrape.
-        counts = null;
-        readAt = now;
-        lastReadFailed = true;
-        throw e;
-      }
-      counts = c;
-      readAt = now;
-      lastReadFailed = false;
+      reading = true;
+    }
+    DeliveryCounts c = null;
+    try {
+      c = d.summary();
       return c;
+    } finally {
+      // A failing Store (PostgreSQL down: each query waits for a connection) is asked again only
+      // after the refresh, as when it answers, not on every gauge read of every scrape.
+      synchronized (lock) {
+        counts = c;
+        readAt = now;
+        lastReadFailed = c == null;
+        reading = false;
+      }
     }
   }
 

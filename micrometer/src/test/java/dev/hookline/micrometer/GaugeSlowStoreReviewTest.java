@@ -19,6 +19,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -83,21 +85,25 @@ class GaugeSlowStoreReviewTest {
 
       clock.advance(Duration.ofSeconds(31));
       hang.set(true);
+      // Two scrape threads of their own: the common pool may have one thread (two cores), which
+      // the hanging read would hold, queueing the second scrape behind it.
+      ExecutorService scrapes = Executors.newFixedThreadPool(2);
       CompletableFuture<Double> first =
           CompletableFuture.supplyAsync(
-              () -> meters.get(HooklineMeterBinder.PENDING).gauge().value());
+              () -> meters.get(HooklineMeterBinder.PENDING).gauge().value(), scrapes);
       try {
         assertTrue(reading.await(30, TimeUnit.SECONDS), "the first scrape reads the Store");
         int before = counts.get();
         // Another scrape meanwhile: it gets the last counts at once, and does not ask the Store.
         double pending =
             CompletableFuture.supplyAsync(
-                    () -> meters.get(HooklineMeterBinder.RETRYING).gauge().value())
+                    () -> meters.get(HooklineMeterBinder.RETRYING).gauge().value(), scrapes)
                 .get(30, TimeUnit.SECONDS);
         assertEquals(0.0, pending, "the last counts read, not a wait for the hanging read");
         assertEquals(before, counts.get(), "one Store read at a time");
       } finally {
         release.countDown();
+        scrapes.shutdown();
       }
       assertEquals(0.0, first.get(30, TimeUnit.SECONDS));
     }

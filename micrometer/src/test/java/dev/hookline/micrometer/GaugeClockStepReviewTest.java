@@ -6,11 +6,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.hookline.Event;
 import dev.hookline.Subject;
 import dev.hookline.UserEvents;
-import dev.hookline.Webhook;
-import dev.hookline.WebhookDefinition;
 import dev.hookline.WebhookRegistry;
 import dev.hookline.delivery.Dispatcher;
-import dev.hookline.filter.Filters;
 import dev.hookline.store.InMemoryStore;
 import dev.hookline.testing.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -31,22 +28,7 @@ class GaugeClockStepReviewTest {
   void aClockSteppedBackDoesNotFreezeTheCountsUntilItCatchesUp() {
     ManualClock clock = ManualClock.at(Instant.parse("2026-12-02T10:00:00Z"));
     WebhookRegistry registry =
-        WebhookRegistry.builder()
-            .store(new InMemoryStore())
-            .clock(clock)
-            .filterCompiler(Filters.compiler())
-            .allowInsecureLoopbackForDevelopment(true)
-            .build();
-    Webhook w =
-        registry.create(
-            WebhookDefinition.builder()
-                .name("clock step")
-                .uri("http://127.0.0.1:9/hook")
-                .apiKey("test-api-key-0123456789")
-                .events(UserEvents.CREATED)
-                .build());
-    dev.hookline.testing.TestWebhooks.markVerified(registry, w.id());
-    registry.enable(w.id());
+        GaugeFixtures.registryWithOneWebhook(new InMemoryStore(), clock, "clock step");
     try (Dispatcher d = Dispatcher.builder().registry(registry).clock(clock).build()) {
       SimpleMeterRegistry meters = new SimpleMeterRegistry();
       HooklineMeterBinder.of(d, clock, Duration.ofSeconds(30)).bindTo(meters);

@@ -3,18 +3,12 @@ package dev.hookline.micrometer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hookline.UserEvents;
-import dev.hookline.Webhook;
-import dev.hookline.WebhookDefinition;
 import dev.hookline.WebhookRegistry;
 import dev.hookline.delivery.Dispatcher;
-import dev.hookline.filter.Filters;
 import dev.hookline.spi.Store;
 import dev.hookline.store.InMemoryStore;
 import dev.hookline.testing.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -42,41 +36,16 @@ class GaugeSlowStoreReviewTest {
     CountDownLatch reading = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     Store store =
-        (Store)
-            Proxy.newProxyInstance(
-                Store.class.getClassLoader(),
-                new Class<?>[] {Store.class},
-                (proxy, method, args) -> {
-                  if (method.getName().equals("countDeliveries")) {
-                    counts.incrementAndGet();
-                    if (hang.get()) {
-                      reading.countDown();
-                      release.await(60, TimeUnit.SECONDS);
-                    }
-                  }
-                  try {
-                    return method.invoke(real, args);
-                  } catch (InvocationTargetException e) {
-                    throw e.getCause();
-                  }
-                });
-    WebhookRegistry registry =
-        WebhookRegistry.builder()
-            .store(store)
-            .clock(clock)
-            .filterCompiler(Filters.compiler())
-            .allowInsecureLoopbackForDevelopment(true)
-            .build();
-    Webhook w =
-        registry.create(
-            WebhookDefinition.builder()
-                .name("slow")
-                .uri("http://127.0.0.1:9/hook")
-                .apiKey("test-api-key-0123456789")
-                .events(UserEvents.CREATED)
-                .build());
-    dev.hookline.testing.TestWebhooks.markVerified(registry, w.id());
-    registry.enable(w.id());
+        GaugeFixtures.countWatching(
+            real,
+            () -> {
+              counts.incrementAndGet();
+              if (hang.get()) {
+                reading.countDown();
+                release.await(60, TimeUnit.SECONDS);
+              }
+            });
+    WebhookRegistry registry = GaugeFixtures.registryWithOneWebhook(store, clock, "slow");
     try (Dispatcher d = Dispatcher.builder().registry(registry).clock(clock).build()) {
       d.reloadWebhooks();
       SimpleMeterRegistry meters = new SimpleMeterRegistry();

@@ -118,14 +118,7 @@ class ChangeFeedWatcherFailureTest {
     AtomicInteger borrows = new AtomicInteger();
     try (SimpleConnectionPool pool = SimpleConnectionPool.of(EmbeddedDb.dataSource(), 1);
         CapturedLog log = new CapturedLog()) {
-      DataSource counting =
-          new ForwardingDataSource(pool) {
-            @Override
-            public Connection getConnection() throws SQLException {
-              borrows.incrementAndGet();
-              return super.getConnection();
-            }
-          };
+      DataSource counting = countingBorrows(pool, borrows);
       WebhookChangeFeed feed = WebhookChangeFeed.start(counting, channel, watcher);
       try {
         Poll.until(Duration.ofSeconds(10), () -> attempts.size() == 1, "the feed resyncs");
@@ -176,14 +169,7 @@ class ChangeFeedWatcherFailureTest {
     AtomicInteger borrows = new AtomicInteger();
     try (SimpleConnectionPool pool = SimpleConnectionPool.of(EmbeddedDb.dataSource(), 1);
         CapturedLog log = new CapturedLog()) {
-      DataSource counting =
-          new ForwardingDataSource(pool) {
-            @Override
-            public Connection getConnection() throws SQLException {
-              borrows.incrementAndGet();
-              return super.getConnection();
-            }
-          };
+      DataSource counting = countingBorrows(pool, borrows);
       WebhookChangeFeed feed = WebhookChangeFeed.start(counting, channel, watcher);
       try {
         Poll.until(Duration.ofSeconds(10), () -> resyncs.get() == 1, "the feed listens");
@@ -213,5 +199,16 @@ class ChangeFeedWatcherFailureTest {
       rs.next();
       return rs.getInt(1);
     }
+  }
+
+  /** {@code pool}, counting the connections borrowed from it in {@code borrows}. */
+  private static DataSource countingBorrows(DataSource pool, AtomicInteger borrows) {
+    return new ForwardingDataSource(pool) {
+      @Override
+      public Connection getConnection() throws SQLException {
+        borrows.incrementAndGet();
+        return super.getConnection();
+      }
+    };
   }
 }

@@ -93,5 +93,24 @@ public interface AttemptObserver {
      * @param result what happened
      */
     void afterAttempt(AttemptResult result);
+
+    /**
+     * Called on the attempt's thread just before its request, built with the headers added in
+     * {@link AttemptObserver#beforeAttempt}, goes to the HTTP client; the returned {@code Runnable}
+     * is run on the same thread once the client is done with it (answered, failed or timed out),
+     * before {@link #afterAttempt}. Not called for an attempt given up before its request was
+     * built.
+     *
+     * <p>What the scope makes current in between is what code that instruments the JDK's {@code
+     * HttpClient} sees. The OpenTelemetry Java agent, for one, injects the current context's
+     * headers ({@code traceparent}, {@code tracestate}, {@code baggage}) into every request the JVM
+     * sends: a scope that decides itself which headers an endpoint gets makes current here a
+     * context with nothing to inject. By default nothing.
+     *
+     * @return run once the client is done with the request; not null
+     */
+    default Runnable beforeSend() {
+      return () -> {};
+    }
   }
 }

@@ -11,6 +11,7 @@ import dev.hookline.delivery.Dispatcher;
 import dev.hookline.delivery.PublishContextCapturer;
 import dev.hookline.otel.internal.Endpoints;
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
@@ -67,7 +68,10 @@ import org.jspecify.annotations.Nullable;
  * {@value #MAX_ENDPOINTS} webhooks; set {@link Builder#registry} so that a deleted webhook's are
  * dropped. They hold no secret: the URI only in its redacted form.
  *
- * <p>Thread-safe. The span is current on the worker thread while the request is sent.
+ * <p>Thread-safe. The span is current on the worker thread from before the request is built until
+ * its outcome is known, except while the HTTP client takes the request: then a context with no span
+ * and no baggage is current (see {@link AttemptObserver.Scope#beforeSend}), so that an agent that
+ * instruments {@code java.net.http} sends nothing of its own.
  */
 public final class HooklineTelemetry
     implements AttemptObserver, WebhookChangeListener, AutoCloseable {
@@ -179,9 +183,25 @@ public final class HooklineTelemetry
       W3C.inject(context, request, HEADER_SETTER);
     }
     io.opentelemetry.context.Scope scope = context.makeCurrent();
-    return result -> {
-      scope.close();
-      instrumenter.end(context, call, result, null);
+    return new AttemptObserver.Scope() {
+      @Override
+      public void afterAttempt(AttemptResult result) {
+        scope.close();
+        instrumenter.end(context, call, result, null);
+      }
+
+      @Override
+      public Runnable beforeSend() {
+        // While the HTTP client takes the request, the attempt's span is not current and there is
+        // no baggage, so an agent that injects the current context into every request (the
+        // OpenTelemetry Java agent's java.net.http instrumentation) finds nothing to send: the
+        // traceparent header, if this webhook gets one, was added above. The span stays known to
+        // instrumentation as this thread's HTTP client span, so the agent makes no span of its
+        // own for the request (it would inject that one's context instead).
+        io.opentelemetry.context.Scope sending =
+            context.with(Span.getInvalid()).with(Baggage.empty()).makeCurrent();
+        return sending::close;
+      }
     };
   }
 

@@ -269,10 +269,7 @@ public final class AttemptRunner {
       scope.afterAttempt(result);
     } catch (RuntimeException | Error e) {
       Threads.rethrowIfFatal(e);
-      log.warn(
-          "attempt observer failed: observer={}",
-          observer == null ? "none" : observer.getClass().getName(),
-          e);
+      observerFailed(e);
     }
   }
 
@@ -358,7 +355,7 @@ public final class AttemptRunner {
     Instant startedAt = clock.instant();
     SendOutcome outcome;
     try {
-      outcome = send(d, w, schedule, startedAt, observed);
+      outcome = send(d, w, schedule, startedAt, observed, answer.scope);
     } catch (InterruptedException e) {
       // close() cut the attempt off: at-least-once, so hand it back for another try.
       health.abandon(w.id(), permit);
@@ -403,10 +400,11 @@ public final class AttemptRunner {
       Webhook w,
       RetrySchedule schedule,
       Instant now,
-      @Nullable ObservedAttempt observed)
+      @Nullable ObservedAttempt observed,
+      AttemptObserver.@Nullable Scope scope)
       throws InterruptedException {
     if (w.format() != WebhookFormat.STANDARD_WEBHOOKS) {
-      return sendFormatted(d, w, schedule, now, observed);
+      return sendFormatted(d, w, schedule, now, observed, scope);
     }
     List<SigningSecret> secrets = w.activeSigningSecrets(now);
     if (secrets.isEmpty()) {
@@ -445,7 +443,46 @@ public final class AttemptRunner {
       return SendOutcome.localFailure(
           "the request could not be built: the URI or the event id is not valid in HTTP", 0);
     }
-    return sender.send(request, schedule.attemptTimeout(), w.tenant().orElse(null));
+    return sendObserved(request, schedule, w, scope);
+  }
+
+  /**
+   * Sends the request with the observer's scope told just before and once the client is done with
+   * it ({@link AttemptObserver.Scope#beforeSend}); a scope that throws is logged, and the request
+   * goes out regardless.
+   */
+  private SendOutcome sendObserved(
+      HttpRequest request, RetrySchedule schedule, Webhook w, AttemptObserver.@Nullable Scope scope)
+      throws InterruptedException {
+    if (scope == null) {
+      return sender.send(request, schedule.attemptTimeout(), w.tenant().orElse(null));
+    }
+    @Nullable Runnable sent = null;
+    try {
+      sent = scope.beforeSend();
+    } catch (RuntimeException | Error e) {
+      Threads.rethrowIfFatal(e);
+      observerFailed(e);
+    }
+    try {
+      return sender.send(request, schedule.attemptTimeout(), w.tenant().orElse(null));
+    } finally {
+      if (sent != null) {
+        try {
+          sent.run();
+        } catch (RuntimeException | Error e) {
+          Threads.rethrowIfFatal(e);
+          observerFailed(e);
+        }
+      }
+    }
+  }
+
+  private void observerFailed(Throwable e) {
+    log.warn(
+        "attempt observer failed: observer={}",
+        observer == null ? "none" : observer.getClass().getName(),
+        e);
   }
 
   /**
@@ -458,7 +495,8 @@ public final class AttemptRunner {
       Webhook w,
       RetrySchedule schedule,
       Instant now,
-      @Nullable ObservedAttempt observed)
+      @Nullable ObservedAttempt observed,
+      AttemptObserver.@Nullable Scope scope)
       throws InterruptedException {
     NotificationFormat format = formats.get(w.format());
     if (format == null) {
@@ -507,7 +545,7 @@ public final class AttemptRunner {
               + " format is not valid in HTTP",
           0);
     }
-    SendOutcome outcome = sender.send(request, schedule.attemptTimeout(), w.tenant().orElse(null));
+    SendOutcome outcome = sendObserved(request, schedule, w, scope);
     if (outcome.status().isPresent() && !outcome.succeeded()) {
       Optional<String> code;
       try {

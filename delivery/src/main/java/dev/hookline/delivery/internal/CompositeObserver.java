@@ -2,6 +2,7 @@ package dev.hookline.delivery.internal;
 
 import dev.hookline.delivery.AttemptObserver;
 import dev.hookline.delivery.AttemptRequest;
+import dev.hookline.delivery.AttemptResult;
 import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -48,11 +49,52 @@ public final class CompositeObserver implements AttemptObserver {
         failedBefore[0] = keep(failedBefore[0], e);
       }
     }
-    return result -> {
+    return new Scope() {
+      @Override
+      public void afterAttempt(AttemptResult result) {
+        @Nullable Throwable first = failedBefore[0];
+        for (int i = scopes.length - 1; i >= 0; i--) {
+          try {
+            scopes[i].afterAttempt(result);
+          } catch (RuntimeException | Error e) {
+            Threads.rethrowIfFatal(e);
+            first = keep(first, e);
+          }
+        }
+        if (first != null) {
+          throw unchecked(first);
+        }
+      }
+
+      @Override
+      public Runnable beforeSend() {
+        return sending(scopes);
+      }
+    };
+  }
+
+  /**
+   * Each scope's {@link Scope#beforeSend} in order; what they return is run in reverse order, like
+   * nested scopes. One that throws does not keep the others from running: its exception is thrown
+   * once the others' are undone (and so logged by the dispatcher), as {@link #beforeAttempt}'s are.
+   */
+  private static Runnable sending(Scope[] scopes) {
+    Runnable[] undo = new Runnable[scopes.length];
+    Throwable[] failedBefore = new Throwable[1];
+    for (int i = 0; i < scopes.length; i++) {
+      try {
+        undo[i] = Objects.requireNonNull(scopes[i].beforeSend(), "beforeSend");
+      } catch (RuntimeException | Error e) {
+        Threads.rethrowIfFatal(e);
+        undo[i] = () -> {};
+        failedBefore[0] = keep(failedBefore[0], e);
+      }
+    }
+    return () -> {
       @Nullable Throwable first = failedBefore[0];
-      for (int i = scopes.length - 1; i >= 0; i--) {
+      for (int i = undo.length - 1; i >= 0; i--) {
         try {
-          scopes[i].afterAttempt(result);
+          undo[i].run();
         } catch (RuntimeException | Error e) {
           Threads.rethrowIfFatal(e);
           first = keep(first, e);

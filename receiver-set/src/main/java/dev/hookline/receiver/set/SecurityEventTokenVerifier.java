@@ -950,7 +950,9 @@ public final class SecurityEventTokenVerifier {
      *
      * <p>{@link #build} refuses any URI but an absolute https one with a host and no user-info:
      * over http anyone on the network path could serve their own keys. Plain http to a loopback
-     * host is accepted only with {@link #allowInsecureLoopbackJwksForDevelopment}.
+     * host is accepted only with {@link #allowInsecureLoopbackJwksForDevelopment}. Redirects the
+     * client follows are held to the same rule: a fetch that passed through any other URI fails,
+     * and none of its keys is used.
      *
      * @param uri the https URL of the key set
      * @param client the client to fetch it with (the caller's; it is not closed)
@@ -1258,7 +1260,13 @@ public final class SecurityEventTokenVerifier {
       URI uri = jwksUri;
       HttpClient client = httpClient;
       if (source == null && uri != null && client != null) {
-        checkJwksUri(uri, allowInsecureLoopbackJwks);
+        boolean allowLoopbackHttp = allowInsecureLoopbackJwks;
+        String problem = jwksUriProblem(uri, allowLoopbackHttp);
+        if (problem != null) {
+          // The URI itself is not repeated: its user-info could be a credential.
+          throw new IllegalArgumentException(
+              "jwksUri " + problem + "; allowed: " + JWKS_URI_ALLOWED);
+        }
         source =
             new RemoteKeys(
                 uri,
@@ -1267,7 +1275,10 @@ public final class SecurityEventTokenVerifier {
                 jwksCacheFor,
                 jwksRefetchAtMostEvery,
                 jwksFetchTimeout,
-                JWKS_STALE_GRACE);
+                JWKS_STALE_GRACE,
+                // The caller's client may follow redirects (with Redirect.ALWAYS from https to
+                // http): every hop a fetch takes must pass the same rule as the URI itself.
+                hop -> jwksUriProblem(hop, allowLoopbackHttp) == null);
       }
       if (source == null) {
         throw new IllegalStateException(
@@ -1276,7 +1287,8 @@ public final class SecurityEventTokenVerifier {
       return new SecurityEventTokenVerifier(this, source, iss, c);
     }
 
-    private static void checkJwksUri(URI uri, boolean allowLoopbackHttp) {
+    /** Why a key set may not come from {@code uri}, or null if it may. */
+    private static @Nullable String jwksUriProblem(URI uri, boolean allowLoopbackHttp) {
       String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
       String host = uri.getHost();
       String problem = null;
@@ -1295,10 +1307,7 @@ public final class SecurityEventTokenVerifier {
             "uses http, which lets anyone on the path serve keys; http to loopback needs"
                 + " allowInsecureLoopbackJwksForDevelopment(true)";
       }
-      if (problem != null) {
-        // The URI itself is not repeated: its user-info could be a credential.
-        throw new IllegalArgumentException("jwksUri " + problem + "; allowed: " + JWKS_URI_ALLOWED);
-      }
+      return problem;
     }
 
     private static boolean isLoopbackHost(String host) {

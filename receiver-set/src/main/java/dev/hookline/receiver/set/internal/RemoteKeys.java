@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * last good set is still used for up to {@code grace} after it expired; every failed fetch is
  * logged at WARN, whether or not a last good set carries on. Keys in a fetched set that cannot be
  * parsed are skipped, as RFC 7517 section 5 asks, with one WARN line per fetch naming them; a set
- * with keys none of which can be parsed is a failed fetch. Time comes from the verifier's clock.
+ * with keys none of which can be parsed is a failed fetch, and so is one the client redirected
+ * through a URI the verifier's rule for its key set URI refuses. Time comes from the verifier's
+ * clock.
  *
  * <p>Thread-safe.
  */
@@ -63,6 +66,9 @@ public final class RemoteKeys implements KeySource {
   private final Duration minRefetch;
   private final Duration timeout;
   private final Duration grace;
+
+  /** Whether a key set may come from a URI: applied to every hop of a redirected fetch. */
+  private final Predicate<URI> allowedHop;
 
   /** Held while fetching, so that concurrent callers do not each fetch. */
   private final ReentrantLock fetching = new ReentrantLock();
@@ -103,6 +109,8 @@ public final class RemoteKeys implements KeySource {
    *     signatures or failures
    * @param timeout the limit for one fetch, from sending the request to the body's last byte
    * @param grace how long after it expired the last good set is still used while fetches fail
+   * @param allowedHop whether a key set may come from a URI, as the verifier's rule for its {@code
+   *     jwksUri}: a fetch the client redirected through a URI that fails it is a failed fetch
    */
   public RemoteKeys(
       URI uri,
@@ -111,7 +119,8 @@ public final class RemoteKeys implements KeySource {
       Duration cacheFor,
       Duration minRefetch,
       Duration timeout,
-      Duration grace) {
+      Duration grace,
+      Predicate<URI> allowedHop) {
     this.uri = uri;
     this.shownUri = shown(uri);
     this.hiddenParts = hiddenParts(uri);
@@ -121,6 +130,7 @@ public final class RemoteKeys implements KeySource {
     this.minRefetch = minRefetch;
     this.timeout = timeout;
     this.grace = grace;
+    this.allowedHop = allowedHop;
   }
 
   @Override
@@ -304,6 +314,17 @@ public final class RemoteKeys implements KeySource {
       Thread.currentThread().interrupt();
       throw new KeySetUnavailableException("interrupted fetching the key set at " + shownUri);
     }
+    URI refusedHop = refusedHop(response);
+    if (refusedHop != null) {
+      throw new KeySetUnavailableException(
+          "the key set at "
+              + shownUri
+              + " was redirected to "
+              + shown(refusedHop)
+              + ", where a key set may not come from (https, or http to a loopback host with"
+              + " allowInsecureLoopbackJwksForDevelopment): anyone on the path could serve keys"
+              + " there");
+    }
     if (response.statusCode() != 200) {
       throw new KeySetUnavailableException(
           "the key set at " + shownUri + " answered HTTP " + response.statusCode());
@@ -321,6 +342,21 @@ public final class RemoteKeys implements KeySource {
           "the key set at " + shownUri + " is not a JSON Web Key Set: " + describe(e));
     }
     return readable(read);
+  }
+
+  /**
+   * The first URI, from the last answer back, that the exchange was redirected through and that a
+   * key set may not come from; null if every hop is allowed (as is the request's own URI).
+   */
+  private @Nullable URI refusedHop(HttpResponse<?> response) {
+    for (@Nullable HttpResponse<?> hop = response;
+        hop != null;
+        hop = hop.previousResponse().orElse(null)) {
+      if (!allowedHop.test(hop.uri())) {
+        return hop.uri();
+      }
+    }
+    return null;
   }
 
   /**

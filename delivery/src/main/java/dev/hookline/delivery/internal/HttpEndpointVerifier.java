@@ -2,6 +2,7 @@ package dev.hookline.delivery.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hookline.ErrorKind;
 import dev.hookline.VerificationResult;
 import dev.hookline.Webhook;
 import dev.hookline.delivery.Dispatcher;
@@ -13,6 +14,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * <p>The only handshake Hookline runs: {@link Dispatcher#startVerification} uses it, with the
  * registry's address policy.
  *
- * <p>Thread-safe. Each handshake blocks the calling thread for at most the timeout.
+ * <p>Thread-safe. Each handshake blocks the calling thread for at most the timeout; its request is
+ * sent from a thread started for it (see {@link #verify}).
  */
 public final class HttpEndpointVerifier {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
@@ -36,6 +39,7 @@ public final class HttpEndpointVerifier {
 
   private static final int KEY_BYTES = 24;
   private static final int MAX_RESPONSE_BYTES = 4096;
+  private static final long JOIN_SLACK_MILLIS = 5_000;
 
   private final HttpSender sender;
   private final Duration timeout;
@@ -98,7 +102,7 @@ public final class HttpEndpointVerifier {
             .build();
     SendOutcome outcome;
     try {
-      outcome = sender.send(request, timeout, webhook.tenant().orElse(null));
+      outcome = sendApart(request, webhook.tenant().orElse(null));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new VerificationResult(false, "interrupted before the endpoint answered");
@@ -110,6 +114,57 @@ public final class HttpEndpointVerifier {
         result.verified(),
         result.detail());
     return result;
+  }
+
+  /**
+   * Sends the challenge from a thread started for it, not the caller's. The caller is often the
+   * host's own request thread, and an agent that instruments {@code java.net.http} injects the
+   * current context into every request: under the OpenTelemetry Java agent the host's trace and
+   * baggage went to the customer's endpoint. A thread started this way carries none of it (an
+   * executor's task would: agents carry the submitter's context into them). Handshakes are rare, so
+   * a thread each costs nothing that matters.
+   */
+  private SendOutcome sendApart(HttpRequest request, @Nullable String tenant)
+      throws InterruptedException {
+    AtomicReference<@Nullable SendOutcome> sent = new AtomicReference<>();
+    AtomicReference<@Nullable Throwable> failed = new AtomicReference<>();
+    Thread exchange =
+        new Thread(
+            () -> {
+              try {
+                sent.set(sender.send(request, timeout, tenant));
+              } catch (InterruptedException e) {
+                failed.set(e);
+              } catch (RuntimeException | Error e) {
+                failed.set(e);
+              }
+            },
+            "hookline-verify");
+    exchange.setDaemon(true);
+    exchange.start();
+    try {
+      // The exchange ends by the timeout (HttpSender's deadline); the slack only bounds a bug.
+      exchange.join(timeout.toMillis() + JOIN_SLACK_MILLIS);
+    } catch (InterruptedException e) {
+      exchange.interrupt(); // cancels the exchange
+      throw e;
+    }
+    if (exchange.isAlive()) {
+      exchange.interrupt();
+      return SendOutcome.failure(
+          ErrorKind.TIMEOUT, "no answer within " + timeout, timeout.toNanos());
+    }
+    Throwable t = failed.get();
+    if (t instanceof InterruptedException e) {
+      throw e;
+    }
+    if (t instanceof RuntimeException e) {
+      throw e;
+    }
+    if (t instanceof Error e) {
+      throw e;
+    }
+    return Objects.requireNonNull(sent.get(), "outcome");
   }
 
   private static VerificationResult judge(SendOutcome outcome, String key) {

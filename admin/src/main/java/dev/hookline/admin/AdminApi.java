@@ -75,7 +75,8 @@ public final class AdminApi {
    * @param name what the token is for
    * @param tenant the tenant it is bound to; empty for a host-level token
    * @param scopes what it may do
-   * @param expiresAt when it stops working; empty for never
+   * @param expiresAt when it stops working, kept to the microsecond (finer digits are dropped);
+   *     empty for never
    * @return the token
    * @throws IllegalArgumentException if the name or tenant is malformed, or no scope is given
    * @throws IllegalStateException if the tenant already has {@link Builder#maxTokensPerTenant} live

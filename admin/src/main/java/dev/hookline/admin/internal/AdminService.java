@@ -1245,8 +1245,10 @@ public final class AdminService {
         }
       }
     }
+    // Compared below as it will be stored, to the microsecond: the maker's expiry is stored so too.
     Optional<Instant> expires =
-        text(body, "expires_at", violations).map(v -> instant("expires_at", v));
+        text(body, "expires_at", violations)
+            .map(v -> TokenService.storedExpiry(instant("expires_at", v)));
     if (expires.isPresent() && !expires.get().isAfter(settings.clock().instant())) {
       violations.add(new Violation("expires_at", "is not in the future", "a future time"));
     }

@@ -13,6 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Objects;
@@ -74,11 +75,29 @@ public final class TokenService {
     String id = "tok_" + HexFormat.of().formatHex(idBytes);
     StoredToken token =
         new StoredToken(
-            id, name, tenant, scopes, hash(value), clock.instant(), expiresAt, Optional.empty());
+            id,
+            name,
+            tenant,
+            scopes,
+            hash(value),
+            clock.instant(),
+            expiresAt.map(TokenService::storedExpiry),
+            Optional.empty());
     if (!store.insertToken(token, maxTokensPerTenant)) {
       throw new TokenLimitException(tenant.orElseThrow(), maxTokensPerTenant);
     }
     return new IssuedToken(id, Secret.of(value));
+  }
+
+  /**
+   * An expiry as every store keeps it: to the microsecond, finer digits dropped. PostgreSQL keeps
+   * microseconds, and its driver rounded finer digits to the nearest: a token then lived up to half
+   * a microsecond past its expiry, the end of the range ({@code 9999-12-31T23:59:59.999999999Z})
+   * became the year 10000, and a maker whose expiry was rounded down refused a child the same
+   * expiry. Dropping them never extends a token.
+   */
+  static Instant storedExpiry(Instant expiresAt) {
+    return expiresAt.truncatedTo(ChronoUnit.MICROS);
   }
 
   /** Revokes a token. */

@@ -8,9 +8,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
@@ -25,6 +27,7 @@ final class CountingHttpClient extends HttpClient {
   private final ConcurrentHashMap<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicInteger> max = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicInteger> total = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, List<Thread>> senders = new ConcurrentHashMap<>();
 
   CountingHttpClient(HttpClient delegate) {
     this.delegate = delegate;
@@ -33,6 +36,11 @@ final class CountingHttpClient extends HttpClient {
   int maxInFlight(String path) {
     AtomicInteger m = max.get(path);
     return m == null ? 0 : m.get();
+  }
+
+  /** The threads that handed the path's requests to the client, in order. */
+  List<Thread> senders(String path) {
+    return List.copyOf(senders.getOrDefault(path, List.of()));
   }
 
   int total(String path) {
@@ -47,6 +55,7 @@ final class CountingHttpClient extends HttpClient {
     AtomicInteger current = inFlight.computeIfAbsent(path, k -> new AtomicInteger());
     int now = current.incrementAndGet();
     total.computeIfAbsent(path, k -> new AtomicInteger()).incrementAndGet();
+    senders.computeIfAbsent(path, k -> new CopyOnWriteArrayList<>()).add(Thread.currentThread());
     max.computeIfAbsent(path, k -> new AtomicInteger()).accumulateAndGet(now, Math::max);
     CompletableFuture<HttpResponse<T>> f;
     try {
@@ -75,6 +84,7 @@ final class CountingHttpClient extends HttpClient {
     AtomicInteger current = inFlight.computeIfAbsent(path, k -> new AtomicInteger());
     int now = current.incrementAndGet();
     total.computeIfAbsent(path, k -> new AtomicInteger()).incrementAndGet();
+    senders.computeIfAbsent(path, k -> new CopyOnWriteArrayList<>()).add(Thread.currentThread());
     max.computeIfAbsent(path, k -> new AtomicInteger()).accumulateAndGet(now, Math::max);
     try {
       return delegate.send(request, handler);

@@ -1,14 +1,24 @@
 package dev.hookline.otel;
 
+import dev.hookline.Event;
+import dev.hookline.UserEvents;
+import dev.hookline.Webhook;
+import dev.hookline.WebhookDefinition;
+import dev.hookline.WebhookFormat;
 import dev.hookline.WebhookRegistry;
 import dev.hookline.delivery.Dispatcher;
+import dev.hookline.delivery.RetrySchedule;
+import dev.hookline.delivery.spi.NotificationFormat;
+import dev.hookline.delivery.spi.RenderedNotification;
 import dev.hookline.filter.Filters;
 import dev.hookline.store.InMemoryStore;
 import dev.hookline.testing.Poll;
+import dev.hookline.testing.TestWebhooks;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -16,10 +26,15 @@ import java.util.Map;
 
 /**
  * Run by {@link JavaAgentTest} in a JVM of its own under the OpenTelemetry Java agent: delivers two
- * events, published under a span with baggage, to a webhook that opted in to {@code traceparent}
- * and one that did not, and prints what each endpoint received, one line per request.
+ * events, published under a span with baggage, to webhooks that opted in to {@code traceparent} and
+ * webhooks that did not, in both formats; each endpoint answers its first request 500, so one of
+ * its events is sent again (attempt 2). Prints each webhook's id and what each endpoint received,
+ * one line per request.
  */
 public final class AgentMain {
+  /** The paths, each a webhook of that name. */
+  static final List<String> PATHS = List.of("opted-in", "plain", "set-opted-in", "set-plain");
+
   private AgentMain() {}
 
   public static void main(String[] args) throws Exception {
@@ -31,15 +46,40 @@ public final class AgentMain {
             .allowInsecureLoopbackForDevelopment(true)
             .build();
     try (Listener listener = new Listener()) {
-      Fixture.receiving(registry, "opted-in", listener.uri("/opted-in"));
-      Fixture.receiving(registry, "plain", listener.uri("/plain"));
+      for (String name : PATHS) {
+        listener.answer("/" + name, 500, 200);
+        Webhook w =
+            registry.create(
+                WebhookDefinition.builder()
+                    .name(name)
+                    .uri(listener.uri("/" + name))
+                    .apiKey(Fixture.API_KEY)
+                    .events(UserEvents.CREATED)
+                    .format(
+                        name.startsWith("set-")
+                            ? WebhookFormat.SECURITY_EVENT_TOKEN
+                            : WebhookFormat.STANDARD_WEBHOOKS)
+                    .build());
+        TestWebhooks.markVerified(registry, w.id());
+        registry.enable(w.id());
+        System.out.println("WEBHOOK " + name + " " + w.id());
+      }
       HooklineTelemetry tracing =
           HooklineTelemetry.builder(GlobalOpenTelemetry.get())
-              .propagateTo(w -> w.name().equals("opted-in"))
+              .propagateTo(w -> w.name().endsWith("opted-in"))
               .build();
       try (Dispatcher d =
           Dispatcher.builder()
               .registry(registry)
+              .notificationFormat(new TokenFormat())
+              // Retried at once; an attempt never times out, however slow the first sends are
+              // while the agent instruments the HTTP client's classes on a busy machine.
+              .retrySchedule(
+                  RetrySchedule.builder()
+                      .delays(Duration.ofMillis(100))
+                      .jitter(0)
+                      .attemptTimeout(Duration.ofSeconds(60))
+                      .build())
               .publishContext(tracing.publishContextCapturer())
               .attemptObserver(tracing)
               .build()) {
@@ -61,16 +101,15 @@ public final class AgentMain {
         } finally {
           request.end();
         }
+        // Two events, the first request of each endpoint answered 500: three requests each.
         Poll.until(
-            Duration.ofSeconds(60),
-            () ->
-                listener.requests("/opted-in").size() == 2
-                    && listener.requests("/plain").size() == 2,
-            "both events reach both endpoints");
+            Duration.ofMinutes(2),
+            () -> PATHS.stream().allMatch(p -> listener.requests("/" + p).size() == 3),
+            () -> "three requests to each endpoint; received " + received(listener));
       }
-      for (String path : List.of("/opted-in", "/plain")) {
-        for (Map<String, List<String>> headers : listener.requests(path)) {
-          StringBuilder line = new StringBuilder("RECEIVED ").append(path);
+      for (String path : PATHS) {
+        for (Map<String, List<String>> headers : listener.requests("/" + path)) {
+          StringBuilder line = new StringBuilder("RECEIVED /").append(path);
           for (String name : List.of("traceparent", "tracestate", "baggage")) {
             List<String> values = headers.get(name);
             line.append(' ').append(name).append('=').append(values == null ? "-" : values);
@@ -81,5 +120,27 @@ public final class AgentMain {
     }
     System.out.flush();
     System.exit(0);
+  }
+
+  private static String received(Listener listener) {
+    StringBuilder b = new StringBuilder();
+    for (String p : PATHS) {
+      b.append(p).append('=').append(listener.requests("/" + p).size()).append(' ');
+    }
+    return b.toString();
+  }
+
+  /** A stand-in for hookline-set's format: the request goes through the formatted path. */
+  private static final class TokenFormat implements NotificationFormat {
+    @Override
+    public WebhookFormat format() {
+      return WebhookFormat.SECURITY_EVENT_TOKEN;
+    }
+
+    @Override
+    public RenderedNotification render(Event event, Webhook webhook, Instant now) {
+      return RenderedNotification.of(
+          "application/secevent+jwt", "e30.e30.sig".getBytes(StandardCharsets.UTF_8));
+    }
   }
 }

@@ -9,21 +9,43 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Under the OpenTelemetry Java agent, whose {@code java.net.http} instrumentation injects the
  * current context's headers into every request the JVM sends: an endpoint still gets a {@code
- * traceparent} only if its webhook opted in, never baggage nor {@code tracestate}, and the agent
- * makes no client span of its own beside the attempt's. Before {@link
- * dev.hookline.delivery.AttemptObserver.Scope#beforeSend}, every endpoint got the attempt's
- * traceparent. Runs {@link AgentMain} in a JVM of its own with the agent Maven copied beside the
- * build ({@code hookline.otel.javaagent}); skipped only where that property is not set (an IDE).
+ * traceparent} only if its webhook opted in (the attempt span's, once, on a retry too, in either
+ * format), never baggage nor {@code tracestate}, and the agent makes no client span of its own
+ * beside the attempt's. Before {@link dev.hookline.delivery.AttemptObserver.Scope#beforeSend},
+ * every endpoint got the attempt's traceparent. Runs {@link AgentMain} in a JVM of its own with the
+ * agent Maven copied beside the build ({@code hookline.otel.javaagent}); skipped only where that
+ * property is not set (an IDE).
  */
 class JavaAgentTest {
+  /** In the logging exporter's line for one of Hookline's attempt spans: its context. */
+  private static final Pattern SPAN =
+      Pattern.compile(
+          "'POST' : ([0-9a-f]{32}) ([0-9a-f]{16}) CLIENT \\[tracer: dev\\.hookline\\.otel:");
+
+  private static final Pattern ATTEMPT = Pattern.compile("hookline\\.attempt\\.number=(\\d+)");
+  private static final Pattern WEBHOOK = Pattern.compile("hookline\\.webhook\\.id=([\\w-]+)");
+
+  /** AgentMain's line for each webhook: its name (the endpoint's path) and id. */
+  private static final Pattern NAMED = Pattern.compile("WEBHOOK ([\\w-]+) ([\\w-]+)");
+
+  private static final Pattern OPTED_IN =
+      Pattern.compile(
+          "RECEIVED /[\\w-]+ traceparent=\\[00-([0-9a-f]{32}-[0-9a-f]{16})-01\\]"
+              + " tracestate=- baggage=-");
 
   @Test
   void theAgentSendsNothingBeyondWhatPropagateToAllows(@TempDir Path dir) throws Exception {
@@ -34,7 +56,7 @@ class JavaAgentTest {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-javaagent:" + agent);
-    command.add("-Dotel.traces.exporter=logging"); // the spans, to stderr at exit
+    command.add("-Dotel.traces.exporter=logging"); // the spans, to stderr as they end
     command.add("-Dotel.metrics.exporter=none");
     command.add("-Dotel.logs.exporter=none");
     command.add("-Xshare:off");
@@ -54,27 +76,56 @@ class JavaAgentTest {
         log.contains("OPENTELEMETRY io.opentelemetry.javaagent."),
         "the application's OpenTelemetry is the agent's:\n" + log);
 
-    List<String> optedIn = lines(log, "RECEIVED /opted-in ");
-    List<String> plain = lines(log, "RECEIVED /plain ");
-    assertEquals(2, optedIn.size(), log);
-    assertEquals(2, plain.size(), log);
-    for (String line : optedIn) {
-      assertTrue(
-          line.matches(
-              "RECEIVED /opted-in traceparent=\\[00-[0-9a-f]{32}-[0-9a-f]{16}-0[0-9a-f]\\]"
-                  + " tracestate=- baggage=-"),
-          line);
+    // Each webhook's attempt spans, as traceparent values, and their attempt numbers.
+    Map<String, String> webhookIds = new HashMap<>();
+    for (String line : lines(log, "WEBHOOK ")) {
+      Matcher m = NAMED.matcher(line);
+      assertTrue(m.matches(), line);
+      webhookIds.put(m.group(1), m.group(2));
     }
-    for (String line : plain) {
-      assertEquals("RECEIVED /plain traceparent=- tracestate=- baggage=-", line);
+    Map<String, Set<String>> spansOf = new HashMap<>();
+    Map<String, Set<String>> attemptNumbersOf = new HashMap<>();
+    for (String line : log.lines().filter(l -> SPAN.matcher(l).find()).toList()) {
+      Matcher span = SPAN.matcher(line);
+      Matcher attempt = ATTEMPT.matcher(line);
+      Matcher webhook = WEBHOOK.matcher(line);
+      assertTrue(span.find() && attempt.find() && webhook.find(), line);
+      spansOf
+          .computeIfAbsent(webhook.group(1), k -> new TreeSet<>())
+          .add(span.group(1) + "-" + span.group(2));
+      attemptNumbersOf
+          .computeIfAbsent(webhook.group(1), k -> new TreeSet<>())
+          .add(attempt.group(1));
     }
-    // The logging exporter's lines: the attempts' CLIENT spans, none from the agent's own
-    // java.net.http instrumentation.
-    assertEquals(4, lines(log, "CLIENT [tracer: dev.hookline.otel").size(), log);
+    for (String path : AgentMain.PATHS) {
+      String id = webhookIds.get(path);
+      List<String> received = lines(log, "RECEIVED /" + path + " ");
+      assertEquals(3, received.size(), path + ":\n" + log);
+      Set<String> traceparents = new TreeSet<>();
+      for (String line : received) {
+        if (path.endsWith("opted-in")) {
+          Matcher m = OPTED_IN.matcher(line);
+          assertTrue(m.matches(), line);
+          traceparents.add(m.group(1));
+        } else {
+          assertEquals("RECEIVED /" + path + " traceparent=- tracestate=- baggage=-", line);
+        }
+      }
+      assertEquals(3, spansOf.getOrDefault(id, Set.of()).size(), path + ":\n" + log);
+      assertEquals(Set.of("1", "2"), attemptNumbersOf.get(id), path + " was retried:\n" + log);
+      if (path.endsWith("opted-in")) {
+        // The attempt spans' own, one per request: not the agent's, nor another's.
+        assertEquals(spansOf.get(id), traceparents, path + ":\n" + log);
+      }
+    }
+    // None from the agent's own java.net.http instrumentation.
     assertEquals(0, lines(log, "CLIENT [tracer: io.opentelemetry.java-http-client").size(), log);
   }
 
   private static List<String> lines(String log, String containing) {
-    return log.lines().filter(l -> l.contains(containing)).map(String::strip).toList();
+    return log.lines()
+        .filter(l -> l.contains(containing))
+        .map(l -> l.substring(l.indexOf(containing)).strip())
+        .toList();
   }
 }

@@ -173,10 +173,31 @@ public final class HooklineTelemetry
     }
     Call call = new Call(request, endpoints.of(request));
     if (!instrumenter.shouldStart(parent, call)) {
-      return AttemptObserver.Scope.none();
+      // Another HTTP client span is current (carried into the worker): no span of ours, but while
+      // the client takes the request, neither that span nor any baggage is current, as below.
+      Context unobserved = parent;
+      return new AttemptObserver.Scope() {
+        @Override
+        public void afterAttempt(AttemptResult result) {}
+
+        @Override
+        public Runnable beforeSend() {
+          return sending(unobserved);
+        }
+      };
     }
-    // Asked before the span starts: a predicate that throws leaves no span unended.
-    boolean propagate = propagateTo.test(request.webhook());
+    // Asked before the span starts. One that throws does not take the attempt's scope with it:
+    // then the worker's context (under the agent, perhaps the publisher's, baggage and all) was
+    // current while the client took the request, and the agent sent it. It counts as false, and
+    // its failure is thrown once the span has ended, for the dispatcher to log.
+    boolean propagate = false;
+    @Nullable RuntimeException thrown = null;
+    try {
+      propagate = propagateTo.test(request.webhook());
+    } catch (RuntimeException e) {
+      thrown = e;
+    }
+    @Nullable RuntimeException predicateFailed = thrown;
     Context context = instrumenter.start(parent, call);
     if (propagate) {
       // Only traceparent: the setter drops tracestate, and baggage is never injected.
@@ -188,21 +209,32 @@ public final class HooklineTelemetry
       public void afterAttempt(AttemptResult result) {
         scope.close();
         instrumenter.end(context, call, result, null);
+        if (predicateFailed != null) {
+          throw predicateFailed;
+        }
       }
 
       @Override
       public Runnable beforeSend() {
-        // While the HTTP client takes the request, the attempt's span is not current and there is
-        // no baggage, so an agent that injects the current context into every request (the
-        // OpenTelemetry Java agent's java.net.http instrumentation) finds nothing to send: the
-        // traceparent header, if this webhook gets one, was added above. The span stays known to
-        // instrumentation as this thread's HTTP client span, so the agent makes no span of its
-        // own for the request (it would inject that one's context instead).
-        io.opentelemetry.context.Scope sending =
-            context.with(Span.getInvalid()).with(Baggage.empty()).makeCurrent();
-        return sending::close;
+        return sending(context);
       }
     };
+  }
+
+  /**
+   * Makes current, while the HTTP client takes the request, {@code context} without its span and
+   * without baggage, so that an agent that injects the current context into every request (the
+   * OpenTelemetry Java agent's java.net.http instrumentation) finds nothing to send: the
+   * traceparent header, if the webhook gets one, was added before. The attempt's span (or the HTTP
+   * client span it was suppressed under) stays known to instrumentation as this thread's HTTP
+   * client span, so the agent makes no span of its own for the request (it would inject that one's
+   * context instead).
+   */
+  @SuppressWarnings("MustBeClosedChecker") // closed by the returned Runnable, on this thread
+  private static Runnable sending(Context context) {
+    io.opentelemetry.context.Scope sending =
+        context.with(Span.getInvalid()).with(Baggage.empty()).makeCurrent();
+    return sending::close;
   }
 
   /**
@@ -415,7 +447,9 @@ public final class HooklineTelemetry
     /**
      * Chooses the webhooks whose endpoints get a {@code traceparent} header, the opt-in that lets a
      * customer's own tracing continue the trace. Called before each attempt, on a worker thread: it
-     * must be fast, thread-safe and not throw. Default: none.
+     * must be fast, thread-safe and not throw. One that throws counts as false for that attempt,
+     * and its exception is thrown from the attempt's scope once the span has ended (the dispatcher
+     * logs it). Default: none.
      *
      * @param webhooks which webhooks get it
      * @return this builder

@@ -27,13 +27,14 @@ import java.util.Map;
 /**
  * Run by {@link JavaAgentTest} in a JVM of its own under the OpenTelemetry Java agent: delivers two
  * events, published under a span with baggage, to webhooks that opted in to {@code traceparent} and
- * webhooks that did not, in both formats; each endpoint answers its first request 500, so one of
- * its events is sent again (attempt 2). Prints each webhook's id and what each endpoint received,
- * one line per request.
+ * webhooks that did not (in both formats), and to one whose {@code propagateTo} throws; each
+ * endpoint answers its first request 500, so one of its events is sent again (attempt 2). Prints
+ * each webhook's id and what each endpoint received, one line per request.
  */
 public final class AgentMain {
   /** The paths, each a webhook of that name. */
-  static final List<String> PATHS = List.of("opted-in", "plain", "set-opted-in", "set-plain");
+  static final List<String> PATHS =
+      List.of("opted-in", "plain", "policy-fails", "set-opted-in", "set-plain");
 
   private AgentMain() {}
 
@@ -66,7 +67,13 @@ public final class AgentMain {
       }
       HooklineTelemetry tracing =
           HooklineTelemetry.builder(GlobalOpenTelemetry.get())
-              .propagateTo(w -> w.name().endsWith("opted-in"))
+              .propagateTo(
+                  w -> {
+                    if (w.name().equals("policy-fails")) {
+                      throw new IllegalStateException("policy lookup failed");
+                    }
+                    return w.name().endsWith("opted-in");
+                  })
               .build();
       try (Dispatcher d =
           Dispatcher.builder()

@@ -25,10 +25,12 @@ import org.junit.jupiter.api.io.TempDir;
  * current context's headers into every request the JVM sends: an endpoint still gets a {@code
  * traceparent} only if its webhook opted in (the attempt span's, once, on a retry too, in either
  * format), never baggage nor {@code tracestate}, and the agent makes no client span of its own
- * beside the attempt's. Before {@link dev.hookline.delivery.AttemptObserver.Scope#beforeSend},
- * every endpoint got the attempt's traceparent. Runs {@link AgentMain} in a JVM of its own with the
- * agent Maven copied beside the build ({@code hookline.otel.javaagent}); skipped only where that
- * property is not set (an IDE).
+ * beside the attempt's; a {@code propagateTo} that throws counts as false. Before {@link
+ * dev.hookline.delivery.AttemptObserver.Scope#beforeSend}, every endpoint got the attempt's
+ * traceparent; before the throwing predicate kept the attempt's scope, its endpoint got the agent's
+ * and the publisher's baggage. Runs {@link AgentMain} in a JVM of its own with the agent Maven
+ * copied beside the build ({@code hookline.otel.javaagent}); skipped only where that property is
+ * not set (an IDE).
  */
 class JavaAgentTest {
   /** In the logging exporter's line for one of Hookline's attempt spans: its context. */

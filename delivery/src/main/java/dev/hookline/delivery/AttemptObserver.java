@@ -97,9 +97,11 @@ public interface AttemptObserver {
     /**
      * Called on the attempt's thread just before its request, built with the headers added in
      * {@link AttemptObserver#beforeAttempt}, goes to the HTTP client; the returned {@code Runnable}
-     * is run on the same thread once the client is done with it (answered, failed or timed out),
-     * before {@link #afterAttempt}. Not called for an attempt given up before its request was
-     * built.
+     * is run on the same thread once the client is done with it (answered, failed, timed out or cut
+     * off by {@link Dispatcher#close()}), before {@link #afterAttempt}. Not called for an attempt
+     * given up before its request was built. Called at most once per attempt: the destination check
+     * (which may refuse the request) and a request sent again at once (its connection closed before
+     * answering) are inside that one call.
      *
      * <p>What the scope makes current in between is what code that instruments the JDK's {@code
      * HttpClient} sees. The OpenTelemetry Java agent, for one, injects the current context's

@@ -2,6 +2,7 @@ package dev.hookline.otel;
 
 import dev.hookline.Event;
 import dev.hookline.UserEvents;
+import dev.hookline.VerificationResult;
 import dev.hookline.Webhook;
 import dev.hookline.WebhookDefinition;
 import dev.hookline.WebhookFormat;
@@ -28,13 +29,17 @@ import java.util.Map;
  * Run by {@link JavaAgentTest} in a JVM of its own under the OpenTelemetry Java agent: delivers two
  * events, published under a span with baggage, to webhooks that opted in to {@code traceparent} and
  * webhooks that did not (in both formats), and to one whose {@code propagateTo} throws; each
- * endpoint answers its first request 500, so one of its events is sent again (attempt 2). Prints
- * each webhook's id and what each endpoint received, one line per request.
+ * endpoint answers its first request 500, so one of its events is sent again (attempt 2). Then runs
+ * a verification handshake under the caller's span and baggage. Prints each webhook's id and what
+ * each endpoint received, one line per request.
  */
 public final class AgentMain {
   /** The paths, each a webhook of that name. */
   static final List<String> PATHS =
       List.of("opted-in", "plain", "policy-fails", "set-opted-in", "set-plain");
+
+  private static final List<String> PATHS_AND_VERIFY =
+      List.of("opted-in", "plain", "policy-fails", "set-opted-in", "set-plain", "verify");
 
   private AgentMain() {}
 
@@ -113,8 +118,31 @@ public final class AgentMain {
             Duration.ofMinutes(2),
             () -> PATHS.stream().allMatch(p -> listener.requests("/" + p).size() == 3),
             () -> "three requests to each endpoint; received " + received(listener));
+        // The host verifies a webhook while it handles a request of its own, with baggage.
+        Webhook pending =
+            registry.create(
+                WebhookDefinition.builder()
+                    .name("verify")
+                    .uri(listener.uri("/verify"))
+                    .apiKey(Fixture.API_KEY)
+                    .events(UserEvents.CREATED)
+                    .build());
+        Span caller = GlobalOpenTelemetry.getTracer("app").spanBuilder("admin").startSpan();
+        System.out.println("CALLER " + caller.getSpanContext().getTraceId());
+        try {
+          Context.current()
+              .with(caller)
+              .with(Baggage.builder().put("user.email", "a@b.example").build())
+              .wrap(
+                  () -> {
+                    VerificationResult unused = d.startVerification(pending.id());
+                  })
+              .run();
+        } finally {
+          caller.end();
+        }
       }
-      for (String path : PATHS) {
+      for (String path : PATHS_AND_VERIFY) {
         for (Map<String, List<String>> headers : listener.requests("/" + path)) {
           StringBuilder line = new StringBuilder("RECEIVED /").append(path);
           for (String name : List.of("traceparent", "tracestate", "baggage")) {

@@ -1,6 +1,7 @@
 package dev.hookline.otel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -120,8 +121,23 @@ class JavaAgentTest {
         assertEquals(spansOf.get(id), traceparents, path + ":\n" + log);
       }
     }
-    // None from the agent's own java.net.http instrumentation.
-    assertEquals(0, lines(log, "CLIENT [tracer: io.opentelemetry.java-http-client").size(), log);
+    // The handshake went out on a thread of its own: nothing of the caller's trace or baggage,
+    // only the agent's own client span for it, in a trace of its own.
+    List<String> caller = lines(log, "CALLER ");
+    assertEquals(1, caller.size(), log);
+    String callerTrace = caller.get(0).substring("CALLER ".length());
+    List<String> verify = lines(log, "RECEIVED /verify ");
+    assertEquals(1, verify.size(), log);
+    assertTrue(
+        verify
+            .get(0)
+            .matches(
+                "RECEIVED /verify traceparent=\\[00-[0-9a-f]{32}-[0-9a-f]{16}-0[0-9a-f]\\]"
+                    + " tracestate=- baggage=-"),
+        verify.get(0));
+    assertFalse(verify.get(0).contains(callerTrace), verify.get(0) + " vs caller " + callerTrace);
+    // None from the agent's own java.net.http instrumentation but the handshake's.
+    assertEquals(1, lines(log, "CLIENT [tracer: io.opentelemetry.java-http-client").size(), log);
   }
 
   private static List<String> lines(String log, String containing) {

@@ -5,11 +5,15 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.hookline.DeliveryState;
 import dev.hookline.Event;
 import dev.hookline.UserEvents;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -149,6 +153,45 @@ class BeforeSendTest {
     Event e2 = deliverOne();
     assertEquals(DeliveryState.SUCCEEDED, h.only(e2.id()).state());
     assertEquals(List.of("a.before", "a.send:1", "a.sent:2", "a.after:SUCCEEDED"), seen);
+  }
+
+  @Test
+  void aScopeReturningNullIsLoggedAsAFailingObserverAndTheAttemptGoesOn() {
+    PrintStream originalErr = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      dispatcher =
+          h.dispatcher(ATTEMPT_TIMEOUT)
+              .attemptObserver(
+                  request ->
+                      new AttemptObserver.Scope() {
+                        @Override
+                        public void afterAttempt(AttemptResult result) {
+                          seen.add("after:" + result.outcome());
+                        }
+
+                        @Override
+                        @SuppressWarnings("NullAway") // the bug under test
+                        public Runnable beforeSend() {
+                          seen.add("send");
+                          return null;
+                        }
+                      })
+              .build();
+      Event e = deliverOne();
+      assertEquals(DeliveryState.SUCCEEDED, h.only(e.id()).state());
+    } finally {
+      System.setErr(originalErr);
+    }
+    assertEquals(List.of("send", "after:SUCCEEDED"), seen);
+    assertTrue(
+        captured
+            .toString(StandardCharsets.UTF_8)
+            .lines()
+            .anyMatch(l -> l.contains("attempt observer failed") && l.contains("WARN")),
+        captured.toString(StandardCharsets.UTF_8));
+    assertTrue(captured.toString(StandardCharsets.UTF_8).contains("beforeSend returned null"));
   }
 
   @Test

@@ -29,6 +29,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
@@ -459,7 +460,7 @@ public final class AttemptRunner {
     }
     @Nullable Runnable sent = null;
     try {
-      sent = scope.beforeSend();
+      sent = Objects.requireNonNull(scope.beforeSend(), "beforeSend returned null");
     } catch (RuntimeException | Error e) {
       Threads.rethrowIfFatal(e);
       observerFailed(e);

@@ -5,8 +5,12 @@ import java.util.Objects;
 /**
  * One rule that one field broke: which field, what is wrong, and what is allowed.
  *
- * <p>Never carries the rejected value itself, so that a secret typed into the wrong field cannot
- * leak through an error message. Immutable and thread-safe.
+ * <p>Never carries a rejected value that could hold a secret typed into the wrong field: a URI, an
+ * API key, a signing secret or a filter is described, not quoted. Where a rule refused a name it
+ * looked up, the name is quoted so that the caller can find it: an unknown event type, a URI's
+ * scheme, or the host name or IP literal of a refused address (clipped to 100 characters, control
+ * characters replaced; never a URI's path, query or user-info, nor what a host name resolved to).
+ * Immutable and thread-safe.
  *
  * @param field the field's name as the API spells it, for example {@code uri} or {@code events}
  * @param problem what is wrong with the value given

@@ -192,6 +192,14 @@ class WebhookValidationTest {
   }
 
   @Test
+  void aLongSchemeIsClippedInTheMessage() {
+    String scheme = "x".repeat(300);
+    assertEquals(
+        "uses the scheme '" + "x".repeat(100) + "…'",
+        onlyViolation(b -> b.uri(scheme + "://hooks.example.com/")).problem());
+  }
+
+  @Test
   void plainHttpIsRefusedWithoutTheDevelopmentOption() {
     Violation v = onlyViolation(b -> b.uri("http://127.0.0.1:8080/hook"));
     assertEquals("uses http, which sends the API key in clear text", v.problem());

@@ -338,7 +338,7 @@ public final class WebhookRules {
         violations.add(new Violation("uri", "uses http to a host that is not loopback", allowed));
       }
     } else if (!scheme.equals("https")) {
-      violations.add(new Violation("uri", "uses the scheme '" + scheme + "'", allowed));
+      violations.add(new Violation("uri", "uses the scheme '" + printable(scheme) + "'", allowed));
     }
     if (uri.isAbsolute() && !uri.isOpaque()) {
       if (host == null || host.isEmpty()) {
@@ -403,7 +403,7 @@ public final class WebhookRules {
                     "points at a refused address: "
                         + e.block().describe()
                         + " ("
-                        + shownAddress(e.address())
+                        + printable(shownAddress(e.address()))
                         + ")",
                     allowed)));
   }

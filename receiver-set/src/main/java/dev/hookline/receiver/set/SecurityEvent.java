@@ -120,7 +120,9 @@ public final class SecurityEvent {
   }
 
   /**
-   * Returns when the event occurred ({@code toe}), if the token says.
+   * Returns when the event occurred ({@code toe}), if the token says, to the second. The verifier
+   * refuses a token whose {@code toe} is not a NumericDate in years 1 to 9999, so empty means the
+   * token has none.
    *
    * @return the time of the event
    */

@@ -79,7 +79,10 @@ import org.slf4j.LoggerFactory;
  *       Reason#TIMESTAMP_TOO_OLD}, {@link Reason#TIMESTAMP_IN_FUTURE}), and when present {@code
  *       exp} and {@code nbf} (RFC 7519 section 4.1.4 and 4.1.5), with the same tolerance for clock
  *       skew: refused from {@code exp} + tolerance on ({@link Reason#TIMESTAMP_TOO_OLD}) and before
- *       {@code nbf} - tolerance ({@link Reason#TIMESTAMP_IN_FUTURE}); a {@code jti};
+ *       {@code nbf} - tolerance ({@link Reason#TIMESTAMP_IN_FUTURE}); when present {@code toe}, a
+ *       NumericDate in years 1 to 9999 ({@link Reason#MALFORMED_BODY}, as for an {@code iat},
+ *       {@code exp} or {@code nbf} that is not a NumericDate; not compared with the clock); a
+ *       {@code jti};
  *   <li>the {@code jti} through the {@link ReplayGuard} ({@link Reason#IN_PROGRESS}, {@link
  *       Reason#ALREADY_PROCESSED}), scoped to the token's {@code iss} and {@code aud}: RFC 7519
  *       makes a {@code jti} unique per issuer only, and a sender may reuse one for another
@@ -157,8 +160,18 @@ public final class SecurityEventTokenVerifier {
           "entityDeleted", "user.deleted",
           "test", "webhook.test");
 
-  /** NumericDate bounds accepted for iat and toe: years 1970 to about 5138. */
+  /** NumericDate bounds accepted for iat, exp and nbf: years 1970 to about 5138. */
   private static final long MAX_EPOCH_SECONDS = 100_000_000_000L;
+
+  /**
+   * NumericDate bounds accepted for toe: the times a Hookline event may carry (years 1 to 9999),
+   * whose epoch second the sender writes. An event may have occurred before 1970.
+   */
+  private static final long MIN_TOE_SECONDS =
+      Instant.parse("0001-01-01T00:00:00Z").getEpochSecond();
+
+  private static final long MAX_TOE_SECONDS =
+      Instant.parse("9999-12-31T23:59:59Z").getEpochSecond();
 
   private final KeySource keys;
   private final String issuer;
@@ -310,13 +323,13 @@ public final class SecurityEventTokenVerifier {
       throw fail(
           Reason.TIMESTAMP_IN_FUTURE, "the token's iat is more than " + tolerance + " ahead");
     }
-    Optional<Instant> exp = optionalDate(claims, "exp");
+    Optional<Instant> exp = optionalDate(claims, "exp", 0, MAX_EPOCH_SECONDS - 1);
     if (exp.isPresent() && !now.isBefore(exp.get().plus(tolerance))) {
       throw fail(
           Reason.TIMESTAMP_TOO_OLD,
           "the token expired (exp " + exp.get() + ") more than " + tolerance + " ago");
     }
-    Optional<Instant> nbf = optionalDate(claims, "nbf");
+    Optional<Instant> nbf = optionalDate(claims, "nbf", 0, MAX_EPOCH_SECONDS - 1);
     if (nbf.isPresent() && now.isBefore(nbf.get().minus(tolerance))) {
       throw fail(
           Reason.TIMESTAMP_IN_FUTURE,
@@ -326,6 +339,8 @@ public final class SecurityEventTokenVerifier {
               + tolerance
               + " ahead");
     }
+    // Read, not checked against the clock: an event may be reported long after it occurred.
+    Optional<Instant> toe = optionalDate(claims, "toe", MIN_TOE_SECONDS, MAX_TOE_SECONDS);
     String jti = text(claims, "jti");
     if (jti == null || jti.isBlank() || jti.length() > MAX_JTI_LENGTH) {
       throw fail(Reason.MALFORMED_BODY, "the token has no jti claim of 1 to 256 characters");
@@ -350,7 +365,7 @@ public final class SecurityEventTokenVerifier {
     }
     try {
       return parse(
-          claims, jti, issuer, aud, iat, kid, token, replayKey, guardedUntil, inProgressUntil);
+          claims, jti, issuer, aud, iat, toe, kid, token, replayKey, guardedUntil, inProgressUntil);
     } catch (RuntimeException | Error refused) {
       // Remember only accepted tokens: a malformed one is answered 400 each time.
       try {
@@ -376,6 +391,7 @@ public final class SecurityEventTokenVerifier {
       String iss,
       List<String> aud,
       Instant iat,
+      Optional<Instant> occurredAt,
       String kid,
       String token,
       String replayKey,
@@ -458,7 +474,6 @@ public final class SecurityEventTokenVerifier {
       }
       type = withoutPrefix(typeUri);
     }
-    Optional<Instant> occurredAt = epochSeconds(claims.get("toe"));
     return new SecurityEvent(
         jti,
         eventId,
@@ -797,16 +812,24 @@ public final class SecurityEventTokenVerifier {
   }
 
   /** An optional NumericDate claim: empty if absent, refused if present but not a NumericDate. */
-  private static Optional<Instant> optionalDate(JsonNode claims, String name) {
+  private static Optional<Instant> optionalDate(
+      JsonNode claims, String name, long minSeconds, long maxSeconds) {
     JsonNode node = claims.get(name);
     if (node == null) {
       return Optional.empty();
     }
     return Optional.of(
-        epochSeconds(node)
+        epochSeconds(node, minSeconds, maxSeconds)
             .orElseThrow(
                 () ->
-                    fail(Reason.MALFORMED_BODY, "the token's " + name + " is not a NumericDate")));
+                    fail(
+                        Reason.MALFORMED_BODY,
+                        "the token's "
+                            + name
+                            + " is not a NumericDate (a number of seconds since 1970) from "
+                            + Instant.ofEpochSecond(minSeconds)
+                            + " to "
+                            + Instant.ofEpochSecond(maxSeconds))));
   }
 
   /** The instant itself if it is a whole second, else the next whole second. */
@@ -815,11 +838,20 @@ public final class SecurityEventTokenVerifier {
   }
 
   private static Optional<Instant> epochSeconds(@Nullable JsonNode node) {
+    return epochSeconds(node, 0, MAX_EPOCH_SECONDS - 1);
+  }
+
+  /**
+   * A NumericDate from {@code minSeconds} to {@code maxSeconds}, whole seconds (a fraction is cut
+   * off); empty if the node is no number (a string, null), too large for a long or not finite.
+   */
+  private static Optional<Instant> epochSeconds(
+      @Nullable JsonNode node, long minSeconds, long maxSeconds) {
     if (node == null || !node.isNumber() || !node.canConvertToLong()) {
       return Optional.empty();
     }
     long seconds = node.asLong();
-    return seconds >= 0 && seconds < MAX_EPOCH_SECONDS
+    return seconds >= minSeconds && seconds <= maxSeconds
         ? Optional.of(Instant.ofEpochSecond(seconds))
         : Optional.empty();
   }

@@ -70,7 +70,9 @@ import org.slf4j.LoggerFactory;
  *       Reason#WEAK_KEY}: RSA under 2048 bits); of the type the algorithm is pinned to (RSA for
  *       RS256, EC P-256 for ES256, and the key's own {@code alg} if it has one), and for signatures
  *       (no {@code use} but {@code sig}, no {@code key_ops} without {@code verify}: RFC 7517
- *       sections 4.2 and 4.3) ({@link Reason#ALGORITHM_KEY_MISMATCH});
+ *       sections 4.2 and 4.3) ({@link Reason#ALGORITHM_KEY_MISMATCH}); a key refused here has a
+ *       fetched set fetched again (rate-limited as for an unknown id) and the key then under its id
+ *       checked instead, if the sender replaced it with one of another type or algorithm;
  *   <li>the signature ({@link Reason#INVALID_SIGNATURE}); with a fetched key set, a signature that
  *       does not match has the set fetched again (rate-limited as for an unknown id) and is checked
  *       with the key then under its id, if the sender replaced it;
@@ -281,7 +283,16 @@ public final class SecurityEventTokenVerifier {
     }
     KeyType keyType = algorithm.equals("RS256") ? KeyType.RSA : KeyType.EC;
     JWK key = findKey(kid, keyType);
-    JWSVerifier verifier = verifierFor(kid, algorithm, key);
+    JWSVerifier verifier;
+    try {
+      verifier = verifierFor(kid, algorithm, key);
+    } catch (WebhookVerificationException unusable) {
+      // The sender may have replaced the key under this kid with one of another type or for
+      // another algorithm: as for an unknown kid, a fetched set is fetched again, rate-limited
+      // (such a token needs no valid signature to get here), and the key found there is used.
+      key = replacement(kid, keyType, key).orElseThrow(() -> unusable);
+      verifier = verifierFor(kid, algorithm, key);
+    }
 
     JWSObject jws;
     try {
@@ -292,12 +303,7 @@ public final class SecurityEventTokenVerifier {
     if (!verifies(jws, verifier)) {
       // The sender may have replaced the key under this kid: a fetched set is fetched again
       // (rate-limited as for an unknown kid), and the token verified with the key found there.
-      Optional<JWK> replacement;
-      try {
-        replacement = keys.findReplacement(kid, keyType, key);
-      } catch (KeySource.KeySetUnavailableException e) {
-        replacement = Optional.empty();
-      }
+      Optional<JWK> replacement = replacement(kid, keyType, key);
       if (replacement.isEmpty() || !verifies(jws, verifierFor(kid, algorithm, replacement.get()))) {
         throw fail(Reason.INVALID_SIGNATURE, "the signature does not match key " + kid);
       }
@@ -550,6 +556,19 @@ public final class SecurityEventTokenVerifier {
           .orElseThrow(() -> fail(Reason.UNKNOWN_KEY, "the sender's key set has no key " + kid));
     } catch (KeySource.KeySetUnavailableException e) {
       throw fail(Reason.KEY_SET_UNAVAILABLE, e.getMessage() + "");
+    }
+  }
+
+  /**
+   * Another key under the kid than {@code stale}, which cannot verify the token: from a fetched set
+   * fetched again if the refetch limit allows; empty if there is none or the fetch failed (logged
+   * there), so that the token is refused for {@code stale}.
+   */
+  private Optional<JWK> replacement(String kid, KeyType type, JWK stale) {
+    try {
+      return keys.findReplacement(kid, type, stale);
+    } catch (KeySource.KeySetUnavailableException e) {
+      return Optional.empty();
     }
   }
 
@@ -971,9 +990,10 @@ public final class SecurityEventTokenVerifier {
 
     /**
      * Fetches the sender's key set from its URL, caches it for {@link #jwksCacheFor}, and fetches
-     * it again when a token names an unknown key id or its signature does not match the key under
-     * its id (a sender that replaced that key), at most every {@link #jwksRefetchAtMostEvery}. One
-     * fetch runs at a time, and each ends within {@link #jwksFetchTimeout}, body included.
+     * it again when a token names an unknown key id, or the key under its id cannot verify the
+     * token's algorithm or its signature (a sender that replaced that key, with one of the same or
+     * another type), at most every {@link #jwksRefetchAtMostEvery}. One fetch runs at a time, and
+     * each ends within {@link #jwksFetchTimeout}, body included.
      *
      * <p>A failed fetch is not retried for {@link #jwksRefetchAtMostEvery} either, so a sender that
      * is down gets no request per token. Until a fetch succeeds, the last set fetched is still used
@@ -1009,8 +1029,9 @@ public final class SecurityEventTokenVerifier {
     }
 
     /**
-     * Sets the least time between two fetches caused by unknown key ids or signatures that do not
-     * match, and after a failed fetch. Default 30 seconds.
+     * Sets the least time between two fetches caused by unknown key ids, keys that cannot verify
+     * the token's algorithm or signatures that do not match, and after a failed fetch. Default 30
+     * seconds.
      *
      * @param interval the time
      * @return this builder

@@ -24,14 +24,15 @@ public interface KeySource {
   Optional<JWK> find(String keyId, KeyType type);
 
   /**
-   * After a signature did not match the key {@link #find} gave: the key now under the id, if the
-   * set may have changed since and now holds another one there (a sender that replaced the key
-   * under an existing id). A fetched set is fetched again for this, at most as often as for an
-   * unknown id; a fixed set never changes.
+   * After the key {@link #find} gave could not verify a token (its signature did not match, or the
+   * key is of another type, for another algorithm or not for signatures): the key now under the id,
+   * if the set may have changed since and now holds another one there (a sender that replaced the
+   * key under an existing id). A fetched set is fetched again for this, at most as often as for an
+   * unknown id, since neither cause needs a valid signature; a fixed set never changes.
    *
    * @param keyId the key id
    * @param type the key type the token's algorithm needs
-   * @param mismatched the key the signature did not match
+   * @param mismatched the key that could not verify the token
    * @return another key under the id, or empty if there is none or the set was not fetched again
    */
   default Optional<JWK> findReplacement(String keyId, KeyType type, JWK mismatched) {

@@ -30,18 +30,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The sender's key set fetched from its URL with {@link HttpClient} and used for {@code cacheFor};
- * fetched again when it has expired, when a token names a key id it lacks (a rotation), or when a
- * signature does not match the key under its id (a sender that replaced the key under that id) —
- * but at most once per {@code minRefetch} after any fetch for an unknown key id or a mismatched
- * signature, or a failed fetch, so that made-up key ids, bad signatures or a sender that is down
- * cannot make the verifier hammer the sender. One fetch at a time: callers that arrive during it
- * share its outcome. A fetch, body included, ends within {@code timeout}. When a refresh fails, the
- * last good set is still used for up to {@code grace} after it expired; every failed fetch is
- * logged at WARN, whether or not a last good set carries on. Keys in a fetched set that cannot be
- * parsed are skipped, as RFC 7517 section 5 asks, with one WARN line per fetch naming them; a set
- * with keys none of which can be parsed is a failed fetch, and so is one the client redirected
- * through a URI the verifier's rule for its key set URI refuses. Time comes from the verifier's
- * clock.
+ * fetched again when it has expired, when a token names a key id it lacks (a rotation), or when the
+ * key under its id cannot verify the token, for its signature, type or algorithm (a sender that
+ * replaced the key under that id) — but at most once per {@code minRefetch} after any fetch for an
+ * unknown key id or a key that could not verify, or a failed fetch, so that made-up key ids, bad
+ * signatures, tokens naming a known id with another algorithm or a sender that is down cannot make
+ * the verifier hammer the sender. One fetch at a time: callers that arrive during it share its
+ * outcome. A fetch, body included, ends within {@code timeout}. When a refresh fails, the last good
+ * set is still used for up to {@code grace} after it expired; every failed fetch is logged at WARN,
+ * whether or not a last good set carries on. Keys in a fetched set that cannot be parsed are
+ * skipped, as RFC 7517 section 5 asks, with one WARN line per fetch naming them; a set with keys
+ * none of which can be parsed is a failed fetch, and so is one the client redirected through a URI
+ * the verifier's rule for its key set URI refuses. Time comes from the verifier's clock.
  *
  * <p>Thread-safe.
  */
@@ -105,8 +105,8 @@ public final class RemoteKeys implements KeySource {
    * @param client the caller's client
    * @param clock the verifier's clock
    * @param cacheFor how long a fetched set is used
-   * @param minRefetch the least time between two fetches caused by unknown key ids, mismatched
-   *     signatures or failures
+   * @param minRefetch the least time between two fetches caused by unknown key ids, keys that could
+   *     not verify a token, or failures
    * @param timeout the limit for one fetch, from sending the request to the body's last byte
    * @param grace how long after it expired the last good set is still used while fetches fail
    * @param allowedHop whether a key set may come from a URI, as the verifier's rule for its {@code
@@ -166,7 +166,8 @@ public final class RemoteKeys implements KeySource {
         return Optional.of(key); // another caller's fetch brought it since
       }
       if (s.attemptedWithin(now, minRefetch)) {
-        return Optional.empty(); // as for an unknown id: bad signatures must not fetch in a loop
+        // as for an unknown id: bad signatures or algorithms must not fetch in a loop
+        return Optional.empty();
       }
       try {
         key = fetchFor(keyId, type, s, now).orElse(null);

@@ -4,6 +4,7 @@ import dev.hookline.delivery.Dispatcher;
 import dev.hookline.spi.Store;
 import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -38,17 +39,23 @@ final class ActuatorConfigurations {
     @ConditionalOnMissingBean(name = "hooklineHealthIndicator")
     @ConditionalOnSingleCandidate(Store.class)
     HooklineHealthIndicator hooklineHealthIndicator(
-        Store store,
+        ObjectProvider<Store> store,
         ObjectProvider<Dispatcher> dispatcher,
         ObjectProvider<DispatcherLifecycle> lifecycle,
-        HooklineProperties properties) {
+        HooklineProperties properties,
+        ConfigurableListableBeanFactory beans) {
       Duration timeout = properties.getHealth().getStoreTimeout();
       if (timeout.compareTo(MIN_TIMEOUT) < 0 || timeout.compareTo(MAX_TIMEOUT) > 0) {
         throw new InvalidConfigurationPropertyValueException(
             "hookline.health.store-timeout", timeout, "it must be 1ms to 1m");
       }
+      // Not the Store bean as such: the starter's, unless something uses it, would be made here
+      // only to be checked, and report on a Store that has none of the webhooks.
       return new HooklineHealthIndicator(
-          store, dispatcher.getIfUnique(), lifecycle.getIfUnique(), timeout);
+          StoreConfigurations.inUse(store, dispatcher, beans),
+          dispatcher.getIfUnique(),
+          lifecycle.getIfUnique(),
+          timeout);
     }
   }
 

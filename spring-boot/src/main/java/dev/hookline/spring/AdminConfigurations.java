@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
@@ -48,11 +49,25 @@ final class AdminConfigurations {
   static class Postgres {
     @Bean
     @ConditionalOnSingleCandidate(Store.class)
-    AdminStore hooklineAdminStore(Store store) {
-      // The Store parameter also orders this after it: a PostgresStore migrates the schema, and
-      // create refuses a schema below version 6. The store's own DataSource, not the DataSource
-      // bean: an application's Store bean may be a PostgresStore over another database (the
-      // README's advice for several DataSources), whose schema the DataSource bean does not have.
+    AdminStore hooklineAdminStore(
+        ObjectProvider<Store> stores,
+        ObjectProvider<Dispatcher> dispatchers,
+        ConfigurableListableBeanFactory beans) {
+      // The Store in use, not the Store bean as such: the starter's, which nothing else may use,
+      // would be made (and its schema migrated) for the tokens alone. Getting it also orders this
+      // after it: a PostgresStore migrates the schema, and create refuses a schema below version 6.
+      Store store = StoreConfigurations.inUse(stores, dispatchers, beans);
+      if (store == null) {
+        log.warn(
+            "Hookline's admin API keeps its tokens and audit log in memory: they are lost when the"
+                + " application stops. The application's WebhookRegistry uses a Store that is not a"
+                + " bean; define that Store as a Store bean (a PostgresStore keeps them in its"
+                + " schema), or define an AdminStore bean, for durable ones");
+        return new InMemoryAdminStore();
+      }
+      // The store's own DataSource, not the DataSource bean: an application's Store bean may be a
+      // PostgresStore over another database (the README's advice for several DataSources), whose
+      // schema the DataSource bean does not have.
       if (store instanceof PostgresStore postgres) {
         return PostgresAdminStore.create(postgres.dataSource(), postgres.schema());
       }

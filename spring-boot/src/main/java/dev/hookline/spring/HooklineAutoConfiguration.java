@@ -20,6 +20,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Lazy;
 
 /**
  * Auto-configures Hookline: a {@link Store} (PostgreSQL when hookline-store-jdbc and a DataSource
@@ -27,7 +28,9 @@ import org.springframework.context.annotation.Import;
  * module's compiler, and a {@link Dispatcher} that starts with the context and closes with it. The
  * observers and the Actuator beans come from {@link HooklineObservabilityAutoConfiguration}, which
  * runs after this one. Every bean backs off when the application defines its own of the same type;
- * the {@code hookline.*} properties are in {@link HooklineProperties}.
+ * the Store and the registry are made only when something takes them, so that none is made that
+ * nothing uses (beside a registry or dispatcher of the application's own over one that is not a
+ * bean). The {@code hookline.*} properties are in {@link HooklineProperties}.
  *
  * <p>Spring creates and uses it at startup; it holds no state of its own.
  */
@@ -56,7 +59,11 @@ public final class HooklineAutoConfiguration {
   /** Created by Spring. */
   public HooklineAutoConfiguration() {}
 
+  // Lazy, as the Store: made when something takes it, as the starter's dispatcher does. A
+  // Dispatcher of the application's own over a registry that is not a bean never takes it, and then
+  // neither it nor the starter's Store is made.
   @Bean
+  @Lazy
   @ConditionalOnMissingBean
   @ConditionalOnSingleCandidate(Store.class)
   WebhookRegistry hooklineWebhookRegistry(

@@ -22,9 +22,10 @@ import org.springframework.boot.actuate.health.HealthIndicator;
 /**
  * The {@code hookline} health: DOWN when the dispatcher is closing or closed or the Store does not
  * answer a lookup within the timeout. The details give the dispatcher's state (as the dispatcher
- * has it, whether the context or the application started or closed it), the Store's class and, when
- * the Store failed, the classes of the exception and its causes: never a message, which may carry a
- * JDBC URL or a password (the exception itself is logged).
+ * has it, whether the context or the application started or closed it), the Store's class (when the
+ * starter sees the Store in use) and, when the Store failed, the classes of the exception and its
+ * causes: never a message, which may carry a JDBC URL or a password (the exception itself is
+ * logged).
  *
  * <p>Thread-safe: at most one Store lookup runs at a time, on the indicator's own daemon thread;
  * checks made meanwhile wait for that lookup instead of starting another, so a Store that hangs
@@ -36,7 +37,7 @@ final class HooklineHealthIndicator implements HealthIndicator, AutoCloseable {
   /** A webhook id that is never generated: the lookup is a cheap miss. */
   static final String PROBE_ID = "hookline-health-probe";
 
-  private final Store store;
+  private final @Nullable Store store;
   private final @Nullable Dispatcher dispatcher;
   private final @Nullable DispatcherLifecycle lifecycle;
   private final Duration timeout;
@@ -47,12 +48,14 @@ final class HooklineHealthIndicator implements HealthIndicator, AutoCloseable {
   private @Nullable Future<?> probe;
 
   /**
+   * @param store the Store to check, or null to leave it out (the application's registry uses one
+   *     that is not a bean)
    * @param dispatcher the dispatcher to report on, or null to leave it out (there are several)
    * @param lifecycle the starter's lifecycle of that dispatcher, or null if the application
    *     replaced it: whether the context starts the dispatcher
    */
   HooklineHealthIndicator(
-      Store store,
+      @Nullable Store store,
       @Nullable Dispatcher dispatcher,
       @Nullable DispatcherLifecycle lifecycle,
       Duration timeout) {
@@ -87,10 +90,13 @@ final class HooklineHealthIndicator implements HealthIndicator, AutoCloseable {
         case NOT_STARTED -> notStarted(health);
       }
     }
-    health.withDetail("store", store.getClass().getName());
-    String failure = checkStore();
-    if (failure != null) {
-      health.down().withDetail("storeError", failure);
+    Store s = store;
+    if (s != null) {
+      health.withDetail("store", s.getClass().getName());
+      String failure = checkStore(s);
+      if (failure != null) {
+        health.down().withDetail("storeError", failure);
+      }
     }
     return health.build();
   }
@@ -110,7 +116,7 @@ final class HooklineHealthIndicator implements HealthIndicator, AutoCloseable {
   }
 
   /** Looks a webhook up in the Store; returns null if it answered, else what went wrong. */
-  private @Nullable String checkStore() {
+  private @Nullable String checkStore(Store store) {
     Future<?> current;
     try {
       synchronized (lock) {
@@ -157,6 +163,7 @@ final class HooklineHealthIndicator implements HealthIndicator, AutoCloseable {
 
   @Override
   public String toString() {
-    return "HooklineHealthIndicator[store=" + store.getClass().getName() + "]";
+    Store s = store;
+    return "HooklineHealthIndicator[store=" + (s == null ? "none" : s.getClass().getName()) + "]";
   }
 }

@@ -1,5 +1,6 @@
 package dev.hookline.spring;
 
+import dev.hookline.delivery.Dispatcher;
 import dev.hookline.spi.SecretCipher;
 import dev.hookline.spi.Store;
 import dev.hookline.store.AesGcmSecretCipher;
@@ -8,6 +9,7 @@ import dev.hookline.store.jdbc.PostgresStore;
 import java.util.Base64;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -18,14 +20,21 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandi
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Lazy;
 import org.springframework.util.ClassUtils;
 
 /**
  * The Store, in the order {@link HooklineAutoConfiguration} imports them: the application's own,
- * else PostgreSQL over the application's DataSource, else in memory.
+ * else PostgreSQL over the application's DataSource, else in memory. The starter's is lazy: made
+ * when something takes it, as the starter's registry does. A WebhookRegistry of the application's
+ * own over a Store that is not a bean never takes it, and then no pool, schema migration, key or
+ * in-memory warning comes of a Store nothing would use.
  */
 final class StoreConfigurations {
   private static final Logger log = LoggerFactory.getLogger(StoreConfigurations.class);
+
+  /** The name of the starter's Store bean, whichever configuration defines it. */
+  static final String STARTER_STORE = "hooklineStore";
 
   private StoreConfigurations() {}
 
@@ -36,6 +45,7 @@ final class StoreConfigurations {
   @ConditionalOnMissingBean(Store.class)
   static class Jdbc {
     @Bean
+    @Lazy
     PostgresStore hooklineStore(
         DataSource dataSource, ObjectProvider<SecretCipher> cipher, HooklineProperties properties) {
       String schema = properties.getStore().getSchema();
@@ -60,6 +70,7 @@ final class StoreConfigurations {
   @ConditionalOnMissingBean(Store.class)
   static class InMemory {
     @Bean
+    @Lazy
     InMemoryStore hooklineStore(
         ObjectProvider<DataSource> dataSources, ConfigurableListableBeanFactory beanFactory) {
       boolean postgres =
@@ -79,6 +90,25 @@ final class StoreConfigurations {
               + " bean, for a durable one");
       return new InMemoryStore();
     }
+  }
+
+  /**
+   * The one Store bean if Hookline uses it: the application's own, or the starter's once something
+   * took it; null if the starter's was never made, since the registry (an application's own) uses a
+   * Store that is not a bean, which the starter cannot see. The dispatchers are made first: one
+   * made now takes its registry, which takes the starter's Store if it uses it. For the health
+   * indicator and the admin store, which must look at the Store that webhooks are in, without
+   * making one that nothing else uses.
+   */
+  static @Nullable Store inUse(
+      ObjectProvider<Store> stores,
+      ObjectProvider<Dispatcher> dispatchers,
+      ConfigurableListableBeanFactory beans) {
+    dispatchers.forEach(made -> {});
+    if (beans.containsBeanDefinition(STARTER_STORE) && !beans.containsSingleton(STARTER_STORE)) {
+      return null;
+    }
+    return stores.getIfUnique();
   }
 
   /**

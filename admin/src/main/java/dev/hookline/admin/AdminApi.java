@@ -46,7 +46,7 @@ public final class AdminApi {
 
   private AdminApi(AdminSettings settings) {
     this.settings = settings;
-    this.service = new AdminService(settings);
+    this.service = new AdminService(settings, AdminRequest::headerValues);
   }
 
   /**

@@ -96,6 +96,16 @@ public final class AdminRequest {
   }
 
   /**
+   * Returns every value of a header, one per header line, in the order received; what the API reads
+   * where a header is a list that may be split across lines ({@code If-Match}, RFC 9110 5.3). Not
+   * public: handed to the service by {@link AdminApi}.
+   */
+  static List<String> headerValues(AdminRequest request, String name) {
+    List<String> values = request.headers.get(name.toLowerCase(Locale.ROOT));
+    return values == null ? List.of() : values;
+  }
+
+  /**
    * Returns a copy of the body.
    *
    * @return the body bytes, empty if none

@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code If-Match} as RFC 9110 13.1.1 defines it: {@code *} matches any current representation, and
- * a list matches if any of its entity-tags is the webhook's current version.
+ * a list matches if any of its entity-tags is the webhook's current version, however many header
+ * lines it is split across.
  */
 class IfMatchListTest {
   static AdminHarness h;
@@ -60,6 +61,59 @@ class IfMatchListTest {
     assertEquals(412, e.status(), e::toString);
     assertEquals("https://hookline.dev/problems/stale-version", e.json().get("type").asText());
     assertEquals("no match", h.registry.require(id).name());
+  }
+
+  @Test
+  void aListSplitAcrossHeaderLinesIsReadWhole() {
+    // RFC 9110 5.3: several If-Match lines are one list, as if joined with commas. Read only the
+    // first line, the current version on the second was missed (412), and "*" on the first let
+    // a malformed list through.
+    String id = h.create(h.root, "split");
+    Http.Exchange e =
+        h.http.patch(
+            h.webhooks() + "/" + id,
+            h.root,
+            "{\"name\":\"split once\"}",
+            "If-Match",
+            "\"7\"",
+            "If-Match",
+            "\"1\"");
+    assertEquals(200, e.status(), e::toString);
+    assertEquals("split once", h.registry.require(id).name());
+
+    Http.Exchange firstLine =
+        h.http.patch(
+            h.webhooks() + "/" + id,
+            h.root,
+            "{\"name\":\"split twice\"}",
+            "If-Match",
+            "\"2\"",
+            "If-Match",
+            "\"9\"");
+    assertEquals(200, firstLine.status(), firstLine::toString);
+    Http.Exchange none =
+        h.http.patch(
+            h.webhooks() + "/" + id,
+            h.root,
+            "{\"name\":\"x\"}",
+            "If-Match",
+            "\"1\"",
+            "If-Match",
+            "\"2\"");
+    assertEquals(412, none.status(), none::toString);
+
+    Http.Exchange starInList =
+        h.http.patch(
+            h.webhooks() + "/" + id,
+            h.root,
+            "{\"name\":\"x\"}",
+            "If-Match",
+            "*",
+            "If-Match",
+            "\"3\"");
+    assertEquals(400, starInList.status(), starInList::toString);
+    assertEquals("If-Match", starInList.json().get("errors").get(0).get("field").asText());
+    assertEquals("split twice", h.registry.require(id).name());
   }
 
   @Test

@@ -61,6 +61,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.BiFunction;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,10 +112,19 @@ public final class AdminService {
   private final RateLimiter authFailures;
   private final RateLimiter redeliveries;
   private final Idempotency idempotency;
+  private final BiFunction<AdminRequest, String, List<String>> headerValues;
   private volatile byte @Nullable [] openApi;
 
-  public AdminService(AdminSettings settings) {
+  /**
+   * Makes the service.
+   *
+   * @param settings what the builder collected
+   * @param headerValues every value of a request's header, one per header line, in order
+   */
+  public AdminService(
+      AdminSettings settings, BiFunction<AdminRequest, String, List<String>> headerValues) {
     this.settings = settings;
+    this.headerValues = headerValues;
     this.registry = settings.registry();
     this.dispatcher = settings.dispatcher();
     this.page = new StaticFiles(settings.pagePath(), settings.basePath());
@@ -652,9 +662,10 @@ public final class AdminService {
     Webhook current = visible(c, id);
     requireContentType(c.request, MERGE_PATCH);
     ObjectNode patch = object(c.request);
-    Optional<String> ifMatch = c.request.header("If-Match");
-    if (ifMatch.isPresent()) {
-      requireMatch(ifMatch.get(), current.version());
+    // A list may be split across header lines (RFC 9110 5.3): all of them are one list.
+    List<String> ifMatch = headerValues.apply(c.request, "If-Match");
+    if (!ifMatch.isEmpty()) {
+      requireMatch(String.join(",", ifMatch), current.version());
     }
     long expected = current.version(); // what the update checks again when it writes
     List<Violation> violations = new ArrayList<>();

@@ -716,7 +716,15 @@ public final class AdminService {
       if (!violations.isEmpty()) {
         throw Problem.validation("the change is not valid", violations);
       }
-      updated = registry.update(id, expected, b.build());
+      WebhookDefinition patched = b.build();
+      // A patch that changes nothing writes nothing: the version and ETag stay, so that a client
+      // (or a retry) repeating what is stored does not make everyone else's ETag stale. A patch
+      // naming api_key is always written: were it not, the ETag would tell whether a guessed key
+      // is the stored one, and the key is write-only.
+      updated =
+          !patch.has("api_key") && unchanged(current, patched)
+              ? current
+              : registry.update(id, expected, patched);
     } catch (WebhookValidationException e) {
       throw Problem.validation(
           "the change is not valid", merge(violations, apiViolations(e.violations())));
@@ -728,6 +736,20 @@ public final class AdminService {
     changed.addAll(changedFields(current, updated, patch));
     audit(c, updated.tenant(), "webhook.update", id, changed);
     return webhookResponse(200, updated);
+  }
+
+  /** Whether a patched definition is the stored one, as the registry would store it. */
+  private static boolean unchanged(Webhook current, WebhookDefinition patched) {
+    return comparable(current.definition()).equals(comparable(patched));
+  }
+
+  /** A definition as the registry normalises it: name and description stripped, no blank filter. */
+  private static WebhookDefinition comparable(WebhookDefinition d) {
+    return d.toBuilder()
+        .name(d.name().strip())
+        .description(d.description().strip())
+        .filter(d.filter().filter(f -> !f.isBlank()).orElse(null))
+        .build();
   }
 
   private static List<String> changedFields(Webhook before, Webhook after, ObjectNode patch) {

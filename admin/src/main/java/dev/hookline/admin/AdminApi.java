@@ -3,6 +3,7 @@ package dev.hookline.admin;
 import dev.hookline.WebhookRegistry;
 import dev.hookline.admin.internal.AdminService;
 import dev.hookline.admin.internal.AdminSettings;
+import dev.hookline.admin.internal.VerificationLimits;
 import dev.hookline.admin.spi.AdminStore;
 import dev.hookline.admin.store.InMemoryAdminStore;
 import dev.hookline.delivery.Dispatcher;
@@ -376,7 +377,8 @@ public final class AdminApi {
               redeliveryWindow,
               recoverPace,
               idempotencyRetention,
-              maxTokensPerTenant));
+              maxTokensPerTenant,
+              VerificationLimits.DEFAULTS));
     }
 
     private static String normalize(String path, boolean trailingSlash) {

@@ -111,6 +111,7 @@ public final class AdminService {
   private final TokenService tokens;
   private final RateLimiter authFailures;
   private final RateLimiter redeliveries;
+  private final VerificationSlots verifications;
   private final Idempotency idempotency;
   private final BiFunction<AdminRequest, String, List<String>> headerValues;
   private volatile byte @Nullable [] openApi;
@@ -135,6 +136,7 @@ public final class AdminService {
         new RateLimiter(settings.maxAuthFailures(), settings.authFailureWindow(), settings.clock());
     this.redeliveries =
         new RateLimiter(settings.maxRedeliveries(), settings.redeliveryWindow(), settings.clock());
+    this.verifications = new VerificationSlots(settings.verificationLimits());
     this.idempotency = new Idempotency(settings.idempotencyRetention(), settings.clock());
   }
 
@@ -820,7 +822,16 @@ public final class AdminService {
   }
 
   private AdminResponse verify(Call c, Webhook w) {
-    VerificationResult result = dispatcher.startVerification(w.id());
+    // The handshake holds this request thread until the endpoint answers or the dispatcher's
+    // verification timeout passes: bounded, so that no tenant can take every thread of the host's
+    // server. The place is given back however the handshake ends.
+    VerificationSlots.Slot slot = verifications.acquire(w.id(), w.tenant());
+    VerificationResult result;
+    try {
+      result = dispatcher.startVerification(w.id());
+    } finally {
+      slot.release();
+    }
     Webhook after = registry.require(w.id());
     audit(c, w.tenant(), "webhook.verify", w.id(), stateFields(w, after));
     ObjectNode out = JSON.createObjectNode();

@@ -26,4 +26,5 @@ public record AdminSettings(
     Duration redeliveryWindow,
     Duration recoverPace,
     Duration idempotencyRetention,
-    int maxTokensPerTenant) {}
+    int maxTokensPerTenant,
+    VerificationLimits verificationLimits) {}

@@ -14,7 +14,8 @@ module dev.hookline.delivery {
 
   exports dev.hookline.delivery;
   exports dev.hookline.delivery.spi;
-  // A dispatcher's lifecycle state, for the starter's health indicator: not API.
+  // A dispatcher's lifecycle state and registry, for the starter's health indicator and registry
+  // bean: not API.
   exports dev.hookline.delivery.internal.access to
       dev.hookline.spring;
 }

@@ -127,9 +127,10 @@ public final class Dispatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
   static {
-    // The lifecycle state is read by Hookline's own modules (the starter's health indicator)
-    // through a package delivery exports to them only, not through this class's public API.
-    DispatcherAccess.install(Dispatcher::state);
+    // The lifecycle state and the registry are read by Hookline's own modules (the starter's
+    // health indicator and registry bean) through a package delivery exports to them only, not
+    // through this class's public API.
+    DispatcherAccess.install(Dispatcher::state, d -> d.registry);
   }
 
   private final WebhookRegistry registry;

@@ -1,6 +1,7 @@
 package dev.hookline.delivery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hookline.UserEvents;
@@ -15,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Review r105: the lifecycle state Hookline's own modules read through {@link DispatcherAccess}
- * (the starter's health indicator), whoever started or closed the dispatcher.
+ * (the starter's health indicator), whoever started or closed the dispatcher; and (r141) its
+ * registry and that registry's Store.
  */
 class DispatcherStateTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
@@ -34,6 +36,16 @@ class DispatcherStateTest {
       dispatcher.close();
     }
     assertEquals(State.CLOSED, DispatcherAccess.state(dispatcher));
+  }
+
+  /** Review r141: the starter makes its registry bean the one an own dispatcher is built over. */
+  @Test
+  void theRegistryIsTheOneTheDispatcherWasBuiltOverAndItsStoreTheRegistrys() {
+    Harness h = new Harness();
+    try (Dispatcher dispatcher = h.dispatcher(Duration.ofSeconds(1)).build()) {
+      assertSame(h.registry, DispatcherAccess.registry(dispatcher));
+      assertSame(h.store, DispatcherAccess.store(h.registry));
+    }
   }
 
   @Test

@@ -13,6 +13,7 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
@@ -30,7 +31,9 @@ import org.springframework.context.annotation.Lazy;
  * runs after this one. Every bean backs off when the application defines its own of the same type;
  * the Store and the registry are made only when something takes them, so that none is made that
  * nothing uses (beside a registry or dispatcher of the application's own over one that is not a
- * bean). The {@code hookline.*} properties are in {@link HooklineProperties}.
+ * bean). Beside a dispatcher of the application's own, the registry bean is that dispatcher's;
+ * startup fails if the one dispatcher and the one registry bean are on different Stores. The {@code
+ * hookline.*} properties are in {@link HooklineProperties}.
  *
  * <p>Spring creates and uses it at startup; it holds no state of its own.
  */
@@ -59,14 +62,23 @@ public final class HooklineAutoConfiguration {
   /** Created by Spring. */
   public HooklineAutoConfiguration() {}
 
-  // Lazy, as the Store: made when something takes it, as the starter's dispatcher does. A
-  // Dispatcher of the application's own over a registry that is not a bean never takes it, and then
-  // neither it nor the starter's Store is made.
+  // Lazy, as the Store: made when something takes it, as the starter's dispatcher does. Beside a
+  // Dispatcher of the application's own it is that dispatcher's registry (see StarterRegistry):
+  // over
+  // a registry that is not a bean, the starter's Store is not made.
   @Bean
   @Lazy
-  @ConditionalOnMissingBean
+  @ConditionalOnMissingBean(WebhookRegistry.class)
   @ConditionalOnSingleCandidate(Store.class)
-  WebhookRegistry hooklineWebhookRegistry(
+  StarterRegistry hooklineWebhookRegistry(
+      ObjectProvider<Store> store,
+      HooklineProperties properties,
+      ObjectProvider<WebhookRegistryCustomizer> customizers,
+      ConfigurableListableBeanFactory beans) {
+    return new StarterRegistry(() -> registry(store.getObject(), properties, customizers), beans);
+  }
+
+  private static WebhookRegistry registry(
       Store store,
       HooklineProperties properties,
       ObjectProvider<WebhookRegistryCustomizer> customizers) {
@@ -90,6 +102,15 @@ public final class HooklineAutoConfiguration {
     }
     customizers.orderedStream().forEach(c -> c.customize(builder));
     return builder.build();
+  }
+
+  /**
+   * Fails startup when the one dispatcher and the one registry bean are on different Stores.
+   * Static: a post-processor is made before the other beans, without this configuration.
+   */
+  @Bean
+  static SameStoreCheck hooklineSameStoreCheck() {
+    return new SameStoreCheck();
   }
 
   @Bean

@@ -1,6 +1,7 @@
 package dev.hookline.spring;
 
 import dev.hookline.delivery.Dispatcher;
+import dev.hookline.delivery.internal.access.DispatcherAccess;
 import dev.hookline.spi.SecretCipher;
 import dev.hookline.spi.Store;
 import dev.hookline.store.AesGcmSecretCipher;
@@ -93,18 +94,22 @@ final class StoreConfigurations {
   }
 
   /**
-   * The one Store bean if Hookline uses it: the application's own, or the starter's once something
-   * took it; null if the starter's was never made, since the registry (an application's own) uses a
-   * Store that is not a bean, which the starter cannot see. The dispatchers are made first: one
-   * made now takes its registry, which takes the starter's Store if it uses it. For the health
-   * indicator and the admin store, which must look at the Store that webhooks are in, without
-   * making one that nothing else uses.
+   * The Store Hookline uses: the one the dispatcher delivers from (its registry's, a bean or not),
+   * when there is one dispatcher; otherwise the one Store bean if it is in use (the application's
+   * own, or the starter's once something took it), or null if the starter's was never made. The
+   * dispatchers are made first: one made now takes its registry, which takes the starter's Store if
+   * it uses it. For the health indicator and the admin store, which must look at the Store that
+   * webhooks are in, without making one that nothing else uses.
    */
   static @Nullable Store inUse(
       ObjectProvider<Store> stores,
       ObjectProvider<Dispatcher> dispatchers,
       ConfigurableListableBeanFactory beans) {
     dispatchers.forEach(made -> {});
+    Dispatcher one = dispatchers.getIfUnique();
+    if (one != null) {
+      return DispatcherAccess.store(DispatcherAccess.registry(one));
+    }
     if (beans.containsBeanDefinition(STARTER_STORE) && !beans.containsSingleton(STARTER_STORE)) {
       return null;
     }

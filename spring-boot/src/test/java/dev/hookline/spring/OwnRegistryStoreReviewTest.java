@@ -13,6 +13,7 @@ import dev.hookline.admin.store.InMemoryAdminStore;
 import dev.hookline.admin.store.PostgresAdminStore;
 import dev.hookline.delivery.Dispatcher;
 import dev.hookline.spi.Store;
+import dev.hookline.store.AesGcmSecretCipher;
 import dev.hookline.store.InMemoryStore;
 import dev.hookline.store.jdbc.PostgresStore;
 import dev.hookline.testing.jdbc.SimpleConnectionPool;
@@ -79,9 +80,15 @@ class OwnRegistryStoreReviewTest {
               assertNull(context.getStartupFailure());
               assertFalse(made(context, "hooklineStore"), "the starter made a Store nothing uses");
               assertSameStore(context);
-              // The health reports the dispatcher, and no Store it cannot see.
+              // The health checks the Store the dispatcher delivers from, which is no bean.
               Map<String, Object> details = hooklineHealth(context).getDetails();
-              assertEquals(Map.of("dispatcher", "not started (auto-start=false)"), details);
+              assertEquals(
+                  Map.of(
+                      "dispatcher",
+                      "not started (auto-start=false)",
+                      "store",
+                      InMemoryStore.class.getName()),
+                  details);
             });
     assertFalse(
         output.getAll().contains("Hookline uses an in-memory store"),
@@ -149,10 +156,44 @@ class OwnRegistryStoreReviewTest {
               assertNull(context.getStartupFailure(), "asked for keys of a Store nothing uses");
               assertFalse(made(context, "hooklineStore"));
               assertFalse(schemaExists(context, "hookline_r140_admin"));
+              // The registry's Store is in memory: so are the tokens, and the WARN says so.
               assertInstanceOf(InMemoryAdminStore.class, context.getBean(AdminStore.class));
             });
     assertTrue(
-        output.getAll().contains("define that Store as a Store bean"), "no WARN saying what to do");
+        output.getAll().contains("Hookline's admin API keeps its tokens and audit log in memory"),
+        "no WARN that the tokens are lost at a stop");
+  }
+
+  @Test
+  void anOwnRegistryOverAPostgresStoreThatIsNoBeanKeepsTheAdminTokensThere() {
+    // Before: the starter could not see a Store that is not a bean, so the tokens were kept in
+    // memory and the health checked no Store.
+    try (SimpleConnectionPool storeDatabase = EmbeddedDb.pool()) {
+      PostgresStore own =
+          PostgresStore.builder(storeDatabase)
+              .schema("hookline_r143_own")
+              .secretCipher(AesGcmSecretCipher.builder().primaryKey("k1", filled(32, 7)).build())
+              .build();
+      admin()
+          .withBean(
+              "ownRegistry",
+              WebhookRegistry.class,
+              () ->
+                  WebhookRegistry.builder()
+                      .store(own)
+                      .allowInsecureLoopbackForDevelopment(true)
+                      .build())
+          .run(
+              context -> {
+                assertNull(context.getStartupFailure());
+                assertFalse(made(context, "hooklineStore"));
+                AdminStore tokens = context.getBean(AdminStore.class);
+                assertInstanceOf(PostgresAdminStore.class, tokens);
+                assertTrue(
+                    tokens.toString().contains("hookline_r143_own"),
+                    "the tokens are not kept in the registry's schema: " + tokens);
+              });
+    }
   }
 
   @Test

@@ -62,10 +62,9 @@ public final class HooklineAutoConfiguration {
   /** Created by Spring. */
   public HooklineAutoConfiguration() {}
 
-  // Lazy, as the Store: made when something takes it, as the starter's dispatcher does. Beside a
-  // Dispatcher of the application's own it is that dispatcher's registry (see StarterRegistry):
-  // over
-  // a registry that is not a bean, the starter's Store is not made.
+  // Lazy, as the Store: made when something takes it, as the starter's dispatcher does. Beside an
+  // application's own Dispatcher it is that dispatcher's registry (see StarterRegistry); when that
+  // registry is not a bean, the starter's Store is not made.
   @Bean
   @Lazy
   @ConditionalOnMissingBean(WebhookRegistry.class)

@@ -90,8 +90,12 @@ class OwnDispatcherRegistryReviewTest {
   void anOwnDispatcherOverTheRegistryBeanStillGetsItWhicheverIsMadeFirst() {
     for (Class<?>[] order :
         List.of(
-            new Class<?>[] {RegistryUser.class, OwnDispatcherOverRegistryBean.class},
-            new Class<?>[] {OwnDispatcherOverRegistryBean.class, RegistryUser.class})) {
+            new Class<?>[] {
+              RegistryUser.class, OwnRegistryStoreReviewTest.OwnDispatcherOverRegistryBean.class
+            },
+            new Class<?>[] {
+              OwnRegistryStoreReviewTest.OwnDispatcherOverRegistryBean.class, RegistryUser.class
+            })) {
       runner
           .withUserConfiguration(order)
           .run(
@@ -155,8 +159,8 @@ class OwnDispatcherRegistryReviewTest {
   void anOwnDispatcherAndAnOwnRegistryBeanOnDifferentStoresFailStartup() {
     for (Class<?>[] order :
         List.of(
-            new Class<?>[] {OwnRegistry.class, OwnDispatcher.class},
-            new Class<?>[] {OwnDispatcher.class, OwnRegistry.class})) {
+            new Class<?>[] {OwnRegistryStoreReviewTest.OwnRegistry.class, OwnDispatcher.class},
+            new Class<?>[] {OwnDispatcher.class, OwnRegistryStoreReviewTest.OwnRegistry.class})) {
       runner
           .withUserConfiguration(order)
           .run(
@@ -175,7 +179,9 @@ class OwnDispatcherRegistryReviewTest {
   void anOwnDispatcherAndAnOwnRegistryBeanOnOneStoreStart() {
     runner
         .withUserConfiguration(
-            OwnStore.class, OwnRegistryOverStore.class, OwnDispatcherOverStore.class)
+            OwnRegistryStoreReviewTest.OwnStore.class,
+            OwnRegistryStoreReviewTest.OwnRegistryOverStoreBean.class,
+            OwnDispatcherOverStore.class)
         .run(
             context -> {
               assertNull(context.getStartupFailure());
@@ -263,14 +269,6 @@ class OwnDispatcherRegistryReviewTest {
     }
   }
 
-  @Configuration(proxyBeanMethods = false)
-  static class OwnDispatcherOverRegistryBean {
-    @Bean
-    Dispatcher ownDispatcher(WebhookRegistry registry) {
-      return Dispatcher.builder().registry(registry).build();
-    }
-  }
-
   /** An application's bean that takes the WebhookRegistry bean. */
   @Configuration(proxyBeanMethods = false)
   static class RegistryUser {
@@ -278,37 +276,6 @@ class OwnDispatcherRegistryReviewTest {
 
     RegistryUser(WebhookRegistry registry) {
       this.registry = registry;
-    }
-  }
-
-  /** A registry over a Store that is not a bean. */
-  @Configuration(proxyBeanMethods = false)
-  static class OwnRegistry {
-    @Bean
-    WebhookRegistry ownRegistry() {
-      return WebhookRegistry.builder()
-          .store(new InMemoryStore())
-          .allowInsecureLoopbackForDevelopment(true)
-          .build();
-    }
-  }
-
-  @Configuration(proxyBeanMethods = false)
-  static class OwnStore {
-    @Bean
-    Store ownStore() {
-      return new InMemoryStore();
-    }
-  }
-
-  @Configuration(proxyBeanMethods = false)
-  static class OwnRegistryOverStore {
-    @Bean
-    WebhookRegistry ownRegistry(Store store) {
-      return WebhookRegistry.builder()
-          .store(store)
-          .allowInsecureLoopbackForDevelopment(true)
-          .build();
     }
   }
 

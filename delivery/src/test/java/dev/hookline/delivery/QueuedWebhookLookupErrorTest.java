@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.Mockito.doAnswer;
-import static org.mockito.Mockito.doCallRealMethod;
-import static org.mockito.Mockito.doReturn;
 import static org.mockito.Mockito.spy;
 
 import com.sun.net.httpserver.HttpServer;
@@ -53,8 +51,13 @@ import org.junit.jupiter.api.Test;
  */
 class QueuedWebhookLookupErrorTest {
 
-  /** An in-memory Store whose webhook lookups throw a LinkageError while {@code fail} is set. */
-  private static InMemoryStore failingLookups(AtomicBoolean fail) {
+  /**
+   * An in-memory Store whose webhook lookups throw a LinkageError while {@code fail} is set, and
+   * whose listings are empty while {@code forget} is set (as if taken before the webhooks existed).
+   * Both are stubbed here, before any dispatcher thread exists: Mockito's stubbing of a mock that
+   * another thread is calling can attach the stub to that thread's call instead.
+   */
+  private static InMemoryStore failingLookups(AtomicBoolean fail, AtomicBoolean forget) {
     InMemoryStore store = spy(new InMemoryStore());
     doAnswer(
             inv -> {
@@ -65,6 +68,7 @@ class QueuedWebhookLookupErrorTest {
             })
         .when(store)
         .findWebhook(anyString());
+    doAnswer(inv -> forget.get() ? List.of() : inv.callRealMethod()).when(store).listWebhooks();
     return store;
   }
 
@@ -108,7 +112,8 @@ class QueuedWebhookLookupErrorTest {
         });
     server.start();
     AtomicBoolean fail = new AtomicBoolean();
-    InMemoryStore store = failingLookups(fail);
+    AtomicBoolean forget = new AtomicBoolean();
+    InMemoryStore store = failingLookups(fail, forget);
     Harness h = new Harness(store);
     ExecutorService caller = Executors.newSingleThreadExecutor();
     try {
@@ -142,7 +147,7 @@ class QueuedWebhookLookupErrorTest {
         // The first delivery is at the endpoint, its one slot taken; the other two wait in its
         // queue. A reload whose listing lacks the webhook makes the view forget it, so starting a
         // queued delivery looks it up in the Store again, which now fails with an Error.
-        doReturn(List.of()).when(store).listWebhooks();
+        forget.set(true);
         d.reloadWebhooks();
         fail.set(true);
         release.countDown();
@@ -172,7 +177,7 @@ class QueuedWebhookLookupErrorTest {
 
         // The Store works again: the two go out, the endpoint's slot free.
         fail.set(false);
-        doCallRealMethod().when(store).listWebhooks();
+        forget.set(false);
         d.reloadWebhooks();
         h.clock.advance(Duration.ofMinutes(2)); // past the claims' back-off after a failed round
         int started = assertTimeoutPreemptively(Duration.ofSeconds(30), d::runDueNow);
@@ -208,7 +213,8 @@ class QueuedWebhookLookupErrorTest {
         });
     server.start();
     AtomicBoolean fail = new AtomicBoolean();
-    InMemoryStore store = failingLookups(fail);
+    AtomicBoolean forget = new AtomicBoolean();
+    InMemoryStore store = failingLookups(fail, forget);
     Harness h = new Harness(store);
     // The worker executor holds each attempt until the test runs it.
     BlockingQueue<Runnable> held = new LinkedBlockingQueue<>();
@@ -236,7 +242,7 @@ class QueuedWebhookLookupErrorTest {
         Runnable attempt = held.poll(30, TimeUnit.SECONDS);
         assertTrue(attempt != null, "the attempt was handed to the worker executor");
         // Before it runs, a reload forgets the webhook, and the Store's lookup fails.
-        doReturn(List.of()).when(store).listWebhooks();
+        forget.set(true);
         d.reloadWebhooks();
         fail.set(true);
         attempt.run();

@@ -952,10 +952,13 @@ public final class ClaimLoop {
 
   /**
    * The most deliveries of one webhook in a claim, counted only as far as {@code limit + 1} (and
-   * not at all for a claim no larger than {@code limit}).
+   * not at all for a claim smaller than {@code limit}). A claim of exactly {@code limit} is
+   * counted: a claim capped at {@code limit} per webhook that brought that many of one webhook was
+   * cut by the cap, not short. Taken for short, it marked the lane drained, and no worker's round
+   * claimed from it again until the next poll, with that webhook's backlog still due.
    */
   private static int mostOfOneWebhook(List<ClaimedDelivery> claimed, int limit) {
-    if (claimed.size() <= limit) {
+    if (claimed.size() < limit) {
       return claimed.isEmpty() ? 0 : 1;
     }
     Map<String, Integer> per = new HashMap<>();

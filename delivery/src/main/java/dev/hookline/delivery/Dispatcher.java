@@ -289,9 +289,17 @@ public final class Dispatcher implements AutoCloseable {
             b.redeliveryPace,
             b.publishContext);
     // Behind each endpoint's slots wait up to 8 claimed deliveries per slot (at most 64), so a
-    // slot goes straight to the next delivery as an exchange ends instead of waiting for a claim.
+    // slot goes straight to the next delivery as an exchange ends instead of waiting for a claim;
+    // up to 64 per slot (at most 256) for an endpoint whose slots drain that many in an eighth of
+    // the lease (a queued delivery is handed back once half its lease is gone).
+    int queueLimit = Math.min(64, 8 * perEndpointLimit);
     EndpointSlots<ClaimedDelivery> slots =
-        new EndpointSlots<>(perEndpointLimit, Math.min(64, 8 * perEndpointLimit), perTenantLimit);
+        new EndpointSlots<>(
+            perEndpointLimit,
+            queueLimit,
+            Math.max(queueLimit, Math.min(256, 64 * perEndpointLimit)),
+            leaseDuration.dividedBy(8).toNanos(),
+            perTenantLimit);
     AttemptObserver observer = b.observer;
     this.webhooks =
         new WebhookView(
@@ -1282,12 +1290,12 @@ public final class Dispatcher implements AutoCloseable {
 
     /**
      * Sets how many deliveries the webhooks of one tenant may hold at once, together: attempts
-     * running and deliveries claimed and waiting behind their endpoints' slots (up to 8 per slot).
-     * A tenant at its limit gets no more until one of its deliveries lets go of its share: as its
-     * exchange with the endpoint ends (before the outcome is written to the Store), or as it is
-     * handed back to the Store unsent. The other tenants' webhooks, and webhooks without a tenant
-     * (the host's own), go on. This keeps one tenant whose many webhooks point at slow or dead
-     * endpoints from taking every worker.
+     * running and deliveries claimed and waiting behind their endpoints' slots (up to 8 per slot;
+     * up to 64 for an endpoint that answers fast). A tenant at its limit gets no more until one of
+     * its deliveries lets go of its share: as its exchange with the endpoint ends (before the
+     * outcome is written to the Store), or as it is handed back to the Store unsent. The other
+     * tenants' webhooks, and webhooks without a tenant (the host's own), go on. This keeps one
+     * tenant whose many webhooks point at slow or dead endpoints from taking every worker.
      *
      * @param limit 1 to 10,000; default a quarter of {@link #workers} (250 of the default 1,000),
      *     but not below {@link #perEndpointConcurrency}

@@ -92,24 +92,26 @@ class HandoffTest {
         Harness.await(
             Duration.ofSeconds(10), () -> store.countDeliveries(w.id()).succeeded() == events);
 
-        // One slot and a queue of 8: a burst of 20 leaves the rest queued in the Store, and a
-        // claim round takes them, in order.
+        // One slot and a queue of 8, up to 64 for an endpoint this fast: a burst of 100 leaves the
+        // rest queued in the Store, and a claim round takes them, in order.
         sink.pause();
         List<Event> burst = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
+        int burstSize = 100;
+        for (int i = 0; i < burstSize; i++) {
           burst.add(event(100 + i));
         }
         PublishResult result = dispatcher.publish(burst);
-        assertEquals(20, result.count());
+        assertEquals(burstSize, result.count());
         result
             .deliveries()
             .forEach(
                 d -> assertEquals(DeliveryState.PENDING, d.state(), "shown as enqueued: " + d));
         sink.resume();
         Harness.await(
-            Duration.ofSeconds(20), () -> store.countDeliveries(w.id()).succeeded() == events + 20);
-        assertEquals(events + 20, sink.distinct());
-        assertEquals(events + 20, sink.total(), "none sent twice");
+            Duration.ofSeconds(20),
+            () -> store.countDeliveries(w.id()).succeeded() == events + burstSize);
+        assertEquals(events + burstSize, sink.distinct());
+        assertEquals(events + burstSize, sink.total(), "none sent twice");
         assertTrue(calls(store, "claim") > claimsBefore, "the rest were claimed");
       }
     }

@@ -655,13 +655,20 @@ public final class ClaimLoop {
     // (publish, poll, a webhook that receives again) claims at least one, so that a webhook this
     // view does not know yet is still found. Measured against half an endpoint's slots alone, a
     // tenant limit below that left every worker's round claiming nothing: only the polls claimed.
+    // Queues that deepened for fast endpoints (see EndpointSlots#served) add their room, and make
+    // the batch a worker's round waits for as large, on average, so that a busy fast endpoint is
+    // refilled in batches of half its deeper queue.
     int perEndpoint = slots.limit() + slots.queueLimit();
-    int room = webhooks.receivingCount() * perEndpoint - slots.taken() - slots.queued();
+    int receiving = webhooks.receivingCount();
+    int deepened = slots.deepened();
+    int room = receiving * perEndpoint + deepened - slots.taken() - slots.queued();
     // Nor more than a tenant near its limit could take (see EndpointSlots#smallestTenantRoom).
     int tenantRoom = slots.smallestTenantRoom();
     room = Math.min(room, tenantRoom);
     int batch =
-        tenantRoom == Integer.MAX_VALUE ? Math.max(1, perEndpoint / 2) : slots.tenantSlack();
+        tenantRoom == Integer.MAX_VALUE
+            ? Math.max(1, (perEndpoint + deepened / Math.max(1, receiving)) / 2)
+            : slots.tenantSlack();
     if (!probe
         && (room < batch
             || (drainedOutright(firstDrainedBut) && drainedOutright(retriesDrainedBut)))) {
@@ -1228,6 +1235,11 @@ public final class ClaimLoop {
     /** How the exchange ended, if one was made: see {@link AttemptRunner.Answered#exchanged}. */
     private volatile EndpointSlots.@Nullable Exchange exchange;
 
+    /**
+     * When this attempt took its slot, by the ticker: see {@link EndpointSlots.Endpoint#served}.
+     */
+    private final long launchedNanos = ticker.getAsLong();
+
     @Override
     public void exchanged(boolean answered) {
       exchange = answered ? EndpointSlots.Exchange.ANSWERED : EndpointSlots.Exchange.UNANSWERED;
@@ -1241,6 +1253,7 @@ public final class ClaimLoop {
       if (slotFreed.compareAndSet(false, true)) {
         EndpointSlots.Exchange how = exchange;
         if (how != null) {
+          endpoint.served(ticker.getAsLong() - launchedNanos);
           // An endpoint that stopped answering hands back what waits for it: each would only
           // wait out the same timeouts, holding a worker.
           List<ClaimedDelivery> shed = endpoint.ended(how);

@@ -45,6 +45,15 @@ import org.jspecify.annotations.Nullable;
  * runs. An endpoint that never answers so holds its slots' worth of workers, not its slots and
  * queue (4 of the 1,000 default workers instead of 36). One answer, of any status, ends it.
  *
+ * <p>An endpoint that answers fast gets a deeper queue, up to {@link #deepQueueLimit()}: as deep as
+ * its slots drain in the <em>drain budget</em> at the pace its recent attempts held a slot (see
+ * {@link Endpoint#served}), never less than {@link #queueLimit()}. A busy fast endpoint so gets its
+ * deliveries in fewer, larger claims (each claim is a Store statement, whose cost is mostly its
+ * own, not its rows'), and its slots do not run dry while a claim is under way; a slow endpoint
+ * keeps the shallow queue, so nothing waits behind it near the time after which a queued delivery
+ * is handed back rather than sent. The pace is a moving mean that follows a slower attempt faster
+ * than a quicker one, so an endpoint that slows down loses its depth within a few attempts.
+ *
  * <p>Invariant: an endpoint's queue holds deliveries only while all its slots are taken (a slot
  * freed takes the queue's head first), so nothing waits behind a free slot.
  *
@@ -84,7 +93,12 @@ public final class EndpointSlots<T> {
 
   private final int limit;
   private final int queueLimit;
+  private final int deepQueueLimit;
+  private final long drainBudgetNanos;
   private final int tenantLimit;
+
+  /** What the endpoints' queues hold beyond {@link #queueLimit} each, together (see served). */
+  private final AtomicInteger deepened = new AtomicInteger();
 
   /**
    * What each tenant's endpoints hold, running or waiting, by tenant. Never dropped (one counter a
@@ -128,17 +142,43 @@ public final class EndpointSlots<T> {
    * @param tenantLimit deliveries the endpoints of one tenant may hold together, at least 1
    */
   public EndpointSlots(int limit, int queueLimit, int tenantLimit) {
-    if (limit < 1 || queueLimit < 0 || tenantLimit < 1) {
+    this(limit, queueLimit, queueLimit, 0, tenantLimit);
+  }
+
+  /**
+   * Creates the slots, with queues that deepen for fast endpoints (see the class comment).
+   *
+   * @param limit attempts per endpoint at once, at least 1
+   * @param queueLimit claimed deliveries that may wait per endpoint, at least 0
+   * @param deepQueueLimit the most that may wait for an endpoint that answers fast, at least
+   *     queueLimit (equal: no endpoint's queue deepens)
+   * @param drainBudgetNanos how long a deepened queue may take to drain at its endpoint's pace
+   * @param tenantLimit deliveries the endpoints of one tenant may hold together, at least 1
+   */
+  public EndpointSlots(
+      int limit, int queueLimit, int deepQueueLimit, long drainBudgetNanos, int tenantLimit) {
+    if (limit < 1
+        || queueLimit < 0
+        || tenantLimit < 1
+        || deepQueueLimit < queueLimit
+        || drainBudgetNanos < 0) {
       throw new IllegalArgumentException(
-          "limit and tenantLimit must be at least 1 and queueLimit at least 0: "
+          "limit and tenantLimit must be at least 1, queueLimit at least 0, deepQueueLimit at"
+              + " least queueLimit and drainBudgetNanos at least 0: "
               + limit
               + ", "
               + queueLimit
+              + ", "
+              + deepQueueLimit
+              + ", "
+              + drainBudgetNanos
               + ", "
               + tenantLimit);
     }
     this.limit = limit;
     this.queueLimit = queueLimit;
+    this.deepQueueLimit = deepQueueLimit;
+    this.drainBudgetNanos = drainBudgetNanos;
     this.tenantLimit = tenantLimit;
     this.tenantSlack = Math.max(1, Math.min(tenantLimit / 2, (limit + queueLimit) / 2));
     this.refillAt = Math.max(1, (limit + queueLimit) / 2);
@@ -232,12 +272,31 @@ public final class EndpointSlots<T> {
   }
 
   /**
-   * The most claimed deliveries that wait for one webhook's slots.
+   * The most claimed deliveries that wait for one webhook's slots, unless its queue deepened.
    *
    * @return the per-endpoint queue limit
    */
   public int queueLimit() {
     return queueLimit;
+  }
+
+  /**
+   * The most claimed deliveries that wait for the slots of a webhook that answers fast.
+   *
+   * @return the deepest an endpoint's queue gets
+   */
+  public int deepQueueLimit() {
+    return deepQueueLimit;
+  }
+
+  /**
+   * What the endpoints' queues may hold beyond {@link #queueLimit()} each, together: the room their
+   * deepening added (a moment's count).
+   *
+   * @return the added room, 0 if no queue deepened
+   */
+  public int deepened() {
+    return deepened.get();
   }
 
   /**
@@ -381,6 +440,12 @@ public final class EndpointSlots<T> {
     /** Forgotten by {@link #retainOnly}: admits nothing more (guarded by this). */
     private boolean retired;
 
+    /** How many claimed deliveries may wait here now (guarded by this; see served). */
+    private int depth = queueLimit;
+
+    /** The moving mean of how long an attempt held a slot, in nanoseconds; -1: none yet. */
+    private long meanNanos = -1;
+
     Endpoint(String webhookId, @Nullable String tenant, @Nullable AtomicInteger tenantHeld) {
       this.webhookId = webhookId;
       this.tenant = tenant;
@@ -431,7 +496,7 @@ public final class EndpointSlots<T> {
         if (retired) {
           return Admission.RETIRED;
         }
-        if (running >= limit && (waiting.size() >= queueLimit || unanswered())) {
+        if (running >= limit && (waiting.size() >= depth || unanswered())) {
           a = Admission.FULL; // an unanswered endpoint queues nothing
         } else if (!takeTenantShare()) {
           a = Admission.FULL;
@@ -483,6 +548,40 @@ public final class EndpointSlots<T> {
       return out;
     }
 
+    /**
+     * Tells how long an attempt held one of this endpoint's slots (its exchange, with what came
+     * before and after it on the worker), before the slot is {@link #free freed}: the queue's depth
+     * follows. It is as deep as the slots drain in the drain budget at the mean pace, between
+     * {@link #queueLimit()} and {@link #deepQueueLimit()}. The mean moves half way to an attempt
+     * that took longer than it, an eighth of the way to one that took less: an endpoint that slows
+     * down (a queue as deep as a fast one's behind attempts of hundreds of milliseconds would wait
+     * long) loses its depth within a few attempts, and one pause does not take it away for good.
+     *
+     * @param nanos how long the attempt held its slot
+     */
+    public void served(long nanos) {
+      if (deepQueueLimit == queueLimit) {
+        return;
+      }
+      long took = Math.max(1, nanos);
+      synchronized (this) {
+        if (retired) {
+          return;
+        }
+        long mean = meanNanos;
+        mean =
+            mean < 0 ? took : took > mean ? mean + (took - mean + 1) / 2 : mean - (mean - took) / 8;
+        meanNanos = mean;
+        long perSlot = drainBudgetNanos / mean;
+        long fits = perSlot > Long.MAX_VALUE / limit ? Long.MAX_VALUE : perSlot * limit;
+        int d = (int) Math.max(queueLimit, Math.min(deepQueueLimit, fits));
+        if (d != depth) {
+          deepened.addAndGet(d - depth);
+          depth = d;
+        }
+      }
+    }
+
     /** Whether the last {@link #limit} exchanges all went unanswered (guarded by this). */
     private boolean unanswered() {
       return unansweredInARow >= limit;
@@ -512,7 +611,7 @@ public final class EndpointSlots<T> {
      * @return the room, 0 if none
      */
     public synchronized int room() {
-      int own = (unanswered() ? limit : limit + queueLimit) - running - waiting.size();
+      int own = (unanswered() ? limit : limit + depth) - running - waiting.size();
       int tenant = tenantHeld == null ? own : tenantLimit - tenantHeld.get();
       return Math.max(0, Math.min(own, tenant));
     }
@@ -532,7 +631,10 @@ public final class EndpointSlots<T> {
       if (unanswered()) {
         return running > 0;
       }
-      int room = limit + queueLimit - running - waiting.size();
+      int room = limit + depth - running - waiting.size();
+      // Refilled in batches of refillAt even where the queue deepened: claims then bring at most
+      // that many of one webhook (their per-webhook cap), and each webhook left out lengthens
+      // every claim's scan, past its rows.
       return refillInBatches ? room < refillAt : room <= 0;
     }
 
@@ -544,6 +646,8 @@ public final class EndpointSlots<T> {
     synchronized void retireIfIdle() {
       if (running == 0) {
         retired = true;
+        deepened.addAndGet(queueLimit - depth);
+        depth = queueLimit;
         endpoints.remove(webhookId, this);
       }
     }
@@ -554,6 +658,11 @@ public final class EndpointSlots<T> {
 
     synchronized int waiting() {
       return waiting.size();
+    }
+
+    /** How many claimed deliveries may wait here now (see {@link #served}). */
+    synchronized int depth() {
+      return depth;
     }
 
     synchronized void drainTo(List<T> out) {

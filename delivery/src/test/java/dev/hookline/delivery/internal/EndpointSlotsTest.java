@@ -265,4 +265,96 @@ class EndpointSlotsTest {
     assertTrue(running <= 1, "two attempts at once with a limit of 1: " + first + ", " + second);
     assertEquals(1, slots.taken());
   }
+
+  private static final long MS = 1_000_000L;
+
+  /** Limit 2, queue 4, at most 16 for a fast endpoint, a drain budget of 100 ms. */
+  private static EndpointSlots<String> deepening() {
+    return new EndpointSlots<>(2, 4, 16, 100 * MS, Integer.MAX_VALUE);
+  }
+
+  @Test
+  void aFastEndpointsQueueDeepensAndItsRoomCountsInTheTotal() {
+    EndpointSlots<String> slots = deepening();
+    EndpointSlots<String>.Endpoint a = slots.endpoint("a", null);
+    EndpointSlots<String>.Endpoint b = slots.endpoint("b", null);
+    assertEquals(4, a.depth());
+    assertEquals(6, a.room());
+    a.served(20 * MS); // 2 slots drain 10 in 100 ms at 20 ms each
+    assertEquals(10, a.depth());
+    assertEquals(6, slots.deepened());
+    assertEquals(12, a.room());
+    a.served(MS / 10); // far faster: the mean moves an eighth of the way (to 17.5 ms)
+    assertEquals(10, a.depth(), "a quicker attempt deepens it only gradually");
+    for (int i = 0; i < 30; i++) {
+      a.served(MS / 10);
+    }
+    assertEquals(16, a.depth(), "no deeper than deepQueueLimit");
+    assertEquals(12, slots.deepened());
+    assertEquals(4, b.depth(), "one endpoint's pace is its own");
+
+    for (int i = 0; i < 18; i++) {
+      assertEquals(i < 2 ? Admission.RUN : Admission.QUEUED, a.admit("a" + i));
+    }
+    assertEquals(Admission.FULL, a.admit("a18"), "slots and the deeper queue full");
+    assertEquals(16, slots.queued());
+  }
+
+  @Test
+  void anEndpointThatSlowsDownLosesItsDepthWithinAFewAttempts() {
+    EndpointSlots<String> slots = deepening();
+    EndpointSlots<String>.Endpoint a = slots.endpoint("a", null);
+    a.served(MS / 10);
+    assertEquals(16, a.depth());
+    int attempts = 0;
+    while (a.depth() > 4) {
+      a.served(500 * MS); // the endpoint now takes half a second
+      attempts++;
+    }
+    assertTrue(attempts <= 4, "shallow again after " + attempts + " slow attempts");
+    assertEquals(0, slots.deepened());
+    // One quick answer after that moves the mean an eighth of the way: no deeper at once.
+    a.served(MS / 10);
+    assertEquals(4, a.depth());
+  }
+
+  @Test
+  void aQueueThatGotShallowerTakesNothingMoreUntilItDrainsBelowItsDepth() {
+    EndpointSlots<String> slots = deepening();
+    EndpointSlots<String>.Endpoint a = slots.endpoint("a", null);
+    a.served(MS);
+    for (int i = 0; i < 18; i++) {
+      a.admit("a" + i);
+    }
+    assertEquals(16, a.waiting());
+    a.served(10_000 * MS); // an attempt that took ten seconds
+    assertEquals(4, a.depth());
+    assertEquals(Admission.FULL, a.admit("late"), "16 waiting behind a queue of 4 now");
+    assertEquals(0, a.room());
+    assertEquals(Set.of("a"), full(slots));
+    assertEquals(16, slots.queued(), "what waits stays (handed back only once too old to send)");
+  }
+
+  @Test
+  void aRetiredEndpointGivesBackItsDeepenedRoom() {
+    EndpointSlots<String> slots = deepening();
+    EndpointSlots<String>.Endpoint a = slots.endpoint("a", null);
+    a.served(MS);
+    assertEquals(12, slots.deepened());
+    slots.retainOnly(Set.of());
+    assertEquals(0, slots.deepened());
+    a.served(MS);
+    assertEquals(0, slots.deepened(), "a retired endpoint deepens no more");
+  }
+
+  @Test
+  void withoutADeeperLimitQueuesKeepTheirDepth() {
+    EndpointSlots<String> slots = new EndpointSlots<>(2, 4, Integer.MAX_VALUE);
+    EndpointSlots<String>.Endpoint a = slots.endpoint("a", null);
+    a.served(1);
+    assertEquals(4, a.depth());
+    assertEquals(0, slots.deepened());
+    assertThrows(
+        IllegalArgumentException.class, () -> new EndpointSlots<>(2, 4, 3, MS, Integer.MAX_VALUE));
+  }
 }

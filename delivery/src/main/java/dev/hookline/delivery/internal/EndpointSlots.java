@@ -52,7 +52,8 @@ import org.jspecify.annotations.Nullable;
  * own, not its rows'), and its slots do not run dry while a claim is under way; a slow endpoint
  * keeps the shallow queue, so nothing waits behind it near the time after which a queued delivery
  * is handed back rather than sent. The pace is a moving mean that follows a slower attempt faster
- * than a quicker one, so an endpoint that slows down loses its depth within a few attempts.
+ * than a quicker one, so an endpoint that slows down loses its depth within a few attempts. A
+ * tenant's endpoint deepens to at most half its tenant's limit, slots and queue together.
  *
  * <p>Invariant: an endpoint's queue holds deliveries only while all its slots are taken (a slot
  * freed takes the queue's head first), so nothing waits behind a free slot.
@@ -574,7 +575,13 @@ public final class EndpointSlots<T> {
         meanNanos = mean;
         long perSlot = drainBudgetNanos / mean;
         long fits = perSlot > Long.MAX_VALUE / limit ? Long.MAX_VALUE : perSlot * limit;
-        int d = (int) Math.max(queueLimit, Math.min(deepQueueLimit, fits));
+        // A tenant's endpoint holds at most half its tenant's share, slots and queue together, so
+        // that one fast endpoint does not crowd out the tenant's others.
+        int deepest =
+            tenantHeld == null
+                ? deepQueueLimit
+                : Math.max(queueLimit, Math.min(deepQueueLimit, tenantLimit / 2 - limit));
+        int d = (int) Math.max(queueLimit, Math.min(deepest, fits));
         if (d != depth) {
           deepened.addAndGet(d - depth);
           depth = d;

@@ -336,6 +336,24 @@ class EndpointSlotsTest {
   }
 
   @Test
+  void aTenantsFastEndpointHoldsAtMostHalfItsTenantsShare() {
+    EndpointSlots<String> slots = new EndpointSlots<>(2, 4, 16, 100 * MS, 20);
+    EndpointSlots<String>.Endpoint a = slots.endpoint("a", "acme");
+    EndpointSlots<String>.Endpoint host = slots.endpoint("h", null);
+    a.served(MS);
+    host.served(MS);
+    assertEquals(8, a.depth(), "2 slots and 8 waiting: half the tenant's 20");
+    assertEquals(16, host.depth(), "the host's own webhook has no tenant share to keep");
+    for (int i = 0; i < 10; i++) {
+      assertTrue(a.admit("a" + i) != Admission.FULL);
+    }
+    assertEquals(Admission.FULL, a.admit("a10"));
+    assertEquals(10, slots.heldByTenant("acme"));
+    EndpointSlots<String>.Endpoint b = slots.endpoint("b", "acme");
+    assertEquals(Admission.RUN, b.admit("b0"), "the tenant's other endpoint still has room");
+  }
+
+  @Test
   void aRetiredEndpointGivesBackItsDeepenedRoom() {
     EndpointSlots<String> slots = deepening();
     EndpointSlots<String>.Endpoint a = slots.endpoint("a", null);

@@ -444,6 +444,12 @@ public final class EndpointSlots<T> {
     /** How many claimed deliveries may wait here now (guarded by this; see served). */
     private int depth = queueLimit;
 
+    /**
+     * The deepest this queue gets: a tenant's endpoint holds at most half its tenant's share, slots
+     * and queue together, so that one fast endpoint does not crowd out the tenant's others.
+     */
+    private final int deepest;
+
     /** The moving mean of how long an attempt held a slot, in nanoseconds; -1: none yet. */
     private long meanNanos = -1;
 
@@ -451,6 +457,10 @@ public final class EndpointSlots<T> {
       this.webhookId = webhookId;
       this.tenant = tenant;
       this.tenantHeld = tenantHeld;
+      this.deepest =
+          tenantHeld == null
+              ? deepQueueLimit
+              : Math.max(queueLimit, Math.min(deepQueueLimit, tenantLimit / 2 - limit));
     }
 
     /** Takes one of the tenant's deliveries, unless the tenant holds its limit. */
@@ -575,12 +585,6 @@ public final class EndpointSlots<T> {
         meanNanos = mean;
         long perSlot = drainBudgetNanos / mean;
         long fits = perSlot > Long.MAX_VALUE / limit ? Long.MAX_VALUE : perSlot * limit;
-        // A tenant's endpoint holds at most half its tenant's share, slots and queue together, so
-        // that one fast endpoint does not crowd out the tenant's others.
-        int deepest =
-            tenantHeld == null
-                ? deepQueueLimit
-                : Math.max(queueLimit, Math.min(deepQueueLimit, tenantLimit / 2 - limit));
         int d = (int) Math.max(queueLimit, Math.min(deepest, fits));
         if (d != depth) {
           deepened.addAndGet(d - depth);

@@ -48,18 +48,32 @@ final class BurstJvms {
   private BurstJvms() {}
 
   /**
-   * What one JVM runs: a store, and whether both observability modules are on (set up as {@link
-   * ObservabilityOverhead#bothModules}).
+   * What one JVM runs: a store, and whether both observability modules are on ({@code on}, set up
+   * as {@link ObservabilityOverhead#bothModules}), off, or replaced by the least the two libraries
+   * cost ({@code floor}, {@link LibraryFloor}).
    */
-  record Setup(String store, boolean modules) {
+  record Setup(String store, String modules) {
     Setup {
       if (!List.of("in-memory", "postgresql").contains(store)) {
         throw new IllegalArgumentException("store is in-memory or postgresql, not " + store);
       }
+      if (!List.of("off", "on", "floor").contains(modules)) {
+        throw new IllegalArgumentException("modules are off, on or floor, not " + modules);
+      }
+    }
+
+    /** A store without observability. */
+    static Setup off(String store) {
+      return new Setup(store, "off");
     }
 
     String name() {
-      return store + (modules ? ", modules on" : "");
+      return store
+          + switch (modules) {
+            case "on" -> ", modules on";
+            case "floor" -> ", library floor";
+            default -> "";
+          };
     }
   }
 
@@ -76,8 +90,8 @@ final class BurstJvms {
    * (exported the same way), the application's cost; with the modules on, that span's {@code
    * traceparent} is kept with each delivery, so that every attempt span links to it.
    *
-   * @param args {@code --store in-memory|postgresql --modules on|off --sink URL --endpoints 1,100
-   *     --deliveries N --warm N --wait-seconds N --body-bytes N}
+   * @param args {@code --store in-memory|postgresql --modules on|off|floor --sink URL --endpoints
+   *     1,100 --deliveries N --warm N --wait-seconds N --body-bytes N}
    * @throws Exception if a burst fails to run
    */
   public static void main(String[] args) throws Exception {
@@ -85,7 +99,7 @@ final class BurstJvms {
     Setup setup =
         new Setup(
             LoadHarness.stringArg(args, "--store", "in-memory"),
-            LoadHarness.stringArg(args, "--modules", "off").equals("on"));
+            LoadHarness.stringArg(args, "--modules", "off"));
     String sink = LoadHarness.stringArg(args, "--sink", "");
     List<Integer> endpoints = new ArrayList<>();
     for (String e : LoadHarness.stringArg(args, "--endpoints", "1").split(",", -1)) {
@@ -102,7 +116,11 @@ final class BurstJvms {
         ObservabilityOverhead.Telemetry.create(new AtomicLong());
     Tracer tracer = telemetry.otel().getTracer("load");
     UnaryOperator<Dispatcher.Builder> modules =
-        setup.modules() ? ObservabilityOverhead.bothModules(telemetry) : b -> b;
+        switch (setup.modules()) {
+          case "on" -> ObservabilityOverhead.bothModules(telemetry);
+          case "floor" -> LibraryFloor.floor(telemetry);
+          default -> b -> b;
+        };
     HooklinePhase.Instrumentation instrument =
         new HooklinePhase.Instrumentation() {
           @Override
@@ -333,7 +351,7 @@ final class BurstJvms {
               "--store",
               setup.store(),
               "--modules",
-              setup.modules() ? "on" : "off",
+              setup.modules(),
               "--sink",
               sinkBase,
               "--endpoints",

@@ -105,9 +105,10 @@ final class InPlace {
           case "micrometer" -> micrometer;
           case "opentelemetry" -> otel;
           case "both" -> AttemptObserver.composite(List.of(micrometer, otel));
+          case "floor" -> new LibraryFloor(observations, sdk);
           default ->
               throw new IllegalArgumentException(
-                  "variant: noop, micrometer, opentelemetry or both");
+                  "variant: noop, micrometer, opentelemetry, both or floor");
         };
     AttemptResult result =
         new AttemptResult(

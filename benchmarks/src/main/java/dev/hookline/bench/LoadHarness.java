@@ -82,8 +82,9 @@ public final class LoadHarness {
    *     --body-bytes N} (default 1024), {@code --burst N} (deliveries per burst, default 50,000,
    *     quick 2,000), {@code --paced-seconds N} (default 30, quick 3), {@code
    *     --observability-rounds N} (pairs of bursts per shape, default 8, quick 1), {@code
-   *     --no-jdk25}, {@code --skip-heap}, {@code --skip-postgres}, {@code --strict} (exit status 1
-   *     when a target is missed)
+   *     --no-jdk25}, {@code --skip-heap}, {@code --skip-postgres}, {@code --floor} (the
+   *     observability phase also runs off against {@link LibraryFloor}, not judged), {@code
+   *     --strict} (exit status 1 when a target is missed)
    * @throws Exception if a phase fails to run
    */
   public static void main(String[] args) throws Exception {
@@ -339,8 +340,8 @@ public final class LoadHarness {
       try {
         results =
             BurstJvms.takeTurns(
-                new BurstJvms.Setup("in-memory", false),
-                new BurstJvms.Setup("postgresql", false),
+                BurstJvms.Setup.off("in-memory"),
+                BurstJvms.Setup.off("postgresql"),
                 List.of(1, 100),
                 pairs,
                 base,
@@ -651,8 +652,8 @@ public final class LoadHarness {
         try {
           results =
               BurstJvms.takeTurns(
-                  new BurstJvms.Setup(store, false),
-                  new BurstJvms.Setup(store, true),
+                  BurstJvms.Setup.off(store),
+                  new BurstJvms.Setup(store, "on"),
                   endpoints,
                   pairs,
                   sink.url(""),
@@ -670,6 +671,26 @@ public final class LoadHarness {
               0.95,
               "off",
               "on");
+        }
+        if (has(args, "--floor")) {
+          // Not judged: the least the two libraries cost (LibraryFloor) against off, the same way.
+          System.out.println("  the libraries' floor (--floor), not judged:");
+          for (BurstJvms.Pairs p :
+              BurstJvms.takeTurns(
+                  BurstJvms.Setup.off(store),
+                  new BurstJvms.Setup(store, "floor"),
+                  endpoints,
+                  pairs,
+                  sink.url(""),
+                  plan)) {
+            System.out.printf(
+                Locale.ROOT,
+                "  %s, %s; floor/off %.2f (median of %d pairs)%n",
+                store,
+                p.describe("off", "floor"),
+                p.ratio(),
+                p.ratios.size());
+          }
         }
       }
     }

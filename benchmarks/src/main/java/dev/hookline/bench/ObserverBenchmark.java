@@ -137,7 +137,7 @@ public class ObserverBenchmark {
   }
 
   /**
-   * Runs {@link InPlace}: {@code noop|micrometer|opentelemetry|both [threads] [attempts]
+   * Runs {@link InPlace}: {@code noop|micrometer|opentelemetry|both|floor [threads] [attempts]
    * [pollute-KiB]}, default {@code both 1 200000 0}.
    *
    * @param args the variant, the worker threads, the attempts, the memory each thread walks before

@@ -57,11 +57,12 @@ import javax.sql.DataSource;
  * <pre>
  *   java -cp benchmarks/target/benchmarks.jar dev.hookline.bench.PgBurstHarness \
  *       [--events 50000] [--endpoints 1,100] [--extra 0,3000] [--rounds 3] \
- *       [--rate 1000] [--seconds 10] [--stores in-memory,postgresql] [--observe true]
+ *       [--rate 1000] [--seconds 10] [--stores in-memory,postgresql] [--observe true|floor]
  * </pre>
  *
  * <p>{@code --observe true} adds hookline-micrometer and hookline-opentelemetry to the bursts'
- * dispatcher, set up as {@link ObservabilityOverhead}'s "on" variant.
+ * dispatcher, set up as {@link ObservabilityOverhead}'s "on" variant; {@code --observe floor} the
+ * least the two libraries cost ({@link LibraryFloor}).
  *
  * <p>With 100 endpoints, {@code --events} is divided by the endpoint count unless {@code
  * --fixed-events} is given, so that each run delivers about the same number of notifications.
@@ -101,11 +102,17 @@ public final class PgBurstHarness {
       stores.add("pg-v" + v);
       System.out.println("variant pg-v" + v + ": " + ddl.get(v - 1));
     }
-    if (Boolean.parseBoolean(opts.getOrDefault("observe", "false"))) {
+    String observed = opts.getOrDefault("observe", "false");
+    if (observed.equals("true")) {
       // Both modules, set up as ObservabilityOverhead's "on" variant (every span sampled and
       // marshalled as OTLP): to measure what observing costs on each store.
       observe = ObservabilityOverhead.bothModules(new java.util.concurrent.atomic.AtomicLong());
       System.out.println("attempts observed by hookline-micrometer and hookline-opentelemetry");
+    } else if (observed.equals("floor")) {
+      observe =
+          LibraryFloor.floor(
+              ObservabilityOverhead.Telemetry.create(new java.util.concurrent.atomic.AtomicLong()));
+      System.out.println("attempts observed by the libraries' floor (LibraryFloor)");
     }
     System.out.printf(
         Locale.ROOT,

@@ -50,15 +50,18 @@ final class BurstJvms {
   /**
    * What one JVM runs: a store, and whether both observability modules are on ({@code on}, set up
    * as {@link ObservabilityOverhead#bothModules}), off, or replaced by the least the two libraries
-   * cost ({@code floor}, {@link LibraryFloor}).
+   * cost ({@code floor}, {@link LibraryFloor}); {@code lean-off} and {@code lean} are off and on
+   * with the back ends a deployment can trim ({@link ObservabilityOverhead.Telemetry#create(
+   * AtomicLong, boolean)}).
    */
   record Setup(String store, String modules) {
     Setup {
       if (!List.of("in-memory", "postgresql").contains(store)) {
         throw new IllegalArgumentException("store is in-memory or postgresql, not " + store);
       }
-      if (!List.of("off", "on", "floor").contains(modules)) {
-        throw new IllegalArgumentException("modules are off, on or floor, not " + modules);
+      if (!List.of("off", "on", "floor", "lean-off", "lean").contains(modules)) {
+        throw new IllegalArgumentException(
+            "modules are off, on, floor, lean-off or lean, not " + modules);
       }
     }
 
@@ -72,6 +75,8 @@ final class BurstJvms {
           + switch (modules) {
             case "on" -> ", modules on";
             case "floor" -> ", library floor";
+            case "lean-off" -> ", lean back ends";
+            case "lean" -> ", modules on, lean back ends";
             default -> "";
           };
     }
@@ -90,8 +95,8 @@ final class BurstJvms {
    * (exported the same way), the application's cost; with the modules on, that span's {@code
    * traceparent} is kept with each delivery, so that every attempt span links to it.
    *
-   * @param args {@code --store in-memory|postgresql --modules on|off|floor --sink URL --endpoints
-   *     1,100 --deliveries N --warm N --wait-seconds N --body-bytes N}
+   * @param args {@code --store in-memory|postgresql --modules on|off|floor|lean-off|lean --sink URL
+   *     --endpoints 1,100 --deliveries N --warm N --wait-seconds N --body-bytes N}
    * @throws Exception if a burst fails to run
    */
   public static void main(String[] args) throws Exception {
@@ -113,11 +118,12 @@ final class BurstJvms {
             LoadHarness.intArg(args, "--body-bytes", 1024));
 
     ObservabilityOverhead.Telemetry telemetry =
-        ObservabilityOverhead.Telemetry.create(new AtomicLong());
+        ObservabilityOverhead.Telemetry.create(
+            new AtomicLong(), setup.modules().startsWith("lean"));
     Tracer tracer = telemetry.otel().getTracer("load");
     UnaryOperator<Dispatcher.Builder> modules =
         switch (setup.modules()) {
-          case "on" -> ObservabilityOverhead.bothModules(telemetry);
+          case "on", "lean" -> ObservabilityOverhead.bothModules(telemetry);
           case "floor" -> LibraryFloor.floor(telemetry);
           default -> b -> b;
         };

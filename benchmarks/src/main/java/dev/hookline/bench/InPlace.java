@@ -106,9 +106,11 @@ final class InPlace {
           case "opentelemetry" -> otel;
           case "both" -> AttemptObserver.composite(List.of(micrometer, otel));
           case "floor" -> new LibraryFloor(observations, sdk);
+          case "floor-micrometer" -> new LibraryFloor(observations, sdk, true, false);
+          case "floor-opentelemetry" -> new LibraryFloor(observations, sdk, false, true);
           default ->
               throw new IllegalArgumentException(
-                  "variant: noop, micrometer, opentelemetry, both or floor");
+                  "variant: noop, micrometer, opentelemetry, both, floor, floor-micrometer or floor-opentelemetry");
         };
     AttemptResult result =
         new AttemptResult(

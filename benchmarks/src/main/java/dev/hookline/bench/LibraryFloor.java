@@ -54,9 +54,22 @@ final class LibraryFloor implements AttemptObserver {
   private volatile KeyValues running = KeyValues.empty();
   private volatile KeyValues ended = KeyValues.empty();
 
+  private final boolean metrics;
+  private final boolean tracing;
+
   LibraryFloor(ObservationRegistry observations, OpenTelemetry otel) {
+    this(observations, otel, true, true);
+  }
+
+  /**
+   * Only the observation ({@code tracing} false), only the span ({@code metrics} false), or both.
+   */
+  LibraryFloor(
+      ObservationRegistry observations, OpenTelemetry otel, boolean metrics, boolean tracing) {
     this.observations = observations;
     this.tracer = otel.getTracer("dev.hookline.bench.floor");
+    this.metrics = metrics;
+    this.tracing = tracing;
   }
 
   /** Both libraries' floor as one observer, with the publish context capturer of the module. */
@@ -93,10 +106,26 @@ final class LibraryFloor implements AttemptObserver {
               KeyValue.of("status", "2xx"));
     }
     Observation observation =
-        Observation.createNotStarted("hookline.delivery.attempts", observations)
-            .contextualName("POST")
-            .lowCardinalityKeyValues(running)
-            .start();
+        metrics
+            ? Observation.createNotStarted("hookline.delivery.attempts", observations)
+                .contextualName("POST")
+                .lowCardinalityKeyValues(running)
+                .start()
+            : Observation.NOOP;
+    Span span = tracing ? span(request) : Span.getInvalid();
+    return result -> {
+      if (result.statusCode().isPresent()) {
+        span.setAttribute(STATUS, (long) result.statusCode().getAsInt());
+      }
+      span.end();
+      if (result.outcome() == AttemptResult.Outcome.SUCCEEDED) {
+        observation.lowCardinalityKeyValues(ended);
+      }
+      observation.stop();
+    };
+  }
+
+  private Span span(AttemptRequest request) {
     io.opentelemetry.api.trace.SpanBuilder builder =
         tracer
             .spanBuilder("POST")
@@ -117,16 +146,6 @@ final class LibraryFloor implements AttemptObserver {
               TraceFlags.getSampled(),
               TraceState.getDefault()));
     }
-    Span span = builder.startSpan();
-    return result -> {
-      if (result.statusCode().isPresent()) {
-        span.setAttribute(STATUS, (long) result.statusCode().getAsInt());
-      }
-      span.end();
-      if (result.outcome() == AttemptResult.Outcome.SUCCEEDED) {
-        observation.lowCardinalityKeyValues(ended);
-      }
-      observation.stop();
-    };
+    return builder.startSpan();
   }
 }

@@ -83,8 +83,9 @@ public final class LoadHarness {
    *     quick 2,000), {@code --paced-seconds N} (default 30, quick 3), {@code
    *     --observability-rounds N} (pairs of bursts per shape, default 8, quick 1), {@code
    *     --no-jdk25}, {@code --skip-heap}, {@code --skip-postgres}, {@code --floor} (the
-   *     observability phase also runs off against {@link LibraryFloor}, not judged), {@code
-   *     --strict} (exit status 1 when a target is missed)
+   *     observability phase also runs off against {@link LibraryFloor}, not judged), {@code --lean}
+   *     (and off against on with trimmed back ends, not judged), {@code --strict} (exit status 1
+   *     when a target is missed)
    * @throws Exception if a phase fails to run
    */
   public static void main(String[] args) throws Exception {
@@ -688,6 +689,27 @@ public final class LoadHarness {
                 "  %s, %s; floor/off %.2f (median of %d pairs)%n",
                 store,
                 p.describe("off", "floor"),
+                p.ratio(),
+                p.ratios.size());
+          }
+        }
+        if (has(args, "--lean")) {
+          // Not judged: both sides with the back ends trimmed as a deployment can (no long task
+          // timer, one trace in ten sampled), to tell what those settings buy.
+          System.out.println("  lean back ends (--lean), not judged:");
+          for (BurstJvms.Pairs p :
+              BurstJvms.takeTurns(
+                  new BurstJvms.Setup(store, "lean-off"),
+                  new BurstJvms.Setup(store, "lean"),
+                  endpoints,
+                  pairs,
+                  sink.url(""),
+                  plan)) {
+            System.out.printf(
+                Locale.ROOT,
+                "  %s, %s; on/off with lean back ends %.2f (median of %d pairs)%n",
+                store,
+                p.describe("off", "on"),
                 p.ratio(),
                 p.ratios.size());
           }

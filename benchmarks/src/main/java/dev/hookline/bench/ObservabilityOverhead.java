@@ -529,8 +529,24 @@ public final class ObservabilityOverhead {
       MeterRegistry meters,
       ObservationRegistry observations) {
     static Telemetry create(AtomicLong exported) {
+      return create(exported, false);
+    }
+
+    /**
+     * The back ends, as {@link #create(AtomicLong)}, or with {@code lean} as a deployment that
+     * trims the libraries' own cost would set them: the meter handler without its long task timer
+     * ({@code IgnoredMeters.LONG_TASK_TIMER}), and one trace in ten sampled ({@code
+     * parentbased_traceidratio} 0.1, the application's spans too).
+     */
+    static Telemetry create(AtomicLong exported, boolean lean) {
       SdkTracerProvider tracerProvider =
           SdkTracerProvider.builder()
+              .setSampler(
+                  lean
+                      ? io.opentelemetry.sdk.trace.samplers.Sampler.parentBased(
+                          io.opentelemetry.sdk.trace.samplers.Sampler.traceIdRatioBased(0.1))
+                      : io.opentelemetry.sdk.trace.samplers.Sampler.parentBased(
+                          io.opentelemetry.sdk.trace.samplers.Sampler.alwaysOn()))
               .addSpanProcessor(
                   BatchSpanProcessor.builder(new OtlpMarshallingExporter(exported)).build())
               .build();
@@ -538,7 +554,11 @@ public final class ObservabilityOverhead {
       ObservationRegistry observations = ObservationRegistry.create();
       observations
           .observationConfig()
-          .observationHandler(new DefaultMeterObservationHandler(meters));
+          .observationHandler(
+              lean
+                  ? new DefaultMeterObservationHandler(
+                      meters, DefaultMeterObservationHandler.IgnoredMeters.LONG_TASK_TIMER)
+                  : new DefaultMeterObservationHandler(meters));
       return new Telemetry(
           tracerProvider,
           OpenTelemetrySdk.builder().setTracerProvider(tracerProvider).build(),

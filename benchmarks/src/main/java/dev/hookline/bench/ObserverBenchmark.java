@@ -137,8 +137,9 @@ public class ObserverBenchmark {
   }
 
   /**
-   * Runs {@link InPlace}: {@code noop|micrometer|opentelemetry|both|floor [threads] [attempts]
-   * [pollute-KiB]}, default {@code both 1 200000 0}.
+   * Runs {@link InPlace}: {@code
+   * noop|micrometer|opentelemetry|both|floor|floor-micrometer|floor-opentelemetry [threads]
+   * [attempts] [pollute-KiB]}, default {@code both 1 200000 0}.
    *
    * @param args the variant, the worker threads, the attempts, the memory each thread walks before
    *     and inside each attempt (0: hot caches, as in JMH)

@@ -382,8 +382,18 @@ class AttemptObserverTest {
         h.dispatcher(ATTEMPT_TIMEOUT)
             .publishContext(
                 event -> {
-                  if (event.data().get("user_id").asText().equals("boom")) {
+                  String user = event.data().get("user_id").asText();
+                  if (user.equals("boom")) {
                     throw new IllegalStateException("capturer bug");
+                  }
+                  if (user.equals("nul")) {
+                    return Optional.of("00-trace\u0000-01"); // PostgreSQL's text refuses U+0000
+                  }
+                  if (user.equals("c1")) {
+                    return Optional.of("00-trace\u0085-01"); // a C1 control: no header holds it
+                  }
+                  if (user.equals("plain")) {
+                    return Optional.of("00-trace-~-01"); // printable, to its last character
                   }
                   return Optional.of("x".repeat(513));
                 })
@@ -391,10 +401,17 @@ class AttemptObserverTest {
     hook("/ok");
     Event boom = h.event(UserEvents.CREATED, "boom");
     Event huge = h.event(UserEvents.CREATED);
-    assertEquals(1, dispatcher.publish(boom).deliveries().size());
-    assertEquals(1, dispatcher.publish(huge).deliveries().size());
+    Event nul = h.event(UserEvents.CREATED, "nul");
+    Event c1 = h.event(UserEvents.CREATED, "c1");
+    Event plain = h.event(UserEvents.CREATED, "plain");
+    for (Event e : List.of(boom, huge, nul, c1, plain)) {
+      assertEquals(1, dispatcher.publish(e).deliveries().size(), e.id());
+    }
     assertEquals(Optional.empty(), h.only(boom.id()).publishContext());
     assertEquals(Optional.empty(), h.only(huge.id()).publishContext());
+    assertEquals(Optional.empty(), h.only(nul.id()).publishContext());
+    assertEquals(Optional.empty(), h.only(c1.id()).publishContext());
+    assertEquals(Optional.of("00-trace-~-01"), h.only(plain.id()).publishContext());
   }
 
   /** An observer that records the deletions it is told of, and throws after each if asked. */

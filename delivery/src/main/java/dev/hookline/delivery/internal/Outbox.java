@@ -345,6 +345,16 @@ public final class Outbox {
     }
   }
 
+  /** Whether {@code s} holds an ISO control character (once per event: no stream). */
+  private static boolean hasControl(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (Character.isISOControl(s.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The publishing thread's context; none if the capturer fails or returns a bad one. */
   private static Optional<String> capture(PublishContextCapturer capturer, Event e) {
     try {
@@ -358,7 +368,7 @@ public final class Outbox {
             e.id());
         return Optional.empty();
       }
-      if (c.isPresent() && c.get().chars().anyMatch(Character::isISOControl)) {
+      if (c.isPresent() && hasControl(c.get())) {
         // PostgreSQL's text refuses U+0000 (the whole publish failed there), and no header an
         // observer could make of it may hold a control character.
         log.warn("publish context dropped, it holds a control character: event={}", e.id());

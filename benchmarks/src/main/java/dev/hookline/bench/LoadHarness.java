@@ -675,46 +675,55 @@ public final class LoadHarness {
         }
         if (has(args, "--floor")) {
           // Not judged: the least the two libraries cost (LibraryFloor) against off, the same way.
-          System.out.println("  the libraries' floor (--floor), not judged:");
-          for (BurstJvms.Pairs p :
-              BurstJvms.takeTurns(
-                  BurstJvms.Setup.off(store),
-                  new BurstJvms.Setup(store, "floor"),
-                  endpoints,
-                  pairs,
-                  sink.url(""),
-                  plan)) {
-            System.out.printf(
-                Locale.ROOT,
-                "  %s, %s; floor/off %.2f (median of %d pairs)%n",
-                store,
-                p.describe("off", "floor"),
-                p.ratio(),
-                p.ratios.size());
-          }
+          notJudged(
+              "the libraries' floor (--floor)",
+              store,
+              "off",
+              "floor",
+              endpoints,
+              pairs,
+              sink,
+              plan);
         }
         if (has(args, "--lean")) {
           // Not judged: both sides with the back ends trimmed as a deployment can (no long task
           // timer, one trace in ten sampled), to tell what those settings buy.
-          System.out.println("  lean back ends (--lean), not judged:");
-          for (BurstJvms.Pairs p :
-              BurstJvms.takeTurns(
-                  new BurstJvms.Setup(store, "lean-off"),
-                  new BurstJvms.Setup(store, "lean"),
-                  endpoints,
-                  pairs,
-                  sink.url(""),
-                  plan)) {
-            System.out.printf(
-                Locale.ROOT,
-                "  %s, %s; on/off with lean back ends %.2f (median of %d pairs)%n",
-                store,
-                p.describe("off", "on"),
-                p.ratio(),
-                p.ratios.size());
-          }
+          notJudged(
+              "lean back ends (--lean)", store, "lean-off", "lean", endpoints, pairs, sink, plan);
         }
       }
+    }
+  }
+
+  /** Runs two setups of the observability phase against each other, and prints their ratios. */
+  private static void notJudged(
+      String what,
+      String store,
+      String baseline,
+      String other,
+      List<Integer> endpoints,
+      int pairs,
+      NginxSink sink,
+      BurstJvms.Plan plan)
+      throws IOException {
+    System.out.println("  " + what + ", not judged:");
+    for (BurstJvms.Pairs p :
+        BurstJvms.takeTurns(
+            new BurstJvms.Setup(store, baseline),
+            new BurstJvms.Setup(store, other),
+            endpoints,
+            pairs,
+            sink.url(""),
+            plan)) {
+      System.out.printf(
+          Locale.ROOT,
+          "  %s, %s; %s/%s %.2f (median of %d pairs)%n",
+          store,
+          p.describe(baseline, other),
+          other,
+          baseline,
+          p.ratio(),
+          p.ratios.size());
     }
   }
 

@@ -1253,7 +1253,7 @@ public final class ClaimLoop {
       if (slotFreed.compareAndSet(false, true)) {
         EndpointSlots.Exchange how = exchange;
         if (how != null) {
-          endpoint.served(ticker.getAsLong() - launchedNanos);
+          endpoint.served(ticker.getAsLong() - launchedNanos, how);
           // An endpoint that stopped answering hands back what waits for it: each would only
           // wait out the same timeouts, holding a worker.
           List<ClaimedDelivery> shed = endpoint.ended(how);

@@ -549,7 +549,12 @@ public final class EndpointSlots<T> {
         if (unansweredInARow < Integer.MAX_VALUE) {
           unansweredInARow++;
         }
-        if (!unanswered() || waiting.isEmpty()) {
+        if (!unanswered()) {
+          return List.of();
+        }
+        // It queues nothing now: a deeper queue is no room for claims to count on (see served).
+        deepenTo(queueLimit);
+        if (waiting.isEmpty()) {
           return List.of();
         }
       }
@@ -568,9 +573,14 @@ public final class EndpointSlots<T> {
      * down (a queue as deep as a fast one's behind attempts of hundreds of milliseconds would wait
      * long) loses its depth within a few attempts, and one pause does not take it away for good.
      *
+     * <p>An unanswered exchange moves the mean only toward slower (a timeout): a connection refused
+     * at once is fast, but delivers nothing, and counted it deepened the queue of an endpoint that
+     * is down. An {@link #ended unanswered} endpoint keeps the shallow queue, and queues nothing.
+     *
      * @param nanos how long the attempt held its slot
+     * @param how how its exchange ended
      */
-    public void served(long nanos) {
+    public void served(long nanos, Exchange how) {
       if (deepQueueLimit == queueLimit) {
         return;
       }
@@ -580,16 +590,23 @@ public final class EndpointSlots<T> {
           return;
         }
         long mean = meanNanos;
+        if (how == Exchange.UNANSWERED && (mean < 0 || took <= mean)) {
+          return;
+        }
         mean =
             mean < 0 ? took : took > mean ? mean + (took - mean + 1) / 2 : mean - (mean - took) / 8;
         meanNanos = mean;
         long perSlot = drainBudgetNanos / mean;
         long fits = perSlot > Long.MAX_VALUE / limit ? Long.MAX_VALUE : perSlot * limit;
-        int d = (int) Math.max(queueLimit, Math.min(deepest, fits));
-        if (d != depth) {
-          deepened.addAndGet(d - depth);
-          depth = d;
-        }
+        deepenTo(unanswered() ? queueLimit : (int) Math.max(queueLimit, Math.min(deepest, fits)));
+      }
+    }
+
+    /** Sets the queue's depth, keeping {@link #deepened} in step (guarded by this). */
+    private void deepenTo(int d) {
+      if (d != depth) {
+        deepened.addAndGet(d - depth);
+        depth = d;
       }
     }
 
@@ -657,8 +674,7 @@ public final class EndpointSlots<T> {
     synchronized void retireIfIdle() {
       if (running == 0) {
         retired = true;
-        deepened.addAndGet(queueLimit - depth);
-        depth = queueLimit;
+        deepenTo(queueLimit);
         endpoints.remove(webhookId, this);
       }
     }

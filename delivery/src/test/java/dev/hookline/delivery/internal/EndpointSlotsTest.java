@@ -280,14 +280,15 @@ class EndpointSlotsTest {
     EndpointSlots<String>.Endpoint b = slots.endpoint("b", null);
     assertEquals(4, a.depth());
     assertEquals(6, a.room());
-    a.served(20 * MS); // 2 slots drain 10 in 100 ms at 20 ms each
+    a.served(20 * MS, Exchange.ANSWERED); // 2 slots drain 10 in 100 ms at 20 ms each
     assertEquals(10, a.depth());
     assertEquals(6, slots.deepened());
     assertEquals(12, a.room());
-    a.served(MS / 10); // far faster: the mean moves an eighth of the way (to 17.5 ms)
+    a.served(
+        MS / 10, Exchange.ANSWERED); // far faster: the mean moves an eighth of the way (to 17.5 ms)
     assertEquals(10, a.depth(), "a quicker attempt deepens it only gradually");
     for (int i = 0; i < 30; i++) {
-      a.served(MS / 10);
+      a.served(MS / 10, Exchange.ANSWERED);
     }
     assertEquals(16, a.depth(), "no deeper than deepQueueLimit");
     assertEquals(12, slots.deepened());
@@ -304,17 +305,17 @@ class EndpointSlotsTest {
   void anEndpointThatSlowsDownLosesItsDepthWithinAFewAttempts() {
     EndpointSlots<String> slots = deepening();
     EndpointSlots<String>.Endpoint a = slots.endpoint("a", null);
-    a.served(MS / 10);
+    a.served(MS / 10, Exchange.ANSWERED);
     assertEquals(16, a.depth());
     int attempts = 0;
     while (a.depth() > 4) {
-      a.served(500 * MS); // the endpoint now takes half a second
+      a.served(500 * MS, Exchange.ANSWERED); // the endpoint now takes half a second
       attempts++;
     }
     assertTrue(attempts <= 4, "shallow again after " + attempts + " slow attempts");
     assertEquals(0, slots.deepened());
     // One quick answer after that moves the mean an eighth of the way: no deeper at once.
-    a.served(MS / 10);
+    a.served(MS / 10, Exchange.ANSWERED);
     assertEquals(4, a.depth());
   }
 
@@ -322,12 +323,12 @@ class EndpointSlotsTest {
   void aQueueThatGotShallowerTakesNothingMoreUntilItDrainsBelowItsDepth() {
     EndpointSlots<String> slots = deepening();
     EndpointSlots<String>.Endpoint a = slots.endpoint("a", null);
-    a.served(MS);
+    a.served(MS, Exchange.ANSWERED);
     for (int i = 0; i < 18; i++) {
       a.admit("a" + i);
     }
     assertEquals(16, a.waiting());
-    a.served(10_000 * MS); // an attempt that took ten seconds
+    a.served(10_000 * MS, Exchange.ANSWERED); // an attempt that took ten seconds
     assertEquals(4, a.depth());
     assertEquals(Admission.FULL, a.admit("late"), "16 waiting behind a queue of 4 now");
     assertEquals(0, a.room());
@@ -340,8 +341,8 @@ class EndpointSlotsTest {
     EndpointSlots<String> slots = new EndpointSlots<>(2, 4, 16, 100 * MS, 20);
     EndpointSlots<String>.Endpoint a = slots.endpoint("a", "acme");
     EndpointSlots<String>.Endpoint host = slots.endpoint("h", null);
-    a.served(MS);
-    host.served(MS);
+    a.served(MS, Exchange.ANSWERED);
+    host.served(MS, Exchange.ANSWERED);
     assertEquals(8, a.depth(), "2 slots and 8 waiting: half the tenant's 20");
     assertEquals(16, host.depth(), "the host's own webhook has no tenant share to keep");
     for (int i = 0; i < 10; i++) {
@@ -357,11 +358,11 @@ class EndpointSlotsTest {
   void aRetiredEndpointGivesBackItsDeepenedRoom() {
     EndpointSlots<String> slots = deepening();
     EndpointSlots<String>.Endpoint a = slots.endpoint("a", null);
-    a.served(MS);
+    a.served(MS, Exchange.ANSWERED);
     assertEquals(12, slots.deepened());
     slots.retainOnly(Set.of());
     assertEquals(0, slots.deepened());
-    a.served(MS);
+    a.served(MS, Exchange.ANSWERED);
     assertEquals(0, slots.deepened(), "a retired endpoint deepens no more");
   }
 
@@ -369,10 +370,57 @@ class EndpointSlotsTest {
   void withoutADeeperLimitQueuesKeepTheirDepth() {
     EndpointSlots<String> slots = new EndpointSlots<>(2, 4, Integer.MAX_VALUE);
     EndpointSlots<String>.Endpoint a = slots.endpoint("a", null);
-    a.served(1);
+    a.served(1, Exchange.ANSWERED);
     assertEquals(4, a.depth());
     assertEquals(0, slots.deepened());
     assertThrows(
         IllegalArgumentException.class, () -> new EndpointSlots<>(2, 4, 3, MS, Integer.MAX_VALUE));
+  }
+
+  @Test
+  void anEndpointThatRefusesFastDoesNotDeepen() {
+    EndpointSlots<String> slots = deepening();
+    EndpointSlots<String>.Endpoint a = slots.endpoint("a", null);
+    // Connections refused in a tenth of a millisecond: fast, but nothing was delivered. Counted, it
+    // deepened the queue of an endpoint that queues nothing, and that room counted in the total.
+    for (int i = 0; i < 3; i++) {
+      a.served(MS / 10, Exchange.UNANSWERED);
+      a.ended(Exchange.UNANSWERED);
+    }
+    assertEquals(4, a.depth());
+    assertEquals(0, slots.deepened());
+    // Timeouts still count: an endpoint that answered fast and then times out gets shallower.
+    EndpointSlots<String>.Endpoint b = slots.endpoint("b", null);
+    b.served(MS / 10, Exchange.ANSWERED);
+    b.ended(Exchange.ANSWERED);
+    assertEquals(16, b.depth());
+    b.served(10_000 * MS, Exchange.UNANSWERED);
+    b.ended(Exchange.UNANSWERED);
+    assertEquals(4, b.depth(), "a ten-second timeout slows the mean as a slow answer does");
+    assertEquals(0, slots.deepened());
+  }
+
+  @Test
+  void anEndpointThatStopsAnsweringGivesBackItsDeepenedRoom() {
+    EndpointSlots<String> slots = deepening();
+    EndpointSlots<String>.Endpoint a = slots.endpoint("a", null);
+    a.served(MS / 10, Exchange.ANSWERED);
+    a.ended(Exchange.ANSWERED);
+    assertEquals(12, slots.deepened());
+    // Two refusals in a row (its limit): unanswered, it queues nothing, so its deeper queue is no
+    // room the claims may count on.
+    for (int i = 0; i < 2; i++) {
+      a.served(MS / 10, Exchange.UNANSWERED);
+      a.ended(Exchange.UNANSWERED);
+    }
+    assertEquals(2, a.room());
+    assertEquals(0, slots.deepened(), "an unanswered endpoint's depth is no room");
+    // It answers again, as fast as before: deep again from the answer after.
+    a.served(MS / 10, Exchange.ANSWERED);
+    a.ended(Exchange.ANSWERED);
+    a.served(MS / 10, Exchange.ANSWERED);
+    a.ended(Exchange.ANSWERED);
+    assertEquals(16, a.depth());
+    assertEquals(12, slots.deepened());
   }
 }

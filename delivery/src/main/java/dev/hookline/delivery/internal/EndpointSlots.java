@@ -398,7 +398,7 @@ public final class EndpointSlots<T> {
    * Forgets the endpoints of webhooks not in {@code ids} that no attempt holds (their queues are
    * then empty, by the invariant).
    *
-   * @param ids the webhooks that exist
+   * @param ids the webhooks whose endpoints are kept (the view passes those that exist and receive)
    */
   public void retainOnly(Set<String> ids) {
     for (Endpoint e : endpoints.values()) {

@@ -197,7 +197,16 @@ public final class WebhookView {
         gone.forEach(deleted);
         changes.incrementAndGet();
         notReceiving.removeIf(id -> !keep.contains(id));
-        slots.retainOnly(keep);
+        // The idle endpoints of webhooks that do not receive are forgotten too: nothing enters
+        // their queues, and a queue that had deepened for a fast endpoint kept counting as room
+        // for claims (EndpointSlots#deepened) for as long as its webhook stayed disabled.
+        Set<String> endpointsKept = new HashSet<>(keep);
+        endpointsKept.removeIf(
+            id -> {
+              Webhook w = webhooks.get(id);
+              return w != null && !w.receivesEvents();
+            });
+        slots.retainOnly(endpointsKept);
         // Local changes made while the snapshot was read may be missing from it, or have been
         // wiped from the index by replaceAll: apply them again unless the snapshot is newer.
         Change c;

@@ -20,14 +20,16 @@ import org.jspecify.annotations.Nullable;
  * the Store in between. A claim round so fetches an endpoint's next deliveries while its current
  * ones are being sent, instead of each slot doing claim, send and record one after another.
  *
- * <p>Every claim round asks for the full webhooks ({@link #addFull}: less room in slots and queue
- * than half of both, see {@link Endpoint#isFull}), up to one round per finished attempt, so that
- * costs only the webhooks that may be full, not every webhook: those that filled up are kept in a
- * set, and dropped from it once they are seen with room again. An endpoint is left out of claims
- * until it has room for half its slots and queue, not merely one: a claim takes deliveries in due
- * order, and for a webhook whose backlog is due first (a slow endpoint behind on its deliveries) it
- * brings as many as the claim's per-webhook cap allows, so a claim for one free place handed back
- * all the others, one Store write each, at every slot the endpoint freed.
+ * <p>Every claim round asks for the full webhooks ({@link #addFull}, see {@link Endpoint#isFull}),
+ * up to one round per finished attempt, so that costs only the webhooks that may be full, not every
+ * webhook: those that filled up are kept in a set, and dropped from it once they are seen with room
+ * again. An endpoint is left out of claims while it has no room; while claims bring one webhook's
+ * backlog in batches ({@link #refillInBatches}, which the claim loop turns on when several webhooks
+ * receive and a claim held more of one than {@link #refillAt()}), until it has room for half its
+ * slots and queue, not merely one: a claim takes deliveries in due order, and for a webhook whose
+ * backlog is due first (a slow endpoint behind on its deliveries) it brings as many as the claim's
+ * per-webhook cap allows, so a claim for one free place handed back all the others, one Store write
+ * each, at every slot the endpoint freed.
  *
  * <p>The webhooks of one tenant hold at most {@link #tenantLimit()} deliveries together, running or
  * waiting in their queues, so that one tenant's slow endpoints (however many webhooks point at
@@ -241,8 +243,9 @@ public final class EndpointSlots<T> {
   }
 
   /**
-   * The room an endpoint needs before claims bring it deliveries again, and the most one claim
-   * brings of one webhook: half its slots and queue, at least 1 (see {@link Endpoint#isFull}).
+   * The room an endpoint needs before claims bring it deliveries again while they refill in
+   * batches, and the most one claim brings of one webhook: half its slots and queue, at least 1
+   * (see {@link Endpoint#isFull}).
    *
    * @return the refill size
    */
@@ -645,10 +648,11 @@ public final class EndpointSlots<T> {
     }
 
     /**
-     * Whether claims should leave this endpoint out: its slots and queue have less room than half
-     * of both (so a claim for it would bring back more than it takes), or it is unanswered and any
-     * of its attempts runs, or its tenant is at its limit. An endpoint that is full this way may
-     * still {@link #admit} up to its slots and queue (an unanswered one, its slots).
+     * Whether claims should leave this endpoint out: its slots and queue have no room (while claims
+     * refill in batches, less room than half of both, so that a claim for it would not bring back
+     * more than it takes), or it is unanswered and any of its attempts runs, or its tenant is at
+     * its limit. An endpoint that is full this way may still {@link #admit} up to its slots and
+     * queue (an unanswered one, its slots).
      *
      * @return true to leave it out of claims
      */

@@ -23,8 +23,8 @@ import org.jspecify.annotations.Nullable;
  * numbers), and {@value #OPEN_BREAKERS} (this instance's circuit breakers that are open or
  * half-open).
  *
- * <p>Counting deliveries costs a Store query per webhook, so the counts are cached: read at most
- * once per refresh interval (default 30 s), when a gauge is read.
+ * <p>Counting deliveries costs a Store query per webhook, so the counts are cached: read when a
+ * gauge is read, at most once per refresh interval (default 30 s) after the last read ended.
  *
  * <p>One dispatcher's gauges per registry: binding to a registry that has these gauges already
  * (another binder's, say of the dispatcher a refreshed application context replaced) replaces them,
@@ -196,18 +196,18 @@ public final class HooklineMeterBinder implements MeterBinder, AutoCloseable {
   }
 
   /**
-   * The cached counts, read again once the refresh interval has passed; null once it is gone. One
-   * thread at a time reads the Store, outside the lock: a gauge read meanwhile gets the last counts
-   * (null after a failed read) instead of waiting, so a hanging Store holds one scrape, not all.
+   * The cached counts, read again once the refresh interval has passed since the last read ended;
+   * null once it is gone. One thread at a time reads the Store, outside the lock: a gauge read
+   * meanwhile gets the last counts (null after a failed read) instead of waiting, so a hanging
+   * Store holds one scrape, not all.
    */
   private @Nullable DeliveryCounts counts() {
     Dispatcher d = dispatcher.get();
     if (d == null) {
       return null;
     }
-    Instant now;
     synchronized (lock) {
-      now = clock.instant();
+      Instant now = clock.instant();
       DeliveryCounts c = counts;
       // A clock stepped back (NTP, a resumed VM) puts the last read in the future: that read is
       // not fresh, or the counts would stay as they were until the clock caught up with it.
@@ -223,10 +223,13 @@ public final class HooklineMeterBinder implements MeterBinder, AutoCloseable {
       return c;
     } finally {
       // A failing Store (PostgreSQL down: each query waits for a connection) is asked again only
-      // after the refresh, as when it answers, not on every gauge read of every scrape.
+      // after the refresh, as when it answers, not on every gauge read of every scrape. The
+      // refresh counts from when the read ended: a read that took as long as the refresh (the
+      // pool's connection timeout is 30 s by default) would otherwise be stale as it came, and
+      // the Store asked again, back to back, at every scrape.
       synchronized (lock) {
         counts = c;
-        readAt = now;
+        readAt = clock.instant();
         lastReadFailed = c == null;
         reading = false;
       }

@@ -66,6 +66,9 @@ public final class HooklineObservations
   /** The tag key of a webhook's id: a deleted webhook's meters are those with its id under it. */
   private static final String WEBHOOK_ID = "webhook.id";
 
+  /** The {@code tenant} tag of the host's own webhooks, which a tenant's name may equal. */
+  private static final String HOST_TENANT = "none";
+
   private final ObservationRegistry observations;
   private final MeterRegistry meters;
   private final @Nullable AttemptObservationConvention custom;
@@ -268,7 +271,7 @@ public final class HooklineObservations
     Tags tags = byEventType ? Tags.of("event.type", request.eventType()) : Tags.empty();
     Webhook w = request.webhook();
     if (defaults.tenantTag()) {
-      tags = tags.and("tenant", w.tenant().orElse("none"));
+      tags = tags.and("tenant", w.tenant().orElse(HOST_TENANT));
     }
     if (defaults.webhookTag()) {
       tags = tags.and(WEBHOOK_ID, w.id());
@@ -329,7 +332,9 @@ public final class HooklineObservations
       return;
     }
     Set<String> candidates = new HashSet<>(orphanedTenants);
-    if (tenant != null) {
+    if (tenant != null && !HOST_TENANT.equals(tenant)) {
+      // A tenant may be named "none", the tag of the host's own webhooks: the series it shares
+      // with them is the host's too, and stays.
       candidates.add(tenant);
     }
     for (String t : candidates) {
@@ -424,7 +429,8 @@ public final class HooklineObservations
     /**
      * Tags the counters, and the default convention's timers, with {@code tenant} ({@code none} for
      * the host's webhooks); a {@link #convention} chooses its timers' key values itself. With the
-     * {@link #registry} set, a tenant's meters are removed with its last webhook. Default: off.
+     * {@link #registry} set, a tenant's meters are removed with its last webhook (but for a tenant
+     * named {@code none}, whose meters are the host's too). Default: off.
      *
      * @param on whether to tag
      * @return this builder

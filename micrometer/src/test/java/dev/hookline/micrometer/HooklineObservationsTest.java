@@ -461,6 +461,39 @@ class HooklineObservationsTest {
     assertEquals(Map.of(none, 1.0), hooklineMeters(), "the host's meters are not a tenant's");
   }
 
+  /**
+   * Review r146: a tenant may be named {@code none} (1 to 128 of {@code A-Z a-z 0-9 . _ : @ -}),
+   * the value that tags the host's own webhooks. Deleting that tenant's last webhook removed every
+   * meter tagged {@code tenant=none}: the host's timers and counters too, their counts lost.
+   */
+  @Test
+  void aTenantNamedNoneTakesNotTheHostsMetersWithItsLastWebhook() {
+    server.stubFor(post(urlEqualTo("/ok")).willReturn(aResponse().withStatus(200)));
+    Dispatcher d =
+        dispatcher(
+            HooklineObservations.builder(observations, meters).registry(registry).tenantTag(true),
+            RetrySchedule.defaults());
+    Webhook host = hook("/ok", null);
+    d.publish(event(null));
+    d.runDueNow();
+    String none =
+        TIMER
+            + "{error.kind=none,event.type=user.created,outcome=succeeded,status=2xx,tenant=none}";
+    assertEquals(Map.of(none, 1.0), hooklineMeters());
+
+    Webhook named = hook("/ok", "none");
+    d.publish(event("none"));
+    d.runDueNow();
+    // The host's webhook gets the tenant's event too: one series, the tag cannot tell them apart.
+    assertEquals(Map.of(none, 3.0), hooklineMeters());
+    registry.delete(named.id());
+    assertEquals(
+        Map.of(none, 3.0),
+        hooklineMeters(),
+        "the host still has a webhook: the series tagged tenant=none is its too");
+    registry.delete(host.id());
+  }
+
   @Test
   void gaugesReadCachedCountsAndOpenBreakers() {
     server.stubFor(post(urlEqualTo("/down")).willReturn(aResponse().withStatus(500)));

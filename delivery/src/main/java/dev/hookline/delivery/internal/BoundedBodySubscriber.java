@@ -32,7 +32,7 @@ final class BoundedBodySubscriber implements HttpResponse.BodySubscriber<byte[]>
 
   BoundedBodySubscriber(int limit) {
     this.limit = limit;
-    this.kept = new ByteArrayOutputStream(Math.min(limit, 1024));
+    this.kept = new ByteArrayOutputStream(0); // grown as bytes arrive, as below
     this.deadline = 0;
     this.hasDeadline = false;
     this.sweeper = null;
@@ -56,7 +56,9 @@ final class BoundedBodySubscriber implements HttpResponse.BodySubscriber<byte[]>
    */
   BoundedBodySubscriber(int limit, long remainingNanos, @Nullable BodyDeadlines sweeper) {
     this.limit = limit;
-    this.kept = new ByteArrayOutputStream(Math.min(limit, 1024));
+    // Grown as bytes arrive: most endpoints answer with no body or a few bytes, and a buffer made
+    // ahead for each response was a kilobyte of garbage per delivery.
+    this.kept = new ByteArrayOutputStream(0);
     this.deadline = System.nanoTime() + Math.max(0, remainingNanos);
     this.hasDeadline = true;
     this.sweeper = sweeper;
@@ -159,7 +161,10 @@ final class BoundedBodySubscriber implements HttpResponse.BodySubscriber<byte[]>
     }
     for (ByteBuffer b : items) {
       int take = Math.min(b.remaining(), limit - kept.size());
-      if (take > 0) {
+      if (take > 0 && b.hasArray()) {
+        kept.write(b.array(), b.arrayOffset() + b.position(), take); // no copy in between
+        b.position(b.position() + take);
+      } else if (take > 0) {
         byte[] chunk = new byte[take];
         b.get(chunk);
         kept.write(chunk, 0, take);

@@ -233,4 +233,36 @@ class BoundedBodySubscriberTest {
             IllegalArgumentException.class, () -> new BodyDeadlines(scheduler, Duration.ZERO));
     assertEquals("tick must be positive, was PT0S", e.getMessage());
   }
+
+  /**
+   * Bytes are kept from any kind of buffer the client hands over: a slice of a larger array (its
+   * offset and position not zero), a direct one and a read-only one (no array to copy from), up to
+   * the limit, which may fall inside a buffer.
+   */
+  @Test
+  void keepsTheBytesOfSlicedDirectAndReadOnlyBuffersUpToTheLimit() throws Exception {
+    byte[] backing = "xxABCDEFyy".getBytes(StandardCharsets.UTF_8);
+    ByteBuffer sliced = ByteBuffer.wrap(backing, 1, 8).slice(); // arrayOffset 1
+    sliced.position(1); // "ABCDEF" then "y"
+    sliced.limit(7);
+    ByteBuffer direct = ByteBuffer.allocateDirect(3);
+    direct.put("GHI".getBytes(StandardCharsets.UTF_8)).flip();
+    ByteBuffer readOnly =
+        ByteBuffer.wrap("JKLMN".getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer();
+    BoundedBodySubscriber s = new BoundedBodySubscriber(12);
+    Silent subscription = new Silent();
+    s.onSubscribe(subscription);
+    s.onNext(List.of(sliced, direct));
+    assertFalse(s.getBody().toCompletableFuture().isDone());
+    assertEquals(0, sliced.remaining(), "the slice was read to its end");
+    s.onNext(List.of(readOnly)); // the limit falls after "JKL"
+    assertArrayEquals(
+        "ABCDEFGHIJKL".getBytes(StandardCharsets.UTF_8), s.getBody().toCompletableFuture().get());
+    assertEquals(1, subscription.cancels.get(), "the rest is not read");
+
+    BoundedBodySubscriber empty = new BoundedBodySubscriber(1024);
+    empty.onSubscribe(new Silent());
+    empty.onComplete();
+    assertArrayEquals(new byte[0], empty.getBody().toCompletableFuture().get());
+  }
 }

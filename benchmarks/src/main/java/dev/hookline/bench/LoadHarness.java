@@ -186,10 +186,13 @@ public final class LoadHarness {
           Locale.ROOT, "  sink capacity (wrk, 64 connections): %,.0f req/s%n", capacity);
       Duration warm = Duration.ofSeconds(quick ? 1 : Math.max(2, seconds / 3));
       // Until the JIT is quiet (JitWarmup), as pg-burst does: one fixed warm-up left the first
-      // round's rates well below the later ones.
+      // round's rates well below the later ones. At most eight steps, as the JVMs of the burst
+      // phases: on a machine that runs raw java.net.http at 25,000 req/s, four steps gave up with
+      // the JIT still compiling for 4 to 5 s of each 6 s step, and Hookline's rounds then rose
+      // from the first to the third (18,739 to 21,692/s) while raw's stayed flat.
       JitWarmup.untilQuiet(
           "raw, then Hookline, " + warm.toSeconds() + " s each",
-          quick ? 1 : 4,
+          quick ? 1 : 8,
           () -> {
             RawHttpBaseline.Result r = RawHttpBaseline.run(target, body, threads, warm);
             HooklinePhase.Result h =

@@ -46,20 +46,24 @@ class WebhookViewSlotsTest {
         version);
   }
 
+  /** The dispatcher's view of the store's webhooks, over {@code slots}. */
+  private static WebhookView view(InMemoryStore store, EndpointSlots<String> slots) {
+    return new WebhookView(
+        store,
+        SubscriptionIndex.create(Filters.compiler()),
+        new EndpointHealth(store, 20, 10, 0.5, Duration.ofSeconds(30), Duration.ofDays(5)),
+        slots,
+        () -> {},
+        id -> {});
+  }
+
   @Test
   void aReloadForgetsTheIdleEndpointOfAWebhookThatNoLongerReceivesAndItsDeeperQueue() {
     InMemoryStore store = new InMemoryStore();
     store.insertWebhook(webhook("wh_fast", true, 1));
     store.insertWebhook(webhook("wh_other", true, 1));
     EndpointSlots<String> slots = new EndpointSlots<>(2, 4, 16, 100 * MS, Integer.MAX_VALUE);
-    WebhookView view =
-        new WebhookView(
-            store,
-            SubscriptionIndex.create(Filters.compiler()),
-            new EndpointHealth(store, 20, 10, 0.5, Duration.ofSeconds(30), Duration.ofDays(5)),
-            slots,
-            () -> {},
-            id -> {});
+    WebhookView view = view(store, slots);
     view.reload();
     assertEquals(2, view.receivingCount());
     EndpointSlots<String>.Endpoint fast = slots.endpoint("wh_fast", null);
@@ -87,14 +91,7 @@ class WebhookViewSlotsTest {
     InMemoryStore store = new InMemoryStore();
     store.insertWebhook(webhook("wh_a", true, 1));
     EndpointSlots<String> slots = new EndpointSlots<>(2, 4, 16, 100 * MS, Integer.MAX_VALUE);
-    WebhookView view =
-        new WebhookView(
-            store,
-            SubscriptionIndex.create(Filters.compiler()),
-            new EndpointHealth(store, 20, 10, 0.5, Duration.ofSeconds(30), Duration.ofDays(5)),
-            slots,
-            () -> {},
-            id -> {});
+    WebhookView view = view(store, slots);
     view.reload();
     EndpointSlots<String>.Endpoint a = slots.endpoint("wh_a", null);
     assertEquals(EndpointSlots.Admission.RUN, a.admit("d1"));

@@ -311,15 +311,14 @@ public final class Outbox {
   }
 
   private static void checkNoControl(String field, String value) {
-    for (int i = 0; i < value.length(); i++) {
-      if (Character.isISOControl(value.charAt(i))) {
-        throw new EventValidationException(
-            List.of(
-                new Violation(
-                    field,
-                    "holds a control character at position " + (i + 1),
-                    "1 to 256 characters, none of them U+0000-U+001F or U+007F-U+009F")));
-      }
+    int i = controlAt(value);
+    if (i >= 0) {
+      throw new EventValidationException(
+          List.of(
+              new Violation(
+                  field,
+                  "holds a control character at position " + (i + 1),
+                  "1 to 256 characters, none of them U+0000-U+001F or U+007F-U+009F")));
     }
   }
 
@@ -345,14 +344,14 @@ public final class Outbox {
     }
   }
 
-  /** Whether {@code s} holds an ISO control character (once per event: no stream). */
-  private static boolean hasControl(String s) {
+  /** The index of the first ISO control character in {@code s}, or -1 (a loop: no stream). */
+  private static int controlAt(String s) {
     for (int i = 0; i < s.length(); i++) {
       if (Character.isISOControl(s.charAt(i))) {
-        return true;
+        return i;
       }
     }
-    return false;
+    return -1;
   }
 
   /** The publishing thread's context; none if the capturer fails or returns a bad one. */
@@ -368,7 +367,7 @@ public final class Outbox {
             e.id());
         return Optional.empty();
       }
-      if (c.isPresent() && hasControl(c.get())) {
+      if (c.isPresent() && controlAt(c.get()) >= 0) {
         // PostgreSQL's text refuses U+0000 (the whole publish failed there), and no header an
         // observer could make of it may hold a control character.
         log.warn("publish context dropped, it holds a control character: event={}", e.id());

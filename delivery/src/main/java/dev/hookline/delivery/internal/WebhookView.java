@@ -201,11 +201,7 @@ public final class WebhookView {
         // their queues, and a queue that had deepened for a fast endpoint kept counting as room
         // for claims (EndpointSlots#deepened) for as long as its webhook stayed disabled.
         Set<String> endpointsKept = new HashSet<>(keep);
-        endpointsKept.removeIf(
-            id -> {
-              Webhook w = webhooks.get(id);
-              return w != null && !w.receivesEvents();
-            });
+        endpointsKept.removeAll(notReceiving); // tracked above, for every webhook of the snapshot
         slots.retainOnly(endpointsKept);
         // Local changes made while the snapshot was read may be missing from it, or have been
         // wiped from the index by replaceAll: apply them again unless the snapshot is newer.

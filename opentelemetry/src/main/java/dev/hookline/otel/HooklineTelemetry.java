@@ -86,6 +86,7 @@ public final class HooklineTelemetry
   static final AttributeKey<Long> ATTEMPT_NUMBER = AttributeKey.longKey("hookline.attempt.number");
   static final AttributeKey<String> WEBHOOK_ID = AttributeKey.stringKey("hookline.webhook.id");
   static final AttributeKey<Long> RESEND_COUNT = AttributeKey.longKey("http.request.resend_count");
+  static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
 
   private static final W3CTraceContextPropagator W3C = W3CTraceContextPropagator.getInstance();
 
@@ -106,8 +107,13 @@ public final class HooklineTelemetry
                 b.openTelemetry, INSTRUMENTATION_NAME, HttpSpanNameExtractor.create(getter))
             .setSpanStatusExtractor(
                 (status, request, result, error) -> {
-                  if (result != null && (result.errorKind().isPresent() || failedUnsent(result))) {
-                    status.setStatus(StatusCode.ERROR); // no answer: timeout, refused, ...
+                  if (result != null
+                      && (result.errorKind().isPresent()
+                          || failedUnsent(result)
+                          || redirected(result))) {
+                    // No answer (timeout, refused, ...), or a redirect, which is never followed:
+                    // the delivery failed, as it does for a 4xx.
+                    status.setStatus(StatusCode.ERROR);
                   } else {
                     httpStatus.extract(status, request, result, error);
                   }
@@ -247,6 +253,19 @@ public final class HooklineTelemetry
     return result.outcome() == AttemptResult.Outcome.NOT_ATTEMPTED
         && result.statusCode().isEmpty()
         && result.errorKind().isEmpty();
+  }
+
+  /**
+   * Whether the endpoint answered with a redirect. Hookline never follows one (its target could be
+   * an address the endpoint checks refuse), so the attempt failed: the conventions leave a 3xx
+   * client span unset unless the redirect ends in an error, as here it does at once.
+   */
+  static boolean redirected(AttemptResult result) {
+    if (result.statusCode().isEmpty()) {
+      return false;
+    }
+    int status = result.statusCode().getAsInt();
+    return status >= 300 && status < 400;
   }
 
   /** Whether the context's span is the one the delivery was published in. */
@@ -409,7 +428,7 @@ public final class HooklineTelemetry
     }
   }
 
-  /** Hookline's own attributes, and the resend count of a retry. */
+  /** Hookline's own attributes, the resend count of a retry and the error type of a redirect. */
   private static final class HooklineAttributes
       implements AttributesExtractor<Call, AttemptResult> {
     @Override
@@ -431,7 +450,13 @@ public final class HooklineTelemetry
         Context context,
         Call call,
         @Nullable AttemptResult result,
-        @Nullable Throwable error) {}
+        @Nullable Throwable error) {
+      if (result != null && redirected(result)) {
+        // The conventions' extractor asks for an error type only for a status they count as an
+        // error (4xx, 5xx); a redirect is one here. Its code, as for a 4xx.
+        attributes.put(ERROR_TYPE, Integer.toString(result.statusCode().getAsInt()));
+      }
+    }
   }
 
   /** Builds {@link HooklineTelemetry}. Not thread-safe. */

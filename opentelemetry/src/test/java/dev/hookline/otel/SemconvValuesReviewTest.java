@@ -24,9 +24,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Review r146: the attribute values the HTTP client conventions fix, checked where the other tests
- * do not look: {@code error.type} is the status code as a string for a 4xx answer, absent for a
- * 2xx; {@code url.full} keeps no query (a token in it) nor a path; the status code and port are
- * longs, not strings; a first attempt has no {@code http.request.resend_count}.
+ * do not look: {@code error.type} is the status code as a string for a 4xx answer and for a 3xx
+ * (never followed, so the attempt failed; the span is an error too), absent for a 2xx; {@code
+ * url.full} keeps no query (a token in it) nor a path; the status code and port are longs, not
+ * strings; a first attempt has no {@code http.request.resend_count}.
  */
 class SemconvValuesReviewTest {
   private final Fixture f = new Fixture();
@@ -50,9 +51,11 @@ class SemconvValuesReviewTest {
   void statusCodesErrorTypesAndUrlsAsTheConventionsWantThem() {
     listener.answer("/gone", 404);
     listener.answer("/busy", 429);
+    listener.answer("/moved", 302);
     Webhook token = Fixture.receiving(registry, "token", listener.uri("/?token=s3cr3t"));
     Webhook gone = Fixture.receiving(registry, "gone", listener.uri("/gone"));
     Webhook busy = Fixture.receiving(registry, "busy", listener.uri("/busy"));
+    Webhook moved = Fixture.receiving(registry, "moved", listener.uri("/moved"));
     HooklineTelemetry tracing = HooklineTelemetry.builder(f.otel).build();
     try (Dispatcher d =
         Dispatcher.builder()
@@ -75,7 +78,7 @@ class SemconvValuesReviewTest {
             .collect(
                 Collectors.toMap(
                     s -> s.getAttributes().get(HooklineTelemetry.WEBHOOK_ID), Function.identity()));
-    assertEquals(3, byWebhook.size(), byWebhook.keySet().toString());
+    assertEquals(4, byWebhook.size(), byWebhook.keySet().toString());
     String origin = "http://127.0.0.1:" + listener.port();
 
     SpanData ok = byWebhook.get(token.id());
@@ -87,7 +90,7 @@ class SemconvValuesReviewTest {
     assertNull(ok.getAttributes().get(HooklineTelemetry.RESEND_COUNT));
     assertEquals(StatusCode.UNSET, ok.getStatus().getStatusCode());
 
-    for (Map.Entry<Webhook, String> e : Map.of(gone, "404", busy, "429").entrySet()) {
+    for (Map.Entry<Webhook, String> e : Map.of(gone, "404", busy, "429", moved, "302").entrySet()) {
       SpanData s = byWebhook.get(e.getKey().id());
       assertEquals(origin + "/…", s.getAttributes().get(AttributeKey.stringKey("url.full")));
       assertEquals(

@@ -337,15 +337,35 @@ public final class HooklineObservations
       // with them is the host's too, and stays.
       candidates.add(tenant);
     }
+    @Nullable RuntimeException failed = null;
     for (String t : candidates) {
       if (tenants.containsValue(t)) {
         orphanedTenants.remove(t); // an observed webhook of t remains: its deletion looks again
-      } else if (r.forTenant(t).list().isEmpty()) {
+        continue;
+      }
+      boolean noneLeft;
+      try {
+        noneLeft = r.forTenant(t).list().isEmpty();
+      } catch (RuntimeException e) {
+        // The Store failed (the database down): t is looked at again on the next deletion, and
+        // the other tenants are looked at now. The failure is thrown once they have been.
+        orphanedTenants.add(t);
+        if (failed == null) {
+          failed = e;
+        } else {
+          failed.addSuppressed(e);
+        }
+        continue;
+      }
+      if (noneLeft) {
         orphanedTenants.remove(t);
         removeTagged("tenant", t, false); // a tenant name may tag the application's meters too
       } else {
         orphanedTenants.add(t);
       }
+    }
+    if (failed != null) {
+      throw failed;
     }
   }
 

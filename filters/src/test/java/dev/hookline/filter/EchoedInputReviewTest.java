@@ -71,4 +71,53 @@ class EchoedInputReviewTest {
         assertThrows(InvalidFilterException.class, () -> Filters.parse("data.x == 1 \uD83D\uDE00"));
     assertTrue(e.problem().contains("unexpected character '\uD83D\uDE00'"), e::getMessage);
   }
+
+  /**
+   * Problem.clip promises never to give half of a surrogate pair, but a lone surrogate in the input
+   * (a string literal's {@code \\ud800} escape, or the raw character) was echoed as it was: the
+   * registry's violation carried it to the admin API, whose UTF-8 JSON writes it as an escaped lone
+   * surrogate that strict JSON parsers refuse, and a log line as '?'.
+   */
+  @Test
+  void aLoneSurrogateInTheInputDoesNotReachTheMessage() {
+    for (String filter :
+        new String[] {
+          "data.x \"\\ud800\"",
+          "data.x == 1 and data.y \"a\uDC00b\"",
+          "changed(\"\\ud83d\")",
+          "{\"$changed\": [\"\\ud800\"]}"
+        }) {
+      InvalidFilterException e =
+          assertThrows(
+              InvalidFilterException.class,
+              () -> {
+                if (filter.startsWith("{")) {
+                  Filters.parseJson(filter);
+                } else {
+                  Filters.parse(filter);
+                }
+              },
+              filter);
+      assertFalse(hasUnpairedSurrogate(e.getMessage()), () -> filter + ": " + e.getMessage());
+      assertTrue(e.getMessage().matches("(?s).*\"a?\\?b?\".*"), e::getMessage);
+    }
+    // a proper pair is still shown
+    InvalidFilterException pair =
+        assertThrows(InvalidFilterException.class, () -> Filters.parse("data.x \"\uD83D\uDE00\""));
+    assertTrue(pair.getMessage().contains("\"\uD83D\uDE00\""), pair::getMessage);
+  }
+
+  private static boolean hasUnpairedSurrogate(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return true;
+      }
+    }
+    return false;
+  }
 }

@@ -17,7 +17,10 @@ final class Problem {
 
   /**
    * Returns user input as a message may show it: at most 60 characters (then "…"), never half of a
-   * surrogate pair, control characters (a line break that would forge a log line) as '?'.
+   * surrogate pair, control characters (a line break that would forge a log line) as '?'. A
+   * surrogate the input holds alone (a string literal's {@code \\ud800}) is shown as '?' too: the
+   * message goes into violations that the admin API writes as JSON, where a lone surrogate is no
+   * text (strict parsers refuse its escape).
    */
   static String clip(String s) {
     int end = s.length();
@@ -27,7 +30,12 @@ final class Problem {
     StringBuilder b = new StringBuilder(end + 1);
     s.substring(0, end)
         .codePoints()
-        .forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        .forEach(
+            c ->
+                b.appendCodePoint(
+                    Character.isISOControl(c) || Character.getType(c) == Character.SURROGATE
+                        ? '?'
+                        : c));
     return end < s.length() ? b.append('…').toString() : b.toString();
   }
 }

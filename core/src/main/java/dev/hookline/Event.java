@@ -378,7 +378,11 @@ public final class Event {
     ObjectNode copy = (ObjectNode) copy(data, 1, maxDepth);
     if (copy == null) {
       String[] problem = Objects.requireNonNull(problemAt(data, "", 1, maxDepth));
-      String at = problem[0].length() > 100 ? problem[0].substring(0, 100) + "..." : problem[0];
+      String at = problem[0];
+      if (at.length() > 100) {
+        // not inside a surrogate pair of a key: half of one is no text
+        at = at.substring(0, Character.isHighSurrogate(at.charAt(99)) ? 99 : 100) + "...";
+      }
       violations.add(dataViolation(problem[1], at, maxDepth));
     }
     return copy;

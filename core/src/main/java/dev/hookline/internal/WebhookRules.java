@@ -664,11 +664,22 @@ public final class WebhookRules {
         .anyMatch(c -> Character.isISOControl(c) && c != '\t' && c != '\n' && c != '\r');
   }
 
-  /** Keeps user input in messages short and free of control characters. */
+  /**
+   * Keeps user input in messages short and free of control characters and of half surrogate pairs
+   * (clipped before a pair rather than inside it; one the input holds alone shown as '?'), which
+   * the admin API's UTF-8 JSON would write as an escaped lone surrogate that strict parsers refuse.
+   */
   private static String printable(String s) {
-    String clipped = s.length() > 100 ? s.substring(0, 100) + "…" : s;
-    StringBuilder b = new StringBuilder(clipped.length());
-    clipped.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
-    return b.toString();
+    int end = s.length() > 100 ? (Character.isHighSurrogate(s.charAt(99)) ? 99 : 100) : s.length();
+    StringBuilder b = new StringBuilder(end + 1);
+    s.substring(0, end)
+        .codePoints()
+        .forEach(
+            c ->
+                b.appendCodePoint(
+                    Character.isISOControl(c) || Character.getType(c) == Character.SURROGATE
+                        ? '?'
+                        : c));
+    return end < s.length() ? b.append('…').toString() : b.toString();
   }
 }

@@ -49,7 +49,13 @@ public record Attempt(
       throw new IllegalArgumentException("an attempt has either a status code or an error");
     }
     if (responseBody.length() > MAX_BODY_CHARS) {
-      responseBody = responseBody.substring(0, MAX_BODY_CHARS);
+      // Not inside a surrogate pair: half of one is no text (stored as '?' by PostgreSQL's driver).
+      responseBody =
+          responseBody.substring(
+              0,
+              Character.isHighSurrogate(responseBody.charAt(MAX_BODY_CHARS - 1))
+                  ? MAX_BODY_CHARS - 1
+                  : MAX_BODY_CHARS);
     }
   }
 

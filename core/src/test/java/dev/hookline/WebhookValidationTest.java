@@ -230,6 +230,17 @@ class WebhookValidationTest {
   }
 
   @Test
+  void aHostNameThatIsNotAsciiIsNamedSoWithWhatWorks() {
+    Violation v = onlyViolation(b -> b.uri("https://bücher.example/hooks"));
+    assertEquals("has a host name that is not ASCII", v.problem());
+    assertTrue(v.allowed().contains("xn--"), v.allowed());
+    assertEquals(
+        "has no host",
+        onlyViolation(b -> b.uri("https://under_score.example/")).problem(),
+        "an ASCII name the URI cannot read a host in is still said to have none");
+  }
+
+  @Test
   void uriMustNotCarryUserInfo() {
     assertEquals(
         "contains user-info (credentials)",

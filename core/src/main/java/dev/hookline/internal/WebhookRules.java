@@ -355,6 +355,13 @@ public final class WebhookRules {
                       + authorityHost
                       + ")",
                   allowed));
+        } else if (!authorityHost.chars().allMatch(c -> c < 0x80)) {
+          // java.net.URI reads no host in "https://bücher.example/": say why, and what works.
+          violations.add(
+              new Violation(
+                  "uri",
+                  "has a host name that is not ASCII",
+                  allowed + "; an internationalised host name in its ASCII form (xn--...)"));
         } else {
           violations.add(new Violation("uri", "has no host", allowed));
         }

@@ -26,6 +26,6 @@ class JsonExponentOverflowReviewTest {
     InvalidFilterException e =
         assertThrows(InvalidFilterException.class, () -> Filters.parseJson(json));
     assertTrue(e.problem().startsWith("malformed JSON: "), e::getMessage);
-    assertTrue(e.problem().contains("exponent within ±1000"), e::getMessage);
+    assertTrue(e.problem().contains("a power of ten within 10^±1000"), e::getMessage);
   }
 }

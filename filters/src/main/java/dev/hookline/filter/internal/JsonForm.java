@@ -82,7 +82,7 @@ public final class JsonForm {
       // location; not a JsonProcessingException
       throw Problem.of(
           "malformed JSON: a number's exponent is out of range; numbers in a filter have at most"
-              + " 40 digits and an exponent within ±1000");
+              + " 40 significant digits times a power of ten within 10^±1000");
     }
     if (tree == null || tree.isMissingNode()) {
       throw Problem.of(

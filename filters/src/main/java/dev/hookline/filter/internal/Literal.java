@@ -69,7 +69,8 @@ public final class Literal {
     return Problem.of(
         "number "
             + Problem.clip(n.toString())
-            + " is out of range: at most 40 digits, exponent within ±1000");
+            + " is out of range: at most 40 significant digits times a power of ten within"
+            + " 10^±1000");
   }
 
   /** A boolean literal. */

@@ -23,12 +23,15 @@ import java.util.Objects;
  * <ul>
  *   <li>Redis: {@code begin} is {@code SET id IN_PROGRESS:until NX PXAT until}; if that set
  *       nothing, {@code GET id} gives the state (if the key expired in between, try the {@code SET}
- *       again); {@code complete} is {@code SET id DONE PXAT until}; {@code abandon} is {@code DEL
- *       id}. A small Lua script makes {@code begin} one round trip.
+ *       again), and for {@code DONE} {@code PEXPIREAT id until GT} keeps it until then; {@code
+ *       complete} is {@code SET id DONE PXAT until}; {@code abandon} is {@code DEL id}. A small Lua
+ *       script makes {@code begin} one round trip.
  *   <li>SQL: a table {@code (id primary key, state, until)}; {@code begin} is an {@code INSERT ...
  *       ON CONFLICT (id) DO UPDATE SET state = 'IN_PROGRESS', until = excluded.until WHERE until <
- *       now}, and when it changed no row, a {@code SELECT state}; {@code complete} is an upsert to
- *       {@code DONE}; {@code abandon} a {@code DELETE}; old rows are purged by {@code until}.
+ *       now}, and when it changed no row, a {@code SELECT state}, and for {@code DONE} an {@code
+ *       UPDATE ... SET until = ? WHERE id = ? AND state = 'DONE' AND until < ?}; {@code complete}
+ *       is an upsert to {@code DONE}; {@code abandon} a {@code DELETE}; old rows are purged by
+ *       {@code until}.
  * </ul>
  *
  * <p>Implementations must be thread-safe, and {@link #begin} must be atomic: of concurrent calls
@@ -54,11 +57,16 @@ public interface ReplayGuard {
   }
 
   /**
-   * Records an id as being processed if it has no live entry, and says which state it found.
+   * Records an id as being processed if it has no live entry, and says which state it found. A live
+   * {@link State#DONE} entry that would end before {@code until} is kept until then instead: the
+   * request it acknowledges has a replay window of its own (a sender's retry carries a fresh
+   * timestamp), which may end after the entry, and a copy of it replayed in between would otherwise
+   * be processed again. A live {@link State#IN_PROGRESS} entry is left as it is.
    *
    * @param webhookId the {@code webhook-id} of an authenticated request
    * @param until when a new entry expires if neither {@link #complete} nor {@link #abandon} follow
-   *     (the processor is then presumed dead); ignored when the id already has a live entry
+   *     (the processor is then presumed dead), at or after the end of this request's replay window;
+   *     a live {@code DONE} entry is kept at least until then, never shortened
    * @return {@link State#NEW} if the caller now owns the id, otherwise the id's live state
    */
   State begin(String webhookId, Instant until);
@@ -101,19 +109,19 @@ public interface ReplayGuard {
 
   /**
    * The default guard: one JVM's memory, each entry expiring at its {@code until}, holding at most
-   * {@code maximumSize} ids, kept in the order they were written ({@link #begin} of a new id,
-   * {@link #complete}; a replay, which only reads, does not move its id). When a new id finds it
-   * full, it drops the entries written longest ago: expired ones, and then, if it is still full,
-   * one live entry, which with the verifiers' expiries is the one closest to its expiry. So the
-   * {@code maximumSize} ids written last are never forgotten before they expire. A replay of a
-   * forgotten id within its timestamp tolerance is accepted, though, and a retry of it processed
-   * again: each id forgotten before its expiry is counted and logged under {@code
-   * dev.hookline.receiver}, at WARN the first time and then at most once a minute with how many
-   * were forgotten since the last warning and in all (counts only: no id, header or body), and at
-   * DEBUG in between. Size it above your peak rate of notifications times how long entries live
-   * (about 10 minutes with the verifier's defaults), with some slack: an expired entry written
-   * after a live one is dropped only when that one leaves or its id comes again, and takes room
-   * until then.
+   * {@code maximumSize} ids, kept in the order they were written ({@link #begin} of a new id or one
+   * that keeps a processed entry longer, {@link #complete}; a replay, which only reads, does not
+   * move its id). When a new id finds it full, it drops the entries written longest ago: expired
+   * ones, and then, if it is still full, one live entry, which with the verifiers' expiries is the
+   * one closest to its expiry. So the {@code maximumSize} ids written last are never forgotten
+   * before they expire. A replay of a forgotten id within its timestamp tolerance is accepted,
+   * though, and a retry of it processed again: each id forgotten before its expiry is counted and
+   * logged under {@code dev.hookline.receiver}, at WARN the first time and then at most once a
+   * minute with how many were forgotten since the last warning and in all (counts only: no id,
+   * header or body), and at DEBUG in between. Size it above your peak rate of notifications times
+   * how long entries live (about 10 minutes with the verifier's defaults), with some slack: an
+   * expired entry written after a live one is dropped only when that one leaves or its id comes
+   * again, and takes room until then.
    *
    * <p>Thread-safe: each call holds one lock for a few O(1) map operations.
    *

@@ -271,10 +271,12 @@ public final class WebhookVerifier {
   /**
    * Records in the replay guard that a notification was processed, so that the sender's retries of
    * it are answered {@link Reason#ALREADY_PROCESSED} (2xx, without processing it again) for the
-   * longer of its replay window and {@link Builder#rememberProcessedFor}. Call it when your
-   * processing succeeded, before answering 2xx ({@link VerifyingHandler} does this for you).
-   * Without it, the id counts as {@link Reason#IN_PROGRESS} until the later of its replay window's
-   * end and the tolerance after the request arrived, and a retry after that is processed again.
+   * longer of its replay window and {@link Builder#rememberProcessedFor}, and each retry so
+   * answered keeps the entry at least until its own replay window ends ({@link ReplayGuard#begin}).
+   * Call it when your processing succeeded, before answering 2xx ({@link VerifyingHandler} does
+   * this for you). Without it, the id counts as {@link Reason#IN_PROGRESS} until the later of its
+   * replay window's end and the tolerance after the request arrived, and a retry after that is
+   * processed again.
    *
    * <p>Does nothing for a notification that came without a {@code webhook-id} header (only possible
    * without signing secrets): such a request is not guarded.

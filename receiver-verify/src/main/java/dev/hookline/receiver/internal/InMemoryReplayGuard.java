@@ -16,15 +16,15 @@ import org.slf4j.LoggerFactory;
  * {@link ReplayGuard} in one JVM's memory, bounded in size. Each id's entry lives until its own
  * {@code until} (inclusive), read from the injected clock (so tests move time instead of sleeping).
  *
- * <p>Entries are kept in the order they were last written ({@link #begin} of a new id, {@link
- * #complete}); a replay, which only reads, does not move its entry. When a new id finds the guard
- * full, it first drops the expired entries at the head of that order, and if the guard is still
- * full, forgets the entry written longest ago: with the verifiers' expiries (each entry lives about
- * as long as the ones written beside it) that is the one closest to its expiry, never the newest.
- * Each id forgotten before its expiry is counted ({@link #evictedEarly}) and logged: at WARN the
- * first time and then at most once a minute with the count since the last warning, at DEBUG
- * otherwise. An expired entry behind a live one is dropped when it reaches the head or when its id
- * is seen again, and counts towards the size until then.
+ * <p>Entries are kept in the order they were last written ({@link #begin} of a new id or one that
+ * extends a processed entry, {@link #complete}); a replay, which only reads, does not move its
+ * entry. When a new id finds the guard full, it first drops the expired entries at the head of that
+ * order, and if the guard is still full, forgets the entry written longest ago: with the verifiers'
+ * expiries (each entry lives about as long as the ones written beside it) that is the one closest
+ * to its expiry, never the newest. Each id forgotten before its expiry is counted ({@link
+ * #evictedEarly}) and logged: at WARN the first time and then at most once a minute with the count
+ * since the last warning, at DEBUG otherwise. An expired entry behind a live one is dropped when it
+ * reaches the head or when its id is seen again, and counts towards the size until then.
  *
  * <p>Thread-safe: every method holds one lock for a few map operations (O(1) each, amortised), so
  * {@link #begin} is atomic.
@@ -65,18 +65,26 @@ public final class InMemoryReplayGuard implements ReplayGuard {
     Objects.requireNonNull(until, "until");
     Instant now = clock.instant();
     Evicted evicted;
+    State found;
     lock.lock();
     try {
       Entry live = entries.get(webhookId);
-      if (live != null && !live.expiredAt(now)) {
+      if (live == null || live.expiredAt(now)) {
+        found = State.NEW;
+        evicted = write(webhookId, new Entry(State.IN_PROGRESS, until), now);
+      } else if (live.state() == State.DONE && live.until().isBefore(until)) {
+        // Acknowledged now: kept until this request's window ends too, or a copy of it could be
+        // replayed once the entry ended. Never shortened.
+        found = State.DONE;
+        evicted = write(webhookId, new Entry(State.DONE, until), now);
+      } else {
         return live.state();
       }
-      evicted = write(webhookId, new Entry(State.IN_PROGRESS, until), now);
     } finally {
       lock.unlock();
     }
     log(evicted);
-    return State.NEW;
+    return found;
   }
 
   @Override

@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -59,7 +60,7 @@ public final class LoopbackSink implements AutoCloseable {
   /** How much of a refused request is read and dropped at most before closing anyway. */
   private static final long MAX_LINGER_BYTES = 1 << 20;
 
-  /** How long {@link #close()} waits for each of the sink's threads to end. */
+  /** How long {@link #close()} waits for the sink's threads to end, in all. */
   private static final long CLOSE_WAIT_MILLIS = 10_000;
 
   private final @Nullable Consumer<String> onArrival; // null: this sink records
@@ -357,8 +358,8 @@ public final class LoopbackSink implements AutoCloseable {
    * threads to end, so no {@link #reporting(Consumer) callback} runs once it has returned.
    * Idempotent.
    *
-   * @throws IllegalStateException if a thread has not ended after waiting ten seconds for it (a
-   *     callback that does not return)
+   * @throws IllegalStateException if its threads have not all ended within ten seconds, however
+   *     many there are (a callback that does not return)
    */
   @Override
   public void close() {
@@ -372,13 +373,16 @@ public final class LoopbackSink implements AutoCloseable {
       // closing anyway
     }
     sockets.forEach(LoopbackSink::closeQuietly);
+    // One bound for all the threads, not one each: with many stuck callbacks, close() would take
+    // ten seconds per connection before failing.
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
     try {
-      acceptor.join(CLOSE_WAIT_MILLIS);
+      joinUntil(acceptor, deadline);
       // The acceptor has ended, so no connection thread starts after this snapshot.
       for (Thread t : List.copyOf(connectionThreads)) {
         if (t
             != Thread.currentThread()) { // a callback that closes the sink does not wait for itself
-          t.join(CLOSE_WAIT_MILLIS);
+          joinUntil(t, deadline);
         }
       }
     } catch (InterruptedException e) {
@@ -393,6 +397,15 @@ public final class LoopbackSink implements AutoCloseable {
               + " did not end within "
               + CLOSE_WAIT_MILLIS
               + " ms");
+    }
+  }
+
+  /** Waits for a thread to end, at most until the deadline ({@link System#nanoTime()}). */
+  private static void joinUntil(Thread t, long deadline) throws InterruptedException {
+    long left = deadline - System.nanoTime();
+    if (left > 0) {
+      // At least a millisecond: join(0) would wait without bound.
+      t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
     }
   }
 }

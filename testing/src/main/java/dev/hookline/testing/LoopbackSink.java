@@ -63,6 +63,9 @@ public final class LoopbackSink implements AutoCloseable {
   /** How long {@link #close()} waits for the sink's threads to end, in all. */
   private static final long CLOSE_WAIT_MILLIS = 10_000;
 
+  /** {@link #CLOSE_WAIT_MILLIS}; shorter in this module's tests of the bound. */
+  volatile long closeWaitMillis = CLOSE_WAIT_MILLIS;
+
   private final @Nullable Consumer<String> onArrival; // null: this sink records
   private final ServerSocket server;
   private final Thread acceptor;
@@ -375,7 +378,7 @@ public final class LoopbackSink implements AutoCloseable {
     sockets.forEach(LoopbackSink::closeQuietly);
     // One bound for all the threads, not one each: with many stuck callbacks, close() would take
     // ten seconds per connection before failing.
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(closeWaitMillis);
     try {
       joinUntil(acceptor, deadline);
       // The acceptor has ended, so no connection thread starts after this snapshot.

@@ -5,7 +5,6 @@
  */
 module dev.hookline.receiver {
   requires transitive com.fasterxml.jackson.databind;
-  requires com.github.benmanes.caffeine;
   requires org.slf4j;
   requires transitive java.net.http;
   requires transitive jdk.httpserver;

@@ -15,6 +15,7 @@ module dev.hookline.core {
   // System-driven state changes (handshake outcome, disabling by failure), the registry's Store
   // and the Stores' event comparison: Hookline's own modules only, never user code.
   exports dev.hookline.internal to
+      dev.hookline.filters,
       dev.hookline.delivery,
       dev.hookline.admin,
       dev.hookline.store.jdbc,

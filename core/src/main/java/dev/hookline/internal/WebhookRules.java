@@ -677,16 +677,6 @@ public final class WebhookRules {
    * the admin API's UTF-8 JSON would write as an escaped lone surrogate that strict parsers refuse.
    */
   private static String printable(String s) {
-    int end = s.length() > 100 ? (Character.isHighSurrogate(s.charAt(99)) ? 99 : 100) : s.length();
-    StringBuilder b = new StringBuilder(end + 1);
-    s.substring(0, end)
-        .codePoints()
-        .forEach(
-            c ->
-                b.appendCodePoint(
-                    Character.isISOControl(c) || Character.getType(c) == Character.SURROGATE
-                        ? '?'
-                        : c));
-    return end < s.length() ? b.append('…').toString() : b.toString();
+    return Printable.clip(s, 100);
   }
 }

@@ -1,6 +1,7 @@
 package dev.hookline.filter.internal;
 
 import dev.hookline.InvalidFilterException;
+import dev.hookline.internal.Printable;
 
 /** Shorthands for {@link InvalidFilterException}. */
 final class Problem {
@@ -23,19 +24,6 @@ final class Problem {
    * text (strict parsers refuse its escape).
    */
   static String clip(String s) {
-    int end = s.length();
-    if (end > 60) {
-      end = Character.isHighSurrogate(s.charAt(59)) ? 59 : 60;
-    }
-    StringBuilder b = new StringBuilder(end + 1);
-    s.substring(0, end)
-        .codePoints()
-        .forEach(
-            c ->
-                b.appendCodePoint(
-                    Character.isISOControl(c) || Character.getType(c) == Character.SURROGATE
-                        ? '?'
-                        : c));
-    return end < s.length() ? b.append('…').toString() : b.toString();
+    return Printable.clip(s, 60);
   }
 }

@@ -269,7 +269,8 @@ public final class Event {
      * Sets the payload; it is copied on {@link #build()}, so later changes to {@code data} do not
      * reach the event. Byte arrays in it become the base64 text they are written as; Java objects
      * in it (POJO nodes, raw values) are refused on {@link #build()}: they are not JSON; so are NaN
-     * and the infinities, which JSON has no number for.
+     * and the infinities, which JSON has no number for, and object keys longer than JSON parsers
+     * read by default (50,000 bytes of UTF-8).
      *
      * @param data a JSON object
      * @return this builder
@@ -419,6 +420,16 @@ public final class Event {
               "holds NaN or an infinity at " + at + ", which JSON has no number for",
               "finite numbers only (RFC 8259, section 6); send null or a string for a value that"
                   + " is missing or unbounded");
+      case "keylength" ->
+          new Violation(
+              "data",
+              "holds an object key longer than "
+                  + MAX_KEY_BYTES
+                  + " bytes in UTF-8 in the object at "
+                  + (at.isEmpty() ? "/" : at),
+              "object keys of at most "
+                  + MAX_KEY_BYTES
+                  + " bytes in UTF-8, which JSON parsers read (Jackson's default limit)");
       case "surrogate", "key" ->
           new Violation(
               "data",
@@ -441,6 +452,14 @@ public final class Event {
    * the event back for a claim, can read.
    */
   private static final int MAX_NUMBER_CHARS = 1000;
+
+  /**
+   * The longest object key data may hold, in bytes of UTF-8: what Jackson reads by default ({@code
+   * StreamReadConstraints}, counted in bytes when it reads bytes), so what a listener's parser of
+   * the body or of a Security Event Token's claims, and the PostgreSQL store reading the event back
+   * for a claim, can read.
+   */
+  private static final int MAX_KEY_BYTES = 50_000;
 
   /**
    * The deepest nesting of objects and arrays data may hold, the data object itself being level 1:
@@ -485,7 +504,7 @@ public final class Event {
     if (node.isObject()) {
       ObjectNode copy = JsonNodeFactory.instance.objectNode();
       for (Map.Entry<String, JsonNode> e : node.properties()) {
-        if (unpairedSurrogateAt(e.getKey()) >= 0) {
+        if (unpairedSurrogateAt(e.getKey()) >= 0 || keyTooLong(e.getKey())) {
           return null;
         }
         JsonNode value = copy(e.getValue(), depth + 1, maxDepth);
@@ -531,6 +550,9 @@ public final class Event {
       for (Map.Entry<String, JsonNode> e : node.properties()) {
         if (unpairedSurrogateAt(e.getKey()) >= 0) {
           return new String[] {path, "key"};
+        }
+        if (keyTooLong(e.getKey())) {
+          return new String[] {path, "keylength"};
         }
         String[] at =
             problemAt(e.getValue(), path + "/" + pointerToken(e.getKey()), depth + 1, maxDepth);
@@ -580,6 +602,19 @@ public final class Event {
 
   private static final String OCCURRED_AT_RANGE =
       "an instant from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z";
+
+  /** Whether an object key is longer than {@link #MAX_KEY_BYTES} in UTF-8. */
+  private static boolean keyTooLong(String key) {
+    if (key.length() <= MAX_KEY_BYTES / 3) {
+      return false; // at most 3 bytes per char: a surrogate pair is 4 bytes for 2 chars
+    }
+    long bytes = 0;
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+    }
+    return bytes > MAX_KEY_BYTES;
+  }
 
   /**
    * The index of the first UTF-16 surrogate in {@code s} that is not half of a pair, or -1: such a

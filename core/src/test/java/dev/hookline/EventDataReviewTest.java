@@ -65,4 +65,28 @@ class EventDataReviewTest {
     longest.put("n", new BigDecimal("1." + "5".repeat(998)));
     assertEquals(1000, event(longest).build().data().get("n").asText().length());
   }
+
+  /**
+   * Review round 19: an object key longer than JSON parsers read by default (Jackson's 50,000 bytes
+   * of UTF-8) was accepted: listeners could not parse the body or the Security Event Token carrying
+   * it, nor the PostgreSQL store read the event back (LongDataKeyReviewTest in hookline-set).
+   */
+  @Test
+  void dataHoldingAKeyTooLongToReadBackIsRefusedNamingTheField() {
+    ObjectNode data = JsonNodeFactory.instance.objectNode();
+    data.putObject("profile").put("\u00e9".repeat(25_001), 1); // 50,002 bytes, 25,001 chars
+    EventValidationException e =
+        assertThrows(EventValidationException.class, () -> event(data).build());
+    assertTrue(e.hasViolation("data"), e.getMessage());
+    assertTrue(e.getMessage().contains("/profile"), e.getMessage());
+    assertTrue(e.getMessage().contains("50000 bytes"), e.getMessage());
+    assertTrue(e.getMessage().length() < 1_000, "the key is not quoted");
+
+    ObjectNode longest = JsonNodeFactory.instance.objectNode();
+    longest.put("k".repeat(50_000), 1);
+    assertEquals(1, event(longest).build().data().size());
+    ObjectNode pairs = JsonNodeFactory.instance.objectNode();
+    pairs.put("\ud83d\ude00".repeat(12_500), 1); // 50,000 bytes in surrogate pairs
+    assertEquals(1, event(pairs).build().data().size());
+  }
 }

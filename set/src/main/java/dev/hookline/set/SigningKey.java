@@ -58,7 +58,8 @@ public final class SigningKey {
    * Makes a key from a private and public key, checking that they fit the algorithm (RSA of at
    * least 2048 bits for RS256, P-256 for ES256) and are a pair.
    *
-   * @param keyId the {@code kid}: 1 to 128 characters {@code A-Z a-z 0-9 . _ -}, without ".."
+   * @param keyId the {@code kid}: 1 to 128 characters {@code A-Z a-z 0-9 . _ -}, not starting with
+   *     a dot, without ".."
    * @param algorithm the algorithm
    * @param privateKey the private key
    * @param publicKey its public key
@@ -252,7 +253,8 @@ public final class SigningKey {
     if (!isKeyId(keyId)) {
       throw new SigningKeyException(
           Reason.MALFORMED_KEY_ID,
-          "a key id must be 1 to 128 characters A-Z a-z 0-9 . _ - without \"..\"");
+          "a key id must be 1 to 128 characters A-Z a-z 0-9 . _ -, not starting with a dot and"
+              + " without \"..\"");
     }
   }
 

@@ -24,7 +24,10 @@ public final class SigningKeyException extends HooklineException {
     MISMATCHED_PAIR,
     /** The key store has no such key, or it could not be read. */
     KEY_STORE,
-    /** The key id is not 1 to 128 characters {@code A-Z a-z 0-9 . _ -}, or contains "..". */
+    /**
+     * The key id is not 1 to 128 characters {@code A-Z a-z 0-9 . _ -}, starts with a dot or
+     * contains "..".
+     */
     MALFORMED_KEY_ID
   }
 

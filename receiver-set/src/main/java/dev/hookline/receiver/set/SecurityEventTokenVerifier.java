@@ -279,7 +279,8 @@ public final class SecurityEventTokenVerifier {
     if (!KEY_ID.matcher(kid).matches() || kid.contains("..")) {
       throw fail(
           Reason.MALFORMED_KEY_ID,
-          "the kid header is missing or not 1 to 128 characters A-Z a-z 0-9 . _ - without \"..\"");
+          "the kid header is missing or not 1 to 128 characters A-Z a-z 0-9 . _ -, not starting"
+              + " with a dot and without \"..\"");
     }
     KeyType keyType = algorithm.equals("RS256") ? KeyType.RSA : KeyType.EC;
     JWK key = findKey(kid, keyType);

@@ -1,12 +1,15 @@
 package dev.hookline.set;
 
 import dev.hookline.set.spi.SigningKeys;
+import java.security.PublicKey;
 import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -35,8 +38,15 @@ public final class InMemorySigningKeys implements SigningKeys {
   private @Nullable SigningKey next;
   private List<Retired> retired = List.of();
 
+  /**
+   * The public key of every key id held since this was made, published or no longer: a key id names
+   * one key for good, since receivers cache keys by id.
+   */
+  private final Map<String, PublicKey> everHeld = new HashMap<>();
+
   private InMemorySigningKeys(SigningKey initial, Clock clock, Duration overlap) {
     this.current = initial;
+    everHeld.put(initial.keyId(), initial.publicKey());
     this.clock = clock;
     this.overlap = overlap;
   }
@@ -76,7 +86,8 @@ public final class InMemorySigningKeys implements SigningKeys {
    * same key.
    *
    * @param next the next key; its id must differ from every published key's
-   * @throws IllegalArgumentException if its id is already published
+   * @throws IllegalArgumentException if its id is already published, or was published before for
+   *     another key
    * @throws IllegalStateException if another next key is published and has not signed yet
    */
   public synchronized void publishNext(SigningKey next) {
@@ -90,6 +101,7 @@ public final class InMemorySigningKeys implements SigningKeys {
               + " another");
     }
     requireUnpublished(next, clock.instant());
+    everHeld.put(next.keyId(), next.publicKey());
     this.next = next;
   }
 
@@ -100,7 +112,8 @@ public final class InMemorySigningKeys implements SigningKeys {
    *
    * @param next the new key: the one given to {@link #publishNext}, or one whose id differs from
    *     every published key's
-   * @throws IllegalArgumentException if its id is already published for another key
+   * @throws IllegalArgumentException if its id is already published for another key, or was
+   *     published before for another key
    * @throws IllegalStateException if another key was published with {@link #publishNext}
    */
   public synchronized void rotate(SigningKey next) {
@@ -121,6 +134,7 @@ public final class InMemorySigningKeys implements SigningKeys {
       }
     } else {
       requireUnpublished(next, now);
+      everHeld.put(next.keyId(), next.publicKey());
     }
     List<Retired> kept = new ArrayList<>(live(now));
     kept.add(0, new Retired(current, later(now, overlap)));
@@ -146,6 +160,16 @@ public final class InMemorySigningKeys implements SigningKeys {
       if (k.keyId().equals(key.keyId())) {
         throw new IllegalArgumentException("key id " + key.keyId() + " is already published");
       }
+    }
+    PublicKey before = everHeld.get(key.keyId());
+    if (before != null && !before.equals(key.publicKey())) {
+      // Its overlap ended, but a receiver given a fixed key set, or one that fetched the set and
+      // caches it, may still hold the old key under this id and refuse the new key's tokens.
+      throw new IllegalArgumentException(
+          "key id "
+              + key.keyId()
+              + " was published before for another key; a key id names one key for good"
+              + " (receivers cache keys by id): give the new key a new id");
     }
   }
 

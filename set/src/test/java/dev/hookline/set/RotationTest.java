@@ -157,6 +157,27 @@ class RotationTest {
     assertEquals(Fixtures.RSA_2, keys.signingKey(clock.instant()));
   }
 
+  /**
+   * Review r150: the README promised that a key id is never published twice, but once a retired
+   * key's overlap ended its id could name another key, which receivers still holding the old key
+   * under that id (a fixed key set, a cached JWKS) refuse as a bad signature.
+   */
+  @Test
+  void aKeyIdNamesOneKeyForGoodEvenAfterItsOverlapEnded() {
+    keys.rotate(Fixtures.RSA_2);
+    clock.advance(Duration.ofHours(2)); // rsa-1's overlap is over: no longer published
+    assertEquals(List.of("rsa-2"), keys.jwks().keyIds());
+    SigningKey reused = SigningKey.generate("rsa-1", SigningAlgorithm.RS256, Fixtures.RANDOM);
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> keys.rotate(reused));
+    assertTrue(e.getMessage().contains("was published before for another key"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> keys.publishNext(reused));
+    assertEquals(Fixtures.RSA_2, keys.signingKey(clock.instant()));
+
+    keys.rotate(Fixtures.RSA_1); // the same key under its own id again: receivers may hold it
+    assertEquals(Fixtures.RSA_1, keys.signingKey(clock.instant()));
+  }
+
   @Test
   void oneNextKeyAtATimeAndOnlyItCanBeRotatedTo() {
     keys.publishNext(Fixtures.RSA_2);

@@ -149,6 +149,27 @@ class UnreadableWebhookChangesReviewTest {
   }
 
   @Test
+  void aDeleteWithAVersionInIfMatchIs409ItsVersionCannotBeReadWithStarItDeletes()
+      throws SQLException {
+    Webhook w = h.webhook("umbrella", "corrupt, deleted under If-Match");
+    String stored = corrupt(w.id());
+    String path = h.webhooks() + "/" + w.id();
+
+    Http.Exchange versioned = h.http.send("DELETE", path, h.root, null, "If-Match", "\"1\"");
+    assertEquals(409, versioned.status(), versioned::toString);
+    assertEquals(
+        "https://hookline.dev/problems/webhook-unreadable",
+        versioned.json().get("type").asText(),
+        versioned::toString);
+    assertNamesNoSecret(versioned, stored);
+    assertEquals(stored, apiKeyColumn(w.id()), "nothing was deleted");
+
+    Http.Exchange star = h.http.send("DELETE", path, h.root, null, "If-Match", "*");
+    assertEquals(204, star.status(), star::toString);
+    assertEquals(null, apiKeyColumn(w.id()), "the row is gone");
+  }
+
+  @Test
   void readingOrChangingAnUnreadableWebhookIsA409NamingNoSecret() throws SQLException {
     Webhook w = h.webhook("hooli", "corrupt, read and changed");
     String stored = corrupt(w.id());

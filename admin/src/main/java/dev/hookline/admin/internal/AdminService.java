@@ -784,7 +784,21 @@ public final class AdminService {
   }
 
   private AdminResponse deleteWebhook(Call c, String id) {
-    Optional<String> tenant = visibleTenant(c, id); // deleting needs no secret: nor does this
+    // If-Match is evaluated as for PATCH (RFC 9110 13.1.1: before the method is performed): a
+    // client deleting the version it looked at must not delete one changed since. The Store has no
+    // conditional delete, so the version is compared with the one read just before the delete.
+    List<String> ifMatch = headerValues.apply(c.request, "If-Match");
+    String condition = String.join(",", ifMatch);
+    Optional<String> tenant;
+    if (ifMatch.isEmpty() || condition.trim().equals("*")) {
+      tenant = visibleTenant(c, id); // deleting needs no secret: nor does this
+    } else {
+      // A version is read with the webhook: one whose secrets fail to decrypt is a 409 here
+      // (webhook-unreadable), deletable without If-Match or with *.
+      Webhook current = visible(c, id);
+      requireMatch(condition, current.version());
+      tenant = current.tenant();
+    }
     if (!registry.delete(id)) {
       throw Problem.notFound("the webhook " + id);
     }

@@ -1045,13 +1045,14 @@ public final class AdminService {
     ObjectNode body = object(c.request);
     List<Violation> violations = new ArrayList<>();
     unknownFields(body, Set.of("since", "until"), violations);
-    Optional<String> sinceText = required(body, "since", violations);
-    Optional<String> untilText = text(body, "until", violations);
-    if (!violations.isEmpty() || sinceText.isEmpty()) {
+    Optional<Instant> sinceTime =
+        required(body, "since", violations).flatMap(v -> time("since", v, violations));
+    Optional<Instant> until =
+        text(body, "until", violations).flatMap(v -> time("until", v, violations));
+    if (!violations.isEmpty() || sinceTime.isEmpty()) {
       throw Problem.validation("the window is not valid", violations);
     }
-    Instant since = instant("since", sinceText.get());
-    Optional<Instant> until = untilText.map(u -> instant("until", u));
+    Instant since = sinceTime.get();
     if (until.isPresent() && !until.get().isAfter(since)) {
       throw Problem.badRequest("until", "is not after since", "a time after since");
     }
@@ -1306,7 +1307,8 @@ public final class AdminService {
     // Compared below as it will be stored, to the microsecond: the maker's expiry is stored so too.
     Optional<Instant> expires =
         text(body, "expires_at", violations)
-            .map(v -> TokenService.storedExpiry(instant("expires_at", v)));
+            .flatMap(v -> time("expires_at", v, violations))
+            .map(TokenService::storedExpiry);
     if (expires.isPresent() && !expires.get().isAfter(settings.clock().instant())) {
       violations.add(new Violation("expires_at", "is not in the future", "a future time"));
     }
@@ -1790,16 +1792,28 @@ public final class AdminService {
   }
 
   private static Instant instant(String field, String v) {
+    List<Violation> violations = new ArrayList<>();
+    return time(field, v, violations)
+        .orElseThrow(() -> Problem.validation(violations.get(0).problem(), violations));
+  }
+
+  /**
+   * A body's time, or empty with the reason added to {@code out}: one error among the body's
+   * others, which are all listed together.
+   */
+  private static Optional<Instant> time(String field, String v, List<Violation> out) {
     Instant t;
     try {
       t = Instant.parse(v);
     } catch (DateTimeParseException e) {
-      throw Problem.badRequest(field, "is not a time", "ISO-8601, such as 2026-11-30T00:00:00Z");
+      out.add(new Violation(field, "is not a time", "ISO-8601, such as 2026-11-30T00:00:00Z"));
+      return Optional.empty();
     }
     if (!inRange(t)) {
-      throw Problem.badRequest(field, "is out of range", TIME_RANGE);
+      out.add(new Violation(field, "is out of range", TIME_RANGE));
+      return Optional.empty();
     }
-    return t;
+    return Optional.of(t);
   }
 
   /**

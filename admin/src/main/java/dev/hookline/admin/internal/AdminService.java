@@ -38,6 +38,7 @@ import dev.hookline.delivery.Dispatcher;
 import dev.hookline.delivery.FormatUnavailableException;
 import dev.hookline.delivery.PublishResult;
 import dev.hookline.internal.DeliveryRequeue;
+import dev.hookline.internal.Printable;
 import dev.hookline.internal.RegistryAccess;
 import dev.hookline.internal.UnreadableWebhook;
 import dev.hookline.internal.WebhookKeyset;
@@ -196,7 +197,7 @@ public final class AdminService {
         log.error(
             "admin API request failed, store error: {} {}: {}",
             request.method(),
-            request.path(),
+            loggable(request.path()),
             withoutCauseMessages(e));
         return problem(
             new Problem(
@@ -206,7 +207,7 @@ public final class AdminService {
       log.warn(
           "admin API request failed, store unavailable: {} {}: {}",
           request.method(),
-          request.path(),
+          loggable(request.path()),
           e.getMessage());
       return problem(
               new Problem(
@@ -217,11 +218,19 @@ public final class AdminService {
                   List.of()))
           .withHeader("Retry-After", "5");
     } catch (RuntimeException e) {
-      log.error("admin API request failed: {} {}", request.method(), request.path(), e);
+      log.error("admin API request failed: {} {}", request.method(), loggable(request.path()), e);
       return problem(
           new Problem(
               500, "internal", "Internal error", "the server failed; see its log", List.of()));
     }
+  }
+
+  /**
+   * The decoded request path as a log line may show it: a path's {@code %0A} would otherwise end
+   * the line and forge the next one. Clipped to 200 characters, control characters as '?'.
+   */
+  static String loggable(String path) {
+    return Printable.clip(path, 200);
   }
 
   /** An exception's own message and the types (and SQLStates) of its causes, not their text. */

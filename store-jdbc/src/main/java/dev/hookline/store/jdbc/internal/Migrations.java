@@ -324,15 +324,20 @@ public final class Migrations {
       lock.execute();
     }
     String q = quote(schema);
+    // Only what is missing is created: CREATE ... IF NOT EXISTS checks the right to create before
+    // it finds the object, so a runtime role that may use an up-to-date schema but not create in
+    // it would fail here with the default migrateSchema(true).
     try (Statement s = c.createStatement()) {
       if (!schemaExists(c, schema)) {
         s.execute("CREATE SCHEMA " + q);
       }
-      s.execute(
-          "CREATE TABLE IF NOT EXISTS "
-              + q
-              + ".schema_version (version integer PRIMARY KEY, description text NOT NULL,"
-              + " applied_at timestamptz NOT NULL DEFAULT now())");
+      if (!versionTableExists(c, schema)) {
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS "
+                + q
+                + ".schema_version (version integer PRIMARY KEY, description text NOT NULL,"
+                + " applied_at timestamptz NOT NULL DEFAULT now())");
+      }
     }
     int current = currentVersion(c, schema);
     for (Migration m : ALL) {
@@ -367,18 +372,22 @@ public final class Migrations {
     }
   }
 
-  private static int currentVersion(Connection c, String schema) throws SQLException {
-    int version = 0;
+  private static boolean versionTableExists(Connection c, String schema) throws SQLException {
     try (PreparedStatement exists =
         c.prepareStatement(
             "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = ? AND tablename ="
                 + " 'schema_version'")) {
       exists.setString(1, schema);
       try (ResultSet rs = exists.executeQuery()) {
-        if (!rs.next()) {
-          return 0;
-        }
+        return rs.next();
       }
+    }
+  }
+
+  private static int currentVersion(Connection c, String schema) throws SQLException {
+    int version = 0;
+    if (!versionTableExists(c, schema)) {
+      return 0;
     }
     try (Statement s = c.createStatement();
         ResultSet rs =

@@ -98,6 +98,30 @@ final class EmbeddedDb {
     execute(ds, "DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
   }
 
+  /**
+   * Returns {@code ds} with {@code sql} run on each connection it gives, before the caller has it
+   * (a session setting, as a role's or a pool's would be).
+   */
+  static DataSource eachConnectionRuns(DataSource ds, String sql) {
+    return (DataSource)
+        java.lang.reflect.Proxy.newProxyInstance(
+            DataSource.class.getClassLoader(),
+            new Class<?>[] {DataSource.class},
+            (proxy, method, args) -> {
+              try {
+                Object result = method.invoke(ds, args);
+                if (result instanceof Connection c) {
+                  try (Statement s = c.createStatement()) {
+                    s.execute(sql);
+                  }
+                }
+                return result;
+              } catch (java.lang.reflect.InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
+  }
+
   /** Runs one statement in auto-commit. */
   static void execute(DataSource ds, String sql) {
     try (Connection c = ds.getConnection();

@@ -3,10 +3,6 @@ package dev.hookline.store.jdbc;
 import static dev.hookline.store.jdbc.Fixtures.T0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
-import java.sql.Connection;
-import java.sql.Statement;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,24 +21,7 @@ class MigrateWithoutCreateRightReviewTest {
   private static final DataSource DS = EmbeddedDb.dataSource();
 
   /** The embedded database's connections, each acting as the role that may not create. */
-  private static final DataSource AS_ROLE =
-      (DataSource)
-          Proxy.newProxyInstance(
-              DataSource.class.getClassLoader(),
-              new Class<?>[] {DataSource.class},
-              (proxy, method, args) -> {
-                try {
-                  Object result = method.invoke(DS, args);
-                  if (result instanceof Connection c) {
-                    try (Statement s = c.createStatement()) {
-                      s.execute("SET ROLE " + ROLE);
-                    }
-                  }
-                  return result;
-                } catch (InvocationTargetException e) {
-                  throw e.getCause();
-                }
-              });
+  private static final DataSource AS_ROLE = EmbeddedDb.eachConnectionRuns(DS, "SET ROLE " + ROLE);
 
   @BeforeAll
   static void createSchemaAndRole() {

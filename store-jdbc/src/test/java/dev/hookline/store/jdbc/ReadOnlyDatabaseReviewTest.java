@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
@@ -31,23 +27,7 @@ class ReadOnlyDatabaseReviewTest {
 
   /** The embedded database's connections, each read-only as a standby's are. */
   private static final DataSource READ_ONLY =
-      (DataSource)
-          Proxy.newProxyInstance(
-              DataSource.class.getClassLoader(),
-              new Class<?>[] {DataSource.class},
-              (proxy, method, args) -> {
-                try {
-                  Object result = method.invoke(DS, args);
-                  if (result instanceof Connection c) {
-                    try (Statement s = c.createStatement()) {
-                      s.execute("SET default_transaction_read_only = on");
-                    }
-                  }
-                  return result;
-                } catch (InvocationTargetException e) {
-                  throw e.getCause();
-                }
-              });
+      EmbeddedDb.eachConnectionRuns(DS, "SET default_transaction_read_only = on");
 
   @BeforeAll
   static void createSchema() {

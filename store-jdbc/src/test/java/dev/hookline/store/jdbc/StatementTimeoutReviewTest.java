@@ -9,8 +9,6 @@ import dev.hookline.Attempt;
 import dev.hookline.DeliveryState;
 import dev.hookline.spi.ClaimRequest;
 import dev.hookline.spi.ClaimedDelivery;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -31,23 +29,7 @@ class StatementTimeoutReviewTest {
 
   /** The embedded database's connections, each with a 300 ms statement timeout. */
   private static final DataSource TIMED =
-      (DataSource)
-          Proxy.newProxyInstance(
-              DataSource.class.getClassLoader(),
-              new Class<?>[] {DataSource.class},
-              (proxy, method, args) -> {
-                try {
-                  Object result = method.invoke(DS, args);
-                  if (result instanceof Connection c) {
-                    try (Statement s = c.createStatement()) {
-                      s.execute("SET statement_timeout = '300ms'");
-                    }
-                  }
-                  return result;
-                } catch (InvocationTargetException e) {
-                  throw e.getCause();
-                }
-              });
+      EmbeddedDb.eachConnectionRuns(DS, "SET statement_timeout = '300ms'");
 
   @BeforeAll
   static void createSchema() {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hookline.internal.Printable;
 import dev.hookline.store.InMemoryStore;
 import java.time.Instant;
 import java.util.List;
@@ -39,14 +40,14 @@ class EchoedSurrogateReviewTest {
   void aLongUnknownEventTypeIsNotClippedInsideASurrogatePair() {
     WebhookValidationException e = createWithEventName("a".repeat(99) + EMOJI + "b");
     assertTrue(e.hasViolation("events"), e::getMessage);
-    assertFalse(hasUnpairedSurrogate(e.getMessage()), e::getMessage);
+    assertFalse(Printable.hasUnpairedSurrogate(e.getMessage()), e::getMessage);
     assertTrue(e.getMessage().contains("'" + "a".repeat(99) + "…'"), e::getMessage);
   }
 
   @Test
   void aLoneSurrogateInAnUnknownEventTypeIsShownAsAQuestionMark() {
     WebhookValidationException e = createWithEventName("user.x\uD800y");
-    assertFalse(hasUnpairedSurrogate(e.getMessage()), e::getMessage);
+    assertFalse(Printable.hasUnpairedSurrogate(e.getMessage()), e::getMessage);
     assertTrue(e.getMessage().contains("'user.x?y'"), e::getMessage);
     // a proper pair is shown as it is
     WebhookValidationException pair = createWithEventName("user." + EMOJI);
@@ -68,21 +69,7 @@ class EchoedSurrogateReviewTest {
                     .data(data)
                     .build());
     assertTrue(e.hasViolation("data"), e::getMessage);
-    assertFalse(hasUnpairedSurrogate(e.getMessage()), e::getMessage);
+    assertFalse(Printable.hasUnpairedSurrogate(e.getMessage()), e::getMessage);
     assertTrue(e.getMessage().contains("/" + "a".repeat(98) + "..."), e::getMessage);
-  }
-
-  private static boolean hasUnpairedSurrogate(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (Character.isHighSurrogate(c)
-          && i + 1 < s.length()
-          && Character.isLowSurrogate(s.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        return true;
-      }
-    }
-    return false;
   }
 }

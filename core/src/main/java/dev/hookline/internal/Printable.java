@@ -30,4 +30,26 @@ public final class Printable {
                         : c));
     return end < s.length() ? b.append('…').toString() : b.toString();
   }
+
+  /**
+   * Whether text holds half of a UTF-16 surrogate pair alone, which is no character: UTF-8 cannot
+   * hold it, and PostgreSQL's driver sends {@code ?} in its place, so the text stored would not be
+   * the text given.
+   *
+   * @param s the text
+   * @return whether a surrogate stands without its other half
+   */
+  public static boolean hasUnpairedSurrogate(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++; // a pair
+      } else if (Character.isSurrogate(c)) {
+        return true;
+      }
+    }
+    return false;
+  }
 }

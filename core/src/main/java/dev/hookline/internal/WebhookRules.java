@@ -182,7 +182,7 @@ public final class WebhookRules {
               "1 to " + NAME_MAX + " characters"));
     } else if (hasControlCharacter(name)) {
       violations.add(new Violation("name", "contains a control character", "printable characters"));
-    } else if (hasUnpairedSurrogate(name)) {
+    } else if (Printable.hasUnpairedSurrogate(name)) {
       violations.add(new Violation("name", UNPAIRED, "printable characters"));
     }
     String description = d.description().strip();
@@ -198,7 +198,7 @@ public final class WebhookRules {
               "description",
               "contains a control character",
               "printable characters, tabs and line breaks"));
-    } else if (hasUnpairedSurrogate(description)) {
+    } else if (Printable.hasUnpairedSurrogate(description)) {
       violations.add(
           new Violation("description", UNPAIRED, "printable characters, tabs and line breaks"));
     }
@@ -237,7 +237,7 @@ public final class WebhookRules {
       // Sent in aud exactly: receivers compare it exactly, and Hookline's refuses to be configured
       // with such a value (a line break or space read from a file), so no token would be accepted.
       violations.add(new Violation("audience", "has leading or trailing whitespace", allowed));
-    } else if (hasUnpairedSurrogate(a)) {
+    } else if (Printable.hasUnpairedSurrogate(a)) {
       violations.add(new Violation("audience", UNPAIRED, allowed));
     }
   }
@@ -305,7 +305,7 @@ public final class WebhookRules {
       violations.add(new Violation("uri", "is " + text.length() + " characters long", allowed));
       return null;
     }
-    if (hasUnpairedSurrogate(text)) {
+    if (Printable.hasUnpairedSurrogate(text)) {
       violations.add(new Violation("uri", UNPAIRED, allowed));
       return null;
     }
@@ -644,23 +644,6 @@ public final class WebhookRules {
    * kept a '?' in its place (a SET webhook's tokens then carried another audience).
    */
   private static final String UNPAIRED = "contains half of a surrogate pair (not valid Unicode)";
-
-  private static boolean hasUnpairedSurrogate(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (Character.isHighSurrogate(c)) {
-        if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-          i++; // a pair
-          continue;
-        }
-        return true;
-      }
-      if (Character.isLowSurrogate(c)) {
-        return true;
-      }
-    }
-    return false;
-  }
 
   private static boolean hasControlCharacter(String s) {
     return s.chars().anyMatch(Character::isISOControl);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hookline.InvalidFilterException;
+import dev.hookline.internal.Printable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -98,26 +99,13 @@ class EchoedInputReviewTest {
                 }
               },
               filter);
-      assertFalse(hasUnpairedSurrogate(e.getMessage()), () -> filter + ": " + e.getMessage());
+      assertFalse(
+          Printable.hasUnpairedSurrogate(e.getMessage()), () -> filter + ": " + e.getMessage());
       assertTrue(e.getMessage().matches("(?s).*\"a?\\?b?\".*"), e::getMessage);
     }
     // a proper pair is still shown
     InvalidFilterException pair =
         assertThrows(InvalidFilterException.class, () -> Filters.parse("data.x \"\uD83D\uDE00\""));
     assertTrue(pair.getMessage().contains("\"\uD83D\uDE00\""), pair::getMessage);
-  }
-
-  private static boolean hasUnpairedSurrogate(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (Character.isHighSurrogate(c)
-          && i + 1 < s.length()
-          && Character.isLowSurrogate(s.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        return true;
-      }
-    }
-    return false;
   }
 }

@@ -1276,7 +1276,7 @@ public final class AdminService {
       violations.add(new Violation("name", "is blank or too long", "1 to 200 characters"));
     } else if (name.isPresent() && name.get().chars().anyMatch(Character::isISOControl)) {
       violations.add(new Violation("name", "contains a control character", "printable characters"));
-    } else if (name.isPresent() && TokenService.hasUnpairedSurrogate(name.get())) {
+    } else if (name.isPresent() && Printable.hasUnpairedSurrogate(name.get())) {
       violations.add(
           new Violation(
               "name",

@@ -6,6 +6,7 @@ import dev.hookline.admin.Principal;
 import dev.hookline.admin.Scope;
 import dev.hookline.admin.spi.AdminStore;
 import dev.hookline.admin.spi.StoredToken;
+import dev.hookline.internal.Printable;
 import dev.hookline.internal.WebhookRules;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -56,7 +57,7 @@ public final class TokenService {
     if (name.chars().anyMatch(Character::isISOControl)) {
       throw new IllegalArgumentException("token name contains a control character");
     }
-    if (hasUnpairedSurrogate(name)) {
+    if (Printable.hasUnpairedSurrogate(name)) {
       throw new IllegalArgumentException(
           "token name contains half of a surrogate pair (not valid Unicode)");
     }
@@ -133,24 +134,6 @@ public final class TokenService {
             Optional.of(t.id()),
             t.tenant(),
             t.scopes()));
-  }
-
-  /**
-   * Whether text holds half of a surrogate pair, which is no character: PostgreSQL's driver sends
-   * {@code ?} in its place, so the text stored is not the text given.
-   */
-  static boolean hasUnpairedSurrogate(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (Character.isHighSurrogate(c)
-          && i + 1 < s.length()
-          && Character.isLowSurrogate(s.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   static boolean isTenant(String tenant) {

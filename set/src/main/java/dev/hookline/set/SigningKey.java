@@ -20,9 +20,11 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.RSAPublicKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
+import java.util.List;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One signing key: its key id ({@code kid}), algorithm, private key and public key. Made from PKCS
@@ -135,10 +137,18 @@ public final class SigningKey {
    * @param keyId the key id
    * @param pkcs8Pem the private key
    * @return the key
-   * @throws SigningKeyException if the PEM is not an RSA PKCS#8 private key with its CRT values
+   * @throws SigningKeyException {@link Reason#WRONG_KEY_TYPE} if the PEM holds a private key of
+   *     another type (an EC key: load it with the public key for ES256) or an RSA key without its
+   *     CRT values; {@link Reason#MALFORMED_PEM} if it is no PKCS#8 private key
    */
   public static SigningKey fromPem(String keyId, String pkcs8Pem) {
-    PrivateKey privateKey = parsePrivate(keyId, pkcs8Pem, "RSA");
+    PrivateKey privateKey =
+        parsePrivate(
+            keyId,
+            pkcs8Pem,
+            "RSA",
+            "fromPem(keyId, pkcs8Pem) reads RSA keys, for RS256; load an EC key on P-256 for ES256"
+                + " with fromPem(keyId, SigningAlgorithm.ES256, pkcs8Pem, publicPem)");
     if (!(privateKey instanceof RSAPrivateCrtKey crt)) {
       throw new SigningKeyException(
           Reason.WRONG_KEY_TYPE,
@@ -163,20 +173,32 @@ public final class SigningKey {
    * @param pkcs8Pem the private key
    * @param publicPem the public key
    * @return the key
-   * @throws SigningKeyException if either PEM is malformed or they do not fit
+   * @throws SigningKeyException {@link Reason#MALFORMED_PEM} if either PEM is malformed, {@link
+   *     Reason#WRONG_KEY_TYPE} if either holds a key of a type the algorithm does not use, {@link
+   *     Reason#MISMATCHED_PAIR} if they are not a pair
    */
   public static SigningKey fromPem(
       String keyId, SigningAlgorithm algorithm, String pkcs8Pem, String publicPem) {
     Objects.requireNonNull(algorithm, "algorithm");
     Objects.requireNonNull(publicPem, "publicPem");
     String type = algorithm == SigningAlgorithm.RS256 ? "RSA" : "EC";
-    PrivateKey privateKey = parsePrivate(keyId, pkcs8Pem, type);
+    String needs =
+        algorithm == SigningAlgorithm.RS256
+            ? "RS256 needs an RSA key (an EC key on P-256 is for SigningAlgorithm.ES256)"
+            : "ES256 needs an EC key on P-256 (an RSA key is for SigningAlgorithm.RS256)";
+    PrivateKey privateKey = parsePrivate(keyId, pkcs8Pem, type, needs);
     PublicKey publicKey;
+    byte[] der = pem(keyId, publicPem, "PUBLIC KEY");
     try {
-      publicKey =
-          KeyFactory.getInstance(type)
-              .generatePublic(new X509EncodedKeySpec(pem(keyId, publicPem, "PUBLIC KEY")));
+      publicKey = KeyFactory.getInstance(type).generatePublic(new X509EncodedKeySpec(der));
     } catch (GeneralSecurityException e) {
+      String found = otherKeyType(type, f -> f.generatePublic(new X509EncodedKeySpec(der)));
+      if (found != null) {
+        throw new SigningKeyException(
+            Reason.WRONG_KEY_TYPE,
+            "key " + keyId + ": the public key is " + article(found) + " key; " + needs,
+            e);
+      }
       throw new SigningKeyException(
           Reason.MALFORMED_PEM, "key " + keyId + ": not an X.509 " + type + " public key", e);
     }
@@ -258,16 +280,54 @@ public final class SigningKey {
     }
   }
 
-  private static PrivateKey parsePrivate(String keyId, String pkcs8Pem, String type) {
+  private static PrivateKey parsePrivate(
+      String keyId, String pkcs8Pem, String type, String otherwise) {
     requireKeyId(keyId);
     Objects.requireNonNull(pkcs8Pem, "pkcs8Pem");
+    byte[] der = pem(keyId, pkcs8Pem, "PRIVATE KEY");
     try {
-      return KeyFactory.getInstance(type)
-          .generatePrivate(new PKCS8EncodedKeySpec(pem(keyId, pkcs8Pem, "PRIVATE KEY")));
+      return KeyFactory.getInstance(type).generatePrivate(new PKCS8EncodedKeySpec(der));
     } catch (GeneralSecurityException e) {
+      String found = otherKeyType(type, f -> f.generatePrivate(new PKCS8EncodedKeySpec(der)));
+      if (found != null) {
+        throw new SigningKeyException(
+            Reason.WRONG_KEY_TYPE,
+            "key " + keyId + ": the private key is " + article(found) + " key; " + otherwise,
+            e);
+      }
       throw new SigningKeyException(
           Reason.MALFORMED_PEM, "key " + keyId + ": not a PKCS#8 " + type + " private key", e);
     }
+  }
+
+  /** Reads an encoded key with one key factory. */
+  @FunctionalInterface
+  private interface KeyReader {
+    void read(KeyFactory factory) throws GeneralSecurityException;
+  }
+
+  /**
+   * The key type, other than {@code wanted}, whose factory reads an encoding that the wanted type's
+   * refused, or null if none does (the encoding is then malformed): a well-formed key of another
+   * type is the wrong kind of key, not a malformed PEM.
+   */
+  private static @Nullable String otherKeyType(String wanted, KeyReader reader) {
+    for (String type : List.of("RSA", "EC", "EdDSA", "XDH", "DSA", "RSASSA-PSS")) {
+      if (type.equals(wanted)) {
+        continue;
+      }
+      try {
+        reader.read(KeyFactory.getInstance(type));
+        return type;
+      } catch (GeneralSecurityException | RuntimeException notThisType) {
+        // the next type
+      }
+    }
+    return null;
+  }
+
+  private static String article(String keyType) {
+    return ("REX".indexOf(keyType.charAt(0)) >= 0 ? "an " : "a ") + keyType;
   }
 
   private static byte[] pem(String keyId, String text, String label) {

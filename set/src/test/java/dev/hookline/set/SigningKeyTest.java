@@ -2,6 +2,7 @@ package dev.hookline.set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hookline.set.SigningKeyException.Reason;
 import java.io.ByteArrayInputStream;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +54,62 @@ class SigningKeyTest {
         assertThrows(
             SigningKeyException.class,
             () -> SigningKey.fromPem("ec", pem("PRIVATE KEY", original.privateKey().getEncoded())));
-    assertEquals(Reason.MALFORMED_PEM, noCrt.reason(), "an EC key is not an RSA PKCS#8 key");
+    assertEquals(Reason.WRONG_KEY_TYPE, noCrt.reason(), "a well-formed EC key is no malformed PEM");
+    assertTrue(noCrt.getMessage().contains("an EC key"), noCrt.getMessage());
+    assertTrue(noCrt.getMessage().contains("SigningAlgorithm.ES256"), noCrt.getMessage());
+  }
+
+  /**
+   * Review round 20: a well-formed PKCS#8 or X.509 key of the type the algorithm does not use was
+   * refused as {@code MALFORMED_PEM} ("not a PKCS#8 RSA private key"), which sends its owner
+   * looking for a broken file; it is {@code WRONG_KEY_TYPE}, naming the type found and the one
+   * needed. A block that no key factory reads is still {@code MALFORMED_PEM}.
+   */
+  @Test
+  void aKeyOfTheOtherTypeIsTheWrongKeyTypeNotAMalformedPem() {
+    String rsaPrivate = pem("PRIVATE KEY", Fixtures.RSA_1.privateKey().getEncoded());
+    String rsaPublic = pem("PUBLIC KEY", Fixtures.RSA_1.publicKey().getEncoded());
+    String ecPrivate = pem("PRIVATE KEY", Fixtures.EC_1.privateKey().getEncoded());
+    String ecPublic = pem("PUBLIC KEY", Fixtures.EC_1.publicKey().getEncoded());
+
+    SigningKeyException rsaAsEs256 =
+        assertThrows(
+            SigningKeyException.class,
+            () -> SigningKey.fromPem("k", SigningAlgorithm.ES256, rsaPrivate, ecPublic));
+    assertEquals(Reason.WRONG_KEY_TYPE, rsaAsEs256.reason(), rsaAsEs256.getMessage());
+    assertTrue(rsaAsEs256.getMessage().contains("private key is an RSA key"));
+    assertTrue(rsaAsEs256.getMessage().contains("ES256 needs an EC key on P-256"));
+
+    SigningKeyException ecAsRs256 =
+        assertThrows(
+            SigningKeyException.class,
+            () -> SigningKey.fromPem("k", SigningAlgorithm.RS256, ecPrivate, rsaPublic));
+    assertEquals(Reason.WRONG_KEY_TYPE, ecAsRs256.reason(), ecAsRs256.getMessage());
+    assertTrue(ecAsRs256.getMessage().contains("RS256 needs an RSA key"));
+
+    SigningKeyException rsaPublicForEc =
+        assertThrows(
+            SigningKeyException.class,
+            () -> SigningKey.fromPem("k", SigningAlgorithm.ES256, ecPrivate, rsaPublic));
+    assertEquals(Reason.WRONG_KEY_TYPE, rsaPublicForEc.reason(), rsaPublicForEc.getMessage());
+    assertTrue(rsaPublicForEc.getMessage().contains("public key is an RSA key"));
+
+    byte[] garbage = new byte[64];
+    Arrays.fill(garbage, (byte) 0x30);
+    assertEquals(
+        Reason.MALFORMED_PEM,
+        assertThrows(
+                SigningKeyException.class,
+                () -> SigningKey.fromPem("k", pem("PRIVATE KEY", garbage)))
+            .reason());
+    assertEquals(
+        Reason.MALFORMED_PEM,
+        assertThrows(
+                SigningKeyException.class,
+                () ->
+                    SigningKey.fromPem(
+                        "k", SigningAlgorithm.ES256, ecPrivate, pem("PUBLIC KEY", garbage)))
+            .reason());
   }
 
   @Test

@@ -271,12 +271,14 @@ public final class WebhookVerifier {
   /**
    * Records in the replay guard that a notification was processed, so that the sender's retries of
    * it are answered {@link Reason#ALREADY_PROCESSED} (2xx, without processing it again) for the
-   * longer of its replay window and {@link Builder#rememberProcessedFor}, and each retry so
-   * answered keeps the entry at least until its own replay window ends ({@link ReplayGuard#begin}).
-   * Call it when your processing succeeded, before answering 2xx ({@link VerifyingHandler} does
-   * this for you). Without it, the id counts as {@link Reason#IN_PROGRESS} until the later of its
-   * replay window's end and the tolerance after the request arrived, and a retry after that is
-   * processed again.
+   * longer of its replay window and {@link Builder#rememberProcessedFor}, and with signing secrets
+   * at least until the end of the second twice the tolerance from now (the latest a retry answered
+   * {@link Reason#IN_PROGRESS} meanwhile, with a timestamp up to the tolerance ahead, can be
+   * replayed); each retry answered {@link Reason#ALREADY_PROCESSED} keeps the entry at least until
+   * its own replay window ends ({@link ReplayGuard#begin}). Call it when your processing succeeded,
+   * before answering 2xx ({@link VerifyingHandler} does this for you). Without it, the id counts as
+   * {@link Reason#IN_PROGRESS} until the later of its replay window's end and the tolerance after
+   * the request arrived, and a retry after that is processed again.
    *
    * <p>Does nothing for a notification that came without a {@code webhook-id} header (only possible
    * without signing secrets): such a request is not guarded.
@@ -288,10 +290,22 @@ public final class WebhookVerifier {
     Objects.requireNonNull(notification, "notification");
     Instant replayWindowEnd = notification.guardedUntil();
     if (replayWindowEnd != null) {
-      Instant retained = clock.instant().plus(rememberProcessedFor);
-      replayGuard.complete(
-          notification.id(), retained.isAfter(replayWindowEnd) ? retained : replayWindowEnd);
+      Instant now = clock.instant();
+      Instant until = later(now.plus(rememberProcessedFor), replayWindowEnd);
+      if (signature != null) {
+        // A retry answered IN_PROGRESS meanwhile arrived before now, signed afresh with a
+        // timestamp at most the tolerance ahead of the clock: its replay window ends by the end
+        // of the second now + twice the tolerance. The entry lasts until then too, or a copy of
+        // that retry replayed after a shorter entry ended would be processed again.
+        until =
+            later(until, Instant.ofEpochSecond(now.getEpochSecond() + 2 * toleranceSeconds + 1));
+      }
+      replayGuard.complete(notification.id(), until);
     }
+  }
+
+  private static Instant later(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
   }
 
   /**
@@ -745,9 +759,12 @@ public final class WebhookVerifier {
     /**
      * Sets how long after {@link WebhookVerifier#complete} a processed id is still acknowledged as
      * {@link Reason#ALREADY_PROCESSED} without processing it again (at least until the end of its
-     * replay window either way). Default: {@link WebhookVerifier#DEFAULT_REMEMBER_PROCESSED_FOR}.
-     * It must cover the gap between the sender's retries: raise it when your sender's retries are
-     * spaced wider; the in-memory replay guard then holds more ids (raise its size accordingly).
+     * replay window either way, and with signing secrets at least twice the {@link
+     * #timestampTolerance}, which covers the replay window of a retry answered {@link
+     * Reason#IN_PROGRESS} while it was processed). Default: {@link
+     * WebhookVerifier#DEFAULT_REMEMBER_PROCESSED_FOR}. It must cover the gap between the sender's
+     * retries: raise it when your sender's retries are spaced wider; the in-memory replay guard
+     * then holds more ids (raise its size accordingly).
      *
      * @param retention 1 second to 7 days
      * @return this builder

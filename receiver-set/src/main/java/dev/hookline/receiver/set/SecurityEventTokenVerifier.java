@@ -681,15 +681,26 @@ public final class SecurityEventTokenVerifier {
   /**
    * Records that an event was processed: the sender's retries of its token (the same {@code iss},
    * {@code aud} and {@code jti}) are acknowledged ({@link Reason#ALREADY_PROCESSED}) without
-   * processing it again.
+   * processing it again, for the longer of the token's window ({@code iat} plus the tolerance),
+   * {@link Builder#rememberProcessedFor} and twice the tolerance from now (the latest a retry
+   * answered {@link Reason#IN_PROGRESS} meanwhile, with an {@code iat} up to the tolerance ahead,
+   * can be replayed); each retry answered {@link Reason#ALREADY_PROCESSED} keeps the entry at least
+   * until its own window ends.
    *
    * @param event an event this verifier returned
    */
   public void complete(SecurityEvent event) {
     Objects.requireNonNull(event, "event");
-    Instant retained = clock.instant().plus(rememberProcessedFor);
+    Instant now = clock.instant();
+    Instant retained = now.plus(rememberProcessedFor);
     Instant until = event.guardedUntil();
-    replayGuard.complete(event.replayKey(), retained.isAfter(until) ? retained : until);
+    until = retained.isAfter(until) ? retained : until;
+    // A retry answered IN_PROGRESS meanwhile arrived before now with an iat at most the tolerance
+    // ahead of the clock: its window ends by now + twice the tolerance. The entry lasts until then
+    // too, or a copy of that retry replayed after a shorter entry ended would be processed again.
+    Instant retriesWindowEnd = wholeSecondAtOrAfter(now.plus(tolerance).plus(tolerance));
+    until = retriesWindowEnd.isAfter(until) ? retriesWindowEnd : until;
+    replayGuard.complete(event.replayKey(), until);
   }
 
   /**
@@ -1258,7 +1269,10 @@ public final class SecurityEventTokenVerifier {
     }
 
     /**
-     * Sets how long a processed {@code jti} is remembered. Default 10 minutes.
+     * Sets how long a processed {@code jti} is remembered. Default 10 minutes. Whatever this is, it
+     * is remembered until its token's window ends and for at least twice the {@link #tolerance}
+     * after processing (which covers the window of a retry answered {@link Reason#IN_PROGRESS}
+     * while it was processed).
      *
      * @param retention 1 second to 7 days
      * @return this builder

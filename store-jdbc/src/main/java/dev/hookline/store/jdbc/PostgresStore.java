@@ -1436,35 +1436,66 @@ public final class PostgresStore implements TransactionalStore {
     Map<String, Long> added = new HashMap<>();
     List<String> insertedEvents = new ArrayList<>();
     String refused = null;
-    try (PreparedStatement ps = c.prepareStatement(statement)) {
-      int i = 1;
-      for (Object[] column :
-          new Object[][] {
-            ids, eventIds, webhookIds, next, created, updated, contexts, leaseOwners, leaseExpiries
-          }) {
-        ps.setArray(i++, c.createArrayOf("text", column));
-      }
-      ps.setArray(i++, c.createArrayOf("text", evIds));
-      ps.setArray(i++, c.createArrayOf("text", types));
-      ps.setArray(i++, c.createArrayOf("text", displayNames));
-      ps.setArray(i++, c.createArrayOf("bool", subscribable));
-      for (Object[] column :
-          new Object[][] {occurred, users, apps, tenants, data, changed, evCreated}) {
-        ps.setArray(i++, c.createArrayOf("text", column));
-      }
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          int kind = rs.getInt(3);
-          if (kind == 1) {
-            insertedEvents.add(rs.getString(1));
-            continue;
+    for (int tries = 1; ; tries++) {
+      List<String> differing = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(statement)) {
+        int i = 1;
+        for (Object[] column :
+            new Object[][] {
+              ids,
+              eventIds,
+              webhookIds,
+              next,
+              created,
+              updated,
+              contexts,
+              leaseOwners,
+              leaseExpiries
+            }) {
+          ps.setArray(i++, c.createArrayOf("text", column));
+        }
+        ps.setArray(i++, c.createArrayOf("text", evIds));
+        ps.setArray(i++, c.createArrayOf("text", types));
+        ps.setArray(i++, c.createArrayOf("text", displayNames));
+        ps.setArray(i++, c.createArrayOf("bool", subscribable));
+        for (Object[] column :
+            new Object[][] {occurred, users, apps, tenants, data, changed, evCreated}) {
+          ps.setArray(i++, c.createArrayOf("text", column));
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            int kind = rs.getInt(3);
+            if (kind == 1) {
+              insertedEvents.add(rs.getString(1));
+              continue;
+            }
+            if (kind == 2) {
+              differing.add(rs.getString(1));
+              continue;
+            }
+            long token = rs.getLong(2);
+            added.put(rs.getString(1), rs.wasNull() ? null : token);
           }
-          if (kind == 2) {
-            refused = rs.getString(1);
-            continue;
-          }
-          long token = rs.getLong(2);
-          added.put(rs.getString(1), rs.wasNull() ? null : token);
+        }
+      }
+      if (differing.isEmpty()) {
+        break;
+      }
+      // The statement compares data that differs as text through jsonb, which cannot hold an
+      // escaped NUL nor a number beyond PostgreSQL's numeric range: it returns such an event as
+      // different, and it is compared here as the in-memory store compares. If every one is the
+      // same event, the statement runs again with the stored data's text, which it finds equal
+      // (again, and at most twice more, if a stored event was replaced meanwhile).
+      Map<String, String> storedData =
+          tries < SAME_EVENT_TRIES ? storedTextIfSame(c, differing, firstByEvent) : null;
+      if (storedData == null) {
+        refused = differing.get(0);
+        break;
+      }
+      for (int k = 0; k < m; k++) {
+        String stored = storedData.get(evIds[k]);
+        if (stored != null) {
+          data[k] = stored;
         }
       }
     }
@@ -1497,6 +1528,49 @@ public final class PostgresStore implements TransactionalStore {
       } else {
         Lease lease = new Lease(d.id(), claim.owner(), token, Rows.micros(claim.leaseExpiry()));
         out.add(d.leasedTo(lease, d.updatedAt()));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * How often an enqueue runs its statement when the stored events it returned as different turn
+   * out to be the same events (see {@link #storedTextIfSame}).
+   */
+  private static final int SAME_EVENT_TRIES = 3;
+
+  /**
+   * Compares the stored events of the given ids with the batch's, as {@link SameEvent} does, for
+   * the events the enqueue statement returned as different: it compares their data as jsonb, which
+   * cannot hold every event's data.
+   *
+   * @return the stored data's text by event id if every stored event is the same as the batch's
+   *     (none for an id no longer stored), null if one differs or cannot be read
+   */
+  private @Nullable Map<String, String> storedTextIfSame(
+      Connection c, List<String> eventIds, Map<String, Delivery> batch) throws SQLException {
+    Map<String, String> out = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(sql.storedEvents)) {
+      ps.setArray(1, c.createArrayOf("text", eventIds.toArray(new String[0])));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Delivery mine = batch.get(rs.getString("event_id"));
+          Event stored;
+          try {
+            stored = Rows.storedEvent(rs);
+          } catch (SQLException e) {
+            if (!Rows.isRowData(e)) {
+              throw e;
+            }
+            return null; // a stored event this library cannot read is not shown to be the same
+          } catch (RuntimeException e) {
+            return null;
+          }
+          if (mine == null || !SameEvent.of(stored, mine.event())) {
+            return null;
+          }
+          out.put(stored.id(), rs.getString("data"));
+        }
       }
     }
     return out;

@@ -653,6 +653,18 @@ public final class Rows {
         Optional.ofNullable(rs.getString("publish_context")));
   }
 
+  /**
+   * Reads a stored event from a row of {@link Sql#storedEvents}.
+   *
+   * @param rs positioned on a row
+   * @return the event
+   * @throws SQLException if a column cannot be read
+   * @throws RuntimeException if the row holds what this library cannot build an event from
+   */
+  public static Event storedEvent(ResultSet rs) throws SQLException {
+    return event(rs, null);
+  }
+
   private static Event event(ResultSet rs, @Nullable KnownEvents known) throws SQLException {
     Event written = known == null ? null : known.match(rs);
     if (written != null) {

@@ -53,6 +53,13 @@ public final class Sql {
   public final String dropOrphanEvents;
 
   /**
+   * Reads stored events by id (parameter: an array of ids), in the columns {@link
+   * Rows#DELIVERY_COLUMNS} names them: the events an {@link #enqueue} returned as different, which
+   * the store compares again where jsonb cannot.
+   */
+  public final String storedEvents;
+
+  /**
    * Takes the transaction's lock on one tenant's webhook count (parameter: the tenant), so that
    * concurrent creations count one after another.
    */
@@ -135,10 +142,13 @@ public final class Sql {
     // also one that another transaction inserted after this statement's snapshot (the insert
     // waits for it): a stored event that differs is "updated" to itself and returned as not
     // inserted, and then no delivery of the batch is inserted at all. The data is compared as
-    // text first: the same event serialises the same way; data that differs as text and holds an
-    // escaped NUL character, which jsonb refuses, counts as different. Rows are inserted, and so
-    // locked, in id order (the store sorts the events too), so that enqueues republishing the
-    // same events do not deadlock.
+    // text first: the same event serialises the same way. Data that differs as text is compared
+    // as jsonb, unless either side holds what jsonb refuses: an escaped NUL character (22P05), or
+    // a number beyond PostgreSQL's numeric range (22003), which takes an exponent of at least five
+    // digits (event data holds no number longer than 1,000 characters). Such an event is returned
+    // as different, and the store compares it itself (storedEvents) before it reports a conflict.
+    // Rows are inserted, and so locked, in id order (the store sorts the events too), so that
+    // enqueues republishing the same events do not deadlock.
     String deliveries =
         "WITH dv AS (SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
             + " ?::text[], ?::text[], ?::text[], ?::text[]) AS v(id, event_id, webhook_id,"
@@ -170,7 +180,9 @@ public final class Sql {
             + " OR e.changed_attributes <> excluded.changed_attributes"
             + " OR CASE WHEN e.data::text = excluded.data::text THEN false"
             + " WHEN strpos(e.data::text, '\\u0000') > 0"
-            + " OR strpos(excluded.data::text, '\\u0000') > 0 THEN true"
+            + " OR strpos(excluded.data::text, '\\u0000') > 0"
+            + " OR e.data::text ~ '[eE][-+]?[0-9]{5}'"
+            + " OR excluded.data::text ~ '[eE][-+]?[0-9]{5}' THEN true"
             + " ELSE e.data::jsonb <> excluded.data::jsonb END"
             + " RETURNING e.id, e.xmax = 0 AS inserted),"
             + " ins AS (INSERT INTO "
@@ -212,6 +224,12 @@ public final class Sql {
             + ".events e WHERE e.id = ANY(?::text[]) AND NOT EXISTS (SELECT 1 FROM "
             + q
             + ".deliveries d WHERE d.event_id = e.id)";
+    this.storedEvents =
+        "SELECT e.id AS event_id, e.type, e.type_display_name, e.type_subscribable,"
+            + " e.occurred_at, e.subject_user_id, e.subject_app_id, e.subject_tenant, e.data,"
+            + " e.changed_attributes FROM "
+            + q
+            + ".events e WHERE e.id = ANY(?::text[])";
     // An advisory lock keyed by the schema and the tenant: two schemas' tenants of one name, or
     // two tenants whose keys hash alike, only wait for each other a moment.
     this.lockTenantWebhooks = "SELECT pg_advisory_xact_lock(hashtext(? || ?))";

@@ -1582,7 +1582,8 @@ public final class PostgresStore implements TransactionalStore {
    * <p>Expired leases are taken first, then first attempts, then retries (as the request's lane
    * allows), each by one {@code UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED)} statement, so
    * concurrent claimers in any number of processes never wait for each other nor receive the same
-   * delivery.
+   * delivery. A claim of more than one statement ({@link Lane#ANY}) runs them in one transaction:
+   * if it fails, nothing is leased.
    *
    * @throws StoreException if the database fails
    */
@@ -1600,9 +1601,12 @@ public final class PostgresStore implements TransactionalStore {
             return out;
           });
     }
+    // More than one statement: in one transaction, so that a claim that fails leaves nothing
+    // leased (on an auto-commit connection, a later statement's failure left the deliveries of the
+    // earlier ones in flight, unsent, until their leases expired).
     if (request.capsWebhooks()) {
       // Capped across both lanes: first attempts, then retries counting what the first took.
-      return run(
+      return transaction(
           "claim deliveries",
           c -> {
             List<ClaimedDelivery> out = new ArrayList<>();
@@ -1611,7 +1615,7 @@ public final class PostgresStore implements TransactionalStore {
             return out;
           });
     }
-    return run(
+    return transaction(
         "claim deliveries",
         c -> {
           List<ClaimedDelivery> out = new ArrayList<>();
@@ -1690,13 +1694,12 @@ public final class PostgresStore implements TransactionalStore {
   }
 
   /**
-   * Reads the rows a claim statement returned. The claim committed with the statement
-   * (auto-commit), so a row that cannot be read back as a delivery (an attempt's error kind written
-   * by a newer library during a rolling upgrade, attempts not as this library writes them) must not
-   * fail the others: they are leased to the caller and would wait for their leases to expire, again
-   * at every expiry. Such a row is left out, logged by id only (never its data), and stays under
-   * the claim's lease: it is offered again once per lease, to any instance, one that can read it
-   * included.
+   * Reads the rows a claim statement returned. The claim commits whatever this reads, so a row that
+   * cannot be read back as a delivery (an attempt's error kind written by a newer library during a
+   * rolling upgrade, attempts not as this library writes them) must not fail the others: they are
+   * leased to the caller and would wait for their leases to expire, again at every expiry. Such a
+   * row is left out, logged by id only (never its data), and stays under the claim's lease: it is
+   * offered again once per lease, to any instance, one that can read it included.
    */
   private void readClaimed(ResultSet rs, List<ClaimedDelivery> out) throws SQLException {
     Map<String, Event> events = new HashMap<>();

@@ -281,8 +281,9 @@ public final class AdminApi {
 
     /**
      * Sets how many single redeliveries and test events ({@code POST /webhooks/{id}/test}),
-     * together, one webhook may get per window; more are answered 429 with {@code Retry-After}.
-     * Default 30 per minute.
+     * together, one webhook may get per window; more are answered 429 with {@code Retry-After}. One
+     * refused otherwise (a delivery still queued or in flight, a webhook that does not receive)
+     * queues nothing and does not count. Default 30 per minute.
      *
      * @param maxRedeliveries redeliveries allowed per window
      * @param window the window

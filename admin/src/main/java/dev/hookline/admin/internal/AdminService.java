@@ -867,17 +867,23 @@ public final class AdminService {
   private AdminResponse sendTest(Call c, Webhook w) {
     // Counted with the webhook's single redeliveries: each adds an event and a delivery, and
     // without a bound a tenant could add rows (and queue behind every claim) without end.
-    OptionalLong wait = redeliveries.tryAcquire(w.id());
-    if (wait.isPresent()) {
+    // A test refused (the webhook does not receive, its format is missing, it is gone) queues
+    // nothing and gives its place back.
+    RateLimiter.Taken place = redeliveries.take(w.id());
+    if (!place.counted()) {
       throw Problem.tooManyRequests(
           "this webhook's test events and redeliveries are rate-limited; try again later",
-          wait.getAsLong());
+          place.waitSeconds().getAsLong());
     }
-    PublishResult sent;
+    PublishResult sent = null;
     try {
       sent = dispatcher.sendTest(w.id());
     } catch (IllegalStateException e) {
       throw Problem.conflict("not-receiving", String.valueOf(e.getMessage()));
+    } finally {
+      if (sent == null || sent.deliveries().isEmpty()) {
+        redeliveries.giveBack(w.id(), place);
+      }
     }
     if (sent.deliveries().isEmpty()) {
       // The Store adds no delivery for a webhook that is gone: another request deleted it after
@@ -1033,12 +1039,21 @@ public final class AdminService {
   private AdminResponse redeliver(Call c, String webhookId, String deliveryId) {
     Webhook w = visible(c, webhookId);
     Delivery d = visibleDelivery(w, deliveryId);
-    OptionalLong wait = redeliveries.tryAcquire(w.id());
-    if (wait.isPresent()) {
+    RateLimiter.Taken place = redeliveries.take(w.id());
+    if (!place.counted()) {
       throw Problem.tooManyRequests(
-          "this webhook's redeliveries are rate-limited; try again later", wait.getAsLong());
+          "this webhook's redeliveries are rate-limited; try again later",
+          place.waitSeconds().getAsLong());
     }
-    if (!dispatcher.redeliver(d.id())) {
+    boolean requeued = false;
+    try {
+      requeued = dispatcher.redeliver(d.id());
+    } finally {
+      if (!requeued) {
+        redeliveries.giveBack(w.id(), place); // nothing requeued: the place is not used up
+      }
+    }
+    if (!requeued) {
       throw Problem.conflict(
           "not-finished",
           "the delivery is still queued or in flight: only a finished one is redelivered");

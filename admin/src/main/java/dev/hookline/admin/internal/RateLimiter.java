@@ -75,6 +75,44 @@ final class RateLimiter {
     return blocked;
   }
 
+  /**
+   * One act counted by {@link #take}, to {@link #giveBack} if it did not happen; or the seconds to
+   * wait, if the key may not act.
+   *
+   * @param waitSeconds empty if the act was counted
+   * @param windowStart the start (clock millis) of the window it was counted in
+   */
+  record Taken(OptionalLong waitSeconds, long windowStart) {
+    boolean counted() {
+      return waitSeconds.isEmpty();
+    }
+  }
+
+  /** As {@link #tryAcquire}, saying which window the act was counted in. */
+  synchronized Taken take(String key) {
+    OptionalLong blocked = tryAcquire(key);
+    long[] w = windows.get(key);
+    // Not held though counted only when every key held is blocked (record kept none): nothing
+    // to give back then.
+    return new Taken(blocked, blocked.isEmpty() && w != null ? w[0] : Long.MIN_VALUE);
+  }
+
+  /**
+   * Gives back an act {@link #take} counted that did not happen (a refused redelivery requeued
+   * nothing), while the key's window is still the one it was counted in: in a later one it counts
+   * nowhere already.
+   */
+  synchronized void giveBack(String key, Taken taken) {
+    long[] w = windows.get(key);
+    if (taken.counted()
+        && w != null
+        && w[0] == taken.windowStart()
+        && clock.millis() < end(w)
+        && w[1] > 0) {
+      w[1]--;
+    }
+  }
+
   private long end(long[] w) {
     return w[0] + window.toMillis();
   }

@@ -19,6 +19,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -336,7 +337,13 @@ public final class WebhookRegistry {
    * @throws WebhookNotFoundException if no webhook has that id
    */
   public Webhook enable(String id) {
+    return enable(id, OptionalLong.empty());
+  }
+
+  /** {@link #enable}, only if the webhook is at {@code expectedVersion}, when one is given. */
+  private Webhook enable(String id, OptionalLong expectedVersion) {
     Webhook current = require(id);
+    requireVersion(current, expectedVersion);
     if (current.enabled() && current.status() != WebhookStatus.DISABLED_BY_FAILURE) {
       return current; // already enabled: nothing changes, the failure clock keeps running
     }
@@ -345,6 +352,7 @@ public final class WebhookRegistry {
     store.clearEndpointFailing(id);
     return changeState(
         id,
+        expectedVersion,
         w ->
             w.status() == WebhookStatus.DISABLED_BY_FAILURE
                 ? Optional.of(
@@ -363,8 +371,14 @@ public final class WebhookRegistry {
    * @throws WebhookNotFoundException if no webhook has that id
    */
   public Webhook disable(String id) {
+    return disable(id, OptionalLong.empty());
+  }
+
+  /** {@link #disable}, only if the webhook is at {@code expectedVersion}, when one is given. */
+  private Webhook disable(String id, OptionalLong expectedVersion) {
     return changeState(
         id,
+        expectedVersion,
         w ->
             w.enabled()
                 ? Optional.of(w.withState(w.status(), false, w.statusReason(), clock.instant()))
@@ -547,6 +561,14 @@ public final class WebhookRegistry {
    * @throws IllegalArgumentException if the overlap is negative or longer than 30 days
    */
   public Webhook rotateSigningSecret(String id, Duration overlap) {
+    return rotateSigningSecret(id, overlap, OptionalLong.empty());
+  }
+
+  /**
+   * {@link #rotateSigningSecret}, only if the webhook is at {@code expectedVersion}, when one is
+   * given.
+   */
+  private Webhook rotateSigningSecret(String id, Duration overlap, OptionalLong expectedVersion) {
     Objects.requireNonNull(overlap, "overlap");
     if (overlap.isNegative() || overlap.compareTo(MAX_ROTATION_OVERLAP) > 0) {
       throw new IllegalArgumentException(
@@ -554,6 +576,7 @@ public final class WebhookRegistry {
     }
     return changeState(
         id,
+        expectedVersion,
         w -> {
           Instant now = clock.instant();
           Instant oldUntil = now.plus(overlap);
@@ -594,13 +617,23 @@ public final class WebhookRegistry {
    * @throws WebhookNotFoundException if no webhook has that id
    */
   public Webhook rotateApiKey(String id, Secret newApiKey) {
+    return rotateApiKey(id, newApiKey, OptionalLong.empty(), false);
+  }
+
+  /**
+   * {@link #rotateApiKey}, only if the webhook is at {@code expectedVersion}, when one is given;
+   * with {@code alwaysWrite}, a key equal to the stored one is written too (a new version).
+   */
+  private Webhook rotateApiKey(
+      String id, Secret newApiKey, OptionalLong expectedVersion, boolean alwaysWrite) {
     Objects.requireNonNull(newApiKey, "newApiKey");
     rules.validateApiKey(newApiKey);
     Webhook result =
         changeState(
             id,
+            expectedVersion,
             w ->
-                w.apiKey().equals(newApiKey)
+                !alwaysWrite && w.apiKey().equals(newApiKey)
                     ? Optional.empty()
                     : Optional.of(w.withApiKey(newApiKey, clock.instant())));
     log.info("webhook API key rotated: webhook={} version={}", id, result.version());
@@ -645,9 +678,21 @@ public final class WebhookRegistry {
   }
 
   private Webhook changeState(String id, Function<Webhook, Optional<Webhook>> change) {
+    return changeState(id, OptionalLong.empty(), change);
+  }
+
+  /**
+   * Applies {@code change} to the stored webhook with an optimistic update, re-reading and applying
+   * it again when another writer got in between. With an expected version, the webhook must be at
+   * it, also when re-read: a writer in between makes it a {@link
+   * WebhookConflictException#staleVersion}, as {@link #update} is.
+   */
+  private Webhook changeState(
+      String id, OptionalLong expectedVersion, Function<Webhook, Optional<Webhook>> change) {
     Objects.requireNonNull(id, "id");
     for (int i = 0; i < MAX_STATE_RETRIES; i++) {
       Webhook current = require(id);
+      requireVersion(current, expectedVersion);
       Optional<Webhook> maybeChanged = change.apply(current);
       if (maybeChanged.isEmpty()) {
         return current; // already in the requested state
@@ -662,6 +707,13 @@ public final class WebhookRegistry {
       return changed;
     }
     throw WebhookConflictException.contended(id, MAX_STATE_RETRIES);
+  }
+
+  private static void requireVersion(Webhook current, OptionalLong expectedVersion) {
+    if (expectedVersion.isPresent() && current.version() != expectedVersion.getAsLong()) {
+      throw WebhookConflictException.staleVersion(
+          current.id(), expectedVersion.getAsLong(), current.version());
+    }
   }
 
   private Secret newSigningSecret() {
@@ -724,6 +776,28 @@ public final class WebhookRegistry {
     @Override
     public Webhook markVerifiedWithoutHandshake(String id) {
       return markVerified(id);
+    }
+
+    @Override
+    public Webhook enable(String id, OptionalLong expectedVersion) {
+      return WebhookRegistry.this.enable(id, Objects.requireNonNull(expectedVersion));
+    }
+
+    @Override
+    public Webhook disable(String id, OptionalLong expectedVersion) {
+      return WebhookRegistry.this.disable(id, Objects.requireNonNull(expectedVersion));
+    }
+
+    @Override
+    public Webhook rotateSigningSecret(String id, Duration overlap, OptionalLong expectedVersion) {
+      return WebhookRegistry.this.rotateSigningSecret(
+          id, overlap, Objects.requireNonNull(expectedVersion));
+    }
+
+    @Override
+    public Webhook rotateApiKey(String id, Secret newApiKey, OptionalLong expectedVersion) {
+      return WebhookRegistry.this.rotateApiKey(
+          id, newApiKey, Objects.requireNonNull(expectedVersion), false);
     }
   }
 

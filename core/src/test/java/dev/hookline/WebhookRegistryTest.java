@@ -17,6 +17,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -391,6 +392,35 @@ class WebhookRegistryTest {
             .rotateSigningSecret(w.id(), WebhookRegistry.MAX_ROTATION_OVERLAP)
             .activeSigningSecrets(clock.instant())
             .size());
+  }
+
+  @Test
+  void theOwnersChangesAtAnExpectedVersionRefuseAnotherAndChangeNothing() {
+    // The admin API's If-Match on its actions: the version is checked by the change's own write.
+    Webhook w = create("conditional");
+    OptionalLong stale = OptionalLong.of(w.version() - 1);
+    Secret key = Secret.of("another-key-0123456789abcdef");
+    List<Runnable> refused =
+        List.of(
+            () -> system.enable(w.id(), stale),
+            () -> system.disable(w.id(), stale),
+            () -> system.rotateSigningSecret(w.id(), Duration.ZERO, stale),
+            () -> system.rotateApiKey(w.id(), key, stale));
+    changes.clear();
+    for (Runnable r : refused) {
+      WebhookConflictException e = assertThrows(WebhookConflictException.class, r::run);
+      assertEquals(WebhookConflictException.Reason.STALE_VERSION, e.reason());
+      assertEquals(w.version(), e.actualVersion());
+    }
+    assertEquals(w, registry.require(w.id()), "nothing changed");
+    assertEquals(List.of(), changes, "nobody told of a change");
+
+    Webhook enabled = system.enable(w.id(), OptionalLong.of(w.version()));
+    assertTrue(enabled.enabled());
+    Webhook rotated = system.rotateApiKey(w.id(), key, OptionalLong.of(enabled.version()));
+    assertEquals(key, rotated.apiKey());
+    Webhook anyVersion = system.disable(w.id(), OptionalLong.empty());
+    assertFalse(anyVersion.enabled());
   }
 
   @Test

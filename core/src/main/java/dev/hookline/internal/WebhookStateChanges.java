@@ -1,17 +1,22 @@
 package dev.hookline.internal;
 
+import dev.hookline.Secret;
 import dev.hookline.VerificationResult;
 import dev.hookline.Webhook;
 import dev.hookline.spi.Store;
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The webhook state changes that only the system may make: a handshake's outcome, disabling by
- * failure, retiring expired signing secrets. They are not on {@code WebhookRegistry}'s public API;
- * the delivery module reaches them through {@link RegistryAccess}, and the testing module's {@code
- * TestWebhooks} offers the one shortcut tests need. Not API.
+ * failure, retiring expired signing secrets; and the admin API's forms of the owner's changes
+ * (enable, disable, key and secret rotation) that hold only at an expected version. They are not on
+ * {@code WebhookRegistry}'s public API; the delivery and admin modules reach them through {@link
+ * RegistryAccess}, and the testing module's {@code TestWebhooks} offers the one shortcut tests
+ * need. Not API.
  *
  * <p>Thread-safe: each change is an optimistic update that re-reads and retries.
  */
@@ -73,4 +78,55 @@ public interface WebhookStateChanges {
    * @return the stored webhook
    */
   Webhook markVerifiedWithoutHandshake(String id);
+
+  /**
+   * {@code WebhookRegistry.enable}, only if the webhook is at {@code expectedVersion} (when one is
+   * given) when it is written: the admin API's {@code If-Match}.
+   *
+   * @param id the webhook id
+   * @param expectedVersion the version the change is based on; empty for any
+   * @return the stored webhook
+   * @throws dev.hookline.WebhookConflictException a stale version if the webhook is at another
+   * @throws dev.hookline.WebhookNotFoundException if no webhook has that id
+   */
+  Webhook enable(String id, OptionalLong expectedVersion);
+
+  /**
+   * {@code WebhookRegistry.disable}, only if the webhook is at {@code expectedVersion} (when one is
+   * given) when it is written.
+   *
+   * @param id the webhook id
+   * @param expectedVersion the version the change is based on; empty for any
+   * @return the stored webhook
+   * @throws dev.hookline.WebhookConflictException a stale version if the webhook is at another
+   * @throws dev.hookline.WebhookNotFoundException if no webhook has that id
+   */
+  Webhook disable(String id, OptionalLong expectedVersion);
+
+  /**
+   * {@code WebhookRegistry.rotateSigningSecret}, only if the webhook is at {@code expectedVersion}
+   * (when one is given) when it is written.
+   *
+   * @param id the webhook id
+   * @param overlap how long the old secrets keep signing
+   * @param expectedVersion the version the change is based on; empty for any
+   * @return the stored webhook
+   * @throws dev.hookline.WebhookConflictException a stale version if the webhook is at another
+   * @throws dev.hookline.WebhookNotFoundException if no webhook has that id
+   */
+  Webhook rotateSigningSecret(String id, Duration overlap, OptionalLong expectedVersion);
+
+  /**
+   * {@code WebhookRegistry.rotateApiKey}, only if the webhook is at {@code expectedVersion} (when
+   * one is given) when it is written.
+   *
+   * @param id the webhook id
+   * @param newApiKey the key
+   * @param expectedVersion the version the change is based on; empty for any
+   * @return the stored webhook
+   * @throws dev.hookline.WebhookValidationException if the key breaks a rule
+   * @throws dev.hookline.WebhookConflictException a stale version if the webhook is at another
+   * @throws dev.hookline.WebhookNotFoundException if no webhook has that id
+   */
+  Webhook rotateApiKey(String id, Secret newApiKey, OptionalLong expectedVersion);
 }

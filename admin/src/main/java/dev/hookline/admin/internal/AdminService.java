@@ -817,21 +817,22 @@ public final class AdminService {
 
   private AdminResponse webhookAction(Call c, String id, String action) {
     Webhook w = visible(c, id);
+    OptionalLong expected = ifMatch(c, w);
     try {
       return switch (action) {
         case "enable" -> {
-          Webhook after = registry.enable(id);
+          Webhook after = RegistryAccess.stateChanges(registry).enable(id, expected);
           audit(c, w.tenant(), "webhook.enable", id, stateFields(w, after));
           yield webhookResponse(200, after);
         }
         case "disable" -> {
-          Webhook after = registry.disable(id);
+          Webhook after = RegistryAccess.stateChanges(registry).disable(id, expected);
           audit(c, w.tenant(), "webhook.disable", id, stateFields(w, after));
           yield webhookResponse(200, after);
         }
         case "verify" -> verify(c, w);
         case "test" -> sendTest(c, w);
-        case "api-key" -> setApiKey(c, w);
+        case "api-key" -> setApiKey(c, w, expected);
         case "recover" -> recover(c, w);
         default -> throw Problem.notFound("the resource " + c.request.path());
       };
@@ -899,7 +900,26 @@ public final class AdminService {
     return ok(202, out);
   }
 
-  private AdminResponse setApiKey(Call c, Webhook w) {
+  /**
+   * Evaluates an action's {@code If-Match} against the webhook's version, as for {@code PATCH} (RFC
+   * 9110 13.1.1: before the action is performed; 412 if stale, 400 if malformed). Returns the
+   * version an action that writes the webhook must find when it writes, so that a change between
+   * this read and that write is a 412 too; empty without {@code If-Match} or with {@code *}. An
+   * action that does not write the webhook (verify, test, recover, redeliver) is compared with this
+   * read only.
+   */
+  private OptionalLong ifMatch(Call c, Webhook current) {
+    // A list may be split across header lines (RFC 9110 5.3): all of them are one list.
+    List<String> lines = headerValues.apply(c.request, "If-Match");
+    if (lines.isEmpty()) {
+      return OptionalLong.empty();
+    }
+    String condition = String.join(",", lines);
+    requireMatch(condition, current.version());
+    return condition.trim().equals("*") ? OptionalLong.empty() : OptionalLong.of(current.version());
+  }
+
+  private AdminResponse setApiKey(Call c, Webhook w, OptionalLong expected) {
     requireContentType(c.request, JSON_TYPE);
     ObjectNode body = object(c.request);
     List<Violation> violations = new ArrayList<>();
@@ -910,7 +930,9 @@ public final class AdminService {
     }
     Webhook after;
     try {
-      after = registry.rotateApiKey(w.id(), Secret.of(key.get()));
+      after =
+          RegistryAccess.stateChanges(registry)
+              .rotateApiKey(w.id(), Secret.of(key.get()), expected);
     } catch (WebhookValidationException e) {
       throw Problem.validation("the API key is not valid", apiViolations(e.violations()));
     }
@@ -931,9 +953,12 @@ public final class AdminService {
 
   private AdminResponse rotateSigningSecret(Call c, String id) {
     Webhook w = visible(c, id);
+    OptionalLong expected = ifMatch(c, w);
     Webhook after;
     try {
-      after = registry.rotateSigningSecret(id, WebhookRegistry.DEFAULT_ROTATION_OVERLAP);
+      after =
+          RegistryAccess.stateChanges(registry)
+              .rotateSigningSecret(id, WebhookRegistry.DEFAULT_ROTATION_OVERLAP, expected);
     } catch (WebhookNotFoundException e) {
       throw Problem.notFound("the webhook " + id);
     } catch (WebhookConflictException e) {
@@ -1039,6 +1064,7 @@ public final class AdminService {
   private AdminResponse redeliver(Call c, String webhookId, String deliveryId) {
     Webhook w = visible(c, webhookId);
     Delivery d = visibleDelivery(w, deliveryId);
+    ifMatch(c, w); // the webhook's version, as for its other actions
     RateLimiter.Taken place = redeliveries.take(w.id());
     if (!place.counted()) {
       throw Problem.tooManyRequests(

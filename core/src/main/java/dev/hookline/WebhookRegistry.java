@@ -797,7 +797,7 @@ public final class WebhookRegistry {
     @Override
     public Webhook rotateApiKey(String id, Secret newApiKey, OptionalLong expectedVersion) {
       return WebhookRegistry.this.rotateApiKey(
-          id, newApiKey, Objects.requireNonNull(expectedVersion), false);
+          id, newApiKey, Objects.requireNonNull(expectedVersion), true);
     }
   }
 

@@ -419,6 +419,10 @@ class WebhookRegistryTest {
     assertTrue(enabled.enabled());
     Webhook rotated = system.rotateApiKey(w.id(), key, OptionalLong.of(enabled.version()));
     assertEquals(key, rotated.apiKey());
+    assertEquals(
+        rotated.version() + 1,
+        system.rotateApiKey(w.id(), key, OptionalLong.empty()).version(),
+        "the admin API's key change writes the stored key too: its version tells nothing");
     Webhook anyVersion = system.disable(w.id(), OptionalLong.empty());
     assertFalse(anyVersion.enabled());
   }

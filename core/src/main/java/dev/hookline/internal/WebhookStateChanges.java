@@ -118,7 +118,9 @@ public interface WebhookStateChanges {
 
   /**
    * {@code WebhookRegistry.rotateApiKey}, only if the webhook is at {@code expectedVersion} (when
-   * one is given) when it is written.
+   * one is given) when it is written, and written even if the key is the stored one: a new version
+   * either way, so that the admin API's answer (its version, its ETag) does not tell whether a key
+   * sent is the stored one.
    *
    * @param id the webhook id
    * @param newApiKey the key

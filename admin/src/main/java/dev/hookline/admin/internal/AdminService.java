@@ -774,7 +774,8 @@ public final class AdminService {
     if (!before.uri().equals(after.uri())) {
       out.add("uri");
     }
-    if (patch.has("api_key") && !before.apiKey().equals(after.apiKey())) {
+    if (patch.has("api_key")) {
+      // Whether or not it was the stored one: the audit log must not tell either.
       out.add("api_key");
     }
     if (!before.events().equals(after.events())) {
@@ -930,6 +931,8 @@ public final class AdminService {
     }
     Webhook after;
     try {
+      // Written even if it is the stored key, as a PATCH naming api_key is: a version that stayed
+      // would tell whether a guessed key is the stored one, and the key is write-only.
       after =
           RegistryAccess.stateChanges(registry)
               .rotateApiKey(w.id(), Secret.of(key.get()), expected);

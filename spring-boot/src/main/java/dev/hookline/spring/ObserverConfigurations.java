@@ -15,6 +15,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 
 /**
  * The optional observers, imported by {@link HooklineObservabilityAutoConfiguration}: after the
@@ -45,9 +47,13 @@ final class ObserverConfigurations {
       havingValue = "true",
       matchIfMissing = true)
   static class Micrometer {
+    // First of the MeterBinders Spring Boot binds: binding replaces gauges already registered, so
+    // an application's own HooklineMeterBinder declared as a MeterBinder (which the condition
+    // below does not see) is bound after this one and is what the registry reads.
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnSingleCandidate(Dispatcher.class)
+    @Order(Ordered.HIGHEST_PRECEDENCE)
     HooklineMeterBinder hooklineMeterBinder(Dispatcher dispatcher) {
       return HooklineMeterBinder.of(dispatcher);
     }

@@ -19,12 +19,12 @@ import org.jspecify.annotations.Nullable;
  * <p>Low-cardinality keys (meter tags): {@code event.type}, and only when turned on, {@code tenant}
  * ({@code none} for the host's webhooks) and {@code webhook.id}; once the attempt ended, also
  * {@code outcome} ({@code succeeded}, {@code retry_scheduled}, {@code failed}, {@code
- * not_attempted}), {@code status} (the status class: {@code 2xx} … {@code 5xx}, or {@code none}
- * without an answer) and {@code error.kind} (the {@link ErrorKind} in lower case, or {@code none}).
- * So the meter handler's long task timer of running attempts is tagged by event type alone, and the
- * timer of ended attempts by all of them. High-cardinality keys (span attributes only): {@code
- * hookline.delivery.id}, {@code hookline.attempt.number}, and {@code hookline.webhook.id} unless it
- * is a tag.
+ * not_attempted}), {@code status} (the status class: {@code 1xx} … {@code 5xx}, {@code other} for a
+ * code outside 100 to 599, or {@code none} without an answer) and {@code error.kind} (the {@link
+ * ErrorKind} in lower case, or {@code none}). So the meter handler's long task timer of running
+ * attempts is tagged by event type alone, and the timer of ended attempts by all of them.
+ * High-cardinality keys (span attributes only): {@code hookline.delivery.id}, {@code
+ * hookline.attempt.number}, and {@code hookline.webhook.id} unless it is a tag.
  *
  * <p>Immutable and thread-safe.
  */

@@ -266,10 +266,17 @@ public final class Dispatcher implements AutoCloseable {
               + ")");
     }
 
+    // The client's connect timeout is the longest deadline of any request sent through it: an
+    // attempt's, which a per-webhook schedule may raise up to half the lease, or the handshake's.
+    // Each request's own timeout covers its connect; set to the default schedule's attempt
+    // timeout, the client cut the connects of longer attempts and of every handshake short.
+    Duration halfLease = leaseDuration.dividedBy(2);
+    Duration longestRequest =
+        halfLease.compareTo(b.verificationTimeout) > 0 ? halfLease : b.verificationTimeout;
     // The lease is checked above, before the first thread is created.
     this.threads =
         new DispatcherThreads(
-            b.httpClient, longestTimeout, b.virtualThreads, workers, b.scheduler, b.workerExecutor);
+            b.httpClient, longestRequest, b.virtualThreads, workers, b.scheduler, b.workerExecutor);
     HttpClient client = threads.client();
     AddressGuard guard = new AddressGuard(registry.addressPolicy(), registry.hostResolver());
     this.addressGuard = guard;

@@ -78,7 +78,9 @@ public final class DispatcherThreads {
    * Creates the threads (and the HTTP client) the caller did not pass in.
    *
    * @param callerClient the caller's HTTP client, or null to create one
-   * @param connectTimeout the connect timeout of a created client: the longest attempt timeout
+   * @param connectTimeout the connect timeout of a created client: the longest deadline of any
+   *     request it sends (an attempt's or a handshake's), as each request's own timeout covers its
+   *     connect
    * @param virtualThreads whether to run attempts on virtual threads when the JVM has them
    * @param workers the most platform worker threads (the most attempts in flight)
    * @param callerScheduler the caller's scheduler, or null to create one

@@ -36,6 +36,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
@@ -119,6 +120,9 @@ public final class AttemptRunner {
 
   /** Likewise for hand-backs the Store failed (WARN once per streak). */
   private final AtomicBoolean releaseFailureLogged = new AtomicBoolean();
+
+  /** Likewise for failed attempts the Store could not record (see recordFailure). */
+  private final AtomicBoolean failureUnrecordedLogged = new AtomicBoolean();
 
   private static final AttemptResult NOT_ATTEMPTED =
       new AttemptResult(
@@ -662,7 +666,15 @@ public final class AttemptRunner {
       String reason = "endpoint answered 410 Gone at " + now;
       // The webhook is disabled either way (the endpoint said it is gone), but the delivery's
       // outcome is told only by the worker whose record the Store accepted.
-      boolean recorded = store.fail(lease, a, now);
+      Boolean stored =
+          recordFailure(cd, () -> store.fail(lease, a, now), now.plus(INTERNAL_ERROR_BACKOFF), now);
+      if (stored == null) {
+        // Handed back unrecorded: its next attempt meets the 410 again. A half-open breaker's
+        // probe is given back, or the breaker stayed waiting for its outcome for good.
+        health.abandon(w.id(), permit);
+        return result(AttemptResult.Outcome.NOT_ATTEMPTED, outcome, Optional.empty(), false);
+      }
+      boolean recorded = stored;
       if (!recorded) {
         leaseLost(d);
       }
@@ -723,7 +735,12 @@ public final class AttemptRunner {
     }
     int failedInRound = attemptsInRound(d.attempts(), schedule) + 1;
     if (!schedule.hasRetryAfter(failedInRound)) {
-      if (store.fail(lease, a, now)) {
+      Boolean failed =
+          recordFailure(cd, () -> store.fail(lease, a, now), now.plus(INTERNAL_ERROR_BACKOFF), now);
+      if (failed == null) {
+        return result(AttemptResult.Outcome.NOT_ATTEMPTED, outcome, Optional.empty(), disabled);
+      }
+      if (failed) {
         log.warn(
             "delivery failed, attempts exhausted: webhook={} event={} delivery={} attempts={}"
                 + " last={}",
@@ -751,7 +768,19 @@ public final class AttemptRunner {
       }
     }
     Instant next = now.plus(delay);
-    if (store.reschedule(lease, a, next, now)) {
+    // Handed back unrecorded, it is due at its scheduled retry, but not within a minute: its
+    // attempt is not counted, so a Store that keeps refusing this write never ends the schedule.
+    Instant floor = now.plus(INTERNAL_ERROR_BACKOFF);
+    Boolean rescheduled =
+        recordFailure(
+            cd,
+            () -> store.reschedule(lease, a, next, now),
+            next.isAfter(floor) ? next : floor,
+            now);
+    if (rescheduled == null) {
+      return result(AttemptResult.Outcome.NOT_ATTEMPTED, outcome, Optional.empty(), disabled);
+    }
+    if (rescheduled) {
       log.warn(
           outcome.local()
               ? "attempt failed on the sending side, not the endpoint's: webhook={} event={}"
@@ -768,6 +797,49 @@ public final class AttemptRunner {
     }
     leaseLost(d);
     return result(AttemptResult.Outcome.NOT_ATTEMPTED, outcome, Optional.empty(), disabled);
+  }
+
+  /**
+   * Records a failed attempt with {@code write} (the Store's {@code fail} or {@code reschedule}).
+   * If the Store throws (unreachable: while the database is down every attempt in flight fails so,
+   * and a network partition fails the endpoints too), the delivery is handed back due at {@code
+   * due} (if that fails as well, it is claimed again once its lease expires), and the failure is
+   * logged once per streak, the rest at DEBUG: as an error inside Hookline it was an ERROR with a
+   * stack trace per delivery.
+   *
+   * @return whether the Store recorded it (false: the lease is no longer current), or null if it
+   *     threw
+   */
+  private @Nullable Boolean recordFailure(
+      ClaimedDelivery cd, BooleanSupplier write, Instant due, Instant now) {
+    boolean recorded;
+    try {
+      recorded = write.getAsBoolean();
+    } catch (RuntimeException e) {
+      Delivery d = cd.delivery();
+      if (failureUnrecordedLogged.compareAndSet(false, true)) {
+        log.error(
+            "could not record a failed attempt, the delivery is handed back to be sent again"
+                + " (further ones are logged at DEBUG until a failed attempt is recorded):"
+                + " webhook={} event={} delivery={}",
+            d.webhookId(),
+            d.event().id(),
+            d.id(),
+            e);
+      } else {
+        log.debug(
+            "could not record a failed attempt, the delivery is handed back to be sent again:"
+                + " webhook={} event={} delivery={} error={}",
+            d.webhookId(),
+            d.event().id(),
+            d.id(),
+            e.toString());
+      }
+      release(cd.lease(), due, now, d);
+      return null;
+    }
+    failureUnrecordedLogged.set(false);
+    return recorded;
   }
 
   private static AttemptResult result(

@@ -949,7 +949,11 @@ public final class Dispatcher implements AutoCloseable {
         return;
       }
       task.run();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // An Error too (a LinkageError from a Store's driver, say): thrown to the scheduler, it ended
+      // a periodic task for good (the reload, the purge), without a line in the log. Only the
+      // JVM's own errors go on.
+      Threads.rethrowIfFatal(e);
       log.error("dispatcher background task failed: task={}", what, e);
     } finally {
       run.unlock();

@@ -1,6 +1,8 @@
 package dev.hookline.delivery;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hookline.Event;
 import dev.hookline.UserEvents;
@@ -8,6 +10,9 @@ import dev.hookline.Webhook;
 import dev.hookline.spi.Store;
 import dev.hookline.testing.LoopbackSink;
 import dev.hookline.testing.TestWebhooks;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +27,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,6 +44,9 @@ class ClaimBackoffTest {
   private final AtomicLong ticker = new AtomicLong(1_000 * MS);
   private final AtomicBoolean down = new AtomicBoolean();
 
+  /** Set to make the Store's claims and webhook lists throw this Error instead. */
+  private final AtomicReference<@Nullable Error> error = new AtomicReference<>();
+
   /** The ticker value at each claim the Store refused. */
   private final List<Long> failedClaimsAt = new CopyOnWriteArrayList<>();
 
@@ -48,7 +58,12 @@ class ClaimBackoffTest {
           (method, args) -> {
             if (method.equals("claim") && down.get()) {
               failedClaimsAt.add(ticker.get());
-              throw new IllegalStateException("database unreachable (simulated)");
+              Error e = error.get();
+              throw e != null ? e : new IllegalStateException("database unreachable (simulated)");
+            }
+            Error e = error.get();
+            if (method.equals("listWebhooks") && e != null) {
+              throw e;
             }
           });
 
@@ -171,6 +186,89 @@ class ClaimBackoffTest {
     }
   }
 
+  /**
+   * Review (round 20): an Error from the Store's claim (a LinkageError from a driver of another
+   * version) went out of the claim round onto the scheduler, whose task kept it unlogged: nothing
+   * was ever sent, nothing said why, and every poll tried again at once. It is logged and backed
+   * off from as a failing Store is.
+   */
+  @Test
+  void anErrorFromTheStoresClaimIsLoggedAndBackedOffFrom() throws Exception {
+    dev.hookline.WebhookRegistry registry = registry();
+    PrintStream originalErr = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    try (LoopbackSink sink = LoopbackSink.recording()) {
+      Webhook w = receivingWebhook(registry, sink);
+      try (Dispatcher d =
+          Dispatcher.builder()
+              .registry(registry)
+              .pollInterval(POLL)
+              .scheduler(scheduler)
+              .ticker(ticker::get)
+              .shutdownTimeout(Duration.ofSeconds(2))
+              .build()
+              .start()) {
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+          error.set(new NoClassDefFoundError("org/example/DriverClass (simulated)"));
+          down.set(true);
+          Event e = h.event(UserEvents.CREATED);
+          d.publish(e);
+          long start = ticker.get();
+          assertDoesNotThrow(scheduler::poll, "the Error stays in the claim loop");
+          assertEquals(List.of(start), failedClaimsAt);
+          ticker.set(start + POLL.toNanos() - 1);
+          scheduler.poll();
+          assertEquals(1, failedClaimsAt.size(), "backed off: no claim before the poll interval");
+          ticker.set(start + POLL.toNanos());
+          scheduler.poll();
+          assertEquals(2, failedClaimsAt.size(), "then claimed again");
+        } finally {
+          System.setErr(originalErr);
+        }
+
+        down.set(false);
+        error.set(null);
+        ticker.addAndGet(POLL.toNanos() * 2);
+        scheduler.poll();
+        Harness.await(Duration.ofSeconds(10), () -> d.summary(w.id()).succeeded() == 1);
+      }
+    }
+    assertTrue(
+        captured
+            .toString(StandardCharsets.UTF_8)
+            .lines()
+            .anyMatch(l -> l.contains(" WARN ") && l.contains("NoClassDefFoundError")),
+        () -> "the Error is logged: " + captured.toString(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Review (round 20): an Error in a periodic task (the webhook reload's Store read, say) went out
+   * to the scheduler, which runs a periodic task no more once it has thrown: the reload stopped for
+   * good, without a line in the log. It is logged, and the next period runs as usual.
+   */
+  @Test
+  void anErrorInThePeriodicReloadDoesNotEndIt() throws Exception {
+    dev.hookline.WebhookRegistry registry = registry();
+    try (Dispatcher d =
+        Dispatcher.builder()
+            .registry(registry)
+            .pollInterval(POLL)
+            .webhookReloadInterval(Duration.ofSeconds(30))
+            .scheduler(scheduler)
+            .ticker(ticker::get)
+            .shutdownTimeout(Duration.ofSeconds(2))
+            .build()
+            .start()) {
+      error.set(new NoClassDefFoundError("org/example/DriverClass (simulated)"));
+      assertDoesNotThrow(
+          () -> scheduler.runPeriodic(Duration.ofSeconds(30)),
+          "the reload's Error is not thrown to the scheduler, which would end the reload");
+      error.set(null);
+      assertEquals(List.of(), d.deliveries(dev.hookline.DeliveryQuery.builder().build()));
+    }
+  }
+
   /** A registry over the Store that fails claims while {@link #down} is set. */
   private dev.hookline.WebhookRegistry registry() {
     return dev.hookline.WebhookRegistry.builder()
@@ -216,6 +314,16 @@ class ClaimBackoffTest {
     void poll() {
       for (Periodic p : periodic) {
         if (p.periodNanos == pollNanos && !p.isCancelled()) {
+          p.task.run();
+        }
+      }
+      runQueued();
+    }
+
+    /** Runs the periodic tasks of the given period, then what they queued. */
+    void runPeriodic(Duration period) {
+      for (Periodic p : periodic) {
+        if (p.periodNanos == period.toNanos() && !p.isCancelled()) {
           p.task.run();
         }
       }

@@ -550,7 +550,10 @@ public final class ClaimLoop {
       if (failures > 0) {
         log.info("claiming works again after {} failed attempts: owner={}", failures, owner);
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // An Error too (a LinkageError from a Store's driver of another version): thrown, it went to
+      // the scheduler's task, which kept it unlogged, and every poll claimed again at once.
+      Threads.rethrowIfFatal(e);
       int failures = claimFailures.incrementAndGet();
       long backoff =
           Math.min(

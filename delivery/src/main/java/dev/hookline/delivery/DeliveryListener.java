@@ -54,7 +54,9 @@ public interface DeliveryListener {
   default void deliveryFailed(Delivery delivery, Attempt lastAttempt) {}
 
   /**
-   * A webhook was disabled because its endpoint said it is gone.
+   * A webhook was disabled by an attempt: its endpoint answered {@code 410 Gone}, or it has failed
+   * without a success for {@link Dispatcher.Builder#disableAfter} (the webhook is then {@code
+   * DISABLED_BY_FAILURE}).
    *
    * @param webhookId the webhook
    * @param reason why, for people

@@ -639,12 +639,13 @@ public final class Dispatcher implements AutoCloseable {
 
   /**
    * Deletes finished deliveries older than the retention period ({@link Builder#retention}), in
-   * batches. Runs periodically in background mode.
+   * batches. Runs periodically in background mode. Once {@link #close()} begins, it stops after the
+   * batch in progress; the next purge deletes the rest.
    *
    * @return how many were deleted
    */
   public int purgeExpired() {
-    return outbox.purgeExpired();
+    return outbox.purgeExpired(closed::get);
   }
 
   // ---------------------------------------------------------------- running

@@ -28,6 +28,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -269,19 +270,21 @@ public final class Outbox {
   }
 
   /**
-   * Deletes finished deliveries older than the retention period, in batches: see {@link
-   * Dispatcher#purgeExpired()}.
+   * Deletes finished deliveries older than the retention period, in batches, until a batch comes
+   * back short or {@code stop} says so: see {@link Dispatcher#purgeExpired()}.
    *
+   * @param stop asked before each batch after the first: true ends the purge (the dispatcher is
+   *     closing; a large backlog is many batches, and close() waited for them all)
    * @return how many were deleted
    */
-  public int purgeExpired() {
+  public int purgeExpired(BooleanSupplier stop) {
     Instant cutOff = clock.instant().minus(retention);
     int total = 0;
     int n;
     do {
       n = store.purge(cutOff, PURGE_BATCH);
       total += n;
-    } while (n >= PURGE_BATCH);
+    } while (n >= PURGE_BATCH && !stop.getAsBoolean());
     if (total > 0) {
       log.info("expired deliveries purged: count={} finishedBefore={}", total, cutOff);
     }

@@ -817,24 +817,12 @@ public final class AttemptRunner {
       recorded = write.getAsBoolean();
     } catch (RuntimeException e) {
       Delivery d = cd.delivery();
-      if (failureUnrecordedLogged.compareAndSet(false, true)) {
-        log.error(
-            "could not record a failed attempt, the delivery is handed back to be sent again"
-                + " (further ones are logged at DEBUG until a failed attempt is recorded):"
-                + " webhook={} event={} delivery={}",
-            d.webhookId(),
-            d.event().id(),
-            d.id(),
-            e);
-      } else {
-        log.debug(
-            "could not record a failed attempt, the delivery is handed back to be sent again:"
-                + " webhook={} event={} delivery={} error={}",
-            d.webhookId(),
-            d.event().id(),
-            d.id(),
-            e.toString());
-      }
+      logUnrecorded(
+          failureUnrecordedLogged,
+          "a failed attempt",
+          "the delivery is handed back to be sent again",
+          d,
+          e);
       release(cd.lease(), due, now, d);
       return null;
     }
@@ -1011,20 +999,41 @@ public final class AttemptRunner {
    * which must not wait on the Store again.
    */
   private void unrecorded(ClaimedDelivery cd, RuntimeException e) {
-    Delivery d = cd.delivery();
-    if (unrecordedLogged.compareAndSet(false, true)) {
+    logUnrecorded(
+        unrecordedLogged,
+        "a successful attempt",
+        "the delivery will be sent again when its lease expires",
+        cd.delivery(),
+        e);
+  }
+
+  /**
+   * Logs an outcome the Store could not record: at ERROR, with the stack trace, the first time in a
+   * streak ({@code logged} unset), at DEBUG after it, until an outcome of that kind is recorded and
+   * the caller clears {@code logged}. A Store that is down fails every attempt in flight.
+   */
+  private static void logUnrecorded(
+      AtomicBoolean logged, String outcome, String then, Delivery d, RuntimeException e) {
+    if (logged.compareAndSet(false, true)) {
       log.error(
-          "could not record a successful attempt, the delivery will be sent again when its lease"
-              + " expires (further ones are logged at DEBUG until a success is recorded):"
-              + " webhook={} event={} delivery={}",
+          "could not record "
+              + outcome
+              + ", "
+              + then
+              + " (further ones are logged at DEBUG until "
+              + outcome
+              + " is recorded): webhook={} event={} delivery={}",
           d.webhookId(),
           d.event().id(),
           d.id(),
           e);
     } else {
       log.debug(
-          "could not record a successful attempt, the delivery will be sent again when its lease"
-              + " expires: webhook={} event={} delivery={} error={}",
+          "could not record "
+              + outcome
+              + ", "
+              + then
+              + ": webhook={} event={} delivery={} error={}",
           d.webhookId(),
           d.event().id(),
           d.id(),
